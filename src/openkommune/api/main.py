@@ -1,0 +1,20 @@
+"""Assembles /api/v1 from each app's api.py."""
+
+from ninja import NinjaAPI
+
+from openkommune.api.errors import install_error_handlers
+from openkommune.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="OpenKommune API",
+    version="1",
+    description=(
+        "Öffentliche Schnittstelle der OpenKommune-Plattform. Fehler haben immer die Form "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/regions", regions_router)

@@ -1,0 +1,9 @@
+"""Placeholder, replaced by the tenancy work: activates the tenant scope per request."""
+
+
+class TenantScopeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

@@ -21,7 +21,31 @@ def _plain_static_storage():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """Create the test database and load the official data into it.
+
+    Replaces pytest-django's fixture, which only creates databases that some collected test
+    marks as used: a run of browser tests alone would otherwise import into the development
+    database configured in DATABASE_URL.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=verbosity, interactive=False, keepdb=keepdb, aliases={"default"}
+        )
         call_command("import_regions", verbosity=0)
         call_command("import_catalog", verbosity=0)
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)

@@ -12,8 +12,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent  # repository root
 
 DEBUG = env_bool("OPENKOMMUNE_DEBUG", default=False)
-# No default secret: `make run` sets a development key explicitly (see Makefile).
-SECRET_KEY = env_str("OPENKOMMUNE_SECRET_KEY")
+# No default secret. Django refuses to sign anything while it is empty, and the WSGI/ASGI
+# entry points refuse to serve without it; operator commands (imports) run without one.
+# `make run` sets a development-only key explicitly (see Makefile).
+SECRET_KEY = env_str("OPENKOMMUNE_SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("OPENKOMMUNE_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("OPENKOMMUNE_CSRF_TRUSTED_ORIGINS", "")
 
@@ -22,6 +24,8 @@ CSRF_TRUSTED_ORIGINS = env_list("OPENKOMMUNE_CSRF_TRUSTED_ORIGINS", "")
 DATA_DIR = env_path("OPENKOMMUNE_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 # Marks the instance as a demonstration on every page.
 DEMO_MODE = env_bool("OPENKOMMUNE_DEMO", default=False)
+# Where people report accessibility barriers (shown in the accessibility statement).
+ACCESSIBILITY_CONTACT = env_str("OPENKOMMUNE_ACCESSIBILITY_CONTACT", "barrierefreiheit@example.org")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -29,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -39,6 +44,7 @@ INSTALLED_APPS = [
     "openkommune.regions",
     "openkommune.catalog",
     "openkommune.demo",
+    "openkommune.api",
 ]
 
 MIDDLEWARE = [
@@ -103,7 +109,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "de"
-LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
+# English follows once its message catalogue exists; offering it earlier would label German
+# pages as lang="en" for browsers that prefer English.
+LANGUAGES = [("de", _("Deutsch"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
@@ -128,9 +136,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-EMAIL_BACKEND = env_str(
-    "OPENKOMMUNE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
-)
+EMAIL_BACKEND = env_str("OPENKOMMUNE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("OPENKOMMUNE_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env_str("OPENKOMMUNE_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <noreply@localhost>")

@@ -6,6 +6,10 @@ from openkommune.api.main import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("openkommune.regions.urls")),
+    path("konto/", include("openkommune.accounts.urls")),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
+    path("datenquellen/", views.sources, name="sources"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -38,9 +38,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):
-        return api.create_response(
-            request, error_body("not_found", "Nicht gefunden."), status=404
-        )
+        return api.create_response(request, error_body("not_found", "Nicht gefunden."), status=404)
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):

@@ -14,7 +14,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
-    docs_url="/docs",
+    # No Swagger UI: it loads scripts from a CDN, which the CSP and offline operation forbid.
+    docs_url=None,
 )
 install_error_handlers(api)
 api.add_router("/regions", regions_router)

@@ -1,11 +1,5 @@
-from ninja import Schema
+# The error schema lives in core so that every app's router can document it without
+# importing the api layer above it.
+from openkommune.core.schemas import ErrorDetail, ErrorOut
 
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
+__all__ = ["ErrorDetail", "ErrorOut"]

@@ -83,3 +83,12 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use sqlite or postgres)."
     )
+
+
+def require_secret_key() -> None:
+    """Called by the WSGI/ASGI entry points: never serve requests without a secret key."""
+    if not os.environ.get("OPENKOMMUNE_SECRET_KEY"):
+        raise ImproperlyConfigured(
+            "OPENKOMMUNE_SECRET_KEY is not set. Generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )

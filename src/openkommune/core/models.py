@@ -15,7 +15,9 @@ class TimeStampedModel(models.Model):
 class PublicIdModel(TimeStampedModel):
     """URLs carry this UUID, never the database id."""
 
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        _("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False
+    )
 
     class Meta:
         abstract = True

@@ -41,3 +41,40 @@ class RegionKind(models.TextChoices):
     GEMEINDEFREIES_GEBIET_BEWOHNT = "65", _("Gemeindefreies Gebiet, bewohnt")
     GEMEINDEFREIES_GEBIET_UNBEWOHNT = "66", _("Gemeindefreies Gebiet, unbewohnt")
     GROSSE_KREISSTADT = "67", _("Große Kreisstadt")
+
+
+# From the most general to the most specific level. Padding keys with zeros makes a Kreis, its
+# Gemeindeverband and its Gemeinde share one 12-digit ARS where a kreisfreie Stadt is all three
+# (Magdeburg: 150030000000), and Berlin/Hamburg share it with their Land, so a key alone is
+# ambiguous; this order decides which unit a bare ARS means (the most general one).
+LEVEL_ORDER: tuple[str, ...] = (
+    RegionLevel.LAND,
+    RegionLevel.REGIERUNGSBEZIRK,
+    RegionLevel.KREIS,
+    RegionLevel.GEMEINDEVERBAND,
+    RegionLevel.GEMEINDE,
+)
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
+
+# How many leading ARS digits identify a unit of each level; every unit below it shares them.
+ARS_PREFIX_LENGTH: dict[str, int] = {
+    RegionLevel.LAND: 2,
+    RegionLevel.REGIERUNGSBEZIRK: 3,
+    RegionLevel.KREIS: 5,
+    RegionLevel.GEMEINDEVERBAND: 9,
+    RegionLevel.GEMEINDE: 12,
+}
+
+# A Gemeindeverband of this kind is the Gemeinde itself ("verbandsfreie Gemeinde"), not an
+# association of several Gemeinden; pages and the API therefore show no Verband for it.
+NO_ASSOCIATION_KIND = RegionKind.VERBANDSFREIE_GEMEINDE
+
+
+def kind_label(code: str) -> str:
+    """The German label of a Textkennzeichen; an unknown new code is shown as itself."""
+    if not code:
+        return ""
+    try:
+        return str(RegionKind(code).label)
+    except ValueError:
+        return code

@@ -1,7 +1,9 @@
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.regions.constants import RegionLevel
+from openkommune.regions.constants import RegionLevel, kind_label
 
 
 class Region(models.Model):
@@ -11,10 +13,17 @@ class Region(models.Model):
     zeros (Land 15 -> 150000000000, Kreis 15082 -> 150820000000). `parent` follows the ARS
     hierarchy Land -> Regierungsbezirk (where one exists) -> Kreis -> Gemeindeverband ->
     Gemeinde. Reference data, not tenant data.
+
+    Padding makes the key unique only together with the level: a kreisfreie Stadt is Kreis,
+    Gemeindeverband and Gemeinde under one ARS (Magdeburg 150030000000), Berlin and Hamburg
+    also share it with their Land. `(ars, level)` is therefore the natural key.
     """
 
-    ars = models.CharField(_("Amtlicher Regionalschlüssel"), max_length=12, unique=True)
-    ags = models.CharField(_("Amtlicher Gemeindeschlüssel"), max_length=8, blank=True, db_index=True)
+    # Indexed through the (ars, level) unique constraint, whose first column it is.
+    ars = models.CharField(_("Amtlicher Regionalschlüssel"), max_length=12)
+    ags = models.CharField(
+        _("Amtlicher Gemeindeschlüssel"), max_length=8, blank=True, db_index=True
+    )
     level = models.CharField(_("Ebene"), max_length=20, choices=RegionLevel.choices, db_index=True)
     kind = models.CharField(_("Art (Textkennzeichen)"), max_length=2, blank=True)
     name = models.CharField(_("Name"), max_length=100)
@@ -44,16 +53,19 @@ class Region(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ars__regex=r"^[0-9]{12}$"), name="region_ars_12_digits"
             ),
+            models.UniqueConstraint(fields=["ars", "level"], name="region_ars_level_unique"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ars})"
 
     @property
-    def area_km2(self):
-        from decimal import Decimal
-
+    def area_km2(self) -> Decimal | None:
         return None if self.area_ha is None else Decimal(self.area_ha) / 100
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
 
 class PostcodeArea(models.Model):
@@ -68,7 +80,9 @@ class PostcodeArea(models.Model):
         verbose_name_plural = _("Postleitzahlgebiete")
         ordering = ["postcode", "gemeinde__name"]
         constraints = [
-            models.UniqueConstraint(fields=["postcode", "gemeinde"], name="postcode_gemeinde_unique"),
+            models.UniqueConstraint(
+                fields=["postcode", "gemeinde"], name="postcode_gemeinde_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(postcode__regex=r"^[0-9]{5}$"), name="postcode_5_digits"
             ),

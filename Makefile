@@ -1,0 +1,81 @@
+# OpenKommune — every target installs what it needs on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+# The project-local uv: a pyenv shim named `uv` may exist without working for Python 3.12.
+UV ?= .tools/bin/uv
+RUN := $(UV) run --frozen
+CHROMIUM ?= /usr/bin/chromium
+
+# `make run` is the development server: debug on, a development-only secret, demo data.
+DEV_ENV := OPENKOMMUNE_DEBUG=true OPENKOMMUNE_DEMO=true \
+	OPENKOMMUNE_SECRET_KEY=$${OPENKOMMUNE_SECRET_KEY:-development-only-not-secret} \
+	OPENKOMMUNE_SECURE_SSL_REDIRECT=false OPENKOMMUNE_SECURE_COOKIES=false \
+	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
+
+.PHONY: help deps run setup-dev test pytest lint openapi bench chromium clean-db
+
+help:
+	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
+	@echo "make test     – install (incl. Chromium and axe-core) and run the whole test suite"
+	@echo "make lint     – ruff, import-linter, migrations check"
+	@echo "make openapi  – regenerate docs/api/openapi.json"
+	@echo "make bench    – run the benchmarks in bench/"
+
+$(UV):
+	@echo "→ Installing uv into .tools/"
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm fehlt: bitte Node.js installieren (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: .venv/.synced node_modules/.installed
+	@mkdir -p var
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "→ Installing Chromium from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+setup-dev: deps
+	$(DEV_ENV) $(RUN) openkommune migrate --noinput
+	$(DEV_ENV) $(RUN) openkommune import_regions
+	$(DEV_ENV) $(RUN) openkommune import_catalog
+	$(DEV_ENV) $(RUN) openkommune load_demo
+
+run: setup-dev
+	@echo ""
+	@echo "OpenKommune läuft auf http://127.0.0.1:8000  (API: http://127.0.0.1:8000/api/v1/openapi.json)"
+	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
+	$(DEV_ENV) $(RUN) openkommune runserver 127.0.0.1:8000
+
+# The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead).
+test: deps chromium pytest
+
+pytest:
+	$(RUN) pytest
+
+lint: deps
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+	$(RUN) lint-imports
+	OPENKOMMUNE_SECRET_KEY=lint $(RUN) openkommune makemigrations --check --dry-run
+
+openapi: deps
+	OPENKOMMUNE_SECRET_KEY=openapi $(RUN) openkommune export_openapi --output docs/api/openapi.json
+
+bench: deps
+	$(RUN) python bench/import_regions.py
+
+clean-db:
+	@read -r -p "Die lokale Datenbank var/openkommune.sqlite3 wirklich löschen? [j/N] " answer; \
+	if [ "$$answer" = "j" ]; then rm -f var/openkommune.sqlite3*; echo "gelöscht"; else echo "abgebrochen"; fi

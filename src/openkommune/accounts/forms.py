@@ -1,0 +1,79 @@
+"""Login and password forms in KERN markup (labels and messages in German)."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from openkommune.accounts.services import user_update
+from openkommune.core.forms import KernFormMixin
+
+# Id of the message shown above the login fields when e-mail and password do not match.
+LOGIN_ERROR_ID = "login-error"
+
+
+class EmailAuthenticationForm(KernFormMixin, AuthenticationForm):
+    """Django's login form; its `username` field holds the e-mail address (USERNAME_FIELD)."""
+
+    error_messages = {
+        "invalid_login": _(
+            "E-Mail-Adresse oder Passwort sind nicht richtig. Bitte prüfen Sie beides; "
+            "beim Passwort zählt die Groß- und Kleinschreibung."
+        ),
+        "inactive": _("Dieser Zugang ist gesperrt."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        username = self.fields["username"]
+        username.label = _("E-Mail-Adresse")
+        username.widget = forms.EmailInput(
+            attrs={
+                "autocomplete": "email",
+                "autofocus": True,
+                "class": self.input_class,
+                "maxlength": username.max_length,
+            }
+        )
+        self.fields["password"].label = _("Passwort")
+
+    def full_clean(self):
+        super().full_clean()
+        # A failed login is an error of the pair, not of one field: mark both as invalid and
+        # point them at the one message, so screen readers announce it at either field.
+        if self.non_field_errors():
+            for name in ("username", "password"):
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                error_class = f"{self.input_class}--error"
+                if error_class not in attrs.get("class", "").split():
+                    attrs["class"] = f"{attrs.get('class', '')} {error_class}".strip()
+                ids = attrs.get("aria-describedby", "").split()
+                if LOGIN_ERROR_ID not in ids:
+                    attrs["aria-describedby"] = " ".join([*ids, LOGIN_ERROR_ID])
+
+
+class KernPasswordResetForm(KernFormMixin, PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-Mail-Adresse")
+
+
+class KernSetPasswordForm(KernFormMixin, SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("Neues Passwort")
+        self.fields["new_password1"].help_text = _(
+            "Mindestens 10 Zeichen, nicht nur Ziffern, kein gängiges Passwort und nicht Ihrer "
+            "E-Mail-Adresse ähnlich."
+        )
+        self.fields["new_password2"].label = _("Neues Passwort wiederholen")
+        self.fields["new_password2"].help_text = ""
+        # Help texts were changed after KernFormMixin wired them; wire the new one again.
+        self.fields["new_password2"].widget.attrs.pop("aria-describedby", None)
+        self._describe("new_password1", "hint")
+
+    def save(self, commit=True):
+        # Through the service, so the password change is audited (without the hash).
+        return user_update(
+            actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
+        )

@@ -1,0 +1,36 @@
+"""Form helpers that render Django forms in KERN markup with accessible error wiring."""
+
+
+class KernFormMixin:
+    """Adds KERN classes and, after validation, `aria-invalid` and `aria-describedby`.
+
+    The ids match templates/includes/field.html: `<id>-hint` and `<id>-error`.
+    """
+
+    input_class = "kern-form-input__input"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = field.widget.attrs.get("class", "")
+            field.widget.attrs["class"] = f"{css} {self.input_class}".strip()
+            if field.help_text:
+                self._describe(name, "hint")
+
+    def _describe(self, name: str, suffix: str) -> None:
+        widget = self.fields[name].widget
+        field_id = self[name].id_for_label
+        ids = widget.attrs.get("aria-describedby", "").split()
+        ref = f"{field_id}-{suffix}"
+        if ref not in ids:
+            ids.append(ref)
+        widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["class"] += f" {self.input_class}--error"
+                self._describe(name, "error")

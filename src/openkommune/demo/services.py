@@ -1,0 +1,218 @@
+"""The demo: a made-up cooperative whose members are real Saxony-Anhalt authorities.
+
+Organisations take name, key, seat and postcode from the imported official directory
+(`regions.Region`); nothing else about them is invented (no street, e-mail under the
+reserved domain example.org). People and logins are demo accounts and say so.
+Idempotent: keyed by the region key (organisations) and e-mail (people); a second run
+changes, and audits, only what differs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from openkommune.accounts.models import User
+from openkommune.accounts.services import user_create, user_update
+from openkommune.regions.constants import ARS_PREFIX_LENGTH, RegionKind, RegionLevel
+from openkommune.regions.models import Region
+from openkommune.tenancy.constants import OrganisationKind, Role
+from openkommune.tenancy.models import Organisation
+from openkommune.tenancy.services import membership_grant, organisation_create, organisation_update
+
+DEFAULT_PASSWORD = "demo-openkommune"  # noqa: S105 - documented demo password, demo only
+SAXONY_ANHALT = "15"
+
+COOPERATIVE = {
+    "name": "OpenKommune Demo-Genossenschaft eG",
+    "short_name": "Demo-Genossenschaft",
+    "kind": OrganisationKind.GENOSSENSCHAFT,
+    "is_cooperative": True,
+    "email": "demo-genossenschaft@example.org",
+    "website": "https://example.org/",
+}
+
+# Real Gemeinden (AGS) of Saxony-Anhalt, among them founding member Barleben, and one real
+# Verbandsgemeinde (ARS). A key missing from a newer directory is skipped, not invented.
+DEMO_GEMEINDEN_AGS = (
+    "15083040",  # Barleben
+    "15082180",  # Köthen (Anhalt)
+    "15082015",  # Bitterfeld-Wolfen
+    "15082430",  # Zerbst/Anhalt
+    "15083270",  # Haldensleben
+    "15083298",  # Hohe Börde
+    "15083565",  # Wolmirstedt
+    "15085235",  # Quedlinburg
+    "15085370",  # Wernigerode
+    "15087370",  # Sangerhausen
+    "15090535",  # Stendal
+)
+DEMO_VERBANDSGEMEINDEN_ARS = ("150905051000",)  # Arneburg-Goldbeck
+
+MAGDEBURG_ARS = "150030000000"
+ANHALT_BITTERFELD_ARS = "150820000000"
+
+# (e-mail, first name, last name, role, organisation ARS or None for the cooperative/citizen)
+DEMO_PEOPLE = (
+    ("sachbearbeitung.magdeburg@demo.example.org", "Demo", "Sachbearbeitung Magdeburg",
+     Role.CLERK, MAGDEBURG_ARS),
+    ("mitgliedsverwaltung.magdeburg@demo.example.org", "Demo", "Mitgliedsverwaltung Magdeburg",
+     Role.MEMBER_ADMIN, MAGDEBURG_ARS),
+    ("sachbearbeitung.anhalt-bitterfeld@demo.example.org", "Demo",
+     "Sachbearbeitung Anhalt-Bitterfeld", Role.CLERK, ANHALT_BITTERFELD_ARS),
+    ("genossenschaft@demo.example.org", "Demo", "Genossenschaft", Role.COOPERATIVE_STAFF, None),
+    ("buerger@demo.example.org", "Erika", "Mustermann (Demo)", None, None),
+)  # fmt: skip
+
+_KIND_BY_REGION = {
+    (RegionLevel.KREIS, RegionKind.KREISFREIE_STADT): OrganisationKind.KREISFREIE_STADT,
+    (RegionLevel.KREIS, RegionKind.LANDKREIS): OrganisationKind.LANDKREIS,
+    (RegionLevel.GEMEINDEVERBAND, RegionKind.VERBANDSGEMEINDE): OrganisationKind.VERBANDSGEMEINDE,
+    (RegionLevel.GEMEINDE, RegionKind.STADT): OrganisationKind.STADT,
+    (RegionLevel.GEMEINDE, RegionKind.KREISANGEHOERIGE_GEMEINDE): OrganisationKind.GEMEINDE,
+    (RegionLevel.GEMEINDE, RegionKind.KREISFREIE_STADT_GEMEINDE): OrganisationKind.KREISFREIE_STADT,
+}
+
+
+class RegionsMissingError(Exception):
+    """The official directory has not been imported (no Kreise of Saxony-Anhalt)."""
+
+
+class RealDataConflictError(Exception):
+    """A real (non-demo) cooperative or account is in the way; the demo never touches it."""
+
+
+@dataclass
+class DemoLogin:
+    role_label: str
+    email: str
+    organisation: str
+
+
+@dataclass
+class DemoResult:
+    organisations: int = 0
+    logins: list[DemoLogin] = field(default_factory=list)
+    skipped_keys: list[str] = field(default_factory=list)
+
+
+def official_name(region: Region) -> tuple[str, str]:
+    """Full and short name in the usual order: "Magdeburg, Landeshauptstadt" becomes
+    "Landeshauptstadt Magdeburg"; a bare Landkreis, Gemeinde or Verbandsgemeinde name gets
+    its type as prefix ("Landkreis Harz"), names containing "kreis" stay as they are."""
+    if ", " in region.name:
+        base, title = region.name.rsplit(", ", 1)
+        return f"{title} {base}", base
+    prefix = {
+        RegionKind.LANDKREIS: "Landkreis",
+        RegionKind.KREISANGEHOERIGE_GEMEINDE: "Gemeinde",
+        RegionKind.VERBANDSGEMEINDE: "Verbandsgemeinde",
+    }.get(region.kind)
+    if prefix and "kreis" not in region.name.lower():
+        return f"{prefix} {region.name}", region.name
+    return region.name, region.name
+
+
+def _seat_postcode(region: Region) -> str:
+    """Postcode of the seat: the Gemeinde's own, else that of the seat Gemeinde below it."""
+    if region.postcode_of_seat:
+        return region.postcode_of_seat
+    prefix = region.ars[: ARS_PREFIX_LENGTH[region.level]]
+    for gemeinde in Region.objects.filter(
+        level=RegionLevel.GEMEINDE, ars__startswith=prefix, is_current=True
+    ):
+        full, short = official_name(gemeinde)
+        if region.seat in (full, short, gemeinde.name):
+            return gemeinde.postcode_of_seat
+    return ""
+
+
+def _demo_regions() -> tuple[list[Region], list[str]]:
+    kreise = list(
+        Region.objects.filter(
+            land_code=SAXONY_ANHALT, level=RegionLevel.KREIS, is_current=True
+        ).order_by("ars")
+    )
+    if not kreise:
+        raise RegionsMissingError
+    verbaende = Region.objects.filter(
+        level=RegionLevel.GEMEINDEVERBAND, ars__in=DEMO_VERBANDSGEMEINDEN_ARS, is_current=True
+    )
+    gemeinden = Region.objects.filter(
+        level=RegionLevel.GEMEINDE, ags__in=DEMO_GEMEINDEN_AGS, is_current=True
+    )
+    found = [*kreise, *verbaende.order_by("ars"), *gemeinden.order_by("ars")]
+    found_keys = {r.ags for r in gemeinden} | {r.ars for r in verbaende}
+    wanted = (*DEMO_VERBANDSGEMEINDEN_ARS, *DEMO_GEMEINDEN_AGS)
+    return found, [key for key in wanted if key not in found_keys]
+
+
+def _upsert(lookup: dict, values: dict) -> Organisation:
+    # Several units share a padded ARS (Magdeburg is Kreis and Gemeinde): the kind tells
+    # them apart, so it is part of the key.
+    existing = Organisation.objects.filter(**lookup).first()
+    if existing is None:
+        return organisation_create(actor=None, **lookup, **values)
+    return organisation_update(tenant=existing, actor=None, **values)
+
+
+def _organisation_values(region: Region) -> dict:
+    full, short = official_name(region)
+    return {
+        "name": full,
+        "short_name": short,
+        "street": "",
+        "postcode": _seat_postcode(region),
+        "city": region.seat or short,
+        "email": f"demo-{region.ars}@example.org",
+        "phone": "",
+        "website": "",
+        "is_active": True,
+    }
+
+
+@transaction.atomic
+def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
+    """Create or update the demo. Raises RegionsMissingError before writing anything."""
+    regions, skipped = _demo_regions()
+    if Organisation.objects.filter(is_cooperative=True, is_demo=False).exists():
+        raise RealDataConflictError("cooperative")
+    emails = [person[0] for person in DEMO_PEOPLE]
+    if User.objects.filter(email__in=emails, is_demo=False).exists():
+        raise RealDataConflictError("user")
+    result = DemoResult(skipped_keys=skipped)
+
+    cooperative = _upsert(
+        {"is_cooperative": True},
+        {k: v for k, v in COOPERATIVE.items() if k != "is_cooperative"} | {"is_demo": True},
+    )
+    by_ars: dict[str, Organisation] = {}
+    for region in regions:
+        kind = _KIND_BY_REGION.get((region.level, region.kind))
+        if kind is None:
+            result.skipped_keys.append(region.ars)
+            continue
+        lookup = {"region_ars": region.ars, "kind": kind, "is_demo": True}
+        organisation = _upsert(lookup, _organisation_values(region))
+        by_ars.setdefault(region.ars, organisation)
+    result.organisations = 1 + len(by_ars)
+
+    for email, first_name, last_name, role, ars in DEMO_PEOPLE:
+        user = User.objects.filter(email__iexact=email).first()
+        names = {"first_name": first_name, "last_name": last_name, "is_demo": True}
+        if user is None:
+            user = user_create(actor=None, email=email, password=password, **names)
+        else:
+            user = user_update(actor=None, user=user, password=password, is_active=True, **names)
+        organisation = cooperative if role == Role.COOPERATIVE_STAFF else by_ars.get(ars)
+        if role is not None and organisation is not None:
+            membership_grant(tenant=organisation, actor=None, user=user, role=role)
+        result.logins.append(
+            DemoLogin(
+                role_label=str(Role(role).label) if role else "Bürgerin/Bürger",
+                email=email,
+                organisation=organisation.name if role and organisation else "-",
+            )
+        )
+    return result

@@ -1,0 +1,116 @@
+"""Reads of the regions app. Other apps walk the hierarchy through `region_hierarchy`."""
+
+from django.db.models import Count, Max, QuerySet, Sum
+
+from openkommune.regions.constants import ARS_PREFIX_LENGTH, LEVEL_ORDER, LEVEL_RANK, RegionLevel
+from openkommune.regions.models import PostcodeArea, Region
+
+# The deepest chain is Gemeinde -> Gemeindeverband -> Kreis -> Regierungsbezirk -> Land, four
+# parent hops; joining them in one query makes `region_hierarchy` free of further queries.
+ANCESTORS = "parent__parent__parent__parent"
+
+HIERARCHY_KEYS = {
+    RegionLevel.LAND: "land",
+    RegionLevel.REGIERUNGSBEZIRK: "regierungsbezirk",
+    RegionLevel.KREIS: "kreis",
+    RegionLevel.GEMEINDEVERBAND: "verband",
+    RegionLevel.GEMEINDE: "gemeinde",
+}
+
+
+def regions_with_ancestors() -> QuerySet[Region]:
+    """Regions with their whole parent chain joined, ready for `region_hierarchy`."""
+    return Region.objects.select_related(ANCESTORS)
+
+
+def region_hierarchy(region: Region) -> dict[str, Region | None]:
+    """The region and its ancestors by level name.
+
+    Returns `{"land", "regierungsbezirk", "kreis", "verband", "gemeinde"}`, each a Region or
+    None where the region has no unit at that level (levels below it, a Land without
+    Regierungsbezirke, the Gemeindeverband of a Gemeinde outside any Kreis). Walks `parent`;
+    load the region through `regions_with_ancestors()` so the walk costs no query.
+    """
+    chain: dict[str, Region | None] = dict.fromkeys(HIERARCHY_KEYS.values())
+    node: Region | None = region
+    while node is not None:
+        chain[HIERARCHY_KEYS[node.level]] = node
+        node = node.parent
+    return chain
+
+
+def region_get(*, ars: str, level: str | None = None) -> Region:
+    """The region with this ARS, its ancestors joined. Raises `Region.DoesNotExist`.
+
+    A padded ARS can name several levels (a kreisfreie Stadt is Kreis, Gemeindeverband and
+    Gemeinde under one key); without `level` the most general of them is returned.
+    """
+    candidates = regions_with_ancestors().filter(ars=ars)
+    if level is not None:
+        return candidates.get(level=level)
+    found = sorted(candidates, key=lambda region: LEVEL_RANK[region.level])
+    if not found:
+        raise Region.DoesNotExist(f"No region with ARS {ars}.")
+    return found[0]
+
+
+def region_levels_for_ars(*, ars: str) -> list[str]:
+    """All levels that have a unit with this ARS, most general first."""
+    levels = Region.objects.filter(ars=ars).values_list("level", flat=True)
+    return sorted(levels, key=LEVEL_RANK.__getitem__)
+
+
+def gemeinden_for_postcode(*, postcode: str) -> list[Region]:
+    """Current Gemeinden covering a postcode, by name, with their ancestors joined."""
+    areas = (
+        PostcodeArea.objects.filter(postcode=postcode, gemeinde__is_current=True)
+        .select_related(f"gemeinde__{ANCESTORS}")
+        .order_by("gemeinde__name", "gemeinde__ars")
+    )
+    return [area.gemeinde for area in areas]
+
+
+def region_children(*, region: Region, level: str | None = None) -> QuerySet[Region]:
+    """Current direct children of a region (optionally of one level), by name."""
+    children = Region.objects.filter(parent=region, is_current=True)
+    if level is not None:
+        children = children.filter(level=level)
+    return children.order_by("name", "ars")
+
+
+def region_descendants(*, region: Region, level: str) -> QuerySet[Region]:
+    """Current units of `level` below `region`, found by ARS prefix (one indexed query)."""
+    if LEVEL_RANK[level] <= LEVEL_RANK[region.level]:
+        return Region.objects.none()
+    prefix = region.ars[: ARS_PREFIX_LENGTH[region.level]]
+    return Region.objects.filter(level=level, ars__startswith=prefix, is_current=True)
+
+
+def region_counts(*, land_code: str | None = None, within: Region | None = None) -> dict:
+    """Counts of current units per level, plus population and area summed over Gemeinden.
+
+    For all of Germany, one Land (`land_code="15"`) or everything below a region (`within`,
+    which itself is not counted). Returns `{"land": n, …, "gemeinde": n, "population": n,
+    "area_ha": n}` with every level present.
+    """
+    regions = Region.objects.filter(is_current=True)
+    if land_code is not None:
+        regions = regions.filter(land_code=land_code)
+    if within is not None:
+        prefix = within.ars[: ARS_PREFIX_LENGTH[within.level]]
+        below = [level for level in LEVEL_ORDER if LEVEL_RANK[level] > LEVEL_RANK[within.level]]
+        regions = regions.filter(ars__startswith=prefix, level__in=below)
+    counts: dict = dict.fromkeys((str(level) for level in LEVEL_ORDER), 0)
+    for row in regions.values("level").annotate(n=Count("pk")).order_by():
+        counts[row["level"]] = row["n"]
+    totals = regions.filter(level=RegionLevel.GEMEINDE).aggregate(
+        population=Sum("population"), area_ha=Sum("area_ha")
+    )
+    counts["population"] = totals["population"] or 0
+    counts["area_ha"] = totals["area_ha"] or 0
+    return counts
+
+
+def current_gebietsstand():
+    """Reference date of the most recent imported GV100AD release, or None before an import."""
+    return Region.objects.filter(is_current=True).aggregate(latest=Max("gebietsstand"))["latest"]

@@ -1,0 +1,38 @@
+from dataclasses import dataclass
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from openkommune.regions import selectors
+from openkommune.regions.constants import NO_ASSOCIATION_KIND
+from openkommune.regions.forms import PostcodeForm
+from openkommune.regions.models import Region
+
+
+@dataclass(frozen=True)
+class GemeindeRow:
+    gemeinde: Region
+    verband: Region | None
+    kreis: Region | None
+    land: Region | None
+
+
+def _row(gemeinde: Region) -> GemeindeRow:
+    chain = selectors.region_hierarchy(gemeinde)
+    verband = chain["verband"]
+    if verband is not None and verband.kind == NO_ASSOCIATION_KIND:
+        verband = None  # a verbandsfreie Gemeinde is its own "Verband": nothing to show
+    return GemeindeRow(gemeinde=gemeinde, verband=verband, kreis=chain["kreis"], land=chain["land"])
+
+
+@require_GET
+def my_municipality(request):
+    """Postcode in, the Gemeinden with Verband, Kreis and Land out. GET, so results are links."""
+    form = PostcodeForm(request.GET if "plz" in request.GET else None)
+    rows = None
+    postcode = None
+    if form.is_bound and form.is_valid():
+        postcode = form.cleaned_data["plz"]
+        rows = [_row(g) for g in selectors.gemeinden_for_postcode(postcode=postcode)]
+    context = {"form": form, "postcode": postcode, "rows": rows}
+    return render(request, "regions/my_municipality.html", context)

@@ -1,0 +1,196 @@
+"""State changes of the tenancy app. Each is atomic and writes its audit record inside.
+
+Convention: `<entity>_<verb>(*, tenant, actor, ...)`. `actor=None` means the system (an
+import, the demo loader); a person as actor must be allowed to do it, else PermissionDenied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from openkommune.tenancy.constants import ACTIVE_ORGANISATION_SESSION_KEY, Role
+from openkommune.tenancy.models import AuditRecord, Membership, Organisation
+from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.selectors import (
+    organisation_get,
+    user_can_manage_members,
+    user_has_role,
+    user_is_cooperative_staff,
+    user_memberships,
+)
+
+ORGANISATION_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "is_cooperative",
+    "region_ars",
+    "street",
+    "postcode",
+    "city",
+    "email",
+    "phone",
+    "website",
+    "is_demo",
+    "is_active",
+)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The named fields of `obj` as a JSON-ready dict (foreign keys as their id)."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        values[name] = getattr(obj, field.attname)
+    return values
+
+
+def audit_record(
+    *,
+    tenant: Organisation | None,
+    actor,
+    action: str,
+    obj: models.Model,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditRecord:
+    """Append one audit record. Call it inside the transaction of the change it records."""
+    record = AuditRecord(
+        tenant=tenant,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(getattr(obj, "public_id", None) or obj.pk),
+        before=before,
+        after=after,
+    )
+    # Saved directly, not via the scoped manager: platform-level records (tenant None) must
+    # be writable from inside any request scope.
+    record.save()
+    return record
+
+
+def _require_cooperative_staff(actor) -> None:
+    if actor is not None and not user_is_cooperative_staff(actor):
+        raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen das."))
+
+
+@transaction.atomic
+def organisation_create(*, actor, **fields) -> Organisation:
+    """Create a member organisation (or the cooperative). Only cooperative staff/system."""
+    _require_cooperative_staff(actor)
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    organisation = Organisation(**fields)
+    organisation.full_clean()
+    organisation.save()
+    audit_record(
+        tenant=organisation,
+        actor=actor,
+        action="organisation.create",
+        obj=organisation,
+        after=snapshot(organisation, ORGANISATION_FIELDS),
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisation:
+    """Change fields of an organisation; writes nothing (and no audit) if nothing changes.
+
+    Its member administrators may change contact data; kind, flags and key only cooperative
+    staff (or the system).
+    """
+    unknown = set(changes) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    privileged = {"kind", "is_cooperative", "region_ars", "is_demo", "is_active"}
+    if actor is not None and not user_is_cooperative_staff(actor):
+        if not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
+            raise PermissionDenied(_("Sie dürfen diese Organisation nicht ändern."))
+        if privileged & set(changes):
+            raise PermissionDenied(_("Diese Angaben ändert nur die Genossenschaft."))
+    organisation = Organisation.objects.select_for_update().get(pk=tenant.pk)
+    before = snapshot(organisation, ORGANISATION_FIELDS)
+    for name, value in changes.items():
+        setattr(organisation, name, value)
+    after = snapshot(organisation, ORGANISATION_FIELDS)
+    if after == before:
+        return organisation
+    organisation.full_clean()
+    organisation.save()
+    changed = [name for name in ORGANISATION_FIELDS if before[name] != after[name]]
+    audit_record(
+        tenant=organisation,
+        actor=actor,
+        action="organisation.update",
+        obj=organisation,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    return organisation
+
+
+@transaction.atomic
+def membership_grant(*, tenant: Organisation, actor, user, role: str) -> Membership:
+    """Give `user` the `role` in `tenant`. Granting a role held already changes nothing."""
+    if actor is not None and not user_can_manage_members(actor, tenant=tenant):
+        raise PermissionDenied(_("Sie dürfen die Mitglieder dieser Organisation nicht ändern."))
+    role = Role(role)
+    if role == Role.COOPERATIVE_STAFF:
+        if not tenant.is_cooperative:
+            raise ValidationError(
+                _("Die Rolle „Genossenschaft“ gibt es nur in der Genossenschaft selbst.")
+            )
+        _require_cooperative_staff(actor)
+    with scope(tenant=tenant):
+        membership, created = Membership.objects.get_or_create(tenant=tenant, user=user, role=role)
+    if created:
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="membership.grant",
+            obj=membership,
+            after=snapshot(membership, ("user", "role")),
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, tenant: Organisation, actor, membership: Membership) -> None:
+    """Remove one role. A membership of another tenant is treated as missing."""
+    if actor is not None and not user_can_manage_members(actor, tenant=tenant):
+        raise PermissionDenied(_("Sie dürfen die Mitglieder dieser Organisation nicht ändern."))
+    with scope(tenant=tenant):
+        # Re-read inside the tenant's scope: a row of another tenant raises DoesNotExist.
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.COOPERATIVE_STAFF:
+        _require_cooperative_staff(actor)
+    before = snapshot(membership, ("user", "role"))
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="membership.revoke",
+        obj=membership,
+        before=before,
+    )
+    membership.delete()
+
+
+def active_organisation_set(session, *, user, public_id: str) -> Organisation:
+    """Let the user act for another of *their own* organisations (kept in the session).
+
+    Raises `Organisation.DoesNotExist` for any organisation the user is not a member of, so
+    the view answers 404 exactly as for a missing one. Session state only: no audit record.
+    """
+    organisation = organisation_get(public_id=public_id)
+    if not any(m.tenant_id == organisation.pk for m in user_memberships(user)):
+        raise Organisation.DoesNotExist("Not a member of this organisation.")
+    session[ACTIVE_ORGANISATION_SESSION_KEY] = str(organisation.public_id)
+    return organisation

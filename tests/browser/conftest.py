@@ -1,0 +1,136 @@
+"""Browser tests: Playwright (Python) driving Debian's Chromium, axe-core from npm.
+
+The live server runs in a thread with its own database connection, so it sees the reference
+data committed by the session setup (tests/conftest.py) but not rows a test creates inside its
+rolled-back transaction. Rows a journey needs are committed by `committed` fixtures here and
+removed afterwards, so later tests see the database as before.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's async-safety check would
+# otherwise refuse ORM calls from the test body. The live server thread is unaffected.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("OPENKOMMUNE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # A missing browser is a setup error, never a silent skip: `make test` installs it.
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.fail(f"Chromium not found at {CHROMIUM}; run `make test` to install it.")
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core not found at {AXE_JS}; run `make deps` (npm ci).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site_server(django_db_setup, django_db_blocker):
+    """The site served from a thread, for the whole browser session.
+
+    pytest-django's `live_server` would force `transactional_db`, which empties every table
+    after each test and so would remove the reference data imported once per session.
+    """
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        yield f"http://127.0.0.1:{server.port}"
+        server.terminate()
+
+
+@pytest.fixture
+def page(browser, site_server):
+    context = browser.new_context(locale="de-DE", base_url=site_server)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    csp_violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
+    page.csp_violations = csp_violations
+    yield page
+    context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core in the page for WCAG 2.1 A/AA and return the violations.
+
+    The script is evaluated through the DevTools protocol rather than injected as a <script>
+    element, so the page's Content-Security-Policy stays in force during the test.
+    """
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_21_AA,
+    )
+    return result["violations"]
+
+
+def assert_no_axe_violations(page) -> None:
+    violations = axe_violations(page)
+    summary = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in violations
+    ]
+    assert violations == [], json.dumps(summary, indent=2, ensure_ascii=False)
+
+
+@pytest.fixture
+def committed_clerk(django_db_blocker):
+    """A clerk with a membership, committed so the live server sees it; removed afterwards."""
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        user = UserFactory(clerk=True, email="browser.clerk@test.example.org")
+        organisation = user.memberships.get().tenant
+    yield user, organisation
+    with django_db_blocker.unblock(), scopes_disabled():
+        user.delete()
+        organisation.delete()

@@ -1,0 +1,36 @@
+import pytest
+
+PAGES = ["/", "/meine-gemeinde/", "/konto/anmelden/", "/barrierefreiheit/", "/datenquellen/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_demo_instance_says_so_on_every_page(client, settings, path):
+    settings.DEMO_MODE = True
+    response = client.get(path)
+    assert response.status_code == 200
+    assert 'id="demo-hinweis"' in response.text
+    assert "Dies ist eine Demonstration" in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_production_instance_has_no_demo_notice(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert 'id="demo-hinweis"' not in response.text
+
+
+@pytest.mark.django_db
+def test_start_page_counts_come_from_the_imported_data(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["counts"]["gemeinden"] == 10953
+    assert response.context["counts"]["ozg_leistungen"] == 557
+    assert len(response.context["themenfelder"]) == 14
+
+
+@pytest.mark.django_db
+def test_sources_page_names_the_gebietsstand_of_the_import(client):
+    response = client.get("/datenquellen/")
+    assert "30.11.2025" in response.text

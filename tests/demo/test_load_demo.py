@@ -1,0 +1,141 @@
+"""The demo on the real directory imported for the test session (tests/conftest.py)."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from openkommune.accounts.models import User
+from openkommune.regions.constants import RegionLevel
+from openkommune.regions.models import Region
+from openkommune.tenancy.constants import OrganisationKind, Role
+from openkommune.tenancy.models import AuditRecord, Membership, Organisation
+from openkommune.tenancy.scoping import scopes_disabled
+from openkommune.tenancy.selectors import user_is_cooperative_staff, user_memberships
+from tests.tenancy.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+DEMO_CLERK = "sachbearbeitung.magdeburg@demo.example.org"
+
+
+def load(*args, **kwargs):
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo", *args, verbosity=kwargs.pop("verbosity", 0), **kwargs)
+
+
+def counts():
+    with scopes_disabled():
+        return (
+            Organisation.objects.count(),
+            User.objects.count(),
+            Membership.objects.count(),
+            AuditRecord.objects.count(),
+        )
+
+
+def test_refuses_without_demo_mode():
+    with override_settings(DEMO_MODE=False), pytest.raises(CommandError, match="--force"):
+        call_command("load_demo", verbosity=0)
+    assert not User.objects.filter(is_demo=True).exists()
+    assert not Organisation.objects.exists()
+
+
+def test_force_runs_without_demo_mode():
+    with override_settings(DEMO_MODE=False):
+        call_command("load_demo", "--force", verbosity=0)
+    assert User.objects.filter(email=DEMO_CLERK).exists()
+
+
+def test_creates_cooperative_and_real_authorities_of_saxony_anhalt():
+    load()
+    cooperative = Organisation.objects.get(is_cooperative=True)
+    assert cooperative.name == "OpenKommune Demo-Genossenschaft eG"
+    assert cooperative.kind == OrganisationKind.GENOSSENSCHAFT
+    assert not Organisation.objects.filter(is_demo=False).exists()
+    assert Organisation.objects.filter(kind=OrganisationKind.LANDKREIS).count() == 11
+    assert Organisation.objects.filter(kind=OrganisationKind.KREISFREIE_STADT).count() == 3
+
+    magdeburg = Organisation.objects.get(region_ars="150030000000")
+    assert magdeburg.name == "Landeshauptstadt Magdeburg"
+    assert (magdeburg.city, magdeburg.postcode, magdeburg.street) == ("Magdeburg", "39104", "")
+    assert magdeburg.email == "demo-150030000000@example.org"
+
+    barleben = Organisation.objects.get(region_ars="150830040040")
+    assert (barleben.name, barleben.kind) == ("Gemeinde Barleben", OrganisationKind.GEMEINDE)
+    assert barleben.postcode == "39179"
+    koethen = Organisation.objects.get(kind=OrganisationKind.STADT, city="Köthen (Anhalt)")
+    assert koethen.name == "Stadt Köthen (Anhalt)"
+    anhalt_bitterfeld = Organisation.objects.get(region_ars="150820000000")
+    assert anhalt_bitterfeld.name == "Landkreis Anhalt-Bitterfeld"
+    assert anhalt_bitterfeld.city == "Köthen (Anhalt)"
+    # Every key is one of the imported official units.
+    official = set(Region.objects.values_list("ars", flat=True))
+    keys = Organisation.objects.exclude(region_ars="").values_list("region_ars", flat=True)
+    assert set(keys) <= official
+    assert all(o.email.endswith("example.org") for o in Organisation.objects.all())
+
+
+def test_demo_people_have_their_roles_and_can_log_in():
+    load("--password", "anderes-demo-passwort")
+    clerk = authenticate(username=DEMO_CLERK, password="anderes-demo-passwort")
+    assert clerk is not None
+    assert clerk.is_demo
+    assert clerk.password.startswith("argon2")
+    [membership] = user_memberships(clerk)
+    assert (membership.tenant.region_ars, membership.role) == ("150030000000", Role.CLERK)
+
+    admin = User.objects.get(email="mitgliedsverwaltung.magdeburg@demo.example.org")
+    assert [m.role for m in user_memberships(admin)] == [Role.MEMBER_ADMIN]
+    ab_clerk = User.objects.get(email="sachbearbeitung.anhalt-bitterfeld@demo.example.org")
+    assert user_memberships(ab_clerk)[0].tenant.region_ars == "150820000000"
+    assert user_is_cooperative_staff(User.objects.get(email="genossenschaft@demo.example.org"))
+    assert user_memberships(User.objects.get(email="buerger@demo.example.org")) == []
+
+
+def test_password_from_environment(monkeypatch):
+    monkeypatch.setenv("OPENKOMMUNE_DEMO_PASSWORD", "aus-der-umgebung")
+    load()
+    assert authenticate(username=DEMO_CLERK, password="aus-der-umgebung") is not None
+
+
+def test_idempotent_second_run_duplicates_nothing():
+    load()
+    first = counts()
+    load()
+    assert counts() == first  # same rows, and no audit noise for unchanged data
+
+
+def test_second_run_repairs_changed_demo_data():
+    load()
+    magdeburg = Organisation.objects.get(region_ars="150030000000")
+    Organisation.objects.filter(pk=magdeburg.pk).update(name="kaputt")
+    load("--password", "neues-demo-passwort")
+    magdeburg.refresh_from_db()
+    assert magdeburg.name == "Landeshauptstadt Magdeburg"
+    assert authenticate(username=DEMO_CLERK, password="neues-demo-passwort") is not None
+
+
+def test_prints_the_demo_logins(capsys):
+    load(verbosity=1)
+    out = capsys.readouterr().out
+    assert "Rolle" in out
+    assert "E-Mail-Adresse" in out
+    assert DEMO_CLERK in out
+    assert "Landeshauptstadt Magdeburg" in out
+    assert "demo-openkommune" in out
+
+
+def test_without_regions_fails_with_a_clear_message():
+    # Simulate a database where import_regions has not run for Saxony-Anhalt.
+    Region.objects.filter(land_code="15", level=RegionLevel.KREIS).update(land_code="98")
+    with pytest.raises(CommandError, match="import_regions"):
+        load()
+    assert not Organisation.objects.exists()
+
+
+def test_never_touches_a_real_cooperative():
+    OrganisationFactory(cooperative=True, is_demo=False, name="Echte eG")
+    with pytest.raises(CommandError, match="echte"):
+        load()
+    assert Organisation.objects.get(is_cooperative=True).name == "Echte eG"

@@ -38,7 +38,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 deps: .venv/.synced node_modules/.installed
-	@mkdir -p var
+	@mkdir -p var/static
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -50,6 +50,7 @@ setup-dev: deps
 	$(DEV_ENV) $(RUN) openkommune migrate --noinput
 	$(DEV_ENV) $(RUN) openkommune import_regions
 	$(DEV_ENV) $(RUN) openkommune import_catalog
+	$(DEV_ENV) $(RUN) openkommune rebuild_search_index
 	$(DEV_ENV) $(RUN) openkommune load_demo
 
 run: setup-dev
@@ -75,6 +76,8 @@ openapi: deps
 
 bench: deps
 	$(RUN) python bench/import_regions.py
+	$(RUN) python bench/search_quality.py
+	$(RUN) python bench/search_speed.py
 
 clean-db:
 	@read -r -p "Die lokale Datenbank var/openkommune.sqlite3 wirklich löschen? [j/N] " answer; \

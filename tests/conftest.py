@@ -2,7 +2,10 @@
 test database, through the same management commands an operator uses; every test then runs
 in a transaction on top of it (rolled back), so tests see real data but never change it."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -10,6 +13,8 @@ from django.test import override_settings
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():
     # Production uses the manifest storage, which needs `collectstatic`; tests use finders.
+    # WhiteNoise still expects STATIC_ROOT to exist.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     with override_settings(
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -45,6 +50,7 @@ def django_db_setup(
         )
         call_command("import_regions", verbosity=0)
         call_command("import_catalog", verbosity=0)
+        call_command("rebuild_search_index", verbosity=0)
     yield
     if not keepdb:
         with django_db_blocker.unblock():

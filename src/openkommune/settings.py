@@ -6,7 +6,14 @@ from pathlib import Path
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.env import database_from_url, env_bool, env_list, env_path, env_str
+from openkommune.core.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent  # repository root
@@ -24,11 +31,13 @@ CSRF_TRUSTED_ORIGINS = env_list("OPENKOMMUNE_CSRF_TRUSTED_ORIGINS", "")
 DATA_DIR = env_path("OPENKOMMUNE_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 # Marks the instance as a demonstration on every page.
 DEMO_MODE = env_bool("OPENKOMMUNE_DEMO", default=False)
+# Password of the demo accounts `load_demo` creates; empty means its documented default.
+DEMO_PASSWORD = env_str("OPENKOMMUNE_DEMO_PASSWORD", "")
 # Where people report accessibility barriers (shown in the accessibility statement).
 ACCESSIBILITY_CONTACT = env_str("OPENKOMMUNE_ACCESSIBILITY_CONTACT", "barrierefreiheit@example.org")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "openkommune.tenancy.apps.OpenKommuneAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +52,7 @@ INSTALLED_APPS = [
     "openkommune.accounts",
     "openkommune.regions",
     "openkommune.catalog",
+    "openkommune.search",
     "openkommune.demo",
     "openkommune.api",
 ]
@@ -136,9 +146,20 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-EMAIL_BACKEND = env_str("OPENKOMMUNE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("OPENKOMMUNE_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env_str("OPENKOMMUNE_EMAIL_PORT", "25"))
+_EMAIL_BACKEND = env_str("OPENKOMMUNE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": (
+            {
+                "host": env_str("OPENKOMMUNE_EMAIL_HOST", "localhost"),
+                "port": env_int("OPENKOMMUNE_EMAIL_PORT", 25),
+            }
+            if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <noreply@localhost>")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -7,6 +7,8 @@ from openkommune.api.main import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("openkommune.regions.urls")),
+    path("leistungen/suche/", include("openkommune.search.urls")),
+    path("leistungen/", include("openkommune.catalog.urls")),
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),

@@ -109,6 +109,19 @@ def test_password_reset_journey(client):
     assert "Link ungültig" in client.get(link, follow=True).content.decode()
 
 
+def test_reset_link_is_spent_even_when_the_same_password_is_set_again(client):
+    user = UserFactory(email="gleich@test.example.org")
+    old_password = "richtig-geheim-42"
+    assert user.check_password(old_password)
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    link = re.search(r"https?://[^/\s]+(/konto/passwort-neu/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": old_password, "new_password2": old_password})
+    assert response.status_code == 302
+    # The token is derived from the hash; a new salt must make the old link useless.
+    assert "Link ungültig" in client.get(link, follow=True).content.decode()
+
+
 def test_password_reset_for_unknown_address_sends_nothing_and_looks_the_same(client):
     response = client.post(reverse("accounts:password_reset"), {"email": "nie@test.example.org"})
     assert response.status_code == 302

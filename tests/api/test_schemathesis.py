@@ -8,6 +8,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
 
@@ -33,4 +34,9 @@ def _keep_test_connection_open():
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_openapi_document(case):
-    case.call_and_validate()
+    excluded = []
+    if case.operation.path.endswith("/responsible"):
+        # `plz` and `ars` are mutually exclusive, which an OpenAPI query schema cannot
+        # express: a schema-valid request with both is rightly refused with 422.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(excluded_checks=excluded)

@@ -13,10 +13,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's async-safety check would
-# otherwise refuse ORM calls from the test body. The live server thread is unaffected.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("OPENKOMMUNE_CHROMIUM", "/usr/bin/chromium")
@@ -47,12 +43,22 @@ def browser():
         pytest.fail(f"axe-core not found at {AXE_JS}; run `make deps` (npm ci).")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    # Playwright's sync API runs an event loop in this thread; Django's async-safety check
+    # would otherwise refuse ORM calls from browser tests. Only while the browser is open.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -133,4 +139,27 @@ def committed_clerk(django_db_blocker):
     yield user, organisation
     with django_db_blocker.unblock(), scopes_disabled():
         user.delete()
+        organisation.delete()
+
+
+@pytest.fixture
+def committed_member(django_db_blocker):
+    """Landeshauptstadt Magdeburg as a member with contact data (demo values), committed."""
+    from openkommune.tenancy.constants import OrganisationKind
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.tenancy.factories import OrganisationFactory
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        organisation = OrganisationFactory(
+            name="Landeshauptstadt Magdeburg",
+            short_name="Magdeburg",
+            kind=OrganisationKind.KREISFREIE_STADT,
+            region_ars="150030000000",
+            postcode="39104",
+            city="Magdeburg",
+            email="demo-150030000000@example.org",
+            phone="0391 000000",
+        )
+    yield organisation
+    with django_db_blocker.unblock(), scopes_disabled():
         organisation.delete()

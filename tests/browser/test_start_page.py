@@ -36,3 +36,11 @@ def test_start_page_works_without_javascript(browser, site_server):
     page.get_by_role("button", name="Gemeinde finden").click()
     assert "Magdeburg" in page.locator("#ergebnis").inner_text()
     context.close()
+
+
+def test_demo_notice_is_accessible(page, settings):
+    # The live server thread reads the same settings object.
+    settings.DEMO_MODE = True
+    page.goto("/")
+    assert page.locator("#demo-hinweis").is_visible()
+    assert_no_axe_violations(page)

@@ -128,8 +128,8 @@ def test_reimport_of_the_same_release_changes_nothing():
 
 
 def test_command_prints_a_german_summary():
-    out = StringIO()
-    call_command("import_catalog", "--data-dir", str(OFFICIAL_DIR), stdout=out)
+    out, err = StringIO(), StringIO()
+    call_command("import_catalog", "--source-dir", str(OFFICIAL_DIR), stdout=out, stderr=err)
     text = out.getvalue()
     assert "OZG-Leistungen: 557 (neu 0, aktualisiert 0, unverändert 557" in text
     assert "LeiKa-Zuordnungen: 5.249 (neu 0" in text
@@ -138,7 +138,7 @@ def test_command_prints_a_german_summary():
         in text
     )
     assert "davon Lebenslagen: 38, Unternehmenslagen: 17, nicht zugeordnet: 3" in text
-    assert "LeiKa-Zuordnungen prüfen: 100 % (5249/5249)" in text  # progress
+    assert "LeiKa-Zuordnungen prüfen: 100 % (5249/5249)" in err.getvalue()  # progress
 
 
 def test_command_is_quiet_with_verbosity_0():
@@ -152,7 +152,7 @@ def test_command_reports_a_bad_file_with_file_and_line(catalog_copy):
     with pytest.raises(
         CommandError, match=rf"{ZUORDNUNG}, Zeile {HUNDESTEUER_LINE}: Ungültiger LeiKa"
     ):
-        call_command("import_catalog", "--data-dir", str(catalog_copy.folder), verbosity=0)
+        call_command("import_catalog", "--source-dir", str(catalog_copy.folder), verbosity=0)
 
 
 def test_command_refuses_a_missing_folder(tmp_path):
@@ -163,7 +163,9 @@ def test_command_refuses_a_missing_folder(tmp_path):
 def test_dry_run_saves_nothing(catalog_copy):
     catalog_copy.edit_line(ZUORDNUNG, HUNDESTEUER_LINE, "Hundesteuer", "Hundesteuer (neu)")
     out = StringIO()
-    call_command("import_catalog", "--data-dir", str(catalog_copy.folder), "--dry-run", stdout=out)
+    call_command(
+        "import_catalog", "--source-dir", str(catalog_copy.folder), "--dry-run", stdout=out
+    )
     assert "LeiKa-Leistungen: 4.813 (neu 0, aktualisiert 1" in out.getvalue()
     assert "Probelauf: nichts wurde gespeichert." in out.getvalue()
     assert LeikaService.objects.get(key=HUNDESTEUER_KEY).name == "Hundesteuer"

@@ -3,7 +3,13 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from openkommune.core.env import database_from_url, env_bool, env_list, require_secret_key
+from openkommune.core.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    require_secret_key,
+)
 
 
 def test_sqlite_url_is_relative_to_the_project_and_uses_wal_and_immediate_transactions():
@@ -60,3 +66,13 @@ def test_serving_without_secret_key_is_refused(monkeypatch):
     monkeypatch.delenv("OPENKOMMUNE_SECRET_KEY", raising=False)
     with pytest.raises(ImproperlyConfigured, match="OPENKOMMUNE_SECRET_KEY"):
         require_secret_key()
+
+
+def test_env_int_parses_and_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("OK_PORT", "587")
+    assert env_int("OK_PORT", 25) == 587
+    monkeypatch.setenv("OK_PORT", "fünfundzwanzig")
+    with pytest.raises(ImproperlyConfigured, match="OK_PORT"):
+        env_int("OK_PORT", 25)
+    monkeypatch.delenv("OK_PORT")
+    assert env_int("OK_PORT", 25) == 25

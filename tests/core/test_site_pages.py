@@ -34,3 +34,30 @@ def test_start_page_counts_come_from_the_imported_data(client):
 def test_sources_page_names_the_gebietsstand_of_the_import(client):
     response = client.get("/datenquellen/")
     assert "30.11.2025" in response.text
+
+
+@pytest.mark.django_db
+def test_unknown_page_answers_404_in_german_in_the_site_layout(client):
+    response = client.get("/gibt-es-nicht/")
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in response.text
+    assert '<html lang="de"' in response.text
+
+
+@pytest.mark.django_db
+def test_csrf_failure_is_explained_in_german(settings):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/konto/anmelden/", {"username": "a@b.example", "password": "x"}
+    )
+    assert response.status_code == 403
+    assert "Formular abgelaufen" in response.text
+
+
+def test_server_error_page_renders_without_request_context(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Technischer Fehler" in response.content.decode()

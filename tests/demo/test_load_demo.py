@@ -93,8 +93,9 @@ def test_demo_people_have_their_roles_and_can_log_in():
     assert user_memberships(User.objects.get(email="buerger@demo.example.org")) == []
 
 
-def test_password_from_environment(monkeypatch):
-    monkeypatch.setenv("OPENKOMMUNE_DEMO_PASSWORD", "aus-der-umgebung")
+def test_password_from_settings(settings):
+    # settings.DEMO_PASSWORD is read from OPENKOMMUNE_DEMO_PASSWORD by the env helper.
+    settings.DEMO_PASSWORD = "aus-der-umgebung"
     load()
     assert authenticate(username=DEMO_CLERK, password="aus-der-umgebung") is not None
 

@@ -34,7 +34,9 @@ def user_update(*, actor, user: User, password: str | None = None, **changes) ->
             raise TypeError(f"Unknown user field: {name}")
         setattr(user, name, value)
     after = snapshot(user, USER_FIELDS)
-    password_changed = password is not None and not user.check_password(password)
+    # A given password is always set, even when it equals the current one: the new salt
+    # changes the hash, which invalidates password-reset links built from it.
+    password_changed = password is not None
     if password_changed:
         user.set_password(password)
     if after == before and not password_changed:

@@ -18,6 +18,46 @@ class ApiError(HttpError):
         self.fields = fields or {}
 
 
+# Pydantic's messages are English; clients and their users get German ones.
+_PATTERN_MESSAGES = {
+    r"^[0-9]{5}$": "Bitte genau fünf Ziffern angeben.",
+    r"^[0-9]{8}$": "Bitte genau acht Ziffern angeben.",
+    r"^[0-9]{12}$": "Bitte genau zwölf Ziffern angeben.",
+}
+_TYPE_MESSAGES = {
+    "missing": "Diese Angabe fehlt.",
+    "string_too_short": "Bitte mindestens {min_length} Zeichen angeben.",
+    "string_too_long": "Bitte höchstens {max_length} Zeichen angeben.",
+    "int_parsing": "Bitte eine ganze Zahl angeben.",
+    "int_type": "Bitte eine ganze Zahl angeben.",
+    "greater_than_equal": "Der Wert muss mindestens {ge} sein.",
+    "greater_than": "Der Wert muss größer als {gt} sein.",
+    "less_than_equal": "Der Wert darf höchstens {le} sein.",
+    "less_than": "Der Wert muss kleiner als {lt} sein.",
+    "bool_parsing": "Bitte true oder false angeben.",
+    "json_invalid": "Der Inhalt ist kein gültiges JSON.",
+    "uuid_parsing": "Bitte eine gültige UUID angeben.",
+    "date_from_datetime_parsing": "Bitte ein Datum im Format JJJJ-MM-TT angeben.",
+    "date_parsing": "Bitte ein Datum im Format JJJJ-MM-TT angeben.",
+}
+
+
+def german_message(error: dict) -> str:
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        return _PATTERN_MESSAGES.get(
+            context.get("pattern", ""), "Die Angabe hat nicht das erwartete Format."
+        )
+    template = _TYPE_MESSAGES.get(kind)
+    if template is None:
+        return "Die Angabe ist ungültig."
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return "Die Angabe ist ungültig."
+
+
 def _field_name(loc) -> str:
     # ninja locations look like ("query", "plz") or ("body", "payload", "name")
     parts = [str(p) for p in loc if p not in {"query", "path", "body", "header", "payload"}]
@@ -29,7 +69,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _validation(request, exc: ValidationError):
         fields: dict[str, list[str]] = {}
         for err in exc.errors:
-            fields.setdefault(_field_name(err.get("loc", ())), []).append(err.get("msg", ""))
+            fields.setdefault(_field_name(err.get("loc", ())), []).append(german_message(err))
         return api.create_response(
             request,
             error_body("validation_error", "Die Eingabe ist ungültig.", fields),

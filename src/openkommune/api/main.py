@@ -3,7 +3,9 @@
 from ninja import NinjaAPI
 
 from openkommune.api.errors import install_error_handlers
+from openkommune.catalog.api import router as catalog_router
 from openkommune.regions.api import router as regions_router
+from openkommune.search.api import router as search_router
 
 api = NinjaAPI(
     title="OpenKommune API",
@@ -19,3 +21,6 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/regions", regions_router)
+# Both routers serve /services: search owns the list and detail, catalog the responsibility.
+api.add_router("/services", search_router)
+api.add_router("/services", catalog_router)

@@ -2,8 +2,17 @@
 re-import never overwrites a manual edit unnoticed."""
 
 from django.contrib import admin
+from django.db import transaction
 
-from openkommune.catalog.models import Lage, LeikaAssignment, LeikaService, OzgLeistung, Themenfeld
+from openkommune.catalog.models import (
+    Lage,
+    LeikaAssignment,
+    LeikaService,
+    OzgLeistung,
+    ResponsibilityOverride,
+    Themenfeld,
+)
+from openkommune.tenancy.services import audit_record, snapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -51,3 +60,44 @@ class LeikaAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["leika_key", "name", "ozg_id", "typisierung", "im_leika", "is_current"]
     list_filter = ["im_leika", "typisierung", "is_current"]
     search_fields = ["leika_key", "ozg_id", "name"]
+
+
+@admin.register(ResponsibilityOverride)
+class ResponsibilityOverrideAdmin(admin.ModelAdmin):
+    """Regional exceptions to the responsibility rules, kept by cooperative staff.
+    Every save and deletion is written to the audit trail (platform level, no tenant)."""
+
+    list_display = ["region_ars", "ozg_leistung", "level", "organisation_ars", "updated_at"]
+    list_filter = ["level"]
+    search_fields = ["region_ars", "ozg_leistung__ozg_id", "ozg_leistung__name", "reason"]
+    raw_id_fields = ["ozg_leistung"]
+    fields = ["region_ars", "ozg_leistung", "level", "organisation_ars", "reason"]
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change:
+            before = snapshot(ResponsibilityOverride.objects.get(pk=obj.pk), OVERRIDE_FIELDS)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record(
+                tenant=None,
+                actor=request.user,
+                action=f"responsibility_override.{'update' if change else 'create'}",
+                obj=obj,
+                before=before,
+                after=snapshot(obj, OVERRIDE_FIELDS),
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(
+                tenant=None,
+                actor=request.user,
+                action="responsibility_override.delete",
+                obj=obj,
+                before=snapshot(obj, OVERRIDE_FIELDS),
+            )
+            super().delete_model(request, obj)
+
+
+OVERRIDE_FIELDS = ("region_ars", "ozg_leistung", "level", "organisation_ars", "reason")

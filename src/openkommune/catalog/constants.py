@@ -125,3 +125,27 @@ TYPISIERUNG_EBENEN: dict[str, tuple[tuple[Ebene, ...], tuple[Ebene, ...]]] = {
     TypisierungCode.TYP_4: ((Ebene.LAND,), (Ebene.LAND, Ebene.KOMMUNE)),
     TypisierungCode.TYP_5: ((Ebene.KOMMUNE,), (Ebene.KOMMUNE,)),
 }
+
+
+class ResponsibleLevel(models.TextChoices):
+    """The administrative level that executes an OZG-Leistung for a place.
+
+    `verband` is the Verbandsgemeinde where the Gemeinde belongs to one (GV100AD kind 53),
+    otherwise the (verbandsfreie) Gemeinde itself; `kreis` is the Landkreis or the
+    kreisfreie Stadt. See docs/adr/0005-responsibility-rules.md.
+    """
+
+    GEMEINDE = "gemeinde", _("Gemeinde")
+    VERBAND = "verband", _("Verbandsgemeinde oder verbandsfreie Gemeinde")
+    KREIS = "kreis", _("Landkreis oder kreisfreie Stadt")
+    LAND = "land", _("Land")
+    BUND = "bund", _("Bund")
+
+
+class ResponsibilitySource(models.TextChoices):
+    """Why a level was chosen, shown to staff and in the API documentation."""
+
+    OVERRIDE = "override", _("Regionale Ausnahme")
+    RULE = "rule", _("Regel für die Leistung")
+    TYPISIERUNG = "typisierung", _("Abgeleitet aus der Typisierung")
+    FALLBACK = "fallback", _("Keine Angabe, Annahme Landkreis oder kreisfreie Stadt")

@@ -9,8 +9,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.catalog import codes
-from openkommune.catalog.constants import LEIKA_KEY_REGEX, OZG_ID_REGEX, LageKind
+from openkommune.catalog.constants import (
+    LEIKA_KEY_REGEX,
+    OZG_ID_REGEX,
+    LageKind,
+    ResponsibleLevel,
+)
 from openkommune.core.models import TimeStampedModel
+from openkommune.tenancy.scoping import TenantScopedManager
 
 
 class CatalogEntry(TimeStampedModel):
@@ -221,3 +227,107 @@ class LeikaAssignment(CatalogEntry, LeikaValues):
 def assignment_natural_key(leika_key: str, ozg_id: str, name: str, occurrence: int) -> tuple:
     """The identity of an assignment across releases (see LeikaAssignment)."""
     return (leika_key, ozg_id, "" if leika_key else name, occurrence)
+
+
+class ServiceActivation(models.Model):
+    """A member authority offers an OZG-Leistung on the platform (EfA activation), with the
+    parameters citizens see. Tenant-owned: reached only through the scoped manager; changed
+    only through `services.service_activation_set`."""
+
+    # First column after id on purpose (distribution key), see tenancy.models.
+    tenant = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.CASCADE,
+        related_name="service_activations",
+        verbose_name=_("Organisation"),
+    )
+    ozg_leistung = models.ForeignKey(
+        OzgLeistung,
+        on_delete=models.PROTECT,
+        related_name="activations",
+        verbose_name=_("OZG-Leistung"),
+    )
+    is_active = models.BooleanField(_("online angeboten"), default=False)
+    contact_name = models.CharField(_("Ansprechperson oder Stelle"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("E-Mail-Adresse für diese Leistung"), blank=True)
+    contact_phone = models.CharField(_("Telefon für diese Leistung"), max_length=40, blank=True)
+    fee = models.DecimalField(
+        _("Gebühr in Euro"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    processing_time = models.CharField(_("Bearbeitungsdauer"), max_length=200, blank=True)
+    opening_hours = models.TextField(_("Öffnungszeiten"), blank=True)
+    citizen_notes = models.TextField(_("Hinweise für Bürgerinnen und Bürger"), blank=True)
+    start_url = models.URLField(_("Adresse des Online-Antrags"), blank=True)
+    # Declared here, not inherited from TimeStampedModel, so that `tenant` stays the first
+    # column after id (inherited fields come first).
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Freischaltung einer Leistung")
+        verbose_name_plural = _("Freischaltungen von Leistungen")
+        ordering = ["tenant_id", "ozg_leistung__ozg_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "ozg_leistung"], name="service_activation_tenant_leistung"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fee__isnull=True) | models.Q(fee__gte=0),
+                name="service_activation_fee_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ozg_leistung_id} @ {self.tenant_id}: {self.is_active}"
+
+
+class ResponsibilityOverride(TimeStampedModel):
+    """A regional exception to the rules: in the region with `region_ars` (a Gemeinde,
+    Verband, Kreis or Land; it applies to every Gemeinde below it, the most specific wins)
+    the Leistung is executed at `level`, or by the unit with `organisation_ars`.
+    Reference data kept by cooperative staff, not tenant data."""
+
+    region_ars = models.CharField(_("Regionalschlüssel des Gebiets"), max_length=12)
+    ozg_leistung = models.ForeignKey(
+        OzgLeistung,
+        on_delete=models.PROTECT,
+        related_name="responsibility_overrides",
+        verbose_name=_("OZG-Leistung"),
+    )
+    level = models.CharField(
+        _("zuständige Ebene"), max_length=20, choices=ResponsibleLevel.choices, blank=True
+    )
+    organisation_ars = models.CharField(
+        _("Regionalschlüssel der zuständigen Stelle"),
+        max_length=12,
+        blank=True,
+        help_text=_("Statt einer Ebene: die Gebietseinheit, deren Verwaltung zuständig ist."),
+    )
+    reason = models.TextField(_("Begründung und Quelle"))
+
+    class Meta:
+        verbose_name = _("Regionale Zuständigkeitsausnahme")
+        verbose_name_plural = _("Regionale Zuständigkeitsausnahmen")
+        ordering = ["region_ars", "ozg_leistung_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_ars", "ozg_leistung"], name="responsibility_override_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(region_ars__regex=r"^[0-9]{12}$"),
+                name="responsibility_override_region_ars",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(level="") & models.Q(organisation_ars__regex=r"^[0-9]{12}$"))
+                | (~models.Q(level="") & models.Q(organisation_ars="")),
+                name="responsibility_override_level_xor_organisation",
+                violation_error_message=_(
+                    "Geben Sie entweder eine Ebene oder den Schlüssel der zuständigen Stelle an."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_ars} / {self.ozg_leistung_id}: {self.level or self.organisation_ars}"

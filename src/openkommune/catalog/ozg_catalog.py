@@ -5,7 +5,9 @@ never leaves a half-imported catalogue. Every problem raises `OfficialFileError`
 file and the physical line (header = line 1; a quoted value spanning lines counts each).
 
 Columns are found by name: extra columns of a newer release are ignored and reported,
-missing ones are an error. Values are taken as written (whitespace stripped).
+missing ones are an error. Values are taken as written (whitespace stripped), but never
+longer or larger than the database column that stores them (`FieldLimits`), and a file
+with a header but no data rows is refused rather than read as "everything was removed".
 """
 
 import csv
@@ -53,6 +55,62 @@ COLUMNS = {
 }
 
 Progress = Callable[[Iterable, int, str], Iterable]
+
+# Column -> the model fields ("Model", "field") its value is stored in. The limits themselves
+# are read from those fields (`catalog_field_limits`), so the models stay the one place.
+TEXT_COLUMN_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "themenfeld": (("Themenfeld", "name"),),
+    "lage": (("Lage", "name"),),
+    "ozg_leistung": (("OzgLeistung", "name"),),
+    "leistungsbezeichnung": (("LeikaService", "name"), ("LeikaAssignment", "name")),
+    "typisierung": (("LeikaService", "typisierung"), ("LeikaAssignment", "typisierung")),
+    "rechtsgrundlagen": (
+        ("LeikaService", "rechtsgrundlagen"),
+        ("LeikaAssignment", "rechtsgrundlagen"),
+    ),
+    "gesetze": (("LeikaService", "gesetze"), ("LeikaAssignment", "gesetze")),
+    "gesetzeskuerzel": (
+        ("LeikaService", "gesetzeskuerzel"),
+        ("LeikaAssignment", "gesetzeskuerzel"),
+    ),
+}
+NUMBER_COLUMN_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "themenfeld_id": (("Themenfeld", "official_id"), ("Lage", "official_id")),
+    "lage_id": (("Lage", "official_id"),),
+    "anzahl_leika_leistungen": (("OzgLeistung", "stated_leika_count"),),
+}
+
+
+@dataclass(frozen=True)
+class FieldLimits:
+    """Per CSV column: the longest text / the largest number the database column takes."""
+
+    text: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+
+def catalog_field_limits() -> FieldLimits:
+    """The limits of the catalogue models' fields (no database access, only their `_meta`).
+
+    Number ranges are Django's portable ones (PostgreSQL's): SQLite would store larger values,
+    and what the production database refuses must be refused everywhere.
+    """
+    from django.apps import apps
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    def fields(pairs):
+        return [apps.get_model("catalog", model)._meta.get_field(name) for model, name in pairs]
+
+    text = {}
+    for column, pairs in TEXT_COLUMN_FIELDS.items():
+        lengths = [f.max_length for f in fields(pairs) if f.max_length is not None]
+        if lengths:
+            text[column] = min(lengths)
+    numbers = {}
+    ranges = BaseDatabaseOperations.integer_field_ranges
+    for column, pairs in NUMBER_COLUMN_FIELDS.items():
+        numbers[column] = min(ranges[f.get_internal_type()][1] for f in fields(pairs))
+    return FieldLimits(text=text, numbers=numbers)
 
 
 def _no_progress(items: Iterable, total: int, label: str) -> Iterable:
@@ -227,12 +285,47 @@ def _positive_int(row: dict[str, str], column: str) -> int:
     return int(value)
 
 
+def _check_limits(row: dict[str, str], limits: FieldLimits) -> None:
+    for column, limit in limits.text.items():
+        value = row.get(column, "")
+        if len(value) > limit:
+            raise ValueError(
+                _(
+                    "Der Wert in Spalte „%(col)s“ ist %(length)d Zeichen lang; "
+                    "erlaubt sind höchstens %(limit)d."
+                )
+                % {"col": column, "length": len(value), "limit": limit}
+            )
+    for column, limit in limits.numbers.items():
+        value = row.get(column, "")
+        # Non-digits are reported by _positive_int; only the size is checked here.
+        if value.isascii() and value.isdigit() and int(value) > limit:
+            raise ValueError(
+                _(
+                    "Der Wert %(value)s in Spalte „%(col)s“ ist größer als der höchste "
+                    "speicherbare Wert %(limit)d."
+                )
+                % {"value": value, "col": column, "limit": limit}
+            )
+
+
 def _rows(
-    reader: _Reader, progress: Progress = _no_progress, label: str = ""
+    reader: _Reader,
+    limits: FieldLimits,
+    progress: Progress = _no_progress,
+    label: str = "",
 ) -> Iterator[tuple[_RowContext, dict]]:
     records = reader.records()
+    if not records:
+        raise reader.error(
+            _("Die Datei enthält keine Datenzeilen, nur die Kopfzeile – unvollständige Datei?"),
+            None,
+        )
     for line, row in progress(records, len(records), label):
-        yield _RowContext(reader, line), row
+        ctx = _RowContext(reader, line)
+        with ctx:
+            _check_limits(row, limits)
+        yield ctx, row
 
 
 def _check_same(expected: str, row: dict[str, str], column: str) -> None:
@@ -244,14 +337,21 @@ def _check_same(expected: str, row: dict[str, str], column: str) -> None:
         )
 
 
-def parse_catalog(source_dir: Path, *, progress: Progress = _no_progress) -> ParsedCatalog:
-    """Parse and cross-check the release in `source_dir`; raise OfficialFileError."""
+def parse_catalog(
+    source_dir: Path, *, progress: Progress = _no_progress, limits: FieldLimits | None = None
+) -> ParsedCatalog:
+    """Parse and cross-check the release in `source_dir`; raise OfficialFileError.
+
+    `limits` defaults to the catalogue models' field limits (`catalog_field_limits`).
+    """
     source_dir = Path(source_dir)
+    if limits is None:
+        limits = catalog_field_limits()
     readers = {name: _Reader(source_dir / name) for name in COLUMNS}
     ignored = {name: reader.ignored for name, reader in readers.items() if reader.ignored}
 
     themenfelder: dict[int, ThemenfeldRow] = {}
-    for ctx, row in _rows(readers[THEMENFELDER_FILE]):
+    for ctx, row in _rows(readers[THEMENFELDER_FILE], limits):
         with ctx:
             item = ThemenfeldRow(_positive_int(row, "themenfeld_id"), _required(row, "themenfeld"))
             if item.official_id in themenfelder:
@@ -263,7 +363,7 @@ def parse_catalog(source_dir: Path, *, progress: Progress = _no_progress) -> Par
 
     lagen: dict[int, LageRow] = {}
     lage_by_names: dict[tuple[str, int], LageRow] = {}
-    for ctx, row in _rows(readers[LAGEN_FILE]):
+    for ctx, row in _rows(readers[LAGEN_FILE], limits):
         with ctx:
             name = _required(row, "lage")
             item = LageRow(
@@ -286,7 +386,7 @@ def parse_catalog(source_dir: Path, *, progress: Progress = _no_progress) -> Par
             lage_by_names[(name, item.themenfeld_id)] = item
 
     leistungen: dict[str, OzgLeistungRow] = {}
-    for ctx, row in _rows(readers[LEISTUNGEN_FILE]):
+    for ctx, row in _rows(readers[LEISTUNGEN_FILE], limits):
         with ctx:
             ozg_id = codes.parse_ozg_id(row["ozg_id"])
             if ozg_id in leistungen:
@@ -314,7 +414,7 @@ def parse_catalog(source_dir: Path, *, progress: Progress = _no_progress) -> Par
     # Only the large file reports progress; the other three take milliseconds.
     assignments: list[AssignmentRow] = []
     occurrences: Counter = Counter()
-    for ctx, row in _rows(readers[ZUORDNUNG_FILE], progress, _("LeiKa-Zuordnungen prüfen")):
+    for ctx, row in _rows(readers[ZUORDNUNG_FILE], limits, progress, _("LeiKa-Zuordnungen prüfen")):
         with ctx:
             assignments.append(
                 _assignment(row, ctx.line, leistungen, lagen, themenfelder, occurrences)

@@ -1,15 +1,34 @@
-"""Reads of the OZG catalogue. Reference data: not tenant-scoped.
+"""Reads of the OZG catalogue (reference data, not tenant-scoped), of the responsibility
+for a Leistung at a place, and of the members' activations (tenant data).
 
 By default only entries of the current release are returned; `include_retired=True` also
 returns entries a newer release dropped (for history and for records that point at them).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from openkommune.catalog.constants import LageKind
-from openkommune.catalog.models import Lage, LeikaAssignment, LeikaService, OzgLeistung, Themenfeld
+from openkommune.catalog import responsibility
+from openkommune.catalog.constants import LageKind, ResponsibilitySource, ResponsibleLevel
+from openkommune.catalog.models import (
+    Lage,
+    LeikaAssignment,
+    LeikaService,
+    OzgLeistung,
+    ResponsibilityOverride,
+    ServiceActivation,
+    Themenfeld,
+)
+from openkommune.regions.constants import RegionKind, RegionLevel
+from openkommune.regions.models import Region
+from openkommune.regions.selectors import region_get, region_hierarchy
+from openkommune.tenancy.constants import OrganisationKind
+from openkommune.tenancy.models import Organisation
+from openkommune.tenancy.scoping import scope
 
 
 def _current(queryset: QuerySet, include_retired: bool) -> QuerySet:
@@ -120,4 +139,329 @@ def catalog_counts() -> CatalogCounts:
         leika_services=LeikaService.objects.filter(is_current=True).count(),
         assignments=assignments["total"],
         assignments_without_key=assignments["without_key"],
+    )
+
+
+# --- EfA activation -------------------------------------------------------------------
+
+
+def service_activation_list(*, tenant: Organisation) -> QuerySet[ServiceActivation]:
+    """The tenant's activations; needs an active scope that includes the tenant."""
+    return ServiceActivation.objects.filter(tenant=tenant).select_related("ozg_leistung")
+
+
+def service_activation_get(*, tenant: Organisation, ozg_id: str) -> ServiceActivation:
+    """The tenant's activation of one Leistung. Raises ServiceActivation.DoesNotExist, also
+    for another tenant's row outside the active scope (same answer as a missing one)."""
+    return service_activation_list(tenant=tenant).get(ozg_leistung__ozg_id=ozg_id)
+
+
+# --- responsibility: who executes a Leistung at a place ---------------------------------
+
+# A Gemeinde of a Verbandsgemeinde keeps its own council and statutes, but the
+# Verbandsgemeinde runs its administration (Kommunalverfassungsgesetz LSA).
+ADMINISTERING_VERBAND_KIND = RegionKind.VERBANDSGEMEINDE
+
+# Where several organisations carry one key (a kreisfreie Stadt is Kreis and Gemeinde),
+# the public authorities come first, in this order.
+_AUTHORITY_KINDS = (
+    OrganisationKind.KREISFREIE_STADT,
+    OrganisationKind.LANDKREIS,
+    OrganisationKind.VERBANDSGEMEINDE,
+    OrganisationKind.STADT,
+    OrganisationKind.GEMEINDE,
+)
+
+_LEVEL_OF_REGION = {
+    RegionLevel.LAND: ResponsibleLevel.LAND,
+    RegionLevel.REGIERUNGSBEZIRK: ResponsibleLevel.LAND,
+    RegionLevel.KREIS: ResponsibleLevel.KREIS,
+    RegionLevel.GEMEINDEVERBAND: ResponsibleLevel.VERBAND,
+    RegionLevel.GEMEINDE: ResponsibleLevel.GEMEINDE,
+}
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Name and contact of the responsible authority as citizens see it."""
+
+    name: str
+    address: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    level: ResponsibleLevel
+    source: ResponsibilitySource
+    reason: str
+    gemeinde: Region
+    # The unit whose administration is responsible; None for federal authorities.
+    region: Region | None
+    # Set when `region` is a Gemeinde whose Verbandsgemeinde runs its administration.
+    administered_by: Region | None
+    organisation: Organisation | None
+    activation: ServiceActivation | None
+    authority: Authority
+
+    @property
+    def is_member(self) -> bool:
+        return self.organisation is not None
+
+    @property
+    def online(self) -> bool:
+        return self.activation is not None and self.activation.is_active
+
+    @property
+    def level_label(self) -> str:
+        return str(self.level.label)
+
+
+def leistung_typisierung_codes(ozg_leistung: OzgLeistung) -> list[str]:
+    """All Typisierung codes stated on the current LeiKa rows of the Leistung."""
+    rows = LeikaAssignment.objects.filter(ozg_leistung=ozg_leistung, is_current=True)
+    return [code for codes in rows.values_list("typisierung_codes", flat=True) for code in codes]
+
+
+def responsible_levels() -> dict[str, ResponsibleLevel]:
+    """The level of every current OZG-Leistung without regional overrides (one query)."""
+    codes: dict[str, list[str]] = {}
+    rows = LeikaAssignment.objects.filter(is_current=True, ozg_leistung__is_current=True)
+    for ozg_id, row_codes in rows.values_list("ozg_id", "typisierung_codes"):
+        codes.setdefault(ozg_id, []).extend(row_codes)
+    ozg_ids = OzgLeistung.objects.filter(is_current=True).values_list("ozg_id", flat=True)
+    return {
+        ozg_id: responsibility.level_for(ozg_id, codes.get(ozg_id, ()))[0] for ozg_id in ozg_ids
+    }
+
+
+def _override_for(ozg_leistung: OzgLeistung, chain: dict) -> ResponsibilityOverride | None:
+    # Most specific unit first; a kreisfreie Stadt repeats its key, which is harmless.
+    keys = [
+        unit.ars
+        for name in ("gemeinde", "verband", "kreis", "regierungsbezirk", "land")
+        if (unit := chain[name]) is not None
+    ]
+    found = {
+        o.region_ars: o
+        for o in ResponsibilityOverride.objects.filter(
+            ozg_leistung=ozg_leistung, region_ars__in=keys
+        )
+    }
+    return next((found[key] for key in keys if key in found), None)
+
+
+def _unit_for_level(level: ResponsibleLevel, chain: dict) -> Region | None:
+    gemeinde, verband = chain["gemeinde"], chain["verband"]
+    if level == ResponsibleLevel.GEMEINDE:
+        return gemeinde
+    if level == ResponsibleLevel.VERBAND:
+        if verband is not None and verband.kind == RegionKind.VERBANDSGEMEINDE:
+            return verband
+        return gemeinde
+    if level == ResponsibleLevel.KREIS:
+        return chain["kreis"] or gemeinde  # Berlin, Hamburg: no Kreis, the city does it
+    if level == ResponsibleLevel.LAND:
+        return chain["land"]
+    return None
+
+
+def member_organisation_for(region: Region) -> Organisation | None:
+    """The active member organisation whose region key is that of `region`."""
+    candidates = Organisation.objects.filter(
+        region_ars=region.ars, is_active=True, is_cooperative=False
+    )
+    ranked = sorted(
+        candidates,
+        key=lambda o: (_AUTHORITY_KINDS.index(o.kind) if o.kind in _AUTHORITY_KINDS else 99, o.pk),
+    )
+    return ranked[0] if ranked else None
+
+
+def published_activation_get(
+    *, organisation: Organisation, ozg_leistung: OzgLeistung
+) -> ServiceActivation | None:
+    """The member's activation of a Leistung, as published to citizens.
+
+    Reads one tenant's row from a page of another (or no) tenant: what a member offers and
+    its contact for it are public by purpose, so the scope is narrowed to that one member.
+    """
+    with scope(tenant=organisation):
+        return ServiceActivation.objects.filter(ozg_leistung=ozg_leistung).first()
+
+
+def authority_name(region: Region) -> str:
+    """ "Magdeburg, Landeshauptstadt" -> "Landeshauptstadt Magdeburg", a bare Landkreis,
+    Verbandsgemeinde or Gemeinde name gets its type in front."""
+    if region.level == RegionLevel.LAND:
+        return _("Land %(name)s (Landesbehörde)") % {"name": region.name}
+    if ", " in region.name:
+        base, title = region.name.rsplit(", ", 1)
+        return f"{title} {base}"
+    prefix = {
+        RegionKind.LANDKREIS: _("Landkreis"),
+        RegionKind.VERBANDSGEMEINDE: _("Verbandsgemeinde"),
+        RegionKind.KREISANGEHOERIGE_GEMEINDE: _("Gemeinde"),
+    }.get(region.kind)
+    if prefix and "kreis" not in region.name.lower():
+        return f"{prefix} {region.name}"
+    return region.name
+
+
+def _seat_address(region: Region) -> str:
+    postcode = region.postcode_of_seat
+    if not postcode and region.seat:
+        seat = (
+            Region.objects.filter(
+                level=RegionLevel.GEMEINDE,
+                ars__startswith=region.ars[:5]
+                if region.level == RegionLevel.KREIS
+                else region.ars[:9],
+                name__startswith=region.seat.split(",")[0],
+                is_current=True,
+            )
+            .exclude(postcode_of_seat="")
+            .first()
+        )
+        postcode = seat.postcode_of_seat if seat else ""
+    seat_name = region.seat or region.name.split(",")[0]
+    return _("Verwaltungssitz: %(place)s") % {"place": f"{postcode} {seat_name}".strip()}
+
+
+def _authority(
+    region: Region | None,
+    organisation: Organisation | None,
+    activation: ServiceActivation | None,
+    administered_by: Region | None,
+) -> Authority:
+    if organisation is not None:
+        street_city = [organisation.street, f"{organisation.postcode} {organisation.city}".strip()]
+        return Authority(
+            name=organisation.name,
+            address=", ".join(part for part in street_city if part),
+            email=(activation and activation.contact_email) or organisation.email,
+            phone=(activation and activation.contact_phone) or organisation.phone,
+        )
+    if region is None:
+        return Authority(name=_("Bundesbehörde"), address="", email="", phone="")
+    office = administered_by or region
+    name = authority_name(region)
+    if administered_by is not None:
+        name = _("%(gemeinde)s, verwaltet durch %(verband)s") % {
+            "gemeinde": name,
+            "verband": authority_name(administered_by),
+        }
+    address = "" if region.level == RegionLevel.LAND else _seat_address(office)
+    return Authority(name=name, address=address, email="", phone="")
+
+
+def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Responsibility:
+    """Who executes `ozg_leistung` for people living in `gemeinde`, and whether it is
+    offered on the platform there. Order: regional override, rule file, Typisierung.
+
+    Load `gemeinde` with its ancestors (`regions.selectors.region_get`, `gemeinden_for_postcode`).
+    """
+    chain = region_hierarchy(gemeinde)
+    override = _override_for(ozg_leistung, chain)
+    if override is not None and override.organisation_ars:
+        region = region_get(ars=override.organisation_ars)
+        level = _LEVEL_OF_REGION[region.level]
+        source, reason = ResponsibilitySource.OVERRIDE, override.reason
+    else:
+        if override is not None:
+            level = ResponsibleLevel(override.level)
+            source, reason = ResponsibilitySource.OVERRIDE, override.reason
+        else:
+            level, source, reason = responsibility.level_for(
+                ozg_leistung.ozg_id, leistung_typisierung_codes(ozg_leistung)
+            )
+        region = _unit_for_level(level, chain)
+
+    organisation = member_organisation_for(region) if region is not None else None
+    administered_by = None
+    verband = chain["verband"]
+    if (
+        region is not None
+        and region.level == RegionLevel.GEMEINDE
+        and verband is not None
+        and verband.kind == ADMINISTERING_VERBAND_KIND
+    ):
+        administered_by = verband
+        if organisation is None:
+            organisation = member_organisation_for(verband)
+    if level in (ResponsibleLevel.LAND, ResponsibleLevel.BUND):
+        organisation = None  # Land and Bund are not members of a municipal cooperative
+    activation = (
+        published_activation_get(organisation=organisation, ozg_leistung=ozg_leistung)
+        if organisation is not None
+        else None
+    )
+    return Responsibility(
+        level=level,
+        source=source,
+        reason=reason,
+        gemeinde=gemeinde,
+        region=region,
+        administered_by=administered_by,
+        organisation=organisation,
+        activation=activation,
+        authority=_authority(region, organisation, activation, administered_by),
+    )
+
+
+def organisation_levels(organisation: Organisation) -> set[ResponsibleLevel]:
+    """The levels whose Leistungen the organisation executes, from its region key."""
+    levels: set[ResponsibleLevel] = set()
+    if not organisation.region_ars:
+        return levels
+    for region in Region.objects.filter(ars=organisation.region_ars).select_related("parent"):
+        if region.level == RegionLevel.KREIS:
+            levels.add(ResponsibleLevel.KREIS)
+        elif region.level == RegionLevel.GEMEINDEVERBAND:
+            levels.add(ResponsibleLevel.VERBAND)
+            if region.kind == ADMINISTERING_VERBAND_KIND:
+                levels.add(ResponsibleLevel.GEMEINDE)
+        elif region.level == RegionLevel.GEMEINDE:
+            levels.add(ResponsibleLevel.GEMEINDE)
+            if region.parent is None or region.parent.kind != ADMINISTERING_VERBAND_KIND:
+                levels.add(ResponsibleLevel.VERBAND)
+        elif region.level == RegionLevel.LAND:
+            levels.add(ResponsibleLevel.LAND)
+    return levels
+
+
+# --- cross-tenant: which members offer what (cooperative staff only) ---------------------
+
+
+def activation_counts_per_leistung_across_members() -> QuerySet[OzgLeistung]:
+    """Current OZG-Leistungen offered by at least one member, with `member_count`.
+
+    Crosses tenants on purpose (the cooperative's overview); call only for cooperative staff.
+    """
+    # The join into ServiceActivation bypasses its scoped manager: this is the named read.
+    return (
+        OzgLeistung.objects.filter(is_current=True)
+        .annotate(
+            member_count=Count(
+                "activations",
+                filter=Q(
+                    activations__is_active=True,
+                    activations__tenant__is_active=True,
+                    activations__tenant__is_cooperative=False,
+                ),
+            )
+        )
+        .filter(member_count__gt=0)
+    )
+
+
+def activation_counts_per_member_across_members() -> QuerySet[Organisation]:
+    """Active members with `active_count`, the number of Leistungen they offer online.
+
+    Crosses tenants on purpose (the cooperative's overview); call only for cooperative staff.
+    """
+    # The join into ServiceActivation bypasses its scoped manager: this is the named read.
+    return Organisation.objects.filter(is_active=True, is_cooperative=False).annotate(
+        active_count=Count("service_activations", filter=Q(service_activations__is_active=True))
     )

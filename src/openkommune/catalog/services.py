@@ -1,10 +1,12 @@
-"""Writes to the catalogue. The only writer is the import of an official release."""
+"""Writes to the catalogue (only the import of an official release) and to the members'
+activations of Leistungen (EfA activation, atomic and audited)."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -17,11 +19,16 @@ from openkommune.catalog.models import (
     LeikaAssignment,
     LeikaService,
     OzgLeistung,
+    ServiceActivation,
     Themenfeld,
     assignment_natural_key,
 )
 from openkommune.catalog.ozg_catalog import ParsedCatalog, parse_catalog
 from openkommune.core.progress import progress as progress_lines
+from openkommune.tenancy.constants import Role
+from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.selectors import user_has_role
+from openkommune.tenancy.services import audit_record, snapshot
 
 BATCH_SIZE = 500
 
@@ -293,3 +300,65 @@ def _sync(
     model.objects.bulk_update(retired, ["is_current", "updated_at"], batch_size=BATCH_SIZE)
     counts.created, counts.updated, counts.retired = len(to_create), len(to_update), len(retired)
     return counts
+
+
+# --- EfA activation -------------------------------------------------------------------
+
+ACTIVATION_PARAMETERS = (
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "fee",
+    "processing_time",
+    "opening_hours",
+    "citizen_notes",
+    "start_url",
+)
+ACTIVATION_FIELDS = ("is_active", *ACTIVATION_PARAMETERS)
+
+
+@transaction.atomic
+def service_activation_set(
+    *, tenant, actor, ozg_leistung: OzgLeistung, is_active: bool, **params
+) -> ServiceActivation:
+    """Switch a Leistung on or off for the tenant and set its parameters.
+
+    Only member administrators of the tenant (or the system, `actor=None`) may; anyone else
+    gets PermissionDenied. Parameters not given keep their value. Writes nothing (and no
+    audit record) when nothing changes.
+    """
+    unknown = set(params) - set(ACTIVATION_PARAMETERS)
+    if unknown:
+        raise TypeError(f"Unknown activation parameters: {sorted(unknown)}")
+    if actor is not None and not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
+        raise PermissionDenied(_("Nur die Mitgliedsverwaltung darf Leistungen freischalten."))
+    with scope(tenant=tenant):
+        activation = (
+            ServiceActivation.objects.select_for_update()
+            .filter(tenant=tenant, ozg_leistung=ozg_leistung)
+            .first()
+        )
+        created = activation is None
+        if created:
+            activation = ServiceActivation(tenant=tenant, ozg_leistung=ozg_leistung)
+            before = None
+        else:
+            before = snapshot(activation, ACTIVATION_FIELDS)
+        activation.is_active = is_active
+        for name, value in params.items():
+            setattr(activation, name, value)
+        activation.full_clean(validate_unique=False)
+        after = snapshot(activation, ACTIVATION_FIELDS)
+        if before == after:
+            return activation
+        activation.save()
+        changed = [n for n in ACTIVATION_FIELDS if before is None or before[n] != after[n]]
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="service_activation.create" if created else "service_activation.update",
+            obj=activation,
+            before=None if before is None else {n: before[n] for n in changed},
+            after={"ozg_id": ozg_leistung.ozg_id} | {n: after[n] for n in changed},
+        )
+    return activation

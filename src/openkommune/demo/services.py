@@ -15,6 +15,8 @@ from django.db import transaction
 
 from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
+from openkommune.catalog.models import OzgLeistung
+from openkommune.catalog.services import service_activation_set
 from openkommune.regions.constants import ARS_PREFIX_LENGTH, RegionKind, RegionLevel
 from openkommune.regions.models import Region
 from openkommune.tenancy.constants import OrganisationKind, Role
@@ -73,6 +75,33 @@ _KIND_BY_REGION = {
     (RegionLevel.GEMEINDE, RegionKind.KREISANGEHOERIGE_GEMEINDE): OrganisationKind.GEMEINDE,
     (RegionLevel.GEMEINDE, RegionKind.KREISFREIE_STADT_GEMEINDE): OrganisationKind.KREISFREIE_STADT,
 }
+
+
+# Leistungen the demo member Magdeburg offers online (EfA activation), with demo contacts.
+DEMO_ACTIVATIONS_MAGDEBURG = (
+    ("10160", "Steueramt, Hundesteuer (Demo)", "Die Hundesteuer richtet sich nach der Satzung."),
+    ("10124", "Bürgerbüro (Demo)", ""),
+    ("10173", "Straßenverkehrsbehörde, Parkausweise (Demo)", ""),
+)
+
+
+def _activate_demo_services(organisation: Organisation) -> None:
+    """Idempotent: `service_activation_set` writes (and audits) only what differs."""
+    for ozg_id, contact, notes in DEMO_ACTIVATIONS_MAGDEBURG:
+        leistung = OzgLeistung.objects.filter(ozg_id=ozg_id, is_current=True).first()
+        if leistung is None:
+            continue  # an older or newer catalogue without this Leistung: nothing invented
+        service_activation_set(
+            tenant=organisation,
+            actor=None,
+            ozg_leistung=leistung,
+            is_active=True,
+            contact_name=contact,
+            contact_email=f"demo-{ozg_id}@example.org",
+            processing_time="Demo: etwa zwei Wochen",
+            citizen_notes=(notes and f"Demo-Angabe: {notes}")
+            or "Demo-Angabe: Anträge werden nicht bearbeitet.",
+        )
 
 
 class RegionsMissingError(Exception):
@@ -197,6 +226,8 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         organisation = _upsert(lookup, _organisation_values(region))
         by_ars.setdefault(region.ars, organisation)
     result.organisations = 1 + len(by_ars)
+    if MAGDEBURG_ARS in by_ars:
+        _activate_demo_services(by_ars[MAGDEBURG_ARS])
 
     for email, first_name, last_name, role, ars in DEMO_PEOPLE:
         user = User.objects.filter(email__iexact=email).first()
@@ -204,7 +235,12 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         if user is None:
             user = user_create(actor=None, email=email, password=password, **names)
         else:
-            user = user_update(actor=None, user=user, password=password, is_active=True, **names)
+            # Only a different password is set again: setting it always would write an audit
+            # record on every run of an unchanged demo.
+            new_password = None if user.check_password(password) else password
+            user = user_update(
+                actor=None, user=user, password=new_password, is_active=True, **names
+            )
         organisation = cooperative if role == Role.COOPERATIVE_STAFF else by_ars.get(ars)
         if role is not None and organisation is not None:
             membership_grant(tenant=organisation, actor=None, user=user, role=role)

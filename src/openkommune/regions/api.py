@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 
 from openkommune.core.schemas import ErrorOut
 from openkommune.regions import selectors
-from openkommune.regions.constants import NO_ASSOCIATION_KIND, RegionLevel, kind_label
+from openkommune.regions.constants import ARS_PATTERN, POSTCODE_PATTERN, RegionLevel, kind_label
 from openkommune.regions.models import Region
 from openkommune.regions.schemas import (
     GemeindeOut,
@@ -19,9 +19,6 @@ from openkommune.regions.schemas import (
 )
 
 router = Router(tags=["Regionen"])
-
-POSTCODE_PATTERN = r"^[0-9]{5}$"
-ARS_PATTERN = r"^[0-9]{12}$"
 
 
 def _ref(region: Region | None) -> RegionRefOut | None:
@@ -41,10 +38,7 @@ def _area_km2(region: Region) -> float | None:
 
 
 def _gemeinde_out(gemeinde: Region) -> GemeindeOut:
-    chain = selectors.region_hierarchy(gemeinde)
-    verband = chain["verband"]
-    if verband is not None and verband.kind == NO_ASSOCIATION_KIND:
-        verband = None  # a verbandsfreie Gemeinde is its own "Verband": not an association
+    context = selectors.gemeinde_context(gemeinde)
     return GemeindeOut(
         ags=gemeinde.ags,
         ars=gemeinde.ars,
@@ -54,9 +48,9 @@ def _gemeinde_out(gemeinde: Region) -> GemeindeOut:
         kind_label=kind_label(gemeinde.kind),
         population=gemeinde.population,
         area_km2=_area_km2(gemeinde),
-        verband=_ref(verband),
-        kreis=_ref(chain["kreis"]),
-        land=_ref(chain["land"]),
+        verband=_ref(context["verband"]),
+        kreis=_ref(context["kreis"]),
+        land=_ref(context["land"]),
     )
 
 

@@ -1,6 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The one definition of the official key formats in this app: API path/query patterns,
+# form and parser checks and the database check constraints all use these. (`tenancy`
+# keeps its own copy, since it must not depend on regions.)
+POSTCODE_PATTERN = r"^[0-9]{5}$"
+ARS_PATTERN = r"^[0-9]{12}$"
+AGS_PATTERN = r"^[0-9]{8}$"
+
 
 class RegionLevel(models.TextChoices):
     """Levels of the official key hierarchy (ARS), from the GV100AD record types."""

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.forms import KernFormMixin
+from openkommune.regions.constants import POSTCODE_PATTERN
 
-_POSTCODE = re.compile(r"[0-9]{5}")
+_POSTCODE = re.compile(POSTCODE_PATTERN)
 
 
 class PostcodeForm(KernFormMixin, forms.Form):

@@ -10,12 +10,12 @@ the layout counts characters), slices below are 0-based.
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from openkommune.core.errors import OfficialFileError
-from openkommune.regions.constants import RegionLevel
+from openkommune.regions.constants import AGS_PATTERN, POSTCODE_PATTERN, RegionLevel
 
 RECORD_LENGTH = 220
 
@@ -56,8 +56,63 @@ _NUMBER_FIELDS = (
     (150, 161, "Bevölkerung männlich"),
 )
 _DIGITS = re.compile(r"[0-9]+")
-_POSTCODE = re.compile(r"[0-9]{5}")
-_AGS = re.compile(r"[0-9]{8}")
+_POSTCODE = re.compile(POSTCODE_PATTERN)
+_AGS = re.compile(AGS_PATTERN)
+
+# A usable directory has units of each of these levels (Regierungsbezirke exist only in
+# some Länder). An empty or truncated download lacks some; importing it would mark every
+# Gemeinde as no longer current.
+REQUIRED_LEVELS: dict[str, tuple[str, str]] = {
+    "10": (RegionLevel.LAND, "Länder"),
+    "40": (RegionLevel.KREIS, "Kreise"),
+    "50": (RegionLevel.GEMEINDEVERBAND, "Gemeindeverbände"),
+    "60": (RegionLevel.GEMEINDE, "Gemeinden"),
+}
+
+# Limits are passed in by the importer, read from the model fields so they live in one place:
+# attribute name -> maximum length (text) or maximum value (numbers). Without limits the
+# parser only checks the file's own layout.
+Limits = Mapping[str, int]
+FIELD_LABELS = {
+    "name": "Name",
+    "seat": "Verwaltungssitz",
+    "kind": "Textkennzeichen",
+    "postcode_of_seat": "Postleitzahl",
+    "area_ha": "Fläche",
+    "population": "Bevölkerung",
+    "population_male": "Bevölkerung männlich",
+    "locality": "Ort",
+}
+_NUMBER_ATTRIBUTES = ("area_ha", "population", "population_male")
+
+
+def check_limits(
+    values: Mapping[str, object], limits: Limits | None, *, file_name: str, line: int
+) -> None:
+    """Refuse a text longer or a number larger than the database column takes.
+
+    PostgreSQL would fail the whole write with a DataError, SQLite would store it anyway;
+    both are worse than naming the field and line before anything is written.
+    """
+    if not limits:
+        return
+    for name, value in values.items():
+        limit = limits.get(name)
+        if limit is None or value is None:
+            continue
+        label = FIELD_LABELS.get(name, name)
+        if isinstance(value, int) and value > limit:
+            raise OfficialFileError(
+                f"Feld „{label}“: {value} ist größer als der höchste speicherbare Wert {limit}",
+                path=file_name,
+                line=line,
+            )
+        if isinstance(value, str) and len(value) > limit:
+            raise OfficialFileError(
+                f"Feld „{label}“ ist {len(value)} Zeichen lang, höchstens {limit} sind erlaubt",
+                path=file_name,
+                line=line,
+            )
 
 
 def _is_digits(text: str) -> bool:
@@ -115,7 +170,9 @@ def pad_ars(key: str) -> str:
     return key.ljust(12, "0")
 
 
-def parse_record(text: str, *, line: int, file_name: str) -> RegionRecord | str:
+def parse_record(
+    text: str, *, line: int, file_name: str, limits: Limits | None = None
+) -> RegionRecord | str:
     """Parse one decoded record; return the record, or its type if the type is skipped.
 
     The parent is not known yet: the record lists candidates, `parse_gv100ad` picks the first
@@ -156,6 +213,12 @@ def parse_record(text: str, *, line: int, file_name: str) -> RegionRecord | str:
         "gebietsstand": gebietsstand,
         "parent_candidates": _parent_candidates(record_type, text),
     }
+    check_limits(
+        {"name": name, "seat": common["seat"], "kind": common["kind"]},
+        limits,
+        file_name=file_name,
+        line=line,
+    )
     if record_type == "10":
         return RegionRecord(ars=pad_ars(text[10:12]), **common)
     if record_type == "20":
@@ -173,6 +236,12 @@ def parse_record(text: str, *, line: int, file_name: str) -> RegionRecord | str:
     if postcode and not _POSTCODE.fullmatch(postcode):
         raise fail(f"Postleitzahl „{postcode}“ hat nicht fünf Ziffern")
     area_ha, population, population_male = numbers
+    check_limits(
+        dict(zip(_NUMBER_ATTRIBUTES, numbers, strict=True)) | {"postcode_of_seat": postcode},
+        limits,
+        file_name=file_name,
+        line=line,
+    )
     return RegionRecord(
         ars=text[10:15] + text[18:22] + text[15:18],
         ags=text[10:18],
@@ -237,23 +306,47 @@ def decode_lines(raw_lines: Iterable[bytes], *, file_name: str) -> Iterator[tupl
         yield number, text
 
 
-def parse_gv100ad(raw_lines: Iterable[bytes], *, file_name: str) -> Gv100adData:
+def parse_gv100ad(
+    raw_lines: Iterable[bytes], *, file_name: str, limits: Limits | None = None
+) -> Gv100adData:
     """Parse and check a whole GV100AD file given as byte lines.
 
-    Besides each record, checks that keys are unique per level and that every unit's parent
-    is in the file, so the importer can link parents without surprises.
+    Besides each record, checks that keys are unique per level, that every unit's parent
+    is in the file, and that the file has Länder, Kreise, Gemeindeverbände and Gemeinden
+    (an empty or cut-off download must not retire the whole directory). `limits` bounds
+    text lengths and numbers (see `check_limits`).
     """
     records: list[RegionRecord] = []
     skipped: dict[str, int] = {}
     lines = 0
     for number, text in decode_lines(raw_lines, file_name=file_name):
         lines = number
-        parsed = parse_record(text, line=number, file_name=file_name)
+        parsed = parse_record(text, line=number, file_name=file_name, limits=limits)
         if isinstance(parsed, str):
             skipped[parsed] = skipped.get(parsed, 0) + 1
         else:
             records.append(parsed)
-    return Gv100adData(records=_link_parents(records, file_name), lines=lines, skipped=skipped)
+    # Parents first: a missing Kreis is better reported at the first line that needs it.
+    records = _link_parents(records, file_name)
+    _check_required_levels(records, file_name)
+    return Gv100adData(records=records, lines=lines, skipped=skipped)
+
+
+def _check_required_levels(records: list[RegionRecord], file_name: str) -> None:
+    present = {record.level for record in records}
+    missing = [
+        f"{plural} (Satzart {record_type})"
+        for record_type, (level, plural) in REQUIRED_LEVELS.items()
+        if level not in present
+    ]
+    if not missing:
+        return
+    listed = missing[0] if len(missing) == 1 else ", keine ".join(missing[:-1])
+    if len(missing) > 1:
+        listed += f" und keine {missing[-1]}"
+    raise OfficialFileError(
+        f"Die Datei enthält keine {listed} – unvollständige Datei?", path=file_name
+    )
 
 
 def _link_parents(records: list[RegionRecord], file_name: str) -> list[RegionRecord]:
@@ -292,12 +385,17 @@ class PostcodeRow:
 POSTCODE_COLUMNS = ("ags", "ort", "plz")
 
 
-def parse_postcodes(data: bytes, *, file_name: str) -> list[PostcodeRow]:
+def parse_postcodes(
+    data: bytes, *, file_name: str, limits: Limits | None = None
+) -> list[PostcodeRow]:
     """Parse the postcode list (CSV with header: osm_id, ags, ort, plz, landkreis, bundesland).
 
     Whether an AGS exists is not this function's concern: the list comes from a third party
     and may name Gemeinden that have merged since (the importer counts and skips those).
+    A list without rows is refused: importing it would delete every postcode. The place name
+    is only informative and cut to `limits["locality"]` (default 100) characters.
     """
+    locality_length = (limits or {}).get("locality", 100)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -328,9 +426,15 @@ def parse_postcodes(data: bytes, *, file_name: str) -> list[PostcodeRow]:
                 raise OfficialFileError(
                     f"Gemeindeschlüssel „{ags}“ hat nicht acht Ziffern", path=file_name, line=line
                 )
-            rows.append(PostcodeRow(line, postcode, ags, (row["ort"] or "").strip()[:100]))
+            locality = (row["ort"] or "").strip()[:locality_length]
+            rows.append(PostcodeRow(line, postcode, ags, locality))
     except csv.Error as exc:
         raise OfficialFileError(
             f"Fehlerhafte CSV-Zeile ({exc})", path=file_name, line=reader.line_num
         ) from None
+    if not rows:
+        raise OfficialFileError(
+            "Die Liste enthält keine Zuordnungen PLZ-Gemeinde – unvollständige Datei?",
+            path=file_name,
+        )
     return rows

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.regions.constants import RegionLevel, kind_label
+from openkommune.regions.constants import ARS_PATTERN, POSTCODE_PATTERN, RegionLevel, kind_label
 
 
 class Region(models.Model):
@@ -51,7 +51,7 @@ class Region(models.Model):
         indexes = [models.Index(fields=["land_code", "level"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ars__regex=r"^[0-9]{12}$"), name="region_ars_12_digits"
+                condition=models.Q(ars__regex=ARS_PATTERN), name="region_ars_12_digits"
             ),
             models.UniqueConstraint(fields=["ars", "level"], name="region_ars_level_unique"),
         ]
@@ -84,7 +84,7 @@ class PostcodeArea(models.Model):
                 fields=["postcode", "gemeinde"], name="postcode_gemeinde_unique"
             ),
             models.CheckConstraint(
-                condition=models.Q(postcode__regex=r"^[0-9]{5}$"), name="postcode_5_digits"
+                condition=models.Q(postcode__regex=POSTCODE_PATTERN), name="postcode_5_digits"
             ),
         ]
 

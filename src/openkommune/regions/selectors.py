@@ -2,7 +2,13 @@
 
 from django.db.models import Count, Max, QuerySet, Sum
 
-from openkommune.regions.constants import ARS_PREFIX_LENGTH, LEVEL_ORDER, LEVEL_RANK, RegionLevel
+from openkommune.regions.constants import (
+    ARS_PREFIX_LENGTH,
+    LEVEL_ORDER,
+    LEVEL_RANK,
+    NO_ASSOCIATION_KIND,
+    RegionLevel,
+)
 from openkommune.regions.models import PostcodeArea, Region
 
 # The deepest chain is Gemeinde -> Gemeindeverband -> Kreis -> Regierungsbezirk -> Land, four
@@ -37,6 +43,19 @@ def region_hierarchy(region: Region) -> dict[str, Region | None]:
         chain[HIERARCHY_KEYS[node.level]] = node
         node = node.parent
     return chain
+
+
+def gemeinde_context(gemeinde: Region) -> dict[str, Region | None]:
+    """What pages and the API show around a Gemeinde: `{"land", "kreis", "verband"}`.
+
+    Like `region_hierarchy`, except that the Verband is None for a verbandsfreie Gemeinde:
+    its Gemeindeverband record is the Gemeinde itself, not an association of Gemeinden.
+    """
+    chain = region_hierarchy(gemeinde)
+    verband = chain["verband"]
+    if verband is not None and verband.kind == NO_ASSOCIATION_KIND:
+        verband = None
+    return {"land": chain["land"], "kreis": chain["kreis"], "verband": verband}
 
 
 def region_get(*, ars: str, level: str | None = None) -> Region:

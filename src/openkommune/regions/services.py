@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.db import transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,6 +59,39 @@ LEVEL_PLURALS = {
 }
 STALE_EXAMPLES = 5
 
+# A release may retire at most this share of the current Gemeinden (or delete this share of
+# the postcode pairs) without `allow_shrink`: more means a wrong or cut-off file far more
+# often than a real territorial reform.
+SHRINK_LIMIT_PERCENT = 10
+
+
+class ShrinkRefused(Exception):
+    """The new files would retire or delete more than SHRINK_LIMIT_PERCENT of the data."""
+
+
+def shrink_exceeds(removed: int, total: int) -> bool:
+    return total > 0 and removed * 100 > total * SHRINK_LIMIT_PERCENT
+
+
+def _percent(removed: int, total: int) -> str:
+    return f"{removed * 100 / total:.1f}".replace(".", ",")
+
+
+def region_field_limits() -> dict[str, int]:
+    """Largest text length / number each column takes, read from the models.
+
+    Number ranges are Django's portable ones (PostgreSQL's), not the backend's: SQLite would
+    accept larger values, and a value the production database refuses must fail everywhere.
+    """
+    limits: dict[str, int] = {}
+    for name in ("name", "seat", "kind", "postcode_of_seat"):
+        limits[name] = Region._meta.get_field(name).max_length
+    for name in ("population", "population_male", "area_ha"):
+        internal_type = Region._meta.get_field(name).get_internal_type()
+        limits[name] = BaseDatabaseOperations.integer_field_ranges[internal_type][1]
+    limits["locality"] = PostcodeArea._meta.get_field("locality").max_length
+    return limits
+
 
 @dataclass
 class LevelCounts:
@@ -81,6 +115,7 @@ class RegionImportResult:
     postcodes_deleted: int = 0
     stale_postcode_rows: int = 0
     stale_postcode_examples: list[str] = field(default_factory=list)
+    shrink_warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def summary_lines(self) -> list[str]:
@@ -132,6 +167,11 @@ class RegionImportResult:
                     "examples": "; ".join(self.stale_postcode_examples),
                 }
             )
+        for warning in self.shrink_warnings:
+            lines.append(
+                _("Achtung: %(warning)s; ein echter Import bräuchte --allow-shrink.")
+                % {"warning": warning}
+            )
         if self.dry_run:
             lines.append(_("Probelauf: nichts wurde gespeichert."))
         return lines
@@ -154,6 +194,7 @@ def regions_import(
     progress_stream: TextIO | None = None,
     show_progress: bool = False,
     dry_run: bool = False,
+    allow_shrink: bool = False,
 ) -> RegionImportResult:
     """Import the GV100AD directory and the postcode list, all or nothing.
 
@@ -161,8 +202,13 @@ def regions_import(
     one transaction. Regions are matched by (ARS, level): existing rows are updated, missing
     ones marked `is_current=False` (organisations may refer to them, so they stay). Postcode
     pairs are brought in line with the list by difference. Raises `OfficialFileError`.
+
+    Raises `ShrinkRefused` (nothing written) when more than SHRINK_LIMIT_PERCENT of the current
+    Gemeinden would be retired or of the postcode pairs deleted, unless `allow_shrink`; a dry
+    run reports this in `shrink_warnings` instead.
     """
     stream = progress_stream or sys.stderr
+    limits = region_field_limits()
     raw = _read_bytes(gv100ad_path)
     data = parse_gv100ad(
         progress(
@@ -173,8 +219,11 @@ def regions_import(
             enabled=show_progress,
         ),
         file_name=gv100ad_path.name,
+        limits=limits,
     )
-    postcode_rows = parse_postcodes(_read_bytes(postcodes_path), file_name=postcodes_path.name)
+    postcode_rows = parse_postcodes(
+        _read_bytes(postcodes_path), file_name=postcodes_path.name, limits=limits
+    )
     result = RegionImportResult(
         gv100ad_name=gv100ad_path.name,
         postcodes_name=postcodes_path.name,
@@ -183,12 +232,55 @@ def regions_import(
         skipped_records=dict(data.skipped),
         dry_run=dry_run,
     )
+    guard = _ShrinkGuard(allow=allow_shrink, dry_run=dry_run, result=result)
+    _check_gemeinden_shrink(data, guard)
     with transaction.atomic():
         by_key = _write_regions(data, result, stream=stream, show_progress=show_progress)
-        _write_postcodes(postcode_rows, by_key, result)
+        _write_postcodes(postcode_rows, by_key, result, guard)
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+@dataclass
+class _ShrinkGuard:
+    allow: bool
+    dry_run: bool
+    result: RegionImportResult
+
+    def check(self, removed: int, total: int, message: str) -> None:
+        if self.allow or not shrink_exceeds(removed, total):
+            return
+        if self.dry_run:
+            self.result.shrink_warnings.append(message)
+            return
+        raise ShrinkRefused(message)
+
+
+def _check_gemeinden_shrink(data: Gv100adData, guard: _ShrinkGuard) -> None:
+    """Before writing: how many current Gemeinden the new file no longer names."""
+    current = set(
+        Region.objects.filter(level=RegionLevel.GEMEINDE, is_current=True).values_list(
+            "ars", flat=True
+        )
+    )
+    kept = {record.ars for record in data.records if record.level == RegionLevel.GEMEINDE}
+    retired = len(current - kept)
+    guard.check(
+        retired,
+        len(current),
+        _(
+            "%(name)s würde %(retired)d von %(total)d aktuellen Gemeinden (%(percent)s %%) "
+            "als nicht mehr aktuell markieren, mehr als %(limit)d %%"
+        )
+        % {
+            "name": guard.result.gv100ad_name,
+            "retired": retired,
+            "total": len(current),
+            "percent": _percent(retired, len(current)) if current else "0",
+            "limit": SHRINK_LIMIT_PERCENT,
+        },
+    )
 
 
 def _record_values(record: RegionRecord, by_key: dict[tuple[str, str], Region]) -> dict:
@@ -274,6 +366,7 @@ def _write_postcodes(
     rows: list[PostcodeRow],
     by_key: dict[tuple[str, str], Region],
     result: RegionImportResult,
+    guard: _ShrinkGuard,
 ) -> None:
     gemeinde_ids = {
         region.ags: region.pk
@@ -316,6 +409,22 @@ def _write_postcodes(
         if key in wanted and wanted[key] != locality
     ]
     to_delete = [pk for key, (pk, _locality) in existing.items() if key not in wanted]
+    # Checked before the postcode writes; raising rolls back the regions written already.
+    guard.check(
+        len(to_delete),
+        len(existing),
+        _(
+            "%(name)s würde %(deleted)d von %(total)d Zuordnungen PLZ-Gemeinde "
+            "(%(percent)s %%) löschen, mehr als %(limit)d %%"
+        )
+        % {
+            "name": result.postcodes_name,
+            "deleted": len(to_delete),
+            "total": len(existing),
+            "percent": _percent(len(to_delete), len(existing)) if existing else "0",
+            "limit": SHRINK_LIMIT_PERCENT,
+        },
+    )
     PostcodeArea.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     PostcodeArea.objects.bulk_update(to_update, ["locality"], batch_size=BATCH_SIZE)
     for start in range(0, len(to_delete), BATCH_SIZE):

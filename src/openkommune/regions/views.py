@@ -4,7 +4,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from openkommune.regions import selectors
-from openkommune.regions.constants import NO_ASSOCIATION_KIND
 from openkommune.regions.forms import PostcodeForm
 from openkommune.regions.models import Region
 
@@ -18,11 +17,7 @@ class GemeindeRow:
 
 
 def _row(gemeinde: Region) -> GemeindeRow:
-    chain = selectors.region_hierarchy(gemeinde)
-    verband = chain["verband"]
-    if verband is not None and verband.kind == NO_ASSOCIATION_KIND:
-        verband = None  # a verbandsfreie Gemeinde is its own "Verband": nothing to show
-    return GemeindeRow(gemeinde=gemeinde, verband=verband, kreis=chain["kreis"], land=chain["land"])
+    return GemeindeRow(gemeinde=gemeinde, **selectors.gemeinde_context(gemeinde))
 
 
 @require_GET

@@ -1,14 +1,18 @@
 """Admin for cooperative staff: a named cross-tenant surface (see ADR 0002).
 
 Memberships and audit records are read-only here (they change through the services);
-organisation edits write an audit record like `organisation_update` does.
+organisation edits go through `organisation_create`/`organisation_update`.
 """
 
 from django.contrib import admin
 
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
 from openkommune.tenancy.scoping import scopes_disabled
-from openkommune.tenancy.services import ORGANISATION_FIELDS, audit_record, snapshot
+from openkommune.tenancy.services import (
+    ORGANISATION_FIELDS,
+    organisation_create,
+    organisation_update,
+)
 
 
 class CrossTenantAdminMixin:
@@ -66,19 +70,16 @@ class OrganisationAdmin(CrossTenantAdminMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        # The change view runs in a transaction, so the record commits with the change.
-        before = None
+        # Through the services, so admin edits are checked and audited like any other.
+        fields = {name: getattr(obj, name) for name in ORGANISATION_FIELDS}
         if change:
-            before = snapshot(Organisation.objects.get(pk=obj.pk), ORGANISATION_FIELDS)
-        super().save_model(request, obj, form, change)
-        audit_record(
-            tenant=obj,
-            actor=request.user,
-            action="organisation.update" if change else "organisation.create",
-            obj=obj,
-            before=before,
-            after=snapshot(obj, ORGANISATION_FIELDS),
-        )
+            current = Organisation.objects.get(pk=obj.pk)
+            changed = {name: fields[name] for name in form.changed_data if name in fields}
+            organisation_update(tenant=current, actor=request.user, **changed)
+        else:
+            created = organisation_create(actor=request.user, **fields)
+            obj.pk = created.pk
+            obj.public_id = created.public_id
 
 
 @admin.register(Membership)

@@ -34,5 +34,7 @@ class Role(models.TextChoices):
 # Session key of the organisation a user with several memberships currently acts for.
 ACTIVE_ORGANISATION_SESSION_KEY = "openkommune.active_organisation"
 
+# Same as openkommune.regions.constants.ARS_PATTERN / POSTCODE_PATTERN (the reference);
+# copied because tenancy must not import regions. Change both together.
 ARS_PATTERN = r"^[0-9]{12}$"
 POSTCODE_PATTERN = r"^[0-9]{5}$"

@@ -75,8 +75,14 @@ def audit_record(
     return record
 
 
+def _acts_for_cooperative(actor) -> bool:
+    """The system (no actor), cooperative staff, and superusers (the platform operator, who
+    bootstraps the cooperative before it has staff) act with the cooperative's rights."""
+    return actor is None or actor.is_superuser or user_is_cooperative_staff(actor)
+
+
 def _require_cooperative_staff(actor) -> None:
-    if actor is not None and not user_is_cooperative_staff(actor):
+    if not _acts_for_cooperative(actor):
         raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen das."))
 
 
@@ -111,7 +117,7 @@ def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisati
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     privileged = {"kind", "is_cooperative", "region_ars", "is_demo", "is_active"}
-    if actor is not None and not user_is_cooperative_staff(actor):
+    if not _acts_for_cooperative(actor):
         if not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
             raise PermissionDenied(_("Sie dürfen diese Organisation nicht ändern."))
         if privileged & set(changes):

@@ -1,31 +1,64 @@
+import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
+from openkommune.catalog.models import OzgLeistung
+from openkommune.catalog.ozg_catalog import ParsedCatalog, catalog_field_limits, parse_catalog
 from openkommune.catalog.services import catalog_import
 from openkommune.core.errors import OfficialFileError
 
 CATALOG_FOLDER = "ozg-leika-katalog"
+# A release may retire at most this share of the current OZG-Leistungen without
+# --allow-shrink: more means a wrong or cut-off file far more often than a real change.
+SHRINK_LIMIT_PERCENT = 10
+CONCURRENT_IMPORT_MESSAGE = (
+    "Ein anderer Import läuft gerade oder hat die Daten zeitgleich geändert; nichts wurde "
+    "gespeichert. Bitte erneut starten."
+)
+
+
+def shrink_message(parsed: ParsedCatalog) -> str | None:
+    """A German description if the release retires too many current OZG-Leistungen."""
+    current = set(OzgLeistung.objects.filter(is_current=True).values_list("ozg_id", flat=True))
+    retired = len(current - {item.ozg_id for item in parsed.leistungen})
+    if not current or retired * 100 <= len(current) * SHRINK_LIMIT_PERCENT:
+        return None
+    percent = f"{retired * 100 / len(current):.1f}".replace(".", ",")
+    return (
+        f"Die neue Katalogfassung würde {retired} von {len(current)} aktuellen "
+        f"OZG-Leistungen ({percent} %) als nicht mehr aktuell markieren, mehr als "
+        f"{SHRINK_LIMIT_PERCENT} %"
+    )
 
 
 class Command(BaseCommand):
     help = (
         "Importiert den OZG-Umsetzungskatalog mit den LeiKa-Zuordnungen (vier CSV-Dateien) "
-        "aus OPENKOMMUNE_DATA_DIR/ozg-leika-katalog. Wiederholbar: aktualisiert vorhandene "
+        f"aus OPENKOMMUNE_DATA_DIR/{CATALOG_FOLDER}. Wiederholbar: aktualisiert vorhandene "
         "Einträge und markiert fehlende als nicht mehr aktuell, ohne zu löschen."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
+        folders = parser.add_mutually_exclusive_group()
+        folders.add_argument(
             "--data-dir",
-            "--source-dir",
-            dest="data_dir",
             type=Path,
             default=None,
             help=(
-                "Ordner mit den vier CSV-Dateien "
-                "(Standard: OPENKOMMUNE_DATA_DIR/ozg-leika-katalog)."
+                f"Basisordner der amtlichen Daten mit dem Unterordner {CATALOG_FOLDER}/ "
+                "(Standard: OPENKOMMUNE_DATA_DIR)."
+            ),
+        )
+        folders.add_argument(
+            "--source-dir",
+            type=Path,
+            default=None,
+            help=(
+                "Ordner, der die vier CSV-Dateien direkt enthält "
+                f"(Standard: <--data-dir>/{CATALOG_FOLDER})."
             ),
         )
         parser.add_argument(
@@ -33,22 +66,56 @@ class Command(BaseCommand):
             action="store_true",
             help="Alles prüfen und zählen, aber nichts speichern.",
         )
+        parser.add_argument(
+            "--allow-shrink",
+            action="store_true",
+            help=(
+                # %% because argparse formats help texts with the % operator.
+                f"Import auch dann ausführen, wenn er mehr als {SHRINK_LIMIT_PERCENT} %% der "
+                "aktuellen OZG-Leistungen als nicht mehr aktuell markiert."
+            ),
+        )
 
-    def handle(self, *args, data_dir: Path | None, dry_run: bool, verbosity: int, **options):
-        source_dir = data_dir or Path(settings.DATA_DIR) / CATALOG_FOLDER
+    def handle(
+        self,
+        *args,
+        data_dir: Path | None,
+        source_dir: Path | None,
+        dry_run: bool,
+        allow_shrink: bool,
+        verbosity: int,
+        **options,
+    ):
+        if source_dir is None:
+            source_dir = (data_dir or Path(settings.DATA_DIR)) / CATALOG_FOLDER
         if not source_dir.is_dir():
             raise CommandError(f"Ordner nicht gefunden: {source_dir}")
+        warning = None
         try:
+            # Parsed here once for the shrink check, before the service writes anything.
+            warning = shrink_message(parse_catalog(source_dir, limits=catalog_field_limits()))
+            if warning and not (allow_shrink or dry_run):
+                raise CommandError(
+                    f"Import abgebrochen, nichts wurde gespeichert: {warning}. Ist die "
+                    "Fassung vollständig und der Rückgang gewollt, mit --allow-shrink "
+                    "bestätigen."
+                )
             summary = catalog_import(
                 source_dir=source_dir,
-                stream=self.stdout,
+                # Progress goes to stderr, apart from the summary. The plain stream, not
+                # self.stderr: that one colours everything as an error.
+                stream=options.get("stderr") or sys.stderr,
                 show_progress=verbosity >= 1,
                 dry_run=dry_run,
             )
         except OfficialFileError as exc:
             raise CommandError(str(exc)) from exc
+        except IntegrityError as exc:
+            raise CommandError(CONCURRENT_IMPORT_MESSAGE) from exc
         if verbosity >= 1:
             for line in summary.lines():
                 self.stdout.write(line)
+            if warning and not allow_shrink:
+                self.stdout.write(f"Achtung: {warning}; ein echter Import bräuchte --allow-shrink.")
             if not dry_run:
                 self.stdout.write(self.style.SUCCESS("OZG-/LeiKa-Katalog importiert."))

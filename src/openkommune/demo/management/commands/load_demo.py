@@ -1,7 +1,5 @@
 """`manage.py load_demo`: the clearly marked demo on top of the official reference data."""
 
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,8 +9,6 @@ from openkommune.demo.services import (
     RegionsMissingError,
     demo_load,
 )
-
-PASSWORD_ENV = "OPENKOMMUNE_DEMO_PASSWORD"  # noqa: S105 - the variable name, not a secret
 
 
 class Command(BaseCommand):
@@ -26,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password",
             help=(
-                f"Passwort aller Demo-Zugänge (Standard: {PASSWORD_ENV} oder „{DEFAULT_PASSWORD}“)."
+                "Passwort aller Demo-Zugänge (Standard: OPENKOMMUNE_DEMO_PASSWORD oder "
+                f"„{DEFAULT_PASSWORD}“)."
             ),
         )
         parser.add_argument(
@@ -42,7 +39,7 @@ class Command(BaseCommand):
                 "gesetzt). Demo-Zugänge werden nicht angelegt. Wenn Sie sicher sind, dass "
                 "dies keine echte Installation ist, starten Sie den Befehl mit --force."
             )
-        password = options["password"] or os.environ.get(PASSWORD_ENV) or DEFAULT_PASSWORD
+        password = options["password"] or settings.DEMO_PASSWORD or DEFAULT_PASSWORD
         try:
             result = demo_load(password=password)
         except RegionsMissingError as error:
@@ -83,4 +80,7 @@ class Command(BaseCommand):
         if password == DEFAULT_PASSWORD:
             out.write(f"Passwort für alle Demo-Zugänge: {password}")
         else:
-            out.write(f"Passwort für alle Demo-Zugänge: wie mit --password/{PASSWORD_ENV} gesetzt")
+            out.write(
+                "Passwort für alle Demo-Zugänge: wie mit --password oder "
+                "OPENKOMMUNE_DEMO_PASSWORD gesetzt"
+            )

@@ -3,13 +3,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
 from openkommune.core.errors import OfficialFileError
-from openkommune.regions.services import regions_import
+from openkommune.regions.services import SHRINK_LIMIT_PERCENT, ShrinkRefused, regions_import
 
 GV100AD_FOLDER = "gv100ad-gemeindeverzeichnis"
 POSTCODES_FOLDER = "plz-gemeinde-zuordnung"
 POSTCODES_PATTERN = "zuordnung_plz_ort*.csv"
+CONCURRENT_IMPORT_MESSAGE = (
+    "Ein anderer Import läuft gerade oder hat die Daten zeitgleich geändert; nichts wurde "
+    "gespeichert. Bitte erneut starten."
+)
 # Destatis names the quarterly files GV100AD_DDMMYYYY.txt, so the name does not sort by date.
 _GV100AD_NAME = re.compile(r"GV100AD_(\d{2})(\d{2})(\d{4})\.txt$", re.IGNORECASE)
 
@@ -53,7 +58,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--data-dir",
             type=Path,
-            help="Verzeichnis mit den amtlichen Daten (Standard: OPENKOMMUNE_DATA_DIR).",
+            help=(
+                "Basisordner der amtlichen Daten mit den Unterordnern "
+                f"{GV100AD_FOLDER}/ und {POSTCODES_FOLDER}/ "
+                "(Standard: OPENKOMMUNE_DATA_DIR)."
+            ),
         )
         parser.add_argument(
             "--gv100ad", type=Path, help="GV100AD-Datei (Standard: die neueste im Datenordner)."
@@ -65,6 +74,16 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help="Alles prüfen und zählen, aber nichts speichern.",
+        )
+        parser.add_argument(
+            "--allow-shrink",
+            action="store_true",
+            help=(
+                # %% because argparse formats help texts with the % operator.
+                f"Import auch dann ausführen, wenn er mehr als {SHRINK_LIMIT_PERCENT} %% der "
+                "aktuellen Gemeinden als nicht mehr aktuell markiert oder der "
+                "PLZ-Zuordnungen löscht."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -83,9 +102,17 @@ class Command(BaseCommand):
                 progress_stream=options.get("stderr"),
                 show_progress=verbosity >= 1,
                 dry_run=options["dry_run"],
+                allow_shrink=options["allow_shrink"],
             )
         except OfficialFileError as exc:
             raise CommandError(f"Import abgebrochen, nichts wurde gespeichert. {exc}") from exc
+        except ShrinkRefused as exc:
+            raise CommandError(
+                f"Import abgebrochen, nichts wurde gespeichert: {exc}. Ist die Datei "
+                "vollständig und der Rückgang gewollt, mit --allow-shrink bestätigen."
+            ) from exc
+        except IntegrityError as exc:
+            raise CommandError(CONCURRENT_IMPORT_MESSAGE) from exc
         if verbosity >= 1:
             for line in result.summary_lines():
                 self.stdout.write(line)

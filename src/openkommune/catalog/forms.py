@@ -1,0 +1,85 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from openkommune.catalog.models import ServiceActivation
+from openkommune.core.forms import KernFormMixin
+
+_POSTCODE = re.compile(r"[0-9]{5}", re.ASCII)
+_ARS = re.compile(r"[0-9]{12}", re.ASCII)
+
+
+class ResponsibilityForm(KernFormMixin, forms.Form):
+    """Postcode of the citizen, and the chosen Gemeinde where the postcode spans several."""
+
+    # No HTML `pattern`/`maxlength`: the server answers with a message and keeps the input.
+    plz = forms.CharField(
+        label=_("Ihre Postleitzahl"),
+        help_text=_("Fünf Ziffern, zum Beispiel 39104"),
+        error_messages={"required": _("Bitte geben Sie Ihre Postleitzahl ein.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "postal-code",
+                "spellcheck": "false",
+                "class": "kern-form-input__input--width-4",
+            }
+        ),
+    )
+    ars = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_plz(self) -> str:
+        postcode = "".join(self.cleaned_data["plz"].split())
+        if not _POSTCODE.fullmatch(postcode):
+            raise ValidationError(
+                _("Eine Postleitzahl besteht aus genau fünf Ziffern, zum Beispiel 39104."),
+                code="invalid",
+            )
+        return postcode
+
+    def clean_ars(self) -> str:
+        ars = self.cleaned_data["ars"].strip()
+        if ars and not _ARS.fullmatch(ars):
+            raise ValidationError(_("Bitte wählen Sie eine Gemeinde aus der Liste."))
+        return ars
+
+
+class ServiceActivationForm(KernFormMixin, forms.ModelForm):
+    class Meta:
+        model = ServiceActivation
+        fields = [
+            "is_active",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "fee",
+            "processing_time",
+            "opening_hours",
+            "citizen_notes",
+            "start_url",
+        ]
+        labels = {"is_active": _("Diese Leistung auf der Plattform online anbieten")}
+        help_texts = {
+            "fee": _("In Euro, zum Beispiel 12,50. Leer lassen, wenn keine Gebühr anfällt."),
+            "start_url": _("Leer lassen, solange das Formular der Plattform genutzt werden soll."),
+            "processing_time": _("Zum Beispiel „etwa zwei Wochen“"),
+        }
+        widgets = {
+            "opening_hours": forms.Textarea(attrs={"rows": 3}),
+            "citizen_notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.fields["fee"].localize = True
+        self.fields["fee"].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        self.fields["fee"].widget.attrs["class"] = "kern-form-input__input"
+        # A checkbox has its own KERN class, not that of a text input.
+        self.fields["is_active"].widget.attrs["class"] = "kern-form-check__input"

@@ -1,0 +1,259 @@
+"""Pages of the catalogue: browse, the service page with the responsible authority, the
+member administrators' activation pages and the cooperative's overview. Thin: the decisions
+are in selectors and services."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from openkommune.catalog import selectors, services
+from openkommune.catalog.constants import ResponsibleLevel
+from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
+from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
+from openkommune.regions.models import Region
+from openkommune.regions.selectors import gemeinden_for_postcode
+from openkommune.tenancy.constants import Role
+from openkommune.tenancy.selectors import current_tenant, user_has_role, user_is_cooperative_staff
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def index(request):
+    return render(request, "catalog/index.html", {"themenfelder": selectors.themenfeld_list()})
+
+
+@require_GET
+def themenfeld(request, official_id: int):
+    field = get_object_or_404(Themenfeld, official_id=official_id, is_current=True)
+    leistungen = selectors.ozg_leistung_list(themenfeld=field).order_by("lage__name", "name")
+    lagen: dict = {}
+    for leistung in leistungen:
+        lagen.setdefault(leistung.lage, []).append(leistung)
+    return render(request, "catalog/themenfeld.html", {"themenfeld": field, "lagen": lagen})
+
+
+def _leistung_or_404(ozg_id: str) -> OzgLeistung:
+    try:
+        return selectors.ozg_leistung_get(ozg_id=ozg_id)
+    except OzgLeistung.DoesNotExist:
+        raise Http404(_("Diese Leistung gibt es nicht.")) from None
+
+
+@require_GET
+def service(request, ozg_id: str):
+    """The Leistung, and for a postcode (and a chosen Gemeinde) who is responsible."""
+    leistung = _leistung_or_404(ozg_id)
+    form = ResponsibilityForm(request.GET if "plz" in request.GET else None)
+    postcode = None
+    gemeinden: list[Region] = []
+    results = None
+    if form.is_bound and form.is_valid():
+        postcode = form.cleaned_data["plz"]
+        gemeinden = gemeinden_for_postcode(postcode=postcode)
+        chosen = form.cleaned_data["ars"]
+        if chosen:
+            gemeinden = [g for g in gemeinden if g.ars == chosen] or gemeinden
+        if len(gemeinden) == 1:
+            results = [
+                selectors.responsible_authority(ozg_leistung=leistung, gemeinde=gemeinden[0])
+            ]
+        elif not gemeinden:
+            results = []
+    context = {
+        "leistung": leistung,
+        "assignments": [a for a in leistung.leika_assignments if a.is_current],
+        "form": form,
+        "postcode": postcode,
+        "gemeinde_choices": gemeinden if results is None and postcode else [],
+        "results": results,
+    }
+    return render(request, "catalog/service.html", context)
+
+
+@require_GET
+def online_start(request, ozg_id: str):
+    """Honest placeholder until the forms module provides the online application."""
+    leistung = _leistung_or_404(ozg_id)
+    return render(request, "catalog/online_start.html", {"leistung": leistung})
+
+
+# --- member administrators ---------------------------------------------------------------
+
+
+def _member_admin_tenant(request):
+    """The current tenant if the user administers it; else login or 403."""
+    if not request.user.is_authenticated:
+        raise _LoginRequired
+    tenant = current_tenant(request)
+    if tenant is None or not user_has_role(request.user, tenant=tenant, role=Role.MEMBER_ADMIN):
+        raise PermissionDenied(_("Diese Seite ist der Mitgliedsverwaltung vorbehalten."))
+    return tenant
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def _login_or(view):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@dataclass(frozen=True)
+class AdminRow:
+    leistung: OzgLeistung
+    level: ResponsibleLevel
+    own: bool
+    activation: ServiceActivation | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.activation is not None and self.activation.is_active
+
+
+SORTS = {
+    "name": lambda row: (row.leistung.name.lower(), row.leistung.ozg_id),
+    "ozg_id": lambda row: row.leistung.ozg_id,
+    "status": lambda row: (not row.is_active, row.leistung.name.lower()),
+}
+
+
+@_login_or
+@require_GET
+def admin_list(request):
+    tenant = _member_admin_tenant(request)
+    own_levels = selectors.organisation_levels(tenant)
+    levels = selectors.responsible_levels()
+    activations = {a.ozg_leistung_id: a for a in selectors.service_activation_list(tenant=tenant)}
+    only_own = request.GET.get("zustaendig", "1") != "0"
+    query = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sortierung", "name")
+    sort = sort if sort in SORTS else "name"
+    leistungen = OzgLeistung.objects.filter(is_current=True)
+    if query:
+        leistungen = leistungen.filter(Q(name__icontains=query) | Q(ozg_id=query))
+    rows = []
+    for leistung in leistungen:
+        level = levels.get(leistung.ozg_id, ResponsibleLevel.KREIS)
+        own = level in own_levels
+        activation = activations.get(leistung.pk)
+        if only_own and not own and activation is None:
+            continue
+        rows.append(AdminRow(leistung, level, own, activation))
+    rows.sort(key=SORTS[sort])
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("seite"))
+    context = {
+        "tenant": tenant,
+        "page": page,
+        "only_own": only_own,
+        "query": query,
+        "sort": sort,
+        "active_count": sum(1 for a in activations.values() if a.is_active),
+    }
+    return render(request, "catalog/admin_list.html", context)
+
+
+def _confirm_off(request, leistung, action_url):
+    hidden = [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"]
+    context = {"leistung": leistung, "hidden": hidden, "action_url": action_url}
+    return render(request, "catalog/admin_confirm_off.html", context)
+
+
+@_login_or
+@require_http_methods(["GET", "POST"])
+def admin_edit(request, ozg_id: str):
+    tenant = _member_admin_tenant(request)
+    leistung = _leistung_or_404(ozg_id)
+    try:
+        activation = selectors.service_activation_get(tenant=tenant, ozg_id=ozg_id)
+    except ServiceActivation.DoesNotExist:
+        activation = ServiceActivation(tenant=tenant, ozg_leistung=leistung)
+    was_active = activation.is_active
+    form = ServiceActivationForm(request.POST or None, instance=activation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if was_active and not data["is_active"] and request.POST.get("bestaetigt") != "1":
+            return _confirm_off(request, leistung, request.path)
+        params = {name: data[name] for name in services.ACTIVATION_PARAMETERS}
+        services.service_activation_set(
+            tenant=tenant,
+            actor=request.user,
+            ozg_leistung=leistung,
+            is_active=data["is_active"],
+            **params,
+        )
+        messages.success(
+            request, _("Die Angaben zu „%(name)s“ sind gespeichert.") % {"name": leistung.name}
+        )
+        return redirect("catalog:admin_list")
+    context = {"tenant": tenant, "leistung": leistung, "form": form, "activation": activation}
+    return render(request, "catalog/admin_edit.html", context)
+
+
+@_login_or
+@require_POST
+def admin_toggle(request, ozg_id: str):
+    tenant = _member_admin_tenant(request)
+    leistung = _leistung_or_404(ozg_id)
+    switch_on = request.POST.get("is_active") == "1"
+    if not switch_on and request.POST.get("bestaetigt") != "1":
+        return _confirm_off(request, leistung, request.path)
+    services.service_activation_set(
+        tenant=tenant, actor=request.user, ozg_leistung=leistung, is_active=switch_on
+    )
+    if switch_on:
+        text = _("„%(name)s“ wird jetzt online angeboten.")
+    else:
+        text = _("„%(name)s“ wird nicht mehr online angeboten.")
+    messages.success(request, text % {"name": leistung.name})
+    back = request.POST.get("zurueck", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("catalog:admin_list")
+    return redirect(back)
+
+
+# --- cooperative staff -------------------------------------------------------------------
+
+
+@_login_or
+@require_GET
+def offers(request):
+    """Which members offer what: counts per Leistung and per member."""
+    if not request.user.is_authenticated:
+        raise _LoginRequired
+    if not user_is_cooperative_staff(request.user):
+        raise PermissionDenied(_("Diese Seite ist der Genossenschaft vorbehalten."))
+    sort = request.GET.get("sortierung", "anzahl")
+    sort = sort if sort in {"anzahl", "name"} else "anzahl"
+    per_leistung = selectors.activation_counts_per_leistung_across_members()
+    per_member = selectors.activation_counts_per_member_across_members()
+    if sort == "anzahl":
+        per_leistung = per_leistung.order_by("-member_count", "name")
+        per_member = per_member.order_by("-active_count", "name")
+    else:
+        per_leistung = per_leistung.order_by("name")
+        per_member = per_member.order_by("name")
+    context = {
+        "sort": sort,
+        "leistungen": Paginator(per_leistung, PAGE_SIZE).get_page(request.GET.get("seite")),
+        "members": Paginator(per_member, PAGE_SIZE).get_page(request.GET.get("mitglieder_seite")),
+    }
+    return render(request, "catalog/offers.html", context)

@@ -1,0 +1,131 @@
+"""/api/v1/services: everyday-language search and the service detail. Public reference data."""
+
+from typing import Annotated
+
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema
+from ninja.errors import HttpError
+
+from openkommune.catalog.constants import OZG_ID_REGEX
+from openkommune.catalog.models import OzgLeistung
+from openkommune.core.schemas import ErrorOut
+from openkommune.search import selectors
+
+router = Router(tags=["Leistungen"])
+
+
+class LeikaRefOut(Schema):
+    key: str | None = Field(description="LeiKa-Schlüssel; null bei Leistungen „nicht im LeiKa“")
+    name: str
+
+
+class ServiceHitOut(Schema):
+    ozg_id: str
+    name: str
+    lage: str
+    themenfeld: str
+    leika: list[LeikaRefOut] = Field(description="Die am besten passenden LeiKa-Leistungen")
+    score: float | None = Field(description="Relevanz; null in der alphabetischen Liste")
+
+
+class ServiceListOut(Schema):
+    items: list[ServiceHitOut]
+    total: int
+
+
+class LeikaServiceOut(Schema):
+    key: str | None
+    name: str
+    im_leika: bool
+    typisierung: str = Field(description="Typisierung in Worten, z. B. „Regelung: Bund; …“")
+    typisierung_codes: list[str]
+    executed_by_kommune: bool
+    rechtsgrundlagen: str
+    gesetze: str
+
+
+class ServiceDetailOut(Schema):
+    ozg_id: str
+    name: str
+    lage: str
+    themenfeld: str
+    leika: list[LeikaServiceOut]
+
+
+@router.get(
+    "",
+    response={200: ServiceListOut, 422: ErrorOut},
+    summary="Leistungen suchen oder auflisten",
+    description=(
+        "Mit `q`: OZG-Leistungen zu einer Anfrage in Alltagssprache, die passendste zuerst "
+        "(Wortstämme, zusammengesetzte Wörter, Umlaute, Tippfehler, Abkürzungen). Ohne `q`: "
+        "alle Leistungen alphabetisch, seitenweise."
+    ),
+)
+def service_search(
+    request,
+    q: Annotated[str | None, Query(max_length=selectors.MAX_QUERY_LENGTH)] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=100, description="Standard 10 (Suche), 20 (Liste)")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+):
+    if q is not None and q.strip():
+        result = selectors.service_search(query=q, limit=limit or 10, offset=offset)
+        items = [
+            _hit(leistung, score, [LeikaRefOut(key=k, name=n) for k, n in leika])
+            for leistung, score, leika in result.items
+        ]
+        return ServiceListOut(items=items, total=result.total)
+    queryset = selectors.service_list().select_related("lage", "themenfeld")
+    limit = limit or 20
+    page = list(queryset[offset : offset + limit])
+    return ServiceListOut(items=[_hit(o, None, []) for o in page], total=queryset.count())
+
+
+def _hit(leistung: OzgLeistung, score: float | None, leika: list) -> ServiceHitOut:
+    return ServiceHitOut(
+        ozg_id=leistung.ozg_id,
+        name=leistung.name,
+        lage=leistung.lage.name,
+        themenfeld=leistung.themenfeld.name,
+        leika=leika,
+        score=score,
+    )
+
+
+@router.get(
+    "/{ozg_id}",
+    response={200: ServiceDetailOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Eine OZG-Leistung mit ihren LeiKa-Leistungen",
+)
+def service_detail(
+    request,
+    ozg_id: Annotated[str, Path(pattern=OZG_ID_REGEX, description="OZG-ID, fünf Ziffern")],
+):
+    try:
+        leistung = selectors.service_get(ozg_id=ozg_id)
+    except OzgLeistung.DoesNotExist:
+        raise HttpError(
+            404,
+            _("Eine OZG-Leistung mit der ID %(ozg_id)s ist nicht bekannt.") % {"ozg_id": ozg_id},
+        ) from None
+    return ServiceDetailOut(
+        ozg_id=leistung.ozg_id,
+        name=leistung.name,
+        lage=leistung.lage.name,
+        themenfeld=leistung.themenfeld.name,
+        leika=[
+            LeikaServiceOut(
+                key=row.leika_key or None,
+                name=row.name,
+                im_leika=row.im_leika,
+                typisierung=row.typisierung_beschreibung,
+                typisierung_codes=list(row.typisierung_codes),
+                executed_by_kommune=row.executed_by_kommune,
+                rechtsgrundlagen=row.rechtsgrundlagen,
+                gesetze=row.gesetze,
+            )
+            for row in leistung.leika_assignments
+        ],
+    )

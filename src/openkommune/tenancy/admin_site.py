@@ -1,0 +1,19 @@
+"""The Django admin is the cooperative staff's tool: only they (and superusers) may enter."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+
+class OpenKommuneAdminSite(admin.AdminSite):
+    site_header = _("OpenKommune – Verwaltung der Genossenschaft")
+    site_title = _("OpenKommune-Verwaltung")
+    index_title = _("Stammdaten")
+
+    def has_permission(self, request):
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        # Imported here: the site class is loaded with the app registry, before models.
+        from openkommune.tenancy.selectors import user_is_cooperative_staff
+
+        return user.is_superuser or user_is_cooperative_staff(user)

@@ -1,0 +1,35 @@
+import re
+
+from tests.browser.conftest import assert_no_axe_violations
+
+
+def test_citizen_finds_dog_service_and_the_responsible_authority(page, committed_member):
+    page.goto("/")
+    page.get_by_label("Leistung suchen").fill("hund anmelden")
+    page.get_by_role("button", name="Suchen", exact=True).click()
+
+    page.wait_for_url(re.compile(r"/leistungen/suche/\?q=hund"))
+    results = page.locator("#suchergebnisse")
+    assert "Hundehaltung" in results.inner_text()
+    assert_no_axe_violations(page)
+
+    results.get_by_role("link", name="Hundehaltung").first.click()
+    page.wait_for_url(re.compile(r"/leistungen/10160/"))
+    assert "Hundehaltung" in page.locator("h1").inner_text()
+    assert_no_axe_violations(page)
+
+    page.locator("#zustaendigkeit-form #plz").fill("39104")
+    page.locator("#zustaendigkeit-form button[type=submit]").click()
+    answer = page.locator("#zustaendigkeit")
+    assert "Landeshauptstadt Magdeburg" in answer.inner_text()
+    assert committed_member.email in answer.inner_text()
+    assert committed_member.phone in answer.inner_text()
+    assert page.csp_violations == []
+    assert_no_axe_violations(page)
+
+
+def test_catalogue_pages_are_accessible(page):
+    page.goto("/leistungen/")
+    assert_no_axe_violations(page)
+    page.locator("main a[href^='/leistungen/themenfeld/']").first.click()
+    assert_no_axe_violations(page)

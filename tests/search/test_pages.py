@@ -1,0 +1,80 @@
+"""The results page /leistungen/suche/ with the Django client."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+URL = "/leistungen/suche/"
+
+
+def test_url_name():
+    assert reverse("search:results") == URL
+
+
+def test_empty_query_shows_form_and_help(client):
+    response = client.get(URL)
+    assert response.status_code == 200
+    html = response.text
+    assert '<label class="kern-label" for="suche">Wonach suchen Sie?' in html
+    assert 'id="suche"' in html
+    assert 'name="q"' in html
+    assert 'id="suchbeispiele"' in html
+    assert 'id="suchergebnisse"' not in html
+    assert html.count("<h1") == 1
+
+
+def test_results_link_to_service_pages_with_lage_and_leika(client):
+    response = client.get(URL, {"q": "hund anmelden"})
+    html = response.text
+    assert response.status_code == 200
+    results = html.split('id="suchergebnisse"', 1)[1]
+    first = re.search(r'href="(/leistungen/\d{5}/)">([^<]+)</a>', results)
+    assert first.groups() == ("/leistungen/10160/", "Hundehaltung")
+    assert "Hundesteuer" in results
+    assert 'value="hund anmelden"' in html  # what was typed stays
+    assert html.count("<h1") == 1
+
+
+def test_facets_link_with_counts_and_mark_current(client):
+    html = client.get(URL, {"q": "steuer"}).text
+    facets = html.split('id="themenfelder-filter"', 1)[1].split("</nav>", 1)[0]
+    links = re.findall(r'href="\?([^"]*themenfeld=(\d+)[^"]*)"[^>]*>([^<]+)</a>', facets)
+    assert links
+    query, themenfeld, _label = links[0]
+    narrowed = client.get(URL + "?" + query.replace("&amp;", "&")).text
+    current = narrowed.split('id="themenfelder-filter"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(rf'themenfeld={themenfeld}[^"]*" aria-current="page"', current)
+
+
+def test_pagination_links(client):
+    html = client.get(URL, {"q": "antrag"}).text
+    assert "Seite 1 von" in html
+    assert 'rel="next"' in html
+    assert 'rel="prev"' not in html
+    second = client.get(URL, {"q": "antrag", "seite": 2}).text
+    assert "Seite 2 von" in second
+    assert 'rel="prev"' in second
+    assert 'start="11"' in second
+
+
+def test_no_hits_gives_friendly_tips(client):
+    html = client.get(URL, {"q": "xyzzyq"}).text
+    assert 'id="keine-treffer"' in html
+    assert "leider nichts gefunden" in html
+
+
+@pytest.mark.parametrize("params", [{"q": "hund", "seite": "x"}, {"q": "hund", "themenfeld": "-3"}])
+def test_bad_page_or_facet_is_ignored(client, params):
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert 'id="suchergebnisse"' in response.text
+
+
+def test_overlong_query_is_explained_and_kept(client):
+    response = client.get(URL, {"q": "hund " * 50})
+    assert response.status_code == 200
+    assert "höchstens 200 Zeichen" in response.text
+    assert 'aria-invalid="true"' in response.text

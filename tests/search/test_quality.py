@@ -1,0 +1,33 @@
+"""Search quality gates through the API: the shared dev set and our held-out set of other
+everyday queries (written before the ranking was tuned; see docs/adr/0004-search.md)."""
+
+import pytest
+
+from tests.search.conftest import DEV_SET, HELD_OUT_SET, read_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def _hit_at_3(client, queries) -> tuple[float, list]:
+    misses = []
+    for query, accepted in queries:
+        response = client.get("/api/v1/services", {"q": query, "limit": 3})
+        assert response.status_code == 200
+        top = [item["ozg_id"] for item in response.json()["items"]]
+        if not accepted & set(top):
+            misses.append((query, accepted, top))
+    return 1 - len(misses) / len(queries), misses
+
+
+def test_dev_set_hit_at_3(client):
+    queries = read_queries(DEV_SET)
+    assert len(queries) >= 30
+    score, misses = _hit_at_3(client, queries)
+    assert score >= 0.95, misses
+
+
+def test_held_out_set_hit_at_3(client):
+    queries = read_queries(HELD_OUT_SET)
+    assert len(queries) >= 25
+    score, misses = _hit_at_3(client, queries)
+    assert score >= 0.9, misses

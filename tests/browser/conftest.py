@@ -8,6 +8,7 @@ removed afterwards, so later tests see the database as before.
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(site_server):
+    # Depends on the server so that it closes first: its hang-up ends the keep-alive
+    # request threads of the server, which then close their database connections.
     # A missing browser is a setup error, never a silent skip: `make test` installs it.
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.fail(f"Chromium not found at {CHROMIUM}; run `make test` to install it.")
@@ -80,6 +83,36 @@ def site_server(django_db_setup, django_db_blocker):
             raise server.error
         yield f"http://127.0.0.1:{server.port}"
         server.terminate()
+        _wait_for_request_threads_to_disconnect()
+
+
+def _wait_for_request_threads_to_disconnect(timeout: float = 10.0) -> None:
+    """Request threads of the threaded test server serve keep-alive connections and close
+    their database connection only when the browser hangs up. PostgreSQL refuses to drop the
+    test database while any of them is still connected, so wait until they are gone."""
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.2)
+    # Still connected after the timeout: only this session's server threads use the test
+    # database, so end their backends rather than fail the drop at teardown.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
@@ -163,3 +196,49 @@ def committed_member(django_db_blocker):
     yield organisation
     with django_db_blocker.unblock(), scopes_disabled():
         organisation.delete()
+
+
+@pytest.fixture
+def committed_member_admin(django_db_blocker, committed_member):
+    """A member administrator of the committed member organisation; removed afterwards."""
+    from openkommune.catalog.models import ServiceActivation
+    from openkommune.tenancy.constants import Role
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+    from tests.tenancy.factories import MembershipFactory
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        user = UserFactory(email="browser.admin@test.example.org")
+        MembershipFactory(tenant=committed_member, user=user, role=Role.MEMBER_ADMIN)
+    yield user
+    with django_db_blocker.unblock(), scopes_disabled():
+        ServiceActivation.objects.filter(tenant=committed_member).delete()
+        # Audit records are append-only in the application; the test removes its own rows
+        # with a raw delete so the organisation can go again.
+        AuditRecord.objects.filter(tenant=committed_member)._raw_delete(using="default")
+        user.delete()
+
+
+@pytest.fixture
+def committed_cooperative_staff(django_db_blocker):
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        user = UserFactory(cooperative_staff=True, email="browser.staff@test.example.org")
+        cooperative = user.memberships.get().tenant
+    yield user
+    with django_db_blocker.unblock(), scopes_disabled():
+        user.delete()
+        cooperative.delete()
+
+
+def log_in(page, user) -> None:
+    from tests.accounts.factories import PASSWORD
+
+    page.goto("/konto/anmelden/")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"^https?://[^/]+/$"))

@@ -1,0 +1,46 @@
+import re
+
+from tests.browser.conftest import assert_no_axe_violations, log_in
+
+
+def test_member_admin_switches_a_service_on_with_parameters(page, committed_member_admin):
+    log_in(page, committed_member_admin)
+    page.goto("/leistungen/verwaltung/")
+    assert page.locator("#leistungen").is_visible()
+    assert_no_axe_violations(page)
+
+    page.goto("/leistungen/verwaltung/10160/")
+    assert_no_axe_violations(page)
+    form = page.locator("#freischaltung-form")
+    form.locator("input[type=checkbox]").check()
+    form.get_by_label("Gebühr", exact=False).fill("abc")
+    form.get_by_role("button", name="Speichern").click()
+    # Bad input: error summary, nothing typed is lost.
+    assert page.locator("#fehlerzusammenfassung").is_visible()
+    assert form.get_by_label("Gebühr", exact=False).input_value() == "abc"
+    assert_no_axe_violations(page)
+
+    form.get_by_label("Gebühr", exact=False).fill("15")
+    form.get_by_role("button", name="Speichern").click()
+    page.wait_for_url(re.compile(r"/leistungen/verwaltung/"))
+
+    page.goto("/leistungen/10160/?plz=39104")
+    answer = page.locator("#zustaendigkeit")
+    assert "online" in answer.inner_text().lower()
+    page.get_by_role("link", name=re.compile("Online beantragen")).first.click()
+    assert_no_axe_violations(page)
+
+
+def test_cooperative_staff_sees_offers(page, committed_cooperative_staff):
+    log_in(page, committed_cooperative_staff)
+    page.goto("/leistungen/angebote/")
+    assert "Welche Mitglieder bieten was an?" in page.locator("h1").inner_text()
+    assert_no_axe_violations(page)
+
+
+def test_empty_and_unsuccessful_search_pages_are_accessible(page):
+    page.goto("/leistungen/suche/")
+    assert_no_axe_violations(page)
+    page.goto("/leistungen/suche/?q=xqzvbnm")
+    assert page.locator("main").inner_text()
+    assert_no_axe_violations(page)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "openkommune.regions",
     "openkommune.catalog",
     "openkommune.search",
+    "openkommune.members",
+    "openkommune.reports",
     "openkommune.demo",
     "openkommune.api",
 ]

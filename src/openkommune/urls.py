@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("openkommune.regions.urls")),
     path("leistungen/suche/", include("openkommune.search.urls")),
     path("leistungen/", include("openkommune.catalog.urls")),
+    path("genossenschaft/mitglieder/", include("openkommune.members.urls")),
+    path("genossenschaft/", include("openkommune.reports.urls")),
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),

@@ -37,3 +37,14 @@ def test_missing_parameter_is_named(client):
 )
 def test_german_message_covers_unknown_and_incomplete_errors(error, expected):
     assert german_message(error) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/coverage", "/api/v1/members"])
+@pytest.mark.parametrize("value", ["0", "1700000000", "01.10.2022", "2022-13-01"])
+def test_dates_are_iso_only_never_unix_timestamps(client, url, value):
+    param = "date" if url.endswith("coverage") else "as_of"
+    response = client.get(url, {param: value})
+    assert response.status_code == 422
+    [message] = response.json()["error"]["fields"][param]
+    assert "JJJJ-MM-TT" in message or "Datum" in message

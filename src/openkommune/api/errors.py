@@ -49,6 +49,9 @@ def german_message(error: dict) -> str:
         return _PATTERN_MESSAGES.get(
             context.get("pattern", ""), "Die Angabe hat nicht das erwartete Format."
         )
+    if kind == "value_error" and context.get("error"):
+        # Our own validators raise ValueError with a German message.
+        return str(context["error"])
     template = _TYPE_MESSAGES.get(kind)
     if template is None:
         return "Die Angabe ist ungültig."

@@ -4,7 +4,9 @@ from ninja import NinjaAPI
 
 from openkommune.api.errors import install_error_handlers
 from openkommune.catalog.api import router as catalog_router
+from openkommune.members.api import router as members_router
 from openkommune.regions.api import router as regions_router
+from openkommune.reports.api import router as reports_router
 from openkommune.search.api import router as search_router
 
 api = NinjaAPI(
@@ -24,3 +26,6 @@ api.add_router("/regions", regions_router)
 # Both routers serve /services: search owns the list and detail, catalog the responsibility.
 api.add_router("/services", search_router)
 api.add_router("/services", catalog_router)
+api.add_router("/members", members_router)
+# Reports serve /coverage and /ozg-progress at the API root.
+api.add_router("", reports_router)

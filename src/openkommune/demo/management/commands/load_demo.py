@@ -9,6 +9,7 @@ from openkommune.demo.services import (
     RegionsMissingError,
     demo_load,
 )
+from openkommune.members.demo_register import demo_register_load
 
 
 class Command(BaseCommand):
@@ -53,12 +54,18 @@ class Command(BaseCommand):
                 "Demo-Adressen. Die Demo verändert keine echten Daten und bricht ab."
             ) from error
 
+        register = demo_register_load()
         for key in result.skipped_keys:
             self.stderr.write(
                 f"Hinweis: Schlüssel {key} nicht im Gebietsverzeichnis, übersprungen."
             )
         if options["verbosity"] >= 1:
             self._print_logins(result, password)
+            self.stdout.write(
+                f"Demo-Mitgliederregister: {len(register.entered)} Mitglieder aus öffentlichen "
+                f"Angaben eingetragen, {len(register.not_entered)} ohne Beitrittsdatum nicht "
+                "übernommen."
+            )
 
     def _print_logins(self, result, password):
         out = self.stdout

@@ -1,0 +1,61 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from openkommune.core.forms import KernFormMixin
+from openkommune.members.io import MAX_BYTES
+from openkommune.tenancy.constants import OrganisationKind
+
+SORT_CHOICES = (
+    ("name", _("Name (A–Z)")),
+    ("-name", _("Name (Z–A)")),
+    ("joined", _("Beitritt (älteste zuerst)")),
+    ("-joined", _("Beitritt (neueste zuerst)")),
+    ("kind", _("Art")),
+)
+
+
+class RegisterFilterForm(KernFormMixin, forms.Form):
+    art = forms.ChoiceField(
+        label=_("Art"),
+        required=False,
+        choices=[("", _("alle Arten"))]
+        + [
+            (value, label) for value, label in OrganisationKind.choices if value != "genossenschaft"
+        ],
+    )
+    stand = forms.DateField(
+        label=_("Stand am"),
+        required=False,
+        help_text=_(
+            "Nur wer an diesem Tag Mitglied war, Format TT.MM.JJJJ. Leer: alle, auch ehemalige."
+        ),
+        input_formats=["%d.%m.%Y", "%Y-%m-%d"],
+        error_messages={"invalid": _("Bitte ein Datum im Format TT.MM.JJJJ angeben.")},
+    )
+    sortierung = forms.ChoiceField(label=_("Sortierung"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("art", "sortierung"):
+            self.fields[name].widget.attrs["class"] = "kern-form-input__select"
+
+
+class RegisterImportForm(KernFormMixin, forms.Form):
+    datei = forms.FileField(
+        label=_("Datei (CSV oder XLSX)"),
+        help_text=_(
+            "Spalten: name, art, ags_oder_ars, beitritt, austritt, austrittsgrund, "
+            "gruendungsmitglied, anteile_anzahl, anteile_betrag, bemerkungen. Höchstens 5 MB."
+        ),
+    )
+    nur_pruefen = forms.BooleanField(label=_("Nur prüfen, nichts speichern"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nur_pruefen"].widget.attrs["class"] = "kern-form-check__input"
+
+    def clean_datei(self):
+        upload = self.cleaned_data["datei"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("Die Datei ist größer als 5 MB."))
+        return upload

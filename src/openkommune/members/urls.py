@@ -1,0 +1,13 @@
+from django.urls import path
+
+from openkommune.members import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("import/", views.register_import, name="import"),
+    path("export.csv", views.register_export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views.register_export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("<uuid:public_id>/", views.member_detail, name="detail"),
+]

@@ -1,0 +1,141 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from openkommune.members.models import CooperativeMember
+from openkommune.tenancy.scoping import scopes_disabled
+from tests.accounts.factories import UserFactory
+from tests.members.factories import MemberContactFactory, member_with_period
+
+pytestmark = pytest.mark.django_db
+REGISTER = reverse("members:register")
+
+GOOD_CSV = (
+    b"name;art;ags_oder_ars;beitritt;austritt;austrittsgrund;gruendungsmitglied;"
+    b"anteile_anzahl;anteile_betrag;bemerkungen\n"
+    b"Gemeinde Barleben;;15083040;22.12.2009;;;ja;1;500;\n"
+)
+
+
+def _own_organisation(user):
+    with scopes_disabled():
+        return user.memberships.get().tenant
+
+
+def _detail(member):
+    return reverse("members:detail", args=[member.public_id])
+
+
+def test_anonymous_sees_public_register_without_shares_or_private_contacts(client):
+    member = member_with_period(shares_count=7, shares_amount=3500)
+    MemberContactFactory(member=member, name="Geheime Person")
+    MemberContactFactory(member=member, name="Öffentliche Person", is_public=True)
+    page = client.get(REGISTER).content.decode()
+    assert member.organisation.name in page
+    assert "3500" not in page
+    assert "Geheime Person" not in page
+    assert "Öffentliche Person" in page
+    assert "Datei importieren" not in page
+    detail = client.get(_detail(member)).content.decode()
+    assert "Geheime Person" not in detail
+    assert 'id="anteile"' not in detail
+
+
+def test_member_sees_own_details_but_not_anothers(client):
+    user = UserFactory(member_admin=True)
+    own = member_with_period(organisation=_own_organisation(user), shares_count=11)
+    MemberContactFactory(member=own, name="Eigene Person")
+    other = member_with_period(shares_count=12)
+    MemberContactFactory(member=other, name="Fremde Person")
+    client.force_login(user)
+    own_page = client.get(_detail(own)).content.decode()
+    assert 'id="anteile">11' in own_page
+    assert "Eigene Person" in own_page
+    other_page = client.get(_detail(other)).content.decode()
+    assert 'id="anteile"' not in other_page
+    assert "Fremde Person" not in other_page
+
+
+def test_staff_sees_everything_and_can_filter(client):
+    member_with_period(organisation__name="Alte Gemeinde", joined_on=datetime.date(2010, 1, 1))
+    member = member_with_period(organisation__name="Kreis Neu", organisation__kind="landkreis")
+    MemberContactFactory(member=member, name="Interne Person")
+    client.force_login(UserFactory(cooperative_staff=True))
+    page = client.get(REGISTER).content.decode()
+    assert "Interne Person" in page
+    assert "Datei importieren" in page
+    filtered = client.get(REGISTER, {"art": "landkreis"}).content.decode()
+    assert "Kreis Neu" in filtered
+    assert "Alte Gemeinde" not in filtered
+    as_of = client.get(REGISTER, {"stand": "01.01.2012"}).content.decode()
+    assert "Alte Gemeinde" in as_of
+    assert "Kreis Neu" not in as_of
+
+
+def test_bad_filter_date_shows_a_german_error(client):
+    response = client.get(REGISTER, {"stand": "morgen"})
+    assert response.status_code == 200
+    assert "Bitte ein Datum im Format TT.MM.JJJJ angeben." in response.content.decode()
+
+
+def test_pagination_25_per_page(client):
+    for _ in range(26):
+        member_with_period()
+    first = client.get(REGISTER).content.decode()
+    assert "Seite 1 von 2" in first
+    assert client.get(REGISTER, {"seite": 2}).context["page"].object_list.__len__() == 1
+
+
+def test_unknown_member_is_404(client):
+    assert client.get(reverse("members:detail", args=[
+        "00000000-0000-0000-0000-000000000000"])).status_code == 404  # fmt: skip
+
+
+def test_import_and_export_for_staff_only(client):
+    upload = {"datei": _upload(GOOD_CSV)}
+    client.force_login(UserFactory(member_admin=True))
+    assert client.post(reverse("members:import"), upload).status_code == 403
+    assert client.get(reverse("members:export_csv")).status_code == 403
+    client.logout()
+    assert client.post(reverse("members:import"), {"datei": _upload(GOOD_CSV)}).status_code == 403
+
+    client.force_login(UserFactory(cooperative_staff=True))
+    response = client.post(reverse("members:import"), {"datei": _upload(GOOD_CSV)})
+    assert response.status_code == 200
+    assert "Import abgeschlossen" in response.content.decode()
+    assert CooperativeMember.objects.filter(organisation__name="Gemeinde Barleben").exists()
+    export = client.get(reverse("members:export_csv"))
+    assert export.status_code == 200
+    assert "Gemeinde Barleben" in export.content.decode("utf-8")
+    xlsx = client.get(reverse("members:export_xlsx"))
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_import_errors_are_shown_and_nothing_is_saved(client):
+    bad = GOOD_CSV + b"X;;15099999;01.01.2015;;;;;;\n"
+    client.force_login(UserFactory(cooperative_staff=True))
+    response = client.post(reverse("members:import"), {"datei": _upload(bad)})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Nichts importiert" in page
+    assert "Zeile 3: AGS 15099999 ist im Gemeindeverzeichnis unbekannt." in page
+    assert not CooperativeMember.objects.exists()
+
+
+def test_demo_entries_are_marked(client):
+    from openkommune.members.demo_register import demo_register_load
+
+    demo_register_load()
+    page = client.get(REGISTER).content.decode()
+    assert "Teilweise öffentliche Angaben" in page
+    abi = CooperativeMember.objects.get(organisation__region_ars="150820000000")
+    detail = client.get(_detail(abi)).content.decode()
+    assert "01.10.2022" in detail
+    assert "Teilweise öffentliche Angaben" in detail
+
+
+def _upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("register.csv", data, content_type="text/csv")

@@ -90,4 +90,4 @@ def list_members(request, filters: Query[MemberQuery]):
                 shares=shares,
             )
         )
-    return 200, MemberPageOut(items=items, total=total)
+    return MemberPageOut(items=items, total=total)

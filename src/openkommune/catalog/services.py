@@ -24,6 +24,7 @@ from openkommune.catalog.models import (
     assignment_natural_key,
 )
 from openkommune.catalog.ozg_catalog import ParsedCatalog, parse_catalog
+from openkommune.core.imports import SHRINK_LIMIT_PERCENT, ShrinkGuard, percent_text
 from openkommune.core.progress import progress as progress_lines
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope
@@ -55,6 +56,8 @@ class CatalogImportSummary:
     distinct_keys: int
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
     count_mismatches: list[str] = field(default_factory=list)
+    # Filled in a dry run when a real import would be refused as shrinking too much.
+    shrink_warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def lines(self) -> list[str]:
@@ -136,12 +139,16 @@ def catalog_import(
     stream: TextIO | None = None,
     show_progress: bool = False,
     dry_run: bool = False,
+    allow_shrink: bool = False,
 ) -> CatalogImportSummary:
     """Import one release of the OZG/LeiKa catalogue from `source_dir`.
 
     All four files are parsed and validated first (OfficialFileError on any problem, and
     nothing written); then one transaction brings the tables to the release: new entries
     created, changed ones updated, missing ones marked not current. Idempotent.
+    Raises `ShrinkRefused` (nothing written) when the release would retire more than
+    SHRINK_LIMIT_PERCENT of the current OZG-Leistungen, unless `allow_shrink`; a dry run
+    reports this in `shrink_warnings` instead.
     """
 
     def progress(items: Iterable, total: int, label: str) -> Iterable:
@@ -150,6 +157,8 @@ def catalog_import(
         return progress_lines(items, total=total, label=label, stream=stream, enabled=show_progress)
 
     parsed = parse_catalog(Path(source_dir), progress=progress)
+    guard = ShrinkGuard(allow=allow_shrink, dry_run=dry_run)
+    _check_leistungen_shrink(parsed, guard)
     try:
         with transaction.atomic():
             summary = _write(parsed, progress)
@@ -157,7 +166,21 @@ def catalog_import(
                 raise _DryRunRollback
     except _DryRunRollback:
         summary.dry_run = True
+    summary.shrink_warnings = guard.warnings
     return summary
+
+
+def _check_leistungen_shrink(parsed: ParsedCatalog, guard: ShrinkGuard) -> None:
+    """Before writing: how many current OZG-Leistungen the release no longer names."""
+    current = set(OzgLeistung.objects.filter(is_current=True).values_list("ozg_id", flat=True))
+    retired = len(current - {item.ozg_id for item in parsed.leistungen})
+    guard.check(
+        retired,
+        len(current),
+        f"Die neue Katalogfassung würde {retired} von {len(current)} aktuellen "
+        f"OZG-Leistungen ({percent_text(retired, len(current))} %) als nicht mehr aktuell "
+        f"markieren, mehr als {SHRINK_LIMIT_PERCENT} %",
+    )
 
 
 def _write(parsed: ParsedCatalog, progress: Callable) -> CatalogImportSummary:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openkommune.core.errors import OfficialFileError
+from openkommune.core.imports import SHRINK_LIMIT_PERCENT, ShrinkGuard, percent_text
 from openkommune.core.progress import progress
 from openkommune.regions.constants import LEVEL_ORDER, LEVEL_RANK, RegionLevel
 from openkommune.regions.gv100ad import (
@@ -58,23 +59,6 @@ LEVEL_PLURALS = {
     RegionLevel.GEMEINDE: gettext_lazy("Gemeinden"),
 }
 STALE_EXAMPLES = 5
-
-# A release may retire at most this share of the current Gemeinden (or delete this share of
-# the postcode pairs) without `allow_shrink`: more means a wrong or cut-off file far more
-# often than a real territorial reform.
-SHRINK_LIMIT_PERCENT = 10
-
-
-class ShrinkRefused(Exception):
-    """The new files would retire or delete more than SHRINK_LIMIT_PERCENT of the data."""
-
-
-def shrink_exceeds(removed: int, total: int) -> bool:
-    return total > 0 and removed * 100 > total * SHRINK_LIMIT_PERCENT
-
-
-def _percent(removed: int, total: int) -> str:
-    return f"{removed * 100 / total:.1f}".replace(".", ",")
 
 
 def region_field_limits() -> dict[str, int]:
@@ -232,8 +216,8 @@ def regions_import(
         skipped_records=dict(data.skipped),
         dry_run=dry_run,
     )
-    guard = _ShrinkGuard(allow=allow_shrink, dry_run=dry_run, result=result)
-    _check_gemeinden_shrink(data, guard)
+    guard = ShrinkGuard(allow=allow_shrink, dry_run=dry_run, warnings=result.shrink_warnings)
+    _check_gemeinden_shrink(data, guard, file_name=result.gv100ad_name)
     with transaction.atomic():
         by_key = _write_regions(data, result, stream=stream, show_progress=show_progress)
         _write_postcodes(postcode_rows, by_key, result, guard)
@@ -242,22 +226,7 @@ def regions_import(
     return result
 
 
-@dataclass
-class _ShrinkGuard:
-    allow: bool
-    dry_run: bool
-    result: RegionImportResult
-
-    def check(self, removed: int, total: int, message: str) -> None:
-        if self.allow or not shrink_exceeds(removed, total):
-            return
-        if self.dry_run:
-            self.result.shrink_warnings.append(message)
-            return
-        raise ShrinkRefused(message)
-
-
-def _check_gemeinden_shrink(data: Gv100adData, guard: _ShrinkGuard) -> None:
+def _check_gemeinden_shrink(data: Gv100adData, guard: ShrinkGuard, *, file_name: str) -> None:
     """Before writing: how many current Gemeinden the new file no longer names."""
     current = set(
         Region.objects.filter(level=RegionLevel.GEMEINDE, is_current=True).values_list(
@@ -274,10 +243,10 @@ def _check_gemeinden_shrink(data: Gv100adData, guard: _ShrinkGuard) -> None:
             "als nicht mehr aktuell markieren, mehr als %(limit)d %%"
         )
         % {
-            "name": guard.result.gv100ad_name,
+            "name": file_name,
             "retired": retired,
             "total": len(current),
-            "percent": _percent(retired, len(current)) if current else "0",
+            "percent": percent_text(retired, len(current)),
             "limit": SHRINK_LIMIT_PERCENT,
         },
     )
@@ -366,7 +335,7 @@ def _write_postcodes(
     rows: list[PostcodeRow],
     by_key: dict[tuple[str, str], Region],
     result: RegionImportResult,
-    guard: _ShrinkGuard,
+    guard: ShrinkGuard,
 ) -> None:
     gemeinde_ids = {
         region.ags: region.pk
@@ -421,7 +390,7 @@ def _write_postcodes(
             "name": result.postcodes_name,
             "deleted": len(to_delete),
             "total": len(existing),
-            "percent": _percent(len(to_delete), len(existing)) if existing else "0",
+            "percent": percent_text(len(to_delete), len(existing)),
             "limit": SHRINK_LIMIT_PERCENT,
         },
     )

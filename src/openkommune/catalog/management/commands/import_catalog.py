@@ -5,33 +5,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
-from openkommune.catalog.models import OzgLeistung
-from openkommune.catalog.ozg_catalog import ParsedCatalog, catalog_field_limits, parse_catalog
 from openkommune.catalog.services import catalog_import
 from openkommune.core.errors import OfficialFileError
+from openkommune.core.imports import CONCURRENT_IMPORT_MESSAGE, SHRINK_LIMIT_PERCENT, ShrinkRefused
 
 CATALOG_FOLDER = "ozg-leika-katalog"
-# A release may retire at most this share of the current OZG-Leistungen without
-# --allow-shrink: more means a wrong or cut-off file far more often than a real change.
-SHRINK_LIMIT_PERCENT = 10
-CONCURRENT_IMPORT_MESSAGE = (
-    "Ein anderer Import läuft gerade oder hat die Daten zeitgleich geändert; nichts wurde "
-    "gespeichert. Bitte erneut starten."
-)
-
-
-def shrink_message(parsed: ParsedCatalog) -> str | None:
-    """A German description if the release retires too many current OZG-Leistungen."""
-    current = set(OzgLeistung.objects.filter(is_current=True).values_list("ozg_id", flat=True))
-    retired = len(current - {item.ozg_id for item in parsed.leistungen})
-    if not current or retired * 100 <= len(current) * SHRINK_LIMIT_PERCENT:
-        return None
-    percent = f"{retired * 100 / len(current):.1f}".replace(".", ",")
-    return (
-        f"Die neue Katalogfassung würde {retired} von {len(current)} aktuellen "
-        f"OZG-Leistungen ({percent} %) als nicht mehr aktuell markieren, mehr als "
-        f"{SHRINK_LIMIT_PERCENT} %"
-    )
 
 
 class Command(BaseCommand):
@@ -90,16 +68,7 @@ class Command(BaseCommand):
             source_dir = (data_dir or Path(settings.DATA_DIR)) / CATALOG_FOLDER
         if not source_dir.is_dir():
             raise CommandError(f"Ordner nicht gefunden: {source_dir}")
-        warning = None
         try:
-            # Parsed here once for the shrink check, before the service writes anything.
-            warning = shrink_message(parse_catalog(source_dir, limits=catalog_field_limits()))
-            if warning and not (allow_shrink or dry_run):
-                raise CommandError(
-                    f"Import abgebrochen, nichts wurde gespeichert: {warning}. Ist die "
-                    "Fassung vollständig und der Rückgang gewollt, mit --allow-shrink "
-                    "bestätigen."
-                )
             summary = catalog_import(
                 source_dir=source_dir,
                 # Progress goes to stderr, apart from the summary. The plain stream, not
@@ -107,15 +76,22 @@ class Command(BaseCommand):
                 stream=options.get("stderr") or sys.stderr,
                 show_progress=verbosity >= 1,
                 dry_run=dry_run,
+                allow_shrink=allow_shrink,
             )
         except OfficialFileError as exc:
             raise CommandError(str(exc)) from exc
+        except ShrinkRefused as exc:
+            raise CommandError(
+                f"Import abgebrochen, nichts wurde gespeichert: {exc}. Ist die "
+                "Fassung vollständig und der Rückgang gewollt, mit --allow-shrink "
+                "bestätigen."
+            ) from exc
         except IntegrityError as exc:
             raise CommandError(CONCURRENT_IMPORT_MESSAGE) from exc
         if verbosity >= 1:
             for line in summary.lines():
                 self.stdout.write(line)
-            if warning and not allow_shrink:
+            for warning in summary.shrink_warnings:
                 self.stdout.write(f"Achtung: {warning}; ein echter Import bräuchte --allow-shrink.")
             if not dry_run:
                 self.stdout.write(self.style.SUCCESS("OZG-/LeiKa-Katalog importiert."))

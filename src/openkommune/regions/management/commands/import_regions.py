@@ -6,15 +6,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
 from openkommune.core.errors import OfficialFileError
-from openkommune.regions.services import SHRINK_LIMIT_PERCENT, ShrinkRefused, regions_import
+from openkommune.core.imports import (
+    CONCURRENT_IMPORT_MESSAGE,
+    SHRINK_LIMIT_PERCENT,
+    ShrinkRefused,
+)
+from openkommune.regions.services import regions_import
 
 GV100AD_FOLDER = "gv100ad-gemeindeverzeichnis"
 POSTCODES_FOLDER = "plz-gemeinde-zuordnung"
 POSTCODES_PATTERN = "zuordnung_plz_ort*.csv"
-CONCURRENT_IMPORT_MESSAGE = (
-    "Ein anderer Import läuft gerade oder hat die Daten zeitgleich geändert; nichts wurde "
-    "gespeichert. Bitte erneut starten."
-)
 # Destatis names the quarterly files GV100AD_DDMMYYYY.txt, so the name does not sort by date.
 _GV100AD_NAME = re.compile(r"GV100AD_(\d{2})(\d{2})(\d{4})\.txt$", re.IGNORECASE)
 

@@ -18,8 +18,11 @@ class KernFormMixin:
                 self._describe(name, "hint")
 
     def _describe(self, name: str, suffix: str) -> None:
-        widget = self.fields[name].widget
-        field_id = self[name].id_for_label
+        field = self.fields[name]
+        widget = field.widget
+        # A transient bound field: `self[name]` would be cached with the label and texts as
+        # they are now, hiding changes a subclass makes after `super().__init__()`.
+        field_id = field.get_bound_field(self, name).id_for_label
         ids = widget.attrs.get("aria-describedby", "").split()
         ref = f"{field_id}-{suffix}"
         if ref not in ids:

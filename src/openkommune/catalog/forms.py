@@ -6,42 +6,22 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.catalog.models import ServiceActivation
 from openkommune.core.forms import KernFormMixin
+from openkommune.regions.constants import ARS_PATTERN
+from openkommune.regions.forms import PostcodeForm
 
-_POSTCODE = re.compile(r"[0-9]{5}", re.ASCII)
-_ARS = re.compile(r"[0-9]{12}", re.ASCII)
+_ARS = re.compile(ARS_PATTERN)
 
 
-class ResponsibilityForm(KernFormMixin, forms.Form):
+class ResponsibilityForm(PostcodeForm):
     """Postcode of the citizen, and the chosen Gemeinde where the postcode spans several."""
 
-    # No HTML `pattern`/`maxlength`: the server answers with a message and keeps the input.
-    plz = forms.CharField(
-        label=_("Ihre Postleitzahl"),
-        help_text=_("Fünf Ziffern, zum Beispiel 39104"),
-        error_messages={"required": _("Bitte geben Sie Ihre Postleitzahl ein.")},
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "postal-code",
-                "spellcheck": "false",
-                "class": "kern-form-input__input--width-4",
-            }
-        ),
-    )
     ars = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-
-    def clean_plz(self) -> str:
-        postcode = "".join(self.cleaned_data["plz"].split())
-        if not _POSTCODE.fullmatch(postcode):
-            raise ValidationError(
-                _("Eine Postleitzahl besteht aus genau fünf Ziffern, zum Beispiel 39104."),
-                code="invalid",
-            )
-        return postcode
+        plz = self.fields["plz"]
+        plz.label = _("Ihre Postleitzahl")
+        plz.error_messages["required"] = _("Bitte geben Sie Ihre Postleitzahl ein.")
 
     def clean_ars(self) -> str:
         ars = self.cleaned_data["ars"].strip()

@@ -17,7 +17,12 @@ from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.services import service_activation_set
-from openkommune.regions.constants import ARS_PREFIX_LENGTH, RegionKind, RegionLevel
+from openkommune.regions.constants import (
+    ARS_PREFIX_LENGTH,
+    ORGANISATION_KIND_BY_REGION,
+    RegionKind,
+    RegionLevel,
+)
 from openkommune.regions.models import Region
 from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import Organisation
@@ -66,15 +71,6 @@ DEMO_PEOPLE = (
     ("genossenschaft@demo.example.org", "Demo", "Genossenschaft", Role.COOPERATIVE_STAFF, None),
     ("buerger@demo.example.org", "Erika", "Mustermann (Demo)", None, None),
 )  # fmt: skip
-
-_KIND_BY_REGION = {
-    (RegionLevel.KREIS, RegionKind.KREISFREIE_STADT): OrganisationKind.KREISFREIE_STADT,
-    (RegionLevel.KREIS, RegionKind.LANDKREIS): OrganisationKind.LANDKREIS,
-    (RegionLevel.GEMEINDEVERBAND, RegionKind.VERBANDSGEMEINDE): OrganisationKind.VERBANDSGEMEINDE,
-    (RegionLevel.GEMEINDE, RegionKind.STADT): OrganisationKind.STADT,
-    (RegionLevel.GEMEINDE, RegionKind.KREISANGEHOERIGE_GEMEINDE): OrganisationKind.GEMEINDE,
-    (RegionLevel.GEMEINDE, RegionKind.KREISFREIE_STADT_GEMEINDE): OrganisationKind.KREISFREIE_STADT,
-}
 
 
 # Leistungen the demo member Magdeburg offers online (EfA activation), with demo contacts.
@@ -218,7 +214,7 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     )
     by_ars: dict[str, Organisation] = {}
     for region in regions:
-        kind = _KIND_BY_REGION.get((region.level, region.kind))
+        kind = ORGANISATION_KIND_BY_REGION.get((region.level, region.kind))
         if kind is None:
             result.skipped_keys.append(region.ars)
             continue

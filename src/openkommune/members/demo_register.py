@@ -28,9 +28,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from openkommune.members.io import KIND_BY_REGION, _region_for_key, _region_name
+from openkommune.members.io import _region_for_key, _region_name
 from openkommune.members.models import CooperativeMember, MembershipPeriod
 from openkommune.members.services import member_join, member_update
+from openkommune.regions.constants import ORGANISATION_KIND_BY_REGION
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.services import organisation_create
@@ -137,7 +138,9 @@ def _organisation(entry: DemoEntry, result: DemoRegisterResult) -> Organisation 
         if region is None:
             result.unknown_keys.append(entry.key)
             return None
-        kind = KIND_BY_REGION.get((region.level, region.kind), OrganisationKind.GEMEINDE)
+        kind = ORGANISATION_KIND_BY_REGION.get(
+            (region.level, region.kind), OrganisationKind.GEMEINDE
+        )
         existing = sorted(
             Organisation.objects.filter(region_ars=region.ars, is_cooperative=False),
             key=lambda org: (org.kind != kind, org.pk),

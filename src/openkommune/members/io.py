@@ -47,7 +47,7 @@ from openkommune.members.services import (
     member_period_update,
     member_update,
 )
-from openkommune.regions.constants import RegionKind, RegionLevel
+from openkommune.regions.constants import ORGANISATION_KIND_BY_REGION, RegionKind, RegionLevel
 from openkommune.regions.models import Region
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
@@ -69,14 +69,6 @@ REQUIRED_COLUMNS = ("name", "ags_oder_ars", "beitritt")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 
-KIND_BY_REGION = {
-    (RegionLevel.KREIS, RegionKind.KREISFREIE_STADT): OrganisationKind.KREISFREIE_STADT,
-    (RegionLevel.KREIS, RegionKind.LANDKREIS): OrganisationKind.LANDKREIS,
-    (RegionLevel.GEMEINDEVERBAND, RegionKind.VERBANDSGEMEINDE): OrganisationKind.VERBANDSGEMEINDE,
-    (RegionLevel.GEMEINDE, RegionKind.STADT): OrganisationKind.STADT,
-    (RegionLevel.GEMEINDE, RegionKind.KREISANGEHOERIGE_GEMEINDE): OrganisationKind.GEMEINDE,
-    (RegionLevel.GEMEINDE, RegionKind.KREISFREIE_STADT_GEMEINDE): OrganisationKind.KREISFREIE_STADT,
-}
 _TRUE = {"ja", "j", "x", "1", "true", "wahr", "yes"}
 _FALSE = {"nein", "n", "0", "false", "falsch", "no", ""}
 
@@ -287,7 +279,7 @@ def parse_row(
         if not kind:
             err(f"Art „{raw['art']}“ ist unbekannt.")
     elif region is not None:
-        kind = KIND_BY_REGION.get((region.level, region.kind), "")
+        kind = ORGANISATION_KIND_BY_REGION.get((region.level, region.kind), "")
         if not kind:
             err(f"Die Art der Organisation für {key} ergibt sich nicht aus dem Verzeichnis; "
                 "bitte in der Spalte art angeben.")  # fmt: skip

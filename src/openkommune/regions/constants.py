@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.tenancy.constants import OrganisationKind
+
 # The one definition of the official key formats in this app: API path/query patterns,
 # form and parser checks and the database check constraints all use these. (`tenancy`
 # keeps its own copy, since it must not depend on regions.)
@@ -85,3 +87,15 @@ def kind_label(code: str) -> str:
         return str(RegionKind(code).label)
     except ValueError:
         return code
+
+
+# The kind of organisation a territorial unit is, where the platform creates one from the
+# official directory (demo data, member import). Other units have no default.
+ORGANISATION_KIND_BY_REGION = {
+    (RegionLevel.KREIS, RegionKind.KREISFREIE_STADT): OrganisationKind.KREISFREIE_STADT,
+    (RegionLevel.KREIS, RegionKind.LANDKREIS): OrganisationKind.LANDKREIS,
+    (RegionLevel.GEMEINDEVERBAND, RegionKind.VERBANDSGEMEINDE): OrganisationKind.VERBANDSGEMEINDE,
+    (RegionLevel.GEMEINDE, RegionKind.STADT): OrganisationKind.STADT,
+    (RegionLevel.GEMEINDE, RegionKind.KREISANGEHOERIGE_GEMEINDE): OrganisationKind.GEMEINDE,
+    (RegionLevel.GEMEINDE, RegionKind.KREISFREIE_STADT_GEMEINDE): OrganisationKind.KREISFREIE_STADT,
+}

@@ -290,6 +290,21 @@ def reifegrad(activation: ServiceActivation | None) -> int:
     return 1
 
 
+class _OnlineShare:
+    """Share of the Leistungen a member must provide that it offers online."""
+
+    online: int
+    must: int
+
+    @property
+    def share(self) -> float:
+        return _share(self.online, self.must)
+
+    @property
+    def percent(self) -> float:
+        return round(self.share * 100, 1)
+
+
 @dataclass(frozen=True)
 class ServiceProgress:
     ozg_id: str
@@ -301,22 +316,14 @@ class ServiceProgress:
 
 
 @dataclass(frozen=True)
-class ThemenfeldProgress:
+class ThemenfeldProgress(_OnlineShare):
     name: str
     must: int
     online: int
 
-    @property
-    def share(self) -> float:
-        return _share(self.online, self.must)
-
-    @property
-    def percent(self) -> float:
-        return round(self.share * 100, 1)
-
 
 @dataclass(frozen=True)
-class MemberProgress:
+class MemberProgress(_OnlineShare):
     organisation: Organisation
     must: int
     online: int
@@ -324,30 +331,14 @@ class MemberProgress:
     by_themenfeld: list[ThemenfeldProgress]
     services: list[ServiceProgress]
 
-    @property
-    def share(self) -> float:
-        return _share(self.online, self.must)
-
-    @property
-    def percent(self) -> float:
-        return round(self.share * 100, 1)
-
 
 @dataclass(frozen=True)
-class ProgressOverview:
+class ProgressOverview(_OnlineShare):
     members: list[MemberProgress]  # the ranking: highest share online first
     must: int
     online: int
     by_reifegrad: dict[int, int]
     by_themenfeld: list[ThemenfeldProgress]
-
-    @property
-    def share(self) -> float:
-        return _share(self.online, self.must)
-
-    @property
-    def percent(self) -> float:
-        return round(self.share * 100, 1)
 
 
 def _leistungen() -> dict[str, OzgLeistung]:

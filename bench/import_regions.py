@@ -10,27 +10,14 @@ is already present. The ratios ours/baseline are what to compare across machines
 """
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date
 from io import StringIO
 from pathlib import Path
 
-
-def setup_django(db_path: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("OPENKOMMUNE_SECRET_KEY", "bench-only-not-a-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "openkommune.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from _setup import setup_django
 
 
 def clear_tables() -> None:
@@ -108,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-regions-") as tmp:
-        setup_django(Path(tmp) / "bench.sqlite3")
+        setup_django(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         from django.conf import settings
 
         from openkommune.regions.management.commands.import_regions import (

@@ -10,37 +10,10 @@ hit@3 and MRR (over the first 10 results), with the misses. `--database` reuses 
 """
 
 import argparse
-import csv
-import os
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DEV_SET = ROOT.parent / "shared" / "eval" / "search_dev.csv"
-
-
-def setup_django(db_path: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("OPENKOMMUNE_SECRET_KEY", "bench-only-not-a-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "openkommune.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("import_catalog", verbosity=0)
-    call_command("rebuild_search_index", verbosity=0)
-
-
-def read_queries(path: Path) -> list[tuple[str, set[str]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            (row["query"], set(row["accepted_ozg_ids"].split(";")))
-            for row in csv.DictReader(handle)
-        ]
+from _setup import DEV_SET, read_queries, setup_django
 
 
 def evaluate(queries: list[tuple[str, set[str]]]) -> dict:
@@ -72,7 +45,11 @@ def main() -> None:
     args = parser.parse_args()
     files = args.queries or [DEV_SET]
     with tempfile.TemporaryDirectory() as tmp:
-        setup_django(args.database or Path(tmp) / "bench.sqlite3")
+        setup_django(
+            f"sqlite:///{args.database or Path(tmp) / 'bench.sqlite3'}",
+            "import_catalog",
+            "rebuild_search_index",
+        )
         from openkommune.catalog.selectors import catalog_counts
 
         counts = catalog_counts()

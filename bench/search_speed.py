@@ -13,17 +13,13 @@ OR-ed, distinct, first 10 rows. Prints p50/p95 in ms for both and the ratios.
 """
 
 import argparse
-import csv
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-DEV_SET = ROOT.parent / "shared" / "eval" / "search_dev.csv"
+from _setup import DEV_SET, read_queries, setup_django
 
 
 def _admin_connection(url: str):
@@ -48,21 +44,6 @@ def drop_postgres(url: str) -> None:
     connection, name = _admin_connection(url)
     with connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("OPENKOMMUNE_SECRET_KEY", "bench-only-not-a-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "openkommune.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("import_catalog", verbosity=0)
-    call_command("rebuild_search_index", verbosity=0)
 
 
 def ours(query: str) -> list[str]:
@@ -102,14 +83,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--database-url", help="PostgreSQL database to create and drop")
     args = parser.parse_args()
-    with DEV_SET.open(encoding="utf-8", newline="") as handle:
-        queries = [row["query"] for row in csv.DictReader(handle)]
+    queries = [query for query, _accepted in read_queries(DEV_SET)]
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         if args.database_url:
             create_postgres(url)
         try:
-            setup_django(url)
+            setup_django(url, "import_catalog", "rebuild_search_index")
             from django.db import connection
 
             from openkommune.catalog.selectors import catalog_counts

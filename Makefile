@@ -12,7 +12,8 @@ CHROMIUM ?= /usr/bin/chromium
 DEV_ENV := OPENKOMMUNE_DEBUG=true OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_SECRET_KEY=$${OPENKOMMUNE_SECRET_KEY:-development-only-not-secret} \
 	OPENKOMMUNE_SECURE_SSL_REDIRECT=false OPENKOMMUNE_SECURE_COOKIES=false \
-	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
+	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
+	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
 .PHONY: help deps run setup-dev test pytest lint openapi bench chromium clean-db
 
@@ -51,7 +52,9 @@ setup-dev: deps
 	$(DEV_ENV) $(RUN) openkommune import_regions
 	$(DEV_ENV) $(RUN) openkommune import_catalog
 	$(DEV_ENV) $(RUN) openkommune rebuild_search_index
+	$(DEV_ENV) $(RUN) openkommune load_forms
 	$(DEV_ENV) $(RUN) openkommune load_demo
+	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
 
 run: setup-dev
 	@echo ""
@@ -78,6 +81,8 @@ bench: deps
 	$(RUN) python bench/import_regions.py
 	$(RUN) python bench/search_quality.py
 	$(RUN) python bench/search_speed.py
+	$(RUN) python bench/submit.py
+	$(RUN) python bench/bundling.py
 
 clean-db:
 	@read -r -p "Die lokale Datenbank var/openkommune.sqlite3 wirklich löschen? [j/N] " answer; \

@@ -50,6 +50,7 @@ def django_db_setup(
         )
         call_command("import_regions", verbosity=0)
         call_command("import_catalog", verbosity=0)
+        call_command("load_forms", verbosity=0)
         call_command("rebuild_search_index", verbosity=0)
     yield
     if not keepdb:

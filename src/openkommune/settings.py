@@ -54,6 +54,13 @@ INSTALLED_APPS = [
     "openkommune.catalog",
     "openkommune.search",
     "openkommune.members",
+    "openkommune.forms",
+    "openkommune.submissions",
+    "openkommune.procurement",
+    "openkommune.bundling",
+    "openkommune.digitalpakt",
+    "openkommune.cases",
+    "openkommune.delivery",
     "openkommune.reports",
     "openkommune.demo",
     "openkommune.api",
@@ -164,7 +171,36 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <noreply@localhost>")
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background jobs (e-mails). Tests and single-process set-ups may run them at once with
+# django.tasks.backends.immediate.ImmediateBackend; production uses the database queue
+# (`openkommune db_worker`).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("OPENKOMMUNE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# Online applications (submissions app). Uploads and receipts live outside the web root and
+# are served only to the applicant (and later the responsible authority).
+PRIVATE_MEDIA_ROOT = env_path("OPENKOMMUNE_PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private")
+# Dotted path of the virus scanner class; the default scans nothing and says so.
+VIRUS_SCANNER = env_str(
+    "OPENKOMMUNE_VIRUS_SCANNER", "openkommune.submissions.virus_scan.NoOpScanner"
+)
+# For openkommune.submissions.virus_scan.ClamdScanner: a Unix socket path or host:port.
+CLAMD_SOCKET = env_str("OPENKOMMUNE_CLAMD_SOCKET", "")
+CLAMD_TIMEOUT = env_int("OPENKOMMUNE_CLAMD_TIMEOUT", 30)
+# Largest file a citizen may upload, in bytes (a form field may allow less, never more).
+UPLOAD_MAX_SIZE = env_int("OPENKOMMUNE_UPLOAD_MAX_SIZE", 20 * 1024 * 1024)
+# How long the link to continue an anonymous draft stays valid, in days.
+DRAFT_LINK_DAYS = env_int("OPENKOMMUNE_DRAFT_LINK_DAYS", 7)
+
+# Bundling rounds with at most this many demand entries are evaluated in the request.
+OPENKOMMUNE_BUNDLING_SYNC_LIMIT = env_int("OPENKOMMUNE_BUNDLING_SYNC_LIMIT", 20)
+# Drafts of logged-in users untouched this many days are deleted (`delete_expired_drafts`).
+DRAFT_RETENTION_DAYS = env_int("OPENKOMMUNE_DRAFT_RETENTION_DAYS", 30)
+# Address of the platform as citizens reach it, for links in e-mails sent by jobs.
+SITE_URL = env_str("OPENKOMMUNE_SITE_URL", "http://localhost:8000")
 
 # Security: production defaults; the development command switches them off explicitly.
 SECURE_SSL_REDIRECT = env_bool("OPENKOMMUNE_SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -193,4 +229,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("OPENKOMMUNE_LOG_LEVEL", "INFO")},
+    # WeasyPrint (receipts) logs its progress and font subsetting for every PDF, and a
+    # warning per font about the optional HarfBuzz subsetter; only its errors go to the log.
+    "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }

@@ -242,3 +242,143 @@ def log_in(page, user) -> None:
     page.locator("#id_password").fill(PASSWORD)
     page.locator("#login-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
+
+
+@pytest.fixture
+def committed_procurement_clerk(django_db_blocker, committed_member):
+    """A clerk of the committed member organisation, for call-offs; removed afterwards."""
+    from openkommune.tenancy.constants import Role
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+    from tests.tenancy.factories import MembershipFactory
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        user = UserFactory(
+            email="browser.beschaffung@test.example.org",
+            first_name="Beschaffung",
+            last_name="Sachbearbeitung",
+        )
+        MembershipFactory(tenant=committed_member, user=user, role=Role.CLERK)
+    yield user
+    with django_db_blocker.unblock(), scopes_disabled():
+        user.delete()
+
+
+@pytest.fixture
+def committed_procurement_cleanup(
+    django_db_blocker, committed_member_admin, committed_procurement_clerk,
+    committed_cooperative_staff,
+):  # fmt: skip
+    """Removes what a procurement journey committed through the pages (contracts, suppliers,
+    call-offs and their audit records) before the people and organisations go."""
+    yield
+    from openkommune.procurement.models import (
+        CallOff,
+        FrameworkContract,
+        MemberProcurementSettings,
+        Supplier,
+    )
+    from openkommune.tenancy.models import AuditRecord, Organisation
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        CallOff.objects.filter(reference__startswith="AB-").filter(
+            tenant__memberships__user=committed_procurement_clerk
+        ).delete()
+        MemberProcurementSettings.objects.filter(
+            tenant__memberships__user=committed_procurement_clerk
+        ).delete()
+        FrameworkContract.objects.filter(number__startswith="RV-BROWSER-").delete()
+        Supplier.objects.filter(name__startswith="Browser-Lieferant").delete()
+        cooperative = Organisation.objects.filter(is_cooperative=True)
+        AuditRecord.objects.filter(tenant__in=cooperative)._raw_delete(using="default")
+
+
+def _delete_back_office_rows(organisation) -> None:
+    """What the back office wrote for `organisation`: cases with their notes, documents,
+    messages, notices and the (append-only, hence raw-deleted) event chain."""
+    from openkommune.cases.models import (
+        AuditChainHead,
+        Case,
+        CaseDocument,
+        CaseEvent,
+        CaseNote,
+        Message,
+        MessageAttachment,
+        Notice,
+    )
+
+    MessageAttachment.objects.filter(tenant=organisation).delete()
+    Notice.objects.filter(tenant=organisation).delete()
+    Message.objects.filter(tenant=organisation).delete()
+    CaseNote.objects.filter(tenant=organisation).delete()
+    CaseDocument.objects.filter(tenant=organisation).delete()
+    CaseEvent.objects.filter(tenant=organisation)._raw_delete(using="default")
+    Case.objects.filter(tenant=organisation).delete()
+    AuditChainHead.objects.filter(tenant=organisation).delete()
+
+
+def _delete_applications_of(organisation) -> None:
+    """Drafts, applications and their files, timeline, e-mail records, cases and audit records
+    that a citizen journey committed for `organisation` (the files live in a temporary
+    folder)."""
+    from openkommune.submissions.models import (
+        Application,
+        ApplicationEvent,
+        Attachment,
+        Draft,
+        NotificationLog,
+    )
+    from openkommune.tenancy.models import AuditRecord
+
+    _delete_back_office_rows(organisation)
+    Attachment.objects.filter(tenant=organisation).delete()
+    NotificationLog.objects.filter(tenant=organisation).delete()
+    ApplicationEvent.objects.filter(tenant=organisation).delete()
+    Application.objects.filter(tenant=organisation).delete()
+    Draft.objects.filter(tenant=organisation).delete()
+    AuditRecord.objects.filter(tenant=organisation)._raw_delete(using="default")
+
+
+@pytest.fixture
+def committed_hundesteuer_offer(django_db_blocker, committed_member, settings, tmp_path):
+    """The committed Magdeburg member offers Hundehaltung (OZG 10160, form `hundesteuer`,
+    loaded by the session set-up) online with demo parameters. Uploads and receipts go to a
+    temporary folder and jobs (e-mails) run at once; the live server shares these settings.
+    What the journey committed is removed afterwards."""
+    from openkommune.catalog.models import ServiceActivation
+    from openkommune.catalog.selectors import ozg_leistung_get
+    from openkommune.catalog.services import service_activation_set
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with django_db_blocker.unblock(), scopes_disabled():
+        service_activation_set(
+            tenant=committed_member,
+            actor=None,
+            ozg_leistung=ozg_leistung_get(ozg_id="10160"),
+            is_active=True,
+            contact_email="demo-hundesteuer@example.org",
+            fee=None,
+            processing_time="etwa zwei Wochen (Demo-Angabe)",
+            citizen_notes="Demo-Hinweis: Halten Sie die Chipnummer Ihres Hundes bereit.",
+        )
+    yield committed_member
+    with django_db_blocker.unblock(), scopes_disabled():
+        _delete_applications_of(committed_member)
+        ServiceActivation.objects.filter(tenant=committed_member).delete()
+
+
+@pytest.fixture
+def committed_citizen(django_db_blocker, committed_hundesteuer_offer):
+    """A citizen account without any organisation; its drafts go before it does."""
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        user = UserFactory(email="browser.buergerin@test.example.org", first_name="Erika")
+    yield user
+    with django_db_blocker.unblock(), scopes_disabled():
+        _delete_applications_of(committed_hundesteuer_offer)
+        user.delete()

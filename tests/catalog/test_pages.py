@@ -81,9 +81,12 @@ def test_member_city_with_online_service(client):
     assert "buergerbuero@magdeburg.example.org" in text
     assert "0391 540-0" in text
     assert "Online beantragen" in text
-    assert reverse("catalog:online_start", args=[HUNDEHALTUNG]) in text
-    placeholder = client.get(reverse("catalog:online_start", args=[HUNDEHALTUNG]))
-    assert "Formularmodul" in placeholder.text
+    start_url = reverse("catalog:online_start", args=[HUNDEHALTUNG])
+    assert f"{start_url}?plz=39104&amp;ars=150030000000" in text
+    start = client.get(start_url, {"plz": "39104", "ars": "150030000000"})
+    assert start.status_code == 302
+    assert start["Location"].startswith(reverse("submissions:start", args=[HUNDEHALTUNG]))
+    assert "plz=39104" in start["Location"]
 
 
 def test_member_without_activation_is_named_but_not_online(client):

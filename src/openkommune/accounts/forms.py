@@ -1,10 +1,17 @@
-"""Login and password forms in KERN markup (labels and messages in German)."""
+"""Login, sign-up and password forms in KERN markup (labels and messages in German)."""
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.accounts.services import user_update
+from openkommune.accounts.models import User
+from openkommune.accounts.services import user_create, user_update
+from openkommune.accounts.tokens import account_activation_token
 from openkommune.core.forms import KernFormMixin
 
 # Id of the message shown above the login fields when e-mail and password do not match.
@@ -76,4 +83,70 @@ class KernSetPasswordForm(KernFormMixin, SetPasswordForm):
         # Through the service, so the password change is audited (without the hash).
         return user_update(
             actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
+        )
+
+
+class SignupForm(KernFormMixin, forms.Form):
+    """A citizen account starts with the e-mail address only. The password is chosen behind
+    the link sent there, so only who reads the mailbox can set it: nobody can register
+    somebody else's address with a password they know."""
+
+    email = forms.EmailField(
+        label=_("E-Mail-Adresse"),
+        max_length=254,
+        help_text=_("An diese Adresse senden wir einen Link, mit dem Sie Ihr Passwort festlegen."),
+        error_messages={
+            "required": _("Bitte geben Sie Ihre E-Mail-Adresse ein."),
+            "invalid": _("Bitte geben Sie eine E-Mail-Adresse wie name@beispiel.de ein."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_%s")
+        super().__init__(*args, **kwargs)
+
+    def save(self, request) -> None:
+        """Create the inactive account and send its link, or tell an existing account holder
+        by e-mail. The page says the same in every case, so it reveals no accounts."""
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = user_create(actor=None, email=email, password=None, is_active=False)
+        if user.is_active:
+            context = {"login_url": request.build_absolute_uri(reverse("accounts:login"))}
+            context["reset_url"] = request.build_absolute_uri(reverse("accounts:password_reset"))
+            template = "accounts/signup_existing_email.txt"
+        else:
+            path = reverse(
+                "accounts:signup_activate",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": account_activation_token.make_token(user),
+                },
+            )
+            context = {"activation_url": request.build_absolute_uri(path)}
+            template = "accounts/signup_activation_email.txt"
+        send_mail(
+            subject=str(_("Ihr Konto bei OpenKommune")),
+            message=render_to_string(template, context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+
+
+class ActivationSetPasswordForm(KernSetPasswordForm):
+    """The password chosen behind the sign-up link; saving it activates the account."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("Passwort")
+        self.fields["new_password2"].label = _("Passwort wiederholen")
+
+    def save(self, commit=True):
+        return user_update(
+            actor=self.user,
+            user=self.user,
+            password=self.cleaned_data["new_password1"],
+            is_active=True,
         )

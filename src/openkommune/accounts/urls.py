@@ -8,6 +8,13 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("anmelden/", views.LoginView.as_view(), name="login"),
     path("abmelden/", views.LogoutView.as_view(), name="logout"),
+    path("registrieren/", views.signup, name="signup"),
+    path("registrieren/gesendet/", views.signup_done, name="signup_done"),
+    path(
+        "registrieren/<uidb64>/<token>/",
+        views.SignupActivateView.as_view(),
+        name="signup_activate",
+    ),
     path("organisation-wechseln/", views.switch_organisation, name="switch_organisation"),
     path("passwort-vergessen/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -25,4 +32,13 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+]
+
+# The member administrator's pages for the people of their organisation (views_org).
+from openkommune.accounts import views_org  # noqa: E402
+
+urlpatterns += [
+    path("organisation/", views_org.org_members, name="org_members"),
+    path("organisation/hinzufuegen/", views_org.org_member_add, name="org_member_add"),
+    path("organisation/rolle-entziehen/", views_org.org_role_revoke, name="org_role_revoke"),
 ]

@@ -1,4 +1,5 @@
-"""Login, logout, password reset and the account overview. Thin: logic is in services."""
+"""Login, logout, sign-up, password reset and the account overview. Thin: logic is in
+services (and in the forms' `save`, like Django's own password forms)."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -7,14 +8,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from openkommune.accounts.forms import (
     LOGIN_ERROR_ID,
+    ActivationSetPasswordForm,
     EmailAuthenticationForm,
     KernPasswordResetForm,
     KernSetPasswordForm,
+    SignupForm,
 )
+from openkommune.accounts.sections import overview_sections
+from openkommune.accounts.tokens import account_activation_token
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.selectors import current_tenant, user_organisations
 from openkommune.tenancy.services import active_organisation_set
@@ -53,6 +58,38 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:overview")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save(request)
+        return redirect("accounts:signup_done")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_done(request):
+    return render(request, "accounts/signup_done.html")
+
+
+class SignupActivateView(auth_views.PasswordResetConfirmView):
+    """Django's password-reset confirmation (it moves the token out of the URL into the
+    session before the form is shown) with the activation token and form."""
+
+    template_name = "accounts/signup_activate.html"
+    form_class = ActivationSetPasswordForm
+    token_generator = account_activation_token
+    reset_url_token = "konto-anlegen"  # noqa: S105 - a URL segment, not a secret
+    post_reset_login = True
+    success_url = reverse_lazy("accounts:overview")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Ihr Konto ist eingerichtet. Sie sind angemeldet."))
+        return response
+
+
 @login_required
 def overview(request):
     return render(
@@ -61,6 +98,7 @@ def overview(request):
         {
             "organisations": user_organisations(request.user),
             "active_organisation": current_tenant(request),
+            "sections": overview_sections(request),
         },
     )
 

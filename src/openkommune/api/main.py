@@ -3,11 +3,18 @@
 from ninja import NinjaAPI
 
 from openkommune.api.errors import install_error_handlers
+from openkommune.bundling.api import router as bundling_router
+from openkommune.cases.api import router as cases_router
 from openkommune.catalog.api import router as catalog_router
+from openkommune.delivery.api import router as delivery_router
+from openkommune.digitalpakt.api import router as digitalpakt_router
+from openkommune.forms.api import router as forms_router
 from openkommune.members.api import router as members_router
+from openkommune.procurement.api import router as procurement_router
 from openkommune.regions.api import router as regions_router
 from openkommune.reports.api import router as reports_router
 from openkommune.search.api import router as search_router
+from openkommune.submissions.api import router as submissions_router
 
 api = NinjaAPI(
     title="OpenKommune API",
@@ -29,3 +36,10 @@ api.add_router("/services", catalog_router)
 api.add_router("/members", members_router)
 # Reports serve /coverage and /ozg-progress at the API root.
 api.add_router("", reports_router)
+api.add_router("/forms", forms_router)
+api.add_router("/applications", submissions_router)
+api.add_router("/procurement", procurement_router)
+api.add_router("/procurement/bundling", bundling_router)
+api.add_router("/procurement/digitalpakt", digitalpakt_router)
+api.add_router("/cases", cases_router)
+api.add_router("/authority", delivery_router)

@@ -3,6 +3,7 @@ member administrators' activation pages and the cooperative's overview. Thin: th
 are in selectors and services."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -83,9 +84,13 @@ def service(request, ozg_id: str):
 
 @require_GET
 def online_start(request, ozg_id: str):
-    """Honest placeholder until the forms module provides the online application."""
+    """The service page's "Online beantragen": on to the online application (a page of the
+    submissions app, named by URL only: the catalogue does not depend on it). A postcode
+    and Gemeinde already chosen go along, so the applicant is not asked again."""
     leistung = _leistung_or_404(ozg_id)
-    return render(request, "catalog/online_start.html", {"leistung": leistung})
+    target = reverse("submissions:start", args=[leistung.ozg_id])
+    place = {key: request.GET[key] for key in ("plz", "ars") if request.GET.get(key)}
+    return redirect(f"{target}?{urlencode(place)}" if place else target)
 
 
 # --- member administrators ---------------------------------------------------------------

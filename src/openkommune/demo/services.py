@@ -16,6 +16,7 @@ from django.db import transaction
 from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
 from openkommune.catalog.models import OzgLeistung
+from openkommune.catalog.selectors import responsible_authority
 from openkommune.catalog.services import service_activation_set
 from openkommune.regions.constants import (
     ARS_PREFIX_LENGTH,
@@ -24,6 +25,7 @@ from openkommune.regions.constants import (
     RegionLevel,
 )
 from openkommune.regions.models import Region
+from openkommune.regions.selectors import regions_with_ancestors
 from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.services import membership_grant, organisation_create, organisation_update
@@ -74,30 +76,69 @@ DEMO_PEOPLE = (
 
 
 # Leistungen the demo member Magdeburg offers online (EfA activation), with demo contacts.
-DEMO_ACTIVATIONS_MAGDEBURG = (
+DEMO_ACTIVATIONS_MAGDEBURG = (("10124", "Bürgerbüro (Demo)", ""),)
+
+# The Leistungen with an online form on the platform (forms/definitions/, `load_forms`):
+# switched on for whichever demo member is responsible for them in Magdeburg, so that the
+# whole journey can be tried there. (OZG-ID, contact, note)
+DEMO_FORM_LEISTUNGEN = (
     ("10160", "Steueramt, Hundesteuer (Demo)", "Die Hundesteuer richtet sich nach der Satzung."),
-    ("10124", "Bürgerbüro (Demo)", ""),
     ("10173", "Straßenverkehrsbehörde, Parkausweise (Demo)", ""),
+    ("10110", "Abfallwirtschaft, Sperrmüll (Demo)", ""),
+    ("10112", "Umweltamt, Baumschutz (Demo)", ""),
+    ("10348", "Tiefbauamt, Sondernutzungen (Demo)", ""),
+    ("10294", "Gewerbeamt (Demo)", ""),
 )
 
 
-def _activate_demo_services(organisation: Organisation) -> None:
+def _activate(organisation: Organisation, leistung: OzgLeistung, contact: str, notes: str):
     """Idempotent: `service_activation_set` writes (and audits) only what differs."""
+    service_activation_set(
+        tenant=organisation,
+        actor=None,
+        ozg_leistung=leistung,
+        is_active=True,
+        contact_name=contact,
+        contact_email=f"demo-{leistung.ozg_id}@example.org",
+        processing_time="Demo: etwa zwei Wochen",
+        citizen_notes=(notes and f"Demo-Angabe: {notes}")
+        or "Demo-Angabe: Anträge werden nicht bearbeitet.",
+    )
+
+
+def _current_leistung(ozg_id: str) -> OzgLeistung | None:
+    # An older or newer catalogue without this Leistung: nothing is invented.
+    return OzgLeistung.objects.filter(ozg_id=ozg_id, is_current=True).first()
+
+
+def _activate_demo_services(organisation: Organisation) -> None:
     for ozg_id, contact, notes in DEMO_ACTIVATIONS_MAGDEBURG:
-        leistung = OzgLeistung.objects.filter(ozg_id=ozg_id, is_current=True).first()
-        if leistung is None:
-            continue  # an older or newer catalogue without this Leistung: nothing invented
-        service_activation_set(
-            tenant=organisation,
-            actor=None,
-            ozg_leistung=leistung,
-            is_active=True,
-            contact_name=contact,
-            contact_email=f"demo-{ozg_id}@example.org",
-            processing_time="Demo: etwa zwei Wochen",
-            citizen_notes=(notes and f"Demo-Angabe: {notes}")
-            or "Demo-Angabe: Anträge werden nicht bearbeitet.",
-        )
+        leistung = _current_leistung(ozg_id)
+        if leistung is not None:
+            _activate(organisation, leistung, contact, notes)
+
+
+def _activate_form_services() -> list[str]:
+    """Switch the form Leistungen on for the demo member responsible in Magdeburg; returns
+    the OZG-IDs that have no responsible demo member there (nothing is switched on)."""
+    gemeinde = (
+        regions_with_ancestors()
+        .filter(ars=MAGDEBURG_ARS, level=RegionLevel.GEMEINDE, is_current=True)
+        .first()
+    )
+    skipped = []
+    for ozg_id, contact, notes in DEMO_FORM_LEISTUNGEN:
+        leistung = _current_leistung(ozg_id)
+        organisation = None
+        if leistung is not None and gemeinde is not None:
+            organisation = responsible_authority(
+                ozg_leistung=leistung, gemeinde=gemeinde
+            ).organisation
+        if organisation is None or not organisation.is_demo:
+            skipped.append(ozg_id)
+            continue
+        _activate(organisation, leistung, contact, notes)
+    return skipped
 
 
 class RegionsMissingError(Exception):
@@ -120,6 +161,8 @@ class DemoResult:
     organisations: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
     skipped_keys: list[str] = field(default_factory=list)
+    # OZG-IDs of form Leistungen without a responsible demo member in Magdeburg.
+    form_services_skipped: list[str] = field(default_factory=list)
 
 
 def official_name(region: Region) -> tuple[str, str]:
@@ -224,6 +267,7 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     result.organisations = 1 + len(by_ars)
     if MAGDEBURG_ARS in by_ars:
         _activate_demo_services(by_ars[MAGDEBURG_ARS])
+    result.form_services_skipped = _activate_form_services()
 
     for email, first_name, last_name, role, ars in DEMO_PEOPLE:
         user = User.objects.filter(email__iexact=email).first()

@@ -6,9 +6,11 @@ online, which every service page already publishes. Per-service details stay on 
 """
 
 import datetime
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -16,8 +18,9 @@ from ninja.errors import HttpError
 
 from openkommune.core.schemas import ErrorOut, IsoDate
 from openkommune.reports import selectors
+from openkommune.reports.procurement import procurement_report_for
 from openkommune.tenancy.models import Organisation
-from openkommune.tenancy.selectors import organisation_get
+from openkommune.tenancy.selectors import current_tenant, organisation_get
 
 router = Router(tags=["Genossenschaft"])
 
@@ -174,4 +177,68 @@ def ozg_progress(
         share=progress.share,
         by_reifegrad=_grades(progress.by_reifegrad),
         by_themenfeld=_themenfelder(progress.by_themenfeld),
+    )
+
+
+# --- procurement: spend and savings (reports/procurement.py) ------------------------------
+
+
+class ProcurementFiguresOut(Schema):
+    key: str = Field(description="public_id des Mitglieds, Vertragsnummer oder Jahr")
+    label: str
+    spend: Decimal = Field(description="Ausgaben für bestellte Abrufe (Euro, netto)")
+    call_offs: int
+    tier_savings: Decimal = Field(description="Listenpreis (erste Staffel) minus gezahlter Preis")
+    bundling_savings: Decimal = Field(description="Einzelkauf minus gebündelter Preis")
+    savings: Decimal
+
+
+class ProcurementReportOut(Schema):
+    year: int | None
+    total: ProcurementFiguresOut
+    by_member: list[ProcurementFiguresOut]
+    by_contract: list[ProcurementFiguresOut]
+    by_year: list[ProcurementFiguresOut]
+
+
+def _procurement_figures(figures) -> ProcurementFiguresOut:
+    return ProcurementFiguresOut(
+        key=figures.key,
+        label=figures.label,
+        spend=figures.spend,
+        call_offs=figures.call_offs,
+        tier_savings=figures.tier_savings,
+        bundling_savings=figures.bundling_savings,
+        savings=figures.savings,
+    )
+
+
+@router.get(
+    "/reports/procurement",
+    response={200: ProcurementReportOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Beschaffung: Ausgaben und Ersparnis",
+    description=(
+        "Ausgaben (bestellte Abrufe), Staffel- und Bündelungsersparnis je Mitglied, "
+        "Rahmenvertrag und Jahr. Mitglieder sehen nur ihre eigenen Zahlen, die Genossenschaft "
+        "alle. Anmeldung erforderlich."
+    ),
+)
+def procurement_report(
+    request,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="nur dieses Jahr")] = None,
+):
+    if not request.user.is_authenticated:
+        raise HttpError(401, _("Anmeldung erforderlich."))
+    try:
+        report, _is_staff = procurement_report_for(
+            request.user, tenant=current_tenant(request), year=year
+        )
+    except PermissionDenied as error:
+        raise HttpError(403, str(error)) from None
+    return ProcurementReportOut(
+        year=report.year,
+        total=_procurement_figures(report.total),
+        by_member=[_procurement_figures(f) for f in report.by_member],
+        by_contract=[_procurement_figures(f) for f in report.by_contract],
+        by_year=[_procurement_figures(f) for f in report.by_year],
     )

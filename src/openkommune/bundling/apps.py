@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BundlingConfig(AppConfig):
+    name = "openkommune.bundling"
+    label = "bundling"

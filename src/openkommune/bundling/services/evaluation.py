@@ -1,0 +1,221 @@
+"""Evaluation of a closed round: solve, store the result, or queue it for big rounds.
+
+Results of many tenants are written at once (that is the point of bundling); the result
+replaces an earlier one as a whole, in one transaction.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openkommune.bundling.constants import (
+    SHAPLEY_SAMPLES,
+    SHAPLEY_SEED,
+    SHAPLEY_TIME_LIMIT_IN_REQUEST,
+    SOLVE_TIME_LIMIT_SECONDS,
+    SYNC_EVALUATION_LIMIT,
+    EvaluationState,
+    RoundStatus,
+)
+from openkommune.bundling.models import (
+    BundlingRound,
+    RoundAllocation,
+    RoundMemberResult,
+    RoundResult,
+)
+from openkommune.bundling.optimizer import (
+    InfeasibleInstance,
+    alone_costs,
+    shapley_values,
+    solve,
+)
+from openkommune.bundling.round_instance import build_instance
+from openkommune.bundling.selectors import demand_count_across_members
+from openkommune.bundling.services.rounds import _locked_round, _require_staff
+from openkommune.tenancy.services import audit_record
+
+
+def _sync_limit() -> int:
+    return int(getattr(settings, "OPENKOMMUNE_BUNDLING_SYNC_LIMIT", SYNC_EVALUATION_LIMIT))
+
+
+def round_evaluation_request(*, actor, bundling_round: BundlingRound) -> bool:
+    """Evaluate now (small rounds) or queue the evaluation (big ones). True when done now.
+
+    The queued task is enqueued only after the request's transaction commits.
+    """
+    _require_staff(actor)
+    bundling_round = BundlingRound.objects.get(pk=bundling_round.pk)
+    if bundling_round.status == RoundStatus.OPEN:
+        raise ValidationError(_("Bitte schließen Sie die Runde zuerst."))
+    if demand_count_across_members(bundling_round) <= _sync_limit():
+        round_evaluate(actor=actor, bundling_round=bundling_round)
+        return True
+    from openkommune.bundling.tasks import evaluate_round
+
+    with transaction.atomic():
+        locked = _locked_round(bundling_round)
+        locked.evaluation_state = EvaluationState.QUEUED
+        locked.evaluation_error = ""
+        locked.save(update_fields=["evaluation_state", "evaluation_error", "updated_at"])
+        audit_record(
+            tenant=None,
+            actor=actor,
+            action="bundling.round_evaluation_queued",
+            obj=locked,
+            after={"evaluation_state": EvaluationState.QUEUED},
+        )
+        actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+        public_id = str(locked.public_id)
+        transaction.on_commit(
+            lambda: evaluate_round.enqueue(round_public_id=public_id, actor_id=actor_id)
+        )
+    return False
+
+
+def _cents_to_decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _mark_failed(bundling_round: BundlingRound, actor, message: str) -> None:
+    with transaction.atomic():
+        locked = _locked_round(bundling_round)
+        locked.evaluation_state = EvaluationState.FAILED
+        locked.evaluation_error = message
+        locked.save(update_fields=["evaluation_state", "evaluation_error", "updated_at"])
+        audit_record(
+            tenant=None,
+            actor=actor,
+            action="bundling.round_evaluation_failed",
+            obj=locked,
+            after={"error": message},
+        )
+
+
+def round_evaluate(
+    *,
+    actor,
+    bundling_round: BundlingRound,
+    shapley_time_limit: float = SHAPLEY_TIME_LIMIT_IN_REQUEST,
+) -> RoundResult:
+    """Solve the closed round and store its result, replacing an earlier one atomically.
+
+    Solving runs outside the write transaction (it may take the solver's time limit); the
+    round is closed, so its demand cannot change meanwhile. A round without demand, or with
+    demand that no eligible supplier can serve, fails with a German message (recorded on the
+    round, so a queued evaluation's failure is visible to staff).
+    """
+    _require_staff(actor)
+    bundling_round = BundlingRound.objects.get(pk=bundling_round.pk)
+    if bundling_round.status == RoundStatus.OPEN:
+        raise ValidationError(_("Bitte schließen Sie die Runde zuerst."))
+    built = build_instance(bundling_round)
+    if not built.instance.demand:
+        message = _("In dieser Runde hat kein Mitglied Bedarf gemeldet; es gibt nichts zu bündeln.")
+        _mark_failed(bundling_round, actor, message)
+        raise ValidationError(message)
+    if built.problems:
+        message = " ".join(built.problems)
+        _mark_failed(bundling_round, actor, message)
+        raise ValidationError(message)
+    solution = solve(built.instance, time_limit=SOLVE_TIME_LIMIT_SECONDS)
+    if solution.lines is None:
+        message = _(
+            "Der Optimierer hat keine Zuteilung gefunden: Die Kapazitäten der Anbieter reichen "
+            "für den gemeldeten Bedarf nicht aus, oder die Rechenzeit war zu kurz."
+        )
+        _mark_failed(bundling_round, actor, message)
+        raise ValidationError(message)
+    try:
+        shapley = shapley_values(
+            built.instance,
+            samples=SHAPLEY_SAMPLES,
+            seed=SHAPLEY_SEED,
+            time_limit=shapley_time_limit,
+        )
+    except InfeasibleInstance:
+        shapley = None
+    return _store(bundling_round, actor, built, solution, shapley)
+
+
+@transaction.atomic
+def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
+    locked = _locked_round(bundling_round)
+    if locked.status == RoundStatus.OPEN:
+        raise ValidationError(_("Die Runde wurde wieder geöffnet; bitte erneut auswerten."))
+    # Replace the earlier result as a whole; the cascade removes its member rows.
+    RoundResult.objects.filter(round=locked).delete()
+    costs = solution.member_cents()
+    alone = alone_costs(built.instance)
+    alone_values = list(alone.values())
+    alone_total = None if None in alone_values else sum(alone_values, Decimal("0.00"))
+    total = solution.total_cost
+    result = RoundResult.objects.create(
+        round=locked,
+        solver_status=solution.status,
+        total=total,
+        alone_total=alone_total,
+        savings=None if alone_total is None else alone_total - total,
+        gap=solution.gap,
+        shapley_exact=bool(shapley is not None and shapley.exact),
+        shapley_samples=SHAPLEY_SAMPLES if shapley is not None else 0,
+        shapley_all_optimal=bool(shapley is not None and shapley.all_optimal),
+        evaluated_at=timezone.now(),
+        evaluated_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    allocations = []
+    for line in solution.lines:
+        offer = built.offers[(line.supplier, line.item)]
+        allocations.append(
+            RoundAllocation(
+                tenant=built.members[line.member],
+                result=result,
+                round_item=built.items[line.item],
+                catalog_item=offer.catalog_item,
+                quantity=line.qty,
+                unit_price=line.unit_price,
+                cost=_cents_to_decimal(Decimal(line.cost_cents) / 100),
+            )
+        )
+    rows = []
+    for member_id, organisation in built.members.items():
+        cost = _cents_to_decimal(Decimal(costs[member_id]) / 100)
+        alone_cost = alone[member_id]
+        rows.append(
+            RoundMemberResult(
+                tenant=organisation,
+                result=result,
+                cost=cost,
+                alone_cost=alone_cost,
+                savings=None if alone_cost is None else alone_cost - cost,
+                shapley_cost=shapley.get(member_id) if shapley is not None else None,
+            )
+        )
+    # Saved row by row through the model, not the scoped manager: these rows belong to many
+    # tenants at once, which is the point of a bundling round.
+    for row in allocations + rows:
+        row.save()
+    locked.status = RoundStatus.EVALUATED
+    locked.evaluation_state = EvaluationState.DONE
+    locked.evaluation_error = ""
+    locked.save()
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="bundling.round_evaluate",
+        obj=locked,
+        after={
+            "solver_status": solution.status,
+            "total": total,
+            "alone_total": alone_total,
+            "members": len(rows),
+            "allocations": len(allocations),
+        },
+    )
+    return result

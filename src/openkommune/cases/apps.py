@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "openkommune.cases"
+    label = "cases"
+    verbose_name = _("Vorgangsbearbeitung")
+
+    def ready(self):
+        # submissions must not import cases: it calls what is registered here, inside the
+        # submit's transaction, so every submitted application has its case.
+        from openkommune.cases.services import case_open_for_application
+        from openkommune.submissions.hooks import register_submitted
+
+        register_submitted(case_open_for_application)

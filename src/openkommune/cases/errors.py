@@ -1,0 +1,41 @@
+"""Errors of the back office. Each carries a German `message` for the page or the API
+(`fields` maps form fields to messages where one field is at fault)."""
+
+from __future__ import annotations
+
+
+class CaseError(Exception):
+    code = "case_error"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        self.message = str(message)
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class TransitionNotAllowed(CaseError):
+    code = "transition_not_allowed"
+
+
+class DecisionRequired(CaseError):
+    code = "decision_required"
+
+
+class ReasonRequired(CaseError):
+    code = "reason_required"
+
+
+class AssigneeNotAllowed(CaseError):
+    code = "assignee_not_allowed"
+
+
+class CaseInputInvalid(CaseError):
+    """A note, document or date the clerk entered cannot be taken (empty, too long …)."""
+
+    code = "invalid"
+
+
+class CaseClosed(CaseError):
+    """A closed case is final: no more notes, documents, assignments or follow-ups."""
+
+    code = "case_closed"

@@ -1,0 +1,16 @@
+"""Jobs of the back office (django.tasks). Each takes plain values, never personal data."""
+
+from django.tasks import task
+from django.utils import timezone
+
+from openkommune.cases.retention import retention_run
+
+
+@task()
+def run_retention_daily() -> dict:
+    """The daily retention run (what `manage.py run_retention` does), for installations that
+    schedule it through the task queue: enqueue once a day, e.g. from cron with
+    `openkommune shell -c "from openkommune.cases.tasks import run_retention_daily;
+    run_retention_daily.enqueue()"`. Idempotent, so a retried or doubled run is harmless."""
+    report = retention_run(today=timezone.localdate(), dry_run=False)
+    return {"run_id": str(report.run_id), "cases": report.case_count}

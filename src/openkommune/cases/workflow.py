@@ -1,0 +1,135 @@
+"""Rules of the case workflow without side effects: which transition is allowed, what it
+needs, what the applicant sees, and the values a new case derives from its application."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from openkommune.cases.constants import (
+    ALLOWED_TRANSITIONS,
+    APPLICANT_NAME_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    REASON_REQUIRED,
+    CaseStatus,
+    Decision,
+)
+from openkommune.cases.errors import (
+    CaseInputInvalid,
+    DecisionRequired,
+    ReasonRequired,
+    TransitionNotAllowed,
+)
+from openkommune.submissions.constants import EventKind
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# The applicant's timeline entry for a case entering that status. `dormant` has none: for
+# the applicant the application stays where it was (nothing they need to do).
+CITIZEN_EVENT_FOR_STATUS: dict[str, str] = {
+    CaseStatus.RECEIVED: EventKind.RECEIVED,
+    CaseStatus.IN_PROGRESS: EventKind.IN_PROGRESS,
+    CaseStatus.INFORMATION_REQUESTED: EventKind.INFORMATION_REQUESTED,
+    CaseStatus.DECIDED: EventKind.DECIDED,
+    CaseStatus.CLOSED: EventKind.CLOSED,
+}
+
+
+def allowed_targets(status: str) -> list[str]:
+    """The statuses a case in `status` may move to, in the order of `CaseStatus`."""
+    targets = ALLOWED_TRANSITIONS[status]
+    return [s for s in CaseStatus.values if s in targets]
+
+
+def check_transition(
+    current: str, to: str, *, reason: str = "", decision: str | None = None
+) -> tuple[str, str]:
+    """The cleaned (reason, decision) of an allowed transition; raises `TransitionNotAllowed`,
+    `DecisionRequired` or `ReasonRequired` (German messages) otherwise."""
+    if to not in CaseStatus.values:
+        raise TransitionNotAllowed(_("Diesen Status gibt es nicht."))
+    if to not in ALLOWED_TRANSITIONS[current]:
+        if current == CaseStatus.CLOSED:
+            message = _("Der Vorgang ist abgeschlossen und kann nicht mehr geändert werden.")
+        else:
+            message = _(
+                "Ein Vorgang im Status „%(current)s“ kann nicht in den Status „%(to)s“ wechseln."
+            ) % {"current": CaseStatus(current).label, "to": CaseStatus(to).label}
+        raise TransitionNotAllowed(message, {"to": [message]})
+    decision = decision or ""
+    if to == CaseStatus.DECIDED:
+        if decision not in Decision.values:
+            message = _(
+                "Bitte wählen Sie die Entscheidung: bewilligt, abgelehnt oder teilweise bewilligt."
+            )
+            raise DecisionRequired(message, {"decision": [message]})
+    elif decision:
+        message = _("Eine Entscheidung wird nur beim Wechsel zu „entschieden“ angegeben.")
+        raise TransitionNotAllowed(message, {"decision": [message]})
+    reason = (reason or "").strip()
+    if to in REASON_REQUIRED and not reason:
+        message = (
+            _("Bitte begründen Sie die Entscheidung.")
+            if to == CaseStatus.DECIDED
+            else _("Bitte geben Sie an, warum der Vorgang ruht.")
+        )
+        raise ReasonRequired(message, {"reason": [message]})
+    if len(reason) > REASON_MAX_LENGTH:
+        message = _("Die Begründung ist zu lang (höchstens %(n)d Zeichen).") % {
+            "n": REASON_MAX_LENGTH
+        }
+        raise CaseInputInvalid(message, {"reason": [message]})
+    return reason, decision
+
+
+# --- values a new case takes from its application -------------------------------------------
+
+# Groups of the shipped forms holding the applicant's name (forms/definitions/*.json):
+# `antragsteller` (most), `halter` (Hundesteuer), `person` (Gewerbeanmeldung).
+NAME_GROUPS = ("antragsteller", "halter", "person")
+FIRST_NAME_KEYS = ("vorname", "vornamen")
+LAST_NAME_KEYS = ("nachname",)
+# A company applying (Gewerbeanmeldung) is searched for by its name too.
+ORGANISATION_KEYS = ("firmenname",)
+
+
+def _text(value) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _person_name(group: dict) -> str:
+    last = next((_text(group.get(k)) for k in LAST_NAME_KEYS if _text(group.get(k))), "")
+    if not last:
+        return ""
+    first = next((_text(group.get(k)) for k in FIRST_NAME_KEYS if _text(group.get(k))), "")
+    return f"{first} {last}".strip()
+
+
+def applicant_name(data, *, email: str = "") -> str:
+    """The name to show and search in the inbox: the applicant's first and last name from
+    the known groups (or any group with a `nachname`), a top-level `name`, the company name
+    after it, and the e-mail address when the form asks for no name."""
+    data = data if isinstance(data, dict) else {}
+    groups = [data.get(key) for key in NAME_GROUPS]
+    groups += [value for key, value in data.items() if key not in NAME_GROUPS]
+    name = ""
+    for group in groups:
+        if isinstance(group, dict):
+            name = _person_name(group)
+            if name:
+                break
+    name = name or _person_name(data) or _text(data.get("name"))
+    company = next((_text(data.get(k)) for k in ORGANISATION_KEYS if _text(data.get(k))), "")
+    if company and name:
+        name = f"{name} ({company})"
+    name = name or company or (email or "").strip()
+    return name[:APPLICANT_NAME_MAX_LENGTH]
+
+
+def due_date(submitted_at: datetime, days: int | None) -> date | None:
+    """The legal deadline: `days` calendar days after the day of receipt (German time)."""
+    if not days:
+        return None
+    return submitted_at.astimezone(BERLIN).date() + timedelta(days=days)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DigitalpaktConfig(AppConfig):
+    name = "openkommune.digitalpakt"
+    label = "digitalpakt"

@@ -1,0 +1,271 @@
+"""Pages of the DigitalPakt ledger. Thin: forms in, selectors and services out.
+
+Who sees what: people of a member organisation see its budgets and ledgers; its member
+administrators and cooperative staff book entries; cooperative staff see every Schulträger
+through the named cross-tenant reads in `selectors`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from openkommune.digitalpakt import selectors, services
+from openkommune.digitalpakt.forms import (
+    AllocationForm,
+    BudgetOpenForm,
+    ChargeForm,
+    CorrectionForm,
+    PaymentForm,
+    ProofOfUseForm,
+    schooltraeger_choices,
+)
+from openkommune.digitalpakt.models import SchoolAuthorityBudget
+from openkommune.digitalpakt.proof_of_use import proof_of_use_xlsx
+from openkommune.procurement.models import CallOff
+from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_staff
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ENTRIES_PER_PAGE = 50
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def _login_or(view):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _viewer(request) -> tuple[bool, object]:
+    """(is cooperative staff, the member tenant or None); login or 403 otherwise."""
+    if not request.user.is_authenticated:
+        raise _LoginRequired
+    is_staff = user_is_cooperative_staff(request.user)
+    tenant = current_tenant(request)
+    if not is_staff and not selectors.user_may_view_budgets(request.user, tenant=tenant):
+        raise PermissionDenied(
+            _("Diese Seite ist den Schulträgern und der Genossenschaft vorbehalten.")
+        )
+    return is_staff, tenant
+
+
+def _ledger(request, public_id) -> selectors.Ledger:
+    is_staff, tenant = _viewer(request)
+    try:
+        if is_staff:
+            return selectors.ledger_get_for_cooperative(public_id=public_id)
+        return selectors.ledger_get(tenant=tenant, public_id=public_id)
+    except SchoolAuthorityBudget.DoesNotExist:
+        raise Http404(_("Dieses Budget gibt es nicht.")) from None
+
+
+def _apply(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for one in errors:
+                form.add_error(field if field in form.fields else None, one)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@_login_or
+@require_http_methods(["GET", "POST"])
+def index(request):
+    is_staff, tenant = _viewer(request)
+    programmes = selectors.programme_list()
+    may_open = is_staff or (
+        tenant is not None and selectors.user_may_book(request.user, tenant=tenant)
+    )
+    form = None
+    if may_open:
+        form = BudgetOpenForm(
+            request.POST or None,
+            programmes=programmes,
+            schooltraeger=schooltraeger_choices() if is_staff else None,
+        )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(
+                _("Budgets eröffnen die Mitgliedsverwaltung oder die Genossenschaft.")
+            )
+        if form.is_valid():
+            owner = form.cleaned_data["organisation"] if is_staff else tenant
+            try:
+                budget = services.budget_open(
+                    tenant=owner, actor=request.user, programme=form.cleaned_data["programme"]
+                )
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, _("Das Budget ist eröffnet."))
+                return redirect("digitalpakt:ledger", public_id=budget.public_id)
+    if is_staff:
+        overviews = selectors.budgets_across_members()
+    else:
+        overviews = [
+            selectors.BudgetOverview(b, selectors.budget_balance(b))
+            for b in selectors.budget_list(tenant=tenant)
+        ]
+    context = {
+        "is_staff": is_staff,
+        "tenant": tenant,
+        "overviews": overviews,
+        "programmes": programmes,
+        "form": form,
+    }
+    return render(
+        request, "digitalpakt/index.html", context, status=422 if form and form.errors else 200
+    )
+
+
+@_login_or
+@require_GET
+def ledger(request, public_id):
+    ledger = _ledger(request, public_id)
+    page = Paginator(ledger.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("seite"))
+    context = {
+        "ledger": ledger,
+        "budget": ledger.budget,
+        "balance": ledger.balance,
+        "page": page,
+        "may_book": selectors.user_may_book(request.user, tenant=ledger.budget.tenant),
+        "totals": ledger.entry_totals,
+        "proof_form": ProofOfUseForm(),
+    }
+    return render(request, "digitalpakt/ledger.html", context)
+
+
+def _call_off(ledger: selectors.Ledger, public_id: str) -> CallOff | None:
+    known = [*ledger.chargeable, *(p.call_off for p in ledger.positions)]
+    return next((c for c in known if str(c.public_id) == public_id), None)
+
+
+ACTIONS = {
+    "allocate": (
+        AllocationForm,
+        gettext_lazy("Zuweisung buchen"),
+        gettext_lazy("Die Zuweisung ist gebucht."),
+    ),
+    "charge": (
+        ChargeForm,
+        gettext_lazy("Abruf dem Programm belasten"),
+        gettext_lazy("Der Abruf ist dem Programm belastet."),
+    ),
+    "pay": (PaymentForm, gettext_lazy("Zahlung buchen"), gettext_lazy("Die Zahlung ist gebucht.")),
+    "correct": (
+        CorrectionForm,
+        gettext_lazy("Korrektur buchen"),
+        gettext_lazy("Die Korrektur ist gebucht."),
+    ),
+}
+
+
+def _book(action: str, request, ledger: selectors.Ledger, data: dict):
+    common = {"tenant": ledger.budget.tenant, "actor": request.user, "budget": ledger.budget}
+    if action == "allocate":
+        return services.budget_allocate(
+            **common, amount=data["amount"], booked_on=data["booked_on"], text=data["text"]
+        )
+    call_off = _call_off(ledger, data.get("call_off") or "")
+    if action == "charge":
+        if call_off is None:
+            raise ValidationError({"call_off": _("Bitte einen Abruf aus der Liste wählen.")})
+        return services.call_off_charge(**common, call_off=call_off, booked_on=data["booked_on"])
+    if action == "pay":
+        if call_off is None:
+            raise ValidationError({"call_off": _("Bitte einen Abruf aus der Liste wählen.")})
+        return services.payment_record(
+            **common,
+            call_off=call_off,
+            amount=data["amount"],
+            booked_on=data["booked_on"],
+            invoice_reference=data["invoice_reference"],
+        )
+    return services.ledger_correct(
+        **common,
+        corrects=data["corrects"],
+        amount=data["amount"],
+        booked_on=data["booked_on"],
+        text=data["text"],
+        call_off=call_off,
+    )
+
+
+@_login_or
+@require_http_methods(["GET", "POST"])
+def book(request, public_id, action: str):
+    ledger = _ledger(request, public_id)
+    if not selectors.user_may_book(request.user, tenant=ledger.budget.tenant):
+        raise PermissionDenied(
+            _("Buchungen nehmen die Mitgliedsverwaltung oder die Genossenschaft vor.")
+        )
+    form_class, title, done = ACTIONS[action]
+    kwargs = {}
+    if action == "charge":
+        kwargs["call_offs"] = ledger.chargeable
+    elif action == "pay":
+        kwargs["positions"] = ledger.payable
+    elif action == "correct":
+        kwargs["positions"] = ledger.positions
+    form = form_class(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _book(action, request, ledger, form.cleaned_data)
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("digitalpakt:ledger", public_id=ledger.budget.public_id)
+    context = {
+        "ledger": ledger,
+        "budget": ledger.budget,
+        "balance": ledger.balance,
+        "form": form,
+        "title": title,
+        "action": action,
+    }
+    status = 422 if form.errors else 200
+    return render(request, "digitalpakt/book.html", context, status=status)
+
+
+@_login_or
+@require_GET
+def proof_of_use(request, public_id):
+    ledger = _ledger(request, public_id)
+    form = ProofOfUseForm(request.GET)
+    if not form.is_valid():
+        page = Paginator(ledger.entries, ENTRIES_PER_PAGE).get_page(1)
+        context = {
+            "ledger": ledger,
+            "budget": ledger.budget,
+            "balance": ledger.balance,
+            "page": page,
+            "may_book": selectors.user_may_book(request.user, tenant=ledger.budget.tenant),
+            "totals": ledger.entry_totals,
+            "proof_form": form,
+        }
+        return render(request, "digitalpakt/ledger.html", context, status=400)
+    start, end = form.cleaned_data["von"], form.cleaned_data["bis"]
+    rows = selectors.proof_of_use_rows(ledger, start=start, end=end)
+    content = proof_of_use_xlsx(ledger, rows, start=start, end=end)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    name = f"verwendungsnachweis-{ledger.budget.programme.code}-{ledger.budget.public_id}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,124 @@
+"""Visibility conditions (`visible_if`): which fields they name, whether they hold, and a
+German sentence describing them for pages that cannot hide fields without JavaScript."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+class _Sentinel:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# A field without a value (empty, or hidden).
+MISSING = _Sentinel("MISSING")
+# A field with a value that did not pass its checks: it counts as filled, equals nothing.
+INVALID = _Sentinel("INVALID")
+
+
+def condition_fields(condition: dict | None) -> list[str]:
+    """The field ids a condition names, in order."""
+    if not condition:
+        return []
+    if "field" in condition:
+        return [condition["field"]]
+    if "not" in condition:
+        return condition_fields(condition["not"])
+    names = []
+    for part in condition.get("all", condition.get("any", [])):
+        names.extend(condition_fields(part))
+    return names
+
+
+def condition_values(condition: dict | None):
+    """(field id, compared value) for every `equals`/`in` comparison of a condition."""
+    if not condition:
+        return
+    if "field" in condition:
+        if "equals" in condition:
+            yield condition["field"], condition["equals"]
+        for value in condition.get("in", ()):
+            yield condition["field"], value
+        return
+    if "not" in condition:
+        yield from condition_values(condition["not"])
+        return
+    for part in condition.get("all", condition.get("any", [])):
+        yield from condition_values(part)
+
+
+def _equals(value: Any, expected: Any) -> bool:
+    if value is MISSING or value is INVALID:
+        return False
+    if isinstance(value, list):
+        return any(_equals(item, expected) for item in value)
+    if isinstance(value, bool) or isinstance(expected, bool):
+        return isinstance(value, bool) and isinstance(expected, bool) and value == expected
+    if isinstance(value, int | Decimal) and isinstance(expected, int | float):
+        try:
+            return Decimal(str(expected)) == value
+        except InvalidOperation:  # pragma: no cover - str() of a JSON number always parses
+            return False
+    if isinstance(value, datetime.date):
+        return value.isoformat() == expected
+    if isinstance(value, dict):
+        return False
+    return value == expected
+
+
+def evaluate(condition: dict | None, lookup: Callable[[str], Any]) -> bool:
+    """Whether `condition` holds; `lookup(field_id)` gives a field's typed value, MISSING or
+    INVALID. No condition always holds."""
+    if not condition:
+        return True
+    if "all" in condition:
+        return all(evaluate(part, lookup) for part in condition["all"])
+    if "any" in condition:
+        return any(evaluate(part, lookup) for part in condition["any"])
+    if "not" in condition:
+        return not evaluate(condition["not"], lookup)
+    value = lookup(condition["field"])
+    if "equals" in condition:
+        return _equals(value, condition["equals"])
+    if "in" in condition:
+        return any(_equals(value, expected) for expected in condition["in"])
+    return (value is not MISSING) == condition["filled"]
+
+
+def _display(definition, field_id: str, expected) -> str:
+    field = definition.field(field_id)
+    code_list = definition.code_list(field)
+    if code_list is not None:
+        return code_list.label_for(str(expected))
+    if isinstance(expected, bool):
+        return _("Ja") if expected else _("Nein")
+    return str(expected)
+
+
+def describe(condition: dict, definition) -> str:
+    """A German sentence saying when a field applies, e.g. for fields a page shows even
+    though they depend on an answer on the same page."""
+    if "field" in condition:
+        label = definition.field(condition["field"]).label
+        if "filled" in condition:
+            if condition["filled"]:
+                return _("Nur nötig, wenn Sie „%(label)s“ angegeben haben.") % {"label": label}
+            return _("Nur nötig, wenn Sie „%(label)s“ nicht angegeben haben.") % {"label": label}
+        expected = [condition["equals"]] if "equals" in condition else condition["in"]
+        shown = _(" oder ").join(
+            f"„{_display(definition, condition['field'], value)}“" for value in expected
+        )
+        return _("Nur nötig, wenn Sie bei „%(label)s“ %(values)s angegeben haben.") % {
+            "label": label,
+            "values": shown,
+        }
+    return _("Nur nötig, wenn es auf Sie zutrifft.")

@@ -1,0 +1,103 @@
+"""Online forms as cooperative data (not tenant-owned): a form and its numbered versions.
+
+A version's `definition` follows schema/form-definition.schema.json (docs/forms.md). Versions
+change only through `forms.services`; a published version is never edited again (a change
+is a new version), so applications pinned to it stay valid."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openkommune.core.models import PublicIdModel, TimeStampedModel
+from openkommune.forms.constants import FormVersionStatus
+
+FORM_KEY_REGEX = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class FormDefinition(PublicIdModel):
+    """One online form across its versions. Title and LeiKa keys follow the newest
+    published version (of the first draft until one is published)."""
+
+    key = models.SlugField(_("Schlüssel"), max_length=63, unique=True)
+    title = models.CharField(_("Titel"), max_length=500)
+    leika_keys = models.JSONField(_("LeiKa-Schlüssel"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("Online-Formular")
+        verbose_name_plural = _("Online-Formulare")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(key__regex=FORM_KEY_REGEX), name="form_definition_key_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.key})"
+
+
+class FormVersion(TimeStampedModel):
+    form = models.ForeignKey(
+        FormDefinition,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("Formular"),
+    )
+    number = models.PositiveIntegerField(_("Version"))
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=FormVersionStatus.choices,
+        default=FormVersionStatus.DRAFT,
+    )
+    definition = models.JSONField(_("Definition"))
+    data_schema = models.JSONField(_("Datenschema"), null=True, blank=True)
+    published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("veröffentlicht von"),
+    )
+    retired_at = models.DateTimeField(_("zurückgezogen am"), null=True, blank=True)
+    import_report = models.JSONField(
+        _("Hinweise des Imports"),
+        default=list,
+        blank=True,
+        help_text=_("Was der Import aus FIM nicht übernehmen konnte oder angepasst hat."),
+    )
+
+    class Meta:
+        verbose_name = _("Formularversion")
+        verbose_name_plural = _("Formularversionen")
+        ordering = ["form__key", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "number"], name="form_version_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=FormVersionStatus.values),
+                name="form_version_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="form_version_number_positive"
+            ),
+            # Published and retired versions carry their publication; drafts have none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=FormVersionStatus.DRAFT, published_at__isnull=True)
+                    | (
+                        ~models.Q(status=FormVersionStatus.DRAFT)
+                        & models.Q(published_at__isnull=False, data_schema__isnull=False)
+                    )
+                ),
+                name="form_version_published_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form.key} v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == FormVersionStatus.PUBLISHED

@@ -1,0 +1,108 @@
+"""Reads of online forms (cooperative data, not tenant-scoped)."""
+
+from __future__ import annotations
+
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+
+from openkommune.catalog.models import LeikaAssignment, OzgLeistung
+from openkommune.forms.constants import FormVersionStatus
+from openkommune.forms.engine import Definition, parse_definition
+from openkommune.forms.models import FormDefinition, FormVersion
+
+
+def form_version_get(*, key: str, number: int, published_only: bool = False) -> FormVersion:
+    """Version `number` of the form `key`. Raises `FormVersion.DoesNotExist`; with
+    `published_only` also for drafts (retired versions stay readable: applications point
+    at them)."""
+    versions = FormVersion.objects.select_related("form").filter(form__key=key, number=number)
+    if published_only:
+        versions = versions.exclude(status=FormVersionStatus.DRAFT)
+    return versions.get()
+
+
+def form_current_version(*, key: str) -> FormVersion | None:
+    """The newest published version of the form `key`: where citizens start."""
+    return (
+        FormVersion.objects.select_related("form")
+        .filter(form__key=key, status=FormVersionStatus.PUBLISHED)
+        .order_by("-number")
+        .first()
+    )
+
+
+def form_version_newest(*, key: str) -> FormVersion | None:
+    """The newest version of any status (what an import compares with)."""
+    return (
+        FormVersion.objects.select_related("form").filter(form__key=key).order_by("-number").first()
+    )
+
+
+def form_for_leistung(*, ozg_leistung: OzgLeistung) -> FormVersion | None:
+    """The form citizens use for this OZG-Leistung: the newest published version whose
+    LeiKa keys include one of the Leistung's current LeiKa keys. Among several forms, the
+    one published most recently wins (one form per Leistung is the normal case)."""
+    keys = set(
+        LeikaAssignment.objects.filter(ozg_leistung=ozg_leistung, is_current=True)
+        .exclude(leika_key="")
+        .values_list("leika_key", flat=True)
+    )
+    if not keys:
+        return None
+    # JSON containment differs between SQLite and PostgreSQL; the form list is short, so
+    # the intersection is taken in Python.
+    candidates = [
+        version
+        for version in _current_versions()
+        if keys.intersection(version.definition.get("leika_keys", []))
+    ]
+    return max(candidates, key=lambda v: (v.published_at, v.pk), default=None)
+
+
+def _current_versions() -> QuerySet[FormVersion]:
+    newest = (
+        FormVersion.objects.filter(form=OuterRef("form"), status=FormVersionStatus.PUBLISHED)
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return (
+        FormVersion.objects.select_related("form")
+        .filter(status=FormVersionStatus.PUBLISHED, number=Subquery(newest))
+        .order_by("form__key")
+    )
+
+
+def form_list(*, published_only: bool = True) -> QuerySet[FormDefinition]:
+    """Forms by key, annotated with `current_number` (newest published version, or None)
+    and `newest_number` (newest of any status)."""
+    forms = FormDefinition.objects.annotate(
+        current_number=Max(
+            "versions__number", filter=Q(versions__status=FormVersionStatus.PUBLISHED)
+        ),
+        newest_number=Max("versions__number"),
+    ).order_by("key")
+    if published_only:
+        forms = forms.filter(current_number__isnull=False)
+    return forms
+
+
+def current_versions() -> QuerySet[FormVersion]:
+    """The newest published version of every form, by key."""
+    return _current_versions()
+
+
+_PARSED: dict[tuple, Definition] = {}
+_PARSED_LIMIT = 256
+
+
+def version_definition(version: FormVersion) -> Definition:
+    """The parsed definition of a stored version. Cached per version: a definition never
+    changes after the version was created (no service edits it)."""
+    if version.pk is None:
+        return parse_definition(version.definition)
+    key = (version.pk, version.created_at)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        parsed = _PARSED[key] = parse_definition(version.definition)
+    return parsed

@@ -1,0 +1,184 @@
+"""State changes of online forms. Forms are cooperative data: only the system (`actor=None`:
+`load_forms`, the FIM import), cooperative staff and superusers write them. Every change is
+atomic and audited with `tenant=None`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openkommune.forms.constants import FormVersionStatus
+from openkommune.forms.engine import data_json_schema, parse_definition
+from openkommune.forms.models import FormDefinition, FormVersion
+from openkommune.tenancy.selectors import user_is_cooperative_staff
+from openkommune.tenancy.services import audit_record
+
+
+def actor_may_edit_forms(actor) -> bool:
+    return actor is None or actor.is_superuser or user_is_cooperative_staff(actor)
+
+
+def _require_editor(actor) -> None:
+    if not actor_may_edit_forms(actor):
+        raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen Formulare ändern."))
+
+
+def _version_state(version: FormVersion) -> dict:
+    return {
+        "key": version.form.key,
+        "number": version.number,
+        "status": version.status,
+        "published_at": version.published_at.isoformat() if version.published_at else None,
+        "retired_at": version.retired_at.isoformat() if version.retired_at else None,
+    }
+
+
+@transaction.atomic
+def form_version_create(*, actor, definition: dict, import_report=None) -> FormVersion:
+    """A new draft version of the form `definition["key"]` (the form is created on first
+    use). Raises `engine.DefinitionError` for an invalid definition. Idempotent: when the
+    newest version already has exactly this definition, that version is returned."""
+    _require_editor(actor)
+    parsed = parse_definition(definition)
+    form = FormDefinition.objects.select_for_update().filter(key=parsed.key).first()
+    if form is None:
+        form = FormDefinition.objects.create(
+            key=parsed.key, title=parsed.title, leika_keys=list(parsed.leika_keys)
+        )
+        audit_record(
+            tenant=None,
+            actor=actor,
+            action="form.create",
+            obj=form,
+            after={"key": form.key, "title": form.title, "leika_keys": form.leika_keys},
+        )
+    newest = form.versions.order_by("-number").first()
+    if newest is not None and newest.definition == definition:
+        return newest
+    version = FormVersion.objects.create(
+        form=form,
+        number=newest.number + 1 if newest else 1,
+        status=FormVersionStatus.DRAFT,
+        definition=definition,
+        import_report=list(import_report or []),
+    )
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="form_version.create",
+        obj=version,
+        after=_version_state(version),
+    )
+    return version
+
+
+def _locked(version: FormVersion) -> FormVersion:
+    return FormVersion.objects.select_for_update().select_related("form").get(pk=version.pk)
+
+
+@transaction.atomic
+def form_version_publish(*, actor, version: FormVersion) -> FormVersion:
+    """Publish a draft: compute its data schema and make it where citizens start. From now
+    on the version never changes. The form takes over its title and LeiKa keys."""
+    _require_editor(actor)
+    version = _locked(version)
+    if version.status != FormVersionStatus.DRAFT:
+        raise ValidationError(
+            _("Nur ein Entwurf kann veröffentlicht werden; Version %(n)d ist %(status)s.")
+            % {"n": version.number, "status": version.get_status_display()}
+        )
+    before = _version_state(version)
+    parsed = parse_definition(version.definition)
+    version.data_schema = data_json_schema(parsed)
+    version.status = FormVersionStatus.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = actor if actor is not None and actor.is_authenticated else None
+    version.save(
+        update_fields=["data_schema", "status", "published_at", "published_by", "updated_at"]
+    )
+    form = version.form
+    if (form.title, form.leika_keys) != (parsed.title, list(parsed.leika_keys)):
+        form.title = parsed.title
+        form.leika_keys = list(parsed.leika_keys)
+        form.save(update_fields=["title", "leika_keys", "updated_at"])
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="form_version.publish",
+        obj=version,
+        before=before,
+        after=_version_state(version),
+    )
+    return version
+
+
+@transaction.atomic
+def form_version_retire(*, actor, version: FormVersion) -> FormVersion:
+    """Withdraw a published version: no new application starts on it; applications and
+    drafts already pinned to it keep it."""
+    _require_editor(actor)
+    version = _locked(version)
+    if version.status != FormVersionStatus.PUBLISHED:
+        raise ValidationError(
+            _(
+                "Nur eine veröffentlichte Version kann zurückgezogen werden; Version %(n)d ist "
+                "%(status)s."
+            )
+            % {"n": version.number, "status": version.get_status_display()}
+        )
+    before = _version_state(version)
+    version.status = FormVersionStatus.RETIRED
+    version.retired_at = timezone.now()
+    version.save(update_fields=["status", "retired_at", "updated_at"])
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="form_version.retire",
+        obj=version,
+        before=before,
+        after=_version_state(version),
+    )
+    return version
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    key: str
+    number: int
+    outcome: str  # "created" (and published), "published" (an equal draft), "unchanged"
+
+
+@transaction.atomic
+def form_definitions_load(*, actor, definitions: list[dict], dry_run: bool = False):
+    """Bring the forms in line with `definitions` (already parsed without error): a file
+    that differs from its form's newest version becomes a new, published version; an equal
+    draft is published; an equal published or retired version stays. All or nothing."""
+    _require_editor(actor)
+    results = []
+    for definition in definitions:
+        key = definition["key"]
+        newest = (
+            FormVersion.objects.select_for_update()
+            .filter(form__key=key)
+            .order_by("-number")
+            .first()
+        )
+        if newest is not None and newest.definition == definition:
+            if newest.status == FormVersionStatus.DRAFT:
+                if not dry_run:
+                    form_version_publish(actor=actor, version=newest)
+                results.append(LoadResult(key, newest.number, "published"))
+            else:
+                results.append(LoadResult(key, newest.number, "unchanged"))
+            continue
+        number = newest.number + 1 if newest else 1
+        if not dry_run:
+            version = form_version_create(actor=actor, definition=definition)
+            form_version_publish(actor=actor, version=version)
+            number = version.number
+        results.append(LoadResult(key, number, "created"))
+    return results

@@ -1,0 +1,407 @@
+"""State changes of call-offs (Abrufe) and the member's procurement settings.
+
+Flow: draft (the cart, one per contract and supplier) → submit (every guard) → awaiting
+approval when the total is above the member's approval threshold, else approved → order
+(guards again; the order PDF is then available). A draft or a not yet ordered call-off can be
+cancelled; a rejected one is closed.
+
+Who: people of the member with the role clerk or member_admin call off; only a
+member_admin approves, and never their own call-off (four-eyes principle). Every function
+takes the tenant first, runs atomically and writes an audit record to the member's trail.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openkommune.procurement.constants import (
+    CALL_OFF_REFERENCE_PREFIX,
+    CallOffStatus,
+)
+from openkommune.procurement.models import (
+    CallOff,
+    CallOffLine,
+    CatalogItem,
+    FrameworkContract,
+    MemberProcurementSettings,
+    Supplier,
+)
+from openkommune.procurement.pricing import money
+from openkommune.procurement.selectors import (
+    call_off_guards,
+    call_off_lines,
+    draft_for,
+    line_total,
+    may_call_off,
+    procurement_settings,
+    today,
+    unit_price_for,
+)
+from openkommune.tenancy.constants import Role
+from openkommune.tenancy.models import Organisation
+from openkommune.tenancy.scoping import scope, scopes_disabled
+from openkommune.tenancy.selectors import user_roles
+from openkommune.tenancy.services import audit_record, snapshot
+
+CALLER_ROLES = {Role.CLERK, Role.MEMBER_ADMIN}
+APPROVER_ROLE = Role.MEMBER_ADMIN
+STATE_FIELDS = ("status", "total", "quantity_total", "threshold_class", "warnings")
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class CallOffRefused(ValidationError):
+    """A guard refused the call-off; `messages` holds every reason (German)."""
+
+
+def _require_role(actor, tenant: Organisation, roles: set[str], message: str) -> None:
+    if actor is None:
+        return
+    if not (user_roles(actor, tenant=tenant) & {str(r) for r in roles}):
+        raise PermissionDenied(message)
+
+
+def _require_caller(actor, tenant: Organisation) -> None:
+    _require_role(
+        actor, tenant, CALLER_ROLES, _("Nur Beschäftigte des Mitglieds dürfen Abrufe bearbeiten.")
+    )
+
+
+def _locked(tenant: Organisation, call_off: CallOff) -> CallOff:
+    """Re-read the call-off in the tenant's scope, locked: another tenant's is missing."""
+    with scope(tenant=tenant):
+        return (
+            CallOff.objects.select_for_update()
+            .select_related("contract", "supplier", "tenant")
+            .get(pk=call_off.pk, tenant=tenant)
+        )
+
+
+def _require_status(call_off: CallOff, *allowed: str) -> None:
+    if call_off.status not in allowed:
+        raise ValidationError(
+            _("Der Abruf %(reference)s ist im Status „%(status)s“; das ist jetzt nicht möglich.")
+            % {"reference": call_off.reference, "status": call_off.get_status_display()}
+        )
+
+
+def _audit(tenant, actor, action: str, call_off: CallOff, before=None) -> None:
+    after = snapshot(call_off, STATE_FIELDS)
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=action,
+        obj=call_off,
+        before=before,
+        after=after,
+    )
+
+
+def _new_reference() -> str:
+    year = timezone.localdate().year
+    while True:
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        reference = f"{CALL_OFF_REFERENCE_PREFIX}-{year}-{code}"
+        # Uniqueness is global; only existence is read, nothing of the other tenant.
+        with scopes_disabled():
+            if not CallOff.objects.filter(reference=reference).exists():
+                return reference
+
+
+def _recalculate(call_off: CallOff) -> None:
+    """Prices from the current tiers, totals from the lines (drafts follow price changes;
+    from submission on the lines keep their prices)."""
+    total, quantity = Decimal("0.00"), 0
+    for line in call_off_lines(call_off):
+        line.line_total = line_total(line.item, line.quantity)
+        # For incremental tiers the line shows the average unit price; the total is exact.
+        line.unit_price = money(line.line_total / line.quantity)
+        line.save(update_fields=["line_total", "unit_price"])
+        total += line.line_total
+        quantity += line.quantity
+    call_off.total = total
+    call_off.quantity_total = quantity
+
+
+@transaction.atomic
+def call_off_create(
+    *, tenant: Organisation, actor, contract: FrameworkContract, supplier: Supplier
+) -> CallOff:
+    """An empty draft for the contract and supplier (the cart)."""
+    _require_caller(actor, tenant)
+    if not may_call_off(contract, tenant):
+        raise PermissionDenied(
+            _("%(member)s ist im Rahmenvertrag %(number)s nicht als abrufberechtigt genannt.")
+            % {"member": tenant.name, "number": contract.number}
+        )
+    if not contract.suppliers.filter(pk=supplier.pk).exists():
+        raise ValidationError(_("Der Lieferant ist nicht Partner dieses Rahmenvertrags."))
+    with scope(tenant=tenant):
+        settings_row = procurement_settings(tenant=tenant)
+        call_off = CallOff.objects.create(
+            tenant=tenant,
+            reference=_new_reference(),
+            contract=contract,
+            supplier=supplier,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+            delivery_address=settings_row.default_delivery_address,
+            is_demo=tenant.is_demo or contract.is_demo,
+        )
+    _audit(tenant, actor, "call_off.create", call_off)
+    return call_off
+
+
+@transaction.atomic
+def call_off_add_line(*, tenant: Organisation, actor, item: CatalogItem, quantity: int) -> CallOff:
+    """Put `quantity` of the item into the member's draft for its contract and supplier
+    (created when missing); an item already in the cart gets the quantity added."""
+    _require_caller(actor, tenant)
+    if quantity < 1:
+        raise ValidationError({"quantity": _("Bitte eine Menge von mindestens 1 angeben.")})
+    on = today()
+    if not item.is_active or not item.is_valid_on(on) or not item.contract.is_in_term(on):
+        raise ValidationError(_("Dieser Artikel ist heute nicht abrufbar."))
+    with scope(tenant=tenant):
+        call_off = draft_for(tenant=tenant, contract=item.contract, supplier=item.supplier)
+    if call_off is None:
+        call_off = call_off_create(
+            tenant=tenant, actor=actor, contract=item.contract, supplier=item.supplier
+        )
+    call_off = _locked(tenant, call_off)
+    with scope(tenant=tenant):
+        line = CallOffLine.objects.filter(call_off=call_off, item=item).first()
+        if line is None:
+            price = unit_price_for(item, quantity)
+            CallOffLine.objects.create(
+                tenant=tenant,
+                call_off=call_off,
+                item=item,
+                quantity=quantity,
+                unit_price=price,
+                line_total=price * quantity,
+            )
+        else:
+            line.quantity += quantity
+            line.save(update_fields=["quantity"])
+        _recalculate(call_off)
+    call_off.save()
+    _audit(tenant, actor, "call_off.add_line", call_off)
+    return call_off
+
+
+@transaction.atomic
+def call_off_line_update(
+    *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem, quantity: int
+) -> CallOff:
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.DRAFT)
+    if quantity < 1:
+        raise ValidationError({"quantity": _("Bitte eine Menge von mindestens 1 angeben.")})
+    with scope(tenant=tenant):
+        line = CallOffLine.objects.get(call_off=call_off, item=item)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        _recalculate(call_off)
+    call_off.save()
+    _audit(tenant, actor, "call_off.update_line", call_off)
+    return call_off
+
+
+@transaction.atomic
+def call_off_line_remove(
+    *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem
+) -> CallOff:
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.DRAFT)
+    with scope(tenant=tenant):
+        CallOffLine.objects.get(call_off=call_off, item=item).delete()
+        _recalculate(call_off)
+    call_off.save()
+    _audit(tenant, actor, "call_off.remove_line", call_off)
+    return call_off
+
+
+@transaction.atomic
+def call_off_update_details(
+    *,
+    tenant: Organisation,
+    actor,
+    call_off: CallOff,
+    buyer_reference: str,
+    delivery_address: str,
+    note: str,
+) -> CallOff:
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.DRAFT)
+    before = snapshot(call_off, ("buyer_reference", "delivery_address", "note"))
+    call_off.buyer_reference = buyer_reference.strip()
+    call_off.delivery_address = delivery_address.strip()
+    call_off.note = note.strip()
+    call_off.full_clean(exclude=["tenant", "contract", "supplier", "created_by", "approved_by"])
+    call_off.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="call_off.update_details",
+        obj=call_off,
+        before=before,
+        after=snapshot(call_off, ("buyer_reference", "delivery_address", "note")),
+    )
+    return call_off
+
+
+def _run_guards(call_off: CallOff) -> None:
+    # Lock the contract: concurrent call-offs under it wait, so two of them cannot both
+    # pass the maximum check on the same remaining volume.
+    call_off.contract = FrameworkContract.objects.select_for_update().get(pk=call_off.contract_id)
+    result = call_off_guards(call_off)
+    if not result.ok:
+        raise CallOffRefused(result.errors)
+    call_off.threshold_class = result.threshold_class
+    call_off.warnings = result.warnings
+
+
+@transaction.atomic
+def call_off_submit(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
+    """Run every guard; refused → CallOffRefused (nothing changes). Then awaiting approval
+    when the total is above the member's threshold, else approved."""
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.DRAFT)
+    before = snapshot(call_off, STATE_FIELDS)
+    with scope(tenant=tenant):
+        _recalculate(call_off)
+        _run_guards(call_off)
+        threshold = procurement_settings(tenant=tenant).approval_threshold
+    call_off.submitted_at = timezone.now()
+    if call_off.total > threshold:
+        call_off.status = CallOffStatus.AWAITING_APPROVAL
+    else:
+        call_off.status = CallOffStatus.APPROVED
+        call_off.approved_at = call_off.submitted_at
+    call_off.save()
+    _audit(tenant, actor, "call_off.submit", call_off, before=before)
+    return call_off
+
+
+def _require_approver(actor, tenant: Organisation, call_off: CallOff) -> None:
+    _require_role(
+        actor,
+        tenant,
+        {APPROVER_ROLE},
+        _("Nur die Mitgliedsverwaltung darf Abrufe freigeben oder ablehnen."),
+    )
+    if actor is not None and call_off.created_by_id == actor.pk:
+        raise PermissionDenied(_("Vier-Augen-Prinzip: Eigene Abrufe gibt eine andere Person frei."))
+
+
+@transaction.atomic
+def call_off_approve(*, tenant: Organisation, actor, call_off: CallOff, note: str = "") -> CallOff:
+    call_off = _locked(tenant, call_off)
+    _require_approver(actor, tenant, call_off)
+    _require_status(call_off, CallOffStatus.AWAITING_APPROVAL)
+    before = snapshot(call_off, STATE_FIELDS)
+    call_off.status = CallOffStatus.APPROVED
+    call_off.approved_by = actor if actor is not None and actor.is_authenticated else None
+    call_off.approved_at = timezone.now()
+    call_off.decision_note = note.strip()
+    call_off.save()
+    _audit(tenant, actor, "call_off.approve", call_off, before=before)
+    return call_off
+
+
+@transaction.atomic
+def call_off_reject(*, tenant: Organisation, actor, call_off: CallOff, note: str) -> CallOff:
+    call_off = _locked(tenant, call_off)
+    _require_approver(actor, tenant, call_off)
+    _require_status(call_off, CallOffStatus.AWAITING_APPROVAL)
+    if not note.strip():
+        raise ValidationError({"note": _("Bitte begründen Sie die Ablehnung.")})
+    before = snapshot(call_off, STATE_FIELDS)
+    call_off.status = CallOffStatus.REJECTED
+    call_off.approved_by = actor if actor is not None and actor.is_authenticated else None
+    call_off.decision_note = note.strip()
+    call_off.save()
+    _audit(tenant, actor, "call_off.reject", call_off, before=before)
+    return call_off
+
+
+@transaction.atomic
+def call_off_order(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
+    """Place the order: the guards run again on the order date (the contract may have ended
+    or been exhausted meanwhile). The order PDF is available afterwards."""
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.APPROVED)
+    before = snapshot(call_off, STATE_FIELDS)
+    with scope(tenant=tenant):
+        _run_guards(call_off)
+    call_off.status = CallOffStatus.ORDERED
+    call_off.ordered_at = timezone.now()
+    call_off.save()
+    _audit(tenant, actor, "call_off.order", call_off, before=before)
+    return call_off
+
+
+@transaction.atomic
+def call_off_cancel(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
+    """Withdraw a call-off not yet ordered (it stops counting against the maximum)."""
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(
+        call_off,
+        CallOffStatus.DRAFT,
+        CallOffStatus.AWAITING_APPROVAL,
+        CallOffStatus.APPROVED,
+    )
+    before = snapshot(call_off, STATE_FIELDS)
+    call_off.status = CallOffStatus.CANCELLED
+    call_off.cancelled_at = timezone.now()
+    call_off.save()
+    _audit(tenant, actor, "call_off.cancel", call_off, before=before)
+    return call_off
+
+
+SETTINGS_FIELDS = ("approval_threshold", "order_email", "default_delivery_address")
+
+
+@transaction.atomic
+def procurement_settings_update(
+    *, tenant: Organisation, actor, **changes
+) -> MemberProcurementSettings:
+    """Only the member's administration sets its approval threshold and order defaults."""
+    _require_role(
+        actor,
+        tenant,
+        {APPROVER_ROLE},
+        _("Nur die Mitgliedsverwaltung darf die Beschaffungseinstellungen ändern."),
+    )
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown settings fields: {sorted(unknown)}")
+    with scope(tenant=tenant):
+        row = MemberProcurementSettings.objects.select_for_update().filter(tenant=tenant).first()
+        created = row is None
+        row = row or MemberProcurementSettings(tenant=tenant)
+        before = None if created else snapshot(row, SETTINGS_FIELDS)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.full_clean(exclude=["tenant"])
+        row.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="procurement_settings.update",
+        obj=row,
+        before=before,
+        after=snapshot(row, SETTINGS_FIELDS),
+    )
+    return row

@@ -1,0 +1,309 @@
+"""Reading a catalogue file (CSV or XLSX) for one framework contract, row by row.
+
+Columns (header row required, order free, names as here, case-insensitive):
+
+================  ===================================================================
+artikelnummer     Artikelnummer des Lieferanten (Pflicht)
+beschreibung      Beschreibung (Pflicht)
+cpv               CPV-Code, Form 12345678-9 (Pflicht)
+preis             Stückpreis ab Menge 0 in Euro netto, z. B. 899,00 (Pflicht)
+staffeln          weitere Staffeln „ab Menge: Preis“, getrennt durch „|“ oder „;“,
+                  z. B. „10: 849,00 | 50: 799,00“
+staffelart        „alle“ (Staffelpreis für alle Einheiten, Standard) oder „angestoßen“
+                  (jede Einheit zum Preis ihrer Staffel)
+einheit           z. B. Stück, Lizenz, Tag (Standard: Stück)
+lieferant         Name des Lieferanten; Pflicht, wenn der Vertrag mehrere hat
+los               Losnummer (muss im Vertrag angelegt sein)
+gueltig_ab        TT.MM.JJJJ oder JJJJ-MM-TT (Standard: Vertragsbeginn)
+gueltig_bis       leer oder Datum
+aktiv             ja/nein (Standard: ja)
+================  ===================================================================
+
+Line numbers are those of a spreadsheet: the header is „Zeile 1“. Every row is checked and
+all errors are reported together; the service writes nothing when any row is bad. The file
+type comes from the content (XLSX is a ZIP archive), never from the name.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openkommune.procurement.constants import (
+    CATALOG_IMPORT_MAX_BYTES,
+    CATALOG_IMPORT_MAX_ROWS,
+    CPV_PATTERN,
+    TierMode,
+)
+from openkommune.procurement.models import CatalogItem, FrameworkContract
+from openkommune.procurement.pricing import parse_decimal, parse_tier_lines
+
+COLUMNS = (
+    "artikelnummer",
+    "beschreibung",
+    "cpv",
+    "preis",
+    "staffeln",
+    "staffelart",
+    "einheit",
+    "lieferant",
+    "los",
+    "gueltig_ab",
+    "gueltig_bis",
+    "aktiv",
+)
+REQUIRED_COLUMNS = ("artikelnummer", "beschreibung", "cpv", "preis")
+TIER_MODES = {
+    "": TierMode.ALL_UNITS,
+    "alle": TierMode.ALL_UNITS,
+    "all_units": TierMode.ALL_UNITS,
+    "angestoßen": TierMode.INCREMENTAL,
+    "angestossen": TierMode.INCREMENTAL,
+    "incremental": TierMode.INCREMENTAL,
+}
+_TRUE = {"ja", "j", "x", "1", "true", "wahr", ""}
+_FALSE = {"nein", "n", "0", "false", "falsch"}
+_CPV = re.compile(CPV_PATTERN)
+_LIMITS = {
+    "artikelnummer": CatalogItem._meta.get_field("article_number").max_length,
+    "beschreibung": CatalogItem._meta.get_field("description").max_length,
+    "einheit": CatalogItem._meta.get_field("unit").max_length,
+}
+
+
+class CatalogImportError(Exception):
+    """The file was rejected; `errors` lists every problem (German, with line numbers)."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class ItemRow:
+    line: int
+    article_number: str
+    tiers: list[tuple[int, Decimal]]
+    fields: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}"
+    return str(value).strip()
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV or XLSX catalogue; empty lines are skipped but
+    keep their number."""
+    if len(data) > CATALOG_IMPORT_MAX_BYTES:
+        raise CatalogImportError(["Die Datei ist größer als 5 MB."])
+    if not data.strip():
+        raise CatalogImportError(["Die Datei ist leer."])
+    table = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
+    numbered = [(n, row) for n, row in enumerate(table, 1) if any(c.strip() for c in row)]
+    if not numbered:
+        raise CatalogImportError(["Die Datei ist leer."])
+    header_line, header_cells = numbered[0]
+    header = [cell.strip().lower() for cell in header_cells]
+    errors = []
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        errors.append(f"Zeile {header_line}: Es fehlen die Spalten " + ", ".join(missing) + ".")
+    unknown = [column for column in header if column and column not in COLUMNS]
+    if unknown:
+        errors.append(
+            f"Zeile {header_line}: Unbekannte Spalten " + ", ".join(unknown)
+            + " (erlaubt: " + ", ".join(COLUMNS) + ")."
+        )  # fmt: skip
+    if errors:
+        raise CatalogImportError(errors)
+    if len(numbered) - 1 > CATALOG_IMPORT_MAX_ROWS:
+        raise CatalogImportError([f"Die Datei hat mehr als {CATALOG_IMPORT_MAX_ROWS} Zeilen."])
+    rows = []
+    for line, cells in numbered[1:]:
+        padded = list(cells) + [""] * (len(header) - len(cells))
+        rows.append((line, {name: padded[i].strip() for i, name in enumerate(header) if name}))
+    return rows
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel in Germany saves CSV as Windows-1252.
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise CatalogImportError(["Die Datei ist keine CSV- oder XLSX-Datei."])
+    first_line = text.splitlines()[0] if text else ""
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as error:
+        raise CatalogImportError([f"Die CSV-Datei ist fehlerhaft: {error}"]) from error
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise CatalogImportError(["Die Datei ist keine gültige XLSX-Datei."]) from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+# --- validating -----------------------------------------------------------------------------
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _row(line: int, raw: dict[str, str], contract: FrameworkContract, lookups: dict):
+    """An ItemRow, or the list of this row's errors."""
+    errors: list[str] = []
+
+    def err(column: str, message: str) -> None:
+        errors.append(f"Zeile {line}, Spalte {column}: {message}")
+
+    for column in REQUIRED_COLUMNS:
+        if not raw.get(column):
+            err(column, "Dieser Wert fehlt.")
+    for column, limit in _LIMITS.items():
+        if len(raw.get(column, "")) > limit:
+            err(column, f"Höchstens {limit} Zeichen.")
+    cpv = raw.get("cpv", "")
+    if cpv and not _CPV.fullmatch(cpv):
+        err("cpv", f"„{cpv}“ hat nicht die Form 12345678-9.")
+    tiers: list[tuple[int, Decimal]] = []
+    price = parse_decimal(raw.get("preis", ""))
+    if raw.get("preis") and (price is None or price < 0):
+        err("preis", f"„{raw['preis']}“ ist kein Betrag ≥ 0 (z. B. 899,00).")
+    elif price is not None:
+        tiers.append((0, price))
+    extra = re.split(r"[|;\n]", raw.get("staffeln", ""))
+    more, tier_errors = parse_tier_lines("\n".join(part for part in extra if part.strip()))
+    for message in tier_errors:
+        if "mindestens eine" in message or "bei Menge 0" in message:
+            continue  # the base price is the tier at 0
+        err("staffeln", message.replace("Zeile ", "Staffel "))
+    for quantity, unit_price in more:
+        if quantity == 0:
+            err("staffeln", "Die Staffel ab 0 steht in der Spalte preis.")
+        else:
+            tiers.append((quantity, unit_price))
+    mode = TIER_MODES.get(raw.get("staffelart", "").lower())
+    if mode is None:
+        err("staffelart", "Bitte „alle“ oder „angestoßen“ angeben.")
+    suppliers = lookups["suppliers"]
+    supplier_name = raw.get("lieferant", "")
+    supplier = None
+    if supplier_name:
+        supplier = suppliers.get(supplier_name.casefold())
+        if supplier is None:
+            err("lieferant", f"„{supplier_name}“ ist kein Lieferant dieses Vertrags.")
+    elif len(suppliers) == 1:
+        supplier = next(iter(suppliers.values()))
+    else:
+        err("lieferant", "Der Vertrag hat mehrere Lieferanten; bitte einen angeben.")
+    lot = None
+    if raw.get("los"):
+        lot = lookups["lots"].get(raw["los"].lstrip("0") or "0")
+        if lot is None:
+            err("los", f"Los {raw['los']} gibt es in diesem Vertrag nicht.")
+    valid_from = contract.starts_on
+    if raw.get("gueltig_ab"):
+        valid_from = _parse_date(raw["gueltig_ab"])
+        if valid_from is None:
+            err("gueltig_ab", "Bitte ein Datum im Format TT.MM.JJJJ angeben.")
+    valid_until = None
+    if raw.get("gueltig_bis"):
+        valid_until = _parse_date(raw["gueltig_bis"])
+        if valid_until is None:
+            err("gueltig_bis", "Bitte ein Datum im Format TT.MM.JJJJ angeben.")
+        elif valid_from and valid_until < valid_from:
+            err("gueltig_bis", "Das Datum liegt vor „gültig ab“.")
+    active = raw.get("aktiv", "").lower()
+    if active not in _TRUE | _FALSE:
+        err("aktiv", "Bitte ja oder nein angeben.")
+    if errors:
+        return errors
+    return ItemRow(
+        line=line,
+        article_number=raw["artikelnummer"],
+        tiers=sorted(tiers),
+        fields={
+            "supplier": supplier,
+            "lot": lot,
+            "description": raw["beschreibung"],
+            "cpv_code": cpv,
+            "unit": raw.get("einheit") or "Stück",
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "tier_mode": mode,
+            "is_active": active not in _FALSE,
+        },
+    )
+
+
+def parse_catalog(data: bytes, *, contract: FrameworkContract) -> list[ItemRow]:
+    """Every row validated; raises CatalogImportError with all errors if any row is bad."""
+    lookups = {
+        "suppliers": {s.name.casefold(): s for s in contract.suppliers.all()},
+        "lots": {str(lot.number): lot for lot in contract.lots.all()},
+    }
+    if not lookups["suppliers"]:
+        raise CatalogImportError(["Der Vertrag hat noch keinen Lieferanten."])
+    rows: list[ItemRow] = []
+    errors: list[str] = []
+    seen: dict[tuple, int] = {}
+    for line, raw in read_rows(data):
+        result = _row(line, raw, contract, lookups)
+        if isinstance(result, list):
+            errors.extend(result)
+            continue
+        key = (result.fields["supplier"].pk, result.article_number)
+        if key in seen:
+            errors.append(
+                f"Zeile {line}, Spalte artikelnummer: „{result.article_number}“ steht schon in "
+                f"Zeile {seen[key]}."
+            )
+            continue
+        seen[key] = line
+        rows.append(result)
+    if errors:
+        raise CatalogImportError(errors)
+    if not rows:
+        raise CatalogImportError(["Die Datei enthält keine Artikel."])
+    return rows

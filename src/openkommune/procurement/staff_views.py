@@ -1,0 +1,427 @@
+"""Pages of cooperative staff: contracts, suppliers, lots, catalogue items with price tiers,
+catalogue import, documents and usage. Thin: forms in, services and selectors out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from openkommune.procurement import selectors, services
+from openkommune.procurement.access import is_staff, login_or_redirect, require_staff
+from openkommune.procurement.forms import (
+    CatalogImportForm,
+    CatalogItemForm,
+    ContractFilterForm,
+    ContractForm,
+    DocumentForm,
+    LotForm,
+    SupplierForm,
+)
+from openkommune.procurement.io import COLUMNS, CatalogImportError
+from openkommune.procurement.models import (
+    CatalogItem,
+    ContractDocument,
+    FrameworkContract,
+    Lot,
+    Supplier,
+)
+from openkommune.procurement.uploads import extension_for
+from openkommune.tenancy.selectors import current_tenant
+
+PAGE_SIZE = 25
+
+
+def _contract_or_404(public_id) -> FrameworkContract:
+    try:
+        return selectors.contract_get(public_id=public_id)
+    except FrameworkContract.DoesNotExist as error:
+        raise Http404(_("Diesen Rahmenvertrag gibt es nicht.")) from error
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Service errors onto the form: per field where the form has it, else for the form."""
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_or_redirect
+@require_GET
+def contract_list(request):
+    require_staff(request)
+    form = ContractFilterForm(request.GET or None)
+    contracts = selectors.contract_list()
+    sort = ContractFilterForm.SORTS["nummer"]
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            contracts = contracts.filter(
+                Q(number__icontains=data["q"]) | Q(title__icontains=data["q"])
+            )
+        if data["laeuft_am"]:
+            contracts = contracts.filter(
+                starts_on__lte=data["laeuft_am"], ends_on__gte=data["laeuft_am"]
+            )
+        if data["status"]:
+            contracts = selectors.contract_filter_status(contracts, data["status"])
+        sort = ContractFilterForm.SORTS.get(data["sortierung"] or "nummer")
+    page = Paginator(contracts.order_by(*sort), PAGE_SIZE).get_page(request.GET.get("seite"))
+    rows = [
+        {
+            "contract": c,
+            "status": selectors.contract_status(c),
+            "usage": selectors.contract_usage(c),
+        }
+        for c in page
+    ]
+    return render(
+        request, "procurement/staff/contract_list.html", {"form": form, "page": page, "rows": rows}
+    )
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def contract_create(request):
+    require_staff(request)
+    form = ContractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.contract_create(
+                actor=request.user,
+                suppliers=form.cleaned_data["suppliers"],
+                named_callers=form.cleaned_data["named_callers"],
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Der Rahmenvertrag %s ist angelegt.") % contract.number)
+            return redirect("procurement:contract_detail", contract.public_id)
+    status = 422 if form.errors else 200
+    return render(request, "procurement/staff/contract_form.html", {"form": form}, status=status)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def contract_edit(request, public_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    form = ContractForm(request.POST or None, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_update(
+                actor=request.user,
+                contract=contract,
+                suppliers=form.cleaned_data["suppliers"],
+                named_callers=form.cleaned_data["named_callers"],
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Der Rahmenvertrag ist gespeichert."))
+            return redirect("procurement:contract_detail", contract.public_id)
+    status = 422 if form.errors else 200
+    context = {"form": form, "contract": _contract_or_404(public_id)}
+    return render(request, "procurement/staff/contract_form.html", context, status=status)
+
+
+@login_or_redirect
+@require_GET
+def contract_detail(request, public_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    items = Paginator(selectors.item_list(contract=contract), PAGE_SIZE).get_page(
+        request.GET.get("seite")
+    )
+    context = {
+        "contract": contract,
+        "status": selectors.contract_status(contract),
+        "usage": selectors.contract_usage(contract),
+        "callers": selectors.caller_description(contract),
+        "lots": contract.lots.all(),
+        "items": items,
+        "documents": contract.documents.all(),
+    }
+    return render(request, "procurement/staff/contract_detail.html", context)
+
+
+@login_or_redirect
+@require_GET
+def contract_usage(request, public_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    context = {
+        "contract": contract,
+        "usage": selectors.contract_usage(contract),
+        "per_member": selectors.contract_usage_across_members(contract),
+    }
+    return render(request, "procurement/staff/contract_usage.html", context)
+
+
+# --- lots ----------------------------------------------------------------------------------
+
+
+def _lot_or_404(contract, lot_id) -> Lot:
+    try:
+        return contract.lots.get(public_id=lot_id)
+    except (Lot.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404 from error
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def lot_edit(request, public_id, lot_id=None):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    lot = _lot_or_404(contract, lot_id) if lot_id else None
+    form = LotForm(request.POST or None, instance=lot)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if lot is None:
+                services.lot_create(actor=request.user, contract=contract, **form.cleaned_data)
+            else:
+                services.lot_update(actor=request.user, lot=lot, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Das Los ist gespeichert."))
+            return redirect("procurement:contract_detail", contract.public_id)
+    context = {"form": form, "contract": contract, "lot": lot}
+    status = 422 if form.errors else 200
+    return render(request, "procurement/staff/lot_form.html", context, status=status)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def lot_delete(request, public_id, lot_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    lot = _lot_or_404(contract, lot_id)
+    if request.method == "POST":
+        services.lot_delete(actor=request.user, lot=lot)
+        messages.success(request, _("Das Los ist gelöscht."))
+        return redirect("procurement:contract_detail", contract.public_id)
+    return _confirm(
+        request,
+        title=_("Los wirklich löschen?"),
+        text=_("„%(lot)s“ wird gelöscht; die Artikel des Loses bleiben im Vertrag, ohne Los.")
+        % {"lot": lot},
+        confirm=_("Ja, Los löschen"),
+        back=contract,
+    )
+
+
+def _confirm(request, *, title, text, confirm, back):
+    context = {"title": title, "text": text, "confirm": confirm, "contract": back}
+    return render(request, "procurement/staff/confirm.html", context)
+
+
+# --- catalogue items ------------------------------------------------------------------------
+
+
+def _item_or_404(contract, item_id) -> CatalogItem:
+    try:
+        return contract.items.get(public_id=item_id)
+    except (CatalogItem.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404 from error
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def item_edit(request, public_id, item_id=None):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    item = _item_or_404(contract, item_id) if item_id else None
+    initial = {"valid_from": contract.starts_on} if item is None else None
+    form = CatalogItemForm(request.POST or None, instance=item, contract=contract, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        tiers = form.cleaned_data["tiers"]
+        try:
+            if item is None:
+                services.catalog_item_create(
+                    actor=request.user, contract=contract, tiers=tiers, **fields
+                )
+            else:
+                services.catalog_item_update(actor=request.user, item=item, tiers=tiers, **fields)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("Der Artikel %s ist gespeichert.") % fields["article_number"]
+            )
+            return redirect("procurement:contract_detail", contract.public_id)
+    context = {"form": form, "contract": contract, "item": item}
+    status = 422 if form.errors else 200
+    return render(request, "procurement/staff/item_form.html", context, status=status)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def item_delete(request, public_id, item_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    item = _item_or_404(contract, item_id)
+    if request.method == "POST":
+        try:
+            services.catalog_item_delete(actor=request.user, item=item)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Der Artikel ist gelöscht."))
+        return redirect("procurement:contract_detail", contract.public_id)
+    return _confirm(
+        request,
+        title=_("Artikel wirklich löschen?"),
+        text=_("„%(item)s“ und seine Preisstaffeln werden gelöscht.") % {"item": item},
+        confirm=_("Ja, Artikel löschen"),
+        back=contract,
+    )
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def catalog_import(request, public_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    form = CatalogImportForm(request.POST or None, request.FILES or None)
+    errors = result = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.catalog_import(
+                    actor=request.user, contract=contract, file=form.cleaned_data["datei"]
+                )
+            except CatalogImportError as error:
+                errors, status = error.errors, 422
+        else:
+            status = 422
+    context = {
+        "form": form,
+        "contract": contract,
+        "errors": errors,
+        "result": result,
+        "columns": COLUMNS,
+    }
+    return render(request, "procurement/staff/catalog_import.html", context, status=status)
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def _document_or_404(contract, document_id) -> ContractDocument:
+    try:
+        return contract.documents.get(public_id=document_id)
+    except (ContractDocument.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404 from error
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def document_upload(request, public_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_upload(
+                actor=request.user,
+                contract=contract,
+                title=form.cleaned_data["titel"],
+                file=form.cleaned_data["datei"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("datei", message)
+        else:
+            messages.success(request, _("Das Dokument ist gespeichert."))
+            return redirect("procurement:contract_detail", contract.public_id)
+    status = 422 if form.errors else 200
+    context = {"form": form, "contract": contract}
+    return render(request, "procurement/staff/document_form.html", context, status=status)
+
+
+@login_or_redirect
+@require_GET
+def document_download(request, public_id, document_id):
+    """Staff, and members who may call off the contract, download its documents."""
+    if not request.user.is_authenticated:
+        require_staff(request)
+    contract = _contract_or_404(public_id)
+    if not is_staff(request.user) and not selectors.may_call_off(contract, current_tenant(request)):
+        raise Http404
+    document = _document_or_404(contract, document_id)
+    filename = f"{document.title}.{extension_for(document.content_type)}"
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=document.content_type,
+    )
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def document_delete(request, public_id, document_id):
+    require_staff(request)
+    contract = _contract_or_404(public_id)
+    document = _document_or_404(contract, document_id)
+    if request.method == "POST":
+        services.document_delete(actor=request.user, document=document)
+        messages.success(request, _("Das Dokument ist gelöscht."))
+        return redirect("procurement:contract_detail", contract.public_id)
+    return _confirm(
+        request,
+        title=_("Dokument wirklich löschen?"),
+        text=_("„%(title)s“ wird endgültig gelöscht.") % {"title": document.title},
+        confirm=_("Ja, Dokument löschen"),
+        back=contract,
+    )
+
+
+# --- suppliers ------------------------------------------------------------------------------
+
+
+@login_or_redirect
+@require_GET
+def supplier_list(request):
+    require_staff(request)
+    page = Paginator(selectors.supplier_list(), PAGE_SIZE).get_page(request.GET.get("seite"))
+    return render(request, "procurement/staff/supplier_list.html", {"page": page})
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def supplier_edit(request, supplier_id=None):
+    require_staff(request)
+    supplier = None
+    if supplier_id:
+        try:
+            supplier = selectors.supplier_get(public_id=supplier_id)
+        except Supplier.DoesNotExist as error:
+            raise Http404 from error
+    form = SupplierForm(request.POST or None, instance=supplier)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if supplier is None:
+                services.supplier_create(actor=request.user, **form.cleaned_data)
+            else:
+                services.supplier_update(actor=request.user, supplier=supplier, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Der Lieferant ist gespeichert."))
+            return redirect("procurement:supplier_list")
+    status = 422 if form.errors else 200
+    context = {"form": form, "supplier": supplier}
+    return render(request, "procurement/staff/supplier_form.html", context, status=status)

@@ -1,0 +1,266 @@
+"""Uploads: type detection from the bytes, file names for display, private storage.
+
+Pure helpers without database access; `services.draft_attach_file` puts them together.
+The type of a file is what its content is, never what its name or the browser claims.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse
+from django.utils import timezone
+
+from openkommune.submissions.constants import (
+    EXTENSION_FOR_TYPE,
+    TYPE_CLAIMED_BY_EXTENSION,
+    AttachmentType,
+)
+
+HEAD_SIZE = 4096
+
+_ALLOWED_SIGNATURES: tuple[tuple[bytes, AttachmentType], ...] = (
+    (b"%PDF-", AttachmentType.PDF),
+    (b"\x89PNG\r\n\x1a\n", AttachmentType.PNG),
+    (b"\xff\xd8\xff", AttachmentType.JPEG),
+    (b"II*\x00", AttachmentType.TIFF),
+    (b"MM\x00*", AttachmentType.TIFF),
+)
+
+# Content that is refused whatever a field accepts, with the words the message uses.
+_FORBIDDEN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"MZ", "ein Programm (Windows)"),
+    (b"\x7fELF", "ein Programm (Linux)"),
+    (b"\xfe\xed\xfa\xce", "ein Programm (macOS)"),
+    (b"\xfe\xed\xfa\xcf", "ein Programm (macOS)"),
+    (b"\xce\xfa\xed\xfe", "ein Programm (macOS)"),
+    (b"\xcf\xfa\xed\xfe", "ein Programm (macOS)"),
+    (b"\xca\xfe\xba\xbe", "ein Programm (macOS oder Java)"),
+    (b"PK\x03\x04", "ein ZIP-Archiv (auch Office-Dokumente sind ZIP-Archive)"),
+    (b"PK\x05\x06", "ein ZIP-Archiv"),
+    (b"PK\x07\x08", "ein ZIP-Archiv"),
+    (b"Rar!\x1a\x07", "ein RAR-Archiv"),
+    (b"7z\xbc\xaf\x27\x1c", "ein 7-Zip-Archiv"),
+    (b"\x1f\x8b", "ein gzip-Archiv"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ein altes Office-Dokument (mit möglichen Makros)"),
+    (b"#!", "ein Skript"),
+)
+_MARKUP = re.compile(
+    rb"<\s*(!doctype\s+html|html|head|body|script|iframe|svg|object|embed|meta|\?xml)\b",
+    re.IGNORECASE,
+)
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """`content_type` for a type we know, else `forbidden` names what it is, else neither."""
+
+    content_type: AttachmentType | None
+    forbidden: str = ""
+
+
+def detect_content_type(head: bytes, *, is_utf8_text: bool) -> Detection:
+    """The type of a file from its first bytes (`head`, at least 1 KiB where the file has
+    it) and whether the whole file is valid UTF-8 without NUL bytes."""
+    for signature, content_type in _ALLOWED_SIGNATURES:
+        if head.startswith(signature):
+            return Detection(content_type)
+    for signature, what in _FORBIDDEN_SIGNATURES:
+        if head.startswith(signature):
+            return Detection(None, forbidden=what)
+    stripped = head
+    for bom in _BOMS:
+        stripped = stripped.removeprefix(bom)
+    if _MARKUP.search(stripped[:1024]):
+        return Detection(None, forbidden="eine HTML-, SVG- oder XML-Datei")
+    if is_utf8_text:
+        return Detection(AttachmentType.TEXT)
+    return Detection(None)
+
+
+class Utf8TextCheck:
+    """Fed chunk by chunk: is the whole stream valid UTF-8 without NUL bytes?"""
+
+    def __init__(self):
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.ok = True
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.ok:
+            return
+        if b"\0" in chunk:
+            self.ok = False
+            return
+        try:
+            self._decoder.decode(chunk)
+        except UnicodeDecodeError:
+            self.ok = False
+
+    def finish(self) -> bool:
+        if self.ok:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.ok = False
+        return self.ok
+
+
+# --- names -------------------------------------------------------------------------------
+
+_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*;]')
+MAX_NAME_LENGTH = 150
+_EQUIVALENT_EXTENSIONS = {".jpg": {".jpg", ".jpeg"}, ".tif": {".tif", ".tiff"}}
+
+
+def sanitise_filename(raw: str | None) -> str:
+    """A name safe to show and to offer as download name: no path, no control characters,
+    no characters that other systems refuse, at most 150 characters. Never used to store."""
+    name = unicodedata.normalize("NFC", str(raw or ""))
+    name = re.split(r"[\\/]", name)[-1]
+    name = _UNSAFE_NAME_CHARS.sub("_", name)
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        stem, ext = os.path.splitext(name)
+        ext = ext[:10]
+        name = stem[: MAX_NAME_LENGTH - len(ext)].rstrip() + ext
+    return name or "Datei"
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """The display name with the extension that fits the detected type ("scan.pdf" holding
+    PNG bytes is offered as "scan.png")."""
+    extension = EXTENSION_FOR_TYPE.get(content_type)
+    if extension is None:
+        return original_name
+    stem, current = os.path.splitext(original_name)
+    if current.lower() in _EQUIVALENT_EXTENSIONS.get(extension, {extension}):
+        return original_name
+    return f"{stem or 'Datei'}{extension}"
+
+
+def claimed_type(name: str) -> AttachmentType | None:
+    """The type a file name claims by its extension (for the error message only)."""
+    return TYPE_CLAIMED_BY_EXTENSION.get(os.path.splitext(name)[1].lower())
+
+
+# --- private storage ---------------------------------------------------------------------
+
+
+def private_storage() -> FileSystemStorage:
+    """Files under OPENKOMMUNE_PRIVATE_MEDIA_ROOT: no URL (never served by the web server),
+    readable only by the platform's user."""
+    return FileSystemStorage(
+        location=settings.PRIVATE_MEDIA_ROOT,
+        base_url=None,
+        file_permissions_mode=0o600,
+        directory_permissions_mode=0o700,
+    )
+
+
+def random_storage_name(folder: str) -> str:
+    """`folder/YYYY/MM/<random hex>`: never derived from anything the user sent."""
+    now = timezone.now()
+    return f"{folder}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
+
+
+class _TemporaryFile(File):
+    # FileSystemStorage moves a file that names its temporary path instead of copying it.
+    def temporary_file_path(self) -> str:
+        return self.name
+
+
+@dataclass
+class SpooledUpload:
+    """An upload written to a temporary file in the private root while being hashed."""
+
+    path: Path
+    size: int
+    sha256: str
+    head: bytes
+    is_utf8_text: bool
+    too_large: bool = False
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def store(self, storage_name: str) -> str:
+        """Move the file into private storage under `storage_name`; returns the name."""
+        storage = private_storage()
+        with _TemporaryFile(self.path.open("rb"), name=str(self.path)) as file:
+            return storage.save(storage_name, file)
+
+
+def spool_upload(chunks: Iterable[bytes], *, max_size: int) -> SpooledUpload:
+    """Write the chunks to a temporary file, computing size, SHA-256 and the text check on
+    the way. Stops reading as soon as `max_size` is exceeded (`too_large`)."""
+    tmp_dir = Path(settings.PRIVATE_MEDIA_ROOT) / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = tmp_dir / uuid.uuid4().hex
+    digest = hashlib.sha256()
+    text = Utf8TextCheck()
+    head = b""
+    size = 0
+    too_large = False
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > max_size:
+                    too_large = True
+                    break
+                digest.update(chunk)
+                text.feed(chunk)
+                if len(head) < HEAD_SIZE:
+                    head += chunk[: HEAD_SIZE - len(head)]
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return SpooledUpload(
+        path=path,
+        size=size,
+        sha256=digest.hexdigest(),
+        head=head,
+        is_utf8_text=text.finish() and size > 0,
+        too_large=too_large,
+    )
+
+
+def delete_stored(storage_name: str) -> None:
+    if storage_name:
+        private_storage().delete(storage_name)
+
+
+def read_stored(storage_name: str) -> bytes:
+    with private_storage().open(storage_name, "rb") as file:
+        return file.read()
+
+
+def file_response(
+    *, storage_name: str, filename: str, content_type: str, inline: bool = False
+) -> FileResponse:
+    """A stored private file as a download: `Content-Disposition: attachment`, no sniffing,
+    no caching by shared caches, and a sandbox should a browser render it anyway."""
+    handle = private_storage().open(storage_name, "rb")
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,74 @@
+"""Errors the submissions services raise. Each carries a German `message` for the page or
+API, and `fields` (path -> messages) where it concerns fields of the form."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from openkommune.submissions.models import Draft
+
+
+class SubmissionError(Exception):
+    code = "submission_error"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        self.message = str(message)
+        self.fields = dict(fields or {})
+        super().__init__(self.message)
+
+
+class ServiceNotOffered(SubmissionError):
+    """The service is not offered online for that place (no member, or not switched on)."""
+
+    code = "service_not_offered"
+
+
+class UploadRejected(SubmissionError):
+    """A file was not accepted (size, type, virus, empty). Nothing was stored."""
+
+    code = "upload_rejected"
+
+
+class SubmitInvalid(SubmissionError):
+    """The data does not validate against the pinned form version, or an attachment is
+    missing or not clean. `errors`/`fields` map paths to German messages."""
+
+    code = "validation_error"
+
+    def __init__(
+        self, errors: dict[str, list[str]], message: str | None = None, *, data_paths=True
+    ):
+        super().__init__(
+            message or _("Der Antrag ist noch nicht vollständig oder enthält Fehler."), errors
+        )
+        # False when the keys name request fields (e-mail, version), not paths in the data.
+        self.data_paths = data_paths
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return self.fields
+
+
+class DraftExpired(SubmissionError, Draft.DoesNotExist):
+    """The resume link of an anonymous draft is no longer valid. Also a `Draft.DoesNotExist`,
+    so a view that answers 404 for a missing draft does so for an expired link too."""
+
+    code = "draft_expired"
+
+
+class DraftAlreadySubmitted(SubmissionError):
+    """A draft that became an application cannot change any more."""
+
+    code = "draft_submitted"
+
+
+class IdempotencyConflict(SubmissionError):
+    """The idempotency key was used before for a different request."""
+
+    code = "conflict"
+
+
+class LocationAmbiguous(SubmissionError):
+    """The postcode covers several Gemeinden and none was chosen, or the place is unknown."""
+
+    code = "validation_error"

@@ -1,0 +1,105 @@
+"""The receipt (*Eingangsbestätigung*) as an accessible PDF (PDF/UA-1, German, with title
+metadata, real headings and tables), rendered by WeasyPrint from `receipt_pdf.html`.
+
+It is rendered once, inside the submit transaction, and stored: the receipt a citizen
+downloads later is byte for byte the one issued at submission.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from openkommune.submissions.constants import AttachmentType, ScanResult
+
+BERLIN = ZoneInfo("Europe/Berlin")
+PLATFORM_NAME = "OpenKommune"
+_ZONE_NAMES = {"CET": "MEZ", "CEST": "MESZ"}
+
+
+def berlin_time_text(moment: datetime.datetime) -> str:
+    """ "22.11.2026, 14:05 Uhr (MEZ)": local time in Germany, whatever the server's zone."""
+    local = moment.astimezone(BERLIN)
+    zone = _ZONE_NAMES.get(local.tzname() or "", local.tzname() or "")
+    return _("%(date)s, %(time)s Uhr (%(zone)s)") % {
+        "date": local.strftime("%d.%m.%Y"),
+        "time": local.strftime("%H:%M"),
+        "zone": zone,
+    }
+
+
+@dataclass(frozen=True)
+class ReceiptAttachment:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    scan_result: str
+
+    @property
+    def type_label(self) -> str:
+        return str(AttachmentType(self.content_type).label)
+
+    @property
+    def size_text(self) -> str:
+        return filesizeformat(self.size)
+
+    @property
+    def scan_text(self) -> str:
+        if self.scan_result == ScanResult.NOT_SCANNED:
+            return _("nicht auf Schadsoftware geprüft")
+        if self.scan_result == ScanResult.CLEAN:
+            return _("auf Schadsoftware geprüft")
+        return ""
+
+
+@dataclass(frozen=True)
+class ReceiptAuthority:
+    name: str
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str
+    service_name: str
+    ozg_id: str
+    form_title: str
+    form_version: int
+    submitted_at: datetime.datetime
+    gemeinde_name: str
+    authority: ReceiptAuthority
+    sections: list = field(default_factory=list)  # forms.engine.AnswerSection
+    attachments: list[ReceiptAttachment] = field(default_factory=list)
+    is_demo: bool = False
+    platform_name: str = PLATFORM_NAME
+
+    @property
+    def submitted_at_text(self) -> str:
+        return berlin_time_text(self.submitted_at)
+
+
+def receipt_html(receipt: Receipt) -> str:
+    with translation.override("de"):
+        return render_to_string("submissions/receipt_pdf.html", {"receipt": receipt})
+
+
+def render_receipt_pdf(receipt: Receipt) -> bytes:
+    """The PDF bytes. PDF/UA-1 makes WeasyPrint tag the structure (headings, tables) and
+    write the title and language (from `<title>` and `<html lang="de">`) into the metadata."""
+    # Imported here: WeasyPrint loads Pango and fonts, which only submits need.
+    from weasyprint import HTML
+
+    html = receipt_html(receipt)
+    return HTML(string=html).write_pdf(
+        pdf_variant="pdf/ua-1",
+        pdf_identifier=receipt.reference.encode("ascii"),
+    )

@@ -1,0 +1,133 @@
+"""The interface of the submissions app for pages, the API and other apps (see
+docs/submissions.md). State changes live in `drafts`, `uploads` and `submit`; this module gathers
+them with the reads the pages need and the responses that serve private files."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+
+from openkommune.submissions import attachments as files
+from openkommune.submissions import links
+from openkommune.submissions.constants import AttachmentType
+from openkommune.submissions.drafts import (
+    draft_save_step,
+    draft_send_resume_link,
+    draft_set_data,
+    draft_start,
+    drafts_delete_expired,
+    offered_responsibility,
+)
+from openkommune.submissions.errors import (
+    DraftAlreadySubmitted,
+    DraftExpired,
+    IdempotencyConflict,
+    LocationAmbiguous,
+    ServiceNotOffered,
+    SubmissionError,
+    SubmitInvalid,
+    UploadRejected,
+)
+from openkommune.submissions.models import Application, Attachment, Draft
+from openkommune.submissions.selectors import (
+    application_get_for_applicant,
+    draft_get_by_token,
+    draft_get_for_user,
+)
+from openkommune.submissions.submit import (
+    application_event_add,
+    application_submit,
+    application_submit_data,
+    resolve_gemeinde,
+)
+from openkommune.submissions.tokens import derive_token
+from openkommune.submissions.uploads import draft_attach_file, draft_remove_file
+
+__all__ = [
+    "DraftAlreadySubmitted",
+    "DraftExpired",
+    "IdempotencyConflict",
+    "LocationAmbiguous",
+    "ServiceNotOffered",
+    "SubmissionError",
+    "SubmitInvalid",
+    "UploadRejected",
+    "application_event_add",
+    "application_get_for_applicant",
+    "application_status_token",
+    "application_status_url",
+    "application_submit",
+    "application_submit_data",
+    "attachment_response",
+    "draft_attach_file",
+    "draft_get_by_token",
+    "draft_get_for_user",
+    "draft_remove_file",
+    "draft_resume_token",
+    "draft_save_step",
+    "draft_send_resume_link",
+    "draft_set_data",
+    "draft_start",
+    "drafts_delete_expired",
+    "offered_responsibility",
+    "receipt_filename",
+    "receipt_pdf",
+    "receipt_response",
+    "resolve_gemeinde",
+]
+
+
+def receipt_pdf(*, application: Application) -> bytes:
+    """The receipt exactly as issued at submission."""
+    return files.read_stored(application.receipt_name)
+
+
+def receipt_filename(application: Application) -> str:
+    return f"Eingangsbestaetigung-{application.reference}.pdf"
+
+
+def receipt_response(application: Application) -> FileResponse:
+    """The stored receipt as a download. Call only for an authorised application."""
+    return files.file_response(
+        storage_name=application.receipt_name,
+        filename=receipt_filename(application),
+        content_type="application/pdf",
+    )
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """A file as a download (`Content-Disposition: attachment`, `nosniff`, not cached).
+    Call only for an attachment reached through an authorised draft or application
+    (`selectors.attachment_get_for_draft`, `attachment_get_for_application`)."""
+    content_type = attachment.content_type
+    if content_type == AttachmentType.TEXT:
+        content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
+    return files.file_response(
+        storage_name=attachment.storage_name,
+        filename=attachment.download_name,
+        content_type=content_type,
+    )
+
+
+def application_status_token(application: Application) -> str | None:
+    """The secret status token of an anonymous application (None for one of a logged-in
+    user, who reaches the status page by logging in). Show it only to its applicant."""
+    if application.user_id is not None:
+        return None
+    return derive_token(purpose="status", salt=application.status_token_salt)
+
+
+def application_status_url(application: Application, *, base_url: str | None = None) -> str:
+    """Absolute status page link; with the secret token for an anonymous applicant."""
+    return links.status_url(
+        reference=application.reference,
+        token=application_status_token(application),
+        base_url=base_url,
+    )
+
+
+def draft_resume_token(draft: Draft) -> str | None:
+    """The resume token of an anonymous draft (for the page after an upload or a reload);
+    None for a logged-in user's draft."""
+    if draft.user_id is not None or not draft.resume_token_salt:
+        return None
+    return derive_token(purpose="resume", salt=draft.resume_token_salt)

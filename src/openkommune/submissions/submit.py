@@ -1,0 +1,484 @@
+"""Submitting: a draft (pages) or posted data (API) becomes an application, once.
+
+One transaction validates against the pinned form version, checks the attachments, creates
+the application (unique on the idempotency key and on the draft), routes it, writes the
+first timeline events, renders and stores the receipt, and owes the confirmation e-mail
+(sent after the commit). Use it through `openkommune.submissions.services`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openkommune.catalog.models import OzgLeistung
+from openkommune.forms.constants import FormVersionStatus
+from openkommune.forms.engine import Definition, Field, Group, answers, validate
+from openkommune.forms.selectors import form_for_leistung, version_definition
+from openkommune.regions.constants import RegionLevel
+from openkommune.regions.models import Region
+from openkommune.regions.selectors import gemeinden_for_postcode, region_get
+from openkommune.submissions import attachments as files
+from openkommune.submissions.constants import (
+    STATUS_AFTER_EVENT,
+    SUBMITTABLE_SCAN_RESULTS,
+    ApplicationStatus,
+    EventKind,
+)
+from openkommune.submissions.drafts import (
+    applicant_user,
+    draft_start,
+    offered_responsibility,
+    place_name,
+)
+from openkommune.submissions.errors import (
+    IdempotencyConflict,
+    LocationAmbiguous,
+    ServiceNotOffered,
+    SubmitInvalid,
+)
+from openkommune.submissions.hooks import run_submitted
+from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
+from openkommune.submissions.notifications import confirmation_owe
+from openkommune.submissions.receipts import (
+    BERLIN,
+    Receipt,
+    ReceiptAttachment,
+    ReceiptAuthority,
+    render_receipt_pdf,
+)
+from openkommune.submissions.references import new_reference, tenant_code
+from openkommune.submissions.selectors import application_for_idempotency_key
+from openkommune.submissions.tokens import derive_token, new_salt, token_hash
+from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.services import audit_record
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+REFERENCE_ATTEMPTS = 8
+
+
+class _AlreadySubmitted(Exception):
+    """Raised inside the submit transaction to roll it back and answer with the winner."""
+
+    def __init__(self, application: Application):
+        self.application = application
+        super().__init__(application.reference)
+
+
+def idempotency_hash(*parts: str) -> str:
+    """The stored key: the caller's key in its namespace (a draft, an API user, anonymous
+    API callers), so two callers choosing the same key never meet."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def clean_idempotency_key(key) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError("An idempotency key is required.")
+    key = key.strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+        raise ValueError("The idempotency key is too long or not printable.")
+    return key
+
+
+def request_fingerprint(**parts) -> str:
+    canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- submit a draft ----------------------------------------------------------------------
+
+
+def application_submit(
+    *, draft: Draft, idempotency_key: str, base_url: str | None = None
+) -> Application:
+    """Submit the draft. Submitting it again (same or another key, a double click, a second
+    tab) returns the same application. Raises `SubmitInvalid` (with `errors`),
+    `ServiceNotOffered` when the service was switched off meanwhile."""
+    key = clean_idempotency_key(idempotency_key)
+    key_hash = idempotency_hash("draft", str(draft.public_id), key)
+    existing = application_for_idempotency_key(key_hash=key_hash)
+    if existing is not None:
+        existing.created_now = False
+        return existing
+    try:
+        return _submit(draft=draft, key_hash=key_hash, fingerprint="", base_url=base_url)
+    except _AlreadySubmitted as done:
+        done.application.created_now = False
+        return done.application
+
+
+def _file_values(definition: Definition, data, prefix: str = ""):
+    """(path, value) of every file field in cleaned data."""
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        item = definition.items.get(key)
+        path = prefix + key
+        if isinstance(item, Field) and item.type == "file":
+            yield path, item, value
+        elif isinstance(item, Group) and item.repeat is not None and isinstance(value, list):
+            for index, entry in enumerate(value):
+                yield from _file_values(definition, entry, f"{path}.{index}.")
+        elif isinstance(item, Group):
+            yield from _file_values(definition, value, path + ".")
+
+
+def _referenced_attachments(draft: Draft, definition: Definition, data: dict) -> list:
+    """The draft's attachments the data refers to, each with its final path; every other
+    reference is an error (another draft's file, a file not clean, not fitting the field)."""
+    own = {
+        str(a.public_id): a
+        for a in Attachment.applicant_objects.filter(draft=draft, application__isnull=True)
+    }
+    errors: dict[str, list[str]] = {}
+    found = []
+    for path, field, value in _file_values(definition, data):
+        attachment = own.pop(str(value), None)
+        if attachment is None:
+            errors[path] = [_("Die Datei fehlt. Bitte laden Sie sie noch einmal hoch.")]
+        elif attachment.scan_result not in SUBMITTABLE_SCAN_RESULTS:
+            errors[path] = [
+                _("Die Datei wurde nicht angenommen. Bitte laden Sie eine andere hoch.")
+            ]
+        elif (field.accept and attachment.content_type not in field.accept) or (
+            field.max_size and attachment.size > field.max_size
+        ):
+            errors[path] = [_("Diese Datei passt nicht zu diesem Feld.")]
+        else:
+            found.append((path, attachment))
+    if errors:
+        raise SubmitInvalid(errors)
+    return found
+
+
+def _gemeinde(ars: str) -> Region:
+    return region_get(ars=ars, level=RegionLevel.GEMEINDE)
+
+
+def _submit(*, draft: Draft, key_hash: str, fingerprint: str, base_url: str | None):
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            application = _submit_locked(draft, key_hash, fingerprint, base_url, stored)
+    except BaseException:
+        for name in stored:
+            files.delete_stored(name)
+        raise
+    application.created_now = True
+    return application
+
+
+def _submit_locked(draft, key_hash, fingerprint, base_url, stored) -> Application:
+    locked = (
+        Draft.applicant_objects.select_for_update(of=("self",))
+        .select_related("tenant", "form_version__form", "ozg_leistung", "user")
+        .get(pk=draft.pk)
+    )
+    if locked.is_submitted:
+        raise _AlreadySubmitted(locked.submitted_application)
+    definition = version_definition(locked.form_version)
+    submitted_at = timezone.now()
+    today = submitted_at.astimezone(BERLIN).date()
+    validation = validate(definition, locked.data, today=today)
+    if validation.errors:
+        raise SubmitInvalid(validation.errors)
+    attached = _referenced_attachments(locked, definition, validation.data)
+    gemeinde = _gemeinde(locked.gemeinde_ars)
+    responsibility = offered_responsibility(ozg_leistung=locked.ozg_leistung, gemeinde=gemeinde)
+    tenant = locked.tenant
+    if responsibility.organisation.pk != tenant.pk:
+        raise ServiceNotOffered(
+            _(
+                "Die Zuständigkeit für diese Leistung hat sich geändert, seit Sie den Antrag "
+                "begonnen haben. Bitte beginnen Sie ihn neu."
+            )
+        )
+    authority = responsibility.authority
+    salt = new_salt()
+    application = Application(
+        tenant=tenant,
+        draft=locked,
+        form_version=locked.form_version,
+        ozg_leistung=locked.ozg_leistung,
+        gemeinde_ars=locked.gemeinde_ars,
+        data=validation.data,
+        authority={
+            "name": authority.name,
+            "address": authority.address,
+            "email": authority.email,
+            "phone": authority.phone,
+        },
+        user=locked.user,
+        email=locked.email or (locked.user.email if locked.user_id else ""),
+        idempotency_key=key_hash,
+        request_fingerprint=fingerprint,
+        status=ApplicationStatus.DELIVERED,
+        submitted_at=submitted_at,
+        status_token_salt=salt,
+        status_token_hash=token_hash(derive_token(purpose="status", salt=salt)),
+        is_demo=bool(settings.DEMO_MODE or tenant.is_demo),
+    )
+    _insert(application, locked, key_hash, today.year)
+    with scope(tenant=tenant):
+        for path, attachment in attached:
+            attachment.application = application
+            attachment.path = path
+            attachment.save(update_fields=["application", "path"])
+        leftovers = list(
+            Attachment.applicant_objects.filter(draft=locked, application__isnull=True)
+        )
+        for leftover in leftovers:
+            name = leftover.storage_name
+            leftover.delete()
+            transaction.on_commit(lambda name=name: files.delete_stored(name))
+        ApplicationEvent.objects.bulk_create(
+            [
+                ApplicationEvent(tenant=tenant, application=application, kind=kind, at=submitted_at)
+                for kind in (EventKind.SUBMITTED, EventKind.DELIVERED)
+            ]
+        )
+    attachments = [attachment for _path, attachment in attached]
+    receipt = _receipt(application, definition, gemeinde, attachments, today)
+    pdf = render_receipt_pdf(receipt)
+    name = files.private_storage().save(
+        files.random_storage_name("receipts") + ".pdf", ContentFile(pdf)
+    )
+    stored.append(name)
+    application.receipt_name = name
+    application.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
+    application.save(update_fields=["receipt_name", "receipt_sha256", "updated_at"])
+    # The application holds the checked data now; the raw copy in the draft goes.
+    locked.data = {}
+    locked.save(update_fields=["data", "updated_at"])
+    audit_record(
+        tenant=tenant,
+        actor=locked.user,
+        action="application.submit",
+        obj=application,
+        after={
+            "reference": application.reference,
+            "form": locked.form_version.form.key,
+            "version": locked.form_version.number,
+            "ozg_id": locked.ozg_leistung.ozg_id,
+            "gemeinde_ars": locked.gemeinde_ars,
+            "attachments": len(attached),
+            "receipt_sha256": application.receipt_sha256,
+        },
+    )
+    # The back office (cases) opens its case in this same transaction.
+    run_submitted(application)
+    confirmation_owe(application=application, base_url=base_url)
+    return application
+
+
+def _insert(application: Application, draft: Draft, key_hash: str, year: int) -> None:
+    """Insert with a fresh reference; on a unique violation decide in a savepoint whether
+    another submit won (-> _AlreadySubmitted) or only the random part collided (retry)."""
+    code = tenant_code(application.tenant.short_name or application.tenant.name)
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        application.reference = new_reference(year=year, code=code)
+        try:
+            with transaction.atomic(), scope(tenant=application.tenant):
+                application.save(force_insert=True)
+            return
+        except IntegrityError:
+            application.pk = None
+            winner = (
+                Application.applicant_objects.filter(idempotency_key=key_hash).first()
+                or Application.applicant_objects.filter(draft=draft).first()
+            )
+            if winner is not None:
+                raise _AlreadySubmitted(winner) from None
+    raise RuntimeError("No free reference number after several attempts.")
+
+
+def _receipt(application, definition, gemeinde, attached, today) -> Receipt:
+    names = {str(a.public_id): a.download_name for a in attached}
+    version = application.form_version
+    authority = application.authority
+    return Receipt(
+        reference=application.reference,
+        service_name=application.ozg_leistung.name,
+        ozg_id=application.ozg_leistung.ozg_id,
+        form_title=definition.title,
+        form_version=version.number,
+        submitted_at=application.submitted_at,
+        gemeinde_name=place_name(gemeinde),
+        authority=ReceiptAuthority(**authority),
+        sections=answers(definition, application.data, file_names=names, today=today),
+        attachments=[
+            ReceiptAttachment(
+                name=a.download_name,
+                content_type=a.content_type,
+                size=a.size,
+                sha256=a.sha256,
+                scan_result=a.scan_result,
+            )
+            for a in attached
+        ],
+        is_demo=application.is_demo,
+    )
+
+
+# --- submit data (API) -------------------------------------------------------------------
+
+
+def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Region:
+    """The Gemeinde of the applicant's address; `LocationAmbiguous` (German message and
+    `fields`) when it is unknown or the postcode needs a choice."""
+    if gemeinde_ars:
+        try:
+            gemeinde = _gemeinde(gemeinde_ars)
+        except Region.DoesNotExist:
+            raise LocationAmbiguous(
+                _("Zu diesem Regionalschlüssel gibt es keine Gemeinde."),
+                {"gemeinde_ars": [_("Zu diesem Regionalschlüssel gibt es keine Gemeinde.")]},
+            ) from None
+        if postcode and gemeinde.ars not in {
+            g.ars for g in gemeinden_for_postcode(postcode=postcode)
+        }:
+            message = _("Die Gemeinde liegt nicht im Gebiet dieser Postleitzahl.")
+            raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
+        return gemeinde
+    if not postcode:
+        message = _("Bitte geben Sie die Postleitzahl oder den Regionalschlüssel der Gemeinde an.")
+        raise LocationAmbiguous(message, {"postcode": [message]})
+    found = gemeinden_for_postcode(postcode=postcode)
+    if not found:
+        message = _("Zu dieser Postleitzahl ist keine Gemeinde bekannt.")
+        raise LocationAmbiguous(message, {"postcode": [message]})
+    if len(found) > 1:
+        choices = ", ".join(f"{place_name(g)} ({g.ars})" for g in found)
+        message = _(
+            "Die Postleitzahl %(postcode)s gehört zu mehreren Gemeinden: %(choices)s. Bitte "
+            "geben Sie den Regionalschlüssel (gemeinde_ars) an."
+        ) % {"postcode": postcode, "choices": choices}
+        raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
+    return found[0]
+
+
+def leistung_for_form(*, form_version, gemeinde: Region) -> OzgLeistung:
+    """The OZG-Leistung whose form this is and that is offered at `gemeinde` (a form may
+    serve several Leistungen sharing a LeiKa key)."""
+    keys = form_version.definition.get("leika_keys", [])
+    candidates = (
+        OzgLeistung.objects.filter(
+            is_current=True, assignments__leika_key__in=keys, assignments__is_current=True
+        )
+        .distinct()
+        .order_by("ozg_id")
+    )
+    refusal = None
+    for leistung in candidates:
+        current = form_for_leistung(ozg_leistung=leistung)
+        if current is None or current.form_id != form_version.form_id:
+            continue
+        try:
+            offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
+        except ServiceNotOffered as error:
+            refusal = refusal or error
+            continue
+        return leistung
+    raise refusal or ServiceNotOffered(
+        _("Das Formular „%(title)s“ gehört zu keiner Leistung, die hier angeboten wird.")
+        % {"title": form_version.form.title}
+    )
+
+
+def application_submit_data(
+    *,
+    actor,
+    form_version,
+    data,
+    idempotency_key: str,
+    postcode: str | None = None,
+    gemeinde_ars: str | None = None,
+    email: str | None = None,
+    base_url: str | None = None,
+) -> Application:
+    """Submit complete data in one call (API). The same key with the same request returns
+    the same application (`created_now` False); with a different request it raises
+    `IdempotencyConflict`. Nothing is stored when anything is refused."""
+    user = applicant_user(actor)
+    namespace = f"user:{user.pk}" if user else "anonymous"
+    key_hash = idempotency_hash("api", namespace, clean_idempotency_key(idempotency_key))
+    fingerprint = request_fingerprint(
+        form=form_version.form.key,
+        version=form_version.number,
+        data=data,
+        postcode=postcode or "",
+        gemeinde_ars=gemeinde_ars or "",
+        email=email or "",
+    )
+    existing = application_for_idempotency_key(key_hash=key_hash)
+    if existing is None:
+        if form_version.status != FormVersionStatus.PUBLISHED:
+            message = _("Diese Formularversion nimmt keine Anträge an.")
+            raise SubmitInvalid({"version": [message]}, message=message, data_paths=False)
+        gemeinde = resolve_gemeinde(postcode=postcode, gemeinde_ars=gemeinde_ars)
+        leistung = leistung_for_form(form_version=form_version, gemeinde=gemeinde)
+        try:
+            with transaction.atomic():
+                draft, _token = draft_start(
+                    actor=user,
+                    form_version=form_version,
+                    ozg_leistung=leistung,
+                    gemeinde=gemeinde,
+                    email=email,
+                )
+                draft.data = data
+                draft.save(update_fields=["data", "updated_at"])
+                return _submit(
+                    draft=draft, key_hash=key_hash, fingerprint=fingerprint, base_url=base_url
+                )
+        except _AlreadySubmitted as done:
+            existing = done.application
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            _(
+                "Dieser Idempotency-Key wurde schon für einen anderen Antrag verwendet. "
+                "Bitte verwenden Sie für jeden neuen Antrag einen neuen Schlüssel."
+            )
+        )
+    existing.created_now = False
+    return existing
+
+
+# --- the timeline after the submit (back office) ------------------------------------------
+
+
+@transaction.atomic
+def application_event_add(
+    *, tenant, actor, application: Application, kind: str, note: str = "", at=None
+) -> ApplicationEvent:
+    """Append an entry to the applicant's timeline and move the status on where the kind
+    implies one (`constants.STATUS_AFTER_EVENT`). For the back office of `tenant`: an
+    application of another tenant is `Application.DoesNotExist`. `note` is shown to the
+    applicant."""
+    kind = EventKind(kind)
+    with scope(tenant=tenant):
+        locked = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+        event = ApplicationEvent.objects.create(
+            tenant=tenant, application=locked, kind=kind, note=note, at=at or timezone.now()
+        )
+    before = locked.status
+    after = STATUS_AFTER_EVENT.get(kind, before)
+    if after != before:
+        locked.status = after
+        locked.save(update_fields=["status", "updated_at"])
+    application.status = locked.status
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="application.event",
+        obj=locked,
+        before={"status": before},
+        after={"status": locked.status, "kind": kind},
+    )
+    return event

@@ -1,0 +1,21 @@
+"""Jobs of the submissions app (django.tasks). Each takes ids only, never personal data or
+tokens (the queue is a database table), and calls one function of `notifications`."""
+
+from django.tasks import task
+
+from openkommune.submissions.notifications import confirmation_for, notification_deliver
+
+
+@task()
+def send_application_confirmation(application_public_id: str) -> str:
+    """Send the confirmation e-mail of an application (once; retried with backoff)."""
+    notification = confirmation_for(application_public_id)
+    if notification is None:
+        return "missing"
+    return notification_deliver(notification_public_id=str(notification.public_id))
+
+
+@task()
+def send_notification(notification_public_id: str) -> str:
+    """Send one owed e-mail (e.g. a resume link), retried with backoff."""
+    return notification_deliver(notification_public_id=notification_public_id)

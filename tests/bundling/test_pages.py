@@ -1,0 +1,169 @@
+"""Pages of bundling rounds: access, staff running a round, members reporting demand."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from openkommune.bundling import services
+from openkommune.bundling.constants import RoundStatus
+from openkommune.bundling.models import BundlingRound, DemandEntry, RoundItem
+from openkommune.tenancy.scoping import scope, scopes_disabled
+from tests.accounts.factories import UserFactory
+from tests.bundling.round_factories import build_market
+from tests.digitalpakt import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_needs_login_and_a_member_or_staff(client):
+    url = reverse("bundling:list")
+    assert client.get(url).status_code == 302
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 403
+
+
+def test_staff_create_a_round_with_errors_shown_and_input_kept(client):
+    staff = UserFactory(cooperative_staff=True)
+    client.force_login(staff)
+    url = reverse("bundling:create")
+    bad = client.post(url, {"title": "Tablets", "deadline": "gestern"})
+    assert bad.status_code == 422
+    assert "Bitte Datum und Uhrzeit" in bad.text
+    assert 'value="Tablets"' in bad.text
+    past = client.post(url, {"title": "Tablets", "deadline": "2020-01-01T12:00"})
+    assert "Die Frist muss in der Zukunft liegen." in past.text
+    future = (timezone.localtime() + datetime.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {"title": "Tablets", "deadline": future})
+    created = BundlingRound.objects.get(title="Tablets")
+    assert response["Location"] == reverse("bundling:detail", args=[created.public_id])
+    assert client.get(reverse("bundling:create")).status_code == 200
+
+
+def test_members_may_not_manage_rounds(client):
+    market = build_market()
+    client.force_login(market.clerks[0])
+    assert client.get(reverse("bundling:create")).status_code == 403
+    assert client.post(reverse("bundling:close", args=[market.round.public_id])).status_code == 403
+    detail = client.get(reverse("bundling:detail", args=[market.round.public_id]))
+    assert "Runde schließen" not in detail.text
+    assert "nein (nicht abrufberechtigt)" not in detail.text  # member 0 is a named caller
+    client.force_login(market.clerks[1])
+    detail = client.get(reverse("bundling:detail", args=[market.round.public_id]))
+    assert "nein (nicht abrufberechtigt)" in detail.text
+
+
+def test_staff_add_items_and_offers_through_the_pages(client):
+    market = build_market()
+    client.force_login(market.staff)
+    add = client.post(
+        reverse("bundling:item_add", args=[market.round.public_id]),
+        {"title": "Dockingstation", "unit": "Stück"},
+    )
+    item = RoundItem.objects.get(title="Dockingstation")
+    offer_url = reverse("bundling:offer_add", args=[market.round.public_id, item.public_id])
+    assert add["Location"] == offer_url
+    article = factories.article(
+        contract=market.articles["alpha"].contract,
+        supplier=market.articles["alpha"].supplier,
+        description="Dockingstation",
+        tiers=((0, "120.00"), (25, "110.00")),
+    )
+    form = client.get(offer_url)
+    assert article.article_number in form.text
+    client.post(offer_url, {"catalog_item": str(article.public_id), "capacity": "40"})
+    assert item.offers.get().capacity == 40
+    duplicate = client.post(offer_url, {"catalog_item": str(article.public_id)})
+    assert duplicate.status_code == 422
+    assert "schon Angebot" in duplicate.text
+    remove = reverse("bundling:item_remove", args=[market.round.public_id, item.public_id])
+    assert "Position „Dockingstation“ entfernen?" in client.get(remove).text
+    client.post(remove)
+    assert not RoundItem.objects.filter(pk=item.pk).exists()
+
+
+def test_member_reports_demand_prefilled_from_its_call_offs(client):
+    market = build_market(prefill_days=90)
+    with scopes_disabled():
+        factories.call_off(tenant=market.members[1], lines=[(market.articles["beta"], 12)])
+    client.force_login(market.clerks[1])
+    url = reverse("bundling:demand", args=[market.round.public_id])
+    page = client.get(url)
+    field = f"menge-{market.notebook.public_id}"
+    assert f'name="{field}"' in page.text
+    assert 'value="12"' in page.text
+    assert "Vorschlag aus Ihren bestellten Abrufen" in page.text
+    assert "<legend" in page.text
+    bad = client.post(url, {field: "-3"})
+    assert bad.status_code == 422
+    assert "Bitte eine ganze Zahl ab 0 angeben." in bad.text
+    assert client.post(url, {field: "15"}).status_code == 302
+    with scope(tenant=market.members[1]):
+        assert DemandEntry.objects.get().quantity == 15
+    services.round_close(actor=market.staff, bundling_round=market.round)
+    closed = client.post(url, {field: "20"})
+    assert closed.status_code == 409
+    assert "Die Runde ist geschlossen" in closed.text
+    with scope(tenant=market.members[1]):
+        assert DemandEntry.objects.get().quantity == 15
+
+
+def test_close_asks_for_confirmation_then_evaluation_shows_savings(client):
+    market = build_market()
+    for index, quantity in enumerate((5, 8, 4)):
+        services.demand_set(
+            tenant=market.members[index],
+            actor=market.clerks[index],
+            bundling_round=market.round,
+            quantities={market.notebook: quantity},
+        )
+    client.force_login(market.staff)
+    close = reverse("bundling:close", args=[market.round.public_id])
+    confirm = client.get(close)
+    assert "Bisher haben 3 Mitglieder Bedarf gemeldet." in confirm.text
+    market.round.refresh_from_db()
+    assert market.round.status == RoundStatus.OPEN  # GET changes nothing
+    client.post(close)
+    response = client.post(reverse("bundling:evaluate", args=[market.round.public_id]))
+    assert response["Location"] == reverse("bundling:result", args=[market.round.public_id])
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'role="img"' in page.text
+    assert "12.250,00 €" in page.text
+    assert "480,00 €" in page.text
+    for member in market.members:
+        assert member.name in page.text
+
+
+def test_member_sees_only_its_own_result(client):
+    market = build_market()
+    for index, quantity in enumerate((5, 8, 4)):
+        services.demand_set(
+            tenant=market.members[index],
+            actor=market.clerks[index],
+            bundling_round=market.round,
+            quantities={market.notebook: quantity},
+        )
+    services.round_close(actor=market.staff, bundling_round=market.round)
+    services.round_evaluate(actor=market.staff, bundling_round=market.round)
+    client.force_login(market.clerks[1])
+    page = client.get(reverse("bundling:result", args=[market.round.public_id]))
+    assert "Ihre Ersparnis" in page.text
+    assert "320,00" in page.text
+    assert market.members[0].name not in page.text
+    assert market.members[2].name not in page.text
+    assert "12.250,00" not in page.text
+
+
+def test_malformed_choices_are_form_errors_not_crashes(client):
+    market = build_market()
+    client.force_login(market.staff)
+    offer_url = reverse(
+        "bundling:offer_add", args=[market.round.public_id, market.notebook.public_id]
+    )
+    bad = client.post(offer_url, {"catalog_item": "kaputt", "capacity": "viele"})
+    assert bad.status_code == 422
+    assert "Bitte eine ganze Zahl angeben." in bad.text
+    contract_url = reverse("bundling:items_from_contract", args=[market.round.public_id])
+    assert client.post(contract_url, {"contract": "kaputt"}).status_code == 422

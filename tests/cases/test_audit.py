@@ -1,0 +1,362 @@
+"""The hash chain of case events and `verify_audit`: intact chains pass (exit 0); a changed
+payload, kind, time or actor, a deleted, reordered or inserted event is detected (exit 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from openkommune.cases.audit import (
+    append_event,
+    event_hash,
+    payload_hash,
+    redact_event_payload,
+    redact_events,
+    verify_chain,
+)
+from openkommune.cases.constants import GENESIS_HASH, CaseEventKind, CaseStatus
+from openkommune.cases.models import AuditChainHead, Case, CaseEvent, CaseEventImmutableError
+from openkommune.cases.services import case_add_note, case_transition
+from openkommune.tenancy.scoping import scope, scopes_disabled
+from tests.cases.factories import clerk_of, open_case, other_tenant, private_media  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+# Tampering goes around the model's guard (as someone with database access would).
+raw = CaseEvent._base_manager
+
+
+def worked_case():
+    """A case with five events: opened, in progress, a note, dormant, in progress."""
+    case = open_case()
+    actor = clerk_of(case.tenant)
+    case_transition(tenant=case.tenant, actor=actor, case=case, to=CaseStatus.IN_PROGRESS)
+    case_add_note(tenant=case.tenant, actor=actor, case=case, text="Halterin angerufen.")
+    case_transition(
+        tenant=case.tenant, actor=actor, case=case, to=CaseStatus.DORMANT, reason="Urlaub"
+    )
+    case_transition(tenant=case.tenant, actor=actor, case=case, to=CaseStatus.IN_PROGRESS)
+    return case
+
+
+def second_chain():
+    """Another tenant with a chain of one event (no case needed for the chain)."""
+    tenant = other_tenant()
+    with transaction.atomic():
+        append_event(tenant=tenant, kind=CaseEventKind.EXPORTED, payload={"note": "Test"})
+    return tenant
+
+
+def event(case, sequence: int) -> CaseEvent:
+    return raw.get(tenant=case.tenant, sequence=sequence)
+
+
+def verify(*args) -> str:
+    out = StringIO()
+    call_command("verify_audit", *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def verify_fails(*args) -> str:
+    err = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_audit", *args, stdout=StringIO(), stderr=err)
+    assert failed.value.returncode == 1
+    return err.getvalue()
+
+
+# --- intact ----------------------------------------------------------------------------------
+
+
+def test_the_chain_links_every_event_to_the_previous_one():
+    case = worked_case()
+    events = list(raw.filter(tenant=case.tenant).order_by("sequence"))
+    assert [e.sequence for e in events] == [1, 2, 3, 4, 5]
+    assert events[0].prev_hash == GENESIS_HASH
+    for before, after in itertools.pairwise(events):
+        assert after.prev_hash == before.hash
+    for e in events:
+        assert e.payload_sha256 == payload_hash(e.payload)
+        assert e.hash == event_hash(
+            prev_hash=e.prev_hash,
+            sequence=e.sequence,
+            kind=e.kind,
+            at=e.at,
+            actor_key=e.actor_key,
+            case_public_id=e.case_public_id,
+            payload_sha256=e.payload_sha256,
+        )
+    with scopes_disabled():
+        head = AuditChainHead.objects.get(tenant=case.tenant)
+    assert (head.sequence, head.hash) == (5, events[-1].hash)
+
+
+def test_intact_chains_pass_with_exit_code_0():
+    worked_case()
+    out = verify()
+    assert "Prüfprotokolle intakt: 1 Ketten, 5 Ereignisse." in out
+
+
+def test_verbose_names_every_chain_with_its_counts():
+    case = worked_case()
+    second = second_chain()
+    out = verify("--verbose")
+    assert f"{case.tenant.name} ({case.tenant.public_id}): 5 Ereignisse" in out
+    assert f"{second.name} ({second.public_id}): 1 Ereignisse" in out
+    assert "2 Ketten, 6 Ereignisse" in out
+
+
+def test_each_tenant_has_its_own_chain():
+    first = worked_case()
+    second = second_chain()
+    ours = raw.filter(tenant=second).get()
+    assert ours.sequence == 1
+    assert ours.prev_hash == GENESIS_HASH
+    assert raw.filter(tenant=first.tenant).count() == 5
+
+
+def test_no_events_no_chains():
+    assert "0 Ketten, 0 Ereignisse" in verify()
+
+
+# --- tampering -------------------------------------------------------------------------------
+
+
+def test_changed_payload_is_detected():
+    case = worked_case()
+    raw.filter(pk=event(case, 3).pk).update(payload={"note": "x", "text": "Nie angerufen."})
+    err = verify_fails()
+    assert "Die Angaben von Ereignis Nr. 3 wurden verändert." in err
+    assert case.tenant.name in err
+
+
+def test_changed_payload_with_a_fitting_payload_hash_is_detected():
+    case = worked_case()
+    forged = {"from": "received", "to": "in_progress", "reason": "anders"}
+    raw.filter(pk=event(case, 2).pk).update(payload=forged, payload_sha256=payload_hash(forged))
+    assert "Ereignis Nr. 2 wurde verändert" in verify_fails()
+
+
+def test_changed_kind_is_detected():
+    case = worked_case()
+    raw.filter(pk=event(case, 2).pk).update(kind=CaseEventKind.ASSIGNED)
+    assert "Ereignis Nr. 2 wurde verändert" in verify_fails()
+
+
+def test_changed_time_is_detected():
+    case = worked_case()
+    e = event(case, 4)
+    raw.filter(pk=e.pk).update(at=e.at - dt.timedelta(days=3))
+    assert "Ereignis Nr. 4 wurde verändert" in verify_fails()
+
+
+def test_changed_actor_is_detected():
+    case = worked_case()
+    someone = clerk_of(case.tenant)
+    raw.filter(pk=event(case, 2).pk).update(actor=someone, actor_key=str(someone.pk))
+    assert "Ereignis Nr. 2 wurde verändert" in verify_fails()
+
+
+def test_deleted_event_is_detected():
+    case = worked_case()
+    raw.filter(pk=event(case, 3).pk).delete()
+    assert "Ereignis Nr. 3 fehlt" in verify_fails()
+
+
+def test_deleted_newest_event_is_detected_by_the_chain_head():
+    case = worked_case()
+    raw.filter(pk=event(case, 5).pk).delete()
+    assert "Ereignis Nr. 5 fehlt (die neuesten Ereignisse wurden gelöscht)" in verify_fails()
+
+
+def test_reordered_events_are_detected():
+    case = worked_case()
+    two, three = event(case, 2), event(case, 3)
+    with transaction.atomic():
+        raw.filter(pk=two.pk).update(sequence=0)
+        raw.filter(pk=three.pk).update(sequence=2)
+        raw.filter(pk=two.pk).update(sequence=3)
+    assert "Ereignis Nr. 2 verweist nicht auf das vorige Ereignis" in verify_fails()
+
+
+def test_inserted_event_is_detected():
+    """A forged event with a correct hash of its own, slipped in as Nr. 3: the following
+    event no longer points at its predecessor."""
+    case = worked_case()
+    for sequence in (5, 4, 3):
+        raw.filter(pk=event(case, sequence).pk).update(sequence=sequence + 1)
+    before = event(case, 2)
+    payload = {"note": "gefälscht", "text": "Vorgang darf gelöscht werden."}
+    forged = CaseEvent(
+        tenant=case.tenant,
+        sequence=3,
+        case=case,
+        case_public_id=case.public_id,
+        kind=CaseEventKind.NOTE_ADDED,
+        at=before.at,
+        payload=payload,
+        payload_sha256=payload_hash(payload),
+        prev_hash=before.hash,
+    )
+    forged.hash = event_hash(
+        prev_hash=before.hash,
+        sequence=3,
+        kind=forged.kind,
+        at=forged.at,
+        actor_key="",
+        case_public_id=case.public_id,
+        payload_sha256=forged.payload_sha256,
+    )
+    forged.save(force_insert=True)
+    err = verify_fails()
+    assert "Ereignis Nr. 4" in err
+
+
+def test_event_appended_outside_the_service_is_detected_by_the_head():
+    case = worked_case()
+    last = event(case, 5)
+    payload = {}
+    extra = CaseEvent(
+        tenant=case.tenant,
+        sequence=6,
+        kind=CaseEventKind.EXPORTED,
+        at=last.at,
+        payload=payload,
+        payload_sha256=payload_hash(payload),
+        prev_hash=last.hash,
+    )
+    extra.hash = event_hash(
+        prev_hash=last.hash,
+        sequence=6,
+        kind=extra.kind,
+        at=extra.at,
+        actor_key="",
+        case_public_id=None,
+        payload_sha256=extra.payload_sha256,
+    )
+    extra.save(force_insert=True)
+    assert "Das Kettenende passt nicht zum letzten Ereignis Nr. 6." in verify_fails()
+
+
+def test_only_the_changed_tenant_is_reported_and_tenant_option_limits_the_check():
+    changed = worked_case()
+    intact = second_chain()
+    raw.filter(pk=event(changed, 2).pk).update(kind=CaseEventKind.EXPORTED)
+    err = verify_fails()
+    assert changed.tenant.name in err
+    assert intact.name not in err
+    assert "1 Ketten" in verify("--tenant", str(intact.public_id))
+    assert "Nr. 2" in verify_fails("--tenant", str(changed.tenant.public_id))
+
+
+@pytest.mark.parametrize("value", ["kein-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_unknown_tenant_is_an_error(value):
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_audit", "--tenant", value, stdout=StringIO())
+    assert failed.value.returncode == 2
+    assert "Keine Organisation" in str(failed.value)
+
+
+# --- the ORM guard ---------------------------------------------------------------------------
+
+
+def test_events_cannot_be_changed_or_deleted_through_the_orm():
+    case = worked_case()
+    with scope(tenant=case.tenant):
+        e = CaseEvent.objects.get(sequence=2)
+        with pytest.raises(CaseEventImmutableError):
+            CaseEvent.objects.filter(pk=e.pk).update(kind="x")
+        with pytest.raises(CaseEventImmutableError):
+            CaseEvent.objects.filter(pk=e.pk).delete()
+        e.kind = CaseEventKind.EXPORTED
+        with pytest.raises(CaseEventImmutableError):
+            e.save()
+        with pytest.raises(CaseEventImmutableError):
+            e.delete()
+    verify()
+
+
+def test_append_needs_a_transaction():
+    case = open_case()
+    conn = transaction.get_connection()
+    # pytest-django runs each test in a transaction; pretend to be outside one.
+    in_block = conn.in_atomic_block
+    conn.in_atomic_block = False
+    try:
+        with pytest.raises(RuntimeError):
+            append_event(tenant=case.tenant, kind=CaseEventKind.EXPORTED)
+    finally:
+        conn.in_atomic_block = in_block
+
+
+def test_deleting_the_case_keeps_its_events_and_the_chain():
+    case = worked_case()
+    with scope(tenant=case.tenant):
+        Case.objects.filter(pk=case.pk).delete()
+    events = list(raw.filter(tenant=case.tenant))
+    assert len(events) == 5
+    assert {e.case_id for e in events} == {None}
+    assert {e.case_public_id for e in events} == {case.public_id}
+    verify()
+
+
+# --- redaction -------------------------------------------------------------------------------
+
+
+def test_redacted_payloads_keep_the_chain_verifiable():
+    case = worked_case()
+    note = event(case, 3)
+    recorded = redact_event_payload(note)
+    note = event(case, 3)
+    assert note.payload == {}
+    assert note.redacted_at is not None
+    assert note.payload_sha256 == payload_hash(
+        {"note": note_payload_id(case), "text": "Halterin angerufen."}
+    )
+    assert recorded.kind == CaseEventKind.PAYLOAD_REDACTED
+    assert recorded.payload == {"sequences": [3]}
+    assert recorded.sequence == 6
+    out = verify("--verbose")
+    assert "6 Ereignisse, davon 1 mit entfernten Angaben" in out
+
+
+def note_payload_id(case) -> str:
+    with scope(tenant=case.tenant):
+        return str(case.notes.get().public_id)
+
+
+def test_redacting_a_case_at_once_is_one_event_and_redaction_events_stay():
+    case = worked_case()
+    with transaction.atomic():
+        recorded = redact_events(list(raw.filter(tenant=case.tenant)))
+    assert recorded.payload == {"sequences": [1, 2, 3, 4, 5]}
+    # Again: everything is already blank, the redaction event itself is never blanked.
+    assert redact_events(list(raw.filter(tenant=case.tenant))) is None
+    verify()
+
+
+def test_redaction_without_its_record_is_detected():
+    case = worked_case()
+    raw.filter(pk=event(case, 2).pk).update(payload={}, redacted_at=dt.datetime.now(dt.UTC))
+    assert (
+        "Die Angaben von Ereignis Nr. 2 wurden ohne Protokollereignis entfernt." in verify_fails()
+    )
+
+
+def test_redacted_event_with_a_new_payload_is_detected():
+    case = worked_case()
+    redact_event_payload(event(case, 3))
+    raw.filter(pk=event(case, 3).pk).update(payload={"text": "nachträglich"})
+    assert "Ereignis Nr. 3 ist als geschwärzt markiert, hat aber Angaben." in verify_fails()
+
+
+def test_verify_chain_reports_directly():
+    case = worked_case()
+    report = verify_chain(case.tenant)
+    assert report.ok
+    assert report.events == 5

@@ -1,0 +1,261 @@
+"""One question group per screen: navigation, errors with input kept, conditions, repeats,
+saving for later, and who may open a draft."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils.html import escape
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from openkommune.submissions.models import Draft
+from tests.accounts.factories import UserFactory
+from tests.submissions.factories import private_media  # noqa: F401
+from tests.submissions.journey_support import (
+    ANLIEGEN,
+    HALTER,
+    draft_id,
+    hund,
+    offer_hundesteuer,
+    start_draft,
+    step_url,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+
+@pytest.fixture
+def draft_url(client):
+    offer_hundesteuer()
+    return start_draft(client)
+
+
+def _draft(url) -> Draft:
+    return Draft.applicant_objects.get(public_id=draft_id(url))
+
+
+def test_first_step_has_title_heading_progress_and_buttons(client, draft_url):
+    text = client.get(draft_url).text
+    assert "<title>Ihr Anliegen – Hundesteuer: Hund an- oder abmelden – OpenKommune</title>" in text
+    assert '<h1 class="kern-heading-large">Ihr Anliegen</h1>' in text
+    assert "Schritt 1 von 5" in text
+    assert '<progress id="fortschritt-balken" max="5" value="1">' in text
+    assert 'enctype="multipart/form-data"' in text
+    assert 'name="_action" value="weiter"' in text
+    assert 'name="_action" value="speichern"' in text
+    assert 'value="zurueck"' not in text  # nothing before the first step
+    assert 'id="f-anlass"' in text
+    assert '<meta name="robots" content="noindex">' in text
+
+
+def test_weiter_saves_and_goes_to_the_next_step(client, draft_url):
+    response = client.post(draft_url, ANLIEGEN | {"_action": "weiter"})
+    assert response.status_code == 302
+    public_id = draft_id(draft_url)
+    assert response["Location"] == step_url(public_id, "halter")
+    assert _draft(draft_url).data["anlass"] == "an"
+    page = client.get(response["Location"]).text
+    assert "Schritt 2 von 5" in page
+    assert 'name="_action" value="zurueck"' in page
+
+
+def test_enter_without_a_button_name_counts_as_weiter(client, draft_url):
+    response = client.post(draft_url, ANLIEGEN)
+    assert response["Location"].endswith("/halter/")
+
+
+def test_validation_error_keeps_every_input_and_links_the_summary(client, draft_url):
+    public_id = draft_id(draft_url)
+    client.post(draft_url, ANLIEGEN)
+    typed = HALTER | {
+        "halter.nachname": "",
+        "halter.geburtsdatum": "31.02.1980",
+        "halter.anschrift.postcode": "3910",
+    }
+    response = client.post(step_url(public_id, "halter"), typed | {"_action": "weiter"})
+    assert response.status_code == 200
+    text = response.text
+    assert "<title>Fehler: Ihre Angaben – Hundesteuer" in text
+    assert 'id="fehlerzusammenfassung"' in text
+    assert 'href="#f-halter-nachname"' in text
+    assert 'href="#f-halter-geburtsdatum"' in text
+    assert 'href="#f-halter-anschrift-postcode"' in text
+    assert 'id="f-halter-nachname--error"' in text
+    assert 'aria-invalid="true"' in text
+    # Nothing typed is lost, also not what was wrong.
+    assert 'value="Erika"' in text
+    assert 'value="31.02.1980"' in text
+    assert 'value="3910"' in text
+    assert 'value="Breiter Weg"' in text
+    stored = _draft(draft_url).data["halter"]
+    assert stored["vorname"] == "Erika"
+    assert stored["geburtsdatum"] == "31.02.1980"
+
+    fixed = client.post(step_url(public_id, "halter"), HALTER)
+    assert fixed["Location"] == step_url(public_id, "hunde")
+
+
+def test_zurueck_saves_without_checking(client, draft_url):
+    public_id = draft_id(draft_url)
+    client.post(draft_url, ANLIEGEN)
+    response = client.post(
+        step_url(public_id, "halter"), {"halter.vorname": "Erika", "_action": "zurueck"}
+    )
+    assert response["Location"] == step_url(public_id, "anliegen")
+    assert _draft(draft_url).data["halter"]["vorname"] == "Erika"
+    again = client.get(step_url(public_id, "halter")).text
+    assert 'value="Erika"' in again
+    assert 'id="fehlerzusammenfassung"' not in again
+
+
+def test_fields_depending_on_another_step_are_shown_or_hidden(client, draft_url):
+    public_id = draft_id(draft_url)
+    client.post(draft_url, {"anlass": "an"})
+    anmeldung = client.get(step_url(public_id, "hunde")).text
+    assert 'id="f-hunde-0-wurfdatum"' in anmeldung
+    assert 'id="f-hunde-0-abmeldegrund"' not in anmeldung
+
+    client.post(draft_url, {"anlass": "ab"})
+    abmeldung = client.get(step_url(public_id, "hunde")).text
+    assert 'id="f-hunde-0-wurfdatum"' not in abmeldung
+    assert 'id="f-hunde-0-abmeldegrund"' in abmeldung
+
+
+def test_fields_depending_on_the_same_step_say_when_they_apply(client, draft_url):
+    public_id = draft_id(draft_url)
+    client.post(draft_url, ANLIEGEN)
+    page = client.get(step_url(public_id, "hunde")).text
+    # Shown without JavaScript, with the condition in words.
+    assert 'id="f-hunde-0-erlaubnis_behoerde"' in page
+    assert "Nur nötig, wenn Sie bei „Ist der Hund ein gefährlicher Hund?“" in page
+
+    # Not dangerous: the permit questions are not required.
+    response = client.post(step_url(public_id, "hunde"), hund(gefaehrlich="nein"))
+    assert response.status_code == 302
+    # Dangerous: now they are.
+    response = client.post(step_url(public_id, "hunde"), hund(gefaehrlich="ja"))
+    assert response.status_code == 200
+    assert 'href="#f-hunde-0-erlaubnis_behoerde"' in response.text
+
+
+def test_repeat_add_and_remove_without_javascript(client, draft_url):
+    public_id = draft_id(draft_url)
+    client.post(draft_url, ANLIEGEN)
+    url = step_url(public_id, "hunde")
+    first = hund(hund_name="Bello", rasse="")  # incomplete: adding must not complain
+    response = client.post(url, first | {"_add": "hunde"})
+    assert response.status_code == 200
+    text = response.text
+    assert 'id="fehlerzusammenfassung"' not in text
+    assert 'id="f-hunde-1-rasse"' in text
+    assert 'value="Bello"' in text
+    assert len(_draft(draft_url).data["hunde"]) == 2
+
+    both = hund(0, hund_name="Bello") | hund(1, hund_name="Luna") | {"hunde._count": "2"}
+    response = client.post(url, both | {"_remove": "hunde.0"})
+    text = response.text
+    assert 'id="f-hunde-1-rasse"' not in text
+    assert 'value="Luna"' in text
+    assert 'value="Bello"' not in text
+    assert [h["hund_name"] for h in _draft(draft_url).data["hunde"]] == ["Luna"]
+
+
+def test_return_to_the_check_page_after_a_change(client, draft_url):
+    public_id = draft_id(draft_url)
+    page = client.get(f"{step_url(public_id, 'anliegen')}?zurueck=pruefen").text
+    assert 'name="_return" value="pruefen"' in page
+    assert "Weiter zur Übersicht" in page
+    response = client.post(draft_url, ANLIEGEN | {"_return": "pruefen"})
+    assert response["Location"].endswith("/pruefen/")
+
+
+def test_save_for_later_sends_the_resume_link(
+    client, draft_url, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    public_id = draft_id(draft_url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(draft_url, {"anlass": "", "_action": "speichern"})
+    assert response["Location"].endswith(f"/entwurf/{public_id}/gespeichert/")
+    saved = client.get(response["Location"]).text
+    assert "Ihr Antrag ist gespeichert" in saved
+    assert f'id="jetzt-fortsetzen" href="{step_url(public_id, "anliegen")}"' in saved
+    assert "erika@example.org" in saved
+    assert 'id="link-gueltig"' in saved
+    [message] = mail.outbox
+    assert message.to == ["erika@example.org"]
+    assert re.search(rf"/antrag/fortsetzen/{public_id}/\?token=[A-Za-z0-9_-]{{43}}", message.body)
+    # Sending again from the saved page.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"])
+    assert len(mail.outbox) == 2
+
+
+def test_logged_in_save_points_to_the_account(client):
+    offer_hundesteuer()
+    client.force_login(UserFactory())
+    first = start_draft(client, email=None)
+    response = client.post(first, {"_action": "speichern"})
+    saved = client.get(response["Location"]).text
+    assert "Meine Anträge" in saved
+    assert mail.outbox == []
+
+
+def test_unknown_step_is_404(client, draft_url):
+    public_id = draft_id(draft_url)
+    assert client.get(step_url(public_id, "gibtsnicht")).status_code == 404
+
+
+def test_another_session_or_user_gets_404(client, draft_url):
+    public_id = draft_id(draft_url)
+    stranger = Client()
+    assert stranger.get(draft_url).status_code == 404
+    assert stranger.post(draft_url, ANLIEGEN).status_code == 404
+    stranger.force_login(UserFactory())
+    assert stranger.get(draft_url).status_code == 404
+    assert stranger.get(f"/antrag/entwurf/{public_id}/pruefen/").status_code == 404
+    assert _draft(draft_url).data == {}
+
+
+def test_a_users_draft_is_not_open_to_another_user(client):
+    offer_hundesteuer()
+    owner = UserFactory()
+    client.force_login(owner)
+    url = start_draft(client, email=None)
+    other = Client()
+    other.force_login(UserFactory())
+    assert other.get(url).status_code == 404
+    assert client.get(url).status_code == 200
+
+
+_TYPED = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40)
+
+
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(vorname=_TYPED, strasse=_TYPED, datum=_TYPED)
+def test_whatever_is_typed_comes_back_on_the_error_page(client, draft_url, vorname, strasse, datum):
+    """Nothing typed is lost: with an error on the step, every value is stored exactly as
+    typed and shown again in its field."""
+    url = step_url(draft_id(draft_url), "halter")
+    typed = HALTER | {
+        "halter.vorname": vorname,
+        "halter.nachname": "",
+        "halter.geburtsdatum": datum,
+        "halter.anschrift.street": strasse,
+    }
+    response = client.post(url, typed)
+    assert response.status_code == 200
+    assert 'href="#f-halter-nachname"' in response.text
+    for value in (vorname, strasse):
+        assert f'value="{escape(value)}"' in response.text
+    stored = _draft(draft_url).data["halter"]
+    assert stored["vorname"] == vorname
+    assert stored["anschrift"]["street"] == strasse
+    assert stored["geburtsdatum"] == datum

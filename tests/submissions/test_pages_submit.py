@@ -1,0 +1,204 @@
+"""Check your answers, submit once, receipt with PDF, status page with its secret link,
+and "Meine Anträge"."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from openkommune.submissions.models import Application, Draft
+from tests.accounts.factories import UserFactory
+from tests.submissions.factories import (
+    PDF_BYTES,
+    make_offer,
+    pdf_text,
+    private_media,  # noqa: F401
+    upload,
+)
+from tests.submissions.journey_support import (
+    ANLIEGEN,
+    draft_id,
+    fill_all,
+    idempotency_key,
+    offer_hundesteuer,
+    start_draft,
+    step_url,
+    submit,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+
+@pytest.fixture
+def public_id(client):
+    offer_hundesteuer()
+    return draft_id(start_draft(client))
+
+
+def test_check_page_lists_answers_with_change_links(client, public_id):
+    check_url = fill_all(client, public_id)
+    response = client.get(check_url)
+    text = response.text
+    assert (
+        "<title>Angaben prüfen – Hundesteuer: Hund an- oder abmelden – OpenKommune</title>" in text
+    )
+    assert '<h1 class="kern-heading-large">Ihre Angaben prüfen</h1>' in text
+    assert "Mustermann" in text
+    assert "Mischling" in text
+    assert "Breiter Weg 1, 39104 Magdeburg" in text
+    change = f"{step_url(public_id, 'halter')}?zurueck=pruefen#f-halter-nachname"
+    assert f'href="{change}"' in text
+    assert f"{step_url(public_id, 'hunde')}?zurueck=pruefen#f-hunde-0-rasse" in text
+    assert 'id="absenden-form"' in text
+    assert 'id="fehlerzusammenfassung"' not in text
+
+
+def test_check_page_with_missing_answers_links_to_the_steps(client, public_id):
+    client.post(step_url(public_id, "anliegen"), ANLIEGEN)
+    text = client.get(reverse("submissions:check", args=[public_id])).text
+    assert "<title>Fehler: Angaben prüfen" in text
+    assert 'id="fehlerzusammenfassung"' in text
+    assert f"{step_url(public_id, 'halter')}?zurueck=pruefen#f-halter-vorname" in text
+    assert "Ihre Angaben: Bitte geben Sie „Vorname“ an." in text
+    assert 'id="absenden-form"' not in text
+
+
+def test_submit_redirects_to_the_receipt_with_reference_and_pdf(client, public_id):
+    fill_all(client, public_id)
+    response = submit(client, public_id)
+    assert response.status_code == 303
+    application = Application.applicant_objects.get()
+    assert response["Location"] == reverse("submissions:receipt", args=[application.reference])
+    receipt = client.get(response["Location"])
+    text = receipt.text
+    assert application.reference in text
+    assert '<h1 class="kern-title">Ihr Antrag ist eingegangen</h1>' in text
+    assert "Landeshauptstadt Magdeburg (Test)" in text
+    assert receipt["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in receipt["X-Robots-Tag"]
+    # The anonymous applicant sees the secret status link.
+    assert re.search(rf"/antrag/{application.reference}/status/\?token=[A-Za-z0-9_-]{{43}}", text)
+
+    pdf = client.get(reverse("submissions:receipt_pdf", args=[application.reference]))
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"].startswith("attachment;")
+    body = b"".join(pdf.streaming_content)
+    assert body.startswith(b"%PDF")
+    assert application.reference in pdf_text(body)
+
+
+def test_double_submit_creates_one_application(client, public_id):
+    check_url = fill_all(client, public_id)
+    key = idempotency_key(client.get(check_url).text)
+    url = reverse("submissions:submit", args=[public_id])
+    first = client.post(url, {"idempotency_key": key})
+    second = client.post(url, {"idempotency_key": key})
+    # A second tab with its own key finds the same application too.
+    third = client.post(url, {"idempotency_key": "ein-anderer-schluessel"})
+    assert Application.applicant_objects.count() == 1
+    assert first["Location"] == second["Location"] == third["Location"]
+    # The steps of a submitted draft lead to the receipt, not to a second application.
+    assert client.get(step_url(public_id, "anliegen"))["Location"] == first["Location"]
+
+
+def test_submit_without_a_key_is_refused(client, public_id):
+    fill_all(client, public_id)
+    response = client.post(reverse("submissions:submit", args=[public_id]), {})
+    assert response.status_code == 400
+    assert not Application.applicant_objects.exists()
+
+
+def test_invalid_data_at_submit_shows_the_errors(client, public_id):
+    client.post(step_url(public_id, "anliegen"), ANLIEGEN)
+    response = client.post(
+        reverse("submissions:submit", args=[public_id]), {"idempotency_key": "k1"}
+    )
+    assert response.status_code == 200
+    assert 'id="fehlerzusammenfassung"' in response.text
+    assert "noch nicht vollständig" in response.text
+    assert not Application.applicant_objects.exists()
+
+
+def test_receipt_status_and_pdf_are_404_for_others(client, public_id):
+    fill_all(client, public_id)
+    receipt_url = submit(client, public_id)["Location"]
+    reference = Application.applicant_objects.get().reference
+    stranger = Client()
+    assert stranger.get(receipt_url).status_code == 404
+    assert stranger.get(reverse("submissions:status", args=[reference])).status_code == 404
+    assert stranger.get(reverse("submissions:receipt_pdf", args=[reference])).status_code == 404
+    wrong = f"{reverse('submissions:status', args=[reference])}?token={'A' * 43}"
+    assert stranger.get(wrong).status_code == 404
+    stranger.force_login(UserFactory())
+    assert stranger.get(receipt_url).status_code == 404
+
+
+def test_status_page_by_secret_link_shows_the_timeline(client, public_id):
+    fill_all(client, public_id)
+    receipt = client.get(submit(client, public_id)["Location"]).text
+    link = re.search(r'id="status-link" href="https?://[^/"]+([^"]+)"', receipt).group(1)
+    stranger = Client()  # another browser with the link from the e-mail
+    response = stranger.get(link)
+    assert response.status_code == 200
+    text = response.text
+    assert '<meta name="robots" content="noindex, nofollow">' in text
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "<h1" in text
+    assert "Stand Ihres Antrags" in text
+    assert 'id="verlauf"' in text
+    assert "Eingereicht" in text
+    assert "Der zuständigen Stelle zugestellt" in text
+    # Links on the page carry the token, so they work in this browser too.
+    token = link.split("token=")[1]
+    pdf_link = reverse(
+        "submissions:receipt_pdf", args=[Application.applicant_objects.get().reference]
+    )
+    assert f"{pdf_link}?token={token}" in text
+    assert stranger.get(f"{pdf_link}?token={token}").status_code == 200
+
+
+def test_status_page_for_the_logged_in_owner_and_my_applications(client):
+    offer_hundesteuer()
+    user = UserFactory()
+    client.force_login(user)
+    public_id = draft_id(start_draft(client, email=None))
+    overview = client.get(reverse("accounts:overview")).text
+    assert 'id="meine-antraege"' in overview
+    assert reverse("submissions:resume", args=[public_id]) in overview
+    fill_all(client, public_id)
+    submit(client, public_id)
+    application = Application.applicant_objects.get()
+    assert application.user == user
+    status = client.get(reverse("submissions:status", args=[application.reference]))
+    assert status.status_code == 200
+    assert "token=" not in status.text
+    overview = client.get(reverse("accounts:overview")).text
+    assert application.reference in overview
+    assert reverse("submissions:status", args=[application.reference]) in overview
+    assert reverse("submissions:resume", args=[public_id]) not in overview
+
+
+def test_my_applications_empty_state(client):
+    client.force_login(UserFactory())
+    assert 'id="keine-antraege"' in client.get(reverse("accounts:overview")).text
+
+
+def test_application_files_are_downloadable_from_the_status_page(client):
+    make_offer()  # test form with file fields
+    public_id = draft_id(start_draft(client))
+    client.post(step_url(public_id, "person"), {"name": "Erika Mustermann"})
+    client.post(
+        step_url(public_id, "unterlagen"),
+        {"nachweis": upload("nachweis.pdf", PDF_BYTES), "hunde._count": "0"},
+    )
+    submit(client, public_id)
+    application = Application.applicant_objects.get()
+    status = client.get(reverse("submissions:status", args=[application.reference])).text
+    match = re.search(r'href="(/antrag/[^"]+/datei/[0-9a-f-]{36}/)"', status)
+    response = client.get(match.group(1))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert Client().get(match.group(1)).status_code == 404
+    assert Draft.applicant_objects.get(public_id=public_id).is_submitted

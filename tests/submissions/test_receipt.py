@@ -1,0 +1,159 @@
+"""The receipt PDF: PDF/UA-1, German, title metadata, every answer and attachment with its
+checksum, the authority's contact, Berlin time, a demo note on demo data; stored as issued.
+
+Text is read without pypdf (not installed) and without poppler (`pdftotext` is missing on
+these machines): `factories.pdf_text` decodes WeasyPrint's content streams through the
+fonts' ToUnicode maps and reads the XMP metadata."""
+
+import datetime
+import hashlib
+from datetime import UTC
+
+import pytest
+
+from openkommune.submissions.receipts import berlin_time_text
+from openkommune.submissions.services import (
+    application_submit,
+    draft_attach_file,
+    draft_save_step,
+    receipt_pdf,
+    receipt_response,
+)
+from tests.submissions.factories import (
+    PDF_BYTES,
+    TEXT_BYTES,
+    fill,
+    magdeburg_member,
+    make_offer,
+    pdf_objects,
+    pdf_text,
+    private_media,  # noqa: F401
+    start,
+    submissions_only,  # noqa: F401
+    upload,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "submissions_only")]
+
+
+def _submitted(offer):
+    draft, _ = start(offer)
+    fill(draft, name="Erika Mustermann")
+    nachweis = draft_attach_file(
+        draft=draft, path="nachweis", uploaded_file=upload("Nachweis Hund.pdf", PDF_BYTES)
+    )
+    impfpass = draft_attach_file(
+        draft=draft, path="hunde.0.impfpass", uploaded_file=upload("impf.txt", TEXT_BYTES)
+    )
+    draft.refresh_from_db()
+    draft_save_step(
+        draft=draft,
+        step_id="unterlagen",
+        raw_fragment={
+            "nachweis": str(nachweis.public_id),
+            "foto": "",
+            "hunde": [{"hund_name": "Bello", "impfpass": str(impfpass.public_id)}],
+        },
+    )
+    return application_submit(draft=draft, idempotency_key="k"), [nachweis, impfpass]
+
+
+@pytest.fixture(scope="module")
+def receipt(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One submitted application and its receipt text (rendering takes a moment)."""
+    from django.test import override_settings
+
+    from openkommune.submissions import hooks
+
+    root = tmp_path_factory.mktemp("private")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PRIVATE_MEDIA_ROOT=root),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(hooks, "_submitted", [])
+        from django.db import transaction
+
+        with transaction.atomic():
+            application, attachments = _submitted(make_offer())
+            pdf = receipt_pdf(application=application)
+            result = {
+                "application": application,
+                "attachments": attachments,
+                "pdf": pdf,
+                "text": pdf_text(pdf),
+            }
+            transaction.set_rollback(True)
+    return result
+
+
+def test_receipt_is_a_pdf_ua_document_in_german_with_a_title(receipt):
+    pdf, text = receipt["pdf"], receipt["text"]
+    objects = pdf_objects(pdf)
+    assert pdf.startswith(b"%PDF-1.7")
+    assert 'pdfuaid:part="1"' in text
+    reference = receipt["application"].reference
+    assert f"Eingangsbestätigung {reference} – Hundehaltung" in text  # dc:title
+    assert "/Lang (de)" in objects
+    assert "/DisplayDocTitle true" in objects
+    assert "/StructTreeRoot" in objects
+    assert "/Marked true" in objects
+    # Real headings and tables in the structure tree, not just styled text.
+    for role in ("/H1", "/H2", "/H3", "/Table", "/TH", "/TD"):
+        assert f"/S {role}" in objects, role
+
+
+def test_receipt_names_reference_answers_authority_and_every_attachment(receipt):
+    text = receipt["text"]
+    application = receipt["application"]
+    assert application.reference in text
+    assert "Hundehaltung" in text
+    assert "ErikaMustermann" in text.replace(" ", "")
+    assert "Bello" in text
+    assert "LandeshauptstadtMagdeburg(Test)" in text.replace(" ", "")
+    assert "hundesteuer@magdeburg.example.org" in text
+    assert "Magdeburg" in text
+    for attachment in receipt["attachments"]:
+        assert attachment.sha256 in text
+        assert attachment.download_name.replace(" ", "") in text.replace(" ", "")
+    assert "nichtaufSchadsoftwaregeprüft" in text.replace(" ", "")
+    assert berlin_time_text(application.submitted_at).replace(" ", "") in text.replace(" ", "")
+    assert "Demo-Plattform" not in text
+
+
+def test_receipt_is_stored_and_served_unchanged(receipt):
+    application = receipt["application"]
+    assert hashlib.sha256(receipt["pdf"]).hexdigest() == application.receipt_sha256
+
+
+def test_receipt_download():
+    application, _ = _submitted(make_offer())
+    response = receipt_response(application)
+    assert response["Content-Type"] == "application/pdf"
+    assert f"Eingangsbestaetigung-{application.reference}.pdf" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)
+    assert hashlib.sha256(body).hexdigest() == application.receipt_sha256
+
+
+def test_receipt_of_a_demo_member_says_it_is_a_demo():
+    offer = make_offer(tenant=magdeburg_member(is_demo=True))
+    draft, _ = start(offer)
+    fill(draft)
+    application = application_submit(draft=draft, idempotency_key="k")
+    assert application.is_demo
+    assert "Demo-Plattform" in pdf_text(receipt_pdf(application=application))
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime.datetime(2026, 1, 15, 11, 5, tzinfo=UTC), "15.01.2026, 12:05 Uhr (MEZ)"),
+        (
+            datetime.datetime(2026, 7, 1, 22, 30, tzinfo=UTC),
+            "02.07.2026, 00:30 Uhr (MESZ)",
+        ),
+    ],
+)
+def test_times_are_shown_in_german_local_time(moment, expected):
+    assert berlin_time_text(moment) == expected

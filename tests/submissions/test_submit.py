@@ -1,0 +1,217 @@
+"""Submitting a draft: one transaction, once, routed, with timeline, receipt and e-mail."""
+
+import pytest
+from django.core import mail
+
+from openkommune.catalog.services import service_activation_set
+from openkommune.submissions.constants import ApplicationStatus, EventKind
+from openkommune.submissions.models import Application, Attachment, Draft
+from openkommune.submissions.selectors import application_events, draft_attachments
+from openkommune.submissions.services import (
+    ServiceNotOffered,
+    SubmitInvalid,
+    application_event_add,
+    application_submit,
+    draft_attach_file,
+    draft_save_step,
+)
+from openkommune.tenancy.constants import OrganisationKind
+from openkommune.tenancy.models import AuditRecord
+from openkommune.tenancy.scoping import scope
+from tests.submissions.factories import (
+    PDF_BYTES,
+    PNG_BYTES,
+    fill,
+    make_offer,
+    private_media,  # noqa: F401
+    start,
+    submissions_only,  # noqa: F401
+    upload,
+)
+from tests.tenancy.factories import OrganisationFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "submissions_only")]
+
+
+@pytest.fixture
+def offer():
+    return make_offer()
+
+
+def test_submit_creates_a_routed_application_with_timeline(offer):
+    draft, _token = start(offer)
+    fill(draft)
+    application = application_submit(draft=draft, idempotency_key="klick-1")
+
+    assert application.created_now
+    assert application.tenant == offer.tenant
+    assert application.data == {"name": "Erika Mustermann"}
+    assert application.status == ApplicationStatus.DELIVERED
+    assert application.form_version == offer.version
+    assert application.gemeinde_ars == offer.gemeinde.ars
+    assert application.email == "antrag@example.org"
+    assert application.authority["email"] == "hundesteuer@magdeburg.example.org"
+    assert application.reference.startswith(f"{application.submitted_at.year}-MG-")
+    kinds = [event.kind for event in application_events(application=application)]
+    assert kinds == [EventKind.SUBMITTED, EventKind.DELIVERED]
+    assert application.receipt_sha256
+    draft.refresh_from_db()
+    assert draft.is_submitted
+    assert draft.data == {}  # the checked data now lives in the application only
+    with scope(tenant=offer.tenant):
+        assert list(Application.objects.all()) == [application]
+        audit = AuditRecord.objects.get(action="application.submit")
+    assert audit.after["reference"] == application.reference
+    assert "Erika" not in str(audit.after)
+
+
+def test_submitting_the_same_draft_twice_gives_one_application(offer):
+    draft, _token = start(offer)
+    fill(draft)
+    first = application_submit(draft=draft, idempotency_key="klick")
+    again = application_submit(draft=draft, idempotency_key="klick")
+    other_tab = application_submit(draft=draft, idempotency_key="anderer-tab")
+    stale = Draft.applicant_objects.get(pk=draft.pk)
+    stale_object = application_submit(draft=stale, idempotency_key="dritter")
+    assert first.pk == again.pk == other_tab.pk == stale_object.pk
+    assert not again.created_now
+    assert not other_tab.created_now
+    assert Application.applicant_objects.count() == 1
+    with scope(tenant=offer.tenant):
+        assert AuditRecord.objects.filter(action="application.submit").count() == 1
+
+
+def test_invalid_data_is_refused_and_nothing_is_created(offer):
+    draft, _token = start(offer)
+    draft_save_step(draft=draft, step_id="person", raw_fragment={"name": ""})
+    with pytest.raises(SubmitInvalid) as refused:
+        application_submit(draft=draft, idempotency_key="k")
+    assert "name" in refused.value.errors
+    assert refused.value.message
+    assert not Application.applicant_objects.exists()
+    draft.refresh_from_db()
+    assert draft.data == {"name": ""}  # the typed input is still there
+
+
+def test_submit_refused_when_the_service_was_switched_off_meanwhile(offer):
+    draft, _token = start(offer)
+    fill(draft)
+    service_activation_set(
+        tenant=offer.tenant, actor=None, ozg_leistung=offer.leistung, is_active=False
+    )
+    with pytest.raises(ServiceNotOffered, match="Hundehaltung"):
+        application_submit(draft=draft, idempotency_key="k")
+    assert not Application.applicant_objects.exists()
+
+
+def test_attachments_move_to_the_application_and_unused_ones_are_deleted(
+    offer, settings, django_capture_on_commit_callbacks
+):
+    root = settings.PRIVATE_MEDIA_ROOT
+    draft, _token = start(offer)
+    fill(draft)
+    kept = draft_attach_file(draft=draft, path="nachweis", uploaded_file=upload("a.pdf", PDF_BYTES))
+    dropped = draft_attach_file(draft=draft, path="foto", uploaded_file=upload("b.png", PNG_BYTES))
+    # The citizen removed the photo from the data (e.g. the _remove button) without deleting it.
+    draft_save_step(draft=draft, step_id="unterlagen", raw_fragment={"foto": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        application = application_submit(draft=draft, idempotency_key="k")
+
+    kept = Attachment.applicant_objects.get(pk=kept.pk)
+    assert kept.application == application
+    assert application.data["nachweis"] == str(kept.public_id)
+    assert not Attachment.applicant_objects.filter(pk=dropped.pk).exists()
+    assert not (root / dropped.storage_name).exists()
+    assert (root / kept.storage_name).exists()
+    assert draft_attachments(draft=draft) == []
+
+
+def test_a_file_of_another_draft_cannot_be_referenced(offer):
+    mine, _ = start(offer)
+    theirs, _ = start(offer)
+    foreign = draft_attach_file(
+        draft=theirs, path="nachweis", uploaded_file=upload("x.pdf", PDF_BYTES)
+    )
+    fill(mine)
+    draft_save_step(
+        draft=mine, step_id="unterlagen", raw_fragment={"nachweis": str(foreign.public_id)}
+    )
+    with pytest.raises(SubmitInvalid) as refused:
+        application_submit(draft=mine, idempotency_key="k")
+    assert list(refused.value.errors) == ["nachweis"]
+    assert Attachment.applicant_objects.get(pk=foreign.pk).draft == theirs
+
+
+def test_a_file_uploaded_for_one_field_cannot_be_moved_into_a_stricter_one(offer):
+    draft, _ = start(offer)
+    fill(draft)
+    photo = draft_attach_file(draft=draft, path="foto", uploaded_file=upload("f.png", PNG_BYTES))
+    draft_save_step(
+        draft=draft,
+        step_id="unterlagen",
+        raw_fragment={"foto": "", "nachweis": str(photo.public_id)},
+    )
+    with pytest.raises(SubmitInvalid) as refused:
+        application_submit(draft=draft, idempotency_key="k")
+    assert "nachweis" in refused.value.errors
+
+
+def test_confirmation_is_sent_only_after_the_commit(offer, django_capture_on_commit_callbacks):
+    draft, _ = start(offer)
+    fill(draft)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        application_submit(draft=draft, idempotency_key="k")
+    assert mail.outbox == []
+    assert len(callbacks) == 1
+
+
+def test_idempotency_key_is_required(offer):
+    draft, _ = start(offer)
+    fill(draft)
+    with pytest.raises(ValueError, match="idempotency key"):
+        application_submit(draft=draft, idempotency_key="  ")
+
+
+def test_hooks_of_the_back_office_run_inside_the_submit_transaction(offer, monkeypatch):
+    from openkommune.submissions import hooks
+
+    seen = []
+    monkeypatch.setattr(hooks, "_submitted", [seen.append])
+    draft, _ = start(offer)
+    fill(draft)
+    application = application_submit(draft=draft, idempotency_key="k")
+    assert seen == [application]
+
+    def refuse(application):
+        raise RuntimeError("Fallakte konnte nicht angelegt werden")
+
+    monkeypatch.setattr(hooks, "_submitted", [refuse])
+    other, _ = start(offer)
+    fill(other)
+    with pytest.raises(RuntimeError):
+        application_submit(draft=other, idempotency_key="k")
+    assert not Application.applicant_objects.filter(draft=other).exists()
+
+
+def test_back_office_events_extend_the_timeline_and_move_the_status(offer):
+    draft, _ = start(offer)
+    fill(draft)
+    application = application_submit(draft=draft, idempotency_key="k")
+    event = application_event_add(
+        tenant=offer.tenant,
+        actor=None,
+        application=application,
+        kind=EventKind.RECEIVED,
+        note="Wir melden uns in zwei Wochen.",
+    )
+    assert event.note == "Wir melden uns in zwei Wochen."
+    assert application.status == ApplicationStatus.RECEIVED
+    assert Application.applicant_objects.get(pk=application.pk).status == "received"
+    kinds = [e.kind for e in application_events(application=application)]
+    assert kinds == ["submitted", "delivered", "received"]
+    other = OrganisationFactory(kind=OrganisationKind.LANDKREIS)
+    with pytest.raises(Application.DoesNotExist):
+        application_event_add(
+            tenant=other, actor=None, application=application, kind=EventKind.DECIDED
+        )
+    assert Application.applicant_objects.get(pk=application.pk).status == "received"

@@ -1,0 +1,235 @@
+"""The confirmation e-mail job: sent after the commit through Django's mail system, once,
+without form data; retried with backoff; a visible failed record when retries run out."""
+
+import datetime
+import re
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from openkommune.submissions.constants import (
+    NOTIFICATION_MAX_ATTEMPTS,
+    NotificationKind,
+    NotificationStatus,
+)
+from openkommune.submissions.models import NotificationLog
+from openkommune.submissions.notifications import retry_delay
+from openkommune.submissions.services import (
+    application_status_token,
+    application_submit,
+)
+from openkommune.submissions.tasks import send_application_confirmation
+from openkommune.tenancy.models import AuditRecord
+from openkommune.tenancy.scoping import scope
+from tests.accounts.factories import UserFactory
+from tests.submissions.factories import (
+    fill,
+    make_offer,
+    private_media,  # noqa: F401
+    start,
+    submissions_only,  # noqa: F401
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "submissions_only")]
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+class FlakyBackend(EmailBackend):
+    """Refuses the first `failures` messages like an unreachable mail server."""
+
+    failures = 0
+    calls = 0
+
+    def send_messages(self, messages):
+        type(self).calls += 1
+        if type(self).calls <= type(self).failures:
+            raise smtplib.SMTPServerDisconnected("Verbindung abgebrochen (Test)")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky(settings):
+    FlakyBackend.calls = 0
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FlakyBackend"}}
+    return FlakyBackend
+
+
+@pytest.fixture
+def offer():
+    return make_offer()
+
+
+def _submit(offer, django_capture_on_commit_callbacks, *, user=None, name="Erika Mustermann"):
+    draft, _ = start(offer, user=user, email=None if user else "erika@example.org")
+    fill(draft, name=name)
+    with django_capture_on_commit_callbacks(execute=True):
+        return application_submit(
+            draft=draft, idempotency_key="k", base_url="https://plattform.example.org/"
+        )
+
+
+def _notification(application):
+    return NotificationLog.applicant_objects.get(
+        application=application, kind=NotificationKind.APPLICATION_CONFIRMATION
+    )
+
+
+def test_confirmation_has_reference_service_authority_and_secret_link_but_no_form_data(
+    offer, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    application = _submit(offer, django_capture_on_commit_callbacks)
+    [message] = mail.outbox
+    assert message.to == ["erika@example.org"]
+    assert application.reference in message.subject
+    body = message.body
+    assert application.reference in body
+    assert "Hundehaltung" in body
+    assert "Landeshauptstadt Magdeburg (Test)" in body
+    assert "hundesteuer@magdeburg.example.org" in body
+    token = application_status_token(application)
+    link = re.search(r"https://plattform\.example\.org/\S+", body).group(0)
+    assert application.reference in link
+    assert link.endswith(f"?token={token}")
+    assert "nicht weiter" in body
+    assert "Erika" not in body
+    assert "Mustermann" not in body
+    notification = _notification(application)
+    assert (notification.status, notification.attempts) == (NotificationStatus.SENT, 1)
+    with scope(tenant=offer.tenant):
+        assert AuditRecord.objects.filter(action="notification.sent").count() == 1
+
+
+def test_confirmation_of_a_logged_in_user_has_no_secret_link(
+    offer, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    user = UserFactory(email="konto@example.org")
+    application = _submit(offer, django_capture_on_commit_callbacks, user=user)
+    [message] = mail.outbox
+    assert message.to == ["konto@example.org"]
+    assert "token=" not in message.body
+    assert "Melden Sie sich" in message.body
+    assert application_status_token(application) is None
+
+
+def test_confirmation_is_sent_once_even_if_the_job_runs_again(
+    offer, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    application = _submit(offer, django_capture_on_commit_callbacks)
+    result = send_application_confirmation.enqueue(str(application.public_id))
+    assert result.return_value == NotificationStatus.SENT
+    send_application_confirmation.call(str(application.public_id))
+    assert len(mail.outbox) == 1
+    assert NotificationLog.applicant_objects.count() == 1
+
+
+def test_a_failed_send_is_retried_and_then_succeeds(
+    offer, settings, flaky, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    flaky.failures = 2
+    application = _submit(offer, django_capture_on_commit_callbacks)
+    notification = _notification(application)
+    assert notification.status == NotificationStatus.SENT
+    assert notification.attempts == 3
+    assert notification.last_error == ""
+    assert len(mail.outbox) == 1
+
+
+def test_after_the_last_attempt_the_failure_is_recorded_for_an_operator(
+    offer, settings, flaky, django_capture_on_commit_callbacks, caplog
+):
+    settings.TASKS = IMMEDIATE
+    flaky.failures = 100
+    application = _submit(offer, django_capture_on_commit_callbacks)
+    notification = _notification(application)
+    assert notification.status == NotificationStatus.FAILED
+    assert notification.attempts == NOTIFICATION_MAX_ATTEMPTS
+    assert "SMTPServerDisconnected" in notification.last_error
+    assert flaky.calls == NOTIFICATION_MAX_ATTEMPTS
+    assert mail.outbox == []
+    assert any("given up" in record.getMessage() for record in caplog.records)
+    with scope(tenant=offer.tenant):
+        assert AuditRecord.objects.filter(action="notification.failed").count() == 1
+    # A later run of the job does not try again.
+    assert send_application_confirmation.call(str(application.public_id)) == "failed"
+    assert flaky.calls == NOTIFICATION_MAX_ATTEMPTS
+
+
+def test_with_the_database_queue_the_retry_waits_with_backoff(
+    offer, settings, flaky, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_QUEUE
+    flaky.failures = 1
+    application = _submit(offer, django_capture_on_commit_callbacks)
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["args"] == [str(application.public_id)]  # ids only, no token
+    assert mail.outbox == []
+
+    # The worker runs the job: the mail server fails, a retry is queued for later.
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        send_application_confirmation.call(str(application.public_id))
+    notification = _notification(application)
+    assert (notification.status, notification.attempts) == (NotificationStatus.PENDING, 1)
+    retry = DBTaskResult.objects.exclude(pk=queued.pk).get()
+    assert retry.run_after >= before + retry_delay(1) - datetime.timedelta(seconds=1)
+
+    # The retry, run by the worker when due, delivers.
+    send_application_confirmation.call(str(application.public_id))
+    assert len(mail.outbox) == 1
+    assert _notification(application).status == NotificationStatus.SENT
+
+
+def test_backoff_grows():
+    delays = [retry_delay(n) for n in range(1, NOTIFICATION_MAX_ATTEMPTS)]
+    assert delays == sorted(delays)
+    assert delays[0] == datetime.timedelta(minutes=1)
+    assert delays[-1] == datetime.timedelta(minutes=64)
+
+
+def test_no_email_address_means_no_confirmation(
+    offer, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    draft, _ = start(offer, email=None)
+    fill(draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_submit(draft=draft, idempotency_key="k")
+    assert mail.outbox == []
+    assert not NotificationLog.applicant_objects.exists()
+
+
+def test_an_operator_sees_the_failed_email_in_the_admin_and_can_retry(
+    client, offer, settings, flaky, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    flaky.failures = NOTIFICATION_MAX_ATTEMPTS
+    application = _submit(offer, django_capture_on_commit_callbacks)
+    notification = _notification(application)
+    assert notification.status == NotificationStatus.FAILED
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = "/admin/submissions/notificationlog/"
+    page = client.get(url, {"status__exact": "failed"})
+    assert page.status_code == 200
+    assert application.reference in page.text
+    assert "SMTPServerDisconnected" in page.text
+    assert "Erika" not in page.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url, {"action": "retry_failed", "_selected_action": [notification.pk]}
+        )
+    assert response.status_code == 302
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert len(mail.outbox) == 1

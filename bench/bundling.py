@@ -36,6 +36,20 @@ def _nice(value: float) -> int:
     return min(LADDER, key=lambda step: abs(step - value))
 
 
+def _thresholds(total: int) -> list[int]:
+    """Three strictly increasing round thresholds near 10, 30 and 70 % of the item's total
+    demand. For a small (or very large) total the three shares fall onto the same ladder
+    step; de-duplicating them would leave fewer than 4 tiers, so a taken step moves on to
+    the next one up (doubling beyond the ladder's end)."""
+    chosen: list[int] = []
+    for share in (0.1, 0.3, 0.7):
+        step = _nice(total * share)
+        if chosen and step <= chosen[-1]:
+            step = next((s for s in LADDER if s > chosen[-1]), chosen[-1] * 2)
+        chosen.append(step)
+    return chosen
+
+
 def generate(
     members: int,
     items: int,
@@ -82,7 +96,7 @@ def generate(
         if len(offering) < 2:
             offering = rng.sample(supplier_ids, 2)
         offers[item] = offering
-        thresholds = sorted({_nice(total[item] * share) for share in (0.1, 0.3, 0.7)})
+        thresholds = _thresholds(total[item])
         for supplier in offering:
             list_price = base * rng.uniform(0.92, 1.12)
             tiers, last = [{"min_qty": 0, "unit_price": round(list_price, 2)}], 0.0
@@ -173,13 +187,21 @@ def main() -> None:
         args.write_instance.write_text(json.dumps(data), encoding="utf-8")
     instance = Instance.from_json(data)
     tiers = [len(offer.tiers) for offer in instance.offers.values()]
+    if min(tiers) != len(DISCOUNTS):
+        sys.exit(
+            f"generated instance is not as documented: price rows with {min(tiers)} tiers "
+            f"(every row should have {len(DISCOUNTS)}); change the seed or the sizes"
+        )
     print(
         f"instance: {args.members} members x {args.items} items x {args.suppliers} suppliers, "
         f"seed {args.seed}: {len(instance.demand)} demands, {len(instance.offers)} price rows "
         f"with {min(tiers)}-{max(tiers)} tiers (mean {statistics.mean(tiers):.2f}), "
         f"{len(instance.capacity)} capacities, {len(instance.ineligible)} ineligible pairs"
     )
-    alone = sum(alone_costs(instance).values())
+    alone_by_member = alone_costs(instance)
+    if None in alone_by_member.values():
+        sys.exit("some member cannot buy its demand alone (capacity): no baseline to compare")
+    alone = sum(alone_by_member.values())
 
     greedy_times, solve_times, runs = [], [], []
     for _ in range(args.repeat):
@@ -201,10 +223,21 @@ def main() -> None:
             f"savings {alone - baseline.total_cost:,.2f} EUR "
             f"({(alone - baseline.total_cost) / alone:.2%} of alone)"
         )
+    if exact.lines is None:
+        # No assignment within the time limit (or infeasible): nothing to compare against.
+        detail = f" ({'; '.join(exact.messages)})" if exact.messages else ""
+        print(
+            f"optimiser: median {statistics.median(solve_times):7.3f} s  "
+            f"status {', '.join(run.status for run in runs)}: no assignment found{detail}"
+        )
+        sys.exit(
+            f"the optimiser found no assignment within --time-limit {args.time_limit} s; "
+            "raise the time limit or make the instance smaller"
+        )
     print(
         f"optimiser: median {statistics.median(solve_times):7.3f} s  "
         f"status {', '.join(run.status for run in runs)}  "
-        f"gap {', '.join(f'{run.gap:.4%}' for run in runs)}  "
+        f"gap {', '.join('unknown' if run.gap is None else f'{run.gap:.4%}' for run in runs)}  "
         f"total {exact.total_cost:,.2f} EUR  savings {alone - exact.total_cost:,.2f} EUR "
         f"({(alone - exact.total_cost) / alone:.2%} of alone)"
     )
@@ -220,7 +253,9 @@ def main() -> None:
     print(
         f"capacities exhausted in the optimiser's solution: {binding} of {len(instance.capacity)}"
     )
-    if baseline.total_cost is not None:
+    if baseline.total_cost is not None and alone == exact.total_cost:
+        print("no savings from bundling in this instance: nothing to compare greedy against")
+    elif baseline.total_cost is not None:
         share = (alone - baseline.total_cost) / (alone - exact.total_cost)
         print(
             f"greedy reaches {share:.1%} of the optimiser's savings "

@@ -1,11 +1,13 @@
 """Staff create a framework contract with tiered items through the pages; a member calls off
-an item, the member's administration approves, and the clerk downloads the order PDF.
-Every page is checked with axe-core (WCAG 2.1 AA)."""
+an item, the member's administration approves, the clerk orders (the order PDF goes to the
+supplier by e-mail) and downloads the order PDF. Every page is checked with axe-core
+(WCAG 2.1 AA)."""
 
 import datetime
 import re
 
 import pytest
+from django.core import mail
 
 from tests.browser.conftest import assert_no_axe_violations, log_in
 
@@ -18,11 +20,14 @@ def _log_out(page):
 
 def test_staff_create_contract_and_member_calls_off_with_order_pdf(
     page,
+    settings,
     committed_cooperative_staff,
     committed_member_admin,
     committed_procurement_clerk,
     committed_procurement_cleanup,
 ):
+    # Jobs (the order e-mail) run at once; the live server shares these settings.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     # --- cooperative staff: supplier, contract, tiered item --------------------------------
     log_in(page, committed_cooperative_staff)
     page.goto("/beschaffung/lieferanten/")
@@ -107,6 +112,11 @@ def test_staff_create_contract_and_member_calls_off_with_order_pdf(
     page.goto(f"/beschaffung/abrufe/{reference}/")
     page.get_by_role("button", name="Bestellung beim Lieferanten auslösen").click()
     assert "Bestellt" in page.locator("#status").inner_text()
+    # The order PDF went to the supplier by e-mail, with a copy to the person who ordered.
+    assert "(bestellung@lieferant.example.org)" in page.locator("#bestellung-email").inner_text()
+    [order_mail] = [m for m in mail.outbox if reference in m.subject]
+    assert order_mail.to == ["bestellung@lieferant.example.org"]
+    assert order_mail.attachments[0][0] == f"Bestellung-{reference}.pdf"
     assert_no_axe_violations(page)
     with page.expect_download() as download_info:
         page.locator("#bestellung-pdf").click()

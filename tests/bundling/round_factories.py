@@ -38,7 +38,11 @@ def member_with_clerk(name: str, kind: str = "gemeinde"):
     return organisation, clerk
 
 
-def build_market(*, prefill_days: int | None = None) -> Market:
+def build_market(
+    *, prefill_days: int | None = None, capacities: dict[str, int] | None = None
+) -> Market:
+    """`capacities`: round-level capacity per offer ("alpha", "beta", "gamma"); none by
+    default."""
     staff = UserFactory(cooperative_staff=True)
     pairs = [
         member_with_clerk("Gemeinde Aland (Test)"),
@@ -79,7 +83,12 @@ def build_market(*, prefill_days: int | None = None) -> Market:
         actor=staff, bundling_round=bundling_round, title="Notebook 14 Zoll"
     )
     for key in ("alpha", "beta", "gamma"):
-        services.round_offer_add(actor=staff, item=notebook, catalog_item=articles[key])
+        services.round_offer_add(
+            actor=staff,
+            item=notebook,
+            catalog_item=articles[key],
+            capacity=(capacities or {}).get(key),
+        )
     return Market(
         members=members,
         clerks=[p[1] for p in pairs],

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from openkommune.bundling import services
 from openkommune.bundling.constants import RoundStatus
-from openkommune.bundling.models import BundlingRound, DemandEntry, RoundItem
+from openkommune.bundling.models import BundlingRound, DemandEntry, RoundItem, RoundResult
+from openkommune.bundling.optimizer import InfeasibleInstance
+from openkommune.bundling.services import evaluation
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.bundling.round_factories import build_market
@@ -167,3 +169,43 @@ def test_malformed_choices_are_form_errors_not_crashes(client):
     assert "Bitte eine ganze Zahl angeben." in bad.text
     contract_url = reverse("bundling:items_from_contract", args=[market.round.public_id])
     assert client.post(contract_url, {"contract": "kaputt"}).status_code == 422
+
+
+def _evaluated_page(client, market):
+    for index, quantity in enumerate((5, 8, 4)):
+        services.demand_set(
+            tenant=market.members[index],
+            actor=market.clerks[index],
+            bundling_round=market.round,
+            quantities={market.notebook: quantity},
+        )
+    services.round_close(actor=market.staff, bundling_round=market.round)
+    result = services.round_evaluate(actor=market.staff, bundling_round=market.round)
+    client.force_login(market.staff)
+    return result
+
+
+def test_result_shows_the_gap_as_a_percentage(client):
+    market = build_market()
+    result = _evaluated_page(client, market)
+    # A run that hit the time limit (the test round itself is solved to optimality at once).
+    RoundResult.objects.filter(pk=result.pk).update(solver_status="time_limit", gap=0.0123)
+    page = client.get(reverse("bundling:result", args=[market.round.public_id])).text
+    assert "Zeitgrenze erreicht, Lücke höchstens 1,23 %" in page
+    RoundResult.objects.filter(pk=result.pk).update(gap=None)
+    page = client.get(reverse("bundling:result", args=[market.round.public_id])).text
+    assert "Zeitgrenze erreicht, Lücke unbekannt" in page
+
+
+def test_result_says_when_the_shapley_shares_could_not_be_computed(client, monkeypatch):
+    def fail(*args, **kwargs):
+        raise InfeasibleInstance("Test")
+
+    monkeypatch.setattr(evaluation, "shapley_values", fail)
+    market = build_market()
+    result = _evaluated_page(client, market)
+    assert (result.shapley_exact, result.shapley_samples) == (False, 0)
+    page = client.get(reverse("bundling:result", args=[market.round.public_id])).text
+    assert "Shapley-Werte nicht berechnet" in page
+    assert "Stichproben" not in page
+    assert "teils geschätzt" not in page

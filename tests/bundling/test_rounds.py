@@ -156,6 +156,32 @@ def test_evaluation_honours_eligibility_and_member_costs_add_up_to_the_total():
     assert market.round.status == RoundStatus.EVALUATED
 
 
+@pytest.mark.parametrize(
+    ("alpha_capacity", "total"),
+    [
+        # Members 1 and 2 need 12 together: they just fit and bundle at Alpha's tier from 10,
+        # as without a cap.
+        (12, D("12250.00")),
+        # One unit less: each demand goes whole to one supplier, so they no longer reach
+        # Alpha's tier together; both buy at Beta (12 x 790) and member 0 at Gamma (5 x 650).
+        (11, D("12730.00")),
+    ],
+)
+def test_a_round_offer_capacity_caps_what_the_offer_is_allocated(alpha_capacity, total):
+    market = build_market(capacities={"alpha": alpha_capacity})
+    result = _evaluated(market)
+    assert result.solver_status == "optimal"
+    assert result.total == total
+    with scopes_disabled():
+        allocations = list(
+            RoundAllocation.objects.filter(result=result).select_related("catalog_item")
+        )
+    at_alpha = sum(a.quantity for a in allocations if a.catalog_item.article_number == "A-NB14")
+    assert at_alpha <= alpha_capacity
+    assert sum(a.quantity for a in allocations) == 5 + 8 + 4  # every demand is served
+    assert sum(a.cost for a in allocations) == total
+
+
 def test_re_evaluation_replaces_the_result_as_a_whole():
     market = build_market()
     first = _evaluated(market)

@@ -13,6 +13,7 @@ from openkommune.digitalpakt.models import SchoolAuthorityBudget
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.digitalpakt.conftest import ordered
+from tests.translation_probe import is_marked, marked_translations
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2025, 3, 1)
@@ -155,6 +156,31 @@ def test_proof_of_use_xlsx_has_one_row_per_payment_and_totals(
     bad = client.get(url, {"von": "2025-05-01", "bis": "2025-04-01"})
     assert bad.status_code == 400
     assert "Das Ende liegt vor dem Beginn." in bad.text
+
+
+def test_proof_of_use_labels_are_translatable(client, member_admin, budget, schooltraeger, market):
+    call_off = ordered(schooltraeger, (market["display"], 1))
+    common = {"tenant": schooltraeger, "actor": member_admin, "budget": budget}
+    services.call_off_charge(**common, call_off=call_off, booked_on=DAY)
+    services.payment_record(
+        **common, call_off=call_off, amount=Decimal("100.00"), booked_on=DAY,
+        invoice_reference="RE-1",
+    )  # fmt: skip
+    client.force_login(member_admin)
+    url = reverse("digitalpakt:proof_of_use", args=[budget.public_id])
+    with marked_translations():
+        sheet = load_workbook(io.BytesIO(client.get(url).content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    labels = [
+        sheet.title,
+        *(row[0] for row in rows[:6]),  # title, programme, Schulträger, period, shares, date
+        rows[3][1],  # "alle Zahlungen"
+        rows[4][1],  # the shares
+        *rows[7],  # the table header
+        rows[-1][0],  # "Summe"
+        rows[-1][-1],  # "1 Zahlung"
+    ]
+    assert all(is_marked(label) for label in labels), labels
 
 
 def test_staff_see_every_schooltraeger(client, staff, budget, schooltraeger):

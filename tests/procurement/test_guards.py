@@ -139,14 +139,36 @@ def test_exactly_100_percent_is_the_last_allowed_call_off_and_exhausts_the_contr
     ]
 
 
-def test_a_call_off_beyond_the_maximum_is_refused(member):
+def test_a_call_off_beyond_the_maximum_is_refused_with_the_excess(member):
     contract = ContractFactory(max_value=Decimal("1000.00"))
     _used(contract, "900.00")
+    # 1 cent beyond 1,000 € is 100.001 %: the text must not claim exactly 100 %.
     result = _guards(_draft(member, contract, tiers=[(0, "100.01")]))
     assert result.errors == [
-        f"Der Abruf überschreitet den Höchstwert bzw. die Höchstmenge des Rahmenvertrags "
-        f"{contract.number} (mit diesem Abruf 100,0 %). Bitte verringern Sie die Menge."
+        f"Der Abruf überschreitet den Höchstwert des Rahmenvertrags {contract.number} um "
+        "0,01 € (mit diesem Abruf 100,1 %). Bitte verringern Sie die Menge."
     ]
+
+
+def test_beyond_the_maximum_quantity_the_refusal_names_the_units(member):
+    contract = ContractFactory(max_value=None, max_quantity=1000)
+    _used(contract, "1.00", quantity=999)
+    one = _guards(_draft(member, contract, quantity=2))
+    assert one.errors == [
+        f"Der Abruf überschreitet die Höchstmenge des Rahmenvertrags {contract.number} um "
+        "1 Einheit (mit diesem Abruf 100,1 %). Bitte verringern Sie die Menge."
+    ]
+    assert "um 3 Einheiten" in _guards(_draft(member, contract, quantity=4)).errors[0]
+
+
+def test_just_below_the_maximum_the_warning_never_reads_100_percent(member):
+    contract = ContractFactory(max_value=Decimal("1000.00"))
+    _used(contract, "900.00")
+    result = _guards(_draft(member, contract, tiers=[(0, "99.99")]))  # 99.999 %
+    assert result.ok
+    assert result.warnings[0] == (
+        f"Mit diesem Abruf sind 99,9 % des Rahmenvertrags {contract.number} ausgeschöpft."
+    )
 
 
 def test_maximum_quantity_counts_units(member):

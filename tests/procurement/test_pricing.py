@@ -93,7 +93,7 @@ def test_tier_lines_parse_german_amounts_and_report_line_numbers():
     _tiers, errors = parse_tier_lines("0: 10\nzehn: 9\n5: -1\n0: 8")
     assert errors == [
         "Zeile 2: Die Menge „zehn“ ist keine ganze Zahl ≥ 0.",
-        "Zeile 3: Der Preis „-1“ ist kein Betrag ≥ 0.",
+        "Zeile 3: Der Preis „-1“ ist kein Betrag ≥ 0 mit höchstens zwei Nachkommastellen.",
         "Zeile 4: Die Menge 0 steht schon in einer Zeile.",
     ]
     assert parse_tier_lines("10: 5")[1] == [

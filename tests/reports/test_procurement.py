@@ -19,6 +19,7 @@ from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.bundling.round_factories import build_market
 from tests.digitalpakt import factories
+from tests.translation_probe import is_marked, marked_translations
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -120,6 +121,26 @@ def test_page_access_charts_tables_and_exports(client, market):
     )
     assert market.members[0].name in member_csv
     assert market.members[1].name not in member_csv
+
+
+def test_the_member_chart_is_titled_by_what_it_plots(client, market):
+    client.force_login(market.staff)
+    page = client.get(reverse("reports:procurement")).text
+    # The bars are spend per member only; the savings are in the table next to it.
+    assert '<title id="ausgaben-diagramm-titel">Ausgaben je Mitglied (Euro)</title>' in page
+
+
+def test_report_labels_and_table_headers_are_translatable(client, market):
+    client.force_login(market.staff)
+    url = reverse("reports:procurement")
+    with marked_translations():
+        assert is_marked(procurement_report_across_members().total.label)
+        for table in ("mitglieder", "vertraege", "jahre"):
+            download = client.get(url, {"tabelle": table, "format": "xlsx"})
+            workbook = load_workbook(io.BytesIO(download.content))
+            headers = next(workbook.active.iter_rows(values_only=True))
+            assert all(is_marked(header) for header in headers), headers
+            assert is_marked(workbook.active.title)
 
 
 def test_api(client, market):

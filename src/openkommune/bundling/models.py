@@ -175,6 +175,16 @@ class RoundResult(models.Model):
     def __str__(self) -> str:
         return f"{self.round_id}: {self.total}"
 
+    @property
+    def gap_percent(self) -> float | None:
+        """The proven optimality gap in percent (0.0123 -> 1.23); None when unknown."""
+        return None if self.gap is None else self.gap * 100
+
+    @property
+    def shapley_computed(self) -> bool:
+        """False when the Shapley calculation failed and no shares were stored."""
+        return self.shapley_exact or self.shapley_samples > 0
+
 
 class RoundAllocation(models.Model):
     """Which supplier's article a member buys for a round item, how many, at which price."""

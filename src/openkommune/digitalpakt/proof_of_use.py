@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import io
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -19,15 +21,16 @@ from openkommune.digitalpakt.selectors import Ledger, ProofOfUseRow
 
 EURO_FORMAT = '#,##0.00 "€"'
 DATE_FORMAT = "DD.MM.YYYY"
+# Lazy: the workbook is written in the language of the request that downloads it.
 COLUMNS = (
-    "Zahlungsdatum",
-    "Lieferant",
-    "Rechnungsnummer",
-    "Abruf",
-    "Betrag (Euro)",
-    "Bundesanteil (Euro)",
-    "Eigenanteil (Euro)",
-    "Buchungstext",
+    gettext_lazy("Zahlungsdatum"),
+    gettext_lazy("Lieferant"),
+    gettext_lazy("Rechnungsnummer"),
+    gettext_lazy("Abruf"),
+    gettext_lazy("Betrag (Euro)"),
+    gettext_lazy("Bundesanteil (Euro)"),
+    gettext_lazy("Eigenanteil (Euro)"),
+    gettext_lazy("Buchungstext"),
 )
 TABLE_HEADER_ROW = 8
 
@@ -39,10 +42,10 @@ def _safe(text: str) -> str:
 
 def _period(start: datetime.date | None, end: datetime.date | None) -> str:
     if start is None and end is None:
-        return "alle Zahlungen"
-    left = start.strftime("%d.%m.%Y") if start else "Beginn"
-    right = end.strftime("%d.%m.%Y") if end else "heute"
-    return f"{left} bis {right}"
+        return _("alle Zahlungen")
+    left = start.strftime("%d.%m.%Y") if start else _("Beginn")
+    right = end.strftime("%d.%m.%Y") if end else _("heute")
+    return _("%(start)s bis %(end)s") % {"start": left, "end": right}
 
 
 def proof_of_use_xlsx(
@@ -56,22 +59,27 @@ def proof_of_use_xlsx(
     programme = budget.programme
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "Verwendungsnachweis"
-    sheet.append(["Verwendungsnachweis"])
+    title = _("Verwendungsnachweis")
+    sheet.title = title[:31]
+    sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["Förderprogramm", programme.name])
-    sheet.append(["Schulträger", _safe(budget.tenant.name)])
-    sheet.append(["Zeitraum", _period(start, end)])
+    sheet.append([_("Förderprogramm"), programme.name])
+    sheet.append([_("Schulträger"), _safe(budget.tenant.name)])
+    sheet.append([_("Zeitraum"), _period(start, end)])
     sheet.append(
         [
-            "Förderquote",
-            f"{programme.federal_share:.0f} % Bund / {programme.own_share:.0f} % Eigenanteil",
+            _("Förderquote"),
+            _("%(federal)s %% Bund / %(own)s %% Eigenanteil")
+            % {
+                "federal": f"{programme.federal_share:.0f}",
+                "own": f"{programme.own_share:.0f}",
+            },
         ]
     )
-    sheet.append(["Erstellt am", datetime.date.today()])
+    sheet.append([_("Erstellt am"), datetime.date.today()])
     sheet["B6"].number_format = DATE_FORMAT
     sheet.append([])
-    sheet.append(list(COLUMNS))
+    sheet.append([str(column) for column in COLUMNS])
     for cell in sheet[TABLE_HEADER_ROW]:
         cell.font = Font(bold=True)
     for row in rows:
@@ -96,7 +104,8 @@ def proof_of_use_xlsx(
         sum((r.federal_part for r in rows), ZERO),
         sum((r.own_part for r in rows), ZERO),
     ]
-    sheet.append(["Summe", "", "", "", *totals, f"{len(rows)} Zahlungen"])
+    count = ngettext("%(n)d Zahlung", "%(n)d Zahlungen", len(rows)) % {"n": len(rows)}
+    sheet.append([_("Summe"), "", "", "", *totals, count])
     last = sheet.max_row
     for column in range(1, 9):
         sheet.cell(last, column).font = Font(bold=True)

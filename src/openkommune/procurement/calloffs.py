@@ -2,8 +2,9 @@
 
 Flow: draft (the cart, one per contract and supplier) → submit (every guard) → awaiting
 approval when the total is above the member's approval threshold, else approved → order
-(guards again; the order PDF is then available). A draft or a not yet ordered call-off can be
-cancelled; a rejected one is closed.
+(guards again; the order PDF is then available and e-mailed to the supplier, see
+`order_mail`). A draft or a not yet ordered call-off can be cancelled; a rejected one is
+closed.
 
 Who: people of the member with the role clerk or member_admin call off; only a
 member_admin approves, and never their own call-off (four-eyes principle). Every function
@@ -32,6 +33,7 @@ from openkommune.procurement.models import (
     MemberProcurementSettings,
     Supplier,
 )
+from openkommune.procurement.order_mail import order_mail_owe
 from openkommune.procurement.pricing import money
 from openkommune.procurement.selectors import (
     call_off_guards,
@@ -337,7 +339,8 @@ def call_off_reject(*, tenant: Organisation, actor, call_off: CallOff, note: str
 @transaction.atomic
 def call_off_order(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
     """Place the order: the guards run again on the order date (the contract may have ended
-    or been exhausted meanwhile). The order PDF is available afterwards."""
+    or been exhausted meanwhile). The order PDF is available afterwards and goes to the
+    supplier by e-mail after the commit (`order_mail`)."""
     _require_caller(actor, tenant)
     call_off = _locked(tenant, call_off)
     _require_status(call_off, CallOffStatus.APPROVED)
@@ -348,6 +351,8 @@ def call_off_order(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff
     call_off.ordered_at = timezone.now()
     call_off.save()
     _audit(tenant, actor, "call_off.order", call_off, before=before)
+    # In the same transaction: an order that is committed always owes its e-mail.
+    order_mail_owe(call_off=call_off, actor=actor)
     return call_off
 
 

@@ -40,6 +40,21 @@ COMMITTED_STATUSES = (
 )
 
 
+class OrderMailStatus(models.TextChoices):
+    """How the e-mail with the order PDF to the supplier went (`models.OrderMail`)."""
+
+    PENDING = "pending", _("wird gesendet")
+    SENT = "sent", _("gesendet")
+    FAILED = "failed", _("fehlgeschlagen")
+    NO_ADDRESS = "no_address", _("nicht gesendet: Lieferant ohne E-Mail-Adresse")
+
+
+# Sending the order e-mail: attempts before an operator has to look (admin), and the base
+# of the backoff (1, 4, 16, 64 minutes between attempts).
+ORDER_MAIL_MAX_ATTEMPTS = 5
+ORDER_MAIL_RETRY_BASE_SECONDS = 60
+
+
 class ContractStatus(models.TextChoices):
     """Derived from the term and the usage; never stored."""
 

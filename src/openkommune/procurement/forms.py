@@ -332,3 +332,10 @@ class ProcurementSettingsForm(KernFormMixin, forms.ModelForm):
         model = MemberProcurementSettings
         fields = ["approval_threshold", "order_email", "default_delivery_address"]
         widgets = {"default_delivery_address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "order_email": _(
+                "Jede Bestellung geht mit dem Bestelldokument per E-Mail an den Lieferanten; "
+                "diese Adresse erhält eine Kopie, und Antworten des Lieferanten gehen dorthin. "
+                "Leer: die Adresse der Person, die bestellt."
+            )
+        }

@@ -30,9 +30,10 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
 
 from openkommune.procurement.constants import (
     CATALOG_IMPORT_MAX_BYTES,
@@ -110,7 +111,15 @@ def _cell_text(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.2f}"
+        if value.is_integer():
+            return str(int(value))
+        # A number cell as the spreadsheet shows it (15 significant digits), never rounded
+        # to cents here: 899.999 must be refused like "899,999" in a CSV file, not become
+        # 900.00. The 15 digits hide binary noise such as 0.1 + 0.2 = 0.30000000000000004.
+        try:
+            return format(Decimal(f"{value:.15g}"), "f")
+        except InvalidOperation:  # inf or nan
+            return str(value)
     return str(value).strip()
 
 
@@ -118,29 +127,34 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a CSV or XLSX catalogue; empty lines are skipped but
     keep their number."""
     if len(data) > CATALOG_IMPORT_MAX_BYTES:
-        raise CatalogImportError(["Die Datei ist größer als 5 MB."])
+        raise CatalogImportError([_("Die Datei ist größer als 5 MB.")])
     if not data.strip():
-        raise CatalogImportError(["Die Datei ist leer."])
+        raise CatalogImportError([_("Die Datei ist leer.")])
     table = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
     numbered = [(n, row) for n, row in enumerate(table, 1) if any(c.strip() for c in row)]
     if not numbered:
-        raise CatalogImportError(["Die Datei ist leer."])
+        raise CatalogImportError([_("Die Datei ist leer.")])
     header_line, header_cells = numbered[0]
     header = [cell.strip().lower() for cell in header_cells]
     errors = []
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
-        errors.append(f"Zeile {header_line}: Es fehlen die Spalten " + ", ".join(missing) + ".")
+        errors.append(
+            _("Zeile %(line)d: Es fehlen die Spalten %(columns)s.")
+            % {"line": header_line, "columns": ", ".join(missing)}
+        )
     unknown = [column for column in header if column and column not in COLUMNS]
     if unknown:
         errors.append(
-            f"Zeile {header_line}: Unbekannte Spalten " + ", ".join(unknown)
-            + " (erlaubt: " + ", ".join(COLUMNS) + ")."
-        )  # fmt: skip
+            _("Zeile %(line)d: Unbekannte Spalten %(columns)s (erlaubt: %(allowed)s).")
+            % {"line": header_line, "columns": ", ".join(unknown), "allowed": ", ".join(COLUMNS)}
+        )
     if errors:
         raise CatalogImportError(errors)
     if len(numbered) - 1 > CATALOG_IMPORT_MAX_ROWS:
-        raise CatalogImportError([f"Die Datei hat mehr als {CATALOG_IMPORT_MAX_ROWS} Zeilen."])
+        raise CatalogImportError(
+            [_("Die Datei hat mehr als %(rows)d Zeilen.") % {"rows": CATALOG_IMPORT_MAX_ROWS}]
+        )
     rows = []
     for line, cells in numbered[1:]:
         padded = list(cells) + [""] * (len(header) - len(cells))
@@ -155,25 +169,45 @@ def _read_csv(data: bytes) -> list[list[str]]:
         # Excel in Germany saves CSV as Windows-1252.
         text = data.decode("cp1252", errors="replace")
     if "\x00" in text:
-        raise CatalogImportError(["Die Datei ist keine CSV- oder XLSX-Datei."])
+        raise CatalogImportError([_("Die Datei ist keine CSV- oder XLSX-Datei.")])
     first_line = text.splitlines()[0] if text else ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
         return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as error:
-        raise CatalogImportError([f"Die CSV-Datei ist fehlerhaft: {error}"]) from error
+        raise CatalogImportError(
+            [_("Die CSV-Datei ist fehlerhaft: %(error)s") % {"error": error}]
+        ) from error
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    # openpyxl reports a broken archive or broken XML inside it as any of many exception
+    # types (zip, XML parser, KeyError, ValueError, TypeError, ...); each is the file's fault
+    # and gets the same clear message, never a server error.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise CatalogImportError(["Die Datei ist keine gültige XLSX-Datei."]) from error
+    except Exception as error:
+        raise CatalogImportError([_("Die Datei ist keine gültige XLSX-Datei.")]) from error
     try:
+        if not workbook.worksheets:
+            raise CatalogImportError([_("Die XLSX-Datei enthält keine Tabelle.")])
         sheet = workbook.worksheets[0]
+        # Rows are read lazily: a damaged sheet fails here, not in load_workbook.
         return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except CatalogImportError:
+        raise
+    except Exception as error:
+        raise CatalogImportError(
+            [
+                _(
+                    "Die erste Tabelle der XLSX-Datei ist beschädigt und lässt sich nicht "
+                    "lesen. Bitte speichern Sie die Datei neu (oder als CSV) und laden Sie "
+                    "sie erneut hoch."
+                )
+            ]
+        ) from error
     finally:
         workbook.close()
 
@@ -195,68 +229,81 @@ def _row(line: int, raw: dict[str, str], contract: FrameworkContract, lookups: d
     errors: list[str] = []
 
     def err(column: str, message: str) -> None:
-        errors.append(f"Zeile {line}, Spalte {column}: {message}")
+        errors.append(
+            _("Zeile %(line)d, Spalte %(column)s: %(message)s")
+            % {"line": line, "column": column, "message": message}
+        )
 
     for column in REQUIRED_COLUMNS:
         if not raw.get(column):
-            err(column, "Dieser Wert fehlt.")
+            err(column, _("Dieser Wert fehlt."))
     for column, limit in _LIMITS.items():
         if len(raw.get(column, "")) > limit:
-            err(column, f"Höchstens {limit} Zeichen.")
+            err(column, _("Höchstens %(limit)d Zeichen.") % {"limit": limit})
     cpv = raw.get("cpv", "")
     if cpv and not _CPV.fullmatch(cpv):
-        err("cpv", f"„{cpv}“ hat nicht die Form 12345678-9.")
+        err("cpv", _("„%(cpv)s“ hat nicht die Form 12345678-9.") % {"cpv": cpv})
     tiers: list[tuple[int, Decimal]] = []
     price = parse_decimal(raw.get("preis", ""))
     if raw.get("preis") and (price is None or price < 0):
-        err("preis", f"„{raw['preis']}“ ist kein Betrag ≥ 0 (z. B. 899,00).")
+        err(
+            "preis",
+            _("„%(value)s“ ist kein Betrag ≥ 0 mit höchstens zwei Nachkommastellen (z. B. 899,00).")
+            % {"value": raw["preis"]},
+        )
     elif price is not None:
         tiers.append((0, price))
     extra = re.split(r"[|;\n]", raw.get("staffeln", ""))
-    more, tier_errors = parse_tier_lines("\n".join(part for part in extra if part.strip()))
+    # The base price (the tier at 0) is the column preis, so the tiers here need none.
+    more, tier_errors = parse_tier_lines(
+        "\n".join(part for part in extra if part.strip()),
+        label=_("Staffel %(number)d"),
+        require_base=False,
+    )
     for message in tier_errors:
-        if "mindestens eine" in message or "bei Menge 0" in message:
-            continue  # the base price is the tier at 0
-        err("staffeln", message.replace("Zeile ", "Staffel "))
+        err("staffeln", message)
     for quantity, unit_price in more:
         if quantity == 0:
-            err("staffeln", "Die Staffel ab 0 steht in der Spalte preis.")
+            err("staffeln", _("Die Staffel ab 0 steht in der Spalte preis."))
         else:
             tiers.append((quantity, unit_price))
     mode = TIER_MODES.get(raw.get("staffelart", "").lower())
     if mode is None:
-        err("staffelart", "Bitte „alle“ oder „angestoßen“ angeben.")
+        err("staffelart", _("Bitte „alle“ oder „angestoßen“ angeben."))
     suppliers = lookups["suppliers"]
     supplier_name = raw.get("lieferant", "")
     supplier = None
     if supplier_name:
         supplier = suppliers.get(supplier_name.casefold())
         if supplier is None:
-            err("lieferant", f"„{supplier_name}“ ist kein Lieferant dieses Vertrags.")
+            err(
+                "lieferant",
+                _("„%(name)s“ ist kein Lieferant dieses Vertrags.") % {"name": supplier_name},
+            )
     elif len(suppliers) == 1:
         supplier = next(iter(suppliers.values()))
     else:
-        err("lieferant", "Der Vertrag hat mehrere Lieferanten; bitte einen angeben.")
+        err("lieferant", _("Der Vertrag hat mehrere Lieferanten; bitte einen angeben."))
     lot = None
     if raw.get("los"):
         lot = lookups["lots"].get(raw["los"].lstrip("0") or "0")
         if lot is None:
-            err("los", f"Los {raw['los']} gibt es in diesem Vertrag nicht.")
+            err("los", _("Los %(lot)s gibt es in diesem Vertrag nicht.") % {"lot": raw["los"]})
     valid_from = contract.starts_on
     if raw.get("gueltig_ab"):
         valid_from = _parse_date(raw["gueltig_ab"])
         if valid_from is None:
-            err("gueltig_ab", "Bitte ein Datum im Format TT.MM.JJJJ angeben.")
+            err("gueltig_ab", _("Bitte ein Datum im Format TT.MM.JJJJ angeben."))
     valid_until = None
     if raw.get("gueltig_bis"):
         valid_until = _parse_date(raw["gueltig_bis"])
         if valid_until is None:
-            err("gueltig_bis", "Bitte ein Datum im Format TT.MM.JJJJ angeben.")
+            err("gueltig_bis", _("Bitte ein Datum im Format TT.MM.JJJJ angeben."))
         elif valid_from and valid_until < valid_from:
-            err("gueltig_bis", "Das Datum liegt vor „gültig ab“.")
+            err("gueltig_bis", _("Das Datum liegt vor „gültig ab“."))
     active = raw.get("aktiv", "").lower()
     if active not in _TRUE | _FALSE:
-        err("aktiv", "Bitte ja oder nein angeben.")
+        err("aktiv", _("Bitte ja oder nein angeben."))
     if errors:
         return errors
     return ItemRow(
@@ -284,7 +331,7 @@ def parse_catalog(data: bytes, *, contract: FrameworkContract) -> list[ItemRow]:
         "lots": {str(lot.number): lot for lot in contract.lots.all()},
     }
     if not lookups["suppliers"]:
-        raise CatalogImportError(["Der Vertrag hat noch keinen Lieferanten."])
+        raise CatalogImportError([_("Der Vertrag hat noch keinen Lieferanten.")])
     rows: list[ItemRow] = []
     errors: list[str] = []
     seen: dict[tuple, int] = {}
@@ -296,8 +343,11 @@ def parse_catalog(data: bytes, *, contract: FrameworkContract) -> list[ItemRow]:
         key = (result.fields["supplier"].pk, result.article_number)
         if key in seen:
             errors.append(
-                f"Zeile {line}, Spalte artikelnummer: „{result.article_number}“ steht schon in "
-                f"Zeile {seen[key]}."
+                _(
+                    "Zeile %(line)d, Spalte artikelnummer: „%(article)s“ steht schon in "
+                    "Zeile %(first)d."
+                )
+                % {"line": line, "article": result.article_number, "first": seen[key]}
             )
             continue
         seen[key] = line
@@ -305,5 +355,5 @@ def parse_catalog(data: bytes, *, contract: FrameworkContract) -> list[ItemRow]:
     if errors:
         raise CatalogImportError(errors)
     if not rows:
-        raise CatalogImportError(["Die Datei enthält keine Artikel."])
+        raise CatalogImportError([_("Die Datei enthält keine Artikel.")])
     return rows

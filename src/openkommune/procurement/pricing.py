@@ -1,4 +1,4 @@
-"""Tier price maths (pure, no database): all-units and incremental tiers.
+"""Tier price maths (pure, no database): all-units and incremental tiers, and parsing them.
 
 A tier list is a sequence of (min_quantity, unit_price) with the first tier at 0. Unit number
 k (1-based) "reaches" the tier with the largest min_quantity <= k.
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
 
 from openkommune.procurement.constants import TierMode
 
@@ -60,12 +62,17 @@ def tier_total(tiers: Iterable[Tier], quantity: int, mode: str) -> Decimal:
     return money(total)
 
 
-def parse_tier_lines(text: str) -> tuple[list[Tier], list[str]]:
+def parse_tier_lines(
+    text: str, *, label: str | None = None, require_base: bool = True
+) -> tuple[list[Tier], list[str]]:
     """Parse one "ab Menge: Preis" per line (e.g. "0: 899,00", "10: 849,50").
 
     Returns the tiers and German error messages naming the line; accepts German and English
-    decimal marks and thousands separators ("1.299,00", "1299.00").
+    decimal marks and thousands separators ("1.299,00", "1299.00"). `label` names a line in
+    messages (default "Zeile %(number)d"); without `require_base` the tier at 0 may be
+    missing (the catalogue import has the base price in a column of its own).
     """
+    label = label or _("Zeile %(number)d")
     tiers: list[Tier] = []
     errors: list[str] = []
     seen: set[int] = set()
@@ -73,30 +80,46 @@ def parse_tier_lines(text: str) -> tuple[list[Tier], list[str]]:
         line = raw.strip()
         if not line:
             continue
+        where = label % {"number": number}
         if ":" not in line:
-            errors.append(f"Zeile {number}: Bitte „ab Menge: Preis“ angeben, z. B. „10: 849,50“.")
+            errors.append(
+                _("%(where)s: Bitte „ab Menge: Preis“ angeben, z. B. „10: 849,50“.")
+                % {"where": where}
+            )
             continue
         quantity_text, price_text = (part.strip() for part in line.split(":", 1))
         if quantity_text.lower().startswith("ab "):
             quantity_text = quantity_text[3:].strip()
         if not quantity_text.isdigit():
-            errors.append(f"Zeile {number}: Die Menge „{quantity_text}“ ist keine ganze Zahl ≥ 0.")
+            errors.append(
+                _("%(where)s: Die Menge „%(quantity)s“ ist keine ganze Zahl ≥ 0.")
+                % {"where": where, "quantity": quantity_text}
+            )
             continue
         price = parse_decimal(price_text.replace("€", "").strip())
         if price is None or price < 0:
-            errors.append(f"Zeile {number}: Der Preis „{price_text}“ ist kein Betrag ≥ 0.")
+            errors.append(
+                _(
+                    "%(where)s: Der Preis „%(price)s“ ist kein Betrag ≥ 0 mit höchstens zwei "
+                    "Nachkommastellen."
+                )
+                % {"where": where, "price": price_text}
+            )
             continue
         quantity = int(quantity_text)
         if quantity in seen:
-            errors.append(f"Zeile {number}: Die Menge {quantity} steht schon in einer Zeile.")
+            errors.append(
+                _("%(where)s: Die Menge %(quantity)d steht schon in einer Zeile.")
+                % {"where": where, "quantity": quantity}
+            )
             continue
         seen.add(quantity)
         tiers.append((quantity, price))
-    if not errors:
+    if not errors and require_base:
         if not tiers:
-            errors.append("Bitte mindestens eine Preisstaffel angeben, z. B. „0: 899,00“.")
-        elif min(m for m, _ in tiers) != 0:
-            errors.append("Die erste Preisstaffel muss bei Menge 0 beginnen („0: Preis“).")
+            errors.append(_("Bitte mindestens eine Preisstaffel angeben, z. B. „0: 899,00“."))
+        elif min(m for m, _price in tiers) != 0:
+            errors.append(_("Die erste Preisstaffel muss bei Menge 0 beginnen („0: Preis“)."))
     return sorted(tiers), errors
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from openkommune.procurement.constants import (
     COMMITTED_STATUSES,
@@ -30,6 +31,7 @@ from openkommune.procurement.models import (
     CatalogItem,
     FrameworkContract,
     MemberProcurementSettings,
+    OrderMail,
     PriceTier,
     Supplier,
     ThresholdTable,
@@ -226,6 +228,11 @@ def call_off_lines(call_off: CallOff) -> QuerySet[CallOffLine]:
     ).select_related("item", "item__lot")
 
 
+def order_mail_for(call_off: CallOff) -> OrderMail | None:
+    """The order e-mail of an ordered call-off; None for older orders and unordered ones."""
+    return OrderMail.objects.filter(tenant_id=call_off.tenant_id, call_off=call_off).first()
+
+
 def draft_for(*, tenant: Organisation, contract: FrameworkContract, supplier: Supplier):
     return (
         call_off_list(tenant=tenant, status=CallOffStatus.DRAFT)
@@ -350,8 +357,44 @@ class GuardResult:
         return not self.errors
 
 
-def _percent_text(share: Decimal) -> str:
-    return f"{(share * 100).quantize(Decimal('0.1'))}".replace(".", ",")
+def _percent_text(share: Decimal, rounding: str) -> str:
+    """The share in percent with one decimal, rounded in the direction that keeps the text
+    true: down below the maximum, up beyond it, so neither side ever reads "100,0 %"."""
+    return f"{(share * 100).quantize(Decimal('0.1'), rounding=rounding)}".replace(".", ",")
+
+
+def _excess_errors(contract: FrameworkContract, value: Decimal, quantity: int) -> list[str]:
+    """What a call-off brings beyond the contract's maximum value and quantity, by how much."""
+    errors = []
+    if contract.max_value is not None and value > contract.max_value:
+        errors.append(
+            _("Der Abruf überschreitet den Höchstwert des Rahmenvertrags %(number)s um "
+              "%(excess)s € (mit diesem Abruf %(percent)s %%). Bitte verringern Sie die Menge.")
+            % {
+                "number": contract.number,
+                "excess": format_euro_plain(value - contract.max_value),
+                "percent": _percent_text(usage_share(contract, value, 0), ROUND_CEILING),
+            }
+        )  # fmt: skip
+    if contract.max_quantity is not None and quantity > contract.max_quantity:
+        excess = quantity - contract.max_quantity
+        errors.append(
+            ngettext(
+                "Der Abruf überschreitet die Höchstmenge des Rahmenvertrags %(number)s um "
+                "%(excess)d Einheit (mit diesem Abruf %(percent)s %%). Bitte verringern Sie "
+                "die Menge.",
+                "Der Abruf überschreitet die Höchstmenge des Rahmenvertrags %(number)s um "
+                "%(excess)d Einheiten (mit diesem Abruf %(percent)s %%). Bitte verringern Sie "
+                "die Menge.",
+                excess,
+            )
+            % {
+                "number": contract.number,
+                "excess": excess,
+                "percent": _percent_text(Decimal(quantity) / contract.max_quantity, ROUND_CEILING),
+            }
+        )
+    return errors
 
 
 def call_off_guards(call_off: CallOff, *, on: datetime.date | None = None) -> GuardResult:
@@ -408,11 +451,7 @@ def call_off_guards(call_off: CallOff, *, on: datetime.date | None = None) -> Gu
               "Höchstwert ist erreicht.") % {"number": contract.number}
         )  # fmt: skip
     elif after.share > 1:
-        result.errors.append(
-            _("Der Abruf überschreitet den Höchstwert bzw. die Höchstmenge des Rahmenvertrags "
-              "%(number)s (mit diesem Abruf %(percent)s %%). Bitte verringern Sie die Menge.")
-            % {"number": contract.number, "percent": _percent_text(after.share)}
-        )  # fmt: skip
+        result.errors.extend(_excess_errors(contract, after_value, after_quantity))
     elif after.share == 1:
         result.warnings.append(
             _("Mit diesem Abruf ist der Rahmenvertrag %(number)s ausgeschöpft (100 %%); danach "
@@ -421,7 +460,7 @@ def call_off_guards(call_off: CallOff, *, on: datetime.date | None = None) -> Gu
     elif after.share >= USAGE_WARNING_SHARE:
         result.warnings.append(
             _("Mit diesem Abruf sind %(percent)s %% des Rahmenvertrags %(number)s ausgeschöpft.")
-            % {"number": contract.number, "percent": _percent_text(after.share)}
+            % {"number": contract.number, "percent": _percent_text(after.share, ROUND_FLOOR)}
         )
     result.threshold_class = threshold_class(value, on)
     if threshold_on(on) is None:

@@ -144,6 +144,9 @@ def _detail_context(request, tenant, call_off, **extra):
             }
         ),
         "decision_form": DecisionForm(),
+        "order_mail": (
+            selectors.order_mail_for(call_off) if call_off.status == CallOffStatus.ORDERED else None
+        ),
     }
     context.update(extra)
     return context
@@ -327,20 +330,31 @@ def call_off_order(request, reference):
     tenant = member_tenant(request)
     call_off = _call_off_or_404(tenant, reference)
     try:
-        services.call_off_order(tenant=tenant, actor=request.user, call_off=call_off)
+        call_off = services.call_off_order(tenant=tenant, actor=request.user, call_off=call_off)
     except (ValidationError, PermissionDenied) as error:
         context = _detail_context(
             request, tenant, call_off, refusal=getattr(error, "messages", [str(error)])
         )
         return render(request, "procurement/member/call_off_detail.html", context, status=422)
-    messages.success(
-        request,
-        _(
-            "Die Bestellung %s ist ausgelöst. Laden Sie das Bestelldokument für den "
-            "Lieferanten herunter."
+    if call_off.supplier.email:
+        messages.success(
+            request,
+            _(
+                "Die Bestellung %(reference)s ist ausgelöst. Das Bestelldokument geht per "
+                "E-Mail an den Lieferanten (%(email)s)."
+            )
+            % {"reference": call_off.reference, "email": call_off.supplier.email},
         )
-        % call_off.reference,
-    )
+    else:
+        messages.warning(
+            request,
+            _(
+                "Die Bestellung %s ist ausgelöst, aber für den Lieferanten ist keine "
+                "E-Mail-Adresse hinterlegt: Das Bestelldokument wurde nicht gesendet. Bitte "
+                "laden Sie es herunter und senden Sie es dem Lieferanten selbst."
+            )
+            % call_off.reference,
+        )
     return redirect("procurement:call_off_detail", call_off.reference)
 
 

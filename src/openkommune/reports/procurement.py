@@ -57,7 +57,7 @@ class ProcurementReport:
     by_member: list[Figures] = field(default_factory=list)
     by_contract: list[Figures] = field(default_factory=list)
     by_year: list[Figures] = field(default_factory=list)
-    total: Figures = field(default_factory=lambda: Figures("", "Summe"))
+    total: Figures = field(default_factory=lambda: Figures("", _("Summe")))
     years: list[int] = field(default_factory=list)  # every year with data, for the filter
 
 
@@ -143,7 +143,7 @@ def _build(*, tenant: Organisation | None, year: int | None) -> ProcurementRepor
             "savings"
         ]
 
-    total = Figures("", "Summe")
+    total = Figures("", _("Summe"))
     for figures in members.values():
         total.spend += figures.spend
         total.call_offs += figures.call_offs

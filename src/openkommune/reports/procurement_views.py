@@ -9,23 +9,25 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from openkommune.reports import charts, exports
 from openkommune.reports.procurement import procurement_report_for, table_rows
 from openkommune.tenancy.selectors import current_tenant
 
+# Lazy: translated in the language of the request that downloads the table.
 TABLES = {
-    "mitglieder": ("Mitglied", "by_member"),
-    "vertraege": ("Rahmenvertrag", "by_contract"),
-    "jahre": ("Jahr", "by_year"),
+    "mitglieder": (gettext_lazy("Mitglied"), "by_member"),
+    "vertraege": (gettext_lazy("Rahmenvertrag"), "by_contract"),
+    "jahre": (gettext_lazy("Jahr"), "by_year"),
 }
 HEADERS = [
-    "Ausgaben (Euro, bestellte Abrufe)",
-    "Abrufe",
-    "Staffelersparnis (Euro)",
-    "Bündelungsersparnis (Euro)",
-    "Ersparnis gesamt (Euro)",
+    gettext_lazy("Ausgaben (Euro, bestellte Abrufe)"),
+    gettext_lazy("Abrufe"),
+    gettext_lazy("Staffelersparnis (Euro)"),
+    gettext_lazy("Bündelungsersparnis (Euro)"),
+    gettext_lazy("Ersparnis gesamt (Euro)"),
 ]
 
 
@@ -59,13 +61,14 @@ def procurement(request):
         return exports.table_response(
             format=fmt,
             filename=f"beschaffung-{table if table in TABLES else 'mitglieder'}{suffix}",
-            headers=[label, *HEADERS],
+            headers=[str(header) for header in (label, *HEADERS)],
             rows=rows,
-            title="Beschaffung",
+            title=_("Beschaffung"),
         )
     spend_chart = charts.horizontal_bar_chart(
         chart_id="ausgaben-diagramm",
-        title=_("Ausgaben und Ersparnis je Mitglied (Euro)")
+        # The bars are spend only; the savings per member are in the table below the chart.
+        title=_("Ausgaben je Mitglied (Euro)")
         if is_staff
         else _("Ausgaben je Rahmenvertrag (Euro)"),
         labels=[f.label for f in (report.by_member if is_staff else report.by_contract)],

@@ -195,15 +195,15 @@ INSERT_APPLICATIONS = """
 INSERT INTO submissions_application (
     tenant_id, public_id, reference, form_version_id, ozg_leistung_id, gemeinde_ars, data,
     authority, email, idempotency_key, request_fingerprint, status, submitted_at,
-    status_token_salt, status_token_hash, receipt_name, receipt_sha256, is_demo, created_at,
-    updated_at)
+    status_token_salt, status_token_hash, receipt_name, receipt_sha256, receipt_pending,
+    is_demo, created_at, updated_at)
 SELECT tenant_id, gen_random_uuid(), reference, %(form_version)s, service_id, '150030000000',
     '{"synthetisch": true}'::jsonb, '{}'::jsonb, 'antrag-' || g || '@benchmark.invalid',
     md5(g::text) || md5('k' || g::text), '',
     CASE status WHEN 'dormant' THEN 'in_progress' ELSE status END, submitted_at,
     md5('s' || g::text), md5('t' || g::text) || md5('u' || g::text),
-    'receipts/benchmark-' || g || '.pdf', md5('r' || g::text) || md5('q' || g::text), true,
-    submitted_at, submitted_at
+    'receipts/benchmark-' || g || '.pdf', md5('r' || g::text) || md5('q' || g::text), false,
+    true, submitted_at, submitted_at
 FROM bench_rows
 """
 

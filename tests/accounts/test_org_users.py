@@ -109,6 +109,64 @@ def test_add_existing_user_grants_role_audits_and_mails(
     assert "hat jetzt die Rolle" in admin_client.get(MEMBERS).text
 
 
+def _added_message(admin_client, email, django_capture_on_commit_callbacks) -> str:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(ADD, {"email": email, "role": "clerk"})
+    assert response.status_code == 302
+    (message,) = [str(m) for m in admin_client.get(MEMBERS).context["messages"]]
+    return message
+
+
+def test_the_message_does_not_reveal_whether_the_address_has_an_account(
+    admin_client, django_capture_on_commit_callbacks
+):
+    UserFactory(email="vorhanden@teststadt.example.org")
+    UserFactory(email="aus@teststadt.example.org", is_active=False)
+    known = _added_message(
+        admin_client, "vorhanden@teststadt.example.org", django_capture_on_commit_callbacks
+    )
+    unknown = _added_message(
+        admin_client, "unbekannt@teststadt.example.org", django_capture_on_commit_callbacks
+    )
+    deactivated = _added_message(
+        admin_client, "aus@teststadt.example.org", django_capture_on_commit_callbacks
+    )
+    neutral = "hat jetzt die Rolle „Sachbearbeitung“. Die Person erhält eine E-Mail"
+    for text, email in (
+        (known, "vorhanden@"),
+        (unknown, "unbekannt@"),
+        (deactivated, "aus@"),
+    ):
+        assert text.startswith(email)
+        assert neutral in text
+        assert "eingeladen" not in text
+    assert known.removeprefix("vorhanden") == unknown.removeprefix("unbekannt")
+
+
+def test_adding_a_deactivated_account_does_not_reenable_it(
+    admin_client, org, client, django_capture_on_commit_callbacks
+):
+    person = UserFactory(email="gesperrt@teststadt.example.org", is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(ADD, {"email": person.email, "role": "clerk"})
+    assert response.status_code == 302
+    assert _roles(org, person.email) == {Role.CLERK}
+    (message,) = mail.outbox
+    assert "/konto/registrieren/" not in message.body
+    assert "deaktiviert" in message.body
+    person.refresh_from_db()
+    assert not person.is_active
+    # Not even a link made for it works: the account was set up before.
+    from openkommune.accounts.org_services import _activation_url
+
+    link = _activation_url(person, "http://testserver").removeprefix("http://testserver")
+    follow = client.get(link, follow=True)
+    assert "ungültig" in follow.text
+    person.refresh_from_db()
+    assert not person.is_active
+    assert "deaktiviert" in admin_client.get(MEMBERS).text
+
+
 def test_add_unknown_address_invites_an_inactive_account_with_activation_link(
     admin_client, org, client, django_capture_on_commit_callbacks
 ):

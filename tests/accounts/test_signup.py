@@ -5,6 +5,9 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from openkommune.accounts.models import User
 from openkommune.accounts.tokens import account_activation_token
@@ -118,6 +121,35 @@ def test_existing_account_gets_a_hint_mail_and_the_same_page(client):
     assert "/konto/registrieren/" not in message.body
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_signup_of_a_deactivated_account_does_not_reenable_it(client):
+    user = UserFactory(email="gesperrt@test.example.org", is_active=False)
+    response = client.post(reverse("accounts:signup"), {"email": user.email})
+    assert response["Location"] == reverse("accounts:signup_done")
+    [message] = mail.outbox
+    assert "deaktiviert" in message.body
+    assert "/konto/registrieren/" not in message.body
+    # A link made anyway (or sent before the deactivation) does not work.
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = account_activation_token.make_token(user)
+    follow = client.get(
+        reverse("accounts:signup_activate", kwargs={"uidb64": uid, "token": token}), follow=True
+    )
+    assert "Link ungültig" in follow.text
+    user.refresh_from_db()
+    assert not user.is_active
+    assert user.check_password(PASSWORD)
+
+
+def test_an_account_that_logged_in_before_cannot_be_activated_by_a_link():
+    user = User.objects.create_user(email="alt@test.example.org", password=None, is_active=False)
+    token = account_activation_token.make_token(user)
+    assert account_activation_token.check_token(user, token)
+    assert user.awaits_setup
+    user.last_login = timezone.now()
+    assert not user.awaits_setup
+    assert not account_activation_token.check_token(user, token)
 
 
 def test_repeated_signup_of_an_unconfirmed_address_sends_a_new_link(client):

@@ -14,6 +14,7 @@ import re
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import assert_no_axe_violations, log_in
 from tests.submissions.factories import PDF_BYTES
@@ -76,7 +77,6 @@ def magdeburg_clerk(django_db_blocker, committed_hundesteuer_offer):
 def hundesteuer_application(django_db_blocker, committed_citizen, committed_hundesteuer_offer):
     """The citizen's submitted Hundesteuer application (with a PDF) and its case, committed."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.utils import timezone
 
     from openkommune.catalog.selectors import ozg_leistung_get
     from openkommune.forms.selectors import form_current_version
@@ -220,7 +220,8 @@ def test_clerk_asks_citizen_answers_clerk_approves_citizen_sees_the_notice(
         assert_no_axe_violations(page)
         page.locator("#bescheid-erlassen").click()
         page.wait_for_selector("#bescheide-liste")
-        today = datetime.date.today()
+        # The pages count German calendar days: around midnight UTC and Berlin differ.
+        today = timezone.localdate()
         deemed = (today + datetime.timedelta(days=4)).strftime("%d.%m.%Y")
         assert f"gilt als zugestellt am {deemed}" in page.locator("#bescheide-liste").inner_text()
         assert _status_text(page).startswith("entschieden")

@@ -13,9 +13,17 @@ INVITED = "browser.eingeladen@test.example.org"
 @pytest.fixture
 def committed_case(django_db_blocker, committed_hundesteuer_offer, committed_member_admin):
     """A case of the committed member (rows only, no files), removed with everything the
-    pages committed for the member (keys, rules, invited person) before the member goes."""
+    pages committed for the member (keys, rules, deadline, template, invited person) before
+    the member goes."""
     from openkommune.accounts.models import User
-    from openkommune.cases.models import AuditChainHead, Case, CaseEvent, RetentionRule
+    from openkommune.cases.models import (
+        AuditChainHead,
+        Case,
+        CaseEvent,
+        NoticeTemplate,
+        RetentionRule,
+        ServiceDeadline,
+    )
     from openkommune.catalog.selectors import ozg_leistung_get
     from openkommune.delivery.models import ApiKey
     from openkommune.forms.models import FormVersion
@@ -38,6 +46,8 @@ def committed_case(django_db_blocker, committed_hundesteuer_offer, committed_mem
         Case.objects.filter(tenant=member).delete()
         ApiKey.objects.filter(tenant=member).delete()
         RetentionRule.objects.filter(tenant=member).delete()
+        ServiceDeadline.objects.filter(tenant=member).delete()
+        NoticeTemplate.objects.filter(tenant=member).delete()
         User.objects.filter(email=INVITED).delete()
 
 
@@ -107,6 +117,33 @@ def test_member_admin_manages_people_keys_and_retention(
     page.get_by_role("button", name="Speichern").click()
     page.wait_for_url(re.compile(r"/behoerde/aufbewahrung/$"))
     assert "120 Monate" in page.locator("#fristen").inner_text()
+
+    # Deadline and notice template per service: refused without legal basis, then saved.
+    page.goto("/behoerde/leistungen/")
+    assert "allgemeine Vorlage" in page.locator("#leistungen-einstellungen").inner_text()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name=re.compile("Frist festlegen.*Hundehaltung")).click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Gesetzliche Bearbeitungsfrist", exact=False).fill("30")
+    page.get_by_role("button", name="Speichern").click()
+    assert page.locator("#fehlerzusammenfassung").is_visible()
+    assert_no_axe_violations(page)
+    page.get_by_label("Rechtsgrundlage", exact=False).fill("§ 1 Testverordnung (Browser)")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_url(re.compile(r"/behoerde/leistungen/$"))
+    assert "30 Tage" in page.locator("#leistungen-einstellungen").inner_text()
+    page.get_by_role("link", name=re.compile("Vorlage bearbeiten.*Hundehaltung")).click()
+    assert "BEISPIELTEXT" in page.get_by_label("Text des Bescheids").input_value()
+    assert_no_axe_violations(page)
+    page.get_by_label("Überschrift").fill("Hundesteuer {{ unbekannt }}")
+    page.get_by_role("button", name="Vorlage speichern").click()
+    assert page.locator("#fehlerzusammenfassung").is_visible()
+    assert_no_axe_violations(page)
+    page.get_by_label("Überschrift").fill("Hundesteuerbescheid {{ reference }}")
+    page.get_by_role("button", name="Vorlage speichern").click()
+    page.wait_for_url(re.compile(r"/behoerde/leistungen/$"))
+    assert "eigene Vorlage" in page.locator("#leistungen-einstellungen").inner_text()
+    assert_no_axe_violations(page)
 
     # The export page of a case.
     page.goto(f"/schnittstellen/vorgang/{committed_case.public_id}/export/")

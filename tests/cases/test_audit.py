@@ -20,8 +20,11 @@ from openkommune.cases.audit import (
     verify_chain,
 )
 from openkommune.cases.constants import GENESIS_HASH, CaseEventKind, CaseStatus
+from openkommune.cases.history import history_entries
 from openkommune.cases.models import AuditChainHead, Case, CaseEvent, CaseEventImmutableError
+from openkommune.cases.selectors import case_events
 from openkommune.cases.services import case_add_note, case_transition
+from openkommune.delivery.export import history_document
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.cases.factories import clerk_of, open_case, other_tenant, private_media  # noqa: F401
 
@@ -160,6 +163,32 @@ def test_changed_actor_is_detected():
     someone = clerk_of(case.tenant)
     raw.filter(pk=event(case, 2).pk).update(actor=someone, actor_key=str(someone.pk))
     assert "Ereignis Nr. 2 wurde verändert" in verify_fails()
+
+
+def test_changed_actor_link_alone_is_detected_and_names_nobody():
+    """The hash covers the stored actor id; pages and exports read the name through the
+    foreign key. Re-pointing only that key must not pass or show the other person."""
+    case = worked_case()
+    original = event(case, 2)
+    assert original.actor_key
+    someone = clerk_of(case.tenant, first_name="Falsche", last_name="Person")
+    raw.filter(pk=original.pk).update(actor=someone)  # actor_key and hashes unchanged
+    message = verify_fails()
+    assert "Ereignis Nr. 2 wurde verändert (die verknüpfte Person passt nicht" in message
+    events = list(case_events(tenant=case.tenant, case=case))
+    entry = history_entries(events)[1]
+    assert "Falsche" not in entry.actor
+    assert "passt nicht zum Prüfprotokoll" in entry.actor
+    exported = history_document(case.public_id, case.reference, events)["events"][1]
+    assert exported["actor"] == {"id": original.actor_key, "name": ""}
+
+
+def test_actor_link_emptied_by_deleting_the_user_still_verifies():
+    case = worked_case()
+    actor = event(case, 2).actor
+    actor.delete()  # SET_NULL: the hashed id stays in actor_key
+    assert event(case, 2).actor_id is None
+    assert "intakt" in verify()
 
 
 def test_deleted_event_is_detected():
@@ -360,3 +389,15 @@ def test_verify_chain_reports_directly():
     report = verify_chain(case.tenant)
     assert report.ok
     assert report.events == 5
+
+
+def test_command_output_goes_through_gettext(monkeypatch):
+    """Its texts are translatable: each one passes `gettext` (marked here)."""
+    from openkommune.cases.management.commands import verify_audit
+
+    monkeypatch.setattr(verify_audit, "_", lambda text: f"«{text}»")
+    worked_case()
+    assert verify("--verbose").count("«") == 2  # the chain line and the summary
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_audit", "--tenant", "kaputt", stdout=StringIO(), stderr=StringIO())
+    assert str(failed.value).startswith("«Keine Organisation")

@@ -24,7 +24,8 @@ from openkommune.cases.services import case_transition
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import ApplicationEvent
 from openkommune.submissions.services import UploadRejected
-from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.models import AuditRecord
+from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.cases.test_messages_support import (  # noqa: F401  (fixtures)
     APPLICANT_EMAIL,
@@ -198,6 +199,28 @@ def test_email_is_retried_and_given_up_after_the_last_attempt(
     assert sum("given up after 5 attempts" in r.getMessage() for r in caplog.records) == 1
     # The message itself is there: the applicant sees it on the status page.
     assert len(messages_of(setting.case)) == 1
+
+
+def test_the_failure_record_keeps_no_text_of_the_mail_server(
+    setting, settings, django_capture_on_commit_callbacks
+):
+    """Mail servers quote the recipient in their refusals; the immutable audit record must
+    not keep that (it outlives anonymisation): only the error's type."""
+
+    class Refusing(EmailBackend):
+        def send_messages(self, messages):
+            raise smtplib.SMTPRecipientsRefused(
+                {APPLICANT_EMAIL: (550, f"5.1.1 <{APPLICANT_EMAIL}>: user unknown".encode())}
+            )
+
+    globals()["Refusing"] = Refusing
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Refusing"}}
+    ask(setting, capture=django_capture_on_commit_callbacks)
+    with scopes_disabled():
+        record = AuditRecord.objects.get(tenant=setting.tenant, action="case_email.failed")
+    assert record.after["error"] == "SMTPRecipientsRefused"
+    assert APPLICANT_EMAIL not in str(record.after)
+    assert APPLICANT_EMAIL.split("@")[0] not in str(record.after)
 
 
 # --- the applicant answers -----------------------------------------------------------------------

@@ -87,6 +87,21 @@ def test_the_clerk_previews_edits_and_issues_a_notice(client, setting):
     assert notices_of(setting.case)[0].first_opened_at is None  # a clerk is no retrieval
 
 
+def test_issuing_the_same_decision_twice_is_refused_with_a_message(client, setting):
+    client.force_login(setting.clerk)
+    values = {"decision": Decision.APPROVED, "reason": "Alles belegt.", "text": "Genehmigt."}
+    first = client.post(clerk_url("notice_create", setting), {"_action": "erlassen", **values})
+    assert first.status_code == 302
+    # A second click on the same (still open) preview, and step 1 afterwards.
+    again = client.post(clerk_url("notice_create", setting), {"_action": "erlassen", **values})
+    assert again.status_code == 400
+    assert "bereits ein Bescheid erlassen" in again.content.decode()
+    step_one = client.post(clerk_url("notice_create", setting), {"_action": "vorschau", **values})
+    assert step_one.status_code == 400
+    assert "bereits ein Bescheid erlassen" in step_one.content.decode()
+    assert len(notices_of(setting.case)) == 1
+
+
 def test_step_one_errors_and_an_empty_text_keep_what_was_typed(client, setting):
     client.force_login(setting.clerk)
     response = client.post(

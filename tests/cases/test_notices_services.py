@@ -15,6 +15,7 @@ from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision
 from openkommune.cases.errors import (
     CaseClosed,
     DecisionRequired,
+    NoticeAlreadyIssued,
     ReasonRequired,
     TransitionNotAllowed,
 )
@@ -175,6 +176,27 @@ def test_a_case_decided_before_gets_its_notice_and_a_timeline_note(setting):
         issue(setting, decision=Decision.APPROVED)
     assert "teilweise bewilligt" in refused.value.message
     assert len(notices_of(setting.case)) == 1
+
+
+def test_the_same_decision_gets_one_notice_and_a_corrected_one_its_own(setting, settings):
+    """A repeated issue (a second click, a retried API call) must not put a second notice
+    for the same decision in the mailbox; after a correction the new decision gets one."""
+    start_work(setting)
+    issue(setting)
+    stored = set((Path(settings.PRIVATE_MEDIA_ROOT) / "notices").rglob("*"))
+    with pytest.raises(NoticeAlreadyIssued) as refused:
+        issue(setting)
+    assert isinstance(refused.value, TransitionNotAllowed)
+    assert refused.value.code == "notice_already_issued"
+    assert "decision" in refused.value.fields
+    assert len(notices_of(setting.case)) == 1
+    assert set((Path(settings.PRIVATE_MEDIA_ROOT) / "notices").rglob("*")) == stored
+    # Correction: back to in progress, decided the same way again: a new notice is due.
+    case_transition(
+        tenant=setting.tenant, actor=setting.clerk, case=setting.case, to=CaseStatus.IN_PROGRESS
+    )
+    issue(setting)
+    assert len(notices_of(setting.case)) == 2
 
 
 def test_refusals_store_nothing(setting, settings):

@@ -163,6 +163,33 @@ def test_invalid_filters_are_reported_and_the_rest_applies(clerk_client, case):
     assert case.reference in html  # status=received still applies
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bis": "9999-12-31"},
+        {"von": "0001-01-01"},
+        {"von": "01.01.0001", "bis": "31.12.9999"},
+        {"bis": "1999-12-31"},
+    ],
+)
+def test_inbox_dates_outside_the_allowed_years_are_reported_not_a_500(clerk_client, case, params):
+    response = clerk_client.get(reverse("cases:inbox"), {**params, "status": "received"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Bitte ein Datum zwischen dem Jahr 2000 und dem Jahr 2999 angeben." in html
+    for name in params:
+        assert f'href="#id_{name}"' in html
+    assert case.reference in html  # the invalid date is left out, the rest applies
+
+
+def test_inbox_dates_inside_the_allowed_years_filter(clerk_client, case):
+    html = clerk_client.get(
+        reverse("cases:inbox"), {"von": "2000-01-01", "bis": "2999-12-31"}
+    ).content.decode()
+    assert 'id="fehlerzusammenfassung"' not in html
+    assert case.reference in html
+
+
 def test_inbox_pagination_links_keep_the_filters(clerk_client, offer):
     for number in range(27):
         make_case(

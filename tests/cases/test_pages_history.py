@@ -24,7 +24,7 @@ def event(kind, payload, *, actor=None, actor_key="", redacted=False, sequence=1
 
 
 def clerk():
-    return SimpleNamespace(get_full_name=lambda: "Clara Clerk", email="clara@example.org")
+    return SimpleNamespace(pk=7, get_full_name=lambda: "Clara Clerk", email="clara@example.org")
 
 
 def test_status_change_with_decision_and_reason():
@@ -93,3 +93,11 @@ def test_unknown_payload_keys_of_other_kinds_are_shown_plainly():
     )
     assert entry.title == "Bescheid bereitgestellt"
     assert entry.details == ["Bescheid", "Entscheidung: bewilligt"]
+
+
+def test_a_user_link_that_does_not_match_the_hashed_id_names_nobody():
+    (entry,) = history_entries(
+        [event(CaseEventKind.NOTE_ADDED, {"text": "x"}, actor=clerk(), actor_key="8")]
+    )
+    assert "Clara" not in entry.actor
+    assert entry.actor == "unbekannt (passt nicht zum Prüfprotokoll)"

@@ -355,6 +355,18 @@ def test_command_dry_run_and_real(offer, expired, kept, django_capture_on_commit
     assert "Keine fälligen Vorgänge." in out.getvalue()
 
 
+def test_command_output_goes_through_gettext(offer, expired, monkeypatch):
+    """Its texts are translatable: each one passes `gettext` (marked here)."""
+    from openkommune.cases.management.commands import run_retention
+
+    monkeypatch.setattr(run_retention, "_", lambda text: f"«{text}»")
+    out = StringIO()
+    call_command("run_retention", "--dry-run", "--today", TODAY.isoformat(), stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if line]
+    assert len(lines) == 3
+    assert all(line.startswith("«") for line in lines)
+
+
 def test_command_refuses_a_bad_date():
     from django.core.management.base import CommandError
 

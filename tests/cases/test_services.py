@@ -77,6 +77,17 @@ def test_submitting_an_application_opens_exactly_one_case():
     assert "case.open" in audit_actions(case)
 
 
+def test_the_immutable_open_record_keeps_no_reference():
+    """The tenancy audit record outlives anonymisation (which replaces the reference): the
+    reference is only in the chained, redactable event."""
+    case = open_case()
+    with scopes_disabled():
+        record = AuditRecord.objects.get(tenant=case.tenant, action="case.open")
+    assert case.reference not in str(record.before) + str(record.after)
+    assert record.object_id == str(case.public_id)
+    assert events_of(case)[0].payload["reference"] == case.reference
+
+
 def test_opening_again_returns_the_same_case_without_a_new_event():
     case = open_case()
     again = case_open_for_application(case.application)

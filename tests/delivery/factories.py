@@ -28,7 +28,7 @@ from openkommune.catalog.services import service_activation_set
 from openkommune.delivery.services import api_key_create
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions.attachments import private_storage, random_storage_name
-from openkommune.submissions.services import application_submit
+from openkommune.submissions.services import application_receipt_issue, application_submit
 from openkommune.submissions.uploads import draft_attach_file
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.scoping import scope
@@ -57,14 +57,15 @@ def _store(folder: str, content: bytes) -> str:
 def case_with_files(
     offer: Offer | None = None, *, name: str = NAME, email: str = EMAIL, actor=None
 ) -> Case:
-    """A case whose application has two attachments (PDF, PNG), with a note, a clerk's
-    document, a question and an answer with a file, and a notice."""
+    """A case whose application has its receipt and two attachments (PDF, PNG), with a note,
+    a clerk's document, a question and an answer with a file, and a notice."""
     offer = offer or make_offer()
     draft, _token = start(offer, email=email)
     fill(draft, name)
     draft_attach_file(draft=draft, path="nachweis", uploaded_file=upload("Nachweis.pdf", PDF_BYTES))
     draft_attach_file(draft=draft, path="foto", uploaded_file=upload("Bello.png", PNG_BYTES))
     application = application_submit(draft=draft, idempotency_key=uuid.uuid4().hex)
+    application_receipt_issue(application=application)  # what the job after the commit does
     case = case_open_for_application(application)
     tenant = case.tenant
     case_add_note(tenant=tenant, actor=actor, case=case, text=f"Rückruf bei {name}")

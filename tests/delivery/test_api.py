@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus
-from openkommune.cases.models import Case, CaseEvent, Message, Notice
+from openkommune.cases.models import Case, CaseEvent, Message, MessageAttachment, Notice
 from openkommune.delivery.models import ApiKey
 from openkommune.delivery.services import api_key_revoke
 from openkommune.tenancy.models import AuditRecord
@@ -61,11 +61,33 @@ def _attachment_ids(case):
         }
 
 
-def _all_endpoints(reference: str, attachment_id="00000000-0000-0000-0000-000000000000"):
+def _reply_file(case):
+    """(message id, attachment id) of the file the applicant sent with the answer."""
+    with scopes_disabled():
+        attachment = MessageAttachment.objects.select_related("message").get(message__case=case)
+        return attachment.message.public_id, attachment.public_id
+
+
+def _notice_id(case):
+    with scopes_disabled():
+        return Notice.objects.get(case=case).public_id
+
+
+NO_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _all_endpoints(reference: str, attachment_id=NO_ID, reply_file=(NO_ID, NO_ID), notice=NO_ID):
+    message_id, reply_attachment_id = reply_file
     return [
         ("get", f"{BASE}", None),
         ("get", f"{BASE}/{reference}", None),
         ("get", f"{BASE}/{reference}/attachments/{attachment_id}", None),
+        (
+            "get",
+            f"{BASE}/{reference}/messages/{message_id}/attachments/{reply_attachment_id}",
+            None,
+        ),
+        ("get", f"{BASE}/{reference}/notices/{notice}/pdf", None),
         ("post", f"{BASE}/{reference}/status", {"status": "in_progress"}),
         ("post", f"{BASE}/{reference}/messages", {"body": "Frage"}),
         ("post", f"{BASE}/{reference}/notices", {"decision": "approved", "reason": "ok"}),
@@ -93,7 +115,8 @@ def _call(client, method, url, body, headers):
 )
 def test_without_a_valid_key_every_endpoint_is_401(client, case, headers):
     attachment_id = next(iter(_attachment_ids(case).values()))
-    for method, url, body in _all_endpoints(case.reference, attachment_id):
+    endpoints = _all_endpoints(case.reference, attachment_id, _reply_file(case), _notice_id(case))
+    for method, url, body in endpoints:
         response = _call(client, method, url, body, headers)
         assert response.status_code == 401, url
         assert response.json()["error"]["code"] == "not_authenticated"
@@ -129,7 +152,13 @@ def test_use_is_recorded_on_the_key(client, offer, case, key):
 
 def test_another_organisations_reference_is_404_everywhere(client, case, key, foreign_case):
     foreign_attachment = next(iter(_attachment_ids(foreign_case).values()))
-    for method, url, body in _all_endpoints(foreign_case.reference, foreign_attachment)[1:]:
+    endpoints = _all_endpoints(
+        foreign_case.reference,
+        foreign_attachment,
+        _reply_file(foreign_case),
+        _notice_id(foreign_case),
+    )
+    for method, url, body in endpoints[1:]:
         response = _call(client, method, url, body, _auth(key))
         assert response.status_code == 404, url
         assert response.json()["error"]["code"] == "not_found"
@@ -148,6 +177,31 @@ def test_an_attachment_of_another_case_is_404(client, offer, case, key):
     their_file = next(iter(_attachment_ids(other).values()))
     response = client.get(f"{BASE}/{case.reference}/attachments/{their_file}", headers=_auth(key))
     assert response.status_code == 404
+
+
+def test_reply_files_and_notices_of_another_organisation_are_404_under_our_reference(
+    client, case, key, foreign_case
+):
+    """Their ids with our reference: still 404 (the files are looked up within our case)."""
+    message_id, attachment_id = _reply_file(foreign_case)
+    ours_message_id, ours_attachment_id = _reply_file(case)
+    for url in (
+        f"{BASE}/{case.reference}/messages/{message_id}/attachments/{attachment_id}",
+        f"{BASE}/{case.reference}/messages/{ours_message_id}/attachments/{attachment_id}",
+        f"{BASE}/{case.reference}/notices/{_notice_id(foreign_case)}/pdf",
+    ):
+        response = client.get(url, headers=_auth(key))
+        assert response.status_code == 404, url
+        assert response.json()["error"]["code"] == "not_found"
+    # Our file under another message of ours is not found either.
+    question_id = _question_id(case)
+    url = f"{BASE}/{case.reference}/messages/{question_id}/attachments/{ours_attachment_id}"
+    assert client.get(url, headers=_auth(key)).status_code == 404
+
+
+def _question_id(case):
+    with scopes_disabled():
+        return Message.objects.get(case=case, direction="to_applicant").public_id
 
 
 def test_the_foreign_key_sees_only_its_own(client, case, foreign_case):
@@ -220,8 +274,62 @@ def test_detail_has_data_attachments_messages_and_notices(client, case, key):
         a["url"].startswith("http://testserver/api/v1/authority/") for a in body["attachments"]
     )
     assert [m["direction"] for m in body["messages"]] == ["to_applicant", "from_applicant"]
-    assert body["notices"][0]["decision"] == "approved"
-    assert body["notices"][0]["delivered_on"] == body["notices"][0]["deemed_delivered_on"]
+    question, answer = body["messages"]
+    assert question["attachments"] == []
+    (reply_file,) = answer["attachments"]
+    message_id, attachment_id = _reply_file(case)
+    assert reply_file["id"] == str(attachment_id)
+    assert reply_file["name"] == "Impfpass.pdf"
+    assert reply_file["media_type"] == "application/pdf"
+    assert reply_file["sha256"] == hashlib.sha256(PDF_BYTES).hexdigest()
+    assert reply_file["url"] == (
+        f"http://testserver{BASE}/{case.reference}/messages/{message_id}"
+        f"/attachments/{attachment_id}"
+    )
+    notice = body["notices"][0]
+    assert notice["decision"] == "approved"
+    assert notice["delivered_on"] == notice["deemed_delivered_on"]
+    assert notice["pdf_sha256"] == hashlib.sha256(PDF_BYTES).hexdigest()
+    assert notice["pdf_url"] == (
+        f"http://testserver{BASE}/{case.reference}/notices/{notice['id']}/pdf"
+    )
+
+
+def test_reply_file_download(client, case, key):
+    body = client.get(f"{BASE}/{case.reference}", headers=_auth(key)).json()
+    url = body["messages"][1]["attachments"][0]["url"].removeprefix("http://testserver")
+    response = client.get(url, headers=_auth(key))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    assert "Impfpass.pdf" in response["Content-Disposition"]
+    message_id, _attachment_id = _reply_file(case)
+    bad = client.get(
+        f"{BASE}/{case.reference}/messages/{message_id}/attachments/keine-uuid",
+        headers=_auth(key),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "validation_error"
+    missing = client.get(
+        f"{BASE}/{case.reference}/messages/{message_id}/attachments/{NO_ID}", headers=_auth(key)
+    )
+    assert missing.status_code == 404
+
+
+def test_notice_pdf_download_is_not_the_applicants_retrieval(client, case, key):
+    notice_id = _notice_id(case)
+    response = client.get(f"{BASE}/{case.reference}/notices/{notice_id}/pdf", headers=_auth(key))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    with scopes_disabled():
+        assert Notice.objects.get(public_id=notice_id).first_opened_at is None
+    bad = client.get(f"{BASE}/{case.reference}/notices/keine-uuid/pdf", headers=_auth(key))
+    assert bad.status_code == 422
+    missing = client.get(f"{BASE}/{case.reference}/notices/{NO_ID}/pdf", headers=_auth(key))
+    assert missing.status_code == 404
 
 
 @pytest.mark.parametrize("reference", ["2026-MG-AAAA-BBBB", "kaputt", "2026-MG-AAAA"])
@@ -320,9 +428,14 @@ def test_message_puts_the_case_into_information_requested(client, offer, key, ma
     )
     assert response.status_code == 201
     assert response.json()["direction"] == "to_applicant"
+    assert response.json()["attachments"] == []
     with scope(tenant=offer.tenant):
         assert Case.objects.get(pk=fresh.pk).status == CaseStatus.INFORMATION_REQUESTED
         assert Message.objects.filter(case=fresh).count() == 1
+        events = list(CaseEvent.objects.filter(case=fresh).exclude(kind=CaseEventKind.OPENED))
+    # Every event of the change names the key: the status changes and the message itself.
+    assert {e.kind for e in events} == {CaseEventKind.STATUS_CHANGED, CaseEventKind.MESSAGE_SENT}
+    assert all(e.payload["via"].startswith("API-Schlüssel „Fachverfahren (Test)“") for e in events)
     empty = client.post(url, {"body": ""}, content_type="application/json", headers=_auth(key))
     assert empty.status_code == 422
 
@@ -343,8 +456,12 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
     deemed = made.astimezone(BERLIN).date() + datetime.timedelta(days=4)
     assert body["deemed_delivered_on"] == deemed.isoformat()
     assert body["delivered_on"] == deemed.isoformat()
+    assert body["pdf_url"].endswith(f"/notices/{body['id']}/pdf")
     with scope(tenant=offer.tenant):
         assert Case.objects.get(pk=fresh.pk).status == CaseStatus.DECIDED
+        events = list(CaseEvent.objects.filter(case=fresh).exclude(kind=CaseEventKind.OPENED))
+    assert {e.kind for e in events} == {CaseEventKind.STATUS_CHANGED, CaseEventKind.NOTICE_ISSUED}
+    assert all(e.payload["via"].startswith("API-Schlüssel „Fachverfahren (Test)“") for e in events)
     again = client.post(
         url,
         {"decision": "rejected", "reason": "doch nicht"},
@@ -352,6 +469,21 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
         headers=_auth(key),
     )
     assert again.status_code == 409
+    assert again.json()["error"]["code"] == "transition_not_allowed"
+    # The same decision again would be a second notice for one decision: 409 as well.
+    same = client.post(
+        url,
+        {"decision": "approved", "reason": "Alle Voraussetzungen erfüllt."},
+        content_type="application/json",
+        headers=_auth(key),
+    )
+    assert same.status_code == 409
+    error = same.json()["error"]
+    assert error["code"] == "notice_already_issued"
+    assert "bereits ein Bescheid" in error["message"]
+    assert "decision" in error["fields"]
+    with scope(tenant=offer.tenant):
+        assert Notice.objects.filter(case=fresh).count() == 1
     bad = client.post(
         url,
         {"decision": "vielleicht", "reason": "x"},

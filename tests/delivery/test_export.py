@@ -161,10 +161,11 @@ def test_page_access(client, offer, case):
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
     assert client.post(url).status_code == 302
+    # Like every back-office page: to anyone but the case's clerks it does not exist.
     for user in (UserFactory(), UserFactory(cooperative_staff=True)):
         client.force_login(user)
-        assert client.get(url).status_code == 403
-        assert client.post(url).status_code == 403
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
     stranger = foreign_offer(offer).tenant
     client.force_login(clerk_of(stranger))
     assert client.get(url).status_code == 404

@@ -6,6 +6,9 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from openkommune.accounts.models import User
+from openkommune.cases.models import NoticeTemplate, ServiceDeadline
+from openkommune.cases.notice_texts import unknown_placeholders
+from openkommune.catalog.models import ServiceActivation
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
 from openkommune.tenancy.constants import OrganisationKind, Role
@@ -105,6 +108,27 @@ def test_idempotent_second_run_duplicates_nothing():
     first = counts()
     load()
     assert counts() == first  # same rows, and no audit noise for unchanged data
+
+
+def test_demo_member_gets_a_marked_hundesteuer_notice_template_and_no_deadline():
+    """The notice template is seeded, clearly marked; no service gets a legal deadline: the
+    demo services have none that could be named with its legal basis."""
+    load()
+    with scopes_disabled():
+        (template,) = NoticeTemplate.objects.all()
+        assert not ServiceDeadline.objects.exists()
+        activation = ServiceActivation.objects.get(
+            tenant=template.tenant, ozg_leistung=template.ozg_leistung
+        )
+    assert template.ozg_leistung.ozg_id == "10160"
+    assert template.tenant.region_ars == "150030000000"  # Landeshauptstadt Magdeburg
+    assert template.tenant.is_demo
+    assert activation.is_active
+    assert template.decision == ""
+    assert "(Demo)" in template.title
+    assert "[DEMO:" in template.body
+    assert "[DEMO-BEISPIEL" in template.body  # the remedy is an unchecked example
+    assert unknown_placeholders(f"{template.title} {template.body}") == []
 
 
 def test_second_run_repairs_changed_demo_data():

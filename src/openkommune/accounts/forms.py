@@ -117,6 +117,10 @@ class SignupForm(KernFormMixin, forms.Form):
             context = {"login_url": request.build_absolute_uri(reverse("accounts:login"))}
             context["reset_url"] = request.build_absolute_uri(reverse("accounts:password_reset"))
             template = "accounts/signup_existing_email.txt"
+        elif not user.awaits_setup:
+            # Deactivated on purpose: signing up again must not switch it back on.
+            context = {}
+            template = "accounts/signup_deactivated_email.txt"
         else:
             path = reverse(
                 "accounts:signup_activate",

@@ -67,3 +67,10 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+
+    @property
+    def awaits_setup(self) -> bool:
+        """Created by a sign-up or an invitation and never set up: inactive, no password,
+        never logged in. Only such an account may be activated through a link; an inactive
+        account that was set up before was deactivated and stays so."""
+        return not self.is_active and not self.has_usable_password() and self.last_login is None

@@ -86,11 +86,15 @@ def _activation_url(user: User, base_url: str) -> str:
 
 
 def _send_role_mail(*, user: User, tenant: Organisation, role: str, base_url: str) -> None:
+    # An account that awaits its setup gets the link that sets it up (again, when an earlier
+    # link expired). A deactivated one gets no link: it was switched off on purpose, and only
+    # the platform's operators switch it on again.
     context = {
         "organisation": tenant.name,
         "role": str(Role(role).label),
         "login_url": base_url.rstrip("/") + reverse("accounts:login"),
-        "activation_url": "" if user.is_active else _activation_url(user, base_url),
+        "activation_url": _activation_url(user, base_url) if user.awaits_setup else "",
+        "deactivated": not user.is_active and not user.awaits_setup,
     }
     send_mail(
         subject=str(_("Ihr Zugang zu OpenKommune")),
@@ -105,8 +109,10 @@ def organisation_member_add(
     *, tenant: Organisation, actor, email: str, role: str, base_url: str
 ) -> AddedMember:
     """Give the person with this e-mail address `role` in `tenant`; create an inactive
-    account (set up through the link in the e-mail) when there is none. The e-mail goes out
-    after the commit."""
+    account (set up through the link in the e-mail) when there is none. A deactivated
+    account gets the role but stays deactivated. The e-mail goes out after the commit; the
+    page must answer the same in every case (`AddedMember.invited` is for the caller's
+    records, not for the page), so that it does not reveal who has an account."""
     if role not in ASSIGNABLE_ROLES:
         raise ValidationError({"role": _("Bitte wählen Sie eine der angebotenen Rollen.")})
     email = User.objects.normalize_email((email or "").strip())

@@ -87,12 +87,16 @@ def org_member_add(request, *, tenant):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            values = {"email": added.user.email, "role": Role(added.membership.role).label}
-            if added.invited:
-                text = _("%(email)s ist eingeladen und hat die Rolle „%(role)s“.")
-            else:
-                text = _("%(email)s hat jetzt die Rolle „%(role)s“.")
-            messages.success(request, text % values)
+            # One message whether or not the address had an account: the page must not
+            # tell a member administrator who is registered on the platform.
+            messages.success(
+                request,
+                _(
+                    "%(email)s hat jetzt die Rolle „%(role)s“. Die Person erhält eine E-Mail "
+                    "mit den nächsten Schritten."
+                )
+                % {"email": form.cleaned_data["email"], "role": Role(added.membership.role).label},
+            )
             return redirect("accounts:org_members")
     return render(request, "accounts/org_member_add.html", {"tenant": tenant, "form": form})
 

@@ -10,7 +10,9 @@ Hashes (hex SHA-256):
   `actor_key`, `case_public_id` (empty for none), `payload_sha256`.
 
 `prev_hash` of the first event of a tenant is `GENESIS_HASH`; `AuditChainHead` stores the last
-sequence and hash, so deleting the newest events is detected too.
+sequence and hash, so deleting the newest events is detected too. The `actor` foreign key (which
+pages and exports use for the name) is not hashed; `verify` requires it to be the hashed
+`actor_key` or empty (the user was deleted).
 
 Redaction (retention): personal data in the payload of old events must go, the chain must
 stay verifiable. `redact_event_payload` blanks the payload and sets `redacted_at` but keeps
@@ -216,6 +218,7 @@ _VERIFY_FIELDS = (
     "kind",
     "at",
     "actor_key",
+    "actor_id",
     "case_public_id",
     "payload",
     "payload_sha256",
@@ -298,6 +301,20 @@ def verify_chain(tenant) -> ChainReport:
                     _(
                         "Ereignis Nr. %(n)d wurde verändert (Art, Zeitpunkt, Person oder "
                         "Vorgang passen nicht zum Prüfwert)."
+                    )
+                    % {"n": sequence},
+                )
+            # The hash covers `actor_key` only; pages and exports name the person through the
+            # `actor` foreign key, so that must point at the hashed id (or be empty: the user
+            # was deleted) - otherwise re-pointing it would pass unnoticed.
+            actor_id = values["actor_id"]
+            if actor_id is not None and str(actor_id) != values["actor_key"]:
+                return _broken(
+                    report,
+                    sequence,
+                    _(
+                        "Ereignis Nr. %(n)d wurde verändert (die verknüpfte Person passt nicht "
+                        "zum Prüfwert)."
                     )
                     % {"n": sequence},
                 )

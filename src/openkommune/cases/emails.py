@@ -144,12 +144,15 @@ def email_deliver(*, kind: str, tenant_id: int, public_id: str, base_url: str, a
 def _failed(kind, subject, base_url, attempt, error) -> str:
     detail = f"{type(error).__name__}: {error}"[:500]
     if attempt >= NOTIFICATION_MAX_ATTEMPTS:
+        # Only the error's type: a mail server's text often quotes the recipient's address,
+        # and the audit record is immutable and outlives the case's anonymisation. The full
+        # text goes to the operator's log below.
         audit_record(
             tenant=subject.tenant,
             actor=None,
             action="case_email.failed",
             obj=subject,
-            after={"kind": kind, "attempts": attempt, "error": detail},
+            after={"kind": kind, "attempts": attempt, "error": type(error).__name__},
         )
         logger.error(
             "E-mail %s about %s given up after %d attempts: %s",

@@ -17,6 +17,12 @@ class TransitionNotAllowed(CaseError):
     code = "transition_not_allowed"
 
 
+class NoticeAlreadyIssued(TransitionNotAllowed):
+    """The case's decision already has its notice: the same again would be a second one."""
+
+    code = "notice_already_issued"
+
+
 class DecisionRequired(CaseError):
     code = "decision_required"
 

@@ -32,6 +32,11 @@ from openkommune.core.forms import KernFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+# Years the inbox's date filters accept. Dates near year 1 or 9999 overflow when the day is
+# turned into a time (a day added, the UTC offset applied) and fail on SQLite; no case was
+# submitted outside these years.
+FILTER_MIN_YEAR = 2000
+FILTER_MAX_YEAR = 2999
 
 # URL parameters of the inbox (German, as the clerk sees them in the address bar).
 SORT_PARAMS = {
@@ -111,6 +116,21 @@ class InboxFilterForm(KernSelectMixin, forms.Form):
         # (ozg_id, name) of the services the authority offers or offered.
         self.service_ids: dict[str, str] = dict(services)
         self.fields["leistung"].choices = [("", _("alle Leistungen")), *services]
+
+    def _clean_filter_date(self, name: str):
+        day = self.cleaned_data.get(name)
+        if day is not None and not FILTER_MIN_YEAR <= day.year <= FILTER_MAX_YEAR:
+            raise ValidationError(
+                _("Bitte ein Datum zwischen dem Jahr %(min)d und dem Jahr %(max)d angeben.")
+                % {"min": FILTER_MIN_YEAR, "max": FILTER_MAX_YEAR}
+            )
+        return day
+
+    def clean_von(self):
+        return self._clean_filter_date("von")
+
+    def clean_bis(self):
+        return self._clean_filter_date("bis")
 
     def clean(self):
         data = super().clean()

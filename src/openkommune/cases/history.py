@@ -112,8 +112,12 @@ def history_entries(events) -> list[HistoryEntry]:
     entries = []
     for event in events:
         payload = event.payload if isinstance(event.payload, dict) else {}
-        if event.actor is not None:
-            actor = event.actor.get_full_name() or event.actor.email
+        user = event.actor
+        if user is not None and str(user.pk) == event.actor_key:
+            actor = user.get_full_name() or user.email
+        elif user is not None:
+            # The link was changed behind the hash (verify_audit reports it): name nobody.
+            actor = _("unbekannt (passt nicht zum Prüfprotokoll)")
         elif payload.get("via"):
             actor = str(payload["via"])
         elif event.actor_key:

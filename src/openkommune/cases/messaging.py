@@ -33,7 +33,7 @@ from openkommune.cases.emails import NEW_MESSAGE, email_owe
 from openkommune.cases.errors import CaseClosed, CaseInputInvalid, TransitionNotAllowed
 from openkommune.cases.files import UploadRejected, delete_stored, intake
 from openkommune.cases.models import Case, Message, MessageAttachment
-from openkommune.cases.services import case_transition
+from openkommune.cases.services import case_transition, with_via
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 
@@ -103,11 +103,12 @@ def _ask_transitions(status: str) -> list[str]:
 
 
 def message_send_to_applicant(
-    *, tenant, actor, case: Case, body: str, base_url: str | None = None
+    *, tenant, actor, case: Case, body: str, base_url: str | None = None, via: str = ""
 ) -> Message:
     """Send a question to the applicant: the case goes to Rückfrage, the applicant sees the
-    message on the status page and gets an e-mail that something is waiting. Raises
-    `CaseInputInvalid` (empty or too long), `CaseClosed`, `TransitionNotAllowed` (decided)."""
+    message on the status page and gets an e-mail that something is waiting. `via` names a
+    non-person actor (an API key) in the events. Raises `CaseInputInvalid` (empty or too
+    long), `CaseClosed`, `TransitionNotAllowed` (decided)."""
     text = clean_body(body)
     with transaction.atomic(), scope(tenant=tenant):
         locked = _locked(case)
@@ -118,6 +119,7 @@ def message_send_to_applicant(
                 case=locked,
                 to=status,
                 reason=_("Rückfrage an die Antragstellerin/den Antragsteller"),
+                via=via,
             )
         message = Message.objects.create(
             tenant=locked.tenant,
@@ -131,7 +133,7 @@ def message_send_to_applicant(
             kind=CaseEventKind.MESSAGE_SENT,
             actor=actor,
             case=locked,
-            payload={"message": str(message.public_id), "text": text},
+            payload=with_via({"message": str(message.public_id), "text": text}, via),
         )
         audit_record(
             tenant=tenant,

@@ -126,3 +126,12 @@ def builtin_body(decision: str) -> str:
     """The generic German notice text for `decision`, with placeholders."""
     tenor = _TENOR[Decision(decision)]
     return "\n\n".join((_OPENING, tenor, _REASONS, _REMEDY, _CLOSING))
+
+
+_TENOR_ANY = "Entscheidung: {{ decision }}."
+
+
+def builtin_generic_body() -> str:
+    """The generic text for every decision (the decision as a placeholder): what a member's
+    own template starts from on its settings page."""
+    return "\n\n".join((_OPENING, _TENOR_ANY, _REASONS, _REMEDY, _CLOSING))

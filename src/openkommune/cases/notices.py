@@ -47,6 +47,7 @@ from openkommune.cases.errors import (
     CaseClosed,
     CaseInputInvalid,
     DecisionRequired,
+    NoticeAlreadyIssued,
     ReasonRequired,
     TransitionNotAllowed,
 )
@@ -58,7 +59,7 @@ from openkommune.cases.notice_pdf import (
     notice_letter,
     render_notice_pdf,
 )
-from openkommune.cases.services import case_transition
+from openkommune.cases.services import case_transition, with_via
 from openkommune.cases.workflow import BERLIN, applicant_name
 from openkommune.submissions import attachments as stored_files
 from openkommune.submissions.constants import EventKind
@@ -174,9 +175,20 @@ def _clean_reason(reason) -> str:
     return reason
 
 
+def notice_issued_since_decision(case: Case) -> bool:
+    """Whether the case's current decision already has its notice: one made available since
+    the case was decided (`status_changed_at`). A correction (decided -> in progress ->
+    decided) moves that time on, so the new decision may get its own notice."""
+    with scope(tenant=case.tenant_id):
+        return Notice.objects.filter(
+            case_id=case.pk, made_available_at__gte=case.status_changed_at
+        ).exists()
+
+
 def decide_transitions(case: Case, decision: str) -> list[str]:
     """The statuses the case passes through to be decided with `decision` (empty when it is
-    decided so already: the notice follows a decision taken on the case page)."""
+    decided so already: the notice follows a decision taken on the case page). Raises
+    `NoticeAlreadyIssued` when that decision has its notice already."""
     status = case.status
     if status == CaseStatus.CLOSED:
         raise CaseClosed(
@@ -184,6 +196,13 @@ def decide_transitions(case: Case, decision: str) -> list[str]:
         )
     if status == CaseStatus.DECIDED:
         if case.decision == decision:
+            if notice_issued_since_decision(case):
+                message = _(
+                    "Für diese Entscheidung ist bereits ein Bescheid erlassen. Um neu zu "
+                    "entscheiden, nehmen Sie die Bearbeitung auf der Seite des Vorgangs "
+                    "zuerst wieder auf."
+                )
+                raise NoticeAlreadyIssued(message, {"decision": [message]})
             return []
         message = _(
             "Der Vorgang ist bereits als „%(current)s“ entschieden. Um anders zu entscheiden, "
@@ -211,10 +230,12 @@ def notice_issue(
     reason: str,
     text_override: str | None = None,
     base_url: str | None = None,
+    via: str = "",
 ) -> Notice:
     """Decide the case with `decision` and place the notice (PDF) in the applicant's mailbox.
-    Raises `DecisionRequired`, `ReasonRequired`, `CaseInputInvalid` (field `text`),
-    `TransitionNotAllowed` (decided otherwise), `CaseClosed`."""
+    `via` names a non-person actor (an API key) in the events. Raises `DecisionRequired`,
+    `ReasonRequired`, `CaseInputInvalid` (field `text`), `TransitionNotAllowed` (decided
+    otherwise), `NoticeAlreadyIssued` (this decision has its notice), `CaseClosed`."""
     decision = _clean_decision(decision)
     reason = _clean_reason(reason)
     if text_override is not None and len(text_override) > NOTICE_TEXT_MAX_LENGTH:
@@ -254,13 +275,17 @@ def notice_issue(
         stored_files.random_storage_name(NOTICE_FOLDER) + ".pdf", ContentFile(pdf)
     )
     try:
-        return _issue(tenant, actor, case, decision, reason, draft, pdf, storage_name, base_url)
+        return _issue(
+            tenant, actor, case, decision, reason, draft, pdf, storage_name, base_url, via
+        )
     except BaseException:
         stored_files.delete_stored(storage_name)
         raise
 
 
-def _issue(tenant, actor, case, decision, reason, draft, pdf, storage_name, base_url) -> Notice:
+def _issue(
+    tenant, actor, case, decision, reason, draft, pdf, storage_name, base_url, via
+) -> Notice:
     with transaction.atomic(), scope(tenant=tenant):
         locked = (
             Case.objects.select_for_update(of=("self",))
@@ -276,6 +301,7 @@ def _issue(tenant, actor, case, decision, reason, draft, pdf, storage_name, base
                 to=status,
                 reason=reason if status == CaseStatus.DECIDED else _("Entscheidung getroffen"),
                 decision=decision if status == CaseStatus.DECIDED else None,
+                via=via,
             )
         now = timezone.now()
         notice = Notice.objects.create(
@@ -296,17 +322,20 @@ def _issue(tenant, actor, case, decision, reason, draft, pdf, storage_name, base
             kind=CaseEventKind.NOTICE_ISSUED,
             actor=actor,
             case=locked,
-            payload={
-                "notice": str(notice.public_id),
-                "decision": decision,
-                "template": str(draft.template.public_id) if draft.template else None,
-                "template_source": draft.source,
-                "title": notice.title,
-                "text": notice.body,
-                "pdf_sha256": notice.pdf_sha256,
-                "made_available_at": notice.made_available_at,
-                "deemed_delivered_on": notice.deemed_delivered_on,
-            },
+            payload=with_via(
+                {
+                    "notice": str(notice.public_id),
+                    "decision": decision,
+                    "template": str(draft.template.public_id) if draft.template else None,
+                    "template_source": draft.source,
+                    "title": notice.title,
+                    "text": notice.body,
+                    "pdf_sha256": notice.pdf_sha256,
+                    "made_available_at": notice.made_available_at,
+                    "deemed_delivered_on": notice.deemed_delivered_on,
+                },
+                via,
+            ),
         )
         audit_record(
             tenant=tenant,

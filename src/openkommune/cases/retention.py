@@ -37,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -57,6 +57,7 @@ from openkommune.cases.models import (
     Notice,
     RetentionRule,
 )
+from openkommune.cases.service_settings import check_settings_actor
 from openkommune.submissions.attachments import delete_stored
 from openkommune.submissions.models import (
     Application,
@@ -65,10 +66,8 @@ from openkommune.submissions.models import (
     Draft,
     NotificationLog,
 )
-from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.selectors import user_has_role
 from openkommune.tenancy.services import audit_record
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -398,6 +397,7 @@ def _erase_case(tenant, case: Case, policy: Policy, actor) -> list[str]:
         status_token_salt="",
         status_token_hash="",
         receipt_name="",
+        receipt_pending=False,
         submitted_at=month,
         created_at=month,
         updated_at=timezone.now(),
@@ -432,13 +432,16 @@ def _rule_snapshot(rule: RetentionRule | None) -> dict | None:
 
 @transaction.atomic
 def retention_rule_set(
-    *, tenant: Organisation, actor, ozg_leistung, months: int | None, action: str = ""
+    *, tenant: Organisation | None, actor, ozg_leistung, months: int | None, action: str = ""
 ) -> RetentionRule | None:
     """Set the member's period for one service (`ozg_leistung`) or for all its services
     (`ozg_leistung=None`); `months=None` removes the member's own rule, so the next more
-    general rule applies. Member administrators only; audited. No change, no record."""
-    if actor is not None and not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
-        raise PermissionDenied(_("Nur die Mitgliedsverwaltung legt Aufbewahrungsfristen fest."))
+    general rule applies. `tenant=None`: the cooperative's rule (the admin of its staff).
+    Member administrators (for their member) or cooperative staff (for the cooperative's
+    rules) only; audited. No change, no record."""
+    check_settings_actor(
+        actor, tenant, refusal=_("Nur die Mitgliedsverwaltung legt Aufbewahrungsfristen fest.")
+    )
     if months is not None and not 1 <= months <= MAX_RETENTION_MONTHS:
         raise ValidationError(
             {"months": _("Bitte eine Zahl von 1 bis %(n)d angeben.") % {"n": MAX_RETENTION_MONTHS}}
@@ -448,11 +451,13 @@ def retention_rule_set(
         raise ValidationError({"action": _("Bitte wählen Sie, was danach geschieht.")})
     service_id = ozg_leistung.pk if ozg_leistung is not None else None
     with scope(tenant=tenant):
-        rule = (
-            RetentionRule.objects.select_for_update()
-            .filter(tenant=tenant, ozg_leistung_id=service_id)
-            .first()
+        # The cooperative's rules have no tenant: the unscoped manager, filtered to NULL.
+        own = (
+            RetentionRule.all_objects.filter(tenant__isnull=True)
+            if tenant is None
+            else RetentionRule.objects.filter(tenant=tenant)
         )
+        rule = own.select_for_update().filter(ozg_leistung_id=service_id).first()
         before = _rule_snapshot(rule)
         if months is None:
             if rule is None:

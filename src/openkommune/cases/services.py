@@ -57,7 +57,7 @@ def _person(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _with_via(payload: dict, via: str) -> dict:
+def with_via(payload: dict, via: str) -> dict:
     # `via` names a non-person actor, e.g. the API key of a Fachverfahren.
     if via:
         payload["via"] = via[:200]
@@ -134,13 +134,14 @@ def case_open_for_application(application, *, actor=None) -> Case:
                 "deadline_days": deadline.days if deadline else None,
             },
         )
+        # No reference here: the tenancy record is immutable and outlives anonymisation,
+        # which replaces the reference (the chained event above holds it, redactably).
         audit_record(
             tenant=tenant,
             actor=actor,
             action="case.open",
             obj=case,
             after={
-                "reference": case.reference,
                 "status": case.status,
                 "due_on": case.due_on.isoformat() if case.due_on else None,
             },
@@ -191,7 +192,7 @@ def case_transition(
             kind=CaseEventKind.STATUS_CHANGED,
             actor=actor,
             case=locked,
-            payload=_with_via(payload, via),
+            payload=with_via(payload, via),
         )
         audit_record(
             tenant=tenant,
@@ -228,7 +229,7 @@ def case_assign(*, tenant, actor, case: Case, assignee, via: str = "") -> Case:
             kind=CaseEventKind.ASSIGNED,
             actor=actor,
             case=locked,
-            payload=_with_via({"from": _user_ref(previous), "to": _user_ref(assignee)}, via),
+            payload=with_via({"from": _user_ref(previous), "to": _user_ref(assignee)}, via),
         )
         audit_record(
             tenant=tenant,

@@ -1,5 +1,5 @@
 """Pages of the back office under `behoerde/`. Other parts of the back office append their
-patterns below (messages and notices, retention settings, statistics)."""
+patterns below (messages and notices, retention settings, statistics, service settings)."""
 
 from django.urls import path
 
@@ -71,4 +71,21 @@ urlpatterns += [
         name="retention_edit",
     ),
     path("statistik/", views_statistics.statistics, name="statistics"),
+]
+
+# Deadline and notice template per service (member administrators).
+from openkommune.cases import views_service_settings  # noqa: E402
+
+urlpatterns += [
+    path("leistungen/", views_service_settings.service_settings_list, name="service_settings"),
+    re_path(
+        r"^leistungen/(?P<key>[0-9]{5})/frist/$",
+        views_service_settings.service_deadline_edit,
+        name="service_deadline_edit",
+    ),
+    re_path(
+        r"^leistungen/(?P<key>[0-9]{5})/bescheidvorlage/$",
+        views_service_settings.notice_template_edit,
+        name="notice_template_edit",
+    ),
 ]

@@ -1,6 +1,7 @@
 """The "Verwaltung" section of the account overview: links to the pages of member
-administrators (people and roles, retention, API keys) and of cooperative staff (anonymous
-statistics). Registered with `accounts.sections`, which discovers this module."""
+administrators (people and roles, deadlines and notice templates, retention, API keys) and
+of cooperative staff (anonymous statistics). Registered with `accounts.sections`, which
+discovers this module."""
 
 from openkommune.accounts.sections import OverviewSection, register
 from openkommune.tenancy.constants import Role

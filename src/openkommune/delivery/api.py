@@ -6,14 +6,15 @@ tenant the request sees: another organisation's reference answers 404 exactly li
 does not exist, on every endpoint. A missing, unknown or revoked key answers 401.
 
 Changes go through the same services as the clerk's pages (`case_transition`,
-`message_send_to_applicant`, `notice_issue`), so they are audited and chained alike; the
-event names the key (`via`) where the service records it, and every change also writes a
-tenancy audit record `api_key.use` naming the key and what it did.
+`message_send_to_applicant`, `notice_issue`), so they are audited and chained alike; every
+event they chain names the key (`via`: status changes, messages, notices and the status
+changes these cause), and every change also writes a tenancy audit record `api_key.use`
+naming the key and what it did. Reads (files included) are not recorded per request; the
+key's `last_used_at` shows its use.
 """
 
 from __future__ import annotations
 
-import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -21,18 +22,29 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
-from openkommune.cases.constants import CaseStatus, Decision, MessageDirection
+from openkommune.cases.constants import CaseStatus
 from openkommune.cases.errors import CaseError
 from openkommune.cases.messaging import message_send_to_applicant
-from openkommune.cases.models import Case, Message, Notice
-from openkommune.cases.notices import notice_delivery_date, notice_issue
+from openkommune.cases.models import Case, Message, MessageAttachment, Notice
+from openkommune.cases.notices import notice_delivery_date, notice_filename, notice_issue
 from openkommune.cases.services import case_transition
 from openkommune.core.schemas import ErrorOut
+from openkommune.delivery.api_schemas import (
+    ApplicationDetailOut,
+    ApplicationPageOut,
+    ApplicationQuery,
+    ApplicationSummaryOut,
+    MessageIn,
+    MessageOut,
+    NoticeIn,
+    NoticeOut,
+    StatusIn,
+)
 from openkommune.delivery.auth import ApiKeyAuth, tenant_scope
-from openkommune.submissions.attachments import file_response
+from openkommune.submissions.attachments import download_name, file_response
 from openkommune.submissions.constants import AttachmentType
 from openkommune.submissions.models import Attachment
 from openkommune.submissions.references import normalise_reference
@@ -41,107 +53,8 @@ from openkommune.tenancy.services import audit_record
 router = Router(tags=["Fachverfahren"], auth=ApiKeyAuth())
 
 _UNAUTHORISED = {401: ErrorOut}
-_CONFLICT_CODES = {"transition_not_allowed", "case_closed"}
-MAX_LIMIT = 100
+_CONFLICT_CODES = {"transition_not_allowed", "notice_already_issued", "case_closed"}
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-# --- schemas -------------------------------------------------------------------------------
-
-
-class ServiceOut(Schema):
-    ozg_id: str
-    name: str
-
-
-class ApplicationSummaryOut(Schema):
-    reference: str = Field(description="Aktenzeichen")
-    case_id: UUID = Field(description="ID des Vorgangs")
-    service: ServiceOut
-    status: CaseStatus
-    status_label: str
-    decision: Decision | None
-    applicant_name: str
-    submitted_at: datetime.datetime
-    updated_at: datetime.datetime
-    due_on: datetime.date | None = Field(description="gesetzliche Frist")
-    closed_at: datetime.datetime | None
-    anonymised: bool
-
-
-class ApplicationPageOut(Schema):
-    items: list[ApplicationSummaryOut]
-    total: int
-
-
-class AttachmentOut(Schema):
-    id: UUID
-    field: str = Field(description="Pfad des Formularfelds, z. B. hunde.0.impfpass")
-    name: str
-    media_type: AttachmentType
-    size: int
-    sha256: str
-    url: str
-
-
-class MessageOut(Schema):
-    id: UUID
-    direction: MessageDirection
-    subject: str
-    body: str
-    sent_at: datetime.datetime
-    read_at: datetime.datetime | None
-
-
-class NoticeOut(Schema):
-    id: UUID
-    title: str
-    decision: Decision
-    made_available_at: datetime.datetime
-    deemed_delivered_on: datetime.date
-    first_opened_at: datetime.datetime | None
-    delivered_on: datetime.date
-
-
-class ApplicationFormOut(Schema):
-    key: str
-    version: int
-
-
-class ApplicationDetailOut(ApplicationSummaryOut):
-    form: ApplicationFormOut
-    applicant_email: str
-    data: dict = Field(description="Die Angaben des Antrags, wie sie eingereicht wurden")
-    attachments: list[AttachmentOut]
-    messages: list[MessageOut]
-    notices: list[NoticeOut]
-
-
-class ApplicationQuery(Schema):
-    status: CaseStatus | None = Field(None, description="nur Vorgänge in diesem Status")
-    updated_since: datetime.datetime | None = Field(
-        None, description="nur Vorgänge, die seit diesem Zeitpunkt (ISO 8601) geändert wurden"
-    )
-    limit: int = Field(25, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=1_000_000)
-
-
-class StatusIn(Schema):
-    status: CaseStatus = Field(description="der neue Status")
-    reason: str = Field("", max_length=2000, description="Begründung (bei entschieden/ruhend)")
-    decision: Decision | None = Field(None, description="nur beim Status „decided“")
-
-
-class MessageIn(Schema):
-    body: str = Field(min_length=1, max_length=10000, description="Text der Rückfrage")
-
-
-class NoticeIn(Schema):
-    decision: Decision
-    reason: str = Field(min_length=1, max_length=2000, description="Begründung")
-    text: str | None = Field(
-        None, max_length=20000, description="eigener Text statt der Vorlage der Leistung"
-    )
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -202,6 +115,68 @@ def _attachment_url(request, case: Case, attachment: Attachment) -> str:
     return request.build_absolute_uri(path)
 
 
+def _message_attachment_url(request, case: Case, attachment: MessageAttachment) -> str:
+    path = reverse(
+        "api-v1:authority_message_attachment",
+        kwargs={
+            "reference": case.reference,
+            "message_id": attachment.message.public_id,
+            "attachment_id": attachment.public_id,
+        },
+    )
+    return request.build_absolute_uri(path)
+
+
+def _notice_pdf_url(request, case: Case, notice: Notice) -> str:
+    path = reverse(
+        "api-v1:authority_notice_pdf",
+        kwargs={"reference": case.reference, "notice_id": notice.public_id},
+    )
+    return request.build_absolute_uri(path)
+
+
+def _message(request, case: Case, message: Message) -> dict:
+    return {
+        "id": message.public_id,
+        "direction": message.direction,
+        "subject": message.subject,
+        "body": message.body,
+        "sent_at": message.sent_at,
+        "read_at": message.read_at,
+        "attachments": [
+            {
+                "id": a.public_id,
+                "name": download_name(a.original_name, a.content_type),
+                "media_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "url": _message_attachment_url(request, case, a),
+            }
+            for a in message.attachments.all()
+        ],
+    }
+
+
+def _notice(request, case: Case, notice: Notice) -> dict:
+    return {
+        "id": notice.public_id,
+        "title": notice.title,
+        "decision": notice.decision,
+        "made_available_at": notice.made_available_at,
+        "deemed_delivered_on": notice.deemed_delivered_on,
+        "first_opened_at": notice.first_opened_at,
+        "delivered_on": notice_delivery_date(notice),
+        "pdf_sha256": notice.pdf_sha256,
+        "pdf_url": _notice_pdf_url(request, case, notice),
+    }
+
+
+def _download(*, storage_name: str, filename: str, content_type: str):
+    if content_type == AttachmentType.TEXT:
+        content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
+    return file_response(storage_name=storage_name, filename=filename, content_type=content_type)
+
+
 def _error(error: CaseError) -> ApiError:
     status = 409 if error.code in _CONFLICT_CODES else 422
     return ApiError(status, error.code, error.message, error.fields)
@@ -259,7 +234,11 @@ def get_application(request, reference: str):
         attachments = Attachment.objects.filter(application=application).order_by(
             "created_at", "id"
         )
-        messages = Message.objects.filter(case=case).order_by("sent_at", "id")
+        messages = (
+            Message.objects.filter(case=case)
+            .prefetch_related("attachments")
+            .order_by("sent_at", "id")
+        )
         notices = Notice.objects.filter(case=case).order_by("made_available_at", "id")
         version = application.form_version
         return {
@@ -279,29 +258,8 @@ def get_application(request, reference: str):
                 }
                 for a in attachments
             ],
-            "messages": [
-                {
-                    "id": m.public_id,
-                    "direction": m.direction,
-                    "subject": m.subject,
-                    "body": m.body,
-                    "sent_at": m.sent_at,
-                    "read_at": m.read_at,
-                }
-                for m in messages
-            ],
-            "notices": [
-                {
-                    "id": n.public_id,
-                    "title": n.title,
-                    "decision": n.decision,
-                    "made_available_at": n.made_available_at,
-                    "deemed_delivered_on": n.deemed_delivered_on,
-                    "first_opened_at": n.first_opened_at,
-                    "delivered_on": notice_delivery_date(n),
-                }
-                for n in notices
-            ],
+            "messages": [_message(request, case, m) for m in messages],
+            "notices": [_notice(request, case, n) for n in notices],
         }
 
 
@@ -331,13 +289,81 @@ def get_attachment(request, reference: str, attachment_id: UUID):
         ).first()
         if attachment is None:
             raise Http404
-        content_type = attachment.content_type
-        if content_type == AttachmentType.TEXT:
-            content_type += "; charset=utf-8"
-        return file_response(
+        return _download(
             storage_name=attachment.storage_name,
             filename=attachment.download_name,
-            content_type=content_type,
+            content_type=attachment.content_type,
+        )
+
+
+@router.get(
+    "/applications/{reference}/messages/{message_id}/attachments/{attachment_id}",
+    response={200: None, 404: ErrorOut, 422: ErrorOut, **_UNAUTHORISED},
+    url_name="authority_message_attachment",
+    summary="Eine Datei aus der Antwort der Antragstellerin oder des Antragstellers",
+    description=(
+        "Die Datei, wie sie mit der Antwort hochgeladen wurde; Typ aus dem Inhalt erkannt. "
+        "404 für eine Datei einer anderen Nachricht, eines anderen Vorgangs oder einer "
+        "anderen Organisation."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Die Datei",
+                "content": {
+                    media: {"schema": {"type": "string", "format": "binary"}}
+                    for media in AttachmentType.values
+                },
+            }
+        }
+    },
+)
+def get_message_attachment(request, reference: str, message_id: UUID, attachment_id: UUID):
+    with tenant_scope(request) as tenant:
+        case = _case(tenant, reference)
+        attachment = MessageAttachment.objects.filter(
+            message__case=case, message__public_id=message_id, public_id=attachment_id
+        ).first()
+        if attachment is None:
+            raise Http404
+        return _download(
+            storage_name=attachment.storage_name,
+            filename=download_name(attachment.original_name, attachment.content_type),
+            content_type=attachment.content_type,
+        )
+
+
+@router.get(
+    "/applications/{reference}/notices/{notice_id}/pdf",
+    response={200: None, 404: ErrorOut, 422: ErrorOut, **_UNAUTHORISED},
+    url_name="authority_notice_pdf",
+    summary="Ein Bescheid als PDF",
+    description=(
+        "Das PDF, wie es erlassen wurde (SHA-256 in `pdf_sha256`). Der Abruf durch das "
+        "Fachverfahren ist kein Abruf durch die Antragstellerin oder den Antragsteller und "
+        "ändert den Tag der Bekanntgabe nicht."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Das PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_notice_pdf(request, reference: str, notice_id: UUID):
+    with tenant_scope(request) as tenant:
+        case = _case(tenant, reference)
+        notice = (
+            Notice.objects.filter(case=case, public_id=notice_id).select_related("case").first()
+        )
+        if notice is None:
+            raise Http404
+        return _download(
+            storage_name=notice.pdf_name,
+            filename=notice_filename(notice),
+            content_type="application/pdf",
         )
 
 
@@ -400,21 +426,12 @@ def post_message(request, reference: str, payload: MessageIn):
                 case=case,
                 body=payload.body,
                 base_url=request.build_absolute_uri("/"),
+                via=_via(request),
             )
         except CaseError as error:
             raise _error(error) from None
         _record_use(request, tenant, "message.send", case)
-        return Status(
-            201,
-            {
-                "id": message.public_id,
-                "direction": message.direction,
-                "subject": message.subject,
-                "body": message.body,
-                "sent_at": message.sent_at,
-                "read_at": message.read_at,
-            },
-        )
+        return Status(201, _message(request, case, message))
 
 
 @router.post(
@@ -425,7 +442,9 @@ def post_message(request, reference: str, payload: MessageIn):
         "Entscheidet den Vorgang und stellt den Bescheid (PDF aus der Vorlage der Leistung, "
         "oder mit `text`) in das Postfach der Antragstellerin oder des Antragstellers. Er "
         "gilt am vierten Tag nach der Bereitstellung als bekanntgegeben (§ 9 OZG), beim "
-        "ersten Abruf früher. 409, wenn der Vorgang schon entschieden oder abgeschlossen ist."
+        "ersten Abruf früher. 409 `transition_not_allowed`, wenn der Vorgang anders "
+        "entschieden ist, `notice_already_issued`, wenn diese Entscheidung schon ihren "
+        "Bescheid hat, `case_closed`, wenn er abgeschlossen ist."
     ),
 )
 def post_notice(request, reference: str, payload: NoticeIn):
@@ -440,19 +459,9 @@ def post_notice(request, reference: str, payload: NoticeIn):
                 reason=payload.reason,
                 text_override=payload.text,
                 base_url=request.build_absolute_uri("/"),
+                via=_via(request),
             )
         except CaseError as error:
             raise _error(error) from None
         _record_use(request, tenant, "notice.issue", case)
-        return Status(
-            201,
-            {
-                "id": notice.public_id,
-                "title": notice.title,
-                "decision": notice.decision,
-                "made_available_at": notice.made_available_at,
-                "deemed_delivered_on": notice.deemed_delivered_on,
-                "first_opened_at": notice.first_opened_at,
-                "delivered_on": notice_delivery_date(notice),
-            },
-        )
+        return Status(201, _notice(request, case, notice))

@@ -46,6 +46,7 @@ from openkommune.submissions.attachments import read_stored
 from openkommune.submissions.constants import EXTENSION_FOR_TYPE, TYPE_CLAIMED_BY_EXTENSION
 from openkommune.submissions.models import Attachment
 from openkommune.submissions.receipts import berlin_time_text
+from openkommune.submissions.services import receipt_pdf
 from openkommune.tenancy.scoping import scope
 
 FORMAT = "openkommune-case-export"
@@ -123,7 +124,9 @@ def _actor(event: CaseEvent) -> dict | None:
     if not event.actor_key:
         return None
     user = event.actor
-    name = (user.get_full_name() or user.email) if user is not None else ""
+    # Only the hashed id is proven; a link re-pointed behind the hash names nobody.
+    trusted = user is not None and str(user.pk) == event.actor_key
+    name = (user.get_full_name() or user.email) if trusted else ""
     return {"id": event.actor_key, "name": name}
 
 
@@ -157,7 +160,7 @@ def _documents(case: Case) -> list[_Entry]:
     application = case.application
     entries: list[_Entry] = []
     attachments = list(Attachment.objects.filter(application=application).order_by("created_at"))
-    if application.receipt_name:
+    if application.receipt_name or application.receipt_pending:
         entries.append(
             _Entry(
                 f"{application.public_id}-receipt",
@@ -166,7 +169,7 @@ def _documents(case: Case) -> list[_Entry]:
                 application.submitted_at,
                 "",
                 "application/pdf",
-                read_stored(application.receipt_name),
+                receipt_pdf(application=application),
             )
         )
     if case.anonymised_at is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -88,6 +88,7 @@ def key_revoke(request, public_id, *, tenant):
 # --- case export -------------------------------------------------------------------------
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def case_export(request, public_id):
     """GET explains the export; POST builds the ZIP and records the export in the case's
@@ -97,7 +98,9 @@ def case_export(request, public_id):
         return redirect_to_login(request.get_full_path())
     tenant = current_tenant(request)
     if tenant is None or not BACK_OFFICE_ROLES & set(current_roles(request)):
-        raise PermissionDenied(_("Diese Seite ist der Sachbearbeitung vorbehalten."))
+        # 404 like every back-office page (cases.views.back_office): to anyone else the
+        # case's pages do not exist.
+        raise Http404(_("Diese Seite gibt es nicht."))
     try:
         case = case_get(tenant=tenant, public_id=public_id)
     except Case.DoesNotExist:

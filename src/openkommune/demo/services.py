@@ -15,6 +15,7 @@ from django.db import transaction
 
 from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
+from openkommune.cases.service_settings import notice_template_set
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import responsible_authority
 from openkommune.catalog.services import service_activation_set
@@ -118,15 +119,17 @@ def _activate_demo_services(organisation: Organisation) -> None:
             _activate(organisation, leistung, contact, notes)
 
 
-def _activate_form_services() -> list[str]:
+def _activate_form_services() -> tuple[list[str], dict[str, Organisation]]:
     """Switch the form Leistungen on for the demo member responsible in Magdeburg; returns
-    the OZG-IDs that have no responsible demo member there (nothing is switched on)."""
+    the OZG-IDs that have no responsible demo member there (nothing is switched on) and the
+    demo member of each OZG-ID switched on."""
     gemeinde = (
         regions_with_ancestors()
         .filter(ars=MAGDEBURG_ARS, level=RegionLevel.GEMEINDE, is_current=True)
         .first()
     )
     skipped = []
+    activated: dict[str, Organisation] = {}
     for ozg_id, contact, notes in DEMO_FORM_LEISTUNGEN:
         leistung = _current_leistung(ozg_id)
         organisation = None
@@ -138,7 +141,64 @@ def _activate_form_services() -> list[str]:
             skipped.append(ozg_id)
             continue
         _activate(organisation, leistung, contact, notes)
-    return skipped
+        activated[ozg_id] = organisation
+    return skipped, activated
+
+
+# The Hundesteuer notice template of the demo member: marked as demo in title and text, its
+# remedy is an unchecked example. No demo service gets a legal processing deadline
+# (`ServiceDeadline`): the dog-tax registration and the other demo services have no
+# statutory deadline for the authority's decision that could be named as legal basis, and
+# the platform does not invent one.
+HUNDESTEUER = "10160"
+DEMO_NOTICE_TITLE = "Bescheid zur Hundesteuer (Demo) – {{ reference }}"
+DEMO_NOTICE_BODY = """\
+## Demo
+
+[DEMO: Dieser Text zeigt, wie die Plattform OpenKommune Bescheide erstellt. Er ist kein \
+Bescheid einer Behörde und wurde nicht rechtlich geprüft.]
+
+Guten Tag {{ applicant_name }},
+
+über Ihren Antrag zur Hundesteuer vom {{ submitted_on }} (Aktenzeichen {{ reference }}) \
+entscheiden wir wie folgt: {{ decision }}.
+
+## Begründung
+
+{{ reason }}
+
+## Steuer
+
+Die Höhe der Hundesteuer und ihre Fälligkeit richten sich nach der Hundesteuersatzung der \
+Gemeinde. [DEMO: In dieser Demonstration wird keine Steuer festgesetzt.]
+
+## Rechtsbehelfsbelehrung
+
+[DEMO-BEISPIEL – vor einer echten Verwendung von der Behörde zu prüfen und durch die \
+zutreffende Rechtsbehelfsbelehrung zu ersetzen]
+
+Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben \
+werden. Der Widerspruch ist schriftlich, in elektronischer Form oder zur Niederschrift bei \
+{{ authority }} einzulegen.
+
+Mit freundlichen Grüßen
+{{ authority }}
+"""
+
+
+def _seed_notice_template(activated: dict[str, Organisation]) -> None:
+    """Idempotent: the service writes (and audits) only what differs."""
+    organisation = activated.get(HUNDESTEUER)
+    leistung = _current_leistung(HUNDESTEUER)
+    if organisation is None or leistung is None:
+        return
+    notice_template_set(
+        tenant=organisation,
+        actor=None,
+        ozg_leistung=leistung,
+        title=DEMO_NOTICE_TITLE,
+        body=DEMO_NOTICE_BODY,
+    )
 
 
 class RegionsMissingError(Exception):
@@ -267,7 +327,8 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     result.organisations = 1 + len(by_ars)
     if MAGDEBURG_ARS in by_ars:
         _activate_demo_services(by_ars[MAGDEBURG_ARS])
-    result.form_services_skipped = _activate_form_services()
+    result.form_services_skipped, activated = _activate_form_services()
+    _seed_notice_template(activated)
 
     for email, first_name, last_name, role, ars in DEMO_PEOPLE:
         user = User.objects.filter(email__iexact=email).first()

@@ -12,6 +12,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openkommune.cases.retention import retention_run
 
@@ -20,32 +22,52 @@ def _date(value: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--today erwartet ein Datum wie 2026-11-22, nicht {value!r}.") from None
+        raise CommandError(
+            _("--today erwartet ein Datum wie 2026-11-22, nicht %(value)r.") % {"value": value}
+        ) from None
 
 
 class Command(BaseCommand):
-    help = "Löscht oder anonymisiert abgeschlossene Vorgänge nach Ablauf ihrer Aufbewahrungsfrist."
+    help = gettext_lazy(
+        "Löscht oder anonymisiert abgeschlossene Vorgänge nach Ablauf ihrer Aufbewahrungsfrist."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Nur zählen, was fällig ist; nichts ändern und nichts protokollieren.",
+            help=gettext_lazy(
+                "Nur zählen, was fällig ist; nichts ändern und nichts protokollieren."
+            ),
         )
         parser.add_argument(
-            "--today", type=_date, default=None, help="Stichtag (JJJJ-MM-TT), sonst heute."
+            "--today",
+            type=_date,
+            default=None,
+            help=gettext_lazy("Stichtag (JJJJ-MM-TT), sonst heute."),
         )
 
     def handle(self, *args, dry_run: bool, today, **options):
         today = today or timezone.localdate()
         report = retention_run(today=today, dry_run=dry_run)
-        heading = "Probelauf" if dry_run else "Lauf"
-        self.stdout.write(f"{heading} der Aufbewahrung am {today:%d.%m.%Y}")
+        day = today.strftime("%d.%m.%Y")
+        if dry_run:
+            self.stdout.write(_("Probelauf der Aufbewahrung am %(day)s") % {"day": day})
+        else:
+            self.stdout.write(_("Lauf der Aufbewahrung am %(day)s") % {"day": day})
         rows = report.per_service()
         if not rows:
-            self.stdout.write("Keine fälligen Vorgänge.")
+            self.stdout.write(_("Keine fälligen Vorgänge."))
             return
-        verb = "fällig" if dry_run else "erledigt"
         for organisation, ozg_id, service, count in rows:
-            self.stdout.write(f"{organisation} | {ozg_id} {service}: {count} {verb}")
-        self.stdout.write(f"Zusammen: {report.case_count} Vorgänge {verb}.")
+            values = {"org": organisation, "ozg_id": ozg_id, "service": service, "n": count}
+            if dry_run:
+                line = _("%(org)s | %(ozg_id)s %(service)s: %(n)d fällig")
+            else:
+                line = _("%(org)s | %(ozg_id)s %(service)s: %(n)d erledigt")
+            self.stdout.write(line % values)
+        if dry_run:
+            total = _("Zusammen: %(n)d Vorgänge fällig.")
+        else:
+            total = _("Zusammen: %(n)d Vorgänge erledigt.")
+        self.stdout.write(total % {"n": report.case_count})

@@ -8,18 +8,26 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openkommune.cases.audit import verify_chain
 from openkommune.tenancy.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Prüft die Hash-Ketten der Vorgangsereignisse (Manipulationen an der Historie)."
+    help = gettext_lazy(
+        "Prüft die Hash-Ketten der Vorgangsereignisse (Manipulationen an der Historie)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--tenant", help="Nur die Organisation mit dieser öffentlichen ID.")
         parser.add_argument(
-            "--verbose", action="store_true", help="Jede Kette mit Anzahl der Ereignisse nennen."
+            "--tenant", help=gettext_lazy("Nur die Organisation mit dieser öffentlichen ID.")
+        )
+        parser.add_argument(
+            "--verbose",
+            action="store_true",
+            help=gettext_lazy("Jede Kette mit Anzahl der Ereignisse nennen."),
         )
 
     def handle(self, *args, tenant=None, verbose=False, **options):
@@ -30,7 +38,9 @@ class Command(BaseCommand):
             except ValueError:
                 found = None
             if found is None:
-                raise CommandError(f"Keine Organisation mit der ID „{tenant}“.", returncode=2)
+                raise CommandError(
+                    _("Keine Organisation mit der ID „%(id)s“.") % {"id": tenant}, returncode=2
+                )
             tenants = [found]
         else:
             tenants = tenants.filter(
@@ -47,18 +57,29 @@ class Command(BaseCommand):
             if not report.ok:
                 broken.append(report)
                 self.stderr.write(
-                    f"Prüfprotokoll von {label} ist verändert: {report.message} "
-                    f"(erstes fehlerhaftes Ereignis: Nr. {report.broken_sequence})"
+                    _(
+                        "Prüfprotokoll von %(label)s ist verändert: %(message)s "
+                        "(erstes fehlerhaftes Ereignis: Nr. %(n)s)"
+                    )
+                    % {"label": label, "message": report.message, "n": report.broken_sequence}
                 )
             elif verbose:
                 self.stdout.write(
-                    f"{label}: {report.events} Ereignisse, davon {report.redacted} mit "
-                    "entfernten Angaben — intakt."
+                    _(
+                        "%(label)s: %(events)d Ereignisse, davon %(redacted)d mit entfernten "
+                        "Angaben — intakt."
+                    )
+                    % {"label": label, "events": report.events, "redacted": report.redacted}
                 )
         if broken:
             raise CommandError(
-                f"{len(broken)} von {chains} Prüfprotokollen sind verändert.", returncode=1
+                _("%(broken)d von %(chains)d Prüfprotokollen sind verändert.")
+                % {"broken": len(broken), "chains": chains},
+                returncode=1,
             )
         self.stdout.write(
-            self.style.SUCCESS(f"Prüfprotokolle intakt: {chains} Ketten, {events} Ereignisse.")
+            self.style.SUCCESS(
+                _("Prüfprotokolle intakt: %(chains)d Ketten, %(events)d Ereignisse.")
+                % {"chains": chains, "events": events}
+            )
         )

@@ -1,6 +1,6 @@
 """Benchmark: complete submissions per second against a bare Django view doing one INSERT.
 
-    .venv/bin/python bench/submit.py [--count 60] [--rounds 3]
+    .venv/bin/python bench/submit.py [--count 60] [--rounds 3] [--with-receipt]
                                      [--database-url postgres://postgres@127.0.0.1:5432/openkommune_bench]
 
 Builds a fresh database — a temporary SQLite file, or the PostgreSQL database named in
@@ -10,8 +10,10 @@ Hundesteuer form). Then, through Django's test client and the whole middleware s
 
 - ours: `POST /api/v1/applications` with the Hundesteuer data of one dog for postcode 39104
   and a fresh `Idempotency-Key` — validation against the pinned form version, routing to
-  the responsible authority, reference number, storage, timeline, audit record, the receipt
-  PDF, and the confirmation e-mail queued (the database task backend, as in production);
+  the responsible authority, reference number, storage, timeline, audit record, the case
+  opened in the back office, and the receipt PDF and the confirmation e-mail queued (the
+  database task backend, as in production; `--with-receipt` also renders each receipt as
+  its job would, to show what rendering costs);
 - baseline: a minimal view on the same stack that parses the same JSON body and INSERTs it
   as one row (one SQL statement), answering 201.
 
@@ -70,6 +72,9 @@ BODY = {
 }
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
 def baseline_view(request):
     from django.db import connection
     from django.http import JsonResponse
@@ -108,6 +113,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=60, help="submissions per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--with-receipt",
+        action="store_true",
+        help="also measure submissions whose jobs (receipt PDF, e-mail) run in the request",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,10 +138,16 @@ def _measure(url: str, args, tmp: Path) -> None:
     os.environ["OPENKOMMUNE_DEMO"] = "true"
     os.environ["OPENKOMMUNE_SECURE_SSL_REDIRECT"] = "false"
     os.environ["OPENKOMMUNE_ALLOWED_HOSTS"] = "testserver"
+    # Jobs that run in the request (--with-receipt) send to memory, not to a mail server.
+    os.environ["OPENKOMMUNE_EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     print("Preparing database (regions, catalogue, forms, demo members) …", flush=True)
     setup_django(
         url, "import_regions", "import_catalog", "rebuild_search_index", "load_forms", "load_demo"
     )
+    import logging
+
+    # The immediate task backend logs every job at INFO; only the result lines matter here.
+    logging.disable(logging.INFO)
     from django.test import Client, override_settings
     from django.urls import path
 
@@ -152,10 +168,13 @@ def _measure(url: str, args, tmp: Path) -> None:
         client = Client()
         run(client, "/api/v1/applications", 3, with_key=True)  # warm-up: imports, caches
         run(client, "/bench/raw/", 3, with_key=False)
-        ours, base = [], []
+        ours, base, inline = [], [], []
         for _ in range(args.rounds):
             ours.append(run(client, "/api/v1/applications", args.count, with_key=True))
             base.append(run(client, "/bench/raw/", args.count, with_key=False))
+            if args.with_receipt:
+                with override_settings(TASKS=IMMEDIATE_TASKS):
+                    inline.append(run(client, "/api/v1/applications", args.count, True))
 
     from django.db import connection
 
@@ -164,6 +183,9 @@ def _measure(url: str, args, tmp: Path) -> None:
     print(f"  complete submission (API): {ours_median:8.1f} /s")
     print(f"  bare view, one INSERT:     {base_median:8.1f} /s")
     print(f"  ratio bare/ours:           {base_median / ours_median:8.1f} ×")
+    if inline:
+        inline_median = statistics.median(inline)
+        print(f"  with receipt PDF + e-mail in the request: {inline_median:8.1f} /s")
 
 
 if __name__ == "__main__":

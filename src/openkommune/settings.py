@@ -192,6 +192,13 @@ CLAMD_SOCKET = env_str("OPENKOMMUNE_CLAMD_SOCKET", "")
 CLAMD_TIMEOUT = env_int("OPENKOMMUNE_CLAMD_TIMEOUT", 30)
 # Largest file a citizen may upload, in bytes (a form field may allow less, never more).
 UPLOAD_MAX_SIZE = env_int("OPENKOMMUNE_UPLOAD_MAX_SIZE", 20 * 1024 * 1024)
+# The first handler skips a file beyond UPLOAD_MAX_SIZE while it arrives (on the views that
+# ask for it, see openkommune.core.uploads) instead of storing all of it first.
+FILE_UPLOAD_HANDLERS = [
+    "openkommune.core.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # How long the link to continue an anonymous draft stays valid, in days.
 DRAFT_LINK_DAYS = env_int("OPENKOMMUNE_DRAFT_LINK_DAYS", 7)
 

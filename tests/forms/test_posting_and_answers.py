@@ -3,12 +3,14 @@
 import datetime
 
 import jsonschema
+import pytest
 from django.http import QueryDict
 
 from openkommune.forms.engine import (
     answers,
     apply_repeat_action,
     data_json_schema,
+    entry_index,
     parse_step_post,
     validate,
 )
@@ -142,6 +144,38 @@ def test_unknown_actions_are_handled_without_change():
         assert apply_repeat_action(definition, data, post(_add=action)) == (data, True)
         assert apply_repeat_action(definition, data, post(_remove=action))[0].get("anlass") == "an"
     assert apply_repeat_action(definition, data, post(weiter="1")) == (data, False)
+
+
+# Characters `str.isdigit()` accepts but that are no ASCII index: "²" made int() fail (500),
+# "٣" (Arabic-Indic three) would be read as entry 3.
+NOT_AN_INDEX = ["²", "٣", "¹0", "0\n", "1.5", "-1", "00000"]
+
+
+@pytest.mark.parametrize("value", NOT_AN_INDEX)
+def test_a_count_that_is_not_an_ascii_number_is_ignored(value):
+    definition = fixture_definition()
+    fragment = parse_step_post(
+        definition, "hund", post(**{"hunde._count": value, "hunde.0.hund_name": "Bello"})
+    )
+    # The count comes from the posted entries alone.
+    assert [entry["hund_name"] for entry in fragment["hunde"]] == ["Bello"]
+
+
+@pytest.mark.parametrize("value", NOT_AN_INDEX)
+def test_a_posted_index_that_is_not_an_ascii_number_names_no_entry(value):
+    definition = fixture_definition()
+    fragment = parse_step_post(definition, "hund", post(**{f"hunde.{value}.hund_name": "Bello"}))
+    assert all(entry["hund_name"] == "" for entry in fragment["hunde"])
+    data = {"hunde": [{"hund_name": "A", "nachweis": UUID}, {"hund_name": "B"}]}
+    for action in (f"hunde.{value}", f"hunde.{value}.nachweis", f"hunde.{value}.impfungen"):
+        assert apply_repeat_action(definition, data, post(_remove=action)) == (data, True)
+        assert apply_repeat_action(definition, data, post(_add=action)) == (data, True)
+
+
+def test_entry_index_reads_ascii_digits_only():
+    assert [entry_index(s) for s in ("0", "7", "12", "9999")] == [0, 7, 12, 9999]
+    others = [*NOT_AN_INDEX, "", "hunde", None, 3]
+    assert [entry_index(s) for s in others] == [None] * len(others)
 
 
 # --- answers --------------------------------------------------------------------------------

@@ -2,84 +2,16 @@
 buttons; what a page posts back parses into the same data."""
 
 import datetime
-from html.parser import HTMLParser
 
-from django.http import QueryDict
 from django.template.loader import render_to_string
 
 from openkommune.forms.engine import parse_step_post, validate
 from openkommune.forms.rendering import error_summary_entries, step_widgets
-from tests.forms.helpers import field, fixture_definition, form
+from tests.forms.helpers import Page, field, fixture_definition, form
+from tests.translation_probe import marked_translations
 
 TODAY = datetime.date(2025, 6, 15)
 UUID = "0b6f8a52-3c1e-4d8e-9a77-6c1f2f0e1a10"
-
-
-class Page(HTMLParser):
-    """The elements of a rendered fragment: tags with attributes, and label texts."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.elements: list[tuple[str, dict]] = []
-        self.texts: dict[str, str] = {}
-        self._open: list[tuple[str, dict, list]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attributes = {name: (value if value is not None else "") for name, value in attrs}
-        self.elements.append((tag, attributes))
-        if tag in ("label", "textarea", "legend", "option", "button", "p", "div", "a"):
-            self._open.append((tag, attributes, []))
-
-    def handle_data(self, data):
-        for _tag, _attrs, parts in self._open:
-            parts.append(data)
-
-    def handle_endtag(self, tag):
-        if self._open and self._open[-1][0] == tag:
-            _tag, attributes, parts = self._open.pop()
-            attributes["_text"] = " ".join("".join(parts).split())
-
-    def find(self, tag, **attrs) -> list[dict]:
-        return [a for t, a in self.elements if t == tag
-                and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())]  # fmt: skip
-
-    def one(self, tag, **attrs) -> dict:
-        [found] = self.find(tag, **attrs)
-        return found
-
-    def ids(self) -> set[str]:
-        return {a["id"] for _t, a in self.elements if "id" in a}
-
-    def posted(self) -> QueryDict:
-        """What a browser sends for the fragment as rendered (no button pressed)."""
-        data = QueryDict(mutable=True)
-        for tag, a in self.elements:
-            name = a.get("name")
-            if not name or tag == "button":
-                continue
-            if tag == "input" and a.get("type") in ("radio", "checkbox") and "checked" not in a:
-                continue
-            if tag == "input" and a.get("type") == "file":
-                continue
-            if tag == "select":
-                continue
-            value = a.get("_text", "") if tag == "textarea" else a.get("value", "")
-            data.appendlist(name, value)
-        for tag, a in self.elements:
-            if tag == "select":
-                chosen = [o for o in self._options_of(a["name"]) if "selected" in o]
-                data.appendlist(a["name"], chosen[0]["value"] if chosen else "")
-        return data
-
-    def _options_of(self, name):
-        inside, out = False, []
-        for tag, a in self.elements:
-            if tag == "select":
-                inside = a.get("name") == name
-            elif tag == "option" and inside:
-                out.append(a)
-        return out
 
 
 def render(definition, step_id, values, errors=None, file_names=None) -> Page:
@@ -258,3 +190,10 @@ def test_what_the_page_posts_parses_back_into_the_same_fragment():
                          "email": "", "telefon": "0391 1"}}  # fmt: skip
     page = render(definition, "halter", halter)
     assert parse_step_post(definition, "halter", page.posted()) == halter
+
+
+def test_file_type_names_in_the_hint_are_translated():
+    definition = form(field("datei", "file", accept=["application/pdf", "text/plain"]))
+    with marked_translations():
+        [widget] = step_widgets(definition, definition.steps[0], {})
+    assert "⟦PDF⟧, ⟦Text (TXT)⟧" in widget.hint

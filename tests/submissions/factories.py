@@ -9,6 +9,7 @@ switched on with `pytest.mark.usefixtures(...)`.
 
 from __future__ import annotations
 
+import copy
 import re
 import zlib
 from dataclasses import dataclass
@@ -105,6 +106,18 @@ TEST_FORM = {
         },
     ],
 }
+
+
+def stricter_test_form() -> dict:
+    """The test form's next version: stricter on the name and with a new required field,
+    so answers fine on version 1 fail on version 2 (version pinning)."""
+    definition = copy.deepcopy(TEST_FORM)
+    person = definition["steps"][0]["items"]
+    person[0]["max_length"] = 5
+    person.append(
+        {"kind": "field", "id": "telefon", "type": "phone", "label": "Telefon", "required": True}
+    )
+    return definition
 
 
 def publish_form(definition: dict | None = None):

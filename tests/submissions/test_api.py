@@ -154,6 +154,32 @@ def test_invalid_email_is_reported_on_the_email_field(client, offer):
     assert list(response.json()["error"]["fields"]) == ["email"]
 
 
+@pytest.mark.parametrize("email", [None, "", "   "])
+def test_without_login_an_email_address_is_required(client, offer, email):
+    body = _body(version=offer.version.number)
+    if email is None:
+        del body["email"]
+    else:
+        body["email"] = email
+    response = _post(client, body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["fields"]) == ["email"]
+    assert "E-Mail-Adresse" in error["fields"]["email"][0]
+    assert not Application.applicant_objects.exists()
+    assert not Draft.applicant_objects.exists()
+
+
+def test_a_logged_in_user_needs_no_email_address_in_the_body(client, offer):
+    user = UserFactory()
+    client.force_login(user)
+    body = _body(version=offer.version.number)
+    del body["email"]
+    assert _post(client, body).status_code == 201
+    assert Application.applicant_objects.get().email == user.email
+
+
 def _created(client, offer, **changes):
     response = _post(client, _body(version=offer.version.number, **changes))
     assert response.status_code == 201, response.json()

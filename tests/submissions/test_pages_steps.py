@@ -1,17 +1,21 @@
 """One question group per screen: navigation, errors with input kept, conditions, repeats,
 saving for later, and who may open a draft."""
 
+import datetime
 import re
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from openkommune.submissions.models import Draft
+from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
+from openkommune.submissions.models import Draft, NotificationLog
 from tests.accounts.factories import UserFactory
 from tests.submissions.factories import private_media  # noqa: F401
 from tests.submissions.journey_support import (
@@ -188,10 +192,40 @@ def test_save_for_later_sends_the_resume_link(
     [message] = mail.outbox
     assert message.to == ["erika@example.org"]
     assert re.search(rf"/antrag/fortsetzen/{public_id}/\?token=[A-Za-z0-9_-]{{43}}", message.body)
-    # Sending again from the saved page.
+    # Sending again from the saved page, once the cooldown is over.
+    _age_resume_links(public_id, minutes=RESUME_LINK_COOLDOWN_MINUTES + 1)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"])
     assert len(mail.outbox) == 2
+
+
+def _age_resume_links(public_id: str, *, minutes: int) -> None:
+    NotificationLog.applicant_objects.filter(draft__public_id=public_id).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=minutes)
+    )
+
+
+def test_resume_link_is_not_sent_again_within_the_cooldown(
+    client, draft_url, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    public_id = draft_id(draft_url)
+    saved_url = reverse("submissions:saved", args=[public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(draft_url, {"anlass": "", "_action": "speichern"})
+    assert len(mail.outbox) == 1
+    _age_resume_links(public_id, minutes=RESUME_LINK_COOLDOWN_MINUTES - 3)
+    # Pressing "Link per E-Mail senden" and "Speichern" again: no new e-mail, a clear word.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(saved_url, follow=True)
+        client.post(draft_url, {"anlass": "an", "_action": "speichern"})
+    assert len(mail.outbox) == 1
+    assert NotificationLog.applicant_objects.filter(draft__public_id=public_id).count() == 1
+    assert again.status_code == 200
+    assert "vor Kurzem gesendet" in again.text
+    assert "in 3 Minuten anfordern" in again.text
+    # Saving still saved what was typed.
+    assert _draft(draft_url).data["anlass"] == "an"
 
 
 def test_logged_in_save_points_to_the_account(client):

@@ -7,13 +7,17 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from openkommune.submissions import services
 from openkommune.submissions.models import Application, Draft
 from tests.accounts.factories import UserFactory
 from tests.submissions.factories import (
+    HUNDEHALTUNG,
     PDF_BYTES,
     make_offer,
     pdf_text,
     private_media,  # noqa: F401
+    publish_form,
+    stricter_test_form,
     upload,
 )
 from tests.submissions.journey_support import (
@@ -107,6 +111,31 @@ def test_submit_without_a_key_is_refused(client, public_id):
     fill_all(client, public_id)
     response = client.post(reverse("submissions:submit", args=[public_id]), {})
     assert response.status_code == 400
+    assert "Bitte laden Sie die Seite neu" in response.text
+    assert not Application.applicant_objects.exists()
+
+
+def test_other_value_errors_of_the_submit_are_not_passed_off_as_a_stale_page(
+    client, public_id, monkeypatch
+):
+    # Only a missing key means "reload the page"; any other ValueError is a bug to see.
+    fill_all(client, public_id)
+
+    def broken(**kwargs):
+        raise ValueError("a bug somewhere in the submit")
+
+    monkeypatch.setattr(services, "application_submit", broken)
+    with pytest.raises(ValueError, match="a bug somewhere"):
+        submit(client, public_id)
+
+
+def test_a_gemeinde_gone_from_the_register_asks_to_start_again(client, public_id):
+    fill_all(client, public_id)
+    Draft.applicant_objects.filter(public_id=public_id).update(gemeinde_ars="159999999999")
+    response = submit(client, public_id)
+    assert response.status_code == 200
+    assert "steht so nicht mehr im amtlichen Gemeindeverzeichnis" in response.text
+    assert reverse("submissions:start", args=[HUNDEHALTUNG]) in response.text
     assert not Application.applicant_objects.exists()
 
 
@@ -202,3 +231,24 @@ def test_application_files_are_downloadable_from_the_status_page(client):
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert Client().get(match.group(1)).status_code == 404
     assert Draft.applicant_objects.get(public_id=public_id).is_submitted
+
+
+def test_a_draft_started_on_version_1_is_shown_checked_and_submitted_on_version_1(client):
+    v1 = make_offer().version
+    first = start_draft(client)
+    public_id = draft_id(first)
+    client.post(first, {"name": "Erika Mustermann", "_action": "weiter"})
+    v2 = publish_form(stricter_test_form())
+    # The steps and the check page are those of version 1: no new field, no new limit.
+    page = client.get(first).text
+    assert 'name="telefon"' not in page
+    check = client.get(reverse("submissions:check", args=[public_id])).text
+    assert 'id="fehlerzusammenfassung"' not in check
+    assert "Erika Mustermann" in check
+    assert submit(client, public_id).status_code == 303
+    application = Application.applicant_objects.get()
+    assert application.form_version == v1 != v2
+    assert application.data["name"] == "Erika Mustermann"
+    # Someone starting now gets version 2.
+    other = Client()
+    assert 'name="telefon"' in other.get(start_draft(other)).text

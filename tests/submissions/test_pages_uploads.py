@@ -145,3 +145,81 @@ def test_the_applicant_downloads_the_file_others_get_404(client, files_url):
     assert Client().get(url).status_code == 404
     other_id = url.replace(str(attachment.public_id), "00000000-0000-4000-8000-000000000000")
     assert client.get(other_id).status_code == 404
+
+
+# --- indexes that are no ASCII numbers ------------------------------------------------------
+# "²" passes str.isdigit() but not int(): such names once made the step answer 500.
+
+
+@pytest.mark.parametrize("index", ["²", "٣", "0\n"])
+def test_a_file_posted_under_a_strange_index_is_refused_at_the_field(client, files_url, index):
+    path = f"hunde.{index}.impfpass"
+    response = client.post(
+        files_url,
+        {"hunde._count": "1", "hunde.0.hund_name": "Bello", path: upload("i.txt", TEXT_BYTES)},
+    )
+    assert response.status_code == 200
+    assert "Für dieses Feld kann keine Datei hochgeladen werden." in response.text
+    assert 'value="Bello"' in response.text
+    assert _attachments(files_url) == []
+    assert _draft(files_url).data["hunde"] == [{"hund_name": "Bello", "impfpass": ""}]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"hunde._count": "²"},
+        {"hunde._count": "1", "_remove": "hunde.².impfpass"},
+        {"hunde._count": "1", "_remove": "hunde.²"},
+        {"hunde._count": "1", "_add": "hunde.².impfpass"},
+    ],
+)
+def test_strange_counts_and_buttons_show_the_step_again(client, files_url, fields):
+    response = client.post(files_url, {"hunde.0.hund_name": "Bello"} | fields)
+    assert response.status_code in (200, 302)
+    assert _draft(files_url).data["hunde"][0]["hund_name"] == "Bello"
+
+
+# --- files larger than OPENKOMMUNE_UPLOAD_MAX_SIZE ------------------------------------------
+
+
+def test_settings_put_the_size_limit_handler_first(settings):
+    assert settings.FILE_UPLOAD_HANDLERS[0] == "openkommune.core.uploads.UploadSizeLimitHandler"
+
+
+def test_an_oversized_file_is_skipped_while_it_arrives_and_the_rest_is_kept(
+    client, files_url, settings, monkeypatch
+):
+    from openkommune.submissions import services
+
+    settings.UPLOAD_MAX_SIZE = 3000
+    attached = []
+    original = services.draft_attach_file
+    monkeypatch.setattr(
+        services,
+        "draft_attach_file",
+        lambda **kwargs: attached.append(kwargs["path"]) or original(**kwargs),
+    )
+    client.post(files_url, {"nachweis": upload("alt.pdf", PDF_BYTES), "_action": "zurueck"})
+    [kept] = _attachments(files_url)
+    big = PDF_BYTES + b"%" * 200_000  # several chunks of the multipart parser
+    # The file comes first in the body: the fields after it must still arrive.
+    response = client.post(
+        files_url,
+        {
+            "nachweis": upload("riesig.pdf", big),
+            "hunde._count": "1",
+            "hunde.0.hund_name": "Bello",
+        },
+    )
+    assert response.status_code == 200
+    text = response.text
+    assert "Die Datei „riesig.pdf“ ist zu groß. Erlaubt sind höchstens 2,9\u00a0KB." in text
+    assert 'href="#f-nachweis"' in text
+    assert 'value="Bello"' in text
+    # Refused by the handler: the view never got the file to store and check it.
+    assert attached == ["nachweis"]  # only the first, small upload
+    assert _attachments(files_url) == [kept]
+    data = _draft(files_url).data
+    assert data["nachweis"] == str(kept.public_id)
+    assert data["hunde"][0]["hund_name"] == "Bello"

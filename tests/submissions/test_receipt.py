@@ -10,9 +10,14 @@ import hashlib
 from datetime import UTC
 
 import pytest
+from django.http import Http404
+from django.test import override_settings
 
+from openkommune.submissions.models import Application
 from openkommune.submissions.receipts import berlin_time_text
 from openkommune.submissions.services import (
+    ReceiptUnavailable,
+    application_receipt_issue,
     application_submit,
     draft_attach_file,
     draft_save_step,
@@ -134,6 +139,61 @@ def test_receipt_download():
     assert response["X-Content-Type-Options"] == "nosniff"
     body = b"".join(response.streaming_content)
     assert hashlib.sha256(body).hexdigest() == application.receipt_sha256
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@override_settings(TASKS=IMMEDIATE_TASKS)
+def test_the_job_queued_at_submit_renders_the_receipt_once(django_capture_on_commit_callbacks):
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        application, _ = _submitted(make_offer())
+    stored = Application.applicant_objects.get(pk=application.pk)
+    assert stored.receipt_pending
+    assert not stored.receipt_name  # nothing rendered inside the submit transaction
+    for callback in callbacks:
+        callback()  # the confirmation e-mail and the receipt job
+    stored.refresh_from_db()
+    assert not stored.receipt_pending
+    assert stored.receipt_name.startswith("receipts/")
+    first = (stored.receipt_name, stored.receipt_sha256)
+    # Issuing again (the download after the job, a retried job) renders nothing new.
+    again = application_receipt_issue(application=Application.applicant_objects.get(pk=stored.pk))
+    assert (again.receipt_name, again.receipt_sha256) == first
+    with scopes_disabled():
+        records = AuditRecord.objects.filter(action="application.receipt")
+        assert [r.after["receipt_sha256"] for r in records] == [stored.receipt_sha256]
+    assert hashlib.sha256(receipt_pdf(application=stored)).hexdigest() == stored.receipt_sha256
+
+
+def test_an_anonymised_application_has_no_receipt_any_more():
+    application, _ = _submitted(make_offer())
+    # What retention leaves behind: no file, nothing pending.
+    Application.applicant_objects.filter(pk=application.pk).update(receipt_pending=False)
+    application.refresh_from_db()
+    with pytest.raises(ReceiptUnavailable):
+        receipt_pdf(application=application)
+    with pytest.raises(Http404):
+        receipt_response(application)
+    assert not Application.applicant_objects.get(pk=application.pk).receipt_name
+
+
+def test_a_gemeinde_merged_away_before_the_job_still_gets_its_receipt(monkeypatch):
+    from openkommune.regions.models import Region
+    from openkommune.submissions import submit
+
+    application, _ = _submitted(make_offer())
+
+    def merged_away(ars):
+        raise Region.DoesNotExist(ars)
+
+    monkeypatch.setattr(submit, "_gemeinde", merged_away)
+    text = pdf_text(receipt_pdf(application=application))
+    assert application.reference in text
+    assert application.gemeinde_ars in text  # the key names the place
 
 
 def test_receipt_of_a_demo_member_says_it_is_a_demo():

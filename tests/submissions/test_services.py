@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from openkommune.catalog.selectors import ozg_leistung_get
 from openkommune.regions.selectors import gemeinden_for_postcode
-from openkommune.submissions.models import Draft
+from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
+from openkommune.submissions.models import Draft, NotificationLog
 from openkommune.submissions.selectors import draft_get_by_token, draft_get_for_user
 from openkommune.submissions.services import (
     DraftAlreadySubmitted,
     DraftExpired,
+    ResumeLinkThrottled,
     ServiceNotOffered,
     SubmitInvalid,
     application_submit,
@@ -200,6 +202,33 @@ def test_resume_link_needs_an_address(offer):
     with pytest.raises(SubmitInvalid) as refused:
         draft_send_resume_link(draft=draft, base_url=None)
     assert "email" in refused.value.fields
+
+
+def test_resume_link_waits_for_the_cooldown_per_draft(offer, django_capture_on_commit_callbacks):
+    draft, _ = start(offer, email="erika@example.org")
+    other, _ = start(offer, email="erika@example.org")
+    with django_capture_on_commit_callbacks():
+        draft_send_resume_link(draft=draft, base_url=None)
+    draft.refresh_from_db()
+    expires = draft.resume_token_expires_at
+    links = NotificationLog.applicant_objects.filter(draft=draft)
+    with pytest.raises(ResumeLinkThrottled) as throttled:
+        draft_send_resume_link(draft=draft, base_url=None)
+    assert f"in {RESUME_LINK_COOLDOWN_MINUTES} Minuten anfordern" in throttled.value.message
+    assert throttled.value.retry_at > timezone.now()
+    # Refused without a trace: no new e-mail owed, the link's validity not restarted.
+    assert links.count() == 1
+    draft.refresh_from_db()
+    assert draft.resume_token_expires_at == expires
+    # The cooldown is per draft; and over once its minutes have passed.
+    with django_capture_on_commit_callbacks():
+        draft_send_resume_link(draft=other, base_url=None)
+        links.update(
+            created_at=timezone.now()
+            - datetime.timedelta(minutes=RESUME_LINK_COOLDOWN_MINUTES, seconds=1)
+        )
+        draft_send_resume_link(draft=draft, base_url=None)
+    assert links.count() == 2
 
 
 def test_expired_drafts_are_deleted_with_their_files(

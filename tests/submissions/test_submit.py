@@ -4,10 +4,14 @@ import pytest
 from django.core import mail
 
 from openkommune.catalog.services import service_activation_set
+from openkommune.forms.engine import validate
+from openkommune.forms.selectors import form_for_leistung, version_definition
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import Application, Attachment, Draft
 from openkommune.submissions.selectors import application_events, draft_attachments
 from openkommune.submissions.services import (
+    IdempotencyKeyInvalid,
+    PlaceGone,
     ServiceNotOffered,
     SubmitInvalid,
     application_event_add,
@@ -24,7 +28,9 @@ from tests.submissions.factories import (
     fill,
     make_offer,
     private_media,  # noqa: F401
+    publish_form,
     start,
+    stricter_test_form,
     submissions_only,  # noqa: F401
     upload,
 )
@@ -54,7 +60,9 @@ def test_submit_creates_a_routed_application_with_timeline(offer):
     assert application.reference.startswith(f"{application.submitted_at.year}-MG-")
     kinds = [event.kind for event in application_events(application=application)]
     assert kinds == [EventKind.SUBMITTED, EventKind.DELIVERED]
-    assert application.receipt_sha256
+    # The receipt PDF is a job after the commit (tests/submissions/test_receipt.py).
+    assert application.receipt_pending
+    assert not application.receipt_name
     draft.refresh_from_db()
     assert draft.is_submitted
     assert draft.data == {}  # the checked data now lives in the application only
@@ -162,14 +170,32 @@ def test_confirmation_is_sent_only_after_the_commit(offer, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         application_submit(draft=draft, idempotency_key="k")
     assert mail.outbox == []
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the confirmation e-mail and the receipt PDF
 
 
-def test_idempotency_key_is_required(offer):
+@pytest.mark.parametrize("key", ["", "  ", None, "x" * 201, "mit\nzeilenumbruch"])
+def test_idempotency_key_is_required_and_sane(offer, key):
     draft, _ = start(offer)
     fill(draft)
-    with pytest.raises(ValueError, match="idempotency key"):
-        application_submit(draft=draft, idempotency_key="  ")
+    with pytest.raises(IdempotencyKeyInvalid, match="Idempotency-Key"):
+        application_submit(draft=draft, idempotency_key=key)
+    assert not Application.applicant_objects.filter(draft=draft).exists()
+
+
+def test_a_gemeinde_gone_from_the_register_asks_to_start_again(offer):
+    draft, _ = start(offer)
+    fill(draft)
+    # A re-import of the official list merged the Gemeinde away: its key names nothing.
+    Draft.applicant_objects.filter(pk=draft.pk).update(gemeinde_ars="159999999999")
+    draft.refresh_from_db()
+    with pytest.raises(PlaceGone) as refused:
+        application_submit(draft=draft, idempotency_key="k")
+    # A ServiceNotOffered, so pages and the API answer it like a service switched off.
+    assert isinstance(refused.value, ServiceNotOffered)
+    assert "Bitte beginnen Sie den Antrag neu" in refused.value.message
+    assert not Application.applicant_objects.filter(draft=draft).exists()
+    draft.refresh_from_db()
+    assert draft.data == {"name": "Erika Mustermann"}
 
 
 def test_hooks_of_the_back_office_run_inside_the_submit_transaction(offer, monkeypatch):
@@ -215,3 +241,22 @@ def test_back_office_events_extend_the_timeline_and_move_the_status(offer):
             tenant=other, actor=None, application=application, kind=EventKind.DECIDED
         )
     assert Application.applicant_objects.get(pk=application.pk).status == "received"
+
+
+def test_a_draft_keeps_its_version_when_a_new_one_is_published(offer):
+    draft, _ = start(offer)
+    fill(draft)
+    v2 = publish_form(stricter_test_form())
+    assert v2.number == offer.version.number + 1
+    # New applications start on version 2; these answers would not do there.
+    assert form_for_leistung(ozg_leistung=offer.leistung) == v2
+    assert validate(version_definition(v2), {"name": "Erika Mustermann"}).errors.keys() == {
+        "name",
+        "telefon",
+    }
+    draft.refresh_from_db()
+    assert draft.form_version == offer.version
+    assert fill(draft).is_valid  # still checked against version 1
+    application = application_submit(draft=draft, idempotency_key="k")
+    assert application.form_version == offer.version
+    assert application.data == {"name": "Erika Mustermann"}

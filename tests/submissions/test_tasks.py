@@ -170,8 +170,10 @@ def test_with_the_database_queue_the_retry_waits_with_backoff(
     settings.TASKS = DATABASE_QUEUE
     flaky.failures = 1
     application = _submit(offer, django_capture_on_commit_callbacks)
-    [queued] = DBTaskResult.objects.all()
-    assert queued.args_kwargs["args"] == [str(application.public_id)]  # ids only, no token
+    # Two jobs: the confirmation and the receipt PDF, each with ids only (no token).
+    jobs = {job.task_path.rsplit(".", 1)[-1]: job for job in DBTaskResult.objects.all()}
+    assert set(jobs) == {"send_application_confirmation", "issue_application_receipt"}
+    assert all(job.args_kwargs["args"] == [str(application.public_id)] for job in jobs.values())
     assert mail.outbox == []
 
     # The worker runs the job: the mail server fails, a retry is queued for later.
@@ -180,7 +182,7 @@ def test_with_the_database_queue_the_retry_waits_with_backoff(
         send_application_confirmation.call(str(application.public_id))
     notification = _notification(application)
     assert (notification.status, notification.attempts) == (NotificationStatus.PENDING, 1)
-    retry = DBTaskResult.objects.exclude(pk=queued.pk).get()
+    retry = DBTaskResult.objects.exclude(pk__in=[job.pk for job in jobs.values()]).get()
     assert retry.run_after >= before + retry_delay(1) - datetime.timedelta(seconds=1)
 
     # The retry, run by the worker when due, delivers.

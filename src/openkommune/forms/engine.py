@@ -49,6 +49,7 @@ __all__ = [
     "answers",
     "apply_repeat_action",
     "data_json_schema",
+    "entry_index",
     "field_dom_id",
     "parse_definition",
     "parse_step_post",
@@ -59,6 +60,15 @@ __all__ = [
 ]
 
 COUNT_SUFFIX = "._count"
+# An entry index in a posted name or path: ASCII digits only. `str.isdigit()` also accepts
+# "²" or "٣", which `int()` then refuses or reads as another number.
+ENTRY_INDEX = re.compile(r"[0-9]{1,4}")
+
+
+def entry_index(segment) -> int | None:
+    """The entry index a path segment names (`"1"` in `hunde.1.name`), or None when the
+    segment is not one: at most four ASCII digits."""
+    return int(segment) if isinstance(segment, str) and ENTRY_INDEX.fullmatch(segment) else None
 
 
 def parse_definition(raw) -> Definition:
@@ -244,10 +254,10 @@ def _first(values: list) -> str:
 
 def _entry_count(group: Group, path: str, get_list, keys) -> int:
     count = 0
-    declared = _first(get_list(path + COUNT_SUFFIX))
-    if declared.isdigit():
-        count = int(declared)
-    pattern = re.compile(re.escape(path) + r"\.(\d+)(?:\.|$)")
+    declared = entry_index(_first(get_list(path + COUNT_SUFFIX)))
+    if declared is not None:
+        count = declared
+    pattern = re.compile(re.escape(path) + r"\.([0-9]{1,4})(?:\.|$)")
     for key in keys:
         if match := pattern.match(key):
             count = max(count, int(match.group(1)) + 1)
@@ -313,12 +323,12 @@ def _locate(definition: Definition, data: dict, path: str):
             position += 1
         else:
             entries = node.setdefault(item.id, [])
-            index = segments[position + 1]
-            if not isinstance(entries, list) or not index.isdigit():
+            index = entry_index(segments[position + 1])
+            if not isinstance(entries, list) or index is None:
                 return None
             if position + 2 == len(segments):
-                return entries, item, int(index)
-            node = entries[int(index)] if int(index) < len(entries) else None
+                return entries, item, index
+            node = entries[index] if index < len(entries) else None
             position += 2
         items = {child.id: child for child in item.items}
     return None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openkommune.forms.conditions import condition_fields, describe
 from openkommune.forms.definition import ADDRESS_PARTS, RADIO_LIMIT, Definition, Field, Group, Step
@@ -24,11 +25,11 @@ from openkommune.forms.fields import ADDRESS_LIMITS, address_part_label
 from openkommune.forms.state import NON_FIELD, Visibility, visibility
 
 FILE_TYPE_NAMES = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/tiff": "TIFF",
-    "text/plain": "Text (TXT)",
+    "application/pdf": gettext_lazy("PDF"),
+    "image/jpeg": gettext_lazy("JPEG"),
+    "image/png": gettext_lazy("PNG"),
+    "image/tiff": gettext_lazy("TIFF"),
+    "text/plain": gettext_lazy("Text (TXT)"),
 }
 INPUT_TYPES = {"email": "email", "phone": "tel"}
 INPUT_MODES = {"integer": "numeric", "decimal": "decimal", "money": "decimal"}
@@ -252,7 +253,7 @@ class _Builder:
             widget.accept = ",".join(field.accept)
             limits = []
             if field.accept:
-                names = ", ".join(FILE_TYPE_NAMES.get(t, t) for t in field.accept)
+                names = ", ".join(str(FILE_TYPE_NAMES.get(t, t)) for t in field.accept)
                 limits.append(_("Erlaubte Dateitypen: %(types)s.") % {"types": names})
             if field.max_size:
                 limits.append(_("Höchstens %(size)s.") % {"size": format_size(field.max_size)})

@@ -14,6 +14,7 @@ import re
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import HttpError
 
@@ -34,6 +35,7 @@ from openkommune.submissions.schemas import (
 from openkommune.submissions.selectors import application_events, application_get_for_applicant
 from openkommune.submissions.services import (
     IdempotencyConflict,
+    IdempotencyKeyInvalid,
     LocationAmbiguous,
     ServiceNotOffered,
     SubmitInvalid,
@@ -93,15 +95,20 @@ def _idempotency_key(request) -> str:
         raise ApiError(
             400,
             "idempotency_key_missing",
-            "Die Kopfzeile Idempotency-Key fehlt. Bitte senden Sie mit jedem neuen Antrag "
-            "einen neuen, zufälligen Schlüssel (z. B. eine UUID).",
+            _(
+                "Die Kopfzeile Idempotency-Key fehlt. Bitte senden Sie mit jedem neuen Antrag "
+                "einen neuen, zufälligen Schlüssel (z. B. eine UUID)."
+            ),
         )
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
         raise ApiError(
             400,
             "idempotency_key_invalid",
-            f"Der Idempotency-Key besteht aus höchstens {IDEMPOTENCY_KEY_MAX_LENGTH} sichtbaren "
-            "ASCII-Zeichen (Buchstaben, Ziffern, Satzzeichen).",
+            _(
+                "Der Idempotency-Key besteht aus höchstens %(n)d sichtbaren ASCII-Zeichen "
+                "(Buchstaben, Ziffern, Satzzeichen)."
+            )
+            % {"n": IDEMPOTENCY_KEY_MAX_LENGTH},
         )
     return key
 
@@ -150,7 +157,7 @@ def submit_application(request, payload: ApplicationIn):
         version = form_version_get(key=payload.form, number=payload.version, published_only=True)
     except FormVersion.DoesNotExist:
         raise ApiError(
-            404, "form_not_found", "Dieses Formular oder diese Version gibt es nicht."
+            404, "form_not_found", _("Dieses Formular oder diese Version gibt es nicht.")
         ) from None
     try:
         application = application_submit_data(
@@ -163,6 +170,8 @@ def submit_application(request, payload: ApplicationIn):
             email=payload.email,
             base_url=_base_url(request),
         )
+    except IdempotencyKeyInvalid as error:
+        raise ApiError(400, "idempotency_key_invalid", error.message) from None
     except IdempotencyConflict as error:
         raise ApiError(409, "idempotency_conflict", error.message) from None
     except ServiceNotOffered as error:

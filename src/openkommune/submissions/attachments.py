@@ -21,6 +21,8 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import gettext_lazy as _
 
 from openkommune.submissions.constants import (
     EXTENSION_FOR_TYPE,
@@ -38,23 +40,24 @@ _ALLOWED_SIGNATURES: tuple[tuple[bytes, AttachmentType], ...] = (
     (b"MM\x00*", AttachmentType.TIFF),
 )
 
-# Content that is refused whatever a field accepts, with the words the message uses.
-_FORBIDDEN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"MZ", "ein Programm (Windows)"),
-    (b"\x7fELF", "ein Programm (Linux)"),
-    (b"\xfe\xed\xfa\xce", "ein Programm (macOS)"),
-    (b"\xfe\xed\xfa\xcf", "ein Programm (macOS)"),
-    (b"\xce\xfa\xed\xfe", "ein Programm (macOS)"),
-    (b"\xcf\xfa\xed\xfe", "ein Programm (macOS)"),
-    (b"\xca\xfe\xba\xbe", "ein Programm (macOS oder Java)"),
-    (b"PK\x03\x04", "ein ZIP-Archiv (auch Office-Dokumente sind ZIP-Archive)"),
-    (b"PK\x05\x06", "ein ZIP-Archiv"),
-    (b"PK\x07\x08", "ein ZIP-Archiv"),
-    (b"Rar!\x1a\x07", "ein RAR-Archiv"),
-    (b"7z\xbc\xaf\x27\x1c", "ein 7-Zip-Archiv"),
-    (b"\x1f\x8b", "ein gzip-Archiv"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ein altes Office-Dokument (mit möglichen Makros)"),
-    (b"#!", "ein Skript"),
+# Content that is refused whatever a field accepts, with the words the message uses
+# (translated when the message is made, in the language of that request).
+_FORBIDDEN_SIGNATURES: tuple[tuple[bytes, StrPromise], ...] = (
+    (b"MZ", _("ein Programm (Windows)")),
+    (b"\x7fELF", _("ein Programm (Linux)")),
+    (b"\xfe\xed\xfa\xce", _("ein Programm (macOS)")),
+    (b"\xfe\xed\xfa\xcf", _("ein Programm (macOS)")),
+    (b"\xce\xfa\xed\xfe", _("ein Programm (macOS)")),
+    (b"\xcf\xfa\xed\xfe", _("ein Programm (macOS)")),
+    (b"\xca\xfe\xba\xbe", _("ein Programm (macOS oder Java)")),
+    (b"PK\x03\x04", _("ein ZIP-Archiv (auch Office-Dokumente sind ZIP-Archive)")),
+    (b"PK\x05\x06", _("ein ZIP-Archiv")),
+    (b"PK\x07\x08", _("ein ZIP-Archiv")),
+    (b"Rar!\x1a\x07", _("ein RAR-Archiv")),
+    (b"7z\xbc\xaf\x27\x1c", _("ein 7-Zip-Archiv")),
+    (b"\x1f\x8b", _("ein gzip-Archiv")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _("ein altes Office-Dokument (mit möglichen Makros)")),
+    (b"#!", _("ein Skript")),
 )
 _MARKUP = re.compile(
     rb"<\s*(!doctype\s+html|html|head|body|script|iframe|svg|object|embed|meta|\?xml)\b",
@@ -79,12 +82,12 @@ def detect_content_type(head: bytes, *, is_utf8_text: bool) -> Detection:
             return Detection(content_type)
     for signature, what in _FORBIDDEN_SIGNATURES:
         if head.startswith(signature):
-            return Detection(None, forbidden=what)
+            return Detection(None, forbidden=str(what))
     stripped = head
     for bom in _BOMS:
         stripped = stripped.removeprefix(bom)
     if _MARKUP.search(stripped[:1024]):
-        return Detection(None, forbidden="eine HTML-, SVG- oder XML-Datei")
+        return Detection(None, forbidden=str(_("eine HTML-, SVG- oder XML-Datei")))
     if is_utf8_text:
         return Detection(AttachmentType.TEXT)
     return Detection(None)

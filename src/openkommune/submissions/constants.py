@@ -106,5 +106,10 @@ REFERENCE_MAX_LENGTH = 20
 NOTIFICATION_MAX_ATTEMPTS = 5
 NOTIFICATION_RETRY_BASE_SECONDS = 60
 
+# At most one resume-link e-mail per draft in this many minutes: every click on "Speichern"
+# or "Link senden" would otherwise send one, and anyone holding the draft could flood the
+# inbox of the address it names.
+RESUME_LINK_COOLDOWN_MINUTES = 10
+
 # A draft holds at most this many files (each also limited by size).
 MAX_ATTACHMENTS_PER_DRAFT = 30

@@ -4,6 +4,7 @@ resume link. Files are in `uploads`. Use them through `openkommune.submissions.s
 from __future__ import annotations
 
 import datetime
+import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from openkommune.catalog.selectors import Responsibility, responsible_authority
 from openkommune.forms.constants import FormVersionStatus
@@ -18,13 +20,15 @@ from openkommune.forms.engine import Validation, validate
 from openkommune.forms.selectors import form_for_leistung, version_definition
 from openkommune.regions.models import Region
 from openkommune.submissions.attachments import delete_stored
+from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
 from openkommune.submissions.errors import (
     DraftAlreadySubmitted,
+    ResumeLinkThrottled,
     ServiceNotOffered,
     SubmitInvalid,
 )
 from openkommune.submissions.models import Attachment, Draft
-from openkommune.submissions.notifications import resume_link_owe
+from openkommune.submissions.notifications import resume_link_last_owed, resume_link_owe
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
@@ -198,10 +202,38 @@ def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None)
 # --- resume link -------------------------------------------------------------------------
 
 
+def _resume_link_cooldown(draft: Draft) -> None:
+    """Raise `ResumeLinkThrottled` when the draft's last resume link is too recent."""
+    last = resume_link_last_owed(draft=draft)
+    if last is None:
+        return
+    retry_at = last + datetime.timedelta(minutes=RESUME_LINK_COOLDOWN_MINUTES)
+    now = timezone.now()
+    if retry_at <= now:
+        return
+    minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
+    raise ResumeLinkThrottled(
+        ngettext(
+            "Wir haben Ihnen den Link zum Fortsetzen vor Kurzem gesendet. Bitte sehen Sie "
+            "in Ihrem Postfach nach, auch im Spam-Ordner. Einen neuen Link können Sie in "
+            "%(minutes)d Minute anfordern.",
+            "Wir haben Ihnen den Link zum Fortsetzen vor Kurzem gesendet. Bitte sehen Sie "
+            "in Ihrem Postfach nach, auch im Spam-Ordner. Einen neuen Link können Sie in "
+            "%(minutes)d Minuten anfordern.",
+            minutes,
+        )
+        % {"minutes": minutes},
+        retry_at=retry_at,
+    )
+
+
 def draft_send_resume_link(*, draft: Draft, base_url: str | None, email: str | None = None):
     """E-mail the link to continue the draft (only the link and the service's name). For an
-    anonymous draft the link's validity starts again. `email` sets the address first."""
+    anonymous draft the link's validity starts again. `email` sets the address first.
+    Raises `ResumeLinkThrottled` (and changes nothing) when a link for this draft was owed
+    less than `RESUME_LINK_COOLDOWN_MINUTES` ago."""
     with transaction.atomic():
+        # The row lock also serialises the cooldown check of two concurrent requests.
         locked = lock_draft(draft)
         if email is not None:
             locked.email = _clean_email(email)
@@ -211,6 +243,7 @@ def draft_send_resume_link(*, draft: Draft, base_url: str | None, email: str | N
                 message=_("Bitte geben Sie Ihre E-Mail-Adresse an."),
                 data_paths=False,
             )
+        _resume_link_cooldown(locked)
         if locked.user_id is None:
             locked.resume_token_expires_at = timezone.now() + datetime.timedelta(
                 days=settings.DRAFT_LINK_DAYS

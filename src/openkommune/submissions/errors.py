@@ -23,6 +23,22 @@ class ServiceNotOffered(SubmissionError):
     code = "service_not_offered"
 
 
+class PlaceGone(ServiceNotOffered):
+    """The draft's Gemeinde is no longer in the register (merged away by a re-import of the
+    official list): the draft cannot be routed any more and has to be started again."""
+
+    code = "place_gone"
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "Ihre Gemeinde steht so nicht mehr im amtlichen Gemeindeverzeichnis, zum "
+                "Beispiel nach einem Zusammenschluss mit einer Nachbargemeinde. Bitte beginnen "
+                "Sie den Antrag neu und geben Sie dabei Ihre Postleitzahl an."
+            )
+        )
+
+
 class UploadRejected(SubmissionError):
     """A file was not accepted (size, type, virus, empty). Nothing was stored."""
 
@@ -62,13 +78,40 @@ class DraftAlreadySubmitted(SubmissionError):
     code = "draft_submitted"
 
 
+class ResumeLinkThrottled(SubmissionError):
+    """A resume link for this draft was e-mailed a short while ago; no second one yet.
+    `retry_at` is when the next one may be sent."""
+
+    code = "resume_link_throttled"
+
+    def __init__(self, message: str, retry_at):
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
 class IdempotencyConflict(SubmissionError):
     """The idempotency key was used before for a different request."""
 
     code = "conflict"
 
 
+class IdempotencyKeyInvalid(SubmissionError):
+    """The idempotency key is missing, too long or not printable: the caller sent a broken
+    request (a page posted without its hidden field), not wrong answers."""
+
+    code = "idempotency_key_invalid"
+
+
 class LocationAmbiguous(SubmissionError):
     """The postcode covers several Gemeinden and none was chosen, or the place is unknown."""
 
     code = "validation_error"
+
+
+class ReceiptUnavailable(SubmissionError):
+    """The application was anonymised after its retention period: no receipt any more."""
+
+    code = "not_found"
+
+    def __init__(self, reference: str = ""):
+        super().__init__(_("Für diesen Antrag gibt es keine Eingangsbestätigung mehr."))

@@ -12,7 +12,14 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils import timezone
 
-from openkommune.forms.engine import Definition, Step, field_dom_id, validate, visible_steps
+from openkommune.forms.engine import (
+    Definition,
+    Step,
+    entry_index,
+    field_dom_id,
+    validate,
+    visible_steps,
+)
 from openkommune.submissions import selectors, services
 from openkommune.submissions.models import Application, Draft
 from openkommune.submissions.references import normalise_reference
@@ -142,15 +149,21 @@ def error_links(definition: Definition, errors: dict[str, list[str]], step_url) 
 
 def set_in(data: dict, path: str, value) -> None:
     """Set `value` at a data path (`nachweis`, `hunde.0.impfpass`) of a step's fragment,
-    creating entries of repeated groups on the way."""
+    creating entries of repeated groups on the way. A path that does not fit the data (an
+    index that is not one, a name where a list is) changes nothing: paths come from posted
+    field names."""
     segments = path.split(".")
     node = data
     for position, segment in enumerate(segments[:-1]):
-        following_is_index = segments[position + 1].isdigit()
+        following_is_index = entry_index(segments[position + 1]) is not None
         if isinstance(node, list):
-            index = int(segment)
+            index = entry_index(segment)
+            if index is None:
+                return
             while len(node) <= index:
                 node.append({})
+            if not isinstance(node[index], list | dict):
+                node[index] = [] if following_is_index else {}
             node = node[index]
         else:
             if not isinstance(node.get(segment), list | dict):
@@ -158,7 +171,9 @@ def set_in(data: dict, path: str, value) -> None:
             node = node[segment]
     last = segments[-1]
     if isinstance(node, list):
-        index = int(last)
+        index = entry_index(last)
+        if index is None:
+            return
         while len(node) <= index:
             node.append({})
         node[index] = value
@@ -167,10 +182,12 @@ def set_in(data: dict, path: str, value) -> None:
 
 
 def get_in(data, path: str):
+    """The value at a data path, or None where the path leads nowhere."""
     node = data
     for segment in path.split("."):
-        if isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
-            node = node[int(segment)]
+        index = entry_index(segment)
+        if isinstance(node, list) and index is not None and index < len(node):
+            node = node[index]
         elif isinstance(node, dict) and segment in node:
             node = node[segment]
         else:

@@ -174,6 +174,8 @@ class Application(models.Model):
     status_token_hash = models.CharField(max_length=64, editable=False)
     receipt_name = models.CharField(_("Eingangsbestätigung (Datei)"), max_length=200)
     receipt_sha256 = models.CharField(_("SHA-256 der Eingangsbestätigung"), max_length=64)
+    # Set at submit; the job (or the first download) renders the PDF and clears it.
+    receipt_pending = models.BooleanField(_("Eingangsbestätigung ausstehend"), default=False)
     is_demo = models.BooleanField(_("Demo-Antrag"), default=False)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)

@@ -76,7 +76,8 @@ def confirmation_owe(*, application: Application, base_url: str | None) -> Notif
 
 
 def resume_link_owe(*, draft: Draft, base_url: str | None) -> NotificationLog:
-    """Record a resume-link e-mail for the draft (every request is its own e-mail)."""
+    """Record a resume-link e-mail for the draft (each request that passes the cooldown of
+    `drafts.draft_send_resume_link` is its own e-mail)."""
     with scope(tenant=draft.tenant):
         notification = NotificationLog.objects.create(
             tenant=draft.tenant,
@@ -88,6 +89,18 @@ def resume_link_owe(*, draft: Draft, base_url: str | None) -> NotificationLog:
     public_id = str(notification.public_id)
     transaction.on_commit(lambda: _enqueue_notification(public_id))
     return notification
+
+
+def resume_link_last_owed(*, draft: Draft):
+    """When the newest resume-link e-mail of the draft was owed (None if never)."""
+    return (
+        NotificationLog.applicant_objects.filter(
+            draft=draft, kind=NotificationKind.DRAFT_RESUME_LINK
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
 
 
 def _enqueue_confirmation(application_public_id: str, *, run_after=None) -> None:

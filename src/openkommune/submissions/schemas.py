@@ -29,7 +29,12 @@ class ApplicationIn(Schema):
         description="Regionalschlüssel der Gemeinde (nötig, wenn die Postleitzahl mehrere hat)",
     )
     email: str | None = Field(
-        None, max_length=254, description="E-Mail-Adresse für die Eingangsbestätigung"
+        None,
+        max_length=254,
+        description=(
+            "E-Mail-Adresse für die Eingangsbestätigung; Pflicht ohne Anmeldung (sonst 422 "
+            "mit `fields.email`)"
+        ),
     )
 
 

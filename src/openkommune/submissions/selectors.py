@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openkommune.submissions.errors import DraftExpired
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
@@ -53,7 +54,7 @@ def draft_get_by_token(*, public_id, token: str | None) -> Draft:
     expires_at = draft.resume_token_expires_at
     if expires_at is None or expires_at <= timezone.now():
         raise DraftExpired(
-            "Der Link zu diesem Antrag ist abgelaufen. Bitte beginnen Sie den Antrag neu."
+            _("Der Link zu diesem Antrag ist abgelaufen. Bitte beginnen Sie den Antrag neu.")
         )
     return draft
 

@@ -4,7 +4,7 @@ them with the reads the pages need and the responses that serve private files.""
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 
 from openkommune.submissions import attachments as files
 from openkommune.submissions import links
@@ -21,7 +21,11 @@ from openkommune.submissions.errors import (
     DraftAlreadySubmitted,
     DraftExpired,
     IdempotencyConflict,
+    IdempotencyKeyInvalid,
     LocationAmbiguous,
+    PlaceGone,
+    ReceiptUnavailable,
+    ResumeLinkThrottled,
     ServiceNotOffered,
     SubmissionError,
     SubmitInvalid,
@@ -35,24 +39,34 @@ from openkommune.submissions.selectors import (
 )
 from openkommune.submissions.submit import (
     application_event_add,
+    application_receipt_issue,
     application_submit,
     application_submit_data,
     resolve_gemeinde,
 )
 from openkommune.submissions.tokens import derive_token
-from openkommune.submissions.uploads import draft_attach_file, draft_remove_file
+from openkommune.submissions.uploads import (
+    draft_attach_file,
+    draft_remove_file,
+    oversized_upload_rejection,
+)
 
 __all__ = [
     "DraftAlreadySubmitted",
     "DraftExpired",
     "IdempotencyConflict",
+    "IdempotencyKeyInvalid",
     "LocationAmbiguous",
+    "PlaceGone",
+    "ReceiptUnavailable",
+    "ResumeLinkThrottled",
     "ServiceNotOffered",
     "SubmissionError",
     "SubmitInvalid",
     "UploadRejected",
     "application_event_add",
     "application_get_for_applicant",
+    "application_receipt_issue",
     "application_status_token",
     "application_status_url",
     "application_submit",
@@ -69,6 +83,7 @@ __all__ = [
     "draft_start",
     "drafts_delete_expired",
     "offered_responsibility",
+    "oversized_upload_rejection",
     "receipt_filename",
     "receipt_pdf",
     "receipt_response",
@@ -77,8 +92,9 @@ __all__ = [
 
 
 def receipt_pdf(*, application: Application) -> bytes:
-    """The receipt exactly as issued at submission."""
-    return files.read_stored(application.receipt_name)
+    """The receipt as issued for the submission (rendered now if its job has not run yet).
+    Raises `ReceiptUnavailable` for an anonymised application."""
+    return files.read_stored(application_receipt_issue(application=application).receipt_name)
 
 
 def receipt_filename(application: Application) -> str:
@@ -86,7 +102,12 @@ def receipt_filename(application: Application) -> str:
 
 
 def receipt_response(application: Application) -> FileResponse:
-    """The stored receipt as a download. Call only for an authorised application."""
+    """The stored receipt as a download (rendered now if its job has not run yet). Call only
+    for an authorised application; 404 for an anonymised one."""
+    try:
+        application_receipt_issue(application=application)
+    except ReceiptUnavailable as error:
+        raise Http404(error.message) from None
     return files.file_response(
         storage_name=application.receipt_name,
         filename=receipt_filename(application),

@@ -2,8 +2,9 @@
 
 One transaction validates against the pinned form version, checks the attachments, creates
 the application (unique on the idempotency key and on the draft), routes it, writes the
-first timeline events, renders and stores the receipt, and owes the confirmation e-mail
-(sent after the commit). Use it through `openkommune.submissions.services`.
+first timeline events and owes the confirmation e-mail and the receipt PDF (both made by
+jobs after the commit; the download renders a receipt whose job has not run yet). Use it
+through `openkommune.submissions.services`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ from openkommune.submissions.drafts import (
 )
 from openkommune.submissions.errors import (
     IdempotencyConflict,
+    IdempotencyKeyInvalid,
     LocationAmbiguous,
+    PlaceGone,
+    ReceiptUnavailable,
     ServiceNotOffered,
     SubmitInvalid,
 )
@@ -78,11 +82,15 @@ def idempotency_hash(*parts: str) -> str:
 
 
 def clean_idempotency_key(key) -> str:
+    """The key without surrounding spaces; `IdempotencyKeyInvalid` when it is missing, too
+    long or not printable."""
     if not isinstance(key, str) or not key.strip():
-        raise ValueError("An idempotency key is required.")
+        raise IdempotencyKeyInvalid(_("Der Idempotency-Key fehlt."))
     key = key.strip()
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
-        raise ValueError("The idempotency key is too long or not printable.")
+        raise IdempotencyKeyInvalid(
+            _("Der Idempotency-Key ist zu lang oder enthält nicht druckbare Zeichen.")
+        )
     return key
 
 
@@ -99,7 +107,8 @@ def application_submit(
 ) -> Application:
     """Submit the draft. Submitting it again (same or another key, a double click, a second
     tab) returns the same application. Raises `SubmitInvalid` (with `errors`),
-    `ServiceNotOffered` when the service was switched off meanwhile."""
+    `ServiceNotOffered` when the service was switched off meanwhile (`PlaceGone` when the
+    Gemeinde left the register), `IdempotencyKeyInvalid` for a missing or broken key."""
     key = clean_idempotency_key(idempotency_key)
     key_hash = idempotency_hash("draft", str(draft.public_id), key)
     existing = application_for_idempotency_key(key_hash=key_hash)
@@ -162,19 +171,13 @@ def _gemeinde(ars: str) -> Region:
 
 
 def _submit(*, draft: Draft, key_hash: str, fingerprint: str, base_url: str | None):
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            application = _submit_locked(draft, key_hash, fingerprint, base_url, stored)
-    except BaseException:
-        for name in stored:
-            files.delete_stored(name)
-        raise
+    with transaction.atomic():
+        application = _submit_locked(draft, key_hash, fingerprint, base_url)
     application.created_now = True
     return application
 
 
-def _submit_locked(draft, key_hash, fingerprint, base_url, stored) -> Application:
+def _submit_locked(draft, key_hash, fingerprint, base_url) -> Application:
     locked = (
         Draft.applicant_objects.select_for_update(of=("self",))
         .select_related("tenant", "form_version__form", "ozg_leistung", "user")
@@ -189,7 +192,10 @@ def _submit_locked(draft, key_hash, fingerprint, base_url, stored) -> Applicatio
     if validation.errors:
         raise SubmitInvalid(validation.errors)
     attached = _referenced_attachments(locked, definition, validation.data)
-    gemeinde = _gemeinde(locked.gemeinde_ars)
+    try:
+        gemeinde = _gemeinde(locked.gemeinde_ars)
+    except Region.DoesNotExist:
+        raise PlaceGone() from None
     responsibility = offered_responsibility(ozg_leistung=locked.ozg_leistung, gemeinde=gemeinde)
     tenant = locked.tenant
     if responsibility.organisation.pk != tenant.pk:
@@ -222,6 +228,7 @@ def _submit_locked(draft, key_hash, fingerprint, base_url, stored) -> Applicatio
         submitted_at=submitted_at,
         status_token_salt=salt,
         status_token_hash=token_hash(derive_token(purpose="status", salt=salt)),
+        receipt_pending=True,
         is_demo=bool(settings.DEMO_MODE or tenant.is_demo),
     )
     _insert(application, locked, key_hash, today.year)
@@ -243,16 +250,6 @@ def _submit_locked(draft, key_hash, fingerprint, base_url, stored) -> Applicatio
                 for kind in (EventKind.SUBMITTED, EventKind.DELIVERED)
             ]
         )
-    attachments = [attachment for _path, attachment in attached]
-    receipt = _receipt(application, definition, gemeinde, attachments, today)
-    pdf = render_receipt_pdf(receipt)
-    name = files.private_storage().save(
-        files.random_storage_name("receipts") + ".pdf", ContentFile(pdf)
-    )
-    stored.append(name)
-    application.receipt_name = name
-    application.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
-    application.save(update_fields=["receipt_name", "receipt_sha256", "updated_at"])
     # The application holds the checked data now; the raw copy in the draft goes.
     locked.data = {}
     locked.save(update_fields=["data", "updated_at"])
@@ -268,13 +265,20 @@ def _submit_locked(draft, key_hash, fingerprint, base_url, stored) -> Applicatio
             "ozg_id": locked.ozg_leistung.ozg_id,
             "gemeinde_ars": locked.gemeinde_ars,
             "attachments": len(attached),
-            "receipt_sha256": application.receipt_sha256,
         },
     )
     # The back office (cases) opens its case in this same transaction.
     run_submitted(application)
     confirmation_owe(application=application, base_url=base_url)
+    public_id = str(application.public_id)
+    transaction.on_commit(lambda: _enqueue_receipt(public_id))
     return application
+
+
+def _enqueue_receipt(application_public_id: str) -> None:
+    from openkommune.submissions.tasks import issue_application_receipt
+
+    issue_application_receipt.enqueue(application_public_id)
 
 
 def _insert(application: Application, draft: Draft, key_hash: str, year: int) -> None:
@@ -298,7 +302,71 @@ def _insert(application: Application, draft: Draft, key_hash: str, year: int) ->
     raise RuntimeError("No free reference number after several attempts.")
 
 
-def _receipt(application, definition, gemeinde, attached, today) -> Receipt:
+# --- the receipt (rendered by a job after the commit, or on first download) ---------------
+
+
+def application_receipt_issue(*, application: Application) -> Application:
+    """Render and store the receipt of a submitted application, once: the PDF lists every
+    answer and attachment (with SHA-256) as submitted. Called by the job queued at submit,
+    and by the download when the job has not run yet; concurrent calls render it once.
+    Raises `ReceiptUnavailable` when the application was anonymised (its data is gone)."""
+    if application.receipt_name:
+        return application
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = (
+                Application.applicant_objects.select_for_update(of=("self",))
+                .select_related("tenant", "form_version__form", "ozg_leistung", "user")
+                .get(pk=application.pk)
+            )
+            if not locked.receipt_name:
+                if not locked.receipt_pending:
+                    raise ReceiptUnavailable(locked.reference)
+                _receipt_store(locked, stored)
+    except BaseException:
+        for name in stored:
+            files.delete_stored(name)
+        raise
+    application.receipt_name = locked.receipt_name
+    application.receipt_sha256 = locked.receipt_sha256
+    application.receipt_pending = False
+    return application
+
+
+def _receipt_store(application: Application, stored: list[str]) -> None:
+    definition = version_definition(application.form_version)
+    today = application.submitted_at.astimezone(BERLIN).date()
+    with scope(tenant=application.tenant):
+        attached = list(
+            Attachment.objects.filter(application=application).order_by("path", "created_at")
+        )
+    try:
+        gemeinde_name = place_name(_gemeinde(application.gemeinde_ars))
+    except Region.DoesNotExist:
+        # Merged away by a register update since the submit: the key still names the place.
+        gemeinde_name = application.gemeinde_ars
+    pdf = render_receipt_pdf(_receipt(application, definition, gemeinde_name, attached, today))
+    name = files.private_storage().save(
+        files.random_storage_name("receipts") + ".pdf", ContentFile(pdf)
+    )
+    stored.append(name)
+    application.receipt_name = name
+    application.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
+    application.receipt_pending = False
+    application.save(
+        update_fields=["receipt_name", "receipt_sha256", "receipt_pending", "updated_at"]
+    )
+    audit_record(
+        tenant=application.tenant,
+        actor=None,
+        action="application.receipt",
+        obj=application,
+        after={"receipt_sha256": application.receipt_sha256},
+    )
+
+
+def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt:
     names = {str(a.public_id): a.download_name for a in attached}
     version = application.form_version
     authority = application.authority
@@ -309,7 +377,7 @@ def _receipt(application, definition, gemeinde, attached, today) -> Receipt:
         form_title=definition.title,
         form_version=version.number,
         submitted_at=application.submitted_at,
-        gemeinde_name=place_name(gemeinde),
+        gemeinde_name=gemeinde_name,
         authority=ReceiptAuthority(**authority),
         sections=answers(definition, application.data, file_names=names, today=today),
         attachments=[
@@ -418,6 +486,13 @@ def application_submit_data(
     )
     existing = application_for_idempotency_key(key_hash=key_hash)
     if existing is None:
+        if user is None and not (email or "").strip():
+            # Without an account the e-mail address is the applicant's only way to get the
+            # confirmation and the link to the status page.
+            message = _(
+                "Bitte geben Sie eine E-Mail-Adresse an, wenn Sie ohne Anmeldung einreichen."
+            )
+            raise SubmitInvalid({"email": [message]}, message=message, data_paths=False)
         if form_version.status != FormVersionStatus.PUBLISHED:
             message = _("Diese Formularversion nimmt keine Anträge an.")
             raise SubmitInvalid({"version": [message]}, message=message, data_paths=False)

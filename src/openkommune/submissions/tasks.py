@@ -1,9 +1,12 @@
 """Jobs of the submissions app (django.tasks). Each takes ids only, never personal data or
-tokens (the queue is a database table), and calls one function of `notifications`."""
+tokens (the queue is a database table), and calls one function of `notifications` or
+`submit`."""
 
 from django.tasks import task
 
+from openkommune.submissions.models import Application
 from openkommune.submissions.notifications import confirmation_for, notification_deliver
+from openkommune.submissions.submit import application_receipt_issue
 
 
 @task()
@@ -19,3 +22,13 @@ def send_application_confirmation(application_public_id: str) -> str:
 def send_notification(notification_public_id: str) -> str:
     """Send one owed e-mail (e.g. a resume link), retried with backoff."""
     return notification_deliver(notification_public_id=notification_public_id)
+
+
+@task()
+def issue_application_receipt(application_public_id: str) -> str:
+    """Render and store the receipt PDF of an application (once; a no-op when done)."""
+    application = Application.applicant_objects.filter(public_id=application_public_id).first()
+    if application is None or not (application.receipt_pending or application.receipt_name):
+        return "missing"
+    application_receipt_issue(application=application)
+    return "issued"

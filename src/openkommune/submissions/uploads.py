@@ -10,7 +10,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from openkommune.forms.engine import Definition, Field
+from openkommune.forms.engine import Definition, Field, entry_index
 from openkommune.forms.selectors import version_definition
 from openkommune.submissions import attachments as files
 from openkommune.submissions.constants import (
@@ -26,7 +26,8 @@ from openkommune.tenancy.scoping import scope
 
 # --- data paths --------------------------------------------------------------------------
 
-_SEGMENT = re.compile(r"^[a-z][a-z0-9_]{0,62}$|^[0-9]{1,4}$")
+# `fullmatch`: `$` would also match before a trailing newline.
+_SEGMENT = re.compile(r"[a-z][a-z0-9_]{0,62}|[0-9]{1,4}")
 
 
 def file_field_for_path(definition: Definition, path: str) -> Field:
@@ -36,7 +37,7 @@ def file_field_for_path(definition: Definition, path: str) -> Field:
         _("Für dieses Feld kann keine Datei hochgeladen werden."), {path or "__all__": []}
     )
     segments = (path or "").split(".")
-    if not all(_SEGMENT.match(segment) for segment in segments):
+    if not all(_SEGMENT.fullmatch(segment) for segment in segments):
         raise rejected
     try:
         field = definition.field(segments[-1])
@@ -50,9 +51,9 @@ def file_field_for_path(definition: Definition, path: str) -> Field:
         if next(rest, None) != group_id:
             raise rejected
         if group_id in location.repeats:
-            index = next(rest, None)
+            index = entry_index(next(rest, None))
             group = definition.items[group_id]
-            if index is None or not index.isdigit() or int(index) >= group.repeat.max:
+            if index is None or index >= group.repeat.max:
                 raise rejected
     if next(rest, None) is not None:
         raise rejected
@@ -62,8 +63,9 @@ def file_field_for_path(definition: Definition, path: str) -> Field:
 def get_path(data, path: str):
     node = data
     for segment in path.split("."):
-        if isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
-            node = node[int(segment)]
+        index = entry_index(segment)
+        if isinstance(node, list) and index is not None and index < len(node):
+            node = node[index]
         elif isinstance(node, dict) and segment in node:
             node = node[segment]
         else:
@@ -77,7 +79,7 @@ def set_path(data: dict, path: str, value) -> dict:
     node = data
     for position, segment in enumerate(segments[:-1]):
         following = segments[position + 1]
-        empty = [] if following.isdigit() else {}
+        empty = [] if entry_index(following) is not None else {}
         if isinstance(node, list):
             index = int(segment)
             while len(node) <= index:
@@ -122,10 +124,10 @@ def _type_list(types: list[str]) -> str:
 
 def _short_type(content_type: str) -> str:
     return {
-        AttachmentType.PDF: "PDF",
-        AttachmentType.JPEG: "JPEG-Bild",
-        AttachmentType.PNG: "PNG-Bild",
-        AttachmentType.TIFF: "TIFF-Bild",
+        AttachmentType.PDF: _("PDF"),
+        AttachmentType.JPEG: _("JPEG-Bild"),
+        AttachmentType.PNG: _("PNG-Bild"),
+        AttachmentType.TIFF: _("TIFF-Bild"),
     }.get(content_type, "")
 
 
@@ -196,6 +198,25 @@ def _check_upload(name: str, spooled: files.SpooledUpload, field: Field, limit: 
     return detected.content_type, outcome
 
 
+def _limit(field: Field) -> int:
+    return min(field.max_size or settings.UPLOAD_MAX_SIZE, settings.UPLOAD_MAX_SIZE)
+
+
+def oversized_upload_rejection(*, draft: Draft, path: str, file_name: str) -> UploadRejected:
+    """The refusal (with `fields={path: [message]}`) for a file the upload handler skipped
+    because it exceeded `OPENKOMMUNE_UPLOAD_MAX_SIZE` (`core.uploads.oversized_uploads`):
+    the same "too large" message as after the upload, or the refusal of a path that is no
+    file field. Stores nothing."""
+    definition = version_definition(draft.form_version)
+    try:
+        field = file_field_for_path(definition, path)
+    except UploadRejected as rejected:
+        return rejected
+    rejected = _too_large(files.sanitise_filename(file_name), _limit(field))
+    rejected.fields = {path: [rejected.message]}
+    return rejected
+
+
 def draft_attach_file(*, draft: Draft, path: str, uploaded_file) -> Attachment:
     """Accept a file for the file field at `path`: size (field and global limit), type from
     the content, virus scan, then stored privately under a random name. The field's value
@@ -203,7 +224,7 @@ def draft_attach_file(*, draft: Draft, path: str, uploaded_file) -> Attachment:
     `UploadRejected` (with `fields={path: [message]}`) and stores nothing otherwise."""
     definition = version_definition(draft.form_version)
     field = file_field_for_path(definition, path)
-    limit = min(field.max_size or settings.UPLOAD_MAX_SIZE, settings.UPLOAD_MAX_SIZE)
+    limit = _limit(field)
     name = files.sanitise_filename(getattr(uploaded_file, "name", ""))
     try:
         declared_size = getattr(uploaded_file, "size", None)

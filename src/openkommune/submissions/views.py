@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import ozg_leistung_get
+from openkommune.core.uploads import limit_upload_size, oversized_uploads
 from openkommune.forms.engine import (
     Field,
     answers,
@@ -201,17 +202,29 @@ def _upload_files(request, draft, step, fragment) -> dict[str, list[str]]:
     its message goes to the field."""
     own = {item.id for item in step.items}
     errors: dict[str, list[str]] = {}
-    for path, uploaded in request.FILES.items():
+
+    def refuse(path: str, rejected: services.UploadRejected) -> None:
+        for field_path, field_messages in (rejected.fields or {path: []}).items():
+            errors.setdefault(field_path, []).extend(field_messages or [rejected.message])
+        previous = journey.get_in(draft.data, path)
+        if previous:  # the file uploaded before stays
+            journey.set_in(fragment, path, previous)
+
+    posted = list(request.FILES.items())  # reads the post, filling oversized_uploads
+    # Files the upload handler skipped while reading the post: too large to store at all.
+    for path, file_name in oversized_uploads(request).items():
+        if path.split(".", 1)[0] in own:
+            refuse(
+                path,
+                services.oversized_upload_rejection(draft=draft, path=path, file_name=file_name),
+            )
+    for path, uploaded in posted:
         if path.split(".", 1)[0] not in own:
             continue
         try:
             attachment = services.draft_attach_file(draft=draft, path=path, uploaded_file=uploaded)
         except services.UploadRejected as rejected:
-            for field_path, field_messages in (rejected.fields or {path: []}).items():
-                errors.setdefault(field_path, []).extend(field_messages or [rejected.message])
-            previous = journey.get_in(draft.data, path)
-            if previous:  # the file uploaded before stays
-                journey.set_in(fragment, path, previous)
+            refuse(path, rejected)
         else:
             journey.set_in(fragment, path, str(attachment.public_id))
     return errors
@@ -256,6 +269,7 @@ def _post_step(request, draft, definition, step):
     return redirect("submissions:step", public_id=draft.public_id, step_id=following.id)
 
 
+@limit_upload_size
 @_draft_page
 @require_http_methods(["GET", "POST"])
 def step(request, draft: Draft, step_id: str):
@@ -351,7 +365,8 @@ def submit(request, draft: Draft):
             idempotency_key=request.POST.get("idempotency_key", ""),
             base_url=_base_url(request),
         )
-    except ValueError:
+    except services.IdempotencyKeyInvalid:
+        # Only a page posted without its hidden key (a stale or hand-made form) gets here.
         return HttpResponseBadRequest(
             _("Das Formular ist unvollständig. Bitte laden Sie die Seite neu.")
         )
@@ -374,7 +389,12 @@ def _continue_url(draft: Draft) -> str:
 
 
 def _send_resume_link(request, draft: Draft) -> None:
-    services.draft_send_resume_link(draft=draft, base_url=_base_url(request))
+    try:
+        services.draft_send_resume_link(draft=draft, base_url=_base_url(request))
+    except services.ResumeLinkThrottled as throttled:
+        # The draft is saved all the same; only the e-mail waits (see the cooldown).
+        messages.info(request, throttled.message)
+        return
     messages.success(
         request,
         _("Wir haben Ihnen den Link zum Fortsetzen an %(email)s gesendet.")

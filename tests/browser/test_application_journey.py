@@ -154,3 +154,10 @@ def test_citizen_applies_for_hundesteuer_in_magdeburg(
         application = Application.applicant_objects.get(reference=reference)
     assert application.data["halter"]["nachname"] == "Mustermann"
     assert application.email == "erika.mustermann@example.org"
+
+
+def test_refusal_where_the_service_is_not_offered_is_accessible(page):
+    # Nobody offers Hundehaltung online here (no member has activated it in this database).
+    page.goto("/antrag/10160/?plz=39104")
+    assert "nicht online über diese Plattform" in page.locator("main").inner_text()
+    assert_no_axe_violations(page)

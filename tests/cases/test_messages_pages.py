@@ -4,9 +4,13 @@ isolation on every page and download of messages and notices."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
+from openkommune.cases import messaging
 from openkommune.cases.constants import CaseStatus, Decision
 from openkommune.cases.messaging import message_reply_from_applicant, message_send_to_applicant
 from openkommune.cases.models import MessageAttachment
@@ -26,6 +30,7 @@ from tests.cases.test_messages_support import (  # noqa: F401  (fixtures)
     other_tenant,
     private_media,
     refreshed,
+    stored_files,
 )
 from tests.submissions.factories import EXE_BYTES, PDF_BYTES, upload
 from tests.tenancy.factories import cooperative
@@ -158,6 +163,45 @@ def test_a_refused_file_keeps_the_answer_text(client, setting):
     assert "Mein langer Text, bitte nicht verlieren." in body
     assert 'href="#id_files"' in body
     assert "kann nicht angenommen werden" in body
+    assert len(messages_of(setting.case)) == 1
+    assert refreshed(setting.case).status == CaseStatus.INFORMATION_REQUESTED
+
+
+@override_settings(UPLOAD_MAX_SIZE=3000)
+def test_an_oversized_file_is_skipped_while_it_arrives_and_the_answer_text_is_kept(
+    client, setting, monkeypatch, settings
+):
+    ask(setting)
+    taken = []
+    original = messaging.intake
+    monkeypatch.setattr(
+        messaging,
+        "intake",
+        lambda uploaded, **kwargs: taken.append(uploaded.name) or original(uploaded, **kwargs),
+    )
+    before = stored_files(Path(settings.PRIVATE_MEDIA_ROOT))
+    big = PDF_BYTES + b"%" * 200_000  # several chunks of the multipart parser
+    # The files come first in the body: the text after them must still arrive.
+    response = client.post(
+        citizen_url("messages", setting),
+        {
+            "files": [
+                upload("riesig.pdf", big),
+                upload("klein.pdf", PDF_BYTES),
+                upload("noch größer.pdf", big + big),
+            ],
+            "body": "Mein langer Text, bitte nicht verlieren.",
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Mein langer Text, bitte nicht verlieren." in body
+    assert 'href="#id_files"' in body
+    for name in ("riesig.pdf", "noch größer.pdf"):
+        assert f"Die Datei „{name}“ ist zu groß. Erlaubt sind höchstens 2,9\u00a0KB." in body
+    # Cut off by the upload handler: no file of the answer was taken, nothing was stored.
+    assert taken == []
+    assert stored_files(Path(settings.PRIVATE_MEDIA_ROOT)) == before
     assert len(messages_of(setting.case)) == 1
     assert refreshed(setting.case).status == CaseStatus.INFORMATION_REQUESTED
 

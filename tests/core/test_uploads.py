@@ -9,7 +9,12 @@ from django.core.files.uploadhandler import FileUploadHandler, MemoryFileUploadH
 from django.http.multipartparser import MultiPartParser
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
-from openkommune.core.uploads import UploadSizeLimitHandler, limit_upload_size, oversized_uploads
+from openkommune.core.uploads import (
+    UploadSizeLimitHandler,
+    limit_upload_size,
+    oversized_files,
+    oversized_uploads,
+)
 
 
 class RecordingHandler(FileUploadHandler):
@@ -31,12 +36,11 @@ class NamedFile(io.BytesIO):
     name = "gross.pdf"
 
 
-def _parse(view, *, size: int, limit: int, settings):
+def _parse(view, *, size: int, limit: int, settings, fields=None):
     settings.UPLOAD_MAX_SIZE = limit
     request = SimpleNamespace(resolver_match=SimpleNamespace(func=view))
-    body = encode_multipart(
-        BOUNDARY, {"datei": NamedFile(b"%" * size), "danach": "getippt", "klein": "x"}
-    )
+    fields = fields or {"datei": NamedFile(b"%" * size)}
+    body = encode_multipart(BOUNDARY, fields | {"danach": "getippt", "klein": "x"})
     meta = {"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body))}
     recorder = RecordingHandler(request)
     handlers = [UploadSizeLimitHandler(request), recorder, MemoryFileUploadHandler(request)]
@@ -62,6 +66,19 @@ def test_an_oversized_file_is_cut_off_and_the_other_fields_arrive(settings):
     assert oversized_uploads(request) == {"datei": "gross.pdf"}
     # The storing handlers never got more than the limit.
     assert recorder.received <= 100_000
+
+
+def test_every_oversized_file_of_one_input_is_named(settings):
+    # <input type="file" multiple>: several files under one name, each refused on its own.
+    files = [NamedFile(b"%" * 500_000), NamedFile(b"%" * 10), NamedFile(b"%" * 200_000)]
+    for file, name in zip(files, ("gross.pdf", "klein.pdf", "auch gross.pdf"), strict=True):
+        file.name = name
+    request, post, parsed, _recorder = _parse(
+        _marked_view, size=0, limit=100_000, settings=settings, fields={"dateien": files}
+    )
+    assert [f.name for f in parsed.getlist("dateien")] == ["klein.pdf"]
+    assert post["danach"] == "getippt"
+    assert oversized_files(request) == [("dateien", "gross.pdf"), ("dateien", "auch gross.pdf")]
 
 
 def test_a_file_within_the_limit_passes(settings):

@@ -102,6 +102,24 @@ class Page(HTMLParser):
     def ids(self) -> set[str]:
         return {a["id"] for _t, a in self.elements if "id" in a}
 
+    def names(self) -> set[str]:
+        """The names of the fields a browser can send (buttons aside)."""
+        return {
+            a["name"]
+            for t, a in self.elements
+            if a.get("name") and t in ("input", "select", "textarea")
+        }
+
+    def offered(self, name: str) -> set[str] | None:
+        """The values the page offers for a choice (radio buttons, checkboxes, a select);
+        None for a field one types into, or a name the page does not have."""
+        if self.find("select", name=name):
+            return {o["value"] for o in self._options_of(name)}
+        inputs = self.find("input", name=name)
+        if inputs and all(a.get("type") in ("radio", "checkbox") for a in inputs):
+            return {a.get("value", "") for a in inputs}
+        return None
+
     def posted(self) -> QueryDict:
         """What a browser sends for the fragment as rendered (no button pressed)."""
         data = QueryDict(mutable=True)

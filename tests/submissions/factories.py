@@ -129,7 +129,8 @@ def publish_form(definition: dict | None = None):
 
 @dataclass
 class Offer:
-    """A member offering the test form's Leistung online, and the place it serves."""
+    """A member offering a Leistung online with a published form (by default the test
+    form for Hundehaltung), and the place it serves."""
 
     tenant: object
     leistung: object
@@ -149,15 +150,22 @@ def magdeburg_member(**values):
     return OrganisationFactory(**(defaults | values))
 
 
-def make_offer(*, active: bool = True, tenant=None, definition=None) -> Offer:
+def make_offer(
+    *,
+    active: bool = True,
+    tenant=None,
+    definition=None,
+    ozg_id: str = HUNDEHALTUNG,
+    contact_email: str = "hundesteuer@magdeburg.example.org",
+) -> Offer:
     tenant = tenant or magdeburg_member()
-    leistung = ozg_leistung_get(ozg_id=HUNDEHALTUNG)
+    leistung = ozg_leistung_get(ozg_id=ozg_id)
     service_activation_set(
         tenant=tenant,
         actor=None,
         ozg_leistung=leistung,
         is_active=active,
-        contact_email="hundesteuer@magdeburg.example.org",
+        contact_email=contact_email,
         contact_phone="0391 540-0",
     )
     (gemeinde,) = gemeinden_for_postcode(postcode=MAGDEBURG_POSTCODE)

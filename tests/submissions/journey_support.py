@@ -41,17 +41,17 @@ def offer_hundesteuer(**activation):
     return tenant
 
 
-def start_url() -> str:
-    return reverse("submissions:start", args=[HUNDEHALTUNG])
+def start_url(ozg_id: str = HUNDEHALTUNG) -> str:
+    return reverse("submissions:start", args=[ozg_id])
 
 
-def start_draft(client, *, email: str | None = "erika@example.org"):
-    """Start as the browser would (postcode, then the start form); returns the first step's
-    URL."""
+def start_draft(client, *, email: str | None = "erika@example.org", ozg_id: str = HUNDEHALTUNG):
+    """Start as the browser would (postcode in Magdeburg, then the start form); returns the
+    first step's URL."""
     data = {"plz": MAGDEBURG_POSTCODE, "ars": "150030000000"}
     if email is not None:
         data["email"] = email
-    response = client.post(start_url(), data)
+    response = client.post(start_url(ozg_id), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
 

@@ -20,7 +20,14 @@ from openkommune.submissions.constants import AttachmentType, ScanResult
 from openkommune.submissions.services import UploadRejected
 from openkommune.submissions.virus_scan import get_scanner
 
-__all__ = ["StoredFile", "UploadRejected", "delete_stored", "file_response", "intake"]
+__all__ = [
+    "StoredFile",
+    "UploadRejected",
+    "delete_stored",
+    "file_response",
+    "intake",
+    "too_large",
+]
 
 delete_stored = helpers.delete_stored
 file_response = helpers.file_response
@@ -43,6 +50,17 @@ def _chunks(uploaded_file):
         yield uploaded_file.read()
 
 
+def too_large(file_name: str, limit: int | None = None) -> UploadRejected:
+    """The refusal of a file over `limit` (by default `OPENKOMMUNE_UPLOAD_MAX_SIZE`)."""
+    return UploadRejected(
+        _("Die Datei „%(name)s“ ist zu groß. Erlaubt sind höchstens %(limit)s.")
+        % {
+            "name": helpers.sanitise_filename(file_name),
+            "limit": filesizeformat(limit or settings.UPLOAD_MAX_SIZE),
+        }
+    )
+
+
 def intake(uploaded_file, *, folder: str, accept=None, max_size: int | None = None) -> StoredFile:
     """Check an uploaded file and move it into private storage. Raises `UploadRejected`
     (German message naming the file) when it is empty, too large, of a type not accepted,
@@ -54,10 +72,7 @@ def intake(uploaded_file, *, folder: str, accept=None, max_size: int | None = No
     spooled = helpers.spool_upload(_chunks(uploaded_file), max_size=limit)
     try:
         if spooled.too_large:
-            raise UploadRejected(
-                _("Die Datei „%(name)s“ ist zu groß. Erlaubt sind höchstens %(limit)s.")
-                % {"name": name, "limit": filesizeformat(limit)}
-            )
+            raise too_large(name, limit)
         if spooled.size == 0:
             raise UploadRejected(_("Die Datei „%(name)s“ ist leer.") % {"name": name})
         detected = helpers.detect_content_type(spooled.head, is_utf8_text=spooled.is_utf8_text)

@@ -31,7 +31,7 @@ from openkommune.cases.constants import (
 )
 from openkommune.cases.emails import NEW_MESSAGE, email_owe
 from openkommune.cases.errors import CaseClosed, CaseInputInvalid, TransitionNotAllowed
-from openkommune.cases.files import UploadRejected, delete_stored, intake
+from openkommune.cases.files import UploadRejected, delete_stored, intake, too_large
 from openkommune.cases.models import Case, Message, MessageAttachment
 from openkommune.cases.services import case_transition, with_via
 from openkommune.tenancy.scoping import scope
@@ -157,6 +157,15 @@ def _case_of(application) -> Case:
     if case is None:
         raise Case.DoesNotExist("No case for this application.")
     return case
+
+
+def reply_files_too_large(file_names) -> UploadRejected:
+    """The refusal (field `files`) of an answer some of whose files the upload handler
+    skipped while the post arrived, for exceeding `OPENKOMMUNE_UPLOAD_MAX_SIZE`
+    (`core.uploads.oversized_files`): the message `intake` gives, once per file. The whole
+    answer is refused, as for any file that cannot be taken; nothing is stored."""
+    messages = [too_large(name).message for name in file_names]
+    return UploadRejected(messages[0], {"files": messages})
 
 
 def _intake_all(files) -> list:

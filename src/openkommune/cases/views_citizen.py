@@ -29,6 +29,7 @@ from openkommune.cases.errors import CaseError
 from openkommune.cases.files import UploadRejected, file_response
 from openkommune.cases.forms_messages import ReplyForm
 from openkommune.cases.models import Case, MessageAttachment, Notice
+from openkommune.core.uploads import limit_upload_size, oversized_files
 from openkommune.submissions import journey
 from openkommune.submissions.attachments import download_name
 from openkommune.submissions.models import Application
@@ -103,12 +104,18 @@ def _render_messages(request, application, token, form, *, status=200, conversat
     return render(request, "cases/citizen_messages.html", context, status=status)
 
 
+@limit_upload_size
 @applicant_page
 @require_http_methods(["GET", "POST"])
 def messages(request, application, token):
     if request.method == "POST":
-        form = ReplyForm(request.POST, request.FILES)
-        if form.is_valid():
+        form = ReplyForm(request.POST, request.FILES)  # reads the post: oversized_files
+        # Files the upload handler skipped while the post arrived: too large to take at all.
+        too_large = [name for _field, name in oversized_files(request)]
+        if too_large:
+            refused = messaging.reply_files_too_large(too_large)
+            form.add_service_errors(refused.fields, refused.message)
+        elif form.is_valid():
             try:
                 messaging.message_reply_from_applicant(
                     application=application,

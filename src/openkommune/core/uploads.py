@@ -9,9 +9,9 @@ dropped, and the other fields of the same post still arrive, so a page can show 
 large" message at the field and keep everything else that was typed.
 
 It acts only on views marked with `limit_upload_size`, which promise to look at
-`oversized_uploads(request)`: for any other view a file that silently went missing from
-`request.FILES` would look like no file at all. (The reverse proxy should still cap the
-whole request body; this handler cannot stop a client from sending it.)
+`oversized_uploads(request)` (or `oversized_files`): for any other view a file that silently
+went missing from `request.FILES` would look like no file at all. (The reverse proxy should
+still cap the whole request body; this handler cannot stop a client from sending it.)
 """
 
 from __future__ import annotations
@@ -29,9 +29,16 @@ def limit_upload_size(view):
     return view
 
 
+def oversized_files(request) -> list[tuple[str, str]]:
+    """(field name, file name) of every file of this request refused for its size, in the
+    order they arrived (one input may send several files under the same name)."""
+    return list(getattr(request, _REFUSED, ()))
+
+
 def oversized_uploads(request) -> dict[str, str]:
-    """{field name: file name} of the files of this request refused for their size."""
-    return dict(getattr(request, _REFUSED, {}))
+    """{field name: file name} of the files of this request refused for their size (for
+    inputs that send one file each)."""
+    return dict(oversized_files(request))
 
 
 class UploadSizeLimitHandler(FileUploadHandler):
@@ -61,7 +68,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
     def _refuse(self):
         refused = getattr(self.request, _REFUSED, None)
         if refused is None:
-            refused = {}
+            refused = []
             setattr(self.request, _REFUSED, refused)
-        refused[self.field_name] = self.file_name
+        refused.append((self.field_name, self.file_name))
         raise SkipFile(f"{self.field_name}: more than {self._limit()} bytes")

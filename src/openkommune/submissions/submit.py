@@ -338,9 +338,10 @@ def _receipt_store(application: Application, stored: list[str]) -> None:
     definition = version_definition(application.form_version)
     today = application.submitted_at.astimezone(BERLIN).date()
     with scope(tenant=application.tenant):
-        attached = list(
-            Attachment.objects.filter(application=application).order_by("path", "created_at")
-        )
+        by_path = {a.path: a for a in Attachment.objects.filter(application=application)}
+    # In the order of the form, as the applicant gave them ("hunde.2" before "hunde.10").
+    paths = [path for path, _field, _value in _file_values(definition, application.data)]
+    attached = [by_path.pop(path) for path in paths if path in by_path] + list(by_path.values())
     try:
         gemeinde_name = place_name(_gemeinde(application.gemeinde_ars))
     except Region.DoesNotExist:

@@ -62,6 +62,95 @@ def test_the_mip_alone_equals_brute_force(data):
         check_solution(data, out)
 
 
+# Found by the test above: with HiGHS presolve on, the MIP of item i2 (two capped suppliers)
+# ran to the time limit without proving the optimum it already had.
+STALLED_PRESOLVE = {
+    "members": ["m0", "m1", "m2"],
+    "items": ["i0", "i1", "i2"],
+    "suppliers": [
+        {"id": "s0", "capacity": {"i2": 10}},
+        {"id": "s1", "capacity": {}},
+        {"id": "s2", "capacity": {"i2": 12}},
+    ],
+    "prices": [
+        {
+            "supplier": "s0",
+            "item": "i1",
+            "tiers": [
+                {"min_qty": 0, "unit_price": 9.29},
+                {"min_qty": 10, "unit_price": 5.19},
+                {"min_qty": 29, "unit_price": 0.6},
+            ],
+        },
+        {"supplier": "s0", "item": "i2", "tiers": [{"min_qty": 0, "unit_price": 6.72}]},
+        {
+            "supplier": "s1",
+            "item": "i0",
+            "tiers": [
+                {"min_qty": 0, "unit_price": 12.38},
+                {"min_qty": 6, "unit_price": 4.71},
+                {"min_qty": 29, "unit_price": 1.91},
+            ],
+        },
+        {
+            "supplier": "s1",
+            "item": "i1",
+            "tiers": [{"min_qty": 0, "unit_price": 14.11}, {"min_qty": 23, "unit_price": 5.6}],
+        },
+        {
+            "supplier": "s1",
+            "item": "i2",
+            "tiers": [
+                {"min_qty": 0, "unit_price": 9.41},
+                {"min_qty": 33, "unit_price": 7.92},
+                {"min_qty": 34, "unit_price": 2.78},
+            ],
+        },
+        {
+            "supplier": "s2",
+            "item": "i0",
+            "tiers": [
+                {"min_qty": 0, "unit_price": 8.48},
+                {"min_qty": 23, "unit_price": 1.84},
+                {"min_qty": 33, "unit_price": 1.34},
+            ],
+        },
+        {"supplier": "s2", "item": "i1", "tiers": [{"min_qty": 0, "unit_price": 5.02}]},
+        {
+            "supplier": "s2",
+            "item": "i2",
+            "tiers": [
+                {"min_qty": 0, "unit_price": 13.22},
+                {"min_qty": 3, "unit_price": 10.08},
+                {"min_qty": 40, "unit_price": 0.98},
+            ],
+        },
+    ],
+    "demand": [
+        {"member": "m2", "item": "i0", "qty": 16},
+        {"member": "m1", "item": "i2", "qty": 9},
+        {"member": "m0", "item": "i2", "qty": 2},
+        {"member": "m1", "item": "i1", "qty": 16},
+        {"member": "m0", "item": "i0", "qty": 4},
+        {"member": "m0", "item": "i1", "qty": 6},
+        {"member": "m2", "item": "i1", "qty": 10},
+        {"member": "m2", "item": "i2", "qty": 9},
+    ],
+    "ineligible": [],
+}
+
+
+@pytest.mark.parametrize("example", [STALLED_PRESOLVE])
+def test_mip_alone_proves_the_optimum_of_known_hard_examples(example):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(optimizer, "_closed_form", lambda problem: None)
+        patch.setattr(optimizer, "greedy_item", lambda problem: None)
+        out = solve(Instance.from_json(example), time_limit=5).to_json()
+    assert out["status"] == OPTIMAL
+    assert cents(out["total_cost"]) == brute_force(example)
+    check_solution(example, out)
+
+
 @SETTINGS
 @given(small_instances())
 def test_alone_costs_and_savings_match_brute_force(data):

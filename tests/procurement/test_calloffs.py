@@ -1,7 +1,6 @@
 """Cart, submit, approval by the member's administration above its threshold, order, PDF."""
 
 import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -15,21 +14,14 @@ from openkommune.procurement.selectors import call_off_lines
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.procurement.factories import ContractFactory, ItemFactory
+from tests.submissions.factories import pdf_streams
 
 pytestmark = pytest.mark.django_db
 
 
 def pdf_text(pdf: bytes) -> bytes:
     """Every stream of the PDF, inflated where compressed (for assertions on content)."""
-    parts = []
-    for match in re.finditer(rb"stream\r?\n", pdf):
-        start = match.end()
-        end = pdf.find(b"endstream", start)
-        try:
-            parts.append(zlib.decompressobj().decompress(pdf[start:end]))
-        except zlib.error:
-            parts.append(pdf[start:end])
-    return b"".join(parts)
+    return b"".join(pdf_streams(pdf))
 
 
 @pytest.fixture

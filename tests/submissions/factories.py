@@ -212,9 +212,12 @@ def pdf_streams(pdf: bytes) -> list[bytes]:
     """Every stream of the PDF, decompressed where it is compressed (objects included:
     WeasyPrint packs dictionaries into object streams)."""
     streams = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    # The end-of-line before `endstream` stays in `raw`: compressed data may itself end in
+    # a carriage return (about one stream in 256), which `\r?\nendstream` would cut off.
+    # A decompressor object stops at the end of the zlib data and ignores what follows.
+    for raw in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
         try:
-            streams.append(zlib.decompress(raw))
+            streams.append(zlib.decompressobj().decompress(raw))
         except zlib.error:
             streams.append(raw)
     return streams

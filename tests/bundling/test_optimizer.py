@@ -46,15 +46,19 @@ def test_optimum_equals_brute_force_to_the_cent(data):
         check_solution(data, out)
 
 
-@SETTINGS
-@given(small_instances())
-def test_the_mip_alone_equals_brute_force(data):
-    # Without the shortcuts (closed form, greedy incumbent) every item goes through HiGHS,
-    # so the formulation itself is checked, including proofs of infeasibility.
+def _solve_by_mip_alone(data: dict, *, time_limit: float) -> dict:
+    """Without the shortcuts (closed form, greedy incumbent) every item goes through HiGHS,
+    so the formulation itself is checked, including proofs of infeasibility."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(optimizer, "_closed_form", lambda problem: None)
         patch.setattr(optimizer, "greedy_item", lambda problem: None)
-        out = solve(Instance.from_json(data), time_limit=20).to_json()
+        return solve(Instance.from_json(data), time_limit=time_limit).to_json()
+
+
+@SETTINGS
+@given(small_instances())
+def test_the_mip_alone_equals_brute_force(data):
+    out = _solve_by_mip_alone(data, time_limit=20)
     best = brute_force(data)
     assert out["status"] == (INFEASIBLE if best is None else OPTIMAL)
     if best is not None:
@@ -142,10 +146,7 @@ STALLED_PRESOLVE = {
 
 @pytest.mark.parametrize("example", [STALLED_PRESOLVE])
 def test_mip_alone_proves_the_optimum_of_known_hard_examples(example):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(optimizer, "_closed_form", lambda problem: None)
-        patch.setattr(optimizer, "greedy_item", lambda problem: None)
-        out = solve(Instance.from_json(example), time_limit=5).to_json()
+    out = _solve_by_mip_alone(example, time_limit=5)
     assert out["status"] == OPTIMAL
     assert cents(out["total_cost"]) == brute_force(example)
     check_solution(example, out)

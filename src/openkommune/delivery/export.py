@@ -160,7 +160,7 @@ def _documents(case: Case) -> list[_Entry]:
     application = case.application
     entries: list[_Entry] = []
     attachments = list(Attachment.objects.filter(application=application).order_by("created_at"))
-    if application.receipt_name or application.receipt_pending:
+    if application.has_receipt:
         entries.append(
             _Entry(
                 f"{application.public_id}-receipt",

@@ -202,6 +202,11 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def has_receipt(self) -> bool:
+        """Stored, or still to be rendered from the data; an anonymised one has none."""
+        return bool(self.receipt_name or self.receipt_pending)
+
 
 class Attachment(models.Model):
     """An uploaded file. Stored under the private media root with a random name; the

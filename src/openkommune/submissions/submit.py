@@ -320,9 +320,9 @@ def application_receipt_issue(*, application: Application) -> Application:
                 .select_related("tenant", "form_version__form", "ozg_leistung", "user")
                 .get(pk=application.pk)
             )
+            if not locked.has_receipt:
+                raise ReceiptUnavailable(locked.reference)
             if not locked.receipt_name:
-                if not locked.receipt_pending:
-                    raise ReceiptUnavailable(locked.reference)
                 _receipt_store(locked, stored)
     except BaseException:
         for name in stored:

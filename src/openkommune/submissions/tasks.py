@@ -28,7 +28,7 @@ def send_notification(notification_public_id: str) -> str:
 def issue_application_receipt(application_public_id: str) -> str:
     """Render and store the receipt PDF of an application (once; a no-op when done)."""
     application = Application.applicant_objects.filter(public_id=application_public_id).first()
-    if application is None or not (application.receipt_pending or application.receipt_name):
+    if application is None or not application.has_receipt:
         return "missing"
     application_receipt_issue(application=application)
     return "issued"

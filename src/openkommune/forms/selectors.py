@@ -85,11 +85,6 @@ def form_list(*, published_only: bool = True) -> QuerySet[FormDefinition]:
     return forms
 
 
-def current_versions() -> QuerySet[FormVersion]:
-    """The newest published version of every form, by key."""
-    return _current_versions()
-
-
 _PARSED: dict[tuple, Definition] = {}
 _PARSED_LIMIT = 256
 

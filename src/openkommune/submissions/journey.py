@@ -15,7 +15,6 @@ from django.utils import timezone
 from openkommune.forms.engine import (
     Definition,
     Step,
-    entry_index,
     field_dom_id,
     validate,
     visible_steps,
@@ -145,54 +144,6 @@ def error_links(definition: Definition, errors: dict[str, list[str]], step_url) 
         href = f"{step_url(step.id)}?zurueck={RETURN_TO_CHECK}#{field_dom_id(path)}"
         entries.extend((href, f"{step.title}: {message}") for message in messages)
     return entries
-
-
-def set_in(data: dict, path: str, value) -> None:
-    """Set `value` at a data path (`nachweis`, `hunde.0.impfpass`) of a step's fragment,
-    creating entries of repeated groups on the way. A path that does not fit the data (an
-    index that is not one, a name where a list is) changes nothing: paths come from posted
-    field names."""
-    segments = path.split(".")
-    node = data
-    for position, segment in enumerate(segments[:-1]):
-        following_is_index = entry_index(segments[position + 1]) is not None
-        if isinstance(node, list):
-            index = entry_index(segment)
-            if index is None:
-                return
-            while len(node) <= index:
-                node.append({})
-            if not isinstance(node[index], list | dict):
-                node[index] = [] if following_is_index else {}
-            node = node[index]
-        else:
-            if not isinstance(node.get(segment), list | dict):
-                node[segment] = [] if following_is_index else {}
-            node = node[segment]
-    last = segments[-1]
-    if isinstance(node, list):
-        index = entry_index(last)
-        if index is None:
-            return
-        while len(node) <= index:
-            node.append({})
-        node[index] = value
-    else:
-        node[last] = value
-
-
-def get_in(data, path: str):
-    """The value at a data path, or None where the path leads nowhere."""
-    node = data
-    for segment in path.split("."):
-        index = entry_index(segment)
-        if isinstance(node, list) and index is not None and index < len(node):
-            node = node[index]
-        elif isinstance(node, dict) and segment in node:
-            node = node[segment]
-        else:
-            return None
-    return node
 
 
 def string_values(data):

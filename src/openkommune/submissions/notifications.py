@@ -115,6 +115,16 @@ def _enqueue_notification(notification_public_id: str, *, run_after=None) -> Non
     _enqueue(send_notification, notification_public_id, run_after=run_after)
 
 
+def _enqueue_after_commit(notification: NotificationLog, *, run_after=None) -> None:
+    """Queue the job that sends this e-mail once the current transaction commits."""
+    if notification.kind == NotificationKind.APPLICATION_CONFIRMATION:
+        public_id = str(notification.application.public_id)
+        transaction.on_commit(lambda: _enqueue_confirmation(public_id, run_after=run_after))
+    else:
+        public_id = str(notification.public_id)
+        transaction.on_commit(lambda: _enqueue_notification(public_id, run_after=run_after))
+
+
 def _enqueue(task, *args, run_after=None) -> None:
     # A backend that cannot defer (the immediate one) retries at once; the attempt limit
     # still ends the loop.
@@ -278,13 +288,7 @@ def _record_failure(notification: NotificationLog, error: Exception) -> str:
         notification.next_attempt_at.isoformat(),
         notification.last_error,
     )
-    run_after = notification.next_attempt_at
-    if notification.kind == NotificationKind.APPLICATION_CONFIRMATION:
-        public_id = str(notification.application.public_id)
-        transaction.on_commit(lambda: _enqueue_confirmation(public_id, run_after=run_after))
-    else:
-        public_id = str(notification.public_id)
-        transaction.on_commit(lambda: _enqueue_notification(public_id, run_after=run_after))
+    _enqueue_after_commit(notification, run_after=notification.next_attempt_at)
     return notification.status
 
 
@@ -307,10 +311,5 @@ def notification_retry(*, actor, notification: NotificationLog) -> NotificationL
             obj=locked,
             after={"kind": locked.kind},
         )
-        if locked.kind == NotificationKind.APPLICATION_CONFIRMATION:
-            public_id = str(locked.application.public_id)
-            transaction.on_commit(lambda: _enqueue_confirmation(public_id))
-        else:
-            public_id = str(locked.public_id)
-            transaction.on_commit(lambda: _enqueue_notification(public_id))
+        _enqueue_after_commit(locked)
         return locked

@@ -61,6 +61,8 @@ def file_field_for_path(definition: Definition, path: str) -> Field:
 
 
 def get_path(data, path: str):
+    """The value at a data path (`nachweis`, `hunde.0.impfpass`), or None where the path
+    leads nowhere."""
     node = data
     for segment in path.split("."):
         index = entry_index(segment)
@@ -74,26 +76,31 @@ def get_path(data, path: str):
 
 
 def set_path(data: dict, path: str, value) -> dict:
-    """Set `value` at `path`, creating the groups and entries on the way."""
+    """Set `value` at a data path, creating entries of repeated groups on the way. A path
+    that does not fit the data (an index that is not one, a name where a list is) changes
+    nothing: paths come from posted field names."""
     segments = path.split(".")
     node = data
     for position, segment in enumerate(segments[:-1]):
-        following = segments[position + 1]
-        empty = [] if entry_index(following) is not None else {}
+        following_is_index = entry_index(segments[position + 1]) is not None
         if isinstance(node, list):
-            index = int(segment)
+            index = entry_index(segment)
+            if index is None:
+                return data
             while len(node) <= index:
                 node.append({})
             if not isinstance(node[index], list | dict):
-                node[index] = empty
+                node[index] = [] if following_is_index else {}
             node = node[index]
         else:
             if not isinstance(node.get(segment), list | dict):
-                node[segment] = empty
+                node[segment] = [] if following_is_index else {}
             node = node[segment]
     last = segments[-1]
     if isinstance(node, list):
-        index = int(last)
+        index = entry_index(last)
+        if index is None:
+            return data
         while len(node) <= index:
             node.append({})
         node[index] = value

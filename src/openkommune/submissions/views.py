@@ -37,6 +37,7 @@ from openkommune.submissions.application_views import private
 from openkommune.submissions.forms import LocationForm, StartForm
 from openkommune.submissions.models import Application, Attachment, Draft
 from openkommune.submissions.receipts import berlin_time_text
+from openkommune.submissions.uploads import get_path, set_path
 
 STEP_ACTIONS = ("weiter", "zurueck", "speichern")
 
@@ -206,9 +207,9 @@ def _upload_files(request, draft, step, fragment) -> dict[str, list[str]]:
     def refuse(path: str, rejected: services.UploadRejected) -> None:
         for field_path, field_messages in (rejected.fields or {path: []}).items():
             errors.setdefault(field_path, []).extend(field_messages or [rejected.message])
-        previous = journey.get_in(draft.data, path)
+        previous = get_path(draft.data, path)
         if previous:  # the file uploaded before stays
-            journey.set_in(fragment, path, previous)
+            set_path(fragment, path, previous)
 
     posted = list(request.FILES.items())  # reads the post, filling oversized_uploads
     # Files the upload handler skipped while reading the post: too large to store at all.
@@ -226,7 +227,7 @@ def _upload_files(request, draft, step, fragment) -> dict[str, list[str]]:
         except services.UploadRejected as rejected:
             refuse(path, rejected)
         else:
-            journey.set_in(fragment, path, str(attachment.public_id))
+            set_path(fragment, path, str(attachment.public_id))
     return errors
 
 
@@ -239,7 +240,7 @@ def _post_step(request, draft, definition, step):
     if add or remove:
         # Add or remove an entry, or a file: show the step again without checking it.
         if remove and _is_file_path(definition, remove):
-            file_id = journey.get_in(fragment, remove) or journey.get_in(draft.data, remove)
+            file_id = get_path(fragment, remove) or get_path(draft.data, remove)
             try:
                 attachment = selectors.attachment_get_for_draft(draft=draft, public_id=file_id)
             except Attachment.DoesNotExist:

@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openkommune.cases.models import Notice, deemed_delivery_date
-from openkommune.cases.notices import notice_delivery_date, notice_delivery_status
+from openkommune.cases.notices import notice_delivery_status
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
@@ -47,7 +47,7 @@ def test_deemed_delivery_is_the_fourth_day_after_being_made_available(made):
     assert deemed_delivery_date(made) == day + dt.timedelta(days=4)
     assert (deemed_delivery_date(made) - day).days == 4
     # Unopened: delivered on the deemed day.
-    assert notice_delivery_date(notice(made)) == deemed_delivery_date(made)
+    assert notice(made).delivered_on == deemed_delivery_date(made)
 
 
 def test_known_days():
@@ -67,7 +67,7 @@ def test_the_earlier_of_first_retrieval_and_deemed_day_counts(made, delay):
     item = notice(made, opened)
     opened_day = opened.astimezone(BERLIN).date()
     deemed = deemed_delivery_date(made)
-    delivered = notice_delivery_date(item)
+    delivered = item.delivered_on
     assert delivered == min(opened_day, deemed)
     if opened_day < deemed:
         assert delivered == opened_day  # retrieved earlier: that day

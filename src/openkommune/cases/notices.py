@@ -402,15 +402,6 @@ def notice_open(*, notice: Notice, by_applicant: bool, actor=None) -> Notice:
     return notice
 
 
-def notice_delivery_date(notice: Notice) -> datetime.date:
-    """The day the notice counts as delivered: the earlier of the first retrieval's date
-    (German calendar) and the deemed date."""
-    deemed = notice.deemed_delivered_on
-    if notice.first_opened_at is None:
-        return deemed
-    return min(notice.first_opened_at.astimezone(BERLIN).date(), deemed)
-
-
 @dataclass(frozen=True)
 class DeliveryStatus:
     """What both sides are shown about a notice's delivery."""
@@ -425,7 +416,7 @@ def notice_delivery_status(notice: Notice, *, today: datetime.date | None = None
     """ "zugestellt am …" once the day is certain (retrieved, or the deemed day has come),
     "gilt als zugestellt am … (sofern nicht früher abgerufen)" before."""
     today = today or _today()
-    delivered = notice_delivery_date(notice)
+    delivered = notice.delivered_on
     opened = notice.first_opened_at.astimezone(BERLIN).date() if notice.first_opened_at else None
     day = date_text(delivered)
     if opened is not None and opened <= notice.deemed_delivered_on:

@@ -29,7 +29,7 @@ from openkommune.cases.constants import CaseStatus
 from openkommune.cases.errors import CaseError
 from openkommune.cases.messaging import message_send_to_applicant
 from openkommune.cases.models import Case, Message, MessageAttachment, Notice
-from openkommune.cases.notices import notice_delivery_date, notice_filename, notice_issue
+from openkommune.cases.notices import notice_filename, notice_issue
 from openkommune.cases.services import case_transition
 from openkommune.core.schemas import ErrorOut
 from openkommune.delivery.api_schemas import (
@@ -165,7 +165,7 @@ def _notice(request, case: Case, notice: Notice) -> dict:
         "made_available_at": notice.made_available_at,
         "deemed_delivered_on": notice.deemed_delivered_on,
         "first_opened_at": notice.first_opened_at,
-        "delivered_on": notice_delivery_date(notice),
+        "delivered_on": notice.delivered_on,
         "pdf_sha256": notice.pdf_sha256,
         "pdf_url": _notice_pdf_url(request, case, notice),
     }

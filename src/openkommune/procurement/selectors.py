@@ -69,12 +69,12 @@ def today() -> datetime.date:
 
 def may_call_off(contract: FrameworkContract, organisation: Organisation) -> bool:
     """Whether the contract names the organisation as a buyer (all members, its kind, or by
-    name). The cooperative itself is no caller."""
+    name). The cooperative itself is no caller. Uses `named_callers` when prefetched."""
     if organisation is None or organisation.is_cooperative or not organisation.is_active:
         return False
     if contract.callers_all_members or organisation.kind in (contract.caller_kinds or []):
         return True
-    return contract.named_callers.filter(pk=organisation.pk).exists()
+    return any(o.pk == organisation.pk for o in contract.named_callers.all())
 
 
 def caller_description(contract: FrameworkContract) -> str:
@@ -117,16 +117,8 @@ def contracts_callable_by(
     contracts = FrameworkContract.objects.prefetch_related("named_callers")
     if on is not None:
         contracts = contracts.filter(starts_on__lte=on, ends_on__gte=on)
-    ids = [c.pk for c in contracts if _may_call_off_prefetched(c, organisation)]
+    ids = [c.pk for c in contracts if may_call_off(c, organisation)]
     return FrameworkContract.objects.filter(pk__in=ids)
-
-
-def _may_call_off_prefetched(contract: FrameworkContract, organisation: Organisation) -> bool:
-    if organisation is None or organisation.is_cooperative or not organisation.is_active:
-        return False
-    if contract.callers_all_members or organisation.kind in (contract.caller_kinds or []):
-        return True
-    return any(o.pk == organisation.pk for o in contract.named_callers.all())
 
 
 def contract_status(contract: FrameworkContract, *, on: datetime.date | None = None) -> str:

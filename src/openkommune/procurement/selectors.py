@@ -121,13 +121,16 @@ def contracts_callable_by(
     return FrameworkContract.objects.filter(pk__in=ids)
 
 
-def contract_status(contract: FrameworkContract, *, on: datetime.date | None = None) -> str:
+def contract_status(
+    contract: FrameworkContract, *, on: datetime.date | None = None, usage: Usage | None = None
+) -> str:
+    """Planned, expired, exhausted or active; pass `usage` when the caller has it already."""
     on = on or today()
     if on < contract.starts_on:
         return ContractStatus.PLANNED
     if on > contract.ends_on:
         return ContractStatus.EXPIRED
-    if contract_usage(contract).share >= 1:
+    if (usage or contract_usage(contract)).share >= 1:
         return ContractStatus.EXHAUSTED
     return ContractStatus.ACTIVE
 

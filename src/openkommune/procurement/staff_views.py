@@ -74,14 +74,12 @@ def contract_list(request):
             contracts = selectors.contract_filter_status(contracts, data["status"])
         sort = ContractFilterForm.SORTS.get(data["sortierung"] or "nummer")
     page = Paginator(contracts.order_by(*sort), PAGE_SIZE).get_page(request.GET.get("seite"))
-    rows = [
-        {
-            "contract": c,
-            "status": selectors.contract_status(c),
-            "usage": selectors.contract_usage(c),
-        }
-        for c in page
-    ]
+    rows = []
+    for c in page:
+        usage = selectors.contract_usage(c)
+        rows.append(
+            {"contract": c, "status": selectors.contract_status(c, usage=usage), "usage": usage}
+        )
     return render(
         request, "procurement/staff/contract_list.html", {"form": form, "page": page, "rows": rows}
     )
@@ -142,10 +140,11 @@ def contract_detail(request, public_id):
     items = Paginator(selectors.item_list(contract=contract), PAGE_SIZE).get_page(
         request.GET.get("seite")
     )
+    usage = selectors.contract_usage(contract)
     context = {
         "contract": contract,
-        "status": selectors.contract_status(contract),
-        "usage": selectors.contract_usage(contract),
+        "status": selectors.contract_status(contract, usage=usage),
+        "usage": usage,
         "callers": selectors.caller_description(contract),
         "lots": contract.lots.all(),
         "items": items,

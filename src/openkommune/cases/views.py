@@ -8,19 +8,17 @@ request. Thin: reads are `inbox`/`selectors`, changes are `services`.
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from openkommune.accounts.access import back_office
 from openkommune.cases import inbox as inbox_selectors
 from openkommune.cases import selectors, services
 from openkommune.cases.constants import CaseStatus
@@ -48,29 +46,10 @@ from openkommune.submissions import selectors as submission_selectors
 from openkommune.submissions import services as submission_services
 from openkommune.submissions.attachments import download_name
 from openkommune.submissions.models import Attachment
-from openkommune.tenancy.constants import Role
-from openkommune.tenancy.selectors import current_roles, current_tenant
-
-BACK_OFFICE_ROLES = frozenset({Role.CLERK, Role.MEMBER_ADMIN})
 
 
-def back_office(view):
-    """Resolve the acting organisation; 404 for anyone who is not its clerk or member
-    administrator (citizens, cooperative staff, other roles), login for anonymous."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        tenant = current_tenant(request)
-        if tenant is None or not BACK_OFFICE_ROLES.intersection(current_roles(request)):
-            raise Http404(_("Diese Seite gibt es nicht."))
-        return view(request, *args, tenant=tenant, **kwargs)
-
-    return never_cache(wrapper)
-
-
-def _case_or_404(tenant, public_id) -> Case:
+def case_or_404(tenant, public_id) -> Case:
+    """The organisation's case; 404 for another organisation's case as for a missing one."""
     try:
         return selectors.case_get(tenant=tenant, public_id=public_id)
     except Case.DoesNotExist:
@@ -277,13 +256,13 @@ def _render_case(request, case: Case, tenant, *, bound: dict | None = None, stat
 @require_GET
 @back_office
 def case_detail(request, public_id, *, tenant):
-    return _render_case(request, _case_or_404(tenant, public_id), tenant)
+    return _render_case(request, case_or_404(tenant, public_id), tenant)
 
 
 @require_GET
 @back_office
 def case_attachment(request, public_id, attachment_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     try:
         attachment = submission_selectors.attachment_get_for_application(
             application=case.application, public_id=attachment_id
@@ -296,14 +275,14 @@ def case_attachment(request, public_id, attachment_id, *, tenant):
 @require_GET
 @back_office
 def case_receipt(request, public_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     return submission_services.receipt_response(case.application)
 
 
 @require_GET
 @back_office
 def case_document(request, public_id, document_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     try:
         document = selectors.case_document_get(tenant=tenant, case=case, public_id=document_id)
     except CaseDocument.DoesNotExist:
@@ -338,7 +317,7 @@ def _post_action(request, case, tenant, *, key: str, form, perform, success: str
 @require_POST
 @back_office
 def case_transition(request, public_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     form = TransitionForm(request.POST, prefix="status", current_status=case.status)
 
     def perform(form):
@@ -364,7 +343,7 @@ def case_transition(request, public_id, *, tenant):
 @require_POST
 @back_office
 def case_assign(request, public_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     users = selectors.assignable_users(tenant=tenant)
     form = AssignForm(request.POST, prefix="zuweisung", users=users)
 
@@ -382,7 +361,7 @@ def case_assign(request, public_id, *, tenant):
 @require_POST
 @back_office
 def case_follow_up(request, public_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     form = FollowUpForm(request.POST, prefix="wiedervorlage")
 
     def perform(form):
@@ -402,7 +381,7 @@ def case_follow_up(request, public_id, *, tenant):
 @require_POST
 @back_office
 def case_note(request, public_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     form = NoteForm(request.POST, prefix="notiz")
 
     def perform(form):
@@ -419,7 +398,7 @@ def case_note(request, public_id, *, tenant):
 @require_POST
 @back_office
 def case_document_add(request, public_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     form = DocumentForm(request.POST, request.FILES, prefix="dokument")
 
     def perform(form):

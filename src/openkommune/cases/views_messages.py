@@ -6,7 +6,7 @@
   decision and reason, then the preview of the text (editable) with the confirmation.
 
 Clerks and member administrators of the case's organisation only; anyone else gets 404
-(`views.back_office`, `selectors.case_get`). Thin: the services decide.
+(`accounts.access.back_office`, `views.case_or_404`). Thin: the services decide.
 """
 
 from __future__ import annotations
@@ -18,27 +18,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openkommune.accounts.access import back_office
 from openkommune.cases import messaging, notices
 from openkommune.cases.constants import CaseStatus, MessageDirection
 from openkommune.cases.errors import CaseError
 from openkommune.cases.files import file_response
 from openkommune.cases.forms_messages import MessageForm, NoticeConfirmForm, NoticeForm
-from openkommune.cases.models import Case, MessageAttachment, Notice
+from openkommune.cases.models import MessageAttachment, Notice
 from openkommune.cases.notice_texts import PLACEHOLDERS, text_blocks
-from openkommune.cases.selectors import case_get
-from openkommune.cases.views import back_office
+from openkommune.cases.views import case_or_404
 from openkommune.submissions.attachments import download_name
 
 
 def _base_url(request) -> str:
     return request.build_absolute_uri("/")
-
-
-def _case_or_404(tenant, public_id) -> Case:
-    try:
-        return case_get(tenant=tenant, public_id=public_id)
-    except Case.DoesNotExist:
-        raise Http404(_("Diesen Vorgang gibt es nicht.")) from None
 
 
 def _case_url(case) -> str:
@@ -68,7 +61,7 @@ def _render_messages(request, case, tenant, form, *, status=200, conversation=No
 @back_office
 @require_http_methods(["GET", "POST"])
 def case_messages(request, public_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     if request.method == "POST":
         form = MessageForm(request.POST)
         if form.is_valid():
@@ -106,7 +99,7 @@ def case_messages(request, public_id, *, tenant):
 @back_office
 @require_GET
 def case_message_attachment(request, public_id, attachment_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     try:
         attachment = messaging.case_message_attachment_get(
             tenant=tenant, case=case, public_id=attachment_id
@@ -163,7 +156,7 @@ def case_notice_create(request, public_id, *, tenant):
     """Step 1 (GET, POST `_action=vorschau`): decision and reason; step 2: the preview with
     the editable text (`_action=aktualisieren` shows the edited text again), confirmed by
     POST `_action=erlassen`."""
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     if request.method == "GET":
         initial = {"decision": case.decision} if case.decision else {}
         return _render_notice_form(request, case, tenant, NoticeForm(initial=initial))
@@ -230,7 +223,7 @@ def _confirm(request, case, tenant, *, issue: bool):
 @back_office
 @require_GET
 def case_notice_pdf(request, public_id, notice_id, *, tenant):
-    case = _case_or_404(tenant, public_id)
+    case = case_or_404(tenant, public_id)
     try:
         notice = notices.case_notice_get(tenant=tenant, case=case, public_id=notice_id)
     except Notice.DoesNotExist:

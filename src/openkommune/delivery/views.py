@@ -4,7 +4,6 @@ the secret shown once, revoke after a confirmation) and the case export download
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,17 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from openkommune.accounts.access import member_admin_page
+from openkommune.accounts.access import back_office, member_admin_page
 from openkommune.cases.models import Case
 from openkommune.cases.selectors import case_get
 from openkommune.delivery import selectors, services
 from openkommune.delivery.export import case_export_zip, export_file_name
 from openkommune.delivery.forms import ApiKeyCreateForm
 from openkommune.delivery.models import ApiKey
-from openkommune.tenancy.constants import Role
-from openkommune.tenancy.selectors import current_roles, current_tenant
-
-BACK_OFFICE_ROLES = frozenset({Role.CLERK, Role.MEMBER_ADMIN})
 
 
 def _key_or_404(tenant, public_id) -> ApiKey:
@@ -88,19 +83,12 @@ def key_revoke(request, public_id, *, tenant):
 # --- case export -------------------------------------------------------------------------
 
 
-@never_cache
+@back_office
 @require_http_methods(["GET", "POST"])
-def case_export(request, public_id):
+def case_export(request, public_id, *, tenant):
     """GET explains the export; POST builds the ZIP and records the export in the case's
     history. Clerks and member administrators of the case's organisation only; another
     organisation's case answers 404 like a missing one."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    tenant = current_tenant(request)
-    if tenant is None or not BACK_OFFICE_ROLES & set(current_roles(request)):
-        # 404 like every back-office page (cases.views.back_office): to anyone else the
-        # case's pages do not exist.
-        raise Http404(_("Diese Seite gibt es nicht."))
     try:
         case = case_get(tenant=tenant, public_id=public_id)
     except Case.DoesNotExist:

@@ -9,15 +9,6 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-class ApiError(HttpError):
-    """Raise from a handler to answer with a specific code and German message."""
-
-    def __init__(self, status_code: int, code: str, message: str, fields=None):
-        super().__init__(status_code, message)
-        self.code = code
-        self.fields = fields or {}
-
-
 # Pydantic's messages are English; clients and their users get German ones.
 _PATTERN_MESSAGES = {
     r"^[0-9]{5}$": "Bitte genau fünf Ziffern angeben.",

@@ -1,5 +1,18 @@
 """Errors shared by every app. The API turns them into the project's one error shape."""
 
+from ninja.errors import HttpError
+
+
+class ApiError(HttpError):
+    """Raise from an API handler to answer with a specific code, German message and fields
+    (`openkommune.api.errors` renders `code` and `fields`); here so that every app's router
+    can raise it."""
+
+    def __init__(self, status_code: int, code: str, message: str, fields=None):
+        super().__init__(status_code, message)
+        self.code = code
+        self.fields = fields or {}
+
 
 class OfficialFileError(Exception):
     """An official reference file (GV100AD, catalogue CSV, postcode list) cannot be imported.

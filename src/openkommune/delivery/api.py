@@ -23,7 +23,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Status
-from ninja.errors import HttpError
 
 from openkommune.cases.constants import CaseStatus
 from openkommune.cases.errors import CaseError
@@ -31,6 +30,7 @@ from openkommune.cases.messaging import message_send_to_applicant
 from openkommune.cases.models import Case, Message, MessageAttachment, Notice
 from openkommune.cases.notices import notice_filename, notice_issue
 from openkommune.cases.services import case_transition
+from openkommune.core.errors import ApiError
 from openkommune.core.schemas import ErrorOut
 from openkommune.delivery.api_schemas import (
     ApplicationDetailOut,
@@ -58,16 +58,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-class ApiError(HttpError):
-    """An answer in the project's error shape with our own code and fields (the api layer's
-    handler reads `code` and `fields`; this app may not import it)."""
-
-    def __init__(self, status_code: int, code: str, message: str, fields=None):
-        super().__init__(status_code, message)
-        self.code = code
-        self.fields = fields or {}
 
 
 def _via(request) -> str:

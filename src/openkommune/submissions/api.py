@@ -16,8 +16,8 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.errors import HttpError
 
+from openkommune.core.errors import ApiError
 from openkommune.core.schemas import ErrorOut
 from openkommune.forms.models import FormVersion
 from openkommune.forms.selectors import form_version_get
@@ -52,16 +52,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Visible ASCII, spaces only inside: what an HTTP header carries unchanged.
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 STATUS_TOKEN_HEADER = "X-Status-Token"  # noqa: S105 - a header name, not a secret
-
-
-class ApiError(HttpError):
-    """An answer in the project's error shape with our own code and fields (the api layer's
-    handler reads `code` and `fields`)."""
-
-    def __init__(self, status_code: int, code: str, message: str, fields=None):
-        super().__init__(status_code, message)
-        self.code = code
-        self.fields = fields or {}
 
 
 _IDEMPOTENCY_PARAMETER = {

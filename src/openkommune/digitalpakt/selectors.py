@@ -91,10 +91,6 @@ def budget_get(*, tenant: Organisation, public_id: UUID | str) -> SchoolAuthorit
         raise SchoolAuthorityBudget.DoesNotExist(str(error)) from error
 
 
-def _lines(entries) -> list[Line]:
-    return [Line(e.counts_as, e.amount, e.federal_part, e.own_part) for e in entries]
-
-
 def budget_balance(budget: SchoolAuthorityBudget) -> Balance:
     """Sums per kind computed by the database (corrections count for what they correct)."""
     rows = (

@@ -2,19 +2,17 @@
 
 import csv
 import datetime
-import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from openpyxl import load_workbook
 
 from openkommune.catalog.models import OzgLeistung, ServiceActivation
 from openkommune.members.models import CooperativeMember, MembershipPeriod
 from openkommune.regions.constants import RegionKind, RegionLevel
 from openkommune.regions.models import Region
-from openkommune.reports import charts, exports, selectors
+from openkommune.reports import charts, selectors
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.tenancy.factories import OrganisationFactory
@@ -246,34 +244,3 @@ def test_charts_without_data_say_so():
     assert "Leer" in charts.vertical_bar_chart(
         chart_id="f", title="T", categories=[], series=[], empty_message="Leer"
     )
-
-
-def test_csv_export_has_bom_semicolons_and_german_headers():
-    response = exports.table_response(
-        format="csv",
-        filename="t",
-        headers=["Kreis", "Anteil (%)"],
-        rows=[["Börde", 12.5], ["=HYPERLINK()", None]],
-        title="T",
-    )
-    body = response.content
-    assert body.startswith(b"\xef\xbb\xbf")
-    text = body.decode("utf-8-sig")
-    assert text.splitlines() == ["Kreis;Anteil (%)", "Börde;12,5", "'=HYPERLINK();"]
-    assert response["Content-Disposition"] == 'attachment; filename="t.csv"'
-
-
-def test_xlsx_export_is_readable():
-    response = exports.table_response(
-        format="xlsx",
-        filename="t",
-        headers=["Kreis", "Einwohner"],
-        rows=[["Börde", 170000]],
-        title="Abdeckung",
-    )
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
-        ["Kreis", "Einwohner"],
-        ["Börde", 170000],
-    ]
-    assert response["Content-Disposition"] == 'attachment; filename="t.xlsx"'

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from openkommune.core.tables import safe_text
 from openkommune.digitalpakt.ledger import ZERO
 from openkommune.digitalpakt.selectors import Ledger, ProofOfUseRow
 
@@ -33,11 +34,6 @@ COLUMNS = (
     gettext_lazy("Buchungstext"),
 )
 TABLE_HEADER_ROW = 8
-
-
-def _safe(text: str) -> str:
-    # Spreadsheet formula injection: a cell must never start as a formula.
-    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
 
 
 def _period(start: datetime.date | None, end: datetime.date | None) -> str:
@@ -64,7 +60,7 @@ def proof_of_use_xlsx(
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Förderprogramm"), programme.name])
-    sheet.append([_("Schulträger"), _safe(budget.tenant.name)])
+    sheet.append([_("Schulträger"), safe_text(budget.tenant.name)])
     sheet.append([_("Zeitraum"), _period(start, end)])
     sheet.append(
         [
@@ -86,13 +82,13 @@ def proof_of_use_xlsx(
         sheet.append(
             [
                 row.booked_on,
-                _safe(row.supplier),
-                _safe(row.invoice_reference),
-                _safe(row.call_off_reference),
+                safe_text(row.supplier),
+                safe_text(row.invoice_reference),
+                safe_text(row.call_off_reference),
                 row.amount,
                 row.federal_part,
                 row.own_part,
-                _safe(row.text),
+                safe_text(row.text),
             ]
         )
         current = sheet.max_row

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.forms import KernFormMixin
-from openkommune.members.io import MAX_BYTES
+from openkommune.members.io import LIMITS
 from openkommune.tenancy.constants import OrganisationKind
 
 SORT_CHOICES = (
@@ -56,6 +56,6 @@ class RegisterImportForm(KernFormMixin, forms.Form):
 
     def clean_datei(self):
         upload = self.cleaned_data["datei"]
-        if upload.size > MAX_BYTES:
+        if upload.size > LIMITS.max_bytes:
             raise forms.ValidationError(_("Die Datei ist größer als 5 MB."))
         return upload

@@ -27,10 +27,7 @@ the official directory through `tenancy.services.organisation_create`.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -39,6 +36,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from openkommune.core.tables import (
+    TableError,
+    TableLimits,
+    read_records,
+    write_csv,
+    write_xlsx,
+)
 from openkommune.members.models import CooperativeMember, MembershipPeriod
 from openkommune.members.services import (
     _require_register_editor,
@@ -66,8 +70,7 @@ COLUMNS = (
     "bemerkungen",
 )
 REQUIRED_COLUMNS = ("name", "ags_oder_ars", "beitritt")
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 10_000
+LIMITS = TableLimits(max_rows=10_000, max_columns=len(COLUMNS) + 20)
 
 _TRUE = {"ja", "j", "x", "1", "true", "wahr", "yes"}
 _FALSE = {"nein", "n", "0", "false", "falsch", "no", ""}
@@ -117,86 +120,15 @@ class ImportResult:
 # --- reading files ------------------------------------------------------------------
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _is_xlsx(data: bytes) -> bool:
-    return data[:4] == b"PK\x03\x04"
-
-
-def read_table(data: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file (type from the content, not the name) as dicts."""
-    if len(data) > MAX_BYTES:
-        raise MemberImportError(["Die Datei ist größer als 5 MB."])
-    if not data.strip():
-        raise MemberImportError(["Die Datei ist leer."])
-    table = _read_xlsx(data) if _is_xlsx(data) else _read_csv(data)
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        raise MemberImportError(["Die Datei ist leer."])
-    header = [cell.strip().lower() for cell in table[0]]
-    errors = []
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        errors.append("Zeile 1: Es fehlen die Spalten " + ", ".join(missing) + ".")
-    unknown = [column for column in header if column and column not in COLUMNS]
-    if unknown:
-        errors.append(
-            "Zeile 1: Unbekannte Spalten " + ", ".join(unknown) + " (erlaubt: "
-            + ", ".join(COLUMNS) + ")."
-        )  # fmt: skip
-    if errors:
-        raise MemberImportError(errors)
-    if len(table) - 1 > MAX_ROWS:
-        raise MemberImportError([f"Die Datei hat mehr als {MAX_ROWS} Zeilen."])
-    rows = []
-    for cells in table[1:]:
-        padded = list(cells) + [""] * (len(header) - len(cells))
-        rows.append({name: padded[i].strip() for i, name in enumerate(header) if name})
-    return rows
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
+def read_table(source) -> list[tuple[int, dict[str, str]]]:
+    """(line, row) pairs of a CSV or XLSX file (type from the content, not the name); read
+    streaming with the limits of `core.tables`, before any transaction is opened."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel in Germany saves CSV as Windows-1252.
-        text = data.decode("cp1252", errors="replace")
-    first_line = text.splitlines()[0] if text else ""
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as error:
-        raise MemberImportError([f"Die CSV-Datei ist fehlerhaft: {error}"]) from error
-
-
-def _unescape(text: str) -> str:
-    # Undo `_safe_cell` of our own export.
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise MemberImportError(["Die Datei ist keine gültige XLSX-Datei."]) from error
-    sheet = workbook.worksheets[0]
-    rows = [
-        [_unescape(_cell_text(value)) for value in row] for row in sheet.iter_rows(values_only=True)
-    ]
-    workbook.close()
-    return rows
+        return read_records(
+            source, columns=COLUMNS, required=REQUIRED_COLUMNS, limits=LIMITS, unescape=True
+        )
+    except TableError as error:
+        raise MemberImportError(error.errors) from error
 
 
 # --- parsing values -----------------------------------------------------------------
@@ -367,14 +299,14 @@ def _region_name(region: Region) -> str:
     return region.name
 
 
-def parse_table(raw_rows: Iterable[dict[str, str]]) -> list[ImportRow]:
+def parse_table(raw_rows: Iterable[tuple[int, dict[str, str]]]) -> list[ImportRow]:
     """Check every row and the file as a whole (duplicates); raise with all errors."""
     today = timezone.localdate()
     rows: list[ImportRow] = []
     errors: list[str] = []
     seen: dict[tuple[str, str], list[ImportRow]] = {}
-    for index, raw in enumerate(raw_rows, start=2):
-        row, row_errors = parse_row(index, raw, today)
+    for line, raw in raw_rows:
+        row, row_errors = parse_row(line, raw, today)
         errors.extend(row_errors)
         if row is None:
             continue
@@ -470,9 +402,10 @@ def _validation_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def import_members(*, actor, data: bytes, dry_run: bool = False) -> ImportResult:
-    """Check and import a register file. Raises `MemberImportError` (nothing written) if any
-    row is bad, PermissionDenied for anyone but cooperative staff or the system."""
+def import_members(*, actor, data, dry_run: bool = False) -> ImportResult:
+    """Check and import a register file (`data`: bytes or a binary file). Raises
+    `MemberImportError` (nothing written) if any row is bad, PermissionDenied for anyone but
+    cooperative staff or the system. The file is read and checked before the transaction."""
     _require_register_editor(actor)
     rows = parse_table(read_table(data))
     result = ImportResult(rows=len(rows), dry_run=dry_run)
@@ -520,36 +453,10 @@ def export_rows() -> list[list[str]]:
     return rows
 
 
-def export_csv() -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(export_rows())
-    # BOM: Excel then opens the file as UTF-8.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def export_xlsx() -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Mitglieder"
-    for row in export_rows():
-        # Text cells only: keys keep their leading zeros, spreadsheet formulas never run.
-        sheet.append([_safe_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _safe_cell(value: str) -> str:
-    # Formula injection: a cell starting with = + - @ is text, not a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def export_members(fmt: str) -> bytes:
+    rows = export_rows()
     if fmt == "xlsx":
-        return export_xlsx()
+        return write_xlsx(rows[0], rows[1:], title="Mitglieder")
     if fmt == "csv":
-        return export_csv()
+        return write_csv(rows[0], rows[1:])
     raise ValueError(fmt)

@@ -65,7 +65,7 @@ def register_import(request):
         try:
             result = import_members(
                 actor=request.user,
-                data=form.cleaned_data["datei"].read(),
+                data=form.cleaned_data["datei"],
                 dry_run=form.cleaned_data["nur_pruefen"],
             )
         except MemberImportError as error:

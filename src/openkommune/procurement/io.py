@@ -26,15 +26,14 @@ type comes from the content (XLSX is a ZIP archive), never from the name.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from openkommune.core.tables import TableError, TableLimits, read_records
 from openkommune.procurement.constants import (
     CATALOG_IMPORT_MAX_BYTES,
     CATALOG_IMPORT_MAX_ROWS,
@@ -70,6 +69,11 @@ TIER_MODES = {
 _TRUE = {"ja", "j", "x", "1", "true", "wahr", ""}
 _FALSE = {"nein", "n", "0", "false", "falsch"}
 _CPV = re.compile(CPV_PATTERN)
+LIMITS = TableLimits(
+    max_bytes=CATALOG_IMPORT_MAX_BYTES,
+    max_rows=CATALOG_IMPORT_MAX_ROWS,
+    max_columns=len(COLUMNS) + 20,
+)
 _LIMITS = {
     "artikelnummer": CatalogItem._meta.get_field("article_number").max_length,
     "beschreibung": CatalogItem._meta.get_field("description").max_length,
@@ -103,113 +107,14 @@ class ImportResult:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        # A number cell as the spreadsheet shows it (15 significant digits), never rounded
-        # to cents here: 899.999 must be refused like "899,999" in a CSV file, not become
-        # 900.00. The 15 digits hide binary noise such as 0.1 + 0.2 = 0.30000000000000004.
-        try:
-            return format(Decimal(f"{value:.15g}"), "f")
-        except InvalidOperation:  # inf or nan
-            return str(value)
-    return str(value).strip()
-
-
-def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of a CSV or XLSX catalogue; empty lines are skipped but
-    keep their number."""
-    if len(data) > CATALOG_IMPORT_MAX_BYTES:
-        raise CatalogImportError([_("Die Datei ist größer als 5 MB.")])
-    if not data.strip():
-        raise CatalogImportError([_("Die Datei ist leer.")])
-    table = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
-    numbered = [(n, row) for n, row in enumerate(table, 1) if any(c.strip() for c in row)]
-    if not numbered:
-        raise CatalogImportError([_("Die Datei ist leer.")])
-    header_line, header_cells = numbered[0]
-    header = [cell.strip().lower() for cell in header_cells]
-    errors = []
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        errors.append(
-            _("Zeile %(line)d: Es fehlen die Spalten %(columns)s.")
-            % {"line": header_line, "columns": ", ".join(missing)}
-        )
-    unknown = [column for column in header if column and column not in COLUMNS]
-    if unknown:
-        errors.append(
-            _("Zeile %(line)d: Unbekannte Spalten %(columns)s (erlaubt: %(allowed)s).")
-            % {"line": header_line, "columns": ", ".join(unknown), "allowed": ", ".join(COLUMNS)}
-        )
-    if errors:
-        raise CatalogImportError(errors)
-    if len(numbered) - 1 > CATALOG_IMPORT_MAX_ROWS:
-        raise CatalogImportError(
-            [_("Die Datei hat mehr als %(rows)d Zeilen.") % {"rows": CATALOG_IMPORT_MAX_ROWS}]
-        )
-    rows = []
-    for line, cells in numbered[1:]:
-        padded = list(cells) + [""] * (len(header) - len(cells))
-        rows.append((line, {name: padded[i].strip() for i, name in enumerate(header) if name}))
-    return rows
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
+def read_rows(data) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV or XLSX catalogue (`data`: bytes or a binary file),
+    read streaming with the limits of `core.tables`; blank lines are skipped but keep their
+    number. Call it before opening a transaction."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel in Germany saves CSV as Windows-1252.
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise CatalogImportError([_("Die Datei ist keine CSV- oder XLSX-Datei.")])
-    first_line = text.splitlines()[0] if text else ""
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as error:
-        raise CatalogImportError(
-            [_("Die CSV-Datei ist fehlerhaft: %(error)s") % {"error": error}]
-        ) from error
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    # openpyxl reports a broken archive or broken XML inside it as any of many exception
-    # types (zip, XML parser, KeyError, ValueError, TypeError, ...); each is the file's fault
-    # and gets the same clear message, never a server error.
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:
-        raise CatalogImportError([_("Die Datei ist keine gültige XLSX-Datei.")]) from error
-    try:
-        if not workbook.worksheets:
-            raise CatalogImportError([_("Die XLSX-Datei enthält keine Tabelle.")])
-        sheet = workbook.worksheets[0]
-        # Rows are read lazily: a damaged sheet fails here, not in load_workbook.
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    except CatalogImportError:
-        raise
-    except Exception as error:
-        raise CatalogImportError(
-            [
-                _(
-                    "Die erste Tabelle der XLSX-Datei ist beschädigt und lässt sich nicht "
-                    "lesen. Bitte speichern Sie die Datei neu (oder als CSV) und laden Sie "
-                    "sie erneut hoch."
-                )
-            ]
-        ) from error
-    finally:
-        workbook.close()
+        return read_records(data, columns=COLUMNS, required=REQUIRED_COLUMNS, limits=LIMITS)
+    except TableError as error:
+        raise CatalogImportError(error.errors) from error
 
 
 # --- validating -----------------------------------------------------------------------------
@@ -324,8 +229,9 @@ def _row(line: int, raw: dict[str, str], contract: FrameworkContract, lookups: d
     )
 
 
-def parse_catalog(data: bytes, *, contract: FrameworkContract) -> list[ItemRow]:
-    """Every row validated; raises CatalogImportError with all errors if any row is bad."""
+def parse_catalog(data, *, contract: FrameworkContract) -> list[ItemRow]:
+    """Every row validated; raises CatalogImportError with all errors if any row is bad.
+    Reads the file (bytes or a binary file): call it outside any transaction."""
     lookups = {
         "suppliers": {s.name.casefold(): s for s in contract.suppliers.all()},
         "lots": {str(lot.number): lot for lot in contract.lots.all()},

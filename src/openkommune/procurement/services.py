@@ -355,7 +355,6 @@ def catalog_item_delete(*, actor, item: CatalogItem) -> None:
     )
 
 
-@transaction.atomic
 def catalog_import(*, actor, contract: FrameworkContract, file) -> catalog_io.ImportResult:
     """Import catalogue items from CSV or XLSX (`file`: bytes or a file object).
 
@@ -364,8 +363,14 @@ def catalog_import(*, actor, contract: FrameworkContract, file) -> catalog_io.Im
     exists for the supplier update that item (tiers replaced), others create one.
     """
     _require_staff(actor)
-    data = file if isinstance(file, bytes) else file.read()
-    rows = catalog_io.parse_catalog(data, contract=contract)
+    # Read and checked (streaming, with limits) before the transaction: a slow or hostile
+    # file must not hold a write lock while it is parsed.
+    rows = catalog_io.parse_catalog(file, contract=contract)
+    with transaction.atomic():
+        return _catalog_import_rows(actor, contract, rows)
+
+
+def _catalog_import_rows(actor, contract, rows) -> catalog_io.ImportResult:
     result = catalog_io.ImportResult(rows=len(rows))
     errors: list[str] = []
     for row in rows:

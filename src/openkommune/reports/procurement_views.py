@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from openkommune.reports import charts, exports
+from openkommune.core import tables
+from openkommune.reports import charts
 from openkommune.reports.procurement import procurement_report_for, table_rows
 from openkommune.tenancy.selectors import current_tenant
 
@@ -54,11 +55,11 @@ def procurement(request):
     )
     fmt = request.GET.get("format")
     table = request.GET.get("tabelle", "mitglieder")
-    if fmt in exports.FORMATS and not error:
+    if fmt in tables.FORMATS and not error:
         label, attribute = TABLES.get(table, TABLES["mitglieder"])
         rows = table_rows(getattr(report, attribute))
         suffix = f"-{year}" if year else ""
-        return exports.table_response(
+        return tables.table_response(
             format=fmt,
             filename=f"beschaffung-{table if table in TABLES else 'mitglieder'}{suffix}",
             headers=[str(header) for header in (label, *HEADERS)],

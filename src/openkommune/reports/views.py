@@ -20,14 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from openkommune.reports import charts, exports, selectors
+from openkommune.core import tables
+from openkommune.reports import charts, selectors
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_staff
 
 
 def _export_format(request) -> str | None:
     wanted = request.GET.get("format")
-    return wanted if wanted in exports.FORMATS else None
+    return wanted if wanted in tables.FORMATS else None
 
 
 def _percent(value: float) -> str:
@@ -84,7 +85,7 @@ def coverage(request):
     if (fmt := _export_format(request)) is not None:
         rows = [_coverage_row(kreis) for kreis in result.by_kreis]
         rows.append(_coverage_row(result.land))
-        return exports.table_response(
+        return tables.table_response(
             format=fmt,
             filename=f"abdeckung-{as_of.isoformat()}",
             headers=COVERAGE_HEADERS,
@@ -157,7 +158,7 @@ def membership(request):
             )
             for row in rows
         ]
-        return exports.table_response(
+        return tables.table_response(
             format=fmt,
             filename="mitglieder-entwicklung",
             headers=headers,
@@ -248,7 +249,7 @@ def ozg_progress(request):
                 [rank, m.organisation.name, m.must, m.online, m.percent]
                 for rank, m in enumerate(overview.members, start=1)
             ]
-        return exports.table_response(
+        return tables.table_response(
             format=fmt,
             filename=f"ozg-fortschritt-{table}",
             headers=headers,

@@ -19,11 +19,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, **options):
         try:
-            data = file.read_bytes()
+            handle = file.open("rb")
         except OSError as error:
             raise CommandError(f"Die Datei {file} kann nicht gelesen werden: {error}") from error
         try:
-            result = import_members(actor=None, data=data, dry_run=dry_run)
+            # Streamed: at most the import's byte limit is read from the file.
+            with handle:
+                result = import_members(actor=None, data=handle, dry_run=dry_run)
         except MemberImportError as error:
             raise CommandError("Nichts importiert. Fehler:\n" + "\n".join(error.errors)) from error
         prefix = "Prüfung ohne Fehler (nichts gespeichert): " if dry_run else "Importiert: "

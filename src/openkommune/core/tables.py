@@ -1,0 +1,437 @@
+"""The one reader and writer of CSV and XLSX tables (imports and downloads).
+
+Reading streams: a file is never unpacked or parsed as a whole into memory, and every limit
+(`TableLimits`) is enforced while reading, so a hostile file is refused after a bounded
+amount of work:
+
+* bytes: at most `max_bytes` are read from the upload;
+* XLSX: before openpyxl parses anything, the ZIP directory is checked — the number of parts,
+  each part's and the total unpacked size (`ZipInfo.file_size`; Python's zipfile never
+  inflates a part beyond its declared size) and the compression ratio. openpyxl then runs in
+  read-only mode on the first sheet only, and the declared sheet dimension
+  (`<dimension ref="A1:XFD1048576"/>`) is never read, so rows are not padded to it;
+* rows, blank rows, columns and cell length are counted as the rows arrive;
+* CSV: the encoding is checked with an incremental decoder (UTF-8, with or without BOM, else
+  Windows-1252 as German Excel saves it) and the text is parsed line by line.
+
+Call the reader BEFORE opening a transaction: parsing takes time, and a transaction held
+meanwhile blocks every other writer on SQLite. Errors are `TableError` with German messages
+„Zeile 17: …“ (line numbers as a spreadsheet shows them; the header is line 1).
+
+Writing: `write_csv` (UTF-8 with BOM, `;`, CRLF for German Excel), `write_xlsx` and
+`table_response` for downloads. Text cells that a spreadsheet would run as a formula
+(starting with = + - @) get a leading apostrophe; `iter_rows(..., unescape=True)` undoes it,
+so our own exports can be imported again unchanged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+MB = 1024 * 1024
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+FORMATS = ("csv", "xlsx")
+_FORMULA_START = ("=", "+", "-", "@")
+_NUMBER = re.compile(r"[+-]?\d[\d.,]*")
+_ESCAPED = re.compile(r"'+[=+\-@]")
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_RATIO_CHECKED_FROM = 1 * MB  # small parts may be compressed as well as they like
+
+
+@dataclass(frozen=True)
+class TableLimits:
+    """What a table may contain; the defaults fit the imports, each may override some."""
+
+    max_bytes: int = 5 * MB
+    max_rows: int = 5_000  # data rows (not blank, not the header)
+    max_blank_rows: int = 10_000
+    max_columns: int = 100
+    max_cell_chars: int = 10_000
+    # XLSX parts, unpacked. Sheets are streamed; shared strings and the other parts (styles,
+    # workbook) are parsed as a whole by openpyxl, hence their smaller limits.
+    max_unpacked_bytes: int = 64 * MB
+    max_sheet_bytes: int = 48 * MB
+    max_shared_strings_bytes: int = 8 * MB
+    max_other_part_bytes: int = 4 * MB
+    max_compression_ratio: int = 100
+    max_zip_entries: int = 200
+
+
+DEFAULT_LIMITS = TableLimits()
+
+
+class TableError(Exception):
+    """A refused table. `line` is the spreadsheet line (None for the file as a whole);
+    `errors` the German messages (the first one is this error's, with its line)."""
+
+    def __init__(self, message: str, *, line: int | None = None, more: Sequence[str] = ()):
+        self.line = line
+        self.message = message
+        first = (
+            _("Zeile %(line)d: %(message)s") % {"line": line, "message": message}
+            if line is not None
+            else message
+        )
+        self.errors = [first, *more]
+        super().__init__("\n".join(self.errors))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _size_text(size: int) -> str:
+    return f"{size // MB} MB" if size >= MB and size % MB == 0 else f"{size // 1024} KB"
+
+
+def _read_source(source: bytes | BinaryIO, limits: TableLimits) -> bytes:
+    data = source if isinstance(source, bytes) else source.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise TableError(
+            _("Die Datei ist größer als %(size)s.") % {"size": _size_text(limits.max_bytes)}
+        )
+    if not data.strip():
+        raise TableError(_("Die Datei ist leer."))
+    return data
+
+
+def is_xlsx(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
+
+
+def iter_rows(
+    source: bytes | BinaryIO, *, limits: TableLimits = DEFAULT_LIMITS, unescape: bool = False
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each non-blank row of a CSV or XLSX file (type from the
+    content, never the name). Cells are text; XLSX numbers and dates are converted
+    (`cell_text`). Raises TableError, also part-way through the iteration."""
+    data = _read_source(source, limits)
+    raw = _xlsx_rows(data, limits) if is_xlsx(data) else _csv_rows(data, limits)
+    data_rows = blank_rows = 0
+    for line, cells in raw:
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if not cells:
+            blank_rows += 1
+            if blank_rows > limits.max_blank_rows:
+                raise TableError(
+                    _("Die Datei enthält mehr als %(count)d leere Zeilen.")
+                    % {"count": limits.max_blank_rows},
+                    line=line,
+                )
+            continue
+        data_rows += 1
+        if data_rows > limits.max_rows + 1:  # + the header
+            raise TableError(
+                _("Die Datei hat mehr als %(rows)d Zeilen.") % {"rows": limits.max_rows},
+                line=line,
+            )
+        if len(cells) > limits.max_columns:
+            raise TableError(
+                _("Die Zeile hat mehr als %(count)d Spalten.") % {"count": limits.max_columns},
+                line=line,
+            )
+        for cell in cells:
+            if len(cell) > limits.max_cell_chars:
+                raise TableError(
+                    _("Eine Zelle hat mehr als %(count)d Zeichen.")
+                    % {"count": limits.max_cell_chars},
+                    line=line,
+                )
+        yield line, [_unescape(cell) for cell in cells] if unescape else cells
+
+
+def read_records(
+    source: bytes | BinaryIO,
+    *,
+    columns: Sequence[str],
+    required: Sequence[str],
+    limits: TableLimits = DEFAULT_LIMITS,
+    unescape: bool = False,
+) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column: stripped text}) of every data row of a table whose first
+    non-blank row names its columns (case-insensitive, order free). Unknown or missing
+    columns and an empty file raise TableError. The list is bounded by `limits`."""
+    rows = iter_rows(source, limits=limits, unescape=unescape)
+    first = next(rows, None)
+    if first is None:
+        raise TableError(_("Die Datei ist leer."))
+    header_line, header_cells = first
+    header = [cell.strip().lower() for cell in header_cells]
+    errors = []
+    missing = [column for column in required if column not in header]
+    if missing:
+        errors.append(
+            _("Zeile %(line)d: Es fehlen die Spalten %(columns)s.")
+            % {"line": header_line, "columns": ", ".join(missing)}
+        )
+    unknown = [column for column in header if column and column not in columns]
+    if unknown:
+        errors.append(
+            _("Zeile %(line)d: Unbekannte Spalten %(columns)s (erlaubt: %(allowed)s).")
+            % {"line": header_line, "columns": ", ".join(unknown), "allowed": ", ".join(columns)}
+        )
+    if errors:
+        error = TableError(errors[0], more=errors[1:])
+        error.line = header_line
+        raise error
+    records = []
+    for line, cells in rows:
+        padded = cells + [""] * (len(header) - len(cells))
+        records.append((line, {name: padded[i].strip() for i, name in enumerate(header) if name}))
+    return records
+
+
+def _unescape(text: str) -> str:
+    # Undo `safe_text` of our own exports.
+    return text[1:] if _ESCAPED.match(text) else text
+
+
+def cell_text(value) -> str:
+    """A spreadsheet value as the text a user sees."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # As the spreadsheet shows it (15 significant digits), never rounded to cents here:
+        # 899.999 must be refused like "899,999" in a CSV file, not become 900.00. The 15
+        # digits hide binary noise such as 0.1 + 0.2 = 0.30000000000000004.
+        try:
+            return format(Decimal(f"{value:.15g}"), "f")
+        except InvalidOperation:  # inf or nan
+            return str(value)
+    return str(value).strip()
+
+
+def _is_utf8(data: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    chunk = 1 * MB
+    try:
+        for start in range(0, len(data), chunk):
+            decoder.decode(data[start : start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _delimiter(first_line: str) -> str:
+    # `;` (German Excel) or `,`, counted outside quoted text.
+    counts = {";": 0, ",": 0}
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    return ";" if counts[";"] > counts[","] else ","
+
+
+def _csv_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str]]]:
+    if b"\x00" in data:
+        raise TableError(_("Die Datei ist keine CSV- oder XLSX-Datei."))
+    # Excel in Germany saves CSV as Windows-1252.
+    encoding = "utf-8-sig" if _is_utf8(data) else "cp1252"
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    first_line = text.readline()
+    while first_line and not first_line.strip():  # the delimiter is read off the header
+        first_line = text.readline()
+    text.seek(0)
+    reader = csv.reader(text, delimiter=_delimiter(first_line))
+    line = 0
+    try:
+        for line, row in enumerate(reader, start=1):
+            yield line, row
+    except csv.Error as error:
+        raise TableError(
+            _("Die CSV-Datei ist fehlerhaft: %(error)s") % {"error": error}, line=line + 1
+        ) from error
+
+
+def check_xlsx_archive(data: bytes, limits: TableLimits = DEFAULT_LIMITS) -> None:
+    """Refuse an XLSX whose parts would unpack too large, before anything is inflated."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise TableError(_("Die Datei ist keine gültige XLSX-Datei.")) from error
+    if len(entries) > limits.max_zip_entries:
+        raise TableError(_("Die Datei ist keine gültige XLSX-Datei."))
+    too_large = _(
+        "Die XLSX-Datei ist entpackt zu groß (%(part)s: mehr als %(size)s). Bitte speichern "
+        "Sie die Datei als CSV oder teilen Sie sie auf."
+    )
+    total = 0
+    for entry in entries:
+        if entry.filename == _SHARED_STRINGS:
+            limit = limits.max_shared_strings_bytes
+        elif entry.filename.startswith("xl/worksheets/"):
+            limit = limits.max_sheet_bytes
+        else:
+            limit = limits.max_other_part_bytes
+        if entry.file_size > limit:
+            raise TableError(too_large % {"part": entry.filename, "size": _size_text(limit)})
+        total += entry.file_size
+        if total > limits.max_unpacked_bytes:
+            raise TableError(
+                too_large % {"part": _("alle Teile"), "size": _size_text(limits.max_unpacked_bytes)}
+            )
+        if (
+            entry.file_size > _RATIO_CHECKED_FROM
+            and entry.file_size > limits.max_compression_ratio * max(entry.compress_size, 1)
+        ):
+            raise TableError(
+                _(
+                    "Die XLSX-Datei ist ungewöhnlich stark gepackt (%(part)s) und wird nicht "
+                    "gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+                )
+                % {"part": entry.filename}
+            )
+
+
+def _first_sheet(data: bytes):
+    """(archive, first worksheet) in openpyxl's read-only mode, or (archive, None).
+
+    `load_workbook(read_only=True)` would create every sheet, and each one scans its whole
+    XML for a `<dimension>` element that may be missing (openpyxl 3.1 stops only at the end
+    of `<sheetData>`): a sheet of millions of rows would be parsed completely before the first
+    row. So the workbook is opened step by step, as `ExcelReader.read` does, and only the
+    first sheet is created, without that scan and without a declared dimension.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class StreamedSheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            """Never read the declared dimension: rows are not padded to it."""
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # date formats of number cells
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                return reader.archive, StreamedSheet(
+                    reader.wb, sheet.name, rel.target, reader.shared_strings
+                )
+    except Exception:
+        reader.archive.close()
+        raise
+    return reader.archive, None
+
+
+def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str]]]:
+    check_xlsx_archive(data, limits)
+    # openpyxl reports a broken archive or broken XML inside it as any of many exception
+    # types (zip, XML parser, KeyError, ValueError, TypeError, ...); each is the file's fault
+    # and gets the same clear message, never a server error.
+    try:
+        archive, sheet = _first_sheet(data)
+    except Exception as error:
+        raise TableError(_("Die Datei ist keine gültige XLSX-Datei.")) from error
+    try:
+        if sheet is None:
+            raise TableError(_("Die XLSX-Datei enthält keine Tabelle."))
+        # Rows are parsed lazily: a damaged sheet fails here, not when it is opened.
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, [cell_text(value) for value in values]
+    except TableError:
+        raise
+    except Exception as error:
+        raise TableError(
+            _(
+                "Die erste Tabelle der XLSX-Datei ist beschädigt und lässt sich nicht "
+                "lesen. Bitte speichern Sie die Datei neu (oder als CSV) und laden Sie "
+                "sie erneut hoch."
+            )
+        ) from error
+    finally:
+        archive.close()
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def safe_text(text: str) -> str:
+    """Text that a spreadsheet shows as text, never runs as a formula (numbers stay)."""
+    stripped = text.lstrip("'")
+    if stripped[:1] in _FORMULA_START and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", ",")
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return safe_text(str(value))
+
+
+def _xlsx_cell(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with BOM (Excel then opens it as UTF-8), `;`, CRLF."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_csv_cell(str(header)) for header in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str) -> bytes:
+    """One sheet, header first; strings stay text cells (keys keep their leading zeros)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([_xlsx_cell(str(header)) for header in headers])
+    for row in rows:
+        sheet.append([_xlsx_cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def table_response(
+    *, format: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence], title: str
+) -> HttpResponse:
+    """A download of the table. `filename` without extension; `format` is "csv" or "xlsx"."""
+    if format not in FORMATS:
+        raise ValueError(f"Unknown export format {format!r}.")
+    if format == "csv":
+        response = HttpResponse(write_csv(headers, rows), content_type=CSV_TYPE)
+    else:
+        response = HttpResponse(write_xlsx(headers, rows, title=title), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{format}"'
+    return response

@@ -1,0 +1,257 @@
+"""The one CSV/XLSX reader and writer: limits enforced while streaming, bombs refused
+quickly with bounded memory, German errors with line numbers, formula escaping."""
+
+import io
+import time
+import tracemalloc
+import zipfile
+
+import openpyxl  # noqa: F401 (imported up front: the first import is not part of a refusal)
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from openkommune.core import tables
+from openkommune.core.tables import (
+    TableError,
+    TableLimits,
+    check_xlsx_archive,
+    iter_rows,
+    read_records,
+    safe_text,
+    table_response,
+    write_csv,
+    write_xlsx,
+)
+from tests.core import spreadsheet_bombs as bombs
+
+COLUMNS = ("name", "wert")
+
+
+def refused(data, **kwargs) -> tuple[TableError, float, int]:
+    """The error, the seconds and the peak of traced memory (bytes) of reading `data`."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(TableError) as caught:
+            read_records(data, columns=COLUMNS, required=COLUMNS, **kwargs)
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return caught.value, seconds, peak
+
+
+@pytest.mark.parametrize(
+    ("bomb", "message"),
+    [
+        ("declared_dimension", "Zeile 10002: Die Datei enthält mehr als 10000 leere Zeilen."),
+        ("many_rows", "xl/worksheets/sheet1.xml: mehr als 48 MB"),
+        ("huge_shared_strings", "xl/sharedStrings.xml: mehr als 8 MB"),
+    ],
+)
+def test_spreadsheet_bombs_are_refused_quickly_with_bounded_memory(bomb, message):
+    data = bombs.all_bombs(COLUMNS)[bomb]
+    assert len(data) < 400_000
+    error, seconds, peak = refused(data)
+    assert message in error.errors[0]
+    # Refusal speed with a generous bound (shared, noisy machines), not a benchmark.
+    assert seconds < 2
+    assert peak < 200 * 1024 * 1024
+
+
+def test_rows_are_streamed_and_counted_while_reading():
+    # With the unpacked-size checks lifted, the million rows are still not read: the row
+    # limit stops the stream right after it is passed.
+    loose = TableLimits(
+        max_rows=5_000, max_sheet_bytes=10**9, max_unpacked_bytes=10**9, max_compression_ratio=10**6
+    )
+    error, seconds, peak = refused(bombs.many_rows(COLUMNS), limits=loose)
+    assert error.line == 5_002
+    assert error.errors == ["Zeile 5002: Die Datei hat mehr als 5000 Zeilen."]
+    assert seconds < 2
+    assert peak < 200 * 1024 * 1024
+
+
+def test_declared_dimension_is_not_trusted():
+    sheet = [
+        bombs.SHEET_START,
+        '<dimension ref="A1:XFD1048576"/><sheetData>',
+        bombs.header_row(COLUMNS),
+        (
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>Börde</t></is></c>'
+            '<c r="B2"><v>12.5</v></c></row>'
+        ),
+        "</sheetData></worksheet>",
+    ]
+    rows = list(iter_rows(bombs.build_xlsx(sheet)))
+    assert rows == [(1, ["name", "wert"]), (2, ["Börde", "12.5"])]
+
+
+def test_compression_ratio_is_checked_before_parsing():
+    data = bombs.build_xlsx(
+        [bombs.SHEET_START, "<sheetData>", " " * (2 * 1024 * 1024), "</sheetData></worksheet>"]
+    )
+    with pytest.raises(TableError, match="ungewöhnlich stark gepackt"):
+        check_xlsx_archive(data)
+    # The same file passes with a ratio limit it keeps.
+    check_xlsx_archive(data, TableLimits(max_compression_ratio=10**6))
+
+
+def test_total_unpacked_size_and_number_of_parts_are_limited():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number in range(3):
+            archive.writestr(f"xl/worksheets/sheet{number}.xml", "x" * 600_000)
+    data = buffer.getvalue()
+    with pytest.raises(TableError, match="alle Teile: mehr als 1 MB"):
+        check_xlsx_archive(data, TableLimits(max_unpacked_bytes=1024 * 1024))
+    with pytest.raises(TableError, match="keine gültige XLSX-Datei"):
+        check_xlsx_archive(data, TableLimits(max_zip_entries=2))
+
+
+@pytest.mark.parametrize(
+    ("data", "limits", "message"),
+    [
+        (b"", TableLimits(), "Die Datei ist leer."),
+        (b" \n\n", TableLimits(), "Die Datei ist leer."),
+        (b"name;wert\n" + b"x;1\n" * 10, TableLimits(max_bytes=40), "größer als 0 KB"),
+        (b"name;wert\n" + b"x;1\n" * 4, TableLimits(max_rows=3), "Zeile 5: Die Datei hat mehr"),
+        (b"name;wert\nx;" + b"y" * 50 + b"\n", TableLimits(max_cell_chars=20), "Zeile 2: Eine"),
+        (b"name;wert\n" + b";" * 30 + b"x\n", TableLimits(max_columns=10), "Zeile 2: Die Zeile"),
+        (
+            b"name;wert\n" + b";\n" * 30 + b"x;y\n",
+            TableLimits(max_blank_rows=5),
+            "Zeile 7: Die Datei enthält mehr als 5",
+        ),
+        (b"name;wert\nx\x00;1\n", TableLimits(), "keine CSV- oder XLSX-Datei"),
+        (
+            b"name;wert\nx;" + b"y" * 140_000 + b"\n",
+            TableLimits(max_cell_chars=200_000),
+            "Zeile 2: Die CSV-Datei ist fehlerhaft",
+        ),
+        (b"PK\x03\x04kaputt", TableLimits(), "keine gültige XLSX-Datei"),
+        (b"name;foo\nx;y\n", TableLimits(), "Zeile 1: Es fehlen die Spalten wert."),
+    ],
+)
+def test_limits_and_bad_files_give_german_errors(data, limits, message):
+    with pytest.raises(TableError) as caught:
+        read_records(data, columns=COLUMNS, required=COLUMNS, limits=limits)
+    assert message in "\n".join(caught.value.errors)
+
+
+def test_file_objects_are_read_only_up_to_the_byte_limit():
+    source = io.BytesIO(b"name;wert\n" + b"x;1\n" * 1000)
+    with pytest.raises(TableError, match="größer als 1 KB"):
+        read_records(source, columns=COLUMNS, required=COLUMNS, limits=TableLimits(max_bytes=1024))
+    assert source.tell() == 1025
+
+
+def test_encodings_delimiters_and_line_numbers():
+    latin = 'Name,Wert\r\n\r\nGröße,"1,5"\r\n'.encode("cp1252")
+    assert read_records(latin, columns=COLUMNS, required=COLUMNS) == [
+        (3, {"name": "Größe", "wert": "1,5"})
+    ]
+    # A comma inside quotes does not make the file comma-separated.
+    bom = '\ufeffname;wert\n"a, b, c";2\n'.encode()
+    assert read_records(bom, columns=COLUMNS, required=COLUMNS) == [
+        (2, {"name": "a, b, c", "wert": "2"})
+    ]
+
+
+def test_unknown_and_missing_columns_are_reported_together():
+    with pytest.raises(TableError) as caught:
+        read_records(b"\nname;farbe\n", columns=COLUMNS, required=COLUMNS)
+    assert caught.value.line == 2
+    assert caught.value.errors == [
+        "Zeile 2: Es fehlen die Spalten wert.",
+        "Zeile 2: Unbekannte Spalten farbe (erlaubt: name, wert).",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("=SUMME(A1)", "'=SUMME(A1)"),
+        ("+1+1", "'+1+1"),
+        ("@x", "'@x"),
+        ("-x", "'-x"),
+        ("-5", "-5"),
+        ("-1.234,56", "-1.234,56"),
+        ("'=x", "''=x"),
+        ("'text", "'text"),
+        ("Börde", "Börde"),
+    ],
+)
+def test_formula_injection_is_escaped(text, escaped):
+    assert safe_text(text) == escaped
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00")),
+            min_size=2,
+            max_size=2,
+        ),
+        max_size=5,
+    )
+)
+def test_csv_round_trip_for_arbitrary_text(rows):
+    data = write_csv(COLUMNS, rows)
+    expected = [(n, row) for n, row in enumerate(rows, 2)]
+    # Blank rows are skipped (but keep their number); trailing blank cells are dropped.
+    expected = [
+        (n, [*row[:1], row[1]] if row[1].strip() else row[:1])
+        for n, row in expected
+        if any(cell.strip() for cell in row)
+    ]
+    got = list(iter_rows(data, unescape=True))
+    assert got[0] == (1, list(COLUMNS))
+    assert got[1:] == expected
+
+
+def test_xlsx_round_trip_keeps_text_and_numbers():
+    data = write_xlsx(COLUMNS, [["=HYPERLINK()", 12.5], ["01234", None]], title="T" * 40)
+    assert list(iter_rows(data, unescape=True)) == [
+        (1, ["name", "wert"]),
+        (2, ["=HYPERLINK()", "12.5"]),
+        (3, ["01234"]),
+    ]
+    assert load_workbook(io.BytesIO(data)).active.title == "T" * 31
+
+
+def test_csv_download_has_bom_semicolons_and_escaped_formulas():
+    response = table_response(
+        format="csv",
+        filename="t",
+        headers=["Kreis", "Anteil (%)"],
+        rows=[["Börde", 12.5], ["=HYPERLINK()", None]],
+        title="T",
+    )
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    assert text.splitlines() == ["Kreis;Anteil (%)", "Börde;12,5", "'=HYPERLINK();"]
+    assert response["Content-Disposition"] == 'attachment; filename="t.csv"'
+
+
+def test_xlsx_download_is_readable():
+    response = table_response(
+        format="xlsx",
+        filename="t",
+        headers=["Kreis", "Einwohner"],
+        rows=[["Börde", 170000]],
+        title="Abdeckung",
+    )
+    assert response["Content-Type"] == tables.XLSX_TYPE
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["Kreis", "Einwohner"],
+        ["Börde", 170000],
+    ]
+    assert response["Content-Disposition"] == 'attachment; filename="t.xlsx"'
+    with pytest.raises(ValueError, match="ods"):
+        table_response(format="ods", filename="t", headers=[], rows=[], title="T")

@@ -1,0 +1,73 @@
+"""Spreadsheet bombs on the member register import (service, page and command): refused
+quickly with a German message and bounded memory, nothing written, read outside any
+transaction."""
+
+import openpyxl  # noqa: F401 (imported up front: the first import is not part of a refusal)
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from openkommune.members.io import COLUMNS, MemberImportError, import_members
+from openkommune.members.models import CooperativeMember, MembershipPeriod
+from openkommune.tenancy.models import Organisation
+from tests.accounts.factories import UserFactory
+from tests.core import spreadsheet_bombs as bombs
+from tests.core.import_guard import measured, transaction_depth_while_reading
+
+pytestmark = pytest.mark.django_db
+
+MESSAGES = {
+    "declared_dimension": "Zeile 10002: Die Datei enthält mehr als 10000 leere Zeilen.",
+    "many_rows": "Die XLSX-Datei ist entpackt zu groß (xl/worksheets/sheet1.xml",
+    "huge_shared_strings": "Die XLSX-Datei ist entpackt zu groß (xl/sharedStrings.xml",
+}
+
+
+def _state():
+    return (
+        Organisation.objects.count(),
+        CooperativeMember.objects.count(),
+        MembershipPeriod.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("bomb", sorted(MESSAGES))
+def test_bombs_are_refused_quickly_and_outside_a_transaction(bomb, monkeypatch):
+    data = bombs.all_bombs(COLUMNS)[bomb]
+    before = _state()
+    with transaction_depth_while_reading(monkeypatch) as depths:
+        error, seconds, peak = measured(lambda: import_members(actor=None, data=data))
+    assert isinstance(error, MemberImportError)
+    assert MESSAGES[bomb] in error.errors[0]
+    assert seconds < 2  # refusal speed with a generous bound, not a benchmark
+    assert peak < 200 * 1024 * 1024
+    assert depths == [0]
+    assert _state() == before
+
+
+def test_good_file_is_read_before_the_transaction(monkeypatch):
+    data = "name;art;ags_oder_ars;beitritt\nKID Magdeburg GmbH;kommunales Unternehmen;;2009-12-22\n"
+    with transaction_depth_while_reading(monkeypatch) as depths:
+        result = import_members(actor=None, data=data.encode())
+    assert result.members_created == 1
+    assert depths == [0]
+
+
+def test_page_refuses_a_bomb_with_a_german_message(client):
+    client.force_login(UserFactory(cooperative_staff=True))
+    upload = SimpleUploadedFile(
+        "register.xlsx", bombs.declared_dimension(COLUMNS), content_type="application/zip"
+    )
+    response = client.post(reverse("members:import"), {"datei": upload})
+    assert response.status_code == 422
+    assert MESSAGES["declared_dimension"] in response.content.decode()
+    assert not CooperativeMember.objects.exists()
+
+
+def test_command_refuses_a_bomb(tmp_path):
+    source = tmp_path / "register.xlsx"
+    source.write_bytes(bombs.huge_shared_strings(COLUMNS))
+    with pytest.raises(CommandError, match=r"sharedStrings\.xml: mehr als 8 MB"):
+        call_command("import_members", str(source), verbosity=0)
+    assert not CooperativeMember.objects.exists()

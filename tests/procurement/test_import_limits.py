@@ -1,0 +1,60 @@
+"""Spreadsheet bombs on the contract article import (service and page): refused quickly
+with a German message and bounded memory, nothing written, read outside any transaction."""
+
+import openpyxl  # noqa: F401 (imported up front: the first import is not part of a refusal)
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from openkommune.procurement import services
+from openkommune.procurement.io import COLUMNS, CatalogImportError
+from openkommune.procurement.models import CatalogItem
+from tests.core import spreadsheet_bombs as bombs
+from tests.core.import_guard import measured, transaction_depth_while_reading
+from tests.procurement.factories import ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+MESSAGES = {
+    "declared_dimension": "Zeile 10002: Die Datei enthält mehr als 10000 leere Zeilen.",
+    "many_rows": "Die XLSX-Datei ist entpackt zu groß (xl/worksheets/sheet1.xml",
+    "huge_shared_strings": "Die XLSX-Datei ist entpackt zu groß (xl/sharedStrings.xml",
+}
+GOOD = b"artikelnummer;beschreibung;cpv;preis\nNB-14;Notebook 14 Zoll;30213100-6;899,00\n"
+
+
+@pytest.mark.parametrize("bomb", sorted(MESSAGES))
+def test_bombs_are_refused_quickly_and_outside_a_transaction(bomb, staff, monkeypatch):
+    contract = ContractFactory()
+    data = bombs.all_bombs(COLUMNS)[bomb]
+    with transaction_depth_while_reading(monkeypatch) as depths:
+        error, seconds, peak = measured(
+            lambda: services.catalog_import(actor=staff, contract=contract, file=data)
+        )
+    assert isinstance(error, CatalogImportError)
+    assert MESSAGES[bomb] in error.errors[0]
+    assert seconds < 2  # refusal speed with a generous bound, not a benchmark
+    assert peak < 200 * 1024 * 1024
+    assert depths == [0]
+    assert not CatalogItem.objects.exists()
+
+
+def test_good_file_is_read_before_the_transaction(staff, monkeypatch):
+    contract = ContractFactory()
+    with transaction_depth_while_reading(monkeypatch) as depths:
+        result = services.catalog_import(actor=staff, contract=contract, file=GOOD)
+    assert result.created == 1
+    # Before the fix the whole import, reading included, ran in one transaction.
+    assert depths == [0]
+
+
+def test_page_refuses_a_bomb_with_a_german_message(client, staff):
+    contract = ContractFactory()
+    client.force_login(staff)
+    upload = SimpleUploadedFile("katalog.xlsx", bombs.many_rows(COLUMNS))
+    response = client.post(
+        reverse("procurement:catalog_import", args=[contract.public_id]), {"datei": upload}
+    )
+    assert response.status_code == 422
+    assert MESSAGES["many_rows"] in response.content.decode()
+    assert not CatalogItem.objects.exists()

@@ -83,6 +83,7 @@ bench: deps
 	$(RUN) python bench/search_speed.py
 	$(RUN) python bench/submit.py
 	$(RUN) python bench/bundling.py
+	$(RUN) python bench/tables.py
 	# PostgreSQL at 127.0.0.1:5432; builds a million cases (about 5 minutes).
 	$(RUN) python bench/inbox.py
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/tables.py [--rows 50000] [--columns 8] [--repeat 5]
 
-Builds one valid table (text, numbers and dates; `--rows` × `--columns`) and writes it as CSV
+Builds one valid table (text, numbers and dates; `--rows` by `--columns`) and writes it as CSV
 and as XLSX with our writer, then reads each file `--repeat` times through `iter_rows`
 (limits raised to fit the file; every limit is still checked while reading) and through the
 baseline: `csv.reader` over the decoded text, and `openpyxl.load_workbook(read_only=True)`
@@ -103,9 +103,7 @@ def main() -> None:
         max_shared_strings_bytes=1024 * MB,
     )
     baselines = {"CSV": ("csv.reader", plain_csv), "XLSX": ("openpyxl read-only", plain_openpyxl)}
-    print(
-        f"Table reader: {args.rows} rows × {args.columns} columns, median of {args.repeat} runs"
-    )
+    print(f"Table reader: {args.rows} rows × {args.columns} columns, median of {args.repeat} runs")
     for name, data in files.items():
         label, baseline = baselines[name]
         our_time, our_rows = timed(lambda data=data: ours(data, limits), args.repeat)

@@ -1,12 +1,13 @@
 """The one CSV/XLSX reader and writer: limits enforced while streaming, bombs refused
 quickly with bounded memory, German errors with line numbers, formula escaping."""
 
+import datetime
 import io
 import time
 import tracemalloc
 import zipfile
 
-import openpyxl  # noqa: F401 (imported up front: the first import is not part of a refusal)
+import openpyxl  # imported up front: the first import is not part of a refusal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -255,3 +256,16 @@ def test_xlsx_download_is_readable():
     assert response["Content-Disposition"] == 'attachment; filename="t.xlsx"'
     with pytest.raises(ValueError, match="ods"):
         table_response(format="ods", filename="t", headers=[], rows=[], title="T")
+
+
+def test_xlsx_dates_and_numbers_read_as_the_spreadsheet_shows_them():
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["name", "wert"])
+    workbook.active.append([datetime.date(2024, 3, 1), 899.999])
+    workbook.create_sheet("Zweite").append(["nicht", "gelesen"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert list(iter_rows(buffer.getvalue())) == [
+        (1, ["name", "wert"]),
+        (2, ["2024-03-01", "899.999"]),
+    ]

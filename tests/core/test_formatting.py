@@ -55,3 +55,17 @@ def test_template_filters():
         Context({"a": Decimal("1299"), "s": "0.5", "n": 1234.56, "d": datetime.date(2026, 1, 2)})
     )
     assert text == "1.299,00 €|50,0 %|1.234,6|02.01.2026|–"
+
+
+def test_digitalpakt_call_off_choices_show_german_amounts():
+    from types import SimpleNamespace
+
+    from openkommune.digitalpakt.forms import ChargeForm, PaymentForm
+
+    call_off = SimpleNamespace(
+        public_id="x", reference="A-1", supplier=SimpleNamespace(name="L"), total=Decimal("1234.5")
+    )
+    charge = ChargeForm(call_offs=[call_off])
+    assert charge.fields["call_off"].choices[1][1] == "A-1 – L – 1.234,50 €"
+    payment = PaymentForm(positions=[SimpleNamespace(call_off=call_off, open=Decimal("99.9"))])
+    assert payment.fields["call_off"].choices[1][1] == "A-1 – offen 99,90 €"

@@ -11,16 +11,15 @@ import datetime
 import hashlib
 import itertools
 import uuid
-from zoneinfo import ZoneInfo
 
 from openkommune.cases.constants import CaseStatus
 from openkommune.cases.models import Case
+from openkommune.core.timezone import LOCAL_TZ
 from openkommune.submissions.models import Application
 from openkommune.submissions.services import application_submit, draft_attach_file
 from openkommune.tenancy.scoping import scope
 from tests.submissions.factories import PDF_BYTES, fill, start, upload
 
-BERLIN = ZoneInfo("Europe/Berlin")
 _numbers = itertools.count(1)
 # The reference alphabet without 0/O and 1/I (as `submissions.references`).
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -34,7 +33,7 @@ def _reference(number: int) -> str:
 
 
 def berlin(year, month, day, hour=12, minute=0) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, minute, tzinfo=BERLIN)
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
 
 
 def make_case(

@@ -5,15 +5,14 @@ first retrieval if that is earlier; a retrieval after the deemed day leaves the 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openkommune.cases.models import Notice, deemed_delivery_date
 from openkommune.cases.notices import notice_delivery_status
+from openkommune.core.timezone import LOCAL_TZ, local_date
 
-BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
 
 moments = st.datetimes(
@@ -33,7 +32,7 @@ def notice(made_available_at: dt.datetime, opened_at: dt.datetime | None = None)
 
 
 def berlin(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=BERLIN)
+    return dt.datetime(*args, tzinfo=LOCAL_TZ)
 
 
 @given(made=moments)
@@ -43,7 +42,7 @@ def berlin(*args) -> dt.datetime:
 @example(made=dt.datetime(2026, 3, 31, 22, 30, tzinfo=UTC))  # already 1 April in Germany
 @example(made=berlin(2026, 3, 28, 12, 0))  # over the switch to summer time
 def test_deemed_delivery_is_the_fourth_day_after_being_made_available(made):
-    day = made.astimezone(BERLIN).date()
+    day = local_date(made)
     assert deemed_delivery_date(made) == day + dt.timedelta(days=4)
     assert (deemed_delivery_date(made) - day).days == 4
     # Unopened: delivered on the deemed day.
@@ -65,7 +64,7 @@ def test_known_days():
 def test_the_earlier_of_first_retrieval_and_deemed_day_counts(made, delay):
     opened = made + delay
     item = notice(made, opened)
-    opened_day = opened.astimezone(BERLIN).date()
+    opened_day = local_date(opened)
     deemed = deemed_delivery_date(made)
     delivered = item.delivered_on
     assert delivered == min(opened_day, deemed)
@@ -92,7 +91,7 @@ def test_the_status_text_names_the_delivery_day(made, delay):
     opened = notice_delivery_status(notice(made, made + delay), today=deemed - dt.timedelta(days=3))
     assert opened.is_final
     assert opened.text.startswith(f"zugestellt am {opened.delivered_on.strftime('%d.%m.%Y')}")
-    assert opened.opened_on == (made + delay).astimezone(BERLIN).date()
+    assert opened.opened_on == (made + delay).astimezone(LOCAL_TZ).date()
 
 
 def test_the_status_texts():

@@ -24,8 +24,9 @@ from openkommune.cases.inbox import (
     inbox_status_counts,
 )
 from openkommune.catalog.models import OzgLeistung
+from openkommune.core.timezone import local_date
 from tests.cases.factories import clerk_of, make_offer, other_tenant
-from tests.cases.inbox_factories import BERLIN, berlin, make_case
+from tests.cases.inbox_factories import berlin, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,7 @@ def _matches(case, filters: InboxFilters, user) -> bool:
         case.follow_up_on and case.follow_up_on <= TODAY and case.status != "closed"
     ):
         return False
-    local_day = case.submitted_at.astimezone(BERLIN).date()
+    local_day = local_date(case.submitted_at)
     if filters.submitted_from and local_day < filters.submitted_from:
         return False
     if filters.submitted_to and local_day > filters.submitted_to:

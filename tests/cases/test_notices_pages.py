@@ -10,7 +10,7 @@ from django.urls import reverse
 from openkommune.cases.constants import CaseStatus, Decision
 from openkommune.cases.models import NoticeTemplate
 from openkommune.cases.notices import notice_issue
-from openkommune.cases.workflow import BERLIN
+from openkommune.core.timezone import LOCAL_TZ
 from tests.cases.test_messages_support import (  # noqa: F401  (fixtures)
     APPLICANT_NAME,
     immediate_tasks,
@@ -172,7 +172,7 @@ def test_the_applicant_sees_the_delivery_date_and_retrieves_the_notice(client, s
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     opened = notices_of(setting.case)[0].first_opened_at
     assert opened is not None
-    opened_day = opened.astimezone(BERLIN).strftime("%d.%m.%Y")
+    opened_day = opened.astimezone(LOCAL_TZ).strftime("%d.%m.%Y")
     page = client.get(citizen_url("notices", setting)).content.decode()
     assert f"zugestellt am {opened_day} (abgerufen)" in page
     assert "Ein Bescheid liegt für Sie bereit" not in client.get(status).content.decode()

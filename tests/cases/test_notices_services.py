@@ -29,7 +29,7 @@ from openkommune.cases.notices import (
     notice_template_for,
 )
 from openkommune.cases.services import case_transition
-from openkommune.cases.workflow import BERLIN
+from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import ApplicationEvent
 from tests.cases.test_messages_support import (  # noqa: F401  (fixtures)
@@ -123,7 +123,7 @@ def test_issuing_decides_the_case_and_stores_a_pdf_with_its_hash(
     assert "de" in objects
     assert "pdfuaid" in objects
     # Made available now; deemed delivered on the fourth day after (German calendar).
-    made_available = notice.made_available_at.astimezone(BERLIN).date()
+    made_available = local_date(notice.made_available_at)
     assert notice.deemed_delivered_on == made_available + dt.timedelta(days=4)
     assert notice.first_opened_at is None
     issued = [e for e in events_of(case) if e.kind == CaseEventKind.NOTICE_ISSUED]
@@ -308,35 +308,30 @@ def test_text_blocks_make_headings_and_paragraphs():
 
 
 @pytest.mark.parametrize(
-    ("data", "lines"),
+    ("applicant", "lines"),
     [
         (
             {
-                "halter": {
-                    "vorname": "Erika",
-                    "anschrift": {
-                        "street": "Breiter Weg",
-                        "house_number": "1",
-                        "postcode": "39104",
-                        "city": "Magdeburg",
-                    },
-                }
+                "given_name": "Erika",
+                "address": {
+                    "street": "Breiter Weg",
+                    "house_number": "1",
+                    "postcode": "39104",
+                    "city": "Magdeburg",
+                },
             },
             ["Breiter Weg 1", "39104 Magdeburg"],
         ),
         (
-            {
-                "antragsteller": {"nachname": "X"},
-                "abholanschrift": {"street": "Am Hof", "postcode": "39104", "city": "Magdeburg"},
-            },
+            {"address": {"street": "Am Hof", "postcode": "39104", "city": "Magdeburg"}},
             ["Am Hof", "39104 Magdeburg"],
         ),
         ({"name": "Erika"}, []),
-        ("kaputt", []),
+        ({"address": "kaputt"}, []),
     ],
 )
-def test_the_applicant_address_comes_from_the_application_data(data, lines):
-    assert applicant_address(data) == lines
+def test_the_applicant_address_comes_from_the_marked_address_field(applicant, lines):
+    assert applicant_address(applicant) == lines
 
 
 # --- first retrieval -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import clerk_of, make_offer, other_tenant, private_media  # noqa: F401
 from tests.cases.inbox_factories import make_case, submitted_case
-from tests.submissions.factories import EXE_BYTES, PDF_BYTES, upload
+from tests.submissions.factories import EXE_BYTES, PDF_BYTES, TEST_FORM, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -415,3 +415,21 @@ def test_overdue_deadline_is_shown_in_words(clerk_client, case):
     assert "seit 2 Tagen abgelaufen" in html
     html = clerk_client.get(reverse("cases:inbox")).content.decode()
     assert "überfällig" in html
+
+
+def test_a_case_of_a_form_without_applicant_marker_says_why_no_name_is_shown(clerk_client, offer):
+    unmarked = {key: value for key, value in TEST_FORM.items() if key != "applicant"}
+    other = make_offer(tenant=offer.tenant, definition=unmarked | {"key": "ohne_antragsteller"})
+    case = submitted_case(other)
+    assert case.applicant_name == "antrag@example.org"  # the e-mail address, nothing guessed
+    with scopes_disabled():
+        Case.objects.filter(pk=case.pk).update(applicant_name="")
+    html = clerk_client.get(detail_url(case)).content.decode()
+    assert 'id="antragsteller-hinweis"' in html
+    assert "Das Formular kennzeichnet keine Angaben zur antragstellenden Person" in html
+
+
+def test_a_case_of_a_marked_form_shows_the_name_without_hint(clerk_client, case):
+    html = clerk_client.get(detail_url(case)).content.decode()
+    assert "Erika Mustermann" in html
+    assert 'id="antragsteller-hinweis"' not in html

@@ -26,7 +26,6 @@ from openkommune.cases.models import (
     RetentionRule,
 )
 from openkommune.cases.retention import (
-    BERLIN,
     DEFAULT_RETENTION_MONTHS,
     Rules,
     Source,
@@ -35,6 +34,7 @@ from openkommune.cases.retention import (
     retention_rule_set,
     retention_run,
 )
+from openkommune.core.timezone import LOCAL_TZ
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord
@@ -49,7 +49,7 @@ TODAY = datetime.date(2029, 6, 15)
 
 
 def _at(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=BERLIN)
+    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=LOCAL_TZ)
 
 
 def _stored_files() -> set[str]:
@@ -140,9 +140,9 @@ def test_real_run_anonymises_only_expired_cases(
         assert case.decision == Decision.APPROVED
         assert case.ozg_leistung_id == offer.leistung.pk
         assert case.anonymised_at is not None
-        submitted = expired.submitted_at.astimezone(BERLIN)
+        submitted = expired.submitted_at.astimezone(LOCAL_TZ)
         assert case.submitted_at == datetime.datetime(
-            submitted.year, submitted.month, 1, tzinfo=BERLIN
+            submitted.year, submitted.month, 1, tzinfo=LOCAL_TZ
         )
         # Personal data is gone.
         assert case.applicant_name == ""

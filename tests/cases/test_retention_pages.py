@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from openkommune.cases.constants import RetentionAction
 from openkommune.cases.models import DeletionLog, RetentionRule
-from openkommune.cases.retention import BERLIN, months_before, retention_rule_set
+from openkommune.cases.retention import months_before, retention_rule_set
+from openkommune.core.timezone import LOCAL_TZ
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
@@ -69,7 +70,7 @@ def test_overview_lists_offered_services_with_the_default(admin_client, offer):
 
 
 def test_overview_shows_due_cases_and_the_log_without_other_tenants(admin_client, offer):
-    case = close(open_case(offer), closed_at=datetime.datetime(2020, 1, 10, tzinfo=BERLIN))
+    case = close(open_case(offer), closed_at=datetime.datetime(2020, 1, 10, tzinfo=LOCAL_TZ))
     stranger = other_tenant()
     retention_rule_set(tenant=stranger, actor=None, ozg_leistung=offer.leistung, months=7)
     with scopes_disabled():
@@ -113,7 +114,7 @@ def test_edit_catch_all(admin_client, offer):
 
 def test_shortening_that_makes_cases_due_asks_first(admin_client, offer):
     today = datetime.date.today()
-    closed = datetime.datetime.combine(months_before(today, 3), datetime.time(9), tzinfo=BERLIN)
+    closed = datetime.datetime.combine(months_before(today, 3), datetime.time(9), tzinfo=LOCAL_TZ)
     close(open_case(offer), closed_at=closed)
     response = admin_client.post(EDIT, {"months": "2", "action": "deleted"})
     assert response.status_code == 200

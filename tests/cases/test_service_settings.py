@@ -13,7 +13,7 @@ from openkommune.cases.constants import Decision, RetentionAction
 from openkommune.cases.models import NoticeTemplate, RetentionRule, ServiceDeadline
 from openkommune.cases.notices import notice_draft
 from openkommune.cases.retention import Rules, Source, retention_rule_set
-from openkommune.cases.workflow import BERLIN
+from openkommune.core.timezone import local_date
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope, scopes_disabled
@@ -118,7 +118,7 @@ def test_setting_a_deadline_applies_to_new_cases_and_is_audited(admin_client, of
     assert record.after["days"] == 30
     assert "30 Tage (eigene Frist; § 99 Musterverordnung (Test))" in admin_client.get(LIST).text
     case = open_case(offer)
-    received = case.submitted_at.astimezone(BERLIN).date()
+    received = local_date(case.submitted_at)
     assert case.due_on == received + datetime.timedelta(days=30)
     with scope(tenant=offer.tenant):
         before.refresh_from_db()
@@ -157,7 +157,7 @@ def test_the_cooperative_default_applies_until_the_member_sets_its_own(admin_cli
     assert open_case(offer).due_on is not None
     admin_client.post(DEADLINE, {"days": "14", "legal_basis": BASIS})
     case = open_case(offer)
-    assert case.due_on == case.submitted_at.astimezone(BERLIN).date() + datetime.timedelta(14)
+    assert case.due_on == local_date(case.submitted_at) + datetime.timedelta(14)
 
 
 def test_another_members_deadline_is_neither_shown_nor_used(admin_client, offer):

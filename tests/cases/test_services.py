@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ from openkommune.cases.services import (
     case_set_follow_up,
     case_transition,
 )
-from openkommune.cases.workflow import BERLIN, applicant_name
+from openkommune.cases.workflow import applicant_name
+from openkommune.core.timezone import local_date
+from openkommune.forms.engine import applicant_values, parse_definition
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import ApplicationEvent
 from openkommune.submissions.services import UploadRejected
@@ -115,12 +118,12 @@ def test_due_date_comes_from_the_members_deadline_before_the_default():
     with scopes_disabled():
         ServiceDeadline.objects.create(tenant=None, ozg_leistung=offer.leistung, days=30)
     default_case = open_case(offer)
-    submitted = default_case.submitted_at.astimezone(BERLIN).date()
+    submitted = local_date(default_case.submitted_at)
     assert default_case.due_on == submitted + dt.timedelta(days=30)
     with scopes_disabled():
         ServiceDeadline.objects.create(tenant=offer.tenant, ozg_leistung=offer.leistung, days=14)
     own_case = open_case(offer)
-    submitted = own_case.submitted_at.astimezone(BERLIN).date()
+    submitted = local_date(own_case.submitted_at)
     assert own_case.due_on == submitted + dt.timedelta(days=14)
 
 
@@ -132,47 +135,91 @@ def test_no_deadline_means_no_due_date():
 
 
 @pytest.mark.parametrize(
-    ("data", "expected"),
+    ("applicant", "expected"),
     [
-        ({"halter": {"vorname": "Erika", "nachname": "Mustermann"}}, "Erika Mustermann"),
-        ({"antragsteller": {"vorname": " Max ", "nachname": "Muster"}}, "Max Muster"),
+        ({"given_name": "Erika", "family_name": "Mustermann"}, "Erika Mustermann"),
+        ({"given_name": " Max ", "family_name": "Muster"}, "Max Muster"),
         (
-            {"person": {"vornamen": "Anna Lena", "nachname": "Schmidt"}, "firmenname": "AS GmbH"},
+            {"given_name": "Anna Lena", "family_name": "Schmidt", "organisation": "AS GmbH"},
             "Anna Lena Schmidt (AS GmbH)",
         ),
-        ({"firmenname": "Nur Firma GmbH"}, "Nur Firma GmbH"),
+        ({"organisation": "Nur Firma GmbH"}, "Nur Firma GmbH"),
         ({"name": "Erika Mustermann"}, "Erika Mustermann"),
-        ({"sonstiges": {"nachname": "Beispiel"}}, "Beispiel"),
-        ({"antragsteller": {"vorname": "Ohne"}}, "e@example.org"),
+        ({"family_name": "Beispiel"}, "Beispiel"),
+        ({"given_name": "Ohne"}, "e@example.org"),
         ({}, "e@example.org"),
     ],
 )
-def test_applicant_name_from_the_forms_name_fields(data, expected):
-    assert applicant_name(data, email="e@example.org") == expected
+def test_applicant_name_from_the_marked_roles(applicant, expected):
+    assert applicant_name(applicant, email="e@example.org") == expected
 
 
-def test_applicant_name_of_every_shipped_form_shape():
-    # The groups the six forms in forms/definitions use for the applicant.
+def _marked_data(definition, values: dict) -> dict:
+    """Application data with `values` (role -> value) at the fields the form marks."""
+    data: dict = {}
+    for role, value in values.items():
+        field_id = definition.applicant[role]
+        target = data
+        for group in definition.locations[field_id].groups:
+            target = target.setdefault(group, {})
+        target[field_id] = value
+    return data
+
+
+def test_every_shipped_form_marks_its_applicant():
     forms = Path(__file__).parents[2] / "src/openkommune/forms/definitions"
-    groups = {
-        "baumfaellung": "antragsteller",
-        "bewohnerparkausweis": "antragsteller",
-        "sondernutzung": "antragsteller",
-        "sperrmuell": "antragsteller",
-        "hundesteuer": "halter",
-        "gewerbeanmeldung": "person",
-    }
-    for key, group in groups.items():
-        text = (forms / f"{key}.json").read_text()
-        assert f'"id": "{group}"' in text
-        first = "vornamen" if key == "gewerbeanmeldung" else "vorname"
-        data = {group: {first: "Erika", "nachname": "Mustermann"}}
-        assert applicant_name(data) == "Erika Mustermann"
+    for path in sorted(forms.glob("*.json")):
+        definition = parse_definition(json.loads(path.read_text()))
+        assert {"family_name", "address", "email"} <= set(definition.applicant), path.name
+        names = {"given_name": "Erika", "family_name": "Mustermann"}
+        applicant = applicant_values(definition, _marked_data(definition, names))
+        assert applicant_name(applicant) == "Erika Mustermann", path.name
+
+
+ODD_FORM = {
+    "format": 1,
+    "key": "seltsam",
+    "title": "Formular mit ungewöhnlichen Namen",
+    "leika_keys": ["99102013000000"],
+    "steps": [
+        {
+            "id": "s1",
+            "title": "Wer beantragt?",
+            "items": [
+                {
+                    "kind": "group",
+                    "id": "wer_beantragt",
+                    "title": "Wer beantragt?",
+                    "items": [
+                        {"kind": "field", "id": "rufname", "type": "text", "label": "Rufname"},
+                        {"kind": "field", "id": "familie", "type": "text", "label": "Familie"},
+                    ],
+                },
+                # A name-like field that is not the applicant's: never guessed.
+                {"kind": "field", "id": "nachname", "type": "text", "label": "Name des Hundes"},
+            ],
+        }
+    ],
+}
+ODD_MARKER = {"applicant": {"given_name": "rufname", "family_name": "familie"}}
+ODD_DATA = {"wer_beantragt": {"rufname": "Ida", "familie": "Ungewöhnlich"}, "nachname": "Bello"}
+
+
+def test_the_marked_fields_name_the_applicant_whatever_their_group_is_called():
+    definition = parse_definition(ODD_FORM | ODD_MARKER)
+    assert applicant_name(applicant_values(definition, ODD_DATA)) == "Ida Ungewöhnlich"
+
+
+def test_a_form_without_marker_names_no_applicant():
+    definition = parse_definition(ODD_FORM)
+    assert applicant_values(definition, ODD_DATA) == {}
+    assert applicant_name(applicant_values(definition, ODD_DATA)) == ""
 
 
 @given(st.recursive(st.none() | st.text() | st.integers(), lambda c: st.dictionaries(st.text(), c)))
 def test_applicant_name_never_fails_and_fits_the_column(data):
-    name = applicant_name(data, email="x@example.org")
+    definition = parse_definition(ODD_FORM | ODD_MARKER)
+    name = applicant_name(applicant_values(definition, data), email="x@example.org")
     assert isinstance(name, str)
     assert len(name) <= APPLICANT_NAME_MAX_LENGTH
 

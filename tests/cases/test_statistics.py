@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from openkommune.cases.constants import CaseStatus
 from openkommune.cases.models import Case
-from openkommune.cases.statistics import BERLIN, case_statistics_across_members, suppress
+from openkommune.cases.statistics import case_statistics_across_members, suppress
+from openkommune.core.timezone import LOCAL_TZ
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope
 from tests.accounts.factories import UserFactory
@@ -24,7 +25,7 @@ YEAR = 2026
 def _move(case, *, day: datetime.date, status: str = CaseStatus.RECEIVED):
     with scope(tenant=case.tenant):
         Case.objects.filter(pk=case.pk).update(
-            submitted_at=datetime.datetime.combine(day, datetime.time(12), tzinfo=BERLIN),
+            submitted_at=datetime.datetime.combine(day, datetime.time(12), tzinfo=LOCAL_TZ),
             status=status,
         )
 

@@ -3,13 +3,13 @@ input, another organisation's reference (404), no/unknown/revoked key (401)."""
 
 import datetime
 import hashlib
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus
 from openkommune.cases.models import Case, CaseEvent, Message, MessageAttachment, Notice
+from openkommune.core.timezone import LOCAL_TZ, local_date
 from openkommune.delivery.models import ApiKey
 from openkommune.delivery.services import api_key_revoke
 from openkommune.tenancy.models import AuditRecord
@@ -21,7 +21,6 @@ from tests.submissions.factories import PDF_BYTES, PNG_BYTES, make_offer
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "mailoutbox")]
 
 BASE = "/api/v1/authority/applications"
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -453,7 +452,7 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
     body = response.json()
     assert body["decision"] == "approved"
     made = datetime.datetime.fromisoformat(body["made_available_at"])
-    deemed = made.astimezone(BERLIN).date() + datetime.timedelta(days=4)
+    deemed = local_date(made) + datetime.timedelta(days=4)
     assert body["deemed_delivered_on"] == deemed.isoformat()
     assert body["delivered_on"] == deemed.isoformat()
     assert body["pdf_url"].endswith(f"/notices/{body['id']}/pdf")
@@ -495,7 +494,7 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
 
 def test_updated_since_without_zone_is_german_time(client, offer, key):
     open_case(offer)
-    now_berlin = timezone.now().astimezone(BERLIN).replace(tzinfo=None)
+    now_berlin = timezone.now().astimezone(LOCAL_TZ).replace(tzinfo=None)
     earlier = (now_berlin - datetime.timedelta(minutes=5)).isoformat()
     later = (now_berlin + datetime.timedelta(minutes=5)).isoformat()
     assert client.get(BASE, {"updated_since": earlier}, headers=_auth(key)).json()["total"] == 1

@@ -168,3 +168,41 @@ def test_every_problem_is_reported_at_once():
         field("a", visible_if={"field": "zz", "filled": True}),
     )
     assert len(errors_of(raw)) == 3
+
+
+# --- the applicant marker ---------------------------------------------------------------------
+
+
+def _with_applicant(applicant: dict) -> dict:
+    return raw_form(
+        group("wer", [field("vorname"), field("nachname"), field("post", "address")]),
+        field("mail", "email"),
+        group("kinder", [field("kind_name")], repeat={"min": 1, "max": 3}),
+        applicant=applicant,
+    )
+
+
+def test_the_applicant_marker_names_fields_of_the_form():
+    marker = {"given_name": "vorname", "family_name": "nachname", "address": "post"}
+    definition = parse_definition(_with_applicant(marker | {"email": "mail"}))
+    assert definition.applicant["family_name"] == "nachname"
+
+
+def test_an_applicant_marker_pointing_to_a_missing_field_is_refused():
+    assert errors_of(_with_applicant({"family_name": "familienname"})) == [
+        "Antragsteller „family_name“: „familienname“ ist kein Feld dieses Formulars."
+    ]
+
+
+def test_an_applicant_marker_needs_a_field_of_a_suitable_type_outside_repeats():
+    messages = errors_of(_with_applicant({"address": "nachname", "name": "kind_name"}))
+    assert messages == [
+        "Antragsteller „address“: Das Feld „nachname“ hat den Typ „text“; erwartet wird „address“.",
+        "Antragsteller „name“: Das Feld „kind_name“ liegt in einer wiederholten Gruppe und hat "
+        "daher keinen einzelnen Wert.",
+    ]
+
+
+def test_an_unknown_applicant_role_is_refused_by_the_schema():
+    messages = errors_of(_with_applicant({"geburtsname": "nachname"}))
+    assert any("geburtsname" in message for message in messages)

@@ -417,3 +417,19 @@ def test_any_combination_imports_to_a_valid_definition_or_a_clear_error(groups):
     for n in range(1, number + 1):
         fim_id = f"F9{n:07d}"
         assert fim_id in mapped or fim_id in fim_ids
+
+
+def test_without_a_recognisable_name_the_applicant_is_left_empty_and_reported():
+    # Two family names outside repeats: which one is the applicant's is not for us to guess.
+    result = run(
+        [
+            group("G90000001", "Antragsteller", [field("F00000013", "Familienname")]),
+            group("G90000002", "Bevollmächtigte", [field("F00000013", "Familienname")]),
+        ]
+    )
+    assert "applicant" not in result.definition
+    notes = [entry.message for entry in result.report if entry.kind == "applicant"]
+    assert notes == [
+        "Der Name der antragstellenden Person war nicht eindeutig zu erkennen; bitte "
+        "„applicant“ in der Definition ergänzen, sonst zeigt der Posteingang keinen Namen."
+    ]

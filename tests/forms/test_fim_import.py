@@ -353,3 +353,25 @@ def test_import_is_deterministic(results):
     again = run(BLAUE_KARTE)
     assert again.definition == results[BLAUE_KARTE].definition
     assert again.report_dicts() == results[BLAUE_KARTE].report_dicts()
+
+
+@pytest.mark.parametrize(
+    ("name", "roles"),
+    [
+        (BLAUE_KARTE, {"family_name", "given_name"}),
+        # The first name (F00000045) may be given several times here: not one value to mark.
+        (WBK, {"family_name"}),
+        # Three family names, two of them in repeated groups: the employer's is marked.
+        (ASBEST, {"family_name"}),
+    ],
+)
+def test_the_applicant_is_marked_where_the_fim_name_fields_are_unambiguous(name, roles):
+    result = run(name)
+    marker = result.definition["applicant"]
+    assert set(marker) == roles
+    definition = parse_definition(result.definition)  # the marker passes the checks
+    assert definition.field(marker["family_name"]).fim_id == "F00000013"
+    assert definition.locations[marker["family_name"]].repeats == ()
+    notes = [entry.message for entry in result.report if entry.kind == "applicant"]
+    assert len(notes) == 1
+    assert "Anschrift und E-Mail-Adresse bitte" in notes[0]

@@ -8,8 +8,8 @@ import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openkommune.core.formatting import format_number
 from openkommune.forms.engine import data_json_schema, validate
-from openkommune.forms.fields import format_decimal
 from tests.forms.helpers import field, form, group
 
 TODAY = datetime.date(2025, 6, 15)
@@ -91,7 +91,7 @@ DECIMAL = form(field("x", "decimal", label="Wert", decimal_places=3))
 
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=3, allow_nan=False))
 def test_decimals_in_german_notation_keep_their_value(number):
-    german = format_decimal(number, grouping=True)
+    german = format_number(number)
     cleaned, errors = one(DECIMAL, german)
     assert errors is None
     assert Decimal(cleaned) == number
@@ -203,7 +203,7 @@ VALUES = st.fixed_dictionaries(
         "farben": st.lists(st.sampled_from(["rot", "gruen", "blau"]), max_size=4),
         "ja": st.booleans(),
         "anzahl": st.integers(0, 99),
-        "betrag": st.decimals(0, 10000, places=2).map(lambda d: format_decimal(d)),
+        "betrag": st.decimals(0, 10000, places=2).map(lambda d: format_number(d, grouping=False)),
         "wert": st.decimals(-(10**6), 10**6, places=2).map(str),
         "tag": st.dates(datetime.date(1000, 1, 1)).map(lambda d: d.strftime("%d.%m.%Y")),
         "mail": st.sampled_from(["a@example.org", "info@gemeinde.example.de"]),

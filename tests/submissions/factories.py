@@ -51,6 +51,7 @@ TEST_FORM = {
     "title": "Testantrag Hundehaltung",
     "leika_keys": [HUNDESTEUER_LEIKA],
     "source": {"kind": "manual", "reference": "nur für Tests"},
+    "applicant": {"name": "name"},
     "steps": [
         {
             "id": "person",

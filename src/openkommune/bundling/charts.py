@@ -13,15 +13,14 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from openkommune.core.formatting import EMPTY, format_money
+
 COLOURS = ("#b3591f", "#1d4f91", "#2c6b3f")
 TEXT = "#171a1c"
 
 
 def _euro(value: Decimal | None) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",").replace("\u202f", ".")
-    return f"{text} €"
+    return EMPTY if value is None else format_money(value)
 
 
 def member_costs_chart(

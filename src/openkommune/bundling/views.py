@@ -23,6 +23,7 @@ from openkommune.bundling.charts import member_costs_chart
 from openkommune.bundling.forms import DemandForm
 from openkommune.bundling.models import BundlingRound, RoundItem
 from openkommune.bundling.selectors import eligible_offers
+from openkommune.core.formatting import format_date
 
 
 def login_or(view):
@@ -132,8 +133,8 @@ def _demand_rows(bundling_round, tenant) -> list[DemandRow]:
     period = ""
     if bundling_round.prefill_from and bundling_round.prefill_until:
         period = _("vom %(start)s bis %(end)s") % {
-            "start": bundling_round.prefill_from.strftime("%d.%m.%Y"),
-            "end": bundling_round.prefill_until.strftime("%d.%m.%Y"),
+            "start": format_date(bundling_round.prefill_from),
+            "end": format_date(bundling_round.prefill_until),
         }
     return [
         DemandRow(

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from openkommune.cases.models import Message, Notice
+from openkommune.core.formatting import format_date
 from openkommune.submissions.constants import NOTIFICATION_MAX_ATTEMPTS
 from openkommune.submissions.services import application_status_url
 from openkommune.tenancy.scoping import scope
@@ -100,7 +101,7 @@ def build_email(kind: str, subject, *, base_url: str | None = None) -> EmailMess
         "platform_name": PLATFORM_NAME,
     }
     if kind == NEW_NOTICE:
-        context["deemed_delivered_on"] = subject.deemed_delivered_on.strftime("%d.%m.%Y")
+        context["deemed_delivered_on"] = format_date(subject.deemed_delivered_on)
     with translation.override("de"):
         title = render_to_string(f"cases/email/{kind}_subject.txt", context)
         body = render_to_string(f"cases/email/{kind}_body.txt", context)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision
+from openkommune.core.formatting import format_date
 
 TEXT_PREVIEW = 300
 # Events the applicant causes; without a user account they have no actor.
@@ -41,7 +42,7 @@ def _date_text(value) -> str:
     if not value:
         return ""
     try:
-        return datetime.date.fromisoformat(str(value)[:10]).strftime("%d.%m.%Y")
+        return format_date(datetime.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
 

@@ -12,12 +12,9 @@ from django.utils import translation
 
 from openkommune.cases import notice_texts
 from openkommune.cases.constants import Decision
-from openkommune.cases.workflow import BERLIN, NAME_GROUPS, applicant_name
-
-
-def date_text(day) -> str:
-    """A day as Germans write it: 31.12.2026."""
-    return day.strftime("%d.%m.%Y")
+from openkommune.cases.workflow import applicant_name, applicant_of
+from openkommune.core.formatting import format_date
+from openkommune.core.timezone import local_date
 
 
 def _address_of(value) -> list[str]:
@@ -28,22 +25,10 @@ def _address_of(value) -> list[str]:
     return [line for line in (street, place) if line]
 
 
-def applicant_address(data) -> list[str]:
-    """The applicant's postal address as letter lines, from the application data: the
-    `anschrift` of the group holding the applicant's name (`workflow.NAME_GROUPS`), else the
-    first address-shaped value at the top or in a group. Empty when the form asks for none."""
-    data = data if isinstance(data, dict) else {}
-    groups = [data.get(key) for key in NAME_GROUPS if isinstance(data.get(key), dict)]
-    for group in groups:
-        lines = _address_of(group.get("anschrift"))
-        if lines:
-            return lines
-    for container in [*groups, data]:
-        for value in container.values():
-            lines = _address_of(value)
-            if lines:
-                return lines
-    return []
+def applicant_address(applicant: dict) -> list[str]:
+    """The applicant's postal address as letter lines, from the field the form marks as the
+    applicant's address (`workflow.applicant_of`). Empty when it marks none."""
+    return _address_of(applicant.get("address"))
 
 
 @dataclass(frozen=True)
@@ -67,6 +52,7 @@ def notice_letter(
 ) -> NoticeLetter:
     """The letter of a notice for `case` (a `Case` with its application)."""
     application = case.application
+    applicant = applicant_of(application)
     authority = {"name": case.tenant.name} | {
         k: v for k, v in (application.authority or {}).items() if v
     }
@@ -76,10 +62,10 @@ def notice_letter(
         title=title,
         blocks=notice_texts.text_blocks(body),
         authority=authority,
-        applicant_name=applicant_name(application.data, email=""),
-        applicant_address=applicant_address(application.data),
-        issued_on_text=date_text(issued_on),
-        submitted_on_text=date_text(application.submitted_at.astimezone(BERLIN).date()),
+        applicant_name=applicant_name(applicant),
+        applicant_address=applicant_address(applicant),
+        issued_on_text=format_date(issued_on),
+        submitted_on_text=format_date(local_date(application.submitted_at)),
         decision_label=str(Decision(decision).label),
         signer=signer,
         is_demo=bool(application.is_demo),

@@ -55,12 +55,13 @@ from openkommune.cases.messaging import parse_uuid
 from openkommune.cases.models import Case, Notice, NoticeTemplate, deemed_delivery_date
 from openkommune.cases.notice_pdf import (
     applicant_address,
-    date_text,
     notice_letter,
     render_notice_pdf,
 )
 from openkommune.cases.services import case_transition, with_via
-from openkommune.cases.workflow import BERLIN, applicant_name
+from openkommune.cases.workflow import applicant_name, applicant_of
+from openkommune.core.formatting import format_date
+from openkommune.core.timezone import local_date
 from openkommune.submissions import attachments as stored_files
 from openkommune.submissions.constants import EventKind
 from openkommune.submissions.services import application_event_add
@@ -72,7 +73,7 @@ NOTICE_TEXT_MAX_LENGTH = 50000
 
 
 def _today() -> datetime.date:
-    return timezone.now().astimezone(BERLIN).date()
+    return local_date()
 
 
 # --- the template and the text -----------------------------------------------------------------
@@ -109,15 +110,16 @@ def notice_values(*, case: Case, decision: str, reason: str, issued_on) -> dict[
     """What the placeholders of `notice_texts.PLACEHOLDERS` stand for in this case."""
     application = case.application
     authority = application.authority or {}
+    applicant = applicant_of(application)
     return {
         "reference": case.reference,
         "service": case.ozg_leistung.name,
-        "applicant_name": applicant_name(application.data, email=application.email),
-        "applicant_address": ", ".join(applicant_address(application.data)),
+        "applicant_name": applicant_name(applicant, email=application.email),
+        "applicant_address": ", ".join(applicant_address(applicant)),
         "decision": str(Decision(decision).label),
         "reason": reason,
-        "date": date_text(issued_on),
-        "submitted_on": date_text(application.submitted_at.astimezone(BERLIN).date()),
+        "date": format_date(issued_on),
+        "submitted_on": format_date(local_date(application.submitted_at)),
         "authority": authority.get("name") or case.tenant.name,
     }
 
@@ -417,15 +419,15 @@ def notice_delivery_status(notice: Notice, *, today: datetime.date | None = None
     "gilt als zugestellt am … (sofern nicht früher abgerufen)" before."""
     today = today or _today()
     delivered = notice.delivered_on
-    opened = notice.first_opened_at.astimezone(BERLIN).date() if notice.first_opened_at else None
-    day = date_text(delivered)
+    opened = local_date(notice.first_opened_at) if notice.first_opened_at else None
+    day = format_date(delivered)
     if opened is not None and opened <= notice.deemed_delivered_on:
         text = _("zugestellt am %(day)s (abgerufen)") % {"day": day}
         return DeliveryStatus(delivered, True, text, opened)
     if opened is not None:
         text = _("zugestellt am %(day)s (gilt als zugestellt; abgerufen am %(opened)s)") % {
             "day": day,
-            "opened": date_text(opened),
+            "opened": format_date(opened),
         }
         return DeliveryStatus(delivered, True, text, opened)
     if today >= notice.deemed_delivered_on:
@@ -457,9 +459,8 @@ def case_notice_get(*, tenant, case: Case, public_id) -> Notice:
 
 
 def notice_filename(notice: Notice) -> str:
-    return (
-        f"Bescheid-{notice.case.reference}-{notice.made_available_at.astimezone(BERLIN):%Y%m%d}.pdf"
-    )
+    day = local_date(notice.made_available_at)
+    return f"Bescheid-{notice.case.reference}-{day:%Y%m%d}.pdf"
 
 
 def notice_pdf_response(notice: Notice):

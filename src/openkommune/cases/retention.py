@@ -35,7 +35,6 @@ import datetime
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -58,6 +57,7 @@ from openkommune.cases.models import (
     RetentionRule,
 )
 from openkommune.cases.service_settings import check_settings_actor
+from openkommune.core.timezone import LOCAL_TZ, local_start_of_day
 from openkommune.submissions.attachments import delete_stored
 from openkommune.submissions.models import (
     Application,
@@ -70,7 +70,6 @@ from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 
-BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_RETENTION_ACTION = RetentionAction.ANONYMISED
 MAX_RETENTION_MONTHS = 1200  # 100 years: beyond that a typo is more likely than a rule
@@ -165,7 +164,7 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=BERLIN)
+    return local_start_of_day(day)
 
 
 def closed_before(today: datetime.date, months: int) -> datetime.datetime:
@@ -174,8 +173,8 @@ def closed_before(today: datetime.date, months: int) -> datetime.datetime:
 
 
 def _month_start(moment: datetime.datetime) -> datetime.datetime:
-    local = moment.astimezone(BERLIN)
-    return datetime.datetime(local.year, local.month, 1, tzinfo=BERLIN)
+    local = moment.astimezone(LOCAL_TZ)
+    return datetime.datetime(local.year, local.month, 1, tzinfo=LOCAL_TZ)
 
 
 # --- what is due ---------------------------------------------------------------------------

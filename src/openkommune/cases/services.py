@@ -31,12 +31,13 @@ from openkommune.cases.files import delete_stored, intake
 from openkommune.cases.models import Case, CaseDocument, CaseNote
 from openkommune.cases.selectors import is_assignable, service_deadline_for
 from openkommune.cases.workflow import (
-    BERLIN,
     CITIZEN_EVENT_FOR_STATUS,
     applicant_name,
+    applicant_of,
     check_transition,
     due_date,
 )
+from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import STATUS_AFTER_EVENT
 from openkommune.submissions.services import application_event_add
 from openkommune.tenancy.scoping import scope
@@ -108,7 +109,7 @@ def case_open_for_application(application, *, actor=None) -> Case:
             tenant=tenant,
             application=application,
             reference=application.reference,
-            applicant_name=applicant_name(application.data, email=application.email),
+            applicant_name=applicant_name(applicant_of(application), email=application.email),
             ozg_leistung=application.ozg_leistung,
             submitted_at=application.submitted_at,
             status=CaseStatus.RECEIVED,
@@ -247,7 +248,7 @@ def case_set_follow_up(
     *, tenant, actor, case: Case, follow_up_on: date | None, today: date | None = None
 ) -> Case:
     """Set the follow-up date (Wiedervorlage), today or later, or clear it (`None`)."""
-    today = today or timezone.now().astimezone(BERLIN).date()
+    today = today or local_date()
     if follow_up_on is not None and follow_up_on < today:
         message = _("Die Wiedervorlage muss heute oder an einem späteren Tag sein.")
         raise CaseInputInvalid(message, {"follow_up_on": [message]})

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncMonth
 
 from openkommune.cases.constants import CaseStatus
 from openkommune.cases.models import Case
+from openkommune.core.timezone import LOCAL_TZ
 from openkommune.tenancy.scoping import scopes_disabled
 
-BERLIN = ZoneInfo("Europe/Berlin")
 SMALL_COUNT_LIMIT = 5
 
 
@@ -55,8 +54,8 @@ def suppress(count: int) -> Cell:
 
 
 def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    start = datetime.datetime(year, 1, 1, tzinfo=BERLIN)
-    return start, datetime.datetime(year + 1, 1, 1, tzinfo=BERLIN)
+    start = datetime.datetime(year, 1, 1, tzinfo=LOCAL_TZ)
+    return start, datetime.datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
 
 
 def case_statistics_across_members(*, year: int, ozg_id: str = "") -> CaseStatistics:
@@ -69,7 +68,7 @@ def case_statistics_across_members(*, year: int, ozg_id: str = "") -> CaseStatis
         if ozg_id:
             cases = cases.filter(ozg_leistung__ozg_id=ozg_id)
         grouped = (
-            cases.annotate(month=TruncMonth("submitted_at", tzinfo=BERLIN))
+            cases.annotate(month=TruncMonth("submitted_at", tzinfo=LOCAL_TZ))
             .values("month", "ozg_leistung__ozg_id", "ozg_leistung__name", "status")
             .annotate(count=Count("id"))
             .order_by()
@@ -90,8 +89,8 @@ def case_statistics_across_members(*, year: int, ozg_id: str = "") -> CaseStatis
         {year}
         | set(
             range(
-                span["first"].astimezone(BERLIN).year if span["first"] else year,
-                (span["last"].astimezone(BERLIN).year if span["last"] else year) + 1,
+                span["first"].astimezone(LOCAL_TZ).year if span["first"] else year,
+                (span["last"].astimezone(LOCAL_TZ).year if span["last"] else year) + 1,
             )
         )
     )

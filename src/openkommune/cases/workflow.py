@@ -4,7 +4,6 @@ needs, what the applicant sees, and the values a new case derives from its appli
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
@@ -22,9 +21,10 @@ from openkommune.cases.errors import (
     ReasonRequired,
     TransitionNotAllowed,
 )
+from openkommune.core.timezone import local_date
+from openkommune.forms.engine import applicant_values
+from openkommune.forms.selectors import version_definition
 from openkommune.submissions.constants import EventKind
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # The applicant's timeline entry for a case entering that status. `dormant` has none: for
 # the applicant the application stays where it was (nothing they need to do).
@@ -86,45 +86,30 @@ def check_transition(
 
 # --- values a new case takes from its application -------------------------------------------
 
-# Groups of the shipped forms holding the applicant's name (forms/definitions/*.json):
-# `antragsteller` (most), `halter` (Hundesteuer), `person` (Gewerbeanmeldung).
-NAME_GROUPS = ("antragsteller", "halter", "person")
-FIRST_NAME_KEYS = ("vorname", "vornamen")
-LAST_NAME_KEYS = ("nachname",)
-# A company applying (Gewerbeanmeldung) is searched for by its name too.
-ORGANISATION_KEYS = ("firmenname",)
+
+def applicant_of(application) -> dict:
+    """The applicant's values by role (`given_name`, `family_name`, `name`, `organisation`,
+    `address`, `email`) from the fields the application's form marks as the applicant's
+    (`applicant` in the form definition, see forms/applicant.py); empty when it marks none."""
+    definition = version_definition(application.form_version)
+    return applicant_values(definition, application.data)
 
 
 def _text(value) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
 
 
-def _person_name(group: dict) -> str:
-    last = next((_text(group.get(k)) for k in LAST_NAME_KEYS if _text(group.get(k))), "")
-    if not last:
-        return ""
-    first = next((_text(group.get(k)) for k in FIRST_NAME_KEYS if _text(group.get(k))), "")
-    return f"{first} {last}".strip()
-
-
-def applicant_name(data, *, email: str = "") -> str:
-    """The name to show and search in the inbox: the applicant's first and last name from
-    the known groups (or any group with a `nachname`), a top-level `name`, the company name
-    after it, and the e-mail address when the form asks for no name."""
-    data = data if isinstance(data, dict) else {}
-    groups = [data.get(key) for key in NAME_GROUPS]
-    groups += [value for key, value in data.items() if key not in NAME_GROUPS]
-    name = ""
-    for group in groups:
-        if isinstance(group, dict):
-            name = _person_name(group)
-            if name:
-                break
-    name = name or _person_name(data) or _text(data.get("name"))
-    company = next((_text(data.get(k)) for k in ORGANISATION_KEYS if _text(data.get(k))), "")
-    if company and name:
-        name = f"{name} ({company})"
-    name = name or company or (email or "").strip()
+def applicant_name(applicant: dict, *, email: str = "") -> str:
+    """The name to show and search in the inbox: first and last name (or the one-field
+    name), the organisation after it, and the e-mail address when the form marks no name.
+    Empty when nothing is known; pages then say that the form marks no applicant."""
+    family = _text(applicant.get("family_name"))
+    given = _text(applicant.get("given_name")) if family else ""
+    name = f"{given} {family}".strip() or _text(applicant.get("name"))
+    organisation = _text(applicant.get("organisation"))
+    if organisation and name:
+        name = f"{name} ({organisation})"
+    name = name or organisation or (email or "").strip()
     return name[:APPLICANT_NAME_MAX_LENGTH]
 
 
@@ -132,4 +117,4 @@ def due_date(submitted_at: datetime, days: int | None) -> date | None:
     """The legal deadline: `days` calendar days after the day of receipt (German time)."""
     if not days:
         return None
-    return submitted_at.astimezone(BERLIN).date() + timedelta(days=days)
+    return local_date(submitted_at) + timedelta(days=days)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from openkommune.core.formatting import format_number
+
 # A release may retire at most this share of the current entries (or delete this share of
 # the postcode pairs) without `allow_shrink`: more means a wrong or cut-off file far more
 # often than a real territorial reform or catalogue change.
@@ -23,7 +25,7 @@ def shrink_exceeds(removed: int, total: int) -> bool:
 
 def percent_text(part: int, total: int) -> str:
     """German decimal share, e.g. 12,5."""
-    return f"{part * 100 / total:.1f}".replace(".", ",") if total else "0"
+    return format_number(part * 100 / total, 1) if total else "0"
 
 
 @dataclass

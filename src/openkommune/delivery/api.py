@@ -16,7 +16,6 @@ key's `last_used_at` shows its use.
 from __future__ import annotations
 
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.http import Http404
@@ -32,6 +31,7 @@ from openkommune.cases.notices import notice_filename, notice_issue
 from openkommune.cases.services import case_transition
 from openkommune.core.errors import ApiError
 from openkommune.core.schemas import ErrorOut
+from openkommune.core.timezone import LOCAL_TZ
 from openkommune.delivery.api_schemas import (
     ApplicationDetailOut,
     ApplicationPageOut,
@@ -54,7 +54,6 @@ router = Router(tags=["Fachverfahren"], auth=ApiKeyAuth())
 
 _UNAUTHORISED = {401: ErrorOut}
 _CONFLICT_CODES = {"transition_not_allowed", "notice_already_issued", "case_closed"}
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -203,7 +202,7 @@ def list_applications(request, filters: Query[ApplicationQuery]):
         since = filters.updated_since
         if since:
             if timezone.is_naive(since):
-                since = timezone.make_aware(since, BERLIN)  # a time without zone: German time
+                since = timezone.make_aware(since, LOCAL_TZ)  # a time without zone: German time
             cases = cases.filter(updated_at__gte=since)
         cases = cases.order_by("updated_at", "id")
         total = cases.count()

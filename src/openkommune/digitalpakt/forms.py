@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core.formatting import format_money
 from openkommune.core.forms import KernFormMixin
 from openkommune.digitalpakt.constants import CorrectedKind
 from openkommune.digitalpakt.models import FundingProgramme
@@ -117,7 +118,7 @@ class ChargeForm(_Select):
     def __init__(self, *args, call_offs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["call_off"].choices = [("", _("Bitte wählen"))] + [
-            (str(c.public_id), f"{c.reference} – {c.supplier.name} – {c.total} €")
+            (str(c.public_id), f"{c.reference} – {c.supplier.name} – {format_money(c.total)}")
             for c in call_offs
         ]
 
@@ -140,7 +141,8 @@ class PaymentForm(_Select):
         self.fields["call_off"].choices = [("", _("Bitte wählen"))] + [
             (
                 str(p.call_off.public_id),
-                _("%(ref)s – offen %(open)s €") % {"ref": p.call_off.reference, "open": p.open},
+                _("%(ref)s – offen %(open)s")
+                % {"ref": p.call_off.reference, "open": format_money(p.open)},
             )
             for p in positions
         ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from openkommune.core.formatting import format_date
 from openkommune.core.tables import safe_text
 from openkommune.digitalpakt.ledger import ZERO
 from openkommune.digitalpakt.selectors import Ledger, ProofOfUseRow
@@ -39,8 +40,8 @@ TABLE_HEADER_ROW = 8
 def _period(start: datetime.date | None, end: datetime.date | None) -> str:
     if start is None and end is None:
         return _("alle Zahlungen")
-    left = start.strftime("%d.%m.%Y") if start else _("Beginn")
-    right = end.strftime("%d.%m.%Y") if end else _("heute")
+    left = format_date(start) if start else _("Beginn")
+    right = format_date(end) if end else _("heute")
     return _("%(start)s bis %(end)s") % {"start": left, "end": right}
 
 

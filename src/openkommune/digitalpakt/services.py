@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.core.formatting import format_money
 from openkommune.digitalpakt.constants import (
     CHARGEABLE_CALL_OFF_STATUSES,
     CorrectedKind,
@@ -48,11 +49,6 @@ ENTRY_FIELDS = (
     "invoice_reference",
     "text",
 )
-
-
-def _euro(amount: Decimal) -> str:
-    text = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",").replace("\u202f", ".")
-    return f"{text} €"
 
 
 def _require_booker(actor, tenant: Organisation) -> None:
@@ -248,7 +244,7 @@ def call_off_charge(
             raise ValidationError(
                 {"call_off": _("Das Budget reicht nicht: Der Bundesanteil des Abrufs beträgt "
                                "%(federal)s, verfügbar sind noch %(remaining)s.")
-                 % {"federal": _euro(federal), "remaining": _euro(remaining)}}
+                 % {"federal": format_money(federal), "remaining": format_money(remaining)}}
             )  # fmt: skip
         return _append(
             tenant=tenant,
@@ -292,7 +288,7 @@ def payment_record(
         if amount > open_amount:
             raise ValidationError(
                 {"amount": _("Die Zahlung übersteigt die offene Bindung des Abrufs "
-                             "(%(open)s).") % {"open": _euro(open_amount)}}
+                             "(%(open)s).") % {"open": format_money(open_amount)}}
             )  # fmt: skip
         return _append(
             tenant=tenant,
@@ -350,7 +346,7 @@ def ledger_correct(
                 raise ValidationError(
                     {"amount": _("Die Zuweisung darf nicht unter die gebundenen Bundesmittel "
                                  "(%(federal)s) sinken.")
-                     % {"federal": _euro(balance.committed_federal)}}
+                     % {"federal": format_money(balance.committed_federal)}}
                 )  # fmt: skip
         else:
             if call_off is None:
@@ -367,7 +363,7 @@ def ledger_correct(
                 if committed > cents(call_off.total):
                     raise ValidationError(
                         {"amount": _("Die Bindung darf den Wert des Abrufs (%(total)s) nicht "
-                                     "übersteigen.") % {"total": _euro(call_off.total)}}
+                                     "übersteigen.") % {"total": format_money(call_off.total)}}
                     )  # fmt: skip
                 if amount > 0:
                     federal, _own = split_cumulative(
@@ -376,7 +372,7 @@ def ledger_correct(
                         federal_percent=budget.programme.federal_share,
                     )
                     if federal > balance.remaining:
-                        remaining = _euro(balance.remaining)
+                        remaining = format_money(balance.remaining)
                         raise ValidationError(
                             {"amount": _("Das Budget reicht nicht: verfügbar sind noch "
                                          "%(remaining)s.") % {"remaining": remaining}}
@@ -391,7 +387,7 @@ def ledger_correct(
                 raise ValidationError(
                     {"amount": _("Die Zahlungen dürfen die Bindung des Abrufs nicht "
                                  "übersteigen (gebunden %(committed)s, gezahlt %(paid)s).")
-                     % {"committed": _euro(committed), "paid": _euro(paid)}}
+                     % {"committed": format_money(committed), "paid": format_money(paid)}}
                 )  # fmt: skip
         return _append(
             tenant=tenant,

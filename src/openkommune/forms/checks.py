@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 
 from jsonschema import Draft202012Validator
 
+from openkommune.forms.applicant import applicant_messages
 from openkommune.forms.conditions import condition_fields, condition_values
 from openkommune.forms.definition import (
     CHOICE_TYPES,
@@ -430,6 +431,7 @@ def semantic_messages(d: Definition) -> list[str]:
                     f"größer als die Höchstzahl ({item.repeat.max})."
                 )
     out.extend(_rule_messages(d))
+    out.extend(applicant_messages(d))
     if not out:
         out.extend(_cycle_messages(d))
     return out

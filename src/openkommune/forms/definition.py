@@ -148,6 +148,8 @@ class Definition:
     items: dict[str, Field | Group] = dc_field(default_factory=dict, repr=False, compare=False)
     locations: dict[str, Location] = dc_field(default_factory=dict, repr=False, compare=False)
     format: int = 1
+    # Role -> field id of the applicant's name, address and e-mail (see forms/applicant.py).
+    applicant: dict[str, str] = dc_field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -265,6 +267,7 @@ def build_definition(raw: dict) -> Definition:
         intro=raw.get("intro", ""),
         leika_keys=tuple(raw["leika_keys"]),
         source=dict(raw.get("source", {})),
+        applicant=dict(raw.get("applicant", {})),
         code_lists=code_lists,
         steps=steps,
         rules=tuple(

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils.translation import ngettext
 
+from openkommune.forms.applicant import APPLICANT_ROLES, applicant_values
 from openkommune.forms.checks import schema_messages, semantic_messages
 from openkommune.forms.conditions import INVALID, MISSING
 from openkommune.forms.definition import (
@@ -35,6 +36,7 @@ from openkommune.forms.state import (
 )
 
 __all__ = [
+    "APPLICANT_ROLES",
     "AnswerRow",
     "AnswerSection",
     "CodeList",
@@ -47,6 +49,7 @@ __all__ = [
     "Validation",
     "Visibility",
     "answers",
+    "applicant_values",
     "apply_repeat_action",
     "data_json_schema",
     "entry_index",

@@ -19,6 +19,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from openkommune.core.formatting import format_date, format_money, format_number
 from openkommune.forms.conditions import MISSING
 from openkommune.forms.definition import ADDRESS_PARTS, CodeList, Field, resolve_date_bound
 
@@ -62,18 +63,6 @@ def is_empty(raw) -> bool:
     if isinstance(raw, list):
         return all(is_empty(value) and not isinstance(value, list) for value in raw)
     return False
-
-
-def format_decimal(value: Decimal, *, places: int | None = None, grouping: bool = False) -> str:
-    """German notation: comma as decimal mark, optionally a point between thousands."""
-    if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places))
-    text = f"{value:,f}" if grouping else f"{value:f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def format_money(value: Decimal) -> str:
-    return f"{format_decimal(value, places=2, grouping=True)} €"
 
 
 def canonical_decimal(value: Decimal) -> str:
@@ -175,7 +164,7 @@ def _clean_decimal(field: Field, raw) -> Decimal:
             )
             % {"label": label, "n": allowed}
         )
-    _check_range(field, value, format_decimal)
+    _check_range(field, value, lambda shown: format_number(shown, grouping=False))
     return value
 
 
@@ -238,14 +227,14 @@ def _clean_date(field: Field, raw, today: datetime.date) -> datetime.date:
         else:
             message = _("„%(label)s“ darf nicht vor dem %(date)s liegen.")
         bound = resolve_date_bound(field.min, today)
-        raise _Invalid(message % {"label": label, "date": bound.strftime("%d.%m.%Y")})
+        raise _Invalid(message % {"label": label, "date": format_date(bound)})
     if field.max is not None and value > resolve_date_bound(field.max, today):
         if field.max == "today":
             message = _("„%(label)s“ darf nicht in der Zukunft liegen.")
         else:
             message = _("„%(label)s“ darf nicht nach dem %(date)s liegen.")
         bound = resolve_date_bound(field.max, today)
-        raise _Invalid(message % {"label": label, "date": bound.strftime("%d.%m.%Y")})
+        raise _Invalid(message % {"label": label, "date": format_date(bound)})
     return value
 
 

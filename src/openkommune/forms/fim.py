@@ -385,6 +385,45 @@ def _has_required(items: list[dict]) -> bool:
     return False
 
 
+# FIM Baukasten fields of a natural person's name (XÖV-Kernkomponente NameNatuerlichePerson).
+APPLICANT_FIM_FIELDS = {"family_name": "F00000013", "given_name": "F00000045"}
+
+
+def _applicant_marker(steps: list[dict], report: Report) -> dict:
+    """The applicant marker where the schema makes it unambiguous: the FIM name fields when
+    each occurs once outside repeated groups. Everything else is left to the editor and said
+    in the report (kind "applicant")."""
+    found: dict[str, list[str]] = {role: [] for role in APPLICANT_FIM_FIELDS}
+
+    def walk(items, repeated: bool):
+        for item in items:
+            if item["kind"] == "group":
+                walk(item["items"], repeated or "repeat" in item)
+                continue
+            for role, fim_id in APPLICANT_FIM_FIELDS.items():
+                if item.get("fim_id") == fim_id and item["type"] == "text" and not repeated:
+                    found[role].append(item["id"])
+
+    for step in steps:
+        walk(step["items"], False)
+    marker = {role: ids[0] for role, ids in found.items() if len(ids) == 1}
+    if "family_name" not in marker:
+        marker = {}
+        report.add(
+            "applicant",
+            "Der Name der antragstellenden Person war nicht eindeutig zu erkennen; bitte "
+            "„applicant“ in der Definition ergänzen, sonst zeigt der Posteingang keinen Namen.",
+        )
+    else:
+        report.add(
+            "applicant",
+            "Als Name der antragstellenden Person gekennzeichnet: "
+            + ", ".join(f"„{field_id}“" for field_id in marker.values())
+            + ". Anschrift und E-Mail-Adresse bitte in „applicant“ ergänzen.",
+        )
+    return marker
+
+
 def import_schema(
     data: bytes,
     *,
@@ -434,6 +473,9 @@ def import_schema(
     definition["source"] = source
     if mapper.fields.code_lists:
         definition["code_lists"] = mapper.fields.code_lists
+    applicant = _applicant_marker(steps, report)
+    if applicant:
+        definition["applicant"] = applicant
     definition["steps"] = steps
     return FimImportResult(
         definition=definition,

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from openkommune.core.formatting import format_date, format_money, format_number
 from openkommune.forms.conditions import INVALID, MISSING
 from openkommune.forms.definition import Definition, Field
 from openkommune.forms.fields import (
@@ -19,8 +20,6 @@ from openkommune.forms.fields import (
     EMAIL_MAX_LENGTH,
     MAX_INTEGER_DIGITS,
     address_part_label,
-    format_decimal,
-    format_money,
     max_length,
 )
 from openkommune.forms.state import Visibility, visibility
@@ -70,11 +69,11 @@ def display_value(definition: Definition, field: Field, value, file_names=None) 
         return _("Ungültige Angabe")
     kind = field.type
     if kind == "date":
-        return value.strftime("%d.%m.%Y")
+        return format_date(value)
     if kind == "money":
         return format_money(value)
     if kind == "decimal":
-        return format_decimal(value.normalize())
+        return format_number(value.normalize(), grouping=False)
     if kind == "boolean" and field.must_be_true:
         # Cleaning lets only `true` through; anything else is MISSING or INVALID above.
         return _("Bestätigt")

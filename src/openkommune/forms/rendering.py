@@ -15,10 +15,12 @@ import datetime
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openkommune.core.formatting import format_date, format_number
 from openkommune.forms.conditions import condition_fields, describe
 from openkommune.forms.definition import ADDRESS_PARTS, RADIO_LIMIT, Definition, Field, Group, Step
 from openkommune.forms.fields import ADDRESS_LIMITS, address_part_label
@@ -107,7 +109,7 @@ class Widget:
 
 def format_size(size: int) -> str:
     if size >= 1024 * 1024:
-        text = f"{size / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0")
+        text = format_number(size / (1024 * 1024), 1).removesuffix(",0")
         return f"{text} MB"
     return f"{max(1, round(size / 1024))} KB"
 
@@ -117,14 +119,18 @@ def _display_text(field: Field, value) -> str:
         return ""
     if field.type == "date":
         if isinstance(value, datetime.date):
-            return value.strftime("%d.%m.%Y")
+            return format_date(value)
         if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-            year, month, day = value.strip().split("-")
-            return f"{day}.{month}.{year}"
+            try:
+                return format_date(datetime.date.fromisoformat(value.strip()))
+            except ValueError:
+                return value
     if field.type in ("decimal", "money") and not isinstance(value, bool):
         text = str(value)
         # The data format has a point; German notation shows a comma.
-        return text.replace(".", ",") if _CANONICAL_NUMBER.fullmatch(text) else text
+        if _CANONICAL_NUMBER.fullmatch(text):
+            return format_number(Decimal(text), grouping=False)
+        return text
     if isinstance(value, bool):
         return ""
     return value if isinstance(value, str) else str(value)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.core.formatting import format_date
 from openkommune.members.models import CooperativeMember, MemberContact, MembershipPeriod
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.selectors import user_is_cooperative_staff
@@ -48,7 +49,7 @@ def _check_not_future(value: datetime.date, field: str, label: str) -> None:
     if value > _today():
         raise ValidationError(
             {field: _("%(label)s %(date)s liegt in der Zukunft.")
-             % {"label": label, "date": value.strftime("%d.%m.%Y")}}
+             % {"label": label, "date": format_date(value)}}
         )  # fmt: skip
 
 
@@ -60,7 +61,7 @@ def _check_overlap(member: CooperativeMember, joined_on, left_on, exclude_pk=Non
         if joined_on < other_end and other.joined_on < end:
             raise ValidationError(
                 {"joined_on": _("Der Zeitraum überschneidet sich mit der Mitgliedschaft vom "
-                                "%(date)s.") % {"date": other.joined_on.strftime("%d.%m.%Y")}}
+                                "%(date)s.") % {"date": format_date(other.joined_on)}}
             )  # fmt: skip
 
 
@@ -138,8 +139,8 @@ def member_leave(
     if left_on <= period.joined_on:
         raise ValidationError(
             {"left_on": _("Der Austritt (%(left)s) muss nach dem Beitritt (%(joined)s) liegen.")
-             % {"left": left_on.strftime("%d.%m.%Y"),
-                "joined": period.joined_on.strftime("%d.%m.%Y")}}
+             % {"left": format_date(left_on),
+                "joined": format_date(period.joined_on)}}
         )  # fmt: skip
     before = snapshot(period, PERIOD_FIELDS)
     period.left_on = left_on

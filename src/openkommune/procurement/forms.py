@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core.formatting import format_money
 from openkommune.core.forms import KernFormMixin
 from openkommune.procurement.constants import (
     CallOffStatus,
@@ -46,12 +49,8 @@ class EuroField(forms.CharField):
         self.widget.attrs.setdefault("inputmode", "decimal")
 
     def prepare_value(self, value):
-        from decimal import Decimal
-
-        from openkommune.procurement.pricing import format_euro_plain
-
         if isinstance(value, Decimal):
-            return format_euro_plain(value)
+            return format_money(value, currency=False)
         return value
 
     def to_python(self, value):

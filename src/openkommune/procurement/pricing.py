@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from openkommune.core.formatting import format_money
 from openkommune.procurement.constants import TierMode
 
 CENT = Decimal("0.01")
@@ -142,10 +143,4 @@ def parse_decimal(text: str) -> Decimal | None:
 
 
 def format_tiers(tiers: Iterable[Tier]) -> str:
-    return "\n".join(f"{m}: {format_euro_plain(p)}" for m, p in sorted(tiers))
-
-
-def format_euro_plain(amount: Decimal) -> str:
-    """1234.5 -> "1.234,50" (German notation, no currency sign)."""
-    text = f"{money(Decimal(amount)):,.2f}"
-    return text.replace(",", "§").replace(".", ",").replace("§", ".")
+    return "\n".join(f"{m}: {format_money(p, currency=False)}" for m, p in sorted(tiers))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from openkommune.core.formatting import format_date, format_money, format_number
 from openkommune.procurement.constants import (
     COMMITTED_STATUSES,
     USAGE_WARNING_SHARE,
@@ -36,7 +37,7 @@ from openkommune.procurement.models import (
     Supplier,
     ThresholdTable,
 )
-from openkommune.procurement.pricing import format_euro_plain, tier_price, tier_total
+from openkommune.procurement.pricing import tier_price, tier_total
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scopes_disabled
 
@@ -255,10 +256,8 @@ def threshold_class(value: Decimal, on: datetime.date) -> str:
     """What the estimated value means relative to the EU threshold valid on `on`."""
     row = threshold_on(on)
     if row is None:
-        return _("kein EU-Schwellenwert für den %(date)s hinterlegt") % {
-            "date": on.strftime("%d.%m.%Y")
-        }
-    amount = format_euro_plain(row.amount).removesuffix(",00")
+        return _("kein EU-Schwellenwert für den %(date)s hinterlegt") % {"date": format_date(on)}
+    amount = format_money(row.amount, currency=False).removesuffix(",00")
     years = f"{row.valid_from.year}–{row.valid_until.year}"
     params = {"amount": amount, "years": years}
     if value < row.amount:
@@ -355,7 +354,7 @@ class GuardResult:
 def _percent_text(share: Decimal, rounding: str) -> str:
     """The share in percent with one decimal, rounded in the direction that keeps the text
     true: down below the maximum, up beyond it, so neither side ever reads "100,0 %"."""
-    return f"{(share * 100).quantize(Decimal('0.1'), rounding=rounding)}".replace(".", ",")
+    return format_number(share * 100, 1, rounding=rounding)
 
 
 def _excess_errors(contract: FrameworkContract, value: Decimal, quantity: int) -> list[str]:
@@ -367,7 +366,7 @@ def _excess_errors(contract: FrameworkContract, value: Decimal, quantity: int) -
               "%(excess)s € (mit diesem Abruf %(percent)s %%). Bitte verringern Sie die Menge.")
             % {
                 "number": contract.number,
-                "excess": format_euro_plain(value - contract.max_value),
+                "excess": format_money(value - contract.max_value, currency=False),
                 "percent": _percent_text(usage_share(contract, value, 0), ROUND_CEILING),
             }
         )  # fmt: skip
@@ -402,14 +401,14 @@ def call_off_guards(call_off: CallOff, *, on: datetime.date | None = None) -> Gu
     on = on or today()
     contract = call_off.contract
     result = GuardResult()
-    date_text = on.strftime("%d.%m.%Y")
+    date_text = format_date(on)
     if on < contract.starts_on:
         result.errors.append(
             _(
                 "Der Rahmenvertrag %(number)s beginnt erst am %(start)s; "
                 "vorher ist kein Abruf möglich."
             )
-            % {"number": contract.number, "start": contract.starts_on.strftime("%d.%m.%Y")}
+            % {"number": contract.number, "start": format_date(contract.starts_on)}
         )
     elif on > contract.ends_on:
         result.errors.append(
@@ -417,7 +416,7 @@ def call_off_guards(call_off: CallOff, *, on: datetime.date | None = None) -> Gu
                 "Der Rahmenvertrag %(number)s ist am %(end)s abgelaufen; "
                 "ein Abruf ist nicht mehr möglich."
             )
-            % {"number": contract.number, "end": contract.ends_on.strftime("%d.%m.%Y")}
+            % {"number": contract.number, "end": format_date(contract.ends_on)}
         )
     if not may_call_off(contract, call_off.tenant):
         result.errors.append(

@@ -11,6 +11,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 
+from openkommune.core.formatting import format_date
 from openkommune.procurement.constants import MAX_TERM_YEARS, LegalBasis
 
 
@@ -40,7 +41,7 @@ def term_error(legal_basis: str, starts_on: datetime.date, ends_on: datetime.dat
         ) % {
             "basis": basis.label,
             "years": MAX_TERM_YEARS[basis],
-            "start": starts_on.strftime("%d.%m.%Y"),
-            "limit": limit.strftime("%d.%m.%Y"),
+            "start": format_date(starts_on),
+            "limit": format_date(limit),
         }
     return None

@@ -13,6 +13,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from openkommune.core.formatting import format_number
+
 # Colours of KERN's palette with sufficient contrast against white (WCAG 1.4.11, 3:1).
 SERIES_COLOURS = ("#1d4f91", "#b3591f", "#2c6b3f", "#6b2c6b")
 TEXT_COLOUR = "#171a1c"
@@ -27,12 +29,8 @@ class Series:
 def _format(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
-    if isinstance(value, float) and not value.is_integer():
-        text = f"{value:,.1f}"
-    else:
-        text = f"{int(value):,}"
-    text = text.replace(",", "\u202f").replace(".", ",")
-    return f"{text}{unit}"
+    places = 1 if isinstance(value, float) and not value.is_integer() else 0
+    return f"{format_number(value, places)}{unit}"
 
 
 def _header(chart_id: str, title: str, description: str, width: int, height: int) -> list[str]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from openkommune.core import tables
+from openkommune.core.formatting import format_date, format_percent
 from openkommune.reports import charts, selectors
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_staff
@@ -29,10 +30,6 @@ from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_st
 def _export_format(request) -> str | None:
     wanted = request.GET.get("format")
     return wanted if wanted in tables.FORMATS else None
-
-
-def _percent(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",") + " %"
 
 
 # --- coverage ----------------------------------------------------------------------------
@@ -94,8 +91,7 @@ def coverage(request):
         )
     chart = charts.horizontal_bar_chart(
         chart_id="abdeckung-diagramm",
-        title=_("Anteil der abgedeckten Einwohner je Kreis am %(d)s")
-        % {"d": as_of.strftime("%d.%m.%Y")},
+        title=_("Anteil der abgedeckten Einwohner je Kreis am %(d)s") % {"d": format_date(as_of)},
         labels=[kreis.name for kreis in result.by_kreis],
         values=[kreis.population.percent for kreis in result.by_kreis],
         maximum=100,
@@ -272,6 +268,6 @@ def ozg_progress(request):
         "is_staff": is_staff,
         "chart": chart,
         "reifegrad_labels": selectors.REIFEGRAD_LABELS,
-        "overall_percent": _percent(overview.share * 100),
+        "overall_percent": format_percent(overview.share * 100),
     }
     return render(request, "reports/ozg_progress.html", context)

@@ -9,28 +9,26 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from openkommune.core.formatting import format_datetime
+from openkommune.core.timezone import LOCAL_TZ
 from openkommune.submissions.constants import AttachmentType, ScanResult
 
-BERLIN = ZoneInfo("Europe/Berlin")
 PLATFORM_NAME = "OpenKommune"
 _ZONE_NAMES = {"CET": "MEZ", "CEST": "MESZ"}
 
 
 def berlin_time_text(moment: datetime.datetime) -> str:
     """ "22.11.2026, 14:05 Uhr (MEZ)": local time in Germany, whatever the server's zone."""
-    local = moment.astimezone(BERLIN)
-    zone = _ZONE_NAMES.get(local.tzname() or "", local.tzname() or "")
-    return _("%(date)s, %(time)s Uhr (%(zone)s)") % {
-        "date": local.strftime("%d.%m.%Y"),
-        "time": local.strftime("%H:%M"),
-        "zone": zone,
+    zone = moment.astimezone(LOCAL_TZ).tzname() or ""
+    return _("%(moment)s (%(zone)s)") % {
+        "moment": format_datetime(moment),
+        "zone": _ZONE_NAMES.get(zone, zone),
     }
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.catalog.models import OzgLeistung
+from openkommune.core.timezone import local_date
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, Field, Group, answers, validate
 from openkommune.forms.selectors import form_for_leistung, version_definition
@@ -51,7 +52,6 @@ from openkommune.submissions.hooks import run_submitted
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
 from openkommune.submissions.notifications import confirmation_owe
 from openkommune.submissions.receipts import (
-    BERLIN,
     Receipt,
     ReceiptAttachment,
     ReceiptAuthority,
@@ -187,7 +187,7 @@ def _submit_locked(draft, key_hash, fingerprint, base_url) -> Application:
         raise _AlreadySubmitted(locked.submitted_application)
     definition = version_definition(locked.form_version)
     submitted_at = timezone.now()
-    today = submitted_at.astimezone(BERLIN).date()
+    today = local_date(submitted_at)
     validation = validate(definition, locked.data, today=today)
     if validation.errors:
         raise SubmitInvalid(validation.errors)
@@ -336,7 +336,7 @@ def application_receipt_issue(*, application: Application) -> Application:
 
 def _receipt_store(application: Application, stored: list[str]) -> None:
     definition = version_definition(application.form_version)
-    today = application.submitted_at.astimezone(BERLIN).date()
+    today = local_date(application.submitted_at)
     with scope(tenant=application.tenant):
         by_path = {a.path: a for a in Attachment.objects.filter(application=application)}
     # In the order of the form, as the applicant gave them ("hunde.2" before "hunde.10").

@@ -24,6 +24,7 @@ from openkommune.bundling.selectors import (
     user_manages_rounds,
     user_may_enter_demand,
 )
+from openkommune.core.formatting import format_datetime
 from openkommune.procurement.constants import TierMode
 from openkommune.procurement.models import CatalogItem, FrameworkContract
 from openkommune.tenancy.models import Organisation
@@ -305,7 +306,7 @@ def demand_set(
     if not round_accepts_demand(bundling_round):
         raise ValidationError(
             _("Die Frist für Bedarfsmeldungen ist am %(date)s abgelaufen.")
-            % {"date": timezone.localtime(bundling_round.deadline).strftime("%d.%m.%Y, %H:%M Uhr")}
+            % {"date": format_datetime(bundling_round.deadline)}
         )
     errors: dict[str, list[str]] = {}
     for item, quantity in quantities.items():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -19,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import Decision, MessageDirection
 from openkommune.cases.models._common import UnscopedManager, tenant_field
+from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import AttachmentType, ScanResult
 from openkommune.tenancy.scoping import TenantScopedManager
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # § 9 Abs. 1 OZG: deemed delivered on the fourth day after it was made available.
 DEEMED_DELIVERY_DAYS = 4
 
@@ -220,10 +219,10 @@ class Notice(models.Model):
         deemed day."""
         if self.first_opened_at is None:
             return self.deemed_delivered_on
-        opened = self.first_opened_at.astimezone(BERLIN).date()
+        opened = local_date(self.first_opened_at)
         return min(opened, self.deemed_delivered_on)
 
 
 def deemed_delivery_date(made_available_at: datetime) -> date:
     """Made available + 4 days, counted on the German calendar day."""
-    return made_available_at.astimezone(BERLIN).date() + timedelta(days=DEEMED_DELIVERY_DAYS)
+    return local_date(made_available_at) + timedelta(days=DEEMED_DELIVERY_DAYS)

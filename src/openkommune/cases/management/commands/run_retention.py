@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openkommune.cases.retention import retention_run
+from openkommune.core.formatting import format_date
 
 
 def _date(value: str) -> datetime.date:
@@ -50,7 +51,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, today, **options):
         today = today or timezone.localdate()
         report = retention_run(today=today, dry_run=dry_run)
-        day = today.strftime("%d.%m.%Y")
+        day = format_date(today)
         if dry_run:
             self.stdout.write(_("Probelauf der Aufbewahrung am %(day)s") % {"day": day})
         else:

@@ -31,6 +31,7 @@ KIND_LABELS = {
     "dropped": "Ausgelassen",
     "rule": "Regel",
     "reference": "Bezug",
+    "applicant": "Antragsteller",
 }
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openkommune.forms.engine import data_json_schema, validate
-from openkommune.forms.fields import format_decimal
+from openkommune.forms.engine.fields import format_decimal
 from tests.forms.helpers import field, form, group
 
 TODAY = datetime.date(2025, 6, 15)

@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from openkommune.forms.conditions import INVALID, MISSING
-from openkommune.forms.definition import Definition, Field
-from openkommune.forms.fields import (
+from openkommune.forms.engine.conditions import INVALID, MISSING
+from openkommune.forms.engine.definition import Definition, Field
+from openkommune.forms.engine.fields import (
     ADDRESS_LIMITS,
     ADDRESS_REQUIRED,
     DEFAULT_DECIMAL_PLACES,
@@ -23,7 +23,7 @@ from openkommune.forms.fields import (
     format_money,
     max_length,
 )
-from openkommune.forms.state import Visibility, visibility
+from openkommune.forms.engine.state import Visibility, visibility
 
 UUID_PATTERN = "^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from django.utils.translation import ngettext
 
-from openkommune.forms.checks import schema_messages, semantic_messages
-from openkommune.forms.conditions import INVALID, MISSING
-from openkommune.forms.definition import (
+from openkommune.forms.engine.checks import schema_messages, semantic_messages
+from openkommune.forms.engine.conditions import INVALID, MISSING
+from openkommune.forms.engine.definition import (
     ADDRESS_PARTS,
     CodeList,
     Definition,
@@ -25,9 +25,9 @@ from openkommune.forms.definition import (
     Step,
     build_definition,
 )
-from openkommune.forms.fields import required_errors, to_json
-from openkommune.forms.output import AnswerRow, AnswerSection, answers, data_json_schema
-from openkommune.forms.state import (
+from openkommune.forms.engine.fields import required_errors, to_json
+from openkommune.forms.engine.output import AnswerRow, AnswerSection, answers, data_json_schema
+from openkommune.forms.engine.state import (
     Visibility,
     path_of,
     visibility,

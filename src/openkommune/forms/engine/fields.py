@@ -19,8 +19,8 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from openkommune.forms.conditions import MISSING
-from openkommune.forms.definition import ADDRESS_PARTS, CodeList, Field, resolve_date_bound
+from openkommune.forms.engine.conditions import MISSING
+from openkommune.forms.engine.definition import ADDRESS_PARTS, CodeList, Field, resolve_date_bound
 
 ADDRESS_LIMITS = {"street": 100, "house_number": 20, "postcode": 5, "city": 100}
 ADDRESS_REQUIRED = ("street", "postcode", "city")

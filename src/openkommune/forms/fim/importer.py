@@ -1,7 +1,7 @@
 """Import of FIM XDatenfelder 1.0/2.0 Stammdatenschemata as form definitions (docs/forms.md).
 
-`import_schema(data, ...)` reads the XML (`fim_xml`), maps groups and fields to our format
-(`fim_parsers` for cardinality, Präzisierung and patterns) and returns the definition with
+`import_schema(data, ...)` reads the XML (`fim.reader`), maps groups and fields to our format
+(`fim.parsers` for cardinality, Präzisierung and patterns) and returns the definition with
 an import report: every place where the mapping had to approximate, leave something out or
 could not execute something (FIM rules) gets a German line. Nothing is dropped silently.
 The mapping table is in docs/fim-import.md. Pure Python: no database access.
@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from openkommune.forms.fim_codelists import CodeListIndex, load_code_lists
-from openkommune.forms.fim_fields import FieldMapper
-from openkommune.forms.fim_parsers import (
+from openkommune.forms.fim.codelists import CodeListIndex, load_code_lists
+from openkommune.forms.fim.fields import FieldMapper
+from openkommune.forms.fim.parsers import (
     MAX_REPEAT,
     SLUG_MAX,
     CardinalityError,
@@ -24,7 +24,7 @@ from openkommune.forms.fim_parsers import (
     parse_cardinality,
     slugify,
 )
-from openkommune.forms.fim_xml import FimElement, FimFileError, FimSchema, read_schema
+from openkommune.forms.fim.reader import FimElement, FimFileError, FimSchema, read_schema
 
 __all__ = [
     "FimFileError",

@@ -1,5 +1,5 @@
 """Reading FIM files safely: XDatenfelder 1.0/2.0 Stammdatenschema messages and genericode
-code lists, into plain dataclasses. No mapping to our format here (that is `fim.py`).
+code lists, into plain dataclasses. No mapping to our format here (that is `importer.py`).
 
 There is no defusedxml in the project, so the standard library parser is hardened the same
 way: any DTD (`<!DOCTYPE`) or entity declaration is refused, both by a look at the raw bytes

@@ -1,14 +1,14 @@
 """One FIM Datenfeld → one field of our format: Feldart x Datentyp → type, Präzisierung →
 constraints, code list references → code lists. Every approximation goes into the report.
-Used by `fim.py`; the table is in docs/fim-import.md."""
+Used by `importer.py`; the table is in docs/fim-import.md."""
 
 from __future__ import annotations
 
 import datetime
 import re
 
-from openkommune.forms.fim_codelists import CodeListIndex
-from openkommune.forms.fim_parsers import (
+from openkommune.forms.fim.codelists import CodeListIndex
+from openkommune.forms.fim.parsers import (
     Cardinality,
     PatternError,
     Praezisierung,
@@ -17,7 +17,7 @@ from openkommune.forms.fim_parsers import (
     slugify,
     translate_xsd_pattern,
 )
-from openkommune.forms.fim_xml import FimCodeListRef, FimElement, GenericodeList
+from openkommune.forms.fim.reader import FimCodeListRef, FimElement, GenericodeList
 
 # Datentyp of an input field → our field type.
 DATENTYP_TYPES = {

@@ -8,9 +8,9 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.forms.conditions import INVALID, MISSING, evaluate
-from openkommune.forms.definition import Definition, Field, Group, Step
-from openkommune.forms.fields import clean_value
+from openkommune.forms.engine.conditions import INVALID, MISSING, evaluate
+from openkommune.forms.engine.definition import Definition, Field, Group, Step
+from openkommune.forms.engine.fields import clean_value
 
 NON_FIELD = "__all__"
 

@@ -19,10 +19,17 @@ from dataclasses import field as dc_field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from openkommune.forms.conditions import condition_fields, describe
-from openkommune.forms.definition import ADDRESS_PARTS, RADIO_LIMIT, Definition, Field, Group, Step
-from openkommune.forms.fields import ADDRESS_LIMITS, address_part_label
-from openkommune.forms.state import NON_FIELD, Visibility, visibility
+from openkommune.forms.engine.conditions import condition_fields, describe
+from openkommune.forms.engine.definition import (
+    ADDRESS_PARTS,
+    RADIO_LIMIT,
+    Definition,
+    Field,
+    Group,
+    Step,
+)
+from openkommune.forms.engine.fields import ADDRESS_LIMITS, address_part_label
+from openkommune.forms.engine.state import NON_FIELD, Visibility, visibility
 
 FILE_TYPE_NAMES = {
     "application/pdf": gettext_lazy("PDF"),

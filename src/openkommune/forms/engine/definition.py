@@ -11,7 +11,7 @@ from dataclasses import field as dc_field
 from functools import cache
 from pathlib import Path
 
-SCHEMA_PATH = Path(__file__).parent / "schema" / "form-definition.schema.json"
+SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "form-definition.schema.json"
 
 # Types whose field holds no value in the data.
 NO_VALUE_TYPES = frozenset({"info"})

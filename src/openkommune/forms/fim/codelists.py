@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openkommune.forms.fim_xml import (
+from openkommune.forms.fim.reader import (
     FimCodeListRef,
     FimFileError,
     GenericodeList,

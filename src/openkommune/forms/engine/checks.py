@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 
 from jsonschema import Draft202012Validator
 
-from openkommune.forms.conditions import condition_fields, condition_values
-from openkommune.forms.definition import (
+from openkommune.forms.engine.conditions import condition_fields, condition_values
+from openkommune.forms.engine.definition import (
     CHOICE_TYPES,
     NO_VALUE_TYPES,
     NUMERIC_TYPES,
@@ -182,7 +182,7 @@ def schema_messages(raw) -> list[str]:
     """German messages for every place where `raw` breaks the definition JSON Schema."""
     if not isinstance(raw, dict):
         return ["Formular: Die Definition muss ein JSON-Objekt sein."]
-    from openkommune.forms.definition import definition_schema
+    from openkommune.forms.engine.definition import definition_schema
 
     validator = Draft202012Validator(definition_schema())
     messages = []

@@ -2,8 +2,8 @@
 intake as the application's uploads — type from the bytes, virus scan, private storage under
 a random name.
 
-Uses the helper modules `submissions.attachments` (type detection, names, private storage)
-and `submissions.virus_scan` (the configured scanner): pure helpers without state of their
+Uses the file helpers `submissions.services` re-exports (type detection, names, private
+storage, the configured virus scanner): pure helpers without state of their
 own, documented as importable by the apps above submissions (docs/cases.md).
 """
 
@@ -15,10 +15,9 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from openkommune.submissions import attachments as helpers
+from openkommune.submissions import services as helpers
 from openkommune.submissions.constants import AttachmentType, ScanResult
-from openkommune.submissions.services import UploadRejected
-from openkommune.submissions.virus_scan import get_scanner
+from openkommune.submissions.services import UploadRejected, get_scanner
 
 __all__ = [
     "StoredFile",

@@ -61,7 +61,7 @@ from openkommune.cases.notice_pdf import (
 )
 from openkommune.cases.services import case_transition, with_via
 from openkommune.cases.workflow import BERLIN, applicant_name
-from openkommune.submissions import attachments as stored_files
+from openkommune.submissions import services as stored_files
 from openkommune.submissions.constants import EventKind
 from openkommune.submissions.services import application_event_add
 from openkommune.tenancy.scoping import scope

@@ -58,7 +58,6 @@ from openkommune.cases.models import (
     RetentionRule,
 )
 from openkommune.cases.service_settings import check_settings_actor
-from openkommune.submissions.attachments import delete_stored
 from openkommune.submissions.models import (
     Application,
     ApplicationEvent,
@@ -66,6 +65,7 @@ from openkommune.submissions.models import (
     Draft,
     NotificationLog,
 )
+from openkommune.submissions.services import delete_stored
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record

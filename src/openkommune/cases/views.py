@@ -44,8 +44,8 @@ from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
 from openkommune.submissions import selectors as submission_selectors
 from openkommune.submissions import services as submission_services
-from openkommune.submissions.attachments import download_name
 from openkommune.submissions.models import Attachment
+from openkommune.submissions.services import download_name
 
 
 def case_or_404(tenant, public_id) -> Case:

@@ -3,7 +3,7 @@ page of the application (`antrag/<reference>/nachrichten/`, `antrag/<reference>/
 
 Access is the status page's: the logged-in applicant, the secret status link (`?token=`,
 repeated in every link and form of these pages) or the session that submitted
-(`submissions.journey.application_for_request`, ADR 0006); anyone else gets 404. The pages
+(`submissions.selectors.journey.application_for_request`, ADR 0006); anyone else gets 404. The pages
 never pass their address to another site and are not indexed.
 
 Retrieving a notice is a POST (the button "Bescheid herunterladen"): the first retrieval is
@@ -30,9 +30,9 @@ from openkommune.cases.files import UploadRejected, file_response
 from openkommune.cases.forms_messages import ReplyForm
 from openkommune.cases.models import Case, MessageAttachment, Notice
 from openkommune.core.uploads import limit_upload_size, oversized_files
-from openkommune.submissions import journey
-from openkommune.submissions.attachments import download_name
 from openkommune.submissions.models import Application
+from openkommune.submissions.selectors import journey
+from openkommune.submissions.services import download_name
 
 
 def _private(response):

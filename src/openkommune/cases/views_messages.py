@@ -27,7 +27,7 @@ from openkommune.cases.forms_messages import MessageForm, NoticeConfirmForm, Not
 from openkommune.cases.models import MessageAttachment, Notice
 from openkommune.cases.notice_texts import PLACEHOLDERS, text_blocks
 from openkommune.cases.views import case_or_404
-from openkommune.submissions.attachments import download_name
+from openkommune.submissions.services import download_name
 
 
 def _base_url(request) -> str:

@@ -44,10 +44,10 @@ from openkommune.delivery.api_schemas import (
     StatusIn,
 )
 from openkommune.delivery.auth import ApiKeyAuth, tenant_scope
-from openkommune.submissions.attachments import download_name, file_response
 from openkommune.submissions.constants import AttachmentType
 from openkommune.submissions.models import Attachment
-from openkommune.submissions.references import normalise_reference
+from openkommune.submissions.selectors import normalise_reference
+from openkommune.submissions.services import download_name, file_response
 from openkommune.tenancy.services import audit_record
 
 router = Router(tags=["Fachverfahren"], auth=ApiKeyAuth())

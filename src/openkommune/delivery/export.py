@@ -42,11 +42,10 @@ from openkommune.cases.models import (
 )
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
-from openkommune.submissions.attachments import read_stored
 from openkommune.submissions.constants import EXTENSION_FOR_TYPE, TYPE_CLAIMED_BY_EXTENSION
 from openkommune.submissions.models import Attachment
-from openkommune.submissions.receipts import berlin_time_text
-from openkommune.submissions.services import receipt_pdf
+from openkommune.submissions.services import read_stored, receipt_pdf
+from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.tenancy.scoping import scope
 
 FORMAT = "openkommune-case-export"

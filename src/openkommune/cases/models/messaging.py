@@ -3,7 +3,7 @@
 Attachments of messages are `MessageAttachment` rows of their own, not
 `submissions.Attachment`: those belong to the submitted application (its receipt lists
 them, its data points at them) and must not change after the submit. Storage and type
-detection are the same (`submissions.attachments`: private storage, bytes decide the type).
+detection are the same (`submissions.services`: private storage, bytes decide the type).
 """
 
 from __future__ import annotations

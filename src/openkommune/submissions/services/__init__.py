@@ -9,14 +9,6 @@ from django.http import FileResponse, Http404
 from openkommune.submissions import attachments as files
 from openkommune.submissions import links
 from openkommune.submissions.constants import AttachmentType
-from openkommune.submissions.drafts import (
-    draft_save_step,
-    draft_send_resume_link,
-    draft_set_data,
-    draft_start,
-    drafts_delete_expired,
-    offered_responsibility,
-)
 from openkommune.submissions.errors import (
     DraftAlreadySubmitted,
     DraftExpired,
@@ -37,19 +29,40 @@ from openkommune.submissions.selectors import (
     draft_get_by_token,
     draft_get_for_user,
 )
-from openkommune.submissions.submit import (
+from openkommune.submissions.services.drafts import (
+    draft_save_step,
+    draft_send_resume_link,
+    draft_set_data,
+    draft_start,
+    drafts_delete_expired,
+    offered_responsibility,
+)
+from openkommune.submissions.services.submit import (
     application_event_add,
     application_receipt_issue,
     application_submit,
     application_submit_data,
     resolve_gemeinde,
 )
-from openkommune.submissions.tokens import derive_token
-from openkommune.submissions.uploads import (
+from openkommune.submissions.services.uploads import (
     draft_attach_file,
     draft_remove_file,
     oversized_upload_rejection,
 )
+from openkommune.submissions.tokens import derive_token
+from openkommune.submissions.virus_scan import get_scanner
+
+# The file helpers the back office and the delivery routes share with the citizen journey
+# (one storage, one type detection); other apps use them from here, not from `attachments`.
+detect_content_type = files.detect_content_type
+sanitise_filename = files.sanitise_filename
+download_name = files.download_name
+private_storage = files.private_storage
+random_storage_name = files.random_storage_name
+spool_upload = files.spool_upload
+delete_stored = files.delete_stored
+read_stored = files.read_stored
+file_response = files.file_response
 
 __all__ = [
     "DraftAlreadySubmitted",
@@ -72,6 +85,9 @@ __all__ = [
     "application_submit",
     "application_submit_data",
     "attachment_response",
+    "delete_stored",
+    "detect_content_type",
+    "download_name",
     "draft_attach_file",
     "draft_get_by_token",
     "draft_get_for_user",
@@ -82,12 +98,19 @@ __all__ = [
     "draft_set_data",
     "draft_start",
     "drafts_delete_expired",
+    "file_response",
+    "get_scanner",
     "offered_responsibility",
     "oversized_upload_rejection",
+    "private_storage",
+    "random_storage_name",
+    "read_stored",
     "receipt_filename",
     "receipt_pdf",
     "receipt_response",
     "resolve_gemeinde",
+    "sanitise_filename",
+    "spool_upload",
 ]
 
 

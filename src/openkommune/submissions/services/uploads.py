@@ -18,9 +18,9 @@ from openkommune.submissions.constants import (
     AttachmentType,
     ScanResult,
 )
-from openkommune.submissions.drafts import draft_audit, lock_draft, refresh_from
 from openkommune.submissions.errors import UploadRejected
 from openkommune.submissions.models import Attachment, Draft
+from openkommune.submissions.services.drafts import draft_audit, lock_draft, refresh_from
 from openkommune.submissions.virus_scan import get_scanner
 from openkommune.tenancy.scoping import scope
 

@@ -23,7 +23,7 @@ from openkommune.submissions import selectors, services
 from openkommune.submissions.models import Application, Draft
 from openkommune.submissions.references import normalise_reference
 
-SESSION_DRAFTS = "openkommune.submissions.drafts"
+SESSION_DRAFTS = "openkommune.submissions.services.drafts"
 SESSION_APPLICATIONS = "openkommune.submissions.applications"
 # A browser rarely holds more than a handful; the oldest grants go first beyond this.
 MAX_GRANTS = 20

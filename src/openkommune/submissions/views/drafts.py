@@ -32,12 +32,13 @@ from openkommune.forms.engine import (
 )
 from openkommune.forms.selectors import form_for_leistung, version_definition
 from openkommune.regions.selectors import gemeinden_for_postcode
-from openkommune.submissions import journey, selectors, services
-from openkommune.submissions.application_views import private
+from openkommune.submissions import selectors, services
 from openkommune.submissions.forms import LocationForm, StartForm
 from openkommune.submissions.models import Application, Attachment, Draft
-from openkommune.submissions.receipts import berlin_time_text
-from openkommune.submissions.uploads import get_path, set_path
+from openkommune.submissions.selectors import journey
+from openkommune.submissions.services.receipts import berlin_time_text
+from openkommune.submissions.services.uploads import get_path, set_path
+from openkommune.submissions.views.applications import private
 
 STEP_ACTIONS = ("weiter", "zurueck", "speichern")
 

@@ -32,12 +32,6 @@ from openkommune.submissions.constants import (
     ApplicationStatus,
     EventKind,
 )
-from openkommune.submissions.drafts import (
-    applicant_user,
-    draft_start,
-    offered_responsibility,
-    place_name,
-)
 from openkommune.submissions.errors import (
     IdempotencyConflict,
     IdempotencyKeyInvalid,
@@ -47,18 +41,24 @@ from openkommune.submissions.errors import (
     ServiceNotOffered,
     SubmitInvalid,
 )
-from openkommune.submissions.hooks import run_submitted
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
-from openkommune.submissions.notifications import confirmation_owe
-from openkommune.submissions.receipts import (
+from openkommune.submissions.references import new_reference, tenant_code
+from openkommune.submissions.selectors import application_for_idempotency_key
+from openkommune.submissions.services.drafts import (
+    applicant_user,
+    draft_start,
+    offered_responsibility,
+    place_name,
+)
+from openkommune.submissions.services.hooks import run_submitted
+from openkommune.submissions.services.notifications import confirmation_owe
+from openkommune.submissions.services.receipts import (
     BERLIN,
     Receipt,
     ReceiptAttachment,
     ReceiptAuthority,
     render_receipt_pdf,
 )
-from openkommune.submissions.references import new_reference, tenant_code
-from openkommune.submissions.selectors import application_for_idempotency_key
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record

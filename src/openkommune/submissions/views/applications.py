@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from openkommune.submissions import journey, selectors, services
+from openkommune.submissions import selectors, services
 from openkommune.submissions.models import Application, Attachment
-from openkommune.submissions.receipts import berlin_time_text
+from openkommune.submissions.selectors import journey
+from openkommune.submissions.services.receipts import berlin_time_text
 
 
 def private(response):

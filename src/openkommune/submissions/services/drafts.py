@@ -28,7 +28,7 @@ from openkommune.submissions.errors import (
     SubmitInvalid,
 )
 from openkommune.submissions.models import Attachment, Draft
-from openkommune.submissions.notifications import resume_link_last_owed, resume_link_owe
+from openkommune.submissions.services.notifications import resume_link_last_owed, resume_link_owe
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record

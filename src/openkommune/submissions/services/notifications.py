@@ -30,7 +30,7 @@ from openkommune.submissions.constants import (
     NotificationStatus,
 )
 from openkommune.submissions.models import Application, Draft, NotificationLog
-from openkommune.submissions.receipts import PLATFORM_NAME, berlin_time_text
+from openkommune.submissions.services.receipts import PLATFORM_NAME, berlin_time_text
 from openkommune.submissions.tokens import derive_token
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record

@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openkommune.cases.models import Notice, deemed_delivery_date
-from openkommune.cases.notices import notice_delivery_status
+from openkommune.cases.services.notices import notice_delivery_status
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC

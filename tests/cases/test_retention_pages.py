@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from openkommune.cases.constants import RetentionAction
 from openkommune.cases.models import DeletionLog, RetentionRule
-from openkommune.cases.retention import BERLIN, months_before, retention_rule_set
+from openkommune.cases.services.retention import BERLIN, months_before, retention_rule_set
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory

@@ -23,7 +23,7 @@ from openkommune.cases.services import (
     case_set_follow_up,
     case_transition,
 )
-from openkommune.cases.workflow import BERLIN, applicant_name
+from openkommune.cases.services.workflow import BERLIN, applicant_name
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import ApplicationEvent
 from openkommune.submissions.services import UploadRejected

@@ -25,11 +25,10 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from openkommune.cases.constants import CaseStatus
-from openkommune.cases.errors import CaseError
-from openkommune.cases.messaging import message_send_to_applicant
 from openkommune.cases.models import Case, Message, MessageAttachment, Notice
-from openkommune.cases.notices import notice_filename, notice_issue
-from openkommune.cases.services import case_transition
+from openkommune.cases.services import CaseError, case_transition
+from openkommune.cases.services.messaging import message_send_to_applicant
+from openkommune.cases.services.notices import notice_filename, notice_issue
 from openkommune.core.errors import ApiError
 from openkommune.core.schemas import ErrorOut
 from openkommune.delivery.api_schemas import (

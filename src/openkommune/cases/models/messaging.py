@@ -113,7 +113,7 @@ class NoticeTemplate(models.Model):
     """The text of a notice for one service. `tenant` empty: the cooperative's default;
     a member's own template for the same service and decision takes precedence.
     `decision` empty: used for every decision without a template of its own.
-    Placeholders in `body` (`{{ reference }}` …) are filled by `cases.notices`."""
+    Placeholders in `body` (`{{ reference }}` …) are filled by `cases.services.notices`."""
 
     tenant = tenant_field("notice_templates", null=True)
     public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)

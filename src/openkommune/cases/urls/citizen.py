@@ -1,10 +1,10 @@
 """The applicant's pages about messages and notices, next to the status page under
-`antrag/<reference>/` (mounted with `path("antrag/", include("openkommune.cases.urls_citizen"))`
+`antrag/<reference>/` (mounted with `path("antrag/", include("openkommune.cases.urls.citizen"))`
 in the site's urls.py, namespace `mailbox`)."""
 
 from django.urls import re_path
 
-from openkommune.cases import views_citizen
+from openkommune.cases.views import citizen as views_citizen
 
 app_name = "mailbox"
 

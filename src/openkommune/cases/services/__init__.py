@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.cases.audit import append_event
 from openkommune.cases.constants import (
     DOCUMENT_TITLE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -27,10 +26,12 @@ from openkommune.cases.errors import (
     CaseClosed,
     CaseInputInvalid,
 )
-from openkommune.cases.files import delete_stored, intake
+from openkommune.cases.errors import CaseError as CaseError  # for the apps above cases
 from openkommune.cases.models import Case, CaseDocument, CaseNote
 from openkommune.cases.selectors import is_assignable, service_deadline_for
-from openkommune.cases.workflow import (
+from openkommune.cases.services.audit import append_event
+from openkommune.cases.services.files import delete_stored, intake
+from openkommune.cases.services.workflow import (
     BERLIN,
     CITIZEN_EVENT_FOR_STATUS,
     applicant_name,

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from openkommune.cases import notice_texts
 from openkommune.cases.constants import Decision
-from openkommune.cases.workflow import BERLIN, NAME_GROUPS, applicant_name
+from openkommune.cases.services import notice_texts
+from openkommune.cases.services.workflow import BERLIN, NAME_GROUPS, applicant_name
 
 
 def date_text(day) -> str:

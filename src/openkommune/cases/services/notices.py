@@ -34,15 +34,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.cases import notice_texts
-from openkommune.cases.audit import append_event
 from openkommune.cases.constants import (
     REASON_MAX_LENGTH,
     CaseEventKind,
     CaseStatus,
     Decision,
 )
-from openkommune.cases.emails import NEW_NOTICE, email_owe
 from openkommune.cases.errors import (
     CaseClosed,
     CaseInputInvalid,
@@ -51,16 +48,18 @@ from openkommune.cases.errors import (
     ReasonRequired,
     TransitionNotAllowed,
 )
-from openkommune.cases.messaging import parse_uuid
 from openkommune.cases.models import Case, Notice, NoticeTemplate, deemed_delivery_date
-from openkommune.cases.notice_pdf import (
+from openkommune.cases.services import case_transition, notice_texts, with_via
+from openkommune.cases.services.audit import append_event
+from openkommune.cases.services.emails import NEW_NOTICE, email_owe
+from openkommune.cases.services.messaging import parse_uuid
+from openkommune.cases.services.notice_pdf import (
     applicant_address,
     date_text,
     notice_letter,
     render_notice_pdf,
 )
-from openkommune.cases.services import case_transition, with_via
-from openkommune.cases.workflow import BERLIN, applicant_name
+from openkommune.cases.services.workflow import BERLIN, applicant_name
 from openkommune.submissions import services as stored_files
 from openkommune.submissions.constants import EventKind
 from openkommune.submissions.services import application_event_add

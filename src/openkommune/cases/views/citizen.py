@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openkommune.cases import mailbox, messaging, notices
 from openkommune.cases.constants import CaseStatus, MessageDirection
 from openkommune.cases.errors import CaseError
-from openkommune.cases.files import UploadRejected, file_response
-from openkommune.cases.forms_messages import ReplyForm
+from openkommune.cases.forms.messages import ReplyForm
 from openkommune.cases.models import Case, MessageAttachment, Notice
+from openkommune.cases.selectors import mailbox
+from openkommune.cases.services import messaging, notices
+from openkommune.cases.services.files import UploadRejected, file_response
 from openkommune.core.uploads import limit_upload_size, oversized_files
 from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey

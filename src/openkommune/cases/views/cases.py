@@ -19,12 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from openkommune.accounts.access import back_office
-from openkommune.cases import inbox as inbox_selectors
 from openkommune.cases import selectors, services
 from openkommune.cases.constants import CaseStatus
 from openkommune.cases.errors import CaseError
-from openkommune.cases.files import UploadRejected, file_response
-from openkommune.cases.forms import (
+from openkommune.cases.forms.cases import (
     DIRECTION_ASC,
     DIRECTION_DESC,
     SORT_PARAM_FOR,
@@ -36,9 +34,11 @@ from openkommune.cases.forms import (
     TransitionForm,
     default_descending,
 )
-from openkommune.cases.history import history_entries
-from openkommune.cases.inbox import FINISHED_STATUSES, Sort
 from openkommune.cases.models import Case, CaseDocument
+from openkommune.cases.selectors import inbox as inbox_selectors
+from openkommune.cases.selectors.history import history_entries
+from openkommune.cases.selectors.inbox import FINISHED_STATUSES, Sort
+from openkommune.cases.services.files import UploadRejected, file_response
 from openkommune.catalog.selectors import service_activation_list
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition

@@ -1,9 +1,13 @@
 """Pages of the back office under `behoerde/`. Other parts of the back office append their
 patterns below (messages and notices, retention settings, statistics, service settings)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from openkommune.cases import views
+from openkommune.cases.views import cases as views
+from openkommune.cases.views import messages as views_messages
+from openkommune.cases.views import retention as views_retention
+from openkommune.cases.views import service_settings as views_service_settings
+from openkommune.cases.views import statistics as views_statistics
 
 app_name = "cases"
 
@@ -33,7 +37,6 @@ urlpatterns = [
 ]
 
 # --- messages and notices (views_messages) ---------------------------------------------------
-from openkommune.cases import views_messages  # noqa: E402
 
 urlpatterns += [
     path(
@@ -59,9 +62,6 @@ urlpatterns += [
 ]
 
 # Retention settings (member administrators) and anonymous statistics (cooperative staff).
-from django.urls import re_path  # noqa: E402
-
-from openkommune.cases import views_retention, views_statistics  # noqa: E402
 
 urlpatterns += [
     path("aufbewahrung/", views_retention.retention_settings, name="retention_settings"),
@@ -74,7 +74,6 @@ urlpatterns += [
 ]
 
 # Deadline and notice template per service (member administrators).
-from openkommune.cases import views_service_settings  # noqa: E402
 
 urlpatterns += [
     path("leistungen/", views_service_settings.service_settings_list, name="service_settings"),

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.cases.audit import append_event
 from openkommune.cases.constants import (
     ALLOWED_TRANSITIONS,
     MESSAGE_MAX_LENGTH,
@@ -29,11 +28,12 @@ from openkommune.cases.constants import (
     CaseStatus,
     MessageDirection,
 )
-from openkommune.cases.emails import NEW_MESSAGE, email_owe
 from openkommune.cases.errors import CaseClosed, CaseInputInvalid, TransitionNotAllowed
-from openkommune.cases.files import UploadRejected, delete_stored, intake, too_large
 from openkommune.cases.models import Case, Message, MessageAttachment
 from openkommune.cases.services import case_transition, with_via
+from openkommune.cases.services.audit import append_event
+from openkommune.cases.services.emails import NEW_MESSAGE, email_owe
+from openkommune.cases.services.files import UploadRejected, delete_stored, intake, too_large
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 

@@ -19,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import back_office
-from openkommune.cases import messaging, notices
 from openkommune.cases.constants import CaseStatus, MessageDirection
 from openkommune.cases.errors import CaseError
-from openkommune.cases.files import file_response
-from openkommune.cases.forms_messages import MessageForm, NoticeConfirmForm, NoticeForm
+from openkommune.cases.forms.messages import MessageForm, NoticeConfirmForm, NoticeForm
 from openkommune.cases.models import MessageAttachment, Notice
-from openkommune.cases.notice_texts import PLACEHOLDERS, text_blocks
-from openkommune.cases.views import case_or_404
+from openkommune.cases.services import messaging, notices
+from openkommune.cases.services.files import file_response
+from openkommune.cases.services.notice_texts import PLACEHOLDERS, text_blocks
+from openkommune.cases.views.cases import case_or_404
 from openkommune.submissions.services import download_name
 
 

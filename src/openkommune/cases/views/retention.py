@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import member_admin_page
-from openkommune.cases import retention
 from openkommune.cases.constants import RetentionAction
 from openkommune.cases.models import Case, DeletionLog
+from openkommune.cases.services import retention
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import service_activation_list
 from openkommune.core.forms import KernFormMixin

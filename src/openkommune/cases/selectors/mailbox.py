@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openkommune.cases.constants import CaseStatus, MessageDirection
-from openkommune.cases.messaging import parse_uuid
 from openkommune.cases.models import Case, Message, MessageAttachment, Notice
+from openkommune.cases.services.messaging import parse_uuid
 from openkommune.tenancy.scoping import scope
 
 

@@ -19,7 +19,7 @@ from openkommune.cases.constants import (
     Decision,
 )
 from openkommune.cases.errors import CaseError
-from openkommune.cases.inbox import (
+from openkommune.cases.selectors.inbox import (
     DEFAULT_DESCENDING,
     DEFAULT_SORT,
     MAX_QUERY_LENGTH,
@@ -27,7 +27,7 @@ from openkommune.cases.inbox import (
     InboxFilters,
     Sort,
 )
-from openkommune.cases.workflow import allowed_targets, check_transition
+from openkommune.cases.services.workflow import allowed_targets, check_transition
 from openkommune.core.forms import KernFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -44,7 +44,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from openkommune.cases import audit
 from openkommune.cases.constants import CaseEventKind, CaseStatus, RetentionAction
 from openkommune.cases.models import (
     Case,
@@ -57,7 +56,8 @@ from openkommune.cases.models import (
     Notice,
     RetentionRule,
 )
-from openkommune.cases.service_settings import check_settings_actor
+from openkommune.cases.services import audit
+from openkommune.cases.services.service_settings import check_settings_actor
 from openkommune.submissions.models import (
     Application,
     ApplicationEvent,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from openkommune.cases.audit import append_event
 from openkommune.cases.constants import CaseEventKind
 from openkommune.cases.models import Case, CaseEvent
+from openkommune.cases.services.audit import append_event
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 

@@ -1,4 +1,4 @@
-"""Reads of the back office outside the inbox (which is `inbox.py`). Every function takes the
+"""Reads of the back office outside the inbox (`inbox.py` here). Every function takes the
 acting `tenant`; another tenant's object is `DoesNotExist`, like a missing one (-> 404)."""
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH, Decision
-from openkommune.cases.messaging import MAX_REPLY_FILES
-from openkommune.cases.notices import NOTICE_TEXT_MAX_LENGTH
+from openkommune.cases.services.messaging import MAX_REPLY_FILES
+from openkommune.cases.services.notices import NOTICE_TEXT_MAX_LENGTH
 from openkommune.core.forms import KernFormMixin
 
 

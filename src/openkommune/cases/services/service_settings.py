@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from openkommune.cases.constants import Decision
 from openkommune.cases.models import NoticeTemplate, ServiceDeadline
-from openkommune.cases.notice_texts import unknown_placeholders
-from openkommune.cases.notices import NOTICE_TEXT_MAX_LENGTH
+from openkommune.cases.services.notice_texts import unknown_placeholders
+from openkommune.cases.services.notices import NOTICE_TEXT_MAX_LENGTH
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import service_activation_list
 from openkommune.tenancy.constants import Role

@@ -14,9 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import member_admin_page
-from openkommune.cases import service_settings
-from openkommune.cases.notice_texts import BUILTIN_TITLE, PLACEHOLDERS, builtin_generic_body
-from openkommune.cases.notices import NOTICE_TEXT_MAX_LENGTH
+from openkommune.cases.services import service_settings
+from openkommune.cases.services.notice_texts import (
+    BUILTIN_TITLE,
+    PLACEHOLDERS,
+    builtin_generic_body,
+)
+from openkommune.cases.services.notices import NOTICE_TEXT_MAX_LENGTH
 from openkommune.core.forms import KernFormMixin
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from openkommune.cases.statistics import SMALL_COUNT_LIMIT, case_statistics_across_members
+from openkommune.cases.selectors.statistics import SMALL_COUNT_LIMIT, case_statistics_across_members
 from openkommune.tenancy.selectors import user_is_cooperative_staff
 
 PAGE_SIZE = 50

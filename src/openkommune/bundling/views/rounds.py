@@ -1,7 +1,7 @@
 """Pages of bundling rounds for members and staff: list, round, demand, result.
 
 Thin: forms in, selectors and services out. Staff's pages that change a round are in
-`views_manage.py`.
+`manage.py`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pages of members: catalogue, cart (a draft call-off), submit, approval, order and PDF,
 own call-offs, settings. Every call-off is read in the member's scope: another member's
-reference answers 404 like a missing one. Staff pages are in `staff_views`."""
+reference answers 404 like a missing one. Staff pages are in `views/staff.py`."""
 
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openkommune.accounts import org_services
 from openkommune.accounts.access import member_admin_page
+from openkommune.accounts.services import org as org_services
 from openkommune.core.forms import KernFormMixin
 from openkommune.core.widgets import KernRadioSelect
 from openkommune.tenancy.constants import Role

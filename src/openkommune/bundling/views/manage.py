@@ -16,7 +16,7 @@ from openkommune.bundling import selectors, services
 from openkommune.bundling.access import require_staff, viewer_of
 from openkommune.bundling.forms import ContractImportForm, OfferForm, RoundForm, RoundItemForm
 from openkommune.bundling.models import RoundItem, RoundOffer
-from openkommune.bundling.views import login_or, round_or_404
+from openkommune.bundling.views.rounds import login_or, round_or_404
 
 
 def _apply(form, error: ValidationError) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 import uuid
 from decimal import Decimal
 
@@ -19,17 +18,15 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from openkommune.forms.engine.address import (
+    ADDRESS_REQUIRED,
+    _clean_address,
+    address_required_message,
+)
 from openkommune.forms.engine.conditions import MISSING
-from openkommune.forms.engine.definition import ADDRESS_PARTS, CodeList, Field, resolve_date_bound
+from openkommune.forms.engine.definition import CodeList, Field, resolve_date_bound
+from openkommune.forms.engine.text import _Invalid, _text
 
-ADDRESS_LIMITS = {"street": 100, "house_number": 20, "postcode": 5, "city": 100}
-ADDRESS_REQUIRED = ("street", "postcode", "city")
-ADDRESS_LABELS = {
-    "street": "Straße",
-    "house_number": "Hausnummer",
-    "postcode": "Postleitzahl",
-    "city": "Ort",
-}
 DEFAULT_DECIMAL_PLACES = 6
 # Limits for fields without `max_length`: no form needs more, and unbounded text would let
 # one request fill the database.
@@ -43,13 +40,7 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _PHONE = re.compile(r"[0-9 +/()\-]+")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
-_POSTCODE = re.compile(r"[0-9]{5}")
 _email_validator = EmailValidator()
-
-
-class _Invalid(Exception):
-    def __init__(self, message: str):
-        self.message = message
 
 
 def is_empty(raw) -> bool:
@@ -79,24 +70,6 @@ def format_money(value: Decimal) -> str:
 def canonical_decimal(value: Decimal) -> str:
     text = f"{value.normalize():f}"
     return "0" if text in ("-0", "+0") else text
-
-
-def _text(raw, label: str, *, multiline: bool) -> str:
-    if not isinstance(raw, str):
-        raise _Invalid(_("„%(label)s“ muss ein Text sein.") % {"label": label})
-    value = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _Invalid(_("„%(label)s“ enthält ungültige Zeichen.") % {"label": label}) from None
-    allowed = {"\n", "\t"} if multiline else set()
-    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
-        if not multiline and "\n" in value:
-            message = _("„%(label)s“ darf keinen Zeilenumbruch enthalten.")
-        else:
-            message = _("„%(label)s“ enthält unzulässige Steuerzeichen.")
-        raise _Invalid(message % {"label": label})
-    return value
 
 
 def parse_number(raw, *, allow_grouping: bool = True) -> tuple[Decimal, int] | None:
@@ -371,61 +344,6 @@ def _clean_file(field: Field, raw) -> str:
             _("Die Angabe bei „%(label)s“ ist keine gültige Kennung einer hochgeladenen Datei.")
             % {"label": field.label}
         ) from None
-
-
-def address_part_label(part: str) -> str:
-    return _(ADDRESS_LABELS[part])
-
-
-def _clean_address(field: Field, raw) -> tuple[object, dict[str, list[str]]]:
-    if not isinstance(raw, dict):
-        message = _(
-            "„%(label)s“ muss eine Anschrift mit street, house_number, postcode und city sein."
-        ) % {"label": field.label}
-        return MISSING, {"": [message]}
-    errors: dict[str, list[str]] = {}
-    for key in raw:
-        if key not in ADDRESS_PARTS:
-            errors[str(key)] = [_("Unbekanntes Feld.")]
-    parts = {}
-    for part in ADDRESS_PARTS:
-        part_label = f"{field.label}: {address_part_label(part)}"
-        try:
-            value = _text(raw.get(part, ""), part_label, multiline=False) if part in raw else ""
-        except _Invalid as exc:
-            errors[part] = [exc.message]
-            continue
-        if value and len(value) > ADDRESS_LIMITS[part]:
-            errors[part] = [
-                _("„%(label)s“ darf höchstens %(n)d Zeichen lang sein.")
-                % {"label": part_label, "n": ADDRESS_LIMITS[part]}
-            ]
-        elif part == "postcode" and value and not _POSTCODE.fullmatch(value):
-            errors[part] = [
-                _("Bitte geben Sie bei „%(label)s“ eine Postleitzahl mit fünf Ziffern an.")
-                % {"label": field.label}
-            ]
-        if value:
-            parts[part] = value
-    if not parts and not errors:
-        return MISSING, {}
-    if parts:
-        for part in ADDRESS_REQUIRED:
-            if part not in parts and part not in errors:
-                errors[part] = [address_required_message(field, part)]
-    return (parts if not errors else MISSING), errors
-
-
-def address_required_message(field: Field, part: str) -> str:
-    return _("Bitte geben Sie bei „%(label)s“ %(part)s an.") % {
-        "label": field.label,
-        "part": {
-            "street": _("die Straße"),
-            "postcode": _("die Postleitzahl"),
-            "city": _("den Ort"),
-            "house_number": _("die Hausnummer"),
-        }[part],
-    }
 
 
 def required_errors(field: Field) -> dict[str, list[str]]:

@@ -10,15 +10,13 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from openkommune.forms.engine.address import ADDRESS_LIMITS, ADDRESS_REQUIRED, address_part_label
 from openkommune.forms.engine.conditions import INVALID, MISSING
 from openkommune.forms.engine.definition import Definition, Field
 from openkommune.forms.engine.fields import (
-    ADDRESS_LIMITS,
-    ADDRESS_REQUIRED,
     DEFAULT_DECIMAL_PLACES,
     EMAIL_MAX_LENGTH,
     MAX_INTEGER_DIGITS,
-    address_part_label,
     format_decimal,
     format_money,
     max_length,

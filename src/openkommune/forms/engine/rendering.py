@@ -19,6 +19,7 @@ from dataclasses import field as dc_field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openkommune.forms.engine.address import ADDRESS_LIMITS, address_part_label
 from openkommune.forms.engine.conditions import condition_fields, describe
 from openkommune.forms.engine.definition import (
     ADDRESS_PARTS,
@@ -28,7 +29,6 @@ from openkommune.forms.engine.definition import (
     Group,
     Step,
 )
-from openkommune.forms.engine.fields import ADDRESS_LIMITS, address_part_label
 from openkommune.forms.engine.state import NON_FIELD, Visibility, visibility
 
 FILE_TYPE_NAMES = {

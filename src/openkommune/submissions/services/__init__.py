@@ -37,13 +37,13 @@ from openkommune.submissions.services.drafts import (
     drafts_delete_expired,
     offered_responsibility,
 )
+from openkommune.submissions.services.routing import resolve_gemeinde
 from openkommune.submissions.services.submit import (
-    application_event_add,
     application_receipt_issue,
     application_submit,
     application_submit_data,
-    resolve_gemeinde,
 )
+from openkommune.submissions.services.timeline import application_event_add
 from openkommune.submissions.services.uploads import (
     draft_attach_file,
     draft_remove_file,

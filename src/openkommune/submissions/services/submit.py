@@ -18,16 +18,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.catalog.models import OzgLeistung
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, Field, Group, answers, validate
-from openkommune.forms.selectors import form_for_leistung, version_definition
-from openkommune.regions.constants import RegionLevel
+from openkommune.forms.selectors import version_definition
 from openkommune.regions.models import Region
-from openkommune.regions.selectors import gemeinden_for_postcode, region_get
 from openkommune.submissions import attachments as files
 from openkommune.submissions.constants import (
-    STATUS_AFTER_EVENT,
     SUBMITTABLE_SCAN_RESULTS,
     ApplicationStatus,
     EventKind,
@@ -35,7 +31,6 @@ from openkommune.submissions.constants import (
 from openkommune.submissions.errors import (
     IdempotencyConflict,
     IdempotencyKeyInvalid,
-    LocationAmbiguous,
     PlaceGone,
     ReceiptUnavailable,
     ServiceNotOffered,
@@ -59,6 +54,7 @@ from openkommune.submissions.services.receipts import (
     ReceiptAuthority,
     render_receipt_pdf,
 )
+from openkommune.submissions.services.routing import _gemeinde, leistung_for_form, resolve_gemeinde
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
@@ -164,10 +160,6 @@ def _referenced_attachments(draft: Draft, definition: Definition, data: dict) ->
     if errors:
         raise SubmitInvalid(errors)
     return found
-
-
-def _gemeinde(ars: str) -> Region:
-    return region_get(ars=ars, level=RegionLevel.GEMEINDE)
 
 
 def _submit(*, draft: Draft, key_hash: str, fingerprint: str, base_url: str | None):
@@ -398,68 +390,6 @@ def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt
 # --- submit data (API) -------------------------------------------------------------------
 
 
-def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Region:
-    """The Gemeinde of the applicant's address; `LocationAmbiguous` (German message and
-    `fields`) when it is unknown or the postcode needs a choice."""
-    if gemeinde_ars:
-        try:
-            gemeinde = _gemeinde(gemeinde_ars)
-        except Region.DoesNotExist:
-            raise LocationAmbiguous(
-                _("Zu diesem Regionalschlüssel gibt es keine Gemeinde."),
-                {"gemeinde_ars": [_("Zu diesem Regionalschlüssel gibt es keine Gemeinde.")]},
-            ) from None
-        if postcode and gemeinde.ars not in {
-            g.ars for g in gemeinden_for_postcode(postcode=postcode)
-        }:
-            message = _("Die Gemeinde liegt nicht im Gebiet dieser Postleitzahl.")
-            raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
-        return gemeinde
-    if not postcode:
-        message = _("Bitte geben Sie die Postleitzahl oder den Regionalschlüssel der Gemeinde an.")
-        raise LocationAmbiguous(message, {"postcode": [message]})
-    found = gemeinden_for_postcode(postcode=postcode)
-    if not found:
-        message = _("Zu dieser Postleitzahl ist keine Gemeinde bekannt.")
-        raise LocationAmbiguous(message, {"postcode": [message]})
-    if len(found) > 1:
-        choices = ", ".join(f"{place_name(g)} ({g.ars})" for g in found)
-        message = _(
-            "Die Postleitzahl %(postcode)s gehört zu mehreren Gemeinden: %(choices)s. Bitte "
-            "geben Sie den Regionalschlüssel (gemeinde_ars) an."
-        ) % {"postcode": postcode, "choices": choices}
-        raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
-    return found[0]
-
-
-def leistung_for_form(*, form_version, gemeinde: Region) -> OzgLeistung:
-    """The OZG-Leistung whose form this is and that is offered at `gemeinde` (a form may
-    serve several Leistungen sharing a LeiKa key)."""
-    keys = form_version.definition.get("leika_keys", [])
-    candidates = (
-        OzgLeistung.objects.filter(
-            is_current=True, assignments__leika_key__in=keys, assignments__is_current=True
-        )
-        .distinct()
-        .order_by("ozg_id")
-    )
-    refusal = None
-    for leistung in candidates:
-        current = form_for_leistung(ozg_leistung=leistung)
-        if current is None or current.form_id != form_version.form_id:
-            continue
-        try:
-            offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
-        except ServiceNotOffered as error:
-            refusal = refusal or error
-            continue
-        return leistung
-    raise refusal or ServiceNotOffered(
-        _("Das Formular „%(title)s“ gehört zu keiner Leistung, die hier angeboten wird.")
-        % {"title": form_version.form.title}
-    )
-
-
 def application_submit_data(
     *,
     actor,
@@ -524,37 +454,3 @@ def application_submit_data(
         )
     existing.created_now = False
     return existing
-
-
-# --- the timeline after the submit (back office) ------------------------------------------
-
-
-@transaction.atomic
-def application_event_add(
-    *, tenant, actor, application: Application, kind: str, note: str = "", at=None
-) -> ApplicationEvent:
-    """Append an entry to the applicant's timeline and move the status on where the kind
-    implies one (`constants.STATUS_AFTER_EVENT`). For the back office of `tenant`: an
-    application of another tenant is `Application.DoesNotExist`. `note` is shown to the
-    applicant."""
-    kind = EventKind(kind)
-    with scope(tenant=tenant):
-        locked = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
-        event = ApplicationEvent.objects.create(
-            tenant=tenant, application=locked, kind=kind, note=note, at=at or timezone.now()
-        )
-    before = locked.status
-    after = STATUS_AFTER_EVENT.get(kind, before)
-    if after != before:
-        locked.status = after
-        locked.save(update_fields=["status", "updated_at"])
-    application.status = locked.status
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action="application.event",
-        obj=locked,
-        before={"status": before},
-        after={"status": locked.status, "kind": kind},
-    )
-    return event

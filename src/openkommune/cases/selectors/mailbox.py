@@ -3,10 +3,9 @@
 The applicant has no tenant. Every function here takes an `application` that the caller has
 already authorised for this applicant (`submissions.selectors.application_get_for_applicant`,
 through `submissions.selectors.journey.application_for_request` on pages: owner user, status
-token or
-the session's grant, see docs/adr/0006-applicant-access.md) and reads only below it, inside
-a scope of the application's own tenant. Anything not belonging to that application is
-`DoesNotExist`, like a missing row.
+token or the session's grant, see docs/adr/0006-applicant-access.md) and reads only below it,
+inside a scope of the application's own tenant. Anything not belonging to that application
+is `DoesNotExist`, like a missing row.
 """
 
 from __future__ import annotations

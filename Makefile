@@ -69,8 +69,8 @@ pytest:
 	$(RUN) pytest
 
 lint: deps
-	$(RUN) ruff check src tests bench
-	$(RUN) ruff format --check src tests bench
+	$(RUN) ruff check src tests bench tools
+	$(RUN) ruff format --check src tests bench tools
 	$(RUN) lint-imports
 	OPENKOMMUNE_SECRET_KEY=lint $(RUN) openkommune makemigrations --check --dry-run
 

@@ -321,7 +321,7 @@ def scenarios(tenant_id: int):
     """(name, InboxFilters, page number, raw WHERE for the page, raw WHERE for the counts)."""
     from django.db import connection
 
-    from openkommune.cases.inbox import InboxFilters
+    from openkommune.cases.selectors.inbox import InboxFilters
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -365,7 +365,7 @@ def contenders(tenant, user, client, scenario) -> dict:
     """The five ways of reading one scenario's page, as functions without arguments."""
     from django.db import connection
 
-    from openkommune.cases.inbox import inbox_cases, inbox_page, inbox_rows
+    from openkommune.cases.selectors.inbox import inbox_cases, inbox_page, inbox_rows
 
     _name, filters, number, (where, params), (cwhere, cparams), query = scenario
     offset = (number - 1) * PAGE

@@ -12,7 +12,7 @@ urlpatterns = [
     path("genossenschaft/mitglieder/", include("openkommune.members.urls")),
     path("genossenschaft/", include("openkommune.reports.urls")),
     path("antrag/", include("openkommune.submissions.urls")),
-    path("antrag/", include("openkommune.cases.urls_citizen")),
+    path("antrag/", include("openkommune.cases.urls.citizen")),
     path("formulare/", include("openkommune.forms.urls")),
     path("beschaffung/", include("openkommune.procurement.urls")),
     path("beschaffung/buendelung/", include("openkommune.bundling.urls")),

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from openkommune.accounts.models import User
-from openkommune.accounts.org_services import LastMemberAdmin, organisation_role_revoke
+from openkommune.accounts.services.org import LastMemberAdmin, organisation_role_revoke
 from openkommune.tenancy.constants import ACTIVE_ORGANISATION_SESSION_KEY, Role
 from openkommune.tenancy.models import AuditRecord, Membership
 from openkommune.tenancy.scoping import scope, scopes_disabled
@@ -157,7 +157,7 @@ def test_adding_a_deactivated_account_does_not_reenable_it(
     person.refresh_from_db()
     assert not person.is_active
     # Not even a link made for it works: the account was set up before.
-    from openkommune.accounts.org_services import _activation_url
+    from openkommune.accounts.services.org import _activation_url
 
     link = _activation_url(person, "http://testserver").removeprefix("http://testserver")
     follow = client.get(link, follow=True)

@@ -11,7 +11,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from openkommune.cases.audit import (
+from openkommune.cases.constants import GENESIS_HASH, CaseEventKind, CaseStatus
+from openkommune.cases.models import AuditChainHead, Case, CaseEvent, CaseEventImmutableError
+from openkommune.cases.selectors import case_events
+from openkommune.cases.selectors.history import history_entries
+from openkommune.cases.services import case_add_note, case_transition
+from openkommune.cases.services.audit import (
     append_event,
     event_hash,
     payload_hash,
@@ -19,11 +24,6 @@ from openkommune.cases.audit import (
     redact_events,
     verify_chain,
 )
-from openkommune.cases.constants import GENESIS_HASH, CaseEventKind, CaseStatus
-from openkommune.cases.history import history_entries
-from openkommune.cases.models import AuditChainHead, Case, CaseEvent, CaseEventImmutableError
-from openkommune.cases.selectors import case_events
-from openkommune.cases.services import case_add_note, case_transition
 from openkommune.delivery.export import history_document
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.cases.factories import clerk_of, open_case, other_tenant, private_media  # noqa: F401

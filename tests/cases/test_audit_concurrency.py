@@ -16,11 +16,11 @@ import pytest
 from django.apps import apps
 from django.db import connection, connections, transaction
 
-from openkommune.cases.audit import append_event, verify_chain
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision
 from openkommune.cases.errors import TransitionNotAllowed
 from openkommune.cases.models import Case, CaseEvent
 from openkommune.cases.services import case_transition
+from openkommune.cases.services.audit import append_event, verify_chain
 from tests.cases.factories import clerk_of, other_tenant, submitted_application
 
 THREADS = 4

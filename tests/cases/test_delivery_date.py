@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openkommune.cases.models import Notice, deemed_delivery_date
-from openkommune.cases.notices import notice_delivery_status
+from openkommune.cases.services.notices import notice_delivery_status
 from openkommune.core.timezone import LOCAL_TZ, local_date
 
 UTC = dt.UTC

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openkommune.cases import inbox
 from openkommune.cases.constants import CaseStatus
-from openkommune.cases.inbox import (
+from openkommune.cases.selectors import inbox
+from openkommune.cases.selectors.inbox import (
     STATUS_ORDER,
     Assignment,
     InboxFilters,

@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from openkommune.cases.inbox import InboxFilters, inbox_page
 from openkommune.cases.models import Case, CaseDocument, CaseEvent, CaseNote
+from openkommune.cases.selectors.inbox import InboxFilters, inbox_page
 from openkommune.cases.services import case_add_document
 from openkommune.tenancy.constants import ACTIVE_ORGANISATION_SESSION_KEY, Role
 from openkommune.tenancy.scoping import scope, scopes_disabled

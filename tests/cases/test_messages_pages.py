@@ -10,12 +10,14 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from openkommune.cases import messaging
 from openkommune.cases.constants import CaseStatus, Decision
-from openkommune.cases.messaging import message_reply_from_applicant, message_send_to_applicant
 from openkommune.cases.models import MessageAttachment
-from openkommune.cases.notices import notice_issue
-from openkommune.cases.services import case_transition
+from openkommune.cases.services import case_transition, messaging
+from openkommune.cases.services.messaging import (
+    message_reply_from_applicant,
+    message_send_to_applicant,
+)
+from openkommune.cases.services.notices import notice_issue
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope
 from tests.accounts.factories import UserFactory

@@ -14,13 +14,13 @@ from django.core.mail.backends.locmem import EmailBackend
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision, MessageDirection
 from openkommune.cases.errors import CaseClosed, CaseInputInvalid, TransitionNotAllowed
-from openkommune.cases.messaging import (
+from openkommune.cases.models import Case, MessageAttachment
+from openkommune.cases.services import case_transition
+from openkommune.cases.services.messaging import (
     message_mark_read,
     message_reply_from_applicant,
     message_send_to_applicant,
 )
-from openkommune.cases.models import Case, MessageAttachment
-from openkommune.cases.services import case_transition
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import ApplicationEvent
 from openkommune.submissions.services import UploadRejected
@@ -191,7 +191,7 @@ def test_email_is_retried_and_given_up_after_the_last_attempt(
 
     globals()["Unreachable"] = Unreachable
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
-    with caplog.at_level(logging.WARNING, logger="openkommune.cases.emails"):
+    with caplog.at_level(logging.WARNING, logger="openkommune.cases.services.emails"):
         ask(setting, capture=django_capture_on_commit_callbacks)
     actions = audit_actions(setting.tenant)
     assert "case_email.failed" in actions

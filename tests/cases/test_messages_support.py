@@ -37,7 +37,7 @@ def __getattr__(name: str):
     if name == "urlpatterns":
         from openkommune.urls import urlpatterns
 
-        return [*urlpatterns, path("antrag/", include("openkommune.cases.urls_citizen"))]
+        return [*urlpatterns, path("antrag/", include("openkommune.cases.urls.citizen"))]
     raise AttributeError(name)
 
 

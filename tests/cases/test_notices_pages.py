@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from openkommune.cases.constants import CaseStatus, Decision
 from openkommune.cases.models import NoticeTemplate
-from openkommune.cases.notices import notice_issue
+from openkommune.cases.services.notices import notice_issue
 from openkommune.core.timezone import LOCAL_TZ
 from tests.cases.test_messages_support import (  # noqa: F401  (fixtures)
     APPLICANT_NAME,

@@ -20,15 +20,15 @@ from openkommune.cases.errors import (
     TransitionNotAllowed,
 )
 from openkommune.cases.models import NoticeTemplate
-from openkommune.cases.notice_pdf import applicant_address
-from openkommune.cases.notice_texts import fill_placeholders, text_blocks
-from openkommune.cases.notices import (
+from openkommune.cases.services import case_transition
+from openkommune.cases.services.notice_pdf import applicant_address
+from openkommune.cases.services.notice_texts import fill_placeholders, text_blocks
+from openkommune.cases.services.notices import (
     notice_draft,
     notice_issue,
     notice_open,
     notice_template_for,
 )
-from openkommune.cases.services import case_transition
 from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import ApplicationEvent

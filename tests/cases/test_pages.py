@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from openkommune.cases import views
 from openkommune.cases.constants import CaseEventKind, CaseStatus
 from openkommune.cases.models import Case, CaseDocument, CaseEvent, CaseNote
+from openkommune.cases.views import cases as views
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory

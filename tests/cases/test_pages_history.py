@@ -6,7 +6,7 @@ import datetime
 from types import SimpleNamespace
 
 from openkommune.cases.constants import CaseEventKind
-from openkommune.cases.history import history_entries
+from openkommune.cases.selectors.history import history_entries
 
 AT = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
 

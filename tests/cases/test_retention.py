@@ -12,7 +12,6 @@ from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openkommune.cases.audit import verify_chain
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision, RetentionAction
 from openkommune.cases.models import (
     Case,
@@ -25,7 +24,8 @@ from openkommune.cases.models import (
     Notice,
     RetentionRule,
 )
-from openkommune.cases.retention import (
+from openkommune.cases.services.audit import verify_chain
+from openkommune.cases.services.retention import (
     DEFAULT_RETENTION_MONTHS,
     Rules,
     Source,

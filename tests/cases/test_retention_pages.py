@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from openkommune.cases.constants import RetentionAction
 from openkommune.cases.models import DeletionLog, RetentionRule
-from openkommune.cases.retention import months_before, retention_rule_set
+from openkommune.cases.services.retention import months_before, retention_rule_set
 from openkommune.core.timezone import LOCAL_TZ
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope, scopes_disabled

@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from openkommune.accounts.models import User
-from openkommune.cases import service_settings
 from openkommune.cases.constants import Decision, RetentionAction
 from openkommune.cases.models import NoticeTemplate, RetentionRule, ServiceDeadline
-from openkommune.cases.notices import notice_draft
-from openkommune.cases.retention import Rules, Source, retention_rule_set
+from openkommune.cases.services import service_settings
+from openkommune.cases.services.notices import notice_draft
+from openkommune.cases.services.retention import Rules, Source, retention_rule_set
 from openkommune.core.timezone import local_date
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord

@@ -24,7 +24,7 @@ from openkommune.cases.services import (
     case_set_follow_up,
     case_transition,
 )
-from openkommune.cases.workflow import applicant_name
+from openkommune.cases.services.workflow import applicant_name
 from openkommune.core.timezone import local_date
 from openkommune.forms.engine import applicant_values, parse_definition
 from openkommune.submissions.constants import ApplicationStatus, EventKind

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from openkommune.cases.constants import CaseStatus
 from openkommune.cases.models import Case
-from openkommune.cases.statistics import case_statistics_across_members, suppress
+from openkommune.cases.selectors.statistics import case_statistics_across_members, suppress
 from openkommune.core.timezone import LOCAL_TZ
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope

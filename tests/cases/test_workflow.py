@@ -25,7 +25,7 @@ from openkommune.cases.errors import (
 )
 from openkommune.cases.models import Case, CaseEvent
 from openkommune.cases.services import case_transition
-from openkommune.cases.workflow import allowed_targets, check_transition
+from openkommune.cases.services.workflow import allowed_targets, check_transition
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import ApplicationEvent
 from openkommune.tenancy.scoping import scope

@@ -29,7 +29,7 @@ from openkommune.delivery.services import api_key_create
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions.attachments import private_storage, random_storage_name
 from openkommune.submissions.services import application_receipt_issue, application_submit
-from openkommune.submissions.uploads import draft_attach_file
+from openkommune.submissions.services.uploads import draft_attach_file
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.scoping import scope
 from tests.cases.factories import clerk_of, open_case  # noqa: F401  (re-exported)

@@ -12,10 +12,10 @@ import pytest
 from django.urls import reverse
 from jsonschema import Draft202012Validator, FormatChecker
 
-from openkommune.cases.audit import verify_chain
 from openkommune.cases.constants import CaseEventKind
 from openkommune.cases.models import Case, CaseEvent
-from openkommune.cases.retention import retention_run
+from openkommune.cases.services.audit import verify_chain
+from openkommune.cases.services.retention import retention_run
 from openkommune.delivery.export import case_export_zip
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope, scopes_disabled

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from openkommune.accounts.models import User
 from openkommune.cases.models import NoticeTemplate, ServiceDeadline
-from openkommune.cases.notice_texts import unknown_placeholders
+from openkommune.cases.services.notice_texts import unknown_placeholders
 from openkommune.catalog.models import ServiceActivation
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region

@@ -15,7 +15,7 @@ from openkommune.forms.engine import (
     parse_step_post,
     validate,
 )
-from openkommune.forms.rendering import error_summary_entries
+from openkommune.forms.engine.rendering import error_summary_entries
 from tests.forms.helpers import field, form, group, raw_form
 from tests.forms.test_definition_errors import errors_of
 from tests.forms.test_definitions import KEYS, load, valid

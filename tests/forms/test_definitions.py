@@ -23,7 +23,7 @@ from openkommune.forms.engine import (
     validate,
     visible_steps,
 )
-from openkommune.forms.rendering import error_summary_entries, step_widgets
+from openkommune.forms.engine.rendering import error_summary_entries, step_widgets
 
 DEFINITIONS_DIR = (
     Path(__file__).resolve().parents[2] / "src" / "openkommune" / "forms" / "definitions"

@@ -4,8 +4,7 @@ import datetime
 
 import pytest
 
-from openkommune.forms import fields
-from openkommune.forms.engine import validate
+from openkommune.forms.engine import fields, validate
 from tests.forms.helpers import field, form
 
 TODAY = datetime.date(2025, 6, 15)

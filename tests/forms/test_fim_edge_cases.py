@@ -9,9 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openkommune.forms.engine import parse_definition
-from openkommune.forms.fim import FimFileError, FimImportError, import_schema, load_code_lists
-from openkommune.forms.fim_codelists import CodeListIndex
-from openkommune.forms.fim_xml import read_genericode
+from openkommune.forms.fim.codelists import CodeListIndex
+from openkommune.forms.fim.importer import (
+    FimFileError,
+    FimImportError,
+    import_schema,
+    load_code_lists,
+)
+from openkommune.forms.fim.reader import read_genericode
 from tests.forms.fim_samples.builders import field, genericode, group, rule, schema
 
 LEIKA = ["99089086000000"]

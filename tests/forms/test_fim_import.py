@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from openkommune.forms.engine import parse_definition, validate
-from openkommune.forms.fim import import_schema, load_code_lists
+from openkommune.forms.fim.importer import import_schema, load_code_lists
 from tests.forms.fim_samples.builders import sample_data, write_asbest_code_lists
 
 FIM_DIR = Path(settings.DATA_DIR) / "fim-stammdatenschemata"

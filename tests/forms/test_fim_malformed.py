@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from openkommune.forms import fim_xml
-from openkommune.forms.fim import FimFileError, import_schema
+from openkommune.forms.fim import reader as fim_xml
+from openkommune.forms.fim.importer import FimFileError, import_schema
 from openkommune.forms.models import FormDefinition
 from tests.forms.fim_samples.builders import XDF1, field, schema
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openkommune.forms.fim_parsers import (
+from openkommune.forms.fim.parsers import (
     SLUG_MAX,
     Cardinality,
     CardinalityError,

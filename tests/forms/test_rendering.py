@@ -6,7 +6,7 @@ import datetime
 from django.template.loader import render_to_string
 
 from openkommune.forms.engine import parse_step_post, validate
-from openkommune.forms.rendering import error_summary_entries, step_widgets
+from openkommune.forms.engine.rendering import error_summary_entries, step_widgets
 from tests.forms.helpers import Page, field, fixture_definition, form
 from tests.translation_probe import marked_translations
 

@@ -3,13 +3,13 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from openkommune.members.demo_register import (
+from openkommune.members.models import CooperativeMember, MembershipPeriod
+from openkommune.members.selectors import members_as_of
+from openkommune.members.services.demo_register import (
     DEMO_NOTE,
     demo_register_load,
     join_date_from_statement,
 )
-from openkommune.members.models import CooperativeMember, MembershipPeriod
-from openkommune.members.selectors import members_as_of
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
 

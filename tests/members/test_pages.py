@@ -124,7 +124,7 @@ def test_import_errors_are_shown_and_nothing_is_saved(client):
 
 
 def test_demo_entries_are_marked(client):
-    from openkommune.members.demo_register import demo_register_load
+    from openkommune.members.services.demo_register import demo_register_load
 
     demo_register_load()
     page = client.get(REGISTER).content.decode()

@@ -267,6 +267,6 @@ def private_media(settings, tmp_path):
 def submissions_only(monkeypatch):
     """No back-office hooks on submit (the cases app opens a case and confirms receipt there;
     its tests cover that): these tests see what submissions itself does."""
-    from openkommune.submissions import hooks
+    from openkommune.submissions.services import hooks
 
     monkeypatch.setattr(hooks, "_submitted", [])

@@ -16,8 +16,8 @@ import re
 from django.urls import reverse
 
 from openkommune.forms.engine import COUNT_SUFFIX, Field, validate, visible_steps
-from openkommune.forms.rendering import Widget, step_widgets
-from openkommune.forms.state import visibility
+from openkommune.forms.engine.rendering import Widget, step_widgets
+from openkommune.forms.engine.state import visibility
 from openkommune.submissions.models import Attachment, Draft
 from tests.forms.fim_samples.builders import sample_value
 from tests.forms.helpers import Page

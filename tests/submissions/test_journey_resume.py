@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from openkommune.submissions.journey import SESSION_DRAFTS
 from openkommune.submissions.models import Application, Draft
+from openkommune.submissions.selectors.journey import SESSION_DRAFTS
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.submissions.factories import private_media  # noqa: F401
 from tests.submissions.journey_support import (

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from openkommune.catalog.selectors import ozg_leistung_get
 from openkommune.catalog.services import service_activation_set
-from openkommune.submissions.journey import SESSION_DRAFTS
 from openkommune.submissions.models import Draft
+from openkommune.submissions.selectors.journey import SESSION_DRAFTS
 from tests.accounts.factories import UserFactory
 from tests.submissions.factories import HUNDEHALTUNG, private_media  # noqa: F401
 from tests.submissions.journey_support import draft_id, offer_hundesteuer, start_url

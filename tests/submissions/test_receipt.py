@@ -14,7 +14,6 @@ from django.http import Http404
 from django.test import override_settings
 
 from openkommune.submissions.models import Application
-from openkommune.submissions.receipts import berlin_time_text
 from openkommune.submissions.services import (
     ReceiptUnavailable,
     application_receipt_issue,
@@ -24,6 +23,7 @@ from openkommune.submissions.services import (
     receipt_pdf,
     receipt_response,
 )
+from openkommune.submissions.services.receipts import berlin_time_text
 from tests.submissions.factories import (
     PDF_BYTES,
     TEXT_BYTES,
@@ -68,7 +68,7 @@ def receipt(django_db_setup, django_db_blocker, tmp_path_factory):
     """One submitted application and its receipt text (rendering takes a moment)."""
     from django.test import override_settings
 
-    from openkommune.submissions import hooks
+    from openkommune.submissions.services import hooks
 
     root = tmp_path_factory.mktemp("private")
     with (
@@ -183,7 +183,7 @@ def test_an_anonymised_application_has_no_receipt_any_more():
 
 def test_a_gemeinde_merged_away_before_the_job_still_gets_its_receipt(monkeypatch):
     from openkommune.regions.models import Region
-    from openkommune.submissions import submit
+    from openkommune.submissions.services import submit
 
     application, _ = _submitted(make_offer())
 

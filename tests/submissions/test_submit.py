@@ -199,7 +199,7 @@ def test_a_gemeinde_gone_from_the_register_asks_to_start_again(offer):
 
 
 def test_hooks_of_the_back_office_run_inside_the_submit_transaction(offer, monkeypatch):
-    from openkommune.submissions import hooks
+    from openkommune.submissions.services import hooks
 
     seen = []
     monkeypatch.setattr(hooks, "_submitted", [seen.append])

@@ -41,7 +41,7 @@ def _tables_with_integer_ids() -> list[tuple[str, str]]:
 def committed(django_db_setup, django_db_blocker, settings, tmp_path, monkeypatch):
     """Autocommit database access for this test; every row it creates, in any table, is
     deleted afterwards (in one transaction: the foreign keys are checked at its end)."""
-    from openkommune.submissions import hooks
+    from openkommune.submissions.services import hooks
 
     monkeypatch.setattr(hooks, "_submitted", [])  # see factories.submissions_only
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

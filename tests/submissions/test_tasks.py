@@ -17,11 +17,11 @@ from openkommune.submissions.constants import (
     NotificationStatus,
 )
 from openkommune.submissions.models import NotificationLog
-from openkommune.submissions.notifications import retry_delay
 from openkommune.submissions.services import (
     application_status_token,
     application_submit,
 )
+from openkommune.submissions.services.notifications import retry_delay
 from openkommune.submissions.tasks import send_application_confirmation
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope

@@ -9,7 +9,7 @@ from openkommune.submissions.constants import AttachmentType
 from openkommune.submissions.models import Draft
 from openkommune.submissions.selectors import draft_get_by_token
 from openkommune.submissions.services import DraftExpired
-from openkommune.submissions.uploads import _short_type
+from openkommune.submissions.services.uploads import _short_type
 from tests.submissions.factories import make_offer, start
 from tests.translation_probe import is_marked, marked_translations
 

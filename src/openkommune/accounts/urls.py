@@ -1,6 +1,7 @@
 from django.urls import path
 
-from openkommune.accounts import views
+from openkommune.accounts.views import account as views
+from openkommune.accounts.views import org as views_org
 
 app_name = "accounts"
 
@@ -35,7 +36,6 @@ urlpatterns = [
 ]
 
 # The member administrator's pages for the people of their organisation (views_org).
-from openkommune.accounts import views_org  # noqa: E402
 
 urlpatterns += [
     path("organisation/", views_org.org_members, name="org_members"),

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from openkommune.bundling import views, views_manage
+from openkommune.bundling.views import manage as views_manage
+from openkommune.bundling.views import rounds as views
 
 app_name = "bundling"
 

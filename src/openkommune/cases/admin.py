@@ -16,8 +16,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.cases import retention, service_settings
 from openkommune.cases.models import NoticeTemplate, RetentionRule, ServiceDeadline
+from openkommune.cases.services import retention, service_settings
 from openkommune.tenancy.admin import CrossTenantAdminMixin
 
 

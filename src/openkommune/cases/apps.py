@@ -11,6 +11,6 @@ class CasesConfig(AppConfig):
         # submissions must not import cases: it calls what is registered here, inside the
         # submit's transaction, so every submitted application has its case.
         from openkommune.cases.services import case_open_for_application
-        from openkommune.submissions.hooks import register_submitted
+        from openkommune.submissions.services.hooks import register_submitted
 
         register_submitted(case_open_for_application)

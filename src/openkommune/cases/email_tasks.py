@@ -3,7 +3,7 @@
 
 from django.tasks import task
 
-from openkommune.cases.emails import email_deliver
+from openkommune.cases.services.emails import email_deliver
 
 
 @task()

@@ -3,7 +3,7 @@
 from django.tasks import task
 from django.utils import timezone
 
-from openkommune.cases.retention import retention_run
+from openkommune.cases.services.retention import retention_run
 
 
 @task()

@@ -24,11 +24,10 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from openkommune.cases.constants import CaseStatus
-from openkommune.cases.errors import CaseError
-from openkommune.cases.messaging import message_send_to_applicant
 from openkommune.cases.models import Case, Message, MessageAttachment, Notice
-from openkommune.cases.notices import notice_filename, notice_issue
-from openkommune.cases.services import case_transition
+from openkommune.cases.services import CaseError, case_transition
+from openkommune.cases.services.messaging import message_send_to_applicant
+from openkommune.cases.services.notices import notice_filename, notice_issue
 from openkommune.core.errors import ApiError
 from openkommune.core.schemas import ErrorOut
 from openkommune.core.timezone import LOCAL_TZ
@@ -44,10 +43,10 @@ from openkommune.delivery.api_schemas import (
     StatusIn,
 )
 from openkommune.delivery.auth import ApiKeyAuth, tenant_scope
-from openkommune.submissions.attachments import download_name, file_response
 from openkommune.submissions.constants import AttachmentType
 from openkommune.submissions.models import Attachment
-from openkommune.submissions.references import normalise_reference
+from openkommune.submissions.selectors import normalise_reference
+from openkommune.submissions.services import download_name, file_response
 from openkommune.tenancy.services import audit_record
 
 router = Router(tags=["Fachverfahren"], auth=ApiKeyAuth())

@@ -2,7 +2,7 @@
 
     metadata.json   file (Akte) → processes (Vorgänge) → documents (Dokumente), each
                     document with id, title, type, date, its name in the ZIP and SHA-256
-    history.json    the case's audit events (hash-chained, see cases.audit)
+    history.json    the case's audit events (hash-chained, see cases.services.audit)
     dokumente/…     the documents: the receipt, the application data and the correspondence
                     as PDF (WeasyPrint), notices as issued, the clerk's documents and the
                     applicant's attachments in their original format (an image stays an
@@ -31,7 +31,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision, MessageDirection
-from openkommune.cases.exports import case_record_export
 from openkommune.cases.models import (
     Case,
     CaseDocument,
@@ -40,13 +39,13 @@ from openkommune.cases.models import (
     MessageAttachment,
     Notice,
 )
+from openkommune.cases.services.exports import case_record_export
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
-from openkommune.submissions.attachments import read_stored
 from openkommune.submissions.constants import EXTENSION_FOR_TYPE, TYPE_CLAIMED_BY_EXTENSION
 from openkommune.submissions.models import Attachment
-from openkommune.submissions.receipts import berlin_time_text
-from openkommune.submissions.services import receipt_pdf
+from openkommune.submissions.services import read_stored, receipt_pdf
+from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.tenancy.scoping import scope
 
 FORMAT = "openkommune-case-export"

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
-from openkommune.cases.service_settings import notice_template_set
+from openkommune.cases.services.service_settings import notice_template_set
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import responsible_authority
 from openkommune.catalog.services import service_activation_set

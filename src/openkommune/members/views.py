@@ -6,11 +6,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from openkommune.members.demo_register import DEMO_NOTE
 from openkommune.members.forms import RegisterFilterForm, RegisterImportForm
 from openkommune.members.io import MemberImportError, export_members, import_members
 from openkommune.members.models import CooperativeMember
 from openkommune.members.selectors import Viewer, current_period, member_get, member_list
+from openkommune.members.services.demo_register import DEMO_NOTE
 
 PAGE_SIZE = 25
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from openkommune.procurement import staff_views, views
+from openkommune.procurement.views import member as views
+from openkommune.procurement.views import staff as staff_views
 
 app_name = "procurement"
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from openkommune.reports import procurement_views, views
+from openkommune.reports.views import procurement as procurement_views
+from openkommune.reports.views import reports as views
 
 app_name = "reports"
 urlpatterns = [

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from openkommune.submissions.constants import NotificationStatus
 from openkommune.submissions.models import NotificationLog
-from openkommune.submissions.notifications import notification_retry
+from openkommune.submissions.services.notifications import notification_retry
 
 
 @admin.register(NotificationLog)

@@ -44,7 +44,7 @@ from openkommune.submissions.services import (
     application_submit_data,
     receipt_response,
 )
-from openkommune.submissions.submit import IDEMPOTENCY_KEY_MAX_LENGTH
+from openkommune.submissions.services.submit import IDEMPOTENCY_KEY_MAX_LENGTH
 
 router = Router(tags=["Anträge"])
 

@@ -5,8 +5,8 @@ tokens (the queue is a database table), and calls one function of `notifications
 from django.tasks import task
 
 from openkommune.submissions.models import Application
-from openkommune.submissions.notifications import confirmation_for, notification_deliver
-from openkommune.submissions.submit import application_receipt_issue
+from openkommune.submissions.services.notifications import confirmation_for, notification_deliver
+from openkommune.submissions.services.submit import application_receipt_issue
 
 
 @task()

@@ -3,7 +3,7 @@
 
 from django.urls import path, re_path
 
-from openkommune.submissions import application_views, views
+from openkommune.submissions.views import applications, drafts
 
 app_name = "submissions"
 
@@ -12,23 +12,23 @@ OZG_ID = r"(?P<ozg_id>[0-9]{5})"
 REFERENCE = r"(?P<reference>[0-9]{4}-[0-9A-Za-z]{2}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4})"
 
 urlpatterns = [
-    re_path(rf"^{OZG_ID}/$", views.start, name="start"),
-    path("fortsetzen/<uuid:public_id>/", views.resume, name="resume"),
-    path("entwurf/<uuid:public_id>/pruefen/", views.check, name="check"),
-    path("entwurf/<uuid:public_id>/absenden/", views.submit, name="submit"),
-    path("entwurf/<uuid:public_id>/gespeichert/", views.saved, name="saved"),
+    re_path(rf"^{OZG_ID}/$", drafts.start, name="start"),
+    path("fortsetzen/<uuid:public_id>/", drafts.resume, name="resume"),
+    path("entwurf/<uuid:public_id>/pruefen/", drafts.check, name="check"),
+    path("entwurf/<uuid:public_id>/absenden/", drafts.submit, name="submit"),
+    path("entwurf/<uuid:public_id>/gespeichert/", drafts.saved, name="saved"),
     path(
         "entwurf/<uuid:public_id>/datei/<uuid:attachment_id>/",
-        views.draft_attachment,
+        drafts.draft_attachment,
         name="draft_attachment",
     ),
-    path("entwurf/<uuid:public_id>/<slug:step_id>/", views.step, name="step"),
-    re_path(rf"^{REFERENCE}/eingang/$", application_views.receipt, name="receipt"),
-    re_path(rf"^{REFERENCE}/eingang/pdf/$", application_views.receipt_pdf, name="receipt_pdf"),
-    re_path(rf"^{REFERENCE}/status/$", application_views.status, name="status"),
+    path("entwurf/<uuid:public_id>/<slug:step_id>/", drafts.step, name="step"),
+    re_path(rf"^{REFERENCE}/eingang/$", applications.receipt, name="receipt"),
+    re_path(rf"^{REFERENCE}/eingang/pdf/$", applications.receipt_pdf, name="receipt_pdf"),
+    re_path(rf"^{REFERENCE}/status/$", applications.status, name="status"),
     re_path(
         rf"^{REFERENCE}/datei/(?P<attachment_id>[0-9a-f-]{{36}})/$",
-        application_views.application_attachment,
+        applications.application_attachment,
         name="application_attachment",
     ),
 ]

@@ -3,7 +3,7 @@
 Each tenant has one chain: `sequence` 1, 2, 3 … and `prev_hash` = the previous event's
 `hash`. `AuditChainHead` holds the tenant's last sequence and hash; appending locks it
 (`select_for_update`), so two concurrent writers cannot both append sequence n (the second
-waits and appends n + 1). How the hash is computed: `openkommune.cases.audit`.
+waits and appends n + 1). How the hash is computed: `openkommune.cases.services.audit`.
 
 The ORM refuses to change or delete an event (`save` of an existing row, `update`,
 `delete`). The one sanctioned change, blanking the payload for retention, goes through

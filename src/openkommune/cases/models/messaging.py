@@ -3,7 +3,7 @@
 Attachments of messages are `MessageAttachment` rows of their own, not
 `submissions.Attachment`: those belong to the submitted application (its receipt lists
 them, its data points at them) and must not change after the submit. Storage and type
-detection are the same (`submissions.attachments`: private storage, bytes decide the type).
+detection are the same (`submissions.services`: private storage, bytes decide the type).
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class NoticeTemplate(models.Model):
     """The text of a notice for one service. `tenant` empty: the cooperative's default;
     a member's own template for the same service and decision takes precedence.
     `decision` empty: used for every decision without a template of its own.
-    Placeholders in `body` (`{{ reference }}` …) are filled by `cases.notices`."""
+    Placeholders in `body` (`{{ reference }}` …) are filled by `cases.services.notices`."""
 
     tenant = tenant_field("notice_templates", null=True)
     public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)

@@ -3,7 +3,7 @@ not import cases: its template includes `cases/citizen_status_panel.html`, which
 
 from django import template
 
-from openkommune.cases.mailbox import applicant_mailbox_summary
+from openkommune.cases.selectors.mailbox import applicant_mailbox_summary
 
 register = template.Library()
 

@@ -1,8 +1,8 @@
-"""Template tags that render a step of an online form (see forms/rendering.py)."""
+"""Template tags that render a step of an online form (see forms/engine/rendering.py)."""
 
 from django import template
 
-from openkommune.forms.rendering import error_summary_entries, step_widgets
+from openkommune.forms.engine.rendering import error_summary_entries, step_widgets
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from openkommune.cases.retention import retention_run
+from openkommune.cases.services.retention import retention_run
 from openkommune.core.formatting import format_date
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from openkommune.cases.audit import verify_chain
+from openkommune.cases.services.audit import verify_chain
 from openkommune.tenancy.models import Organisation
 
 

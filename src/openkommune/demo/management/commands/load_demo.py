@@ -9,7 +9,7 @@ from openkommune.demo.services import (
     RegionsMissingError,
     demo_load,
 )
-from openkommune.members.demo_register import demo_register_load
+from openkommune.members.services.demo_register import demo_register_load
 
 
 class Command(BaseCommand):

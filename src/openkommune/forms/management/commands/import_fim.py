@@ -13,14 +13,14 @@ from openkommune.catalog.selectors import leika_service_get
 from openkommune.core.imports import CONCURRENT_IMPORT_MESSAGE
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import DefinitionError, parse_definition
-from openkommune.forms.fim import (
+from openkommune.forms.fim.importer import (
     FimFileError,
     FimImportError,
     FimImportResult,
     import_schema,
     load_code_lists,
 )
-from openkommune.forms.fim_xml import MAX_FILE_BYTES
+from openkommune.forms.fim.reader import MAX_FILE_BYTES
 from openkommune.forms.models import FORM_KEY_REGEX
 from openkommune.forms.selectors import form_version_newest
 from openkommune.forms.services import form_version_create, form_version_publish

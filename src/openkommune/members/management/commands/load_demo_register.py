@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from openkommune.members.demo_register import demo_register_load
+from openkommune.members.services.demo_register import demo_register_load
 
 
 class Command(BaseCommand):

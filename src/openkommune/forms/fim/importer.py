@@ -1,0 +1,485 @@
+"""Import of FIM XDatenfelder 1.0/2.0 Stammdatenschemata as form definitions (docs/forms.md).
+
+`import_schema(data, ...)` reads the XML (`fim.reader`), maps groups and fields to our format
+(`fim.parsers` for cardinality, Präzisierung and patterns) and returns the definition with
+an import report: every place where the mapping had to approximate, leave something out or
+could not execute something (FIM rules) gets a German line. Nothing is dropped silently.
+The mapping table is in docs/fim-import.md. Pure Python: no database access.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from openkommune.forms.fim.codelists import CodeListIndex, load_code_lists
+from openkommune.forms.fim.fields import FieldMapper
+from openkommune.forms.fim.parsers import (
+    MAX_REPEAT,
+    SLUG_MAX,
+    CardinalityError,
+    element_slug,
+    parse_cardinality,
+    slugify,
+)
+from openkommune.forms.fim.reader import FimElement, FimFileError, FimSchema, read_schema
+
+__all__ = [
+    "FimFileError",
+    "FimImportError",
+    "FimImportResult",
+    "ReportEntry",
+    "import_schema",
+    "leika_keys_in_schema",
+    "load_code_lists",
+]
+
+LEIKA_KEY = re.compile(r"(?<![0-9])99[0-9]{12}(?![0-9])")
+FIM_SCHEMA_ID = re.compile(r"S[0-9]{8}")
+GENERAL_STEP_ID = "allgemeine_angaben"
+GENERAL_STEP_TITLE = "Allgemeine Angaben"
+TITLE_MAX = 500
+HELP_MAX = 4000
+REFERENCE_MAX = 2000
+
+
+class FimImportError(Exception):
+    """The schema was read but cannot become a form (no LeiKa key, nothing to map)."""
+
+
+@dataclass
+class ReportEntry:
+    """One line of the import report. `kind`: approximation (mapped, but not exactly),
+    dropped (left out), rule (FIM rule listed, not executed), reference (legal reference
+    of an element, kept here because the definition has no place for it)."""
+
+    kind: str
+    message: str
+    path: str = ""
+    fim_id: str = ""
+    item: str = ""
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value}
+
+
+class Report:
+    def __init__(self):
+        self.entries: list[ReportEntry] = []
+
+    def add(self, kind: str, message: str, element: FimElement | None = None, item: str = ""):
+        self.entries.append(
+            ReportEntry(
+                kind=kind,
+                message=message,
+                path=element.path if element else "",
+                fim_id=element.fim_id if element else "",
+                item=item,
+            )
+        )
+
+
+@dataclass
+class FimImportResult:
+    definition: dict
+    report: list[ReportEntry]
+    schema: FimSchema
+    leika_from_schema: list[str] = field(default_factory=list)
+
+    def report_dicts(self) -> list[dict]:
+        return [entry.as_dict() for entry in self.report]
+
+    def counts(self) -> dict[str, int]:
+        counts = Counter()
+        counts["steps"] = len(self.definition["steps"])
+        counts["code_lists"] = len(self.definition.get("code_lists", {}))
+
+        def walk(items):
+            for item in items:
+                if item["kind"] == "group":
+                    counts["groups"] += 1
+                    counts["repeated_groups"] += "repeat" in item
+                    walk(item["items"])
+                else:
+                    counts["fields"] += 1
+                    counts["info_fields"] += item["type"] == "info"
+
+        for step in self.definition["steps"]:
+            walk(step["items"])
+        for entry in self.report:
+            counts[entry.kind] += 1
+        return dict(counts)
+
+
+def leika_keys_in_schema(schema: FimSchema) -> list[str]:
+    """LeiKa keys named in the schema's own descriptive elements (bezug, stichwort, …)."""
+    return list(dict.fromkeys(LEIKA_KEY.findall(schema.metadata_text)))
+
+
+def _clip(text: str, limit: int, report: Report, what: str, element=None, item="") -> str:
+    if len(text) <= limit:
+        return text
+    report.add(
+        "approximation",
+        f"{what} war länger als {limit} Zeichen und wurde gekürzt.",
+        element,
+        item,
+    )
+    return text[: limit - 1].rstrip() + "…"
+
+
+class _SchemaMapper:
+    def __init__(self, schema: FimSchema, code_lists: CodeListIndex):
+        self.schema = schema
+        self.report = Report()
+        self.used_ids: set[str] = {GENERAL_STEP_ID}
+        # FIM id → the ancestor ids (nearest last) of each place the element is used.
+        self.uses: dict[str, list[tuple[str, ...]]] = {}
+        self._collect_uses(schema.children, ())
+        self.ids_by_path: dict[str, str] = {}
+        self.fields = FieldMapper(self.report, code_lists, clip=self.clip)
+
+    def clip(self, text, limit, what, element=None, item=""):
+        return _clip(text, limit, self.report, what, element, item)
+
+    def _collect_uses(self, elements, ancestors: tuple[str, ...]):
+        for element in elements:
+            self.uses.setdefault(element.fim_id, []).append(ancestors)
+            self._collect_uses(element.children, (*ancestors, element.fim_id))
+
+    def _qualifier(self, element: FimElement, parent_fim_id: str) -> str:
+        """For an element used in several places: the nearest ancestor that no other use
+        has, so the id stays the same when the schema changes elsewhere."""
+        uses = self.uses.get(element.fim_id, [])
+        if len(uses) <= 1:
+            return ""
+        ancestors = tuple(element.path.split(".")[:-1])
+        others = [use for use in uses if use != ancestors]
+        for ancestor in reversed(ancestors):
+            if not any(ancestor in use for use in others):
+                return ancestor
+        # Every ancestor also appears elsewhere: the parent plus the nearest ancestor that
+        # no other use under the same parent has.
+        parent = parent_fim_id or "s"
+        siblings = [use for use in others if use[-1:] == ancestors[-1:]]
+        for ancestor in reversed(ancestors[:-1]):
+            if not any(ancestor in use for use in siblings):
+                return f"{parent}_{ancestor}"
+        return parent
+
+    # --- ids and labels
+
+    def make_id(self, element: FimElement, parent_fim_id: str) -> str:
+        qualifier = self._qualifier(element, parent_fim_id)
+        base = element_slug(element.fim_id, element.name or element.label, qualifier=qualifier)
+        candidate, number = base, 1
+        while candidate in self.used_ids:
+            number += 1
+            suffix = f"_{number}"
+            candidate = base[: SLUG_MAX - len(suffix)] + suffix
+        self.used_ids.add(candidate)
+        self.ids_by_path[element.path] = candidate
+        return candidate
+
+    def title(self, element: FimElement, item_id: str) -> str:
+        text = element.label or element.name or element.fim_id or item_id
+        return self.clip(text, TITLE_MAX, "Die Bezeichnung", element, item_id)
+
+    def cardinality(self, element: FimElement, item_id: str):
+        try:
+            return parse_cardinality(element.anzahl)
+        except CardinalityError as exc:
+            self.report.add(
+                "approximation", f"{exc} Übernommen als optional (0:1).", element, item_id
+            )
+            return parse_cardinality("0:1")
+
+    def repeat(self, element: FimElement, item_id: str, card, label: str) -> dict:
+        low, high = card.min, card.max
+        if high is None:
+            self.report.add(
+                "approximation",
+                f"Anzahl {card}: unbegrenzt; übernommen mit höchstens {MAX_REPEAT} Einträgen.",
+                element,
+                item_id,
+            )
+            high = MAX_REPEAT
+        elif high > MAX_REPEAT:
+            self.report.add(
+                "approximation",
+                f"Anzahl {card}: mehr als {MAX_REPEAT} Einträge; begrenzt auf {MAX_REPEAT}.",
+                element,
+                item_id,
+            )
+            high = MAX_REPEAT
+        low = min(low, high)
+        return {"min": low, "max": high, "item_label": label}
+
+    def references(self, element: FimElement, item_id: str):
+        for text in dict.fromkeys(t for t in (element.bezug, element.struktur_bezug) if t):
+            self.report.add("reference", f"Bezug: {text}", element, item_id)
+
+    # --- elements
+
+    def element(self, element: FimElement, parent_fim_id: str) -> dict | None:
+        if element.kind == "group":
+            return self.group(element, parent_fim_id)
+        return self.field(element, parent_fim_id)
+
+    def children(self, element: FimElement) -> list[dict]:
+        items = []
+        for child in element.children:
+            item = self.element(child, element.fim_id)
+            if item is not None:
+                items.append(item)
+        return items
+
+    def field(self, element: FimElement, parent_fim_id: str) -> dict | None:
+        item_id = self.make_id(element, parent_fim_id)
+        card = self.cardinality(element, item_id)
+        if card.absent:
+            self.report.add(
+                "dropped", f"Anzahl {card}: Das Feld kommt nicht vor; nicht übernommen.", element
+            )
+            return None
+        self.references(element, item_id)
+        label = self.title(element, item_id)
+        item = self.fields.map(element, item_id, label, card)
+        if item is None or item["type"] == "info" or not card.repeated:
+            return item
+        if item["type"] == "multichoice":
+            return item
+        # Our fields hold one value; a repeated FIM field becomes a repeated group of one.
+        item["required"] = True
+        group_id = self._wrapper_id(item_id)
+        self.report.add(
+            "approximation",
+            f"Feld mit Anzahl {card}: als wiederholbare Gruppe „{group_id}“ mit einem Feld "
+            "übernommen.",
+            element,
+            item_id,
+        )
+        return {
+            "kind": "group",
+            "id": group_id,
+            "title": label,
+            "repeat": self.repeat(element, item_id, card, label),
+            "items": [item],
+        }
+
+    def _wrapper_id(self, item_id: str) -> str:
+        base = f"{item_id[:56]}_liste"
+        candidate, number = base, 1
+        while candidate in self.used_ids:
+            number += 1
+            candidate = f"{base[:60]}_{number}"
+        self.used_ids.add(candidate)
+        return candidate
+
+    def group(self, element: FimElement, parent_fim_id: str) -> dict | None:
+        item_id = self.make_id(element, parent_fim_id)
+        card = self.cardinality(element, item_id)
+        if card.absent:
+            self.report.add(
+                "dropped", f"Anzahl {card}: Die Gruppe kommt nicht vor; nicht übernommen.", element
+            )
+            return None
+        self.references(element, item_id)
+        items = self.children(element)
+        if not items:
+            self.report.add(
+                "dropped",
+                "Die Gruppe enthält keine übernehmbaren Elemente; nicht übernommen.",
+                element,
+                item_id,
+            )
+            return None
+        title = self.title(element, item_id)
+        group = {"kind": "group", "id": item_id, "title": title}
+        if element.fim_id:
+            group["fim_id"] = element.fim_id[:30]
+        if element.help:
+            group["help"] = self.clip(element.help, HELP_MAX, "Der Hilfetext", element, item_id)
+        if card.repeated:
+            group["repeat"] = self.repeat(element, item_id, card, title)
+        elif not card.required and _has_required(items):
+            # An optional group whose fields are required once it is filled in: a group
+            # without `repeat` would force those fields, so it becomes 0 to 1 entries.
+            group["repeat"] = {"min": 0, "max": 1, "item_label": title}
+            self.report.add(
+                "approximation",
+                f"Optionale Gruppe (Anzahl {card}) mit Pflichtfeldern: als wiederholbare "
+                "Gruppe mit 0 bis 1 Eintrag übernommen.",
+                element,
+                item_id,
+            )
+        group["items"] = items
+        return group
+
+    # --- the form
+
+    def steps(self) -> list[dict]:
+        general: list[dict] = []
+        steps: list[dict] = []
+        for element in self.schema.children:
+            if element.kind == "field":
+                item = self.field(element, "")
+                if item is not None:
+                    general.append(item)
+                continue
+            group = self.group(element, "")
+            if group is None:
+                continue
+            step = {"id": group["id"], "title": group["title"]}
+            if "help" in group:
+                step["help"] = group["help"]
+            # A step adds no level to the data; a repeated group must stay a group.
+            step["items"] = [group] if "repeat" in group else group["items"]
+            steps.append(step)
+        if general:
+            steps.insert(0, {"id": GENERAL_STEP_ID, "title": GENERAL_STEP_TITLE, "items": general})
+        return steps
+
+    def rules(self):
+        def walk(elements):
+            for element in elements:
+                yield from element.rules
+                yield from walk(element.children)
+
+        for rule in [*self.schema.rules, *walk(self.schema.children)]:
+            text = rule.definition or rule.name or "(ohne Beschreibung)"
+            message = (
+                f"Regel {rule.fim_id} „{rule.name}“ nicht übernommen (FIM-Regeln sind "
+                f"Freitext/Skript und werden nicht ausgeführt): {text}"
+            )
+            if _has_script(rule.script):
+                message += " Die Regel enthält ein Skript."
+            self.report.entries.append(
+                ReportEntry(
+                    kind="rule",
+                    message=message,
+                    path=rule.owner,
+                    fim_id=rule.fim_id,
+                    item=self.ids_by_path.get(rule.owner, ""),
+                )
+            )
+
+
+def _has_script(script: str) -> bool:
+    body = re.sub(r"function\s+script\s*\(\s*\)\s*\{|\}|\s", "", script or "")
+    return bool(body)
+
+
+def _has_required(items: list[dict]) -> bool:
+    for item in items:
+        if item["kind"] == "field" and item.get("required"):
+            return True
+        if item["kind"] == "group":
+            if "repeat" in item:
+                if item["repeat"]["min"] >= 1:
+                    return True
+            elif _has_required(item["items"]):
+                return True
+    return False
+
+
+# FIM Baukasten fields of a natural person's name (XÖV-Kernkomponente NameNatuerlichePerson).
+APPLICANT_FIM_FIELDS = {"family_name": "F00000013", "given_name": "F00000045"}
+
+
+def _applicant_marker(steps: list[dict], report: Report) -> dict:
+    """The applicant marker where the schema makes it unambiguous: the FIM name fields when
+    each occurs once outside repeated groups. Everything else is left to the editor and said
+    in the report (kind "applicant")."""
+    found: dict[str, list[str]] = {role: [] for role in APPLICANT_FIM_FIELDS}
+
+    def walk(items, repeated: bool):
+        for item in items:
+            if item["kind"] == "group":
+                walk(item["items"], repeated or "repeat" in item)
+                continue
+            for role, fim_id in APPLICANT_FIM_FIELDS.items():
+                if item.get("fim_id") == fim_id and item["type"] == "text" and not repeated:
+                    found[role].append(item["id"])
+
+    for step in steps:
+        walk(step["items"], False)
+    marker = {role: ids[0] for role, ids in found.items() if len(ids) == 1}
+    if "family_name" not in marker:
+        marker = {}
+        report.add(
+            "applicant",
+            "Der Name der antragstellenden Person war nicht eindeutig zu erkennen; bitte "
+            "„applicant“ in der Definition ergänzen, sonst zeigt der Posteingang keinen Namen.",
+        )
+    else:
+        report.add(
+            "applicant",
+            "Als Name der antragstellenden Person gekennzeichnet: "
+            + ", ".join(f"„{field_id}“" for field_id in marker.values())
+            + ". Anschrift und E-Mail-Adresse bitte in „applicant“ ergänzen.",
+        )
+    return marker
+
+
+def import_schema(
+    data: bytes,
+    *,
+    path: str | Path | None = None,
+    key: str | None = None,
+    leika_keys: list[str] | tuple[str, ...] = (),
+    code_lists: CodeListIndex | None = None,
+) -> FimImportResult:
+    """The form definition (a dict following form-definition.schema.json) and import
+    report for the Stammdatenschema in `data`. Raises FimFileError (unreadable file) or
+    FimImportError (no LeiKa key, nothing to map). Does not validate the result: callers
+    pass it to `engine.parse_definition`."""
+    schema = read_schema(data, path=path)
+    mapper = _SchemaMapper(schema, code_lists if code_lists is not None else CodeListIndex([]))
+    report = mapper.report
+    found = leika_keys_in_schema(schema)
+    keys = list(dict.fromkeys(leika_keys)) or found
+    if not keys:
+        raise FimImportError("Kein LeiKa-Schlüssel im Schema; bitte mit --leika angeben.")
+    for other in found:
+        if other not in keys:
+            message = f"Das Schema nennt den LeiKa-Schlüssel {other}; übernommen wurden nur "
+            report.add("approximation", message + "die mit --leika angegebenen.")
+    steps = mapper.steps()
+    if not steps:
+        raise FimImportError("Das Stammdatenschema enthält keine übernehmbaren Datenfelder.")
+    mapper.rules()
+    title = _clip(schema.label or schema.name or "FIM-Formular", TITLE_MAX, report, "Der Titel")
+    source = {"kind": "fim", "xdatenfelder_version": schema.xdf_version}
+    if FIM_SCHEMA_ID.fullmatch(schema.fim_id):
+        source["fim_id"] = schema.fim_id
+    else:
+        message = f"Die Schema-ID „{schema.fim_id}“ ist keine FIM-ID (S und 8 Ziffern); "
+        report.add("approximation", message + "nicht in die Quelle übernommen.")
+    if schema.version:
+        source["fim_version"] = schema.version[:20]
+    if schema.bezug:
+        source["reference"] = _clip(schema.bezug, REFERENCE_MAX, report, "Der Bezug des Schemas")
+    definition = {
+        "format": 1,
+        "key": key or slugify(schema.name or schema.label or schema.fim_id, fallback="fim"),
+        "title": title,
+    }
+    if schema.help:
+        definition["intro"] = _clip(schema.help, HELP_MAX, report, "Der Hilfetext des Schemas")
+    definition["leika_keys"] = keys
+    definition["source"] = source
+    if mapper.fields.code_lists:
+        definition["code_lists"] = mapper.fields.code_lists
+    applicant = _applicant_marker(steps, report)
+    if applicant:
+        definition["applicant"] = applicant
+    definition["steps"] = steps
+    return FimImportResult(
+        definition=definition,
+        report=report.entries,
+        schema=schema,
+        leika_from_schema=found,
+    )

@@ -1,0 +1,414 @@
+"""Pages of members: catalogue, cart (a draft call-off), submit, approval, order and PDF,
+own call-offs, settings. Every call-off is read in the member's scope: another member's
+reference answers 404 like a missing one. Staff pages are in `views/staff.py`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from openkommune.procurement import selectors, services
+from openkommune.procurement.access import (
+    LoginRequired,
+    is_approver,
+    is_staff,
+    login_or_redirect,
+    member_tenant,
+    require_approver,
+)
+from openkommune.procurement.constants import CallOffStatus
+from openkommune.procurement.documents import order_filename, order_pdf
+from openkommune.procurement.forms import (
+    CallOffDetailsForm,
+    CallOffFilterForm,
+    CatalogSearchForm,
+    DecisionForm,
+    ProcurementSettingsForm,
+    QuantityForm,
+)
+from openkommune.procurement.models import CallOff, CallOffLine, CatalogItem
+
+PAGE_SIZE = 25
+
+
+@login_or_redirect
+@require_GET
+def index(request):
+    """Start of the procurement area: staff to the contracts, members to the catalogue."""
+    if not request.user.is_authenticated:
+        raise LoginRequired
+    if is_staff(request.user):
+        return redirect("procurement:contract_list")
+    member_tenant(request)
+    return redirect("procurement:catalog")
+
+
+@login_or_redirect
+@require_GET
+def catalog(request):
+    tenant = member_tenant(request)
+    contracts = selectors.contracts_callable_by(tenant, on=selectors.today()).order_by("number")
+    form = CatalogSearchForm(request.GET or None, contracts=contracts)
+    query = contract_id = ""
+    if form.is_bound and form.is_valid():
+        query, contract_id = form.cleaned_data["q"], form.cleaned_data["vertrag"]
+    items = selectors.catalog_search(
+        organisation=tenant, query=query, contract_public_id=contract_id or None
+    )
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("seite"))
+    drafts = selectors.call_off_list(tenant=tenant, status=CallOffStatus.DRAFT)
+    context = {
+        "form": form,
+        "page": page,
+        "contracts": contracts,
+        "drafts": drafts,
+        "query": query,
+    }
+    return render(request, "procurement/member/catalog.html", context)
+
+
+@login_or_redirect
+@require_POST
+def cart_add(request, item_id):
+    tenant = member_tenant(request)
+    try:
+        item = selectors.catalog_item_for_member(organisation=tenant, public_id=item_id)
+    except CatalogItem.DoesNotExist as error:
+        raise Http404(_("Diesen Artikel können Sie nicht abrufen.")) from error
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        for message in form.errors.get("menge", []):
+            messages.error(request, f"{item.article_number}: {message}")
+        return redirect(reverse("procurement:catalog") + f"#artikel-{item.public_id}")
+    try:
+        call_off = services.call_off_add_line(
+            tenant=tenant, actor=request.user, item=item, quantity=form.cleaned_data["menge"]
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("procurement:catalog")
+    messages.success(
+        request,
+        _("%(quantity)s × %(item)s liegt im Abruf %(reference)s.")
+        % {
+            "quantity": form.cleaned_data["menge"],
+            "item": item.description,
+            "reference": call_off.reference,
+        },
+    )
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+@login_or_redirect
+@require_GET
+def call_off_list(request):
+    tenant = member_tenant(request)
+    form = CallOffFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
+    call_offs = selectors.call_off_list(tenant=tenant, status=status or None)
+    page = Paginator(call_offs, PAGE_SIZE).get_page(request.GET.get("seite"))
+    return render(request, "procurement/member/call_off_list.html", {"form": form, "page": page})
+
+
+def _call_off_or_404(tenant, reference) -> CallOff:
+    try:
+        return selectors.call_off_get(tenant=tenant, reference=reference)
+    except CallOff.DoesNotExist as error:
+        raise Http404(_("Diesen Abruf gibt es nicht.")) from error
+
+
+def _detail_context(request, tenant, call_off, **extra):
+    lines = list(selectors.call_off_lines(call_off))
+    guards = None
+    if call_off.status == CallOffStatus.DRAFT and lines:
+        guards = selectors.call_off_guards(call_off)
+    settings_row = selectors.procurement_settings(tenant=tenant)
+    context = {
+        "call_off": call_off,
+        "lines": lines,
+        "guards": guards,
+        "is_approver": is_approver(request),
+        "own": call_off.created_by_id == request.user.pk,
+        "approval_threshold": settings_row.approval_threshold,
+        "details_form": CallOffDetailsForm(
+            initial={
+                "buyer_reference": call_off.buyer_reference,
+                "delivery_address": call_off.delivery_address,
+                "note": call_off.note,
+            }
+        ),
+        "decision_form": DecisionForm(),
+        "order_mail": (
+            selectors.order_mail_for(call_off) if call_off.status == CallOffStatus.ORDERED else None
+        ),
+    }
+    context.update(extra)
+    return context
+
+
+@login_or_redirect
+@require_GET
+def call_off_detail(request, reference):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    context = _detail_context(request, tenant, call_off)
+    return render(request, "procurement/member/call_off_detail.html", context)
+
+
+def _line_item(call_off, item_id) -> CatalogItem:
+    try:
+        return (
+            CallOffLine.objects.select_related("item")
+            .get(call_off=call_off, item__public_id=item_id)
+            .item
+        )
+    except (CallOffLine.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404 from error
+
+
+def _service_error(request, error) -> None:
+    for message in getattr(error, "messages", None) or [str(error)]:
+        messages.error(request, message)
+
+
+@login_or_redirect
+@require_POST
+def line_update(request, reference, item_id):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    item = _line_item(call_off, item_id)
+    form = QuantityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.call_off_line_update(
+                tenant=tenant,
+                actor=request.user,
+                call_off=call_off,
+                item=item,
+                quantity=form.cleaned_data["menge"],
+            )
+            messages.success(request, _("Die Menge ist geändert."))
+        except (ValidationError, PermissionDenied) as error:
+            _service_error(request, error)
+    else:
+        for message in form.errors.get("menge", []):
+            messages.error(request, f"{item.article_number}: {message}")
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+def _confirm(request, call_off, *, title, text, confirm, action):
+    context = {"call_off": call_off, "title": title, "text": text, "confirm": confirm,
+               "action": action}  # fmt: skip
+    return render(request, "procurement/member/confirm.html", context)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def line_remove(request, reference, item_id):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    item = _line_item(call_off, item_id)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            call_off,
+            title=_("Position wirklich entfernen?"),
+            text=_("„%(item)s“ wird aus dem Abruf %(reference)s entfernt.")
+            % {"item": item.description, "reference": call_off.reference},
+            confirm=_("Ja, Position entfernen"),
+            action=request.path,
+        )
+    try:
+        services.call_off_line_remove(
+            tenant=tenant, actor=request.user, call_off=call_off, item=item
+        )
+        messages.success(request, _("Die Position ist entfernt."))
+    except (ValidationError, PermissionDenied) as error:
+        _service_error(request, error)
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+@login_or_redirect
+@require_POST
+def call_off_details(request, reference):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    form = CallOffDetailsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.call_off_update_details(
+                tenant=tenant, actor=request.user, call_off=call_off, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _service_error(request, error)
+        else:
+            messages.success(request, _("Die Angaben sind gespeichert."))
+            return redirect("procurement:call_off_detail", call_off.reference)
+    context = _detail_context(request, tenant, call_off, details_form=form)
+    return render(request, "procurement/member/call_off_detail.html", context, status=422)
+
+
+@login_or_redirect
+@require_POST
+def call_off_submit(request, reference):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    try:
+        call_off = services.call_off_submit(tenant=tenant, actor=request.user, call_off=call_off)
+    except (ValidationError, PermissionDenied) as error:
+        context = _detail_context(
+            request, tenant, call_off, refusal=getattr(error, "messages", [str(error)])
+        )
+        return render(request, "procurement/member/call_off_detail.html", context, status=422)
+    if call_off.status == CallOffStatus.AWAITING_APPROVAL:
+        messages.success(
+            request,
+            _("Der Abruf %s ist eingereicht und wartet auf die Freigabe der Mitgliedsverwaltung.")
+            % call_off.reference,
+        )
+    else:
+        messages.success(
+            request,
+            _("Der Abruf %s ist geprüft und freigegeben; Sie können jetzt bestellen.")
+            % call_off.reference,
+        )
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+def _decide(request, reference, approve: bool):
+    tenant = require_approver(request)
+    call_off = _call_off_or_404(tenant, reference)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, tenant, call_off, decision_form=form)
+        return render(request, "procurement/member/call_off_detail.html", context, status=422)
+    note = form.cleaned_data["note"]
+    try:
+        if approve:
+            services.call_off_approve(
+                tenant=tenant, actor=request.user, call_off=call_off, note=note
+            )
+            messages.success(request, _("Der Abruf %s ist freigegeben.") % call_off.reference)
+        else:
+            services.call_off_reject(
+                tenant=tenant, actor=request.user, call_off=call_off, note=note
+            )
+            messages.success(request, _("Der Abruf %s ist abgelehnt.") % call_off.reference)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            context = _detail_context(request, tenant, call_off, decision_form=form)
+            return render(request, "procurement/member/call_off_detail.html", context, status=422)
+        _service_error(request, error)
+    except PermissionDenied as error:
+        _service_error(request, error)
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+@login_or_redirect
+@require_POST
+def call_off_approve(request, reference):
+    return _decide(request, reference, approve=True)
+
+
+@login_or_redirect
+@require_POST
+def call_off_reject(request, reference):
+    return _decide(request, reference, approve=False)
+
+
+@login_or_redirect
+@require_POST
+def call_off_order(request, reference):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    try:
+        call_off = services.call_off_order(tenant=tenant, actor=request.user, call_off=call_off)
+    except (ValidationError, PermissionDenied) as error:
+        context = _detail_context(
+            request, tenant, call_off, refusal=getattr(error, "messages", [str(error)])
+        )
+        return render(request, "procurement/member/call_off_detail.html", context, status=422)
+    if call_off.supplier.email:
+        messages.success(
+            request,
+            _(
+                "Die Bestellung %(reference)s ist ausgelöst. Das Bestelldokument geht per "
+                "E-Mail an den Lieferanten (%(email)s)."
+            )
+            % {"reference": call_off.reference, "email": call_off.supplier.email},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "Die Bestellung %s ist ausgelöst, aber für den Lieferanten ist keine "
+                "E-Mail-Adresse hinterlegt: Das Bestelldokument wurde nicht gesendet. Bitte "
+                "laden Sie es herunter und senden Sie es dem Lieferanten selbst."
+            )
+            % call_off.reference,
+        )
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def call_off_cancel(request, reference):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            call_off,
+            title=_("Abruf wirklich stornieren?"),
+            text=_("Der Abruf %(reference)s wird storniert und kann nicht mehr bestellt werden.")
+            % {"reference": call_off.reference},
+            confirm=_("Ja, Abruf stornieren"),
+            action=request.path,
+        )
+    try:
+        services.call_off_cancel(tenant=tenant, actor=request.user, call_off=call_off)
+        messages.success(request, _("Der Abruf %s ist storniert.") % call_off.reference)
+    except (ValidationError, PermissionDenied) as error:
+        _service_error(request, error)
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+@login_or_redirect
+@require_GET
+def call_off_pdf(request, reference):
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    if call_off.status != CallOffStatus.ORDERED:
+        raise Http404(_("Ein Bestelldokument gibt es erst nach der Bestellung."))
+    response = HttpResponse(order_pdf(call_off), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{order_filename(call_off)}"'
+    return response
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def settings_edit(request):
+    tenant = require_approver(request)
+    current = selectors.procurement_settings(tenant=tenant)
+    form = ProcurementSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.procurement_settings_update(
+                tenant=tenant, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Die Beschaffungseinstellungen sind gespeichert."))
+            return redirect("procurement:settings")
+    status = 422 if form.errors else 200
+    context = {"form": form, "tenant": tenant}
+    return render(request, "procurement/member/settings.html", context, status=status)

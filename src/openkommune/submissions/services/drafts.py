@@ -1,0 +1,297 @@
+"""State changes of drafts: start (with routing), save a step, replace the data, send the
+resume link. Files are in `uploads`. Use them through `openkommune.submissions.services`."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from openkommune.catalog.selectors import Responsibility, responsible_authority
+from openkommune.forms.constants import FormVersionStatus
+from openkommune.forms.engine import Validation, validate
+from openkommune.forms.selectors import form_for_leistung, version_definition
+from openkommune.regions.models import Region
+from openkommune.submissions.attachments import delete_stored
+from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
+from openkommune.submissions.errors import (
+    DraftAlreadySubmitted,
+    ResumeLinkThrottled,
+    ServiceNotOffered,
+    SubmitInvalid,
+)
+from openkommune.submissions.models import Attachment, Draft
+from openkommune.submissions.services.notifications import resume_link_last_owed, resume_link_owe
+from openkommune.submissions.tokens import derive_token, new_salt, token_hash
+from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.services import audit_record
+
+
+def applicant_user(actor):
+    """The logged-in person acting, or None for an anonymous applicant."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def place_name(gemeinde: Region) -> str:
+    """ "Magdeburg, Landeshauptstadt" -> "Magdeburg": how people name their place."""
+    return gemeinde.name.split(",")[0].strip()
+
+
+def _contact_text(responsibility: Responsibility) -> str:
+    authority = responsibility.authority
+    parts = [authority.name]
+    if authority.address:
+        parts.append(authority.address)
+    if authority.email:
+        parts.append(_("E-Mail: %(email)s") % {"email": authority.email})
+    if authority.phone:
+        parts.append(_("Telefon: %(phone)s") % {"phone": authority.phone})
+    return ", ".join(parts)
+
+
+def offered_responsibility(*, ozg_leistung, gemeinde: Region) -> Responsibility:
+    """Who handles the Leistung for people in `gemeinde`, if it is offered online here.
+    Raises `ServiceNotOffered` naming the service, the place and whom to contact instead."""
+    responsibility = responsible_authority(ozg_leistung=ozg_leistung, gemeinde=gemeinde)
+    if responsibility.organisation is not None and responsibility.online:
+        return responsibility
+    message = _(
+        "Die Leistung „%(service)s“ wird für %(place)s nicht online über diese Plattform "
+        "angeboten. Zuständig ist: %(contact)s. Bitte wenden Sie sich direkt dorthin."
+    ) % {
+        "service": ozg_leistung.name,
+        "place": place_name(gemeinde),
+        "contact": _contact_text(responsibility),
+    }
+    raise ServiceNotOffered(message)
+
+
+def _clean_email(email: str | None) -> str:
+    email = (email or "").strip()
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise SubmitInvalid(
+            {"email": [_("Bitte geben Sie eine gültige E-Mail-Adresse an.")]},
+            message=_("Bitte geben Sie eine gültige E-Mail-Adresse an."),
+            data_paths=False,
+        ) from None
+    return email
+
+
+def draft_audit(draft: Draft, action: str, after: dict | None = None, *, obj=None) -> None:
+    audit_record(
+        tenant=draft.tenant, actor=draft.user, action=action, obj=obj or draft, after=after
+    )
+
+
+@transaction.atomic
+def draft_start(
+    *, actor, form_version, ozg_leistung, gemeinde: Region, email: str | None = None
+) -> tuple[Draft, str | None]:
+    """Start an application on `form_version` for `gemeinde`, routed to the responsible
+    member. Returns the draft and, for an anonymous applicant, the resume token in clear
+    text (the only time it is returned; only its hash is stored)."""
+    if form_version.status != FormVersionStatus.PUBLISHED:
+        raise ValueError("Drafts start only on a published form version.")
+    current = form_for_leistung(ozg_leistung=ozg_leistung)
+    if current is None or current.form_id != form_version.form_id:
+        raise ServiceNotOffered(
+            _("Für die Leistung „%(service)s“ gibt es hier kein Online-Formular.")
+            % {"service": ozg_leistung.name}
+        )
+    responsibility = offered_responsibility(ozg_leistung=ozg_leistung, gemeinde=gemeinde)
+    tenant = responsibility.organisation
+    user = applicant_user(actor)
+    definition = version_definition(form_version)
+    draft = Draft(
+        tenant=tenant,
+        form_version=form_version,
+        ozg_leistung=ozg_leistung,
+        gemeinde_ars=gemeinde.ars,
+        user=user,
+        email=_clean_email(email) or (user.email if user else ""),
+        current_step=definition.steps[0].id,
+    )
+    token = None
+    if user is None:
+        draft.resume_token_salt = new_salt()
+        token = derive_token(purpose="resume", salt=draft.resume_token_salt)
+        draft.resume_token_hash = token_hash(token)
+        draft.resume_token_expires_at = timezone.now() + datetime.timedelta(
+            days=settings.DRAFT_LINK_DAYS
+        )
+    with scope(tenant=tenant):
+        draft.save()
+    draft_audit(
+        draft,
+        "draft.start",
+        {
+            "form": form_version.form.key,
+            "version": form_version.number,
+            "ozg_id": ozg_leistung.ozg_id,
+            "gemeinde_ars": gemeinde.ars,
+        },
+    )
+    return draft, token
+
+
+def lock_draft(draft: Draft) -> Draft:
+    locked = (
+        Draft.applicant_objects.select_for_update(of=("self",))
+        .select_related("tenant", "form_version__form", "ozg_leistung")
+        .get(pk=draft.pk)
+    )
+    if locked.is_submitted:
+        raise DraftAlreadySubmitted(_("Dieser Antrag ist bereits eingereicht."))
+    return locked
+
+
+def refresh_from(target: Draft, source: Draft) -> None:
+    # The caller keeps working with its object: give it what was stored.
+    target.data = source.data
+    target.current_step = source.current_step
+    target.email = source.email
+    target.resume_token_expires_at = source.resume_token_expires_at
+    target.updated_at = source.updated_at
+
+
+def draft_save_step(*, draft: Draft, step_id: str, raw_fragment: dict) -> Validation:
+    """Store the step's raw input (always, even when invalid: nothing typed is lost), then
+    validate that step. Returns the engine's `Validation`."""
+    definition = version_definition(draft.form_version)
+    definition.step(step_id)  # KeyError for a step the form does not have
+    if not isinstance(raw_fragment, dict):
+        raise TypeError("raw_fragment must be a dict (forms.engine.parse_step_post).")
+    with transaction.atomic():
+        locked = lock_draft(draft)
+        locked.data = {**(locked.data if isinstance(locked.data, dict) else {}), **raw_fragment}
+        locked.current_step = step_id
+        locked.save(update_fields=["data", "current_step", "updated_at"])
+        draft_audit(locked, "draft.save_step", {"step": step_id})
+    refresh_from(draft, locked)
+    return validate(definition, locked.data, step_id=step_id, today=timezone.localdate())
+
+
+def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None) -> Draft:
+    """Replace the whole raw data (e.g. after adding or removing an entry of a repeated
+    group with `forms.engine.apply_repeat_action`)."""
+    if not isinstance(data, dict):
+        raise TypeError("data must be a dict.")
+    with transaction.atomic():
+        locked = lock_draft(draft)
+        locked.data = data
+        if current_step is not None:
+            version_definition(locked.form_version).step(current_step)
+            locked.current_step = current_step
+        locked.save(update_fields=["data", "current_step", "updated_at"])
+        draft_audit(locked, "draft.set_data", {"step": locked.current_step})
+    refresh_from(draft, locked)
+    return draft
+
+
+# --- resume link -------------------------------------------------------------------------
+
+
+def _resume_link_cooldown(draft: Draft) -> None:
+    """Raise `ResumeLinkThrottled` when the draft's last resume link is too recent."""
+    last = resume_link_last_owed(draft=draft)
+    if last is None:
+        return
+    retry_at = last + datetime.timedelta(minutes=RESUME_LINK_COOLDOWN_MINUTES)
+    now = timezone.now()
+    if retry_at <= now:
+        return
+    minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
+    raise ResumeLinkThrottled(
+        ngettext(
+            "Wir haben Ihnen den Link zum Fortsetzen vor Kurzem gesendet. Bitte sehen Sie "
+            "in Ihrem Postfach nach, auch im Spam-Ordner. Einen neuen Link können Sie in "
+            "%(minutes)d Minute anfordern.",
+            "Wir haben Ihnen den Link zum Fortsetzen vor Kurzem gesendet. Bitte sehen Sie "
+            "in Ihrem Postfach nach, auch im Spam-Ordner. Einen neuen Link können Sie in "
+            "%(minutes)d Minuten anfordern.",
+            minutes,
+        )
+        % {"minutes": minutes},
+        retry_at=retry_at,
+    )
+
+
+def draft_send_resume_link(*, draft: Draft, base_url: str | None, email: str | None = None):
+    """E-mail the link to continue the draft (only the link and the service's name). For an
+    anonymous draft the link's validity starts again. `email` sets the address first.
+    Raises `ResumeLinkThrottled` (and changes nothing) when a link for this draft was owed
+    less than `RESUME_LINK_COOLDOWN_MINUTES` ago."""
+    with transaction.atomic():
+        # The row lock also serialises the cooldown check of two concurrent requests.
+        locked = lock_draft(draft)
+        if email is not None:
+            locked.email = _clean_email(email)
+        if not (locked.email or (locked.user_id and locked.user.email)):
+            raise SubmitInvalid(
+                {"email": [_("Bitte geben Sie Ihre E-Mail-Adresse an.")]},
+                message=_("Bitte geben Sie Ihre E-Mail-Adresse an."),
+                data_paths=False,
+            )
+        _resume_link_cooldown(locked)
+        if locked.user_id is None:
+            locked.resume_token_expires_at = timezone.now() + datetime.timedelta(
+                days=settings.DRAFT_LINK_DAYS
+            )
+        locked.save(update_fields=["email", "resume_token_expires_at", "updated_at"])
+        resume_link_owe(draft=locked, base_url=base_url)
+        draft_audit(locked, "draft.send_resume_link")
+    refresh_from(draft, locked)
+
+
+# --- retention ---------------------------------------------------------------------------
+
+
+def drafts_delete_expired(*, now=None) -> int:
+    """Delete drafts nobody can or will continue, with their files: anonymous drafts whose
+    resume link has expired, and drafts of logged-in users untouched for
+    `OPENKOMMUNE_DRAFT_RETENTION_DAYS`. Submitted drafts stay (their application refers to
+    them; their raw data was emptied at submission). Each deletion is audited. Returns the
+    number deleted. Idempotent; run it daily (`delete_expired_drafts`)."""
+    now = now or timezone.now()
+    stale_before = now - datetime.timedelta(days=settings.DRAFT_RETENTION_DAYS)
+    expired = Draft.applicant_objects.filter(submitted_application__isnull=True).filter(
+        models.Q(user__isnull=True, resume_token_expires_at__lte=now)
+        | models.Q(user__isnull=False, updated_at__lte=stale_before)
+    )
+    deleted = 0
+    for draft_id in expired.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            draft = (
+                Draft.applicant_objects.select_for_update(of=("self",))
+                .select_related("tenant")
+                .filter(pk=draft_id, submitted_application__isnull=True)
+                .first()
+            )
+            if draft is None:
+                continue
+            files = list(Attachment.applicant_objects.filter(draft=draft, application__isnull=True))
+            names = [attachment.storage_name for attachment in files]
+            audit_record(
+                tenant=draft.tenant,
+                actor=None,
+                action="draft.delete_expired",
+                obj=draft,
+                before={"attachments": len(files), "anonymous": draft.user_id is None},
+            )
+            for attachment in files:
+                attachment.delete()
+            draft.delete()
+            transaction.on_commit(lambda names=names: [delete_stored(n) for n in names])
+            deleted += 1
+    return deleted

@@ -1,0 +1,80 @@
+"""Where posted data (API) goes: the Gemeinde of the applicant's address and the OZG-Leistung
+whose form it is and that is offered there. Use it through `openkommune.submissions.services`."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from openkommune.catalog.models import OzgLeistung
+from openkommune.forms.selectors import form_for_leistung
+from openkommune.regions.constants import RegionLevel
+from openkommune.regions.models import Region
+from openkommune.regions.selectors import gemeinden_for_postcode, region_get
+from openkommune.submissions.errors import LocationAmbiguous, ServiceNotOffered
+from openkommune.submissions.services.drafts import offered_responsibility, place_name
+
+
+def _gemeinde(ars: str) -> Region:
+    return region_get(ars=ars, level=RegionLevel.GEMEINDE)
+
+
+def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Region:
+    """The Gemeinde of the applicant's address; `LocationAmbiguous` (German message and
+    `fields`) when it is unknown or the postcode needs a choice."""
+    if gemeinde_ars:
+        try:
+            gemeinde = _gemeinde(gemeinde_ars)
+        except Region.DoesNotExist:
+            raise LocationAmbiguous(
+                _("Zu diesem Regionalschlüssel gibt es keine Gemeinde."),
+                {"gemeinde_ars": [_("Zu diesem Regionalschlüssel gibt es keine Gemeinde.")]},
+            ) from None
+        if postcode and gemeinde.ars not in {
+            g.ars for g in gemeinden_for_postcode(postcode=postcode)
+        }:
+            message = _("Die Gemeinde liegt nicht im Gebiet dieser Postleitzahl.")
+            raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
+        return gemeinde
+    if not postcode:
+        message = _("Bitte geben Sie die Postleitzahl oder den Regionalschlüssel der Gemeinde an.")
+        raise LocationAmbiguous(message, {"postcode": [message]})
+    found = gemeinden_for_postcode(postcode=postcode)
+    if not found:
+        message = _("Zu dieser Postleitzahl ist keine Gemeinde bekannt.")
+        raise LocationAmbiguous(message, {"postcode": [message]})
+    if len(found) > 1:
+        choices = ", ".join(f"{place_name(g)} ({g.ars})" for g in found)
+        message = _(
+            "Die Postleitzahl %(postcode)s gehört zu mehreren Gemeinden: %(choices)s. Bitte "
+            "geben Sie den Regionalschlüssel (gemeinde_ars) an."
+        ) % {"postcode": postcode, "choices": choices}
+        raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
+    return found[0]
+
+
+def leistung_for_form(*, form_version, gemeinde: Region) -> OzgLeistung:
+    """The OZG-Leistung whose form this is and that is offered at `gemeinde` (a form may
+    serve several Leistungen sharing a LeiKa key)."""
+    keys = form_version.definition.get("leika_keys", [])
+    candidates = (
+        OzgLeistung.objects.filter(
+            is_current=True, assignments__leika_key__in=keys, assignments__is_current=True
+        )
+        .distinct()
+        .order_by("ozg_id")
+    )
+    refusal = None
+    for leistung in candidates:
+        current = form_for_leistung(ozg_leistung=leistung)
+        if current is None or current.form_id != form_version.form_id:
+            continue
+        try:
+            offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
+        except ServiceNotOffered as error:
+            refusal = refusal or error
+            continue
+        return leistung
+    raise refusal or ServiceNotOffered(
+        _("Das Formular „%(title)s“ gehört zu keiner Leistung, die hier angeboten wird.")
+        % {"title": form_version.form.title}
+    )

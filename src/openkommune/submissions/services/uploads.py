@@ -1,0 +1,318 @@
+"""Files of a draft: accept an upload for a file field (size, type from the content, virus
+scan, private storage) and remove one. Use them through `openkommune.submissions.services`."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from openkommune.forms.engine import Definition, Field, entry_index
+from openkommune.forms.selectors import version_definition
+from openkommune.submissions import attachments as files
+from openkommune.submissions.constants import (
+    MAX_ATTACHMENTS_PER_DRAFT,
+    AttachmentType,
+    ScanResult,
+)
+from openkommune.submissions.errors import UploadRejected
+from openkommune.submissions.models import Attachment, Draft
+from openkommune.submissions.services.drafts import draft_audit, lock_draft, refresh_from
+from openkommune.submissions.virus_scan import get_scanner
+from openkommune.tenancy.scoping import scope
+
+# --- data paths --------------------------------------------------------------------------
+
+# `fullmatch`: `$` would also match before a trailing newline.
+_SEGMENT = re.compile(r"[a-z][a-z0-9_]{0,62}|[0-9]{1,4}")
+
+
+def file_field_for_path(definition: Definition, path: str) -> Field:
+    """The file field a data path names (`nachweis`, `hunde.0.impfpass`). Raises
+    `UploadRejected` for a path that is not a file field of this form."""
+    rejected = UploadRejected(
+        _("Für dieses Feld kann keine Datei hochgeladen werden."), {path or "__all__": []}
+    )
+    segments = (path or "").split(".")
+    if not all(_SEGMENT.fullmatch(segment) for segment in segments):
+        raise rejected
+    try:
+        field = definition.field(segments[-1])
+    except KeyError:
+        raise rejected from None
+    if field.type != "file":
+        raise rejected
+    location = definition.locations[field.id]
+    rest = iter(segments[:-1])
+    for group_id in location.groups:
+        if next(rest, None) != group_id:
+            raise rejected
+        if group_id in location.repeats:
+            index = entry_index(next(rest, None))
+            group = definition.items[group_id]
+            if index is None or index >= group.repeat.max:
+                raise rejected
+    if next(rest, None) is not None:
+        raise rejected
+    return field
+
+
+def get_path(data, path: str):
+    """The value at a data path (`nachweis`, `hunde.0.impfpass`), or None where the path
+    leads nowhere."""
+    node = data
+    for segment in path.split("."):
+        index = entry_index(segment)
+        if isinstance(node, list) and index is not None and index < len(node):
+            node = node[index]
+        elif isinstance(node, dict) and segment in node:
+            node = node[segment]
+        else:
+            return None
+    return node
+
+
+def set_path(data: dict, path: str, value) -> dict:
+    """Set `value` at a data path, creating entries of repeated groups on the way. A path
+    that does not fit the data (an index that is not one, a name where a list is) changes
+    nothing: paths come from posted field names."""
+    segments = path.split(".")
+    node = data
+    for position, segment in enumerate(segments[:-1]):
+        following_is_index = entry_index(segments[position + 1]) is not None
+        if isinstance(node, list):
+            index = entry_index(segment)
+            if index is None:
+                return data
+            while len(node) <= index:
+                node.append({})
+            if not isinstance(node[index], list | dict):
+                node[index] = [] if following_is_index else {}
+            node = node[index]
+        else:
+            if not isinstance(node.get(segment), list | dict):
+                node[segment] = [] if following_is_index else {}
+            node = node[segment]
+    last = segments[-1]
+    if isinstance(node, list):
+        index = entry_index(last)
+        if index is None:
+            return data
+        while len(node) <= index:
+            node.append({})
+        node[index] = value
+    else:
+        node[last] = value
+    return data
+
+
+def _clear_value(data, value: str):
+    """Every place in `data` holding `value` (an attachment id) is emptied."""
+    if isinstance(data, dict):
+        return {k: ("" if v == value else _clear_value(v, value)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [("" if v == value else _clear_value(v, value)) for v in data]
+    return data
+
+
+# --- uploads ---------------------------------------------------------------------------
+
+
+def _accepted_types(field: Field) -> list[str]:
+    return list(field.accept) or list(AttachmentType.values)
+
+
+def _type_list(types: list[str]) -> str:
+    return ", ".join(str(AttachmentType(t).label) for t in types)
+
+
+def _short_type(content_type: str) -> str:
+    return {
+        AttachmentType.PDF: _("PDF"),
+        AttachmentType.JPEG: _("JPEG-Bild"),
+        AttachmentType.PNG: _("PNG-Bild"),
+        AttachmentType.TIFF: _("TIFF-Bild"),
+    }.get(content_type, "")
+
+
+def _type_message(name: str, detected: files.Detection, accepted: list[str]) -> str:
+    allowed = _type_list(accepted)
+    if detected.forbidden:
+        return _(
+            "Die Datei „%(name)s“ ist %(what)s und kann nicht angenommen werden. "
+            "Erlaubt: %(allowed)s."
+        ) % {"name": name, "what": detected.forbidden, "allowed": allowed}
+    if detected.content_type is None:
+        return _("Die Art der Datei „%(name)s“ ist nicht zu erkennen. Erlaubt: %(allowed)s.") % {
+            "name": name,
+            "allowed": allowed,
+        }
+    claimed = files.claimed_type(name)
+    actual = str(AttachmentType(detected.content_type).label)
+    if claimed is not None and claimed != detected.content_type:
+        if claimed == AttachmentType.TEXT:
+            kein = _("keine Textdatei")
+        else:
+            kein = _("kein %(type)s") % {"type": _short_type(claimed)}
+        return _(
+            "Die Datei „%(name)s“ ist %(kein)s, ihr Inhalt ist ein %(actual)s. "
+            "Erlaubt: %(allowed)s."
+        ) % {"name": name, "kein": kein, "actual": actual, "allowed": allowed}
+    return _("Die Datei „%(name)s“ ist ein %(actual)s. Erlaubt: %(allowed)s.") % {
+        "name": name,
+        "actual": actual,
+        "allowed": allowed,
+    }
+
+
+def _too_large(name: str, limit: int) -> UploadRejected:
+    return UploadRejected(
+        _("Die Datei „%(name)s“ ist zu groß. Erlaubt sind höchstens %(limit)s.")
+        % {"name": name, "limit": filesizeformat(limit)}
+    )
+
+
+def _check_upload(name: str, spooled: files.SpooledUpload, field: Field, limit: int):
+    """The detected type of an acceptable upload; raises UploadRejected otherwise."""
+    if spooled.too_large:
+        raise _too_large(name, limit)
+    if spooled.size == 0:
+        raise UploadRejected(_("Die Datei „%(name)s“ ist leer.") % {"name": name})
+    detected = files.detect_content_type(spooled.head, is_utf8_text=spooled.is_utf8_text)
+    accepted = _accepted_types(field)
+    if detected.content_type is None or detected.content_type not in accepted:
+        raise UploadRejected(_type_message(name, detected, accepted))
+    outcome = get_scanner().scan(spooled.path)
+    if outcome.result == ScanResult.INFECTED:
+        raise UploadRejected(
+            _(
+                "In der Datei „%(name)s“ wurde Schadsoftware gefunden (%(detail)s). "
+                "Sie wurde nicht angenommen."
+            )
+            % {"name": name, "detail": outcome.detail}
+        )
+    if outcome.result == ScanResult.FAILED:
+        raise UploadRejected(
+            _(
+                "Die Datei „%(name)s“ konnte gerade nicht auf Schadsoftware geprüft werden. "
+                "Bitte versuchen Sie es in einigen Minuten noch einmal."
+            )
+            % {"name": name}
+        )
+    return detected.content_type, outcome
+
+
+def _limit(field: Field) -> int:
+    return min(field.max_size or settings.UPLOAD_MAX_SIZE, settings.UPLOAD_MAX_SIZE)
+
+
+def oversized_upload_rejection(*, draft: Draft, path: str, file_name: str) -> UploadRejected:
+    """The refusal (with `fields={path: [message]}`) for a file the upload handler skipped
+    because it exceeded `OPENKOMMUNE_UPLOAD_MAX_SIZE` (`core.uploads.oversized_uploads`):
+    the same "too large" message as after the upload, or the refusal of a path that is no
+    file field. Stores nothing."""
+    definition = version_definition(draft.form_version)
+    try:
+        field = file_field_for_path(definition, path)
+    except UploadRejected as rejected:
+        return rejected
+    rejected = _too_large(files.sanitise_filename(file_name), _limit(field))
+    rejected.fields = {path: [rejected.message]}
+    return rejected
+
+
+def draft_attach_file(*, draft: Draft, path: str, uploaded_file) -> Attachment:
+    """Accept a file for the file field at `path`: size (field and global limit), type from
+    the content, virus scan, then stored privately under a random name. The field's value
+    in the draft becomes the attachment's id (a file already there is replaced). Raises
+    `UploadRejected` (with `fields={path: [message]}`) and stores nothing otherwise."""
+    definition = version_definition(draft.form_version)
+    field = file_field_for_path(definition, path)
+    limit = _limit(field)
+    name = files.sanitise_filename(getattr(uploaded_file, "name", ""))
+    try:
+        declared_size = getattr(uploaded_file, "size", None)
+        if declared_size is not None and declared_size > limit:
+            raise _too_large(name, limit)
+        spooled = files.spool_upload(uploaded_file.chunks(), max_size=limit)
+        try:
+            content_type, outcome = _check_upload(name, spooled, field, limit)
+            storage_name = spooled.store(files.random_storage_name("attachments"))
+        finally:
+            spooled.discard()
+    except UploadRejected as rejected:
+        rejected.fields = {path: [rejected.message]}
+        raise
+    try:
+        return _attachment_create(draft, path, name, content_type, spooled, outcome, storage_name)
+    except BaseException:
+        files.delete_stored(storage_name)
+        raise
+
+
+@transaction.atomic
+def _attachment_create(draft, path, name, content_type, spooled, outcome, storage_name):
+    locked = lock_draft(draft)
+    existing = Attachment.applicant_objects.filter(draft=locked, application__isnull=True)
+    previous_id = get_path(locked.data, path)
+    previous = next((a for a in existing if str(a.public_id) == previous_id), None)
+    if previous is None and existing.count() >= MAX_ATTACHMENTS_PER_DRAFT:
+        raise UploadRejected(
+            _("Ein Antrag kann höchstens %(n)d Dateien haben.") % {"n": MAX_ATTACHMENTS_PER_DRAFT},
+            {path: []},
+        )
+    with scope(tenant=locked.tenant):
+        attachment = Attachment.objects.create(
+            tenant=locked.tenant,
+            draft=locked,
+            path=path,
+            original_name=name,
+            content_type=content_type,
+            size=spooled.size,
+            sha256=spooled.sha256,
+            scan_result=outcome.result,
+            scan_detail=outcome.detail[:200],
+            storage_name=storage_name,
+        )
+    if previous is not None:
+        _attachment_delete(locked, previous)
+    data = locked.data if isinstance(locked.data, dict) else {}
+    locked.data = set_path(data, path, str(attachment.public_id))
+    locked.save(update_fields=["data", "updated_at"])
+    draft_audit(
+        locked,
+        "attachment.upload",
+        {
+            "path": path,
+            "content_type": content_type,
+            "size": spooled.size,
+            "sha256": spooled.sha256,
+        },
+        obj=attachment,
+    )
+    refresh_from(draft, locked)
+    return attachment
+
+
+def _attachment_delete(draft: Draft, attachment: Attachment) -> None:
+    storage_name = attachment.storage_name
+    draft_audit(draft, "attachment.remove", {"path": attachment.path}, obj=attachment)
+    attachment.delete()
+    transaction.on_commit(lambda: files.delete_stored(storage_name))
+
+
+def draft_remove_file(*, draft: Draft, attachment: Attachment) -> None:
+    """Remove a file of the draft (row now, stored file after the commit) and empty the
+    field that referred to it. `Attachment.DoesNotExist` for a file of another draft."""
+    with transaction.atomic():
+        locked = lock_draft(draft)
+        own = Attachment.applicant_objects.get(
+            pk=attachment.pk, draft=locked, application__isnull=True
+        )
+        _attachment_delete(locked, own)
+        locked.data = _clear_value(locked.data, str(own.public_id))
+        locked.save(update_fields=["data", "updated_at"])
+    refresh_from(draft, locked)

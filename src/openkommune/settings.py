@@ -234,9 +234,25 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "client_errors_without_traceback": {
+            "()": "openkommune.core.log_filters.ClientErrorsWithoutTraceback"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("OPENKOMMUNE_LOG_LEVEL", "INFO")},
-    # WeasyPrint (receipts) logs its progress and font subsetting for every PDF, and a
-    # warning per font about the optional HarfBuzz subsetter; only its errors go to the log.
-    "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
+    "loggers": {
+        # One line per event: Django's default configuration gives "django" a console handler
+        # of its own (and mail_admins), so its records were written there and again by the root.
+        "django": {"handlers": [], "level": env_str("OPENKOMMUNE_LOG_LEVEL", "INFO")},
+        # WeasyPrint (receipts) logs its progress and font subsetting for every PDF, and a
+        # warning per font about the optional HarfBuzz subsetter; only its errors go to the log.
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+    },
 }

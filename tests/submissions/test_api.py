@@ -270,3 +270,30 @@ def test_a_form_with_a_required_file_is_refused_with_a_clear_message(client):
     assert response.status_code == 422
     assert "data.pflichtdatei" in response.json()["error"]["fields"]
     assert offer.version.number < version.number
+
+
+def test_replaying_an_anonymous_key_from_another_client_reveals_nothing(client, offer):
+    from django.test import Client
+
+    body = _body(version=offer.version.number)
+    first = _post(client, body)
+    assert first.status_code == 201
+    stranger = _post(Client(), body)
+    assert stranger.status_code == 409
+    error = stranger.json()["error"]
+    assert error["code"] == "idempotency_conflict"
+    assert first.json()["reference"] not in stranger.content.decode()
+    assert first.json()["status_token"] not in stranger.content.decode()
+    assert Application.applicant_objects.count() == 1
+    # The applicant's own retry (same session cookie) still gets the application back.
+    assert _post(client, body).json() == first.json()
+
+
+def test_a_logged_in_users_key_is_not_replayable_by_an_anonymous_caller(client, offer):
+    from django.test import Client
+
+    body = _body(version=offer.version.number)
+    client.force_login(UserFactory())
+    assert _post(client, body).status_code == 201
+    assert _post(Client(), body).status_code == 201  # another namespace: a new application
+    assert Application.applicant_objects.count() == 2

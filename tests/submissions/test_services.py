@@ -139,6 +139,14 @@ def test_saving_a_step_keeps_invalid_input_and_reports_errors(offer):
     assert validation.data["name"] == "Erika"
 
 
+def test_a_nul_character_from_a_page_is_reported_and_never_stored(offer):
+    # PostgreSQL cannot store NUL in JSON: a page post carrying one must not end in a 500.
+    draft, _ = start(offer)
+    validation = draft_save_step(draft=draft, step_id="person", raw_fragment={"name": "Eri\x00ka"})
+    assert validation.errors["name"] == ["„Vor- und Nachname“ enthält unzulässige Steuerzeichen."]
+    assert Draft.applicant_objects.get(pk=draft.pk).data == {"name": "Erika"}
+
+
 def test_saving_an_unknown_step_is_an_error(offer):
     draft, _ = start(offer)
     with pytest.raises(KeyError):

@@ -1,8 +1,12 @@
 """The project's one API error shape: {"error": {"code", "message", "fields"}}."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from openkommune.api.input import body_too_large_error
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
@@ -80,14 +84,24 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request, error_body("not_authenticated", "Anmeldung erforderlich."), status=401
         )
 
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), behind the per-endpoint limits.
+        return _http_error(request, body_too_large_error(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, HttpError):
+            # ninja wraps whatever the body parser raises into a 400 "Cannot parse request
+            # body"; the parser's own error (openkommune.api.input) says what is wrong.
+            exc = exc.__cause__
         code = getattr(exc, "code", None) or {
             400: "bad_request",
             401: "not_authenticated",
             403: "permission_denied",
             404: "not_found",
             409: "conflict",
+            413: "request_too_large",
             422: "validation_error",
         }.get(exc.status_code, "error")
         return api.create_response(

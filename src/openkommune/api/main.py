@@ -2,7 +2,10 @@
 
 from ninja import NinjaAPI
 
+from openkommune.api.caching import no_store_unless_public
 from openkommune.api.errors import install_error_handlers
+from openkommune.api.input import StrictParser, enforce_body_limit
+from openkommune.api.openapi import OpenKommuneSchema
 from openkommune.bundling.api import router as bundling_router
 from openkommune.cases.api import router as cases_router
 from openkommune.catalog.api import router as catalog_router
@@ -16,7 +19,15 @@ from openkommune.reports.api import router as reports_router
 from openkommune.search.api import router as search_router
 from openkommune.submissions.api import router as submissions_router
 
-api = NinjaAPI(
+
+class OpenKommuneAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return OpenKommuneSchema(self, path_prefix)
+
+
+api = OpenKommuneAPI(
     title="OpenKommune API",
     version="1",
     description=(
@@ -27,8 +38,12 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     # No Swagger UI: it loads scripts from a CDN, which the CSP and offline operation forbid.
     docs_url=None,
+    parser=StrictParser(),
 )
 install_error_handlers(api)
+# "view" mode wraps Operation.run: before authentication and before the body is read.
+api.add_decorator(enforce_body_limit, mode="view")
+api.add_decorator(no_store_unless_public, mode="view")
 api.add_router("/regions", regions_router)
 # Both routers serve /services: search owns the list and detail, catalog the responsibility.
 api.add_router("/services", search_router)

@@ -26,7 +26,7 @@ from openkommune.core.schemas import ErrorOut
 router = Router(tags=["Bündelung"])
 
 
-class TierOut(Schema):
+class OfferTierOut(Schema):
     min_quantity: int
     unit_price: Decimal
 
@@ -37,10 +37,10 @@ class OfferOut(Schema):
     supplier: str
     contract: str
     capacity: int | None = Field(description="Höchstmenge; null = unbegrenzt")
-    tiers: list[TierOut]
+    tiers: list[OfferTierOut]
 
 
-class ItemOut(Schema):
+class RoundItemOut(Schema):
     id: UUID
     title: str
     unit: str
@@ -58,7 +58,7 @@ class RoundOut(Schema):
 
 
 class RoundDetailOut(RoundOut):
-    items: list[ItemOut]
+    items: list[RoundItemOut]
 
 
 class DemandOut(Schema):
@@ -166,7 +166,7 @@ def get_round(request, public_id: UUID):
     _viewer(request)
     bundling_round = _round(public_id)
     items = [
-        ItemOut(
+        RoundItemOut(
             id=item.public_id,
             title=item.title,
             unit=item.unit,
@@ -178,7 +178,7 @@ def get_round(request, public_id: UUID):
                     contract=o.catalog_item.contract.number,
                     capacity=o.capacity,
                     tiers=[
-                        TierOut(min_quantity=t.min_quantity, unit_price=t.unit_price)
+                        OfferTierOut(min_quantity=t.min_quantity, unit_price=t.unit_price)
                         for t in o.catalog_item.tiers.all()
                     ],
                 )

@@ -12,12 +12,15 @@ from ninja.errors import HttpError
 
 from openkommune.catalog import selectors
 from openkommune.catalog.models import OzgLeistung
+from openkommune.core.api_policy import public_response
 from openkommune.core.schemas import ErrorOut
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
 from openkommune.regions.selectors import gemeinden_for_postcode, region_get
 
 router = Router(tags=["Leistungen"])
+# Public reference data, the same for everyone: cacheable (no `no-store`).
+router.add_decorator(public_response, mode="operation")
 
 OZG_ID_PATTERN = r"^[0-9]{5}$"
 POSTCODE_PATTERN = r"^[0-9]{5}$"
@@ -30,7 +33,7 @@ class ResponsibleRegionOut(Schema):
     name: str
 
 
-class AuthorityOut(Schema):
+class ResponsibleAuthorityOut(Schema):
     name: str
     address: str = Field(description="Anschrift; bei Nicht-Mitgliedern der Verwaltungssitz")
     email: str
@@ -40,7 +43,7 @@ class AuthorityOut(Schema):
 
 class ResponsibleItemOut(Schema):
     region: ResponsibleRegionOut
-    authority: AuthorityOut
+    authority: ResponsibleAuthorityOut
     online: bool = Field(description="Die Leistung kann hier auf der Plattform beantragt werden")
     start_url: str | None = Field(description="Adresse zum Beginnen des Online-Antrags")
     level: str = Field(description="gemeinde, verband, kreis, land oder bund")
@@ -59,7 +62,7 @@ def _item(request, leistung: OzgLeistung, gemeinde: Region) -> ResponsibleItemOu
         )
     return ResponsibleItemOut(
         region=ResponsibleRegionOut(ars=gemeinde.ars, ags=gemeinde.ags, name=gemeinde.name),
-        authority=AuthorityOut(
+        authority=ResponsibleAuthorityOut(
             name=result.authority.name,
             address=result.authority.address,
             email=result.authority.email,

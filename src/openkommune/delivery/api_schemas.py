@@ -13,7 +13,7 @@ from openkommune.submissions.constants import AttachmentType
 MAX_LIMIT = 100
 
 
-class ServiceOut(Schema):
+class CaseServiceOut(Schema):
     ozg_id: str
     name: str
 
@@ -21,7 +21,7 @@ class ServiceOut(Schema):
 class ApplicationSummaryOut(Schema):
     reference: str = Field(description="Aktenzeichen")
     case_id: UUID = Field(description="ID des Vorgangs")
-    service: ServiceOut
+    service: CaseServiceOut
     status: CaseStatus
     status_label: str
     decision: Decision | None

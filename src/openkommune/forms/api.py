@@ -9,12 +9,15 @@ from typing import Annotated
 from django.http import Http404
 from ninja import Path, Query, Router
 
+from openkommune.core.api_policy import public_response
 from openkommune.core.schemas import ErrorOut
 from openkommune.forms.models import FORM_KEY_REGEX, FormVersion
 from openkommune.forms.schemas import FormListOut, FormOut, FormVersionOut
 from openkommune.forms.selectors import form_list, form_version_get
 
 router = Router(tags=["Formulare"])
+# Public reference data, the same for everyone: cacheable (no `no-store`).
+router.add_decorator(public_response, mode="operation")
 
 
 @router.get(

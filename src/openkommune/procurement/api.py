@@ -57,7 +57,7 @@ class TierOut(Schema):
     unit_price: Decimal
 
 
-class ItemOut(Schema):
+class ContractItemOut(Schema):
     id: UUID
     article_number: str
     description: str
@@ -166,7 +166,7 @@ def list_contracts(request, page: Query[PageQuery]):
 
 @router.get(
     "/contracts/{contract_id}/items",
-    response={200: list[ItemOut], **ERRORS},
+    response={200: list[ContractItemOut], **ERRORS},
     summary="Katalogartikel eines Rahmenvertrags",
 )
 def list_contract_items(request, contract_id: UUID):
@@ -178,7 +178,7 @@ def list_contract_items(request, contract_id: UUID):
     if not is_staff(request.user):
         items = items.filter(is_active=True)
     return [
-        ItemOut(
+        ContractItemOut(
             id=item.public_id,
             article_number=item.article_number,
             description=item.description,

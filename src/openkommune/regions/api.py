@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
+from openkommune.core.api_policy import public_response
 from openkommune.core.schemas import ErrorOut
 from openkommune.regions import selectors
 from openkommune.regions.constants import ARS_PATTERN, POSTCODE_PATTERN, RegionLevel, kind_label
@@ -19,6 +20,8 @@ from openkommune.regions.schemas import (
 )
 
 router = Router(tags=["Regionen"])
+# Public reference data, the same for everyone: cacheable (no `no-store`).
+router.add_decorator(public_response, mode="operation")
 
 
 def _ref(region: Region | None) -> RegionRefOut | None:

@@ -8,10 +8,13 @@ from ninja.errors import HttpError
 
 from openkommune.catalog.constants import OZG_ID_REGEX
 from openkommune.catalog.models import OzgLeistung
+from openkommune.core.api_policy import public_response
 from openkommune.core.schemas import ErrorOut
 from openkommune.search import selectors
 
 router = Router(tags=["Leistungen"])
+# Public reference data, the same for everyone: cacheable (no `no-store`).
+router.add_decorator(public_response, mode="operation")
 
 
 class LeikaRefOut(Schema):

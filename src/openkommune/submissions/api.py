@@ -5,7 +5,8 @@ presents its status token (header `X-Status-Token`, returned once when an anonym
 application is created). Anyone else gets 404, as for a reference that does not exist.
 
 The required `Idempotency-Key` header makes retries safe (same key and same body: the same
-application, 200) and also keeps the session-authenticated POST safe from cross-site
+application, 200; without login only from the same session, so that a stolen key reveals
+nothing) and also keeps the session-authenticated POST safe from cross-site
 requests: an HTML form cannot set the header, and a cross-origin script needs a CORS
 preflight the platform does not grant.
 """
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from openkommune.core.api_policy import body_limit
 from openkommune.core.errors import ApiError
 from openkommune.core.schemas import ErrorOut
 from openkommune.forms.models import FormVersion
@@ -52,6 +54,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Visible ASCII, spaces only inside: what an HTTP header carries unchanged.
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 STATUS_TOKEN_HEADER = "X-Status-Token"  # noqa: S105 - a header name, not a secret
+# A form's data may hold many long texts (a textarea takes up to 10,000 characters).
+APPLICATION_BODY_LIMIT = 1024 * 1024
 
 
 _IDEMPOTENCY_PARAMETER = {
@@ -67,7 +71,10 @@ _IDEMPOTENCY_PARAMETER = {
     "description": (
         "Ein neuer, zufälliger Schlüssel je Antrag (z. B. eine UUID). Wiederholt der Client "
         "die Anfrage mit demselben Schlüssel und Inhalt, antwortet die Plattform mit "
-        "demselben Antrag (200); mit anderem Inhalt mit 409."
+        "demselben Antrag (200); mit anderem Inhalt mit 409. Schlüssel gelten je "
+        "Antragsteller: angemeldet je Konto, ohne Anmeldung nur in derselben Sitzung "
+        "(Cookie `sessionid` aus der ersten Antwort mitsenden); dieselbe Anfrage aus einer "
+        "anderen Sitzung erhält 409 ohne Angaben zum Antrag."
     ),
 }
 _STATUS_TOKEN_PARAMETER = {
@@ -101,6 +108,19 @@ def _idempotency_key(request) -> str:
             % {"n": IDEMPOTENCY_KEY_MAX_LENGTH},
         )
     return key
+
+
+def _anonymous_client_secret(request) -> str:
+    """For a caller without login: its session key, a secret only this client holds (its
+    cookie). A retry with the cookie is recognised; a replay of the same key and body by anyone
+    else is a conflict (see `application_submit_data`)."""
+    if request.user.is_authenticated:
+        return ""
+    session = request.session
+    if session.session_key is None:
+        session["api_applicant"] = True  # modified: the response sets the session cookie
+        session.save()
+    return session.session_key
 
 
 def _base_url(request) -> str:
@@ -141,6 +161,7 @@ def _fields(error: SubmitInvalid) -> dict[str, list[str]]:
     ),
     openapi_extra={"parameters": [_IDEMPOTENCY_PARAMETER]},
 )
+@body_limit(APPLICATION_BODY_LIMIT)
 def submit_application(request, payload: ApplicationIn):
     key = _idempotency_key(request)
     try:
@@ -158,6 +179,7 @@ def submit_application(request, payload: ApplicationIn):
             postcode=payload.postcode,
             gemeinde_ars=payload.gemeinde_ars,
             email=payload.email,
+            client_secret=_anonymous_client_secret(request),
             base_url=_base_url(request),
         )
     except IdempotencyKeyInvalid as error:

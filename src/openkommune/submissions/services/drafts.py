@@ -174,12 +174,26 @@ def draft_save_step(*, draft: Draft, step_id: str, raw_fragment: dict) -> Valida
         raise TypeError("raw_fragment must be a dict (forms.engine.parse_step_post).")
     with transaction.atomic():
         locked = lock_draft(draft)
-        locked.data = {**(locked.data if isinstance(locked.data, dict) else {}), **raw_fragment}
+        typed = {**(locked.data if isinstance(locked.data, dict) else {}), **raw_fragment}
+        locked.data = _storable(typed)
         locked.current_step = step_id
         locked.save(update_fields=["data", "current_step", "updated_at"])
         draft_audit(locked, "draft.save_step", {"step": step_id})
     refresh_from(draft, locked)
-    return validate(definition, locked.data, step_id=step_id, today=timezone.localdate())
+    # Validated as typed, so a NUL character is reported at its field although not stored.
+    return validate(definition, typed, step_id=step_id, today=timezone.localdate())
+
+
+def _storable(value):
+    """`value` without NUL characters, which PostgreSQL cannot store in JSON (a page post
+    may carry them; the API refuses them before this point)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None) -> Draft:
@@ -189,7 +203,7 @@ def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None)
         raise TypeError("data must be a dict.")
     with transaction.atomic():
         locked = lock_draft(draft)
-        locked.data = data
+        locked.data = _storable(data)
         if current_step is not None:
             version_definition(locked.form_version).step(current_step)
             locked.current_step = current_step

@@ -399,11 +399,18 @@ def application_submit_data(
     postcode: str | None = None,
     gemeinde_ars: str | None = None,
     email: str | None = None,
+    client_secret: str = "",
     base_url: str | None = None,
 ) -> Application:
     """Submit complete data in one call (API). The same key with the same request returns
     the same application (`created_now` False); with a different request it raises
-    `IdempotencyConflict`. Nothing is stored when anything is refused."""
+    `IdempotencyConflict`. Nothing is stored when anything is refused.
+
+    Keys are scoped to the applicant: a logged-in user's keys are theirs alone. Anonymous
+    callers share one namespace, so that a retry never creates a second application, but a
+    replay counts as the same request only with the same `client_secret` (the caller's
+    session key): whoever replays someone else's key and body gets `IdempotencyConflict`,
+    never that application or its status token."""
     user = applicant_user(actor)
     namespace = f"user:{user.pk}" if user else "anonymous"
     key_hash = idempotency_hash("api", namespace, clean_idempotency_key(idempotency_key))
@@ -414,6 +421,7 @@ def application_submit_data(
         postcode=postcode or "",
         gemeinde_ars=gemeinde_ars or "",
         email=email or "",
+        **({} if user else {"client": client_secret}),
     )
     existing = application_for_idempotency_key(key_hash=key_hash)
     if existing is None:
@@ -446,6 +454,17 @@ def application_submit_data(
         except _AlreadySubmitted as done:
             existing = done.application
     if existing.request_fingerprint != fingerprint:
+        if user is None:
+            # The same message whether the body or only the client differs: it must not tell a
+            # stranger that they guessed someone's request.
+            raise IdempotencyConflict(
+                _(
+                    "Dieser Idempotency-Key wurde schon verwendet, für einen anderen Antrag "
+                    "oder in einer anderen Sitzung. Bitte verwenden Sie für jeden neuen Antrag "
+                    "einen neuen Schlüssel. Wurde Ihr Antrag schon angenommen, erhalten Sie "
+                    "die Bestätigung mit dem Link zum Stand per E-Mail."
+                )
+            )
         raise IdempotencyConflict(
             _(
                 "Dieser Idempotency-Key wurde schon für einen anderen Antrag verwendet. "

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -17,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openkommune.accounts.access import LoginRequired, cooperative_staff_page, login_or_redirect
 from openkommune.catalog import selectors, services
 from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
@@ -24,7 +24,7 @@ from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfel
 from openkommune.regions.models import Region
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.tenancy.constants import Role
-from openkommune.tenancy.selectors import current_tenant, user_has_role, user_is_cooperative_staff
+from openkommune.tenancy.selectors import current_tenant, user_has_role
 
 PAGE_SIZE = 50
 
@@ -99,27 +99,11 @@ def online_start(request, ozg_id: str):
 def _member_admin_tenant(request):
     """The current tenant if the user administers it; else login or 403."""
     if not request.user.is_authenticated:
-        raise _LoginRequired
+        raise LoginRequired
     tenant = current_tenant(request)
     if tenant is None or not user_has_role(request.user, tenant=tenant, role=Role.MEMBER_ADMIN):
         raise PermissionDenied(_("Diese Seite ist der Mitgliedsverwaltung vorbehalten."))
     return tenant
-
-
-class _LoginRequired(Exception):
-    pass
-
-
-def _login_or(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -141,7 +125,7 @@ SORTS = {
 }
 
 
-@_login_or
+@login_or_redirect
 @require_GET
 def admin_list(request):
     tenant = _member_admin_tenant(request)
@@ -182,7 +166,7 @@ def _confirm_off(request, leistung, action_url):
     return render(request, "catalog/admin_confirm_off.html", context)
 
 
-@_login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def admin_edit(request, ozg_id: str):
     tenant = _member_admin_tenant(request)
@@ -213,7 +197,7 @@ def admin_edit(request, ozg_id: str):
     return render(request, "catalog/admin_edit.html", context)
 
 
-@_login_or
+@login_or_redirect
 @require_POST
 def admin_toggle(request, ozg_id: str):
     tenant = _member_admin_tenant(request)
@@ -238,14 +222,10 @@ def admin_toggle(request, ozg_id: str):
 # --- cooperative staff -------------------------------------------------------------------
 
 
-@_login_or
+@cooperative_staff_page
 @require_GET
 def offers(request):
     """Which members offer what: counts per Leistung and per member."""
-    if not request.user.is_authenticated:
-        raise _LoginRequired
-    if not user_is_cooperative_staff(request.user):
-        raise PermissionDenied(_("Diese Seite ist der Genossenschaft vorbehalten."))
     sort = request.GET.get("sortierung", "anzahl")
     sort = sort if sort in {"anzahl", "name"} else "anzahl"
     per_leistung = selectors.activation_counts_per_leistung_across_members()

@@ -9,10 +9,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from openkommune.accounts import throttle
 from openkommune.accounts.models import ThrottleHit
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.translation_probe import is_marked, marked_translations
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +166,9 @@ def test_signup_is_rate_limited_per_address_and_per_client(client):
         response = client.post(url, {"email": "anders@test.example.org"})
     assert response.status_code == 200
     assert "Von Ihrem Anschluss kamen zu viele Anfragen" in response.content.decode()
+
+
+def test_throttle_messages_go_through_gettext():
+    with marked_translations():
+        assert is_marked(throttle.blocked_message(3))
+        assert is_marked(throttle.too_many_requests_message(1))

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "openkommune.tenancy.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "openkommune.accounts.middleware.BackOfficeIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -218,6 +219,23 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end this many hours after login (citizens); back-office sessions (clerks, member
+# administrators, cooperative staff, admin users) also end after idle minutes without a
+# request (openkommune.accounts.middleware.BackOfficeIdleTimeoutMiddleware).
+SESSION_COOKIE_AGE = env_int("OPENKOMMUNE_SESSION_HOURS", 12) * 3600
+BACK_OFFICE_IDLE_MINUTES = env_int("OPENKOMMUNE_BACK_OFFICE_IDLE_MINUTES", 30)
+
+# Login throttling and mail rate limits (openkommune.accounts.throttle; counts are kept in
+# the database so all worker processes share them). See docs/security.md.
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("OPENKOMMUNE_LOGIN_MAX_FAILURES_PER_ACCOUNT", 10)
+LOGIN_MAX_FAILURES_PER_CLIENT = env_int("OPENKOMMUNE_LOGIN_MAX_FAILURES_PER_CLIENT", 50)
+LOGIN_LOCKOUT_MINUTES = env_int("OPENKOMMUNE_LOGIN_LOCKOUT_MINUTES", 15)
+MAIL_LIMIT_PER_ADDRESS = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_ADDRESS", 3)
+MAIL_LIMIT_PER_CLIENT = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_CLIENT", 20)
+MAIL_LIMIT_MINUTES = env_int("OPENKOMMUNE_MAIL_LIMIT_MINUTES", 60)
+# Behind a reverse proxy that appends the client's address to X-Forwarded-For, count per
+# that address instead of the proxy's (REMOTE_ADDR). Never switch on without such a proxy.
+TRUST_X_FORWARDED_FOR = env_bool("OPENKOMMUNE_TRUST_X_FORWARDED_FOR", default=False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -1,6 +1,14 @@
-"""Access checks for pages of member administrators and of the back office, shared by the
-apps that have such pages (accounts, cases, delivery): a pure helper module, importable from
-above like `services`."""
+"""The access decorators for pages, shared by every app with pages for logged-in people: a
+pure helper module, importable from above like `services`. Who counts as cooperative staff
+is decided once, in `tenancy.selectors.acts_for_cooperative` / `user_is_cooperative_staff`.
+
+- `login_or_redirect` + `LoginRequired`: a view (or an access check it calls) raises
+  `LoginRequired` when nobody is logged in; the decorator sends the visitor to the login.
+  The API catches the same exception and answers 401.
+- `cooperative_staff_page`: cooperative staff and superusers (else 403).
+- `member_admin_page`: member administrators of the acting organisation (else 403).
+- `back_office`: clerks and member administrators of the acting organisation (else 404).
+"""
 
 from functools import wraps
 
@@ -11,7 +19,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from openkommune.tenancy.constants import Role
-from openkommune.tenancy.selectors import current_roles, current_tenant, user_has_role
+from openkommune.tenancy.selectors import (
+    acts_for_cooperative,
+    current_roles,
+    current_tenant,
+    user_has_role,
+)
+
+
+class LoginRequired(Exception):
+    """Nobody is logged in: pages redirect to the login (`login_or_redirect`), the API 401."""
+
+
+def login_or_redirect(view):
+    """Turn `LoginRequired` raised by the view into a redirect to the login page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except LoginRequired:
+            return redirect_to_login(request.get_full_path())
+
+    return wrapper
 
 
 def member_admin_page(view):
@@ -27,6 +57,21 @@ def member_admin_page(view):
         if tenant is None or not user_has_role(request.user, tenant=tenant, role=Role.MEMBER_ADMIN):
             raise PermissionDenied(_("Diese Seite ist der Mitgliedsverwaltung vorbehalten."))
         return view(request, *args, tenant=tenant, **kwargs)
+
+    return wrapper
+
+
+def cooperative_staff_page(view):
+    """Anonymous visitors go to the login; anyone who does not act for the cooperative
+    (its staff, superusers) gets 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not acts_for_cooperative(request.user):
+            raise PermissionDenied(_("Diese Seite ist der Genossenschaft vorbehalten."))
+        return view(request, *args, **kwargs)
 
     return wrapper
 

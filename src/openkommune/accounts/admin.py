@@ -4,8 +4,12 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.accounts.forms import AdminLoginForm
 from openkommune.accounts.models import User
 from openkommune.accounts.services import USER_FIELDS, user_create, user_update
+
+# The admin site (tenancy.admin_site, a lower layer) gets its throttled login form from here.
+admin.site.login_form = AdminLoginForm
 
 
 class UserCreationAdminForm(AdminUserCreationForm):

@@ -1,7 +1,9 @@
 """Login, sign-up and password forms in KERN markup (labels and messages in German)."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -9,6 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.accounts import throttle
 from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
 from openkommune.accounts.tokens import account_activation_token
@@ -18,7 +21,38 @@ from openkommune.core.forms import KernFormMixin
 LOGIN_ERROR_ID = "login-error"
 
 
-class EmailAuthenticationForm(KernFormMixin, AuthenticationForm):
+class ThrottledLoginMixin:
+    """Login throttling for an AuthenticationForm (`accounts.throttle`): while the entered
+    address or the client is locked, the password is not even checked and the form says how
+    long to wait. The same holds for unknown addresses, so the message reveals no accounts."""
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        if email and self.cleaned_data.get("password"):
+            minutes = throttle.login_wait(self.request, email)
+            if minutes:
+                raise ValidationError(throttle.blocked_message(minutes), code="throttled")
+            try:
+                cleaned = super().clean()
+            except ValidationError:
+                if self.user_cache is None:  # wrong credentials, not e.g. a missing role
+                    throttle.login_failed(self.request, email)
+                    minutes = throttle.login_wait(self.request, email)
+                    if minutes:
+                        raise ValidationError(
+                            throttle.blocked_message(minutes), code="throttled"
+                        ) from None
+                raise
+            throttle.login_succeeded(self.request, email)
+            return cleaned
+        return super().clean()
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login form with the same throttling as the citizen login."""
+
+
+class EmailAuthenticationForm(ThrottledLoginMixin, KernFormMixin, AuthenticationForm):
     """Django's login form; its `username` field holds the e-mail address (USERNAME_FIELD)."""
 
     error_messages = {

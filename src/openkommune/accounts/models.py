@@ -74,3 +74,23 @@ class User(AbstractUser):
         never logged in. Only such an account may be activated through a link; an inactive
         account that was set up before was deactivated and stays so."""
         return not self.is_active and not self.has_usable_password() and self.last_login is None
+
+
+class ThrottleHit(models.Model):
+    """One counted event for rate limits and login throttling (`accounts.throttle`): a
+    failed login, a password-reset or sign-up request. The key is a keyed hash of the
+    e-mail address or client address, never the address itself. Kept in the database so
+    every worker process of a multi-process server sees the same counts; rows older than
+    the longest window are deleted as new ones arrive."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("Zählung für Anmeldesperre")
+        verbose_name_plural = _("Zählungen für Anmeldesperre")
+        indexes = [models.Index(fields=["scope", "key", "created_at"], name="throttle_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M}"

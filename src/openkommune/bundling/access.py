@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from openkommune.bundling.selectors import user_manages_rounds, user_may_enter_demand
+from openkommune.accounts.access import LoginRequired
+from openkommune.bundling.selectors import user_may_enter_demand
 from openkommune.tenancy.models import Organisation
-from openkommune.tenancy.selectors import current_tenant
-
-
-class LoginRequired(Exception):
-    """The person is not logged in: pages redirect to the login, the API answers 401."""
+from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_staff
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ def viewer_of(request) -> Viewer:
     user = request.user
     if not user.is_authenticated:
         raise LoginRequired
-    is_staff = user_manages_rounds(user)
+    is_staff = user_is_cooperative_staff(user)
     tenant = current_tenant(request)
     member = tenant if user_may_enter_demand(user, tenant=tenant) else None
     if not is_staff and member is None:

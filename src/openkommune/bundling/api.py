@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from openkommune.accounts.access import LoginRequired
 from openkommune.bundling import selectors
-from openkommune.bundling.access import LoginRequired, Viewer, viewer_of
+from openkommune.bundling.access import Viewer, viewer_of
 from openkommune.bundling.constants import RoundStatus
 from openkommune.bundling.models import BundlingRound, RoundMemberResult
 from openkommune.core.schemas import ErrorOut

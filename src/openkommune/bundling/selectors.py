@@ -33,13 +33,9 @@ from openkommune.procurement.models import CallOffLine, PriceTier
 from openkommune.procurement.selectors import may_call_off
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scopes_disabled
-from openkommune.tenancy.selectors import user_is_cooperative_staff, user_roles
+from openkommune.tenancy.selectors import user_roles
 
 # --- who may do what ---------------------------------------------------------------------
-
-
-def user_manages_rounds(user) -> bool:
-    return user_is_cooperative_staff(user)
 
 
 def user_may_enter_demand(user, *, tenant: Organisation | None) -> bool:

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -17,14 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openkommune.accounts.access import cooperative_staff_page, member_admin_page
 from openkommune.catalog import selectors, services
 from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
 from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
 from openkommune.regions.models import Region
 from openkommune.regions.selectors import gemeinden_for_postcode
-from openkommune.tenancy.constants import Role
-from openkommune.tenancy.selectors import current_tenant, user_has_role, user_is_cooperative_staff
 
 PAGE_SIZE = 50
 
@@ -96,32 +93,6 @@ def online_start(request, ozg_id: str):
 # --- member administrators ---------------------------------------------------------------
 
 
-def _member_admin_tenant(request):
-    """The current tenant if the user administers it; else login or 403."""
-    if not request.user.is_authenticated:
-        raise _LoginRequired
-    tenant = current_tenant(request)
-    if tenant is None or not user_has_role(request.user, tenant=tenant, role=Role.MEMBER_ADMIN):
-        raise PermissionDenied(_("Diese Seite ist der Mitgliedsverwaltung vorbehalten."))
-    return tenant
-
-
-class _LoginRequired(Exception):
-    pass
-
-
-def _login_or(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
 @dataclass(frozen=True)
 class AdminRow:
     leistung: OzgLeistung
@@ -141,10 +112,9 @@ SORTS = {
 }
 
 
-@_login_or
 @require_GET
-def admin_list(request):
-    tenant = _member_admin_tenant(request)
+@member_admin_page
+def admin_list(request, *, tenant):
     own_levels = selectors.organisation_levels(tenant)
     levels = selectors.responsible_levels()
     activations = {a.ozg_leistung_id: a for a in selectors.service_activation_list(tenant=tenant)}
@@ -182,10 +152,9 @@ def _confirm_off(request, leistung, action_url):
     return render(request, "catalog/admin_confirm_off.html", context)
 
 
-@_login_or
 @require_http_methods(["GET", "POST"])
-def admin_edit(request, ozg_id: str):
-    tenant = _member_admin_tenant(request)
+@member_admin_page
+def admin_edit(request, ozg_id: str, *, tenant):
     leistung = _leistung_or_404(ozg_id)
     try:
         activation = selectors.service_activation_get(tenant=tenant, ozg_id=ozg_id)
@@ -213,10 +182,9 @@ def admin_edit(request, ozg_id: str):
     return render(request, "catalog/admin_edit.html", context)
 
 
-@_login_or
 @require_POST
-def admin_toggle(request, ozg_id: str):
-    tenant = _member_admin_tenant(request)
+@member_admin_page
+def admin_toggle(request, ozg_id: str, *, tenant):
     leistung = _leistung_or_404(ozg_id)
     switch_on = request.POST.get("is_active") == "1"
     if not switch_on and request.POST.get("bestaetigt") != "1":
@@ -238,14 +206,10 @@ def admin_toggle(request, ozg_id: str):
 # --- cooperative staff -------------------------------------------------------------------
 
 
-@_login_or
+@cooperative_staff_page
 @require_GET
 def offers(request):
     """Which members offer what: counts per Leistung and per member."""
-    if not request.user.is_authenticated:
-        raise _LoginRequired
-    if not user_is_cooperative_staff(request.user):
-        raise PermissionDenied(_("Diese Seite ist der Genossenschaft vorbehalten."))
     sort = request.GET.get("sortierung", "anzahl")
     sort = sort if sort in {"anzahl", "name"} else "anzahl"
     per_leistung = selectors.activation_counts_per_leistung_across_members()

@@ -8,7 +8,6 @@ through the named cross-tenant reads in `selectors`.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openkommune.accounts.access import LoginRequired, login_or_redirect
 from openkommune.digitalpakt import selectors, services
 from openkommune.digitalpakt.forms import (
     AllocationForm,
@@ -36,26 +36,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENTRIES_PER_PAGE = 50
 
 
-class _LoginRequired(Exception):
-    pass
-
-
-def _login_or(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
 def _viewer(request) -> tuple[bool, object]:
     """(is cooperative staff, the member tenant or None); login or 403 otherwise."""
     if not request.user.is_authenticated:
-        raise _LoginRequired
+        raise LoginRequired
     is_staff = user_is_cooperative_staff(request.user)
     tenant = current_tenant(request)
     if not is_staff and not selectors.user_may_view_budgets(request.user, tenant=tenant):
@@ -85,7 +69,7 @@ def _apply(form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
-@_login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def index(request):
     is_staff, tenant = _viewer(request)
@@ -135,7 +119,7 @@ def index(request):
     )
 
 
-@_login_or
+@login_or_redirect
 @require_GET
 def ledger(request, public_id):
     ledger = _ledger(request, public_id)
@@ -208,7 +192,7 @@ def _book(action: str, request, ledger: selectors.Ledger, data: dict):
     )
 
 
-@_login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def book(request, public_id, action: str):
     ledger = _ledger(request, public_id)
@@ -245,7 +229,7 @@ def book(request, public_id, action: str):
     return render(request, "digitalpakt/book.html", context, status=status)
 
 
-@_login_or
+@login_or_redirect
 @require_GET
 def proof_of_use(request, public_id):
     ledger = _ledger(request, public_id)

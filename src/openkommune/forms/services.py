@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,17 +14,14 @@ from django.utils.translation import gettext as _
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import data_json_schema, parse_definition
 from openkommune.forms.models import FormDefinition, FormVersion
-from openkommune.tenancy.selectors import user_is_cooperative_staff
+from openkommune.tenancy.selectors import require_cooperative_staff
 from openkommune.tenancy.services import audit_record
 
 
-def actor_may_edit_forms(actor) -> bool:
-    return actor is None or actor.is_superuser or user_is_cooperative_staff(actor)
-
-
 def _require_editor(actor) -> None:
-    if not actor_may_edit_forms(actor):
-        raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen Formulare ändern."))
+    require_cooperative_staff(
+        actor, _("Nur Beschäftigte der Genossenschaft dürfen Formulare ändern.")
+    )
 
 
 def _version_state(version: FormVersion) -> dict:

@@ -99,10 +99,6 @@ class Viewer:
         return [contact for contact in contacts if contact.is_public]
 
 
-def viewer_is_cooperative_staff(viewer) -> bool:
-    return Viewer.of(viewer).is_staff
-
-
 # --- register -------------------------------------------------------------------------
 
 ORDERINGS = {

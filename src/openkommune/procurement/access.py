@@ -6,41 +6,18 @@ pages a clerk or member_admin role in the organisation the request acts for.
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from openkommune.accounts.access import LoginRequired
 from openkommune.procurement.calloffs import APPROVER_ROLE, CALLER_ROLES
-from openkommune.tenancy.selectors import current_roles, current_tenant, user_is_cooperative_staff
-
-
-class LoginRequired(Exception):
-    pass
-
-
-def login_or_redirect(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    return wrapper
-
-
-def is_staff(user) -> bool:
-    return bool(user and user.is_authenticated) and (
-        user.is_superuser or user_is_cooperative_staff(user)
-    )
+from openkommune.tenancy.selectors import acts_for_cooperative, current_roles, current_tenant
 
 
 def require_staff(request) -> None:
     if not request.user.is_authenticated:
         raise LoginRequired
-    if not is_staff(request.user):
+    if not acts_for_cooperative(request.user):
         raise PermissionDenied(_("Diese Seite ist der Genossenschaft vorbehalten."))
 
 

@@ -18,11 +18,10 @@ from ninja.security import django_auth
 
 from openkommune.core.schemas import ErrorOut
 from openkommune.procurement import selectors
-from openkommune.procurement.access import is_staff
 from openkommune.procurement.calloffs import CALLER_ROLES
 from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.models import CallOff, FrameworkContract
-from openkommune.tenancy.selectors import current_roles, current_tenant
+from openkommune.tenancy.selectors import acts_for_cooperative, current_roles, current_tenant
 
 router = Router(tags=["Beschaffung"], auth=django_auth)
 
@@ -106,7 +105,7 @@ class CallOffQuery(PageQuery):
 
 
 def _visible_contracts(request):
-    if is_staff(request.user):
+    if acts_for_cooperative(request.user):
         return FrameworkContract.objects.all()
     tenant = _member(request)
     return selectors.contracts_callable_by(tenant, on=selectors.today())
@@ -175,7 +174,7 @@ def list_contract_items(request, contract_id: UUID):
     except FrameworkContract.DoesNotExist as error:
         raise Http404 from error
     items = selectors.item_list(contract=contract)
-    if not is_staff(request.user):
+    if not acts_for_cooperative(request.user):
         items = items.filter(is_active=True)
     return [
         ContractItemOut(

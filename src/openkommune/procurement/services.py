@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -43,7 +43,7 @@ from openkommune.procurement.models import (
 from openkommune.procurement.pricing import sorted_tiers
 from openkommune.procurement.terms import term_error
 from openkommune.tenancy.models import Organisation
-from openkommune.tenancy.selectors import cooperative_get, user_is_cooperative_staff
+from openkommune.tenancy.selectors import cooperative_get, require_cooperative_staff
 from openkommune.tenancy.services import audit_record, snapshot
 
 SUPPLIER_FIELDS = ("name", "address", "email", "vat_id", "is_demo")
@@ -75,13 +75,10 @@ ITEM_FIELDS = (
 )
 
 
-def actor_is_procurement_staff(actor) -> bool:
-    return actor is None or actor.is_superuser or user_is_cooperative_staff(actor)
-
-
 def _require_staff(actor) -> None:
-    if not actor_is_procurement_staff(actor):
-        raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen Verträge pflegen."))
+    require_cooperative_staff(
+        actor, _("Nur Beschäftigte der Genossenschaft dürfen Verträge pflegen.")
+    )
 
 
 def _audit(actor, action: str, obj, before=None, after=None) -> None:

@@ -14,6 +14,6 @@ class OpenKommuneAdminSite(admin.AdminSite):
         if not (user.is_active and user.is_staff):
             return False
         # Imported here: the site class is loaded with the app registry, before models.
-        from openkommune.tenancy.selectors import user_is_cooperative_staff
+        from openkommune.tenancy.selectors import acts_for_cooperative
 
-        return user.is_superuser or user_is_cooperative_staff(user)
+        return acts_for_cooperative(user)

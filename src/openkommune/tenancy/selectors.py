@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
@@ -65,6 +66,19 @@ def user_is_cooperative_staff(user) -> bool:
     return any(
         m.role == Role.COOPERATIVE_STAFF and m.tenant.is_cooperative for m in user_memberships(user)
     )
+
+
+def acts_for_cooperative(actor) -> bool:
+    """The one check for the cooperative's rights: the system (`None`), cooperative staff,
+    and superusers (the platform operator, who bootstraps the cooperative before it has
+    staff). With a request's user (never None; anonymous is False) it is the page check."""
+    return actor is None or actor.is_superuser or user_is_cooperative_staff(actor)
+
+
+def require_cooperative_staff(actor, message: str | None = None) -> None:
+    """PermissionDenied with `message` (German) unless `acts_for_cooperative(actor)`."""
+    if not acts_for_cooperative(actor):
+        raise PermissionDenied(message or _("Nur Beschäftigte der Genossenschaft dürfen das."))
 
 
 def user_is_citizen(user) -> bool:

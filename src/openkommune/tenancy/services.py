@@ -17,10 +17,11 @@ from openkommune.tenancy.constants import ACTIVE_ORGANISATION_SESSION_KEY, Role
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import (
+    acts_for_cooperative,
     organisation_get,
+    require_cooperative_staff,
     user_can_manage_members,
     user_has_role,
-    user_is_cooperative_staff,
     user_memberships,
 )
 
@@ -75,21 +76,10 @@ def audit_record(
     return record
 
 
-def _acts_for_cooperative(actor) -> bool:
-    """The system (no actor), cooperative staff, and superusers (the platform operator, who
-    bootstraps the cooperative before it has staff) act with the cooperative's rights."""
-    return actor is None or actor.is_superuser or user_is_cooperative_staff(actor)
-
-
-def _require_cooperative_staff(actor) -> None:
-    if not _acts_for_cooperative(actor):
-        raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen das."))
-
-
 @transaction.atomic
 def organisation_create(*, actor, **fields) -> Organisation:
     """Create a member organisation (or the cooperative). Only cooperative staff/system."""
-    _require_cooperative_staff(actor)
+    require_cooperative_staff(actor)
     unknown = set(fields) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
@@ -117,7 +107,7 @@ def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisati
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     privileged = {"kind", "is_cooperative", "region_ars", "is_demo", "is_active"}
-    if not _acts_for_cooperative(actor):
+    if not acts_for_cooperative(actor):
         if not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
             raise PermissionDenied(_("Sie dürfen diese Organisation nicht ändern."))
         if privileged & set(changes):
@@ -154,7 +144,7 @@ def membership_grant(*, tenant: Organisation, actor, user, role: str) -> Members
             raise ValidationError(
                 _("Die Rolle „Genossenschaft“ gibt es nur in der Genossenschaft selbst.")
             )
-        _require_cooperative_staff(actor)
+        require_cooperative_staff(actor)
     with scope(tenant=tenant):
         membership, created = Membership.objects.get_or_create(tenant=tenant, user=user, role=role)
     if created:
@@ -177,7 +167,7 @@ def membership_revoke(*, tenant: Organisation, actor, membership: Membership) ->
         # Re-read inside the tenant's scope: a row of another tenant raises DoesNotExist.
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.COOPERATIVE_STAFF:
-        _require_cooperative_staff(actor)
+        require_cooperative_staff(actor)
     before = snapshot(membership, ("user", "role"))
     audit_record(
         tenant=tenant,

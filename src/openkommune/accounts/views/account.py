@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openkommune.accounts import throttle
 from openkommune.accounts.forms import (
     LOGIN_ERROR_ID,
     ActivationSetPasswordForm,
@@ -43,6 +44,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def form_valid(self, form):
+        # Rate limits (accounts.throttle): too many requests from one client get a message;
+        # too many for one address are not sent, with the same page as always.
+        minutes = throttle.mail_client_wait(self.request, "reset")
+        if minutes:
+            form.add_error(None, throttle.too_many_requests_message(minutes))
+            return self.form_invalid(form)
+        if not throttle.mail_address_allowed("reset", form.cleaned_data["email"]):
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
@@ -64,7 +76,13 @@ def signup(request):
         return redirect("accounts:overview")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save(request)
+        # Same rate limits as the password reset (see PasswordResetView.form_valid).
+        minutes = throttle.mail_client_wait(request, "signup")
+        if minutes:
+            form.add_error(None, throttle.too_many_requests_message(minutes))
+            return render(request, "accounts/signup.html", {"form": form})
+        if throttle.mail_address_allowed("signup", form.cleaned_data["email"]):
+            form.save(request)
         return redirect("accounts:signup_done")
     return render(request, "accounts/signup.html", {"form": form})
 

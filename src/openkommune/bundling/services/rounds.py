@@ -21,7 +21,6 @@ from openkommune.bundling.selectors import (
     eligible_offers,
     offer_supplier_key,
     round_accepts_demand,
-    user_manages_rounds,
     user_may_enter_demand,
 )
 from openkommune.core.formatting import format_datetime
@@ -29,14 +28,14 @@ from openkommune.procurement.constants import TierMode
 from openkommune.procurement.models import CatalogItem, FrameworkContract
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.selectors import require_cooperative_staff
 from openkommune.tenancy.services import audit_record, snapshot
 
 ROUND_FIELDS = ("title", "description", "deadline", "prefill_from", "prefill_until", "status")
 
 
 def _require_staff(actor) -> None:
-    if actor is not None and not (actor.is_superuser or user_manages_rounds(actor)):
-        raise PermissionDenied(_("Bündelungsrunden führt die Genossenschaft."))
+    require_cooperative_staff(actor, _("Bündelungsrunden führt die Genossenschaft."))
 
 
 def _locked_round(bundling_round: BundlingRound) -> BundlingRound:

@@ -12,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openkommune.accounts.access import login_or_redirect
 from openkommune.bundling import selectors, services
 from openkommune.bundling.access import require_staff, viewer_of
 from openkommune.bundling.forms import ContractImportForm, OfferForm, RoundForm, RoundItemForm
 from openkommune.bundling.models import RoundItem, RoundOffer
-from openkommune.bundling.views.rounds import login_or, round_or_404
+from openkommune.bundling.views.rounds import round_or_404
 
 
 def _apply(form, error: ValidationError) -> None:
@@ -47,7 +48,7 @@ def _form_page(request, form, *, title, bundling_round=None, intro="", submit=No
     return render(request, "bundling/form.html", context, status=status)
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def round_create(request):
     _staff(request)
@@ -65,7 +66,7 @@ def round_create(request):
     return _form_page(request, form, title=_("Neue Bündelungsrunde"), submit=_("Runde eröffnen"))
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def round_edit(request, public_id):
     _staff(request)
@@ -94,7 +95,7 @@ def round_edit(request, public_id):
     )
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def item_add(request, public_id):
     _staff(request)
@@ -115,7 +116,7 @@ def item_add(request, public_id):
     return _form_page(request, form, title=_("Position hinzufügen"), bundling_round=bundling_round)
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def items_from_contract(request, public_id):
     _staff(request)
@@ -155,7 +156,7 @@ def _item_or_404(bundling_round, item_id) -> RoundItem:
         raise Http404(_("Diese Position gibt es nicht.")) from None
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def offer_add(request, public_id, item_id):
     _staff(request)
@@ -192,7 +193,7 @@ def _confirm(request, *, bundling_round, title, text, action_url, button):
     return render(request, "bundling/confirm.html", context)
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def item_remove(request, public_id, item_id):
     _staff(request)
@@ -219,7 +220,7 @@ def item_remove(request, public_id, item_id):
     return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 
-@login_or
+@login_or_redirect
 @require_POST
 def offer_remove(request, public_id, item_id, catalog_item_id):
     _staff(request)
@@ -241,7 +242,7 @@ def offer_remove(request, public_id, item_id, catalog_item_id):
     return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def round_close(request, public_id):
     _staff(request)
@@ -269,7 +270,7 @@ def round_close(request, public_id):
     return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 
-@login_or
+@login_or_redirect
 @require_POST
 def round_evaluate(request, public_id):
     _staff(request)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,25 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openkommune.accounts.access import login_or_redirect
 from openkommune.bundling import selectors, services
-from openkommune.bundling.access import LoginRequired, viewer_of
+from openkommune.bundling.access import viewer_of
 from openkommune.bundling.charts import member_costs_chart
 from openkommune.bundling.forms import DemandForm
 from openkommune.bundling.models import BundlingRound, RoundItem
 from openkommune.bundling.selectors import eligible_offers
 from openkommune.core.formatting import format_date
-
-
-def login_or(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 def round_or_404(public_id) -> BundlingRound:
@@ -45,7 +33,7 @@ def round_or_404(public_id) -> BundlingRound:
         raise Http404(_("Diese Runde gibt es nicht.")) from None
 
 
-@login_or
+@login_or_redirect
 @require_GET
 def round_list(request):
     viewer = viewer_of(request)
@@ -65,7 +53,7 @@ class OfferRow:
     eligible: bool | None  # None for staff (no member perspective)
 
 
-@login_or
+@login_or_redirect
 @require_GET
 def round_detail(request, public_id):
     viewer = viewer_of(request)
@@ -148,7 +136,7 @@ def _demand_rows(bundling_round, tenant) -> list[DemandRow]:
     ]
 
 
-@login_or
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def demand(request, public_id):
     viewer = viewer_of(request)
@@ -193,7 +181,7 @@ def demand(request, public_id):
     return render(request, "bundling/demand.html", context, status=status)
 
 
-@login_or
+@login_or_redirect
 @require_GET
 def result(request, public_id):
     viewer = viewer_of(request)

@@ -30,7 +30,7 @@ from openkommune.catalog.selectors import service_activation_list
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.selectors import user_has_role, user_is_cooperative_staff
+from openkommune.tenancy.selectors import require_cooperative_staff, user_has_role
 from openkommune.tenancy.services import audit_record
 
 # Ten years: beyond that a typo is more likely than a law.
@@ -49,8 +49,7 @@ def check_settings_actor(actor, tenant: Organisation | None, *, refusal: str = "
     if actor is None:
         return
     if tenant is None:
-        if not (getattr(actor, "is_superuser", False) or user_is_cooperative_staff(actor)):
-            raise PermissionDenied(_("Nur die Genossenschaft legt Vorgaben für alle fest."))
+        require_cooperative_staff(actor, _("Nur die Genossenschaft legt Vorgaben für alle fest."))
     elif not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
         raise PermissionDenied(
             refusal or _("Nur die Mitgliedsverwaltung ändert diese Einstellungen.")

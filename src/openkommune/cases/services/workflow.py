@@ -90,7 +90,8 @@ def check_transition(
 def applicant_of(application) -> dict:
     """The applicant's values by role (`given_name`, `family_name`, `name`, `organisation`,
     `address`, `email`) from the fields the application's form marks as the applicant's
-    (`applicant` in the form definition, see forms/engine/applicant.py); empty when it marks none."""
+    (`applicant` in the form definition, see forms/engine/applicant.py); empty when it marks
+    none."""
     definition = version_definition(application.form_version)
     return applicant_values(definition, application.data)
 

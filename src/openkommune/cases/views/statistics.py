@@ -4,26 +4,20 @@ only; nobody sees a case from here."""
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from openkommune.accounts.access import cooperative_staff_page
 from openkommune.cases.selectors.statistics import SMALL_COUNT_LIMIT, case_statistics_across_members
-from openkommune.tenancy.selectors import user_is_cooperative_staff
 
 PAGE_SIZE = 50
 
 
+@cooperative_staff_page
 @require_GET
 def statistics(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not user_is_cooperative_staff(request.user):
-        raise PermissionDenied(_("Diese Seite ist der Genossenschaft vorbehalten."))
     this_year = timezone.localdate().year
     try:
         year = int(request.GET.get("jahr", this_year))

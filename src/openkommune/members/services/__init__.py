@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from openkommune.core.formatting import format_date
 from openkommune.members.models import CooperativeMember, MemberContact, MembershipPeriod
 from openkommune.tenancy.models import Organisation
-from openkommune.tenancy.selectors import user_is_cooperative_staff
+from openkommune.tenancy.selectors import require_cooperative_staff
 from openkommune.tenancy.services import audit_record, snapshot
 
 MEMBER_FIELDS = (
@@ -32,13 +32,10 @@ PERIOD_FIELDS = ("joined_on", "left_on", "leave_reason")
 CONTACT_FIELDS = ("name", "function", "email", "phone", "is_public")
 
 
-def actor_may_edit_register(actor) -> bool:
-    return actor is None or actor.is_superuser or user_is_cooperative_staff(actor)
-
-
 def _require_register_editor(actor) -> None:
-    if not actor_may_edit_register(actor):
-        raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen das Register ändern."))
+    require_cooperative_staff(
+        actor, _("Nur Beschäftigte der Genossenschaft dürfen das Register ändern.")
+    )
 
 
 def _today() -> datetime.date:

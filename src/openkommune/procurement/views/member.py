@@ -13,15 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openkommune.accounts.access import LoginRequired, login_or_redirect
 from openkommune.procurement import selectors, services
-from openkommune.procurement.access import (
-    LoginRequired,
-    is_approver,
-    is_staff,
-    login_or_redirect,
-    member_tenant,
-    require_approver,
-)
+from openkommune.procurement.access import is_approver, member_tenant, require_approver
 from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.documents import order_filename, order_pdf
 from openkommune.procurement.forms import (
@@ -33,6 +27,7 @@ from openkommune.procurement.forms import (
     QuantityForm,
 )
 from openkommune.procurement.models import CallOff, CallOffLine, CatalogItem
+from openkommune.tenancy.selectors import acts_for_cooperative
 
 PAGE_SIZE = 25
 
@@ -43,7 +38,7 @@ def index(request):
     """Start of the procurement area: staff to the contracts, members to the catalogue."""
     if not request.user.is_authenticated:
         raise LoginRequired
-    if is_staff(request.user):
+    if acts_for_cooperative(request.user):
         return redirect("procurement:contract_list")
     member_tenant(request)
     return redirect("procurement:catalog")

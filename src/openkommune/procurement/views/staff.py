@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openkommune.accounts.access import login_or_redirect
 from openkommune.procurement import selectors, services
-from openkommune.procurement.access import is_staff, login_or_redirect, require_staff
+from openkommune.procurement.access import require_staff
 from openkommune.procurement.forms import (
     CatalogImportForm,
     CatalogItemForm,
@@ -32,7 +33,7 @@ from openkommune.procurement.models import (
     Supplier,
 )
 from openkommune.procurement.uploads import extension_for
-from openkommune.tenancy.selectors import current_tenant
+from openkommune.tenancy.selectors import acts_for_cooperative, current_tenant
 
 PAGE_SIZE = 25
 
@@ -357,7 +358,9 @@ def document_download(request, public_id, document_id):
     if not request.user.is_authenticated:
         require_staff(request)
     contract = _contract_or_404(public_id)
-    if not is_staff(request.user) and not selectors.may_call_off(contract, current_tenant(request)):
+    if not acts_for_cooperative(request.user) and not selectors.may_call_off(
+        contract, current_tenant(request)
+    ):
         raise Http404
     document = _document_or_404(contract, document_id)
     filename = f"{document.title}.{extension_for(document.content_type)}"

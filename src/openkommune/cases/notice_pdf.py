@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.template.loader import render_to_string
-from django.utils import translation
-
 from openkommune.cases import notice_texts
 from openkommune.cases.constants import Decision
 from openkommune.cases.workflow import BERLIN, NAME_GROUPS, applicant_name
+from openkommune.core import pdf
 
 
 def date_text(day) -> str:
@@ -87,12 +85,5 @@ def notice_letter(
 
 
 def render_notice_pdf(letter: NoticeLetter) -> bytes:
-    """The PDF bytes: PDF/UA-1 (tagged headings and tables, title and language in the
-    metadata from `<title>` and `<html lang="de">`)."""
-    from weasyprint import HTML  # loads Pango and fonts: only when a notice is issued
-
-    with translation.override("de"):
-        html = render_to_string("cases/notice_pdf.html", {"letter": letter})
-    return HTML(string=html).write_pdf(
-        pdf_variant="pdf/ua-1", pdf_identifier=letter.reference.encode("ascii")
-    )
+    """The PDF bytes (PDF/UA-1, `core.pdf`)."""
+    return pdf.render_pdf("cases/notice_pdf.html", {"letter": letter}, identifier=letter.reference)

@@ -4,12 +4,18 @@ tokens (the queue is a database table), and calls one function of `notifications
 
 from django.tasks import task
 
+from openkommune.core.outbox import mail_job
 from openkommune.submissions.models import Application
-from openkommune.submissions.notifications import confirmation_for, notification_deliver
+from openkommune.submissions.notifications import (
+    CONFIRMATION_JOB,
+    NOTIFICATION_JOB,
+    confirmation_for,
+    notification_deliver,
+)
 from openkommune.submissions.submit import application_receipt_issue
 
 
-@task()
+@mail_job(CONFIRMATION_JOB)
 def send_application_confirmation(application_public_id: str) -> str:
     """Send the confirmation e-mail of an application (once; retried with backoff)."""
     notification = confirmation_for(application_public_id)
@@ -18,7 +24,7 @@ def send_application_confirmation(application_public_id: str) -> str:
     return notification_deliver(notification_public_id=str(notification.public_id))
 
 
-@task()
+@mail_job(NOTIFICATION_JOB)
 def send_notification(notification_public_id: str) -> str:
     """Send one owed e-mail (e.g. a resume link), retried with backoff."""
     return notification_deliver(notification_public_id=notification_public_id)

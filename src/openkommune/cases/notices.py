@@ -61,6 +61,7 @@ from openkommune.cases.notice_pdf import (
 )
 from openkommune.cases.services import case_transition, with_via
 from openkommune.cases.workflow import BERLIN, applicant_name
+from openkommune.core.files import download_response
 from openkommune.submissions import attachments as stored_files
 from openkommune.submissions.constants import EventKind
 from openkommune.submissions.services import application_event_add
@@ -465,7 +466,7 @@ def notice_filename(notice: Notice) -> str:
 def notice_pdf_response(notice: Notice):
     """The stored PDF as a download. Call only for a notice reached through an authorised
     case or application."""
-    return stored_files.file_response(
+    return download_response(
         storage_name=notice.pdf_name,
         filename=notice_filename(notice),
         content_type="application/pdf",

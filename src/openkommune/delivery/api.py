@@ -31,6 +31,7 @@ from openkommune.cases.models import Case, Message, MessageAttachment, Notice
 from openkommune.cases.notices import notice_filename, notice_issue
 from openkommune.cases.services import case_transition
 from openkommune.core.errors import ApiError
+from openkommune.core.files import download_response
 from openkommune.core.schemas import ErrorOut
 from openkommune.delivery.api_schemas import (
     ApplicationDetailOut,
@@ -44,7 +45,7 @@ from openkommune.delivery.api_schemas import (
     StatusIn,
 )
 from openkommune.delivery.auth import ApiKeyAuth, tenant_scope
-from openkommune.submissions.attachments import download_name, file_response
+from openkommune.submissions.attachments import download_name
 from openkommune.submissions.constants import AttachmentType
 from openkommune.submissions.models import Attachment
 from openkommune.submissions.references import normalise_reference
@@ -164,7 +165,9 @@ def _notice(request, case: Case, notice: Notice) -> dict:
 def _download(*, storage_name: str, filename: str, content_type: str):
     if content_type == AttachmentType.TEXT:
         content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
-    return file_response(storage_name=storage_name, filename=filename, content_type=content_type)
+    return download_response(
+        storage_name=storage_name, filename=filename, content_type=content_type
+    )
 
 
 def _error(error: CaseError) -> ApiError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
+from openkommune.core import files as core_files
 from openkommune.submissions import attachments as files
 from openkommune.submissions import links
 from openkommune.submissions.constants import AttachmentType
@@ -108,7 +109,7 @@ def receipt_response(application: Application) -> FileResponse:
         application_receipt_issue(application=application)
     except ReceiptUnavailable as error:
         raise Http404(error.message) from None
-    return files.file_response(
+    return core_files.download_response(
         storage_name=application.receipt_name,
         filename=receipt_filename(application),
         content_type="application/pdf",
@@ -122,7 +123,7 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     content_type = attachment.content_type
     if content_type == AttachmentType.TEXT:
         content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
-    return files.file_response(
+    return core_files.download_response(
         storage_name=attachment.storage_name,
         filename=attachment.download_name,
         content_type=content_type,

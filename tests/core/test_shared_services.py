@@ -11,7 +11,7 @@ from django.core.files.storage import InMemoryStorage
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
-from openkommune.core import files, outbox, pdf
+from openkommune.core import files, jobs, outbox, pdf
 from openkommune.core.env import env_json
 from tests.submissions.factories import pdf_objects, pdf_text
 
@@ -98,18 +98,18 @@ def test_an_e_mail_is_rendered_in_german_with_its_attachment():
     assert outbox.PLATFORM_NAME in message.body
 
 
-@outbox.mail_job("tests.probe")
+@jobs.job("tests.probe")
 def probe_job(value: str) -> str:
     return value
 
 
 @pytest.mark.django_db
-def test_a_mail_job_is_queued_by_name_after_the_commit_and_deferred(
+def test_a_job_is_queued_by_name_after_the_commit_and_deferred(
     django_capture_on_commit_callbacks,
 ):
     later = timezone.now() + datetime.timedelta(minutes=4)
     with django_capture_on_commit_callbacks(execute=True):
-        outbox.enqueue_on_commit("tests.probe", "eins", run_after=later)
+        jobs.enqueue_on_commit("tests.probe", "eins", run_after=later)
         assert not DBTaskResult.objects.filter(task_path__endswith="probe_job").exists()
     [job] = DBTaskResult.objects.filter(task_path__endswith="probe_job")
     assert job.args_kwargs["args"] == ["eins"]
@@ -131,3 +131,30 @@ def test_a_pdf_is_pdf_ua_in_german():
     objects = pdf_objects(document)
     assert "/Lang (de)" in objects
     assert "/StructTreeRoot" in objects
+
+
+def test_only_app_configs_import_a_tasks_module():
+    """Services queue jobs by name (`core.jobs`): imports run tasks -> services, never back,
+    not even hidden inside a function."""
+    import ast
+    from pathlib import Path
+
+    import openkommune
+
+    offenders = []
+    root = Path(openkommune.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.name == "apps.py" or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            if any(
+                n.startswith("openkommune.") and n.endswith(("tasks", "email_tasks")) for n in names
+            ):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert offenders == []

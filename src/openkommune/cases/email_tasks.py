@@ -2,10 +2,10 @@
 (the queue is a database table). See `cases.emails`."""
 
 from openkommune.cases.emails import CASE_EMAIL_JOB, email_deliver
-from openkommune.core.outbox import mail_job
+from openkommune.core.jobs import job
 
 
-@mail_job(CASE_EMAIL_JOB)
+@job(CASE_EMAIL_JOB)
 def send_case_email(kind: str, tenant_id: int, public_id: str, base_url: str, attempt: int) -> str:
     """Tell the applicant that a message or a notice is waiting (retried with backoff)."""
     return email_deliver(

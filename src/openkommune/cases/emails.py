@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from openkommune.cases.models import Message, Notice
-from openkommune.core import outbox
+from openkommune.core import jobs, outbox
 from openkommune.submissions.services import application_status_url
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import audit_record_list
@@ -29,7 +29,7 @@ from openkommune.tenancy.services import audit_record
 NEW_MESSAGE = "new_message"
 NEW_NOTICE = "new_notice"
 KINDS = (NEW_MESSAGE, NEW_NOTICE)
-# The job of `email_tasks.py`, found by name (`core.outbox.mail_job`).
+# The job of `email_tasks.py`, found by name (`core.jobs`).
 CASE_EMAIL_JOB = "cases.case_email"
 
 
@@ -49,7 +49,7 @@ def email_owe(*, kind: str, subject, base_url: str | None = None) -> bool:
     if not recipient_of(subject.case.application):
         return False
     args = (kind, subject.tenant_id, str(subject.public_id), (base_url or "")[:200], 1)
-    outbox.enqueue_on_commit(CASE_EMAIL_JOB, *args)
+    jobs.enqueue_on_commit(CASE_EMAIL_JOB, *args)
     return True
 
 

@@ -2,15 +2,14 @@
 
 An app records what it owes in the transaction of the change (its own row, e.g.
 `submissions.NotificationLog` or `procurement.OrderMail`, or only the job's ids), and
-`enqueue_on_commit` queues the app's job (a `django.tasks` task declared with `mail_job`)
-once that transaction commits. The job sends with `deliver_row` (or, without a row,
+`core.jobs.enqueue_on_commit` queues the app's job (declared with `core.jobs.job`) once that
+transaction commits. The job sends with `deliver_row` (or, without a row,
 `attempt_failed` for a failed send): a failed send is retried with backoff (1, 4, 16,
 64 minutes) and given up after `MAX_ATTEMPTS`; a row that gave up is `failed` and listed in
 the admin (`OutboxAdminMixin`) for cooperative staff, who can start a new round. Delivery is
 at least once: a crash between the mail server's "accepted" and our commit can send twice.
 
-Jobs are found by name (`mail_job` registers them), so a service never imports its app's
-`tasks` module: tasks import services, never the reverse.
+Jobs are found by name (`core.jobs`), so a service never imports its app's `tasks` module.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from openkommune.core import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -37,43 +36,10 @@ PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 
-_JOBS: dict[str, object] = {}
-
 
 def retry_delay(attempts: int) -> datetime.timedelta:
     """Wait after failed attempt `attempts` (1-based): 1, 4, 16, 64 minutes."""
     return datetime.timedelta(seconds=RETRY_BASE_SECONDS * 4 ** (attempts - 1))
-
-
-# --- jobs ------------------------------------------------------------------------------------
-
-
-def mail_job(name: str) -> Callable:
-    """Declare a `django.tasks` task that sends an e-mail, registered under `name` for
-    `enqueue`/`enqueue_on_commit`. Its arguments are ids only (the queue is a database
-    table: never personal data or tokens)."""
-
-    def decorate(function):
-        job = task()(function)
-        _JOBS[name] = job
-        return job
-
-    return decorate
-
-
-def enqueue(name: str, *args, run_after: datetime.datetime | None = None) -> None:
-    """Queue the job `name` now (`run_after` defers it where the backend can)."""
-    job = _JOBS[name]
-    # A backend that cannot defer (the immediate one) retries at once; the attempt limit
-    # still ends the loop.
-    if run_after is not None and job.get_backend().supports_defer:
-        job = job.using(run_after=run_after)
-    job.enqueue(*args)
-
-
-def enqueue_on_commit(name: str, *args, run_after: datetime.datetime | None = None) -> None:
-    """Queue the job `name` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: enqueue(name, *args, run_after=run_after))
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -128,7 +94,7 @@ def attempt_failed(
     logger.warning(
         "%s attempt %d failed, next at %s: %s", label, attempt, run_after.isoformat(), detail
     )
-    enqueue_on_commit(job, *args, run_after=run_after)
+    jobs.enqueue_on_commit(job, *args, run_after=run_after)
     return run_after
 
 

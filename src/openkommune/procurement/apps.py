@@ -6,6 +6,6 @@ class ProcurementConfig(AppConfig):
     label = "procurement"
 
     def ready(self):
-        # Registers the e-mail job with the outbox (`core.outbox.mail_job`), so services
+        # Registers the e-mail job with the outbox (`core.jobs`), so services
         # queue it by name and never import `tasks`.
         from openkommune.procurement import tasks  # noqa: F401

@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.core.mail import EmailMessage
 from django.db import transaction
 
-from openkommune.core import outbox
+from openkommune.core import jobs, outbox
 from openkommune.procurement.constants import OrderMailStatus
 from openkommune.procurement.documents import order_filename, order_pdf
 from openkommune.procurement.models import CallOff, OrderMail
@@ -29,7 +29,7 @@ from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 
 MAIL_FIELDS = ("status", "recipient", "copy_to", "attempts")
-# The job of `tasks.py`, found by name (`core.outbox.mail_job`).
+# The job of `tasks.py`, found by name (`core.jobs`).
 ORDER_MAIL_JOB = "procurement.order_mail"
 
 
@@ -72,7 +72,7 @@ def _job_args(row: OrderMail) -> tuple:
 
 
 def _enqueue_on_commit(row: OrderMail) -> None:
-    outbox.enqueue_on_commit(ORDER_MAIL_JOB, *_job_args(row))
+    jobs.enqueue_on_commit(ORDER_MAIL_JOB, *_job_args(row))
 
 
 # --- the message ---------------------------------------------------------------------------

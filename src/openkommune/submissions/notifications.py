@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 
-from openkommune.core import outbox
+from openkommune.core import jobs, outbox
 from openkommune.submissions import links
 from openkommune.submissions.constants import NotificationKind, NotificationStatus
 from openkommune.submissions.models import Application, Draft, NotificationLog
@@ -27,7 +27,7 @@ from openkommune.submissions.tokens import derive_token
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 
-# The jobs of `tasks.py`, found by name (`core.outbox.mail_job`).
+# The jobs of `tasks.py`, found by name (`core.jobs`).
 CONFIRMATION_JOB = "submissions.application_confirmation"
 NOTIFICATION_JOB = "submissions.notification"
 
@@ -100,7 +100,7 @@ def _job_of(notification: NotificationLog) -> tuple[str, tuple]:
 def _enqueue_after_commit(notification: NotificationLog) -> None:
     """Queue the job that sends this e-mail once the current transaction commits."""
     job, args = _job_of(notification)
-    outbox.enqueue_on_commit(job, *args)
+    jobs.enqueue_on_commit(job, *args)
 
 
 # --- the messages ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def _plain_static_storage():
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     with override_settings(
         STORAGES={
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         WHITENOISE_USE_FINDERS=True,

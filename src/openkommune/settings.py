@@ -10,6 +10,7 @@ from openkommune.core.env import (
     database_from_url,
     env_bool,
     env_int,
+    env_json,
     env_list,
     env_path,
     env_str,
@@ -184,6 +185,14 @@ TASKS = {
 # Online applications (submissions app). Uploads and receipts live outside the web root and
 # are served only to the applicant (and later the responsible authority).
 PRIVATE_MEDIA_ROOT = env_path("OPENKOMMUNE_PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private")
+# The one storage of private files (core.files); S3-compatible object storage is a matter of
+# configuration: a django-storages backend and its options as JSON (docs/configuration.md).
+STORAGES["private"] = {
+    "BACKEND": env_str(
+        "OPENKOMMUNE_PRIVATE_STORAGE_BACKEND", "openkommune.core.files.PrivateFileSystemStorage"
+    ),
+    "OPTIONS": env_json("OPENKOMMUNE_PRIVATE_STORAGE_OPTIONS", {}),
+}
 # Dotted path of the virus scanner class; the default scans nothing and says so.
 VIRUS_SCANNER = env_str(
     "OPENKOMMUNE_VIRUS_SCANNER", "openkommune.submissions.virus_scan.NoOpScanner"

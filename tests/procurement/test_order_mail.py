@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
 from openkommune.procurement import services
-from openkommune.procurement.constants import ORDER_MAIL_MAX_ATTEMPTS, OrderMailStatus
+from openkommune.procurement.constants import OrderMailStatus
 from openkommune.procurement.models import OrderMail
-from openkommune.procurement.order_mail import retry_delay
 from openkommune.procurement.tasks import send_order_mail
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope, scopes_disabled
@@ -163,19 +163,19 @@ def test_a_failed_send_is_retried_and_delivered_once(
 def test_a_send_that_keeps_failing_is_shown_to_operators_who_can_restart_it(
     client, member, clerk, approver, flaky, django_capture_on_commit_callbacks, caplog
 ):
-    flaky.failures = ORDER_MAIL_MAX_ATTEMPTS
+    flaky.failures = MAX_ATTEMPTS
     call_off = _order(
         member, clerk, _approved(member, clerk, approver), django_capture_on_commit_callbacks
     )
     row = _row(call_off)
-    assert (row.status, row.attempts) == (OrderMailStatus.FAILED, ORDER_MAIL_MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == (OrderMailStatus.FAILED, MAX_ATTEMPTS)
     assert "SMTPServerDisconnected" in row.last_error
     assert mail.outbox == []
     assert any("given up" in record.getMessage() for record in caplog.records)
     assert _actions(member) == ["order_mail.owe", "order_mail.failed"]
     # A later run of the job does not try again.
     assert send_order_mail.call(member.pk, str(row.public_id)) == OrderMailStatus.FAILED
-    assert flaky.calls == ORDER_MAIL_MAX_ATTEMPTS
+    assert flaky.calls == MAX_ATTEMPTS
 
     # The member is told to send the PDF itself.
     client.force_login(clerk)
@@ -225,7 +225,7 @@ def test_with_the_database_queue_the_job_carries_ids_and_the_retry_waits(
 
 
 def test_backoff_grows():
-    delays = [retry_delay(n) for n in range(1, ORDER_MAIL_MAX_ATTEMPTS)]
+    delays = [retry_delay(n) for n in range(1, MAX_ATTEMPTS)]
     assert delays[0] == datetime.timedelta(minutes=1)
     assert delays[-1] == datetime.timedelta(minutes=64)
 

@@ -203,6 +203,10 @@ def test_member_journey_through_the_pages(client, clerk, approver, member):
     pdf = client.get(reverse("procurement:call_off_pdf", args=[call_off.reference]))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    # Served like every private file (core.files): a download, not sniffed, not cached.
+    assert pdf["Content-Disposition"].startswith("attachment;")
+    assert pdf["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in pdf["Cache-Control"]
     listing = client.get(reverse("procurement:call_off_list")).content.decode()
     assert call_off.reference in listing
     assert "Bestellt" in listing

@@ -11,8 +11,8 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
 from openkommune.submissions.constants import (
-    NOTIFICATION_MAX_ATTEMPTS,
     NotificationKind,
     NotificationStatus,
 )
@@ -21,7 +21,6 @@ from openkommune.submissions.services import (
     application_status_token,
     application_submit,
 )
-from openkommune.submissions.services.notifications import retry_delay
 from openkommune.submissions.tasks import send_application_confirmation
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope
@@ -152,16 +151,16 @@ def test_after_the_last_attempt_the_failure_is_recorded_for_an_operator(
     application = _submit(offer, django_capture_on_commit_callbacks)
     notification = _notification(application)
     assert notification.status == NotificationStatus.FAILED
-    assert notification.attempts == NOTIFICATION_MAX_ATTEMPTS
+    assert notification.attempts == MAX_ATTEMPTS
     assert "SMTPServerDisconnected" in notification.last_error
-    assert flaky.calls == NOTIFICATION_MAX_ATTEMPTS
+    assert flaky.calls == MAX_ATTEMPTS
     assert mail.outbox == []
     assert any("given up" in record.getMessage() for record in caplog.records)
     with scope(tenant=offer.tenant):
         assert AuditRecord.objects.filter(action="notification.failed").count() == 1
     # A later run of the job does not try again.
     assert send_application_confirmation.call(str(application.public_id)) == "failed"
-    assert flaky.calls == NOTIFICATION_MAX_ATTEMPTS
+    assert flaky.calls == MAX_ATTEMPTS
 
 
 def test_with_the_database_queue_the_retry_waits_with_backoff(
@@ -192,7 +191,7 @@ def test_with_the_database_queue_the_retry_waits_with_backoff(
 
 
 def test_backoff_grows():
-    delays = [retry_delay(n) for n in range(1, NOTIFICATION_MAX_ATTEMPTS)]
+    delays = [retry_delay(n) for n in range(1, MAX_ATTEMPTS)]
     assert delays == sorted(delays)
     assert delays[0] == datetime.timedelta(minutes=1)
     assert delays[-1] == datetime.timedelta(minutes=64)
@@ -214,7 +213,7 @@ def test_an_operator_sees_the_failed_email_in_the_admin_and_can_retry(
     client, offer, settings, flaky, django_capture_on_commit_callbacks
 ):
     settings.TASKS = IMMEDIATE
-    flaky.failures = NOTIFICATION_MAX_ATTEMPTS
+    flaky.failures = MAX_ATTEMPTS
     application = _submit(offer, django_capture_on_commit_callbacks)
     notification = _notification(application)
     assert notification.status == NotificationStatus.FAILED

@@ -2,21 +2,21 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.tasks import task
 
+from openkommune.bundling.constants import SHAPLEY_TIME_LIMIT_IN_TASK
 from openkommune.bundling.models import BundlingRound
+from openkommune.bundling.services import round_evaluate
+from openkommune.bundling.services.evaluation import EVALUATE_ROUND_JOB
+from openkommune.core.jobs import job
 
 
-@task()
+@job(EVALUATE_ROUND_JOB)
 def evaluate_round(*, round_public_id: str, actor_id: int | None = None) -> str:
     """Evaluate one closed round. Idempotent: a repeat replaces the result with the same one.
 
     A round that cannot be evaluated (no demand, infeasible) is marked failed by the service
     and the task ends normally; staff see the message on the round page.
     """
-    from openkommune.bundling.constants import SHAPLEY_TIME_LIMIT_IN_TASK
-    from openkommune.bundling.services import round_evaluate
-
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     bundling_round = BundlingRound.objects.get(public_id=round_public_id)
     try:

@@ -14,3 +14,7 @@ class CasesConfig(AppConfig):
         from openkommune.submissions.services.hooks import register_submitted
 
         register_submitted(case_open_for_application)
+
+        # Registers the e-mail job with the outbox (`core.jobs`), so services
+        # queue it by name and never import the tasks.
+        from openkommune.cases import email_tasks  # noqa: F401

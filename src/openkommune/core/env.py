@@ -4,6 +4,7 @@ Every variable read here is listed in `.env.example` and `docs/configuration.md`
 Defaults are safe for production; development conveniences must be switched on explicitly.
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -47,6 +48,20 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_json(name: str, default: dict) -> dict:
+    """A JSON object (e.g. a storage back end's options)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {raw!r}.") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {raw!r}.")
+    return value
 
 
 def env_path(name: str, default: Path) -> Path:

@@ -29,6 +29,7 @@ from openkommune.cases.services import CaseError, case_transition
 from openkommune.cases.services.messaging import message_send_to_applicant
 from openkommune.cases.services.notices import notice_filename, notice_issue
 from openkommune.core.errors import ApiError
+from openkommune.core.files import download_response
 from openkommune.core.schemas import ErrorOut
 from openkommune.core.timezone import LOCAL_TZ
 from openkommune.delivery.api_schemas import (
@@ -46,7 +47,7 @@ from openkommune.delivery.auth import ApiKeyAuth, tenant_scope
 from openkommune.submissions.constants import AttachmentType
 from openkommune.submissions.models import Attachment
 from openkommune.submissions.selectors import normalise_reference
-from openkommune.submissions.services import download_name, file_response
+from openkommune.submissions.services import download_name
 from openkommune.tenancy.services import audit_record
 
 router = Router(tags=["Fachverfahren"], auth=ApiKeyAuth())
@@ -162,7 +163,9 @@ def _notice(request, case: Case, notice: Notice) -> dict:
 def _download(*, storage_name: str, filename: str, content_type: str):
     if content_type == AttachmentType.TEXT:
         content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
-    return file_response(storage_name=storage_name, filename=filename, content_type=content_type)
+    return download_response(
+        storage_name=storage_name, filename=filename, content_type=content_type
+    )
 
 
 def _error(error: CaseError) -> ApiError:

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision, MessageDirection
 from openkommune.cases.models import (
@@ -40,6 +39,7 @@ from openkommune.cases.models import (
     Notice,
 )
 from openkommune.cases.services.exports import case_record_export
+from openkommune.core import pdf
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
 from openkommune.submissions.constants import EXTENSION_FOR_TYPE, TYPE_CLAIMED_BY_EXTENSION
@@ -102,16 +102,6 @@ def _file_name(number: int, title: str, content_type: str) -> str:
     if current.lower() in TYPE_CLAIMED_BY_EXTENSION:
         title = stem  # "scan.pdf" -> "01-scan.pdf", not "01-scan-pdf.pdf"
     return f"dokumente/{number:02d}-{_safe_name(title)}{extension}"
-
-
-def _pdf(template: str, context: dict, *, identifier: str) -> bytes:
-    from weasyprint import HTML  # loads Pango and fonts: only when an export is made
-
-    with translation.override("de"):
-        html = render_to_string(template, context)
-    return HTML(string=html).write_pdf(
-        pdf_variant="pdf/ua-1", pdf_identifier=identifier.encode("ascii", "ignore") or b"x"
-    )
 
 
 def _json_bytes(value) -> bytes:
@@ -191,7 +181,9 @@ def _documents(case: Case) -> list[_Entry]:
                 application.submitted_at,
                 "",
                 "application/pdf",
-                _pdf("delivery/export_application_pdf.html", context, identifier=case.reference),
+                pdf.render_pdf(
+                    "delivery/export_application_pdf.html", context, identifier=case.reference
+                ),
             )
         )
     for attachment in attachments:
@@ -267,7 +259,7 @@ def _documents(case: Case) -> list[_Entry]:
                 messages[-1].sent_at,
                 "",
                 "application/pdf",
-                _pdf(
+                pdf.render_pdf(
                     "delivery/export_messages_pdf.html",
                     {"case": case, "rows": rows, "platform": PLATFORM},
                     identifier=f"{case.reference}-schriftverkehr",

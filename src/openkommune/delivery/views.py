@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openkommune.accounts.access import back_office, member_admin_page
 from openkommune.cases.models import Case
 from openkommune.cases.selectors import case_get
+from openkommune.core.files import download_response
 from openkommune.delivery import selectors, services
 from openkommune.delivery.export import case_export_zip, export_file_name
 from openkommune.delivery.forms import ApiKeyCreateForm
@@ -96,8 +97,6 @@ def case_export(request, public_id, *, tenant):
     if request.method == "GET":
         return render(request, "delivery/case_export.html", {"case": case})
     archive = case_export_zip(tenant=tenant, case=case, actor=request.user)
-    response = HttpResponse(archive, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{export_file_name(case)}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(
+        content=archive, filename=export_file_name(case), content_type="application/zip"
+    )

@@ -6,18 +6,17 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from openkommune.core.admin import OutboxAdminMixin
 from openkommune.procurement.constants import OrderMailStatus
 from openkommune.procurement.models import OrderMail
 from openkommune.procurement.order_mail import order_mail_retry
-from openkommune.tenancy.admin import CrossTenantAdminMixin, ReadOnlyAdminMixin
+from openkommune.tenancy.admin import CrossTenantAdminMixin
 
 
 @admin.register(OrderMail)
-class OrderMailAdmin(CrossTenantAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderMailAdmin(CrossTenantAdminMixin, OutboxAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "reference", "tenant", "recipient", "status", "attempts", "error")
-    list_filter = ("status",)
     search_fields = ("call_off__reference", "recipient")
-    date_hierarchy = "created_at"
     fields = (
         "reference",
         "tenant",
@@ -39,10 +38,6 @@ class OrderMailAdmin(CrossTenantAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     @admin.display(description=_("Abrufnummer"), ordering="call_off__reference")
     def reference(self, obj):
         return obj.call_off.reference
-
-    @admin.display(description=_("Fehler"))
-    def error(self, obj):
-        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
 
     @admin.action(
         description=_("Fehlgeschlagene oder nicht gesendete Bestell-E-Mails erneut senden")

@@ -51,8 +51,6 @@ class OrderMailStatus(models.TextChoices):
 
 # Sending the order e-mail: attempts before an operator has to look (admin), and the base
 # of the backoff (1, 4, 16, 64 minutes between attempts).
-ORDER_MAIL_MAX_ATTEMPTS = 5
-ORDER_MAIL_RETRY_BASE_SECONDS = 60
 
 
 class ContractStatus(models.TextChoices):

@@ -6,9 +6,7 @@ no longer change, so the document is the same every time.
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
-from django.utils import translation
-
+from openkommune.core import pdf
 from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.models import CallOff
 from openkommune.procurement.selectors import call_off_lines
@@ -18,21 +16,17 @@ def order_pdf(call_off: CallOff) -> bytes:
     """PDF bytes of the order; only for ordered call-offs (ValueError otherwise)."""
     if call_off.status != CallOffStatus.ORDERED:
         raise ValueError("Only an ordered call-off has an order document.")
-    from weasyprint import HTML
-
-    with translation.override("de"):
-        html = render_to_string(
-            "procurement/order_pdf.html",
-            {
-                "call_off": call_off,
-                "lines": list(call_off_lines(call_off)),
-                "buyer": call_off.tenant,
-                "supplier": call_off.supplier,
-                "contract": call_off.contract,
-                "is_demo": call_off.is_demo or call_off.tenant.is_demo,
-            },
-        )
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return pdf.render_pdf(
+        "procurement/order_pdf.html",
+        {
+            "call_off": call_off,
+            "lines": list(call_off_lines(call_off)),
+            "buyer": call_off.tenant,
+            "supplier": call_off.supplier,
+            "contract": call_off.contract,
+            "is_demo": call_off.is_demo or call_off.tenant.is_demo,
+        },
+    )
 
 
 def order_filename(call_off: CallOff) -> str:

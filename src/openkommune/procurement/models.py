@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core.files import private_storage
 from openkommune.core.models import PublicIdModel
 from openkommune.procurement.constants import (
     CPV_PATTERN,
@@ -28,7 +29,6 @@ from openkommune.procurement.constants import (
     ThresholdKind,
     TierMode,
 )
-from openkommune.procurement.storage import private_storage
 from openkommune.procurement.terms import term_error
 from openkommune.tenancy.scoping import TenantScopedManager
 

@@ -8,45 +8,29 @@ platform's no-reply sender. The job (`tasks.send_order_mail`, ids only) runs aft
 commit, renders the PDF and sends it. A supplier without an e-mail address gets no e-mail:
 the row says so and the member's call-off page asks the member to send the PDF.
 
-Sending is idempotent (a row that is not `pending` is never sent again; the row is locked
-while sending, so two workers cannot both send it) and retried with backoff (1, 4, 16,
-64 minutes). After `ORDER_MAIL_MAX_ATTEMPTS` the row is `failed`: logged as an error,
-recorded in the member's audit trail (`order_mail.failed`), listed in the admin, where an
-operator can start a new round (`order_mail_retry`). Delivery is at least once: a crash
-between the mail server's "accepted" and our commit can send the e-mail twice.
+Sending goes through the platform's outbox (`core.outbox`: German rendering, retries with
+backoff). It is idempotent (a row that is not `pending` is never sent again; the row is
+locked while sending, so two workers cannot both send it). A row that used up its attempts
+is `failed`: logged as an error, recorded in the member's audit trail (`order_mail.failed`),
+listed in the admin, where an operator can start a new round (`order_mail_retry`).
 """
 
 from __future__ import annotations
 
-import datetime
-import logging
-
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
-from openkommune.procurement.constants import (
-    ORDER_MAIL_MAX_ATTEMPTS,
-    ORDER_MAIL_RETRY_BASE_SECONDS,
-    OrderMailStatus,
-)
+from openkommune.core import jobs, outbox
+from openkommune.procurement.constants import OrderMailStatus
 from openkommune.procurement.documents import order_filename, order_pdf
 from openkommune.procurement.models import CallOff, OrderMail
 from openkommune.procurement.selectors import procurement_settings
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 
-logger = logging.getLogger(__name__)
-
-PLATFORM_NAME = "OpenKommune"
 MAIL_FIELDS = ("status", "recipient", "copy_to", "attempts")
-
-
-def retry_delay(attempts: int) -> datetime.timedelta:
-    """Wait after failed attempt `attempts` (1-based): 1, 4, 16, 64 minutes."""
-    return datetime.timedelta(seconds=ORDER_MAIL_RETRY_BASE_SECONDS * 4 ** (attempts - 1))
+# The job of `tasks.py`, found by name (`core.jobs`).
+ORDER_MAIL_JOB = "procurement.order_mail"
 
 
 def _state(row: OrderMail) -> dict:
@@ -83,20 +67,12 @@ def order_mail_owe(*, call_off: CallOff, actor) -> OrderMail:
     return row
 
 
-def _enqueue_on_commit(row: OrderMail, *, run_after=None) -> None:
-    args = (row.tenant_id, str(row.public_id))
-    transaction.on_commit(lambda: _enqueue(*args, run_after=run_after))
+def _job_args(row: OrderMail) -> tuple:
+    return (row.tenant_id, str(row.public_id))
 
 
-def _enqueue(tenant_id: int, public_id: str, *, run_after=None) -> None:
-    from openkommune.procurement.tasks import send_order_mail
-
-    task = send_order_mail
-    # A backend that cannot defer (the immediate one) retries at once; the attempt limit
-    # still ends the loop.
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    task.enqueue(tenant_id, public_id)
+def _enqueue_on_commit(row: OrderMail) -> None:
+    jobs.enqueue_on_commit(ORDER_MAIL_JOB, *_job_args(row))
 
 
 # --- the message ---------------------------------------------------------------------------
@@ -113,22 +89,16 @@ def build_order_email(row: OrderMail) -> EmailMessage:
         "supplier": call_off.supplier,
         "reply_to": row.copy_to,
         "is_demo": is_demo,
-        "platform_name": PLATFORM_NAME,
     }
-    with translation.override("de"):
-        subject = render_to_string("procurement/email/order_subject.txt", context)
-        body = render_to_string("procurement/email/order_body.txt", context)
     copies = [row.copy_to] if row.copy_to else []
-    message = EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body.strip() + "\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return outbox.render_email(
+        "procurement/email/order",
+        context,
         to=[row.recipient],
         cc=copies,
         reply_to=copies,
+        attachments=[(order_filename(call_off), order_pdf(call_off), "application/pdf")],
     )
-    message.attach(order_filename(call_off), order_pdf(call_off), "application/pdf")
-    return message
 
 
 # --- sending (the job) ---------------------------------------------------------------------
@@ -149,61 +119,32 @@ def order_mail_deliver(*, tenant_id: int, order_mail_public_id: str) -> str:
             return "missing"
         if row.status != OrderMailStatus.PENDING:
             return row.status
-        row.attempts += 1
-        try:
-            build_order_email(row).send()
-        except Exception as error:  # PDF, templates or the mail server: retry
-            return _record_failure(row, error)
         before = _state(row)
-        row.status = OrderMailStatus.SENT
-        row.sent_at = timezone.now()
-        row.next_attempt_at = None
-        row.last_error = ""
-        row.save()
-        audit_record(
-            tenant=row.call_off.tenant,
-            actor=None,
-            action="order_mail.sent",
-            obj=row,
-            before=before,
-            after=_state(row),
+        status = outbox.deliver_row(
+            row,
+            build_order_email,
+            job=ORDER_MAIL_JOB,
+            args=_job_args(row),
+            label=f"Order e-mail {row.public_id} of call-off {row.call_off.reference}",
         )
-        return row.status
-
-
-def _record_failure(row: OrderMail, error: Exception) -> str:
-    row.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if row.attempts >= ORDER_MAIL_MAX_ATTEMPTS:
-        row.status = OrderMailStatus.FAILED
-        row.next_attempt_at = None
-        row.save()
-        audit_record(
-            tenant=row.call_off.tenant,
-            actor=None,
-            action="order_mail.failed",
-            obj=row,
-            after={**_state(row), "error": row.last_error[:500]},
-        )
-        logger.error(
-            "Order e-mail %s of call-off %s given up after %d attempts: %s",
-            row.public_id,
-            row.call_off.reference,
-            row.attempts,
-            row.last_error,
-        )
-        return row.status
-    row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
-    row.save()
-    logger.warning(
-        "Order e-mail %s of call-off %s attempt %d failed, next at %s: %s",
-        row.public_id,
-        row.call_off.reference,
-        row.attempts,
-        row.next_attempt_at.isoformat(),
-        row.last_error,
-    )
-    _enqueue_on_commit(row, run_after=row.next_attempt_at)
-    return row.status
+        if status == OrderMailStatus.SENT:
+            audit_record(
+                tenant=row.call_off.tenant,
+                actor=None,
+                action="order_mail.sent",
+                obj=row,
+                before=before,
+                after=_state(row),
+            )
+        elif status == OrderMailStatus.FAILED:
+            audit_record(
+                tenant=row.call_off.tenant,
+                actor=None,
+                action="order_mail.failed",
+                obj=row,
+                after={**_state(row), "error": row.last_error[:500]},
+            )
+        return status
 
 
 # --- the operator's new round (admin) --------------------------------------------------------
@@ -226,9 +167,7 @@ def order_mail_retry(*, actor, order_mail: OrderMail) -> OrderMail:
             return row
         before = _state(row)
         row.recipient = recipient
-        row.status = OrderMailStatus.PENDING
-        row.attempts = 0
-        row.next_attempt_at = None
+        outbox.restart_row(row)
         row.save()
         audit_record(
             tenant=row.call_off.tenant,

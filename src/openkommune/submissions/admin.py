@@ -6,17 +6,17 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from openkommune.core.admin import OutboxAdminMixin
 from openkommune.submissions.constants import NotificationStatus
 from openkommune.submissions.models import NotificationLog
 from openkommune.submissions.services.notifications import notification_retry
 
 
 @admin.register(NotificationLog)
-class NotificationLogAdmin(admin.ModelAdmin):
+class NotificationLogAdmin(OutboxAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "status", "attempts", "tenant", "reference", "error")
     list_filter = ("status", "kind")
     search_fields = ("application__reference",)
-    date_hierarchy = "created_at"
     fields = (
         "kind",
         "status",
@@ -39,10 +39,6 @@ class NotificationLogAdmin(admin.ModelAdmin):
     def reference(self, obj):
         return obj.application.reference if obj.application_id else "–"
 
-    @admin.display(description=_("Fehler"))
-    def error(self, obj):
-        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
-
     @admin.action(description=_("Fehlgeschlagene E-Mails erneut versuchen"))
     def retry_failed(self, request, queryset):
         failed = [n for n in queryset if n.status == NotificationStatus.FAILED]
@@ -58,12 +54,3 @@ class NotificationLogAdmin(admin.ModelAdmin):
             % {"n": len(failed)},
             messages.SUCCESS,
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,5 +6,7 @@ class SubmissionsConfig(AppConfig):
     label = "submissions"
 
     def ready(self):
-        # Registers the system checks (virus scanner) with Django's check framework.
-        from openkommune.submissions import checks  # noqa: F401
+        # Registers the system checks (virus scanner) with Django's check framework, and the
+        # e-mail jobs with the outbox (`core.jobs`), so services queue them by
+        # name and never import `tasks`.
+        from openkommune.submissions import checks, tasks  # noqa: F401

@@ -18,12 +18,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse
-from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core import files as core_files
 from openkommune.submissions.constants import (
     EXTENSION_FOR_TYPE,
     TYPE_CLAIMED_BY_EXTENSION,
@@ -159,24 +157,13 @@ def claimed_type(name: str) -> AttachmentType | None:
     return TYPE_CLAIMED_BY_EXTENSION.get(os.path.splitext(name)[1].lower())
 
 
-# --- private storage ---------------------------------------------------------------------
+# --- private storage (`core.files`) ---------------------------------------------------------
 
-
-def private_storage() -> FileSystemStorage:
-    """Files under OPENKOMMUNE_PRIVATE_MEDIA_ROOT: no URL (never served by the web server),
-    readable only by the platform's user."""
-    return FileSystemStorage(
-        location=settings.PRIVATE_MEDIA_ROOT,
-        base_url=None,
-        file_permissions_mode=0o600,
-        directory_permissions_mode=0o700,
-    )
-
-
-def random_storage_name(folder: str) -> str:
-    """`folder/YYYY/MM/<random hex>`: never derived from anything the user sent."""
-    now = timezone.now()
-    return f"{folder}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
+# The names this module's callers know, kept for the upload intake; one implementation.
+private_storage = core_files.private_storage
+random_storage_name = core_files.random_storage_name
+delete_stored = core_files.delete_private
+read_stored = core_files.read_private
 
 
 class _TemporaryFile(File):
@@ -241,29 +228,3 @@ def spool_upload(chunks: Iterable[bytes], *, max_size: int) -> SpooledUpload:
         is_utf8_text=text.finish() and size > 0,
         too_large=too_large,
     )
-
-
-def delete_stored(storage_name: str) -> None:
-    if storage_name:
-        private_storage().delete(storage_name)
-
-
-def read_stored(storage_name: str) -> bytes:
-    with private_storage().open(storage_name, "rb") as file:
-        return file.read()
-
-
-def file_response(
-    *, storage_name: str, filename: str, content_type: str, inline: bool = False
-) -> FileResponse:
-    """A stored private file as a download: `Content-Disposition: attachment`, no sniffing,
-    no caching by shared caches, and a sandbox should a browser render it anyway."""
-    handle = private_storage().open(storage_name, "rb")
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -102,9 +102,6 @@ REFERENCE_PATTERN = (
 )
 REFERENCE_MAX_LENGTH = 20
 
-# E-mail retries: attempt n waits RETRY_BASE_SECONDS * 4**(n-1) (1 min, 4 min, 16 min, 64 min).
-NOTIFICATION_MAX_ATTEMPTS = 5
-NOTIFICATION_RETRY_BASE_SECONDS = 60
 
 # At most one resume-link e-mail per draft in this many minutes: every click on "Speichern"
 # or "Link senden" would otherwise send one, and anyone holding the draft could flood the

@@ -2,14 +2,18 @@
 tokens (the queue is a database table), and calls one function of `notifications` or
 `submit`."""
 
-from django.tasks import task
-
+from openkommune.core.jobs import job
 from openkommune.submissions.models import Application
-from openkommune.submissions.services.notifications import confirmation_for, notification_deliver
-from openkommune.submissions.services.submit import application_receipt_issue
+from openkommune.submissions.services.notifications import (
+    CONFIRMATION_JOB,
+    NOTIFICATION_JOB,
+    confirmation_for,
+    notification_deliver,
+)
+from openkommune.submissions.services.submit import RECEIPT_JOB, application_receipt_issue
 
 
-@task()
+@job(CONFIRMATION_JOB)
 def send_application_confirmation(application_public_id: str) -> str:
     """Send the confirmation e-mail of an application (once; retried with backoff)."""
     notification = confirmation_for(application_public_id)
@@ -18,13 +22,13 @@ def send_application_confirmation(application_public_id: str) -> str:
     return notification_deliver(notification_public_id=str(notification.public_id))
 
 
-@task()
+@job(NOTIFICATION_JOB)
 def send_notification(notification_public_id: str) -> str:
     """Send one owed e-mail (e.g. a resume link), retried with backoff."""
     return notification_deliver(notification_public_id=notification_public_id)
 
 
-@task()
+@job(RECEIPT_JOB)
 def issue_application_receipt(application_public_id: str) -> str:
     """Render and store the receipt PDF of an application (once; a no-op when done)."""
     application = Application.applicant_objects.filter(public_id=application_public_id).first()

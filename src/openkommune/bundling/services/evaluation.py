@@ -38,7 +38,11 @@ from openkommune.bundling.optimizer import (
 from openkommune.bundling.round_instance import build_instance
 from openkommune.bundling.selectors import demand_count_across_members
 from openkommune.bundling.services.rounds import _locked_round, _require_staff
+from openkommune.core import jobs
 from openkommune.tenancy.services import audit_record
+
+# The job of `bundling.tasks` that evaluates a big round, found by name (`core.jobs`).
+EVALUATE_ROUND_JOB = "bundling.evaluate_round"
 
 
 def _sync_limit() -> int:
@@ -57,8 +61,6 @@ def round_evaluation_request(*, actor, bundling_round: BundlingRound) -> bool:
     if demand_count_across_members(bundling_round) <= _sync_limit():
         round_evaluate(actor=actor, bundling_round=bundling_round)
         return True
-    from openkommune.bundling.tasks import evaluate_round
-
     with transaction.atomic():
         locked = _locked_round(bundling_round)
         locked.evaluation_state = EvaluationState.QUEUED
@@ -73,9 +75,7 @@ def round_evaluation_request(*, actor, bundling_round: BundlingRound) -> bool:
         )
         actor_id = actor.pk if actor is not None and actor.is_authenticated else None
         public_id = str(locked.public_id)
-        transaction.on_commit(
-            lambda: evaluate_round.enqueue(round_public_id=public_id, actor_id=actor_id)
-        )
+        jobs.enqueue_on_commit(EVALUATE_ROUND_JOB, round_public_id=public_id, actor_id=actor_id)
     return False
 
 

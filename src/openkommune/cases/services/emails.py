@@ -6,45 +6,32 @@ applicant without an account, derived when the e-mail is built — never stored 
 and for a notice the day it counts as delivered (§ 9 Abs. 1 Satz 6 OZG: the applicant is told
 that a notice can be retrieved).
 
-Each e-mail is a `django.tasks` job enqueued after the commit of the change that owes it
-(`email_owe`). The job carries ids only. A failed send is retried with backoff (1, 4, 16,
-64 minutes; the attempt number travels with the job) and given up after
-`NOTIFICATION_MAX_ATTEMPTS`, logged as an error and recorded in the tenancy audit trail
+Each e-mail is a job of the platform's outbox (`core.outbox`) enqueued after the commit of
+the change that owes it (`email_owe`). The job carries ids only. A failed send is retried
+with the outbox's backoff (the attempt number travels with the job) and given up after
+`core.outbox.MAX_ATTEMPTS`, logged as an error and recorded in the tenancy audit trail
 (`case_email.failed`); a sent e-mail is recorded as `case_email.sent`, which also keeps a
 repeated job from sending it twice. Delivery is at least once.
 """
 
 from __future__ import annotations
 
-import datetime
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
 from openkommune.cases.models import Message, Notice
+from openkommune.core import jobs, outbox
 from openkommune.core.formatting import format_date
-from openkommune.submissions.constants import NOTIFICATION_MAX_ATTEMPTS
 from openkommune.submissions.services import application_status_url
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import audit_record_list
 from openkommune.tenancy.services import audit_record
 
-logger = logging.getLogger(__name__)
-
 NEW_MESSAGE = "new_message"
 NEW_NOTICE = "new_notice"
 KINDS = (NEW_MESSAGE, NEW_NOTICE)
-PLATFORM_NAME = "OpenKommune"
-RETRY_BASE_SECONDS = 60
-
-
-def retry_delay_seconds(attempt: int) -> int:
-    """Wait after failed attempt `attempt` (1-based): 1, 4, 16, 64 minutes."""
-    return RETRY_BASE_SECONDS * 4 ** (attempt - 1)
+# The job of `email_tasks.py`, found by name (`core.jobs`).
+CASE_EMAIL_JOB = "cases.case_email"
 
 
 def recipient_of(application) -> str:
@@ -62,19 +49,9 @@ def email_owe(*, kind: str, subject, base_url: str | None = None) -> bool:
         raise ValueError(f"Unknown e-mail kind {kind!r}.")
     if not recipient_of(subject.case.application):
         return False
-    args = (kind, subject.tenant_id, str(subject.public_id), (base_url or "")[:200])
-    transaction.on_commit(lambda: _enqueue(*args, attempt=1))
+    args = (kind, subject.tenant_id, str(subject.public_id), (base_url or "")[:200], 1)
+    jobs.enqueue_on_commit(CASE_EMAIL_JOB, *args)
     return True
-
-
-def _enqueue(kind, tenant_id, public_id, base_url, *, attempt, run_after=None) -> None:
-    from openkommune.cases.email_tasks import send_case_email
-
-    task = send_case_email
-    # The immediate backend cannot defer: it retries at once, the attempt limit ends it.
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    task.enqueue(kind, tenant_id, public_id, base_url, attempt)
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -98,19 +75,10 @@ def build_email(kind: str, subject, *, base_url: str | None = None) -> EmailMess
         "status_url": application_status_url(application, base_url=base_url or None),
         "secret_link": application.user_id is None,
         "is_demo": bool(settings.DEMO_MODE or application.is_demo),
-        "platform_name": PLATFORM_NAME,
     }
     if kind == NEW_NOTICE:
         context["deemed_delivered_on"] = format_date(subject.deemed_delivered_on)
-    with translation.override("de"):
-        title = render_to_string(f"cases/email/{kind}_subject.txt", context)
-        body = render_to_string(f"cases/email/{kind}_body.txt", context)
-    return EmailMessage(
-        subject=" ".join(title.split()),
-        body=body.strip() + "\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient_of(application)],
-    )
+    return outbox.render_email(f"cases/email/{kind}", context, to=[recipient_of(application)])
 
 
 # --- sending (the job) -------------------------------------------------------------------------
@@ -143,41 +111,23 @@ def email_deliver(*, kind: str, tenant_id: int, public_id: str, base_url: str, a
 
 
 def _failed(kind, subject, base_url, attempt, error) -> str:
-    detail = f"{type(error).__name__}: {error}"[:500]
-    if attempt >= NOTIFICATION_MAX_ATTEMPTS:
-        # Only the error's type: a mail server's text often quotes the recipient's address,
-        # and the audit record is immutable and outlives the case's anonymisation. The full
-        # text goes to the operator's log below.
-        audit_record(
-            tenant=subject.tenant,
-            actor=None,
-            action="case_email.failed",
-            obj=subject,
-            after={"kind": kind, "attempts": attempt, "error": type(error).__name__},
-        )
-        logger.error(
-            "E-mail %s about %s given up after %d attempts: %s",
-            kind,
-            subject.public_id,
-            attempt,
-            detail,
-        )
-        return "failed"
-    run_after = timezone.now() + datetime.timedelta(seconds=retry_delay_seconds(attempt))
-    logger.warning(
-        "E-mail %s about %s attempt %d failed, next at %s: %s",
-        kind,
-        subject.public_id,
-        attempt,
-        run_after.isoformat(),
-        detail,
+    next_attempt = outbox.attempt_failed(
+        job=CASE_EMAIL_JOB,
+        args=(kind, subject.tenant_id, str(subject.public_id), base_url, attempt + 1),
+        attempt=attempt,
+        error=error,
+        label=f"E-mail {kind} about {subject.public_id}",
     )
-    _enqueue(
-        kind,
-        subject.tenant_id,
-        str(subject.public_id),
-        base_url,
-        attempt=attempt + 1,
-        run_after=run_after,
+    if next_attempt is not None:
+        return "retry"
+    # Only the error's type: a mail server's text often quotes the recipient's address,
+    # and the audit record is immutable and outlives the case's anonymisation. The full
+    # text went to the operator's log.
+    audit_record(
+        tenant=subject.tenant,
+        actor=None,
+        action="case_email.failed",
+        obj=subject,
+        after={"kind": kind, "attempts": attempt, "error": type(error).__name__},
     )
-    return "retry"
+    return "failed"

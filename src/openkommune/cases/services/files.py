@@ -15,6 +15,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from openkommune.core import files as core_files
 from openkommune.submissions import services as helpers
 from openkommune.submissions.constants import AttachmentType, ScanResult
 from openkommune.submissions.services import UploadRejected, get_scanner
@@ -28,8 +29,8 @@ __all__ = [
     "too_large",
 ]
 
-delete_stored = helpers.delete_stored
-file_response = helpers.file_response
+delete_stored = core_files.delete_private
+file_response = core_files.download_response
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.template.loader import render_to_string
-from django.utils import translation
-
 from openkommune.cases.constants import Decision
 from openkommune.cases.services import notice_texts
 from openkommune.cases.services.workflow import applicant_name, applicant_of
+from openkommune.core import pdf
 from openkommune.core.formatting import format_date
 from openkommune.core.timezone import local_date
 
@@ -73,12 +71,5 @@ def notice_letter(
 
 
 def render_notice_pdf(letter: NoticeLetter) -> bytes:
-    """The PDF bytes: PDF/UA-1 (tagged headings and tables, title and language in the
-    metadata from `<title>` and `<html lang="de">`)."""
-    from weasyprint import HTML  # loads Pango and fonts: only when a notice is issued
-
-    with translation.override("de"):
-        html = render_to_string("cases/notice_pdf.html", {"letter": letter})
-    return HTML(string=html).write_pdf(
-        pdf_variant="pdf/ua-1", pdf_identifier=letter.reference.encode("ascii")
-    )
+    """The PDF bytes (PDF/UA-1, `core.pdf`)."""
+    return pdf.render_pdf("cases/notice_pdf.html", {"letter": letter}, identifier=letter.reference)

@@ -59,6 +59,7 @@ from openkommune.cases.services.notice_pdf import (
     render_notice_pdf,
 )
 from openkommune.cases.services.workflow import applicant_name, applicant_of
+from openkommune.core.files import download_response
 from openkommune.core.formatting import format_date
 from openkommune.core.timezone import local_date
 from openkommune.submissions import services as stored_files
@@ -465,7 +466,7 @@ def notice_filename(notice: Notice) -> str:
 def notice_pdf_response(notice: Notice):
     """The stored PDF as a download. Call only for a notice reached through an authorised
     case or application."""
-    return stored_files.file_response(
+    return download_response(
         storage_name=notice.pdf_name,
         filename=notice_filename(notice),
         content_type="application/pdf",

@@ -8,8 +8,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import openkommune.core.files
 import openkommune.procurement.models
-import openkommune.procurement.storage
 
 
 class Migration(migrations.Migration):
@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        storage=openkommune.procurement.storage.private_storage,
+                        storage=openkommune.core.files.private_storage,
                         upload_to=openkommune.procurement.models._document_path,
                         verbose_name="Datei",
                     ),

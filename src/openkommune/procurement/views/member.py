@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openkommune.accounts.access import LoginRequired, login_or_redirect
+from openkommune.core.files import download_response
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import is_approver, member_tenant, require_approver
 from openkommune.procurement.constants import CallOffStatus
@@ -383,9 +384,11 @@ def call_off_pdf(request, reference):
     call_off = _call_off_or_404(tenant, reference)
     if call_off.status != CallOffStatus.ORDERED:
         raise Http404(_("Ein Bestelldokument gibt es erst nach der Bestellung."))
-    response = HttpResponse(order_pdf(call_off), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{order_filename(call_off)}"'
-    return response
+    return download_response(
+        content=order_pdf(call_off),
+        filename=order_filename(call_off),
+        content_type="application/pdf",
+    )
 
 
 @login_or_redirect

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import login_or_redirect
+from openkommune.core.files import download_response
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import require_staff
 from openkommune.procurement.forms import (
@@ -364,11 +365,8 @@ def document_download(request, public_id, document_id):
         raise Http404
     document = _document_or_404(contract, document_id)
     filename = f"{document.title}.{extension_for(document.content_type)}"
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type=document.content_type,
+    return download_response(
+        file=document.file.open("rb"), filename=filename, content_type=document.content_type
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
+from openkommune.core import files as core_files
 from openkommune.submissions import attachments as files
 from openkommune.submissions import links
 from openkommune.submissions.constants import AttachmentType
@@ -62,7 +63,6 @@ random_storage_name = files.random_storage_name
 spool_upload = files.spool_upload
 delete_stored = files.delete_stored
 read_stored = files.read_stored
-file_response = files.file_response
 
 __all__ = [
     "DraftAlreadySubmitted",
@@ -98,7 +98,6 @@ __all__ = [
     "draft_set_data",
     "draft_start",
     "drafts_delete_expired",
-    "file_response",
     "get_scanner",
     "offered_responsibility",
     "oversized_upload_rejection",
@@ -131,7 +130,7 @@ def receipt_response(application: Application) -> FileResponse:
         application_receipt_issue(application=application)
     except ReceiptUnavailable as error:
         raise Http404(error.message) from None
-    return files.file_response(
+    return core_files.download_response(
         storage_name=application.receipt_name,
         filename=receipt_filename(application),
         content_type="application/pdf",
@@ -145,7 +144,7 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     content_type = attachment.content_type
     if content_type == AttachmentType.TEXT:
         content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
-    return files.file_response(
+    return core_files.download_response(
         storage_name=attachment.storage_name,
         filename=attachment.download_name,
         content_type=content_type,

@@ -2,49 +2,38 @@
 
 Each e-mail owed is a `NotificationLog` row, created in the transaction of the change that
 owes it (unique `dedupe_key`: one confirmation per application), and sent by a job after the
-commit (`tasks.py`). Sending is idempotent (a row that is `sent` is never sent again) and
-retried with backoff; after `NOTIFICATION_MAX_ATTEMPTS` the row is `failed`, logged as an
-error and listed in the admin for an operator. Delivery is at least once: a crash between
-the mail server's "accepted" and our commit can send one e-mail twice.
+commit (`tasks.py`) through the platform's outbox (`core.outbox`: retries with backoff,
+German rendering). Sending is idempotent (a row that is `sent` is never sent again); a row
+that used up its attempts is `failed`, logged as an error and listed in the admin for an
+operator.
 
 No e-mail contains anything the applicant typed into the form.
 """
 
 from __future__ import annotations
 
-import datetime
-import logging
 import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
+from openkommune.core import jobs, outbox
 from openkommune.submissions import links
-from openkommune.submissions.constants import (
-    NOTIFICATION_MAX_ATTEMPTS,
-    NOTIFICATION_RETRY_BASE_SECONDS,
-    NotificationKind,
-    NotificationStatus,
-)
+from openkommune.submissions.constants import NotificationKind, NotificationStatus
 from openkommune.submissions.models import Application, Draft, NotificationLog
-from openkommune.submissions.services.receipts import PLATFORM_NAME, berlin_time_text
+from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.submissions.tokens import derive_token
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 
-logger = logging.getLogger(__name__)
+# The jobs of `tasks.py`, found by name (`core.jobs`).
+CONFIRMATION_JOB = "submissions.application_confirmation"
+NOTIFICATION_JOB = "submissions.notification"
 
 
 def confirmation_dedupe_key(application: Application) -> str:
     return f"{NotificationKind.APPLICATION_CONFIRMATION}:{application.public_id}"
-
-
-def retry_delay(attempts: int) -> datetime.timedelta:
-    """Wait before attempt `attempts + 1`: 1, 4, 16, 64 minutes."""
-    return datetime.timedelta(seconds=NOTIFICATION_RETRY_BASE_SECONDS * 4 ** (attempts - 1))
 
 
 def _is_demo(tenant) -> bool:
@@ -70,8 +59,7 @@ def confirmation_owe(*, application: Application, base_url: str | None) -> Notif
             },
         )
     if created:
-        public_id = str(application.public_id)
-        transaction.on_commit(lambda: _enqueue_confirmation(public_id))
+        _enqueue_after_commit(notification)
     return notification
 
 
@@ -86,8 +74,7 @@ def resume_link_owe(*, draft: Draft, base_url: str | None) -> NotificationLog:
             draft=draft,
             base_url=(base_url or settings.SITE_URL)[:200],
         )
-    public_id = str(notification.public_id)
-    transaction.on_commit(lambda: _enqueue_notification(public_id))
+    _enqueue_after_commit(notification)
     return notification
 
 
@@ -103,34 +90,17 @@ def resume_link_last_owed(*, draft: Draft):
     )
 
 
-def _enqueue_confirmation(application_public_id: str, *, run_after=None) -> None:
-    from openkommune.submissions.tasks import send_application_confirmation
-
-    _enqueue(send_application_confirmation, application_public_id, run_after=run_after)
-
-
-def _enqueue_notification(notification_public_id: str, *, run_after=None) -> None:
-    from openkommune.submissions.tasks import send_notification
-
-    _enqueue(send_notification, notification_public_id, run_after=run_after)
-
-
-def _enqueue_after_commit(notification: NotificationLog, *, run_after=None) -> None:
-    """Queue the job that sends this e-mail once the current transaction commits."""
+def _job_of(notification: NotificationLog) -> tuple[str, tuple]:
+    # The confirmation's job takes the application's id, so it can create a missing row.
     if notification.kind == NotificationKind.APPLICATION_CONFIRMATION:
-        public_id = str(notification.application.public_id)
-        transaction.on_commit(lambda: _enqueue_confirmation(public_id, run_after=run_after))
-    else:
-        public_id = str(notification.public_id)
-        transaction.on_commit(lambda: _enqueue_notification(public_id, run_after=run_after))
+        return CONFIRMATION_JOB, (str(notification.application.public_id),)
+    return NOTIFICATION_JOB, (str(notification.public_id),)
 
 
-def _enqueue(task, *args, run_after=None) -> None:
-    # A backend that cannot defer (the immediate one) retries at once; the attempt limit
-    # still ends the loop.
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    task.enqueue(*args)
+def _enqueue_after_commit(notification: NotificationLog) -> None:
+    """Queue the job that sends this e-mail once the current transaction commits."""
+    job, args = _job_of(notification)
+    jobs.enqueue_on_commit(job, *args)
 
 
 # --- the messages ------------------------------------------------------------------------
@@ -152,7 +122,6 @@ def _confirmation_message(notification: NotificationLog) -> EmailMessage:
         ),
         "secret_link": anonymous,
         "is_demo": _is_demo(application.tenant),
-        "platform_name": PLATFORM_NAME,
     }
     return _message("application_confirmation", context, recipient=application.email)
 
@@ -173,22 +142,13 @@ def _resume_message(notification: NotificationLog) -> EmailMessage:
             else ""
         ),
         "is_demo": _is_demo(draft.tenant),
-        "platform_name": PLATFORM_NAME,
     }
     recipient = draft.email or (draft.user.email if draft.user_id else "")
     return _message("draft_resume_link", context, recipient=recipient)
 
 
 def _message(name: str, context: dict, *, recipient: str) -> EmailMessage:
-    with translation.override("de"):
-        subject = render_to_string(f"submissions/email/{name}_subject.txt", context)
-        body = render_to_string(f"submissions/email/{name}_body.txt", context)
-    return EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body.strip() + "\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient],
-    )
+    return outbox.render_email(f"submissions/email/{name}", context, to=[recipient])
 
 
 _BUILDERS = {
@@ -237,59 +197,23 @@ def notification_deliver(*, notification_public_id: str) -> str:
         )
         if notification is None or notification.status != NotificationStatus.PENDING:
             return notification.status if notification else "missing"
-        notification.attempts += 1
-        try:
-            _BUILDERS[notification.kind](notification).send()
-        except Exception as error:  # any failure of templates, links or the mail server
-            return _record_failure(notification, error)
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = timezone.now()
-        notification.next_attempt_at = None
-        notification.last_error = ""
-        notification.save()
-        audit_record(
-            tenant=notification.tenant,
-            actor=None,
-            action="notification.sent",
-            obj=notification,
-            after={"kind": notification.kind, "attempts": notification.attempts},
+        job, args = _job_of(notification)
+        status = outbox.deliver_row(
+            notification,
+            _BUILDERS[notification.kind],
+            job=job,
+            args=args,
+            label=f"E-mail {notification.public_id} ({notification.kind})",
         )
-        return notification.status
-
-
-def _record_failure(notification: NotificationLog, error: Exception) -> str:
-    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if notification.attempts >= NOTIFICATION_MAX_ATTEMPTS:
-        notification.status = NotificationStatus.FAILED
-        notification.next_attempt_at = None
-        notification.save()
-        audit_record(
-            tenant=notification.tenant,
-            actor=None,
-            action="notification.failed",
-            obj=notification,
-            after={"kind": notification.kind, "attempts": notification.attempts},
-        )
-        logger.error(
-            "E-mail %s (%s) given up after %d attempts: %s",
-            notification.public_id,
-            notification.kind,
-            notification.attempts,
-            notification.last_error,
-        )
-        return notification.status
-    notification.next_attempt_at = timezone.now() + retry_delay(notification.attempts)
-    notification.save()
-    logger.warning(
-        "E-mail %s (%s) attempt %d failed, next at %s: %s",
-        notification.public_id,
-        notification.kind,
-        notification.attempts,
-        notification.next_attempt_at.isoformat(),
-        notification.last_error,
-    )
-    _enqueue_after_commit(notification, run_after=notification.next_attempt_at)
-    return notification.status
+        if status in (NotificationStatus.SENT, NotificationStatus.FAILED):
+            audit_record(
+                tenant=notification.tenant,
+                actor=None,
+                action=f"notification.{status}",
+                obj=notification,
+                after={"kind": notification.kind, "attempts": notification.attempts},
+            )
+        return status
 
 
 def notification_retry(*, actor, notification: NotificationLog) -> NotificationLog:
@@ -300,9 +224,7 @@ def notification_retry(*, actor, notification: NotificationLog) -> NotificationL
         )
         if locked.status != NotificationStatus.FAILED:
             return locked
-        locked.status = NotificationStatus.PENDING
-        locked.attempts = 0
-        locked.next_attempt_at = None
+        outbox.restart_row(locked)
         locked.save()
         audit_record(
             tenant=locked.tenant,

@@ -11,15 +11,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
+from openkommune.core import pdf
 from openkommune.core.formatting import format_datetime
+from openkommune.core.outbox import PLATFORM_NAME
 from openkommune.core.timezone import LOCAL_TZ
 from openkommune.submissions.constants import AttachmentType, ScanResult
 
-PLATFORM_NAME = "OpenKommune"
 _ZONE_NAMES = {"CET": "MEZ", "CEST": "MESZ"}
 
 
@@ -86,18 +85,9 @@ class Receipt:
 
 
 def receipt_html(receipt: Receipt) -> str:
-    with translation.override("de"):
-        return render_to_string("submissions/receipt_pdf.html", {"receipt": receipt})
+    return pdf.render_html("submissions/receipt_pdf.html", {"receipt": receipt})
 
 
 def render_receipt_pdf(receipt: Receipt) -> bytes:
-    """The PDF bytes. PDF/UA-1 makes WeasyPrint tag the structure (headings, tables) and
-    write the title and language (from `<title>` and `<html lang="de">`) into the metadata."""
-    # Imported here: WeasyPrint loads Pango and fonts, which only submits need.
-    from weasyprint import HTML
-
-    html = receipt_html(receipt)
-    return HTML(string=html).write_pdf(
-        pdf_variant="pdf/ua-1",
-        pdf_identifier=receipt.reference.encode("ascii"),
-    )
+    """The PDF bytes (PDF/UA-1, `core.pdf`)."""
+    return pdf.html_to_pdf(receipt_html(receipt), identifier=receipt.reference)

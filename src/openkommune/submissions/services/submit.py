@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.core import jobs
 from openkommune.core.timezone import local_date
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, Field, Group, answers, validate
@@ -61,6 +62,8 @@ from openkommune.tenancy.services import audit_record
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 REFERENCE_ATTEMPTS = 8
+# The job of `tasks.py` that renders and stores the receipt, found by name (`core.jobs`).
+RECEIPT_JOB = "submissions.issue_application_receipt"
 
 
 class _AlreadySubmitted(Exception):
@@ -262,15 +265,8 @@ def _submit_locked(draft, key_hash, fingerprint, base_url) -> Application:
     # The back office (cases) opens its case in this same transaction.
     run_submitted(application)
     confirmation_owe(application=application, base_url=base_url)
-    public_id = str(application.public_id)
-    transaction.on_commit(lambda: _enqueue_receipt(public_id))
+    jobs.enqueue_on_commit(RECEIPT_JOB, str(application.public_id))
     return application
-
-
-def _enqueue_receipt(application_public_id: str) -> None:
-    from openkommune.submissions.tasks import issue_application_receipt
-
-    issue_application_receipt.enqueue(application_public_id)
 
 
 def _insert(application: Application, draft: Draft, key_hash: str, year: int) -> None:

@@ -17,16 +17,7 @@ from openkommune.bundling.access import require_staff, viewer_of
 from openkommune.bundling.forms import ContractImportForm, OfferForm, RoundForm, RoundItemForm
 from openkommune.bundling.models import RoundItem, RoundOffer
 from openkommune.bundling.views import login_or, round_or_404
-
-
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for one in errors:
-                form.add_error(field if field in form.fields else None, one)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+from openkommune.core.forms import add_service_errors
 
 
 def _staff(request):
@@ -56,7 +47,7 @@ def round_create(request):
         try:
             bundling_round = services.round_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Die Runde ist eröffnet. Legen Sie jetzt die Positionen an.")
@@ -81,7 +72,7 @@ def round_edit(request, public_id):
                 actor=request.user, bundling_round=bundling_round, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Die Angaben zur Runde sind gespeichert."))
             return redirect("bundling:detail", public_id=bundling_round.public_id)
@@ -106,7 +97,7 @@ def item_add(request, public_id):
                 actor=request.user, bundling_round=bundling_round, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Die Position ist angelegt. Fügen Sie Angebote hinzu."))
             return redirect(
@@ -129,7 +120,7 @@ def items_from_contract(request, public_id):
                 contract=form.cleaned_data["contract"],
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -171,7 +162,7 @@ def offer_add(request, public_id, item_id):
                 capacity=form.cleaned_data["capacity"],
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Das Angebot ist hinzugefügt."))
             return redirect("bundling:detail", public_id=bundling_round.public_id)

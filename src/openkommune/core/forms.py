@@ -1,5 +1,7 @@
 """Form helpers that render Django forms in KERN markup with accessible error wiring."""
 
+from django.core.exceptions import ValidationError
+
 
 class KernFormMixin:
     """Adds KERN classes and, after validation, `aria-invalid` and `aria-describedby`.
@@ -37,3 +39,14 @@ class KernFormMixin:
                 widget.attrs["aria-invalid"] = "true"
                 widget.attrs["class"] += f" {self.input_class}--error"
                 self._describe(name, "error")
+
+
+def add_service_errors(form, error: ValidationError, *, prefix: str = "") -> None:
+    """Put a service's ValidationError onto `form`: per field where the form has that field
+    (named `prefix` + the error's key), else as an error of the whole form."""
+    if hasattr(error, "error_dict"):
+        for key, messages in error.message_dict.items():
+            name = f"{prefix}{key}"
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

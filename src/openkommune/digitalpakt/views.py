@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openkommune.core.forms import add_service_errors
 from openkommune.digitalpakt import selectors, services
 from openkommune.digitalpakt.forms import (
     AllocationForm,
@@ -75,16 +76,6 @@ def _ledger(request, public_id) -> selectors.Ledger:
         raise Http404(_("Dieses Budget gibt es nicht.")) from None
 
 
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for one in errors:
-                form.add_error(field if field in form.fields else None, one)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 @_login_or
 @require_http_methods(["GET", "POST"])
 def index(request):
@@ -112,7 +103,7 @@ def index(request):
                     tenant=owner, actor=request.user, programme=form.cleaned_data["programme"]
                 )
             except ValidationError as error:
-                _apply(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Das Budget ist eröffnet."))
                 return redirect("digitalpakt:ledger", public_id=budget.public_id)
@@ -229,7 +220,7 @@ def book(request, public_id, action: str):
         try:
             _book(action, request, ledger, form.cleaned_data)
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("digitalpakt:ledger", public_id=ledger.budget.public_id)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openkommune.core.forms import add_service_errors
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import is_staff, login_or_redirect, require_staff
 from openkommune.procurement.forms import (
@@ -42,15 +43,6 @@ def _contract_or_404(public_id) -> FrameworkContract:
         return selectors.contract_get(public_id=public_id)
     except FrameworkContract.DoesNotExist as error:
         raise Http404(_("Diesen Rahmenvertrag gibt es nicht.")) from error
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Service errors onto the form: per field where the form has it, else for the form."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_or_redirect
@@ -99,7 +91,7 @@ def contract_create(request):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Der Rahmenvertrag %s ist angelegt.") % contract.number)
             return redirect("procurement:contract_detail", contract.public_id)
@@ -123,7 +115,7 @@ def contract_edit(request, public_id):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Der Rahmenvertrag ist gespeichert."))
             return redirect("procurement:contract_detail", contract.public_id)
@@ -190,7 +182,7 @@ def lot_edit(request, public_id, lot_id=None):
             else:
                 services.lot_update(actor=request.user, lot=lot, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Das Los ist gespeichert."))
             return redirect("procurement:contract_detail", contract.public_id)
@@ -253,7 +245,7 @@ def item_edit(request, public_id, item_id=None):
             else:
                 services.catalog_item_update(actor=request.user, item=item, tiers=tiers, **fields)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Der Artikel %s ist gespeichert.") % fields["article_number"]
@@ -417,7 +409,7 @@ def supplier_edit(request, supplier_id=None):
             else:
                 services.supplier_update(actor=request.user, supplier=supplier, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Der Lieferant ist gespeichert."))
             return redirect("procurement:supplier_list")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openkommune.core.forms import add_service_errors
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import (
     LoginRequired,
@@ -302,8 +303,7 @@ def _decide(request, reference, approve: bool):
             messages.success(request, _("Der Abruf %s ist abgelehnt.") % call_off.reference)
     except ValidationError as error:
         if hasattr(error, "error_dict"):
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            add_service_errors(form, error)
             context = _detail_context(request, tenant, call_off, decision_form=form)
             return render(request, "procurement/member/call_off_detail.html", context, status=422)
         _service_error(request, error)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from openkommune.core.forms import add_service_errors
+from openkommune.core.forms import add_service_errors, render_form, submit_form
 from openkommune.digitalpakt import selectors, services
 from openkommune.digitalpakt.forms import (
     AllocationForm,
@@ -216,24 +216,18 @@ def book(request, public_id, action: str):
     elif action == "correct":
         kwargs["positions"] = ledger.positions
     form = form_class(request.POST or None, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            _book(action, request, ledger, form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("digitalpakt:ledger", public_id=ledger.budget.public_id)
+    if submit_form(
+        request, form, lambda: _book(action, request, ledger, form.cleaned_data), success=done
+    ):
+        return redirect("digitalpakt:ledger", public_id=ledger.budget.public_id)
     context = {
         "ledger": ledger,
         "budget": ledger.budget,
         "balance": ledger.balance,
-        "form": form,
         "title": title,
         "action": action,
     }
-    status = 422 if form.errors else 200
-    return render(request, "digitalpakt/book.html", context, status=status)
+    return render_form(request, "digitalpakt/book.html", form, context)
 
 
 @_login_or

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openkommune.core.forms import add_service_errors
+from openkommune.core.forms import add_service_errors, render_form
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import (
     LoginRequired,
@@ -409,6 +409,4 @@ def settings_edit(request):
         else:
             messages.success(request, _("Die Beschaffungseinstellungen sind gespeichert."))
             return redirect("procurement:settings")
-    status = 422 if form.errors else 200
-    context = {"form": form, "tenant": tenant}
-    return render(request, "procurement/member/settings.html", context, status=status)
+    return render_form(request, "procurement/member/settings.html", form, {"tenant": tenant})

@@ -11,14 +11,13 @@ the round is evaluated again.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.bundling.constants import EvaluationState, RoundStatus
-from openkommune.core.models import PublicIdModel
+from openkommune.core.models import PublicIdModel, person_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -32,13 +31,9 @@ class BundlingRound(PublicIdModel):
     status = models.CharField(
         _("Status"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = person_field()
     closed_at = models.DateTimeField(_("geschlossen am"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    closed_by = person_field()
     evaluation_state = models.CharField(
         _("Auswertung"),
         max_length=20,
@@ -124,9 +119,7 @@ class DemandEntry(models.Model):
     tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
     round_item = models.ForeignKey(RoundItem, on_delete=models.CASCADE, related_name="demand")
     quantity = models.PositiveIntegerField(_("Menge"))
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updated_by = person_field()
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
     objects = TenantScopedManager()
@@ -164,9 +157,7 @@ class RoundResult(models.Model):
     # False when the time limit made some coalition costs greedy estimates, not optima.
     shapley_all_optimal = models.BooleanField(_("Koalitionskosten optimal"), default=False)
     evaluated_at = models.DateTimeField(_("ausgewertet am"))
-    evaluated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    evaluated_by = person_field()
 
     class Meta:
         verbose_name = _("Ergebnis der Runde")

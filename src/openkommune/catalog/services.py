@@ -29,7 +29,12 @@ from openkommune.core.progress import progress as progress_lines
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import user_has_role
-from openkommune.tenancy.services import audit_record, snapshot
+from openkommune.tenancy.services import (
+    audit_record,
+    changed_fields,
+    reject_unknown_fields,
+    snapshot,
+)
 
 BATCH_SIZE = 500
 
@@ -350,9 +355,7 @@ def service_activation_set(
     gets PermissionDenied. Parameters not given keep their value. Writes nothing (and no
     audit record) when nothing changes.
     """
-    unknown = set(params) - set(ACTIVATION_PARAMETERS)
-    if unknown:
-        raise TypeError(f"Unknown activation parameters: {sorted(unknown)}")
+    reject_unknown_fields(params, ACTIVATION_PARAMETERS, "activation parameter")
     if actor is not None and not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
         raise PermissionDenied(_("Nur die Mitgliedsverwaltung darf Leistungen freischalten."))
     with scope(tenant=tenant):
@@ -375,13 +378,13 @@ def service_activation_set(
         if before == after:
             return activation
         activation.save()
-        changed = [n for n in ACTIVATION_FIELDS if before is None or before[n] != after[n]]
+        old, new = changed_fields(before, after)
         audit_record(
             tenant=tenant,
             actor=actor,
             action="service_activation.create" if created else "service_activation.update",
             obj=activation,
-            before=None if before is None else {n: before[n] for n in changed},
-            after={"ozg_id": ozg_leistung.ozg_id} | {n: after[n] for n in changed},
+            before=old,
+            after={"ozg_id": ozg_leistung.ozg_id} | new,
         )
     return activation

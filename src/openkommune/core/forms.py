@@ -1,5 +1,9 @@
 """Form helpers that render Django forms in KERN markup with accessible error wiring."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+
 
 class KernFormMixin:
     """Adds KERN classes and, after validation, `aria-invalid` and `aria-describedby`.
@@ -37,3 +41,51 @@ class KernFormMixin:
                 widget.attrs["aria-invalid"] = "true"
                 widget.attrs["class"] += f" {self.input_class}--error"
                 self._describe(name, "error")
+
+
+def add_service_errors(form, error: ValidationError, *, prefix: str = "") -> None:
+    """Put a service's ValidationError onto `form`: per field where the form has that field
+    (named `prefix` + the error's key), else as an error of the whole form."""
+    if hasattr(error, "error_dict"):
+        for key, messages in error.message_dict.items():
+            name = f"{prefix}{key}"
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def submit_form(request, form, save, *, success: str = "") -> bool:
+    """On a POST with a valid `form`, run the service call `save()`.
+
+    True when it went through (and `success`, if given, is flashed); False when the page
+    is to be shown again: a GET, an invalid form, or the service's ValidationError, which
+    is then put onto the form.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    if success:
+        messages.success(request, success)
+    return True
+
+
+def flash_outcome(request, action, *, success: str) -> bool:
+    """Run the service call `action()` of a button without a form: its ValidationError is
+    flashed as an error, else `success`. True when it went through."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def render_form(request, template: str, form, context: dict | None = None):
+    """The page of `form`: status 422 when it was sent with errors, else 200."""
+    status = 422 if form.is_bound and form.errors else 200
+    return render(request, template, {"form": form, **(context or {})}, status=status)

@@ -1,7 +1,26 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def public_id_field(*, editable: bool = True) -> models.UUIDField:
+    """The UUID that URLs carry, never the database id."""
+    return models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True, editable=editable)
+
+
+def person_field(verbose_name=None, *, blank: bool = True) -> models.ForeignKey:
+    """Who did something (created, changed, approved …). SET_NULL: deleting a person (data
+    protection) must remain possible, the row stays; no reverse relation on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=blank,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
 
 
 class TimeStampedModel(models.Model):
@@ -15,9 +34,7 @@ class TimeStampedModel(models.Model):
 class PublicIdModel(TimeStampedModel):
     """URLs carry this UUID, never the database id."""
 
-    public_id = models.UUIDField(
-        _("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False
-    )
+    public_id = public_id_field(editable=False)
 
     class Meta:
         abstract = True

@@ -59,6 +59,13 @@ _CONFLICT_CODES = {"transition_not_allowed", "notice_already_issued", "case_clos
 # --- helpers -------------------------------------------------------------------------------
 
 
+def _binary_response(description: str, media_types) -> dict:
+    """OpenAPI for a 200 that is a file (of one of `media_types`), not JSON."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content = dict.fromkeys(media_types, binary)
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
 def _via(request) -> str:
     key = request.auth
     return f"API-Schlüssel „{key.name}“ (okk_{key.prefix})"
@@ -260,17 +267,7 @@ def get_application(request, reference: str):
     url_name="authority_attachment",
     summary="Eine Anlage des Antrags (Datei)",
     description="Die Datei, wie sie hochgeladen wurde; Typ aus dem Inhalt erkannt.",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Die Datei",
-                "content": {
-                    media: {"schema": {"type": "string", "format": "binary"}}
-                    for media in AttachmentType.values
-                },
-            }
-        }
-    },
+    openapi_extra=_binary_response("Die Datei", AttachmentType.values),
 )
 def get_attachment(request, reference: str, attachment_id: UUID):
     with tenant_scope(request) as tenant:
@@ -297,17 +294,7 @@ def get_attachment(request, reference: str, attachment_id: UUID):
         "404 für eine Datei einer anderen Nachricht, eines anderen Vorgangs oder einer "
         "anderen Organisation."
     ),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Die Datei",
-                "content": {
-                    media: {"schema": {"type": "string", "format": "binary"}}
-                    for media in AttachmentType.values
-                },
-            }
-        }
-    },
+    openapi_extra=_binary_response("Die Datei", AttachmentType.values),
 )
 def get_message_attachment(request, reference: str, message_id: UUID, attachment_id: UUID):
     with tenant_scope(request) as tenant:
@@ -334,14 +321,7 @@ def get_message_attachment(request, reference: str, message_id: UUID, attachment
         "Fachverfahren ist kein Abruf durch die Antragstellerin oder den Antragsteller und "
         "ändert den Tag der Bekanntgabe nicht."
     ),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "Das PDF",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=_binary_response("Das PDF", ["application/pdf"]),
 )
 def get_notice_pdf(request, reference: str, notice_id: UUID):
     with tenant_scope(request) as tenant:

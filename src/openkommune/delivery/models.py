@@ -7,13 +7,11 @@ key. A key is 256 bits from `secrets`, so a fast hash is enough: slow password h
 256-bit secret cannot be guessed, and a fast hash keeps every API call cheap.
 """
 
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core.models import person_field, public_id_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -25,18 +23,11 @@ class ApiKey(models.Model):
         related_name="api_keys",
         verbose_name=_("Organisation"),
     )
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     name = models.CharField(_("Bezeichnung"), max_length=100)
     prefix = models.CharField(_("Kennung"), max_length=16, unique=True, editable=False)
     secret_sha256 = models.CharField(max_length=64, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("angelegt von"),
-    )
+    created_by = person_field(_("angelegt von"))
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     last_used_at = models.DateTimeField(_("zuletzt benutzt"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)

@@ -9,15 +9,12 @@ correction entry, never by editing or deleting (see `ledger.py` for the arithmet
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import PublicIdModel
+from openkommune.core.models import PublicIdModel, person_field, public_id_field
 from openkommune.digitalpakt.constants import CorrectedKind, EntryKind
 from openkommune.tenancy.scoping import TenantScopedManager, TenantScopedQuerySet
 
@@ -111,9 +108,7 @@ class SchoolAuthorityBudget(models.Model):
         related_name="+",
         verbose_name=_("Schulträger"),
     )
-    public_id = models.UUIDField(
-        _("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False
-    )
+    public_id = public_id_field(editable=False)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     programme = models.ForeignKey(
         FundingProgramme,
@@ -163,9 +158,7 @@ class LedgerEntry(models.Model):
         related_name="+",
         verbose_name=_("Schulträger"),
     )
-    public_id = models.UUIDField(
-        _("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False
-    )
+    public_id = public_id_field(editable=False)
     created_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
     budget = models.ForeignKey(
         SchoolAuthorityBudget, on_delete=models.PROTECT, related_name="entries"
@@ -189,14 +182,7 @@ class LedgerEntry(models.Model):
     supplier_name = models.CharField(_("Lieferant"), max_length=200, blank=True)
     invoice_reference = models.CharField(_("Rechnungsnummer"), max_length=100, blank=True)
     text = models.CharField(_("Buchungstext"), max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("gebucht von"),
-    )
+    created_by = person_field(_("gebucht von"))
 
     objects = LedgerEntryManager()
 

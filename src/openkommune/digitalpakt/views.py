@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import LoginRequired, login_or_redirect
+from openkommune.core.forms import add_service_errors, render_form, submit_form
 from openkommune.digitalpakt import selectors, services
 from openkommune.digitalpakt.forms import (
     AllocationForm,
@@ -59,16 +60,6 @@ def _ledger(request, public_id) -> selectors.Ledger:
         raise Http404(_("Dieses Budget gibt es nicht.")) from None
 
 
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for one in errors:
-                form.add_error(field if field in form.fields else None, one)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def index(request):
@@ -96,7 +87,7 @@ def index(request):
                     tenant=owner, actor=request.user, programme=form.cleaned_data["programme"]
                 )
             except ValidationError as error:
-                _apply(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Das Budget ist eröffnet."))
                 return redirect("digitalpakt:ledger", public_id=budget.public_id)
@@ -209,24 +200,18 @@ def book(request, public_id, action: str):
     elif action == "correct":
         kwargs["positions"] = ledger.positions
     form = form_class(request.POST or None, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            _book(action, request, ledger, form.cleaned_data)
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("digitalpakt:ledger", public_id=ledger.budget.public_id)
+    if submit_form(
+        request, form, lambda: _book(action, request, ledger, form.cleaned_data), success=done
+    ):
+        return redirect("digitalpakt:ledger", public_id=ledger.budget.public_id)
     context = {
         "ledger": ledger,
         "budget": ledger.budget,
         "balance": ledger.balance,
-        "form": form,
         "title": title,
         "action": action,
     }
-    status = 422 if form.errors else 200
-    return render(request, "digitalpakt/book.html", context, status=status)
+    return render_form(request, "digitalpakt/book.html", form, context)
 
 
 @login_or_redirect

@@ -4,11 +4,10 @@ A version's `definition` follows schema/form-definition.schema.json (docs/forms.
 change only through `forms.services`; a published version is never edited again (a change
 is a new version), so applications pinned to it stay valid."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import PublicIdModel, TimeStampedModel
+from openkommune.core.models import PublicIdModel, TimeStampedModel, person_field
 from openkommune.forms.constants import FormVersionStatus
 
 FORM_KEY_REGEX = r"^[a-z][a-z0-9_]{0,62}$"
@@ -53,14 +52,7 @@ class FormVersion(TimeStampedModel):
     definition = models.JSONField(_("Definition"))
     data_schema = models.JSONField(_("Datenschema"), null=True, blank=True)
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("veröffentlicht von"),
-    )
+    published_by = person_field(_("veröffentlicht von"))
     retired_at = models.DateTimeField(_("zurückgezogen am"), null=True, blank=True)
     import_report = models.JSONField(
         _("Hinweise des Imports"),

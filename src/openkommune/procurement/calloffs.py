@@ -49,7 +49,7 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from openkommune.tenancy.selectors import user_roles
-from openkommune.tenancy.services import audit_record, snapshot
+from openkommune.tenancy.services import audit_record, reject_unknown_fields, snapshot
 
 CALLER_ROLES = {Role.CLERK, Role.MEMBER_ADMIN}
 APPROVER_ROLE = Role.MEMBER_ADMIN
@@ -389,9 +389,7 @@ def procurement_settings_update(
         {APPROVER_ROLE},
         _("Nur die Mitgliedsverwaltung darf die Beschaffungseinstellungen ändern."),
     )
-    unknown = set(changes) - set(SETTINGS_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown settings fields: {sorted(unknown)}")
+    reject_unknown_fields(changes, SETTINGS_FIELDS, "settings")
     with scope(tenant=tenant):
         row = MemberProcurementSettings.objects.select_for_update().filter(tenant=tenant).first()
         created = row is None

@@ -9,9 +9,7 @@ shared with the bundling/DigitalPakt apps (`procurement-contract.md`).
 from __future__ import annotations
 
 import datetime
-import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
@@ -20,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.files import private_storage
-from openkommune.core.models import PublicIdModel
+from openkommune.core.models import PublicIdModel, person_field, public_id_field
 from openkommune.procurement.constants import (
     CPV_PATTERN,
     CallOffStatus,
@@ -133,9 +131,7 @@ class ContractDocument(PublicIdModel):
     original_name = models.CharField(_("ursprünglicher Dateiname"), max_length=255, blank=True)
     content_type = models.CharField(_("Dateityp"), max_length=100)
     size = models.PositiveIntegerField(_("Größe (Bytes)"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    uploaded_by = person_field()
 
     class Meta:
         verbose_name = _("Vertragsdokument")
@@ -287,9 +283,7 @@ class CallOff(models.Model):
     # timestamps and public id are declared here rather than inherited (inherited fields
     # would come first).
     tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
-    public_id = models.UUIDField(
-        _("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False
-    )
+    public_id = public_id_field(editable=False)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
     reference = models.CharField(_("Abrufnummer"), max_length=30, unique=True)
@@ -308,17 +302,9 @@ class CallOff(models.Model):
     buyer_reference = models.CharField(_("Ihr Zeichen / Aktenzeichen"), max_length=100, blank=True)
     delivery_address = models.TextField(_("Lieferanschrift"), blank=True)
     note = models.TextField(_("Bemerkung an den Lieferanten"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = person_field(blank=False)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    approved_by = person_field()
     approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
     decision_note = models.TextField(_("Begründung"), blank=True)
     ordered_at = models.DateTimeField(_("bestellt am"), null=True, blank=True)
@@ -382,9 +368,7 @@ class OrderMail(models.Model):
     find it in the admin and can start a new round."""
 
     tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
-    public_id = models.UUIDField(
-        _("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False
-    )
+    public_id = public_id_field(editable=False)
     call_off = models.OneToOneField(
         CallOff, on_delete=models.CASCADE, related_name="order_mail", verbose_name=_("Abruf")
     )

@@ -44,7 +44,12 @@ from openkommune.procurement.pricing import sorted_tiers
 from openkommune.procurement.terms import term_error
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.selectors import cooperative_get, require_cooperative_staff
-from openkommune.tenancy.services import audit_record, snapshot
+from openkommune.tenancy.services import (
+    audit_record,
+    changed_fields,
+    reject_unknown_fields,
+    snapshot,
+)
 
 SUPPLIER_FIELDS = ("name", "address", "email", "vat_id", "is_demo")
 CONTRACT_FIELDS = (
@@ -87,24 +92,13 @@ def _audit(actor, action: str, obj, before=None, after=None) -> None:
     )
 
 
-def _changed(before: dict, after: dict) -> tuple[dict, dict]:
-    keys = [k for k in after if before.get(k) != after.get(k)]
-    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
-
-
-def _check_unknown(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown {what} fields: {sorted(unknown)}")
-
-
 # --- suppliers ------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def supplier_create(*, actor, **fields) -> Supplier:
     _require_staff(actor)
-    _check_unknown(fields, SUPPLIER_FIELDS, "supplier")
+    reject_unknown_fields(fields, SUPPLIER_FIELDS, "supplier")
     supplier = Supplier(**fields)
     supplier.full_clean()
     supplier.save()
@@ -115,14 +109,14 @@ def supplier_create(*, actor, **fields) -> Supplier:
 @transaction.atomic
 def supplier_update(*, actor, supplier: Supplier, **changes) -> Supplier:
     _require_staff(actor)
-    _check_unknown(changes, SUPPLIER_FIELDS, "supplier")
+    reject_unknown_fields(changes, SUPPLIER_FIELDS, "supplier")
     supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
     before = snapshot(supplier, SUPPLIER_FIELDS)
     for name, value in changes.items():
         setattr(supplier, name, value)
     supplier.full_clean()
     supplier.save()
-    old, new = _changed(before, snapshot(supplier, SUPPLIER_FIELDS))
+    old, new = changed_fields(before, snapshot(supplier, SUPPLIER_FIELDS))
     if new:
         _audit(actor, "supplier.update", supplier, before=old, after=new)
     return supplier
@@ -165,7 +159,7 @@ def contract_create(
     """Create a framework contract; refuses a term longer than its legal basis allows and a
     contract without maximum quantity or value (ValidationError with German messages)."""
     _require_staff(actor)
-    _check_unknown(fields, CONTRACT_FIELDS, "contract")
+    reject_unknown_fields(fields, CONTRACT_FIELDS, "contract")
     callers = _check_callers(named_callers)
     contract = FrameworkContract(**fields)
     contract.caller_kinds = list(contract.caller_kinds or [])
@@ -187,7 +181,7 @@ def contract_update(
     **changes,
 ) -> FrameworkContract:
     _require_staff(actor)
-    _check_unknown(changes, CONTRACT_FIELDS, "contract")
+    reject_unknown_fields(changes, CONTRACT_FIELDS, "contract")
     contract = FrameworkContract.objects.select_for_update().get(pk=contract.pk)
     before = _contract_snapshot(contract)
     for name, value in changes.items():
@@ -206,7 +200,7 @@ def contract_update(
         contract.suppliers.set(suppliers)
     if named_callers is not None:
         contract.named_callers.set(_check_callers(named_callers))
-    old, new = _changed(before, _contract_snapshot(contract))
+    old, new = changed_fields(before, _contract_snapshot(contract))
     if new:
         _audit(actor, "contract.update", contract, before=old, after=new)
     return contract
@@ -228,14 +222,14 @@ def lot_create(*, actor, contract: FrameworkContract, number: int, title: str) -
 @transaction.atomic
 def lot_update(*, actor, lot: Lot, **changes) -> Lot:
     _require_staff(actor)
-    _check_unknown(changes, LOT_FIELDS, "lot")
+    reject_unknown_fields(changes, LOT_FIELDS, "lot")
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     before = snapshot(lot, LOT_FIELDS)
     for name, value in changes.items():
         setattr(lot, name, value)
     lot.full_clean()
     lot.save()
-    old, new = _changed(before, snapshot(lot, LOT_FIELDS))
+    old, new = changed_fields(before, snapshot(lot, LOT_FIELDS))
     if new:
         _audit(actor, "lot.update", lot, before=old, after=new)
     return lot
@@ -300,7 +294,7 @@ def _write_tiers(item: CatalogItem, tiers: list[tuple[int, Decimal]]) -> None:
 def catalog_item_create(*, actor, contract: FrameworkContract, tiers, **fields) -> CatalogItem:
     """Create an item with its price tiers [(min_quantity, unit_price), …], first at 0."""
     _require_staff(actor)
-    _check_unknown(fields, ITEM_FIELDS, "item")
+    reject_unknown_fields(fields, ITEM_FIELDS, "item")
     fields.setdefault("tier_mode", TierMode.ALL_UNITS)
     item = CatalogItem(contract=contract, **fields)
     ordered = _validate_item(item, tiers)
@@ -315,7 +309,7 @@ def catalog_item_update(*, actor, item: CatalogItem, tiers=None, **changes) -> C
     """Change an item; new tiers replace the old ones. Prices already on submitted
     call-offs stay as they were (each line keeps its own price)."""
     _require_staff(actor)
-    _check_unknown(changes, ITEM_FIELDS, "item")
+    reject_unknown_fields(changes, ITEM_FIELDS, "item")
     item = CatalogItem.objects.select_for_update().get(pk=item.pk)
     before = _item_snapshot(item)
     for name, value in changes.items():
@@ -325,7 +319,7 @@ def catalog_item_update(*, actor, item: CatalogItem, tiers=None, **changes) -> C
     item.save()
     if tiers is not None:
         _write_tiers(item, ordered)
-    old, new = _changed(before, _item_snapshot(item))
+    old, new = changed_fields(before, _item_snapshot(item))
     if new:
         _audit(actor, "catalog_item.update", item, before=old, after=new)
     return item

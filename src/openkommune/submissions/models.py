@@ -15,13 +15,12 @@ scoped manager; on applicant pages (empty scope) they are empty. Use the selecto
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core.models import public_id_field
 from openkommune.submissions.attachments import download_name
 from openkommune.submissions.constants import (
     REFERENCE_MAX_LENGTH,
@@ -53,7 +52,7 @@ class Draft(models.Model):
     """An application being filled in. The raw input is kept as typed (even when invalid)."""
 
     tenant = _tenant_field("application_drafts")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     form_version = models.ForeignKey(
         "forms.FormVersion",
         on_delete=models.PROTECT,
@@ -121,7 +120,7 @@ class Application(models.Model):
     """A submitted application, routed to `tenant`. Its data and receipt never change."""
 
     tenant = _tenant_field("applications")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     reference = models.CharField(
         _("Aktenzeichen"), max_length=REFERENCE_MAX_LENGTH, unique=True, editable=False
     )
@@ -213,7 +212,7 @@ class Attachment(models.Model):
     uploaded name is kept (sanitised) for display only."""
 
     tenant = _tenant_field("application_attachments")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     draft = models.ForeignKey(
         Draft,
         on_delete=models.SET_NULL,
@@ -306,7 +305,7 @@ class NotificationLog(models.Model):
     `failed` is what an operator looks at (admin): retries are used up."""
 
     tenant = _tenant_field("notification_logs")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     kind = models.CharField(_("Art"), max_length=40, choices=NotificationKind.choices)
     # Sending twice is prevented by this key (one confirmation per application).
     dedupe_key = models.CharField(max_length=120, unique=True, editable=False)

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import PublicIdModel
+from openkommune.core.models import PublicIdModel, person_field
 from openkommune.tenancy.constants import (
     ARS_PATTERN,
     POSTCODE_PATTERN,
@@ -162,14 +162,7 @@ class AuditRecord(models.Model):
         verbose_name=_("Organisation"),
     )
     # SET_NULL: deleting a person (data protection) must remain possible; the record stays.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ausgeführt von"),
-    )
+    actor = person_field(_("ausgeführt von"))
     action = models.CharField(_("Aktion"), max_length=100)
     object_type = models.CharField(_("Objektart"), max_length=100)
     object_id = models.CharField(_("Objekt-ID"), max_length=64)

@@ -76,13 +76,36 @@ def audit_record(
     return record
 
 
+def reject_unknown_fields(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
+    """A programming error, not bad input: services take only the fields they know."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown {what} fields: {sorted(unknown)}")
+
+
+def changed_fields(before: dict | None, after: dict) -> tuple[dict | None, dict]:
+    """The values before and after of just the keys that changed (`before=None`: created)."""
+    if before is None:
+        return None, dict(after)
+    keys = [key for key in after if before.get(key) != after[key]]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+def audit_changes(
+    *, tenant: Organisation | None, actor, action: str, obj: models.Model, before, after
+) -> AuditRecord | None:
+    """Audit only what changed between two snapshots; nothing (None) when nothing did."""
+    old, new = changed_fields(before, after)
+    if not new:
+        return None
+    return audit_record(tenant=tenant, actor=actor, action=action, obj=obj, before=old, after=new)
+
+
 @transaction.atomic
 def organisation_create(*, actor, **fields) -> Organisation:
     """Create a member organisation (or the cooperative). Only cooperative staff/system."""
     require_cooperative_staff(actor)
-    unknown = set(fields) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    reject_unknown_fields(fields, ORGANISATION_FIELDS, "organisation")
     organisation = Organisation(**fields)
     organisation.full_clean()
     organisation.save()
@@ -103,9 +126,7 @@ def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisati
     Its member administrators may change contact data; kind, flags and key only cooperative
     staff (or the system).
     """
-    unknown = set(changes) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    reject_unknown_fields(changes, ORGANISATION_FIELDS, "organisation")
     privileged = {"kind", "is_cooperative", "region_ars", "is_demo", "is_active"}
     if not acts_for_cooperative(actor):
         if not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
@@ -121,14 +142,13 @@ def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisati
         return organisation
     organisation.full_clean()
     organisation.save()
-    changed = [name for name in ORGANISATION_FIELDS if before[name] != after[name]]
-    audit_record(
+    audit_changes(
         tenant=organisation,
         actor=actor,
         action="organisation.update",
         obj=organisation,
-        before={name: before[name] for name in changed},
-        after={name: after[name] for name in changed},
+        before=before,
+        after=after,
     )
     return organisation
 

@@ -29,7 +29,12 @@ from openkommune.procurement.models import CatalogItem, FrameworkContract
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import require_cooperative_staff
-from openkommune.tenancy.services import audit_record, snapshot
+from openkommune.tenancy.services import (
+    audit_changes,
+    audit_record,
+    reject_unknown_fields,
+    snapshot,
+)
 
 ROUND_FIELDS = ("title", "description", "deadline", "prefill_from", "prefill_until", "status")
 
@@ -106,9 +111,7 @@ def round_update(*, actor, bundling_round: BundlingRound, **changes) -> Bundling
     """Change title, description, deadline or prefill period while the round is open."""
     _require_staff(actor)
     allowed = {"title", "description", "deadline", "prefill_from", "prefill_until"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise TypeError(f"Unknown round fields: {sorted(unknown)}")
+    reject_unknown_fields(changes, allowed, "round")
     bundling_round = _locked_round(bundling_round)
     _require_open(bundling_round)
     before = _snapshot(bundling_round)
@@ -122,14 +125,13 @@ def round_update(*, actor, bundling_round: BundlingRound, **changes) -> Bundling
         return bundling_round
     bundling_round.full_clean()
     bundling_round.save()
-    changed = [k for k in ROUND_FIELDS if before[k] != after[k]]
-    audit_record(
+    audit_changes(
         tenant=None,
         actor=actor,
         action="bundling.round_update",
         obj=bundling_round,
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
+        before=before,
+        after=after,
     )
     return bundling_round
 

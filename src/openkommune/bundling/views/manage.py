@@ -18,16 +18,7 @@ from openkommune.bundling.access import require_staff, viewer_of
 from openkommune.bundling.forms import ContractImportForm, OfferForm, RoundForm, RoundItemForm
 from openkommune.bundling.models import RoundItem, RoundOffer
 from openkommune.bundling.views.rounds import round_or_404
-
-
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for one in errors:
-                form.add_error(field if field in form.fields else None, one)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+from openkommune.core.forms import add_service_errors, flash_outcome, render_form, submit_form
 
 
 def _staff(request):
@@ -37,15 +28,8 @@ def _staff(request):
 
 
 def _form_page(request, form, *, title, bundling_round=None, intro="", submit=None):
-    context = {
-        "form": form,
-        "title": title,
-        "round": bundling_round,
-        "intro": intro,
-        "submit": submit or title,
-    }
-    status = 422 if form.is_bound and form.errors else 200
-    return render(request, "bundling/form.html", context, status=status)
+    context = {"title": title, "round": bundling_round, "intro": intro, "submit": submit or title}
+    return render_form(request, "bundling/form.html", form, context)
 
 
 @login_or_redirect
@@ -57,7 +41,7 @@ def round_create(request):
         try:
             bundling_round = services.round_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Die Runde ist eröffnet. Legen Sie jetzt die Positionen an.")
@@ -76,16 +60,14 @@ def round_edit(request, public_id):
         for name in ("title", "description", "deadline", "prefill_from", "prefill_until")
     }
     form = RoundForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.round_update(
-                actor=request.user, bundling_round=bundling_round, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            messages.success(request, _("Die Angaben zur Runde sind gespeichert."))
-            return redirect("bundling:detail", public_id=bundling_round.public_id)
+
+    def save():
+        services.round_update(
+            actor=request.user, bundling_round=bundling_round, **form.cleaned_data
+        )
+
+    if submit_form(request, form, save, success=_("Die Angaben zur Runde sind gespeichert.")):
+        return redirect("bundling:detail", public_id=bundling_round.public_id)
     return _form_page(
         request,
         form,
@@ -107,7 +89,7 @@ def item_add(request, public_id):
                 actor=request.user, bundling_round=bundling_round, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Die Position ist angelegt. Fügen Sie Angebote hinzu."))
             return redirect(
@@ -130,7 +112,7 @@ def items_from_contract(request, public_id):
                 contract=form.cleaned_data["contract"],
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -163,19 +145,17 @@ def offer_add(request, public_id, item_id):
     bundling_round = round_or_404(public_id)
     item = _item_or_404(bundling_round, item_id)
     form = OfferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.round_offer_add(
-                actor=request.user,
-                item=item,
-                catalog_item=form.cleaned_data["catalog_item"],
-                capacity=form.cleaned_data["capacity"],
-            )
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            messages.success(request, _("Das Angebot ist hinzugefügt."))
-            return redirect("bundling:detail", public_id=bundling_round.public_id)
+
+    def save():
+        services.round_offer_add(
+            actor=request.user,
+            item=item,
+            catalog_item=form.cleaned_data["catalog_item"],
+            capacity=form.cleaned_data["capacity"],
+        )
+
+    if submit_form(request, form, save, success=_("Das Angebot ist hinzugefügt.")):
+        return redirect("bundling:detail", public_id=bundling_round.public_id)
     return _form_page(
         request, form, title=_("Angebot für „%(item)s“") % {"item": item.title},
         bundling_round=bundling_round, submit=_("Angebot hinzufügen"),
@@ -211,12 +191,11 @@ def item_remove(request, public_id, item_id):
             action_url=request.path,
             button=_("Ja, Position entfernen"),
         )
-    try:
-        services.round_item_remove(actor=request.user, item=item)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Die Position ist entfernt."))
+    flash_outcome(
+        request,
+        lambda: services.round_item_remove(actor=request.user, item=item),
+        success=_("Die Position ist entfernt."),
+    )
     return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 
@@ -261,12 +240,11 @@ def round_close(request, public_id):
             action_url=request.path,
             button=_("Ja, Runde schließen"),
         )
-    try:
-        services.round_close(actor=request.user, bundling_round=bundling_round)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Die Runde ist geschlossen. Sie können sie jetzt auswerten."))
+    flash_outcome(
+        request,
+        lambda: services.round_close(actor=request.user, bundling_round=bundling_round),
+        success=_("Die Runde ist geschlossen. Sie können sie jetzt auswerten."),
+    )
     return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 

@@ -24,6 +24,7 @@ from openkommune.bundling.forms import DemandForm
 from openkommune.bundling.models import BundlingRound, RoundItem
 from openkommune.bundling.selectors import eligible_offers
 from openkommune.core.formatting import format_date
+from openkommune.core.forms import add_service_errors
 
 
 def round_or_404(public_id) -> BundlingRound:
@@ -155,14 +156,7 @@ def demand(request, public_id):
                 quantities=form.quantities(),
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for key, errors in error.error_dict.items():
-                    name = f"menge-{key}"
-                    for one in errors:
-                        form.add_error(name if name in form.fields else None, one)
-            else:
-                for message in error.messages:
-                    form.add_error(None, message)
+            add_service_errors(form, error, prefix="menge-")
         else:
             messages.success(
                 request, _("Ihr Bedarf ist gespeichert. Sie können ihn bis zur Frist ändern.")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -17,6 +15,7 @@ from openkommune.cases.constants import (
     Decision,
 )
 from openkommune.cases.models._common import tenant_field
+from openkommune.core.models import public_id_field
 from openkommune.submissions.constants import REFERENCE_MAX_LENGTH, AttachmentType
 from openkommune.tenancy.scoping import TenantScopedManager
 
@@ -30,7 +29,7 @@ class Case(models.Model):
     """
 
     tenant = tenant_field("cases")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     # PROTECT: the case goes first (retention deletes it, then the application).
     application = models.OneToOneField(
         "submissions.Application",
@@ -135,7 +134,7 @@ class CaseNote(models.Model):
     """An internal note of the authority; never shown to the applicant."""
 
     tenant = tenant_field("case_notes")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("Vorgang")
     )
@@ -166,7 +165,7 @@ class CaseDocument(models.Model):
     """A file the clerk added to the case (private storage, type detected from the bytes)."""
 
     tenant = tenant_field("case_documents")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("Vorgang")
     )

@@ -8,7 +8,6 @@ detection are the same (`submissions.services`: private storage, bytes decide th
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import Decision, MessageDirection
 from openkommune.cases.models._common import UnscopedManager, tenant_field
+from openkommune.core.models import person_field, public_id_field
 from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import AttachmentType, ScanResult
 from openkommune.tenancy.scoping import TenantScopedManager
@@ -28,7 +28,7 @@ DEEMED_DELIVERY_DAYS = 4
 
 class Message(models.Model):
     tenant = tenant_field("case_messages")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="messages", verbose_name=_("Vorgang")
     )
@@ -75,7 +75,7 @@ class Message(models.Model):
 
 class MessageAttachment(models.Model):
     tenant = tenant_field("case_message_attachments")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("Nachricht")
     )
@@ -115,7 +115,7 @@ class NoticeTemplate(models.Model):
     Placeholders in `body` (`{{ reference }}` …) are filled by `cases.services.notices`."""
 
     tenant = tenant_field("notice_templates", null=True)
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     ozg_leistung = models.ForeignKey(
         "catalog.OzgLeistung",
         on_delete=models.PROTECT,
@@ -127,14 +127,7 @@ class NoticeTemplate(models.Model):
     )
     title = models.CharField(_("Überschrift"), max_length=200)
     body = models.TextField(_("Text mit Platzhaltern"))
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("geändert von"),
-    )
+    updated_by = person_field(_("geändert von"))
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
@@ -172,7 +165,7 @@ class Notice(models.Model):
     """
 
     tenant = tenant_field("case_notices")
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="notices", verbose_name=_("Vorgang")
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Coalesce
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import RetentionAction
 from openkommune.cases.models._common import UnscopedManager, tenant_field
+from openkommune.core.models import person_field, public_id_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -25,7 +25,7 @@ class ServiceDeadline(models.Model):
     """The legal processing deadline of a service: `days` calendar days after receipt."""
 
     tenant = tenant_field("service_deadlines", null=True)
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     ozg_leistung = models.ForeignKey(
         "catalog.OzgLeistung",
         on_delete=models.PROTECT,
@@ -67,7 +67,7 @@ class RetentionRule(models.Model):
     """How many months after closing a case is deleted or anonymised."""
 
     tenant = tenant_field("retention_rules", null=True)
-    public_id = models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True)
+    public_id = public_id_field()
     ozg_leistung = models.ForeignKey(
         "catalog.OzgLeistung",
         on_delete=models.PROTECT,
@@ -83,14 +83,7 @@ class RetentionRule(models.Model):
         choices=RetentionAction.choices,
         default=RetentionAction.ANONYMISED,
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("geändert von"),
-    )
+    updated_by = person_field(_("geändert von"))
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 

@@ -17,7 +17,12 @@ from openkommune.core.formatting import format_date
 from openkommune.members.models import CooperativeMember, MemberContact, MembershipPeriod
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.selectors import require_cooperative_staff
-from openkommune.tenancy.services import audit_record, snapshot
+from openkommune.tenancy.services import (
+    audit_changes,
+    audit_record,
+    reject_unknown_fields,
+    snapshot,
+)
 
 MEMBER_FIELDS = (
     "is_founding_member",
@@ -159,9 +164,7 @@ def member_leave(
 def member_update(*, actor, member: CooperativeMember, **changes) -> CooperativeMember:
     """Change register fields (shares, notes, flags); no write and no audit if unchanged."""
     _require_register_editor(actor)
-    unknown = set(changes) - set(MEMBER_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown member fields: {sorted(unknown)}")
+    reject_unknown_fields(changes, MEMBER_FIELDS, "member")
     member = CooperativeMember.objects.select_for_update().get(pk=member.pk)
     before = snapshot(member, MEMBER_FIELDS)
     for name, value in changes.items():
@@ -171,14 +174,13 @@ def member_update(*, actor, member: CooperativeMember, **changes) -> Cooperative
     if after == before:
         return member
     member.save()
-    changed = [name for name in MEMBER_FIELDS if before[name] != after[name]]
-    audit_record(
+    audit_changes(
         tenant=member.organisation,
         actor=actor,
         action="member.update",
         obj=member,
-        before={name: before[name] for name in changed},
-        after={name: after[name] for name in changed},
+        before=before,
+        after=after,
     )
     return member
 
@@ -221,9 +223,7 @@ def member_period_update(
 @transaction.atomic
 def member_contact_add(*, actor, member: CooperativeMember, **fields) -> MemberContact:
     _require_register_editor(actor)
-    unknown = set(fields) - set(CONTACT_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown contact fields: {sorted(unknown)}")
+    reject_unknown_fields(fields, CONTACT_FIELDS, "contact")
     contact = MemberContact(member=member, **fields)
     contact.full_clean()
     contact.save()

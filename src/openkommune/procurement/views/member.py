@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openkommune.accounts.access import LoginRequired, login_or_redirect
 from openkommune.core.files import download_response
+from openkommune.core.forms import add_service_errors, render_form
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import is_approver, member_tenant, require_approver
 from openkommune.procurement.constants import CallOffStatus
@@ -298,8 +299,7 @@ def _decide(request, reference, approve: bool):
             messages.success(request, _("Der Abruf %s ist abgelehnt.") % call_off.reference)
     except ValidationError as error:
         if hasattr(error, "error_dict"):
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            add_service_errors(form, error)
             context = _detail_context(request, tenant, call_off, decision_form=form)
             return render(request, "procurement/member/call_off_detail.html", context, status=422)
         _service_error(request, error)
@@ -407,6 +407,4 @@ def settings_edit(request):
         else:
             messages.success(request, _("Die Beschaffungseinstellungen sind gespeichert."))
             return redirect("procurement:settings")
-    status = 422 if form.errors else 200
-    context = {"form": form, "tenant": tenant}
-    return render(request, "procurement/member/settings.html", context, status=status)
+    return render_form(request, "procurement/member/settings.html", form, {"tenant": tenant})

@@ -4,7 +4,7 @@ catalogue import, documents and usage. Thin: forms in, services and selectors ou
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import login_or_redirect
 from openkommune.core.files import download_response
+from openkommune.core.forms import add_service_errors, flash_outcome, render_form, submit_form
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import require_staff
 from openkommune.procurement.forms import (
@@ -27,10 +28,7 @@ from openkommune.procurement.forms import (
 )
 from openkommune.procurement.io import COLUMNS, CatalogImportError
 from openkommune.procurement.models import (
-    CatalogItem,
-    ContractDocument,
     FrameworkContract,
-    Lot,
     Supplier,
 )
 from openkommune.procurement.uploads import extension_for
@@ -46,13 +44,12 @@ def _contract_or_404(public_id) -> FrameworkContract:
         raise Http404(_("Diesen Rahmenvertrag gibt es nicht.")) from error
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    """Service errors onto the form: per field where the form has it, else for the form."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
+def _part_or_404(parts, public_id):
+    """A lot, item or document of the contract (`parts`: its related manager), else 404."""
+    try:
+        return parts.get(public_id=public_id)
+    except (ObjectDoesNotExist, ValidationError, ValueError) as error:
+        raise Http404 from error
 
 
 @login_or_redirect
@@ -101,12 +98,11 @@ def contract_create(request):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Der Rahmenvertrag %s ist angelegt.") % contract.number)
             return redirect("procurement:contract_detail", contract.public_id)
-    status = 422 if form.errors else 200
-    return render(request, "procurement/staff/contract_form.html", {"form": form}, status=status)
+    return render_form(request, "procurement/staff/contract_form.html", form)
 
 
 @login_or_redirect
@@ -115,23 +111,24 @@ def contract_edit(request, public_id):
     require_staff(request)
     contract = _contract_or_404(public_id)
     form = ContractForm(request.POST or None, instance=contract)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contract_update(
-                actor=request.user,
-                contract=contract,
-                suppliers=form.cleaned_data["suppliers"],
-                named_callers=form.cleaned_data["named_callers"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Der Rahmenvertrag ist gespeichert."))
-            return redirect("procurement:contract_detail", contract.public_id)
-    status = 422 if form.errors else 200
-    context = {"form": form, "contract": _contract_or_404(public_id)}
-    return render(request, "procurement/staff/contract_form.html", context, status=status)
+
+    def save():
+        services.contract_update(
+            actor=request.user,
+            contract=contract,
+            suppliers=form.cleaned_data["suppliers"],
+            named_callers=form.cleaned_data["named_callers"],
+            **form.service_fields(),
+        )
+
+    if submit_form(request, form, save, success=_("Der Rahmenvertrag ist gespeichert.")):
+        return redirect("procurement:contract_detail", contract.public_id)
+    return render_form(
+        request,
+        "procurement/staff/contract_form.html",
+        form,
+        {"contract": _contract_or_404(public_id)},
+    )
 
 
 @login_or_redirect
@@ -171,34 +168,25 @@ def contract_usage(request, public_id):
 # --- lots ----------------------------------------------------------------------------------
 
 
-def _lot_or_404(contract, lot_id) -> Lot:
-    try:
-        return contract.lots.get(public_id=lot_id)
-    except (Lot.DoesNotExist, ValidationError, ValueError) as error:
-        raise Http404 from error
-
-
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def lot_edit(request, public_id, lot_id=None):
     require_staff(request)
     contract = _contract_or_404(public_id)
-    lot = _lot_or_404(contract, lot_id) if lot_id else None
+    lot = _part_or_404(contract.lots, lot_id) if lot_id else None
     form = LotForm(request.POST or None, instance=lot)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if lot is None:
-                services.lot_create(actor=request.user, contract=contract, **form.cleaned_data)
-            else:
-                services.lot_update(actor=request.user, lot=lot, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
+
+    def save():
+        if lot is None:
+            services.lot_create(actor=request.user, contract=contract, **form.cleaned_data)
         else:
-            messages.success(request, _("Das Los ist gespeichert."))
-            return redirect("procurement:contract_detail", contract.public_id)
-    context = {"form": form, "contract": contract, "lot": lot}
-    status = 422 if form.errors else 200
-    return render(request, "procurement/staff/lot_form.html", context, status=status)
+            services.lot_update(actor=request.user, lot=lot, **form.cleaned_data)
+
+    if submit_form(request, form, save, success=_("Das Los ist gespeichert.")):
+        return redirect("procurement:contract_detail", contract.public_id)
+    return render_form(
+        request, "procurement/staff/lot_form.html", form, {"contract": contract, "lot": lot}
+    )
 
 
 @login_or_redirect
@@ -206,7 +194,7 @@ def lot_edit(request, public_id, lot_id=None):
 def lot_delete(request, public_id, lot_id):
     require_staff(request)
     contract = _contract_or_404(public_id)
-    lot = _lot_or_404(contract, lot_id)
+    lot = _part_or_404(contract.lots, lot_id)
     if request.method == "POST":
         services.lot_delete(actor=request.user, lot=lot)
         messages.success(request, _("Das Los ist gelöscht."))
@@ -229,41 +217,30 @@ def _confirm(request, *, title, text, confirm, back):
 # --- catalogue items ------------------------------------------------------------------------
 
 
-def _item_or_404(contract, item_id) -> CatalogItem:
-    try:
-        return contract.items.get(public_id=item_id)
-    except (CatalogItem.DoesNotExist, ValidationError, ValueError) as error:
-        raise Http404 from error
-
-
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def item_edit(request, public_id, item_id=None):
     require_staff(request)
     contract = _contract_or_404(public_id)
-    item = _item_or_404(contract, item_id) if item_id else None
+    item = _part_or_404(contract.items, item_id) if item_id else None
     initial = {"valid_from": contract.starts_on} if item is None else None
     form = CatalogItemForm(request.POST or None, instance=item, contract=contract, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
-        tiers = form.cleaned_data["tiers"]
-        try:
-            if item is None:
-                services.catalog_item_create(
-                    actor=request.user, contract=contract, tiers=tiers, **fields
-                )
-            else:
-                services.catalog_item_update(actor=request.user, item=item, tiers=tiers, **fields)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(
-                request, _("Der Artikel %s ist gespeichert.") % fields["article_number"]
+
+    def save():
+        fields, tiers = form.service_fields(), form.cleaned_data["tiers"]
+        if item is None:
+            services.catalog_item_create(
+                actor=request.user, contract=contract, tiers=tiers, **fields
             )
-            return redirect("procurement:contract_detail", contract.public_id)
-    context = {"form": form, "contract": contract, "item": item}
-    status = 422 if form.errors else 200
-    return render(request, "procurement/staff/item_form.html", context, status=status)
+        else:
+            services.catalog_item_update(actor=request.user, item=item, tiers=tiers, **fields)
+        messages.success(request, _("Der Artikel %s ist gespeichert.") % fields["article_number"])
+
+    if submit_form(request, form, save):
+        return redirect("procurement:contract_detail", contract.public_id)
+    return render_form(
+        request, "procurement/staff/item_form.html", form, {"contract": contract, "item": item}
+    )
 
 
 @login_or_redirect
@@ -271,14 +248,13 @@ def item_edit(request, public_id, item_id=None):
 def item_delete(request, public_id, item_id):
     require_staff(request)
     contract = _contract_or_404(public_id)
-    item = _item_or_404(contract, item_id)
+    item = _part_or_404(contract.items, item_id)
     if request.method == "POST":
-        try:
-            services.catalog_item_delete(actor=request.user, item=item)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Der Artikel ist gelöscht."))
+        flash_outcome(
+            request,
+            lambda: services.catalog_item_delete(actor=request.user, item=item),
+            success=_("Der Artikel ist gelöscht."),
+        )
         return redirect("procurement:contract_detail", contract.public_id)
     return _confirm(
         request,
@@ -320,13 +296,6 @@ def catalog_import(request, public_id):
 # --- documents ------------------------------------------------------------------------------
 
 
-def _document_or_404(contract, document_id) -> ContractDocument:
-    try:
-        return contract.documents.get(public_id=document_id)
-    except (ContractDocument.DoesNotExist, ValidationError, ValueError) as error:
-        raise Http404 from error
-
-
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def document_upload(request, public_id):
@@ -347,9 +316,9 @@ def document_upload(request, public_id):
         else:
             messages.success(request, _("Das Dokument ist gespeichert."))
             return redirect("procurement:contract_detail", contract.public_id)
-    status = 422 if form.errors else 200
-    context = {"form": form, "contract": contract}
-    return render(request, "procurement/staff/document_form.html", context, status=status)
+    return render_form(
+        request, "procurement/staff/document_form.html", form, {"contract": contract}
+    )
 
 
 @login_or_redirect
@@ -363,7 +332,7 @@ def document_download(request, public_id, document_id):
         contract, current_tenant(request)
     ):
         raise Http404
-    document = _document_or_404(contract, document_id)
+    document = _part_or_404(contract.documents, document_id)
     filename = f"{document.title}.{extension_for(document.content_type)}"
     return download_response(
         file=document.file.open("rb"), filename=filename, content_type=document.content_type
@@ -375,7 +344,7 @@ def document_download(request, public_id, document_id):
 def document_delete(request, public_id, document_id):
     require_staff(request)
     contract = _contract_or_404(public_id)
-    document = _document_or_404(contract, document_id)
+    document = _part_or_404(contract.documents, document_id)
     if request.method == "POST":
         services.document_delete(actor=request.user, document=document)
         messages.success(request, _("Das Dokument ist gelöscht."))
@@ -411,17 +380,15 @@ def supplier_edit(request, supplier_id=None):
         except Supplier.DoesNotExist as error:
             raise Http404 from error
     form = SupplierForm(request.POST or None, instance=supplier)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if supplier is None:
-                services.supplier_create(actor=request.user, **form.cleaned_data)
-            else:
-                services.supplier_update(actor=request.user, supplier=supplier, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
+
+    def save():
+        if supplier is None:
+            services.supplier_create(actor=request.user, **form.cleaned_data)
         else:
-            messages.success(request, _("Der Lieferant ist gespeichert."))
-            return redirect("procurement:supplier_list")
-    status = 422 if form.errors else 200
-    context = {"form": form, "supplier": supplier}
-    return render(request, "procurement/staff/supplier_form.html", context, status=status)
+            services.supplier_update(actor=request.user, supplier=supplier, **form.cleaned_data)
+
+    if submit_form(request, form, save, success=_("Der Lieferant ist gespeichert.")):
+        return redirect("procurement:supplier_list")
+    return render_form(
+        request, "procurement/staff/supplier_form.html", form, {"supplier": supplier}
+    )

@@ -327,13 +327,13 @@ def _delete_applications_of(organisation) -> None:
         ApplicationEvent,
         Attachment,
         Draft,
-        NotificationLog,
     )
+    from openkommune.core.models import OutboxMail
     from openkommune.tenancy.models import AuditRecord
 
     _delete_back_office_rows(organisation)
     Attachment.objects.filter(tenant=organisation).delete()
-    NotificationLog.objects.filter(tenant=organisation).delete()
+    OutboxMail.objects.filter(tenant=organisation).delete()
     ApplicationEvent.objects.filter(tenant=organisation).delete()
     Application.objects.filter(tenant=organisation).delete()
     Draft.objects.filter(tenant=organisation).delete()

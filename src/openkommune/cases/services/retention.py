@@ -18,10 +18,11 @@ Anonymising keeps the facts that are not personal data — organisation, service
 submission, status, decision — and removes everything else: the application's data and
 e-mail, the e-mails owed to the applicant (outbox rows, with their addresses), the link to
 the applicant's account, the receipt, the attachments, the draft, the notes, documents,
-messages and notices (their files are deleted from storage after the commit), the timeline's notes, and the payloads of the case's audit events (their hashes
-stay, so `verify_audit` still verifies the chain). The reference number is replaced by a
-neutral one and the applicant's name is emptied. Deleting removes the case and the
-application as well; the audit events stay, with empty payloads.
+messages and notices (their files are deleted from storage after the commit), the timeline's
+notes, and the payloads of the case's audit events (their hashes stay, so `verify_audit`
+still verifies the chain). The reference number is replaced by a neutral one and the
+applicant's name is emptied. Deleting removes the case and the application as well; the
+audit events stay, with empty payloads.
 
 `DeletionLog` gets one line per run, organisation, service and month of submission: counts
 only, no reference, no name, no address. A dry run computes the same lines and writes

@@ -322,13 +322,13 @@ def _delete_applications_of(organisation) -> None:
     """Drafts, applications and their files, timeline, e-mail records, cases and audit records
     that a citizen journey committed for `organisation` (the files live in a temporary
     folder)."""
+    from openkommune.core.models import OutboxMail
     from openkommune.submissions.models import (
         Application,
         ApplicationEvent,
         Attachment,
         Draft,
     )
-    from openkommune.core.models import OutboxMail
     from openkommune.tenancy.models import AuditRecord
 
     _delete_back_office_rows(organisation)

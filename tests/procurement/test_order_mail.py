@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
-from openkommune.procurement import services
 from openkommune.core import outbox
 from openkommune.core.models import OutboxMail
 from openkommune.core.models import OutboxStatus as OrderMailStatus
+from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
 from openkommune.core.tasks import send_outbox_mail
+from openkommune.procurement import services
 from openkommune.procurement.tasks import send_order_mail
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope

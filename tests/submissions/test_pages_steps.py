@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
 from openkommune.core import outbox
+from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
 from openkommune.submissions.models import Draft
 from tests.accounts.factories import UserFactory
 from tests.submissions.factories import private_media  # noqa: F401

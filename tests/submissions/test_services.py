@@ -10,9 +10,9 @@ from django.core import mail
 from django.utils import timezone
 
 from openkommune.catalog.selectors import ozg_leistung_get
+from openkommune.core import outbox
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
-from openkommune.core import outbox
 from openkommune.submissions.models import Draft
 from openkommune.submissions.selectors import draft_get_by_token, draft_get_for_user
 from openkommune.submissions.services import (

@@ -11,10 +11,10 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
-from openkommune.core.tasks import send_outbox_mail
 from openkommune.core.models import OutboxMail
 from openkommune.core.models import OutboxStatus as NotificationStatus
+from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
+from openkommune.core.tasks import send_outbox_mail
 from openkommune.submissions.services import (
     application_status_token,
     application_submit,

@@ -322,18 +322,18 @@ def _delete_applications_of(organisation) -> None:
     """Drafts, applications and their files, timeline, e-mail records, cases and audit records
     that a citizen journey committed for `organisation` (the files live in a temporary
     folder)."""
+    from openkommune.core.models import OutboxMail
     from openkommune.submissions.models import (
         Application,
         ApplicationEvent,
         Attachment,
         Draft,
-        NotificationLog,
     )
     from openkommune.tenancy.models import AuditRecord
 
     _delete_back_office_rows(organisation)
     Attachment.objects.filter(tenant=organisation).delete()
-    NotificationLog.objects.filter(tenant=organisation).delete()
+    OutboxMail.objects.filter(tenant=organisation).delete()
     ApplicationEvent.objects.filter(tenant=organisation).delete()
     Application.objects.filter(tenant=organisation).delete()
     Draft.objects.filter(tenant=organisation).delete()

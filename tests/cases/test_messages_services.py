@@ -191,7 +191,7 @@ def test_email_is_retried_and_given_up_after_the_last_attempt(
 
     globals()["Unreachable"] = Unreachable
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
-    with caplog.at_level(logging.WARNING, logger="openkommune.cases.services.emails"):
+    with caplog.at_level(logging.WARNING, logger="openkommune.core.outbox"):
         ask(setting, capture=django_capture_on_commit_callbacks)
     actions = audit_actions(setting.tenant)
     assert "case_email.failed" in actions

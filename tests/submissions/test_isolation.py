@@ -9,7 +9,6 @@ from openkommune.submissions.models import (
     ApplicationEvent,
     Attachment,
     Draft,
-    NotificationLog,
 )
 from openkommune.submissions.selectors import (
     application_attachments,
@@ -61,7 +60,7 @@ def _submitted(offer, user=None):
 def test_back_office_sees_only_its_own_tenant(offer):
     application, _draft, _ = _submitted(offer)
     other = OrganisationFactory(kind=OrganisationKind.LANDKREIS)
-    models = (Application, ApplicationEvent, Attachment, Draft, NotificationLog)
+    models = (Application, ApplicationEvent, Attachment, Draft)
     with scope(tenant=other):
         for model in models:
             assert not model.objects.exists(), model

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from openkommune.core import outbox
 from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
-from openkommune.submissions.models import Draft, NotificationLog
+from openkommune.submissions.models import Draft
 from tests.accounts.factories import UserFactory
 from tests.submissions.factories import private_media  # noqa: F401
 from tests.submissions.journey_support import (
@@ -200,7 +201,7 @@ def test_save_for_later_sends_the_resume_link(
 
 
 def _age_resume_links(public_id: str, *, minutes: int) -> None:
-    NotificationLog.applicant_objects.filter(draft__public_id=public_id).update(
+    outbox.mails_about(Draft.applicant_objects.get(public_id=public_id)).update(
         created_at=timezone.now() - datetime.timedelta(minutes=minutes)
     )
 
@@ -220,7 +221,7 @@ def test_resume_link_is_not_sent_again_within_the_cooldown(
         again = client.post(saved_url, follow=True)
         client.post(draft_url, {"anlass": "an", "_action": "speichern"})
     assert len(mail.outbox) == 1
-    assert NotificationLog.applicant_objects.filter(draft__public_id=public_id).count() == 1
+    assert outbox.mails_about(Draft.applicant_objects.get(public_id=public_id)).count() == 1
     assert again.status_code == 200
     assert "vor Kurzem gesendet" in again.text
     assert "in 3 Minuten anfordern" in again.text

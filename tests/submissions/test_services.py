@@ -10,9 +10,10 @@ from django.core import mail
 from django.utils import timezone
 
 from openkommune.catalog.selectors import ozg_leistung_get
+from openkommune.core import outbox
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
-from openkommune.submissions.models import Draft, NotificationLog
+from openkommune.submissions.models import Draft
 from openkommune.submissions.selectors import draft_get_by_token, draft_get_for_user
 from openkommune.submissions.services import (
     DraftAlreadySubmitted,
@@ -219,7 +220,7 @@ def test_resume_link_waits_for_the_cooldown_per_draft(offer, django_capture_on_c
         draft_send_resume_link(draft=draft, base_url=None)
     draft.refresh_from_db()
     expires = draft.resume_token_expires_at
-    links = NotificationLog.applicant_objects.filter(draft=draft)
+    links = outbox.mails_about(draft)
     with pytest.raises(ResumeLinkThrottled) as throttled:
         draft_send_resume_link(draft=draft, base_url=None)
     assert f"in {RESUME_LINK_COOLDOWN_MINUTES} Minuten anfordern" in throttled.value.message

@@ -11,12 +11,10 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from openkommune.core.models import OutboxMail
+from openkommune.core.models import OutboxStatus as NotificationStatus
 from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
-from openkommune.submissions.constants import (
-    NotificationKind,
-    NotificationStatus,
-)
-from openkommune.submissions.models import NotificationLog
+from openkommune.core.tasks import send_outbox_mail
 from openkommune.submissions.services import (
     application_status_token,
     application_submit,
@@ -74,8 +72,8 @@ def _submit(offer, django_capture_on_commit_callbacks, *, user=None, name="Erika
 
 
 def _notification(application):
-    return NotificationLog.applicant_objects.get(
-        application=application, kind=NotificationKind.APPLICATION_CONFIRMATION
+    return OutboxMail.objects.get(
+        subject_id=application.pk, kind="submissions.application_confirmation"
     )
 
 
@@ -127,7 +125,7 @@ def test_confirmation_is_sent_once_even_if_the_job_runs_again(
     assert result.return_value == NotificationStatus.SENT
     send_application_confirmation.call(str(application.public_id))
     assert len(mail.outbox) == 1
-    assert NotificationLog.applicant_objects.count() == 1
+    assert OutboxMail.objects.count() == 1
 
 
 def test_a_failed_send_is_retried_and_then_succeeds(
@@ -170,22 +168,29 @@ def test_with_the_database_queue_the_retry_waits_with_backoff(
     flaky.failures = 1
     application = _submit(offer, django_capture_on_commit_callbacks)
     # Two jobs: the confirmation and the receipt PDF, each with ids only (no token).
-    jobs = {job.task_path.rsplit(".", 1)[-1]: job for job in DBTaskResult.objects.all()}
-    assert set(jobs) == {"send_application_confirmation", "issue_application_receipt"}
-    assert all(job.args_kwargs["args"] == [str(application.public_id)] for job in jobs.values())
+    jobs = {job.task_path: job for job in DBTaskResult.objects.all()}
+    assert set(jobs) == {
+        "openkommune.core.tasks.send_outbox_mail",
+        "openkommune.submissions.tasks.issue_application_receipt",
+    }
+    row = _notification(application)
+    send = jobs["openkommune.core.tasks.send_outbox_mail"]
+    assert send.args_kwargs["args"] == [str(row.public_id)]
+    receipt = jobs["openkommune.submissions.tasks.issue_application_receipt"]
+    assert receipt.args_kwargs["args"] == [str(application.public_id)]
     assert mail.outbox == []
 
     # The worker runs the job: the mail server fails, a retry is queued for later.
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        send_application_confirmation.call(str(application.public_id))
+        send_outbox_mail.call(str(row.public_id))
     notification = _notification(application)
     assert (notification.status, notification.attempts) == (NotificationStatus.PENDING, 1)
     retry = DBTaskResult.objects.exclude(pk__in=[job.pk for job in jobs.values()]).get()
     assert retry.run_after >= before + retry_delay(1) - datetime.timedelta(seconds=1)
 
     # The retry, run by the worker when due, delivers.
-    send_application_confirmation.call(str(application.public_id))
+    send_outbox_mail.call(str(row.public_id))
     assert len(mail.outbox) == 1
     assert _notification(application).status == NotificationStatus.SENT
 
@@ -206,7 +211,7 @@ def test_no_email_address_means_no_confirmation(
     with django_capture_on_commit_callbacks(execute=True):
         application_submit(draft=draft, idempotency_key="k")
     assert mail.outbox == []
-    assert not NotificationLog.applicant_objects.exists()
+    assert not OutboxMail.objects.exists()
 
 
 def test_an_operator_sees_the_failed_email_in_the_admin_and_can_retry(
@@ -219,7 +224,7 @@ def test_an_operator_sees_the_failed_email_in_the_admin_and_can_retry(
     assert notification.status == NotificationStatus.FAILED
 
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    url = "/admin/submissions/notificationlog/"
+    url = "/admin/core/outboxmail/"
     page = client.get(url, {"status__exact": "failed"})
     assert page.status_code == 200
     assert application.reference in page.text
@@ -227,9 +232,7 @@ def test_an_operator_sees_the_failed_email_in_the_admin_and_can_retry(
     assert "Erika" not in page.text
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            url, {"action": "retry_failed", "_selected_action": [notification.pk]}
-        )
+        response = client.post(url, {"action": "retry", "_selected_action": [notification.pk]})
     assert response.status_code == 302
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENT

@@ -15,6 +15,6 @@ class CasesConfig(AppConfig):
 
         register_submitted(case_open_for_application)
 
-        # Registers the e-mail job with the outbox (`core.jobs`), so services
-        # queue it by name and never import the tasks.
+        # Registers the e-mails' kinds with the outbox (`core.outbox`, through the import of
+        # `services.emails`) and the job that jobs queued before it still name.
         from openkommune.cases import email_tasks  # noqa: F401

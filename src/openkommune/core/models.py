@@ -38,3 +38,9 @@ class PublicIdModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+# The outbox table (its own module, next to the engine in `core.outbox`).
+from openkommune.core.outbox_models import OutboxMail, OutboxStatus  # noqa: E402
+
+__all__ = ["OutboxMail", "OutboxStatus", "PublicIdModel", "TimeStampedModel"]

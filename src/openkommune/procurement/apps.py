@@ -6,6 +6,6 @@ class ProcurementConfig(AppConfig):
     label = "procurement"
 
     def ready(self):
-        # Registers the e-mail job with the outbox (`core.jobs`), so services
-        # queue it by name and never import `tasks`.
-        from openkommune.procurement import tasks  # noqa: F401
+        # Registers the order e-mail's kind with the outbox (`core.outbox`) in every process
+        # (web and worker), and the job that jobs queued before it still name.
+        from openkommune.procurement import order_mail, tasks  # noqa: F401

@@ -40,17 +40,8 @@ COMMITTED_STATUSES = (
 )
 
 
-class OrderMailStatus(models.TextChoices):
-    """How the e-mail with the order PDF to the supplier went (`models.OrderMail`)."""
-
-    PENDING = "pending", _("wird gesendet")
-    SENT = "sent", _("gesendet")
-    FAILED = "failed", _("fehlgeschlagen")
-    NO_ADDRESS = "no_address", _("nicht gesendet: Lieferant ohne E-Mail-Adresse")
-
-
-# Sending the order e-mail: attempts before an operator has to look (admin), and the base
-# of the backoff (1, 4, 16, 64 minutes between attempts).
+# The outbox's kind (`core.outbox`) of the e-mail with the order PDF to the supplier.
+ORDER_MAIL_KIND = "procurement.order"
 
 
 class ContractStatus(models.TextChoices):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
@@ -23,7 +24,6 @@ from openkommune.procurement.constants import (
     CPV_PATTERN,
     CallOffStatus,
     LegalBasis,
-    OrderMailStatus,
     ThresholdKind,
     TierMode,
 )
@@ -317,6 +317,11 @@ class CallOff(models.Model):
     warnings = models.JSONField(_("Hinweise"), default=list, blank=True, encoder=DjangoJSONEncoder)
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
+    # Its order e-mail (`core.outbox`), deleted with it.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
+
     objects = TenantScopedManager()
 
     class Meta:
@@ -359,41 +364,6 @@ class CallOffLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.item_id}"
-
-
-class OrderMail(models.Model):
-    """The e-mail that takes an ordered call-off's order PDF to the supplier (one per
-    call-off), and how sending it went. The addresses are fixed when the order is placed, so
-    the row records what was sent to whom. A `failed` row has used up its retries: operators
-    find it in the admin and can start a new round."""
-
-    tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
-    public_id = public_id_field(editable=False)
-    call_off = models.OneToOneField(
-        CallOff, on_delete=models.CASCADE, related_name="order_mail", verbose_name=_("Abruf")
-    )
-    status = models.CharField(
-        _("Status"), max_length=20, choices=OrderMailStatus.choices, default=OrderMailStatus.PENDING
-    )
-    recipient = models.EmailField(_("an (Lieferant)"), blank=True)
-    copy_to = models.EmailField(_("Kopie und Antwort an (Mitglied)"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
-    last_error = models.TextField(_("letzter Fehler"), blank=True)
-    next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
-    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
-
-    objects = TenantScopedManager()
-
-    class Meta:
-        verbose_name = _("Bestell-E-Mail")
-        verbose_name_plural = _("Bestell-E-Mails")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["tenant", "status"], name="order_mail_tenant_status")]
-
-    def __str__(self) -> str:
-        return f"{self.call_off.reference}: {self.get_status_display()}"
 
 
 class MemberProcurementSettings(models.Model):

@@ -18,9 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from openkommune.core import outbox
 from openkommune.core.formatting import format_date, format_money, format_number
+from openkommune.core.models import OutboxMail
 from openkommune.procurement.constants import (
     COMMITTED_STATUSES,
+    ORDER_MAIL_KIND,
     USAGE_WARNING_SHARE,
     CallOffStatus,
     ContractStatus,
@@ -32,7 +35,6 @@ from openkommune.procurement.models import (
     CatalogItem,
     FrameworkContract,
     MemberProcurementSettings,
-    OrderMail,
     PriceTier,
     Supplier,
     ThresholdTable,
@@ -224,9 +226,14 @@ def call_off_lines(call_off: CallOff) -> QuerySet[CallOffLine]:
     ).select_related("item", "item__lot")
 
 
-def order_mail_for(call_off: CallOff) -> OrderMail | None:
-    """The order e-mail of an ordered call-off; None for older orders and unordered ones."""
-    return OrderMail.objects.filter(tenant_id=call_off.tenant_id, call_off=call_off).first()
+def order_mail_for(call_off: CallOff) -> OutboxMail | None:
+    """The order e-mail of an ordered call-off (its row in the outbox, `core.outbox`); None
+    for older orders and unordered ones."""
+    return (
+        outbox.mails_about(call_off)
+        .filter(tenant_id=call_off.tenant_id, kind=ORDER_MAIL_KIND)
+        .first()
+    )
 
 
 def draft_for(*, tenant: Organisation, contract: FrameworkContract, supplier: Supplier):

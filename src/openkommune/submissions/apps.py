@@ -6,7 +6,6 @@ class SubmissionsConfig(AppConfig):
     label = "submissions"
 
     def ready(self):
-        # Registers the system checks (virus scanner) with Django's check framework, and the
-        # e-mail jobs with the outbox (`core.jobs`), so services queue them by
-        # name and never import `tasks`.
+        # Registers the system checks (virus scanner) with Django's check framework, the
+        # jobs (`core.jobs`), and through `tasks` the e-mails' kinds with the outbox.
         from openkommune.submissions import checks, tasks  # noqa: F401

@@ -86,12 +86,6 @@ class NotificationKind(models.TextChoices):
     DRAFT_RESUME_LINK = "draft_resume_link", _("Link zum Weitermachen")
 
 
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", _("wartet auf Versand")
-    SENT = "sent", _("versandt")
-    FAILED = "failed", _("endgültig fehlgeschlagen")
-
-
 # Reference numbers: 2026-MG-7KQ4-93XP. No 0/O and 1/I, so nothing can be misread.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 REFERENCE_RANDOM_GROUPS = 2

@@ -1,4 +1,5 @@
-"""Drafts, attachments, submitted applications, their timeline and the e-mails sent about them.
+"""Drafts, attachments, submitted applications and their timeline (their e-mails are rows of
+the outbox, `core.outbox`).
 
 Every table is tenant-owned: `tenant` is the organisation the draft or application is routed
 to (the responsible authority), decided when the draft starts. Two managers each:
@@ -16,6 +17,7 @@ scoped manager; on applicant pages (empty scope) they are empty. Use the selecto
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +29,6 @@ from openkommune.submissions.constants import (
     ApplicationStatus,
     AttachmentType,
     EventKind,
-    NotificationKind,
-    NotificationStatus,
     ScanResult,
 )
 from openkommune.tenancy.scoping import TenantScopedManager
@@ -84,6 +84,11 @@ class Draft(models.Model):
     resume_token_expires_at = models.DateTimeField(_("Link gültig bis"), null=True, blank=True)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    # The e-mails about it (`core.outbox`): deleted with it, addresses included.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     objects = TenantScopedManager()
     applicant_objects = ApplicantManager()
@@ -178,6 +183,11 @@ class Application(models.Model):
     is_demo = models.BooleanField(_("Demo-Antrag"), default=False)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    # The e-mails about it (`core.outbox`): deleted with it, addresses included.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     objects = TenantScopedManager()
     applicant_objects = ApplicantManager()
@@ -298,63 +308,3 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.get_kind_display()}"
-
-
-class NotificationLog(models.Model):
-    """One e-mail the platform owes someone, and how sending it went. A row with status
-    `failed` is what an operator looks at (admin): retries are used up."""
-
-    tenant = _tenant_field("notification_logs")
-    public_id = public_id_field()
-    kind = models.CharField(_("Art"), max_length=40, choices=NotificationKind.choices)
-    # Sending twice is prevented by this key (one confirmation per application).
-    dedupe_key = models.CharField(max_length=120, unique=True, editable=False)
-    application = models.ForeignKey(
-        Application,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("Antrag"),
-    )
-    draft = models.ForeignKey(
-        Draft,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("Entwurf"),
-    )
-    base_url = models.CharField(_("Adresse der Plattform"), max_length=200)
-    status = models.CharField(
-        _("Status"),
-        max_length=20,
-        choices=NotificationStatus.choices,
-        default=NotificationStatus.PENDING,
-    )
-    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
-    last_error = models.TextField(_("letzter Fehler"), blank=True)
-    next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("versandt am"), null=True, blank=True)
-    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
-    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
-
-    objects = TenantScopedManager()
-    applicant_objects = ApplicantManager()
-
-    class Meta:
-        verbose_name = _("E-Mail-Benachrichtigung")
-        verbose_name_plural = _("E-Mail-Benachrichtigungen")
-        ordering = ["tenant_id", "-created_at"]
-        indexes = [
-            models.Index(fields=["tenant", "status"], name="notification_tenant_status"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(application__isnull=False) | models.Q(draft__isnull=False),
-                name="notification_has_subject",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.get_status_display()})"

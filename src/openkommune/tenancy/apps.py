@@ -7,6 +7,13 @@ class TenancyConfig(AppConfig):
     name = "openkommune.tenancy"
     label = "tenancy"
 
+    def ready(self):
+        # The outbox (core) signals sends, give-ups and retries; they are audited here.
+        from openkommune.core.outbox import mail_event
+        from openkommune.tenancy.services import outbox_event_audit
+
+        mail_event.connect(outbox_event_audit, dispatch_uid="tenancy.outbox_event_audit")
+
 
 class OpenKommuneAdminConfig(admin_apps.AdminConfig):
     """Django's admin with our site: only cooperative staff and superusers may enter."""

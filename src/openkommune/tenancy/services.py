@@ -210,3 +210,9 @@ def active_organisation_set(session, *, user, public_id: str) -> Organisation:
         raise Organisation.DoesNotExist("Not a member of this organisation.")
     session[ACTIVE_ORGANISATION_SESSION_KEY] = str(organisation.public_id)
     return organisation
+
+
+def outbox_event_audit(sender, *, row, action, actor, after, **kwargs) -> None:
+    """Receiver of `core.outbox.mail_event`: the outbox's events as audit records (core
+    sits below tenancy, so it signals and tenancy records)."""
+    audit_record(tenant=row.tenant, actor=actor, action=action, obj=row, after=after)

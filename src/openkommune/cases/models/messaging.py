@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +58,10 @@ class Message(models.Model):
     # First read by the recipient (the applicant for outgoing, a clerk for incoming).
     read_at = models.DateTimeField(_("gelesen am"), null=True, blank=True)
 
+    # The e-mail telling the applicant about it (`core.outbox`), deleted with it.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
     objects = TenantScopedManager()
 
     class Meta:
@@ -195,6 +200,10 @@ class Notice(models.Model):
     first_opened_at = models.DateTimeField(_("zuerst geöffnet am"), null=True, blank=True)
     deemed_delivered_on = models.DateField(_("gilt als bekanntgegeben am"))
 
+    # The e-mail telling the applicant about it (`core.outbox`), deleted with it.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
     objects = TenantScopedManager()
 
     class Meta:

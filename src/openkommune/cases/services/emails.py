@@ -6,32 +6,34 @@ applicant without an account, derived when the e-mail is built — never stored 
 and for a notice the day it counts as delivered (§ 9 Abs. 1 Satz 6 OZG: the applicant is told
 that a notice can be retrieved).
 
-Each e-mail is a job of the platform's outbox (`core.outbox`) enqueued after the commit of
-the change that owes it (`email_owe`). The job carries ids only. A failed send is retried
-with the outbox's backoff (the attempt number travels with the job) and given up after
-`core.outbox.MAX_ATTEMPTS`, logged as an error and recorded in the tenancy audit trail
-(`case_email.failed`); a sent e-mail is recorded as `case_email.sent`, which also keeps a
-repeated job from sending it twice. Delivery is at least once.
+Each e-mail is a row of the platform's one outbox (`core.outbox`), created with `email_owe`
+in the transaction of the change that owes it and sent by the outbox's job after the commit
+(once; retried with backoff; after `core.outbox.MAX_ATTEMPTS` the row is `failed`, logged as
+an error and listed for cooperative staff in the admin). Audit actions: `case_email.sent`,
+`case_email.failed`, `case_email.retry`. Delivery is at least once.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.models import Message, Notice
-from openkommune.core import jobs, outbox
+from openkommune.core import outbox
 from openkommune.core.formatting import format_date
 from openkommune.submissions.services import application_status_url
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import audit_record_list
-from openkommune.tenancy.services import audit_record
 
 NEW_MESSAGE = "new_message"
 NEW_NOTICE = "new_notice"
 KINDS = (NEW_MESSAGE, NEW_NOTICE)
-# The job of `email_tasks.py`, found by name (`core.jobs`).
-CASE_EMAIL_JOB = "cases.case_email"
+
+
+def outbox_kind(kind: str) -> str:
+    return f"cases.{kind}"
 
 
 def recipient_of(application) -> str:
@@ -47,26 +49,33 @@ def email_owe(*, kind: str, subject, base_url: str | None = None) -> bool:
     Call inside the transaction of the change. False when the applicant has no address."""
     if kind not in KINDS:
         raise ValueError(f"Unknown e-mail kind {kind!r}.")
-    if not recipient_of(subject.case.application):
+    recipient = recipient_of(subject.case.application)
+    if not recipient:
         return False
-    args = (kind, subject.tenant_id, str(subject.public_id), (base_url or "")[:200], 1)
-    jobs.enqueue_on_commit(CASE_EMAIL_JOB, *args)
+    outbox.owe(
+        kind=outbox_kind(kind),
+        tenant=subject.tenant,
+        subject=subject,
+        recipient=recipient,
+        base_url=base_url or "",
+        dedupe_key=f"{outbox_kind(kind)}:{subject.public_id}",
+    )
     return True
 
 
 # --- building ----------------------------------------------------------------------------------
 
 
-def _subject_row(kind: str, public_id: str):
+def _subject_row(kind: str, **lookup):
     model = Message if kind == NEW_MESSAGE else Notice
     return (
-        model.objects.select_related("tenant", "case__application__user")
-        .filter(public_id=public_id)
-        .first()
+        model.objects.select_related("tenant", "case__application__user").filter(**lookup).first()
     )
 
 
-def build_email(kind: str, subject, *, base_url: str | None = None) -> EmailMessage:
+def build_email(
+    kind: str, subject, *, base_url: str | None = None, recipient: str | None = None
+) -> EmailMessage:
     """The e-mail about `subject` (inside a scope of its tenant)."""
     application = subject.case.application
     context = {
@@ -78,17 +87,48 @@ def build_email(kind: str, subject, *, base_url: str | None = None) -> EmailMess
     }
     if kind == NEW_NOTICE:
         context["deemed_delivered_on"] = format_date(subject.deemed_delivered_on)
-    return outbox.render_email(f"cases/email/{kind}", context, to=[recipient_of(application)])
+    to = recipient or recipient_of(application)
+    return outbox.render_email(f"cases/email/{kind}", context, to=[to])
 
 
-# --- sending (the job) -------------------------------------------------------------------------
+def _builder(kind: str):
+    def build(row) -> EmailMessage:
+        with scope(tenant=row.tenant_id):
+            subject = _subject_row(kind, pk=row.subject_id)
+            return build_email(kind, subject, base_url=row.base_url, recipient=row.recipient)
+
+    return build
 
 
-def email_deliver(*, kind: str, tenant_id: int, public_id: str, base_url: str, attempt: int) -> str:
-    """Send one owed e-mail now: "sent", "retry", "failed", or "missing" when the message
-    or notice is gone (retention) or the applicant has no address any more."""
+def _reference(row) -> str:
+    with scope(tenant=row.tenant_id):
+        return row.subject.case.application.reference
+
+
+outbox.register(
+    outbox_kind(NEW_MESSAGE),
+    build=_builder(NEW_MESSAGE),
+    audit="case_email",
+    label=_("Hinweis auf eine neue Nachricht"),
+    reference=_reference,
+)
+outbox.register(
+    outbox_kind(NEW_NOTICE),
+    build=_builder(NEW_NOTICE),
+    audit="case_email",
+    label=_("Hinweis auf einen neuen Bescheid"),
+    reference=_reference,
+)
+
+
+# --- jobs queued before the one outbox (their task path stays in `email_tasks.py`) ------------
+
+
+def email_deliver_queued(*, kind: str, tenant_id: int, public_id: str, base_url: str) -> str:
+    """Send an e-mail whose job was queued before the outbox kept rows: make its row (unless
+    it exists or the old job already sent it) and send it once."""
     with scope(tenant=tenant_id):
-        subject = _subject_row(kind, public_id)
+        subject = _subject_row(kind, public_id=public_id)
         if subject is None or not recipient_of(subject.case.application):
             return "missing"
         already = audit_record_list(tenant=subject.tenant).filter(
@@ -96,38 +136,7 @@ def email_deliver(*, kind: str, tenant_id: int, public_id: str, base_url: str, a
         )
         if already.exists():
             return "sent"
-        try:
-            build_email(kind, subject, base_url=base_url).send()
-        except Exception as error:  # templates, links or the mail server: retry
-            return _failed(kind, subject, base_url, attempt, error)
-        audit_record(
-            tenant=subject.tenant,
-            actor=None,
-            action="case_email.sent",
-            obj=subject,
-            after={"kind": kind, "attempts": attempt},
-        )
-        return "sent"
-
-
-def _failed(kind, subject, base_url, attempt, error) -> str:
-    next_attempt = outbox.attempt_failed(
-        job=CASE_EMAIL_JOB,
-        args=(kind, subject.tenant_id, str(subject.public_id), base_url, attempt + 1),
-        attempt=attempt,
-        error=error,
-        label=f"E-mail {kind} about {subject.public_id}",
-    )
-    if next_attempt is not None:
-        return "retry"
-    # Only the error's type: a mail server's text often quotes the recipient's address,
-    # and the audit record is immutable and outlives the case's anonymisation. The full
-    # text went to the operator's log.
-    audit_record(
-        tenant=subject.tenant,
-        actor=None,
-        action="case_email.failed",
-        obj=subject,
-        after={"kind": kind, "attempts": attempt, "error": type(error).__name__},
-    )
-    return "failed"
+        with transaction.atomic():
+            email_owe(kind=kind, subject=subject, base_url=base_url)
+        row = outbox.mails_about(subject).get()
+    return outbox.deliver(str(row.public_id))

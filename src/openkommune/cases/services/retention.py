@@ -16,12 +16,13 @@ dormant one or one in progress keeps everything.
 
 Anonymising keeps the facts that are not personal data — organisation, service, month of
 submission, status, decision — and removes everything else: the application's data and
-e-mail, the link to the applicant's account, the receipt, the attachments, the draft, the
-notes, documents, messages and notices (their files are deleted from storage after the
-commit), the timeline's notes, and the payloads of the case's audit events (their hashes
-stay, so `verify_audit` still verifies the chain). The reference number is replaced by a
-neutral one and the applicant's name is emptied. Deleting removes the case and the
-application as well; the audit events stay, with empty payloads.
+e-mail, the e-mails owed to the applicant (outbox rows, with their addresses), the link to
+the applicant's account, the receipt, the attachments, the draft, the notes, documents,
+messages and notices (their files are deleted from storage after the commit), the timeline's
+notes, and the payloads of the case's audit events (their hashes stay, so `verify_audit`
+still verifies the chain). The reference number is replaced by a neutral one and the
+applicant's name is emptied. Deleting removes the case and the application as well; the
+audit events stay, with empty payloads.
 
 `DeletionLog` gets one line per run, organisation, service and month of submission: counts
 only, no reference, no name, no address. A dry run computes the same lines and writes
@@ -57,13 +58,13 @@ from openkommune.cases.models import (
 )
 from openkommune.cases.services import audit
 from openkommune.cases.services.service_settings import check_settings_actor
+from openkommune.core import outbox
 from openkommune.core.timezone import LOCAL_TZ, local_start_of_day
 from openkommune.submissions.models import (
     Application,
     ApplicationEvent,
     Attachment,
     Draft,
-    NotificationLog,
 )
 from openkommune.submissions.services import delete_stored
 from openkommune.tenancy.models import Organisation
@@ -360,7 +361,9 @@ def _erase_case(tenant, case: Case, policy: Policy, actor) -> list[str]:
     attachments = Attachment.objects.filter(own)
     files += [a.storage_name for a in attachments if a.storage_name]
     attachments.delete()
-    NotificationLog.objects.filter(own).delete()
+    # The e-mails with the applicant's address: those about the application here, those
+    # about the draft, the messages and the notices go with them (`GenericRelation`).
+    outbox.forget([application])
     if draft_id is not None:
         Draft.objects.filter(pk=draft_id).delete()
     if application.receipt_name:

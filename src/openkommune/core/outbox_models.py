@@ -1,0 +1,80 @@
+"""The one outbox table: every e-mail the platform owes someone, and how sending it went.
+
+Kept in its own module (imported by `core.models`) so the engine (`core.outbox`) and its
+table read together. A row names what it is about through a generic relation (`subject`:
+an application, a draft, a call-off, a message, a notice …); the subject's model declares a
+`GenericRelation` to it, so deleting the subject deletes its e-mails with their addresses.
+"""
+
+import uuid
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("wird gesendet")
+    SENT = "sent", _("gesendet")
+    FAILED = "failed", _("fehlgeschlagen")
+    NO_ADDRESS = "no_address", _("nicht gesendet: keine E-Mail-Adresse")
+
+
+class OutboxMail(models.Model):
+    """One e-mail owed. The text is rendered when it is sent (from the subject and the
+    kind's builder), so no link with a secret token is ever stored. A `failed` row has used
+    up its attempts: cooperative staff see it in the admin and can start a new round.
+
+    Not tenant-scoped by a manager (core sits below `tenancy`): the rows are reached by
+    their public id (the job), by their subject (which the caller reached in its scope) or
+    in the cooperative's admin; selectors that list them filter by tenant themselves."""
+
+    tenant = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Organisation"),
+        help_text=_("leer bei E-Mails der Genossenschaft selbst"),
+    )
+    public_id = models.UUIDField(
+        _("öffentliche ID"), default=uuid.uuid4, unique=True, editable=False
+    )
+    # "<app>.<name>", registered with `core.outbox.register`.
+    kind = models.CharField(_("Art"), max_length=60)
+    # One e-mail per key where a feature needs that (one confirmation per application).
+    dedupe_key = models.CharField(max_length=160, unique=True, null=True, blank=True)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    recipient = models.EmailField(_("an"), blank=True)
+    copy_to = models.EmailField(_("Kopie und Antwort an"), blank=True)
+    base_url = models.CharField(_("Adresse der Plattform"), max_length=200, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.TextField(_("letzter Fehler"), blank=True)
+    next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
+    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        app_label = "core"
+        verbose_name = _("E-Mail im Postausgang")
+        verbose_name_plural = _("E-Mails im Postausgang")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outbox_status_created"),
+            models.Index(fields=["subject_type", "subject_id"], name="outbox_subject"),
+            models.Index(fields=["tenant", "status"], name="outbox_tenant_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.get_status_display()}"

@@ -13,15 +13,24 @@ from django.test import override_settings
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():
     # Production uses the manifest storage, which needs `collectstatic`; tests use finders.
-    # WhiteNoise still expects STATIC_ROOT to exist.
+    # WhiteNoise still expects STATIC_ROOT to exist. Other named storages stay as configured.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     with override_settings(
         STORAGES={
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         WHITENOISE_USE_FINDERS=True,
     ):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_files_per_session(tmp_path_factory):
+    """Private files (uploads, receipts, notices) go to a folder of this test session, not to
+    the development folder var/private: parallel workers (pytest-xdist) then never see each
+    other's files, and tests that compare the folder before and after stay exact."""
+    with override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private")):
         yield
 
 

@@ -77,13 +77,15 @@ dev: setup-dev
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead).
 test: deps chromium pytest
 
-# In parallel (pytest-xdist): each worker has its own test database and private-file folder;
-# all browser tests go to one worker (--dist loadgroup), the others share the rest.
-# One file or folder: `make pytest PYTEST_ARGS=tests/core/test_env.py` (then one process).
+# In parallel (pytest-xdist): each worker has its own test database and private-file folder.
+# `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,
+# loadgroup) key tests by node id and would silently run only one of the 33 schemathesis
+# API tests, which share one node id. One file or folder:
+# `make pytest PYTEST_ARGS=tests/core/test_env.py` (then in one process).
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= $(if $(PYTEST_ARGS),0,2)
 pytest:
-	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: deps
 	$(RUN) ruff check src tests bench

@@ -29,15 +29,10 @@ CHROMIUM_ARGS = [
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-# Before pytest-xdist reads the groups: under `--dist loadgroup` (make pytest) all browser
-# tests run in one worker, so only one Chromium and one live server start per run while the
-# other workers take the rest of the suite.
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")

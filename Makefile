@@ -8,17 +8,22 @@ UV ?= .tools/bin/uv
 RUN := $(UV) run --frozen
 CHROMIUM ?= /usr/bin/chromium
 
-# `make run` is the development server: debug on, a development-only secret, demo data.
-DEV_ENV := OPENKOMMUNE_DEBUG=true OPENKOMMUNE_DEMO=true \
+# `make run` serves the demo as a citizen meets it: debug off (German error pages), static
+# files from var/static through WhiteNoise, gunicorn; only the secret is a development-only
+# one. `make dev` is the developer's variant: Django's runserver with debug and auto-reload.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_SECRET_KEY=$${OPENKOMMUNE_SECRET_KEY:-development-only-not-secret} \
 	OPENKOMMUNE_SECURE_SSL_REDIRECT=false OPENKOMMUNE_SECURE_COOKIES=false \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
-.PHONY: help deps run setup-dev test pytest lint openapi bench chromium clean-db
+.PHONY: help deps run dev setup-dev test pytest lint openapi bench chromium clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
+	@echo "make dev      – the same with debug on and auto-reload (Django's runserver), for developers"
 	@echo "make test     – install (incl. Chromium and axe-core) and run the whole test suite"
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
@@ -55,18 +60,32 @@ setup-dev: deps
 	$(DEV_ENV) $(RUN) openkommune load_forms
 	$(DEV_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
+	$(DEV_ENV) $(RUN) openkommune collectstatic --noinput --verbosity 0
 
 run: setup-dev
 	@echo ""
-	@echo "OpenKommune läuft auf http://127.0.0.1:8000  (API: http://127.0.0.1:8000/api/v1/openapi.json)"
+	@echo "OpenKommune läuft auf http://$(HOST):$(PORT)  (API: http://$(HOST):$(PORT)/api/v1/openapi.json)"
 	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
-	$(DEV_ENV) $(RUN) openkommune runserver 127.0.0.1:8000
+	$(DEV_ENV) $(RUN) gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
+		--workers 2 --threads 4 --access-logfile - --graceful-timeout 5
+
+dev: setup-dev
+	@echo ""
+	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
+	OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(RUN) openkommune runserver $(HOST):$(PORT)
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead).
 test: deps chromium pytest
 
+# In parallel (pytest-xdist): each worker has its own test database and private-file folder.
+# `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,
+# loadgroup) key tests by node id and would silently run only one of the 33 schemathesis
+# API tests, which share one node id. One file or folder:
+# `make pytest PYTEST_ARGS=tests/core/test_env.py` (then in one process).
+PYTEST_ARGS ?=
+PYTEST_WORKERS ?= $(if $(PYTEST_ARGS),0,2)
 pytest:
-	$(RUN) pytest
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: deps
 	$(RUN) ruff check src tests bench tools

@@ -13,7 +13,7 @@ from django.test import override_settings
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():
     # Production uses the manifest storage, which needs `collectstatic`; tests use finders.
-    # WhiteNoise still expects STATIC_ROOT to exist.
+    # WhiteNoise still expects STATIC_ROOT to exist. Other named storages stay as configured.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     with override_settings(
         STORAGES={
@@ -22,6 +22,15 @@ def _plain_static_storage():
         },
         WHITENOISE_USE_FINDERS=True,
     ):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_files_per_session(tmp_path_factory):
+    """Private files (uploads, receipts, notices) go to a folder of this test session, not to
+    the development folder var/private: parallel workers (pytest-xdist) then never see each
+    other's files, and tests that compare the folder before and after stay exact."""
+    with override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private")):
         yield
 
 
@@ -56,3 +65,30 @@ def django_db_setup(
     if not keepdb:
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=verbosity)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail a parallel run in which fewer tests ran than were collected.
+
+    pytest-xdist's scope-based schedulers (loadscope, loadfile, loadgroup) key tests by node
+    id and silently run only one of several tests that share one (schemathesis yields 33
+    such); a green run must have run every collected test."""
+    if exitstatus != pytest.ExitCode.OK or hasattr(session.config, "workerinput"):
+        return
+    if not getattr(session.config.option, "numprocesses", None):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    ran = sum(
+        1
+        for reports in reporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        or (getattr(report, "when", None) == "setup" and not report.passed)
+    )
+    if ran < session.testscollected:
+        reporter.write_line(
+            f"Only {ran} of {session.testscollected} collected tests ran; "
+            "use `--dist load` (see Makefile).",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -4,7 +4,7 @@ is decided once, in `tenancy.selectors.acts_for_cooperative` / `user_is_cooperat
 
 - `login_or_redirect` + `LoginRequired`: a view (or an access check it calls) raises
   `LoginRequired` when nobody is logged in; the decorator sends the visitor to the login.
-  The API catches the same exception and answers 401.
+  The API answers it with 401 and `PermissionDenied` with 403, once, in `api.errors`.
 - `cooperative_staff_page`: cooperative staff and superusers (else 403).
 - `member_admin_page`: member administrators of the acting organisation (else 403).
 - `back_office`: clerks and member administrators of the acting organisation (else 404).

@@ -242,6 +242,9 @@ LOGIN_LOCKOUT_MINUTES = env_int("OPENKOMMUNE_LOGIN_LOCKOUT_MINUTES", 15)
 MAIL_LIMIT_PER_ADDRESS = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_ADDRESS", 3)
 MAIL_LIMIT_PER_CLIENT = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_CLIENT", 20)
 MAIL_LIMIT_MINUTES = env_int("OPENKOMMUNE_MAIL_LIMIT_MINUTES", 60)
+# Throttle counts and the client address in `login.locked` audit records are removed after
+# this many days by `run_retention` (openkommune.accounts.services.retention).
+LOGIN_DATA_RETENTION_DAYS = env_int("OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS", 30)
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For, count per
 # that address instead of the proxy's (REMOTE_ADDR). Never switch on without such a proxy.
 TRUST_X_FORWARDED_FOR = env_bool("OPENKOMMUNE_TRUST_X_FORWARDED_FOR", default=False)

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from openkommune.api.errors import german_message
@@ -48,3 +50,33 @@ def test_dates_are_iso_only_never_unix_timestamps(client, url, value):
     assert response.status_code == 422
     [message] = response.json()["error"]["fields"][param]
     assert "JJJJ-MM-TT" in message or "Datum" in message
+
+
+def test_access_errors_of_the_shared_checks_are_answered_in_the_error_shape(rf):
+    # The access checks shared by pages and API raise LoginRequired / PermissionDenied; the
+    # API answers them once, in api.errors, not per endpoint.
+    from django.core.exceptions import PermissionDenied
+    from ninja import NinjaAPI
+
+    from openkommune.accounts.access import LoginRequired
+    from openkommune.api.errors import install_error_handlers
+
+    api = NinjaAPI(urls_namespace="access-errors-test")
+    install_error_handlers(api)
+    raised = {
+        "login": LoginRequired(),
+        "denied": PermissionDenied("Nur für die Genossenschaft."),
+        "bare": PermissionDenied(),
+    }
+    answers = {name: api.on_exception(rf.get("/api/v1/x"), error) for name, error in raised.items()}
+    assert [answers[name].status_code for name in raised] == [401, 403, 403]
+    bodies = {name: json.loads(answer.content) for name, answer in answers.items()}
+    assert bodies["login"] == {
+        "error": {"code": "not_authenticated", "message": "Anmeldung erforderlich.", "fields": {}}
+    }
+    assert bodies["denied"]["error"] == {
+        "code": "permission_denied",
+        "message": "Nur für die Genossenschaft.",
+        "fields": {},
+    }
+    assert bodies["bare"]["error"]["message"] == "Keine Berechtigung."

@@ -6,7 +6,9 @@ Each is small on disk and would cost the server far more when read naively:
   a reader trusting the dimension pads a million rows to 16,384 columns;
 * `many_rows`: millions of tiny rows (~80 MB of sheet XML) packed into a few hundred KB;
 * `huge_shared_strings`: a shared-strings part of ~24 MB packed into a few dozen KB, which
-  openpyxl would load completely before the first row.
+  openpyxl would load completely before the first row;
+* `entity_expansion`: "billion laughs" — a shared-strings part whose document type declares
+  nested entities that expand to 3 GB of text (expat stops only after ~8 MB of expansion).
 """
 
 from __future__ import annotations
@@ -134,10 +136,36 @@ def huge_shared_strings(columns: tuple[str, ...], count: int = 1_500_000) -> byt
     return build_xlsx(sheet, _shared_strings(count))
 
 
+def _laughs() -> str:
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    ]
+    return f"<!DOCTYPE sst [{''.join(entities)}]>"
+
+
+@functools.cache
+def entity_expansion(columns: tuple[str, ...]) -> bytes:
+    sheet = [
+        SHEET_START,
+        "<sheetData>",
+        header_row(columns),
+        '<row r="2"><c r="A2" t="s"><v>0</v></c></row>',
+        "</sheetData></worksheet>",
+    ]
+    shared = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        _laughs(),
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+        "<si><t>&lol9;</t></si></sst>",
+    ]
+    return build_xlsx(sheet, shared)
+
+
 def all_bombs(columns) -> dict[str, bytes]:
     columns = tuple(columns)
     return {
         "declared_dimension": declared_dimension(columns),
         "many_rows": many_rows(columns),
         "huge_shared_strings": huge_shared_strings(columns),
+        "entity_expansion": entity_expansion(columns),
     }

@@ -50,6 +50,7 @@ def refused(data, **kwargs) -> tuple[TableError, float, int]:
         ("declared_dimension", "Zeile 10002: Die Datei enthält mehr als 10000 leere Zeilen."),
         ("many_rows", "xl/worksheets/sheet1.xml: mehr als 48 MB"),
         ("huge_shared_strings", "xl/sharedStrings.xml: mehr als 8 MB"),
+        ("entity_expansion", "Dokumenttyp-Deklaration (xl/sharedStrings.xml)"),
     ],
 )
 def test_spreadsheet_bombs_are_refused_quickly_with_bounded_memory(bomb, message):
@@ -60,6 +61,28 @@ def test_spreadsheet_bombs_are_refused_quickly_with_bounded_memory(bomb, message
     # Refusal speed with a generous bound (shared, noisy machines), not a benchmark.
     assert seconds < 2
     assert peak < 200 * 1024 * 1024
+
+
+def test_a_document_type_in_any_part_is_refused_before_parsing():
+    # Expat (2.4+) would stop a "billion laughs" only after ~8 MB of expansion per part, in
+    # seconds and with ~100 MB of memory; a DTD in a sheet is refused just the same.
+    laughs = bombs.entity_expansion(COLUMNS)
+    with zipfile.ZipFile(io.BytesIO(laughs)) as archive:
+        shared = archive.read("xl/sharedStrings.xml").decode()
+    assert "<!DOCTYPE" in shared
+    sheet = [
+        '<?xml version="1.0"?><!-- a comment first --><!DOCTYPE worksheet SYSTEM "x.dtd">',
+        bombs.SHEET_START.split("?>", 1)[1],
+        "<sheetData>",
+        bombs.header_row(COLUMNS),
+        "</sheetData></worksheet>",
+    ]
+    error, seconds, _peak = refused(bombs.build_xlsx(sheet))
+    assert error.errors == [
+        "Die XLSX-Datei enthält eine Dokumenttyp-Deklaration (xl/worksheets/sheet1.xml) und "
+        "wird nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+    ]
+    assert seconds < 2
 
 
 def test_rows_are_streamed_and_counted_while_reading():

@@ -2,8 +2,11 @@
 
 import datetime
 import uuid
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from openkommune.tenancy.constants import OrganisationKind, Role
@@ -79,7 +82,9 @@ def test_membership_page_says_the_register_is_partial_and_shows_published_counts
 
 def test_ozg_progress_page_access(client):
     url = reverse("reports:ozg_progress")
-    assert client.get(url).status_code == 302  # login first
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302  # login first
+    assert anonymous["Location"] == f"{resolve_url(settings.LOGIN_URL)}?next={quote(url)}"
     own = make_member(MAGDEBURG, OrganisationKind.KREISFREIE_STADT)
     other = make_member(ANHALT_BITTERFELD, OrganisationKind.LANDKREIS)
     citizen = UserFactory()

@@ -4,8 +4,11 @@ computed by hand from the rows each test creates; access, exports and the API.""
 import datetime
 import io
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -90,7 +93,12 @@ def test_member_sees_only_its_own_figures(market):
 
 def test_page_access_charts_tables_and_exports(client, market):
     url = reverse("reports:procurement")
-    assert client.get(url).status_code == 302
+    anonymous = client.get(url, {"jahr": "2023"})
+    assert anonymous.status_code == 302
+    assert (
+        anonymous["Location"]
+        == f"{resolve_url(settings.LOGIN_URL)}?next={quote(url)}%3Fjahr%3D2023"
+    )
     client.force_login(UserFactory())
     assert client.get(url).status_code == 403
     client.force_login(market.staff)
@@ -145,7 +153,9 @@ def test_report_labels_and_table_headers_are_translatable(client, market):
 
 def test_api(client, market):
     url = "/api/v1/reports/procurement"
-    assert client.get(url).status_code == 401
+    assert client.get(url).json() == {
+        "error": {"code": "not_authenticated", "message": "Anmeldung erforderlich.", "fields": {}}
+    }
     client.force_login(UserFactory())
     assert client.get(url).json()["error"]["code"] == "permission_denied"
     client.force_login(market.clerks[2])

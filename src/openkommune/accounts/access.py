@@ -4,7 +4,9 @@ is decided once, in `tenancy.selectors.acts_for_cooperative` / `user_is_cooperat
 
 - `login_or_redirect` + `LoginRequired`: a view (or an access check it calls) raises
   `LoginRequired` when nobody is logged in; the decorator sends the visitor to the login.
-  The API catches the same exception and answers 401.
+  The API answers it with 401 and `PermissionDenied` with 403, once, in `api.errors`.
+- `require_login` raises `LoginRequired`; `logged_in_page`: anonymous visitors go to the
+  login, the view decides the rest.
 - `cooperative_staff_page`: cooperative staff and superusers (else 403).
 - `member_admin_page`: member administrators of the acting organisation (else 403).
 - `back_office`: clerks and member administrators of the acting organisation (else 404).
@@ -40,6 +42,24 @@ def login_or_redirect(view):
             return view(request, *args, **kwargs)
         except LoginRequired:
             return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+def require_login(request) -> None:
+    """Raise `LoginRequired` when nobody is logged in (pages: login, API: 401)."""
+    if not request.user.is_authenticated:
+        raise LoginRequired
+
+
+def logged_in_page(view):
+    """Anonymous visitors go to the login page; who may see what the view decides."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
 
     return wrapper
 

@@ -1,11 +1,12 @@
 """The project's one API error shape: {"error": {"code", "message", "fields"}}."""
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from openkommune.accounts.access import LoginRequired
 from openkommune.api.input import body_too_large_error
 
 
@@ -83,6 +84,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request, error_body("not_authenticated", "Anmeldung erforderlich."), status=401
         )
+
+    @api.exception_handler(LoginRequired)
+    def _login_required(request, exc):
+        # The access checks shared with the pages (accounts.access) raise it; pages redirect.
+        return _unauthenticated(request, exc)
+
+    @api.exception_handler(PermissionDenied)
+    def _permission_denied(request, exc):
+        message = str(exc) or "Keine Berechtigung."
+        return api.create_response(request, error_body("permission_denied", message), status=403)
 
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request, exc):

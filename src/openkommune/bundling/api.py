@@ -12,14 +12,12 @@ import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from openkommune.accounts.access import LoginRequired
 from openkommune.bundling import selectors
-from openkommune.bundling.access import Viewer, viewer_of
+from openkommune.bundling.access import viewer_of
 from openkommune.bundling.constants import RoundStatus
 from openkommune.bundling.models import BundlingRound, RoundMemberResult
 from openkommune.core.schemas import ErrorOut
@@ -96,15 +94,6 @@ class ResultOut(Schema):
     members: list[MemberResultOut] = Field(description="Mitglieder: nur die eigene Zeile")
 
 
-def _viewer(request) -> Viewer:
-    try:
-        return viewer_of(request)
-    except LoginRequired:
-        raise HttpError(401, _("Anmeldung erforderlich.")) from None
-    except PermissionDenied as error:
-        raise HttpError(403, str(error) or _("Keine Berechtigung.")) from None
-
-
 def _round(public_id) -> BundlingRound:
     try:
         return selectors.round_get(public_id=public_id)
@@ -154,7 +143,7 @@ def _member_out(row: RoundMemberResult, allocations) -> MemberResultOut:
     summary="Bündelungsrunden",
 )
 def list_rounds(request):
-    _viewer(request)
+    viewer_of(request)
     return [_round_out(r) for r in selectors.round_list()]
 
 
@@ -164,7 +153,7 @@ def list_rounds(request):
     summary="Eine Runde mit Positionen und Angeboten",
 )
 def get_round(request, public_id: UUID):
-    _viewer(request)
+    viewer_of(request)
     bundling_round = _round(public_id)
     items = [
         RoundItemOut(
@@ -198,7 +187,7 @@ def get_round(request, public_id: UUID):
     description="Nur für Mitglieder: die Mengen der eigenen Organisation je Position.",
 )
 def own_demand(request, public_id: UUID):
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     if not viewer.is_member:
         raise HttpError(403, _("Bedarf melden die Mitglieder."))
     bundling_round = _round(public_id)
@@ -225,7 +214,7 @@ def _result_or_404(bundling_round):
     ),
 )
 def round_result(request, public_id: UUID):
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     bundling_round = _round(public_id)
     _result_or_404(bundling_round)
     if viewer.is_staff:
@@ -254,7 +243,7 @@ def round_result(request, public_id: UUID):
     description="Ein Mitglied sieht nur sein eigenes Ergebnis; ein anderes antwortet mit 404.",
 )
 def member_result(request, public_id: UUID, member_id: UUID):
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     bundling_round = _round(public_id)
     _result_or_404(bundling_round)
     if viewer.is_staff:

@@ -3,6 +3,7 @@
 from django.tasks import task
 from django.utils import timezone
 
+from openkommune.accounts.services.retention import login_data_retention
 from openkommune.cases.services.retention import retention_run
 
 
@@ -12,5 +13,12 @@ def run_retention_daily() -> dict:
     schedule it through the task queue: enqueue once a day, e.g. from cron with
     `openkommune shell -c "from openkommune.cases.tasks import run_retention_daily;
     run_retention_daily.enqueue()"`. Idempotent, so a retried or doubled run is harmless."""
-    report = retention_run(today=timezone.localdate(), dry_run=False)
-    return {"run_id": str(report.run_id), "cases": report.case_count}
+    today = timezone.localdate()
+    report = retention_run(today=today, dry_run=False)
+    login_data = login_data_retention(today=today, dry_run=False)
+    return {
+        "run_id": str(report.run_id),
+        "cases": report.case_count,
+        "throttle_hits": login_data.throttle_hits,
+        "login_locked_records": login_data.locked_records,
+    }

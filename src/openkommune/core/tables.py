@@ -10,6 +10,9 @@ amount of work:
   inflates a part beyond its declared size) and the compression ratio. openpyxl then runs in
   read-only mode on the first sheet only, and the declared sheet dimension
   (`<dimension ref="A1:XFD1048576"/>`) is never read, so rows are not padded to it;
+* XLSX: a part with a document type declaration (`<!DOCTYPE`, which would carry the entity
+  definitions of a "billion laughs" expansion) is refused before openpyxl parses it; OOXML
+  parts never contain one. Only each part's prologue is inflated for this check;
 * rows, blank rows, columns and cell length are counted as the rows arrive;
 * CSV: the encoding is checked with an incremental decoder (UTF-8, with or without BOM, else
   Windows-1252 as German Excel saves it) and the text is parsed line by line.
@@ -31,7 +34,9 @@ import csv
 import datetime
 import io
 import re
+import xml.parsers.expat
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -305,6 +310,54 @@ def check_xlsx_archive(data: bytes, limits: TableLimits = DEFAULT_LIMITS) -> Non
             )
 
 
+class _Prologue(Exception):
+    """Ends the prologue scan: `doctype` tells whether a DTD was declared."""
+
+    def __init__(self, doctype: bool):
+        self.doctype = doctype
+
+
+def _has_doctype(part) -> bool:
+    """Whether an XML part (a binary stream) declares a document type. Expat reads only up to
+    the root element's start tag, in small chunks; entities are never expanded here."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def doctype(*args):
+        raise _Prologue(True)
+
+    def root(*args):
+        raise _Prologue(False)
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        while chunk := part.read(16 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _Prologue as found:
+        return found.doctype
+    except xml.parsers.expat.ExpatError:
+        return False  # not well-formed: openpyxl refuses it (or ignores a part it never reads)
+    return False
+
+
+def check_xlsx_xml(data: bytes) -> None:
+    """Refuse an XLSX with a DTD in any XML part (entity expansion, "billion laughs")."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for entry in archive.infolist():
+            if not entry.filename.endswith((".xml", ".rels")):
+                continue
+            with archive.open(entry) as part:
+                if _has_doctype(part):
+                    raise TableError(
+                        _(
+                            "Die XLSX-Datei enthält eine Dokumenttyp-Deklaration (%(part)s) und "
+                            "wird nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+                        )
+                        % {"part": entry.filename}
+                    )
+
+
 def _first_sheet(data: bytes):
     """(archive, first worksheet) in openpyxl's read-only mode, or (archive, None).
 
@@ -341,6 +394,10 @@ def _first_sheet(data: bytes):
 
 def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str]]]:
     check_xlsx_archive(data, limits)
+    try:
+        check_xlsx_xml(data)
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as error:
+        raise TableError(_("Die Datei ist keine gültige XLSX-Datei.")) from error
     # openpyxl reports a broken archive or broken XML inside it as any of many exception
     # types (zip, XML parser, KeyError, ValueError, TypeError, ...); each is the file's fault
     # and gets the same clear message, never a server error.

@@ -17,9 +17,9 @@ from ninja.errors import HttpError
 
 from openkommune.core.schemas import ErrorOut
 from openkommune.digitalpakt import selectors
+from openkommune.digitalpakt.access import budget_viewer
 from openkommune.digitalpakt.ledger import Balance
 from openkommune.digitalpakt.models import SchoolAuthorityBudget
-from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_staff
 
 router = Router(tags=["DigitalPakt Schule"])
 
@@ -96,16 +96,6 @@ def _budget(budget: SchoolAuthorityBudget, balance: Balance) -> dict:
     }
 
 
-def _viewer(request):
-    if not request.user.is_authenticated:
-        raise HttpError(401, _("Anmeldung erforderlich."))
-    is_staff = user_is_cooperative_staff(request.user)
-    tenant = current_tenant(request)
-    if not is_staff and not selectors.user_may_view_budgets(request.user, tenant=tenant):
-        raise HttpError(403, _("Nur für Schulträger und die Genossenschaft."))
-    return is_staff, tenant
-
-
 @router.get(
     "/budgets",
     response={200: list[BudgetOut], 401: ErrorOut, 403: ErrorOut},
@@ -113,7 +103,7 @@ def _viewer(request):
     description="Eigene Budgets; Beschäftigte der Genossenschaft sehen alle Schulträger.",
 )
 def list_budgets(request):
-    is_staff, tenant = _viewer(request)
+    is_staff, tenant = budget_viewer(request)
     if is_staff:
         return [_budget(o.budget, o.balance) for o in selectors.budgets_across_members()]
     return [
@@ -129,7 +119,7 @@ def list_budgets(request):
     description="Stand und alle Buchungen eines Budgets, älteste zuerst.",
 )
 def get_budget(request, public_id: UUID):
-    is_staff, tenant = _viewer(request)
+    is_staff, tenant = budget_viewer(request)
     try:
         if is_staff:
             ledger = selectors.ledger_get_for_cooperative(public_id=public_id)

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from openkommune.accounts.access import LoginRequired, login_or_redirect
+from openkommune.accounts.access import login_or_redirect
 from openkommune.core.forms import add_service_errors, render_form, submit_form
 from openkommune.digitalpakt import selectors, services
+from openkommune.digitalpakt.access import budget_viewer
 from openkommune.digitalpakt.forms import (
     AllocationForm,
     BudgetOpenForm,
@@ -31,27 +32,13 @@ from openkommune.digitalpakt.forms import (
 from openkommune.digitalpakt.models import SchoolAuthorityBudget
 from openkommune.digitalpakt.proof_of_use import proof_of_use_xlsx
 from openkommune.procurement.models import CallOff
-from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_staff
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENTRIES_PER_PAGE = 50
 
 
-def _viewer(request) -> tuple[bool, object]:
-    """(is cooperative staff, the member tenant or None); login or 403 otherwise."""
-    if not request.user.is_authenticated:
-        raise LoginRequired
-    is_staff = user_is_cooperative_staff(request.user)
-    tenant = current_tenant(request)
-    if not is_staff and not selectors.user_may_view_budgets(request.user, tenant=tenant):
-        raise PermissionDenied(
-            _("Diese Seite ist den Schulträgern und der Genossenschaft vorbehalten.")
-        )
-    return is_staff, tenant
-
-
 def _ledger(request, public_id) -> selectors.Ledger:
-    is_staff, tenant = _viewer(request)
+    is_staff, tenant = budget_viewer(request)
     try:
         if is_staff:
             return selectors.ledger_get_for_cooperative(public_id=public_id)
@@ -63,7 +50,7 @@ def _ledger(request, public_id) -> selectors.Ledger:
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def index(request):
-    is_staff, tenant = _viewer(request)
+    is_staff, tenant = budget_viewer(request)
     programmes = selectors.programme_list()
     may_open = is_staff or (
         tenant is not None and selectors.user_may_book(request.user, tenant=tenant)

@@ -10,12 +10,12 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from openkommune.accounts.access import require_login
 from openkommune.core.schemas import ErrorOut, IsoDate
 from openkommune.reports import selectors
 from openkommune.reports.procurement import procurement_report_for
@@ -227,14 +227,10 @@ def procurement_report(
     request,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="nur dieses Jahr")] = None,
 ):
-    if not request.user.is_authenticated:
-        raise HttpError(401, _("Anmeldung erforderlich."))
-    try:
-        report, _is_staff = procurement_report_for(
-            request.user, tenant=current_tenant(request), year=year
-        )
-    except PermissionDenied as error:
-        raise HttpError(403, str(error)) from None
+    require_login(request)
+    report, _is_staff = procurement_report_for(
+        request.user, tenant=current_tenant(request), year=year
+    )
     return ProcurementReportOut(
         year=report.year,
         total=_procurement_figures(report.total),

@@ -101,6 +101,15 @@ def audit_changes(
     return audit_record(tenant=tenant, actor=actor, action=action, obj=obj, before=old, after=new)
 
 
+def audit_record_redact(record: AuditRecord, *, keys: Iterable[str]) -> None:
+    """Blank the values of `keys` in the record's `after` once their retention period has
+    ended: the one change an audit record allows (data protection). The record stays."""
+    after = {**(record.after or {}), **dict.fromkeys(keys)}
+    # Past the append-only guard of AuditRecord.save / AuditRecordQuerySet.update.
+    models.QuerySet.update(AuditRecord.objects.filter(pk=record.pk), after=after)
+    record.after = after
+
+
 @transaction.atomic
 def organisation_create(*, actor, **fields) -> Organisation:
     """Create a member organisation (or the cooperative). Only cooperative staff/system."""

@@ -6,12 +6,12 @@ Every table can be downloaded as CSV or XLSX (`?tabelle=…&format=csv|xlsx`).
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from openkommune.accounts.access import logged_in_page
 from openkommune.core import tables
 from openkommune.reports import charts
 from openkommune.reports.procurement import procurement_report_for, table_rows
@@ -46,9 +46,8 @@ def _float(value) -> float:
 
 
 @require_GET
+@logged_in_page
 def procurement(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     year, error = parse_year(request.GET.get("jahr", ""))
     report, is_staff = procurement_report_for(
         request.user, tenant=current_tenant(request), year=year

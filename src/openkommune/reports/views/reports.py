@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from openkommune.accounts.access import logged_in_page
 from openkommune.core import tables
 from openkommune.core.formatting import format_date, format_percent
 from openkommune.reports import charts, selectors
@@ -193,9 +193,8 @@ def membership(request):
 
 
 @require_GET
+@logged_in_page
 def ozg_progress(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     is_staff = user_is_cooperative_staff(request.user)
     tenant = current_tenant(request)
     if not is_staff and (tenant is None or tenant.is_cooperative):

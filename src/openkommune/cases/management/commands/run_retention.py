@@ -1,4 +1,5 @@
-"""Delete or anonymise the closed cases whose retention period has ended (daily job).
+"""Delete or anonymise the closed cases whose retention period has ended (daily job), and
+the login data of `accounts.throttle` older than OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS.
 
     openkommune run_retention --dry-run          # what would happen today, per service
     openkommune run_retention                    # do it
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openkommune.accounts.services.retention import login_data_retention
 from openkommune.cases.services.retention import retention_run
 from openkommune.core.formatting import format_date
 
@@ -51,11 +53,27 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, today, **options):
         today = today or timezone.localdate()
         report = retention_run(today=today, dry_run=dry_run)
+        login_data = login_data_retention(today=today, dry_run=dry_run)
         day = format_date(today)
         if dry_run:
             self.stdout.write(_("Probelauf der Aufbewahrung am %(day)s") % {"day": day})
         else:
             self.stdout.write(_("Lauf der Aufbewahrung am %(day)s") % {"day": day})
+        self._cases(report, dry_run)
+        values = {"hits": login_data.throttle_hits, "records": login_data.locked_records}
+        if dry_run:
+            line = _(
+                "Anmeldedaten: %(hits)d Zählungen und die Client-Adresse in %(records)d "
+                "Protokolleinträgen fällig."
+            )
+        else:
+            line = _(
+                "Anmeldedaten: %(hits)d Zählungen gelöscht, die Client-Adresse aus "
+                "%(records)d Protokolleinträgen entfernt."
+            )
+        self.stdout.write(line % values)
+
+    def _cases(self, report, dry_run: bool) -> None:
         rows = report.per_service()
         if not rows:
             self.stdout.write(_("Keine fälligen Vorgänge."))

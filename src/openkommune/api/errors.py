@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -16,25 +18,25 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 # Pydantic's messages are English; clients and their users get German ones.
 _PATTERN_MESSAGES = {
-    r"^[0-9]{5}$": "Bitte genau fünf Ziffern angeben.",
-    r"^[0-9]{8}$": "Bitte genau acht Ziffern angeben.",
-    r"^[0-9]{12}$": "Bitte genau zwölf Ziffern angeben.",
+    r"^[0-9]{5}$": gettext_lazy("Bitte genau fünf Ziffern angeben."),
+    r"^[0-9]{8}$": gettext_lazy("Bitte genau acht Ziffern angeben."),
+    r"^[0-9]{12}$": gettext_lazy("Bitte genau zwölf Ziffern angeben."),
 }
 _TYPE_MESSAGES = {
-    "missing": "Diese Angabe fehlt.",
-    "string_too_short": "Bitte mindestens {min_length} Zeichen angeben.",
-    "string_too_long": "Bitte höchstens {max_length} Zeichen angeben.",
-    "int_parsing": "Bitte eine ganze Zahl angeben.",
-    "int_type": "Bitte eine ganze Zahl angeben.",
-    "greater_than_equal": "Der Wert muss mindestens {ge} sein.",
-    "greater_than": "Der Wert muss größer als {gt} sein.",
-    "less_than_equal": "Der Wert darf höchstens {le} sein.",
-    "less_than": "Der Wert muss kleiner als {lt} sein.",
-    "bool_parsing": "Bitte true oder false angeben.",
-    "json_invalid": "Der Inhalt ist kein gültiges JSON.",
-    "uuid_parsing": "Bitte eine gültige UUID angeben.",
-    "date_from_datetime_parsing": "Bitte ein Datum im Format JJJJ-MM-TT angeben.",
-    "date_parsing": "Bitte ein Datum im Format JJJJ-MM-TT angeben.",
+    "missing": gettext_lazy("Diese Angabe fehlt."),
+    "string_too_short": gettext_lazy("Bitte mindestens {min_length} Zeichen angeben."),
+    "string_too_long": gettext_lazy("Bitte höchstens {max_length} Zeichen angeben."),
+    "int_parsing": gettext_lazy("Bitte eine ganze Zahl angeben."),
+    "int_type": gettext_lazy("Bitte eine ganze Zahl angeben."),
+    "greater_than_equal": gettext_lazy("Der Wert muss mindestens {ge} sein."),
+    "greater_than": gettext_lazy("Der Wert muss größer als {gt} sein."),
+    "less_than_equal": gettext_lazy("Der Wert darf höchstens {le} sein."),
+    "less_than": gettext_lazy("Der Wert muss kleiner als {lt} sein."),
+    "bool_parsing": gettext_lazy("Bitte true oder false angeben."),
+    "json_invalid": gettext_lazy("Der Inhalt ist kein gültiges JSON."),
+    "uuid_parsing": gettext_lazy("Bitte eine gültige UUID angeben."),
+    "date_from_datetime_parsing": gettext_lazy("Bitte ein Datum im Format JJJJ-MM-TT angeben."),
+    "date_parsing": gettext_lazy("Bitte ein Datum im Format JJJJ-MM-TT angeben."),
 }
 
 
@@ -42,19 +44,21 @@ def german_message(error: dict) -> str:
     kind = error.get("type", "")
     context = error.get("ctx") or {}
     if kind == "string_pattern_mismatch":
-        return _PATTERN_MESSAGES.get(
-            context.get("pattern", ""), "Die Angabe hat nicht das erwartete Format."
+        return str(
+            _PATTERN_MESSAGES.get(
+                context.get("pattern", ""), _("Die Angabe hat nicht das erwartete Format.")
+            )
         )
     if kind == "value_error" and context.get("error"):
         # Our own validators raise ValueError with a German message.
         return str(context["error"])
     template = _TYPE_MESSAGES.get(kind)
     if template is None:
-        return "Die Angabe ist ungültig."
+        return _("Die Angabe ist ungültig.")
     try:
-        return template.format(**context)
+        return str(template).format(**context)
     except (KeyError, IndexError):
-        return "Die Angabe ist ungültig."
+        return _("Die Angabe ist ungültig.")
 
 
 def _field_name(loc) -> str:
@@ -71,18 +75,20 @@ def install_error_handlers(api: NinjaAPI) -> None:
             fields.setdefault(_field_name(err.get("loc", ())), []).append(german_message(err))
         return api.create_response(
             request,
-            error_body("validation_error", "Die Eingabe ist ungültig.", fields),
+            error_body("validation_error", _("Die Eingabe ist ungültig."), fields),
             status=422,
         )
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):
-        return api.create_response(request, error_body("not_found", "Nicht gefunden."), status=404)
+        return api.create_response(
+            request, error_body("not_found", _("Nicht gefunden.")), status=404
+        )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):
         return api.create_response(
-            request, error_body("not_authenticated", "Anmeldung erforderlich."), status=401
+            request, error_body("not_authenticated", _("Anmeldung erforderlich.")), status=401
         )
 
     @api.exception_handler(LoginRequired)
@@ -92,7 +98,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def _permission_denied(request, exc):
-        message = str(exc) or "Keine Berechtigung."
+        message = str(exc) or _("Keine Berechtigung.")
         return api.create_response(request, error_body("permission_denied", message), status=403)
 
     @api.exception_handler(RequestDataTooBig)

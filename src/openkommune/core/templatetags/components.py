@@ -10,7 +10,7 @@ register = template.Library()
 def page_query(context, param: str, number: int, query=None) -> str:
     """The query string with `param` set to `number`, based on `query` (a mapping, for pages
     that link with their normalised filters) or else on the request's (keeps filters, sorting)."""
-    if query is None:
+    if not query:  # not given: a missing template variable comes as ""
         params = context["request"].GET.copy()
     else:
         params = QueryDict(mutable=True)

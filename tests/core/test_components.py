@@ -1,0 +1,54 @@
+"""The shared page components in templates/includes/ and templates/*_base.html."""
+
+from django.core.paginator import Paginator
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+
+def _page(number):
+    return Paginator(list(range(30)), 10).get_page(number)
+
+
+def test_pagination_keeps_the_request_query_and_sets_the_page():
+    request = RequestFactory().get("/", {"q": "Müller", "seite": "2"})
+    html = render_to_string("includes/pagination.html", {"page": _page(2)}, request=request)
+    assert 'href="?q=M%C3%BCller&amp;seite=1"' in html
+    assert 'href="?q=M%C3%BCller&amp;seite=3"' in html
+    assert 'aria-label="Seiten"' in html
+    assert "Seite 2 von 3" in html
+
+
+def test_pagination_with_own_parameter_label_and_query():
+    request = RequestFactory().get("/", {"jahr": "kaputt", "extra": "1"})
+    context = {
+        "page": _page(1),
+        "page_param": "mitglieder_seite",
+        "nav_label": "Seiten der Buchungen",
+        "link_query": {"jahr": 2025, "leistung": ""},
+    }
+    html = render_to_string("includes/pagination.html", context, request=request)
+    assert 'href="?jahr=2025&amp;leistung=&amp;mitglieder_seite=2"' in html
+    assert 'aria-label="Seiten der Buchungen"' in html
+    assert "Vorherige Seite" not in html
+
+
+def test_pagination_is_empty_for_a_single_page():
+    page = Paginator([1, 2], 10).get_page(1)
+    request = RequestFactory().get("/")
+    html = render_to_string("includes/pagination.html", {"page": page}, request=request)
+    assert html.strip() == ""
+
+
+def test_error_summary_links_a_radio_group_to_its_fieldset():
+    from django import forms
+
+    class Form(forms.Form):
+        name = forms.CharField()
+        role = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
+
+    form = Form(data={})
+    form.is_valid()
+    html = render_to_string("includes/error_summary.html", {"form": form})
+    assert 'href="#id_name"' in html
+    assert 'href="#id_role"' in html
+    assert 'href="#"' not in html

@@ -2,6 +2,7 @@
 
 from django import template
 from django.http import QueryDict
+from django.template.loader import render_to_string
 
 register = template.Library()
 
@@ -17,3 +18,12 @@ def page_query(context, param: str, number: int, query=None) -> str:
         params.update(query)
     params[param] = number
     return params.urlencode()
+
+
+@register.simple_block_tag
+def data_table(content, caption_id: str, caption, table_id: str = "") -> str:
+    """A KERN table with its caption in a scrollable region named by the caption:
+    {% data_table "x-tabelle" _("Caption") table_id="x" %}<thead>…</tbody>{% enddata_table %}
+    (a caption with values: {% blocktranslate asvar caption … %} first)."""
+    context = {"caption_id": caption_id, "caption": caption, "table_id": table_id, "rows": content}
+    return render_to_string("includes/data_table.html", context)

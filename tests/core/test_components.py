@@ -52,3 +52,33 @@ def test_error_summary_links_a_radio_group_to_its_fieldset():
     assert 'href="#id_name"' in html
     assert 'href="#id_role"' in html
     assert 'href="#"' not in html
+
+
+def test_data_table_wraps_rows_in_a_region_named_by_the_caption():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% data_table "x-tabelle" caption table_id="x" %}'
+        "<tbody><tr><td>{{ cell }}</td></tr></tbody>{% enddata_table %}"
+    )
+    html = template.render({"caption": "Kosten & Nutzen", "cell": "<b>"})
+    assert 'role="region" aria-labelledby="x-tabelle" tabindex="0"' in html
+    assert '<table class="kern-table kern-table--striped" id="x">' in html
+    assert '<caption class="kern-title" id="x-tabelle">Kosten &amp; Nutzen</caption>' in html
+    assert "<td>&lt;b&gt;</td>" in html
+
+
+def test_table_head_marks_the_numeric_columns():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% table_head _("Mitglied") "A & B" _("Kosten") numeric="3" %}'
+    )
+    html = template.render({})
+    assert html.startswith('<thead><tr class="kern-table__row">')
+    assert '<th scope="col" class="kern-table__header">Mitglied</th>' in html
+    assert '<th scope="col" class="kern-table__header">A &amp; B</th>' in html
+    assert (
+        '<th scope="col" class="kern-table__header kern-table__header--numeric">Kosten</th>' in html
+    )
+    assert html.rstrip().endswith("</tr></thead>")

@@ -21,9 +21,28 @@ def page_query(context, param: str, number: int, query=None) -> str:
 
 
 @register.simple_block_tag
-def data_table(content, caption_id: str, caption, table_id: str = "") -> str:
+def data_table(
+    content, caption_id: str, caption, table_id: str = "", caption_class: str = "kern-title"
+) -> str:
     """A KERN table with its caption in a scrollable region named by the caption:
     {% data_table "x-tabelle" _("Caption") table_id="x" %}<thead>…</tbody>{% enddata_table %}
-    (a caption with values: {% blocktranslate asvar caption … %} first)."""
-    context = {"caption_id": caption_id, "caption": caption, "table_id": table_id, "rows": content}
+    (a caption with values: {% blocktranslate asvar caption … %} first; a caption only for
+    screen readers: caption_class="kern-sr-only")."""
+    context = {
+        "caption_id": caption_id,
+        "caption": caption,
+        "caption_class": caption_class,
+        "table_id": table_id,
+        "rows": content,
+    }
     return render_to_string("includes/data_table.html", context)
+
+
+@register.simple_tag
+def table_head(*headings, numeric: str = "") -> str:
+    """The head row of a KERN table, one column heading per argument; `numeric`: the
+    positions (from 1) of the columns of numbers (right-aligned):
+    {% table_head _("Mitglied") _("Kosten") numeric="2" %}."""
+    numeric_positions = {int(position) for position in numeric.split()}
+    columns = [(heading, number in numeric_positions) for number, heading in enumerate(headings, 1)]
+    return render_to_string("includes/table_head.html", {"columns": columns})

@@ -72,9 +72,9 @@ def test_table_head_marks_the_numeric_columns():
     from django.template import engines
 
     template = engines["django"].from_string(
-        '{% load components %}{% table_head _("Mitglied") "A & B" _("Kosten") numeric="3" %}'
+        '{% load components %}{% table_head _("Mitglied") name _("Kosten") numeric="3" %}'
     )
-    html = template.render({})
+    html = template.render({"name": "A & B"})
     assert html.startswith('<thead><tr class="kern-table__row">')
     assert '<th scope="col" class="kern-table__header">Mitglied</th>' in html
     assert '<th scope="col" class="kern-table__header">A &amp; B</th>' in html

@@ -82,3 +82,20 @@ def test_table_head_marks_the_numeric_columns():
         '<th scope="col" class="kern-table__header kern-table__header--numeric">Kosten</th>' in html
     )
     assert html.rstrip().endswith("</tr></thead>")
+
+
+def test_alert_with_title_id_is_a_section_named_by_its_title():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% alert "info" _("Gut zu wissen") title_id="hinweis-titel" %}'
+        "<p>{{ text }}</p>{% endalert %}"
+        '{% alert "warning" _("Demo") heading="h3" role="note" alert_id="demo" %}x{% endalert %}'
+    )
+    html = template.render({"text": "<i>"})
+    assert '<section class="kern-alert kern-alert--info" aria-labelledby="hinweis-titel">' in html
+    assert '<h2 class="kern-title" id="hinweis-titel">Gut zu wissen</h2>' in html
+    assert "<p>&lt;i&gt;</p>" in html
+    assert '<div class="kern-alert kern-alert--warning" role="note" id="demo">' in html
+    assert '<span class="kern-icon kern-icon--warning" aria-hidden="true"></span>' in html
+    assert '<h3 class="kern-title">Demo</h3>' in html

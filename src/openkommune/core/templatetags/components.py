@@ -46,3 +46,29 @@ def table_head(*headings, numeric: str = "") -> str:
     numeric_positions = {int(position) for position in numeric.split()}
     columns = [(heading, number in numeric_positions) for number, heading in enumerate(headings, 1)]
     return render_to_string("includes/table_head.html", {"columns": columns})
+
+
+@register.simple_block_tag
+def alert(
+    content,
+    level: str,
+    title,
+    heading: str = "h2",
+    role: str = "",
+    alert_id: str = "",
+    title_id: str = "",
+) -> str:
+    """A KERN alert (level info, warning, success or danger) with icon, title and the body
+    between the tags: {% alert "info" _("Title") role="note" %}<p …>…</p>{% endalert %}.
+    `heading`: the title's element (h2, h3); with `title_id` the alert is a section named by
+    its title."""
+    context = {
+        "level": level,
+        "title": title,
+        "heading": heading,
+        "role": role,
+        "alert_id": alert_id,
+        "title_id": title_id,
+        "body": content,
+    }
+    return render_to_string("includes/alert.html", context)

@@ -63,11 +63,11 @@ def test_errors_are_linked_to_their_fields_and_summarised_in_page_order():
 
 def test_summary_template_lists_links():
     entries = [("#f-a", "Bitte geben Sie „A“ an.")]
-    html = render_to_string("forms/error_summary.html", {"entries": entries})
+    html = render_to_string("includes/error_summary.html", {"entries": entries})
     page = Page(html)
     assert page.one("div", id="fehlerzusammenfassung")["role"] == "alert"
     assert page.one("a", href="#f-a")
-    assert render_to_string("forms/error_summary.html", {"entries": []}).strip() == ""
+    assert render_to_string("includes/error_summary.html", {"entries": []}).strip() == ""
 
 
 def test_repeated_group_entries_and_buttons():

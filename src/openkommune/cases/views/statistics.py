@@ -33,6 +33,7 @@ def statistics(request):
         "stats": stats,
         "page": page,
         "ozg_id": ozg_id,
+        "page_links": {"jahr": year, "leistung": ozg_id},
         "limit": SMALL_COUNT_LIMIT,
     }
     return render(request, "cases/statistics.html", context)

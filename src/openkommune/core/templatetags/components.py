@@ -1,0 +1,74 @@
+"""Helpers of the shared page components in templates/includes/ (pagination and the like)."""
+
+from django import template
+from django.http import QueryDict
+from django.template.loader import render_to_string
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int, query=None) -> str:
+    """The query string with `param` set to `number`, based on `query` (a mapping, for pages
+    that link with their normalised filters) or else on the request's (keeps filters, sorting)."""
+    if not query:  # not given: a missing template variable comes as ""
+        params = context["request"].GET.copy()
+    else:
+        params = QueryDict(mutable=True)
+        params.update(query)
+    params[param] = number
+    return params.urlencode()
+
+
+@register.simple_block_tag
+def data_table(
+    content, caption_id: str, caption, table_id: str = "", caption_class: str = "kern-title"
+) -> str:
+    """A KERN table with its caption in a scrollable region named by the caption:
+    {% data_table "x-tabelle" _("Caption") table_id="x" %}<thead>…</tbody>{% enddata_table %}
+    (a caption with values: {% blocktranslate asvar caption … %} first; a caption only for
+    screen readers: caption_class="kern-sr-only")."""
+    context = {
+        "caption_id": caption_id,
+        "caption": caption,
+        "caption_class": caption_class,
+        "table_id": table_id,
+        "rows": content,
+    }
+    return render_to_string("includes/data_table.html", context)
+
+
+@register.simple_tag
+def table_head(*headings, numeric: str = "") -> str:
+    """The head row of a KERN table, one column heading per argument; `numeric`: the
+    positions (from 1) of the columns of numbers (right-aligned):
+    {% table_head _("Mitglied") _("Kosten") numeric="2" %}."""
+    numeric_positions = {int(position) for position in numeric.split()}
+    columns = [(heading, number in numeric_positions) for number, heading in enumerate(headings, 1)]
+    return render_to_string("includes/table_head.html", {"columns": columns})
+
+
+@register.simple_block_tag
+def alert(
+    content,
+    level: str,
+    title,
+    heading: str = "h2",
+    role: str = "",
+    alert_id: str = "",
+    title_id: str = "",
+) -> str:
+    """A KERN alert (level info, warning, success or danger) with icon, title and the body
+    between the tags: {% alert "info" _("Title") role="note" %}<p …>…</p>{% endalert %}.
+    `heading`: the title's element (h2, h3); with `title_id` the alert is a section named by
+    its title."""
+    context = {
+        "level": level,
+        "title": title,
+        "heading": heading,
+        "role": role,
+        "alert_id": alert_id,
+        "title_id": title_id,
+        "body": content,
+    }
+    return render_to_string("includes/alert.html", context)

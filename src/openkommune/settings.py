@@ -165,6 +165,8 @@ MAILERS = {
             {
                 "host": env_str("OPENKOMMUNE_EMAIL_HOST", "localhost"),
                 "port": env_int("OPENKOMMUNE_EMAIL_PORT", 25),
+                # Seconds per network step; without it a hanging server blocks the job forever.
+                "timeout": env_int("OPENKOMMUNE_EMAIL_TIMEOUT", 30),
             }
             if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
             else {}

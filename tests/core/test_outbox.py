@@ -4,16 +4,21 @@ addresses gone with retention, and no secret or address in the stored error."""
 
 import datetime
 import importlib
+import os
 import smtplib
+import subprocess
+import sys
+from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
+from django.utils import timezone
 
-from openkommune.cases.email_tasks import send_case_email
 from openkommune.cases.models import Message
 from openkommune.cases.services.emails import NEW_MESSAGE, email_owe
 from openkommune.cases.services.retention import months_before, retention_run
@@ -40,6 +45,16 @@ class Unreachable(EmailBackend):
         raise smtplib.SMTPRecipientsRefused({EMAIL: (550, f"<{EMAIL}>: user unknown".encode())})
 
 
+class Echoing(EmailBackend):
+    """A mail server that quotes the address in its own spelling, and another one."""
+
+    def send_messages(self, messages):
+        spelled = EMAIL.upper().replace("EXAMPLE", "Example")
+        raise smtplib.SMTPRecipientsRefused(
+            {spelled: (550, f"<{spelled}> unknown, try <Max.Muster@Gemeinde.example>".encode())}
+        )
+
+
 @pytest.fixture
 def offer():
     return make_offer()
@@ -62,6 +77,13 @@ def _owe_message_email(case, capture, *, execute=True) -> OutboxMail:
     return outbox.mails_about(question).get()
 
 
+def _only_mail_owed(case, capture) -> OutboxMail:
+    """The case e-mail, not sent (its job is lost), and no other row (the confirmation)."""
+    row = _owe_message_email(case, capture, execute=False)
+    OutboxMail.objects.exclude(pk=row.pk).delete()
+    return row
+
+
 # --- the case e-mails are rows now ------------------------------------------------------------
 
 
@@ -82,16 +104,6 @@ def test_a_case_email_is_a_row_and_is_sent_once(case, settings, django_capture_o
     assert len(mail.outbox) == 1
 
 
-def test_a_case_email_job_queued_under_the_old_task_path_still_sends_once(case, settings):
-    settings.TASKS = IMMEDIATE
-    question = _question(case)
-    args = (NEW_MESSAGE, case.tenant_id, str(question.public_id), "https://p.example/", 1)
-    assert send_case_email.call(*args) == OutboxStatus.SENT
-    assert send_case_email.call(*args) == OutboxStatus.SENT
-    assert len(mail.outbox) == 1
-    assert outbox.mails_about(question).get().status == OutboxStatus.SENT
-
-
 def test_the_stored_error_keeps_no_address(case, settings, django_capture_on_commit_callbacks):
     settings.TASKS = IMMEDIATE
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
@@ -100,6 +112,169 @@ def test_the_stored_error_keeps_no_address(case, settings, django_capture_on_com
     assert (row.status, row.attempts) == (OutboxStatus.FAILED, outbox.MAX_ATTEMPTS)
     assert "SMTPRecipientsRefused" in row.last_error
     assert EMAIL not in row.last_error
+
+
+def test_the_stored_error_keeps_no_address_in_any_spelling(
+    case, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Echoing"}}
+    row = _owe_message_email(case, django_capture_on_commit_callbacks, execute=False)
+    outbox.deliver(str(row.public_id))
+    row.refresh_from_db()
+    assert row.last_error.startswith("SMTPRecipientsRefused")
+    assert "@" not in row.last_error
+    assert row.last_error.count("[E-Mail-Adresse]") == 3
+
+
+def test_the_error_text_keeps_no_address_and_no_mail_server_password(settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"password": "Geheim-Passwort"},
+        },
+        "second": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"password": "Zweites$Geheimnis"},
+        },
+    }
+    row = OutboxMail(recipient="Erika@Example.org", copy_to="kopie@amt.example")
+    error = smtplib.SMTPAuthenticationError(
+        535,
+        "auth as erika@example.org with geheim-passwort and zweites$geheimnis failed; "
+        "cc: KOPIE@AMT.EXAMPLE, müller@example.net".encode(),
+    )
+    text = outbox.error_text(error, row)
+    assert text.startswith("SMTPAuthenticationError")
+    for secret in ("geheim", "zweites", "@", "erika", "kopie", "ller"):
+        assert secret not in text.lower()
+    assert "[E-Mail-Adresse]" in text
+
+
+def test_the_smtp_backend_gets_a_timeout_from_the_environment():
+    probe = (
+        "import django; django.setup(); from django.core import mail; "
+        "print(mail.mailers['default'].timeout)"
+    )
+    base = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openkommune.settings",
+        "OPENKOMMUNE_SECRET_KEY": "x",
+        "OPENKOMMUNE_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    base.pop("OPENKOMMUNE_EMAIL_TIMEOUT", None)
+    for extra, expected in (({}, "30"), ({"OPENKOMMUNE_EMAIL_TIMEOUT": "7"}, "7")):
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**base, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.split()[-1] == expected
+
+
+# --- a job that is lost or dies: the sweep ----------------------------------------------------
+
+_GRACE = datetime.timedelta(seconds=outbox.SWEEP_GRACE_SECONDS + 1)
+
+
+def test_a_pending_email_whose_job_was_lost_is_queued_again_by_the_sweep(
+    case, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    # The process died after the commit, before the job was queued.
+    row = _only_mail_owed(case, django_capture_on_commit_callbacks)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.sweep(now=now) == outbox.SweepReport(0, 0, 0)  # its job may still come
+    later = now + datetime.timedelta(seconds=outbox.SWEEP_GRACE_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.sweep(now=later) == outbox.SweepReport(requeued=1, reclaimed=0, given_up=0)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
+    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.sweep(now=later) == outbox.SweepReport(0, 0, 0)
+
+
+def test_an_overdue_retry_is_queued_again_and_the_sweep_is_a_command(
+    case, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
+    row = _only_mail_owed(case, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks():  # the retry's job is lost
+        outbox.deliver(str(row.public_id))
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    due = row.next_attempt_at + datetime.timedelta(seconds=outbox.SWEEP_GRACE_SECONDS)
+    with django_capture_on_commit_callbacks() as queued:
+        assert outbox.sweep(now=due - datetime.timedelta(seconds=1)).requeued == 0
+        assert outbox.sweep(now=due + datetime.timedelta(seconds=1)).requeued == 1
+    assert len(queued) == 1
+    # Once queued, the row waits another grace period before it is queued again.
+    OutboxMail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - _GRACE)
+    out = StringIO()
+    with django_capture_on_commit_callbacks() as queued:
+        call_command("outbox_sweep", stdout=out)
+    assert len(queued) == 1
+    assert "1 E-Mails erneut eingereiht" in out.getvalue()
+
+
+def _claimed_by_a_dead_job(row: OutboxMail, attempts: int) -> None:
+    OutboxMail.objects.filter(pk=row.pk).update(
+        status=OutboxStatus.SENDING,
+        attempts=attempts,
+        claimed_until=timezone.now() - datetime.timedelta(seconds=1),
+    )
+
+
+def test_an_email_whose_sending_job_died_is_sent_again(
+    case, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    row = _only_mail_owed(case, django_capture_on_commit_callbacks)
+    _claimed_by_a_dead_job(row, attempts=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.sweep() == outbox.SweepReport(requeued=0, reclaimed=1, given_up=0)
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.claimed_until) == (OutboxStatus.SENT, 2, None)
+    assert len(mail.outbox) == 1
+
+
+def test_a_job_takes_over_an_expired_claim_but_not_a_live_one(
+    case, django_capture_on_commit_callbacks
+):
+    row = _only_mail_owed(case, django_capture_on_commit_callbacks)
+    OutboxMail.objects.filter(pk=row.pk).update(
+        status=OutboxStatus.SENDING,
+        attempts=1,
+        claimed_until=timezone.now() + datetime.timedelta(minutes=1),
+    )
+    assert outbox.deliver(str(row.public_id)) == OutboxStatus.SENDING
+    assert mail.outbox == []
+    _claimed_by_a_dead_job(row, attempts=1)
+    assert outbox.deliver(str(row.public_id)) == OutboxStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_whose_job_died_on_the_last_attempt_is_shown_as_failed(
+    case, django_capture_on_commit_callbacks
+):
+    row = _only_mail_owed(case, django_capture_on_commit_callbacks)
+    _claimed_by_a_dead_job(row, attempts=outbox.MAX_ATTEMPTS)
+    assert outbox.deliver(str(row.public_id)) == OutboxStatus.SENDING  # no attempt left
+    with django_capture_on_commit_callbacks() as queued:
+        assert outbox.sweep() == outbox.SweepReport(requeued=0, reclaimed=0, given_up=1)
+    assert queued == []
+    row.refresh_from_db()
+    assert (row.status, row.claimed_until) == (OutboxStatus.FAILED, None)
+    assert "Versand abgebrochen" in row.last_error
+    assert mail.outbox == []
+    with scope(tenant=case.tenant):
+        failed = AuditRecord.objects.get(action="case_email.failed")
+    assert failed.after["error"] == "ClaimExpired"
 
 
 # --- backoff ----------------------------------------------------------------------------------

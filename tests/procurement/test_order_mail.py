@@ -20,7 +20,6 @@ from openkommune.core.models import OutboxStatus as OrderMailStatus
 from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
 from openkommune.core.tasks import send_outbox_mail
 from openkommune.procurement import services
-from openkommune.procurement.tasks import send_order_mail
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope
 from tests.accounts.factories import UserFactory
@@ -126,8 +125,8 @@ def test_a_repeated_job_does_not_send_again(
         member, clerk, _approved(member, clerk, approver), django_capture_on_commit_callbacks
     )
     row = _row(call_off)
-    assert send_order_mail.call(member.pk, str(row.public_id)) == OrderMailStatus.SENT
-    assert send_order_mail.enqueue(member.pk, str(row.public_id)).return_value == "sent"
+    assert send_outbox_mail.call(str(row.public_id)) == OrderMailStatus.SENT
+    assert send_outbox_mail.enqueue(str(row.public_id)).return_value == "sent"
     assert len(mail.outbox) == 1
     assert _actions(member).count("order_mail.sent") == 1
 
@@ -175,7 +174,7 @@ def test_a_send_that_keeps_failing_is_shown_to_operators_who_can_restart_it(
     assert any("given up" in record.getMessage() for record in caplog.records)
     assert _actions(member) == ["order_mail.owe", "order_mail.failed"]
     # A later run of the job does not try again.
-    assert send_order_mail.call(member.pk, str(row.public_id)) == OrderMailStatus.FAILED
+    assert send_outbox_mail.call(str(row.public_id)) == OrderMailStatus.FAILED
     assert flaky.calls == MAX_ATTEMPTS
 
     # The member is told to send the PDF itself.
@@ -219,7 +218,7 @@ def test_with_the_database_queue_the_job_carries_ids_and_the_retry_waits(
         assert (row.status, row.attempts) == (OrderMailStatus.PENDING, 1)
         retry = DBTaskResult.objects.exclude(pk=job.pk).get()
         assert retry.run_after >= before + retry_delay(1) - datetime.timedelta(seconds=1)
-        send_order_mail.call(member.pk, str(row.public_id))
+        send_outbox_mail.call(str(row.public_id))
     assert len(mail.outbox) == 1
     row.refresh_from_db()
     assert row.status == OrderMailStatus.SENT
@@ -266,6 +265,11 @@ def test_the_member_sees_where_the_order_went(
         text = response.content.decode()
         assert f"geht per E-Mail an den Lieferanten ({SUPPLIER_EMAIL})." in text  # the message
         assert f"wird per E-Mail an den Lieferanten ({SUPPLIER_EMAIL}) gesendet." in text
+        # While a job is talking to the mail server, the same.
+        OutboxMail.objects.filter(pk=_row(call_off).pk).update(status=OrderMailStatus.SENDING)
+        text = client.get(detail_url).content.decode()
+        assert f"wird per E-Mail an den Lieferanten ({SUPPLIER_EMAIL}) gesendet." in text
+        OutboxMail.objects.filter(pk=_row(call_off).pk).update(status=OrderMailStatus.PENDING)
     text = client.get(detail_url).content.decode()
     assert f"Uhr per E-Mail an den Lieferanten ({SUPPLIER_EMAIL})." in text
     assert f"Eine Kopie ging an {ORDER_EMAIL}" in text

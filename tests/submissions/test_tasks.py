@@ -19,7 +19,6 @@ from openkommune.submissions.services import (
     application_status_token,
     application_submit,
 )
-from openkommune.submissions.tasks import send_application_confirmation
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope
 from tests.accounts.factories import UserFactory
@@ -121,9 +120,9 @@ def test_confirmation_is_sent_once_even_if_the_job_runs_again(
 ):
     settings.TASKS = IMMEDIATE
     application = _submit(offer, django_capture_on_commit_callbacks)
-    result = send_application_confirmation.enqueue(str(application.public_id))
-    assert result.return_value == NotificationStatus.SENT
-    send_application_confirmation.call(str(application.public_id))
+    row_id = str(_notification(application).public_id)
+    assert send_outbox_mail.enqueue(row_id).return_value == NotificationStatus.SENT
+    send_outbox_mail.call(row_id)
     assert len(mail.outbox) == 1
     assert OutboxMail.objects.count() == 1
 
@@ -157,7 +156,7 @@ def test_after_the_last_attempt_the_failure_is_recorded_for_an_operator(
     with scope(tenant=offer.tenant):
         assert AuditRecord.objects.filter(action="notification.failed").count() == 1
     # A later run of the job does not try again.
-    assert send_application_confirmation.call(str(application.public_id)) == "failed"
+    assert send_outbox_mail.call(str(notification.public_id)) == "failed"
     assert flaky.calls == MAX_ATTEMPTS
 
 

@@ -15,6 +15,5 @@ class CasesConfig(AppConfig):
 
         register_submitted(case_open_for_application)
 
-        # Registers the e-mails' kinds with the outbox (`core.outbox`, through the import of
-        # `services.emails`) and the job that jobs queued before it still name.
-        from openkommune.cases import email_tasks  # noqa: F401
+        # Registers the e-mails' kinds with the outbox (`core.outbox`) in every process.
+        from openkommune.cases.services import emails  # noqa: F401

@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxStatus(models.TextChoices):
-    PENDING = "pending", _("wird gesendet")
+    PENDING = "pending", _("wartet auf Versand")
+    # Claimed by a job that is talking to the mail server (until `claimed_until`).
+    SENDING = "sending", _("wird gerade gesendet")
     SENT = "sent", _("gesendet")
     FAILED = "failed", _("fehlgeschlagen")
     NO_ADDRESS = "no_address", _("nicht gesendet: keine E-Mail-Adresse")
@@ -61,6 +63,8 @@ class OutboxMail(models.Model):
     attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
     last_error = models.TextField(_("letzter Fehler"), blank=True)
     next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
+    # While `sending`: until when the job's claim holds; an expired claim means the job died.
+    claimed_until = models.DateTimeField(_("in Arbeit bis"), null=True, blank=True)
     sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)

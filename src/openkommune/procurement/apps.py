@@ -7,5 +7,5 @@ class ProcurementConfig(AppConfig):
 
     def ready(self):
         # Registers the order e-mail's kind with the outbox (`core.outbox`) in every process
-        # (web and worker), and the job that jobs queued before it still name.
-        from openkommune.procurement import order_mail, tasks  # noqa: F401
+        # (web and worker).
+        from openkommune.procurement import order_mail  # noqa: F401

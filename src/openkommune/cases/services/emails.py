@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.models import Message, Notice
@@ -25,7 +24,6 @@ from openkommune.core import outbox
 from openkommune.core.formatting import format_date
 from openkommune.submissions.services import application_status_url
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.selectors import audit_record_list
 
 NEW_MESSAGE = "new_message"
 NEW_NOTICE = "new_notice"
@@ -119,24 +117,3 @@ outbox.register(
     label=_("Hinweis auf einen neuen Bescheid"),
     reference=_reference,
 )
-
-
-# --- jobs queued before the one outbox (their task path stays in `email_tasks.py`) ------------
-
-
-def email_deliver_queued(*, kind: str, tenant_id: int, public_id: str, base_url: str) -> str:
-    """Send an e-mail whose job was queued before the outbox kept rows: make its row (unless
-    it exists or the old job already sent it) and send it once."""
-    with scope(tenant=tenant_id):
-        subject = _subject_row(kind, public_id=public_id)
-        if subject is None or not recipient_of(subject.case.application):
-            return "missing"
-        already = audit_record_list(tenant=subject.tenant).filter(
-            action="case_email.sent", object_id=str(subject.public_id)
-        )
-        if already.exists():
-            return "sent"
-        with transaction.atomic():
-            email_owe(kind=kind, subject=subject, base_url=base_url)
-        row = outbox.mails_about(subject).get()
-    return outbox.deliver(str(row.public_id))

@@ -1,6 +1,6 @@
 """The order e-mails move from `OrderMail` into the one outbox (`core.OutboxMail`, issue
-12). Each row keeps its public id (a job queued under the old task path
-`procurement.tasks.send_order_mail` finds it), addresses, status and attempts; the dedupe key
+12). Each row keeps its public id (a pending one is queued again by
+`openkommune outbox_sweep`; the old task path is gone), addresses, status and attempts; the dedupe key
 makes one order e-mail per call-off as the old one-to-one did. Reversible."""
 
 from django.db import migrations

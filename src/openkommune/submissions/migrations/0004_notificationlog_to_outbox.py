@@ -1,6 +1,6 @@
 """The e-mails to applicants move from `NotificationLog` into the one outbox
-(`core.OutboxMail`, issue 12). Each row keeps its public id (a job queued under the old task
-path `submissions.tasks.send_notification` finds it), its dedupe key, status and attempts;
+(`core.OutboxMail`, issue 12). Each row keeps its public id (a pending one is queued again by
+`openkommune outbox_sweep`; the old task paths are gone), its dedupe key, status and attempts;
 the address, which the old table did not keep, is read from the application or draft.
 Reversible: the rows go back (without the address)."""
 

@@ -16,7 +16,6 @@ import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 
 from openkommune.core import outbox
 from openkommune.core.models import OutboxMail
@@ -158,22 +157,3 @@ outbox.register(
     audit="notification",
     label=NotificationKind.DRAFT_RESUME_LINK.label,
 )
-
-
-# --- jobs queued before the one outbox (their task paths stay in `tasks.py`) -----------------
-
-
-def confirmation_for(application_public_id: str) -> OutboxMail | None:
-    """The confirmation row of an application (created if the job runs for one without)."""
-    application = (
-        Application.applicant_objects.select_related("tenant").filter(
-            public_id=application_public_id
-        )
-    ).first()
-    if application is None:
-        return None
-    existing = confirmation_of(application)
-    if existing is not None or not application.email:
-        return existing
-    with transaction.atomic():
-        return confirmation_owe(application=application, base_url=None)

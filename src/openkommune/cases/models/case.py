@@ -15,6 +15,7 @@ from openkommune.cases.constants import (
     Decision,
 )
 from openkommune.cases.models._common import tenant_field
+from openkommune.catalog.models import ozg_leistung_field
 from openkommune.core.models import public_id_field
 from openkommune.submissions.constants import REFERENCE_MAX_LENGTH, AttachmentType
 from openkommune.tenancy.scoping import TenantScopedManager
@@ -44,12 +45,7 @@ class Case(models.Model):
     search_text = models.CharField(
         _("Suchtext"), max_length=SEARCH_TEXT_MAX_LENGTH, blank=True, editable=False
     )
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        related_name="cases",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("cases")
     submitted_at = models.DateTimeField(_("eingegangen am"))
     status = models.CharField(
         _("Status"), max_length=30, choices=CaseStatus.choices, default=CaseStatus.RECEIVED

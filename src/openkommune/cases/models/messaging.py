@@ -17,7 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import Decision, MessageDirection
-from openkommune.cases.models._common import UnscopedManager, tenant_field
+from openkommune.cases.models._common import (
+    ServiceSetting,
+    default_and_member_unique,
+    tenant_field,
+)
+from openkommune.catalog.models import ozg_leistung_field
 from openkommune.core.models import person_field, public_id_field
 from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import AttachmentType, ScanResult
@@ -113,7 +118,7 @@ class MessageAttachment(models.Model):
         return self.original_name
 
 
-class NoticeTemplate(models.Model):
+class NoticeTemplate(ServiceSetting):
     """The text of a notice for one service. `tenant` empty: the cooperative's default;
     a member's own template for the same service and decision takes precedence.
     `decision` empty: used for every decision without a template of its own.
@@ -121,12 +126,7 @@ class NoticeTemplate(models.Model):
 
     tenant = tenant_field("notice_templates", null=True)
     public_id = public_id_field()
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        related_name="notice_templates",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("notice_templates")
     decision = models.CharField(
         _("Entscheidung"), max_length=20, choices=Decision.choices, blank=True
     )
@@ -136,27 +136,11 @@ class NoticeTemplate(models.Model):
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
-    # Scoped: a member sees its own; the cooperative defaults (tenant NULL) are read with
-    # `all_objects` only in selectors that add `Q(tenant=…) | Q(tenant__isnull=True)`.
-    objects = TenantScopedManager()
-    all_objects = UnscopedManager()
-
     class Meta:
         verbose_name = _("Bescheidvorlage")
         verbose_name_plural = _("Bescheidvorlagen")
         ordering = ["ozg_leistung_id", "tenant_id", "decision"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "ozg_leistung", "decision"],
-                condition=models.Q(tenant__isnull=False),
-                name="noticetemplate_member_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["ozg_leistung", "decision"],
-                condition=models.Q(tenant__isnull=True),
-                name="noticetemplate_default_unique",
-            ),
-        ]
+        constraints = default_and_member_unique("ozg_leistung", "decision")
 
     def __str__(self) -> str:
         return self.title

@@ -16,6 +16,7 @@ from openkommune.catalog.constants import (
     ResponsibleLevel,
 )
 from openkommune.core.models import TimeStampedModel
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -241,12 +242,7 @@ class ServiceActivation(models.Model):
     only through `services.service_activation_set`."""
 
     # First column after id on purpose (distribution key), see tenancy.models.
-    tenant = models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.CASCADE,
-        related_name="service_activations",
-        verbose_name=_("Organisation"),
-    )
+    tenant = tenant_field("service_activations", on_delete=models.CASCADE)
     ozg_leistung = ozg_leistung_field("activations")
     is_active = models.BooleanField(_("online angeboten"), default=False)
     contact_name = models.CharField(_("Ansprechperson oder Stelle"), max_length=200, blank=True)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.catalog.models import ozg_leistung_field
-from openkommune.core.models import public_id_field
+from openkommune.core.models import person_field, public_id_field
 from openkommune.submissions.attachments import download_name
 from openkommune.submissions.constants import (
     REFERENCE_MAX_LENGTH,
@@ -32,6 +32,7 @@ from openkommune.submissions.constants import (
     EventKind,
     ScanResult,
 )
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -40,13 +41,7 @@ class ApplicantManager(models.Manager):
 
 
 def _tenant_field(related_name: str) -> models.ForeignKey:
-    # PROTECT: organisations are deactivated, never deleted; what was sent to one stays.
-    return models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        verbose_name=_("zuständige Organisation"),
-    )
+    return tenant_field(related_name, verbose_name=_("zuständige Organisation"))
 
 
 class ApplicantRecord(models.Model):
@@ -154,14 +149,7 @@ class Application(ApplicantRecord):
     data = models.JSONField(_("Angaben (geprüft)"), default=dict)
     # Name and contact of the authority as the applicant saw them when submitting.
     authority = models.JSONField(_("zuständige Stelle beim Einreichen"), default=dict)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="applications",
-        verbose_name=_("Antragstellerin/Antragsteller"),
-    )
+    user = person_field(_("Antragstellerin/Antragsteller"), related_name="applications")
     email = models.EmailField(_("E-Mail-Adresse"), blank=True)
     # SHA-256 of the caller's key in the caller's namespace (see services._idempotency_key).
     idempotency_key = models.CharField(max_length=64, unique=True, editable=False)

@@ -1,21 +1,8 @@
-"""Shared field factories and bases of the cases models."""
+"""Shared managers, bases and constraints of the cases models."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from openkommune.tenancy.scoping import TenantScopedManager
-
-
-def tenant_field(related_name: str, *, null: bool = False) -> models.ForeignKey:
-    # PROTECT: organisations are deactivated, never deleted; their files stay.
-    return models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.PROTECT,
-        null=null,
-        blank=null,
-        related_name=related_name,
-        verbose_name=_("Organisation"),
-    )
 
 
 class UnscopedManager(models.Manager):

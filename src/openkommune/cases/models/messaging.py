@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
@@ -20,12 +19,12 @@ from openkommune.cases.constants import Decision, MessageDirection
 from openkommune.cases.models._common import (
     ServiceSetting,
     default_and_member_unique,
-    tenant_field,
 )
 from openkommune.catalog.models import ozg_leistung_field
 from openkommune.core.models import person_field, public_id_field
 from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import AttachmentType, ScanResult
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 # § 9 Abs. 1 OZG: deemed delivered on the fourth day after it was made available.
@@ -40,14 +39,7 @@ class Message(models.Model):
     )
     direction = models.CharField(_("Richtung"), max_length=20, choices=MessageDirection.choices)
     # The clerk who wrote it (to the applicant); empty for the applicant's answers.
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="case_messages_sent",
-        verbose_name=_("gesendet von"),
-    )
+    sender = person_field(_("gesendet von"), related_name="case_messages_sent")
     # The question this message answers (applicant's reply), if any.
     in_reply_to = models.ForeignKey(
         "self",
@@ -172,14 +164,7 @@ class Notice(models.Model):
     body = models.TextField(_("Text"))
     pdf_name = models.CharField(max_length=200, unique=True, editable=False)
     pdf_sha256 = models.CharField(_("SHA-256 des PDF"), max_length=64)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="case_notices_issued",
-        verbose_name=_("erlassen von"),
-    )
+    issued_by = person_field(_("erlassen von"), related_name="case_notices_issued")
     made_available_at = models.DateTimeField(_("bereitgestellt am"))
     first_opened_at = models.DateTimeField(_("zuerst geöffnet am"), null=True, blank=True)
     deemed_delivered_on = models.DateField(_("gilt als bekanntgegeben am"))

@@ -19,10 +19,10 @@ from openkommune.cases.constants import RetentionAction
 from openkommune.cases.models._common import (
     ServiceSetting,
     default_and_member_unique,
-    tenant_field,
 )
 from openkommune.catalog.models import ozg_leistung_field
 from openkommune.core.models import person_field, public_id_field
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 

@@ -373,6 +373,27 @@ def test_admin_adds_changes_and_deletes_defaults_through_the_services(superuser_
     assert len(_records("retention_rule.create")) == 1
 
 
+def test_admin_deletes_deadline_and_retention_defaults_through_the_services(
+    superuser_client, offer
+):
+    staff = superuser_client.user
+    deadline = service_settings.service_deadline_set(
+        tenant=None, actor=staff, ozg_leistung=offer.leistung, days=20, legal_basis=BASIS
+    )
+    rule = retention_rule_set(
+        tenant=None, actor=staff, ozg_leistung=None, months=48, action=RetentionAction.DELETED
+    )
+    for model, row in (("servicedeadline", deadline), ("retentionrule", rule)):
+        response = superuser_client.post(_admin_url(model, "delete", row.pk), {"post": "yes"})
+        assert response.status_code == 302
+    assert _deadlines() == []
+    assert not RetentionRule.all_objects.exists()
+    # Deleted by the audited services, by the person who pressed the button.
+    for action in ("service_deadline.delete", "retention_rule.delete"):
+        (record,) = _records(action)
+        assert record.actor == staff
+
+
 def test_admin_shows_members_rows_read_only(superuser_client, offer):
     own = service_settings.notice_template_set(
         tenant=offer.tenant, actor=None, ozg_leistung=offer.leistung, title="Eigene", body="B"

@@ -40,9 +40,14 @@ class OriginFilter(admin.SimpleListFilter):
 
 
 class CooperativeDefaultAdmin(CrossTenantAdminMixin, admin.ModelAdmin):
-    """Shared behaviour: defaults editable through a service, members' rows read-only."""
+    """Shared behaviour: defaults editable through a service, members' rows read-only.
 
-    key_fields: tuple[str, ...] = ()
+    A default is saved by `save_default(tenant=None, actor=…, **key, **values)`, the audited
+    service of its model (`key_fields` from the form, `value_fields`), and deleted by the
+    same service with `cleared` values unless `delete_model` says otherwise."""
+
+    value_fields: tuple[str, ...] = ()
+    cleared: dict = {}
     list_filter = (OriginFilter,)
     search_fields = ("ozg_leistung__ozg_id", "ozg_leistung__name", "tenant__name")
     raw_id_fields = ("ozg_leistung",)
@@ -69,13 +74,21 @@ class CooperativeDefaultAdmin(CrossTenantAdminMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return self.key_fields if obj is not None else ()
+        return self.form.key_fields if obj is not None else ()
 
-    def _adopt(self, obj, saved) -> None:
+    def key(self, obj) -> dict:
+        return {name: getattr(obj, name) for name in self.form.key_fields}
+
+    def save_model(self, request, obj, form, change):
+        values = {name: getattr(obj, name) for name in self.value_fields}
+        saved = self.save_default(tenant=None, actor=request.user, **self.key(obj), **values)
         # The admin goes on with `obj` (messages, log entry, redirect): give it the row's id.
         if saved is not None:
             obj.pk = saved.pk
             obj.public_id = saved.public_id
+
+    def delete_model(self, request, obj):
+        self.save_default(tenant=None, actor=request.user, **self.key(obj), **self.cleared)
 
 
 class _CooperativeForm(forms.ModelForm):
@@ -121,24 +134,12 @@ class NoticeTemplateForm(_CooperativeForm):
 @admin.register(NoticeTemplate)
 class NoticeTemplateAdmin(CooperativeDefaultAdmin):
     form = NoticeTemplateForm
-    key_fields = ("ozg_leistung", "decision")
+    value_fields = ("title", "body")
+    save_default = staticmethod(service_settings.notice_template_set)
     list_display = ("ozg_leistung", "decision", "origin", "title", "updated_at")
 
-    def save_model(self, request, obj, form, change):
-        saved = service_settings.notice_template_set(
-            tenant=None,
-            actor=request.user,
-            ozg_leistung=obj.ozg_leistung,
-            decision=obj.decision,
-            title=obj.title,
-            body=obj.body,
-        )
-        self._adopt(obj, saved)
-
     def delete_model(self, request, obj):
-        service_settings.notice_template_remove(
-            tenant=None, actor=request.user, ozg_leistung=obj.ozg_leistung, decision=obj.decision
-        )
+        service_settings.notice_template_remove(tenant=None, actor=request.user, **self.key(obj))
 
 
 # --- legal deadlines -------------------------------------------------------------------------
@@ -161,23 +162,10 @@ class ServiceDeadlineForm(_CooperativeForm):
 @admin.register(ServiceDeadline)
 class ServiceDeadlineAdmin(CooperativeDefaultAdmin):
     form = ServiceDeadlineForm
-    key_fields = ("ozg_leistung",)
+    value_fields = ("days", "legal_basis")
+    cleared = {"days": None}
+    save_default = staticmethod(service_settings.service_deadline_set)
     list_display = ("ozg_leistung", "origin", "days", "legal_basis", "updated_at")
-
-    def save_model(self, request, obj, form, change):
-        saved = service_settings.service_deadline_set(
-            tenant=None,
-            actor=request.user,
-            ozg_leistung=obj.ozg_leistung,
-            days=obj.days,
-            legal_basis=obj.legal_basis,
-        )
-        self._adopt(obj, saved)
-
-    def delete_model(self, request, obj):
-        service_settings.service_deadline_set(
-            tenant=None, actor=request.user, ozg_leistung=obj.ozg_leistung, days=None
-        )
 
 
 # --- retention rules -------------------------------------------------------------------------
@@ -206,24 +194,11 @@ class RetentionRuleForm(_CooperativeForm):
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(CooperativeDefaultAdmin):
     form = RetentionRuleForm
-    key_fields = ("ozg_leistung",)
+    value_fields = ("months", "action")
+    cleared = {"months": None}
+    save_default = staticmethod(retention.retention_rule_set)
     list_display = ("service", "origin", "months", "action", "updated_at")
 
     @admin.display(description=_("OZG-Leistung"), ordering="ozg_leistung__name")
     def service(self, obj):
         return obj.ozg_leistung or _("alle übrigen Leistungen")
-
-    def save_model(self, request, obj, form, change):
-        saved = retention.retention_rule_set(
-            tenant=None,
-            actor=request.user,
-            ozg_leistung=obj.ozg_leistung,
-            months=obj.months,
-            action=obj.action,
-        )
-        self._adopt(obj, saved)
-
-    def delete_model(self, request, obj):
-        retention.retention_rule_set(
-            tenant=None, actor=request.user, ozg_leistung=obj.ozg_leistung, months=None
-        )

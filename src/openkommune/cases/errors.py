@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
+from openkommune.core.errors import DomainError
 
-class CaseError(Exception):
+
+class CaseError(DomainError):
     code = "case_error"
-
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
-        self.message = str(message)
-        self.fields = fields or {}
-        super().__init__(self.message)
 
 
 class TransitionNotAllowed(CaseError):

@@ -12,36 +12,26 @@ from openkommune.catalog.models import (
     ResponsibilityOverride,
     Themenfeld,
 )
+from openkommune.core.admin import ReadOnlyAdminMixin
 from openkommune.tenancy.services import audit_record, snapshot
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Themenfeld)
-class ThemenfeldAdmin(ReadOnlyAdmin):
+class ThemenfeldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["official_id", "name", "is_current"]
     list_filter = ["is_current"]
     search_fields = ["name"]
 
 
 @admin.register(Lage)
-class LageAdmin(ReadOnlyAdmin):
+class LageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["official_id", "name", "kind", "themenfeld", "is_current"]
     list_filter = ["kind", "themenfeld", "is_current"]
     search_fields = ["name"]
 
 
 @admin.register(OzgLeistung)
-class OzgLeistungAdmin(ReadOnlyAdmin):
+class OzgLeistungAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["ozg_id", "name", "lage", "themenfeld", "is_current"]
     list_filter = ["themenfeld", "is_current"]
     list_select_related = ["lage", "themenfeld"]
@@ -49,14 +39,14 @@ class OzgLeistungAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LeikaService)
-class LeikaServiceAdmin(ReadOnlyAdmin):
+class LeikaServiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "name", "typisierung", "executed_by_kommune", "is_current"]
     list_filter = ["typisierung", "executed_by_kommune", "sdg1", "sdg2", "is_current"]
     search_fields = ["key", "name", "gesetzeskuerzel"]
 
 
 @admin.register(LeikaAssignment)
-class LeikaAssignmentAdmin(ReadOnlyAdmin):
+class LeikaAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["leika_key", "name", "ozg_id", "typisierung", "im_leika", "is_current"]
     list_filter = ["im_leika", "typisierung", "is_current"]
     search_fields = ["leika_key", "ozg_id", "name"]

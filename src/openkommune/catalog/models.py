@@ -16,6 +16,7 @@ from openkommune.catalog.constants import (
     ResponsibleLevel,
 )
 from openkommune.core.models import TimeStampedModel
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -96,6 +97,19 @@ class OzgLeistung(CatalogEntry):
         return f"{self.name} ({self.ozg_id})"
 
 
+def ozg_leistung_field(related_name: str, *, null: bool = False) -> models.ForeignKey:
+    """The OZG-Leistung a row is about. PROTECT: a Leistung in use is never deleted (a
+    re-import that misses it only clears `is_current`)."""
+    return models.ForeignKey(
+        "catalog.OzgLeistung",
+        on_delete=models.PROTECT,
+        null=null,
+        blank=null,
+        related_name=related_name,
+        verbose_name=_("OZG-Leistung"),
+    )
+
+
 class LeikaValues(models.Model):
     """The values a catalogue row states about a LeiKa service."""
 
@@ -171,14 +185,7 @@ class LeikaAssignment(CatalogEntry, LeikaValues):
         related_name="assignments",
         verbose_name=_("LeiKa-Leistung"),
     )
-    ozg_leistung = models.ForeignKey(
-        OzgLeistung,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="assignments",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("assignments", null=True)
 
     class Meta:
         verbose_name = _("LeiKa-Zuordnung")
@@ -235,18 +242,8 @@ class ServiceActivation(models.Model):
     only through `services.service_activation_set`."""
 
     # First column after id on purpose (distribution key), see tenancy.models.
-    tenant = models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.CASCADE,
-        related_name="service_activations",
-        verbose_name=_("Organisation"),
-    )
-    ozg_leistung = models.ForeignKey(
-        OzgLeistung,
-        on_delete=models.PROTECT,
-        related_name="activations",
-        verbose_name=_("OZG-Leistung"),
-    )
+    tenant = tenant_field("service_activations", on_delete=models.CASCADE)
+    ozg_leistung = ozg_leistung_field("activations")
     is_active = models.BooleanField(_("online angeboten"), default=False)
     contact_name = models.CharField(_("Ansprechperson oder Stelle"), max_length=200, blank=True)
     contact_email = models.EmailField(_("E-Mail-Adresse für diese Leistung"), blank=True)
@@ -290,12 +287,7 @@ class ResponsibilityOverride(TimeStampedModel):
     Reference data kept by cooperative staff, not tenant data."""
 
     region_ars = models.CharField(_("Regionalschlüssel des Gebiets"), max_length=12)
-    ozg_leistung = models.ForeignKey(
-        OzgLeistung,
-        on_delete=models.PROTECT,
-        related_name="responsibility_overrides",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("responsibility_overrides")
     level = models.CharField(
         _("zuständige Ebene"), max_length=20, choices=ResponsibleLevel.choices, blank=True
     )

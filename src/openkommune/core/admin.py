@@ -2,7 +2,9 @@
 platform owes, across all organisations, with those that failed after every retry or had no
 address, and the action to try them again. Read-only otherwise; no e-mail text and only a
 shortened address are shown. The admin site itself admits cooperative staff only
-(`tenancy.admin_site`)."""
+(`tenancy.admin_site`).
+
+`ReadOnlyAdminMixin` is here, at the bottom layer, so that every app's admin can use it."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,20 @@ from openkommune.core import outbox
 from openkommune.core.outbox_models import OutboxMail, OutboxStatus
 
 
+class ReadOnlyAdminMixin:
+    """For a model admin or inline whose rows change only through the services (or an
+    import): it shows them and nothing else."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def masked(address: str) -> str:
     """ "e…@example.org": enough to tell addresses apart, not to read them."""
     local, at, domain = address.partition("@")
@@ -19,7 +35,7 @@ def masked(address: str) -> str:
 
 
 @admin.register(OutboxMail)
-class OutboxMailAdmin(admin.ModelAdmin):
+class OutboxMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind_label",
@@ -108,12 +124,3 @@ class OutboxMailAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.admin_site.has_permission(request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,6 +14,19 @@ class ApiError(HttpError):
         self.fields = fields or {}
 
 
+class DomainError(Exception):
+    """Base of an app's service errors: a German `message` for the page or the API, a
+    stable `code`, and `fields` (form field or data path -> messages) where fields are at
+    fault."""
+
+    code = "error"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        self.message = str(message)
+        self.fields = dict(fields or {})
+        super().__init__(self.message)
+
+
 class OfficialFileError(Exception):
     """An official reference file (GV100AD, catalogue CSV, postcode list) cannot be imported.
 

@@ -10,15 +10,18 @@ def public_id_field(*, editable: bool = True) -> models.UUIDField:
     return models.UUIDField(_("öffentliche ID"), default=uuid.uuid4, unique=True, editable=editable)
 
 
-def person_field(verbose_name=None, *, blank: bool = True) -> models.ForeignKey:
+def person_field(
+    verbose_name=None, *, blank: bool = True, related_name: str = "+"
+) -> models.ForeignKey:
     """Who did something (created, changed, approved …). SET_NULL: deleting a person (data
-    protection) must remain possible, the row stays; no reverse relation on the user."""
+    protection) must remain possible, the row stays; no reverse relation on the user unless
+    `related_name` names one."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=blank,
-        related_name="+",
+        related_name=related_name,
         verbose_name=verbose_name,
     )
 

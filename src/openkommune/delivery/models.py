@@ -12,17 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.models import person_field, public_id_field
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
 class ApiKey(models.Model):
     # First column after id on purpose (distribution key, see tenancy.models).
-    tenant = models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.PROTECT,
-        related_name="api_keys",
-        verbose_name=_("Organisation"),
-    )
+    tenant = tenant_field("api_keys")
     public_id = public_id_field()
     name = models.CharField(_("Bezeichnung"), max_length=100)
     prefix = models.CharField(_("Kennung"), max_length=16, unique=True, editable=False)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.models import PublicIdModel, person_field, public_id_field
 from openkommune.digitalpakt.constants import CorrectedKind, EntryKind
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager, TenantScopedQuerySet
 
 percent_validators = [MinValueValidator(0), MaxValueValidator(100)]
@@ -102,12 +103,7 @@ class SchoolAuthorityBudget(models.Model):
     """The budget of one Schulträger (a member organisation) in one programme."""
 
     # First column after id on purpose (distribution key, see tenancy.models).
-    tenant = models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("Schulträger"),
-    )
+    tenant = tenant_field("+", verbose_name=_("Schulträger"))
     public_id = public_id_field(editable=False)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     programme = models.ForeignKey(
@@ -152,12 +148,7 @@ class LedgerEntryManager(TenantScopedManager.from_queryset(LedgerEntryQuerySet))
 
 
 class LedgerEntry(models.Model):
-    tenant = models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("Schulträger"),
-    )
+    tenant = tenant_field("+", verbose_name=_("Schulträger"))
     public_id = public_id_field(editable=False)
     created_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
     budget = models.ForeignKey(

@@ -6,19 +6,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core.admin import ReadOnlyAdminMixin
 from openkommune.forms.models import FormDefinition, FormVersion
 from openkommune.forms.services import form_version_publish, form_version_retire
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class FormVersionInline(admin.TabularInline):
@@ -34,7 +24,7 @@ class FormVersionInline(admin.TabularInline):
 
 
 @admin.register(FormDefinition)
-class FormDefinitionAdmin(_ReadOnly):
+class FormDefinitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "title", "created_at"]
     search_fields = ["key", "title"]
     readonly_fields = ["key", "title", "leika_keys", "public_id", "created_at", "updated_at"]
@@ -56,7 +46,7 @@ def _run(modeladmin, request, queryset, service, done: str):
 
 
 @admin.register(FormVersion)
-class FormVersionAdmin(_ReadOnly):
+class FormVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["form", "number", "status", "published_at", "retired_at"]
     list_filter = ["status"]
     list_select_related = ["form"]

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from openkommune.core.errors import DomainError
 from openkommune.submissions.models import Draft
 
 
-class SubmissionError(Exception):
+class SubmissionError(DomainError):
     code = "submission_error"
-
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
-        self.message = str(message)
-        self.fields = dict(fields or {})
-        super().__init__(self.message)
 
 
 class ServiceNotOffered(SubmissionError):

@@ -22,7 +22,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import public_id_field
+from openkommune.catalog.models import ozg_leistung_field
+from openkommune.core.models import person_field, public_id_field
 from openkommune.submissions.attachments import download_name
 from openkommune.submissions.constants import (
     REFERENCE_MAX_LENGTH,
@@ -31,6 +32,7 @@ from openkommune.submissions.constants import (
     EventKind,
     ScanResult,
 )
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -39,16 +41,33 @@ class ApplicantManager(models.Manager):
 
 
 def _tenant_field(related_name: str) -> models.ForeignKey:
-    # PROTECT: organisations are deactivated, never deleted; what was sent to one stays.
-    return models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        verbose_name=_("zuständige Organisation"),
+    return tenant_field(related_name, verbose_name=_("zuständige Organisation"))
+
+
+class ApplicantRecord(models.Model):
+    """What a draft and the application submitted from it share besides their columns: the
+    e-mails about them, both managers and the check of `gemeinde_ars` (every subclass has
+    one). No fields of its own, so that `tenant` stays the first column of each table."""
+
+    # The e-mails about it (`core.outbox`): deleted with it, addresses included.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
     )
 
+    objects = TenantScopedManager()
+    applicant_objects = ApplicantManager()
 
-class Draft(models.Model):
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(gemeinde_ars__regex=r"^[0-9]{12}$"),
+                name="%(class)s_gemeinde_ars_12_digits",
+            ),
+        ]
+
+
+class Draft(ApplicantRecord):
     """An application being filled in. The raw input is kept as typed (even when invalid)."""
 
     tenant = _tenant_field("application_drafts")
@@ -59,12 +78,7 @@ class Draft(models.Model):
         related_name="drafts",
         verbose_name=_("Formularversion"),
     )
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        related_name="application_drafts",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("application_drafts")
     gemeinde_ars = models.CharField(_("Regionalschlüssel der Gemeinde"), max_length=12)
     data = models.JSONField(_("Eingaben (roh)"), default=dict, blank=True)
     current_step = models.CharField(_("aktueller Schritt"), max_length=63, blank=True)
@@ -85,27 +99,13 @@ class Draft(models.Model):
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
-    # The e-mails about it (`core.outbox`): deleted with it, addresses included.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
-
-    objects = TenantScopedManager()
-    applicant_objects = ApplicantManager()
-
-    class Meta:
+    class Meta(ApplicantRecord.Meta):
         verbose_name = _("Antragsentwurf")
         verbose_name_plural = _("Antragsentwürfe")
         ordering = ["tenant_id", "-created_at"]
         indexes = [
             models.Index(fields=["tenant", "created_at"], name="draft_tenant_created"),
             models.Index(fields=["user", "updated_at"], name="draft_user_updated"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(gemeinde_ars__regex=r"^[0-9]{12}$"),
-                name="draft_gemeinde_ars_12_digits",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -121,7 +121,7 @@ class Draft(models.Model):
         return self.user_id is None
 
 
-class Application(models.Model):
+class Application(ApplicantRecord):
     """A submitted application, routed to `tenant`. Its data and receipt never change."""
 
     tenant = _tenant_field("applications")
@@ -144,24 +144,12 @@ class Application(models.Model):
         related_name="applications",
         verbose_name=_("Formularversion"),
     )
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        related_name="applications",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("applications")
     gemeinde_ars = models.CharField(_("Regionalschlüssel der Gemeinde"), max_length=12)
     data = models.JSONField(_("Angaben (geprüft)"), default=dict)
     # Name and contact of the authority as the applicant saw them when submitting.
     authority = models.JSONField(_("zuständige Stelle beim Einreichen"), default=dict)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="applications",
-        verbose_name=_("Antragstellerin/Antragsteller"),
-    )
+    user = person_field(_("Antragstellerin/Antragsteller"), related_name="applications")
     email = models.EmailField(_("E-Mail-Adresse"), blank=True)
     # SHA-256 of the caller's key in the caller's namespace (see services._idempotency_key).
     idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
@@ -184,15 +172,7 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
-    # The e-mails about it (`core.outbox`): deleted with it, addresses included.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
-
-    objects = TenantScopedManager()
-    applicant_objects = ApplicantManager()
-
-    class Meta:
+    class Meta(ApplicantRecord.Meta):
         verbose_name = _("Antrag")
         verbose_name_plural = _("Anträge")
         ordering = ["tenant_id", "-submitted_at"]
@@ -200,12 +180,6 @@ class Application(models.Model):
             models.Index(fields=["tenant", "submitted_at"], name="application_tenant_submitted"),
             models.Index(fields=["tenant", "status"], name="application_tenant_status"),
             models.Index(fields=["user", "submitted_at"], name="application_user_submitted"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(gemeinde_ars__regex=r"^[0-9]{12}$"),
-                name="application_gemeinde_ars_12_digits",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ organisation edits go through `organisation_create`/`organisation_update`.
 
 from django.contrib import admin
 
+from openkommune.core.admin import ReadOnlyAdminMixin
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
 from openkommune.tenancy.scoping import scopes_disabled
 from openkommune.tenancy.services import (
@@ -36,17 +37,6 @@ class CrossTenantAdminMixin:
 
     def history_view(self, request, object_id, extra_context=None):
         return self._unscoped(super().history_view, request, object_id, extra_context)
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):

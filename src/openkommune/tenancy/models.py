@@ -24,6 +24,26 @@ ars_validator = RegexValidator(ARS_PATTERN, _("Der Regionalschlüssel hat genau 
 postcode_validator = RegexValidator(POSTCODE_PATTERN, _("Die Postleitzahl hat genau 5 Ziffern."))
 
 
+def tenant_field(
+    related_name: str,
+    *,
+    verbose_name=None,
+    null: bool = False,
+    on_delete=models.PROTECT,
+) -> models.ForeignKey:
+    """The owning organisation of a tenant-owned row: declare it first (see the module
+    docstring). PROTECT by default: organisations are deactivated, never deleted, and what
+    they own stays; `null` for rows that may also belong to the cooperative as a whole."""
+    return models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=on_delete,
+        null=null,
+        blank=null,
+        related_name=related_name,
+        verbose_name=_("Organisation") if verbose_name is None else verbose_name,
+    )
+
+
 class Organisation(PublicIdModel):
     """A member of the cooperative, or the cooperative itself: the tenant of the platform.
 
@@ -98,12 +118,7 @@ class Membership(models.Model):
     """
 
     # First column after id on purpose (distribution key); see module docstring.
-    tenant = models.ForeignKey(
-        Organisation,
-        on_delete=models.CASCADE,
-        related_name="memberships",
-        verbose_name=_("Organisation"),
-    )
+    tenant = tenant_field("memberships", on_delete=models.CASCADE)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -153,14 +168,7 @@ class AuditRecord(models.Model):
     trail of a tenant stays complete: the tenant foreign key protects it.
     """
 
-    tenant = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="audit_records",
-        verbose_name=_("Organisation"),
-    )
+    tenant = tenant_field("audit_records", null=True)
     # SET_NULL: deleting a person (data protection) must remain possible; the record stays.
     actor = person_field(_("ausgeführt von"))
     action = models.CharField(_("Aktion"), max_length=100)

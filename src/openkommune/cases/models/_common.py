@@ -1,21 +1,40 @@
-"""Shared field factories of the cases models."""
+"""Shared managers, bases and constraints of the cases models."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-
-def tenant_field(related_name: str, *, null: bool = False) -> models.ForeignKey:
-    # PROTECT: organisations are deactivated, never deleted; their files stay.
-    return models.ForeignKey(
-        "tenancy.Organisation",
-        on_delete=models.PROTECT,
-        null=null,
-        blank=null,
-        related_name=related_name,
-        verbose_name=_("Organisation"),
-    )
+from openkommune.tenancy.scoping import TenantScopedManager
 
 
 class UnscopedManager(models.Manager):
     """Plain access to configuration rows whose `tenant` may be empty (cooperative
     defaults). Used only in selectors that filter `Q(tenant=…) | Q(tenant__isnull=True)`."""
+
+
+class ServiceSetting(models.Model):
+    """A per-service setting: `tenant` empty is the cooperative's default, a member's own
+    row for the same service takes precedence. No fields of its own, so that `tenant` stays
+    the first column of each table."""
+
+    objects = TenantScopedManager()
+    # Defaults (tenant NULL) only in selectors adding `Q(tenant=…) | Q(tenant__isnull=True)`.
+    all_objects = UnscopedManager()
+
+    class Meta:
+        abstract = True
+
+
+def default_and_member_unique(*fields: str) -> list[models.UniqueConstraint]:
+    """One default row (tenant empty) and one row per member for each value of `fields`.
+    Two constraints, since NULL never equals NULL in a plain unique constraint."""
+    return [
+        models.UniqueConstraint(
+            fields=["tenant", *fields],
+            condition=models.Q(tenant__isnull=False),
+            name="%(class)s_member_unique",
+        ),
+        models.UniqueConstraint(
+            fields=list(fields),
+            condition=models.Q(tenant__isnull=True),
+            name="%(class)s_default_unique",
+        ),
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +13,10 @@ from openkommune.cases.constants import (
     CaseStatus,
     Decision,
 )
-from openkommune.cases.models._common import tenant_field
-from openkommune.core.models import public_id_field
+from openkommune.catalog.models import ozg_leistung_field
+from openkommune.core.models import person_field, public_id_field
 from openkommune.submissions.constants import REFERENCE_MAX_LENGTH, AttachmentType
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -44,12 +44,7 @@ class Case(models.Model):
     search_text = models.CharField(
         _("Suchtext"), max_length=SEARCH_TEXT_MAX_LENGTH, blank=True, editable=False
     )
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        related_name="cases",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("cases")
     submitted_at = models.DateTimeField(_("eingegangen am"))
     status = models.CharField(
         _("Status"), max_length=30, choices=CaseStatus.choices, default=CaseStatus.RECEIVED
@@ -58,14 +53,7 @@ class Case(models.Model):
     decision = models.CharField(
         _("Entscheidung"), max_length=20, choices=Decision.choices, blank=True
     )
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_cases",
-        verbose_name=_("zuständig"),
-    )
+    assigned_to = person_field(_("zuständig"), related_name="assigned_cases")
     follow_up_on = models.DateField(_("Wiedervorlage am"), null=True, blank=True)
     due_on = models.DateField(_("gesetzliche Frist bis"), null=True, blank=True)
     closed_at = models.DateTimeField(_("abgeschlossen am"), null=True, blank=True)
@@ -138,14 +126,7 @@ class CaseNote(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("Vorgang")
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="case_notes",
-        verbose_name=_("verfasst von"),
-    )
+    author = person_field(_("verfasst von"), related_name="case_notes")
     text = models.TextField(_("Notiz"))
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
 
@@ -177,14 +158,7 @@ class CaseDocument(models.Model):
     size = models.PositiveBigIntegerField(_("Größe in Byte"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     storage_name = models.CharField(max_length=200, unique=True, editable=False)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="case_documents",
-        verbose_name=_("hinzugefügt von"),
-    )
+    added_by = person_field(_("hinzugefügt von"), related_name="case_documents")
     created_at = models.DateTimeField(_("hinzugefügt am"), default=timezone.now)
 
     objects = TenantScopedManager()

@@ -12,13 +12,13 @@ The ORM refuses to change or delete an event (`save` of an existing row, `update
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import GENESIS_HASH, CaseEventKind
-from openkommune.cases.models._common import tenant_field
+from openkommune.core.models import person_field
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager, TenantScopedQuerySet
 
 
@@ -52,14 +52,7 @@ class CaseEvent(models.Model):
     )
     case_public_id = models.UUIDField(_("Vorgang (ID)"), null=True, blank=True)
     kind = models.CharField(_("Art"), max_length=30, choices=CaseEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="case_events",
-        verbose_name=_("durch"),
-    )
+    actor = person_field(_("durch"), related_name="case_events")
     # The actor's id as hashed: it survives the deletion of the user (actor -> NULL).
     actor_key = models.CharField(_("durch (ID)"), max_length=40, blank=True)
     at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now)

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import Decision, MessageDirection
-from openkommune.cases.models._common import UnscopedManager, tenant_field
+from openkommune.cases.models._common import (
+    ServiceSetting,
+    default_and_member_unique,
+)
+from openkommune.catalog.models import ozg_leistung_field
 from openkommune.core.models import person_field, public_id_field
 from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import AttachmentType, ScanResult
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 # § 9 Abs. 1 OZG: deemed delivered on the fourth day after it was made available.
@@ -35,14 +39,7 @@ class Message(models.Model):
     )
     direction = models.CharField(_("Richtung"), max_length=20, choices=MessageDirection.choices)
     # The clerk who wrote it (to the applicant); empty for the applicant's answers.
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="case_messages_sent",
-        verbose_name=_("gesendet von"),
-    )
+    sender = person_field(_("gesendet von"), related_name="case_messages_sent")
     # The question this message answers (applicant's reply), if any.
     in_reply_to = models.ForeignKey(
         "self",
@@ -113,7 +110,7 @@ class MessageAttachment(models.Model):
         return self.original_name
 
 
-class NoticeTemplate(models.Model):
+class NoticeTemplate(ServiceSetting):
     """The text of a notice for one service. `tenant` empty: the cooperative's default;
     a member's own template for the same service and decision takes precedence.
     `decision` empty: used for every decision without a template of its own.
@@ -121,12 +118,7 @@ class NoticeTemplate(models.Model):
 
     tenant = tenant_field("notice_templates", null=True)
     public_id = public_id_field()
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        related_name="notice_templates",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("notice_templates")
     decision = models.CharField(
         _("Entscheidung"), max_length=20, choices=Decision.choices, blank=True
     )
@@ -136,27 +128,11 @@ class NoticeTemplate(models.Model):
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
-    # Scoped: a member sees its own; the cooperative defaults (tenant NULL) are read with
-    # `all_objects` only in selectors that add `Q(tenant=…) | Q(tenant__isnull=True)`.
-    objects = TenantScopedManager()
-    all_objects = UnscopedManager()
-
     class Meta:
         verbose_name = _("Bescheidvorlage")
         verbose_name_plural = _("Bescheidvorlagen")
         ordering = ["ozg_leistung_id", "tenant_id", "decision"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "ozg_leistung", "decision"],
-                condition=models.Q(tenant__isnull=False),
-                name="noticetemplate_member_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["ozg_leistung", "decision"],
-                condition=models.Q(tenant__isnull=True),
-                name="noticetemplate_default_unique",
-            ),
-        ]
+        constraints = default_and_member_unique("ozg_leistung", "decision")
 
     def __str__(self) -> str:
         return self.title
@@ -188,14 +164,7 @@ class Notice(models.Model):
     body = models.TextField(_("Text"))
     pdf_name = models.CharField(max_length=200, unique=True, editable=False)
     pdf_sha256 = models.CharField(_("SHA-256 des PDF"), max_length=64)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="case_notices_issued",
-        verbose_name=_("erlassen von"),
-    )
+    issued_by = person_field(_("erlassen von"), related_name="case_notices_issued")
     made_available_at = models.DateTimeField(_("bereitgestellt am"))
     first_opened_at = models.DateTimeField(_("zuerst geöffnet am"), null=True, blank=True)
     deemed_delivered_on = models.DateField(_("gilt als bekanntgegeben am"))

@@ -16,46 +16,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import RetentionAction
-from openkommune.cases.models._common import UnscopedManager, tenant_field
+from openkommune.cases.models._common import (
+    ServiceSetting,
+    default_and_member_unique,
+)
+from openkommune.catalog.models import ozg_leistung_field
 from openkommune.core.models import person_field, public_id_field
+from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
-class ServiceDeadline(models.Model):
+class ServiceDeadline(ServiceSetting):
     """The legal processing deadline of a service: `days` calendar days after receipt."""
 
     tenant = tenant_field("service_deadlines", null=True)
     public_id = public_id_field()
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        related_name="service_deadlines",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("service_deadlines")
     days = models.PositiveSmallIntegerField(_("Frist in Tagen"))
     legal_basis = models.CharField(_("Rechtsgrundlage"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
-
-    objects = TenantScopedManager()
-    # Defaults (tenant NULL) only in selectors adding `Q(tenant=…) | Q(tenant__isnull=True)`.
-    all_objects = UnscopedManager()
 
     class Meta:
         verbose_name = _("gesetzliche Bearbeitungsfrist")
         verbose_name_plural = _("gesetzliche Bearbeitungsfristen")
         ordering = ["ozg_leistung_id", "tenant_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "ozg_leistung"],
-                condition=models.Q(tenant__isnull=False),
-                name="servicedeadline_member_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["ozg_leistung"],
-                condition=models.Q(tenant__isnull=True),
-                name="servicedeadline_default_unique",
-            ),
+            *default_and_member_unique("ozg_leistung"),
             models.CheckConstraint(condition=models.Q(days__gt=0), name="servicedeadline_days"),
         ]
 
@@ -63,19 +50,12 @@ class ServiceDeadline(models.Model):
         return f"{self.ozg_leistung_id}: {self.days}"
 
 
-class RetentionRule(models.Model):
+class RetentionRule(ServiceSetting):
     """How many months after closing a case is deleted or anonymised."""
 
     tenant = tenant_field("retention_rules", null=True)
     public_id = public_id_field()
-    ozg_leistung = models.ForeignKey(
-        "catalog.OzgLeistung",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="retention_rules",
-        verbose_name=_("OZG-Leistung"),
-    )
+    ozg_leistung = ozg_leistung_field("retention_rules", null=True)
     months = models.PositiveSmallIntegerField(_("Aufbewahrung in Monaten nach Abschluss"))
     action = models.CharField(
         _("danach"),
@@ -86,9 +66,6 @@ class RetentionRule(models.Model):
     updated_by = person_field(_("geändert von"))
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
-
-    objects = TenantScopedManager()
-    all_objects = UnscopedManager()
 
     class Meta:
         verbose_name = _("Aufbewahrungsregel")

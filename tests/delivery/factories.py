@@ -11,7 +11,6 @@ import datetime
 import hashlib
 import uuid
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -25,9 +24,9 @@ from openkommune.cases.services import (
     case_transition,
 )
 from openkommune.catalog.services import service_activation_set
+from openkommune.core.files import save_private
 from openkommune.delivery.services import api_key_create
 from openkommune.regions.selectors import gemeinden_for_postcode
-from openkommune.submissions.attachments import private_storage, random_storage_name
 from openkommune.submissions.models import Attachment
 from openkommune.submissions.services import application_receipt_issue, application_submit
 from openkommune.submissions.services.uploads import draft_attach_file
@@ -52,7 +51,7 @@ EMAIL = "erika.mustermann@example.org"
 
 
 def _store(folder: str, content: bytes) -> str:
-    return private_storage().save(random_storage_name(folder), ContentFile(content))
+    return save_private(folder, content)
 
 
 def case_with_files(

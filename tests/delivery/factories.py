@@ -11,7 +11,6 @@ import datetime
 import hashlib
 import uuid
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -25,13 +24,14 @@ from openkommune.cases.services import (
     case_transition,
 )
 from openkommune.catalog.services import service_activation_set
+from openkommune.core.files import save_private
 from openkommune.delivery.services import api_key_create
 from openkommune.regions.selectors import gemeinden_for_postcode
-from openkommune.submissions.attachments import private_storage, random_storage_name
+from openkommune.submissions.models import Attachment
 from openkommune.submissions.services import application_receipt_issue, application_submit
 from openkommune.submissions.services.uploads import draft_attach_file
 from openkommune.tenancy.constants import OrganisationKind
-from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.cases.factories import clerk_of, open_case  # noqa: F401  (re-exported)
 from tests.submissions.factories import (
     BARLEBEN_POSTCODE,
@@ -51,7 +51,7 @@ EMAIL = "erika.mustermann@example.org"
 
 
 def _store(folder: str, content: bytes) -> str:
-    return private_storage().save(random_storage_name(folder), ContentFile(content))
+    return save_private(folder, content)
 
 
 def case_with_files(
@@ -158,3 +158,34 @@ def foreign_offer(offer: Offer) -> Offer:
     )
     service_activation_set(tenant=stranger, actor=None, ozg_leistung=offer.leistung, is_active=True)
     return Offer(stranger, offer.leistung, offer.version, gemeinde)
+
+
+# --- Fachverfahren API -------------------------------------------------------------------
+
+
+def api_auth(key: str) -> dict:
+    """The header of a Fachverfahren API call with `key`."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+def attachment_ids(case):
+    with scopes_disabled():
+        return {
+            a.content_type: a.public_id
+            for a in Attachment.objects.filter(application_id=case.application_id)
+        }
+
+
+def reply_file_ids(case):
+    """(message id, attachment id) of the file the applicant sent with the answer."""
+    with scopes_disabled():
+        attachment = MessageAttachment.objects.select_related("message").get(message__case=case)
+        return attachment.message.public_id, attachment.public_id
+
+
+def notice_public_id(case):
+    with scopes_disabled():
+        return Notice.objects.get(case=case).public_id
+
+
+NO_ID = "00000000-0000-0000-0000-000000000000"

@@ -8,71 +8,27 @@ import pytest
 from django.utils import timezone
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus
-from openkommune.cases.models import Case, CaseEvent, Message, MessageAttachment, Notice
+from openkommune.cases.models import Case, CaseEvent, Message, Notice
 from openkommune.core.timezone import LOCAL_TZ, local_date
 from openkommune.delivery.models import ApiKey
 from openkommune.delivery.services import api_key_revoke
 from openkommune.tenancy.models import AuditRecord
-from openkommune.tenancy.scoping import scope, scopes_disabled
+from openkommune.tenancy.scoping import scope
 from tests.cases.factories import private_media  # noqa: F401
-from tests.delivery.factories import api_key_for, case_with_files, foreign_offer, open_case
-from tests.submissions.factories import PDF_BYTES, PNG_BYTES, make_offer
+from tests.delivery.factories import (
+    NO_ID,
+    api_auth,
+    api_key_for,
+    attachment_ids,
+    notice_public_id,
+    open_case,
+    reply_file_ids,
+)
+from tests.submissions.factories import PDF_BYTES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "mailoutbox")]
 
 BASE = "/api/v1/authority/applications"
-
-
-@pytest.fixture
-def offer():
-    return make_offer()
-
-
-@pytest.fixture
-def key(offer):
-    return api_key_for(offer.tenant)
-
-
-@pytest.fixture
-def case(offer):
-    return case_with_files(offer)
-
-
-@pytest.fixture
-def foreign_case(offer):
-    """A case (with files) of another member."""
-    case = case_with_files(foreign_offer(offer), name="Fremde Person", email="fremd@example.org")
-    assert case.tenant != offer.tenant
-    return case
-
-
-def _auth(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def _attachment_ids(case):
-    with scopes_disabled():
-        from openkommune.submissions.models import Attachment
-
-        return {
-            a.content_type: a.public_id
-            for a in Attachment.objects.filter(application_id=case.application_id)
-        }
-
-
-def _reply_file(case):
-    """(message id, attachment id) of the file the applicant sent with the answer."""
-    with scopes_disabled():
-        attachment = MessageAttachment.objects.select_related("message").get(message__case=case)
-        return attachment.message.public_id, attachment.public_id
-
-
-def _notice_id(case):
-    with scopes_disabled():
-        return Notice.objects.get(case=case).public_id
-
-
-NO_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def _all_endpoints(reference: str, attachment_id=NO_ID, reply_file=(NO_ID, NO_ID), notice=NO_ID):
@@ -113,8 +69,10 @@ def _call(client, method, url, body, headers):
     ],
 )
 def test_without_a_valid_key_every_endpoint_is_401(client, case, headers):
-    attachment_id = next(iter(_attachment_ids(case).values()))
-    endpoints = _all_endpoints(case.reference, attachment_id, _reply_file(case), _notice_id(case))
+    attachment_id = next(iter(attachment_ids(case).values()))
+    endpoints = _all_endpoints(
+        case.reference, attachment_id, reply_file_ids(case), notice_public_id(case)
+    )
     for method, url, body in endpoints:
         response = _call(client, method, url, body, headers)
         assert response.status_code == 401, url
@@ -124,12 +82,12 @@ def test_without_a_valid_key_every_endpoint_is_401(client, case, headers):
 
 
 def test_a_revoked_key_is_401(client, offer, case, key):
-    assert client.get(BASE, headers=_auth(key)).status_code == 200
+    assert client.get(BASE, headers=api_auth(key)).status_code == 200
     with scope(tenant=offer.tenant):
         api_key = ApiKey.objects.get()
     api_key_revoke(tenant=offer.tenant, actor=None, api_key=api_key)
     for method, url, body in _all_endpoints(case.reference):
-        assert _call(client, method, url, body, _auth(key)).status_code == 401
+        assert _call(client, method, url, body, api_auth(key)).status_code == 401
 
 
 def test_a_session_login_is_not_enough(client, offer, case):
@@ -141,7 +99,7 @@ def test_a_session_login_is_not_enough(client, offer, case):
 
 
 def test_use_is_recorded_on_the_key(client, offer, case, key):
-    client.get(BASE, headers=_auth(key))
+    client.get(BASE, headers=api_auth(key))
     with scope(tenant=offer.tenant):
         assert ApiKey.objects.get().last_used_at is not None
 
@@ -150,18 +108,18 @@ def test_use_is_recorded_on_the_key(client, offer, case, key):
 
 
 def test_another_organisations_reference_is_404_everywhere(client, case, key, foreign_case):
-    foreign_attachment = next(iter(_attachment_ids(foreign_case).values()))
+    foreign_attachment = next(iter(attachment_ids(foreign_case).values()))
     endpoints = _all_endpoints(
         foreign_case.reference,
         foreign_attachment,
-        _reply_file(foreign_case),
-        _notice_id(foreign_case),
+        reply_file_ids(foreign_case),
+        notice_public_id(foreign_case),
     )
     for method, url, body in endpoints[1:]:
-        response = _call(client, method, url, body, _auth(key))
+        response = _call(client, method, url, body, api_auth(key))
         assert response.status_code == 404, url
         assert response.json()["error"]["code"] == "not_found"
-    listing = client.get(BASE, headers=_auth(key)).json()
+    listing = client.get(BASE, headers=api_auth(key)).json()
     assert [item["reference"] for item in listing["items"]] == [case.reference]
     with scope(tenant=foreign_case.tenant):
         foreign = Case.objects.get(pk=foreign_case.pk)
@@ -171,42 +129,10 @@ def test_another_organisations_reference_is_404_everywhere(client, case, key, fo
         assert Notice.objects.filter(case=foreign).count() == 1
 
 
-def test_an_attachment_of_another_case_is_404(client, offer, case, key):
-    other = case_with_files(offer, name="Zweite Person", email="zweite@example.org")
-    their_file = next(iter(_attachment_ids(other).values()))
-    response = client.get(f"{BASE}/{case.reference}/attachments/{their_file}", headers=_auth(key))
-    assert response.status_code == 404
-
-
-def test_reply_files_and_notices_of_another_organisation_are_404_under_our_reference(
-    client, case, key, foreign_case
-):
-    """Their ids with our reference: still 404 (the files are looked up within our case)."""
-    message_id, attachment_id = _reply_file(foreign_case)
-    ours_message_id, ours_attachment_id = _reply_file(case)
-    for url in (
-        f"{BASE}/{case.reference}/messages/{message_id}/attachments/{attachment_id}",
-        f"{BASE}/{case.reference}/messages/{ours_message_id}/attachments/{attachment_id}",
-        f"{BASE}/{case.reference}/notices/{_notice_id(foreign_case)}/pdf",
-    ):
-        response = client.get(url, headers=_auth(key))
-        assert response.status_code == 404, url
-        assert response.json()["error"]["code"] == "not_found"
-    # Our file under another message of ours is not found either.
-    question_id = _question_id(case)
-    url = f"{BASE}/{case.reference}/messages/{question_id}/attachments/{ours_attachment_id}"
-    assert client.get(url, headers=_auth(key)).status_code == 404
-
-
-def _question_id(case):
-    with scopes_disabled():
-        return Message.objects.get(case=case, direction="to_applicant").public_id
-
-
 def test_the_foreign_key_sees_only_its_own(client, case, foreign_case):
     foreign_key = api_key_for(foreign_case.tenant)
-    assert client.get(f"{BASE}/{case.reference}", headers=_auth(foreign_key)).status_code == 404
-    items = client.get(BASE, headers=_auth(foreign_key)).json()["items"]
+    assert client.get(f"{BASE}/{case.reference}", headers=api_auth(foreign_key)).status_code == 404
+    items = client.get(BASE, headers=api_auth(foreign_key)).json()["items"]
     assert [item["reference"] for item in items] == [foreign_case.reference]
 
 
@@ -215,29 +141,31 @@ def test_the_foreign_key_sees_only_its_own(client, case, foreign_case):
 
 def test_list_is_paginated_and_filtered(client, offer, key):
     cases = [open_case(offer, name=f"Person {n}") for n in range(3)]
-    response = client.get(BASE, {"limit": 2}, headers=_auth(key))
+    response = client.get(BASE, {"limit": 2}, headers=api_auth(key))
     assert response.status_code == 200
     page = response.json()
     assert page["total"] == 3
     assert len(page["items"]) == 2
-    rest = client.get(BASE, {"limit": 2, "offset": 2}, headers=_auth(key)).json()
+    rest = client.get(BASE, {"limit": 2, "offset": 2}, headers=api_auth(key)).json()
     assert len(rest["items"]) == 1
     seen = {item["reference"] for item in page["items"] + rest["items"]}
     assert seen == {c.reference for c in cases}
     from openkommune.cases.services import case_transition
 
     case_transition(tenant=offer.tenant, actor=None, case=cases[1], to=CaseStatus.IN_PROGRESS)
-    only = client.get(BASE, {"status": "in_progress"}, headers=_auth(key)).json()
+    only = client.get(BASE, {"status": "in_progress"}, headers=api_auth(key)).json()
     assert [item["reference"] for item in only["items"]] == [cases[1].reference]
     assert only["items"][0]["status_label"] == "in Bearbeitung"
     later = timezone.now() + datetime.timedelta(seconds=1)
-    assert client.get(BASE, {"updated_since": later.isoformat()}, headers=_auth(key)).json() == {
+    assert client.get(BASE, {"updated_since": later.isoformat()}, headers=api_auth(key)).json() == {
         "items": [],
         "total": 0,
     }
     earlier = timezone.now() - datetime.timedelta(hours=1)
     assert (
-        client.get(BASE, {"updated_since": earlier.isoformat()}, headers=_auth(key)).json()["total"]
+        client.get(BASE, {"updated_since": earlier.isoformat()}, headers=api_auth(key)).json()[
+            "total"
+        ]
         == 3
     )
 
@@ -253,14 +181,14 @@ def test_list_is_paginated_and_filtered(client, offer, key):
     ],
 )
 def test_list_with_bad_parameters_is_422(client, key, params):
-    response = client.get(BASE, params, headers=_auth(key))
+    response = client.get(BASE, params, headers=api_auth(key))
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
     assert response.json()["error"]["fields"]
 
 
 def test_detail_has_data_attachments_messages_and_notices(client, case, key):
-    response = client.get(f"{BASE}/{case.reference.lower()}", headers=_auth(key))
+    response = client.get(f"{BASE}/{case.reference.lower()}", headers=api_auth(key))
     assert response.status_code == 200
     body = response.json()
     assert body["reference"] == case.reference
@@ -276,7 +204,7 @@ def test_detail_has_data_attachments_messages_and_notices(client, case, key):
     question, answer = body["messages"]
     assert question["attachments"] == []
     (reply_file,) = answer["attachments"]
-    message_id, attachment_id = _reply_file(case)
+    message_id, attachment_id = reply_file_ids(case)
     assert reply_file["id"] == str(attachment_id)
     assert reply_file["name"] == "Impfpass.pdf"
     assert reply_file["media_type"] == "application/pdf"
@@ -294,68 +222,10 @@ def test_detail_has_data_attachments_messages_and_notices(client, case, key):
     )
 
 
-def test_reply_file_download(client, case, key):
-    body = client.get(f"{BASE}/{case.reference}", headers=_auth(key)).json()
-    url = body["messages"][1]["attachments"][0]["url"].removeprefix("http://testserver")
-    response = client.get(url, headers=_auth(key))
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF_BYTES
-    assert response["Content-Type"] == "application/pdf"
-    assert "attachment" in response["Content-Disposition"]
-    assert "Impfpass.pdf" in response["Content-Disposition"]
-    message_id, _attachment_id = _reply_file(case)
-    bad = client.get(
-        f"{BASE}/{case.reference}/messages/{message_id}/attachments/keine-uuid",
-        headers=_auth(key),
-    )
-    assert bad.status_code == 422
-    assert bad.json()["error"]["code"] == "validation_error"
-    missing = client.get(
-        f"{BASE}/{case.reference}/messages/{message_id}/attachments/{NO_ID}", headers=_auth(key)
-    )
-    assert missing.status_code == 404
-
-
-def test_notice_pdf_download_is_not_the_applicants_retrieval(client, case, key):
-    notice_id = _notice_id(case)
-    response = client.get(f"{BASE}/{case.reference}/notices/{notice_id}/pdf", headers=_auth(key))
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF_BYTES
-    assert response["Content-Type"] == "application/pdf"
-    assert "attachment" in response["Content-Disposition"]
-    with scopes_disabled():
-        assert Notice.objects.get(public_id=notice_id).first_opened_at is None
-    bad = client.get(f"{BASE}/{case.reference}/notices/keine-uuid/pdf", headers=_auth(key))
-    assert bad.status_code == 422
-    missing = client.get(f"{BASE}/{case.reference}/notices/{NO_ID}/pdf", headers=_auth(key))
-    assert missing.status_code == 404
-
-
 @pytest.mark.parametrize("reference", ["2026-MG-AAAA-BBBB", "kaputt", "2026-MG-AAAA"])
 def test_unknown_or_malformed_reference_is_404(client, key, reference):
-    response = client.get(f"{BASE}/{reference}", headers=_auth(key))
+    response = client.get(f"{BASE}/{reference}", headers=api_auth(key))
     assert response.status_code == 404
-
-
-def test_attachment_download(client, case, key):
-    ids = _attachment_ids(case)
-    response = client.get(
-        f"{BASE}/{case.reference}/attachments/{ids['image/png']}", headers=_auth(key)
-    )
-    assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    assert content == PNG_BYTES
-    assert response["Content-Type"] == "image/png"
-    assert "attachment" in response["Content-Disposition"]
-    pdf = client.get(
-        f"{BASE}/{case.reference}/attachments/{ids['application/pdf']}", headers=_auth(key)
-    )
-    assert (
-        hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest()
-        == hashlib.sha256(PDF_BYTES).hexdigest()
-    )
-    bad = client.get(f"{BASE}/{case.reference}/attachments/keine-uuid", headers=_auth(key))
-    assert bad.status_code == 422
 
 
 # --- changes -------------------------------------------------------------------------------
@@ -364,7 +234,7 @@ def test_attachment_download(client, case, key):
 def test_status_change_through_the_workflow_is_audited_with_the_key(client, offer, case, key):
     url = f"{BASE}/{case.reference}/status"
     response = client.post(
-        url, {"status": "in_progress"}, content_type="application/json", headers=_auth(key)
+        url, {"status": "in_progress"}, content_type="application/json", headers=api_auth(key)
     )
     assert response.status_code == 200
     assert response.json()["status"] == "in_progress"
@@ -379,7 +249,7 @@ def test_status_change_through_the_workflow_is_audited_with_the_key(client, offe
 def test_forbidden_transition_is_409_in_the_error_shape(client, case, key):
     url = f"{BASE}/{case.reference}/status"
     response = client.post(
-        url, {"status": "closed"}, content_type="application/json", headers=_auth(key)
+        url, {"status": "closed"}, content_type="application/json", headers=api_auth(key)
     )
     assert response.status_code == 409
     error = response.json()["error"]
@@ -391,12 +261,14 @@ def test_forbidden_transition_is_409_in_the_error_shape(client, case, key):
 
 def test_missing_decision_or_reason_is_422_with_fields(client, case, key):
     url = f"{BASE}/{case.reference}/status"
-    client.post(url, {"status": "in_progress"}, content_type="application/json", headers=_auth(key))
+    client.post(
+        url, {"status": "in_progress"}, content_type="application/json", headers=api_auth(key)
+    )
     response = client.post(
         url,
         {"status": "decided", "reason": "ok"},
         content_type="application/json",
-        headers=_auth(key),
+        headers=api_auth(key),
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "decision_required"
@@ -405,12 +277,12 @@ def test_missing_decision_or_reason_is_422_with_fields(client, case, key):
         url,
         {"status": "decided", "decision": "approved"},
         content_type="application/json",
-        headers=_auth(key),
+        headers=api_auth(key),
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "reason_required"
     response = client.post(
-        url, {"status": "nirgendwo"}, content_type="application/json", headers=_auth(key)
+        url, {"status": "nirgendwo"}, content_type="application/json", headers=api_auth(key)
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
@@ -423,7 +295,7 @@ def test_message_puts_the_case_into_information_requested(client, offer, key, ma
         url,
         {"body": "Bitte senden Sie den Impfpass."},
         content_type="application/json",
-        headers=_auth(key),
+        headers=api_auth(key),
     )
     assert response.status_code == 201
     assert response.json()["direction"] == "to_applicant"
@@ -435,7 +307,7 @@ def test_message_puts_the_case_into_information_requested(client, offer, key, ma
     # Every event of the change names the key: the status changes and the message itself.
     assert {e.kind for e in events} == {CaseEventKind.STATUS_CHANGED, CaseEventKind.MESSAGE_SENT}
     assert all(e.payload["via"].startswith("API-Schlüssel „Fachverfahren (Test)“") for e in events)
-    empty = client.post(url, {"body": ""}, content_type="application/json", headers=_auth(key))
+    empty = client.post(url, {"body": ""}, content_type="application/json", headers=api_auth(key))
     assert empty.status_code == 422
 
 
@@ -446,7 +318,7 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
         url,
         {"decision": "approved", "reason": "Alle Voraussetzungen erfüllt."},
         content_type="application/json",
-        headers=_auth(key),
+        headers=api_auth(key),
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -465,7 +337,7 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
         url,
         {"decision": "rejected", "reason": "doch nicht"},
         content_type="application/json",
-        headers=_auth(key),
+        headers=api_auth(key),
     )
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "transition_not_allowed"
@@ -474,7 +346,7 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
         url,
         {"decision": "approved", "reason": "Alle Voraussetzungen erfüllt."},
         content_type="application/json",
-        headers=_auth(key),
+        headers=api_auth(key),
     )
     assert same.status_code == 409
     error = same.json()["error"]
@@ -487,7 +359,7 @@ def test_notice_decides_and_a_second_one_is_409(client, offer, key):
         url,
         {"decision": "vielleicht", "reason": "x"},
         content_type="application/json",
-        headers=_auth(key),
+        headers=api_auth(key),
     )
     assert bad.status_code == 422
 
@@ -497,5 +369,5 @@ def test_updated_since_without_zone_is_german_time(client, offer, key):
     now_berlin = timezone.now().astimezone(LOCAL_TZ).replace(tzinfo=None)
     earlier = (now_berlin - datetime.timedelta(minutes=5)).isoformat()
     later = (now_berlin + datetime.timedelta(minutes=5)).isoformat()
-    assert client.get(BASE, {"updated_since": earlier}, headers=_auth(key)).json()["total"] == 1
-    assert client.get(BASE, {"updated_since": later}, headers=_auth(key)).json()["total"] == 0
+    assert client.get(BASE, {"updated_since": earlier}, headers=api_auth(key)).json()["total"] == 1
+    assert client.get(BASE, {"updated_since": later}, headers=api_auth(key)).json()["total"] == 0

@@ -64,6 +64,7 @@ class OpenKommuneSchema(OpenAPISchema):
 
 def openapi_document() -> str:
     """The OpenAPI document as committed in docs/api/openapi.json (stable key order)."""
+    # Imported here: `api.main` imports this module for `OpenKommuneSchema`.
     from openkommune.api.main import api
 
     schema = api.get_openapi_schema(path_prefix="/api/v1")

@@ -40,11 +40,12 @@ from openkommune.cases.models import (
 )
 from openkommune.cases.services.exports import case_record_export
 from openkommune.core import pdf
+from openkommune.core.files import read_private
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
 from openkommune.submissions.constants import EXTENSION_FOR_TYPE, TYPE_CLAIMED_BY_EXTENSION
 from openkommune.submissions.models import Attachment
-from openkommune.submissions.services import read_stored, receipt_pdf
+from openkommune.submissions.services import receipt_pdf
 from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.tenancy.scoping import scope
 
@@ -195,7 +196,7 @@ def _documents(case: Case) -> list[_Entry]:
                 attachment.created_at,
                 "",
                 attachment.content_type,
-                read_stored(attachment.storage_name),
+                read_private(attachment.storage_name),
             )
         )
     later: list[_Entry] = []
@@ -208,7 +209,7 @@ def _documents(case: Case) -> list[_Entry]:
                 notice.made_available_at,
                 "",
                 "application/pdf",
-                read_stored(notice.pdf_name),
+                read_private(notice.pdf_name),
             )
         )
     for document in CaseDocument.objects.filter(case=case).order_by("created_at", "id"):
@@ -220,7 +221,7 @@ def _documents(case: Case) -> list[_Entry]:
                 document.created_at,
                 "",
                 document.content_type,
-                read_stored(document.storage_name),
+                read_private(document.storage_name),
             )
         )
     messages = list(
@@ -239,7 +240,7 @@ def _documents(case: Case) -> list[_Entry]:
                     file.created_at,
                     "",
                     file.content_type,
-                    read_stored(file.storage_name),
+                    read_private(file.storage_name),
                 )
             )
         rows = [

@@ -40,6 +40,7 @@ from openkommune.procurement.models import (
     ThresholdTable,
 )
 from openkommune.procurement.pricing import tier_price, tier_total
+from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scopes_disabled
 
@@ -81,8 +82,6 @@ def may_call_off(contract: FrameworkContract, organisation: Organisation) -> boo
 
 
 def caller_description(contract: FrameworkContract) -> str:
-    from openkommune.tenancy.constants import OrganisationKind
-
     if contract.callers_all_members:
         return _("alle Mitglieder")
     parts = [

@@ -42,6 +42,7 @@ from openkommune.procurement.models import (
 )
 from openkommune.procurement.pricing import sorted_tiers
 from openkommune.procurement.terms import term_error
+from openkommune.procurement.uploads import detect_document_type
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.selectors import cooperative_get, require_cooperative_staff
 from openkommune.tenancy.services import (
@@ -397,8 +398,6 @@ def document_upload(*, actor, contract: FrameworkContract, title: str, file) -> 
     """Store a contract document privately. The type is detected from the content (PDF,
     office formats, plain text); anything else and files over the size limit are refused."""
     _require_staff(actor)
-    from openkommune.procurement.uploads import detect_document_type
-
     if file.size > DOCUMENT_MAX_BYTES:
         raise ValidationError({"file": _("Die Datei ist größer als 20 MB.")})
     content = file.read()

@@ -1,12 +1,11 @@
 from django.urls import path
 
-from openkommune.reports.views import procurement as procurement_views
-from openkommune.reports.views import reports as views
+from openkommune.reports.views import procurement, reports
 
 app_name = "reports"
 urlpatterns = [
-    path("abdeckung/", views.coverage, name="coverage"),
-    path("entwicklung/", views.membership, name="membership"),
-    path("ozg-fortschritt/", views.ozg_progress, name="ozg_progress"),
-    path("beschaffung/", procurement_views.procurement, name="procurement"),
+    path("abdeckung/", reports.coverage, name="coverage"),
+    path("entwicklung/", reports.membership, name="membership"),
+    path("ozg-fortschritt/", reports.ozg_progress, name="ozg_progress"),
+    path("beschaffung/", procurement.procurement, name="procurement"),
 ]

@@ -157,15 +157,6 @@ def claimed_type(name: str) -> AttachmentType | None:
     return TYPE_CLAIMED_BY_EXTENSION.get(os.path.splitext(name)[1].lower())
 
 
-# --- private storage (`core.files`) ---------------------------------------------------------
-
-# The names this module's callers know, kept for the upload intake; one implementation.
-private_storage = core_files.private_storage
-random_storage_name = core_files.random_storage_name
-delete_stored = core_files.delete_private
-read_stored = core_files.read_private
-
-
 class _TemporaryFile(File):
     # FileSystemStorage moves a file that names its temporary path instead of copying it.
     def temporary_file_path(self) -> str:
@@ -188,7 +179,7 @@ class SpooledUpload:
 
     def store(self, storage_name: str) -> str:
         """Move the file into private storage under `storage_name`; returns the name."""
-        storage = private_storage()
+        storage = core_files.private_storage()
         with _TemporaryFile(self.path.open("rb"), name=str(self.path)) as file:
             return storage.save(storage_name, file)
 

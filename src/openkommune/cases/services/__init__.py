@@ -30,7 +30,7 @@ from openkommune.cases.errors import CaseError as CaseError  # for the apps abov
 from openkommune.cases.models import Case, CaseDocument, CaseNote
 from openkommune.cases.selectors import is_assignable, service_deadline_for
 from openkommune.cases.services.audit import append_event
-from openkommune.cases.services.files import delete_stored, intake
+from openkommune.cases.services.files import intake
 from openkommune.cases.services.workflow import (
     CITIZEN_EVENT_FOR_STATUS,
     applicant_name,
@@ -38,6 +38,7 @@ from openkommune.cases.services.workflow import (
     check_transition,
     due_date,
 )
+from openkommune.core.files import delete_private
 from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import STATUS_AFTER_EVENT
 from openkommune.submissions.services import application_event_add
@@ -361,6 +362,6 @@ def case_add_document(*, tenant, actor, case: Case, uploaded_file, title: str = 
                 after={"sha256": document.sha256, "size": document.size},
             )
     except BaseException:
-        delete_stored(stored.storage_name)
+        delete_private(stored.storage_name)
         raise
     return document

@@ -2,9 +2,9 @@
 intake as the application's uploads — type from the bytes, virus scan, private storage under
 a random name.
 
-Uses the file helpers `submissions.services` re-exports (type detection, names, private
-storage, the configured virus scanner): pure helpers without state of their
-own, documented as importable by the apps above submissions (docs/cases.md).
+Uses the file helpers `submissions.services` exports (type detection, names, spooling,
+the configured virus scanner): pure helpers without state of their own, documented as
+importable by the apps above submissions (docs/cases.md); the storage is `core.files`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from openkommune.core import files as core_files
+from openkommune.core.files import random_storage_name
 from openkommune.submissions import services as helpers
 from openkommune.submissions.constants import AttachmentType, ScanResult
 from openkommune.submissions.services import UploadRejected, get_scanner
@@ -23,14 +23,9 @@ from openkommune.submissions.services import UploadRejected, get_scanner
 __all__ = [
     "StoredFile",
     "UploadRejected",
-    "delete_stored",
-    "file_response",
     "intake",
     "too_large",
 ]
-
-delete_stored = core_files.delete_private
-file_response = core_files.download_response
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ def intake(uploaded_file, *, folder: str, accept=None, max_size: int | None = No
     """Check an uploaded file and move it into private storage. Raises `UploadRejected`
     (German message naming the file) when it is empty, too large, of a type not accepted,
     infected, or could not be scanned. The caller deletes the stored file if its transaction
-    fails (`delete_stored`)."""
+    fails (`core.files.delete_private`)."""
     name = helpers.sanitise_filename(getattr(uploaded_file, "name", ""))
     limit = max_size or settings.UPLOAD_MAX_SIZE
     accepted = list(accept or AttachmentType.values)
@@ -101,7 +96,7 @@ def intake(uploaded_file, *, folder: str, accept=None, max_size: int | None = No
                 )
                 % {"name": name}
             )
-        storage_name = spooled.store(helpers.random_storage_name(folder))
+        storage_name = spooled.store(random_storage_name(folder))
     finally:
         # Moved into storage on success (nothing left to remove); removed on refusal.
         spooled.discard()

@@ -33,7 +33,8 @@ from openkommune.cases.models import Case, Message, MessageAttachment
 from openkommune.cases.services import case_transition, with_via
 from openkommune.cases.services.audit import append_event
 from openkommune.cases.services.emails import NEW_MESSAGE, email_owe
-from openkommune.cases.services.files import UploadRejected, delete_stored, intake, too_large
+from openkommune.cases.services.files import UploadRejected, intake, too_large
+from openkommune.core.files import delete_private
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 
@@ -175,12 +176,12 @@ def _intake_all(files) -> list:
             stored.append(intake(uploaded, folder=MESSAGE_FOLDER))
     except UploadRejected as rejected:
         for done in stored:
-            delete_stored(done.storage_name)
+            delete_private(done.storage_name)
         rejected.fields = {"files": [rejected.message]}
         raise
     except BaseException:
         for done in stored:
-            delete_stored(done.storage_name)
+            delete_private(done.storage_name)
         raise
     return stored
 
@@ -265,7 +266,7 @@ def message_reply_from_applicant(*, application, body: str, files=()) -> Message
                 )
     except BaseException:
         for item in stored:
-            delete_stored(item.storage_name)
+            delete_private(item.storage_name)
         raise
     return message
 

@@ -28,7 +28,6 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -59,10 +58,9 @@ from openkommune.cases.services.notice_pdf import (
     render_notice_pdf,
 )
 from openkommune.cases.services.workflow import applicant_name, applicant_of
-from openkommune.core.files import download_response
+from openkommune.core.files import delete_private, download_response, save_private
 from openkommune.core.formatting import format_date
 from openkommune.core.timezone import local_date
-from openkommune.submissions import services as stored_files
 from openkommune.submissions.constants import EventKind
 from openkommune.submissions.services import application_event_add
 from openkommune.tenancy.scoping import scope
@@ -273,15 +271,13 @@ def notice_issue(
         issued_on=issued_on,
     )
     pdf = render_notice_pdf(letter)
-    storage_name = stored_files.private_storage().save(
-        stored_files.random_storage_name(NOTICE_FOLDER) + ".pdf", ContentFile(pdf)
-    )
+    storage_name = save_private(NOTICE_FOLDER, pdf, suffix=".pdf")
     try:
         return _issue(
             tenant, actor, case, decision, reason, draft, pdf, storage_name, base_url, via
         )
     except BaseException:
-        stored_files.delete_stored(storage_name)
+        delete_private(storage_name)
         raise
 
 

@@ -59,6 +59,7 @@ from openkommune.cases.models import (
 from openkommune.cases.services import audit
 from openkommune.cases.services.service_settings import check_settings_actor
 from openkommune.core import outbox
+from openkommune.core.files import delete_private
 from openkommune.core.timezone import LOCAL_TZ, local_start_of_day
 from openkommune.submissions.models import (
     Application,
@@ -66,7 +67,6 @@ from openkommune.submissions.models import (
     Attachment,
     Draft,
 )
-from openkommune.submissions.services import delete_stored
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
@@ -328,7 +328,7 @@ def _apply_batch(tenant, batch, policy: Policy, today, run_id, actor, done) -> N
 
 def _delete_files(names: list[str]) -> None:
     for name in names:
-        delete_stored(name)
+        delete_private(name)
 
 
 def anonymous_reference(case: Case) -> str:

@@ -3,35 +3,31 @@ patterns below (messages and notices, retention settings, statistics, service se
 
 from django.urls import path, re_path
 
-from openkommune.cases.views import cases as views
-from openkommune.cases.views import messages as views_messages
-from openkommune.cases.views import retention as views_retention
-from openkommune.cases.views import service_settings as views_service_settings
-from openkommune.cases.views import statistics as views_statistics
+from openkommune.cases.views import cases, messages, retention, service_settings, statistics
 
 app_name = "cases"
 
 urlpatterns = [
-    path("eingang/", views.inbox, name="inbox"),
-    path("vorgang/<uuid:public_id>/", views.case_detail, name="case_detail"),
-    path("vorgang/<uuid:public_id>/status/", views.case_transition, name="case_transition"),
-    path("vorgang/<uuid:public_id>/zuweisung/", views.case_assign, name="case_assign"),
-    path("vorgang/<uuid:public_id>/wiedervorlage/", views.case_follow_up, name="case_follow_up"),
-    path("vorgang/<uuid:public_id>/notiz/", views.case_note, name="case_note"),
-    path("vorgang/<uuid:public_id>/dokument/", views.case_document_add, name="case_document_add"),
+    path("eingang/", cases.inbox, name="inbox"),
+    path("vorgang/<uuid:public_id>/", cases.case_detail, name="case_detail"),
+    path("vorgang/<uuid:public_id>/status/", cases.case_transition, name="case_transition"),
+    path("vorgang/<uuid:public_id>/zuweisung/", cases.case_assign, name="case_assign"),
+    path("vorgang/<uuid:public_id>/wiedervorlage/", cases.case_follow_up, name="case_follow_up"),
+    path("vorgang/<uuid:public_id>/notiz/", cases.case_note, name="case_note"),
+    path("vorgang/<uuid:public_id>/dokument/", cases.case_document_add, name="case_document_add"),
     path(
         "vorgang/<uuid:public_id>/dokument/<uuid:document_id>/",
-        views.case_document,
+        cases.case_document,
         name="case_document",
     ),
     path(
         "vorgang/<uuid:public_id>/anlage/<uuid:attachment_id>/",
-        views.case_attachment,
+        cases.case_attachment,
         name="case_attachment",
     ),
     path(
         "vorgang/<uuid:public_id>/eingangsbestaetigung/",
-        views.case_receipt,
+        cases.case_receipt,
         name="case_receipt",
     ),
 ]
@@ -41,22 +37,22 @@ urlpatterns = [
 urlpatterns += [
     path(
         "vorgang/<uuid:public_id>/nachrichten/",
-        views_messages.case_messages,
+        messages.case_messages,
         name="messages",
     ),
     path(
         "vorgang/<uuid:public_id>/nachrichten/datei/<uuid:attachment_id>/",
-        views_messages.case_message_attachment,
+        messages.case_message_attachment,
         name="message_attachment",
     ),
     path(
         "vorgang/<uuid:public_id>/bescheid/",
-        views_messages.case_notice_create,
+        messages.case_notice_create,
         name="notice_create",
     ),
     path(
         "vorgang/<uuid:public_id>/bescheid/<uuid:notice_id>/pdf/",
-        views_messages.case_notice_pdf,
+        messages.case_notice_pdf,
         name="notice_pdf",
     ),
 ]
@@ -64,27 +60,27 @@ urlpatterns += [
 # Retention settings (member administrators) and anonymous statistics (cooperative staff).
 
 urlpatterns += [
-    path("aufbewahrung/", views_retention.retention_settings, name="retention_settings"),
+    path("aufbewahrung/", retention.retention_settings, name="retention_settings"),
     re_path(
         r"^aufbewahrung/(?P<key>[0-9]{5}|alle)/$",
-        views_retention.retention_edit,
+        retention.retention_edit,
         name="retention_edit",
     ),
-    path("statistik/", views_statistics.statistics, name="statistics"),
+    path("statistik/", statistics.statistics, name="statistics"),
 ]
 
 # Deadline and notice template per service (member administrators).
 
 urlpatterns += [
-    path("leistungen/", views_service_settings.service_settings_list, name="service_settings"),
+    path("leistungen/", service_settings.service_settings_list, name="service_settings"),
     re_path(
         r"^leistungen/(?P<key>[0-9]{5})/frist/$",
-        views_service_settings.service_deadline_edit,
+        service_settings.service_deadline_edit,
         name="service_deadline_edit",
     ),
     re_path(
         r"^leistungen/(?P<key>[0-9]{5})/bescheidvorlage/$",
-        views_service_settings.notice_template_edit,
+        service_settings.notice_template_edit,
         name="notice_template_edit",
     ),
 ]

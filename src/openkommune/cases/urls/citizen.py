@@ -4,7 +4,7 @@ in the site's urls.py, namespace `mailbox`)."""
 
 from django.urls import re_path
 
-from openkommune.cases.views import citizen as views_citizen
+from openkommune.cases.views import citizen
 
 app_name = "mailbox"
 
@@ -12,16 +12,16 @@ app_name = "mailbox"
 REFERENCE = r"(?P<reference>[0-9]{4}-[0-9A-Za-z]{2}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4})"
 
 urlpatterns = [
-    re_path(rf"^{REFERENCE}/nachrichten/$", views_citizen.messages, name="messages"),
+    re_path(rf"^{REFERENCE}/nachrichten/$", citizen.messages, name="messages"),
     re_path(
         rf"^{REFERENCE}/nachrichten/datei/(?P<attachment_id>[0-9a-f-]{{36}})/$",
-        views_citizen.message_attachment,
+        citizen.message_attachment,
         name="message_attachment",
     ),
-    re_path(rf"^{REFERENCE}/bescheide/$", views_citizen.notice_list, name="notices"),
+    re_path(rf"^{REFERENCE}/bescheide/$", citizen.notice_list, name="notices"),
     re_path(
         rf"^{REFERENCE}/bescheide/(?P<notice_id>[0-9a-f-]{{36}})/$",
-        views_citizen.notice_pdf,
+        citizen.notice_pdf,
         name="notice_pdf",
     ),
 ]

@@ -38,8 +38,9 @@ from openkommune.cases.models import Case, CaseDocument
 from openkommune.cases.selectors import inbox as inbox_selectors
 from openkommune.cases.selectors.history import history_entries
 from openkommune.cases.selectors.inbox import FINISHED_STATUSES, Sort
-from openkommune.cases.services.files import UploadRejected, file_response
+from openkommune.cases.services.files import UploadRejected
 from openkommune.catalog.selectors import service_activation_list
+from openkommune.core.files import download_response
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
 from openkommune.submissions import selectors as submission_selectors
@@ -287,7 +288,7 @@ def case_document(request, public_id, document_id, *, tenant):
         document = selectors.case_document_get(tenant=tenant, case=case, public_id=document_id)
     except CaseDocument.DoesNotExist:
         raise Http404(_("Dieses Dokument gibt es nicht.")) from None
-    return file_response(
+    return download_response(
         storage_name=document.storage_name,
         filename=download_name(document.original_name, document.content_type),
         content_type=document.content_type,

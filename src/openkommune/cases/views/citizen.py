@@ -29,7 +29,8 @@ from openkommune.cases.forms.messages import ReplyForm
 from openkommune.cases.models import Case, MessageAttachment, Notice
 from openkommune.cases.selectors import mailbox
 from openkommune.cases.services import messaging, notices
-from openkommune.cases.services.files import UploadRejected, file_response
+from openkommune.cases.services.files import UploadRejected
+from openkommune.core.files import download_response
 from openkommune.core.uploads import limit_upload_size, oversized_files
 from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey
@@ -164,7 +165,7 @@ def message_attachment(request, application, token, attachment_id):
     content_type = attachment.content_type
     if content_type == "text/plain":
         content_type += "; charset=utf-8"
-    return file_response(
+    return download_response(
         storage_name=attachment.storage_name,
         filename=download_name(attachment.original_name, attachment.content_type),
         content_type=content_type,

@@ -24,9 +24,9 @@ from openkommune.cases.errors import CaseError
 from openkommune.cases.forms.messages import MessageForm, NoticeConfirmForm, NoticeForm
 from openkommune.cases.models import MessageAttachment, Notice
 from openkommune.cases.services import messaging, notices
-from openkommune.cases.services.files import file_response
 from openkommune.cases.services.notice_texts import PLACEHOLDERS, text_blocks
 from openkommune.cases.views.cases import case_or_404
+from openkommune.core.files import download_response
 from openkommune.submissions.services import download_name
 
 
@@ -109,7 +109,7 @@ def case_message_attachment(request, public_id, attachment_id, *, tenant):
     content_type = attachment.content_type
     if content_type == "text/plain":
         content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
-    return file_response(
+    return download_response(
         storage_name=attachment.storage_name,
         filename=download_name(attachment.original_name, attachment.content_type),
         content_type=content_type,

@@ -18,6 +18,7 @@ from openkommune.forms.engine.definition import (
     Definition,
     Field,
     Group,
+    definition_schema,
 )
 
 _TYPE_NAMES = {
@@ -183,8 +184,6 @@ def schema_messages(raw) -> list[str]:
     """German messages for every place where `raw` breaks the definition JSON Schema."""
     if not isinstance(raw, dict):
         return ["Formular: Die Definition muss ein JSON-Objekt sein."]
-    from openkommune.forms.engine.definition import definition_schema
-
     validator = Draft202012Validator(definition_schema())
     messages = []
     for error in validator.iter_errors(raw):

@@ -58,11 +58,7 @@ from openkommune.submissions.virus_scan import get_scanner
 detect_content_type = files.detect_content_type
 sanitise_filename = files.sanitise_filename
 download_name = files.download_name
-private_storage = files.private_storage
-random_storage_name = files.random_storage_name
 spool_upload = files.spool_upload
-delete_stored = files.delete_stored
-read_stored = files.read_stored
 
 __all__ = [
     "DraftAlreadySubmitted",
@@ -85,7 +81,6 @@ __all__ = [
     "application_submit",
     "application_submit_data",
     "attachment_response",
-    "delete_stored",
     "detect_content_type",
     "download_name",
     "draft_attach_file",
@@ -101,9 +96,6 @@ __all__ = [
     "get_scanner",
     "offered_responsibility",
     "oversized_upload_rejection",
-    "private_storage",
-    "random_storage_name",
-    "read_stored",
     "receipt_filename",
     "receipt_pdf",
     "receipt_response",
@@ -116,7 +108,7 @@ __all__ = [
 def receipt_pdf(*, application: Application) -> bytes:
     """The receipt as issued for the submission (rendered now if its job has not run yet).
     Raises `ReceiptUnavailable` for an anonymised application."""
-    return files.read_stored(application_receipt_issue(application=application).receipt_name)
+    return core_files.read_private(application_receipt_issue(application=application).receipt_name)
 
 
 def receipt_filename(application: Application) -> str:

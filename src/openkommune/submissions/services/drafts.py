@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from openkommune.catalog.selectors import Responsibility, responsible_authority
+from openkommune.core.files import delete_private
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Validation, validate
 from openkommune.forms.selectors import form_for_leistung, version_definition
 from openkommune.regions.models import Region
-from openkommune.submissions.attachments import delete_stored
 from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
 from openkommune.submissions.errors import (
     DraftAlreadySubmitted,
@@ -306,6 +306,6 @@ def drafts_delete_expired(*, now=None) -> int:
             for attachment in files:
                 attachment.delete()
             draft.delete()
-            transaction.on_commit(lambda names=names: [delete_stored(n) for n in names])
+            transaction.on_commit(lambda names=names: [delete_private(n) for n in names])
             deleted += 1
     return deleted

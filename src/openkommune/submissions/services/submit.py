@@ -13,18 +13,16 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.core import jobs
+from openkommune.core import files, jobs
 from openkommune.core.timezone import local_date
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, Field, Group, answers, validate
 from openkommune.forms.selectors import version_definition
 from openkommune.regions.models import Region
-from openkommune.submissions import attachments as files
 from openkommune.submissions.constants import (
     SUBMITTABLE_SCAN_RESULTS,
     ApplicationStatus,
@@ -238,7 +236,7 @@ def _submit_locked(draft, key_hash, fingerprint, base_url) -> Application:
         for leftover in leftovers:
             name = leftover.storage_name
             leftover.delete()
-            transaction.on_commit(lambda name=name: files.delete_stored(name))
+            transaction.on_commit(lambda name=name: files.delete_private(name))
         ApplicationEvent.objects.bulk_create(
             [
                 ApplicationEvent(tenant=tenant, application=application, kind=kind, at=submitted_at)
@@ -314,7 +312,7 @@ def application_receipt_issue(*, application: Application) -> Application:
                 _receipt_store(locked, stored)
     except BaseException:
         for name in stored:
-            files.delete_stored(name)
+            files.delete_private(name)
         raise
     application.receipt_name = locked.receipt_name
     application.receipt_sha256 = locked.receipt_sha256
@@ -336,9 +334,7 @@ def _receipt_store(application: Application, stored: list[str]) -> None:
         # Merged away by a register update since the submit: the key still names the place.
         gemeinde_name = application.gemeinde_ars
     pdf = render_receipt_pdf(_receipt(application, definition, gemeinde_name, attached, today))
-    name = files.private_storage().save(
-        files.random_storage_name("receipts") + ".pdf", ContentFile(pdf)
-    )
+    name = files.save_private("receipts", pdf, suffix=".pdf")
     stored.append(name)
     application.receipt_name = name
     application.receipt_sha256 = hashlib.sha256(pdf).hexdigest()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from openkommune.core.files import delete_private, random_storage_name
 from openkommune.forms.engine import Definition, Field, entry_index
 from openkommune.forms.selectors import version_definition
 from openkommune.submissions import attachments as files
@@ -240,7 +241,7 @@ def draft_attach_file(*, draft: Draft, path: str, uploaded_file) -> Attachment:
         spooled = files.spool_upload(uploaded_file.chunks(), max_size=limit)
         try:
             content_type, outcome = _check_upload(name, spooled, field, limit)
-            storage_name = spooled.store(files.random_storage_name("attachments"))
+            storage_name = spooled.store(random_storage_name("attachments"))
         finally:
             spooled.discard()
     except UploadRejected as rejected:
@@ -249,7 +250,7 @@ def draft_attach_file(*, draft: Draft, path: str, uploaded_file) -> Attachment:
     try:
         return _attachment_create(draft, path, name, content_type, spooled, outcome, storage_name)
     except BaseException:
-        files.delete_stored(storage_name)
+        delete_private(storage_name)
         raise
 
 
@@ -301,7 +302,7 @@ def _attachment_delete(draft: Draft, attachment: Attachment) -> None:
     storage_name = attachment.storage_name
     draft_audit(draft, "attachment.remove", {"path": attachment.path}, obj=attachment)
     attachment.delete()
-    transaction.on_commit(lambda: files.delete_stored(storage_name))
+    transaction.on_commit(lambda: delete_private(storage_name))
 
 
 def draft_remove_file(*, draft: Draft, attachment: Attachment) -> None:

@@ -76,6 +76,41 @@ def audit_record(
     return record
 
 
+def audit_saved(
+    *, tenant: Organisation | None, actor, kind: str, obj: models.Model, before, after
+) -> AuditRecord:
+    """Audit a row just saved as `<kind>.create` (`before=None`) or `<kind>.update`."""
+    action = f"{kind}.create" if before is None else f"{kind}.update"
+    return audit_record(
+        tenant=tenant, actor=actor, action=action, obj=obj, before=before, after=after
+    )
+
+
+def save_audited(
+    row: models.Model,
+    *,
+    tenant: Organisation | None,
+    actor,
+    action: str,
+    fields: Iterable[str],
+    obj: models.Model | None = None,
+    before: dict | None = None,
+) -> models.Model:
+    """Validate and save `row`, then audit its `fields` as they are now (on `obj`, which
+    defaults to the row itself)."""
+    row.full_clean()
+    row.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=action,
+        obj=row if obj is None else obj,
+        before=before,
+        after=snapshot(row, fields),
+    )
+    return row
+
+
 def reject_unknown_fields(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
     """A programming error, not bad input: services take only the fields they know."""
     unknown = set(fields) - set(allowed)
@@ -107,16 +142,13 @@ def organisation_create(*, actor, **fields) -> Organisation:
     require_cooperative_staff(actor)
     reject_unknown_fields(fields, ORGANISATION_FIELDS, "organisation")
     organisation = Organisation(**fields)
-    organisation.full_clean()
-    organisation.save()
-    audit_record(
+    return save_audited(
+        organisation,
         tenant=organisation,
         actor=actor,
         action="organisation.create",
-        obj=organisation,
-        after=snapshot(organisation, ORGANISATION_FIELDS),
+        fields=ORGANISATION_FIELDS,
     )
-    return organisation
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ from openkommune.tenancy.services import (
     audit_changes,
     audit_record,
     reject_unknown_fields,
+    save_audited,
     snapshot,
 )
 
@@ -94,16 +95,13 @@ def round_create(
         created_by=actor if actor is not None and actor.is_authenticated else None,
         is_demo=is_demo,
     )
-    bundling_round.full_clean()
-    bundling_round.save()
-    audit_record(
+    return save_audited(
+        bundling_round,
         tenant=None,
         actor=actor,
         action="bundling.round_create",
-        obj=bundling_round,
-        after=_snapshot(bundling_round),
+        fields=ROUND_FIELDS,
     )
-    return bundling_round
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import require_cooperative_staff, user_has_role
-from openkommune.tenancy.services import audit_record
+from openkommune.tenancy.services import audit_record, audit_saved
 
 # Ten years: beyond that a typo is more likely than a law.
 MAX_DEADLINE_DAYS = 3650
@@ -140,13 +140,8 @@ def service_deadline_set(
         if after == before:
             return row
         row.save()
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action="service_deadline.create" if before is None else "service_deadline.update",
-        obj=row,
-        before=before,
-        after=after,
+    audit_saved(
+        tenant=tenant, actor=actor, kind="service_deadline", obj=row, before=before, after=after
     )
     return row
 
@@ -230,13 +225,8 @@ def notice_template_set(
             return row
         row.updated_by = _person(actor)
         row.save()
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action="notice_template.create" if before is None else "notice_template.update",
-        obj=row,
-        before=before,
-        after=after,
+    audit_saved(
+        tenant=tenant, actor=actor, kind="notice_template", obj=row, before=before, after=after
     )
     return row
 

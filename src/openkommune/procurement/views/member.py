@@ -149,13 +149,22 @@ def _detail_context(request, tenant, call_off, **extra):
     return context
 
 
+def _detail_page(request, tenant, call_off, *, status=200, **extra):
+    context = _detail_context(request, tenant, call_off, **extra)
+    return render(request, "procurement/member/call_off_detail.html", context, status=status)
+
+
+def _refused(request, tenant, call_off, error):
+    """The detail page again, with the reasons the service gave for refusing a step."""
+    refusal = getattr(error, "messages", [str(error)])
+    return _detail_page(request, tenant, call_off, status=422, refusal=refusal)
+
+
 @login_or_redirect
 @require_GET
 def call_off_detail(request, reference):
     tenant = member_tenant(request)
-    call_off = _call_off_or_404(tenant, reference)
-    context = _detail_context(request, tenant, call_off)
-    return render(request, "procurement/member/call_off_detail.html", context)
+    return _detail_page(request, tenant, _call_off_or_404(tenant, reference))
 
 
 def _line_item(call_off, item_id) -> CatalogItem:
@@ -247,8 +256,7 @@ def call_off_details(request, reference):
         else:
             messages.success(request, _("Die Angaben sind gespeichert."))
             return redirect("procurement:call_off_detail", call_off.reference)
-    context = _detail_context(request, tenant, call_off, details_form=form)
-    return render(request, "procurement/member/call_off_detail.html", context, status=422)
+    return _detail_page(request, tenant, call_off, status=422, details_form=form)
 
 
 @login_or_redirect
@@ -259,10 +267,7 @@ def call_off_submit(request, reference):
     try:
         call_off = services.call_off_submit(tenant=tenant, actor=request.user, call_off=call_off)
     except (ValidationError, PermissionDenied) as error:
-        context = _detail_context(
-            request, tenant, call_off, refusal=getattr(error, "messages", [str(error)])
-        )
-        return render(request, "procurement/member/call_off_detail.html", context, status=422)
+        return _refused(request, tenant, call_off, error)
     if call_off.status == CallOffStatus.AWAITING_APPROVAL:
         messages.success(
             request,
@@ -283,27 +288,18 @@ def _decide(request, reference, approve: bool):
     call_off = _call_off_or_404(tenant, reference)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        context = _detail_context(request, tenant, call_off, decision_form=form)
-        return render(request, "procurement/member/call_off_detail.html", context, status=422)
-    note = form.cleaned_data["note"]
+        return _detail_page(request, tenant, call_off, status=422, decision_form=form)
+    if approve:
+        decide, done = services.call_off_approve, _("Der Abruf %s ist freigegeben.")
+    else:
+        decide, done = services.call_off_reject, _("Der Abruf %s ist abgelehnt.")
     try:
-        if approve:
-            services.call_off_approve(
-                tenant=tenant, actor=request.user, call_off=call_off, note=note
-            )
-            messages.success(request, _("Der Abruf %s ist freigegeben.") % call_off.reference)
-        else:
-            services.call_off_reject(
-                tenant=tenant, actor=request.user, call_off=call_off, note=note
-            )
-            messages.success(request, _("Der Abruf %s ist abgelehnt.") % call_off.reference)
-    except ValidationError as error:
+        decide(tenant=tenant, actor=request.user, call_off=call_off, note=form.cleaned_data["note"])
+        messages.success(request, done % call_off.reference)
+    except (ValidationError, PermissionDenied) as error:
         if hasattr(error, "error_dict"):
             add_service_errors(form, error)
-            context = _detail_context(request, tenant, call_off, decision_form=form)
-            return render(request, "procurement/member/call_off_detail.html", context, status=422)
-        _service_error(request, error)
-    except PermissionDenied as error:
+            return _detail_page(request, tenant, call_off, status=422, decision_form=form)
         _service_error(request, error)
     return redirect("procurement:call_off_detail", call_off.reference)
 
@@ -328,10 +324,7 @@ def call_off_order(request, reference):
     try:
         call_off = services.call_off_order(tenant=tenant, actor=request.user, call_off=call_off)
     except (ValidationError, PermissionDenied) as error:
-        context = _detail_context(
-            request, tenant, call_off, refusal=getattr(error, "messages", [str(error)])
-        )
-        return render(request, "procurement/member/call_off_detail.html", context, status=422)
+        return _refused(request, tenant, call_off, error)
     if call_off.supplier.email:
         messages.success(
             request,

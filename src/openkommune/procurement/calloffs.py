@@ -86,7 +86,9 @@ def _locked(tenant: Organisation, call_off: CallOff) -> CallOff:
 
 def _locked_draft(tenant: Organisation, actor, call_off: CallOff) -> CallOff:
     """The caller's draft, re-read and locked for a change (a draft only)."""
-    call_off = _locked_draft(tenant, actor, call_off)
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.DRAFT)
     return call_off
 
 

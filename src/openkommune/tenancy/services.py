@@ -111,6 +111,26 @@ def save_audited(
     return row
 
 
+def save_changes(
+    row: models.Model,
+    *,
+    tenant: Organisation | None,
+    actor,
+    action: str,
+    fields: Iterable[str],
+    before: dict,
+) -> models.Model:
+    """Validate and save `row` and audit what changed in its `fields` since the snapshot
+    `before`; when nothing did, write nothing and audit nothing."""
+    after = snapshot(row, fields)
+    if after == before:
+        return row
+    row.full_clean()
+    row.save()
+    audit_changes(tenant=tenant, actor=actor, action=action, obj=row, before=before, after=after)
+    return row
+
+
 def reject_unknown_fields(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
     """A programming error, not bad input: services take only the fields they know."""
     unknown = set(fields) - set(allowed)
@@ -169,20 +189,14 @@ def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisati
     before = snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in changes.items():
         setattr(organisation, name, value)
-    after = snapshot(organisation, ORGANISATION_FIELDS)
-    if after == before:
-        return organisation
-    organisation.full_clean()
-    organisation.save()
-    audit_changes(
+    return save_changes(
+        organisation,
         tenant=organisation,
         actor=actor,
         action="organisation.update",
-        obj=organisation,
+        fields=ORGANISATION_FIELDS,
         before=before,
-        after=after,
     )
-    return organisation
 
 
 @transaction.atomic

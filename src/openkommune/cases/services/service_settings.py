@@ -64,6 +64,11 @@ def _own_rows(model, tenant: Organisation | None):
     return model.objects.filter(tenant=tenant)
 
 
+def _own_row_locked(model, tenant: Organisation | None, **lookup):
+    """That own row of `tenant` (or the cooperative's default), locked; None if missing."""
+    return _own_rows(model, tenant).select_for_update().filter(**lookup).first()
+
+
 def _person(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
@@ -113,12 +118,7 @@ def service_deadline_set(
     check_settings_actor(actor, tenant)
     days, legal_basis = clean_deadline(days, legal_basis)
     with scope(tenant=tenant):
-        row = (
-            _own_rows(ServiceDeadline, tenant)
-            .select_for_update()
-            .filter(ozg_leistung=ozg_leistung)
-            .first()
-        )
+        row = _own_row_locked(ServiceDeadline, tenant, ozg_leistung=ozg_leistung)
         before = _deadline_snapshot(row)
         if days is None:
             if row is None:
@@ -209,12 +209,7 @@ def notice_template_set(
     check_settings_actor(actor, tenant)
     decision, title, body = clean_template(decision, title, body)
     with scope(tenant=tenant):
-        row = (
-            _own_rows(NoticeTemplate, tenant)
-            .select_for_update()
-            .filter(ozg_leistung=ozg_leistung, decision=decision)
-            .first()
-        )
+        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
         before = _template_snapshot(row)
         if row is None:
             row = NoticeTemplate(tenant=tenant, ozg_leistung=ozg_leistung, decision=decision)
@@ -239,12 +234,7 @@ def notice_template_remove(
     text). Notices issued with it keep their text (`Notice.body`). False: there was none."""
     check_settings_actor(actor, tenant)
     with scope(tenant=tenant):
-        row = (
-            _own_rows(NoticeTemplate, tenant)
-            .select_for_update()
-            .filter(ozg_leistung=ozg_leistung, decision=decision)
-            .first()
-        )
+        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
         if row is None:
             return False
         audit_record(

@@ -208,10 +208,19 @@ def line_update(request, reference, item_id):
     return redirect("procurement:call_off_detail", call_off.reference)
 
 
-def _confirm(request, call_off, *, title, text, confirm, action):
-    context = {"call_off": call_off, "title": title, "text": text, "confirm": confirm,
-               "action": action}  # fmt: skip
-    return render(request, "procurement/member/confirm.html", context)
+def _confirm_then(request, call_off, step, *, success, title, text, confirm):
+    """GET asks first; POST runs the service call `step()` (a refusal is flashed) and goes
+    back to the call-off."""
+    if request.method == "GET":
+        context = {"call_off": call_off, "title": title, "text": text, "confirm": confirm,
+                   "action": request.path}  # fmt: skip
+        return render(request, "procurement/member/confirm.html", context)
+    try:
+        step()
+        messages.success(request, success)
+    except (ValidationError, PermissionDenied) as error:
+        _service_error(request, error)
+    return redirect("procurement:call_off_detail", call_off.reference)
 
 
 @login_or_redirect
@@ -220,24 +229,18 @@ def line_remove(request, reference, item_id):
     tenant = member_tenant(request)
     call_off = _call_off_or_404(tenant, reference)
     item = _line_item(call_off, item_id)
-    if request.method == "GET":
-        return _confirm(
-            request,
-            call_off,
-            title=_("Position wirklich entfernen?"),
-            text=_("„%(item)s“ wird aus dem Abruf %(reference)s entfernt.")
-            % {"item": item.description, "reference": call_off.reference},
-            confirm=_("Ja, Position entfernen"),
-            action=request.path,
-        )
-    try:
-        services.call_off_line_remove(
+    return _confirm_then(
+        request,
+        call_off,
+        lambda: services.call_off_line_remove(
             tenant=tenant, actor=request.user, call_off=call_off, item=item
-        )
-        messages.success(request, _("Die Position ist entfernt."))
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    return redirect("procurement:call_off_detail", call_off.reference)
+        ),
+        success=_("Die Position ist entfernt."),
+        title=_("Position wirklich entfernen?"),
+        text=_("„%(item)s“ wird aus dem Abruf %(reference)s entfernt.")
+        % {"item": item.description, "reference": call_off.reference},
+        confirm=_("Ja, Position entfernen"),
+    )
 
 
 @login_or_redirect
@@ -352,22 +355,16 @@ def call_off_order(request, reference):
 def call_off_cancel(request, reference):
     tenant = member_tenant(request)
     call_off = _call_off_or_404(tenant, reference)
-    if request.method == "GET":
-        return _confirm(
-            request,
-            call_off,
-            title=_("Abruf wirklich stornieren?"),
-            text=_("Der Abruf %(reference)s wird storniert und kann nicht mehr bestellt werden.")
-            % {"reference": call_off.reference},
-            confirm=_("Ja, Abruf stornieren"),
-            action=request.path,
-        )
-    try:
-        services.call_off_cancel(tenant=tenant, actor=request.user, call_off=call_off)
-        messages.success(request, _("Der Abruf %s ist storniert.") % call_off.reference)
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    return redirect("procurement:call_off_detail", call_off.reference)
+    return _confirm_then(
+        request,
+        call_off,
+        lambda: services.call_off_cancel(tenant=tenant, actor=request.user, call_off=call_off),
+        success=_("Der Abruf %s ist storniert.") % call_off.reference,
+        title=_("Abruf wirklich stornieren?"),
+        text=_("Der Abruf %(reference)s wird storniert und kann nicht mehr bestellt werden.")
+        % {"reference": call_off.reference},
+        confirm=_("Ja, Abruf stornieren"),
+    )
 
 
 @login_or_redirect

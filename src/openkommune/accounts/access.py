@@ -10,15 +10,18 @@ is decided once, in `tenancy.selectors.acts_for_cooperative` / `user_is_cooperat
 - `cooperative_staff_page`: cooperative staff and superusers (else 403).
 - `member_admin_page`: member administrators of the acting organisation (else 403).
 - `back_office`: clerks and member administrators of the acting organisation (else 404).
+- `applicant_page` + `private`: the applicant's pages about one application, reached with
+  the secret status link too, so never cached, never indexed and never passed on.
 """
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.selectors import (
@@ -113,3 +116,32 @@ def back_office(view):
         return view(request, *args, tenant=tenant, **kwargs)
 
     return never_cache(wrapper)
+
+
+def private(response, *, referrer_policy: str = "no-referrer"):
+    """A page reached with a secret link: never pass the link on, never index the page."""
+    response["Referrer-Policy"] = referrer_policy
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def applicant_page(find, *, referrer_policy: str = "no-referrer", get_only: bool = False):
+    """Decorator for the applicant's pages about one application: `find(request, reference)`
+    gives (application, token to repeat in links) for its applicant (user, `?token=`,
+    session) or raises `DoesNotExist`, then 404. The view receives (request, application,
+    token, ...); its response is `private` with `referrer_policy`, never cached, and with
+    `get_only` answers GET (and HEAD) only."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, reference, *args, **kwargs):
+            try:
+                application, token = find(request, reference)
+            except ObjectDoesNotExist:
+                raise Http404(_("Diesen Antrag gibt es nicht.")) from None
+            response = view(request, application, token, *args, **kwargs)
+            return private(response, referrer_policy=referrer_policy)
+
+        return never_cache(require_GET(wrapper) if get_only else wrapper)
+
+    return decorate

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.catalog.models import ServiceActivation
+from openkommune.catalog.services import ACTIVATION_FIELDS
 from openkommune.core.forms import KernFormMixin
 from openkommune.regions.constants import ARS_PATTERN
 from openkommune.regions.forms import PostcodeForm
@@ -33,17 +34,7 @@ class ResponsibilityForm(PostcodeForm):
 class ServiceActivationForm(KernFormMixin, forms.ModelForm):
     class Meta:
         model = ServiceActivation
-        fields = [
-            "is_active",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "fee",
-            "processing_time",
-            "opening_hours",
-            "citizen_notes",
-            "start_url",
-        ]
+        fields = list(ACTIVATION_FIELDS)  # what the service takes, in this order
         labels = {"is_active": _("Diese Leistung auf der Plattform online anbieten")}
         help_texts = {
             "fee": _("In Euro, zum Beispiel 12,50. Leer lassen, wenn keine Gebühr anfällt."),

@@ -1,6 +1,10 @@
-"""Rules shared by the importers of official files (regions, catalogue)."""
+"""Rules shared by the importers of official files (regions, catalogue) and their commands."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from django.core.management.base import CommandError
+from django.db import IntegrityError
 
 from openkommune.core.formatting import format_number
 
@@ -43,3 +47,36 @@ class ShrinkGuard:
             self.warnings.append(message)
             return
         raise ShrinkRefused(message)
+
+
+def add_release_arguments(parser, *, shrinking: str) -> None:
+    """`--dry-run` and `--allow-shrink` of an import command; `shrinking` says what a release
+    does that needs the latter, e.g. "der aktuellen Gemeinden als nicht mehr aktuell markiert"."""
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="Alles prüfen und zählen, aber nichts speichern.",
+    )
+    parser.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help=(
+            # %% because argparse formats help texts with the % operator.
+            f"Import auch dann ausführen, wenn er mehr als {SHRINK_LIMIT_PERCENT} %% {shrinking}."
+        ),
+    )
+
+
+@contextmanager
+def release_refusals(*, release: str):
+    """Turn a refused shrink and a concurrent import into the command's error; `release`
+    names what was read ("Fassung", "Datei")."""
+    try:
+        yield
+    except ShrinkRefused as exc:
+        raise CommandError(
+            f"Import abgebrochen, nichts wurde gespeichert: {exc}. Ist die {release} "
+            "vollständig und der Rückgang gewollt, mit --allow-shrink bestätigen."
+        ) from exc
+    except IntegrityError as exc:
+        raise CommandError(CONCURRENT_IMPORT_MESSAGE) from exc

@@ -76,14 +76,18 @@ def _case(tenant, reference: str) -> Case:
     normalised = normalise_reference(reference)
     if normalised is None:
         raise Http404
-    case = (
-        Case.objects.filter(tenant=tenant, reference=normalised)
-        .select_related("ozg_leistung", "application__form_version__form")
-        .first()
+    return _first_or_404(
+        Case.objects.filter(tenant=tenant, reference=normalised).select_related(
+            "ozg_leistung", "application__form_version__form"
+        )
     )
-    if case is None:
+
+
+def _first_or_404(queryset):
+    found = queryset.first()
+    if found is None:
         raise Http404
-    return case
+    return found
 
 
 def _summary(case: Case) -> dict:
@@ -272,11 +276,9 @@ def get_application(request, reference: str):
 def get_attachment(request, reference: str, attachment_id: UUID):
     with tenant_scope(request) as tenant:
         case = _case(tenant, reference)
-        attachment = Attachment.objects.filter(
-            application_id=case.application_id, public_id=attachment_id
-        ).first()
-        if attachment is None:
-            raise Http404
+        attachment = _first_or_404(
+            Attachment.objects.filter(application_id=case.application_id, public_id=attachment_id)
+        )
         return _download(
             storage_name=attachment.storage_name,
             filename=attachment.download_name,
@@ -299,11 +301,11 @@ def get_attachment(request, reference: str, attachment_id: UUID):
 def get_message_attachment(request, reference: str, message_id: UUID, attachment_id: UUID):
     with tenant_scope(request) as tenant:
         case = _case(tenant, reference)
-        attachment = MessageAttachment.objects.filter(
-            message__case=case, message__public_id=message_id, public_id=attachment_id
-        ).first()
-        if attachment is None:
-            raise Http404
+        attachment = _first_or_404(
+            MessageAttachment.objects.filter(
+                message__case=case, message__public_id=message_id, public_id=attachment_id
+            )
+        )
         return _download(
             storage_name=attachment.storage_name,
             filename=download_name(attachment.original_name, attachment.content_type),
@@ -326,11 +328,9 @@ def get_message_attachment(request, reference: str, message_id: UUID, attachment
 def get_notice_pdf(request, reference: str, notice_id: UUID):
     with tenant_scope(request) as tenant:
         case = _case(tenant, reference)
-        notice = (
-            Notice.objects.filter(case=case, public_id=notice_id).select_related("case").first()
+        notice = _first_or_404(
+            Notice.objects.filter(case=case, public_id=notice_id).select_related("case")
         )
-        if notice is None:
-            raise Http404
         return _download(
             storage_name=notice.pdf_name,
             filename=notice_filename(notice),

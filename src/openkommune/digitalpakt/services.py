@@ -34,7 +34,7 @@ from openkommune.digitalpakt.selectors import (
 from openkommune.procurement.models import CallOff
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.services import audit_record, snapshot
+from openkommune.tenancy.services import audit_record, save_audited
 
 ENTRY_FIELDS = (
     "budget",
@@ -112,16 +112,9 @@ def _append(
         text=text,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    entry.full_clean()
-    entry.save()
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action=f"digitalpakt.{kind}",
-        obj=entry,
-        after=snapshot(entry, ENTRY_FIELDS),
+    return save_audited(
+        entry, tenant=tenant, actor=actor, action=f"digitalpakt.{kind}", fields=ENTRY_FIELDS
     )
-    return entry
 
 
 def _positive_amount(amount, field: str = "amount") -> Decimal:

@@ -101,7 +101,11 @@ def index(request):
 @require_GET
 def ledger(request, public_id):
     ledger = _ledger(request, public_id)
-    page = Paginator(ledger.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("seite"))
+    return _ledger_page(request, ledger, request.GET.get("seite"), ProofOfUseForm())
+
+
+def _ledger_page(request, ledger: selectors.Ledger, page_number, proof_form, status=200):
+    page = Paginator(ledger.entries, ENTRIES_PER_PAGE).get_page(page_number)
     context = {
         "ledger": ledger,
         "budget": ledger.budget,
@@ -109,9 +113,9 @@ def ledger(request, public_id):
         "page": page,
         "may_book": selectors.user_may_book(request.user, tenant=ledger.budget.tenant),
         "totals": ledger.entry_totals,
-        "proof_form": ProofOfUseForm(),
+        "proof_form": proof_form,
     }
-    return render(request, "digitalpakt/ledger.html", context)
+    return render(request, "digitalpakt/ledger.html", context, status=status)
 
 
 def _call_off(ledger: selectors.Ledger, public_id: str) -> CallOff | None:
@@ -207,17 +211,7 @@ def proof_of_use(request, public_id):
     ledger = _ledger(request, public_id)
     form = ProofOfUseForm(request.GET)
     if not form.is_valid():
-        page = Paginator(ledger.entries, ENTRIES_PER_PAGE).get_page(1)
-        context = {
-            "ledger": ledger,
-            "budget": ledger.budget,
-            "balance": ledger.balance,
-            "page": page,
-            "may_book": selectors.user_may_book(request.user, tenant=ledger.budget.tenant),
-            "totals": ledger.entry_totals,
-            "proof_form": form,
-        }
-        return render(request, "digitalpakt/ledger.html", context, status=400)
+        return _ledger_page(request, ledger, 1, form, status=400)
     start, end = form.cleaned_data["von"], form.cleaned_data["bis"]
     rows = selectors.proof_of_use_rows(ledger, start=start, end=end)
     content = proof_of_use_xlsx(ledger, rows, start=start, end=end)

@@ -63,14 +63,19 @@ def form_version_create(*, actor, definition: dict, import_report=None) -> FormV
         definition=definition,
         import_report=list(import_report or []),
     )
+    _audit_version(actor, "create", version)
+    return version
+
+
+def _audit_version(actor, action: str, version: FormVersion, before: dict | None = None) -> None:
     audit_record(
         tenant=None,
         actor=actor,
-        action="form_version.create",
+        action=f"form_version.{action}",
         obj=version,
+        before=before,
         after=_version_state(version),
     )
-    return version
 
 
 def _locked(version: FormVersion) -> FormVersion:
@@ -102,14 +107,7 @@ def form_version_publish(*, actor, version: FormVersion) -> FormVersion:
         form.title = parsed.title
         form.leika_keys = list(parsed.leika_keys)
         form.save(update_fields=["title", "leika_keys", "updated_at"])
-    audit_record(
-        tenant=None,
-        actor=actor,
-        action="form_version.publish",
-        obj=version,
-        before=before,
-        after=_version_state(version),
-    )
+    _audit_version(actor, "publish", version, before=before)
     return version
 
 
@@ -131,14 +129,7 @@ def form_version_retire(*, actor, version: FormVersion) -> FormVersion:
     version.status = FormVersionStatus.RETIRED
     version.retired_at = timezone.now()
     version.save(update_fields=["status", "retired_at", "updated_at"])
-    audit_record(
-        tenant=None,
-        actor=actor,
-        action="form_version.retire",
-        obj=version,
-        before=before,
-        after=_version_state(version),
-    )
+    _audit_version(actor, "retire", version, before=before)
     return version
 
 

@@ -84,6 +84,14 @@ def _locked(tenant: Organisation, call_off: CallOff) -> CallOff:
         )
 
 
+def _locked_draft(tenant: Organisation, actor, call_off: CallOff) -> CallOff:
+    """The caller's draft, re-read and locked for a change (a draft only)."""
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.DRAFT)
+    return call_off
+
+
 def _require_status(call_off: CallOff, *allowed: str) -> None:
     if call_off.status not in allowed:
         raise ValidationError(
@@ -158,6 +166,15 @@ def call_off_create(
     return call_off
 
 
+def _lines_changed(tenant: Organisation, actor, call_off: CallOff, action: str) -> CallOff:
+    """After a change of the lines: prices and totals again, saved and audited."""
+    with scope(tenant=tenant):
+        _recalculate(call_off)
+    call_off.save()
+    _audit(tenant, actor, action, call_off)
+    return call_off
+
+
 @transaction.atomic
 def call_off_add_line(*, tenant: Organisation, actor, item: CatalogItem, quantity: int) -> CallOff:
     """Put `quantity` of the item into the member's draft for its contract and supplier
@@ -190,44 +207,31 @@ def call_off_add_line(*, tenant: Organisation, actor, item: CatalogItem, quantit
         else:
             line.quantity += quantity
             line.save(update_fields=["quantity"])
-        _recalculate(call_off)
-    call_off.save()
-    _audit(tenant, actor, "call_off.add_line", call_off)
-    return call_off
+    return _lines_changed(tenant, actor, call_off, "call_off.add_line")
 
 
 @transaction.atomic
 def call_off_line_update(
     *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem, quantity: int
 ) -> CallOff:
-    _require_caller(actor, tenant)
-    call_off = _locked(tenant, call_off)
-    _require_status(call_off, CallOffStatus.DRAFT)
+    call_off = _locked_draft(tenant, actor, call_off)
     if quantity < 1:
         raise ValidationError({"quantity": _("Bitte eine Menge von mindestens 1 angeben.")})
     with scope(tenant=tenant):
         line = CallOffLine.objects.get(call_off=call_off, item=item)
         line.quantity = quantity
         line.save(update_fields=["quantity"])
-        _recalculate(call_off)
-    call_off.save()
-    _audit(tenant, actor, "call_off.update_line", call_off)
-    return call_off
+    return _lines_changed(tenant, actor, call_off, "call_off.update_line")
 
 
 @transaction.atomic
 def call_off_line_remove(
     *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem
 ) -> CallOff:
-    _require_caller(actor, tenant)
-    call_off = _locked(tenant, call_off)
-    _require_status(call_off, CallOffStatus.DRAFT)
+    call_off = _locked_draft(tenant, actor, call_off)
     with scope(tenant=tenant):
         CallOffLine.objects.get(call_off=call_off, item=item).delete()
-        _recalculate(call_off)
-    call_off.save()
-    _audit(tenant, actor, "call_off.remove_line", call_off)
-    return call_off
+    return _lines_changed(tenant, actor, call_off, "call_off.remove_line")
 
 
 @transaction.atomic
@@ -240,9 +244,7 @@ def call_off_update_details(
     delivery_address: str,
     note: str,
 ) -> CallOff:
-    _require_caller(actor, tenant)
-    call_off = _locked(tenant, call_off)
-    _require_status(call_off, CallOffStatus.DRAFT)
+    call_off = _locked_draft(tenant, actor, call_off)
     before = snapshot(call_off, ("buyer_reference", "delivery_address", "note"))
     call_off.buyer_reference = buyer_reference.strip()
     call_off.delivery_address = delivery_address.strip()
@@ -275,9 +277,7 @@ def _run_guards(call_off: CallOff) -> None:
 def call_off_submit(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
     """Run every guard; refused → CallOffRefused (nothing changes). Then awaiting approval
     when the total is above the member's threshold, else approved."""
-    _require_caller(actor, tenant)
-    call_off = _locked(tenant, call_off)
-    _require_status(call_off, CallOffStatus.DRAFT)
+    call_off = _locked_draft(tenant, actor, call_off)
     before = snapshot(call_off, STATE_FIELDS)
     with scope(tenant=tenant):
         _recalculate(call_off)

@@ -49,6 +49,7 @@ from openkommune.tenancy.services import (
     audit_record,
     changed_fields,
     reject_unknown_fields,
+    save_audited,
     snapshot,
 )
 
@@ -93,6 +94,24 @@ def _audit(actor, action: str, obj, before=None, after=None) -> None:
     )
 
 
+def _create(actor, obj, action: str, fields: tuple[str, ...]):
+    """Validate and save a new row; audit its `fields`."""
+    return save_audited(obj, tenant=cooperative_get(), actor=actor, action=action, fields=fields)
+
+
+def _update(actor, obj, changes: dict, action: str, fields: tuple[str, ...]):
+    """Set `changes` on the (locked) row, validate and save it; audit what changed."""
+    before = snapshot(obj, fields)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    old, new = changed_fields(before, snapshot(obj, fields))
+    if new:
+        _audit(actor, action, obj, before=old, after=new)
+    return obj
+
+
 # --- suppliers ------------------------------------------------------------------------------
 
 
@@ -100,11 +119,7 @@ def _audit(actor, action: str, obj, before=None, after=None) -> None:
 def supplier_create(*, actor, **fields) -> Supplier:
     _require_staff(actor)
     reject_unknown_fields(fields, SUPPLIER_FIELDS, "supplier")
-    supplier = Supplier(**fields)
-    supplier.full_clean()
-    supplier.save()
-    _audit(actor, "supplier.create", supplier, after=snapshot(supplier, SUPPLIER_FIELDS))
-    return supplier
+    return _create(actor, Supplier(**fields), "supplier.create", SUPPLIER_FIELDS)
 
 
 @transaction.atomic
@@ -112,15 +127,7 @@ def supplier_update(*, actor, supplier: Supplier, **changes) -> Supplier:
     _require_staff(actor)
     reject_unknown_fields(changes, SUPPLIER_FIELDS, "supplier")
     supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
-    before = snapshot(supplier, SUPPLIER_FIELDS)
-    for name, value in changes.items():
-        setattr(supplier, name, value)
-    supplier.full_clean()
-    supplier.save()
-    old, new = changed_fields(before, snapshot(supplier, SUPPLIER_FIELDS))
-    if new:
-        _audit(actor, "supplier.update", supplier, before=old, after=new)
-    return supplier
+    return _update(actor, supplier, changes, "supplier.update", SUPPLIER_FIELDS)
 
 
 # --- contracts ------------------------------------------------------------------------------
@@ -214,10 +221,7 @@ def contract_update(
 def lot_create(*, actor, contract: FrameworkContract, number: int, title: str) -> Lot:
     _require_staff(actor)
     lot = Lot(contract=contract, number=number, title=title)
-    lot.full_clean()
-    lot.save()
-    _audit(actor, "lot.create", lot, after=snapshot(lot, ("contract", *LOT_FIELDS)))
-    return lot
+    return _create(actor, lot, "lot.create", ("contract", *LOT_FIELDS))
 
 
 @transaction.atomic
@@ -225,15 +229,7 @@ def lot_update(*, actor, lot: Lot, **changes) -> Lot:
     _require_staff(actor)
     reject_unknown_fields(changes, LOT_FIELDS, "lot")
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
-    before = snapshot(lot, LOT_FIELDS)
-    for name, value in changes.items():
-        setattr(lot, name, value)
-    lot.full_clean()
-    lot.save()
-    old, new = changed_fields(before, snapshot(lot, LOT_FIELDS))
-    if new:
-        _audit(actor, "lot.update", lot, before=old, after=new)
-    return lot
+    return _update(actor, lot, changes, "lot.update", LOT_FIELDS)
 
 
 @transaction.atomic

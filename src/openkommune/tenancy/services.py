@@ -76,6 +76,61 @@ def audit_record(
     return record
 
 
+def audit_saved(
+    *, tenant: Organisation | None, actor, kind: str, obj: models.Model, before, after
+) -> AuditRecord:
+    """Audit a row just saved as `<kind>.create` (`before=None`) or `<kind>.update`."""
+    action = f"{kind}.create" if before is None else f"{kind}.update"
+    return audit_record(
+        tenant=tenant, actor=actor, action=action, obj=obj, before=before, after=after
+    )
+
+
+def save_audited(
+    row: models.Model,
+    *,
+    tenant: Organisation | None,
+    actor,
+    action: str,
+    fields: Iterable[str],
+    obj: models.Model | None = None,
+    before: dict | None = None,
+) -> models.Model:
+    """Validate and save `row`, then audit its `fields` as they are now (on `obj`, which
+    defaults to the row itself)."""
+    row.full_clean()
+    row.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=action,
+        obj=row if obj is None else obj,
+        before=before,
+        after=snapshot(row, fields),
+    )
+    return row
+
+
+def save_changes(
+    row: models.Model,
+    *,
+    tenant: Organisation | None,
+    actor,
+    action: str,
+    fields: Iterable[str],
+    before: dict,
+) -> models.Model:
+    """Validate and save `row` and audit what changed in its `fields` since the snapshot
+    `before`; when nothing did, write nothing and audit nothing."""
+    after = snapshot(row, fields)
+    if after == before:
+        return row
+    row.full_clean()
+    row.save()
+    audit_changes(tenant=tenant, actor=actor, action=action, obj=row, before=before, after=after)
+    return row
+
+
 def reject_unknown_fields(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
     """A programming error, not bad input: services take only the fields they know."""
     unknown = set(fields) - set(allowed)
@@ -116,16 +171,13 @@ def organisation_create(*, actor, **fields) -> Organisation:
     require_cooperative_staff(actor)
     reject_unknown_fields(fields, ORGANISATION_FIELDS, "organisation")
     organisation = Organisation(**fields)
-    organisation.full_clean()
-    organisation.save()
-    audit_record(
+    return save_audited(
+        organisation,
         tenant=organisation,
         actor=actor,
         action="organisation.create",
-        obj=organisation,
-        after=snapshot(organisation, ORGANISATION_FIELDS),
+        fields=ORGANISATION_FIELDS,
     )
-    return organisation
 
 
 @transaction.atomic
@@ -146,20 +198,14 @@ def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisati
     before = snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in changes.items():
         setattr(organisation, name, value)
-    after = snapshot(organisation, ORGANISATION_FIELDS)
-    if after == before:
-        return organisation
-    organisation.full_clean()
-    organisation.save()
-    audit_changes(
+    return save_changes(
+        organisation,
         tenant=organisation,
         actor=actor,
         action="organisation.update",
-        obj=organisation,
+        fields=ORGANISATION_FIELDS,
         before=before,
-        after=after,
     )
-    return organisation
 
 
 @transaction.atomic

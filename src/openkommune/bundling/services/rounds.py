@@ -30,9 +30,10 @@ from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import require_cooperative_staff
 from openkommune.tenancy.services import (
-    audit_changes,
     audit_record,
     reject_unknown_fields,
+    save_audited,
+    save_changes,
     snapshot,
 )
 
@@ -94,16 +95,13 @@ def round_create(
         created_by=actor if actor is not None and actor.is_authenticated else None,
         is_demo=is_demo,
     )
-    bundling_round.full_clean()
-    bundling_round.save()
-    audit_record(
+    return save_audited(
+        bundling_round,
         tenant=None,
         actor=actor,
         action="bundling.round_create",
-        obj=bundling_round,
-        after=_snapshot(bundling_round),
+        fields=ROUND_FIELDS,
     )
-    return bundling_round
 
 
 @transaction.atomic
@@ -120,20 +118,14 @@ def round_update(*, actor, bundling_round: BundlingRound, **changes) -> Bundling
     if "deadline" in changes and bundling_round.deadline <= timezone.now():
         raise ValidationError({"deadline": _("Die Frist muss in der Zukunft liegen.")})
     _check_period(bundling_round.prefill_from, bundling_round.prefill_until)
-    after = _snapshot(bundling_round)
-    if after == before:
-        return bundling_round
-    bundling_round.full_clean()
-    bundling_round.save()
-    audit_changes(
+    return save_changes(
+        bundling_round,
         tenant=None,
         actor=actor,
         action="bundling.round_update",
-        obj=bundling_round,
+        fields=ROUND_FIELDS,
         before=before,
-        after=after,
     )
-    return bundling_round
 
 
 @transaction.atomic

@@ -162,15 +162,19 @@ def offer_add(request, public_id, item_id):
     )  # fmt: skip
 
 
-def _confirm(request, *, bundling_round, title, text, action_url, button):
-    context = {
-        "round": bundling_round,
-        "title": title,
-        "text": text,
-        "action_url": action_url,
-        "button": button,
-    }
-    return render(request, "bundling/confirm.html", context)
+def _confirm_then(request, bundling_round, action, *, success, title, text, button):
+    """GET asks first; POST runs the action (a refusal is flashed) and goes back to the round."""
+    if request.method == "GET":
+        context = {
+            "round": bundling_round,
+            "title": title,
+            "text": text,
+            "action_url": request.path,
+            "button": button,
+        }
+        return render(request, "bundling/confirm.html", context)
+    flash_outcome(request, action, success=success)
+    return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 
 @login_or_redirect
@@ -179,24 +183,18 @@ def item_remove(request, public_id, item_id):
     _staff(request)
     bundling_round = round_or_404(public_id)
     item = _item_or_404(bundling_round, item_id)
-    if request.method == "GET":
-        return _confirm(
-            request,
-            bundling_round=bundling_round,
-            title=_("Position „%(item)s“ entfernen?") % {"item": item.title},
-            text=_(
-                "Die Angebote der Position und der gemeldete Bedarf aller Mitglieder dafür "
-                "werden gelöscht."
-            ),
-            action_url=request.path,
-            button=_("Ja, Position entfernen"),
-        )
-    flash_outcome(
+    return _confirm_then(
         request,
+        bundling_round,
         lambda: services.round_item_remove(actor=request.user, item=item),
         success=_("Die Position ist entfernt."),
+        title=_("Position „%(item)s“ entfernen?") % {"item": item.title},
+        text=_(
+            "Die Angebote der Position und der gemeldete Bedarf aller Mitglieder dafür "
+            "werden gelöscht."
+        ),
+        button=_("Ja, Position entfernen"),
     )
-    return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 
 @login_or_redirect
@@ -226,26 +224,20 @@ def offer_remove(request, public_id, item_id, catalog_item_id):
 def round_close(request, public_id):
     _staff(request)
     bundling_round = round_or_404(public_id)
-    if request.method == "GET":
-        participants = selectors.participants_across_members(bundling_round)
-        return _confirm(
-            request,
-            bundling_round=bundling_round,
-            title=_("Runde „%(title)s“ schließen?") % {"title": bundling_round.title},
-            text=_(
-                "Danach können die Mitglieder keinen Bedarf mehr melden oder ändern, auch wenn "
-                "die Frist noch läuft. Bisher haben %(count)s Mitglieder Bedarf gemeldet."
-            )
-            % {"count": len(participants)},
-            action_url=request.path,
-            button=_("Ja, Runde schließen"),
-        )
-    flash_outcome(
+    participants = selectors.participants_across_members(bundling_round)
+    return _confirm_then(
         request,
+        bundling_round,
         lambda: services.round_close(actor=request.user, bundling_round=bundling_round),
         success=_("Die Runde ist geschlossen. Sie können sie jetzt auswerten."),
+        title=_("Runde „%(title)s“ schließen?") % {"title": bundling_round.title},
+        text=_(
+            "Danach können die Mitglieder keinen Bedarf mehr melden oder ändern, auch wenn "
+            "die Frist noch läuft. Bisher haben %(count)s Mitglieder Bedarf gemeldet."
+        )
+        % {"count": len(participants)},
+        button=_("Ja, Runde schließen"),
     )
-    return redirect("bundling:detail", public_id=bundling_round.public_id)
 
 
 @login_or_redirect

@@ -69,7 +69,7 @@ from openkommune.submissions.models import (
 )
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.services import audit_record
+from openkommune.tenancy.services import audit_record, audit_saved
 
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_RETENTION_ACTION = RetentionAction.ANONYMISED
@@ -478,12 +478,7 @@ def retention_rule_set(
         if after == before:
             return rule
         rule.save()
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action="retention_rule.create" if before is None else "retention_rule.update",
-        obj=rule,
-        before=before,
-        after=after,
+    audit_saved(
+        tenant=tenant, actor=actor, kind="retention_rule", obj=rule, before=before, after=after
     )
     return rule

@@ -31,7 +31,7 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import require_cooperative_staff, user_has_role
-from openkommune.tenancy.services import audit_record
+from openkommune.tenancy.services import audit_record, audit_saved
 
 # Ten years: beyond that a typo is more likely than a law.
 MAX_DEADLINE_DAYS = 3650
@@ -62,6 +62,11 @@ def _own_rows(model, tenant: Organisation | None):
     if tenant is None:
         return model.all_objects.filter(tenant__isnull=True)
     return model.objects.filter(tenant=tenant)
+
+
+def _own_row_locked(model, tenant: Organisation | None, **lookup):
+    """That own row of `tenant` (or the cooperative's default), locked; None if missing."""
+    return _own_rows(model, tenant).select_for_update().filter(**lookup).first()
 
 
 def _person(actor):
@@ -113,12 +118,7 @@ def service_deadline_set(
     check_settings_actor(actor, tenant)
     days, legal_basis = clean_deadline(days, legal_basis)
     with scope(tenant=tenant):
-        row = (
-            _own_rows(ServiceDeadline, tenant)
-            .select_for_update()
-            .filter(ozg_leistung=ozg_leistung)
-            .first()
-        )
+        row = _own_row_locked(ServiceDeadline, tenant, ozg_leistung=ozg_leistung)
         before = _deadline_snapshot(row)
         if days is None:
             if row is None:
@@ -140,13 +140,8 @@ def service_deadline_set(
         if after == before:
             return row
         row.save()
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action="service_deadline.create" if before is None else "service_deadline.update",
-        obj=row,
-        before=before,
-        after=after,
+    audit_saved(
+        tenant=tenant, actor=actor, kind="service_deadline", obj=row, before=before, after=after
     )
     return row
 
@@ -214,12 +209,7 @@ def notice_template_set(
     check_settings_actor(actor, tenant)
     decision, title, body = clean_template(decision, title, body)
     with scope(tenant=tenant):
-        row = (
-            _own_rows(NoticeTemplate, tenant)
-            .select_for_update()
-            .filter(ozg_leistung=ozg_leistung, decision=decision)
-            .first()
-        )
+        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
         before = _template_snapshot(row)
         if row is None:
             row = NoticeTemplate(tenant=tenant, ozg_leistung=ozg_leistung, decision=decision)
@@ -230,13 +220,8 @@ def notice_template_set(
             return row
         row.updated_by = _person(actor)
         row.save()
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action="notice_template.create" if before is None else "notice_template.update",
-        obj=row,
-        before=before,
-        after=after,
+    audit_saved(
+        tenant=tenant, actor=actor, kind="notice_template", obj=row, before=before, after=after
     )
     return row
 
@@ -249,12 +234,7 @@ def notice_template_remove(
     text). Notices issued with it keep their text (`Notice.body`). False: there was none."""
     check_settings_actor(actor, tenant)
     with scope(tenant=tenant):
-        row = (
-            _own_rows(NoticeTemplate, tenant)
-            .select_for_update()
-            .filter(ozg_leistung=ozg_leistung, decision=decision)
-            .first()
-        )
+        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
         if row is None:
             return False
         audit_record(

@@ -13,16 +13,14 @@ a GET must not be able to set it.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages as flash
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openkommune.accounts import access
 from openkommune.cases.constants import CaseStatus, MessageDirection
 from openkommune.cases.errors import CaseError
 from openkommune.cases.forms.messages import ReplyForm
@@ -36,28 +34,12 @@ from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey
 from openkommune.submissions.services import download_name
 
-
-def _private(response):
-    # Not "no-referrer" like the status page: these pages post forms, and with "no-referrer"
-    # browsers send `Origin: null`, which the CSRF check refuses. "same-origin" still keeps
-    # the secret link from every other site.
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def applicant_page(view):
-    """Load the application for its applicant (user, `?token=`, session), else 404."""
-
-    @wraps(view)
-    def wrapper(request, reference, *args, **kwargs):
-        try:
-            application, token = journey.application_for_request(request, reference)
-        except Application.DoesNotExist:
-            raise Http404(_("Diesen Antrag gibt es nicht.")) from None
-        return _private(view(request, application, token, *args, **kwargs))
-
-    return never_cache(wrapper)
+# Not "no-referrer" like the status page: these pages post forms, and with "no-referrer"
+# browsers send `Origin: null`, which the CSRF check refuses. "same-origin" still keeps the
+# secret link from every other site.
+applicant_page = access.applicant_page(
+    journey.application_for_request, referrer_policy="same-origin"
+)
 
 
 def _actor(request, application: Application):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from openkommune.cases.services.notice_texts import (
     builtin_generic_body,
 )
 from openkommune.cases.services.notices import NOTICE_TEXT_MAX_LENGTH
-from openkommune.core.forms import KernFormMixin
+from openkommune.core.forms import KernFormMixin, submit_form
 
 
 class ServiceDeadlineForm(KernFormMixin, forms.Form):
@@ -82,14 +81,6 @@ def _offered_or_404(tenant, ozg_id: str):
     return leistung
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @require_GET
 @member_admin_page
 def service_settings_list(request, *, tenant):
@@ -104,24 +95,19 @@ def service_deadline_edit(request, key: str, *, tenant):
     own = service_settings.own_service_deadline(tenant=tenant, ozg_leistung=leistung)
     initial = {"days": own.days, "legal_basis": own.legal_basis} if own else None
     form = ServiceDeadlineForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_settings.service_deadline_set(
-                tenant=tenant,
-                actor=request.user,
-                ozg_leistung=leistung,
-                days=form.cleaned_data["days"],
-                legal_basis=form.cleaned_data["legal_basis"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Die Bearbeitungsfrist für „%(name)s“ ist gespeichert.")
-                % {"name": leistung.name},
-            )
-            return redirect("cases:service_settings")
+
+    def save():
+        service_settings.service_deadline_set(
+            tenant=tenant,
+            actor=request.user,
+            ozg_leistung=leistung,
+            days=form.cleaned_data["days"],
+            legal_basis=form.cleaned_data["legal_basis"],
+        )
+
+    success = _("Die Bearbeitungsfrist für „%(name)s“ ist gespeichert.") % {"name": leistung.name}
+    if submit_form(request, form, save, success=success):
+        return redirect("cases:service_settings")
     context = {
         "tenant": tenant,
         "leistung": leistung,
@@ -158,23 +144,19 @@ def notice_template_edit(request, key: str, *, tenant):
         else {"title": BUILTIN_TITLE, "body": builtin_generic_body()}
     )
     form = NoticeTemplateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_settings.notice_template_set(
-                tenant=tenant,
-                actor=request.user,
-                ozg_leistung=leistung,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Die Bescheidvorlage für „%(name)s“ ist gespeichert.") % {"name": leistung.name},
-            )
-            return redirect("cases:service_settings")
+
+    def save():
+        service_settings.notice_template_set(
+            tenant=tenant,
+            actor=request.user,
+            ozg_leistung=leistung,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+        )
+
+    success = _("Die Bescheidvorlage für „%(name)s“ ist gespeichert.") % {"name": leistung.name}
+    if submit_form(request, form, save, success=success):
+        return redirect("cases:service_settings")
     context = {
         "tenant": tenant,
         "leistung": leistung,

@@ -236,15 +236,24 @@ class _SchemaMapper:
                 items.append(item)
         return items
 
-    def field(self, element: FimElement, parent_fim_id: str) -> dict | None:
+    def occurring(self, element: FimElement, parent_fim_id: str, what: str):
+        """(id, cardinality) of an element that may occur, its references noted; None (and
+        reported as dropped) for one that never does. `what`: "Das Feld", "Die Gruppe"."""
         item_id = self.make_id(element, parent_fim_id)
         card = self.cardinality(element, item_id)
         if card.absent:
             self.report.add(
-                "dropped", f"Anzahl {card}: Das Feld kommt nicht vor; nicht übernommen.", element
+                "dropped", f"Anzahl {card}: {what} kommt nicht vor; nicht übernommen.", element
             )
             return None
         self.references(element, item_id)
+        return item_id, card
+
+    def field(self, element: FimElement, parent_fim_id: str) -> dict | None:
+        occurring = self.occurring(element, parent_fim_id, "Das Feld")
+        if occurring is None:
+            return None
+        item_id, card = occurring
         label = self.title(element, item_id)
         item = self.fields.map(element, item_id, label, card)
         if item is None or item["type"] == "info" or not card.repeated:
@@ -279,14 +288,10 @@ class _SchemaMapper:
         return candidate
 
     def group(self, element: FimElement, parent_fim_id: str) -> dict | None:
-        item_id = self.make_id(element, parent_fim_id)
-        card = self.cardinality(element, item_id)
-        if card.absent:
-            self.report.add(
-                "dropped", f"Anzahl {card}: Die Gruppe kommt nicht vor; nicht übernommen.", element
-            )
+        occurring = self.occurring(element, parent_fim_id, "Die Gruppe")
+        if occurring is None:
             return None
-        self.references(element, item_id)
+        item_id, card = occurring
         items = self.children(element)
         if not items:
             self.report.add(

@@ -21,6 +21,7 @@ from openkommune.tenancy.services import (
     audit_changes,
     audit_record,
     reject_unknown_fields,
+    save_audited,
     snapshot,
 )
 
@@ -100,27 +101,19 @@ def member_join(
             source=source,
             is_demo=is_demo,
         )
-        member.full_clean()
-        member.save()
-        audit_record(
-            tenant=organisation,
-            actor=actor,
-            action="member.create",
-            obj=member,
-            after=snapshot(member, MEMBER_FIELDS),
+        save_audited(
+            member, tenant=organisation, actor=actor, action="member.create", fields=MEMBER_FIELDS
         )
     _check_overlap(member, joined_on, None)
     period = MembershipPeriod(member=member, joined_on=joined_on)
-    period.full_clean()
-    period.save()
-    audit_record(
+    return save_audited(
+        period,
         tenant=organisation,
         actor=actor,
         action="member.join",
+        fields=PERIOD_FIELDS,
         obj=member,
-        after=snapshot(period, PERIOD_FIELDS),
     )
-    return period
 
 
 @transaction.atomic
@@ -147,17 +140,15 @@ def member_leave(
     before = snapshot(period, PERIOD_FIELDS)
     period.left_on = left_on
     period.leave_reason = reason
-    period.full_clean()
-    period.save()
-    audit_record(
+    return save_audited(
+        period,
         tenant=member.organisation,
         actor=actor,
         action="member.leave",
+        fields=PERIOD_FIELDS,
         obj=member,
         before=before,
-        after=snapshot(period, PERIOD_FIELDS),
     )
-    return period
 
 
 @transaction.atomic
@@ -224,17 +215,13 @@ def member_period_update(
 def member_contact_add(*, actor, member: CooperativeMember, **fields) -> MemberContact:
     _require_register_editor(actor)
     reject_unknown_fields(fields, CONTACT_FIELDS, "contact")
-    contact = MemberContact(member=member, **fields)
-    contact.full_clean()
-    contact.save()
-    audit_record(
+    return save_audited(
+        MemberContact(member=member, **fields),
         tenant=member.organisation,
         actor=actor,
         action="member.contact_add",
-        obj=contact,
-        after=snapshot(contact, CONTACT_FIELDS),
+        fields=CONTACT_FIELDS,
     )
-    return contact
 
 
 @transaction.atomic

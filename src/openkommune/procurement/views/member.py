@@ -149,13 +149,22 @@ def _detail_context(request, tenant, call_off, **extra):
     return context
 
 
+def _detail_page(request, tenant, call_off, *, status=200, **extra):
+    context = _detail_context(request, tenant, call_off, **extra)
+    return render(request, "procurement/member/call_off_detail.html", context, status=status)
+
+
+def _refused(request, tenant, call_off, error):
+    """The detail page again, with the reasons the service gave for refusing a step."""
+    refusal = getattr(error, "messages", [str(error)])
+    return _detail_page(request, tenant, call_off, status=422, refusal=refusal)
+
+
 @login_or_redirect
 @require_GET
 def call_off_detail(request, reference):
     tenant = member_tenant(request)
-    call_off = _call_off_or_404(tenant, reference)
-    context = _detail_context(request, tenant, call_off)
-    return render(request, "procurement/member/call_off_detail.html", context)
+    return _detail_page(request, tenant, _call_off_or_404(tenant, reference))
 
 
 def _line_item(call_off, item_id) -> CatalogItem:
@@ -199,10 +208,19 @@ def line_update(request, reference, item_id):
     return redirect("procurement:call_off_detail", call_off.reference)
 
 
-def _confirm(request, call_off, *, title, text, confirm, action):
-    context = {"call_off": call_off, "title": title, "text": text, "confirm": confirm,
-               "action": action}  # fmt: skip
-    return render(request, "procurement/member/confirm.html", context)
+def _confirm_then(request, call_off, step, *, success, title, text, confirm):
+    """GET asks first; POST runs the service call `step()` (a refusal is flashed) and goes
+    back to the call-off."""
+    if request.method == "GET":
+        context = {"call_off": call_off, "title": title, "text": text, "confirm": confirm,
+                   "action": request.path}  # fmt: skip
+        return render(request, "procurement/member/confirm.html", context)
+    try:
+        step()
+        messages.success(request, success)
+    except (ValidationError, PermissionDenied) as error:
+        _service_error(request, error)
+    return redirect("procurement:call_off_detail", call_off.reference)
 
 
 @login_or_redirect
@@ -211,24 +229,18 @@ def line_remove(request, reference, item_id):
     tenant = member_tenant(request)
     call_off = _call_off_or_404(tenant, reference)
     item = _line_item(call_off, item_id)
-    if request.method == "GET":
-        return _confirm(
-            request,
-            call_off,
-            title=_("Position wirklich entfernen?"),
-            text=_("„%(item)s“ wird aus dem Abruf %(reference)s entfernt.")
-            % {"item": item.description, "reference": call_off.reference},
-            confirm=_("Ja, Position entfernen"),
-            action=request.path,
-        )
-    try:
-        services.call_off_line_remove(
+    return _confirm_then(
+        request,
+        call_off,
+        lambda: services.call_off_line_remove(
             tenant=tenant, actor=request.user, call_off=call_off, item=item
-        )
-        messages.success(request, _("Die Position ist entfernt."))
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    return redirect("procurement:call_off_detail", call_off.reference)
+        ),
+        success=_("Die Position ist entfernt."),
+        title=_("Position wirklich entfernen?"),
+        text=_("„%(item)s“ wird aus dem Abruf %(reference)s entfernt.")
+        % {"item": item.description, "reference": call_off.reference},
+        confirm=_("Ja, Position entfernen"),
+    )
 
 
 @login_or_redirect
@@ -247,8 +259,7 @@ def call_off_details(request, reference):
         else:
             messages.success(request, _("Die Angaben sind gespeichert."))
             return redirect("procurement:call_off_detail", call_off.reference)
-    context = _detail_context(request, tenant, call_off, details_form=form)
-    return render(request, "procurement/member/call_off_detail.html", context, status=422)
+    return _detail_page(request, tenant, call_off, status=422, details_form=form)
 
 
 @login_or_redirect
@@ -259,10 +270,7 @@ def call_off_submit(request, reference):
     try:
         call_off = services.call_off_submit(tenant=tenant, actor=request.user, call_off=call_off)
     except (ValidationError, PermissionDenied) as error:
-        context = _detail_context(
-            request, tenant, call_off, refusal=getattr(error, "messages", [str(error)])
-        )
-        return render(request, "procurement/member/call_off_detail.html", context, status=422)
+        return _refused(request, tenant, call_off, error)
     if call_off.status == CallOffStatus.AWAITING_APPROVAL:
         messages.success(
             request,
@@ -283,27 +291,18 @@ def _decide(request, reference, approve: bool):
     call_off = _call_off_or_404(tenant, reference)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        context = _detail_context(request, tenant, call_off, decision_form=form)
-        return render(request, "procurement/member/call_off_detail.html", context, status=422)
-    note = form.cleaned_data["note"]
+        return _detail_page(request, tenant, call_off, status=422, decision_form=form)
+    if approve:
+        decide, done = services.call_off_approve, _("Der Abruf %s ist freigegeben.")
+    else:
+        decide, done = services.call_off_reject, _("Der Abruf %s ist abgelehnt.")
     try:
-        if approve:
-            services.call_off_approve(
-                tenant=tenant, actor=request.user, call_off=call_off, note=note
-            )
-            messages.success(request, _("Der Abruf %s ist freigegeben.") % call_off.reference)
-        else:
-            services.call_off_reject(
-                tenant=tenant, actor=request.user, call_off=call_off, note=note
-            )
-            messages.success(request, _("Der Abruf %s ist abgelehnt.") % call_off.reference)
-    except ValidationError as error:
+        decide(tenant=tenant, actor=request.user, call_off=call_off, note=form.cleaned_data["note"])
+        messages.success(request, done % call_off.reference)
+    except (ValidationError, PermissionDenied) as error:
         if hasattr(error, "error_dict"):
             add_service_errors(form, error)
-            context = _detail_context(request, tenant, call_off, decision_form=form)
-            return render(request, "procurement/member/call_off_detail.html", context, status=422)
-        _service_error(request, error)
-    except PermissionDenied as error:
+            return _detail_page(request, tenant, call_off, status=422, decision_form=form)
         _service_error(request, error)
     return redirect("procurement:call_off_detail", call_off.reference)
 
@@ -328,10 +327,7 @@ def call_off_order(request, reference):
     try:
         call_off = services.call_off_order(tenant=tenant, actor=request.user, call_off=call_off)
     except (ValidationError, PermissionDenied) as error:
-        context = _detail_context(
-            request, tenant, call_off, refusal=getattr(error, "messages", [str(error)])
-        )
-        return render(request, "procurement/member/call_off_detail.html", context, status=422)
+        return _refused(request, tenant, call_off, error)
     if call_off.supplier.email:
         messages.success(
             request,
@@ -359,22 +355,16 @@ def call_off_order(request, reference):
 def call_off_cancel(request, reference):
     tenant = member_tenant(request)
     call_off = _call_off_or_404(tenant, reference)
-    if request.method == "GET":
-        return _confirm(
-            request,
-            call_off,
-            title=_("Abruf wirklich stornieren?"),
-            text=_("Der Abruf %(reference)s wird storniert und kann nicht mehr bestellt werden.")
-            % {"reference": call_off.reference},
-            confirm=_("Ja, Abruf stornieren"),
-            action=request.path,
-        )
-    try:
-        services.call_off_cancel(tenant=tenant, actor=request.user, call_off=call_off)
-        messages.success(request, _("Der Abruf %s ist storniert.") % call_off.reference)
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    return redirect("procurement:call_off_detail", call_off.reference)
+    return _confirm_then(
+        request,
+        call_off,
+        lambda: services.call_off_cancel(tenant=tenant, actor=request.user, call_off=call_off),
+        success=_("Der Abruf %s ist storniert.") % call_off.reference,
+        title=_("Abruf wirklich stornieren?"),
+        text=_("Der Abruf %(reference)s wird storniert und kann nicht mehr bestellt werden.")
+        % {"reference": call_off.reference},
+        confirm=_("Ja, Abruf stornieren"),
+    )
 
 
 @login_or_redirect

@@ -195,22 +195,25 @@ def lot_delete(request, public_id, lot_id):
     require_staff(request)
     contract = _contract_or_404(public_id)
     lot = _part_or_404(contract.lots, lot_id)
-    if request.method == "POST":
-        services.lot_delete(actor=request.user, lot=lot)
-        messages.success(request, _("Das Los ist gelöscht."))
-        return redirect("procurement:contract_detail", contract.public_id)
-    return _confirm(
+    return _delete_or_confirm(
         request,
+        contract,
+        lambda: services.lot_delete(actor=request.user, lot=lot),
+        success=_("Das Los ist gelöscht."),
         title=_("Los wirklich löschen?"),
         text=_("„%(lot)s“ wird gelöscht; die Artikel des Loses bleiben im Vertrag, ohne Los.")
         % {"lot": lot},
         confirm=_("Ja, Los löschen"),
-        back=contract,
     )
 
 
-def _confirm(request, *, title, text, confirm, back):
-    context = {"title": title, "text": text, "confirm": confirm, "contract": back}
+def _delete_or_confirm(request, contract, delete, *, success, title, text, confirm):
+    """POST deletes a part of the contract (a refusal is flashed) and goes back to the
+    contract; GET asks first."""
+    if request.method == "POST":
+        flash_outcome(request, delete, success=success)
+        return redirect("procurement:contract_detail", contract.public_id)
+    context = {"title": title, "text": text, "confirm": confirm, "contract": contract}
     return render(request, "procurement/staff/confirm.html", context)
 
 
@@ -249,19 +252,14 @@ def item_delete(request, public_id, item_id):
     require_staff(request)
     contract = _contract_or_404(public_id)
     item = _part_or_404(contract.items, item_id)
-    if request.method == "POST":
-        flash_outcome(
-            request,
-            lambda: services.catalog_item_delete(actor=request.user, item=item),
-            success=_("Der Artikel ist gelöscht."),
-        )
-        return redirect("procurement:contract_detail", contract.public_id)
-    return _confirm(
+    return _delete_or_confirm(
         request,
+        contract,
+        lambda: services.catalog_item_delete(actor=request.user, item=item),
+        success=_("Der Artikel ist gelöscht."),
         title=_("Artikel wirklich löschen?"),
         text=_("„%(item)s“ und seine Preisstaffeln werden gelöscht.") % {"item": item},
         confirm=_("Ja, Artikel löschen"),
-        back=contract,
     )
 
 
@@ -345,16 +343,14 @@ def document_delete(request, public_id, document_id):
     require_staff(request)
     contract = _contract_or_404(public_id)
     document = _part_or_404(contract.documents, document_id)
-    if request.method == "POST":
-        services.document_delete(actor=request.user, document=document)
-        messages.success(request, _("Das Dokument ist gelöscht."))
-        return redirect("procurement:contract_detail", contract.public_id)
-    return _confirm(
+    return _delete_or_confirm(
         request,
+        contract,
+        lambda: services.document_delete(actor=request.user, document=document),
+        success=_("Das Dokument ist gelöscht."),
         title=_("Dokument wirklich löschen?"),
         text=_("„%(title)s“ wird endgültig gelöscht.") % {"title": document.title},
         confirm=_("Ja, Dokument löschen"),
-        back=contract,
     )
 
 

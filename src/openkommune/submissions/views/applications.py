@@ -4,39 +4,17 @@ the secret link (`?token=`); these pages never pass their address on and are not
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
+from openkommune.accounts.access import applicant_page
 from openkommune.submissions import selectors, services
 from openkommune.submissions.models import Application, Attachment
 from openkommune.submissions.selectors import journey
 from openkommune.submissions.services.receipts import berlin_time_text
 
-
-def private(response):
-    """Pages reached with a secret link: never pass it on, never index them."""
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def _application_page(view):
-    """Load the application for its applicant (user, session or `?token=`), else 404."""
-
-    @wraps(view)
-    def wrapper(request, reference, *args, **kwargs):
-        try:
-            application, token = journey.application_for_request(request, reference)
-        except Application.DoesNotExist:
-            raise Http404(_("Diesen Antrag gibt es nicht.")) from None
-        return private(view(request, application, token, *args, **kwargs))
-
-    return never_cache(require_GET(wrapper))
+_application_page = applicant_page(journey.application_for_request, get_only=True)
 
 
 def _application_context(request, application: Application, token: str) -> dict:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openkommune.accounts.access import private
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import ozg_leistung_get
 from openkommune.core.uploads import limit_upload_size, oversized_uploads
@@ -38,7 +39,6 @@ from openkommune.submissions.models import Application, Attachment, Draft
 from openkommune.submissions.selectors import journey
 from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.submissions.services.uploads import get_path, set_path
-from openkommune.submissions.views.applications import private
 
 STEP_ACTIONS = ("weiter", "zurueck", "speichern")
 

@@ -3,11 +3,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
 
 from openkommune.catalog.services import catalog_import
 from openkommune.core.errors import OfficialFileError
-from openkommune.core.imports import CONCURRENT_IMPORT_MESSAGE, SHRINK_LIMIT_PERCENT, ShrinkRefused
+from openkommune.core.imports import add_release_arguments, release_refusals
 
 CATALOG_FOLDER = "ozg-leika-katalog"
 
@@ -39,19 +38,8 @@ class Command(BaseCommand):
                 f"(Standard: <--data-dir>/{CATALOG_FOLDER})."
             ),
         )
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="Alles prüfen und zählen, aber nichts speichern.",
-        )
-        parser.add_argument(
-            "--allow-shrink",
-            action="store_true",
-            help=(
-                # %% because argparse formats help texts with the % operator.
-                f"Import auch dann ausführen, wenn er mehr als {SHRINK_LIMIT_PERCENT} %% der "
-                "aktuellen OZG-Leistungen als nicht mehr aktuell markiert."
-            ),
+        add_release_arguments(
+            parser, shrinking="der aktuellen OZG-Leistungen als nicht mehr aktuell markiert"
         )
 
     def handle(
@@ -69,25 +57,18 @@ class Command(BaseCommand):
         if not source_dir.is_dir():
             raise CommandError(f"Ordner nicht gefunden: {source_dir}")
         try:
-            summary = catalog_import(
-                source_dir=source_dir,
-                # Progress goes to stderr, apart from the summary. The plain stream, not
-                # self.stderr: that one colours everything as an error.
-                stream=options.get("stderr") or sys.stderr,
-                show_progress=verbosity >= 1,
-                dry_run=dry_run,
-                allow_shrink=allow_shrink,
-            )
+            with release_refusals(release="Fassung"):
+                summary = catalog_import(
+                    source_dir=source_dir,
+                    # Progress goes to stderr, apart from the summary. The plain stream, not
+                    # self.stderr: that one colours everything as an error.
+                    stream=options.get("stderr") or sys.stderr,
+                    show_progress=verbosity >= 1,
+                    dry_run=dry_run,
+                    allow_shrink=allow_shrink,
+                )
         except OfficialFileError as exc:
             raise CommandError(str(exc)) from exc
-        except ShrinkRefused as exc:
-            raise CommandError(
-                f"Import abgebrochen, nichts wurde gespeichert: {exc}. Ist die "
-                "Fassung vollständig und der Rückgang gewollt, mit --allow-shrink "
-                "bestätigen."
-            ) from exc
-        except IntegrityError as exc:
-            raise CommandError(CONCURRENT_IMPORT_MESSAGE) from exc
         if verbosity >= 1:
             for line in summary.lines():
                 self.stdout.write(line)

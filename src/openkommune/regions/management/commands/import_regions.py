@@ -3,14 +3,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
 
 from openkommune.core.errors import OfficialFileError
-from openkommune.core.imports import (
-    CONCURRENT_IMPORT_MESSAGE,
-    SHRINK_LIMIT_PERCENT,
-    ShrinkRefused,
-)
+from openkommune.core.imports import add_release_arguments, release_refusals
 from openkommune.regions.services import regions_import
 
 GV100AD_FOLDER = "gv100ad-gemeindeverzeichnis"
@@ -71,20 +66,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--postcodes", type=Path, help="CSV-Datei der Zuordnung PLZ-Gemeinde (ags, ort, plz)."
         )
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="Alles prüfen und zählen, aber nichts speichern.",
-        )
-        parser.add_argument(
-            "--allow-shrink",
-            action="store_true",
-            help=(
-                # %% because argparse formats help texts with the % operator.
-                f"Import auch dann ausführen, wenn er mehr als {SHRINK_LIMIT_PERCENT} %% der "
-                "aktuellen Gemeinden als nicht mehr aktuell markiert oder der "
-                "PLZ-Zuordnungen löscht."
-            ),
+        add_release_arguments(
+            parser,
+            shrinking="der aktuellen Gemeinden als nicht mehr aktuell markiert oder der "
+            "PLZ-Zuordnungen löscht",
         )
 
     def handle(self, *args, **options):
@@ -96,24 +81,18 @@ class Command(BaseCommand):
                 raise CommandError(f"Datei nicht gefunden: {path}")
         verbosity = options["verbosity"]
         try:
-            result = regions_import(
-                gv100ad_path=gv100ad_path,
-                postcodes_path=postcodes_path,
-                # Plain stream, not self.stderr: that one colours everything as an error.
-                progress_stream=options.get("stderr"),
-                show_progress=verbosity >= 1,
-                dry_run=options["dry_run"],
-                allow_shrink=options["allow_shrink"],
-            )
+            with release_refusals(release="Datei"):
+                result = regions_import(
+                    gv100ad_path=gv100ad_path,
+                    postcodes_path=postcodes_path,
+                    # Plain stream, not self.stderr: that one colours everything as an error.
+                    progress_stream=options.get("stderr"),
+                    show_progress=verbosity >= 1,
+                    dry_run=options["dry_run"],
+                    allow_shrink=options["allow_shrink"],
+                )
         except OfficialFileError as exc:
             raise CommandError(f"Import abgebrochen, nichts wurde gespeichert. {exc}") from exc
-        except ShrinkRefused as exc:
-            raise CommandError(
-                f"Import abgebrochen, nichts wurde gespeichert: {exc}. Ist die Datei "
-                "vollständig und der Rückgang gewollt, mit --allow-shrink bestätigen."
-            ) from exc
-        except IntegrityError as exc:
-            raise CommandError(CONCURRENT_IMPORT_MESSAGE) from exc
         if verbosity >= 1:
             for line in result.summary_lines():
                 self.stdout.write(line)

@@ -215,6 +215,9 @@ class CatalogItemForm(KernFormMixin, forms.ModelForm):
         ]
         help_texts = {"cpv_code": _("Zum Beispiel 30213100-6 für Notebooks")}
 
+    # The page shows the fields in this order (the staffel text right after its mode).
+    field_order = [*Meta.fields[:-1], "tiers", "is_active"]
+
     def __init__(self, *args, contract: FrameworkContract, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.contract = contract

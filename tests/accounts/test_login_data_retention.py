@@ -114,3 +114,42 @@ def test_the_daily_task_includes_it(old_and_new, settings):
     result = run_retention_daily.enqueue()
     assert result.return_value["login_locked_records"] == 1
     assert _state(old, new)[0] is None
+
+
+def _sessions() -> tuple:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    expired, live = SessionStore(), SessionStore()
+    expired["x"] = live["x"] = 1
+    expired.set_expiry(-60)
+    expired.save()
+    live.save()
+    return expired.session_key, live.session_key
+
+
+def _session_keys() -> set:
+    from django.contrib.sessions.models import Session
+
+    return set(Session.objects.values_list("session_key", flat=True))
+
+
+def test_run_retention_clears_expired_sessions():
+    expired, live = _sessions()
+    out = StringIO()
+    call_command("run_retention", "--dry-run", stdout=out)
+    assert "Sitzungen: 1 abgelaufene fällig." in out.getvalue()
+    assert _session_keys() == {expired, live}
+    out = StringIO()
+    call_command("run_retention", stdout=out)
+    assert "Sitzungen: 1 abgelaufene gelöscht." in out.getvalue()
+    assert _session_keys() == {live}
+
+
+def test_the_daily_task_clears_expired_sessions(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    from openkommune.cases.tasks import run_retention_daily
+
+    _expired, live = _sessions()
+    result = run_retention_daily.enqueue()
+    assert result.return_value["expired_sessions"] == 1
+    assert _session_keys() == {live}

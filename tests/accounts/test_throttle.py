@@ -2,14 +2,16 @@
 sign-up: per e-mail address and per client address, German messages, no enumeration."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from openkommune.accounts import throttle
+from openkommune.accounts.forms import EmailAuthenticationForm
 from openkommune.accounts.models import ThrottleHit
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
@@ -172,3 +174,90 @@ def test_throttle_messages_go_through_gettext():
     with marked_translations():
         assert is_marked(throttle.blocked_message(3))
         assert is_marked(throttle.too_many_requests_message(1))
+
+
+# --- Simultaneous attempts, spellings of one address, IPv6 clients ---------------------------
+
+
+def _form(email: str, address: str = "203.0.113.50") -> EmailAuthenticationForm:
+    request = RequestFactory().post(LOGIN, REMOTE_ADDR=address)
+    return EmailAuthenticationForm(request, data={"username": email, "password": "falsch"})
+
+
+def test_simultaneous_attempts_cannot_get_past_the_limit():
+    """Each attempt starts while the one before is still checking its password (the worst
+    interleaving of parallel requests): no more passwords are checked than the limit."""
+    checked = []
+
+    def slow_wrong_password(request, **credentials):
+        checked.append(credentials["username"])
+        if len(checked) < 25:
+            # While this password is being checked, the next attempt arrives.
+            _form("parallel@test.example.org").is_valid()
+        return None
+
+    with mock.patch("django.contrib.auth.forms.authenticate", slow_wrong_password):
+        assert not _form("parallel@test.example.org").is_valid()
+    assert len(checked) == 10
+    assert throttle.login_begin(RequestFactory().get("/"), "parallel@test.example.org").wait
+
+
+def test_reserved_attempts_count_before_the_password_is_checked():
+    request = RequestFactory().post(LOGIN, REMOTE_ADDR="203.0.113.51")
+    attempts = [throttle.login_begin(request, "wartend@test.example.org") for _ in range(12)]
+    assert [attempt.wait == 0 for attempt in attempts] == [True] * 10 + [False] * 2
+    # Refused attempts are not counted; a right password ends the account's count.
+    assert ThrottleHit.objects.filter(scope="login.account").count() == 10
+    throttle.login_succeeded(attempts[9])
+    assert not ThrottleHit.objects.filter(scope="login.account").exists()
+    assert ThrottleHit.objects.filter(scope="login.client").count() == 9
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        " Ziel@Test.Example.org ",
+        "ZIEL@TEST.EXAMPLE.ORG",
+        "ｚｉｅｌ@ｔｅｓｔ.example.org",  # fullwidth letters: NFKC makes them ASCII
+    ],
+)
+def test_every_spelling_of_an_address_shares_its_count(spelling):
+    for number in range(10):
+        request = RequestFactory().post(LOGIN, REMOTE_ADDR=f"203.0.113.{number}")
+        attempt = throttle.login_begin(request, spelling)
+        assert not attempt.wait
+        throttle.login_failed(attempt)
+    request = RequestFactory().post(LOGIN, REMOTE_ADDR="198.51.100.77")
+    assert throttle.login_begin(request, "ziel@test.example.org").wait
+
+
+def test_case_folding_covers_sharp_s():
+    assert throttle.normalise_email("STRASSE@test.example.org") == throttle.normalise_email(
+        "straße@test.example.org"
+    )
+
+
+def test_ipv6_clients_count_per_64_network():
+    with override_settings(LOGIN_MAX_FAILURES_PER_CLIENT=5):
+        for number in range(5):
+            request = RequestFactory().post(LOGIN, REMOTE_ADDR=f"2001:db8:1:2::{number + 1:x}")
+            attempt = throttle.login_begin(request, f"v6-{number}@test.example.org")
+            assert not attempt.wait
+            throttle.login_failed(attempt)
+        same_64 = RequestFactory().post(LOGIN, REMOTE_ADDR="2001:db8:1:2:ffff:1:2:3")
+        assert throttle.login_begin(same_64, "v6-new@test.example.org").wait
+        other_64 = RequestFactory().post(LOGIN, REMOTE_ADDR="2001:db8:1:3::1")
+        assert not throttle.login_begin(other_64, "v6-new@test.example.org").wait
+        # IPv4 counts per address.
+        for number in range(5):
+            request = RequestFactory().post(LOGIN, REMOTE_ADDR="192.0.2.10")
+            throttle.login_failed(throttle.login_begin(request, f"v4-{number}@test.example.org"))
+        neighbour = RequestFactory().post(LOGIN, REMOTE_ADDR="192.0.2.11")
+        assert not throttle.login_begin(neighbour, "v4-new@test.example.org").wait
+
+
+def test_client_groups():
+    assert throttle.client_group("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert throttle.client_group("::ffff:192.0.2.1") == "192.0.2.1"
+    assert throttle.client_group("192.0.2.1") == "192.0.2.1"
+    assert throttle.client_group("unknown") == "unknown"

@@ -4,6 +4,9 @@
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient
+from django.test.client import FakePayload
 
 from openkommune.core.api_policy import API_BODY_LIMIT
 from openkommune.submissions.api import APPLICATION_BODY_LIMIT
@@ -154,3 +157,36 @@ def test_nul_in_a_query_parameter_is_422_naming_it(client):
     error = _error(client.get("/api/v1/regions/resolve?plz=39%00104"), 422)
     assert list(error["fields"]) == ["plz"]
     assert "NUL" in error["fields"]["plz"][0]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/procurement/call-offs/AB%00C", "/api/v1/authority/applications/%00"],
+)
+def test_nul_in_a_path_parameter_is_422_naming_it(client, path):
+    # PostgreSQL cannot even compare a NUL: without this check the lookup ended in a 500.
+    error = _error(client.get(path), 422)
+    assert error["code"] == "validation_error"
+    assert list(error["fields"]) == ["reference"]
+    assert "NUL" in error["fields"]["reference"][0]
+
+
+def test_a_body_without_content_length_is_measured_too(offer):
+    """Under ASGI a chunked body arrives without Content-Length; its real size counts."""
+    raw = _padded(offer, APPLICATION_BODY_LIMIT + 1).encode()
+    scope = {
+        "method": "POST",
+        "path": APPLICATIONS,
+        "server": ("127.0.0.1", "80"),
+        "scheme": "http",
+        "query_string": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"idempotency-key", b"k-1"),
+        ],
+        "_body_file": FakePayload(raw),
+    }
+    response = async_to_sync(AsyncClient().request)(**scope)
+    assert _error(response, 413)["code"] == "request_too_large"
+    assert not Application.applicant_objects.exists()

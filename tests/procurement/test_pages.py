@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from openkommune.procurement import services
 from openkommune.procurement.constants import CallOffStatus
@@ -313,3 +313,12 @@ def test_one_member_never_sees_another_members_call_offs(client, clerk, member):
     client.force_login(approver_other)
     url = reverse("procurement:call_off_approve", args=[ref])
     assert client.post(url).status_code == 404
+
+
+def test_a_nul_in_a_call_off_reference_is_404_before_any_query(client):
+    # On PostgreSQL a NUL reaching the lookup is a 500; the URL must not match at all.
+    url = reverse("procurement:call_off_detail", args=["AB-2026-ABCDEF"])
+    with pytest.raises(Resolver404):
+        resolve(url.replace("AB-2026-ABCDEF", "AB\x00C"))
+    client.force_login(UserFactory())
+    assert client.get(url.replace("AB-2026-ABCDEF", "AB%00C")).status_code == 404

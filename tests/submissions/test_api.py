@@ -297,3 +297,30 @@ def test_a_logged_in_users_key_is_not_replayable_by_an_anonymous_caller(client, 
     assert _post(client, body).status_code == 201
     assert _post(Client(), body).status_code == 201  # another namespace: a new application
     assert Application.applicant_objects.count() == 2
+
+
+def test_refused_anonymous_requests_leave_no_session_behind(client, offer):
+    from django.contrib.sessions.models import Session
+
+    # 422 (invalid data), 400 (no key), 404 (unknown version): no session is stored.
+    assert _post(client, _body(version=offer.version.number, data={})).status_code == 422
+    assert _post(client, _body(version=offer.version.number), key=None).status_code == 400
+    assert _post(client, _body(version=999)).status_code == 404
+    assert not Session.objects.exists()
+    assert "sessionid" not in client.cookies
+    # Only a created application stores one (for the caller's retries).
+    body = _body(version=offer.version.number)
+    assert _post(client, body).status_code == 201
+    assert Session.objects.count() == 1
+    assert _post(client, body).status_code == 200
+    assert Session.objects.count() == 1
+
+
+def test_a_conflicting_replay_leaves_no_session_behind(client, offer):
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    body = _body(version=offer.version.number)
+    assert _post(client, body).status_code == 201
+    assert _post(Client(), body).status_code == 409
+    assert Session.objects.count() == 1

@@ -22,28 +22,31 @@ LOGIN_ERROR_ID = "login-error"
 
 
 class ThrottledLoginMixin:
-    """Login throttling for an AuthenticationForm (`accounts.throttle`): while the entered
-    address or the client is locked, the password is not even checked and the form says how
-    long to wait. The same holds for unknown addresses, so the message reveals no accounts."""
+    """Login throttling for an AuthenticationForm (`accounts.throttle`): each attempt is
+    counted as a failure before its password is checked (so simultaneous attempts cannot
+    slip past the limit); while the entered address or the client is locked, the password
+    is not even checked and the form says how long to wait. The same holds for unknown
+    addresses, so the message reveals no accounts."""
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
         if email and self.cleaned_data.get("password"):
-            minutes = throttle.login_wait(self.request, email)
-            if minutes:
-                raise ValidationError(throttle.blocked_message(minutes), code="throttled")
+            attempt = throttle.login_begin(self.request, email)
+            if attempt.wait:
+                raise ValidationError(throttle.blocked_message(attempt.wait), code="throttled")
             try:
                 cleaned = super().clean()
             except ValidationError:
-                if self.user_cache is None:  # wrong credentials, not e.g. a missing role
-                    throttle.login_failed(self.request, email)
-                    minutes = throttle.login_wait(self.request, email)
-                    if minutes:
-                        raise ValidationError(
-                            throttle.blocked_message(minutes), code="throttled"
-                        ) from None
+                if self.user_cache is not None:  # right password, e.g. a missing role
+                    throttle.login_not_counted(attempt)
+                    raise
+                minutes = throttle.login_failed(attempt)
+                if minutes:
+                    raise ValidationError(
+                        throttle.blocked_message(minutes), code="throttled"
+                    ) from None
                 raise
-            throttle.login_succeeded(self.request, email)
+            throttle.login_succeeded(attempt)
             return cleaned
         return super().clean()
 

@@ -1,11 +1,13 @@
 """What the API accepts as input, checked once for every operation.
 
 - Body size: each operation accepts at most `body_limit_of(handler)` bytes
-  (`openkommune.core.api_policy`); a larger body is refused with 413 before it is read.
+  (`openkommune.core.api_policy`); a larger body is refused with 413. A declared
+  Content-Length over the limit is refused before anything is read; without one (chunked
+  requests under ASGI) the body as received is measured before anyone parses it.
 - Text: JSON bodies must be valid UTF-8, and no string anywhere in them (keys included), in the
-  query string or in form fields may contain a NUL character or a lone surrogate: PostgreSQL
-  cannot store either, and hashing or encoding them later fails. Such input is refused with
-  422 naming the field.
+  query string, in form fields or in path parameters may contain a NUL character or a lone
+  surrogate: PostgreSQL cannot store or even compare either, and hashing or encoding them
+  later fails. Such input is refused with 422 naming the field.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import re
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
@@ -40,16 +43,33 @@ def operation_of(run):
     return run.__self__
 
 
-def enforce_body_limit(run):
+def _received_body_size(request, limit: int) -> int:
+    """The size of the body as received; more than `limit` if it is larger than Django keeps
+    in memory (DATA_UPLOAD_MAX_MEMORY_SIZE), which then stops reading it."""
+    try:
+        return len(request.body)
+    except RequestDataTooBig:
+        return limit + 1
+
+
+def enforce_input_rules(run):
     """Decorator of `Operation.run` (`api.add_decorator(..., mode="view")`): runs before ninja's
-    authentication and before anything reads the body."""
+    authentication and before anything parses the body. Checks the body size and the path
+    parameters (the body and query are checked by `StrictParser`)."""
     operation = operation_of(run)
     limit = body_limit_of(operation.view_func)
 
     @wraps(run)
     def checked(request, *args, **kwargs):
-        if declared_body_size(request) > limit:
+        if declared_body_size(request) > limit or _received_body_size(request, limit) > limit:
             return operation.api.on_exception(request, body_too_large_error(limit))
+        problems = {
+            name: [message]
+            for name, value in kwargs.items()
+            if isinstance(value, str) and (message := _text_problem(value))
+        }
+        if problems:
+            return operation.api.on_exception(request, _refuse(problems))
         return run(request, *args, **kwargs)
 
     return checked

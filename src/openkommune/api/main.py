@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from openkommune.api.caching import no_store_unless_public
 from openkommune.api.errors import install_error_handlers
-from openkommune.api.input import StrictParser, enforce_body_limit
+from openkommune.api.input import StrictParser, enforce_input_rules
 from openkommune.api.openapi import OpenKommuneSchema
 from openkommune.bundling.api import router as bundling_router
 from openkommune.cases.api import router as cases_router
@@ -41,8 +41,8 @@ api = OpenKommuneAPI(
     parser=StrictParser(),
 )
 install_error_handlers(api)
-# "view" mode wraps Operation.run: before authentication and before the body is read.
-api.add_decorator(enforce_body_limit, mode="view")
+# "view" mode wraps Operation.run: before authentication and before the body is parsed.
+api.add_decorator(enforce_input_rules, mode="view")
 api.add_decorator(no_store_unless_public, mode="view")
 api.add_router("/regions", regions_router)
 # Both routers serve /services: search owns the list and detail, catalog the responsibility.

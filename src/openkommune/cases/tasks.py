@@ -3,7 +3,10 @@
 from django.tasks import task
 from django.utils import timezone
 
-from openkommune.accounts.services.retention import login_data_retention
+from openkommune.accounts.services.retention import (
+    expired_sessions_clear,
+    login_data_retention,
+)
 from openkommune.cases.services.retention import retention_run
 
 
@@ -16,9 +19,11 @@ def run_retention_daily() -> dict:
     today = timezone.localdate()
     report = retention_run(today=today, dry_run=False)
     login_data = login_data_retention(today=today, dry_run=False)
+    sessions = expired_sessions_clear(dry_run=False)
     return {
         "run_id": str(report.run_id),
         "cases": report.case_count,
         "throttle_hits": login_data.throttle_hits,
         "login_locked_records": login_data.locked_records,
+        "expired_sessions": sessions,
     }

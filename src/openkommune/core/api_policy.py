@@ -2,8 +2,9 @@
 
 - Body size: every `/api/v1` operation accepts at most `API_BODY_LIMIT` bytes; an endpoint
   that needs more (or wants less) says so with `@body_limit(n)`. `openkommune.api.input`
-  refuses a larger body with 413 before anything reads it and documents the limit in the
-  OpenAPI document.
+  refuses a larger body with 413 (a declared Content-Length before anything reads the body,
+  a body without one by its received size) and documents the limit in the OpenAPI
+  document.
 - Caching: every `/api/v1` response carries `Cache-Control: no-store` (it may hold personal
   data), except operations of public reference data marked with `public_response` (for a
   whole router: `router.add_decorator(public_response, mode="operation")`);
@@ -42,8 +43,9 @@ def body_limit_of(view) -> int:
 
 
 def declared_body_size(request) -> int:
-    """The size the client declared (Content-Length). Django reads no more than that, and
-    nothing at all without it, so this is the size the handler would see."""
+    """The size the client declared (Content-Length), 0 without one. Under WSGI Django reads
+    no more than that; under ASGI a body without Content-Length (chunked) is read whole, so
+    the api layer also measures the body it received."""
     try:
         return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
     except ValueError:

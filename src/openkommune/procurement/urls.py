@@ -5,7 +5,9 @@ from openkommune.procurement.views import member, staff
 app_name = "procurement"
 
 CONTRACT = "vertraege/<uuid:public_id>/"
-CALL_OFF = "abrufe/<str:reference>/"
+# References are "AB-2026-X7K2Q9": a slug. `str` would also pass a NUL (%00) to the query,
+# which PostgreSQL refuses with a 500 instead of the 404 due.
+CALL_OFF = "abrufe/<slug:reference>/"
 
 urlpatterns = [
     path("", member.index, name="index"),

@@ -12,6 +12,7 @@ preflight the platform does not grant.
 """
 
 import re
+import secrets
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -73,8 +74,8 @@ _IDEMPOTENCY_PARAMETER = {
         "die Anfrage mit demselben Schlüssel und Inhalt, antwortet die Plattform mit "
         "demselben Antrag (200); mit anderem Inhalt mit 409. Schlüssel gelten je "
         "Antragsteller: angemeldet je Konto, ohne Anmeldung nur in derselben Sitzung "
-        "(Cookie `sessionid` aus der ersten Antwort mitsenden); dieselbe Anfrage aus einer "
-        "anderen Sitzung erhält 409 ohne Angaben zum Antrag."
+        "(Cookie `sessionid` aus der Antwort mitsenden, die den Antrag angelegt hat); "
+        "dieselbe Anfrage aus einer anderen Sitzung erhält 409 ohne Angaben zum Antrag."
     ),
 }
 _STATUS_TOKEN_PARAMETER = {
@@ -110,17 +111,24 @@ def _idempotency_key(request) -> str:
     return key
 
 
+# Session entry holding the anonymous API caller's secret (see `_anonymous_client_secret`).
+_SESSION_ENTRY = "api_client_secret"
+
+
 def _anonymous_client_secret(request) -> str:
-    """For a caller without login: its session key, a secret only this client holds (its
-    cookie). A retry with the cookie is recognised; a replay of the same key and body by anyone
-    else is a conflict (see `application_submit_data`)."""
+    """For a caller without login: a secret only this client holds, kept in its session
+    (cookie). A retry with the cookie is recognised; a replay of the same key and body by
+    anyone else is a conflict (see `application_submit_data`). A caller without one gets a
+    fresh secret, which is stored (and the session created) only when an application is
+    created with it (`_remember_client_secret`): refused requests leave no session behind."""
     if request.user.is_authenticated:
         return ""
-    session = request.session
-    if session.session_key is None:
-        session["api_applicant"] = True  # modified: the response sets the session cookie
-        session.save()
-    return session.session_key
+    return request.session.get(_SESSION_ENTRY) or secrets.token_urlsafe(32)
+
+
+def _remember_client_secret(request, secret: str) -> None:
+    if secret and request.session.get(_SESSION_ENTRY) != secret:
+        request.session[_SESSION_ENTRY] = secret  # the response sets the cookie
 
 
 def _base_url(request) -> str:
@@ -170,6 +178,7 @@ def submit_application(request, payload: ApplicationIn):
         raise ApiError(
             404, "form_not_found", _("Dieses Formular oder diese Version gibt es nicht.")
         ) from None
+    client_secret = _anonymous_client_secret(request)
     try:
         application = application_submit_data(
             actor=request.user,
@@ -179,7 +188,7 @@ def submit_application(request, payload: ApplicationIn):
             postcode=payload.postcode,
             gemeinde_ars=payload.gemeinde_ars,
             email=payload.email,
-            client_secret=_anonymous_client_secret(request),
+            client_secret=client_secret,
             base_url=_base_url(request),
         )
     except IdempotencyKeyInvalid as error:
@@ -192,6 +201,8 @@ def submit_application(request, payload: ApplicationIn):
         raise ApiError(422, "location_invalid", error.message, error.fields) from None
     except SubmitInvalid as error:
         raise ApiError(422, "validation_error", error.message, _fields(error)) from None
+    if application.created_now:
+        _remember_client_secret(request, client_secret)
     out = ApplicationCreatedOut(
         reference=application.reference,
         status=application.status,

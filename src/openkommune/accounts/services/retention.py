@@ -9,6 +9,9 @@ Two kinds, both kept only `OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS` (30) days:
   from the record (`"client": null`), the record itself stays (who was locked, when, which
   rule). Audit records are otherwise append-only: this is their one data-protection change.
 
+Expired sessions (`django_session`) are deleted by the same daily run, as Django's
+`clearsessions` does (`expired_sessions_clear`); nothing else would delete them.
+
 Run by `openkommune run_retention` (and its task) once a day. Each run that changes anything
 writes one audit record `retention.login_data` with the counts and logs them; a second run
 finds nothing more to do.
@@ -19,8 +22,10 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
@@ -94,3 +99,16 @@ def login_data_retention(*, today: datetime.date, dry_run: bool) -> LoginDataRet
                 cutoff.date().isoformat(),
             )
     return result
+
+
+def expired_sessions_clear(*, dry_run: bool) -> int:
+    """Delete expired sessions, what Django's `clearsessions` command does (through the
+    configured session engine); returns how many were (or, in a dry run, are) due. Expired
+    sessions are logins and anonymous API callers' secrets that no cookie can use any more."""
+    expired = Session.objects.filter(expire_date__lt=timezone.now())
+    count = expired.count()
+    if not dry_run:
+        import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+        if count:
+            logger.info("Session retention: %d expired sessions deleted.", count)
+    return count

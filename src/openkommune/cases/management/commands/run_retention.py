@@ -1,5 +1,6 @@
 """Delete or anonymise the closed cases whose retention period has ended (daily job), and
-the login data of `accounts.throttle` older than OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS.
+the login data of `accounts.throttle` older than OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS, and
+expired sessions (as Django's `clearsessions`).
 
     openkommune run_retention --dry-run          # what would happen today, per service
     openkommune run_retention                    # do it
@@ -16,7 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from openkommune.accounts.services.retention import login_data_retention
+from openkommune.accounts.services.retention import (
+    expired_sessions_clear,
+    login_data_retention,
+)
 from openkommune.cases.services.retention import retention_run
 from openkommune.core.formatting import format_date
 
@@ -54,6 +58,7 @@ class Command(BaseCommand):
         today = today or timezone.localdate()
         report = retention_run(today=today, dry_run=dry_run)
         login_data = login_data_retention(today=today, dry_run=dry_run)
+        sessions = expired_sessions_clear(dry_run=dry_run)
         day = format_date(today)
         if dry_run:
             self.stdout.write(_("Probelauf der Aufbewahrung am %(day)s") % {"day": day})
@@ -72,6 +77,11 @@ class Command(BaseCommand):
                 "%(records)d Protokolleinträgen entfernt."
             )
         self.stdout.write(line % values)
+        if dry_run:
+            line = _("Sitzungen: %(n)d abgelaufene fällig.")
+        else:
+            line = _("Sitzungen: %(n)d abgelaufene gelöscht.")
+        self.stdout.write(line % {"n": sessions})
 
     def _cases(self, report, dry_run: bool) -> None:
         rows = report.per_service()

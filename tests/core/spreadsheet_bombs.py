@@ -8,7 +8,10 @@ Each is small on disk and would cost the server far more when read naively:
 * `huge_shared_strings`: a shared-strings part of ~24 MB packed into a few dozen KB, which
   openpyxl would load completely before the first row;
 * `entity_expansion`: "billion laughs" — a shared-strings part whose document type declares
-  nested entities that expand to 3 GB of text (expat stops only after ~8 MB of expansion).
+  nested entities that expand to 3 GB of text (expat stops only after ~8 MB of expansion);
+* `wide_rows`: ~40 KB; every row has one empty cell in the last column (`XFD`), so a reader
+  that pads rows out to their last cell makes 16,384 cells of each: 5,000 data rows (a value
+  in column A) and then more blank rows than allowed.
 """
 
 from __future__ import annotations
@@ -161,6 +164,20 @@ def entity_expansion(columns: tuple[str, ...]) -> bytes:
     return build_xlsx(sheet, shared)
 
 
+def _wide_rows(columns, data_rows, blank_rows):
+    yield SHEET_START + "<sheetData>" + header_row(columns)
+    for number in range(2, data_rows + 2):
+        yield f'<row r="{number}"><c><v>1</v></c><c r="XFD{number}"/></row>'
+    for number in range(data_rows + 2, data_rows + blank_rows + 2):
+        yield f'<row r="{number}"><c r="XFD{number}"/></row>'
+    yield "</sheetData></worksheet>"
+
+
+@functools.cache
+def wide_rows(columns: tuple[str, ...], data_rows: int = 5_000, blank_rows: int = 10_001) -> bytes:
+    return build_xlsx(_wide_rows(columns, data_rows, blank_rows))
+
+
 def all_bombs(columns) -> dict[str, bytes]:
     columns = tuple(columns)
     return {
@@ -168,4 +185,5 @@ def all_bombs(columns) -> dict[str, bytes]:
         "many_rows": many_rows(columns),
         "huge_shared_strings": huge_shared_strings(columns),
         "entity_expansion": entity_expansion(columns),
+        "wide_rows": wide_rows(columns),
     }

@@ -9,7 +9,8 @@ amount of work:
   each part's and the total unpacked size (`ZipInfo.file_size`; Python's zipfile never
   inflates a part beyond its declared size) and the compression ratio. openpyxl then runs in
   read-only mode on the first sheet only, and the declared sheet dimension
-  (`<dimension ref="A1:XFD1048576"/>`) is never read, so rows are not padded to it;
+  (`<dimension ref="A1:XFD1048576"/>`) is never read, so rows are not padded to it, nor to
+  their last (maybe empty) cell: a row holds at most `max_columns` + 1 values;
 * XLSX: a part with a document type declaration (`<!DOCTYPE`, which would carry the entity
   definitions of a "billion laughs" expansion) is refused before openpyxl parses it; OOXML
   parts never contain one. Only each part's prologue is inflated for this check;
@@ -375,6 +376,20 @@ def _first_sheet(data: bytes):
         def _get_size(self):
             """Never read the declared dimension: rows are not padded to it."""
 
+        def _get_row(self, row, min_col=1, max_col=None, values_only=True):
+            """The values up to the last one present, never padded to the last (maybe empty)
+            cell (`<c r="XFD1"/>` would make 16,384). A value right of `max_col` is put in
+            `max_col`, so the column limit sees it."""
+            values = []
+            for cell in row:
+                value, column = cell["value"], min(cell["column"], max_col)
+                if value is None or value == "":
+                    continue
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+            return values
+
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     try:
         reader.read_manifest()
@@ -409,8 +424,11 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str
         if sheet is None:
             raise TableError(_("Die XLSX-Datei enthält keine Tabelle."))
         # Rows are parsed lazily: a damaged sheet fails here, not when it is opened.
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, [cell_text(value) for value in values]
+        # Rows missing from the sheet come as one shared tuple of None (blank, not expanded).
+        rows = sheet.iter_rows(max_col=limits.max_columns + 1, values_only=True)
+        for line, values in enumerate(rows, start=1):
+            blank = values.count(None) == len(values)
+            yield line, [] if blank else [cell_text(value) for value in values]
     except TableError:
         raise
     except Exception as error:

@@ -28,7 +28,7 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     f'<Override PartName="/xl/workbook.xml" ContentType="{_OFFICE}.sheet.main+xml"/>'
-    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OFFICE}.worksheet+xml"/>'
+    f'<Override PartName="/xl/worksheets/{{sheet}}" ContentType="{_OFFICE}.worksheet+xml"/>'
     "{shared}"
     "</Types>"
 )
@@ -52,7 +52,7 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    'relationships/worksheet" Target="worksheets/{sheet}"/>'
     "{shared}</Relationships>"
 )
 _SHARED_REL = (
@@ -73,20 +73,22 @@ def header_row(columns) -> str:
     return f'<row r="1">{cells}</row>'
 
 
-def build_xlsx(sheet_parts, shared_parts=None) -> bytes:
-    """An XLSX whose first sheet is the concatenation of `sheet_parts` (strings, written
-    one by one so a huge part never sits in memory) and optionally a shared-strings part."""
+def build_xlsx(sheet_parts, shared_parts=None, *, sheet="sheet1.xml", extra=None) -> bytes:
+    """An XLSX whose first sheet (`xl/worksheets/<sheet>`) is the concatenation of
+    `sheet_parts` (strings, written one by one so a huge part never sits in memory),
+    optionally a shared-strings part and `extra` parts ({name: bytes})."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         shared = shared_parts is not None
-        archive.writestr(
-            "[Content_Types].xml", _CONTENT_TYPES.format(shared=_SHARED_TYPE if shared else "")
-        )
+        types = _CONTENT_TYPES.format(shared=_SHARED_TYPE if shared else "", sheet=sheet)
+        archive.writestr("[Content_Types].xml", types)
         archive.writestr("_rels/.rels", _ROOT_RELS)
         archive.writestr("xl/workbook.xml", _WORKBOOK)
-        rels = _WORKBOOK_RELS.format(shared=_SHARED_REL if shared else "")
+        rels = _WORKBOOK_RELS.format(shared=_SHARED_REL if shared else "", sheet=sheet)
         archive.writestr("xl/_rels/workbook.xml.rels", rels)
-        for name, parts in (("xl/worksheets/sheet1.xml", sheet_parts),
+        for name, content in (extra or {}).items():
+            archive.writestr(name, content)
+        for name, parts in ((f"xl/worksheets/{sheet}", sheet_parts),
                             ("xl/sharedStrings.xml", shared_parts)):  # fmt: skip
             if parts is None:
                 continue

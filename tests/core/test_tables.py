@@ -89,6 +89,61 @@ def test_a_document_type_in_any_part_is_refused_before_parsing():
     assert seconds < 2
 
 
+def _sheet_with_entity(prologue: str = '<?xml version="1.0" encoding="UTF-8"?>') -> str:
+    return (
+        f'{prologue}<!DOCTYPE worksheet [<!ENTITY kreis "Börde">]>'
+        + bombs.SHEET_START.split("?>", 1)[1]
+        + "<sheetData>"
+        + bombs.header_row(COLUMNS)
+        + '<row r="2"><c r="A2" t="inlineStr"><is><t>&kreis;</t></is></c></row>'
+        + "</sheetData></worksheet>"
+    )
+
+
+def test_a_document_type_is_refused_whatever_the_part_is_called():
+    # openpyxl opens the sheet the relationships name, `.dat` as well as `.xml`; before the
+    # fix only `.xml` and `.rels` parts were checked and the entity was expanded.
+    error, _seconds, _peak = refused(bombs.build_xlsx([_sheet_with_entity()], sheet="s.dat"))
+    assert error.errors == [
+        "Die XLSX-Datei enthält eine Dokumenttyp-Deklaration (xl/worksheets/s.dat) und "
+        "wird nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be"])
+def test_a_part_whose_prologue_does_not_parse_is_refused(encoding):
+    # A parser that knows more encodings than the scan (libxml2 reads UTF-32) would see the
+    # document type the scan could not; such a part is refused by name before openpyxl runs.
+    sheet = _sheet_with_entity('<?xml version="1.0"?>').encode(encoding)
+    buffer = io.BytesIO(bombs.build_xlsx([bombs.SHEET_START, "</worksheet>"]))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("xl/worksheets/sheet2.xml", sheet)
+    error, _seconds, _peak = refused(buffer.getvalue())
+    assert error.errors == [
+        "Ein Teil der XLSX-Datei (xl/worksheets/sheet2.xml) ist kein lesbares XML; die Datei "
+        "wird nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+    ]
+
+
+def test_binary_parts_and_utf16_parts_are_accepted():
+    # Every part is scanned now; an ordinary XLSX may hold images and printer settings.
+    sheet = [
+        bombs.SHEET_START,
+        "<sheetData>",
+        bombs.header_row(COLUMNS),
+        "</sheetData></worksheet>",
+    ]
+    utf16 = "".join(sheet).replace("UTF-8", "UTF-16").encode("utf-16")
+    extra = {
+        "xl/media/image1.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+        "xl/printerSettings/printerSettings1.bin": "Drucker".encode("utf-16-le") + bytes(64),
+        "docProps/empty.bin": b"",
+        "customXml/item1.xml": utf16,
+    }
+    data = bombs.build_xlsx(sheet, extra=extra)
+    assert list(iter_rows(data)) == [(1, ["name", "wert"])]
+
+
 def test_rows_are_streamed_and_counted_while_reading():
     # With the unpacked-size checks lifted, the million rows are still not read: the row
     # limit stops the stream right after it is passed.

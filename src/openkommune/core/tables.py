@@ -13,7 +13,9 @@ amount of work:
   their last (maybe empty) cell: a row holds at most `max_columns` + 1 values;
 * XLSX: a part with a document type declaration (`<!DOCTYPE`, which would carry the entity
   definitions of a "billion laughs" expansion) is refused before openpyxl parses it; OOXML
-  parts never contain one. Only each part's prologue is inflated for this check;
+  parts never contain one. Every part is checked, whatever its name (openpyxl reads what the
+  manifest names), and a part that may be XML but whose prologue does not parse is refused
+  too. Only each part's prologue is inflated for this check;
 * rows, blank rows, columns and cell length are counted as the rows arrive;
 * CSV: the encoding is checked with an incremental decoder (UTF-8, with or without BOM, else
   Windows-1252 as German Excel saves it) and the text is parsed line by line.
@@ -318,9 +320,10 @@ class _Prologue(Exception):
         self.doctype = doctype
 
 
-def _has_doctype(part) -> bool:
-    """Whether an XML part (a binary stream) declares a document type. Expat reads only up to
-    the root element's start tag, in small chunks; entities are never expanded here."""
+def _has_doctype(part) -> bool | None:
+    """Whether a part (a binary stream) declares a document type; None if its prologue is not
+    well-formed XML (or in an encoding expat does not know). Expat reads only up to the root
+    element's start tag, in small chunks; entities are never expanded here."""
     parser = xml.parsers.expat.ParserCreate()
 
     def doctype(*args):
@@ -338,25 +341,46 @@ def _has_doctype(part) -> bool:
     except _Prologue as found:
         return found.doctype
     except xml.parsers.expat.ExpatError:
-        return False  # not well-formed: openpyxl refuses it (or ignores a part it never reads)
-    return False
+        return None
+    return None
+
+
+def _may_be_xml(opening: bytes) -> bool:
+    """Whether a part could be read as XML by some parser: after a byte order mark, NUL and
+    white space (UTF-16/32 text) its first character is `<`. Images and printer settings
+    (binary parts of an ordinary XLSX) start otherwise, and no XML parser reads them."""
+    for mark in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE):
+        opening = opening.removeprefix(mark)
+    opening = opening.removeprefix(codecs.BOM_UTF16_BE)
+    text = opening.lstrip(b"\x00 \t\r\n")
+    return text[:1] == b"<" or (opening != b"" and text == b"") or text[:4] == b"\x4c\x6f\xa7\x94"
 
 
 def check_xlsx_xml(data: bytes) -> None:
-    """Refuse an XLSX with a DTD in any XML part (entity expansion, "billion laughs")."""
+    """Refuse an XLSX with a DTD (entity expansion, "billion laughs") in any part, whatever
+    its name: openpyxl reads the parts the manifest and relationships name. Its parser knows
+    more encodings than this scan, so a part that may be XML but does not parse here is
+    refused as well."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for entry in archive.infolist():
-            if not entry.filename.endswith((".xml", ".rels")):
-                continue
             with archive.open(entry) as part:
-                if _has_doctype(part):
-                    raise TableError(
-                        _(
-                            "Die XLSX-Datei enthält eine Dokumenttyp-Deklaration (%(part)s) und "
-                            "wird nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
-                        )
-                        % {"part": entry.filename}
-                    )
+                doctype = _has_doctype(part)
+            if doctype:
+                message = _(
+                    "Die XLSX-Datei enthält eine Dokumenttyp-Deklaration (%(part)s) und wird "
+                    "nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+                )
+            elif doctype is None:
+                with archive.open(entry) as part:
+                    if not _may_be_xml(part.read(64 * 1024)):
+                        continue  # binary: an image, printer settings
+                message = _(
+                    "Ein Teil der XLSX-Datei (%(part)s) ist kein lesbares XML; die Datei wird "
+                    "nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+                )
+            else:
+                continue
+            raise TableError(message % {"part": entry.filename})
 
 
 def _first_sheet(data: bytes):
@@ -411,7 +435,8 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str
     check_xlsx_archive(data, limits)
     try:
         check_xlsx_xml(data)
-    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, RuntimeError) as error:
+        # RuntimeError: an encrypted part; NotImplementedError (a RuntimeError): its packing.
         raise TableError(_("Die Datei ist keine gültige XLSX-Datei.")) from error
     # openpyxl reports a broken archive or broken XML inside it as any of many exception
     # types (zip, XML parser, KeyError, ValueError, TypeError, ...); each is the file's fault

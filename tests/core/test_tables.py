@@ -6,6 +6,7 @@ import io
 import time
 import tracemalloc
 import zipfile
+from decimal import Decimal
 
 import openpyxl  # imported up front: the first import is not part of a refusal
 import pytest
@@ -305,6 +306,10 @@ def test_unknown_and_missing_columns_are_reported_together():
         ("'=x", "''=x"),
         ("'text", "'text"),
         ("Börde", "Börde"),
+        ("\t=1+1", "'\t=1+1"),  # OWASP: a tab or carriage return may start a formula too
+        ("\r@x", "'\r@x"),
+        ("'\tx", "''\tx"),
+        ("\n=1", "'\n=1"),
     ],
 )
 def test_formula_injection_is_escaped(text, escaped):
@@ -337,12 +342,18 @@ def test_csv_round_trip_for_arbitrary_text(rows):
 
 
 def test_xlsx_round_trip_keeps_text_and_numbers():
-    data = write_xlsx(COLUMNS, [["=HYPERLINK()", 12.5], ["01234", None]], title="T" * 40)
+    rows = [["=HYPERLINK()", 12.5], ["01234", None], ["\t=1+1", "\r@x"]]
+    data = write_xlsx(COLUMNS, rows, title="T" * 40)
+    assert list(iter_rows(data))[3] == (4, ["'\t=1+1", "'\n@x"])  # XML: CR becomes LF
     assert list(iter_rows(data, unescape=True)) == [
         (1, ["name", "wert"]),
         (2, ["=HYPERLINK()", "12.5"]),
         (3, ["01234"]),
+        (4, ["\t=1+1", "\n@x"]),
     ]
+    csv_data = write_csv(COLUMNS, [["\t=1+1", "\r@x"]])
+    assert b"'\t=1+1;\"'\r@x\"" in csv_data
+    assert list(iter_rows(csv_data, unescape=True))[1] == (2, ["\t=1+1", "\r@x"])
     assert load_workbook(io.BytesIO(data)).active.title == "T" * 31
 
 
@@ -359,6 +370,52 @@ def test_csv_download_has_bom_semicolons_and_escaped_formulas():
     text = body.decode("utf-8-sig")
     assert text.splitlines() == ["Kreis;Anteil (%)", "Börde;12,5", "'=HYPERLINK();"]
     assert response["Content-Disposition"] == 'attachment; filename="t.csv"'
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_download_names_are_quoted_as_rfc_5987():
+    response = table_response(
+        format="csv", filename='Übersicht "Börde"', headers=["a"], rows=[], title="T"
+    )
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%C3%9Cbersicht%20%22B%C3%B6rde%22.csv"
+    )
+
+
+def test_xlsx_report_layout():
+    data = write_xlsx(
+        ["Datum", "Betrag"],
+        [[datetime.date(2025, 3, 5), Decimal("12.50")], ["=x", None]],
+        title="Bericht",
+        heading="Nachweis",
+        preamble=[["Kreis", "=Börde"], ["Erstellt", datetime.date(2025, 4, 1)]],
+        totals=["Summe", Decimal("12.50")],
+        number_formats={datetime.date: "DD.MM.YYYY", Decimal: '#,##0.00 "€"'},
+        widths=(14, 20),
+    )
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["Nachweis", None],
+        ["Kreis", "'=Börde"],
+        ["Erstellt", datetime.datetime(2025, 4, 1)],
+        [None, None],
+        ["Datum", "Betrag"],
+        [datetime.datetime(2025, 3, 5), 12.5],
+        ["'=x", None],
+        ["Summe", 12.5],
+    ]
+    assert (sheet["A1"].font.b, sheet["A1"].font.sz) == (True, 14)
+    assert [sheet.cell(5, column).font.b for column in (1, 2)] == [True, True]
+    assert [sheet.cell(8, column).font.b for column in (1, 2)] == [True, True]
+    assert not sheet["A6"].font.b
+    assert [sheet[name].number_format for name in ("B3", "A6", "B6", "B8")] == [
+        "DD.MM.YYYY", "DD.MM.YYYY", '#,##0.00 "€"', '#,##0.00 "€"'
+    ]  # fmt: skip
+    assert [sheet.column_dimensions[letter].width for letter in "AB"] == [14, 20]
+    # A plain table (an export) keeps a plain header.
+    plain = load_workbook(io.BytesIO(write_xlsx(["a"], [["b"]], title="T"))).active
+    assert not plain["A1"].font.b
 
 
 def test_xlsx_download_is_readable():

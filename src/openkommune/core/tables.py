@@ -24,10 +24,10 @@ Call the reader BEFORE opening a transaction: parsing takes time, and a transact
 meanwhile blocks every other writer on SQLite. Errors are `TableError` with German messages
 „Zeile 17: …“ (line numbers as a spreadsheet shows them; the header is line 1).
 
-Writing: `write_csv` (UTF-8 with BOM, `;`, CRLF for German Excel), `write_xlsx` and
-`table_response` for downloads. Text cells that a spreadsheet would run as a formula
-(starting with = + - @) get a leading apostrophe; `iter_rows(..., unescape=True)` undoes it,
-so our own exports can be imported again unchanged.
+Writing (`core.table_writing`, its names importable from here): `write_csv` (UTF-8 with BOM,
+`;`, CRLF for German Excel), `write_xlsx` and `table_response` for downloads. Text cells that
+a spreadsheet would run as a formula get a leading apostrophe (`safe_text`);
+`iter_rows(..., unescape=True)` undoes it, so our own exports can be imported again unchanged.
 """
 
 from __future__ import annotations
@@ -36,25 +36,48 @@ import codecs
 import csv
 import datetime
 import io
-import re
 import xml.parsers.expat
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+# The writer lives next door; its names are part of this module's interface.
+from openkommune.core.table_writing import (
+    CSV_TYPE,
+    FORMATS,
+    XLSX_TYPE,
+    safe_text,
+    table_response,
+    write_csv,
+    write_xlsx,
+)
+from openkommune.core.table_writing import unescape as _unescape
+
+__all__ = [
+    "CSV_TYPE",
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "XLSX_TYPE",
+    "TableError",
+    "TableLimits",
+    "cell_text",
+    "check_xlsx_archive",
+    "check_xlsx_xml",
+    "is_xlsx",
+    "iter_rows",
+    "read_records",
+    "safe_text",
+    "table_response",
+    "write_csv",
+    "write_xlsx",
+]
+
 MB = 1024 * 1024
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
-FORMATS = ("csv", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@")
-_NUMBER = re.compile(r"[+-]?\d[\d.,]*")
-_ESCAPED = re.compile(r"'+[=+\-@]")
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 _RATIO_CHECKED_FROM = 1 * MB  # small parts may be compressed as well as they like
 
@@ -200,11 +223,6 @@ def read_records(
         padded = cells + [""] * (len(header) - len(cells))
         records.append((line, {name: padded[i].strip() for i, name in enumerate(header) if name}))
     return records
-
-
-def _unescape(text: str) -> str:
-    # Undo `safe_text` of our own exports.
-    return text[1:] if _ESCAPED.match(text) else text
 
 
 def cell_text(value) -> str:
@@ -466,72 +484,3 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str
         ) from error
     finally:
         archive.close()
-
-
-# --- writing ------------------------------------------------------------------------------
-
-
-def safe_text(text: str) -> str:
-    """Text that a spreadsheet shows as text, never runs as a formula (numbers stay)."""
-    stripped = text.lstrip("'")
-    if stripped[:1] in _FORMULA_START and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, float | Decimal):
-        return str(value).replace(".", ",")
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    return safe_text(str(value))
-
-
-def _xlsx_cell(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        return safe_text(value)
-    return value
-
-
-def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with BOM (Excel then opens it as UTF-8), `;`, CRLF."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_csv_cell(str(header)) for header in headers])
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str) -> bytes:
-    """One sheet, header first; strings stay text cells (keys keep their leading zeros)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append([_xlsx_cell(str(header)) for header in headers])
-    for row in rows:
-        sheet.append([_xlsx_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def table_response(
-    *, format: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence], title: str
-) -> HttpResponse:
-    """A download of the table. `filename` without extension; `format` is "csv" or "xlsx"."""
-    if format not in FORMATS:
-        raise ValueError(f"Unknown export format {format!r}.")
-    if format == "csv":
-        response = HttpResponse(write_csv(headers, rows), content_type=CSV_TYPE)
-    else:
-        response = HttpResponse(write_xlsx(headers, rows, title=title), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{format}"'
-    return response

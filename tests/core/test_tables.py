@@ -310,6 +310,7 @@ def test_unknown_and_missing_columns_are_reported_together():
         ("\r@x", "'\r@x"),
         ("'\tx", "''\tx"),
         ("\n=1", "'\n=1"),
+        ("\r\n", "\r\n"),  # blank: no formula, and stays blank
     ],
 )
 def test_formula_injection_is_escaped(text, escaped):

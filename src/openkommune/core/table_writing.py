@@ -29,9 +29,10 @@ _ESCAPED = re.compile(r"'+[=+\-@\t\r\n]")
 
 
 def safe_text(text: str) -> str:
-    """Text that a spreadsheet shows as text, never runs as a formula (numbers stay)."""
+    """Text that a spreadsheet shows as text, never runs as a formula (numbers and blank
+    text stay)."""
     stripped = text.lstrip("'")
-    if stripped[:1] in _FORMULA_START and not _NUMBER.fullmatch(text):
+    if stripped[:1] in _FORMULA_START and text.strip() and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -8,7 +8,10 @@ Each is small on disk and would cost the server far more when read naively:
 * `huge_shared_strings`: a shared-strings part of ~24 MB packed into a few dozen KB, which
   openpyxl would load completely before the first row;
 * `entity_expansion`: "billion laughs" — a shared-strings part whose document type declares
-  nested entities that expand to 3 GB of text (expat stops only after ~8 MB of expansion).
+  nested entities that expand to 3 GB of text (expat stops only after ~8 MB of expansion);
+* `wide_rows`: ~40 KB; every row has one empty cell in the last column (`XFD`), so a reader
+  that pads rows out to their last cell makes 16,384 cells of each: 5,000 data rows (a value
+  in column A) and then more blank rows than allowed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     f'<Override PartName="/xl/workbook.xml" ContentType="{_OFFICE}.sheet.main+xml"/>'
-    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OFFICE}.worksheet+xml"/>'
+    f'<Override PartName="/xl/worksheets/{{sheet}}" ContentType="{_OFFICE}.worksheet+xml"/>'
     "{shared}"
     "</Types>"
 )
@@ -49,7 +52,7 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    'relationships/worksheet" Target="worksheets/{sheet}"/>'
     "{shared}</Relationships>"
 )
 _SHARED_REL = (
@@ -70,20 +73,22 @@ def header_row(columns) -> str:
     return f'<row r="1">{cells}</row>'
 
 
-def build_xlsx(sheet_parts, shared_parts=None) -> bytes:
-    """An XLSX whose first sheet is the concatenation of `sheet_parts` (strings, written
-    one by one so a huge part never sits in memory) and optionally a shared-strings part."""
+def build_xlsx(sheet_parts, shared_parts=None, *, sheet="sheet1.xml", extra=None) -> bytes:
+    """An XLSX whose first sheet (`xl/worksheets/<sheet>`) is the concatenation of
+    `sheet_parts` (strings, written one by one so a huge part never sits in memory),
+    optionally a shared-strings part and `extra` parts ({name: bytes})."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         shared = shared_parts is not None
-        archive.writestr(
-            "[Content_Types].xml", _CONTENT_TYPES.format(shared=_SHARED_TYPE if shared else "")
-        )
+        types = _CONTENT_TYPES.format(shared=_SHARED_TYPE if shared else "", sheet=sheet)
+        archive.writestr("[Content_Types].xml", types)
         archive.writestr("_rels/.rels", _ROOT_RELS)
         archive.writestr("xl/workbook.xml", _WORKBOOK)
-        rels = _WORKBOOK_RELS.format(shared=_SHARED_REL if shared else "")
+        rels = _WORKBOOK_RELS.format(shared=_SHARED_REL if shared else "", sheet=sheet)
         archive.writestr("xl/_rels/workbook.xml.rels", rels)
-        for name, parts in (("xl/worksheets/sheet1.xml", sheet_parts),
+        for name, content in (extra or {}).items():
+            archive.writestr(name, content)
+        for name, parts in ((f"xl/worksheets/{sheet}", sheet_parts),
                             ("xl/sharedStrings.xml", shared_parts)):  # fmt: skip
             if parts is None:
                 continue
@@ -161,6 +166,20 @@ def entity_expansion(columns: tuple[str, ...]) -> bytes:
     return build_xlsx(sheet, shared)
 
 
+def _wide_rows(columns, data_rows, blank_rows):
+    yield SHEET_START + "<sheetData>" + header_row(columns)
+    for number in range(2, data_rows + 2):
+        yield f'<row r="{number}"><c><v>1</v></c><c r="XFD{number}"/></row>'
+    for number in range(data_rows + 2, data_rows + blank_rows + 2):
+        yield f'<row r="{number}"><c r="XFD{number}"/></row>'
+    yield "</sheetData></worksheet>"
+
+
+@functools.cache
+def wide_rows(columns: tuple[str, ...], data_rows: int = 5_000, blank_rows: int = 10_001) -> bytes:
+    return build_xlsx(_wide_rows(columns, data_rows, blank_rows))
+
+
 def all_bombs(columns) -> dict[str, bytes]:
     columns = tuple(columns)
     return {
@@ -168,4 +187,5 @@ def all_bombs(columns) -> dict[str, bytes]:
         "many_rows": many_rows(columns),
         "huge_shared_strings": huge_shared_strings(columns),
         "entity_expansion": entity_expansion(columns),
+        "wide_rows": wide_rows(columns),
     }

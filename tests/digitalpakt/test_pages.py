@@ -123,9 +123,26 @@ def test_proof_of_use_xlsx_has_one_row_per_payment_and_totals(
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "no-store" in response["Cache-Control"]
+    assert response["Content-Disposition"].startswith('attachment; filename="verwendungsnachweis-')
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[1] == ["Förderprogramm", "DigitalPakt Schule 1.0"] + [None] * 6
+    # The layout: a large bold title, a bold table header and totals, dates and euros
+    # formatted as such, column widths.
+    assert (sheet["A1"].value, sheet["A1"].font.b, sheet["A1"].font.sz) == (
+        "Verwendungsnachweis", True, 14
+    )  # fmt: skip
+    assert sheet["B6"].number_format == "DD.MM.YYYY"
+    assert all(cell.font.b for cell in sheet[8])
+    assert not sheet["A9"].font.b
+    assert sheet["A9"].number_format == "DD.MM.YYYY"
+    euro = '#,##0.00 "€"'
+    assert [sheet.cell(9, column).number_format for column in (5, 6, 7)] == [euro] * 3
+    assert [sheet.cell(sheet.max_row, column).number_format for column in (5, 6, 7)] == [euro] * 3
+    assert all(sheet.cell(sheet.max_row, column).font.b for column in range(1, 9))
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGH"]
+    assert widths == [14, 32, 20, 18, 16, 18, 18, 40]
     assert rows[2][:2] == ["Schulträger", schooltraeger.name]
     assert rows[3][:2] == ["Zeitraum", "alle Zahlungen"]
     header = rows.index(

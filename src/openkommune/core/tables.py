@@ -9,10 +9,13 @@ amount of work:
   each part's and the total unpacked size (`ZipInfo.file_size`; Python's zipfile never
   inflates a part beyond its declared size) and the compression ratio. openpyxl then runs in
   read-only mode on the first sheet only, and the declared sheet dimension
-  (`<dimension ref="A1:XFD1048576"/>`) is never read, so rows are not padded to it;
+  (`<dimension ref="A1:XFD1048576"/>`) is never read, so rows are not padded to it, nor to
+  their last (maybe empty) cell: a row holds at most `max_columns` + 1 values;
 * XLSX: a part with a document type declaration (`<!DOCTYPE`, which would carry the entity
   definitions of a "billion laughs" expansion) is refused before openpyxl parses it; OOXML
-  parts never contain one. Only each part's prologue is inflated for this check;
+  parts never contain one. Every part is checked, whatever its name (openpyxl reads what the
+  manifest names), and a part that may be XML but whose prologue does not parse is refused
+  too. Only each part's prologue is inflated for this check;
 * rows, blank rows, columns and cell length are counted as the rows arrive;
 * CSV: the encoding is checked with an incremental decoder (UTF-8, with or without BOM, else
   Windows-1252 as German Excel saves it) and the text is parsed line by line.
@@ -21,10 +24,10 @@ Call the reader BEFORE opening a transaction: parsing takes time, and a transact
 meanwhile blocks every other writer on SQLite. Errors are `TableError` with German messages
 „Zeile 17: …“ (line numbers as a spreadsheet shows them; the header is line 1).
 
-Writing: `write_csv` (UTF-8 with BOM, `;`, CRLF for German Excel), `write_xlsx` and
-`table_response` for downloads. Text cells that a spreadsheet would run as a formula
-(starting with = + - @) get a leading apostrophe; `iter_rows(..., unescape=True)` undoes it,
-so our own exports can be imported again unchanged.
+Writing (`core.table_writing`, its names importable from here): `write_csv` (UTF-8 with BOM,
+`;`, CRLF for German Excel), `write_xlsx` and `table_response` for downloads. Text cells that
+a spreadsheet would run as a formula get a leading apostrophe (`safe_text`);
+`iter_rows(..., unescape=True)` undoes it, so our own exports can be imported again unchanged.
 """
 
 from __future__ import annotations
@@ -33,25 +36,48 @@ import codecs
 import csv
 import datetime
 import io
-import re
 import xml.parsers.expat
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+# The writer lives next door; its names are part of this module's interface.
+from openkommune.core.table_writing import (
+    CSV_TYPE,
+    FORMATS,
+    XLSX_TYPE,
+    safe_text,
+    table_response,
+    write_csv,
+    write_xlsx,
+)
+from openkommune.core.table_writing import unescape as _unescape
+
+__all__ = [
+    "CSV_TYPE",
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "XLSX_TYPE",
+    "TableError",
+    "TableLimits",
+    "cell_text",
+    "check_xlsx_archive",
+    "check_xlsx_xml",
+    "is_xlsx",
+    "iter_rows",
+    "read_records",
+    "safe_text",
+    "table_response",
+    "write_csv",
+    "write_xlsx",
+]
+
 MB = 1024 * 1024
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
-FORMATS = ("csv", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@")
-_NUMBER = re.compile(r"[+-]?\d[\d.,]*")
-_ESCAPED = re.compile(r"'+[=+\-@]")
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 _RATIO_CHECKED_FROM = 1 * MB  # small parts may be compressed as well as they like
 
@@ -199,11 +225,6 @@ def read_records(
     return records
 
 
-def _unescape(text: str) -> str:
-    # Undo `safe_text` of our own exports.
-    return text[1:] if _ESCAPED.match(text) else text
-
-
 def cell_text(value) -> str:
     """A spreadsheet value as the text a user sees."""
     if value is None:
@@ -317,9 +338,10 @@ class _Prologue(Exception):
         self.doctype = doctype
 
 
-def _has_doctype(part) -> bool:
-    """Whether an XML part (a binary stream) declares a document type. Expat reads only up to
-    the root element's start tag, in small chunks; entities are never expanded here."""
+def _has_doctype(part) -> bool | None:
+    """Whether a part (a binary stream) declares a document type; None if its prologue is not
+    well-formed XML (or in an encoding expat does not know). Expat reads only up to the root
+    element's start tag, in small chunks; entities are never expanded here."""
     parser = xml.parsers.expat.ParserCreate()
 
     def doctype(*args):
@@ -337,25 +359,46 @@ def _has_doctype(part) -> bool:
     except _Prologue as found:
         return found.doctype
     except xml.parsers.expat.ExpatError:
-        return False  # not well-formed: openpyxl refuses it (or ignores a part it never reads)
-    return False
+        return None
+    return None
+
+
+def _may_be_xml(opening: bytes) -> bool:
+    """Whether a part could be read as XML by some parser: after a byte order mark, NUL and
+    white space (UTF-16/32 text) its first character is `<`. Images and printer settings
+    (binary parts of an ordinary XLSX) start otherwise, and no XML parser reads them."""
+    for mark in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE):
+        opening = opening.removeprefix(mark)
+    opening = opening.removeprefix(codecs.BOM_UTF16_BE)
+    text = opening.lstrip(b"\x00 \t\r\n")
+    return text[:1] == b"<" or (opening != b"" and text == b"") or text[:4] == b"\x4c\x6f\xa7\x94"
 
 
 def check_xlsx_xml(data: bytes) -> None:
-    """Refuse an XLSX with a DTD in any XML part (entity expansion, "billion laughs")."""
+    """Refuse an XLSX with a DTD (entity expansion, "billion laughs") in any part, whatever
+    its name: openpyxl reads the parts the manifest and relationships name. Its parser knows
+    more encodings than this scan, so a part that may be XML but does not parse here is
+    refused as well."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for entry in archive.infolist():
-            if not entry.filename.endswith((".xml", ".rels")):
-                continue
             with archive.open(entry) as part:
-                if _has_doctype(part):
-                    raise TableError(
-                        _(
-                            "Die XLSX-Datei enthält eine Dokumenttyp-Deklaration (%(part)s) und "
-                            "wird nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
-                        )
-                        % {"part": entry.filename}
-                    )
+                doctype = _has_doctype(part)
+            if doctype:
+                message = _(
+                    "Die XLSX-Datei enthält eine Dokumenttyp-Deklaration (%(part)s) und wird "
+                    "nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+                )
+            elif doctype is None:
+                with archive.open(entry) as part:
+                    if not _may_be_xml(part.read(64 * 1024)):
+                        continue  # binary: an image, printer settings
+                message = _(
+                    "Ein Teil der XLSX-Datei (%(part)s) ist kein lesbares XML; die Datei wird "
+                    "nicht gelesen. Bitte speichern Sie die Datei neu oder als CSV."
+                )
+            else:
+                continue
+            raise TableError(message % {"part": entry.filename})
 
 
 def _first_sheet(data: bytes):
@@ -374,6 +417,20 @@ def _first_sheet(data: bytes):
     class StreamedSheet(ReadOnlyWorksheet):
         def _get_size(self):
             """Never read the declared dimension: rows are not padded to it."""
+
+        def _get_row(self, row, min_col=1, max_col=None, values_only=True):
+            """The values up to the last one present, never padded to the last (maybe empty)
+            cell (`<c r="XFD1"/>` would make 16,384). A value right of `max_col` is put in
+            `max_col`, so the column limit sees it."""
+            values = []
+            for cell in row:
+                value, column = cell["value"], min(cell["column"], max_col)
+                if value is None or value == "":
+                    continue
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+            return values
 
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     try:
@@ -396,7 +453,8 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str
     check_xlsx_archive(data, limits)
     try:
         check_xlsx_xml(data)
-    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, RuntimeError) as error:
+        # RuntimeError: an encrypted part; NotImplementedError (a RuntimeError): its packing.
         raise TableError(_("Die Datei ist keine gültige XLSX-Datei.")) from error
     # openpyxl reports a broken archive or broken XML inside it as any of many exception
     # types (zip, XML parser, KeyError, ValueError, TypeError, ...); each is the file's fault
@@ -409,8 +467,11 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str
         if sheet is None:
             raise TableError(_("Die XLSX-Datei enthält keine Tabelle."))
         # Rows are parsed lazily: a damaged sheet fails here, not when it is opened.
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, [cell_text(value) for value in values]
+        # Rows missing from the sheet come as one shared tuple of None (blank, not expanded).
+        rows = sheet.iter_rows(max_col=limits.max_columns + 1, values_only=True)
+        for line, values in enumerate(rows, start=1):
+            blank = values.count(None) == len(values)
+            yield line, [] if blank else [cell_text(value) for value in values]
     except TableError:
         raise
     except Exception as error:
@@ -423,72 +484,3 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[tuple[int, list[str
         ) from error
     finally:
         archive.close()
-
-
-# --- writing ------------------------------------------------------------------------------
-
-
-def safe_text(text: str) -> str:
-    """Text that a spreadsheet shows as text, never runs as a formula (numbers stay)."""
-    stripped = text.lstrip("'")
-    if stripped[:1] in _FORMULA_START and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, float | Decimal):
-        return str(value).replace(".", ",")
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    return safe_text(str(value))
-
-
-def _xlsx_cell(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        return safe_text(value)
-    return value
-
-
-def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with BOM (Excel then opens it as UTF-8), `;`, CRLF."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_csv_cell(str(header)) for header in headers])
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str) -> bytes:
-    """One sheet, header first; strings stay text cells (keys keep their leading zeros)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append([_xlsx_cell(str(header)) for header in headers])
-    for row in rows:
-        sheet.append([_xlsx_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def table_response(
-    *, format: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence], title: str
-) -> HttpResponse:
-    """A download of the table. `filename` without extension; `format` is "csv" or "xlsx"."""
-    if format not in FORMATS:
-        raise ValueError(f"Unknown export format {format!r}.")
-    if format == "csv":
-        response = HttpResponse(write_csv(headers, rows), content_type=CSV_TYPE)
-    else:
-        response = HttpResponse(write_xlsx(headers, rows, title=title), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{format}"'
-    return response

@@ -9,15 +9,13 @@ never as text, so the sums can be checked in the spreadsheet).
 from __future__ import annotations
 
 import datetime
-import io
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from openkommune.core.formatting import format_date
-from openkommune.core.tables import safe_text
+from openkommune.core.tables import write_xlsx
 from openkommune.digitalpakt.ledger import ZERO
 from openkommune.digitalpakt.selectors import Ledger, ProofOfUseRow
 
@@ -34,7 +32,6 @@ COLUMNS = (
     gettext_lazy("Eigenanteil (Euro)"),
     gettext_lazy("Buchungstext"),
 )
-TABLE_HEADER_ROW = 8
 
 
 def _period(start: datetime.date | None, end: datetime.date | None) -> str:
@@ -54,62 +51,50 @@ def proof_of_use_xlsx(
 ) -> bytes:
     budget = ledger.budget
     programme = budget.programme
-    workbook = Workbook()
-    sheet = workbook.active
     title = _("Verwendungsnachweis")
-    sheet.title = title[:31]
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Förderprogramm"), programme.name])
-    sheet.append([_("Schulträger"), safe_text(budget.tenant.name)])
-    sheet.append([_("Zeitraum"), _period(start, end)])
-    sheet.append(
+    shares = _("%(federal)s %% Bund / %(own)s %% Eigenanteil") % {
+        "federal": f"{programme.federal_share:.0f}",
+        "own": f"{programme.own_share:.0f}",
+    }
+    preamble = [
+        [_("Förderprogramm"), programme.name],
+        [_("Schulträger"), budget.tenant.name],
+        [_("Zeitraum"), _period(start, end)],
+        [_("Förderquote"), shares],
+        [_("Erstellt am"), datetime.date.today()],
+    ]
+    payments = [
         [
-            _("Förderquote"),
-            _("%(federal)s %% Bund / %(own)s %% Eigenanteil")
-            % {
-                "federal": f"{programme.federal_share:.0f}",
-                "own": f"{programme.own_share:.0f}",
-            },
+            row.booked_on,
+            row.supplier,
+            row.invoice_reference,
+            row.call_off_reference,
+            row.amount,
+            row.federal_part,
+            row.own_part,
+            row.text,
         ]
-    )
-    sheet.append([_("Erstellt am"), datetime.date.today()])
-    sheet["B6"].number_format = DATE_FORMAT
-    sheet.append([])
-    sheet.append([str(column) for column in COLUMNS])
-    for cell in sheet[TABLE_HEADER_ROW]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(
-            [
-                row.booked_on,
-                safe_text(row.supplier),
-                safe_text(row.invoice_reference),
-                safe_text(row.call_off_reference),
-                row.amount,
-                row.federal_part,
-                row.own_part,
-                safe_text(row.text),
-            ]
-        )
-        current = sheet.max_row
-        sheet.cell(current, 1).number_format = DATE_FORMAT
-        for column in (5, 6, 7):
-            sheet.cell(current, column).number_format = EURO_FORMAT
+        for row in rows
+    ]
+    count = ngettext("%(n)d Zahlung", "%(n)d Zahlungen", len(rows)) % {"n": len(rows)}
     totals = [
+        _("Summe"),
+        "",
+        "",
+        "",
         sum((r.amount for r in rows), ZERO),
         sum((r.federal_part for r in rows), ZERO),
         sum((r.own_part for r in rows), ZERO),
+        count,
     ]
-    count = ngettext("%(n)d Zahlung", "%(n)d Zahlungen", len(rows)) % {"n": len(rows)}
-    sheet.append([_("Summe"), "", "", "", *totals, count])
-    last = sheet.max_row
-    for column in range(1, 9):
-        sheet.cell(last, column).font = Font(bold=True)
-    for column in (5, 6, 7):
-        sheet.cell(last, column).number_format = EURO_FORMAT
-    for letter, width in zip("ABCDEFGH", (14, 32, 20, 18, 16, 18, 18, 40), strict=True):
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    # Text cells are escaped against formulas by the writer.
+    return write_xlsx(
+        [str(column) for column in COLUMNS],
+        payments,
+        title=title,
+        heading=title,
+        preamble=preamble,
+        totals=totals,
+        number_formats={datetime.date: DATE_FORMAT, Decimal: EURO_FORMAT},
+        widths=(14, 32, 20, 18, 16, 18, 18, 40),
+    )

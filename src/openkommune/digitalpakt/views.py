@@ -10,14 +10,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import login_or_redirect
+from openkommune.core.files import download_response
 from openkommune.core.forms import add_service_errors, render_form, submit_form
+from openkommune.core.tables import XLSX_TYPE
 from openkommune.digitalpakt import selectors, services
 from openkommune.digitalpakt.access import budget_viewer
 from openkommune.digitalpakt.forms import (
@@ -33,7 +35,6 @@ from openkommune.digitalpakt.models import SchoolAuthorityBudget
 from openkommune.digitalpakt.proof_of_use import proof_of_use_xlsx
 from openkommune.procurement.models import CallOff
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENTRIES_PER_PAGE = 50
 
 
@@ -215,7 +216,5 @@ def proof_of_use(request, public_id):
     start, end = form.cleaned_data["von"], form.cleaned_data["bis"]
     rows = selectors.proof_of_use_rows(ledger, start=start, end=end)
     content = proof_of_use_xlsx(ledger, rows, start=start, end=end)
-    response = HttpResponse(content, content_type=XLSX_TYPE)
     name = f"verwendungsnachweis-{ledger.budget.programme.code}-{ledger.budget.public_id}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download_response(filename=name, content_type=XLSX_TYPE, content=content)

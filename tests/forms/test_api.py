@@ -46,13 +46,22 @@ def test_retired_versions_stay_readable(client):
     assert response.json()["status"] == "retired"
 
 
-@pytest.mark.parametrize("path", ["gibt_es_nicht/versions/1", "Böse%00/versions/1"])
+@pytest.mark.parametrize("path", ["gibt_es_nicht/versions/1", "Böse/versions/1"])
 def test_unknown_form_is_404_in_the_error_shape(client, path):
     response = client.get(f"{URL}/{path}")
     assert response.status_code == 404
     assert response.json() == {
         "error": {"code": "not_found", "message": "Nicht gefunden.", "fields": {}}
     }
+
+
+def test_nul_in_the_form_key_is_422_naming_the_path_parameter(client):
+    # Refused before any query: PostgreSQL cannot hold NUL in text.
+    response = client.get(f"{URL}/Böse%00/versions/1")
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["code"] == "validation_error"
+    assert list(body["fields"]) == ["key"]
 
 
 def test_drafts_and_unknown_numbers_are_404(client):

@@ -6,7 +6,12 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from openkommune.core.forms import add_service_errors, flash_outcome, submit_form
+from openkommune.core.forms import (
+    add_service_errors,
+    flash_outcome,
+    submit_form,
+    submit_form_result,
+)
 from openkommune.tenancy.services import changed_fields, reject_unknown_fields
 
 
@@ -57,6 +62,22 @@ def test_submit_form_runs_nothing_on_get_and_flashes_on_success():
     assert submit_form(post, _QuantityForm(post.POST), lambda: calls.append(1), success="ok")
     assert calls == [1]
     assert [m.message for m in post._messages] == ["ok"]
+
+
+def test_submit_form_result_hands_back_what_the_service_created():
+    post = _request(data={"name": "x"})
+    created = submit_form_result(post, _QuantityForm(post.POST), lambda: "Runde 7", success="ok")
+    assert created == "Runde 7"
+    assert [m.message for m in post._messages] == ["ok"]
+    refused = _request(data={"name": "x"})
+    form = _QuantityForm(refused.POST)
+
+    def create():
+        raise ValidationError({"name": "vergeben"})
+
+    assert submit_form_result(refused, form, create, success="ok") is None
+    assert form.errors["name"] == ["vergeben"]
+    assert submit_form_result(_request("get"), _QuantityForm(), lambda: "nie") is None
 
 
 def test_flash_outcome_flashes_the_service_error():

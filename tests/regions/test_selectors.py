@@ -1,7 +1,7 @@
 import pytest
 
 from openkommune.regions import selectors
-from openkommune.regions.constants import RegionLevel
+from openkommune.regions.constants import RegionKind, RegionLevel
 from openkommune.regions.models import Region
 from tests.regions.factories import PostcodeAreaFactory, RegionFactory, build_test_hierarchy
 
@@ -134,3 +134,18 @@ def test_counts_of_an_empty_selection_are_zero():
     )
     RegionFactory(land=True)
     assert selectors.region_counts(land_code="99")["land"] == 1
+
+
+def test_official_name_puts_the_title_first_and_prefixes_bare_names():
+    assert selectors.official_name(Region(name="Magdeburg, Landeshauptstadt")) == (
+        "Landeshauptstadt Magdeburg",
+        "Magdeburg",
+    )
+    assert selectors.official_name(Region(name="Harz", kind=RegionKind.LANDKREIS)) == (
+        "Landkreis Harz",
+        "Harz",
+    )
+    assert selectors.official_name(Region(name="Salzlandkreis", kind=RegionKind.LANDKREIS)) == (
+        "Salzlandkreis",
+        "Salzlandkreis",
+    )

@@ -73,6 +73,15 @@ def submit_form(request, form, save, *, success: str = "") -> bool:
     return True
 
 
+def submit_form_result(request, form, create, *, success: str = ""):
+    """`submit_form` for a service call whose result the view goes on with (the object it
+    created): that result when it went through, else None."""
+    results = []
+    if submit_form(request, form, lambda: results.append(create()), success=success):
+        return results[0]
+    return None
+
+
 def flash_outcome(request, action, *, success: str) -> bool:
     """Run the service call `action()` of a button without a form: its ValidationError is
     flashed as an error, else `success`. True when it went through."""

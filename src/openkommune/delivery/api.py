@@ -15,6 +15,7 @@ key's `last_used_at` shows its use.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from uuid import UUID
 
 from django.db import transaction
@@ -179,9 +180,14 @@ def _download(*, storage_name: str, filename: str, content_type: str):
     )
 
 
-def _error(error: CaseError) -> ApiError:
-    status = 409 if error.code in _CONFLICT_CODES else 422
-    return ApiError(status, error.code, error.message, error.fields)
+@contextmanager
+def _case_errors():
+    """A refusal of the case services becomes the API's error: 409 for a conflict, else 422."""
+    try:
+        yield
+    except CaseError as error:
+        status = 409 if error.code in _CONFLICT_CODES else 422
+        raise ApiError(status, error.code, error.message, error.fields) from None
 
 
 def _record_use(request, tenant, action: str, case: Case) -> None:
@@ -360,7 +366,7 @@ def get_notice_pdf(request, reference: str, notice_id: UUID):
 def set_status(request, reference: str, payload: StatusIn):
     with tenant_scope(request) as tenant, transaction.atomic():
         case = _case(tenant, reference)
-        try:
+        with _case_errors():
             case_transition(
                 tenant=tenant,
                 actor=None,
@@ -370,8 +376,6 @@ def set_status(request, reference: str, payload: StatusIn):
                 decision=payload.decision,
                 via=_via(request),
             )
-        except CaseError as error:
-            raise _error(error) from None
         _record_use(request, tenant, "case.transition", case)
         case.refresh_from_db()
         return _summary(case)
@@ -390,7 +394,7 @@ def set_status(request, reference: str, payload: StatusIn):
 def post_message(request, reference: str, payload: MessageIn):
     with tenant_scope(request) as tenant, transaction.atomic():
         case = _case(tenant, reference)
-        try:
+        with _case_errors():
             message = message_send_to_applicant(
                 tenant=tenant,
                 actor=None,
@@ -399,8 +403,6 @@ def post_message(request, reference: str, payload: MessageIn):
                 base_url=request.build_absolute_uri("/"),
                 via=_via(request),
             )
-        except CaseError as error:
-            raise _error(error) from None
         _record_use(request, tenant, "message.send", case)
         return Status(201, _message(request, case, message))
 
@@ -421,7 +423,7 @@ def post_message(request, reference: str, payload: MessageIn):
 def post_notice(request, reference: str, payload: NoticeIn):
     with tenant_scope(request) as tenant:
         case = _case(tenant, reference)
-        try:
+        with _case_errors():
             notice = notice_issue(
                 tenant=tenant,
                 actor=None,
@@ -432,7 +434,5 @@ def post_notice(request, reference: str, payload: NoticeIn):
                 base_url=request.build_absolute_uri("/"),
                 via=_via(request),
             )
-        except CaseError as error:
-            raise _error(error) from None
         _record_use(request, tenant, "notice.issue", case)
         return Status(201, _notice(request, case, notice))

@@ -4,7 +4,6 @@ the secret shown once, revoke after a confirmation) and the case export download
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from openkommune.accounts.access import back_office, member_admin_page
 from openkommune.cases.models import Case
 from openkommune.cases.selectors import case_get
 from openkommune.core.files import download_response
+from openkommune.core.forms import submit_form_result
 from openkommune.delivery import selectors, services
 from openkommune.delivery.export import case_export_zip, export_file_name
 from openkommune.delivery.forms import ApiKeyCreateForm
@@ -45,20 +45,20 @@ def key_list(request, *, tenant):
 @member_admin_page
 def key_create(request, *, tenant):
     form = ApiKeyCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.api_key_create(
-                tenant=tenant, actor=request.user, name=form.cleaned_data["name"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            # Rendered, not redirected: the secret must not wait in a session or a URL.
-            return render(
-                request,
-                "delivery/key_created.html",
-                {"tenant": tenant, "api_key": created.api_key, "secret": created.secret},
-            )
+    created = submit_form_result(
+        request,
+        form,
+        lambda: services.api_key_create(
+            tenant=tenant, actor=request.user, name=form.cleaned_data["name"]
+        ),
+    )
+    if created is not None:
+        # Rendered, not redirected: the secret must not wait in a session or a URL.
+        return render(
+            request,
+            "delivery/key_created.html",
+            {"tenant": tenant, "api_key": created.api_key, "secret": created.secret},
+        )
     return render(request, "delivery/key_create.html", {"tenant": tenant, "form": form})
 
 

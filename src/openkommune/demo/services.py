@@ -22,11 +22,10 @@ from openkommune.catalog.services import service_activation_set
 from openkommune.regions.constants import (
     ARS_PREFIX_LENGTH,
     ORGANISATION_KIND_BY_REGION,
-    RegionKind,
     RegionLevel,
 )
 from openkommune.regions.models import Region
-from openkommune.regions.selectors import regions_with_ancestors
+from openkommune.regions.selectors import official_name, regions_with_ancestors
 from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.services import membership_grant, organisation_create, organisation_update
@@ -223,23 +222,6 @@ class DemoResult:
     skipped_keys: list[str] = field(default_factory=list)
     # OZG-IDs of form Leistungen without a responsible demo member in Magdeburg.
     form_services_skipped: list[str] = field(default_factory=list)
-
-
-def official_name(region: Region) -> tuple[str, str]:
-    """Full and short name in the usual order: "Magdeburg, Landeshauptstadt" becomes
-    "Landeshauptstadt Magdeburg"; a bare Landkreis, Gemeinde or Verbandsgemeinde name gets
-    its type as prefix ("Landkreis Harz"), names containing "kreis" stay as they are."""
-    if ", " in region.name:
-        base, title = region.name.rsplit(", ", 1)
-        return f"{title} {base}", base
-    prefix = {
-        RegionKind.LANDKREIS: "Landkreis",
-        RegionKind.KREISANGEHOERIGE_GEMEINDE: "Gemeinde",
-        RegionKind.VERBANDSGEMEINDE: "Verbandsgemeinde",
-    }.get(region.kind)
-    if prefix and "kreis" not in region.name.lower():
-        return f"{prefix} {region.name}", region.name
-    return region.name, region.name
 
 
 def _seat_postcode(region: Region) -> str:

@@ -7,7 +7,6 @@ through the named cross-tenant reads in `selectors`.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import login_or_redirect
 from openkommune.core.files import download_response
-from openkommune.core.forms import add_service_errors, render_form, submit_form
+from openkommune.core.forms import render_form, submit_form, submit_form_result
 from openkommune.core.tables import XLSX_TYPE
 from openkommune.digitalpakt import selectors, services
 from openkommune.digitalpakt.access import budget_viewer
@@ -63,22 +62,23 @@ def index(request):
             programmes=programmes,
             schooltraeger=schooltraeger_choices() if is_staff else None,
         )
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied(
-                _("Budgets eröffnen die Mitgliedsverwaltung oder die Genossenschaft.")
-            )
-        if form.is_valid():
-            owner = form.cleaned_data["organisation"] if is_staff else tenant
-            try:
-                budget = services.budget_open(
-                    tenant=owner, actor=request.user, programme=form.cleaned_data["programme"]
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Das Budget ist eröffnet."))
-                return redirect("digitalpakt:ledger", public_id=budget.public_id)
+    if request.method == "POST" and form is None:
+        raise PermissionDenied(
+            _("Budgets eröffnen die Mitgliedsverwaltung oder die Genossenschaft.")
+        )
+    if form is not None:
+        budget = submit_form_result(
+            request,
+            form,
+            lambda: services.budget_open(
+                tenant=form.cleaned_data["organisation"] if is_staff else tenant,
+                actor=request.user,
+                programme=form.cleaned_data["programme"],
+            ),
+            success=_("Das Budget ist eröffnet."),
+        )
+        if budget is not None:
+            return redirect("digitalpakt:ledger", public_id=budget.public_id)
     if is_staff:
         overviews = selectors.budgets_across_members()
     else:

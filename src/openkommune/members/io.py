@@ -51,8 +51,9 @@ from openkommune.members.services import (
     member_period_update,
     member_update,
 )
-from openkommune.regions.constants import ORGANISATION_KIND_BY_REGION, RegionKind, RegionLevel
+from openkommune.regions.constants import ORGANISATION_KIND_BY_REGION, RegionLevel
 from openkommune.regions.models import Region
+from openkommune.regions.selectors import official_name
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.services import organisation_create
@@ -265,7 +266,7 @@ def parse_row(
     if errors:
         return None, errors
     if not name and region is not None:
-        name = _region_name(region)
+        name, _short = official_name(region)
     return (
         ImportRow(
             line=line,
@@ -283,20 +284,6 @@ def parse_row(
         ),
         [],
     )
-
-
-def _region_name(region: Region) -> str:
-    if ", " in region.name:
-        base, title = region.name.rsplit(", ", 1)
-        return f"{title} {base}"
-    prefix = {
-        RegionKind.LANDKREIS: "Landkreis",
-        RegionKind.KREISANGEHOERIGE_GEMEINDE: "Gemeinde",
-        RegionKind.VERBANDSGEMEINDE: "Verbandsgemeinde",
-    }.get(region.kind)
-    if prefix and "kreis" not in region.name.lower():
-        return f"{prefix} {region.name}"
-    return region.name
 
 
 def parse_table(raw_rows: Iterable[tuple[int, dict[str, str]]]) -> list[ImportRow]:

@@ -7,6 +7,7 @@ from openkommune.regions.constants import (
     LEVEL_ORDER,
     LEVEL_RANK,
     NO_ASSOCIATION_KIND,
+    RegionKind,
     RegionLevel,
 )
 from openkommune.regions.models import PostcodeArea, Region
@@ -133,3 +134,20 @@ def region_counts(*, land_code: str | None = None, within: Region | None = None)
 def current_gebietsstand():
     """Reference date of the most recent imported GV100AD release, or None before an import."""
     return Region.objects.filter(is_current=True).aggregate(latest=Max("gebietsstand"))["latest"]
+
+
+def official_name(region: Region) -> tuple[str, str]:
+    """Full and short name in the usual order: "Magdeburg, Landeshauptstadt" becomes
+    "Landeshauptstadt Magdeburg"; a bare Landkreis, Gemeinde or Verbandsgemeinde name gets
+    its type as prefix ("Landkreis Harz"), names containing "kreis" stay as they are."""
+    if ", " in region.name:
+        base, title = region.name.rsplit(", ", 1)
+        return f"{title} {base}", base
+    prefix = {
+        RegionKind.LANDKREIS: "Landkreis",
+        RegionKind.KREISANGEHOERIGE_GEMEINDE: "Gemeinde",
+        RegionKind.VERBANDSGEMEINDE: "Verbandsgemeinde",
+    }.get(region.kind)
+    if prefix and "kreis" not in region.name.lower():
+        return f"{prefix} {region.name}", region.name
+    return region.name, region.name

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openkommune.accounts.access import member_admin_page
 from openkommune.accounts.services import org as org_services
-from openkommune.core.forms import KernFormMixin
+from openkommune.core.forms import KernFormMixin, submit_form_result
 from openkommune.core.widgets import KernRadioSelect
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Membership
@@ -75,29 +74,29 @@ def org_members(request, *, tenant):
 @member_admin_page
 def org_member_add(request, *, tenant):
     form = MemberAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            added = org_services.organisation_member_add(
-                tenant=tenant,
-                actor=request.user,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                base_url=request.build_absolute_uri("/"),
+    added = submit_form_result(
+        request,
+        form,
+        lambda: org_services.organisation_member_add(
+            tenant=tenant,
+            actor=request.user,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            base_url=request.build_absolute_uri("/"),
+        ),
+    )
+    if added is not None:
+        # One message whether or not the address had an account: the page must not
+        # tell a member administrator who is registered on the platform.
+        messages.success(
+            request,
+            _(
+                "%(email)s hat jetzt die Rolle „%(role)s“. Die Person erhält eine E-Mail "
+                "mit den nächsten Schritten."
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            # One message whether or not the address had an account: the page must not
-            # tell a member administrator who is registered on the platform.
-            messages.success(
-                request,
-                _(
-                    "%(email)s hat jetzt die Rolle „%(role)s“. Die Person erhält eine E-Mail "
-                    "mit den nächsten Schritten."
-                )
-                % {"email": form.cleaned_data["email"], "role": Role(added.membership.role).label},
-            )
-            return redirect("accounts:org_members")
+            % {"email": form.cleaned_data["email"], "role": Role(added.membership.role).label},
+        )
+        return redirect("accounts:org_members")
     return render(request, "accounts/org_member_add.html", {"tenant": tenant, "form": form})
 
 

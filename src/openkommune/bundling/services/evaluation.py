@@ -62,15 +62,12 @@ def round_evaluation_request(*, actor, bundling_round: BundlingRound) -> bool:
         round_evaluate(actor=actor, bundling_round=bundling_round)
         return True
     with transaction.atomic():
-        locked = _locked_round(bundling_round)
-        locked.evaluation_state = EvaluationState.QUEUED
-        locked.evaluation_error = ""
-        locked.save(update_fields=["evaluation_state", "evaluation_error", "updated_at"])
-        audit_record(
-            tenant=None,
-            actor=actor,
+        locked = _set_evaluation_state(
+            bundling_round,
+            actor,
+            EvaluationState.QUEUED,
+            "",
             action="bundling.round_evaluation_queued",
-            obj=locked,
             after={"evaluation_state": EvaluationState.QUEUED},
         )
         actor_id = actor.pk if actor is not None and actor.is_authenticated else None
@@ -83,17 +80,24 @@ def _cents_to_decimal(value) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
+def _set_evaluation_state(bundling_round, actor, state, error: str, *, action, after):
+    """Lock the round, record where its evaluation stands, and audit that; the locked round."""
+    locked = _locked_round(bundling_round)
+    locked.evaluation_state = state
+    locked.evaluation_error = error
+    locked.save(update_fields=["evaluation_state", "evaluation_error", "updated_at"])
+    audit_record(tenant=None, actor=actor, action=action, obj=locked, after=after)
+    return locked
+
+
 def _mark_failed(bundling_round: BundlingRound, actor, message: str) -> None:
     with transaction.atomic():
-        locked = _locked_round(bundling_round)
-        locked.evaluation_state = EvaluationState.FAILED
-        locked.evaluation_error = message
-        locked.save(update_fields=["evaluation_state", "evaluation_error", "updated_at"])
-        audit_record(
-            tenant=None,
-            actor=actor,
+        _set_evaluation_state(
+            bundling_round,
+            actor,
+            EvaluationState.FAILED,
+            message,
             action="bundling.round_evaluation_failed",
-            obj=locked,
             after={"error": message},
         )
 

@@ -18,7 +18,7 @@ from openkommune.bundling.access import require_staff, viewer_of
 from openkommune.bundling.forms import ContractImportForm, OfferForm, RoundForm, RoundItemForm
 from openkommune.bundling.models import RoundItem, RoundOffer
 from openkommune.bundling.views.rounds import round_or_404
-from openkommune.core.forms import add_service_errors, flash_outcome, render_form, submit_form
+from openkommune.core.forms import flash_outcome, render_form, submit_form, submit_form_result
 
 
 def _staff(request):
@@ -37,16 +37,14 @@ def _form_page(request, form, *, title, bundling_round=None, intro="", submit=No
 def round_create(request):
     _staff(request)
     form = RoundForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            bundling_round = services.round_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Die Runde ist eröffnet. Legen Sie jetzt die Positionen an.")
-            )
-            return redirect("bundling:detail", public_id=bundling_round.public_id)
+    bundling_round = submit_form_result(
+        request,
+        form,
+        lambda: services.round_create(actor=request.user, **form.cleaned_data),
+        success=_("Die Runde ist eröffnet. Legen Sie jetzt die Positionen an."),
+    )
+    if bundling_round is not None:
+        return redirect("bundling:detail", public_id=bundling_round.public_id)
     return _form_page(request, form, title=_("Neue Bündelungsrunde"), submit=_("Runde eröffnen"))
 
 
@@ -83,18 +81,18 @@ def item_add(request, public_id):
     _staff(request)
     bundling_round = round_or_404(public_id)
     form = RoundItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.round_item_add(
-                actor=request.user, bundling_round=bundling_round, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Die Position ist angelegt. Fügen Sie Angebote hinzu."))
-            return redirect(
-                "bundling:offer_add", public_id=bundling_round.public_id, item_id=item.public_id
-            )
+    item = submit_form_result(
+        request,
+        form,
+        lambda: services.round_item_add(
+            actor=request.user, bundling_round=bundling_round, **form.cleaned_data
+        ),
+        success=_("Die Position ist angelegt. Fügen Sie Angebote hinzu."),
+    )
+    if item is not None:
+        return redirect(
+            "bundling:offer_add", public_id=bundling_round.public_id, item_id=item.public_id
+        )
     return _form_page(request, form, title=_("Position hinzufügen"), bundling_round=bundling_round)
 
 
@@ -104,22 +102,21 @@ def items_from_contract(request, public_id):
     _staff(request)
     bundling_round = round_or_404(public_id)
     form = ContractImportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.round_items_from_contract(
-                actor=request.user,
-                bundling_round=bundling_round,
-                contract=form.cleaned_data["contract"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(count)s Positionen aus dem Rahmenvertrag übernommen.")
-                % {"count": len(created)},
-            )
-            return redirect("bundling:detail", public_id=bundling_round.public_id)
+    created = submit_form_result(
+        request,
+        form,
+        lambda: services.round_items_from_contract(
+            actor=request.user,
+            bundling_round=bundling_round,
+            contract=form.cleaned_data["contract"],
+        ),
+    )
+    if created is not None:
+        messages.success(
+            request,
+            _("%(count)s Positionen aus dem Rahmenvertrag übernommen.") % {"count": len(created)},
+        )
+        return redirect("bundling:detail", public_id=bundling_round.public_id)
     intro = _(
         "Je Artikelbeschreibung und Einheit entsteht eine Position; jeder Lieferant, der diesen "
         "Artikel im Vertrag anbietet, wird Angebot der Position. Artikel mit angestoßener "

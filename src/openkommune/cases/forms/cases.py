@@ -19,6 +19,7 @@ from openkommune.cases.constants import (
     Decision,
 )
 from openkommune.cases.errors import CaseError
+from openkommune.cases.forms.errors import add_case_errors
 from openkommune.cases.selectors.inbox import (
     DEFAULT_DESCENDING,
     DEFAULT_SORT,
@@ -173,21 +174,9 @@ def default_descending(sort: str) -> bool:
     return DEFAULT_DESCENDING if sort == DEFAULT_SORT else False
 
 
-def _apply_case_error(form: forms.Form, error: CaseError) -> None:
-    """Put a service's German message on the field it names (or the whole form)."""
-    placed = False
-    for field, messages in error.fields.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
 class CaseActionForm(KernSelectMixin, forms.Form):
     def add_case_error(self, error: CaseError) -> None:
-        _apply_case_error(self, error)
+        add_case_errors(self, error.fields, error.message)
 
 
 class TransitionForm(CaseActionForm):

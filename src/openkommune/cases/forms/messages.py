@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.constants import MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH, Decision
+from openkommune.cases.forms.errors import add_case_errors
 from openkommune.cases.services.messaging import MAX_REPLY_FILES
 from openkommune.cases.services.notices import NOTICE_TEXT_MAX_LENGTH
 from openkommune.core.forms import KernFormMixin
@@ -26,7 +27,7 @@ class MessageForm(KernFormMixin, forms.Form):
     )
 
     def add_service_errors(self, fields: dict[str, list[str]], message: str) -> None:
-        _add_errors(self, fields, message, default="body")
+        add_case_errors(self, fields, message, default="body")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -69,7 +70,7 @@ class ReplyForm(KernFormMixin, forms.Form):
     )
 
     def add_service_errors(self, fields: dict[str, list[str]], message: str) -> None:
-        _add_errors(self, fields, message, default="body")
+        add_case_errors(self, fields, message, default="body")
 
 
 class NoticeForm(KernFormMixin, forms.Form):
@@ -93,7 +94,7 @@ class NoticeForm(KernFormMixin, forms.Form):
     )
 
     def add_service_errors(self, fields: dict[str, list[str]], message: str) -> None:
-        _add_errors(self, fields, message, default=None)
+        add_case_errors(self, fields, message, default=None)
 
 
 class NoticeConfirmForm(NoticeForm):
@@ -122,15 +123,3 @@ class NoticeConfirmForm(NoticeForm):
         ),
         error_messages={"required": _("Der Bescheid braucht einen Text.")},
     )
-
-
-def _add_errors(form, fields: dict[str, list[str]], message: str, *, default) -> None:
-    """Put a service's errors on the form's fields (or on the form as a whole)."""
-    placed = False
-    for name, messages in (fields or {}).items():
-        target = name if name in form.fields else None
-        for text in messages or [message]:
-            form.add_error(target, text)
-            placed = True
-    if not placed:
-        form.add_error(default if default in form.fields else None, message)

@@ -33,12 +33,23 @@ def applicant_messages(*, application) -> list[Message]:
         )
 
 
-def applicant_message_attachment_get(*, application, public_id) -> MessageAttachment:
+def _get_below(application, public_id, rows):
+    """The row with `public_id` among `rows()` (built inside the scope of the application's
+    tenant); a malformed id is `DoesNotExist` like a missing row."""
     key = parse_uuid(public_id)
-    if key is None:
-        raise MessageAttachment.DoesNotExist
     with scope(tenant=application.tenant_id):
-        return MessageAttachment.objects.get(public_id=key, message__case__application=application)
+        queryset = rows()
+        if key is None:
+            raise queryset.model.DoesNotExist
+        return queryset.get(public_id=key)
+
+
+def applicant_message_attachment_get(*, application, public_id) -> MessageAttachment:
+    return _get_below(
+        application,
+        public_id,
+        lambda: MessageAttachment.objects.filter(message__case__application=application),
+    )
 
 
 def applicant_notices(*, application) -> list[Notice]:
@@ -52,13 +63,11 @@ def applicant_notices(*, application) -> list[Notice]:
 
 
 def applicant_notice_get(*, application, public_id) -> Notice:
-    key = parse_uuid(public_id)
-    if key is None:
-        raise Notice.DoesNotExist
-    with scope(tenant=application.tenant_id):
-        return Notice.objects.select_related("case").get(
-            public_id=key, case__application=application
-        )
+    return _get_below(
+        application,
+        public_id,
+        lambda: Notice.objects.select_related("case").filter(case__application=application),
+    )
 
 
 @dataclass(frozen=True)

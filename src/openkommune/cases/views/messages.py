@@ -58,29 +58,38 @@ def _render_messages(request, case, tenant, form, *, status=200, conversation=No
     return render(request, "cases/messages.html", context, status=status)
 
 
+def _done(request, form, call, *, success: str) -> bool:
+    """Run the case service `call()`: its refusal goes onto `form`, else `success` is
+    flashed. True when it went through."""
+    try:
+        call()
+    except CaseError as refused:
+        form.add_service_errors(refused.fields, refused.message)
+        return False
+    flash.success(request, success)
+    return True
+
+
 @back_office
 @require_http_methods(["GET", "POST"])
 def case_messages(request, public_id, *, tenant):
     case = case_or_404(tenant, public_id)
     if request.method == "POST":
         form = MessageForm(request.POST)
-        if form.is_valid():
-            try:
-                messaging.message_send_to_applicant(
-                    tenant=tenant,
-                    actor=request.user,
-                    case=case,
-                    body=form.cleaned_data["body"],
-                    base_url=_base_url(request),
-                )
-            except CaseError as refused:
-                form.add_service_errors(refused.fields, refused.message)
-            else:
-                flash.success(
-                    request,
-                    _("Die Nachricht ist gesendet. Der Vorgang wartet jetzt auf die Antwort."),
-                )
-                return redirect(reverse("cases:messages", args=[case.public_id]) + "#verlauf")
+        sent = form.is_valid() and _done(
+            request,
+            form,
+            lambda: messaging.message_send_to_applicant(
+                tenant=tenant,
+                actor=request.user,
+                case=case,
+                body=form.cleaned_data["body"],
+                base_url=_base_url(request),
+            ),
+            success=_("Die Nachricht ist gesendet. Der Vorgang wartet jetzt auf die Antwort."),
+        )
+        if sent:
+            return redirect(reverse("cases:messages", args=[case.public_id]) + "#verlauf")
         return _render_messages(request, case, tenant, form, status=400)
     # Opening the conversation is reading the applicant's answers; they are marked "neu" once.
     conversation = messaging.case_messages(tenant=tenant, case=case)
@@ -180,8 +189,10 @@ def _confirm(request, case, tenant, *, issue: bool):
     """Issue the notice (`issue`), or show the preview of the edited text again."""
     form = NoticeConfirmForm(request.POST)
     if form.is_valid() and issue:
-        try:
-            notices.notice_issue(
+        issued = _done(
+            request,
+            form,
+            lambda: notices.notice_issue(
                 tenant=tenant,
                 actor=request.user,
                 case=case,
@@ -189,17 +200,13 @@ def _confirm(request, case, tenant, *, issue: bool):
                 reason=form.cleaned_data["reason"],
                 text_override=form.cleaned_data["text"],
                 base_url=_base_url(request),
-            )
-        except CaseError as refused:
-            form.add_service_errors(refused.fields, refused.message)
-        else:
-            flash.success(
-                request,
-                _(
-                    "Der Bescheid ist erlassen und liegt im Postfach der Antragstellerin/des "
-                    "Antragstellers."
-                ),
-            )
+            ),
+            success=_(
+                "Der Bescheid ist erlassen und liegt im Postfach der Antragstellerin/des "
+                "Antragstellers."
+            ),
+        )
+        if issued:
             return redirect(reverse("cases:notice_create", args=[case.public_id]) + "#bescheide")
     if form.has_error("decision") or form.has_error("reason") or form.non_field_errors():
         # Hidden on the preview: shown (and changed) on step 1.

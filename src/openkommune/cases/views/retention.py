@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +20,7 @@ from openkommune.cases.models import Case, DeletionLog
 from openkommune.cases.services import retention
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import service_activation_list
-from openkommune.core.forms import KernFormMixin
+from openkommune.core.forms import KernFormMixin, submit_form
 from openkommune.core.widgets import KernRadioSelect
 
 ALL_SERVICES = "alle"
@@ -143,20 +141,19 @@ def retention_edit(request, key: str, *, tenant):
             context |= {"newly_due": due_after - due_now, "months": months, "action": action}
             context["action_label"] = RetentionAction(action).label
             return render(request, "cases/retention_confirm.html", context)
-        try:
-            retention.retention_rule_set(
+        name = leistung.name if leistung else _("alle übrigen Leistungen")
+        saved = submit_form(
+            request,
+            form,
+            lambda: retention.retention_rule_set(
                 tenant=tenant,
                 actor=request.user,
                 ozg_leistung=leistung,
                 months=months,
                 action=action,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            name = leistung.name if leistung else _("alle übrigen Leistungen")
-            messages.success(
-                request, _("Die Aufbewahrung für „%(name)s“ ist gespeichert.") % {"name": name}
-            )
+            ),
+            success=_("Die Aufbewahrung für „%(name)s“ ist gespeichert.") % {"name": name},
+        )
+        if saved:
             return redirect("cases:retention_settings")
     return render(request, "cases/retention_edit.html", context)

@@ -81,6 +81,19 @@ def _offered_or_404(tenant, ozg_id: str):
     return leistung
 
 
+def _setting_page(request, tenant, leistung, form, save, *, success, template, **context):
+    """The edit page of one setting of an offered Leistung: a valid POST hands the form's
+    fields to the service call `save` and goes back to the list."""
+
+    def submit():
+        save(tenant=tenant, actor=request.user, ozg_leistung=leistung, **form.cleaned_data)
+
+    if submit_form(request, form, submit, success=success % {"name": leistung.name}):
+        return redirect("cases:service_settings")
+    context = {"tenant": tenant, "leistung": leistung, "form": form, **context}
+    return render(request, template, context)
+
+
 @require_GET
 @member_admin_page
 def service_settings_list(request, *, tenant):
@@ -95,27 +108,17 @@ def service_deadline_edit(request, key: str, *, tenant):
     own = service_settings.own_service_deadline(tenant=tenant, ozg_leistung=leistung)
     initial = {"days": own.days, "legal_basis": own.legal_basis} if own else None
     form = ServiceDeadlineForm(request.POST or None, initial=initial)
-
-    def save():
-        service_settings.service_deadline_set(
-            tenant=tenant,
-            actor=request.user,
-            ozg_leistung=leistung,
-            days=form.cleaned_data["days"],
-            legal_basis=form.cleaned_data["legal_basis"],
-        )
-
-    success = _("Die Bearbeitungsfrist für „%(name)s“ ist gespeichert.") % {"name": leistung.name}
-    if submit_form(request, form, save, success=success):
-        return redirect("cases:service_settings")
-    context = {
-        "tenant": tenant,
-        "leistung": leistung,
-        "form": form,
-        "own": own,
-        "default": service_settings.default_service_deadline(ozg_leistung=leistung),
-    }
-    return render(request, "cases/service_deadline_edit.html", context)
+    return _setting_page(
+        request,
+        tenant,
+        leistung,
+        form,
+        service_settings.service_deadline_set,
+        success=_("Die Bearbeitungsfrist für „%(name)s“ ist gespeichert."),
+        template="cases/service_deadline_edit.html",
+        own=own,
+        default=service_settings.default_service_deadline(ozg_leistung=leistung),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,25 +147,15 @@ def notice_template_edit(request, key: str, *, tenant):
         else {"title": BUILTIN_TITLE, "body": builtin_generic_body()}
     )
     form = NoticeTemplateForm(request.POST or None, initial=initial)
-
-    def save():
-        service_settings.notice_template_set(
-            tenant=tenant,
-            actor=request.user,
-            ozg_leistung=leistung,
-            title=form.cleaned_data["title"],
-            body=form.cleaned_data["body"],
-        )
-
-    success = _("Die Bescheidvorlage für „%(name)s“ ist gespeichert.") % {"name": leistung.name}
-    if submit_form(request, form, save, success=success):
-        return redirect("cases:service_settings")
-    context = {
-        "tenant": tenant,
-        "leistung": leistung,
-        "form": form,
-        "own": own,
-        "default": default,
-        "placeholders": PLACEHOLDERS,
-    }
-    return render(request, "cases/notice_template_edit.html", context)
+    return _setting_page(
+        request,
+        tenant,
+        leistung,
+        form,
+        service_settings.notice_template_set,
+        success=_("Die Bescheidvorlage für „%(name)s“ ist gespeichert."),
+        template="cases/notice_template_edit.html",
+        own=own,
+        default=default,
+        placeholders=PLACEHOLDERS,
+    )

@@ -28,10 +28,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from openkommune.members.io import _region_for_key, _region_name
+from openkommune.members.io import _region_for_key
 from openkommune.members.models import CooperativeMember, MembershipPeriod
 from openkommune.members.services import member_join, member_update
 from openkommune.regions.constants import ORGANISATION_KIND_BY_REGION
+from openkommune.regions.selectors import official_name
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.services import organisation_create
@@ -149,7 +150,7 @@ def _organisation(entry: DemoEntry, result: DemoRegisterResult) -> Organisation 
             return existing[0]
         return organisation_create(
             actor=None,
-            name=_region_name(region),
+            name=official_name(region)[0],
             short_name=region.name.split(", ")[0][:60],
             kind=kind,
             region_ars=region.ars,

@@ -183,6 +183,18 @@ def _service_error(request, error) -> None:
         messages.error(request, message)
 
 
+def _flash_step(request, step, *, success: str) -> bool:
+    """Run the service call `step()`: `success` is flashed, or each message of its refusal.
+    True when it went through."""
+    try:
+        step()
+    except (ValidationError, PermissionDenied) as error:
+        _service_error(request, error)
+        return False
+    messages.success(request, success)
+    return True
+
+
 @login_or_redirect
 @require_POST
 def line_update(request, reference, item_id):
@@ -191,17 +203,17 @@ def line_update(request, reference, item_id):
     item = _line_item(call_off, item_id)
     form = QuantityForm(request.POST)
     if form.is_valid():
-        try:
-            services.call_off_line_update(
+        _flash_step(
+            request,
+            lambda: services.call_off_line_update(
                 tenant=tenant,
                 actor=request.user,
                 call_off=call_off,
                 item=item,
                 quantity=form.cleaned_data["menge"],
-            )
-            messages.success(request, _("Die Menge ist geändert."))
-        except (ValidationError, PermissionDenied) as error:
-            _service_error(request, error)
+            ),
+            success=_("Die Menge ist geändert."),
+        )
     else:
         for message in form.errors.get("menge", []):
             messages.error(request, f"{item.article_number}: {message}")
@@ -215,11 +227,7 @@ def _confirm_then(request, call_off, step, *, success, title, text, confirm):
         context = {"call_off": call_off, "title": title, "text": text, "confirm": confirm,
                    "action": request.path}  # fmt: skip
         return render(request, "procurement/member/confirm.html", context)
-    try:
-        step()
-        messages.success(request, success)
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
+    _flash_step(request, step, success=success)
     return redirect("procurement:call_off_detail", call_off.reference)
 
 
@@ -249,16 +257,14 @@ def call_off_details(request, reference):
     tenant = member_tenant(request)
     call_off = _call_off_or_404(tenant, reference)
     form = CallOffDetailsForm(request.POST)
-    if form.is_valid():
-        try:
-            services.call_off_update_details(
-                tenant=tenant, actor=request.user, call_off=call_off, **form.cleaned_data
-            )
-        except (ValidationError, PermissionDenied) as error:
-            _service_error(request, error)
-        else:
-            messages.success(request, _("Die Angaben sind gespeichert."))
-            return redirect("procurement:call_off_detail", call_off.reference)
+    if form.is_valid() and _flash_step(
+        request,
+        lambda: services.call_off_update_details(
+            tenant=tenant, actor=request.user, call_off=call_off, **form.cleaned_data
+        ),
+        success=_("Die Angaben sind gespeichert."),
+    ):
+        return redirect("procurement:call_off_detail", call_off.reference)
     return _detail_page(request, tenant, call_off, status=422, details_form=form)
 
 

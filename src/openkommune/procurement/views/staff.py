@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import login_or_redirect
 from openkommune.core.files import download_response
-from openkommune.core.forms import add_service_errors, flash_outcome, render_form, submit_form
+from openkommune.core.forms import flash_outcome, render_form, submit_form, submit_form_result
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import require_staff
 from openkommune.procurement.forms import (
@@ -89,19 +89,19 @@ def contract_list(request):
 def contract_create(request):
     require_staff(request)
     form = ContractForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.contract_create(
-                actor=request.user,
-                suppliers=form.cleaned_data["suppliers"],
-                named_callers=form.cleaned_data["named_callers"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Der Rahmenvertrag %s ist angelegt.") % contract.number)
-            return redirect("procurement:contract_detail", contract.public_id)
+    contract = submit_form_result(
+        request,
+        form,
+        lambda: services.contract_create(
+            actor=request.user,
+            suppliers=form.cleaned_data["suppliers"],
+            named_callers=form.cleaned_data["named_callers"],
+            **form.service_fields(),
+        ),
+    )
+    if contract is not None:
+        messages.success(request, _("Der Rahmenvertrag %s ist angelegt.") % contract.number)
+        return redirect("procurement:contract_detail", contract.public_id)
     return render_form(request, "procurement/staff/contract_form.html", form)
 
 

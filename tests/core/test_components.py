@@ -68,6 +68,22 @@ def test_data_table_wraps_rows_in_a_region_named_by_the_caption():
     assert "<td>&lt;b&gt;</td>" in html
 
 
+def test_data_table_with_no_items_shows_the_empty_text_instead():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% data_table "x-tabelle" "Liste" items=rows empty=text'
+        ' empty_id="x-leer" %}<tbody>{% for r in rows %}<tr><td>{{ r }}</td></tr>{% endfor %}'
+        "</tbody>{% enddata_table %}"
+    )
+    html = template.render({"rows": [], "text": "Noch <nichts>."})
+    assert html == '<p class="kern-body" id="x-leer">Noch &lt;nichts&gt;.</p>\n'
+    html = template.render({"rows": ["a"], "text": "Noch nichts."})
+    assert "Noch nichts." not in html
+    assert '<caption class="kern-title" id="x-tabelle">Liste</caption>' in html
+    assert "<tr><td>a</td></tr>" in html
+
+
 def test_table_head_marks_the_numeric_columns():
     from django.template import engines
 

@@ -22,18 +22,29 @@ def page_query(context, param: str, number: int, query=None) -> str:
 
 @register.simple_block_tag
 def data_table(
-    content, caption_id: str, caption, table_id: str = "", caption_class: str = "kern-title"
+    content,
+    caption_id: str,
+    caption,
+    table_id: str = "",
+    caption_class: str = "kern-title",
+    items=None,
+    empty="",
+    empty_id: str = "",
 ) -> str:
     """A KERN table with its caption in a scrollable region named by the caption:
     {% data_table "x-tabelle" _("Caption") table_id="x" %}<thead>…</tbody>{% enddata_table %}
     (a caption with values: {% blocktranslate asvar caption … %} first; a caption only for
-    screen readers: caption_class="kern-sr-only")."""
+    screen readers: caption_class="kern-sr-only"). With `empty` the table shows only when
+    `items` (its rows) has any; else the paragraph `empty` (id `empty_id`) stands in its place:
+    {% data_table … items=logs empty=_("Noch nichts.") empty_id="x-leer" %}."""
     context = {
         "caption_id": caption_id,
         "caption": caption,
         "caption_class": caption_class,
         "table_id": table_id,
         "rows": content,
+        "empty": empty if empty and not items else "",
+        "empty_id": empty_id,
     }
     return render_to_string("includes/data_table.html", context)
 

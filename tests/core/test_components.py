@@ -100,6 +100,21 @@ def test_table_head_marks_the_numeric_columns():
     assert html.rstrip().endswith("</tr></thead>")
 
 
+def test_table_head_leaves_out_an_empty_heading_but_counts_its_position():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% table_head owner _("Programm") _("Betrag") numeric="3" %}'
+    )
+    html = template.render({"owner": ""})
+    assert html.count("<th ") == 2
+    assert '<th scope="col" class="kern-table__header">Programm</th>' in html
+    assert (
+        '<th scope="col" class="kern-table__header kern-table__header--numeric">Betrag</th>' in html
+    )
+    assert "Schulträger" in template.render({"owner": "Schulträger"})
+
+
 def test_alert_with_title_id_is_a_section_named_by_its_title():
     from django.template import engines
 

@@ -53,9 +53,14 @@ def data_table(
 def table_head(*headings, numeric: str = "") -> str:
     """The head row of a KERN table, one column heading per argument; `numeric`: the
     positions (from 1) of the columns of numbers (right-aligned):
-    {% table_head _("Mitglied") _("Kosten") numeric="2" %}."""
+    {% table_head _("Mitglied") _("Kosten") numeric="2" %}. An empty heading leaves its column
+    out (a column only some users see; the positions still count it)."""
     numeric_positions = {int(position) for position in numeric.split()}
-    columns = [(heading, number in numeric_positions) for number, heading in enumerate(headings, 1)]
+    columns = [
+        (heading, number in numeric_positions)
+        for number, heading in enumerate(headings, 1)
+        if heading
+    ]
     return render_to_string("includes/table_head.html", {"columns": columns})
 
 

@@ -130,3 +130,14 @@ def test_alert_with_title_id_is_a_section_named_by_its_title():
     assert '<div class="kern-alert kern-alert--warning" role="note" id="demo">' in html
     assert '<span class="kern-icon kern-icon--warning" aria-hidden="true"></span>' in html
     assert '<h3 class="kern-title">Demo</h3>' in html
+
+
+def test_alert_with_focus_can_take_the_focus_from_a_script():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% alert "danger" "Fehler" role="alert" alert_id="f" focus=True %}'
+        "x{% endalert %}"
+    )
+    html = template.render({})
+    assert '<div class="kern-alert kern-alert--danger" role="alert" id="f" tabindex="-1">' in html

@@ -73,11 +73,12 @@ def alert(
     role: str = "",
     alert_id: str = "",
     title_id: str = "",
+    focus: bool = False,
 ) -> str:
     """A KERN alert (level info, warning, success or danger) with icon, title and the body
     between the tags: {% alert "info" _("Title") role="note" %}<p …>…</p>{% endalert %}.
     `heading`: the title's element (h2, h3); with `title_id` the alert is a section named by
-    its title."""
+    its title; `focus=True`: focusable by script (tabindex -1, e.g. errors of an upload)."""
     context = {
         "level": level,
         "title": title,
@@ -85,6 +86,7 @@ def alert(
         "role": role,
         "alert_id": alert_id,
         "title_id": title_id,
+        "focus": focus,
         "body": content,
     }
     return render_to_string("includes/alert.html", context)

@@ -141,3 +141,16 @@ def test_alert_with_focus_can_take_the_focus_from_a_script():
     )
     html = template.render({})
     assert '<div class="kern-alert kern-alert--danger" role="alert" id="f" tabindex="-1">' in html
+
+
+def test_alert_without_title_is_only_its_body():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% alert "info" role="note" %}<p>Hinweis</p>{% endalert %}'
+    )
+    html = template.render({})
+    assert '<div class="kern-alert kern-alert--info" role="note">' in html
+    assert "kern-alert__header" not in html
+    assert "kern-title" not in html
+    assert '<div class="kern-alert__body">\n<p>Hinweis</p>\n  </div>' in html

@@ -68,7 +68,7 @@ def table_head(*headings, numeric: str = "") -> str:
 def alert(
     content,
     level: str,
-    title,
+    title="",
     heading: str = "h2",
     role: str = "",
     alert_id: str = "",
@@ -78,7 +78,8 @@ def alert(
     """A KERN alert (level info, warning, success or danger) with icon, title and the body
     between the tags: {% alert "info" _("Title") role="note" %}<p …>…</p>{% endalert %}.
     `heading`: the title's element (h2, h3); with `title_id` the alert is a section named by
-    its title; `focus=True`: focusable by script (tabindex -1, e.g. errors of an upload)."""
+    its title; `focus=True`: focusable by script (tabindex -1, e.g. errors of an upload).
+    Without a title the alert is only its body: {% alert "info" alert_id="x" %}…{% endalert %}."""
     context = {
         "level": level,
         "title": title,

@@ -68,6 +68,22 @@ def test_data_table_wraps_rows_in_a_region_named_by_the_caption():
     assert "<td>&lt;b&gt;</td>" in html
 
 
+def test_data_table_with_no_items_shows_the_empty_text_instead():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% data_table "x-tabelle" "Liste" items=rows empty=text'
+        ' empty_id="x-leer" %}<tbody>{% for r in rows %}<tr><td>{{ r }}</td></tr>{% endfor %}'
+        "</tbody>{% enddata_table %}"
+    )
+    html = template.render({"rows": [], "text": "Noch <nichts>."})
+    assert html == '<p class="kern-body" id="x-leer">Noch &lt;nichts&gt;.</p>\n'
+    html = template.render({"rows": ["a"], "text": "Noch nichts."})
+    assert "Noch nichts." not in html
+    assert '<caption class="kern-title" id="x-tabelle">Liste</caption>' in html
+    assert "<tr><td>a</td></tr>" in html
+
+
 def test_table_head_marks_the_numeric_columns():
     from django.template import engines
 
@@ -82,6 +98,21 @@ def test_table_head_marks_the_numeric_columns():
         '<th scope="col" class="kern-table__header kern-table__header--numeric">Kosten</th>' in html
     )
     assert html.rstrip().endswith("</tr></thead>")
+
+
+def test_table_head_leaves_out_an_empty_heading_but_counts_its_position():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% table_head owner _("Programm") _("Betrag") numeric="3" %}'
+    )
+    html = template.render({"owner": ""})
+    assert html.count("<th ") == 2
+    assert '<th scope="col" class="kern-table__header">Programm</th>' in html
+    assert (
+        '<th scope="col" class="kern-table__header kern-table__header--numeric">Betrag</th>' in html
+    )
+    assert "Schulträger" in template.render({"owner": "Schulträger"})
 
 
 def test_alert_with_title_id_is_a_section_named_by_its_title():
@@ -99,3 +130,27 @@ def test_alert_with_title_id_is_a_section_named_by_its_title():
     assert '<div class="kern-alert kern-alert--warning" role="note" id="demo">' in html
     assert '<span class="kern-icon kern-icon--warning" aria-hidden="true"></span>' in html
     assert '<h3 class="kern-title">Demo</h3>' in html
+
+
+def test_alert_with_focus_can_take_the_focus_from_a_script():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% alert "danger" "Fehler" role="alert" alert_id="f" focus=True %}'
+        "x{% endalert %}"
+    )
+    html = template.render({})
+    assert '<div class="kern-alert kern-alert--danger" role="alert" id="f" tabindex="-1">' in html
+
+
+def test_alert_without_title_is_only_its_body():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% alert "info" role="note" %}<p>Hinweis</p>{% endalert %}'
+    )
+    html = template.render({})
+    assert '<div class="kern-alert kern-alert--info" role="note">' in html
+    assert "kern-alert__header" not in html
+    assert "kern-title" not in html
+    assert '<div class="kern-alert__body">\n<p>Hinweis</p>\n  </div>' in html

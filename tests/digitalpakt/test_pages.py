@@ -219,3 +219,31 @@ def test_malformed_choices_are_form_errors_not_crashes(client, member_admin, bud
         {"corrects": "erfunden", "amount": "-5", "booked_on": "2025-03-01", "text": "x"},
     )
     assert response.status_code == 422
+
+
+def test_budget_table_shows_the_school_authority_column_only_to_staff(
+    client, member_admin, staff, budget
+):
+    url = reverse("digitalpakt:index")
+    client.force_login(member_admin)
+    member_page = client.get(url).text
+    assert 'id="budgets"' in member_page
+    assert 'id="keine-budgets"' not in member_page
+    assert '<th scope="col" class="kern-table__header">Schulträger</th>' not in member_page
+    client.force_login(staff)
+    staff_page = client.get(url).text
+    assert '<th scope="col" class="kern-table__header">Schulträger</th>' in staff_page
+    assert (
+        '<th scope="col" class="kern-table__header kern-table__header--numeric">Zuweisung</th>'
+        in staff_page
+    )
+
+
+def test_staff_without_budgets_read_the_empty_text(client, staff):
+    client.force_login(staff)
+    page = client.get(reverse("digitalpakt:index")).text
+    assert 'id="budgets"' not in page
+    assert (
+        '<p class="kern-body" id="keine-budgets">Noch hat kein Schulträger ein Budget eröffnet.</p>'
+        in page
+    )

@@ -66,6 +66,12 @@ def test_no_hits_gives_friendly_tips(client):
     assert "leider nichts gefunden" in html
 
 
+def test_no_hits_title_escapes_the_query(client):
+    html = client.get(URL, {"q": "<xyzzyq>"}).text
+    assert '<h2 class="kern-title">Zu „&lt;xyzzyq&gt;“ haben wir leider nichts' in html
+    assert "<xyzzyq>" not in html
+
+
 @pytest.mark.parametrize("params", [{"q": "hund", "seite": "x"}, {"q": "hund", "themenfeld": "-3"}])
 def test_bad_page_or_facet_is_ignored(client, params):
     response = client.get(URL, params)

@@ -22,18 +22,29 @@ def page_query(context, param: str, number: int, query=None) -> str:
 
 @register.simple_block_tag
 def data_table(
-    content, caption_id: str, caption, table_id: str = "", caption_class: str = "kern-title"
+    content,
+    caption_id: str,
+    caption,
+    table_id: str = "",
+    caption_class: str = "kern-title",
+    items=None,
+    empty="",
+    empty_id: str = "",
 ) -> str:
     """A KERN table with its caption in a scrollable region named by the caption:
     {% data_table "x-tabelle" _("Caption") table_id="x" %}<thead>…</tbody>{% enddata_table %}
     (a caption with values: {% blocktranslate asvar caption … %} first; a caption only for
-    screen readers: caption_class="kern-sr-only")."""
+    screen readers: caption_class="kern-sr-only"). With `empty` the table shows only when
+    `items` (its rows) has any; else the paragraph `empty` (id `empty_id`) stands in its place:
+    {% data_table … items=logs empty=_("Noch nichts.") empty_id="x-leer" %}."""
     context = {
         "caption_id": caption_id,
         "caption": caption,
         "caption_class": caption_class,
         "table_id": table_id,
         "rows": content,
+        "empty": empty if empty and not items else "",
+        "empty_id": empty_id,
     }
     return render_to_string("includes/data_table.html", context)
 
@@ -42,9 +53,14 @@ def data_table(
 def table_head(*headings, numeric: str = "") -> str:
     """The head row of a KERN table, one column heading per argument; `numeric`: the
     positions (from 1) of the columns of numbers (right-aligned):
-    {% table_head _("Mitglied") _("Kosten") numeric="2" %}."""
+    {% table_head _("Mitglied") _("Kosten") numeric="2" %}. An empty heading leaves its column
+    out (a column only some users see; the positions still count it)."""
     numeric_positions = {int(position) for position in numeric.split()}
-    columns = [(heading, number in numeric_positions) for number, heading in enumerate(headings, 1)]
+    columns = [
+        (heading, number in numeric_positions)
+        for number, heading in enumerate(headings, 1)
+        if heading
+    ]
     return render_to_string("includes/table_head.html", {"columns": columns})
 
 
@@ -52,16 +68,18 @@ def table_head(*headings, numeric: str = "") -> str:
 def alert(
     content,
     level: str,
-    title,
+    title="",
     heading: str = "h2",
     role: str = "",
     alert_id: str = "",
     title_id: str = "",
+    focus: bool = False,
 ) -> str:
     """A KERN alert (level info, warning, success or danger) with icon, title and the body
     between the tags: {% alert "info" _("Title") role="note" %}<p …>…</p>{% endalert %}.
     `heading`: the title's element (h2, h3); with `title_id` the alert is a section named by
-    its title."""
+    its title; `focus=True`: focusable by script (tabindex -1, e.g. errors of an upload).
+    Without a title the alert is only its body: {% alert "info" alert_id="x" %}…{% endalert %}."""
     context = {
         "level": level,
         "title": title,
@@ -69,6 +87,7 @@ def alert(
         "role": role,
         "alert_id": alert_id,
         "title_id": title_id,
+        "focus": focus,
         "body": content,
     }
     return render_to_string("includes/alert.html", context)

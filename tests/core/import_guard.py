@@ -86,6 +86,19 @@ def page_imports_in_subprocess(page: str, uploads: dict[str, bytes], tmp_path) -
 
 
 @contextmanager
+def assert_bombs_refused_in_subprocess(page: str, uploads: dict[str, bytes], messages, tmp_path):
+    """Every bomb uploaded through the page in a fresh process: refused with its German
+    message in under 2 s, the process growing by less than 200 MB (C allocations of the XML
+    parser and zlib included, not only the Python objects tracemalloc sees)."""
+    reports = page_imports_in_subprocess(page, uploads, tmp_path)
+    assert sorted(reports) == sorted(messages)
+    for bomb, report in reports.items():
+        assert report["status"] == 422, bomb
+        assert messages[bomb] in report["content"], bomb
+        assert report["seconds"] < 2, bomb
+        assert report["growth_mb"] < 200, (bomb, report["growth_mb"])
+
+
 def paused_while_reading(monkeypatch):
     """Makes the table reader pause after the first row of an XLSX file until the test sets
     the returned `resume` event; `reading` is set when it pauses. Lets a test write to the

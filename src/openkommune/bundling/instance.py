@@ -262,9 +262,9 @@ def _parse(data: Any) -> Instance:
 
     suppliers: list[str] = []
     capacity: dict[tuple[str, str], int] = {}
-    for k, entry in enumerate(_list(data["suppliers"], "suppliers")):
-        path = f"suppliers[{k}]"
-        _keys(entry, path, required=("id",), optional=("capacity",))
+    for _, path, entry in _entries(
+        data["suppliers"], "suppliers", required=("id",), optional=("capacity",)
+    ):
         supplier = _id(entry["id"], f"{path}.id")
         if supplier in suppliers:
             raise InstanceError(f'{path}.id: duplicate supplier "{supplier}"')
@@ -280,9 +280,9 @@ def _parse(data: Any) -> Instance:
 
     offers: dict[tuple[str, str], Offer] = {}
     first_row: dict[tuple[str, str], int] = {}
-    for k, entry in enumerate(_list(data["prices"], "prices")):
-        path = f"prices[{k}]"
-        _keys(entry, path, required=("supplier", "item", "tiers"))
+    for k, path, entry in _entries(
+        data["prices"], "prices", required=("supplier", "item", "tiers")
+    ):
         supplier = _known(entry["supplier"], supplier_set, f"{path}.supplier", "supplier")
         item = _known(entry["item"], item_set, f"{path}.item", "item")
         if (supplier, item) in offers:
@@ -295,9 +295,7 @@ def _parse(data: Any) -> Instance:
 
     demand: list[Demand] = []
     seen: dict[tuple[str, str], int] = {}
-    for k, entry in enumerate(_list(data["demand"], "demand")):
-        path = f"demand[{k}]"
-        _keys(entry, path, required=("member", "item", "qty"))
+    for k, path, entry in _entries(data["demand"], "demand", required=("member", "item", "qty")):
         member = _known(entry["member"], member_set, f"{path}", "member")
         item = _known(entry["item"], item_set, f"{path}", "item")
         if (member, item) in seen:
@@ -309,9 +307,9 @@ def _parse(data: Any) -> Instance:
         demand.append(Demand(member, item, _whole(entry["qty"], f"{path}.qty", minimum=1)))
 
     ineligible: set[tuple[str, str]] = set()
-    for k, entry in enumerate(_list(data.get("ineligible", []), "ineligible")):
-        path = f"ineligible[{k}]"
-        _keys(entry, path, required=("member", "supplier"))
+    for _, path, entry in _entries(
+        data.get("ineligible", []), "ineligible", required=("member", "supplier")
+    ):
         member = _known(entry["member"], member_set, path, "member")
         supplier = _known(entry["supplier"], supplier_set, path, "supplier")
         ineligible.add((member, supplier))
@@ -331,6 +329,14 @@ def _list(value: Any, path: str) -> list:
     if not isinstance(value, list):
         raise InstanceError(f"{path}: expected a list")
     return value
+
+
+def _entries(value: Any, path: str, *, required: tuple[str, ...], optional=()):
+    """Yield (index, path, entry) for each object of the list `value`, its keys checked."""
+    for k, entry in enumerate(_list(value, path)):
+        entry_path = f"{path}[{k}]"
+        _keys(entry, entry_path, required=required, optional=optional)
+        yield k, entry_path, entry
 
 
 def _keys(entry: Any, path: str, *, required: tuple[str, ...], optional=()) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import member_admin_page
 from openkommune.cases.constants import RetentionAction
+from openkommune.cases.forms.fields import optional_period_field
 from openkommune.cases.models import Case, DeletionLog
 from openkommune.cases.services import retention
 from openkommune.catalog.models import OzgLeistung
@@ -28,21 +29,18 @@ LOG_LINES = 50
 
 
 class RetentionRuleForm(KernFormMixin, forms.Form):
-    months = forms.IntegerField(
+    months = optional_period_field(
         label=gettext_lazy("Aufbewahrung in Monaten nach Abschluss"),
-        required=False,
-        min_value=1,
         max_value=retention.MAX_RETENTION_MONTHS,
         help_text=gettext_lazy(
             "Leer lassen, um keine eigene Frist festzulegen: dann gilt die nächstallgemeinere "
             "Regel."
         ),
-        error_messages={
+        messages={
             "invalid": gettext_lazy("Bitte eine ganze Zahl angeben, zum Beispiel 24."),
             "min_value": gettext_lazy("Bitte mindestens %(limit_value)s Monat angeben."),
             "max_value": gettext_lazy("Bitte höchstens %(limit_value)s Monate angeben."),
         },
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     action = forms.ChoiceField(
         label=gettext_lazy("Danach wird der Vorgang"),

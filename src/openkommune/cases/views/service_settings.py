@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import member_admin_page
+from openkommune.cases.forms.fields import optional_period_field
 from openkommune.cases.services import service_settings
 from openkommune.cases.services.notice_texts import (
     BUILTIN_TITLE,
@@ -24,21 +25,18 @@ from openkommune.core.forms import KernFormMixin, submit_form
 
 
 class ServiceDeadlineForm(KernFormMixin, forms.Form):
-    days = forms.IntegerField(
+    days = optional_period_field(
         label=gettext_lazy("Gesetzliche Bearbeitungsfrist in Tagen"),
-        required=False,
-        min_value=1,
         max_value=service_settings.MAX_DEADLINE_DAYS,
         help_text=gettext_lazy(
             "Kalendertage ab Eingang des Antrags. Leer lassen, um keine eigene Frist "
             "festzulegen: dann gilt die Vorgabe der Genossenschaft, falls es eine gibt."
         ),
-        error_messages={
+        messages={
             "invalid": gettext_lazy("Bitte eine ganze Zahl angeben, zum Beispiel 90."),
             "min_value": gettext_lazy("Bitte mindestens %(limit_value)s Tag angeben."),
             "max_value": gettext_lazy("Bitte höchstens %(limit_value)s Tage angeben."),
         },
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     legal_basis = forms.CharField(
         label=gettext_lazy("Rechtsgrundlage"),

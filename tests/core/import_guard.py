@@ -85,7 +85,6 @@ def page_imports_in_subprocess(page: str, uploads: dict[str, bytes], tmp_path) -
     return reports
 
 
-@contextmanager
 def assert_bombs_refused_in_subprocess(page: str, uploads: dict[str, bytes], messages, tmp_path):
     """Every bomb uploaded through the page in a fresh process: refused with its German
     message in under 2 s, the process growing by less than 200 MB (C allocations of the XML
@@ -99,6 +98,7 @@ def assert_bombs_refused_in_subprocess(page: str, uploads: dict[str, bytes], mes
         assert report["growth_mb"] < 200, (bomb, report["growth_mb"])
 
 
+@contextmanager
 def paused_while_reading(monkeypatch):
     """Makes the table reader pause after the first row of an XLSX file until the test sets
     the returned `resume` event; `reading` is set when it pauses. Lets a test write to the

@@ -84,6 +84,31 @@ def test_data_table_with_no_items_shows_the_empty_text_instead():
     assert "<tr><td>a</td></tr>" in html
 
 
+def test_data_table_with_head_puts_the_head_row_and_the_body_around_the_rows():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load components %}{% table_head _("Name") as head %}'
+        '{% data_table "x-tabelle" "Liste" head=head %}<tr><td>{{ cell }}</td></tr>'
+        "{% enddata_table %}"
+    )
+    html = "".join(template.render({"cell": "<b>"}).split("\n")).replace("  ", "")
+    assert (
+        '</caption><thead><tr class="kern-table__row">'
+        '<th scope="col" class="kern-table__header">Name</th></tr></thead>'
+        '<tbody class="kern-table__body"><tr><td>&lt;b&gt;</td></tr></tbody></table>'
+    ) in html
+
+
+def test_timeline_renders_each_entry_with_its_item_template_or_the_empty_line():
+    html = render_to_string(
+        "includes/timeline.html",
+        {"list_id": "verlauf", "entries": [], "item": "cases/includes/history_entry.html"},
+    )
+    assert '<ol class="kern-list" id="verlauf">' in html
+    assert "<li>Noch keine Einträge.</li>" in html
+
+
 def test_table_head_marks_the_numeric_columns():
     from django.template import engines
 

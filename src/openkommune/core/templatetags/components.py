@@ -30,13 +30,16 @@ def data_table(
     items=None,
     empty="",
     empty_id: str = "",
+    head="",
 ) -> str:
     """A KERN table with its caption in a scrollable region named by the caption:
     {% data_table "x-tabelle" _("Caption") table_id="x" %}<thead>…</tbody>{% enddata_table %}
     (a caption with values: {% blocktranslate asvar caption … %} first; a caption only for
     screen readers: caption_class="kern-sr-only"). With `empty` the table shows only when
     `items` (its rows) has any; else the paragraph `empty` (id `empty_id`) stands in its place:
-    {% data_table … items=logs empty=_("Noch nichts.") empty_id="x-leer" %}."""
+    {% data_table … items=logs empty=_("Noch nichts.") empty_id="x-leer" %}. With `head` (the
+    head row from {% table_head … as head %}) the content is only the rows: the tag puts the head
+    row and the table body around them."""
     context = {
         "caption_id": caption_id,
         "caption": caption,
@@ -45,6 +48,7 @@ def data_table(
         "rows": content,
         "empty": empty if empty and not items else "",
         "empty_id": empty_id,
+        "head": head,
     }
     return render_to_string("includes/data_table.html", context)
 

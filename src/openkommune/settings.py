@@ -250,6 +250,10 @@ LOGIN_DATA_RETENTION_DAYS = env_int("OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS", 30)
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For, count per
 # that address instead of the proxy's (REMOTE_ADDR). Never switch on without such a proxy.
 TRUST_X_FORWARDED_FOR = env_bool("OPENKOMMUNE_TRUST_X_FORWARDED_FOR", default=False)
+# Only for `bench/load.py`: routes `POST /bench/baseline/`, a bare view doing one INSERT into
+# the table the benchmark creates (the baseline its measurements are compared with). Never set
+# it in a real installation.
+BENCH_BASELINE = env_bool("OPENKOMMUNE_BENCH_BASELINE", default=False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": [CSP.SELF],

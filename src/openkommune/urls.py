@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -25,3 +26,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_BASELINE:  # bench/load.py only, never in a real installation
+    urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench_baseline"))

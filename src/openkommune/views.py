@@ -1,7 +1,13 @@
 """Site-wide pages. Each reads through the selectors of the apps it shows."""
 
+import json
+import uuid
+
 from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 
 from openkommune.catalog import selectors as catalog_selectors
 from openkommune.regions import selectors as region_selectors
@@ -35,3 +41,21 @@ def sources(request):
     return render(
         request, "pages/sources.html", {"gebietsstand": region_selectors.current_gebietsstand()}
     )
+
+
+# The table `bench/load.py` creates in its own database; nothing else uses it.
+BENCH_BASELINE_TABLE = "bench_baseline"
+
+
+@csrf_exempt
+def bench_baseline(request):
+    """The load benchmark's baseline: the request's JSON body stored as one row with one raw
+    INSERT, on the same server and middleware as every page. Routed only when
+    `OPENKOMMUNE_BENCH_BASELINE` is set (see urls.py)."""
+    body = json.loads(request.body)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {BENCH_BASELINE_TABLE} (reference, body) VALUES (%s, %s)",  # noqa: S608
+            [str(uuid.uuid4()), json.dumps(body)],
+        )
+    return JsonResponse({"status": "ok"}, status=201)

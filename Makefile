@@ -19,7 +19,7 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
-.PHONY: help deps run dev setup-dev test pytest lint openapi bench chromium clean-db
+.PHONY: help deps run dev setup-dev test pytest lint openapi bench bench-load chromium clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -28,6 +28,7 @@ help:
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
 	@echo "make bench    – run the benchmarks in bench/"
+	@echo "make bench-load – load benchmark of the production profile on PostgreSQL (~7 min)"
 
 $(UV):
 	@echo "→ Installing uv into .tools/"
@@ -105,6 +106,13 @@ bench: deps
 	$(RUN) python bench/tables.py
 	# PostgreSQL at 127.0.0.1:5432; builds a million cases (about 5 minutes).
 	$(RUN) python bench/inbox.py
+
+# The production profile under load on PostgreSQL at 127.0.0.1:5432 (database
+# openkommune_bench_load, dropped at the end) with a bare-view baseline in the same run;
+# about 7 minutes. `make bench-load BENCH_LOAD_ARGS=--quick` takes about 2.
+BENCH_LOAD_ARGS ?=
+bench-load: deps
+	$(RUN) python bench/load.py $(BENCH_LOAD_ARGS)
 
 clean-db:
 	@read -r -p "Die lokale Datenbank var/openkommune.sqlite3 wirklich löschen? [j/N] " answer; \

@@ -731,9 +731,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, help="seconds before measuring (2)")
     parser.add_argument("--duration", type=float, help="measured seconds per run (8)")
     parser.add_argument(
-        "--drain-timeout", type=float, help="longest wait for jobs between runs (45)"
+        "--drain-timeout", type=float, help="longest wait for jobs between runs (30)"
     )
-    parser.add_argument("--final-drain-timeout", type=float, help="longest wait at the end (90)")
+    parser.add_argument("--final-drain-timeout", type=float, help="longest wait at the end (60)")
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--job-workers", type=int, default=1)
@@ -749,8 +749,8 @@ def main() -> None:
         "clerk_concurrency": [16] if quick else [4, 16],
         "warmup": 1.0 if quick else 2.0,
         "duration": 4.0 if quick else 8.0,
-        "drain_timeout": 15.0 if quick else 45.0,
-        "final_drain_timeout": 30.0 if quick else 90.0,
+        "drain_timeout": 15.0 if quick else 30.0,
+        "final_drain_timeout": 30.0 if quick else 60.0,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -813,7 +813,12 @@ def main() -> None:
     print(f"Written: var/bench/load-{stamp}.md and .json (server log: {log.name})")
 
 
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt  # a plain `kill` stops the server processes too (finally)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         main()
     except KeyboardInterrupt:

@@ -34,6 +34,7 @@ also on errors and Ctrl+C. About 7 minutes; `--quick` about 2.
 import argparse
 import datetime as dt
 import http.client
+import importlib.util
 import json
 import os
 import platform
@@ -100,23 +101,35 @@ def start_production_server(
     *, env: dict[str, str], port: int, web_workers: int, threads: int, job_workers: int, log: Path
 ) -> list[subprocess.Popen]:
     """Start the web server and the job worker(s) as the production profile does, each in a
-    process group of its own (so that stopping reaches every child). The ONE place that
-    knows how: switch it to the `make serve` launcher once that exists."""
+    session of its own (stopping reaches every child, also on errors). The ONE place that
+    knows how: with the `openkommune serve` launcher (the serve workstream, ADR 0011) that
+    launcher; until it is merged, gunicorn and `openkommune db_worker` directly with the
+    same kind of settings."""
     venv_bin = Path(sys.executable).parent
     logfile = log.open("ab")
-    web = [
-        str(venv_bin / "gunicorn"),
-        "openkommune.wsgi:application",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={web_workers}",
-        "--worker-class=gthread",  # keeps connections alive (the sync worker closes each)
-        f"--threads={threads}",
-        "--backlog=2048",
-        "--timeout=120",
-        "--graceful-timeout=5",
-    ]
-    worker = [str(venv_bin / "openkommune"), "db_worker", "--no-reload", "--interval=0.2"]
-    commands = [web] + [worker] * job_workers
+    if importlib.util.find_spec("openkommune.core.serve") is not None:
+        commands = [[str(venv_bin / "openkommune"), "serve", f"--job-workers={job_workers}"]]
+        env = env | {
+            "OPENKOMMUNE_BIND": f"127.0.0.1:{port}",
+            "OPENKOMMUNE_WEB_WORKERS": str(web_workers),
+            "OPENKOMMUNE_WEB_THREADS": str(threads),
+            # Sessions and cache in Redis, as in production; a database number of its own.
+            "OPENKOMMUNE_REDIS_URL": env.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/11"),
+        }
+    else:
+        web = [
+            str(venv_bin / "gunicorn"),
+            "openkommune.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={web_workers}",
+            "--worker-class=gthread",  # keeps connections alive (the sync worker closes each)
+            f"--threads={threads}",
+            "--backlog=2048",
+            "--timeout=120",
+            "--graceful-timeout=5",
+        ]
+        worker = [str(venv_bin / "openkommune"), "db_worker", "--no-reload", "--interval=0.2"]
+        commands = [web] + [worker] * job_workers
     return [
         subprocess.Popen(  # noqa: S603 - fixed commands from this venv
             command,

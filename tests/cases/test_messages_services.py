@@ -46,7 +46,6 @@ from tests.submissions.factories import (
     EXE_BYTES,
     PDF_BYTES,
     PNG_BYTES,
-    EicarScanner,
     upload,
 )
 
@@ -295,15 +294,31 @@ def test_an_oversized_file_is_refused(setting, settings):
     assert refreshed(setting.case).status == CaseStatus.INFORMATION_REQUESTED
 
 
-def test_an_infected_file_is_refused(setting, settings):
-    settings.VIRUS_SCANNER = "tests.submissions.factories.EicarScanner"
-    assert EicarScanner  # the scanner named above
+def test_an_infected_file_is_refused(setting, settings, clamav):
     ask(setting)
+    before = stored_files(Path(settings.PRIVATE_MEDIA_ROOT))
     with pytest.raises(UploadRejected) as refused:
         message_reply_from_applicant(
             application=setting.application, body="", files=[upload("x.txt", EICAR)]
         )
-    assert "Schadsoftware" in refused.value.message
+    assert refused.value.message == (
+        "In der Datei „x.txt“ wurde Schadsoftware gefunden. Sie wurde nicht angenommen."
+    )
+    assert stored_files(Path(settings.PRIVATE_MEDIA_ROOT)) == before
+    assert len(messages_of(setting.case)) == 1
+    assert refreshed(setting.case).status == CaseStatus.INFORMATION_REQUESTED
+
+
+def test_an_answer_waits_for_the_scanner_then_is_refused(setting, settings, clamd_away):
+    ask(setting)
+    before = stored_files(Path(settings.PRIVATE_MEDIA_ROOT))
+    with pytest.raises(UploadRejected) as refused:
+        message_reply_from_applicant(
+            application=setting.application, body="Anbei", files=[upload("a.pdf", PDF_BYTES)]
+        )
+    assert "konnte gerade nicht auf Schadsoftware geprüft werden" in refused.value.message
+    assert stored_files(Path(settings.PRIVATE_MEDIA_ROOT)) == before
+    assert len(messages_of(setting.case)) == 1
 
 
 def test_an_answer_needs_text_or_a_file(setting):

@@ -51,7 +51,7 @@ from openkommune.submissions.services.uploads import (
     oversized_upload_rejection,
 )
 from openkommune.submissions.tokens import derive_token
-from openkommune.submissions.virus_scan import get_scanner
+from openkommune.submissions.virus_scan import get_scanner, readiness_problem, scanning_enabled
 
 # The file helpers the back office and the delivery routes share with the citizen journey
 # (one storage, one type detection); other apps use them from here, not from `attachments`.
@@ -96,11 +96,13 @@ __all__ = [
     "get_scanner",
     "offered_responsibility",
     "oversized_upload_rejection",
+    "readiness_problem",
     "receipt_filename",
     "receipt_pdf",
     "receipt_response",
     "resolve_gemeinde",
     "sanitise_filename",
+    "scanning_enabled",
     "spool_upload",
 ]
 

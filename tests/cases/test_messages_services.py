@@ -41,6 +41,7 @@ from tests.cases.test_messages_support import (  # noqa: F401  (fixtures)
     refreshed,
     stored_files,
 )
+from tests.clamav import EICAR_FOUND
 from tests.submissions.factories import (
     EICAR,
     EXE_BYTES,
@@ -302,7 +303,8 @@ def test_an_infected_file_is_refused(setting, settings, clamav):
             application=setting.application, body="", files=[upload("x.txt", EICAR)]
         )
     assert refused.value.message == (
-        "In der Datei „x.txt“ wurde Schadsoftware gefunden. Sie wurde nicht angenommen."
+        f"In der Datei „x.txt“ wurde Schadsoftware gefunden (ClamAV: {EICAR_FOUND}). "
+        "Sie wurde nicht angenommen."
     )
     assert stored_files(Path(settings.PRIVATE_MEDIA_ROOT)) == before
     assert len(messages_of(setting.case)) == 1

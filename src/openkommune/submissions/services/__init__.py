@@ -49,6 +49,7 @@ from openkommune.submissions.services.uploads import (
     draft_attach_file,
     draft_remove_file,
     oversized_upload_rejection,
+    scan_or_refuse,
 )
 from openkommune.submissions.tokens import derive_token
 from openkommune.submissions.virus_scan import get_scanner, readiness_problem, scanning_enabled
@@ -102,6 +103,7 @@ __all__ = [
     "receipt_response",
     "resolve_gemeinde",
     "sanitise_filename",
+    "scan_or_refuse",
     "scanning_enabled",
     "spool_upload",
 ]

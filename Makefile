@@ -69,6 +69,11 @@ clamav:
 clamav-start: deps clamav
 	$(RUN) python -m tools.clamd start
 
+# The environment that makes a process scan uploads with that clamd (for the production
+# profile: `$(CLAMAV_ENV) $(RUN) gunicorn …` after `clamav-start`).
+CLAMAV_ENV := OPENKOMMUNE_VIRUS_SCANNER=openkommune.submissions.virus_scan.ClamdScanner \
+	OPENKOMMUNE_CLAMD_SOCKET=$${OPENKOMMUNE_CLAMAV_DIR:-$(CURDIR)/var/clamav}/clamd.sock
+
 clamav-stop:
 	$(RUN) python -m tools.clamd stop
 

@@ -7,6 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV ?= .tools/bin/uv
 RUN := $(UV) run --frozen
 CHROMIUM ?= /usr/bin/chromium
+CLAMD ?= /usr/sbin/clamd
 
 # `make run` serves the demo as a citizen meets it: debug off (German error pages), static
 # files from var/static through WhiteNoise, gunicorn; only the secret is a development-only
@@ -19,12 +20,14 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
-.PHONY: help deps run dev setup-dev test pytest lint openapi bench bench-load chromium clean-db
+.PHONY: help deps run dev setup-dev test pytest lint openapi bench bench-load chromium clamav \
+	clamav-start clamav-stop clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
 	@echo "make dev      – the same with debug on and auto-reload (Django's runserver), for developers"
-	@echo "make test     – install (incl. Chromium and axe-core) and run the whole test suite"
+	@echo "make test     – install (incl. Chromium, axe-core, ClamAV) and run the whole test suite"
+	@echo "make clamav-start / clamav-stop – the ClamAV daemon with the project's EICAR signature"
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
 	@echo "make bench    – run the benchmarks in bench/"
@@ -53,6 +56,28 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# ClamAV's daemon from Debian. Signature downloads are impossible here, so freshclam is not
+# used: `clamav-start` builds the project's own database (the EICAR test signature) and
+# clamd.conf under var/clamav/ and starts clamd there as the invoking user, unless it
+# answers already; it keeps running until `make clamav-stop` (tools/clamd.py).
+clamav:
+	@if [ ! -x "$(CLAMD)" ]; then \
+		echo "→ Installing ClamAV's daemon from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends clamav-daemon; \
+	fi
+
+clamav-start: deps clamav
+	$(RUN) python -m tools.clamd start
+
+# The environment that makes a process scan uploads with that clamd (for the production
+# profile: `$(CLAMAV_ENV) $(RUN) gunicorn …` after `clamav-start`).
+CLAMAV_ENV := OPENKOMMUNE_VIRUS_SCANNER=openkommune.submissions.virus_scan.ClamdScanner \
+	OPENKOMMUNE_CLAMD_SOCKET=$${OPENKOMMUNE_CLAMAV_DIR:-$(CURDIR)/var/clamav}/clamd.sock
+
+clamav-stop:
+	$(RUN) python -m tools.clamd stop
+
 setup-dev: deps
 	$(DEV_ENV) $(RUN) openkommune migrate --noinput
 	$(DEV_ENV) $(RUN) openkommune import_regions
@@ -75,8 +100,9 @@ dev: setup-dev
 	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
 	OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(RUN) openkommune runserver $(HOST):$(PORT)
 
-# The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead).
-test: deps chromium pytest
+# The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
+# uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
+test: deps chromium clamav-start pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,

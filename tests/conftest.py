@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
+# The real ClamAV daemon: fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`.
+pytest_plugins = ["tests.clamav"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():

@@ -202,6 +202,8 @@ VIRUS_SCANNER = env_str(
 # For openkommune.submissions.virus_scan.ClamdScanner: a Unix socket path or host:port.
 CLAMD_SOCKET = env_str("OPENKOMMUNE_CLAMD_SOCKET", "")
 CLAMD_TIMEOUT = env_int("OPENKOMMUNE_CLAMD_TIMEOUT", 30)
+# While clamd cannot be reached, an upload waits this long for it (retrying), then is refused.
+VIRUS_SCAN_WAIT_SECONDS = env_int("OPENKOMMUNE_VIRUS_SCAN_WAIT_SECONDS", 10)
 # Largest file a citizen may upload, in bytes (a form field may allow less, never more).
 UPLOAD_MAX_SIZE = env_int("OPENKOMMUNE_UPLOAD_MAX_SIZE", 20 * 1024 * 1024)
 # The first handler skips a file beyond UPLOAD_MAX_SIZE while it arrives (on the views that

@@ -41,12 +41,13 @@ from tests.cases.test_messages_support import (  # noqa: F401  (fixtures)
     refreshed,
     stored_files,
 )
+from tests.clamav import EICAR_FOUND
 from tests.submissions.factories import (
     EICAR,
     EXE_BYTES,
     PDF_BYTES,
     PNG_BYTES,
-    EicarScanner,
+    TEXT_BYTES,
     upload,
 )
 
@@ -295,15 +296,37 @@ def test_an_oversized_file_is_refused(setting, settings):
     assert refreshed(setting.case).status == CaseStatus.INFORMATION_REQUESTED
 
 
-def test_an_infected_file_is_refused(setting, settings):
-    settings.VIRUS_SCANNER = "tests.submissions.factories.EicarScanner"
-    assert EicarScanner  # the scanner named above
+@pytest.mark.parametrize(
+    ("scanner", "content", "message"),
+    [
+        (
+            "clamav",
+            EICAR,
+            f"In der Datei „x.txt“ wurde Schadsoftware gefunden (ClamAV: {EICAR_FOUND}). "
+            "Sie wurde nicht angenommen.",
+        ),
+        (
+            "clamd_away",  # after waiting for it
+            TEXT_BYTES,
+            "Die Datei „x.txt“ konnte gerade nicht auf Schadsoftware geprüft werden. "
+            "Bitte versuchen Sie es in einigen Minuten noch einmal.",
+        ),
+    ],
+)
+def test_an_infected_or_unscannable_file_is_refused(
+    setting, settings, request, scanner, content, message
+):
+    request.getfixturevalue(scanner)
     ask(setting)
+    before = stored_files(Path(settings.PRIVATE_MEDIA_ROOT))
     with pytest.raises(UploadRejected) as refused:
         message_reply_from_applicant(
-            application=setting.application, body="", files=[upload("x.txt", EICAR)]
+            application=setting.application, body="Anbei", files=[upload("x.txt", content)]
         )
-    assert "Schadsoftware" in refused.value.message
+    assert refused.value.message == message
+    assert stored_files(Path(settings.PRIVATE_MEDIA_ROOT)) == before
+    assert len(messages_of(setting.case)) == 1
+    assert refreshed(setting.case).status == CaseStatus.INFORMATION_REQUESTED
 
 
 def test_an_answer_needs_text_or_a_file(setting):

@@ -1,6 +1,7 @@
 """Set-up for submissions tests: a member (Landeshauptstadt Magdeburg, from the imported
 official data) offering Hundehaltung online, a small test form on its LeiKa key, files of
-every kind, a scanner that finds the EICAR test string, and a PDF text extractor.
+every kind (the EICAR test file for the real ClamAV daemon of `tests/clamav.py`), and a PDF
+text extractor.
 
 The fixtures `private_media` and `submissions_only` are imported by the test modules (`from
 tests.submissions.factories import private_media, submissions_only  # noqa: F401`) and
@@ -13,7 +14,6 @@ import copy
 import re
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,10 +23,9 @@ from openkommune.catalog.services import service_activation_set
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.services import form_version_create, form_version_publish
 from openkommune.regions.selectors import gemeinden_for_postcode
-from openkommune.submissions.constants import ScanResult
 from openkommune.submissions.services import draft_save_step, draft_start
-from openkommune.submissions.virus_scan import ScanOutcome
 from openkommune.tenancy.constants import OrganisationKind
+from tests.clamav import EICAR  # noqa: F401 - the test modules take it from here
 from tests.tenancy.factories import OrganisationFactory
 
 MAGDEBURG_ARS = "150030000000"
@@ -35,8 +34,7 @@ BARLEBEN_POSTCODE = "39179"  # a real Gemeinde that is not a member in these tes
 HUNDEHALTUNG = "10160"
 HUNDESTEUER_LEIKA = "99102013000000"
 
-# The standard antivirus test file (EICAR): harmless, recognised by every scanner.
-EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+# The standard antivirus test file (EICAR), harmless, is `EICAR` (put together at run time).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(40))
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(40))
@@ -190,20 +188,6 @@ def fill(draft, name: str = "Erika Mustermann"):
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-class EicarScanner:
-    """Test scanner: finds the EICAR test string, passes everything else as clean."""
-
-    def scan(self, path: Path) -> ScanOutcome:
-        if EICAR in Path(path).read_bytes():
-            return ScanOutcome(ScanResult.INFECTED, "Eicar-Test-Signature")
-        return ScanOutcome(ScanResult.CLEAN, "Testscanner")
-
-
-class BrokenScanner:
-    def scan(self, path: Path) -> ScanOutcome:
-        return ScanOutcome(ScanResult.FAILED, "Testscanner nicht erreichbar")
 
 
 # --- PDF text without pypdf: content streams decoded through the fonts' ToUnicode maps --------

@@ -3,7 +3,7 @@ scanner setting that names nothing importable stops it."""
 
 from django.core import checks
 
-from openkommune.submissions.checks import NO_SCANNER, SCANNER_NOT_FOUND
+from openkommune.submissions.checks import CLAMD_WITHOUT_SOCKET, NO_SCANNER, SCANNER_NOT_FOUND
 from openkommune.submissions.virus_scan import NoOpScanner
 
 NOOP = "openkommune.submissions.virus_scan.NoOpScanner"
@@ -45,7 +45,16 @@ def test_development_and_a_real_scanner_are_fine(settings):
     assert NO_SCANNER not in _ids()
     settings.DEBUG = False
     settings.VIRUS_SCANNER = CLAMD
-    assert not {NO_SCANNER, SCANNER_NOT_FOUND} & set(_ids())
+    settings.CLAMD_SOCKET = "/run/clamav/clamd.ctl"
+    assert not {NO_SCANNER, SCANNER_NOT_FOUND, CLAMD_WITHOUT_SOCKET} & set(_ids())
+
+
+def test_the_clamd_scanner_without_a_socket_is_an_error(settings):
+    settings.VIRUS_SCANNER = CLAMD
+    settings.CLAMD_SOCKET = ""
+    [error] = [m for m in _messages() if m.id == CLAMD_WITHOUT_SOCKET]
+    assert error.level == checks.ERROR
+    assert "OPENKOMMUNE_CLAMD_SOCKET" in error.msg
 
 
 def test_a_scanner_that_cannot_be_imported_is_an_error(settings):

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from openkommune.core.files import random_storage_name
 from openkommune.submissions import services as helpers
-from openkommune.submissions.constants import AttachmentType, ScanResult
-from openkommune.submissions.services import UploadRejected, get_scanner
+from openkommune.submissions.constants import AttachmentType
+from openkommune.submissions.services import UploadRejected
 
 __all__ = [
     "StoredFile",
@@ -79,23 +79,7 @@ def intake(uploaded_file, *, folder: str, accept=None, max_size: int | None = No
                     "allowed": ", ".join(str(AttachmentType(t).label) for t in accepted),
                 }
             )
-        outcome = get_scanner().scan(spooled.path)
-        if outcome.result == ScanResult.INFECTED:
-            raise UploadRejected(
-                _(
-                    "In der Datei „%(name)s“ wurde Schadsoftware gefunden. "
-                    "Sie wurde nicht angenommen."
-                )
-                % {"name": name}
-            )
-        if outcome.result == ScanResult.FAILED:
-            raise UploadRejected(
-                _(
-                    "Die Datei „%(name)s“ konnte gerade nicht auf Schadsoftware geprüft werden. "
-                    "Bitte versuchen Sie es in einigen Minuten noch einmal."
-                )
-                % {"name": name}
-            )
+        outcome = helpers.scan_or_refuse(spooled.path, name)
         storage_name = spooled.store(random_storage_name(folder))
     finally:
         # Moved into storage on success (nothing left to remove); removed on refusal.

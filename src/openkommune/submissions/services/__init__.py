@@ -49,9 +49,10 @@ from openkommune.submissions.services.uploads import (
     draft_attach_file,
     draft_remove_file,
     oversized_upload_rejection,
+    scan_or_refuse,
 )
 from openkommune.submissions.tokens import derive_token
-from openkommune.submissions.virus_scan import get_scanner
+from openkommune.submissions.virus_scan import get_scanner, readiness_problem, scanning_enabled
 
 # The file helpers the back office and the delivery routes share with the citizen journey
 # (one storage, one type detection); other apps use them from here, not from `attachments`.
@@ -96,11 +97,14 @@ __all__ = [
     "get_scanner",
     "offered_responsibility",
     "oversized_upload_rejection",
+    "readiness_problem",
     "receipt_filename",
     "receipt_pdf",
     "receipt_response",
     "resolve_gemeinde",
     "sanitise_filename",
+    "scan_or_refuse",
+    "scanning_enabled",
     "spool_upload",
 ]
 

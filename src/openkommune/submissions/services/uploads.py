@@ -22,7 +22,7 @@ from openkommune.submissions.constants import (
 from openkommune.submissions.errors import UploadRejected
 from openkommune.submissions.models import Attachment, Draft
 from openkommune.submissions.services.drafts import draft_audit, lock_draft, refresh_from
-from openkommune.submissions.virus_scan import get_scanner
+from openkommune.submissions.virus_scan import ScanOutcome, get_scanner
 from openkommune.tenancy.scoping import scope
 
 # --- data paths --------------------------------------------------------------------------
@@ -186,7 +186,14 @@ def _check_upload(name: str, spooled: files.SpooledUpload, field: Field, limit: 
     accepted = _accepted_types(field)
     if detected.content_type is None or detected.content_type not in accepted:
         raise UploadRejected(_type_message(name, detected, accepted))
-    outcome = get_scanner().scan(spooled.path)
+    return detected.content_type, scan_or_refuse(spooled.path, name)
+
+
+def scan_or_refuse(path, name: str) -> ScanOutcome:
+    """Scan the spooled file at `path` with the configured scanner (which waits a while for
+    a daemon that is away). Raises `UploadRejected` naming the file `name` when it is
+    infected or could not be scanned; else returns the outcome (clean or not scanned)."""
+    outcome = get_scanner().scan(path)
     if outcome.result == ScanResult.INFECTED:
         raise UploadRejected(
             _(
@@ -203,7 +210,7 @@ def _check_upload(name: str, spooled: files.SpooledUpload, field: Field, limit: 
             )
             % {"name": name}
         )
-    return detected.content_type, outcome
+    return outcome
 
 
 def _limit(field: Field) -> int:

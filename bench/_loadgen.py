@@ -217,10 +217,9 @@ async def run(spec: dict) -> dict:
     await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
     cpu = time.process_time() - cpu_start
     window.stop = True
-    # Requests still running end outside the window and are not counted: give them a
-    # moment, then close their connections (the server finishes them during the next
-    # run's warm-up).
-    _done, pending = await asyncio.wait(tasks, timeout=2)
+    # Requests still running end outside the window and are not counted, but they are
+    # awaited: a server still working off this run's queue would slow the next run.
+    _done, pending = await asyncio.wait(tasks, timeout=spec["timeout"])
     for task in pending:
         task.cancel()
     return {

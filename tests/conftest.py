@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
+# Private PostgreSQL clusters (primary + streaming replica) for replica and fault tests.
+from tests.support.postgres_cluster import streaming_replication  # noqa: F401
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():

@@ -16,6 +16,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
@@ -147,6 +148,19 @@ def test_restore_into_a_fresh_database_keeps_chains_and_files(source, fresh, kin
     with scopes_disabled():
         record = AuditRecord.objects.get(action="backup.restore")
     assert record.after["files"] == len(source["files"])
+
+
+def test_force_restores_over_an_installation(source, fresh):
+    call_command("restore", str(source["dir"]), verbosity=0)
+    get_user_model().objects.create_user(email="nach-der-sicherung@example.org")
+    name = sorted(source["files"])[0]
+    (fresh / name).write_bytes(b"changed after the backup")
+
+    call_command("restore", str(source["dir"]), "--force", verbosity=0)
+
+    assert not get_user_model().objects.filter(email="nach-der-sicherung@example.org").exists()
+    assert _counts() == source["counts"]
+    assert _stored_files() == source["files"]
 
 
 def test_manifest_lists_every_file_with_hash_size_and_schema_state(source):

@@ -33,6 +33,7 @@ from openkommune.tenancy.scoping import scopes_disabled
 from tests.cases.factories import clerk_of
 from tests.submissions.factories import PDF_BYTES, TEXT_BYTES, fill, make_offer, start, upload
 from tests.support.databases import connected_to, scratch_database, table_count
+from tests.translation_probe import marked_translations
 
 
 def _stored_files() -> dict[str, str]:
@@ -137,6 +138,9 @@ def test_restore_into_a_fresh_database_keeps_chains_and_files(source, fresh, kin
 
     call_command("restore", str(source[kind]))
 
+    progress = capsys.readouterr().err
+    assert "Prüfsummen: 100 %" in progress
+    assert "Nachprüfung: 100 %" in progress
     assert _counts() == source["counts"]
     assert applied_migrations() == source["migrations"]
     call_command("verify_audit")
@@ -259,3 +263,11 @@ def test_a_database_that_is_not_empty_is_refused_without_force(source, settings,
 def test_backup_refuses_to_overwrite(source):
     with pytest.raises(CommandError, match="gibt es schon"):
         call_command("backup", str(source["dir"]), verbosity=0)
+
+
+def test_messages_go_through_gettext(tmp_path):
+    with (
+        marked_translations(),
+        pytest.raises(CommandError, match=r"⟦Die Sicherung .* gibt es nicht"),
+    ):
+        call_command("restore", str(tmp_path / "nirgends"), verbosity=0)

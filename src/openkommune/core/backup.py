@@ -38,7 +38,7 @@ from importlib import metadata
 from pathlib import Path
 
 from django.core.files import File
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.dispatch import Signal
@@ -474,8 +474,14 @@ def _unpack(source: Path, into: Path) -> Path:
 
 
 def _tables(connection) -> list[str]:
-    with connection.cursor() as cursor:
-        return connection.introspection.table_names(cursor)
+    try:
+        with connection.cursor() as cursor:
+            return connection.introspection.table_names(cursor)
+    except DatabaseError as error:
+        raise BackupError(
+            _("Die Zieldatenbank %(name)s ist nicht erreichbar: %(error)s")
+            % {"name": connection.settings_dict["NAME"], "error": error}
+        ) from None
 
 
 def _restore_database(connection, dump: Path, *, force: bool) -> None:
@@ -565,31 +571,44 @@ def restore_backup(
                 )
         report(_("Sicherung vollständig und unverändert. Datenbank wird eingespielt …"))
         _restore_database(connection, root / manifest.database.path, force=force)
-        report(_("Dateien werden eingespielt: %(count)d …") % {"count": len(manifest.files)})
-        for entry in progress(manifest.files, total=len(manifest.files), label=_("Dateien")):
-            name = entry.path.removeprefix(FILES_DIR + "/")
-            if force and storage.exists(name):
-                storage.delete(name)
-            with open(root / entry.path, "rb") as stream:
-                stored = storage.save(name, File(stream, name=posixpath.basename(name)))
-            if stored != name:
-                raise BackupError(
-                    _("Die Datei %(name)s wurde als %(stored)s gespeichert.")
-                    % {"name": name, "stored": stored}
+        try:
+            _restore_files(root, manifest, storage, force=force, report=report, progress=progress)
+        except (BackupError, OSError) as error:
+            raise BackupError(
+                _(
+                    "Die Datenbank ist eingespielt, die Dateien aber nicht vollständig: "
+                    "%(error)s Nach Behebung mit --force erneut einspielen."
                 )
-        report(_("Geschriebene Dateien werden nachgeprüft …"))
-        for entry in progress(manifest.files, total=len(manifest.files), label=_("Nachprüfung")):
-            name = entry.path.removeprefix(FILES_DIR + "/")
-            with storage.open(name, "rb") as stream:
-                digest, size = sha256_of_stream(stream)
-            if (digest, size) != (entry.sha256, entry.size):
-                raise BackupError(
-                    _("Die eingespielte Datei %(name)s weicht von der Sicherung ab.")
-                    % {"name": name}
-                )
+                % {"error": error}
+            ) from None
     unapplied = _unapplied_migrations(alias)
     backup_event.send(sender=Manifest, action="backup.restore", after=manifest.audit_summary())
     return RestoreResult(manifest, len(manifest.files), unapplied)
+
+
+def _restore_files(root: Path, manifest: Manifest, storage, *, force, report, progress) -> None:
+    """Write every file of the backup to the storage, then read each back and compare."""
+    report(_("Dateien werden eingespielt: %(count)d …") % {"count": len(manifest.files)})
+    for entry in progress(manifest.files, total=len(manifest.files), label=_("Dateien")):
+        name = entry.path.removeprefix(FILES_DIR + "/")
+        if force and storage.exists(name):
+            storage.delete(name)
+        with open(root / entry.path, "rb") as stream:
+            stored = storage.save(name, File(stream, name=posixpath.basename(name)))
+        if stored != name:
+            raise BackupError(
+                _("Die Datei %(name)s wurde als %(stored)s gespeichert.")
+                % {"name": name, "stored": stored}
+            )
+    report(_("Geschriebene Dateien werden nachgeprüft …"))
+    for entry in progress(manifest.files, total=len(manifest.files), label=_("Nachprüfung")):
+        name = entry.path.removeprefix(FILES_DIR + "/")
+        with storage.open(name, "rb") as stream:
+            digest, size = sha256_of_stream(stream)
+        if (digest, size) != (entry.sha256, entry.size):
+            raise BackupError(
+                _("Die eingespielte Datei %(name)s weicht von der Sicherung ab.") % {"name": name}
+            )
 
 
 def _unapplied_migrations(alias: str) -> list[str]:

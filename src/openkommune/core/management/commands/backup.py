@@ -20,10 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "target",
-            help=gettext_lazy("Neuer Ordner oder Tar-Datei (.tar, .tar.gz, .tgz)."),
-        )
+        parser.add_argument("target", help=gettext_lazy("Neuer Ordner oder .tar/.tar.gz/.tgz"))
 
     def handle(self, *args, target, verbosity=1, **options):
         try:

@@ -144,7 +144,7 @@ def test_restore_into_a_fresh_database_keeps_chains_and_files(source, fresh, kin
     assert _counts() == source["counts"]
     assert applied_migrations() == source["migrations"]
     call_command("verify_audit")
-    assert "Prüfprotokolle intakt: 1 Ketten" in capsys.readouterr().out
+    assert "intakt" in capsys.readouterr().out  # exit code 1 (CommandError) if not
     restored = _stored_files()
     assert restored == source["files"]
     assert _recorded_hashes().items() <= restored.items()

@@ -249,6 +249,18 @@ def test_a_corrupt_manifest_is_refused(source, fresh, tmp_path, damage, message)
     _assert_nothing_restored(fresh)
 
 
+def test_a_backup_of_a_newer_version_is_refused(source, fresh, tmp_path):
+    backup = _copy(source, tmp_path)
+    manifest_path = backup / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["migrations"]["cases"].append("9999_from_the_future")
+    manifest_path.write_text(json.dumps(manifest))
+
+    with pytest.raises(CommandError, match=r"neueren Version .*cases\.9999_from_the_future"):
+        call_command("restore", str(backup), verbosity=0)
+    _assert_nothing_restored(fresh)
+
+
 @pytest.mark.django_db
 def test_a_database_that_is_not_empty_is_refused_without_force(source, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

@@ -40,6 +40,7 @@ from pathlib import Path
 from django.core.files import File
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.dispatch import Signal
 from django.utils import timezone
@@ -552,6 +553,15 @@ def restore_backup(
                 )
                 % {"backup": manifest.vendor, "configured": connection.vendor}
             )
+        if unknown := _unknown_migrations(manifest):
+            raise BackupError(
+                _(
+                    "Die Sicherung stammt von einer neueren Version (%(version)s): diese kennt "
+                    "%(count)d ihrer Migrationen nicht (z. B. %(example)s). Nichts wurde "
+                    "verändert; bitte zuerst die neuere Version installieren."
+                )
+                % {"version": manifest.app_version, "count": len(unknown), "example": unknown[0]}
+            )
         storage = private_storage()
         if not force:
             if tables := _tables(connection):
@@ -609,6 +619,19 @@ def _restore_files(root: Path, manifest: Manifest, storage, *, force, report, pr
             raise BackupError(
                 _("Die eingespielte Datei %(name)s weicht von der Sicherung ab.") % {"name": name}
             )
+
+
+def _unknown_migrations(manifest: Manifest) -> list[str]:
+    """Migrations applied in the backup that this version does not have (a newer backup)."""
+    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations.items())
+    names = {key for key, _migration in known}
+    names |= {replaced for _key, migration in known for replaced in migration.replaces}
+    return [
+        f"{app}.{name}"
+        for app, applied in sorted(manifest.migrations.items())
+        for name in applied
+        if (app, name) not in names
+    ]
 
 
 def _unapplied_migrations(alias: str) -> list[str]:

@@ -489,9 +489,11 @@ def test_verify_chain_reports_directly():
 
 def test_command_output_goes_through_gettext(monkeypatch):
     """Its texts are translatable: each one passes `gettext` (marked here)."""
+    from openkommune.cases.management import tenant_option
     from openkommune.cases.management.commands import verify_audit
 
     monkeypatch.setattr(verify_audit, "_", lambda text: f"«{text}»")
+    monkeypatch.setattr(tenant_option, "_", lambda text: f"«{text}»")
     worked_case()
     assert verify("--verbose").count("«") == 2  # the chain line and the summary
     with pytest.raises(CommandError) as failed:

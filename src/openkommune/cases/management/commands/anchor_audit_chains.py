@@ -6,37 +6,23 @@ chains becomes provable. See docs/adr/0012-audit-chains-per-case.md."""
 
 from __future__ import annotations
 
-import uuid
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openkommune.cases.management import tenant_option
+from openkommune.cases.management.tenant_option import organisation_named
 from openkommune.cases.services.audit import anchor_chains
-from openkommune.tenancy.models import Organisation
 
 
 class Command(BaseCommand):
     help = gettext_lazy("Verankert die geänderten Vorgangsketten in der Kette ihrer Organisation.")
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--tenant", help=gettext_lazy("Nur die Organisation mit dieser öffentlichen ID.")
-        )
+        parser.add_argument("--tenant", help=tenant_option.HELP)
 
     def handle(self, *args, tenant=None, **options):
-        tenants = None
-        if tenant:
-            try:
-                found = Organisation.objects.filter(public_id=uuid.UUID(str(tenant))).first()
-            except ValueError:
-                found = None
-            if found is None:
-                raise CommandError(
-                    _("Keine Organisation mit der ID „%(id)s“.") % {"id": tenant}, returncode=2
-                )
-            tenants = [found]
-        anchors = anchor_chains(tenants=tenants)
+        anchors = anchor_chains(tenants=[organisation_named(tenant)] if tenant else None)
         for event in anchors:
             self.stdout.write(
                 _(

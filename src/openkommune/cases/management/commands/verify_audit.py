@@ -5,13 +5,13 @@ chain is named with the first broken event)."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openkommune.cases.management import tenant_option
+from openkommune.cases.management.tenant_option import organisation_named
 from openkommune.cases.services.audit import verify_chain
 from openkommune.tenancy.models import Organisation
 
@@ -22,9 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--tenant", help=gettext_lazy("Nur die Organisation mit dieser öffentlichen ID.")
-        )
+        parser.add_argument("--tenant", help=tenant_option.HELP)
         parser.add_argument(
             "--verbose",
             action="store_true",
@@ -34,15 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant=None, verbose=False, **options):
         tenants = Organisation.objects.order_by("pk")
         if tenant:
-            try:
-                found = tenants.filter(public_id=uuid.UUID(str(tenant))).first()
-            except ValueError:
-                found = None
-            if found is None:
-                raise CommandError(
-                    _("Keine Organisation mit der ID „%(id)s“.") % {"id": tenant}, returncode=2
-                )
-            tenants = [found]
+            tenants = [organisation_named(tenant)]
         else:
             tenants = tenants.filter(
                 Q(case_events__isnull=False) | Q(case_chain_heads__isnull=False)

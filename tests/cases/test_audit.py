@@ -656,6 +656,19 @@ def test_anchor_command_prints_the_anchor_hashes():
     assert failed.value.returncode == 2
 
 
+def test_the_task_anchors(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    from openkommune.cases.tasks import anchor_audit_chains
+
+    case = worked_case()
+    result = anchor_audit_chains.enqueue()
+    [anchor] = anchor_events(case.tenant)
+    assert result.return_value == {
+        "anchors": [{"tenant": str(case.tenant.public_id), "sequence": 1, "hash": anchor.hash}]
+    }
+    assert anchor_audit_chains.enqueue().return_value == {"anchors": []}
+
+
 def test_anchors_are_never_redacted():
     worked_case()
     [anchor] = anchor_chains()

@@ -129,6 +129,8 @@ bench: deps
 	$(RUN) python bench/submit.py
 	$(RUN) python bench/bundling.py
 	$(RUN) python bench/tables.py
+	# PostgreSQL at 127.0.0.1:5432; audit appends, one authority against many (about 1 minute).
+	$(RUN) python bench/audit_chains.py
 	# PostgreSQL at 127.0.0.1:5432; builds a million cases (about 5 minutes).
 	$(RUN) python bench/inbox.py
 

@@ -54,7 +54,7 @@ class ResponsibleOut(Schema):
 
 
 def _item(request, leistung: OzgLeistung, gemeinde: Region) -> ResponsibleItemOut:
-    result = selectors.responsible_authority(ozg_leistung=leistung, gemeinde=gemeinde)
+    result = selectors.responsible_authority_published(ozg_leistung=leistung, gemeinde=gemeinde)
     start_url = None
     if result.online:
         start_url = result.activation.start_url or request.build_absolute_uri(
@@ -101,7 +101,8 @@ def responsible(
     if (plz is None) == (ars is None):
         raise HttpError(422, _("Geben Sie genau einen der Parameter plz oder ars an."))
     try:
-        leistung = selectors.ozg_leistung_get(ozg_id=ozg_id)
+        # Without its LeiKa rows: the answer needs only the Leistung itself.
+        leistung = selectors.ozg_leistung_list().get(ozg_id=ozg_id)
     except OzgLeistung.DoesNotExist:
         raise HttpError(404, _("Die Leistung %(id)s gibt es nicht.") % {"id": ozg_id}) from None
     if plz is not None:

@@ -23,6 +23,7 @@ from openkommune.catalog.models import (
     ServiceActivation,
     Themenfeld,
 )
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.regions.constants import RegionKind, RegionLevel
 from openkommune.regions.models import Region
 from openkommune.regions.selectors import region_get, region_hierarchy
@@ -407,6 +408,20 @@ def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Res
         organisation=organisation,
         activation=activation,
         authority=_authority(region, organisation, activation, administered_by),
+    )
+
+
+def responsible_authority_published(
+    *, ozg_leistung: OzgLeistung, gemeinde: Region
+) -> Responsibility:
+    """`responsible_authority` as the public service page and API show it: cached until the
+    catalogue, the regions or a member (its data, the services it offers) change. The submit
+    decides with `responsible_authority` itself, inside its transaction."""
+    return cached_read(
+        "responsible_authority",
+        (ozg_leistung.ozg_id, gemeinde.ars),
+        topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS),
+        compute=lambda: responsible_authority(ozg_leistung=ozg_leistung, gemeinde=gemeinde),
     )
 
 

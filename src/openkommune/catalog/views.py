@@ -64,7 +64,9 @@ def service(request, ozg_id: str):
             gemeinden = [g for g in gemeinden if g.ars == chosen] or gemeinden
         if len(gemeinden) == 1:
             results = [
-                selectors.responsible_authority(ozg_leistung=leistung, gemeinde=gemeinden[0])
+                selectors.responsible_authority_published(
+                    ozg_leistung=leistung, gemeinde=gemeinden[0]
+                )
             ]
         elif not gemeinden:
             results = []

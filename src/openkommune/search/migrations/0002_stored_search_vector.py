@@ -12,33 +12,31 @@ candidate query is SQL of its own on either database).
 
 from django.db import migrations
 
+ADD = [
+    "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, tokens)) STORED",
+    "CREATE INDEX IF NOT EXISTS search_document_vector_gin ON search_searchdocument "
+    "USING GIN (search_vector) WITH (fastupdate = off)",
+    "DROP INDEX IF EXISTS search_document_tokens_gin",
+]
+DROP = [
+    "CREATE INDEX IF NOT EXISTS search_document_tokens_gin ON search_searchdocument "
+    "USING GIN (to_tsvector('simple'::regconfig, tokens))",
+    "DROP INDEX IF EXISTS search_document_vector_gin",
+    "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS search_vector",
+]
 
-def add_stored_vector(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(
-        "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS search_vector tsvector "
-        "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, tokens)) STORED"
-    )
-    schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS search_document_vector_gin ON search_searchdocument "
-        "USING GIN (search_vector) WITH (fastupdate = off)"
-    )
-    schema_editor.execute("DROP INDEX IF EXISTS search_document_tokens_gin")
 
+def on_postgresql(statements: list[str]):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement)
 
-def drop_stored_vector(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS search_document_tokens_gin ON search_searchdocument "
-        "USING GIN (to_tsvector('simple'::regconfig, tokens))"
-    )
-    schema_editor.execute("DROP INDEX IF EXISTS search_document_vector_gin")
-    schema_editor.execute("ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS search_vector")
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("search", "0001_initial")]
 
-    operations = [migrations.RunPython(add_stored_vector, drop_stored_vector)]
+    operations = [migrations.RunPython(on_postgresql(ADD), on_postgresql(DROP))]

@@ -7,13 +7,23 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 
+from openkommune.accounts.models import User
+from openkommune.catalog.models import ResponsibilityOverride
 from openkommune.catalog.services import service_activation_set
 from openkommune.core.models import DataVersion
 from openkommune.core.read_cache import Topic, cached_read, data_changed, data_versions
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.services import organisation_create, organisation_update
-from tests.catalog.responsibility_helpers import HUNDEHALTUNG, MAGDEBURG_ARS, leistung, member
+from tests.catalog.responsibility_helpers import (
+    BAUGENEHMIGUNG,
+    HUNDEHALTUNG,
+    MAGDEBURG_ARS,
+    leistung,
+    member,
+    only_gemeinde,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +157,31 @@ def test_versions_live_in_the_database():
     data_changed(Topic.SEARCH_INDEX)
     token = DataVersion.objects.get(topic=Topic.SEARCH_INDEX).token
     assert data_versions([Topic.SEARCH_INDEX, Topic.REGIONS]).startswith(f"{token}.")
+
+
+def test_regional_override_kept_in_the_admin_shows_at_once(client):
+    koethen = only_gemeinde("06366")
+    url = f"/api/v1/services/{BAUGENEHMIGUNG}/responsible"
+    level = lambda: client.get(url, {"plz": "06366"}).json()["items"][0]["level"]  # noqa: E731
+    assert level() == "kreis"  # the rule; cached now
+    client.force_login(User.objects.create_superuser(email="a@test.example.org", password="x" * 12))
+    response = client.post(
+        reverse("admin:catalog_responsibilityoverride_add"),
+        {
+            "region_ars": koethen.ars,
+            "ozg_leistung": leistung(BAUGENEHMIGUNG).pk,
+            "level": "gemeinde",
+            "organisation_ars": "",
+            "reason": "Test: die Stadt ist untere Bauaufsichtsbehörde.",
+        },
+    )
+    assert response.status_code == 302, response.content
+    assert level() == "gemeinde"
+    override = ResponsibilityOverride.objects.get(region_ars=koethen.ars)
+    response = client.post(
+        reverse("admin:catalog_responsibilityoverride_changelist"),
+        {"action": "delete_selected", "_selected_action": [override.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not ResponsibilityOverride.objects.filter(pk=override.pk).exists()
+    assert level() == "kreis"

@@ -13,7 +13,13 @@ from openkommune.accounts.models import User
 from openkommune.catalog.models import ResponsibilityOverride
 from openkommune.catalog.services import service_activation_set
 from openkommune.core.models import DataVersion
-from openkommune.core.read_cache import Topic, cached_read, data_changed, data_versions
+from openkommune.core.read_cache import (
+    Topic,
+    cached_read,
+    code_fingerprint,
+    data_changed,
+    data_versions,
+)
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.services import organisation_create, organisation_update
 from tests.catalog.responsibility_helpers import (
@@ -65,6 +71,20 @@ def test_a_rolled_back_change_never_brings_back_its_entries():
     data_changed(Topic.CATALOG)  # the next real change gets a token of its own
     assert data_versions([Topic.CATALOG]) not in (before, inside)
     assert cached_read("probe", (), topics=[Topic.CATALOG], compute=lambda: "new") == "new"
+
+
+def test_code_fingerprint_changes_with_any_module_or_rule_file(tmp_path):
+    (tmp_path / "data").mkdir()
+    rules = tmp_path / "data" / "rules.txt"
+    rules.write_text("10160 = gemeinde\n")
+    (tmp_path / "module.py").write_text("X = 1\n")
+    (tmp_path / "page.html").write_text("<p>not part of it</p>")
+    first = code_fingerprint.__wrapped__(tmp_path)
+    (tmp_path / "page.html").write_text("<p>changed</p>")
+    assert code_fingerprint.__wrapped__(tmp_path) == first
+    rules.write_text("10160 = kreis\n")
+    assert code_fingerprint.__wrapped__(tmp_path) != first
+    assert code_fingerprint() == code_fingerprint()  # the release's, once per process
 
 
 def test_unknown_topic_is_a_programming_error():

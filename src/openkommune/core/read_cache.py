@@ -8,20 +8,26 @@ depends on, read with one small query. So a change is visible at once in every p
 whatever the cache backend, local memory per process or a shared Redis — and the import or
 admin action that made it needs no access to the web processes' caches. Versions are random
 tokens, never counters: an entry cached under the token of a rolled-back transaction is
-never met again.
+never met again. Keys also carry a fingerprint of the release's code and rule files: a
+shared cache outlives a deploy, and an answer of the previous release (other rules, other
+classes in the pickle) must not be served by the next.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
 from enum import StrEnum
+from pathlib import Path
 
 from django.core.cache import cache
 
 from openkommune.core.models import DataVersion
+
+PACKAGE = Path(__file__).resolve().parents[1]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +63,18 @@ def data_versions(topics: Iterable[Topic]) -> str:
     return ".".join(tokens.get(Topic(topic), "0") for topic in topics)
 
 
+@functools.cache
+def code_fingerprint(package: Path = PACKAGE) -> str:
+    """A hash of the Python modules and text data files (rules, vocabulary) of `package`:
+    the same on every machine running one release, another after any change of them."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".txt"} and path.is_file():
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cached_read[T](
     name: str, key: tuple, *, topics: Iterable[Topic], compute: Callable[[], T]
 ) -> T:
@@ -65,7 +83,7 @@ def cached_read[T](
 
     A cache that cannot be reached is a slower answer, not an error."""
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
-    cache_key = f"read:{name}:{digest}:{data_versions(topics)}"
+    cache_key = f"read:{code_fingerprint()}:{name}:{digest}:{data_versions(topics)}"
     try:
         value = cache.get(cache_key, _MISSING)
     except Exception:  # any backend error: answer from the database

@@ -39,6 +39,18 @@ def _private_files_per_session(tmp_path_factory):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_read_cache():
+    """Every test starts with an empty cache. Cached reads are keyed by data versions that
+    services bump, but tests also write rows directly (factories), and a test's rolled-back
+    writes must not leave answers behind for the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request,

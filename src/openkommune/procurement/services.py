@@ -54,7 +54,8 @@ from openkommune.tenancy.services import (
 )
 
 SUPPLIER_FIELDS = ("name", "address", "email", "vat_id", "is_demo")
-CONTRACT_FIELDS = (
+# What staff edit in the contract form; `is_demo` is set only by the demo data.
+CONTRACT_FORM_FIELDS = (
     "number",
     "title",
     "subject",
@@ -65,8 +66,8 @@ CONTRACT_FIELDS = (
     "max_quantity",
     "callers_all_members",
     "caller_kinds",
-    "is_demo",
 )
+CONTRACT_FIELDS = (*CONTRACT_FORM_FIELDS, "is_demo")
 LOT_FIELDS = ("number", "title")
 ITEM_FIELDS = (
     "lot",

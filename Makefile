@@ -19,7 +19,7 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
-.PHONY: help deps run dev setup-dev test pytest lint openapi bench chromium clean-db
+.PHONY: help deps pdf-libs run dev setup-dev test pytest lint openapi bench chromium clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -43,8 +43,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: .venv/.synced node_modules/.installed
+deps: .venv/.synced node_modules/.installed pdf-libs
 	@mkdir -p var/static
+
+# WeasyPrint subsets the PDFs' fonts with HarfBuzz when libharfbuzz-subset is there, else
+# with fontTools in Python, which makes a receipt PDF several times slower (ADR 0013).
+pdf-libs:
+	@if ! /sbin/ldconfig -p | grep -q libharfbuzz-subset.so.0; then \
+		echo "→ Installing HarfBuzz' subsetter (libharfbuzz-subset0) from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0; \
+	fi
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -101,6 +109,7 @@ bench: deps
 	$(RUN) python bench/search_quality.py
 	$(RUN) python bench/search_speed.py
 	$(RUN) python bench/submit.py
+	$(RUN) python bench/receipt.py
 	$(RUN) python bench/bundling.py
 	$(RUN) python bench/tables.py
 	# PostgreSQL at 127.0.0.1:5432; builds a million cases (about 5 minutes).

@@ -73,6 +73,47 @@ def _person(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
+def own_setting_put(
+    model,
+    *,
+    tenant: Organisation | None,
+    actor,
+    kind: str,
+    snapshot,
+    lookup: dict,
+    values: dict | None,
+    stamp: bool = False,
+):
+    """Set the own row of `model` of `tenant` (None: the cooperative's default) that `lookup`
+    finds to `values`, creating it, or remove it (`values=None`), under a row lock; audited
+    (`kind`, `<kind>.delete`), with the fields `snapshot(row)` names; no change, no write
+    and no record. `stamp`: the row records who changed it (`updated_by`). Returns the row
+    (after a removal the removed one), None when there was none to remove. Call it inside
+    a transaction."""
+    with scope(tenant=tenant):
+        row = _own_row_locked(model, tenant, **lookup)
+        before = snapshot(row)
+        if values is None:
+            if row is not None:
+                audit_record(
+                    tenant=tenant, actor=actor, action=f"{kind}.delete", obj=row, before=before
+                )
+                row.delete()
+            return row
+        if row is None:
+            row = model(tenant=tenant, **lookup)
+        for name, value in values.items():
+            setattr(row, name, value)
+        after = snapshot(row)
+        if after == before:
+            return row
+        if stamp:
+            row.updated_by = _person(actor)
+        row.save()
+    audit_saved(tenant=tenant, actor=actor, kind=kind, obj=row, before=before, after=after)
+    return row
+
+
 # --- legal deadline --------------------------------------------------------------------------
 
 
@@ -117,33 +158,16 @@ def service_deadline_set(
     more general one applies (or none). Raises `PermissionDenied`, `ValidationError`."""
     check_settings_actor(actor, tenant)
     days, legal_basis = clean_deadline(days, legal_basis)
-    with scope(tenant=tenant):
-        row = _own_row_locked(ServiceDeadline, tenant, ozg_leistung=ozg_leistung)
-        before = _deadline_snapshot(row)
-        if days is None:
-            if row is None:
-                return None
-            audit_record(
-                tenant=tenant,
-                actor=actor,
-                action="service_deadline.delete",
-                obj=row,
-                before=before,
-            )
-            row.delete()
-            return None
-        if row is None:
-            row = ServiceDeadline(tenant=tenant, ozg_leistung=ozg_leistung)
-        row.days = days
-        row.legal_basis = legal_basis
-        after = _deadline_snapshot(row)
-        if after == before:
-            return row
-        row.save()
-    audit_saved(
-        tenant=tenant, actor=actor, kind="service_deadline", obj=row, before=before, after=after
+    row = own_setting_put(
+        ServiceDeadline,
+        tenant=tenant,
+        actor=actor,
+        kind="service_deadline",
+        snapshot=_deadline_snapshot,
+        lookup={"ozg_leistung": ozg_leistung},
+        values=None if days is None else {"days": days, "legal_basis": legal_basis},
     )
-    return row
+    return None if days is None else row
 
 
 # --- notice template -------------------------------------------------------------------------
@@ -208,22 +232,20 @@ def notice_template_set(
     `PermissionDenied`, `ValidationError`."""
     check_settings_actor(actor, tenant)
     decision, title, body = clean_template(decision, title, body)
-    with scope(tenant=tenant):
-        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
-        before = _template_snapshot(row)
-        if row is None:
-            row = NoticeTemplate(tenant=tenant, ozg_leistung=ozg_leistung, decision=decision)
-        row.title = title
-        row.body = body
-        after = _template_snapshot(row)
-        if after == before:
-            return row
-        row.updated_by = _person(actor)
-        row.save()
-    audit_saved(
-        tenant=tenant, actor=actor, kind="notice_template", obj=row, before=before, after=after
+    return _template_put(tenant, actor, ozg_leistung, decision, {"title": title, "body": body})
+
+
+def _template_put(tenant, actor, ozg_leistung, decision: str, values: dict | None):
+    return own_setting_put(
+        NoticeTemplate,
+        tenant=tenant,
+        actor=actor,
+        kind="notice_template",
+        snapshot=_template_snapshot,
+        lookup={"ozg_leistung": ozg_leistung, "decision": decision},
+        values=values,
+        stamp=True,
     )
-    return row
 
 
 @transaction.atomic
@@ -233,19 +255,7 @@ def notice_template_remove(
     """Remove that template, so the next more general one applies (in the end the built-in
     text). Notices issued with it keep their text (`Notice.body`). False: there was none."""
     check_settings_actor(actor, tenant)
-    with scope(tenant=tenant):
-        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
-        if row is None:
-            return False
-        audit_record(
-            tenant=tenant,
-            actor=actor,
-            action="notice_template.delete",
-            obj=row,
-            before=_template_snapshot(row),
-        )
-        row.delete()
-    return True
+    return _template_put(tenant, actor, ozg_leistung, decision, None) is not None
 
 
 # --- reads for the member's page -------------------------------------------------------------

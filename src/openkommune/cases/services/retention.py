@@ -57,7 +57,7 @@ from openkommune.cases.models import (
     RetentionRule,
 )
 from openkommune.cases.services import audit
-from openkommune.cases.services.service_settings import check_settings_actor, own_setting_put
+from openkommune.cases.services.service_settings import OwnSetting, check_settings_actor
 from openkommune.core import outbox
 from openkommune.core.files import delete_private
 from openkommune.core.timezone import LOCAL_TZ, local_start_of_day
@@ -425,10 +425,7 @@ def _erase_case(tenant, case: Case, policy: Policy, actor) -> list[str]:
 RULE_FIELDS = ("ozg_leistung", "months", "action")
 
 
-def _rule_snapshot(rule: RetentionRule | None) -> dict | None:
-    if rule is None:
-        return None
-    return {"ozg_leistung": rule.ozg_leistung_id, "months": rule.months, "action": rule.action}
+RULE = OwnSetting(RetentionRule, "retention_rule", ("months", "action"), stamp=True)
 
 
 @transaction.atomic
@@ -450,14 +447,8 @@ def retention_rule_set(
     action = action or DEFAULT_RETENTION_ACTION
     if action not in RetentionAction.values:
         raise ValidationError({"action": _("Bitte wählen Sie, was danach geschieht.")})
-    rule = own_setting_put(
-        RetentionRule,
-        tenant=tenant,
-        actor=actor,
-        kind="retention_rule",
-        snapshot=_rule_snapshot,
-        lookup={"ozg_leistung": ozg_leistung},
-        values=None if months is None else {"months": months, "action": action},
-        stamp=True,
+    values = None if months is None else {"months": months, "action": action}
+    rule = RULE.put(
+        tenant=tenant, actor=actor, lookup={"ozg_leistung": ozg_leistung}, values=values
     )
     return None if months is None else rule

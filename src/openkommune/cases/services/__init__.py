@@ -331,12 +331,8 @@ def case_add_document(*, tenant, actor, case: Case, uploaded_file, title: str = 
                 tenant=locked.tenant,
                 case=locked,
                 title=title or stored.original_name,
-                original_name=stored.original_name,
-                content_type=stored.content_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                storage_name=stored.storage_name,
                 added_by=_person(actor),
+                **stored.row_fields(scan_result=False),
             )
             append_event(
                 tenant=tenant,

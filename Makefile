@@ -19,7 +19,7 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
-.PHONY: help deps pdf-libs run dev setup-dev test pytest lint openapi bench chromium clean-db
+.PHONY: help deps run dev setup-dev test pytest lint openapi bench chromium clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -48,6 +48,7 @@ deps: .venv/.synced node_modules/.installed pdf-libs
 
 # WeasyPrint subsets the PDFs' fonts with HarfBuzz when libharfbuzz-subset is there, else
 # with fontTools in Python, which makes a receipt PDF several times slower (ADR 0013).
+.PHONY: pdf-libs
 pdf-libs:
 	@if ! /sbin/ldconfig -p | grep -q libharfbuzz-subset.so.0; then \
 		echo "→ Installing HarfBuzz' subsetter (libharfbuzz-subset0) from Debian's packages"; \

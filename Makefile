@@ -46,8 +46,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: .venv/.synced node_modules/.installed
+deps: .venv/.synced node_modules/.installed pdf-libs
 	@mkdir -p var/static
+
+# WeasyPrint subsets the PDFs' fonts with HarfBuzz when libharfbuzz-subset is there, else
+# with fontTools in Python, which makes a receipt PDF several times slower (ADR 0013).
+.PHONY: pdf-libs
+pdf-libs:
+	@if ! /sbin/ldconfig -p | grep -q libharfbuzz-subset.so.0; then \
+		echo "→ Installing HarfBuzz' subsetter (libharfbuzz-subset0) from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0; \
+	fi
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -127,6 +136,7 @@ bench: deps
 	$(RUN) python bench/search_quality.py
 	$(RUN) python bench/search_speed.py
 	$(RUN) python bench/submit.py
+	$(RUN) python bench/receipt.py
 	$(RUN) python bench/bundling.py
 	$(RUN) python bench/tables.py
 	# PostgreSQL at 127.0.0.1:5432; audit appends, one authority against many (about 1 minute).

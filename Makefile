@@ -31,7 +31,7 @@ help:
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
 	@echo "make bench    – run the benchmarks in bench/"
-	@echo "make bench-load – load benchmark of the production profile on PostgreSQL (~7 min)"
+	@echo "make bench-load – load benchmark of the production profile on PostgreSQL (~8 min)"
 
 $(UV):
 	@echo "→ Installing uv into .tools/"
@@ -47,8 +47,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: .venv/.synced node_modules/.installed
+deps: .venv/.synced node_modules/.installed pdf-libs
 	@mkdir -p var/static
+
+# WeasyPrint subsets the PDFs' fonts with HarfBuzz when libharfbuzz-subset is there, else
+# with fontTools in Python, which makes a receipt PDF several times slower (ADR 0013).
+.PHONY: pdf-libs
+pdf-libs:
+	@if ! /sbin/ldconfig -p | grep -q libharfbuzz-subset.so.0; then \
+		echo "→ Installing HarfBuzz' subsetter (libharfbuzz-subset0) from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0; \
+	fi
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -128,14 +137,17 @@ bench: deps
 	$(RUN) python bench/search_quality.py
 	$(RUN) python bench/search_speed.py
 	$(RUN) python bench/submit.py
+	$(RUN) python bench/receipt.py
 	$(RUN) python bench/bundling.py
 	$(RUN) python bench/tables.py
+	# PostgreSQL at 127.0.0.1:5432; audit appends, one authority against many (about 1 minute).
+	$(RUN) python bench/audit_chains.py
 	# PostgreSQL at 127.0.0.1:5432; builds a million cases (about 5 minutes).
 	$(RUN) python bench/inbox.py
 
 # The production profile under load on PostgreSQL at 127.0.0.1:5432 (database
 # openkommune_bench_load, dropped at the end) with a bare-view baseline in the same run;
-# about 7 minutes. `make bench-load BENCH_LOAD_ARGS=--quick` takes about 2.
+# about 8 minutes. `make bench-load BENCH_LOAD_ARGS=--quick` takes about 3.
 BENCH_LOAD_ARGS ?=
 bench-load: deps
 	$(RUN) python bench/load.py $(BENCH_LOAD_ARGS)

@@ -28,7 +28,7 @@ for a fixed time after a short warm-up and records every latency:
 Prints a markdown table (path, concurrency, throughput, p50, p95, p99, errors, ratio to the
 baseline at the same concurrency) and the ratios of the issue's "done when", and writes both
 to var/bench/load-<UTC time>.json and .md. Every process it starts is stopped at the end,
-also on errors and Ctrl+C. About 7 minutes; `--quick` about 2.
+also on errors and Ctrl+C. About 8 minutes; `--quick` about 3.
 """
 
 import argparse

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-# The real ClamAV daemon: fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`.
-pytest_plugins = ["tests.clamav"]
+# The real ClamAV daemon (fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`) and
+# private PostgreSQL clusters (`streaming_replication`: primary + replica) for replica and
+# fault tests.
+pytest_plugins = ["tests.clamav", "tests.support.postgres_cluster"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,6 +37,18 @@ def _private_files_per_session(tmp_path_factory):
     other's files, and tests that compare the folder before and after stay exact."""
     with override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private")):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_read_cache():
+    """Every test starts with an empty cache. Cached reads are keyed by data versions that
+    services bump, but tests also write rows directly (factories), and a test's rolled-back
+    writes must not leave answers behind for the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -109,6 +109,13 @@ DATABASES = {
         env_str("DATABASE_URL", "sqlite:///var/openkommune.sqlite3"), base_dir=BASE_DIR
     )
 }
+# A streaming replica of the primary: read-only reference data (catalogue, regions, search
+# index) is read there (openkommune.core.db_router, docs/operations.md). Tests use the primary.
+if _replica_url := env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = database_from_url(_replica_url, base_dir=BASE_DIR) | {
+        "TEST": {"MIRROR": "default"}
+    }
+    DATABASE_ROUTERS = ["openkommune.core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -10,11 +10,23 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from openkommune.catalog import selectors as catalog_selectors
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.regions import selectors as region_selectors
 from openkommune.tenancy import selectors as tenancy_selectors
 
 
 def home(request):
+    figures = cached_read(
+        "start_page",
+        (),
+        topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS),
+        compute=_start_page_figures,
+    )
+    return render(request, "home.html", figures)
+
+
+def _start_page_figures() -> dict:
+    """The start page's figures: they change only with an import or a new member."""
     catalog = catalog_selectors.catalog_counts()
     counts = {
         "gemeinden": region_selectors.region_counts()["gemeinde"],
@@ -22,11 +34,7 @@ def home(request):
         "leika_services": catalog.leika_services,
         "members": tenancy_selectors.member_count(),
     }
-    return render(
-        request,
-        "home.html",
-        {"counts": counts, "themenfelder": catalog_selectors.themenfeld_list()},
-    )
+    return {"counts": counts, "themenfelder": list(catalog_selectors.themenfeld_list())}
 
 
 def accessibility(request):

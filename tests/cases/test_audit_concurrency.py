@@ -1,7 +1,10 @@
-"""Concurrent writers keep one chain: threads with their own connections and real commits
-append to the same tenant's chain (also creating its head at the same moment) and change
-the same case. On PostgreSQL the locked chain head and case row decide; on SQLite the
-immediate write transactions queue the writers. Either way: sequences 1…n, no fork.
+"""Concurrent writers keep each chain whole, and writers of different chains do not wait for
+each other: threads with their own connections and real commits append to the same case's
+chain and to the tenant chain (also creating the head at the same moment) and change the same
+case. On PostgreSQL the locked chain head and case row decide; on SQLite the immediate write
+transactions queue the writers. Either way: sequences 1…n, no fork. On PostgreSQL, a writer
+holding one case's chain open does not delay a writer of another case of the same authority
+(ADR 0012) — SQLite locks the whole database, so that test needs row-level locking.
 
 The rows are committed (each thread must see them), so the fixture deletes every row the
 test created afterwards: the session's reference data stays as it was.
@@ -14,14 +17,14 @@ import uuid
 
 import pytest
 from django.apps import apps
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision
 from openkommune.cases.errors import TransitionNotAllowed
-from openkommune.cases.models import Case, CaseEvent
+from openkommune.cases.models import AuditChainHead, Case, CaseEvent
 from openkommune.cases.services import case_transition
 from openkommune.cases.services.audit import append_event, verify_chain
-from tests.cases.factories import clerk_of, other_tenant, submitted_application
+from tests.cases.factories import clerk_of, open_case, other_tenant, submitted_application
 
 THREADS = 4
 APPENDS_PER_THREAD = 5
@@ -84,8 +87,10 @@ def _run_together(target, count: int = THREADS) -> list:
 
 
 @pytest.mark.usefixtures("committed")
-def test_concurrent_appends_form_one_chain():
+@pytest.mark.parametrize("chain", ["case", "tenant"])
+def test_concurrent_appends_form_one_chain(chain):
     tenant = other_tenant()
+    case_id = uuid.uuid4() if chain == "case" else None
 
     def append(index: int) -> list[int]:
         sequences = []
@@ -94,7 +99,7 @@ def test_concurrent_appends_form_one_chain():
                 event = append_event(
                     tenant=tenant,
                     kind=CaseEventKind.EXPORTED,
-                    case_public_id=uuid.uuid4(),
+                    case_public_id=case_id,
                     payload={"thread": index, "n": n},
                 )
             sequences.append(event.sequence)
@@ -106,8 +111,65 @@ def test_concurrent_appends_form_one_chain():
     assert sorted(s for r in results for s in r) == list(range(1, total + 1))
     report = verify_chain(tenant)
     assert report.ok, report.message
-    assert report.events == total
-    assert CaseEvent._base_manager.filter(tenant=tenant).count() == total
+    assert (report.chains, report.events) == (1, total)
+    events = CaseEvent._base_manager.filter(tenant=tenant)
+    assert events.count() == total
+    assert events.values("chain").distinct().count() == 1
+    assert AuditChainHead._base_manager.get(tenant=tenant).case_public_id == case_id
+
+
+def _hold_and_append(*, first, second, lock_timeout: str):
+    """Thread 0 appends to `first` and keeps its transaction open; thread 1 then appends to
+    `second` under `lock_timeout` and commits (or fails), and only then lets thread 0
+    commit. Returns both results."""
+    appended = threading.Event()
+    done = threading.Event()
+
+    def run(index: int):
+        if index == 0:
+            try:
+                with transaction.atomic():
+                    event = append_event(
+                        tenant=first.tenant, kind=CaseEventKind.EXPORTED, case=first
+                    )
+                    appended.set()
+                    assert done.wait(30), "the second writer did not finish"
+                return event.sequence
+            finally:
+                appended.set()
+        try:
+            assert appended.wait(30), "the first writer did not append"
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{lock_timeout}'")
+                event = append_event(tenant=second.tenant, kind=CaseEventKind.EXPORTED, case=second)
+            return event.sequence
+        finally:
+            done.set()
+
+    return _run_together(run, count=2)
+
+
+@pytest.mark.usefixtures("committed")
+def test_writers_of_two_cases_of_one_authority_do_not_wait_for_each_other():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row-level locking")
+    first = open_case()
+    second = open_case(name="Max Mustermann")
+    assert first.tenant == second.tenant
+    # The second case's append completes while the first case's transaction is still open.
+    results = _hold_and_append(first=first, second=second, lock_timeout="2s")
+    assert results == [2, 2], results
+    # The same two steps on one case: the second writer waits for the first (and times out
+    # here), so the test above would have noticed a shared lock.
+    results = _hold_and_append(first=first, second=first, lock_timeout="1s")
+    assert results[0] == 3, results
+    assert isinstance(results[1], OperationalError), results
+    assert "lock timeout" in str(results[1])
+    report = verify_chain(first.tenant)
+    assert report.ok, report.message
+    # Two case chains with their events (opened + one each, opened + two); no tenant chain.
+    assert (report.chains, report.events) == (2, 5)
 
 
 @pytest.mark.usefixtures("committed")

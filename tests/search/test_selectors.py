@@ -5,6 +5,7 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openkommune.catalog.models import OzgLeistung
 from openkommune.search import engine
 from openkommune.search.models import SearchDocument, SearchIndexState
 from openkommune.search.selectors import service_search
@@ -93,6 +94,17 @@ def test_rebuild_is_idempotent_and_versioned():
     assert forced.version == before + 1
     assert SearchDocument.objects.count() == forced.documents == 557
     assert _ids("hundesteuer")[0] == "10160"  # the reloaded in-memory data still ranks
+
+
+def test_rebuilt_index_is_searched_at_once_after_a_cached_answer():
+    before = service_search(query="katzenhaltung")  # cached now
+    assert before.items[0][0].name != "Katzenhaltung"
+    # A catalogue change the index does not know yet (written directly: no import's bump).
+    OzgLeistung.objects.filter(ozg_id="10160").update(name="Katzenhaltung")
+    assert service_search(query="katzenhaltung").items[0][0].name != "Katzenhaltung"
+    assert search_index_rebuild().changed
+    top = service_search(query="katzenhaltung").items[0][0]
+    assert (top.ozg_id, top.name) == ("10160", "Katzenhaltung")
 
 
 def test_rebuild_command_reports(capsys):

@@ -141,32 +141,42 @@ def test_receipt_download():
     assert hashlib.sha256(body).hexdigest() == application.receipt_sha256
 
 
-IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_the_first_download_renders_and_stores_the_receipt_the_second_returns_it(
+    django_capture_on_commit_callbacks,
+):
+    from django_tasks_db.models import DBTaskResult
 
-
-@override_settings(TASKS=IMMEDIATE_TASKS)
-def test_the_job_queued_at_submit_renders_the_receipt_once(django_capture_on_commit_callbacks):
     from openkommune.tenancy.models import AuditRecord
     from openkommune.tenancy.scoping import scopes_disabled
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         application, _ = _submitted(make_offer())
     stored = Application.applicant_objects.get(pk=application.pk)
     assert stored.receipt_pending
-    assert not stored.receipt_name  # nothing rendered inside the submit transaction
-    for callback in callbacks:
-        callback()  # the confirmation e-mail and the receipt job
+    assert not stored.receipt_name  # nothing rendered at submit ...
+    # ... and no job queued for it: only the confirmation e-mail's.
+    assert [job.task_path for job in DBTaskResult.objects.all()] == [
+        "openkommune.core.tasks.send_outbox_mail"
+    ]
+
+    first = receipt_pdf(application=Application.applicant_objects.get(pk=stored.pk))
     stored.refresh_from_db()
     assert not stored.receipt_pending
     assert stored.receipt_name.startswith("receipts/")
-    first = (stored.receipt_name, stored.receipt_sha256)
-    # Issuing again (the download after the job, a retried job) renders nothing new.
+    assert hashlib.sha256(first).hexdigest() == stored.receipt_sha256
+    assert application.reference in pdf_text(first)
+
+    second = receipt_pdf(application=Application.applicant_objects.get(pk=stored.pk))
+    assert second == first  # the stored file, byte for byte, not a new rendering
     again = application_receipt_issue(application=Application.applicant_objects.get(pk=stored.pk))
-    assert (again.receipt_name, again.receipt_sha256) == first
+    assert (again.receipt_name, again.receipt_sha256) == (
+        stored.receipt_name,
+        stored.receipt_sha256,
+    )
     with scopes_disabled():
         records = AuditRecord.objects.filter(action="application.receipt")
         assert [r.after["receipt_sha256"] for r in records] == [stored.receipt_sha256]
-    assert hashlib.sha256(receipt_pdf(application=stored)).hexdigest() == stored.receipt_sha256
 
 
 def test_an_anonymised_application_has_no_receipt_any_more():
@@ -181,7 +191,7 @@ def test_an_anonymised_application_has_no_receipt_any_more():
     assert not Application.applicant_objects.get(pk=application.pk).receipt_name
 
 
-def test_a_gemeinde_merged_away_before_the_job_still_gets_its_receipt(monkeypatch):
+def test_a_gemeinde_merged_away_before_the_first_download_still_gets_its_receipt(monkeypatch):
     from openkommune.regions.models import Region
     from openkommune.submissions.services import submit
 

@@ -60,7 +60,7 @@ def test_submit_creates_a_routed_application_with_timeline(offer):
     assert application.reference.startswith(f"{application.submitted_at.year}-MG-")
     kinds = [event.kind for event in application_events(application=application)]
     assert kinds == [EventKind.SUBMITTED, EventKind.DELIVERED]
-    # The receipt PDF is a job after the commit (tests/submissions/test_receipt.py).
+    # The receipt PDF is rendered on its first download (tests/submissions/test_receipt.py).
     assert application.receipt_pending
     assert not application.receipt_name
     draft.refresh_from_db()
@@ -170,7 +170,7 @@ def test_confirmation_is_sent_only_after_the_commit(offer, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         application_submit(draft=draft, idempotency_key="k")
     assert mail.outbox == []
-    assert len(callbacks) == 2  # the confirmation e-mail and the receipt PDF
+    assert len(callbacks) == 1  # the confirmation e-mail (the receipt PDF is no job)
 
 
 @pytest.mark.parametrize("key", ["", "  ", None, "x" * 201, "mit\nzeilenumbruch"])

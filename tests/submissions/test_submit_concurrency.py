@@ -122,3 +122,31 @@ def test_concurrent_api_retries_with_one_key_create_one_application():
     assert Application.applicant_objects.filter(tenant=offer.tenant).count() == 1
     # The losers' drafts were rolled back with their transactions.
     assert Draft.applicant_objects.count() == tenant_drafts_before + 1
+
+
+@pytest.mark.usefixtures("committed")
+def test_concurrent_first_downloads_store_one_receipt(settings):
+    from openkommune.submissions.services import receipt_pdf
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    offer = make_offer()
+    draft, _ = start(offer)
+    fill(draft)
+    application = application_submit(draft=draft, idempotency_key="einmal")
+    assert not application.receipt_name
+
+    def download(_index: int) -> bytes:
+        return receipt_pdf(application=Application.applicant_objects.get(pk=application.pk))
+
+    results = _run_together(download)
+    assert all(isinstance(result, bytes) for result in results), results
+    assert len(set(results)) == 1  # every reader got the one stored file
+    stored = Application.applicant_objects.get(pk=application.pk)
+    receipts = settings.PRIVATE_MEDIA_ROOT / "receipts"
+    assert [path.name for path in receipts.rglob("*.pdf")] == [stored.receipt_name.split("/")[-1]]
+    with scopes_disabled():
+        records = AuditRecord.objects.filter(
+            action="application.receipt", object_id=str(stored.public_id)
+        )
+        assert records.count() == 1

@@ -166,17 +166,13 @@ def test_with_the_database_queue_the_retry_waits_with_backoff(
     settings.TASKS = DATABASE_QUEUE
     flaky.failures = 1
     application = _submit(offer, django_capture_on_commit_callbacks)
-    # Two jobs: the confirmation and the receipt PDF, each with ids only (no token).
+    # One job, the confirmation, with ids only (no token); the receipt PDF is no job: it is
+    # rendered on its first download (ADR 0013).
     jobs = {job.task_path: job for job in DBTaskResult.objects.all()}
-    assert set(jobs) == {
-        "openkommune.core.tasks.send_outbox_mail",
-        "openkommune.submissions.tasks.issue_application_receipt",
-    }
+    assert set(jobs) == {"openkommune.core.tasks.send_outbox_mail"}
     row = _notification(application)
     send = jobs["openkommune.core.tasks.send_outbox_mail"]
     assert send.args_kwargs["args"] == [str(row.public_id)]
-    receipt = jobs["openkommune.submissions.tasks.issue_application_receipt"]
-    assert receipt.args_kwargs["args"] == [str(application.public_id)]
     assert mail.outbox == []
 
     # The worker runs the job: the mail server fails, a retry is queued for later.

@@ -64,6 +64,8 @@ class CaseEventKind(models.TextChoices):
     DELETED = "deleted", _("Vorgang gelöscht")
     # Retention blanked the payload of earlier events; this event names them (audit.py).
     PAYLOAD_REDACTED = "payload_redacted", _("Angaben nach Ablauf der Aufbewahrung entfernt")
+    # The tenant chain commits to the current ends of the case chains (audit.anchor_chains).
+    CHAINS_ANCHORED = "chains_anchored", _("Vorgangsketten verankert")
 
 
 class MessageDirection(models.TextChoices):

@@ -7,6 +7,7 @@ from openkommune.accounts.services.retention import (
     expired_sessions_clear,
     login_data_retention,
 )
+from openkommune.cases.services.audit import anchor_chains
 from openkommune.cases.services.retention import retention_run
 
 
@@ -26,4 +27,19 @@ def run_retention_daily() -> dict:
         "throttle_hits": login_data.throttle_hits,
         "login_locked_records": login_data.locked_records,
         "expired_sessions": sessions,
+    }
+
+
+@task()
+def anchor_audit_chains() -> dict:
+    """Anchor the case chains that moved (what `manage.py anchor_audit_chains` does), for
+    installations that schedule it through the task queue — every few minutes (ADR 0012).
+    Returns the anchor events' tenant, sequence and hash (also logged): keep them outside the
+    database. A doubled run anchors nothing twice."""
+    anchors = anchor_chains()
+    return {
+        "anchors": [
+            {"tenant": str(e.tenant.public_id), "sequence": e.sequence, "hash": e.hash}
+            for e in anchors
+        ]
     }

@@ -13,6 +13,7 @@ from openkommune.catalog.models import (
     Themenfeld,
 )
 from openkommune.core.admin import ReadOnlyAdminMixin
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.tenancy.services import audit_record, snapshot
 
 
@@ -69,6 +70,7 @@ class ResponsibilityOverrideAdmin(admin.ModelAdmin):
             before = snapshot(ResponsibilityOverride.objects.get(pk=obj.pk), OVERRIDE_FIELDS)
         with transaction.atomic():
             super().save_model(request, obj, form, change)
+            data_changed(Topic.CATALOG)  # cached responsible-authority answers
             audit_record(
                 tenant=None,
                 actor=request.user,
@@ -88,6 +90,13 @@ class ResponsibilityOverrideAdmin(admin.ModelAdmin):
                 before=snapshot(obj, OVERRIDE_FIELDS),
             )
             super().delete_model(request, obj)
+            data_changed(Topic.CATALOG)
+
+    def delete_queryset(self, request, queryset):
+        # The list's "delete selected" action: each deletion audited like a single one.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 OVERRIDE_FIELDS = ("region_ars", "ozg_leistung", "level", "organisation_ars", "reason")

@@ -12,11 +12,9 @@ from ninja.errors import HttpError
 
 from openkommune.catalog import selectors
 from openkommune.catalog.models import OzgLeistung
+from openkommune.catalog.selectors import Responsibility
 from openkommune.core.api_policy import public_response
 from openkommune.core.schemas import ErrorOut
-from openkommune.regions.constants import RegionLevel
-from openkommune.regions.models import Region
-from openkommune.regions.selectors import gemeinden_for_postcode, region_get
 
 router = Router(tags=["Leistungen"])
 # Public reference data, the same for everyone: cacheable (no `no-store`).
@@ -53,8 +51,8 @@ class ResponsibleOut(Schema):
     items: list[ResponsibleItemOut]
 
 
-def _item(request, leistung: OzgLeistung, gemeinde: Region) -> ResponsibleItemOut:
-    result = selectors.responsible_authority(ozg_leistung=leistung, gemeinde=gemeinde)
+def _item(request, leistung: OzgLeistung, result: Responsibility) -> ResponsibleItemOut:
+    gemeinde = result.gemeinde
     start_url = None
     if result.online:
         start_url = result.activation.start_url or request.build_absolute_uri(
@@ -101,20 +99,17 @@ def responsible(
     if (plz is None) == (ars is None):
         raise HttpError(422, _("Geben Sie genau einen der Parameter plz oder ars an."))
     try:
-        leistung = selectors.ozg_leistung_get(ozg_id=ozg_id)
+        # Without its LeiKa rows: the answer needs only the Leistung itself.
+        leistung = selectors.ozg_leistung_list().get(ozg_id=ozg_id)
     except OzgLeistung.DoesNotExist:
         raise HttpError(404, _("Die Leistung %(id)s gibt es nicht.") % {"id": ozg_id}) from None
-    if plz is not None:
-        gemeinden = gemeinden_for_postcode(postcode=plz)
-        if not gemeinden:
-            raise HttpError(
-                404, _("Für die Postleitzahl %(plz)s ist keine Gemeinde bekannt.") % {"plz": plz}
-            )
-    else:
-        try:
-            gemeinden = [region_get(ars=ars, level=RegionLevel.GEMEINDE)]
-        except Region.DoesNotExist:
-            raise HttpError(
-                404, _("Zum Regionalschlüssel %(ars)s ist keine Gemeinde bekannt.") % {"ars": ars}
-            ) from None
-    return ResponsibleOut(items=[_item(request, leistung, g) for g in gemeinden])
+    results = selectors.responsibilities_published(ozg_leistung=leistung, postcode=plz, ars=ars)
+    if not results and plz is not None:
+        raise HttpError(
+            404, _("Für die Postleitzahl %(plz)s ist keine Gemeinde bekannt.") % {"plz": plz}
+        )
+    if not results:
+        raise HttpError(
+            404, _("Zum Regionalschlüssel %(ars)s ist keine Gemeinde bekannt.") % {"ars": ars}
+        )
+    return ResponsibleOut(items=[_item(request, leistung, result) for result in results])

@@ -23,9 +23,15 @@ from openkommune.catalog.models import (
     ServiceActivation,
     Themenfeld,
 )
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.regions.constants import RegionKind, RegionLevel
 from openkommune.regions.models import Region
-from openkommune.regions.selectors import region_get, region_hierarchy
+from openkommune.regions.selectors import (
+    gemeinden_for_postcode,
+    region_get,
+    region_hierarchy,
+    regions_with_ancestors,
+)
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
@@ -407,6 +413,30 @@ def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Res
         organisation=organisation,
         activation=activation,
         authority=_authority(region, organisation, activation, administered_by),
+    )
+
+
+def responsibilities_published(
+    *, ozg_leistung: OzgLeistung, postcode: str | None = None, ars: str | None = None
+) -> list[Responsibility]:
+    """Who is responsible for `ozg_leistung` in each current Gemeinde of `postcode` (by name),
+    or in the Gemeinde with the key `ars`, as the public service page and API show it; empty
+    for an unknown place. Cached until the catalogue, the regions or a member (its data, the
+    services it offers) change; the submit decides with `responsible_authority` itself,
+    inside its transaction."""
+
+    def compute() -> list[Responsibility]:
+        if postcode is not None:
+            gemeinden = gemeinden_for_postcode(postcode=postcode)
+        else:
+            gemeinden = list(regions_with_ancestors().filter(ars=ars, level=RegionLevel.GEMEINDE))
+        return [responsible_authority(ozg_leistung=ozg_leistung, gemeinde=g) for g in gemeinden]
+
+    return cached_read(
+        "responsibilities",
+        (ozg_leistung.ozg_id, postcode, ars),
+        topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS),
+        compute=compute,
     )
 
 

@@ -26,6 +26,7 @@ from openkommune.catalog.models import (
 from openkommune.catalog.ozg_catalog import ParsedCatalog, parse_catalog
 from openkommune.core.imports import SHRINK_LIMIT_PERCENT, ShrinkGuard, percent_text
 from openkommune.core.progress import progress as progress_lines
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import user_has_role
@@ -167,6 +168,7 @@ def catalog_import(
     try:
         with transaction.atomic():
             summary = _write(parsed, progress)
+            data_changed(Topic.CATALOG)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -378,6 +380,8 @@ def service_activation_set(
         if before == after:
             return activation
         activation.save()
+        # Whether and how the member offers it online: the responsible-authority answers.
+        data_changed(Topic.ORGANISATIONS)
         old, new = changed_fields(before, after)
         audit_record(
             tenant=tenant,

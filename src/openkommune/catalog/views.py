@@ -21,7 +21,6 @@ from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
 from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
 from openkommune.regions.models import Region
-from openkommune.regions.selectors import gemeinden_for_postcode
 
 PAGE_SIZE = 50
 
@@ -58,16 +57,13 @@ def service(request, ozg_id: str):
     results = None
     if form.is_bound and form.is_valid():
         postcode = form.cleaned_data["plz"]
-        gemeinden = gemeinden_for_postcode(postcode=postcode)
+        found = selectors.responsibilities_published(ozg_leistung=leistung, postcode=postcode)
         chosen = form.cleaned_data["ars"]
         if chosen:
-            gemeinden = [g for g in gemeinden if g.ars == chosen] or gemeinden
-        if len(gemeinden) == 1:
-            results = [
-                selectors.responsible_authority(ozg_leistung=leistung, gemeinde=gemeinden[0])
-            ]
-        elif not gemeinden:
-            results = []
+            found = [r for r in found if r.gemeinde.ars == chosen] or found
+        gemeinden = [r.gemeinde for r in found]
+        if len(found) <= 1:
+            results = found
     context = {
         "leistung": leistung,
         "assignments": [a for a in leistung.leika_assignments if a.is_current],

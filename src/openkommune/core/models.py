@@ -43,7 +43,23 @@ class PublicIdModel(TimeStampedModel):
         abstract = True
 
 
+class DataVersion(models.Model):
+    """The version of one kind of reference data that cached reads depend on
+    (`core.read_cache`): a random token, replaced in the transaction of every change."""
+
+    topic = models.CharField(_("Datenbereich"), max_length=40, unique=True)
+    token = models.CharField(_("Version"), max_length=32)
+    changed_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Datenstand")
+        verbose_name_plural = _("Datenstände")
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.token}"
+
+
 # The outbox table (its own module, next to the engine in `core.outbox`).
 from openkommune.core.outbox_models import OutboxMail, OutboxStatus  # noqa: E402
 
-__all__ = ["OutboxMail", "OutboxStatus", "PublicIdModel", "TimeStampedModel"]
+__all__ = ["DataVersion", "OutboxMail", "OutboxStatus", "PublicIdModel", "TimeStampedModel"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import threading
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -89,6 +90,23 @@ def _fetcher_class():
     return ProjectFetcher
 
 
+_per_thread = threading.local()
+
+
+def _font_config():
+    """One WeasyPrint font configuration per thread, kept: setting one up (fontconfig, the
+    Pango font map) costs more than laying out a short document. Documents add no fonts of
+    their own (no `@font-face`), so it holds nothing of the last document; Pango objects are
+    not shared between threads."""
+    # Imported here on purpose, see `html_to_pdf`.
+    from weasyprint.text.fonts import FontConfiguration
+
+    config = getattr(_per_thread, "font_config", None)
+    if config is None:
+        config = _per_thread.font_config = FontConfiguration()
+    return config
+
+
 def render_html(template: str, context: dict) -> str:
     """The template rendered in German."""
     with translation.override("de"):
@@ -106,7 +124,7 @@ def html_to_pdf(html: str, *, identifier: str = "") -> bytes:
     if identifier:
         options["pdf_identifier"] = identifier.encode("ascii", "ignore") or b"x"
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()())
-    return document.write_pdf(**options)
+    return document.write_pdf(font_config=_font_config(), **options)
 
 
 def render_pdf(template: str, context: dict, *, identifier: str = "") -> bytes:

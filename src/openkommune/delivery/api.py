@@ -108,32 +108,21 @@ def _summary(case: Case) -> dict:
     }
 
 
-def _attachment_url(request, case: Case, attachment: Attachment) -> str:
-    path = reverse(
-        "api-v1:authority_attachment",
-        kwargs={"reference": case.reference, "attachment_id": attachment.public_id},
-    )
+def _case_url(request, name: str, case: Case, **ids) -> str:
+    """The absolute URL of the endpoint `name` below the case (`ids`: the further parts)."""
+    path = reverse(f"api-v1:{name}", kwargs={"reference": case.reference, **ids})
     return request.build_absolute_uri(path)
 
 
-def _message_attachment_url(request, case: Case, attachment: MessageAttachment) -> str:
-    path = reverse(
-        "api-v1:authority_message_attachment",
-        kwargs={
-            "reference": case.reference,
-            "message_id": attachment.message.public_id,
-            "attachment_id": attachment.public_id,
-        },
-    )
-    return request.build_absolute_uri(path)
-
-
-def _notice_pdf_url(request, case: Case, notice: Notice) -> str:
-    path = reverse(
-        "api-v1:authority_notice_pdf",
-        kwargs={"reference": case.reference, "notice_id": notice.public_id},
-    )
-    return request.build_absolute_uri(path)
+def _file(file, *, name: str, url: str) -> dict:
+    return {
+        "id": file.public_id,
+        "name": name,
+        "media_type": file.content_type,
+        "size": file.size,
+        "sha256": file.sha256,
+        "url": url,
+    }
 
 
 def _message(request, case: Case, message: Message) -> dict:
@@ -145,14 +134,17 @@ def _message(request, case: Case, message: Message) -> dict:
         "sent_at": message.sent_at,
         "read_at": message.read_at,
         "attachments": [
-            {
-                "id": a.public_id,
-                "name": download_name(a.original_name, a.content_type),
-                "media_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "url": _message_attachment_url(request, case, a),
-            }
+            _file(
+                a,
+                name=download_name(a.original_name, a.content_type),
+                url=_case_url(
+                    request,
+                    "authority_message_attachment",
+                    case,
+                    message_id=message.public_id,
+                    attachment_id=a.public_id,
+                ),
+            )
             for a in message.attachments.all()
         ],
     }
@@ -168,11 +160,17 @@ def _notice(request, case: Case, notice: Notice) -> dict:
         "first_opened_at": notice.first_opened_at,
         "delivered_on": notice.delivered_on,
         "pdf_sha256": notice.pdf_sha256,
-        "pdf_url": _notice_pdf_url(request, case, notice),
+        "pdf_url": _case_url(request, "authority_notice_pdf", case, notice_id=notice.public_id),
     }
 
 
-def _download(*, storage_name: str, filename: str, content_type: str):
+def _case_file(request, reference: str, rows, file_of):
+    """The file of one row of a case of the key's organisation: `rows(case)` selects the row
+    (404 when there is none), `file_of(row)` names its (storage name, file name, type)."""
+    with tenant_scope(request) as tenant:
+        storage_name, filename, content_type = file_of(
+            _first_or_404(rows(_case(tenant, reference)))
+        )
     if content_type == AttachmentType.TEXT:
         content_type += "; charset=utf-8"  # checked at upload: valid UTF-8
     return download_response(
@@ -190,14 +188,22 @@ def _case_errors():
         raise ApiError(status, error.code, error.message, error.fields) from None
 
 
-def _record_use(request, tenant, action: str, case: Case) -> None:
-    audit_record(
-        tenant=tenant,
-        actor=None,
-        action="api_key.use",
-        obj=request.auth,
-        after={"action": action, "case": str(case.public_id)},
-    )
+@contextmanager
+def _case_change(request, reference: str, action: str):
+    """One change through the API to the case `reference` of the key's organisation (404 for
+    another's): yields (tenant, case); a refusal of the case services becomes the API's error,
+    a change made is recorded as a use of the key (`action`)."""
+    with tenant_scope(request) as tenant:
+        case = _case(tenant, reference)
+        with _case_errors():
+            yield tenant, case
+        audit_record(
+            tenant=tenant,
+            actor=None,
+            action="api_key.use",
+            obj=request.auth,
+            after={"action": action, "case": str(case.public_id)},
+        )
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -256,13 +262,14 @@ def get_application(request, reference: str):
             "data": application.data,
             "attachments": [
                 {
-                    "id": a.public_id,
                     "field": a.path,
-                    "name": a.download_name,
-                    "media_type": a.content_type,
-                    "size": a.size,
-                    "sha256": a.sha256,
-                    "url": _attachment_url(request, case, a),
+                    **_file(
+                        a,
+                        name=a.download_name,
+                        url=_case_url(
+                            request, "authority_attachment", case, attachment_id=a.public_id
+                        ),
+                    ),
                 }
                 for a in attachments
             ],
@@ -280,16 +287,14 @@ def get_application(request, reference: str):
     openapi_extra=_binary_response("Die Datei", AttachmentType.values),
 )
 def get_attachment(request, reference: str, attachment_id: UUID):
-    with tenant_scope(request) as tenant:
-        case = _case(tenant, reference)
-        attachment = _first_or_404(
-            Attachment.objects.filter(application_id=case.application_id, public_id=attachment_id)
-        )
-        return _download(
-            storage_name=attachment.storage_name,
-            filename=attachment.download_name,
-            content_type=attachment.content_type,
-        )
+    return _case_file(
+        request,
+        reference,
+        lambda case: Attachment.objects.filter(
+            application_id=case.application_id, public_id=attachment_id
+        ),
+        lambda a: (a.storage_name, a.download_name, a.content_type),
+    )
 
 
 @router.get(
@@ -305,18 +310,14 @@ def get_attachment(request, reference: str, attachment_id: UUID):
     openapi_extra=_binary_response("Die Datei", AttachmentType.values),
 )
 def get_message_attachment(request, reference: str, message_id: UUID, attachment_id: UUID):
-    with tenant_scope(request) as tenant:
-        case = _case(tenant, reference)
-        attachment = _first_or_404(
-            MessageAttachment.objects.filter(
-                message__case=case, message__public_id=message_id, public_id=attachment_id
-            )
-        )
-        return _download(
-            storage_name=attachment.storage_name,
-            filename=download_name(attachment.original_name, attachment.content_type),
-            content_type=attachment.content_type,
-        )
+    return _case_file(
+        request,
+        reference,
+        lambda case: MessageAttachment.objects.filter(
+            message__case=case, message__public_id=message_id, public_id=attachment_id
+        ),
+        lambda a: (a.storage_name, download_name(a.original_name, a.content_type), a.content_type),
+    )
 
 
 @router.get(
@@ -332,16 +333,12 @@ def get_message_attachment(request, reference: str, message_id: UUID, attachment
     openapi_extra=_binary_response("Das PDF", ["application/pdf"]),
 )
 def get_notice_pdf(request, reference: str, notice_id: UUID):
-    with tenant_scope(request) as tenant:
-        case = _case(tenant, reference)
-        notice = _first_or_404(
-            Notice.objects.filter(case=case, public_id=notice_id).select_related("case")
-        )
-        return _download(
-            storage_name=notice.pdf_name,
-            filename=notice_filename(notice),
-            content_type="application/pdf",
-        )
+    return _case_file(
+        request,
+        reference,
+        lambda case: Notice.objects.filter(case=case, public_id=notice_id).select_related("case"),
+        lambda notice: (notice.pdf_name, notice_filename(notice), "application/pdf"),
+    )
 
 
 # --- changes -------------------------------------------------------------------------------
@@ -364,9 +361,8 @@ def get_notice_pdf(request, reference: str, notice_id: UUID):
     ),
 )
 def set_status(request, reference: str, payload: StatusIn):
-    with tenant_scope(request) as tenant, transaction.atomic():
-        case = _case(tenant, reference)
-        with _case_errors():
+    with transaction.atomic():
+        with _case_change(request, reference, "case.transition") as (tenant, case):
             case_transition(
                 tenant=tenant,
                 actor=None,
@@ -376,7 +372,6 @@ def set_status(request, reference: str, payload: StatusIn):
                 decision=payload.decision,
                 via=_via(request),
             )
-        _record_use(request, tenant, "case.transition", case)
         case.refresh_from_db()
         return _summary(case)
 
@@ -392,19 +387,16 @@ def set_status(request, reference: str, payload: StatusIn):
     ),
 )
 def post_message(request, reference: str, payload: MessageIn):
-    with tenant_scope(request) as tenant, transaction.atomic():
-        case = _case(tenant, reference)
-        with _case_errors():
-            message = message_send_to_applicant(
-                tenant=tenant,
-                actor=None,
-                case=case,
-                body=payload.body,
-                base_url=request.build_absolute_uri("/"),
-                via=_via(request),
-            )
-        _record_use(request, tenant, "message.send", case)
-        return Status(201, _message(request, case, message))
+    with transaction.atomic(), _case_change(request, reference, "message.send") as (tenant, case):
+        message = message_send_to_applicant(
+            tenant=tenant,
+            actor=None,
+            case=case,
+            body=payload.body,
+            base_url=request.build_absolute_uri("/"),
+            via=_via(request),
+        )
+    return Status(201, _message(request, case, message))
 
 
 @router.post(
@@ -421,18 +413,15 @@ def post_message(request, reference: str, payload: MessageIn):
     ),
 )
 def post_notice(request, reference: str, payload: NoticeIn):
-    with tenant_scope(request) as tenant:
-        case = _case(tenant, reference)
-        with _case_errors():
-            notice = notice_issue(
-                tenant=tenant,
-                actor=None,
-                case=case,
-                decision=payload.decision,
-                reason=payload.reason,
-                text_override=payload.text,
-                base_url=request.build_absolute_uri("/"),
-                via=_via(request),
-            )
-        _record_use(request, tenant, "notice.issue", case)
-        return Status(201, _notice(request, case, notice))
+    with _case_change(request, reference, "notice.issue") as (tenant, case):
+        notice = notice_issue(
+            tenant=tenant,
+            actor=None,
+            case=case,
+            decision=payload.decision,
+            reason=payload.reason,
+            text_override=payload.text,
+            base_url=request.build_absolute_uri("/"),
+            via=_via(request),
+        )
+    return Status(201, _notice(request, case, notice))

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from openkommune.cases.constants import CaseEventKind, CaseStatus, Decision, MessageDirection
 from openkommune.cases.models import (
+    HISTORY_ORDER,
     Case,
     CaseDocument,
     CaseEvent,
@@ -128,6 +129,9 @@ def history_document(case_public_id, reference: str, events: list[CaseEvent]) ->
         "reference": reference,
         "events": [
             {
+                # Per-case chains (ADR 0012); events written before them are in the
+                # organisation's chain.
+                "chain": "case" if event.chain.case_public_id else "organisation",
                 "sequence": event.sequence,
                 "kind": event.kind,
                 "kind_label": str(CaseEventKind(event.kind).label),
@@ -342,8 +346,8 @@ def case_export_zip(*, tenant, case: Case, actor=None, via: str = "") -> bytes:
         )
         events = list(
             CaseEvent.objects.filter(case_public_id=case.public_id)
-            .select_related("actor")
-            .order_by("sequence")
+            .select_related("actor", "chain")
+            .order_by(*HISTORY_ORDER)
         )
         history = _json_bytes(history_document(case.public_id, case.reference, events))
         metadata = _metadata(

@@ -17,11 +17,13 @@ DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 DATE_ERROR = _("Bitte ein Datum im Format TT.MM.JJJJ angeben.")
 
 
-def _date_field(label):
+def _date_field(label, *, required=True):
+    """A date typed or picked; a required one starts at today."""
     return forms.DateField(
         label=label,
+        required=required,
         input_formats=DATE_FORMATS,
-        initial=timezone.localdate,
+        initial=timezone.localdate if required else None,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": DATE_ERROR, "required": _("Bitte das Datum angeben.")},
     )
@@ -180,20 +182,8 @@ class CorrectionForm(_Select):
 
 
 class ProofOfUseForm(KernFormMixin, forms.Form):
-    von = forms.DateField(
-        label=_("Zahlungen ab"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": DATE_ERROR},
-    )
-    bis = forms.DateField(
-        label=_("Zahlungen bis"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": DATE_ERROR},
-    )
+    von = _date_field(_("Zahlungen ab"), required=False)
+    bis = _date_field(_("Zahlungen bis"), required=False)
 
     def clean(self):
         data = super().clean()

@@ -82,14 +82,16 @@ def _append(
     actor,
     budget: SchoolAuthorityBudget,
     kind: str,
-    counts_as: str,
     amount: Decimal,
     booked_on: datetime.date,
     call_off: CallOff | None = None,
     invoice_reference: str = "",
     text: str = "",
+    counts_as: str | None = None,
 ) -> LedgerEntry:
-    """Split the amount by the programme's rule and append the entry with its audit record."""
+    """Split the amount by the programme's rule and append the entry with its audit record.
+    An entry adds to the sums of its own kind; a correction names the kind in `counts_as`."""
+    counts_as = counts_as or CorrectedKind(kind)
     if counts_as == CorrectedKind.ALLOCATION:
         federal, own = amount, ZERO
     else:
@@ -115,6 +117,20 @@ def _append(
     return save_audited(
         entry, tenant=tenant, actor=actor, action=f"digitalpakt.{kind}", fields=ENTRY_FIELDS
     )
+
+
+def _require_federal_money(budget, *, committed, amount, remaining, field: str) -> None:
+    """Refuse committing `amount` more to a call-off (`committed` so far) when its federal
+    part exceeds the federal money the budget has left."""
+    federal, _own = split_cumulative(
+        before=committed, amount=amount, federal_percent=budget.programme.federal_share
+    )
+    if federal > remaining:
+        raise ValidationError(
+            {field: _("Das Budget reicht nicht: Der Bundesanteil beträgt %(federal)s, "
+                      "verfügbar sind noch %(remaining)s.")
+             % {"federal": format_money(federal), "remaining": format_money(remaining)}}
+        )  # fmt: skip
 
 
 def _positive_amount(amount, field: str = "amount") -> Decimal:
@@ -173,7 +189,6 @@ def budget_allocate(
             actor=actor,
             budget=budget,
             kind=EntryKind.ALLOCATION,
-            counts_as=CorrectedKind.ALLOCATION,
             amount=amount,
             booked_on=booked_on,
             text=text or _("Zuweisung"),
@@ -228,23 +243,18 @@ def call_off_charge(
         amount = cents(call_off.total)
         if amount <= 0:
             raise ValidationError({"call_off": _("Der Abruf hat keinen Betrag.")})
-        before = call_off_totals(budget, call_off)["commitment"]
-        federal, _own = split_cumulative(
-            before=before, amount=amount, federal_percent=programme.federal_share
+        _require_federal_money(
+            budget,
+            committed=call_off_totals(budget, call_off)["commitment"],
+            amount=amount,
+            remaining=budget_balance(budget).remaining,
+            field="call_off",
         )
-        remaining = budget_balance(budget).remaining
-        if federal > remaining:
-            raise ValidationError(
-                {"call_off": _("Das Budget reicht nicht: Der Bundesanteil des Abrufs beträgt "
-                               "%(federal)s, verfügbar sind noch %(remaining)s.")
-                 % {"federal": format_money(federal), "remaining": format_money(remaining)}}
-            )  # fmt: skip
         return _append(
             tenant=tenant,
             actor=actor,
             budget=budget,
             kind=EntryKind.COMMITMENT,
-            counts_as=CorrectedKind.COMMITMENT,
             amount=amount,
             booked_on=booked_on,
             call_off=call_off,
@@ -288,7 +298,6 @@ def payment_record(
             actor=actor,
             budget=budget,
             kind=EntryKind.PAYMENT,
-            counts_as=CorrectedKind.PAYMENT,
             amount=amount,
             booked_on=booked_on,
             call_off=call_off,
@@ -359,17 +368,13 @@ def ledger_correct(
                                      "übersteigen.") % {"total": format_money(call_off.total)}}
                     )  # fmt: skip
                 if amount > 0:
-                    federal, _own = split_cumulative(
-                        before=totals["commitment"],
+                    _require_federal_money(
+                        budget,
+                        committed=totals["commitment"],
                         amount=amount,
-                        federal_percent=budget.programme.federal_share,
+                        remaining=balance.remaining,
+                        field="amount",
                     )
-                    if federal > balance.remaining:
-                        remaining = format_money(balance.remaining)
-                        raise ValidationError(
-                            {"amount": _("Das Budget reicht nicht: verfügbar sind noch "
-                                         "%(remaining)s.") % {"remaining": remaining}}
-                        )  # fmt: skip
             else:
                 paid += amount
             if paid < 0:

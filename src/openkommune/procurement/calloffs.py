@@ -214,24 +214,29 @@ def call_off_add_line(*, tenant: Organisation, actor, item: CatalogItem, quantit
 def call_off_line_update(
     *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem, quantity: int
 ) -> CallOff:
-    call_off = _locked_draft(tenant, actor, call_off)
-    if quantity < 1:
-        raise ValidationError({"quantity": _("Bitte eine Menge von mindestens 1 angeben.")})
-    with scope(tenant=tenant):
-        line = CallOffLine.objects.get(call_off=call_off, item=item)
+    def set_quantity(line):
+        if quantity < 1:
+            raise ValidationError({"quantity": _("Bitte eine Menge von mindestens 1 angeben.")})
         line.quantity = quantity
         line.save(update_fields=["quantity"])
-    return _lines_changed(tenant, actor, call_off, "call_off.update_line")
+
+    return _line_change(tenant, actor, call_off, item, set_quantity, "call_off.update_line")
 
 
 @transaction.atomic
 def call_off_line_remove(
     *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem
 ) -> CallOff:
+    return _line_change(tenant, actor, call_off, item, CallOffLine.delete, "call_off.remove_line")
+
+
+def _line_change(tenant, actor, call_off: CallOff, item: CatalogItem, change, action: str):
+    """`change(line)` on the line of `item` in the draft `call_off` (locked), then the
+    totals and the audit record (`action`) of `_lines_changed`."""
     call_off = _locked_draft(tenant, actor, call_off)
     with scope(tenant=tenant):
-        CallOffLine.objects.get(call_off=call_off, item=item).delete()
-    return _lines_changed(tenant, actor, call_off, "call_off.remove_line")
+        change(CallOffLine.objects.get(call_off=call_off, item=item))
+    return _lines_changed(tenant, actor, call_off, action)
 
 
 @transaction.atomic

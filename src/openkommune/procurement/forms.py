@@ -23,6 +23,7 @@ from openkommune.procurement.models import (
     Supplier,
 )
 from openkommune.procurement.pricing import format_tiers, parse_decimal, parse_tier_lines
+from openkommune.procurement.services import CONTRACT_FORM_FIELDS
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 
@@ -132,20 +133,7 @@ class ContractForm(KernFormMixin, forms.ModelForm):
 
     class Meta:
         model = FrameworkContract
-        fields = [
-            "number",
-            "title",
-            "subject",
-            "legal_basis",
-            "starts_on",
-            "ends_on",
-            "max_value",
-            "max_quantity",
-            "suppliers",
-            "callers_all_members",
-            "caller_kinds",
-            "named_callers",
-        ]
+        fields = [*CONTRACT_FORM_FIELDS, "suppliers", "named_callers"]
         widgets = {"subject": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"number": _("Zum Beispiel RV-2026-003")}
 
@@ -167,9 +155,7 @@ class ContractForm(KernFormMixin, forms.ModelForm):
 
     def service_fields(self) -> dict:
         data = self.cleaned_data
-        fields = {name: data[name] for name in self.Meta.fields}
-        fields.pop("suppliers")
-        fields.pop("named_callers")
+        fields = {name: data[name] for name in CONTRACT_FORM_FIELDS}
         fields["caller_kinds"] = list(data["caller_kinds"])
         return fields
 

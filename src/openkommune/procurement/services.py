@@ -54,7 +54,8 @@ from openkommune.tenancy.services import (
 )
 
 SUPPLIER_FIELDS = ("name", "address", "email", "vat_id", "is_demo")
-CONTRACT_FIELDS = (
+# What staff edit in the contract form; `is_demo` is set only by the demo data.
+CONTRACT_FORM_FIELDS = (
     "number",
     "title",
     "subject",
@@ -65,8 +66,8 @@ CONTRACT_FIELDS = (
     "max_quantity",
     "callers_all_members",
     "caller_kinds",
-    "is_demo",
 )
+CONTRACT_FIELDS = (*CONTRACT_FORM_FIELDS, "is_demo")
 LOT_FIELDS = ("number", "title")
 ITEM_FIELDS = (
     "lot",
@@ -99,16 +100,27 @@ def _create(actor, obj, action: str, fields: tuple[str, ...]):
     return save_audited(obj, tenant=cooperative_get(), actor=actor, action=action, fields=fields)
 
 
-def _update(actor, obj, changes: dict, action: str, fields: tuple[str, ...]):
-    """Set `changes` on the (locked) row, validate and save it; audit what changed."""
-    before = snapshot(obj, fields)
+def _changed(actor, obj, changes: dict, kind: str, fields: tuple[str, ...], snapshot_of):
+    """Staff only: the row, locked, with `changes` (of `fields` only; else a refusal naming
+    `kind`) set on it, unsaved, and `snapshot_of` it from before the changes."""
+    _require_staff(actor)
+    reject_unknown_fields(changes, fields, kind)
+    obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+    before = snapshot_of(obj)
     for name, value in changes.items():
         setattr(obj, name, value)
+    return obj, before
+
+
+def _update(actor, obj, changes: dict, kind: str, fields: tuple[str, ...]):
+    """Staff only: set `changes` (of `fields` only) on the row, locked, validate and save it;
+    audit what changed (`<kind>.update`)."""
+    obj, before = _changed(actor, obj, changes, kind, fields, lambda row: snapshot(row, fields))
     obj.full_clean()
     obj.save()
     old, new = changed_fields(before, snapshot(obj, fields))
     if new:
-        _audit(actor, action, obj, before=old, after=new)
+        _audit(actor, f"{kind}.update", obj, before=old, after=new)
     return obj
 
 
@@ -124,10 +136,7 @@ def supplier_create(*, actor, **fields) -> Supplier:
 
 @transaction.atomic
 def supplier_update(*, actor, supplier: Supplier, **changes) -> Supplier:
-    _require_staff(actor)
-    reject_unknown_fields(changes, SUPPLIER_FIELDS, "supplier")
-    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
-    return _update(actor, supplier, changes, "supplier.update", SUPPLIER_FIELDS)
+    return _update(actor, supplier, changes, "supplier", SUPPLIER_FIELDS)
 
 
 # --- contracts ------------------------------------------------------------------------------
@@ -188,12 +197,9 @@ def contract_update(
     named_callers: Iterable[Organisation] | None = None,
     **changes,
 ) -> FrameworkContract:
-    _require_staff(actor)
-    reject_unknown_fields(changes, CONTRACT_FIELDS, "contract")
-    contract = FrameworkContract.objects.select_for_update().get(pk=contract.pk)
-    before = _contract_snapshot(contract)
-    for name, value in changes.items():
-        setattr(contract, name, value)
+    contract, before = _changed(
+        actor, contract, changes, "contract", CONTRACT_FIELDS, _contract_snapshot
+    )
     _validate_contract(contract)
     if suppliers is not None:
         suppliers = list(suppliers)
@@ -226,10 +232,7 @@ def lot_create(*, actor, contract: FrameworkContract, number: int, title: str) -
 
 @transaction.atomic
 def lot_update(*, actor, lot: Lot, **changes) -> Lot:
-    _require_staff(actor)
-    reject_unknown_fields(changes, LOT_FIELDS, "lot")
-    lot = Lot.objects.select_for_update().get(pk=lot.pk)
-    return _update(actor, lot, changes, "lot.update", LOT_FIELDS)
+    return _update(actor, lot, changes, "lot", LOT_FIELDS)
 
 
 @transaction.atomic
@@ -305,12 +308,7 @@ def catalog_item_create(*, actor, contract: FrameworkContract, tiers, **fields) 
 def catalog_item_update(*, actor, item: CatalogItem, tiers=None, **changes) -> CatalogItem:
     """Change an item; new tiers replace the old ones. Prices already on submitted
     call-offs stay as they were (each line keeps its own price)."""
-    _require_staff(actor)
-    reject_unknown_fields(changes, ITEM_FIELDS, "item")
-    item = CatalogItem.objects.select_for_update().get(pk=item.pk)
-    before = _item_snapshot(item)
-    for name, value in changes.items():
-        setattr(item, name, value)
+    item, before = _changed(actor, item, changes, "item", ITEM_FIELDS, _item_snapshot)
     current = [(t.min_quantity, t.unit_price) for t in item.tiers.all()]
     ordered = _validate_item(item, current if tiers is None else tiers)
     item.save()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from openkommune.core.errors import OfficialFileError
 from openkommune.core.imports import SHRINK_LIMIT_PERCENT, ShrinkGuard, percent_text
 from openkommune.core.progress import progress
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.regions.constants import LEVEL_ORDER, LEVEL_RANK, RegionLevel
 from openkommune.regions.gv100ad import (
     SKIPPED_RECORD_TYPES,
@@ -221,6 +222,7 @@ def regions_import(
     with transaction.atomic():
         by_key = _write_regions(data, result, stream=stream, show_progress=show_progress)
         _write_postcodes(postcode_rows, by_key, result, guard)
+        data_changed(Topic.REGIONS)
         if dry_run:
             transaction.set_rollback(True)
     return result

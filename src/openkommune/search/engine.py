@@ -18,6 +18,11 @@ from openkommune.search import linguistics
 from openkommune.search.models import SearchDocument, SearchIndexState
 
 FTS_TABLE = "search_fts"
+# The stored, GIN-indexed vector of the tokens (migration 0002): never recomputed per query.
+PG_CANDIDATES = (
+    "SELECT ozg_id FROM search_searchdocument "
+    "WHERE search_vector @@ to_tsquery('simple'::regconfig, %s)"
+)
 
 # Field weights: the OZG-Leistung's own name counts most, then its LeiKa services, then the
 # Lage and Themenfeld it is filed under.
@@ -326,11 +331,7 @@ def candidates(terms: list[str]) -> list[str]:
     terms = sorted(set(terms))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT ozg_id FROM search_searchdocument WHERE "
-                "to_tsvector('simple'::regconfig, tokens) @@ to_tsquery('simple'::regconfig, %s)",
-                [" | ".join(terms)],
-            )
+            cursor.execute(PG_CANDIDATES, [" | ".join(terms)])
         else:
             cursor.execute(
                 # FTS_TABLE is a constant; the terms go in as a parameter.

@@ -1,7 +1,8 @@
 """The search index: one document per current OZG-Leistung with its normalised tokens.
 
 Rebuilt from the catalogue by `services.search_index_rebuild`; the database's full-text
-engine (FTS5 on SQLite, a GIN tsvector index on PostgreSQL) finds candidates over `tokens`,
+engine (FTS5 on SQLite; on PostgreSQL a GIN index on the stored column `search_vector`,
+migration 0002, outside the model) finds candidates over `tokens`,
 and `data` holds what the shared Python ranking needs (see docs/adr/0004-search.md).
 """
 

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from openkommune.catalog import selectors as catalog_selectors
 from openkommune.catalog.models import OzgLeistung
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.search import engine
 
 MAX_QUERY_LENGTH = 200
@@ -31,9 +32,18 @@ def service_search(
 ) -> SearchResult:
     """OZG-Leistungen matching an everyday query, best first; `themenfeld` is an official
     Themenfeld ID to narrow to. Unknown words, typos and stopword-only queries just give
-    fewer or no results."""
-    index = engine.current_index()
+    fewer or no results. Cached until the index is rebuilt or the catalogue imported."""
     query = (query or "")[:MAX_QUERY_LENGTH]
+    return cached_read(
+        "service_search",
+        (query, limit, offset, themenfeld),
+        topics=(Topic.SEARCH_INDEX, Topic.CATALOG),
+        compute=lambda: _service_search(query, limit, offset, themenfeld),
+    )
+
+
+def _service_search(query: str, limit: int, offset: int, themenfeld: int | None) -> SearchResult:
+    index = engine.current_index()
     if index is None or limit <= 0:
         return SearchResult(items=[], total=0)
     clauses = index.analyse(query)

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from openkommune.catalog.models import LeikaAssignment, OzgLeistung
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.search import linguistics
 from openkommune.search.models import SearchDocument, SearchIndexState
 
@@ -137,4 +138,5 @@ def search_index_rebuild(*, force: bool = False) -> RebuildResult:
         state.lexicon = lexicon
         state.built_at = timezone.now()
         state.save()
+        data_changed(Topic.SEARCH_INDEX)
     return RebuildResult(len(documents), state.version, changed=True)

@@ -274,8 +274,8 @@ def get_application(request, reference: str):
     response={200: None, 404: ErrorOut},
     url_name="application_receipt",
     summary="Eingangsbestätigung (PDF)",
-    description="Die beim Einreichen erzeugte Eingangsbestätigung, unverändert. Zugriff wie "
-    "beim Stand des Antrags.",
+    description="Die Eingangsbestätigung des Antrags, wie er eingereicht wurde: beim ersten "
+    "Abruf erzeugt und gespeichert, danach unverändert. Zugriff wie beim Stand des Antrags.",
     openapi_extra={
         "parameters": [_STATUS_TOKEN_PARAMETER],
         # int key: merged into the operation's own responses, which ninja keys by int.

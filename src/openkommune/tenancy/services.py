@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.tenancy.constants import ACTIVE_ORGANISATION_SESSION_KEY, Role
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
 from openkommune.tenancy.scoping import scope
@@ -171,6 +172,7 @@ def organisation_create(*, actor, **fields) -> Organisation:
     require_cooperative_staff(actor)
     reject_unknown_fields(fields, ORGANISATION_FIELDS, "organisation")
     organisation = Organisation(**fields)
+    data_changed(Topic.ORGANISATIONS)  # the start page's members, the responsible authority
     return save_audited(
         organisation,
         tenant=organisation,
@@ -198,6 +200,8 @@ def organisation_update(*, tenant: Organisation, actor, **changes) -> Organisati
     before = snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in changes.items():
         setattr(organisation, name, value)
+    if snapshot(organisation, ORGANISATION_FIELDS) != before:
+        data_changed(Topic.ORGANISATIONS)  # name, contact, active: cached public answers
     return save_changes(
         organisation,
         tenant=organisation,
@@ -271,3 +275,16 @@ def outbox_event_audit(sender, *, row, action, actor, after, **kwargs) -> None:
     """Receiver of `core.outbox.mail_event`: the outbox's events as audit records (core
     sits below tenancy, so it signals and tenancy records)."""
     audit_record(tenant=row.tenant, actor=actor, action=action, obj=row, after=after)
+
+
+def backup_event_audit(sender, *, action, after, **kwargs) -> None:
+    """Receiver of `core.backup.backup_event`: a platform-level audit record of each backup
+    and restore (in the restored database for a restore), by the operator's command."""
+    AuditRecord(
+        tenant=None,
+        actor=None,
+        action=action,
+        object_type="core.backup",
+        object_id=after["backup_id"],
+        after=after,
+    ).save()

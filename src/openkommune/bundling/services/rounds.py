@@ -40,6 +40,11 @@ from openkommune.tenancy.services import (
 ROUND_FIELDS = ("title", "description", "deadline", "prefill_from", "prefill_until", "status")
 
 
+def _audit(actor, action: str, obj, **change) -> None:
+    """The audit record of a change by the cooperative (no tenant)."""
+    audit_record(tenant=None, actor=actor, action=action, obj=obj, **change)
+
+
 def _require_staff(actor) -> None:
     require_cooperative_staff(actor, _("Bündelungsrunden führt die Genossenschaft."))
 
@@ -141,11 +146,10 @@ def round_item_add(
     )
     item.full_clean()
     item.save()
-    audit_record(
-        tenant=None,
-        actor=actor,
-        action="bundling.round_item_add",
-        obj=item,
+    _audit(
+        actor,
+        "bundling.round_item_add",
+        item,
         after={"round": str(bundling_round.public_id), "title": item.title, "unit": item.unit},
     )
     return item
@@ -157,11 +161,10 @@ def round_item_remove(*, actor, item: RoundItem) -> None:
     _require_staff(actor)
     bundling_round = _locked_round(item.round)
     _require_open(bundling_round)
-    audit_record(
-        tenant=None,
-        actor=actor,
-        action="bundling.round_item_remove",
-        obj=item,
+    _audit(
+        actor,
+        "bundling.round_item_remove",
+        item,
         before={"round": str(bundling_round.public_id), "title": item.title, "unit": item.unit},
     )
     item.delete()
@@ -210,11 +213,10 @@ def round_offer_add(
     offer = RoundOffer(round_item=item, catalog_item=catalog_item, capacity=capacity)
     offer.full_clean()
     offer.save()
-    audit_record(
-        tenant=None,
-        actor=actor,
-        action="bundling.round_offer_add",
-        obj=item,
+    _audit(
+        actor,
+        "bundling.round_offer_add",
+        item,
         after={
             "catalog_item": str(catalog_item.public_id),
             "article": catalog_item.article_number,
@@ -228,11 +230,10 @@ def round_offer_add(
 def round_offer_remove(*, actor, offer: RoundOffer) -> None:
     _require_staff(actor)
     _require_open(_locked_round(offer.round_item.round))
-    audit_record(
-        tenant=None,
-        actor=actor,
-        action="bundling.round_offer_remove",
-        obj=offer.round_item,
+    _audit(
+        actor,
+        "bundling.round_offer_remove",
+        offer.round_item,
         before={"catalog_item": str(offer.catalog_item.public_id), "capacity": offer.capacity},
     )
     offer.delete()
@@ -361,11 +362,10 @@ def round_close(*, actor, bundling_round: BundlingRound) -> BundlingRound:
     bundling_round.closed_at = timezone.now()
     bundling_round.closed_by = actor if actor is not None and actor.is_authenticated else None
     bundling_round.save()
-    audit_record(
-        tenant=None,
-        actor=actor,
-        action="bundling.round_close",
-        obj=bundling_round,
+    _audit(
+        actor,
+        "bundling.round_close",
+        bundling_round,
         before={"status": before["status"]},
         after={"status": bundling_round.status},
     )

@@ -27,6 +27,13 @@ def _staff(request):
     return viewer
 
 
+def _staff_round(request, public_id):
+    """The round of a staff page: cooperative staff only, else the login or 403; 404 for an
+    unknown round."""
+    _staff(request)
+    return round_or_404(public_id)
+
+
 def _form_page(request, form, *, title, bundling_round=None, intro="", submit=None):
     context = {"title": title, "round": bundling_round, "intro": intro, "submit": submit or title}
     return render_form(request, "bundling/form.html", form, context)
@@ -51,8 +58,7 @@ def round_create(request):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def round_edit(request, public_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     initial = {
         name: getattr(bundling_round, name)
         for name in ("title", "description", "deadline", "prefill_from", "prefill_until")
@@ -78,8 +84,7 @@ def round_edit(request, public_id):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def item_add(request, public_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     form = RoundItemForm(request.POST or None)
     item = submit_form_result(
         request,
@@ -99,8 +104,7 @@ def item_add(request, public_id):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def items_from_contract(request, public_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     form = ContractImportForm(request.POST or None)
     created = submit_form_result(
         request,
@@ -138,8 +142,7 @@ def _item_or_404(bundling_round, item_id) -> RoundItem:
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def offer_add(request, public_id, item_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     item = _item_or_404(bundling_round, item_id)
     form = OfferForm(request.POST or None)
 
@@ -177,8 +180,7 @@ def _confirm_then(request, bundling_round, action, *, success, title, text, butt
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def item_remove(request, public_id, item_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     item = _item_or_404(bundling_round, item_id)
     return _confirm_then(
         request,
@@ -197,8 +199,7 @@ def item_remove(request, public_id, item_id):
 @login_or_redirect
 @require_POST
 def offer_remove(request, public_id, item_id, catalog_item_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     item = _item_or_404(bundling_round, item_id)
     offer = (
         item.offers.filter(catalog_item__public_id=catalog_item_id)
@@ -219,8 +220,7 @@ def offer_remove(request, public_id, item_id, catalog_item_id):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def round_close(request, public_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     participants = selectors.participants_across_members(bundling_round)
     return _confirm_then(
         request,
@@ -240,8 +240,7 @@ def round_close(request, public_id):
 @login_or_redirect
 @require_POST
 def round_evaluate(request, public_id):
-    _staff(request)
-    bundling_round = round_or_404(public_id)
+    bundling_round = _staff_round(request, public_id)
     try:
         done = services.round_evaluation_request(actor=request.user, bundling_round=bundling_round)
     except ValidationError as error:

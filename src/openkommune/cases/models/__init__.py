@@ -1,7 +1,13 @@
 """Models of the back office (see docs/cases.md). Import them from here."""
 
 from openkommune.cases.models.case import Case, CaseDocument, CaseNote, build_search_text
-from openkommune.cases.models.events import AuditChainHead, CaseEvent, CaseEventImmutableError
+from openkommune.cases.models.events import (
+    HISTORY_ORDER,
+    AuditChainAnchor,
+    AuditChainHead,
+    CaseEvent,
+    CaseEventImmutableError,
+)
 from openkommune.cases.models.messaging import (
     DEEMED_DELIVERY_DAYS,
     Message,
@@ -14,6 +20,8 @@ from openkommune.cases.models.retention import DeletionLog, RetentionRule, Servi
 
 __all__ = [
     "DEEMED_DELIVERY_DAYS",
+    "HISTORY_ORDER",
+    "AuditChainAnchor",
     "AuditChainHead",
     "Case",
     "CaseDocument",

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from openkommune.cases.models import (
+    HISTORY_ORDER,
     Case,
     CaseDocument,
     CaseEvent,
@@ -48,8 +49,8 @@ def case_events(*, tenant, case: Case) -> QuerySet[CaseEvent]:
     with scope(tenant=tenant):
         return (
             CaseEvent.objects.filter(case_public_id=case.public_id)
-            .select_related("actor")
-            .order_by("sequence")
+            .select_related("actor", "chain")
+            .order_by(*HISTORY_ORDER)
         )
 
 

@@ -219,31 +219,17 @@ def case_assign(*, tenant, actor, case: Case, assignee, via: str = "") -> Case:
     if assignee is not None and not is_assignable(tenant=tenant, user=assignee):
         message = _("Der Vorgang kann nur Personen Ihrer Organisation zugewiesen werden.")
         raise AssigneeNotAllowed(message, {"assigned_to": [message]})
-    with transaction.atomic(), scope(tenant=tenant):
-        locked = _locked(case)
-        _require_not_closed(locked)
-        previous = locked.assigned_to
-        if (previous.pk if previous else None) == (assignee.pk if assignee else None):
-            return case
-        locked.assigned_to = assignee
-        locked.save(update_fields=["assigned_to", "updated_at"])
-        append_event(
-            tenant=tenant,
-            kind=CaseEventKind.ASSIGNED,
-            actor=actor,
-            case=locked,
-            payload=with_via({"from": _user_ref(previous), "to": _user_ref(assignee)}, via),
-        )
-        audit_record(
-            tenant=tenant,
-            actor=actor,
-            action="case.assign",
-            obj=locked,
-            before={"assigned_to": previous.pk if previous else None},
-            after={"assigned_to": assignee.pk if assignee else None},
-        )
-    _copy(case, locked, ["assigned_to", "updated_at"])
-    return case
+    return _case_field_set(
+        tenant=tenant,
+        actor=actor,
+        case=case,
+        name="assigned_to",
+        value=assignee,
+        event=CaseEventKind.ASSIGNED,
+        payload=lambda old, new: with_via({"from": _user_ref(old), "to": _user_ref(new)}, via),
+        action="case.assign",
+        recorded=lambda user: user.pk if user else None,
+    )
 
 
 def case_set_follow_up(
@@ -254,31 +240,43 @@ def case_set_follow_up(
     if follow_up_on is not None and follow_up_on < today:
         message = _("Die Wiedervorlage muss heute oder an einem späteren Tag sein.")
         raise CaseInputInvalid(message, {"follow_up_on": [message]})
+    return _case_field_set(
+        tenant=tenant,
+        actor=actor,
+        case=case,
+        name="follow_up_on",
+        value=follow_up_on,
+        event=CaseEventKind.FOLLOW_UP_SET,
+        payload=lambda old, new: {"from": old, "to": new},
+        action="case.follow_up",
+        recorded=lambda day: day.isoformat() if day else None,
+    )
+
+
+def _case_field_set(*, tenant, actor, case: Case, name, value, event, payload, action, recorded):
+    """Set one field of an open case under its lock: an event `event` with `payload(old,
+    new)` on its timeline and the audit record `action` with `recorded(old/new)`; nothing
+    when the value is the same. `case` is updated in place and returned."""
     with transaction.atomic(), scope(tenant=tenant):
         locked = _locked(case)
         _require_not_closed(locked)
-        previous = locked.follow_up_on
-        if previous == follow_up_on:
+        previous = getattr(locked, name)
+        if previous == value:
             return case
-        locked.follow_up_on = follow_up_on
-        locked.save(update_fields=["follow_up_on", "updated_at"])
-        change = {"from": previous, "to": follow_up_on}
+        setattr(locked, name, value)
+        locked.save(update_fields=[name, "updated_at"])
         append_event(
-            tenant=tenant,
-            kind=CaseEventKind.FOLLOW_UP_SET,
-            actor=actor,
-            case=locked,
-            payload=change,
+            tenant=tenant, kind=event, actor=actor, case=locked, payload=payload(previous, value)
         )
         audit_record(
             tenant=tenant,
             actor=actor,
-            action="case.follow_up",
+            action=action,
             obj=locked,
-            before={"follow_up_on": previous.isoformat() if previous else None},
-            after={"follow_up_on": follow_up_on.isoformat() if follow_up_on else None},
+            before={name: recorded(previous)},
+            after={name: recorded(value)},
         )
-    _copy(case, locked, ["follow_up_on", "updated_at"])
+    _copy(case, locked, [name, "updated_at"])
     return case
 
 
@@ -333,12 +331,8 @@ def case_add_document(*, tenant, actor, case: Case, uploaded_file, title: str = 
                 tenant=locked.tenant,
                 case=locked,
                 title=title or stored.original_name,
-                original_name=stored.original_name,
-                content_type=stored.content_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                storage_name=stored.storage_name,
                 added_by=_person(actor),
+                **stored.row_fields(scan_result=False),
             )
             append_event(
                 tenant=tenant,

@@ -103,17 +103,14 @@ def _reference(row) -> str:
         return row.subject.case.application.reference
 
 
-outbox.register(
-    outbox_kind(NEW_MESSAGE),
-    build=_builder(NEW_MESSAGE),
-    audit="case_email",
-    label=_("Hinweis auf eine neue Nachricht"),
-    reference=_reference,
-)
-outbox.register(
-    outbox_kind(NEW_NOTICE),
-    build=_builder(NEW_NOTICE),
-    audit="case_email",
-    label=_("Hinweis auf einen neuen Bescheid"),
-    reference=_reference,
-)
+for _kind, _label in (
+    (NEW_MESSAGE, _("Hinweis auf eine neue Nachricht")),
+    (NEW_NOTICE, _("Hinweis auf einen neuen Bescheid")),
+):
+    outbox.register(
+        outbox_kind(_kind),
+        build=_builder(_kind),
+        audit="case_email",
+        label=_label,
+        reference=_reference,
+    )

@@ -9,7 +9,7 @@ importable by the apps above submissions (docs/cases.md); the storage is `core.f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -36,6 +36,14 @@ class StoredFile:
     size: int
     sha256: str
     scan_result: str
+
+    def row_fields(self, *, scan_result: bool = True) -> dict:
+        """The fields of the model row that keeps the file (without the scan result for
+        rows that do not keep it)."""
+        fields = asdict(self)
+        if not scan_result:
+            del fields["scan_result"]
+        return fields
 
 
 def _chunks(uploaded_file):

@@ -215,14 +215,7 @@ def message_reply_from_applicant(*, application, body: str, files=()) -> Message
             )
             attachments = [
                 MessageAttachment.objects.create(
-                    tenant=tenant,
-                    message=message,
-                    original_name=item.original_name,
-                    content_type=item.content_type,
-                    size=item.size,
-                    sha256=item.sha256,
-                    scan_result=item.scan_result,
-                    storage_name=item.storage_name,
+                    tenant=tenant, message=message, **item.row_fields()
                 )
                 for item in stored
             ]

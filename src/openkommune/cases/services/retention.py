@@ -57,7 +57,7 @@ from openkommune.cases.models import (
     RetentionRule,
 )
 from openkommune.cases.services import audit
-from openkommune.cases.services.service_settings import check_settings_actor
+from openkommune.cases.services.service_settings import OwnSetting, check_settings_actor
 from openkommune.core import outbox
 from openkommune.core.files import delete_private
 from openkommune.core.timezone import LOCAL_TZ, local_start_of_day
@@ -69,7 +69,6 @@ from openkommune.submissions.models import (
 )
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.services import audit_record, audit_saved
 
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_RETENTION_ACTION = RetentionAction.ANONYMISED
@@ -426,10 +425,7 @@ def _erase_case(tenant, case: Case, policy: Policy, actor) -> list[str]:
 RULE_FIELDS = ("ozg_leistung", "months", "action")
 
 
-def _rule_snapshot(rule: RetentionRule | None) -> dict | None:
-    if rule is None:
-        return None
-    return {"ozg_leistung": rule.ozg_leistung_id, "months": rule.months, "action": rule.action}
+RULE = OwnSetting(RetentionRule, "retention_rule", ("months", "action"), stamp=True)
 
 
 @transaction.atomic
@@ -451,34 +447,8 @@ def retention_rule_set(
     action = action or DEFAULT_RETENTION_ACTION
     if action not in RetentionAction.values:
         raise ValidationError({"action": _("Bitte wählen Sie, was danach geschieht.")})
-    service_id = ozg_leistung.pk if ozg_leistung is not None else None
-    with scope(tenant=tenant):
-        # The cooperative's rules have no tenant: the unscoped manager, filtered to NULL.
-        own = (
-            RetentionRule.all_objects.filter(tenant__isnull=True)
-            if tenant is None
-            else RetentionRule.objects.filter(tenant=tenant)
-        )
-        rule = own.select_for_update().filter(ozg_leistung_id=service_id).first()
-        before = _rule_snapshot(rule)
-        if months is None:
-            if rule is None:
-                return None
-            audit_record(
-                tenant=tenant, actor=actor, action="retention_rule.delete", obj=rule, before=before
-            )
-            rule.delete()
-            return None
-        if rule is None:
-            rule = RetentionRule(tenant=tenant, ozg_leistung=ozg_leistung)
-        rule.months = months
-        rule.action = action
-        rule.updated_by = actor if actor is not None and actor.is_authenticated else None
-        after = _rule_snapshot(rule)
-        if after == before:
-            return rule
-        rule.save()
-    audit_saved(
-        tenant=tenant, actor=actor, kind="retention_rule", obj=rule, before=before, after=after
+    values = None if months is None else {"months": months, "action": action}
+    rule = RULE.put(
+        tenant=tenant, actor=actor, lookup={"ozg_leistung": ozg_leistung}, values=values
     )
-    return rule
+    return None if months is None else rule

@@ -73,13 +73,59 @@ def _person(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
+@dataclass(frozen=True)
+class OwnSetting:
+    """A setting that members keep per service in rows of their own (tenant None: the
+    cooperative's defaults), changed only through `put`: under a row lock, audited as
+    `kind` / `<kind>.delete` with the row's key and `fields`; no change, no write and no
+    record."""
+
+    model: type
+    kind: str
+    fields: tuple[str, ...]  # the values; the key (`lookup` of `put`) finds the row
+    stamp: bool = False  # the row records who changed it last (`updated_by`)
+
+    def put(self, *, tenant: Organisation | None, actor, lookup: dict, values: dict | None):
+        """Set the row of `tenant` that `lookup` finds to `values`, creating it, or remove it
+        (`values=None`). Returns the row (after a removal the removed one), None when there
+        was none to remove. Call it inside a transaction."""
+        with scope(tenant=tenant):
+            row = _own_row_locked(self.model, tenant, **lookup)
+            before = self._snapshot(row, lookup)
+            if values is None:
+                if row is not None:
+                    audit_record(
+                        tenant=tenant,
+                        actor=actor,
+                        action=f"{self.kind}.delete",
+                        obj=row,
+                        before=before,
+                    )
+                    row.delete()
+                return row
+            if row is None:
+                row = self.model(tenant=tenant, **lookup)
+            for name, value in values.items():
+                setattr(row, name, value)
+            after = self._snapshot(row, lookup)
+            if after == before:
+                return row
+            if self.stamp:
+                row.updated_by = _person(actor)
+            row.save()
+        audit_saved(tenant=tenant, actor=actor, kind=self.kind, obj=row, before=before, after=after)
+        return row
+
+    def _snapshot(self, row, lookup: dict) -> dict | None:
+        if row is None:
+            return None
+        return {name: row.serializable_value(name) for name in (*lookup, *self.fields)}
+
+
 # --- legal deadline --------------------------------------------------------------------------
 
 
-def _deadline_snapshot(row: ServiceDeadline | None) -> dict | None:
-    if row is None:
-        return None
-    return {"ozg_leistung": row.ozg_leistung_id, "days": row.days, "legal_basis": row.legal_basis}
+DEADLINE = OwnSetting(ServiceDeadline, "service_deadline", ("days", "legal_basis"))
 
 
 def clean_deadline(days, legal_basis: str) -> tuple[int | None, str]:
@@ -117,47 +163,17 @@ def service_deadline_set(
     more general one applies (or none). Raises `PermissionDenied`, `ValidationError`."""
     check_settings_actor(actor, tenant)
     days, legal_basis = clean_deadline(days, legal_basis)
-    with scope(tenant=tenant):
-        row = _own_row_locked(ServiceDeadline, tenant, ozg_leistung=ozg_leistung)
-        before = _deadline_snapshot(row)
-        if days is None:
-            if row is None:
-                return None
-            audit_record(
-                tenant=tenant,
-                actor=actor,
-                action="service_deadline.delete",
-                obj=row,
-                before=before,
-            )
-            row.delete()
-            return None
-        if row is None:
-            row = ServiceDeadline(tenant=tenant, ozg_leistung=ozg_leistung)
-        row.days = days
-        row.legal_basis = legal_basis
-        after = _deadline_snapshot(row)
-        if after == before:
-            return row
-        row.save()
-    audit_saved(
-        tenant=tenant, actor=actor, kind="service_deadline", obj=row, before=before, after=after
+    values = None if days is None else {"days": days, "legal_basis": legal_basis}
+    row = DEADLINE.put(
+        tenant=tenant, actor=actor, lookup={"ozg_leistung": ozg_leistung}, values=values
     )
-    return row
+    return None if days is None else row
 
 
 # --- notice template -------------------------------------------------------------------------
 
 
-def _template_snapshot(row: NoticeTemplate | None) -> dict | None:
-    if row is None:
-        return None
-    return {
-        "ozg_leistung": row.ozg_leistung_id,
-        "decision": row.decision,
-        "title": row.title,
-        "body": row.body,
-    }
+TEMPLATE = OwnSetting(NoticeTemplate, "notice_template", ("title", "body"), stamp=True)
 
 
 def clean_template(decision: str, title: str, body: str) -> tuple[str, str, str]:
@@ -208,22 +224,12 @@ def notice_template_set(
     `PermissionDenied`, `ValidationError`."""
     check_settings_actor(actor, tenant)
     decision, title, body = clean_template(decision, title, body)
-    with scope(tenant=tenant):
-        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
-        before = _template_snapshot(row)
-        if row is None:
-            row = NoticeTemplate(tenant=tenant, ozg_leistung=ozg_leistung, decision=decision)
-        row.title = title
-        row.body = body
-        after = _template_snapshot(row)
-        if after == before:
-            return row
-        row.updated_by = _person(actor)
-        row.save()
-    audit_saved(
-        tenant=tenant, actor=actor, kind="notice_template", obj=row, before=before, after=after
-    )
-    return row
+    return _template_put(tenant, actor, ozg_leistung, decision, {"title": title, "body": body})
+
+
+def _template_put(tenant, actor, ozg_leistung, decision: str, values: dict | None):
+    lookup = {"ozg_leistung": ozg_leistung, "decision": decision}
+    return TEMPLATE.put(tenant=tenant, actor=actor, lookup=lookup, values=values)
 
 
 @transaction.atomic
@@ -233,19 +239,7 @@ def notice_template_remove(
     """Remove that template, so the next more general one applies (in the end the built-in
     text). Notices issued with it keep their text (`Notice.body`). False: there was none."""
     check_settings_actor(actor, tenant)
-    with scope(tenant=tenant):
-        row = _own_row_locked(NoticeTemplate, tenant, ozg_leistung=ozg_leistung, decision=decision)
-        if row is None:
-            return False
-        audit_record(
-            tenant=tenant,
-            actor=actor,
-            action="notice_template.delete",
-            obj=row,
-            before=_template_snapshot(row),
-        )
-        row.delete()
-    return True
+    return _template_put(tenant, actor, ozg_leistung, decision, None) is not None
 
 
 # --- reads for the member's page -------------------------------------------------------------

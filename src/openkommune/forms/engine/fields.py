@@ -194,21 +194,32 @@ def _clean_date(field: Field, raw, today: datetime.date) -> datetime.date:
         )
     if value is False:
         raise _Invalid(_("Das Datum bei „%(label)s“ gibt es nicht.") % {"label": label})
-    if field.min is not None and value < resolve_date_bound(field.min, today):
-        if field.min == "today":
-            message = _("„%(label)s“ darf nicht in der Vergangenheit liegen.")
-        else:
-            message = _("„%(label)s“ darf nicht vor dem %(date)s liegen.")
-        bound = resolve_date_bound(field.min, today)
-        raise _Invalid(message % {"label": label, "date": format_date(bound)})
-    if field.max is not None and value > resolve_date_bound(field.max, today):
-        if field.max == "today":
-            message = _("„%(label)s“ darf nicht in der Zukunft liegen.")
-        else:
-            message = _("„%(label)s“ darf nicht nach dem %(date)s liegen.")
-        bound = resolve_date_bound(field.max, today)
-        raise _Invalid(message % {"label": label, "date": format_date(bound)})
+    _check_date_bound(value, field.min, today, label, upper=False)
+    _check_date_bound(value, field.max, today, label, upper=True)
     return value
+
+
+def _check_date_bound(value, spec, today: datetime.date, label: str, *, upper: bool) -> None:
+    """Refuse a date before the field's `min` (after its `max`, `upper`); `spec` is a date or
+    one relative to today (`resolve_date_bound`), None for no bound."""
+    if spec is None:
+        return
+    bound = resolve_date_bound(spec, today)
+    if not (value > bound if upper else value < bound):
+        return
+    if spec == "today":
+        message = (
+            _("„%(label)s“ darf nicht in der Zukunft liegen.")
+            if upper
+            else _("„%(label)s“ darf nicht in der Vergangenheit liegen.")
+        )
+    else:
+        message = (
+            _("„%(label)s“ darf nicht nach dem %(date)s liegen.")
+            if upper
+            else _("„%(label)s“ darf nicht vor dem %(date)s liegen.")
+        )
+    raise _Invalid(message % {"label": label, "date": format_date(bound)})
 
 
 def confirm_message(field: Field) -> str:
@@ -385,6 +396,22 @@ def _clean_text(field: Field, raw) -> str:
     return _check_text(field, _text(raw, field.label, multiline=field.type == "textarea"))
 
 
+# The typed value of a field from its raw value, by field type (date, choice and multichoice
+# need more and are cleaned in `clean_value`).
+_CLEANERS = {
+    "text": _clean_text,
+    "textarea": _clean_text,
+    "email": _clean_email,
+    "phone": _clean_phone,
+    "integer": _clean_integer,
+    "decimal": _clean_decimal,
+    "money": _clean_money,
+    "boolean": _clean_boolean,
+    "iban": _clean_iban,
+    "file": _clean_file,
+}
+
+
 def clean_value(
     field: Field, raw, *, code_list: CodeList | None, today: datetime.date
 ) -> tuple[object, dict[str, list[str]]]:
@@ -396,34 +423,16 @@ def clean_value(
     if field.type == "address":
         return _clean_address(field, raw)
     try:
-        if field.type in ("text", "textarea"):
-            value = _clean_text(field, raw)
-        elif field.type == "email":
-            value = _clean_email(field, raw)
-        elif field.type == "phone":
-            value = _clean_phone(field, raw)
-        elif field.type == "integer":
-            value = _clean_integer(field, raw)
-        elif field.type == "decimal":
-            value = _clean_decimal(field, raw)
-        elif field.type == "money":
-            value = _clean_money(field, raw)
-        elif field.type == "date":
+        if field.type == "date":
             value = _clean_date(field, raw, today)
-        elif field.type == "boolean":
-            value = _clean_boolean(field, raw)
         elif field.type == "choice":
             value = _clean_choice(field, raw, code_list)
         elif field.type == "multichoice":
             value = _clean_multichoice(field, raw, code_list)
             if not value:
                 return MISSING, {}
-        elif field.type == "iban":
-            value = _clean_iban(field, raw)
-        elif field.type == "file":
-            value = _clean_file(field, raw)
-        else:  # pragma: no cover - the schema allows no other type
-            raise AssertionError(field.type)
+        else:  # the schema allows no type without a cleaner
+            value = _CLEANERS[field.type](field, raw)
     except _Invalid as exc:
         return MISSING, {"": [exc.message]}
     return value, {}

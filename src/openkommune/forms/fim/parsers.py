@@ -65,9 +65,6 @@ def parse_cardinality(text: str | None) -> Cardinality:
 
 # --- Präzisierung ------------------------------------------------------------------------
 
-_LENGTH_KEYS = {"minLength": "min_length", "maxLength": "max_length"}
-_VALUE_KEYS = {"minValue": "min_value", "maxValue": "max_value"}
-
 
 @dataclass
 class Praezisierung:
@@ -115,6 +112,15 @@ def _as_length(value) -> int | None:
     return int(text)
 
 
+# The bounds of a Präzisierung: key → (attribute, reader, what a value it refuses is not).
+_BOUND_KEYS = {
+    "minLength": ("min_length", _as_length, "keine Länge"),
+    "maxLength": ("max_length", _as_length, "keine Länge"),
+    "minValue": ("min_value", _as_text, "kein Wert"),
+    "maxValue": ("max_value", _as_text, "kein Wert"),
+}
+
+
 def parse_praezisierung(text: str | None) -> Praezisierung:
     """A Präzisierung as found in XDatenfelder 1.0/2.0 files.
 
@@ -141,18 +147,13 @@ def parse_praezisierung(text: str | None) -> Praezisierung:
         result.problems.append(f"Präzisierung ist kein JSON-Objekt: „{text[:80]}“.")
         return result
     for key, value in raw.items():
-        if key in _LENGTH_KEYS:
-            length = _as_length(value)
-            if length is None:
-                result.problems.append(f"Präzisierung „{key}“: „{value}“ ist keine Länge.")
-            else:
-                setattr(result, _LENGTH_KEYS[key], length)
-        elif key in _VALUE_KEYS:
-            bound = _as_text(value)
+        if key in _BOUND_KEYS:
+            attribute, read, refused = _BOUND_KEYS[key]
+            bound = read(value)
             if bound is None:
-                result.problems.append(f"Präzisierung „{key}“: „{value}“ ist kein Wert.")
+                result.problems.append(f"Präzisierung „{key}“: „{value}“ ist {refused}.")
             else:
-                setattr(result, _VALUE_KEYS[key], bound)
+                setattr(result, attribute, bound)
         elif key == "pattern":
             if isinstance(value, str) and value:
                 result.pattern = value

@@ -44,6 +44,13 @@ def _contract_or_404(public_id) -> FrameworkContract:
         raise Http404(_("Diesen Rahmenvertrag gibt es nicht.")) from error
 
 
+def _staff_contract(request, public_id) -> FrameworkContract:
+    """The contract of a staff page: cooperative staff only, else the login or 403; 404 for
+    an unknown contract."""
+    require_staff(request)
+    return _contract_or_404(public_id)
+
+
 def _part_or_404(parts, public_id):
     """A lot, item or document of the contract (`parts`: its related manager), else 404."""
     try:
@@ -108,8 +115,7 @@ def contract_create(request):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def contract_edit(request, public_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     form = ContractForm(request.POST or None, instance=contract)
 
     def save():
@@ -134,8 +140,7 @@ def contract_edit(request, public_id):
 @login_or_redirect
 @require_GET
 def contract_detail(request, public_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     items = Paginator(selectors.item_list(contract=contract), PAGE_SIZE).get_page(
         request.GET.get("seite")
     )
@@ -155,8 +160,7 @@ def contract_detail(request, public_id):
 @login_or_redirect
 @require_GET
 def contract_usage(request, public_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     context = {
         "contract": contract,
         "usage": selectors.contract_usage(contract),
@@ -171,8 +175,7 @@ def contract_usage(request, public_id):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def lot_edit(request, public_id, lot_id=None):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     lot = _part_or_404(contract.lots, lot_id) if lot_id else None
     form = LotForm(request.POST or None, instance=lot)
 
@@ -192,8 +195,7 @@ def lot_edit(request, public_id, lot_id=None):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def lot_delete(request, public_id, lot_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     lot = _part_or_404(contract.lots, lot_id)
     return _delete_or_confirm(
         request,
@@ -223,8 +225,7 @@ def _delete_or_confirm(request, contract, delete, *, success, title, text, confi
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def item_edit(request, public_id, item_id=None):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     item = _part_or_404(contract.items, item_id) if item_id else None
     initial = {"valid_from": contract.starts_on} if item is None else None
     form = CatalogItemForm(request.POST or None, instance=item, contract=contract, initial=initial)
@@ -249,8 +250,7 @@ def item_edit(request, public_id, item_id=None):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def item_delete(request, public_id, item_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     item = _part_or_404(contract.items, item_id)
     return _delete_or_confirm(
         request,
@@ -266,8 +266,7 @@ def item_delete(request, public_id, item_id):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def catalog_import(request, public_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     form = CatalogImportForm(request.POST or None, request.FILES or None)
     errors = result = None
     status = 200
@@ -297,8 +296,7 @@ def catalog_import(request, public_id):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def document_upload(request, public_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -340,8 +338,7 @@ def document_download(request, public_id, document_id):
 @login_or_redirect
 @require_http_methods(["GET", "POST"])
 def document_delete(request, public_id, document_id):
-    require_staff(request)
-    contract = _contract_or_404(public_id)
+    contract = _staff_contract(request, public_id)
     document = _part_or_404(contract.documents, document_id)
     return _delete_or_confirm(
         request,

@@ -1,8 +1,8 @@
 """The receipt (*Eingangsbestätigung*) as an accessible PDF (PDF/UA-1, German, with title
 metadata, real headings and tables), rendered by WeasyPrint from `receipt_pdf.html`.
 
-It is rendered once, inside the submit transaction, and stored: the receipt a citizen
-downloads later is byte for byte the one issued at submission.
+It is rendered from the application as submitted on its first download and stored then
+(ADR 0013): every later download is byte for byte that file.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 One transaction validates against the pinned form version, checks the attachments, creates
 the application (unique on the idempotency key and on the draft), routes it, writes the
-first timeline events and owes the confirmation e-mail and the receipt PDF (both made by
-jobs after the commit; the download renders a receipt whose job has not run yet). Use it
-through `openkommune.submissions.services`.
+first timeline events and owes the confirmation e-mail (sent by a job after the commit) and
+the receipt PDF (rendered and stored on its first download, ADR 0013). Use it through
+`openkommune.submissions.services`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.core import files, jobs
+from openkommune.core import files
 from openkommune.core.timezone import local_date
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, Field, Group, answers, validate
@@ -60,8 +60,6 @@ from openkommune.tenancy.services import audit_record
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 REFERENCE_ATTEMPTS = 8
-# The job of `tasks.py` that renders and stores the receipt, found by name (`core.jobs`).
-RECEIPT_JOB = "submissions.issue_application_receipt"
 
 
 class _AlreadySubmitted(Exception):
@@ -263,7 +261,6 @@ def _submit_locked(draft, key_hash, fingerprint, base_url) -> Application:
     # The back office (cases) opens its case in this same transaction.
     run_submitted(application)
     confirmation_owe(application=application, base_url=base_url)
-    jobs.enqueue_on_commit(RECEIPT_JOB, str(application.public_id))
     return application
 
 
@@ -288,39 +285,34 @@ def _insert(application: Application, draft: Draft, key_hash: str, year: int) ->
     raise RuntimeError("No free reference number after several attempts.")
 
 
-# --- the receipt (rendered by a job after the commit, or on first download) ---------------
+# --- the receipt (rendered on its first download, then stored) ----------------------------
 
 
 def application_receipt_issue(*, application: Application) -> Application:
     """Render and store the receipt of a submitted application, once: the PDF lists every
-    answer and attachment (with SHA-256) as submitted. Called by the job queued at submit,
-    and by the download when the job has not run yet; concurrent calls render it once.
+    answer and attachment (with SHA-256) as submitted. Every reader (the downloads, the API,
+    the case export) comes through here; the first renders it, later ones get the stored
+    file, byte for byte. It is rendered before the row is locked (no lock and no SQLite
+    write lock is held while WeasyPrint works) and stored under the lock only if no
+    concurrent first download stored one meanwhile; the loser's rendering is dropped.
     Raises `ReceiptUnavailable` when the application was anonymised (its data is gone)."""
     if application.receipt_name:
         return application
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            locked = (
-                Application.applicant_objects.select_for_update(of=("self",))
-                .select_related("tenant", "form_version__form", "ozg_leistung", "user")
-                .get(pk=application.pk)
-            )
-            if not locked.has_receipt:
-                raise ReceiptUnavailable(locked.reference)
-            if not locked.receipt_name:
-                _receipt_store(locked, stored)
-    except BaseException:
-        for name in stored:
-            files.delete_private(name)
-        raise
-    application.receipt_name = locked.receipt_name
-    application.receipt_sha256 = locked.receipt_sha256
+    current = Application.applicant_objects.select_related(
+        "tenant", "form_version__form", "ozg_leistung"
+    ).get(pk=application.pk)
+    if not current.receipt_name:
+        if not current.has_receipt:
+            raise ReceiptUnavailable(current.reference)
+        pdf = _receipt_render(current)
+        current = _receipt_store(current, pdf)
+    application.receipt_name = current.receipt_name
+    application.receipt_sha256 = current.receipt_sha256
     application.receipt_pending = False
     return application
 
 
-def _receipt_store(application: Application, stored: list[str]) -> None:
+def _receipt_render(application: Application) -> bytes:
     definition = version_definition(application.form_version)
     today = local_date(application.submitted_at)
     with scope(tenant=application.tenant):
@@ -333,22 +325,43 @@ def _receipt_store(application: Application, stored: list[str]) -> None:
     except Region.DoesNotExist:
         # Merged away by a register update since the submit: the key still names the place.
         gemeinde_name = application.gemeinde_ars
-    pdf = render_receipt_pdf(_receipt(application, definition, gemeinde_name, attached, today))
-    name = files.save_private("receipts", pdf, suffix=".pdf")
-    stored.append(name)
-    application.receipt_name = name
-    application.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
-    application.receipt_pending = False
-    application.save(
-        update_fields=["receipt_name", "receipt_sha256", "receipt_pending", "updated_at"]
-    )
-    audit_record(
-        tenant=application.tenant,
-        actor=None,
-        action="application.receipt",
-        obj=application,
-        after={"receipt_sha256": application.receipt_sha256},
-    )
+    return render_receipt_pdf(_receipt(application, definition, gemeinde_name, attached, today))
+
+
+def _receipt_store(application: Application, pdf: bytes) -> Application:
+    """Store `pdf` as the receipt under the row lock, unless one is stored already (then
+    that one stays); returns the locked row."""
+    name = None
+    try:
+        with transaction.atomic():
+            locked = (
+                Application.applicant_objects.select_for_update(of=("self",))
+                .select_related("tenant")
+                .get(pk=application.pk)
+            )
+            if not locked.has_receipt:
+                raise ReceiptUnavailable(locked.reference)  # anonymised while rendering
+            if locked.receipt_name:
+                return locked
+            name = files.save_private("receipts", pdf, suffix=".pdf")
+            locked.receipt_name = name
+            locked.receipt_sha256 = hashlib.sha256(pdf).hexdigest()
+            locked.receipt_pending = False
+            locked.save(
+                update_fields=["receipt_name", "receipt_sha256", "receipt_pending", "updated_at"]
+            )
+            audit_record(
+                tenant=locked.tenant,
+                actor=None,
+                action="application.receipt",
+                obj=locked,
+                after={"receipt_sha256": locked.receipt_sha256},
+            )
+    except BaseException:
+        if name is not None:
+            files.delete_private(name)
+        raise
+    return locked
 
 
 def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt:

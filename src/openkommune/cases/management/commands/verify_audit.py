@@ -1,16 +1,17 @@
 """`openkommune verify_audit [--tenant <uuid>] [--verbose]`: recompute the hash chains of
-case events. Exit code 0 when every chain is intact, 1 when one was changed (each broken
-chain is named with its first broken event)."""
+case events (per organisation: its own chain, the chain of every case, the anchors). Exit
+code 0 when every chain is intact, 1 when one was changed (each organisation with a broken
+chain is named with the first broken event)."""
 
 from __future__ import annotations
-
-import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openkommune.cases.management import tenant_option
+from openkommune.cases.management.tenant_option import organisation_named
 from openkommune.cases.services.audit import verify_chain
 from openkommune.tenancy.models import Organisation
 
@@ -21,9 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--tenant", help=gettext_lazy("Nur die Organisation mit dieser öffentlichen ID.")
-        )
+        parser.add_argument("--tenant", help=tenant_option.HELP)
         parser.add_argument(
             "--verbose",
             action="store_true",
@@ -33,25 +32,19 @@ class Command(BaseCommand):
     def handle(self, *args, tenant=None, verbose=False, **options):
         tenants = Organisation.objects.order_by("pk")
         if tenant:
-            try:
-                found = tenants.filter(public_id=uuid.UUID(str(tenant))).first()
-            except ValueError:
-                found = None
-            if found is None:
-                raise CommandError(
-                    _("Keine Organisation mit der ID „%(id)s“.") % {"id": tenant}, returncode=2
-                )
-            tenants = [found]
+            tenants = [organisation_named(tenant)]
         else:
             tenants = tenants.filter(
-                Q(case_events__isnull=False) | Q(case_chain_head__isnull=False)
+                Q(case_events__isnull=False) | Q(case_chain_heads__isnull=False)
             ).distinct()
         broken = []
         events = 0
         chains = 0
+        checked = 0
         for organisation in tenants:
             report = verify_chain(organisation)
-            chains += 1
+            checked += 1
+            chains += report.chains
             events += report.events
             label = f"{organisation.name} ({organisation.public_id})"
             if not report.ok:
@@ -66,20 +59,30 @@ class Command(BaseCommand):
             elif verbose:
                 self.stdout.write(
                     _(
-                        "%(label)s: %(events)d Ereignisse, davon %(redacted)d mit entfernten "
-                        "Angaben — intakt."
+                        "%(label)s: %(chains)d Ketten, %(events)d Ereignisse, davon "
+                        "%(redacted)d mit entfernten Angaben, %(anchors)d Verankerungen — "
+                        "intakt."
                     )
-                    % {"label": label, "events": report.events, "redacted": report.redacted}
+                    % {
+                        "label": label,
+                        "chains": report.chains,
+                        "events": report.events,
+                        "redacted": report.redacted,
+                        "anchors": report.anchors,
+                    }
                 )
         if broken:
             raise CommandError(
-                _("%(broken)d von %(chains)d Prüfprotokollen sind verändert.")
-                % {"broken": len(broken), "chains": chains},
+                _("%(broken)d von %(checked)d Prüfprotokollen sind verändert.")
+                % {"broken": len(broken), "checked": checked},
                 returncode=1,
             )
         self.stdout.write(
             self.style.SUCCESS(
-                _("Prüfprotokolle intakt: %(chains)d Ketten, %(events)d Ereignisse.")
-                % {"chains": chains, "events": events}
+                _(
+                    "Prüfprotokolle intakt: %(checked)d Organisationen, %(chains)d Ketten, "
+                    "%(events)d Ereignisse."
+                )
+                % {"checked": checked, "chains": chains, "events": events}
             )
         )

@@ -119,11 +119,11 @@ def start_drafts(client, count: int) -> list[str]:
     from openkommune.forms.selectors import form_version_get
     from openkommune.submissions.selectors.journey import SESSION_DRAFTS
     from openkommune.submissions.services import draft_set_data, draft_start, resolve_gemeinde
-    from openkommune.submissions.services.routing import leistung_for_form
+    from openkommune.submissions.services.routing import route_for_form
 
     version = form_version_get(key=BODY["form"], number=BODY["version"])
     gemeinde = resolve_gemeinde(postcode=BODY["postcode"], gemeinde_ars=None)
-    leistung = leistung_for_form(form_version=version, gemeinde=gemeinde)
+    leistung, _responsibility = route_for_form(form_version=version, gemeinde=gemeinde)
     session = client.session
     grants = dict(session.get(SESSION_DRAFTS, {}))
     ids = []

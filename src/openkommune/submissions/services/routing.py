@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from openkommune.catalog.models import OzgLeistung
-from openkommune.forms.selectors import form_for_leistung
+from openkommune.catalog.selectors import Responsibility
+from openkommune.forms.selectors import form_id_for_leistung, version_definition
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
 from openkommune.regions.selectors import gemeinden_for_postcode, region_get
@@ -52,10 +53,12 @@ def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Regio
     return found[0]
 
 
-def leistung_for_form(*, form_version, gemeinde: Region) -> OzgLeistung:
+def route_for_form(*, form_version, gemeinde: Region) -> tuple[OzgLeistung, Responsibility]:
     """The OZG-Leistung whose form this is and that is offered at `gemeinde` (a form may
-    serve several Leistungen sharing a LeiKa key)."""
-    keys = form_version.definition.get("leika_keys", [])
+    serve several Leistungen sharing a LeiKa key), with who is responsible for it there
+    (`offered_responsibility`): the submit resolves it once and passes it on.
+    `ServiceNotOffered` when no such Leistung is offered there."""
+    keys = version_definition(form_version).leika_keys
     candidates = (
         OzgLeistung.objects.filter(
             is_current=True, assignments__leika_key__in=keys, assignments__is_current=True
@@ -65,15 +68,12 @@ def leistung_for_form(*, form_version, gemeinde: Region) -> OzgLeistung:
     )
     refusal = None
     for leistung in candidates:
-        current = form_for_leistung(ozg_leistung=leistung)
-        if current is None or current.form_id != form_version.form_id:
+        if form_id_for_leistung(ozg_leistung=leistung) != form_version.form_id:
             continue
         try:
-            offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
+            return leistung, offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
         except ServiceNotOffered as error:
             refusal = refusal or error
-            continue
-        return leistung
     raise refusal or ServiceNotOffered(
         _("Das Formular „%(title)s“ gehört zu keiner Leistung, die hier angeboten wird.")
         % {"title": form_version.form.title}

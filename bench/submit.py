@@ -20,8 +20,10 @@ Hundesteuer form). Then, through Django's test client and the whole middleware s
 - baseline: a minimal view on the same stack that parses the same JSON body and INSERTs it
   as one row (one SQL statement), answering 201.
 
-Prints, per path, submissions per second and milliseconds per submission (medians over
-`--rounds`), the SQL statements of one submission, and the ratio to the baseline.
+Prints, per path, submissions per second, milliseconds per submission and the CPU
+milliseconds this process spent on each (the Python side: on a busy machine the wall
+time also counts waiting for a core), medians over `--rounds`; the SQL statements of one
+submission; and the ratio of the throughputs to the baseline's.
 `--statements` also lists the statements of one API and one page submission.
 """
 
@@ -102,15 +104,20 @@ def prepare() -> None:
         )
 
 
-def run(client, path: str, count: int, with_key: bool) -> float:
+def run(client, path: str, count: int, with_key: bool) -> tuple[float, float]:
+    """(submissions per second, CPU milliseconds of this process per submission)."""
     payload = json.dumps(BODY)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         headers = {"Idempotency-Key": str(uuid.uuid4())} if with_key else {}
         response = client.post(path, payload, content_type="application/json", headers=headers)
         if response.status_code != 201:
             raise SystemExit(f"{path}: {response.status_code} {response.content[:500]!r}")
-    return count / (time.perf_counter() - started)
+    return _rates(count, started, cpu)
+
+
+def _rates(count: int, started: float, cpu: float) -> tuple[float, float]:
+    return count / (time.perf_counter() - started), 1000 * (time.process_time() - cpu) / count
 
 
 def start_drafts(client, count: int) -> list[str]:
@@ -144,17 +151,17 @@ def start_drafts(client, count: int) -> list[str]:
     return ids
 
 
-def run_pages(client, count: int) -> float:
+def run_pages(client, count: int) -> tuple[float, float]:
     from django.urls import reverse
 
     ids = start_drafts(client, count)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for public_id in ids:
         url = reverse("submissions:submit", args=[public_id])
         response = client.post(url, {"idempotency_key": uuid.uuid4().hex})
         if response.status_code != 303:
             raise SystemExit(f"{url}: {response.status_code} {response.content[:500]!r}")
-    return count / (time.perf_counter() - started)
+    return _rates(count, started, cpu)
 
 
 def statements(client, path: str | None) -> list[str]:
@@ -269,21 +276,22 @@ def _measure(url: str, args, tmp: Path) -> None:
             print(f"--- statements of one {name} submission ({len(counted[name])})")
             for number, sql in enumerate(counted[name], 1):
                 print(f"{number:3d} {sql[:240]}")
-    base_median = statistics.median(base)
+    base_rate = statistics.median(rate for rate, _cpu in base)
     print(f"database: {connection.vendor}, {args.rounds} rounds × {args.count} submissions")
-    print(f"  {'path':<32} {'per s':>8} {'ms each':>8} {'SQL':>4} {'bare/ours':>10}")
-    for label, rates, name in (
+    print(f"  {'path':<30} {'per s':>7} {'ms each':>8} {'CPU ms':>7} {'SQL':>4} {'bare/ours':>10}")
+    for label, runs, name in (
         ("complete submission (API)", ours, "api"),
         ("complete submission (pages)", pages, "pages"),
         ("bare view, one INSERT", base, "bare"),
     ):
-        rate = statistics.median(rates)
+        rate = statistics.median(rate for rate, _cpu in runs)
+        cpu = statistics.median(cpu for _rate, cpu in runs)
         print(
-            f"  {label:<32} {rate:8.1f} {1000 / rate:8.2f} {len(counted[name]):4d} "
-            f"{base_median / rate:9.1f}×"
+            f"  {label:<30} {rate:7.1f} {1000 / rate:8.2f} {cpu:7.2f} {len(counted[name]):4d} "
+            f"{base_rate / rate:9.1f}×"
         )
     if inline:
-        inline_median = statistics.median(inline)
+        inline_median = statistics.median(rate for rate, _cpu in inline)
         print(f"  with receipt PDF + e-mail in the request: {inline_median:8.1f} /s")
 
 

@@ -27,6 +27,7 @@ from openkommune.regions.gv100ad import (
     parse_postcodes,
 )
 from openkommune.regions.models import PostcodeArea, Region
+from openkommune.regions.selectors import regions_cache_clear
 
 # Rows per INSERT/UPDATE statement: large enough to keep round trips few, small enough for
 # SQLite's limit on bound parameters (32766 since 3.32) with 14 columns per row.
@@ -223,6 +224,9 @@ def regions_import(
         _write_postcodes(postcode_rows, by_key, result, guard)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            # This process sees the new register at once; others when their cache expires.
+            transaction.on_commit(regions_cache_clear)
     return result
 
 

@@ -10,13 +10,14 @@ from openkommune.catalog.selectors import Responsibility
 from openkommune.forms.selectors import form_id_for_leistung, version_definition
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
-from openkommune.regions.selectors import gemeinden_for_postcode, region_get
+from openkommune.regions.selectors import gemeinden_for_postcode_cached, region_get_cached
 from openkommune.submissions.errors import LocationAmbiguous, ServiceNotOffered
 from openkommune.submissions.services.drafts import offered_responsibility, place_name
 
 
 def _gemeinde(ars: str) -> Region:
-    return region_get(ars=ars, level=RegionLevel.GEMEINDE)
+    # Cached per process (regions change only by an import): see `regions.selectors`.
+    return region_get_cached(ars=ars, level=RegionLevel.GEMEINDE)
 
 
 def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Region:
@@ -31,7 +32,7 @@ def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Regio
                 {"gemeinde_ars": [_("Zu diesem Regionalschlüssel gibt es keine Gemeinde.")]},
             ) from None
         if postcode and gemeinde.ars not in {
-            g.ars for g in gemeinden_for_postcode(postcode=postcode)
+            g.ars for g in gemeinden_for_postcode_cached(postcode=postcode)
         }:
             message = _("Die Gemeinde liegt nicht im Gebiet dieser Postleitzahl.")
             raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
@@ -39,7 +40,7 @@ def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Regio
     if not postcode:
         message = _("Bitte geben Sie die Postleitzahl oder den Regionalschlüssel der Gemeinde an.")
         raise LocationAmbiguous(message, {"postcode": [message]})
-    found = gemeinden_for_postcode(postcode=postcode)
+    found = gemeinden_for_postcode_cached(postcode=postcode)
     if not found:
         message = _("Zu dieser Postleitzahl ist keine Gemeinde bekannt.")
         raise LocationAmbiguous(message, {"postcode": [message]})

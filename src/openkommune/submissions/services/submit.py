@@ -214,8 +214,12 @@ def _submit_draft(draft: Draft, prepared: _Prepared, key_hash: str, base_url) ->
         .select_related("user")
         .get(pk=draft.pk)
     )
-    if locked.is_submitted:
-        raise _AlreadySubmitted(locked.submitted_application)
+    # Submitted meanwhile (a second tab)? Its id alone is looked up: nearly always none.
+    submitted = list(
+        Application.applicant_objects.filter(draft=locked).order_by().values_list("pk", flat=True)
+    )
+    if submitted:
+        raise _AlreadySubmitted(Application.applicant_objects.get(pk=submitted[0]))
     # What the draft refers to never changes: take the rows already read with it.
     locked.tenant = draft.tenant
     locked.form_version = draft.form_version

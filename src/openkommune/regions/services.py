@@ -225,7 +225,10 @@ def regions_import(
         if dry_run:
             transaction.set_rollback(True)
         else:
-            # This process sees the new register at once; others when their cache expires.
+            # This process sees the new register at once (also inside an enclosing
+            # transaction, and anything cached while this one was open is dropped at its
+            # commit); other processes when their cache expires.
+            regions_cache_clear()
             transaction.on_commit(regions_cache_clear)
     return result
 

@@ -1,15 +1,15 @@
 """Submitting: a draft (pages) or posted data (API) becomes an application, once.
 
 What needs no lock is decided before the transaction: the validation against the pinned
-form version, who is responsible (resolved once and passed on), the API's draft. The one
-transaction then locks the draft (pages; validated again only if its data changed
-meanwhile), checks the attachments, creates the application (unique on the idempotency key
-and on the draft), writes the first timeline events, the audit records (in one INSERT) and
-the case of the back office, and owes the confirmation e-mail and the receipt PDF (both made
-by jobs after the commit; the download renders a receipt whose job has not run yet). It
-has no savepoints: a unique violation of the application rolls it back whole, and the
-submit answers with the application that won, or runs again with another reference number.
-Use it through `openkommune.submissions.services`.
+form version, who is responsible (resolved once and passed on), the API's draft, the status
+token. The one transaction then locks the draft (pages; validated again only if its data
+changed meanwhile), checks the attachments, creates the application (unique on the
+idempotency key and on the draft), writes the first timeline events, the audit records (in
+one INSERT) and the case of the back office, and owes the confirmation e-mail and the
+receipt PDF (both made by jobs after the commit; the download renders a receipt whose job
+has not run yet). It has no savepoints: a unique violation of the application rolls it back
+whole, and the submit answers with the application that won, or runs again with another
+reference number. Use it through `openkommune.submissions.services`.
 """
 
 from __future__ import annotations
@@ -98,7 +98,10 @@ class _Prepared:
     today: datetime.date
     responsibility: Responsibility | None
     # Why the draft can no longer go where it was routed (raised after its validation).
-    refusal: SubmissionError | None = None
+    refusal: SubmissionError | None
+    # The application's status token: its salt and the hash of the token derived from it.
+    status_token_salt: str
+    status_token_hash: str
 
     def validated(self, raw) -> _Prepared:
         """Itself if `raw` is what was validated, else validated again with `raw`."""
@@ -117,6 +120,7 @@ def _prepare(form_version, raw, responsibility, refusal=None) -> _Prepared:
     definition = version_definition(form_version)
     submitted_at = timezone.now()
     today = local_date(submitted_at)
+    salt = new_salt()
     return _Prepared(
         definition=definition,
         raw=raw,
@@ -125,6 +129,8 @@ def _prepare(form_version, raw, responsibility, refusal=None) -> _Prepared:
         today=today,
         responsibility=responsibility,
         refusal=refusal,
+        status_token_salt=salt,
+        status_token_hash=token_hash(derive_token(purpose="status", salt=salt)),
     )
 
 
@@ -312,7 +318,6 @@ def _store(
     tenant = draft.tenant
     authority = prepared.responsibility.authority
     submitted_at = prepared.submitted_at
-    salt = new_salt()
     application = Application(
         tenant=tenant,
         draft=draft,
@@ -332,8 +337,8 @@ def _store(
         request_fingerprint=fingerprint,
         status=ApplicationStatus.DELIVERED,
         submitted_at=submitted_at,
-        status_token_salt=salt,
-        status_token_hash=token_hash(derive_token(purpose="status", salt=salt)),
+        status_token_salt=prepared.status_token_salt,
+        status_token_hash=prepared.status_token_hash,
         receipt_pending=True,
         is_demo=bool(settings.DEMO_MODE or tenant.is_demo),
     )

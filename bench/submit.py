@@ -1,6 +1,6 @@
 """Benchmark: complete submissions per second against a bare Django view doing one INSERT.
 
-    .venv/bin/python bench/submit.py [--count 60] [--rounds 3] [--with-receipt]
+    .venv/bin/python bench/submit.py [--count 60] [--rounds 3] [--with-receipt] [--statements]
                                      [--database-url postgres://postgres@127.0.0.1:5432/openkommune_bench]
 
 Builds a fresh database — a temporary SQLite file, or the PostgreSQL database named in
@@ -15,10 +15,17 @@ Hundesteuer form). Then, through Django's test client and the whole middleware s
   as in production); the receipt PDF is rendered on its first download (ADR 0013), not
   here; `--with-receipt` also downloads each receipt right after the submit (rendering and
   storing it) and runs the e-mail job in the request, to show what that would cost;
+- ours, pages: the last step of the citizen journey, `POST /antrag/entwurf/<id>/absenden/`
+  of an anonymous draft holding the same data (the drafts are started beforehand, outside
+  the measured time; the session carries the draft's token as after its start);
 - baseline: a minimal view on the same stack that parses the same JSON body and INSERTs it
   as one row (one SQL statement), answering 201.
 
-Prints submissions per second (median over `--rounds`) for both and the ratio.
+Prints, per path, submissions per second, milliseconds per submission and the CPU
+milliseconds this process spent on each (the Python side: on a busy machine the wall
+time also counts waiting for a core), medians over `--rounds`; the SQL statements of one
+submission; and the ratio of the throughputs to the baseline's.
+`--statements` also lists the statements of one API and one page submission.
 """
 
 import argparse
@@ -98,9 +105,12 @@ def prepare() -> None:
         )
 
 
-def run(client, path: str, count: int, with_key: bool, receipt: bool = False) -> float:
+def run(
+    client, path: str, count: int, with_key: bool, receipt: bool = False
+) -> tuple[float, float]:
+    """(submissions per second, CPU milliseconds of this process per submission)."""
     payload = json.dumps(BODY)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         headers = {"Idempotency-Key": str(uuid.uuid4())} if with_key else {}
         response = client.post(path, payload, content_type="application/json", headers=headers)
@@ -114,7 +124,82 @@ def run(client, path: str, count: int, with_key: bool, receipt: bool = False) ->
             if download.status_code != 200:
                 raise SystemExit(f"receipt: {download.status_code}")
             b"".join(download.streaming_content)
-    return count / (time.perf_counter() - started)
+    return _rates(count, started, cpu)
+
+
+def _rates(count: int, started: float, cpu: float) -> tuple[float, float]:
+    return count / (time.perf_counter() - started), 1000 * (time.process_time() - cpu) / count
+
+
+def start_drafts(client, count: int) -> list[str]:
+    """`count` anonymous drafts holding the benchmark's data, bound to the client's session
+    as after their start (outside the measured time)."""
+    from openkommune.forms.selectors import form_version_get
+    from openkommune.submissions.selectors.journey import SESSION_DRAFTS
+    from openkommune.submissions.services import draft_set_data, draft_start, resolve_gemeinde
+    from openkommune.submissions.services.routing import route_for_form
+
+    version = form_version_get(key=BODY["form"], number=BODY["version"])
+    gemeinde = resolve_gemeinde(postcode=BODY["postcode"], gemeinde_ars=None)
+    leistung, _responsibility = route_for_form(form_version=version, gemeinde=gemeinde)
+    session = client.session
+    grants = dict(session.get(SESSION_DRAFTS, {}))
+    ids = []
+    for _ in range(count):
+        draft, token = draft_start(
+            actor=None,
+            form_version=version,
+            ozg_leistung=leistung,
+            gemeinde=gemeinde,
+            email=BODY["email"],
+        )
+        draft_set_data(draft=draft, data=BODY["data"])
+        grants[str(draft.public_id)] = token
+        ids.append(str(draft.public_id))
+    # Only the newest grants count here: the journey keeps 20, the benchmark needs them all.
+    session[SESSION_DRAFTS] = grants
+    session.save()
+    return ids
+
+
+def run_pages(client, count: int) -> tuple[float, float]:
+    from django.urls import reverse
+
+    ids = start_drafts(client, count)
+    started, cpu = time.perf_counter(), time.process_time()
+    for public_id in ids:
+        url = reverse("submissions:submit", args=[public_id])
+        response = client.post(url, {"idempotency_key": uuid.uuid4().hex})
+        if response.status_code != 303:
+            raise SystemExit(f"{url}: {response.status_code} {response.content[:500]!r}")
+    return _rates(count, started, cpu)
+
+
+def statements(client, path: str | None) -> list[str]:
+    """The SQL statements of one submission (API with `path`, else one page submission)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if path is None:
+        (public_id,) = start_drafts(client, 1)
+        from django.urls import reverse
+
+        path, body = reverse("submissions:submit", args=[public_id]), None
+    else:
+        body = json.dumps(BODY)
+    with CaptureQueriesContext(connection) as captured:
+        if body is None:
+            response = client.post(path, {"idempotency_key": uuid.uuid4().hex})
+        else:
+            response = client.post(
+                path,
+                body,
+                content_type="application/json",
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+    if response.status_code not in (201, 303):
+        raise SystemExit(f"{path}: {response.status_code} {response.content[:500]!r}")
+    return [query["sql"] for query in captured.captured_queries]
 
 
 def main() -> None:
@@ -126,6 +211,9 @@ def main() -> None:
         "--with-receipt",
         action="store_true",
         help="also measure submissions followed by the receipt's first download (rendering it)",
+    )
+    parser.add_argument(
+        "--statements", action="store_true", help="list the SQL of one API and page submission"
     )
     args = parser.parse_args()
 
@@ -179,10 +267,17 @@ def _measure(url: str, args, tmp: Path) -> None:
     with override_settings(ROOT_URLCONF=bench_urls, STORAGES=plain_static):
         client = Client()
         run(client, "/api/v1/applications", 3, with_key=True)  # warm-up: imports, caches
+        run_pages(client, 3)
         run(client, "/bench/raw/", 3, with_key=False)
-        ours, base, inline = [], [], []
+        counted = {
+            "api": statements(client, "/api/v1/applications"),
+            "pages": statements(client, None),
+            "bare": statements(client, "/bench/raw/"),
+        }
+        ours, pages, base, inline = [], [], [], []
         for _ in range(args.rounds):
             ours.append(run(client, "/api/v1/applications", args.count, with_key=True))
+            pages.append(run_pages(client, args.count))
             base.append(run(client, "/bench/raw/", args.count, with_key=False))
             if args.with_receipt:
                 with override_settings(TASKS=IMMEDIATE_TASKS):
@@ -192,13 +287,27 @@ def _measure(url: str, args, tmp: Path) -> None:
 
     from django.db import connection
 
-    ours_median, base_median = statistics.median(ours), statistics.median(base)
+    if args.statements:
+        for name in ("api", "pages"):
+            print(f"--- statements of one {name} submission ({len(counted[name])})")
+            for number, sql in enumerate(counted[name], 1):
+                print(f"{number:3d} {sql[:240]}")
+    base_rate = statistics.median(rate for rate, _cpu in base)
     print(f"database: {connection.vendor}, {args.rounds} rounds × {args.count} submissions")
-    print(f"  complete submission (API): {ours_median:8.1f} /s")
-    print(f"  bare view, one INSERT:     {base_median:8.1f} /s")
-    print(f"  ratio bare/ours:           {base_median / ours_median:8.1f} ×")
+    print(f"  {'path':<30} {'per s':>7} {'ms each':>8} {'CPU ms':>7} {'SQL':>4} {'bare/ours':>10}")
+    for label, runs, name in (
+        ("complete submission (API)", ours, "api"),
+        ("complete submission (pages)", pages, "pages"),
+        ("bare view, one INSERT", base, "bare"),
+    ):
+        rate = statistics.median(rate for rate, _cpu in runs)
+        cpu = statistics.median(cpu for _rate, cpu in runs)
+        print(
+            f"  {label:<30} {rate:7.1f} {1000 / rate:8.2f} {cpu:7.2f} {len(counted[name]):4d} "
+            f"{base_rate / rate:9.1f}×"
+        )
     if inline:
-        inline_median = statistics.median(inline)
+        inline_median = statistics.median(rate for rate, _cpu in inline)
         print(f"  with the receipt's first download + e-mail: {inline_median:8.1f} /s")
 
 

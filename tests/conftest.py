@@ -51,6 +51,17 @@ def _empty_read_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_region_cache():
+    """Region look-ups of the submit path are cached per process (`regions.selectors`);
+    every test starts without them, so that regions a test changes are read anew."""
+    from openkommune.regions.selectors import regions_cache_clear
+
+    regions_cache_clear()
+    yield
+    regions_cache_clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request,

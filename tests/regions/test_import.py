@@ -286,13 +286,18 @@ def test_reimport_updates_in_place_and_marks_missing_units(tmp_path, client):
     assert (koethen.pk, koethen.population) == (koethen_id, 25000)
 
     # A Gemeinde missing from the next file stays, marked as no longer current, and loses
-    # its postcodes; it no longer answers a postcode lookup.
+    # its postcodes; it no longer answers a postcode lookup — nor the submit's cached one,
+    # which the import clears in its process.
+    assert [g.ags for g in selectors.gemeinden_for_postcode_cached(postcode="06366")] == [
+        "15082180"
+    ]
     dropped = lines.pop(index)
     fourth = run_import(write_gv100ad(tmp_path, lines), postcodes, allow_shrink=True)
     assert "Gemeinden: 217 (neu 0, aktualisiert 0), nicht mehr im Verzeichnis: 1" in fourth
     assert gemeinde("15082180").is_current is False
     assert not PostcodeArea.objects.filter(gemeinde__ags="15082180").exists()
     assert selectors.gemeinden_for_postcode(postcode="06366") == []
+    assert selectors.gemeinden_for_postcode_cached(postcode="06366") == []
     assert Region.objects.count() == regions_before
 
     # Back in the file: current again, with its postcode, still the same row.

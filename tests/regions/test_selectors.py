@@ -149,3 +149,25 @@ def test_official_name_puts_the_title_first_and_prefixes_bare_names():
         "Salzlandkreis",
         "Salzlandkreis",
     )
+
+
+def test_cached_lookups_last_until_cleared_or_expired(monkeypatch, django_assert_num_queries):
+    """The submit's region look-ups: one query, then none until the cache is cleared (an
+    import does) or `REGION_CACHE_SECONDS` have passed; a missing region is not kept."""
+    ars = "150030000000"  # Magdeburg
+    with django_assert_num_queries(1):
+        first = selectors.region_get_cached(ars=ars, level=RegionLevel.GEMEINDE)
+        assert selectors.region_get_cached(ars=ars, level=RegionLevel.GEMEINDE) is first
+    assert [g.ars for g in selectors.gemeinden_for_postcode_cached(postcode="39104")] == [ars]
+    Region.objects.filter(pk=first.pk).update(name="Umbenannt")
+    with django_assert_num_queries(0):
+        assert selectors.region_get_cached(ars=ars, level=RegionLevel.GEMEINDE).name == first.name
+    later = selectors.time.monotonic() + selectors.REGION_CACHE_SECONDS + 1
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
+    assert selectors.region_get_cached(ars=ars, level=RegionLevel.GEMEINDE).name == "Umbenannt"
+    Region.objects.filter(pk=first.pk).update(name="Wieder anders")
+    selectors.regions_cache_clear()
+    assert selectors.region_get_cached(ars=ars, level=RegionLevel.GEMEINDE).name == "Wieder anders"
+    for _attempt in range(2):
+        with django_assert_num_queries(1), pytest.raises(Region.DoesNotExist):
+            selectors.region_get_cached(ars="159999999999", level=RegionLevel.GEMEINDE)

@@ -149,10 +149,13 @@ def owe(
     copy_to: str = "",
     base_url: str = "",
     dedupe_key: str | None = None,
+    new_subject: bool = False,
 ) -> tuple[OutboxMail, bool]:
     """Record an e-mail owed and send it after the commit. With `dedupe_key` a second call
     returns the first row (created False). Without a recipient the row is `no_address` and
-    nothing is sent."""
+    nothing is sent. `new_subject`: the dedupe key names a subject inserted in the caller's
+    (uncommitted) transaction, so no row can hold it yet: inserted without the look-up (a
+    duplicate would still fail the transaction on the unique key)."""
     if kind not in _KINDS:
         raise ValueError(f"Unknown e-mail kind {kind!r}.")
     recipient = (recipient or "").strip()
@@ -166,10 +169,11 @@ def owe(
         "base_url": (base_url or "")[:200],
         "status": OutboxStatus.PENDING if recipient else OutboxStatus.NO_ADDRESS,
     }
-    if dedupe_key:
+    if dedupe_key and not new_subject:
         row, created = OutboxMail.objects.get_or_create(dedupe_key=dedupe_key, defaults=fields)
     else:
-        row, created = OutboxMail.objects.create(**fields), True
+        row = OutboxMail.objects.create(dedupe_key=dedupe_key or None, **fields)
+        created = True
     if created and row.status == OutboxStatus.PENDING:
         jobs.enqueue_on_commit(SEND_JOB, str(row.public_id))
     return row, created

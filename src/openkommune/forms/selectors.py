@@ -41,6 +41,21 @@ def form_for_leistung(*, ozg_leistung: OzgLeistung) -> FormVersion | None:
     """The form citizens use for this OZG-Leistung: the newest published version whose
     LeiKa keys include one of the Leistung's current LeiKa keys. Among several forms, the
     one published most recently wins (one form per Leistung is the normal case)."""
+    newest = _newest_for_leistung(ozg_leistung)
+    if newest is None:
+        return None
+    return FormVersion.objects.select_related("form").get(pk=newest[1])
+
+
+def form_id_for_leistung(*, ozg_leistung: OzgLeistung) -> int | None:
+    """The id of the form (`FormDefinition`) of `form_for_leistung`, without loading the
+    version: what the start and the submit compare with the version in hand."""
+    newest = _newest_for_leistung(ozg_leistung)
+    return None if newest is None else newest[2]
+
+
+def _newest_for_leistung(ozg_leistung: OzgLeistung) -> tuple | None:
+    """(published at, version id, form id) of the form version of `form_for_leistung`."""
     keys = set(
         LeikaAssignment.objects.filter(ozg_leistung=ozg_leistung, is_current=True)
         .exclude(leika_key="")
@@ -51,11 +66,11 @@ def form_for_leistung(*, ozg_leistung: OzgLeistung) -> FormVersion | None:
     # JSON containment differs between SQLite and PostgreSQL; the form list is short, so
     # the intersection is taken in Python, over the keys only: whole definitions are large,
     # and decoding all of them on every start and submit was a tenth of a submission's time.
-    rows = _current_versions().values_list("published_at", "pk", "definition__leika_keys")
-    matching = [(at, pk) for at, pk, leika in rows if keys.intersection(leika or ())]
-    if not matching:
-        return None
-    return FormVersion.objects.select_related("form").get(pk=max(matching)[1])
+    rows = _current_versions().values_list(
+        "published_at", "pk", "form_id", "definition__leika_keys"
+    )
+    matching = [(at, pk, form) for at, pk, form, leika in rows if keys.intersection(leika or ())]
+    return max(matching) if matching else None
 
 
 def _current_versions() -> QuerySet[FormVersion]:

@@ -1,5 +1,8 @@
 """Reads of the regions app. Other apps walk the hierarchy through `region_hierarchy`."""
 
+import time
+from collections.abc import Callable
+
 from django.db.models import Count, Max, QuerySet, Sum
 
 from openkommune.regions.constants import (
@@ -151,3 +154,45 @@ def official_name(region: Region) -> tuple[str, str]:
     if prefix and "kreis" not in region.name.lower():
         return f"{prefix} {region.name}", region.name
     return region.name, region.name
+
+
+# --- cached look-ups (the submit path) -------------------------------------------------------
+#
+# Regions change only when `regions_import` loads a new official register (a few times a
+# year, as a management command: in a process of its own). The look-ups a submission makes
+# are therefore kept per process for `REGION_CACHE_SECONDS`: a new register reaches the
+# importing process at once (`regions_cache_clear` after its commit) and every other process
+# within that time. A region retired meanwhile still routes as before, as it does for a
+# draft started before the import. The cached objects are shared: never change them.
+
+REGION_CACHE_SECONDS = 300
+_CACHE_LIMIT = 4096
+_cache: dict[tuple, tuple[float, object]] = {}
+
+
+def _cached(key: tuple, load: Callable[[], object]):
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()  # a DoesNotExist is raised, not kept
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[key] = (now + REGION_CACHE_SECONDS, value)
+    return value
+
+
+def gemeinden_for_postcode_cached(*, postcode: str) -> list[Region]:
+    """`gemeinden_for_postcode`, kept per process (see above)."""
+    key = ("postcode", postcode)
+    return list(_cached(key, lambda: tuple(gemeinden_for_postcode(postcode=postcode))))
+
+
+def region_get_cached(*, ars: str, level: str | None = None) -> Region:
+    """`region_get`, kept per process (see above). Raises `Region.DoesNotExist`."""
+    return _cached(("region", ars, level), lambda: region_get(ars=ars, level=level))
+
+
+def regions_cache_clear() -> None:
+    """Forget the cached look-ups of this process (after an import, in tests)."""
+    _cache.clear()

@@ -28,6 +28,7 @@ from openkommune.regions.gv100ad import (
     parse_postcodes,
 )
 from openkommune.regions.models import PostcodeArea, Region
+from openkommune.regions.selectors import regions_cache_clear
 
 # Rows per INSERT/UPDATE statement: large enough to keep round trips few, small enough for
 # SQLite's limit on bound parameters (32766 since 3.32) with 14 columns per row.
@@ -225,6 +226,12 @@ def regions_import(
         data_changed(Topic.REGIONS)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            # This process sees the new register at once (also inside an enclosing
+            # transaction, and anything cached while this one was open is dropped at its
+            # commit); other processes when their cache expires.
+            regions_cache_clear()
+            transaction.on_commit(regions_cache_clear)
     return result
 
 

@@ -6,7 +6,9 @@ import, the demo loader); a person as actor must be allowed to do it, else Permi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -52,6 +54,10 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return values
 
 
+# The records of the innermost `audit_batch` block, written together at its end.
+_batched: ContextVar[list[AuditRecord] | None] = ContextVar("audit_batch", default=None)
+
+
 def audit_record(
     *,
     tenant: Organisation | None,
@@ -61,7 +67,9 @@ def audit_record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditRecord:
-    """Append one audit record. Call it inside the transaction of the change it records."""
+    """Append one audit record. Call it inside the transaction of the change it records.
+    Inside `audit_batch` the record is written at the end of the block (not yet saved when
+    returned)."""
     record = AuditRecord(
         tenant=tenant,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -71,10 +79,35 @@ def audit_record(
         before=before,
         after=after,
     )
+    batch = _batched.get()
+    if batch is not None:
+        batch.append(record)
+        return record
     # Saved directly, not via the scoped manager: platform-level records (tenant None) must
     # be writable from inside any request scope.
     record.save()
     return record
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Write the audit records of the block in one INSERT when it ends, in their order, for
+    a change that records several at once (the submit). Use it inside the transaction of
+    the change: a block that raises writes none, and the transaction rolls back the change.
+    A nested block adds to the outer one."""
+    if _batched.get() is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_batch must run inside transaction.atomic().")
+    records: list[AuditRecord] = []
+    token = _batched.set(records)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+    # Past the scoped manager, as `audit_record` saves (platform records have no tenant).
+    AuditRecord._base_manager.bulk_create(records)
 
 
 def audit_saved(

@@ -83,16 +83,17 @@ def _copy(target: Case, source: Case, fields) -> None:
         setattr(target, name, getattr(source, name))
 
 
-def _citizen_status(*, tenant, actor, case: Case, status: str) -> None:
+def _citizen_status(*, tenant, actor, case: Case, status: str, held: bool = False) -> None:
     """Append the applicant's timeline entry for the case's new status, unless the
-    application already shows that status (e.g. dormant -> in progress)."""
+    application already shows that status (e.g. dormant -> in progress). `held`: this
+    transaction inserted the application (see `application_event_add`)."""
     kind = CITIZEN_EVENT_FOR_STATUS.get(status)
     if kind is None:
         return
     application = case.application
     if application.status == STATUS_AFTER_EVENT[kind]:
         return
-    application_event_add(tenant=tenant, actor=actor, application=application, kind=kind)
+    application_event_add(tenant=tenant, actor=actor, application=application, kind=kind, held=held)
 
 
 # --- open ------------------------------------------------------------------------------------
@@ -100,56 +101,73 @@ def _citizen_status(*, tenant, actor, case: Case, status: str) -> None:
 
 def case_open_for_application(application, *, actor=None) -> Case:
     """The case of a submitted application, opened once (a second call returns the first
-    case). Registered as `submissions.hooks` submit hook: runs in the submit's transaction."""
+    case)."""
     tenant = application.tenant
     with transaction.atomic(), scope(tenant=tenant):
         existing = Case.objects.filter(application=application).first()
         if existing is not None:
             return existing
-        deadline = service_deadline_for(tenant=tenant, ozg_leistung=application.ozg_leistung)
-        case = Case(
-            tenant=tenant,
-            application=application,
-            reference=application.reference,
-            applicant_name=applicant_name(applicant_of(application), email=application.email),
-            ozg_leistung=application.ozg_leistung,
-            submitted_at=application.submitted_at,
-            status=CaseStatus.RECEIVED,
-            status_changed_at=application.submitted_at,
-            due_on=due_date(application.submitted_at, deadline.days if deadline else None),
-        )
+        return _case_open(application, actor=actor, fresh=False)
+
+
+def case_open_for_submitted(application) -> Case:
+    """The case of an application the submit has just stored. Registered as the
+    `submissions.hooks` submit hook, so it runs in the submit's transaction, which inserted
+    the application and has not committed it: no other transaction can see it, so it has no
+    case yet and none can be opened meanwhile — no look-up, no savepoint."""
+    with transaction.atomic(savepoint=False), scope(tenant=application.tenant):
+        return _case_open(application, actor=None, fresh=True)
+
+
+def _case_open(application, *, actor, fresh: bool) -> Case:
+    tenant = application.tenant
+    deadline = service_deadline_for(tenant=tenant, ozg_leistung=application.ozg_leistung)
+    case = Case(
+        tenant=tenant,
+        application=application,
+        reference=application.reference,
+        applicant_name=applicant_name(applicant_of(application), email=application.email),
+        ozg_leistung=application.ozg_leistung,
+        submitted_at=application.submitted_at,
+        status=CaseStatus.RECEIVED,
+        status_changed_at=application.submitted_at,
+        due_on=due_date(application.submitted_at, deadline.days if deadline else None),
+    )
+    if fresh:
+        case.save(force_insert=True)
+    else:
         try:
             with transaction.atomic():
                 case.save(force_insert=True)
         except IntegrityError:
             # Opened by a concurrent call in the meantime (unique application).
             return Case.objects.get(application=application)
-        append_event(
-            tenant=tenant,
-            kind=CaseEventKind.OPENED,
-            actor=actor,
-            case=case,
-            payload={
-                "reference": case.reference,
-                "ozg_id": application.ozg_leistung.ozg_id,
-                "submitted_at": case.submitted_at,
-                "due_on": case.due_on,
-                "deadline_days": deadline.days if deadline else None,
-            },
-        )
-        # No reference here: the tenancy record is immutable and outlives anonymisation,
-        # which replaces the reference (the chained event above holds it, redactably).
-        audit_record(
-            tenant=tenant,
-            actor=actor,
-            action="case.open",
-            obj=case,
-            after={
-                "status": case.status,
-                "due_on": case.due_on.isoformat() if case.due_on else None,
-            },
-        )
-        _citizen_status(tenant=tenant, actor=actor, case=case, status=case.status)
+    append_event(
+        tenant=tenant,
+        kind=CaseEventKind.OPENED,
+        actor=actor,
+        case=case,
+        payload={
+            "reference": case.reference,
+            "ozg_id": application.ozg_leistung.ozg_id,
+            "submitted_at": case.submitted_at,
+            "due_on": case.due_on,
+            "deadline_days": deadline.days if deadline else None,
+        },
+    )
+    # No reference here: the tenancy record is immutable and outlives anonymisation,
+    # which replaces the reference (the chained event above holds it, redactably).
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="case.open",
+        obj=case,
+        after={
+            "status": case.status,
+            "due_on": case.due_on.isoformat() if case.due_on else None,
+        },
+    )
+    _citizen_status(tenant=tenant, actor=actor, case=case, status=case.status, held=fresh)
     return case
 
 

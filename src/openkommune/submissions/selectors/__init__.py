@@ -29,7 +29,10 @@ def _uuid(value) -> UUID | None:
 
 
 def _drafts() -> QuerySet[Draft]:
-    return Draft.applicant_objects.select_related("tenant", "form_version__form", "ozg_leistung")
+    # With its application, if submitted: every draft page asks (`Draft.is_submitted`).
+    return Draft.applicant_objects.select_related(
+        "tenant", "form_version__form", "ozg_leistung", "submitted_application"
+    )
 
 
 def draft_get_for_user(*, user, public_id) -> Draft:
@@ -145,5 +148,12 @@ def attachment_get_for_application(*, application: Application, public_id) -> At
 
 
 def application_for_idempotency_key(*, key_hash: str) -> Application | None:
-    """Internal to the submit path: the application a (namespaced, hashed) key created."""
-    return _applications().filter(idempotency_key=key_hash).first()
+    """Internal to the submit path: the application a (namespaced, hashed) key created.
+    Nearly every key is new: its id alone is looked up first (one indexed column, cheap to
+    build and read), the application with its relations only when there is one."""
+    found = list(
+        Application.applicant_objects.filter(idempotency_key=key_hash)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    )
+    return _applications().get(pk=found[0]) if found else None

@@ -18,7 +18,7 @@ from openkommune.catalog.selectors import Responsibility, responsible_authority
 from openkommune.core.files import delete_private
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Validation, validate
-from openkommune.forms.selectors import form_for_leistung, version_definition
+from openkommune.forms.selectors import form_id_for_leistung, version_definition
 from openkommune.regions.models import Region
 from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
 from openkommune.submissions.errors import (
@@ -103,24 +103,38 @@ def draft_start(
     text (the only time it is returned; only its hash is stored)."""
     if form_version.status != FormVersionStatus.PUBLISHED:
         raise ValueError("Drafts start only on a published form version.")
-    current = form_for_leistung(ozg_leistung=ozg_leistung)
-    if current is None or current.form_id != form_version.form_id:
+    if form_id_for_leistung(ozg_leistung=ozg_leistung) != form_version.form_id:
         raise ServiceNotOffered(
             _("Für die Leistung „%(service)s“ gibt es hier kein Online-Formular.")
             % {"service": ozg_leistung.name}
         )
     responsibility = offered_responsibility(ozg_leistung=ozg_leistung, gemeinde=gemeinde)
-    tenant = responsibility.organisation
-    user = applicant_user(actor)
-    definition = version_definition(form_version)
-    draft = Draft(
-        tenant=tenant,
+    draft, token = draft_build(
+        responsibility=responsibility,
+        actor=actor,
         form_version=form_version,
         ozg_leistung=ozg_leistung,
-        gemeinde_ars=gemeinde.ars,
+        email=email,
+    )
+    draft_insert(draft)
+    return draft, token
+
+
+def draft_build(
+    *, responsibility: Responsibility, actor, form_version, ozg_leistung, email: str | None
+) -> tuple[Draft, str | None]:
+    """The unsaved draft for the checked `responsibility` (of `offered_responsibility`),
+    and the resume token of an anonymous applicant. Needs no lock: the submit of the API
+    builds it before its transaction. `SubmitInvalid` for a malformed e-mail address."""
+    user = applicant_user(actor)
+    draft = Draft(
+        tenant=responsibility.organisation,
+        form_version=form_version,
+        ozg_leistung=ozg_leistung,
+        gemeinde_ars=responsibility.gemeinde.ars,
         user=user,
         email=_clean_email(email) or (user.email if user else ""),
-        current_step=definition.steps[0].id,
+        current_step=version_definition(form_version).steps[0].id,
     )
     token = None
     if user is None:
@@ -130,19 +144,23 @@ def draft_start(
         draft.resume_token_expires_at = timezone.now() + datetime.timedelta(
             days=settings.DRAFT_LINK_DAYS
         )
-    with scope(tenant=tenant):
-        draft.save()
+    return draft, token
+
+
+def draft_insert(draft: Draft) -> None:
+    """Store a draft of `draft_build`, audited (inside the caller's transaction)."""
+    with scope(tenant=draft.tenant):
+        draft.save(force_insert=True)
     draft_audit(
         draft,
         "draft.start",
         {
-            "form": form_version.form.key,
-            "version": form_version.number,
-            "ozg_id": ozg_leistung.ozg_id,
-            "gemeinde_ars": gemeinde.ars,
+            "form": draft.form_version.form.key,
+            "version": draft.form_version.number,
+            "ozg_id": draft.ozg_leistung.ozg_id,
+            "gemeinde_ars": draft.gemeinde_ars,
         },
     )
-    return draft, token
 
 
 def lock_draft(draft: Draft) -> Draft:

@@ -47,7 +47,8 @@ def _draft_recipient(draft: Draft) -> str:
 
 def confirmation_owe(*, application: Application, base_url: str | None) -> OutboxMail | None:
     """Record that the applicant is owed a confirmation and send it after the commit.
-    Nothing when the application has no e-mail address."""
+    Nothing when the application has no e-mail address. Called by the submit, in the
+    transaction that inserted the application (one confirmation per application)."""
     if not application.email:
         return None
     row, _created = outbox.owe(
@@ -57,6 +58,7 @@ def confirmation_owe(*, application: Application, base_url: str | None) -> Outbo
         recipient=application.email,
         base_url=base_url or settings.SITE_URL,
         dedupe_key=confirmation_dedupe_key(application),
+        new_subject=True,
     )
     return row
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from openkommune.catalog.models import OzgLeistung
-from openkommune.forms.selectors import form_for_leistung
+from openkommune.catalog.selectors import Responsibility
+from openkommune.forms.selectors import form_id_for_leistung, version_definition
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
-from openkommune.regions.selectors import gemeinden_for_postcode, region_get
+from openkommune.regions.selectors import gemeinden_for_postcode_cached, region_get_cached
 from openkommune.submissions.errors import LocationAmbiguous, ServiceNotOffered
 from openkommune.submissions.services.drafts import offered_responsibility, place_name
 
 
 def _gemeinde(ars: str) -> Region:
-    return region_get(ars=ars, level=RegionLevel.GEMEINDE)
+    # Cached per process (regions change only by an import): see `regions.selectors`.
+    return region_get_cached(ars=ars, level=RegionLevel.GEMEINDE)
 
 
 def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Region:
@@ -30,7 +32,7 @@ def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Regio
                 {"gemeinde_ars": [_("Zu diesem Regionalschlüssel gibt es keine Gemeinde.")]},
             ) from None
         if postcode and gemeinde.ars not in {
-            g.ars for g in gemeinden_for_postcode(postcode=postcode)
+            g.ars for g in gemeinden_for_postcode_cached(postcode=postcode)
         }:
             message = _("Die Gemeinde liegt nicht im Gebiet dieser Postleitzahl.")
             raise LocationAmbiguous(message, {"gemeinde_ars": [message]})
@@ -38,7 +40,7 @@ def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Regio
     if not postcode:
         message = _("Bitte geben Sie die Postleitzahl oder den Regionalschlüssel der Gemeinde an.")
         raise LocationAmbiguous(message, {"postcode": [message]})
-    found = gemeinden_for_postcode(postcode=postcode)
+    found = gemeinden_for_postcode_cached(postcode=postcode)
     if not found:
         message = _("Zu dieser Postleitzahl ist keine Gemeinde bekannt.")
         raise LocationAmbiguous(message, {"postcode": [message]})
@@ -52,10 +54,12 @@ def resolve_gemeinde(*, postcode: str | None, gemeinde_ars: str | None) -> Regio
     return found[0]
 
 
-def leistung_for_form(*, form_version, gemeinde: Region) -> OzgLeistung:
+def route_for_form(*, form_version, gemeinde: Region) -> tuple[OzgLeistung, Responsibility]:
     """The OZG-Leistung whose form this is and that is offered at `gemeinde` (a form may
-    serve several Leistungen sharing a LeiKa key)."""
-    keys = form_version.definition.get("leika_keys", [])
+    serve several Leistungen sharing a LeiKa key), with who is responsible for it there
+    (`offered_responsibility`): the submit resolves it once and passes it on.
+    `ServiceNotOffered` when no such Leistung is offered there."""
+    keys = version_definition(form_version).leika_keys
     candidates = (
         OzgLeistung.objects.filter(
             is_current=True, assignments__leika_key__in=keys, assignments__is_current=True
@@ -65,15 +69,12 @@ def leistung_for_form(*, form_version, gemeinde: Region) -> OzgLeistung:
     )
     refusal = None
     for leistung in candidates:
-        current = form_for_leistung(ozg_leistung=leistung)
-        if current is None or current.form_id != form_version.form_id:
+        if form_id_for_leistung(ozg_leistung=leistung) != form_version.form_id:
             continue
         try:
-            offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
+            return leistung, offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
         except ServiceNotOffered as error:
             refusal = refusal or error
-            continue
-        return leistung
     raise refusal or ServiceNotOffered(
         _("Das Formular „%(title)s“ gehört zu keiner Leistung, die hier angeboten wird.")
         % {"title": form_version.form.title}

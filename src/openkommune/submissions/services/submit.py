@@ -1,26 +1,34 @@
 """Submitting: a draft (pages) or posted data (API) becomes an application, once.
 
-One transaction validates against the pinned form version, checks the attachments, creates
-the application (unique on the idempotency key and on the draft), routes it, writes the
-first timeline events and owes the confirmation e-mail (sent by a job after the commit) and
-the receipt PDF (rendered and stored on its first download, ADR 0013). Use it through
-`openkommune.submissions.services`.
+What needs no lock is decided before the transaction: the validation against the pinned
+form version, who is responsible (resolved once and passed on), the API's draft, the status
+token. The one transaction then locks the draft (pages; validated again only if its data
+changed meanwhile), checks the attachments, creates the application (unique on the
+idempotency key and on the draft), writes the first timeline events, the audit records (in
+one INSERT) and the case of the back office, and owes the confirmation e-mail (sent by a
+job after the commit) and the receipt PDF (rendered and stored on its first download, ADR
+0013). It has no savepoints: a unique violation of the application rolls it back
+whole, and the submit answers with the application that won, or runs again with another
+reference number. Use it through `openkommune.submissions.services`.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.catalog.selectors import Responsibility
 from openkommune.core import files
 from openkommune.core.timezone import local_date
 from openkommune.forms.constants import FormVersionStatus
-from openkommune.forms.engine import Definition, Field, Group, answers, validate
+from openkommune.forms.engine import Definition, Field, Group, Validation, answers, validate
 from openkommune.forms.selectors import version_definition
 from openkommune.regions.models import Region
 from openkommune.submissions.constants import (
@@ -34,6 +42,7 @@ from openkommune.submissions.errors import (
     PlaceGone,
     ReceiptUnavailable,
     ServiceNotOffered,
+    SubmissionError,
     SubmitInvalid,
 )
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
@@ -41,7 +50,8 @@ from openkommune.submissions.references import new_reference, tenant_code
 from openkommune.submissions.selectors import application_for_idempotency_key
 from openkommune.submissions.services.drafts import (
     applicant_user,
-    draft_start,
+    draft_build,
+    draft_insert,
     offered_responsibility,
     place_name,
 )
@@ -53,10 +63,10 @@ from openkommune.submissions.services.receipts import (
     ReceiptAuthority,
     render_receipt_pdf,
 )
-from openkommune.submissions.services.routing import _gemeinde, leistung_for_form, resolve_gemeinde
+from openkommune.submissions.services.routing import _gemeinde, resolve_gemeinde, route_for_form
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.services import audit_record
+from openkommune.tenancy.services import audit_batch, audit_record
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 REFERENCE_ATTEMPTS = 8
@@ -68,6 +78,58 @@ class _AlreadySubmitted(Exception):
     def __init__(self, application: Application):
         self.application = application
         super().__init__(application.reference)
+
+
+class _InsertConflict(Exception):
+    """The application's INSERT hit a unique constraint: the transaction rolls back whole
+    (it has no savepoint), then `_committed` looks for the winner."""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What the submit decides before its transaction."""
+
+    definition: Definition
+    raw: object  # the data validated
+    validation: Validation
+    submitted_at: datetime.datetime
+    today: datetime.date
+    responsibility: Responsibility | None
+    # Why the draft can no longer go where it was routed (raised after its validation).
+    refusal: SubmissionError | None
+    # The application's status token: its salt and the hash of the token derived from it.
+    status_token_salt: str
+    status_token_hash: str
+
+    def validated(self, raw) -> _Prepared:
+        """Itself if `raw` is what was validated, else validated again with `raw`."""
+        if raw == self.raw:
+            return self
+        return replace(self, raw=raw, validation=validate(self.definition, raw, today=self.today))
+
+    def check(self) -> dict:
+        """The cleaned data; `SubmitInvalid` with the validation's errors."""
+        if self.validation.errors:
+            raise SubmitInvalid(self.validation.errors)
+        return self.validation.data
+
+
+def _prepare(form_version, raw, responsibility, refusal=None) -> _Prepared:
+    definition = version_definition(form_version)
+    submitted_at = timezone.now()
+    today = local_date(submitted_at)
+    salt = new_salt()
+    return _Prepared(
+        definition=definition,
+        raw=raw,
+        validation=validate(definition, raw, today=today),
+        submitted_at=submitted_at,
+        today=today,
+        responsibility=responsibility,
+        refusal=refusal,
+        status_token_salt=salt,
+        status_token_hash=token_hash(derive_token(purpose="status", salt=salt)),
+    )
 
 
 def idempotency_hash(*parts: str) -> str:
@@ -106,15 +168,77 @@ def application_submit(
     Gemeinde left the register), `IdempotencyKeyInvalid` for a missing or broken key."""
     key = clean_idempotency_key(idempotency_key)
     key_hash = idempotency_hash("draft", str(draft.public_id), key)
-    existing = application_for_idempotency_key(key_hash=key_hash)
-    if existing is not None:
-        existing.created_now = False
-        return existing
+    # No look-up by the key: its namespace is this draft, so only the draft's application
+    # can hold it, and the draft (here, and locked in the transaction) tells whether it has one.
     try:
-        return _submit(draft=draft, key_hash=key_hash, fingerprint="", base_url=base_url)
+        if draft.is_submitted:
+            raise _AlreadySubmitted(draft.submitted_application)
+        prepared = _prepare_draft(draft)
+        return _committed(
+            lambda: _submit_draft(draft, prepared, key_hash, base_url),
+            key_hash=key_hash,
+            draft_id=draft.pk,
+        )
     except _AlreadySubmitted as done:
         done.application.created_now = False
         return done.application
+
+
+def _prepare_draft(draft: Draft) -> _Prepared:
+    """The draft's data validated, and its routing checked again (the Gemeinde may have
+    left the register, the service may have been switched off or moved to another member);
+    a refusal is kept to be raised after the validation, as the applicant fixes the data
+    first."""
+    responsibility, refusal = None, None
+    try:
+        gemeinde = _gemeinde(draft.gemeinde_ars)
+    except Region.DoesNotExist:
+        refusal = PlaceGone()
+    else:
+        try:
+            responsibility = offered_responsibility(
+                ozg_leistung=draft.ozg_leistung, gemeinde=gemeinde
+            )
+        except ServiceNotOffered as error:
+            refusal = error
+        else:
+            if responsibility.organisation.pk != draft.tenant_id:
+                refusal = ServiceNotOffered(
+                    _(
+                        "Die Zuständigkeit für diese Leistung hat sich geändert, seit Sie den "
+                        "Antrag begonnen haben. Bitte beginnen Sie ihn neu."
+                    )
+                )
+    return _prepare(draft.form_version, draft.data, responsibility, refusal)
+
+
+def _submit_draft(draft: Draft, prepared: _Prepared, key_hash: str, base_url) -> Application:
+    locked = (
+        Draft.applicant_objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=draft.pk)
+    )
+    # Submitted meanwhile (a second tab)? Its id alone is looked up: nearly always none.
+    submitted = list(
+        Application.applicant_objects.filter(draft=locked).order_by().values_list("pk", flat=True)
+    )
+    if submitted:
+        raise _AlreadySubmitted(Application.applicant_objects.get(pk=submitted[0]))
+    # What the draft refers to never changes: take the rows already read with it.
+    locked.tenant = draft.tenant
+    locked.form_version = draft.form_version
+    locked.ozg_leistung = draft.ozg_leistung
+    prepared = prepared.validated(locked.data)
+    data = prepared.check()
+    own = {
+        str(a.public_id): a
+        for a in Attachment.applicant_objects.filter(draft=locked, application__isnull=True)
+    }
+    attached = _referenced_attachments(own, prepared.definition, data)
+    if prepared.refusal is not None:
+        raise prepared.refusal
+    # What no field refers to (`own` without the attached) goes with the submit.
+    return _store(locked, prepared, attached, list(own.values()), key_hash, "", base_url)
 
 
 def _file_values(definition: Definition, data, prefix: str = ""):
@@ -133,13 +257,10 @@ def _file_values(definition: Definition, data, prefix: str = ""):
             yield from _file_values(definition, value, path + ".")
 
 
-def _referenced_attachments(draft: Draft, definition: Definition, data: dict) -> list:
-    """The draft's attachments the data refers to, each with its final path; every other
-    reference is an error (another draft's file, a file not clean, not fitting the field)."""
-    own = {
-        str(a.public_id): a
-        for a in Attachment.applicant_objects.filter(draft=draft, application__isnull=True)
-    }
+def _referenced_attachments(own: dict, definition: Definition, data: dict) -> list:
+    """The attachments of `own` (the draft's, by public id) the data refers to, each with
+    its final path, taken out of `own`; every other reference is an error (another draft's
+    file, a file not clean, not fitting the field)."""
     errors: dict[str, list[str]] = {}
     found = []
     for path, field, value in _file_values(definition, data):
@@ -161,128 +282,121 @@ def _referenced_attachments(draft: Draft, definition: Definition, data: dict) ->
     return found
 
 
-def _submit(*, draft: Draft, key_hash: str, fingerprint: str, base_url: str | None):
-    with transaction.atomic():
-        application = _submit_locked(draft, key_hash, fingerprint, base_url)
-    application.created_now = True
-    return application
+def _committed(work, *, key_hash: str, draft_id: int | None = None) -> Application:
+    """`work()` in one transaction. When the application's INSERT violates a unique
+    constraint, the whole transaction is rolled back: another submit won (answered with
+    `_AlreadySubmitted`), or only the random part of the reference collided (run again)."""
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                application = work()
+        except _InsertConflict:
+            winner = Application.applicant_objects.filter(idempotency_key=key_hash).first()
+            if winner is None and draft_id is not None:
+                winner = Application.applicant_objects.filter(draft_id=draft_id).first()
+            if winner is not None:
+                raise _AlreadySubmitted(winner) from None
+            continue
+        application.created_now = True
+        return application
+    raise RuntimeError("No free reference number after several attempts.")
 
 
-def _submit_locked(draft, key_hash, fingerprint, base_url) -> Application:
-    locked = (
-        Draft.applicant_objects.select_for_update(of=("self",))
-        .select_related("tenant", "form_version__form", "ozg_leistung", "user")
-        .get(pk=draft.pk)
-    )
-    if locked.is_submitted:
-        raise _AlreadySubmitted(locked.submitted_application)
-    definition = version_definition(locked.form_version)
-    submitted_at = timezone.now()
-    today = local_date(submitted_at)
-    validation = validate(definition, locked.data, today=today)
-    if validation.errors:
-        raise SubmitInvalid(validation.errors)
-    attached = _referenced_attachments(locked, definition, validation.data)
-    try:
-        gemeinde = _gemeinde(locked.gemeinde_ars)
-    except Region.DoesNotExist:
-        raise PlaceGone() from None
-    responsibility = offered_responsibility(ozg_leistung=locked.ozg_leistung, gemeinde=gemeinde)
-    tenant = locked.tenant
-    if responsibility.organisation.pk != tenant.pk:
-        raise ServiceNotOffered(
-            _(
-                "Die Zuständigkeit für diese Leistung hat sich geändert, seit Sie den Antrag "
-                "begonnen haben. Bitte beginnen Sie ihn neu."
-            )
-        )
-    authority = responsibility.authority
-    salt = new_salt()
+def _store(
+    draft: Draft,
+    prepared: _Prepared,
+    attached: list,
+    leftovers: list,
+    key_hash: str,
+    fingerprint: str,
+    base_url: str | None,
+) -> Application:
+    """Inside the submit's transaction: the application of the checked draft, its files,
+    timeline, audit records, case, e-mail and receipt job."""
+    tenant = draft.tenant
+    authority = prepared.responsibility.authority
+    submitted_at = prepared.submitted_at
     application = Application(
         tenant=tenant,
-        draft=locked,
-        form_version=locked.form_version,
-        ozg_leistung=locked.ozg_leistung,
-        gemeinde_ars=locked.gemeinde_ars,
-        data=validation.data,
+        draft=draft,
+        form_version=draft.form_version,
+        ozg_leistung=draft.ozg_leistung,
+        gemeinde_ars=draft.gemeinde_ars,
+        data=prepared.validation.data,
         authority={
             "name": authority.name,
             "address": authority.address,
             "email": authority.email,
             "phone": authority.phone,
         },
-        user=locked.user,
-        email=locked.email or (locked.user.email if locked.user_id else ""),
+        user=draft.user,
+        email=draft.email or (draft.user.email if draft.user_id else ""),
         idempotency_key=key_hash,
         request_fingerprint=fingerprint,
         status=ApplicationStatus.DELIVERED,
         submitted_at=submitted_at,
-        status_token_salt=salt,
-        status_token_hash=token_hash(derive_token(purpose="status", salt=salt)),
+        status_token_salt=prepared.status_token_salt,
+        status_token_hash=prepared.status_token_hash,
         receipt_pending=True,
         is_demo=bool(settings.DEMO_MODE or tenant.is_demo),
     )
-    _insert(application, locked, key_hash, today.year)
-    with scope(tenant=tenant):
-        for path, attachment in attached:
-            attachment.application = application
-            attachment.path = path
-            attachment.save(update_fields=["application", "path"])
-        leftovers = list(
-            Attachment.applicant_objects.filter(draft=locked, application__isnull=True)
+    with audit_batch():
+        _insert(application, prepared.today.year)
+        with scope(tenant=tenant):
+            for path, attachment in attached:
+                attachment.application = application
+                attachment.path = path
+            if attached:
+                Attachment.applicant_objects.bulk_update(
+                    [attachment for _path, attachment in attached], ["application", "path"]
+                )
+            if leftovers:
+                names = [leftover.storage_name for leftover in leftovers]
+                Attachment.applicant_objects.filter(pk__in=[a.pk for a in leftovers]).delete()
+                transaction.on_commit(lambda: [files.delete_private(name) for name in names])
+            ApplicationEvent.objects.bulk_create(
+                [
+                    ApplicationEvent(
+                        tenant=tenant, application=application, kind=kind, at=submitted_at
+                    )
+                    for kind in (EventKind.SUBMITTED, EventKind.DELIVERED)
+                ]
+            )
+        if draft.data:
+            # The application holds the checked data now; the raw copy in the draft goes.
+            draft.data = {}
+            draft.save(update_fields=["data", "updated_at"])
+        audit_record(
+            tenant=tenant,
+            actor=draft.user,
+            action="application.submit",
+            obj=application,
+            after={
+                "reference": application.reference,
+                "form": draft.form_version.form.key,
+                "version": draft.form_version.number,
+                "ozg_id": draft.ozg_leistung.ozg_id,
+                "gemeinde_ars": draft.gemeinde_ars,
+                "attachments": len(attached),
+            },
         )
-        for leftover in leftovers:
-            name = leftover.storage_name
-            leftover.delete()
-            transaction.on_commit(lambda name=name: files.delete_private(name))
-        ApplicationEvent.objects.bulk_create(
-            [
-                ApplicationEvent(tenant=tenant, application=application, kind=kind, at=submitted_at)
-                for kind in (EventKind.SUBMITTED, EventKind.DELIVERED)
-            ]
-        )
-    # The application holds the checked data now; the raw copy in the draft goes.
-    locked.data = {}
-    locked.save(update_fields=["data", "updated_at"])
-    audit_record(
-        tenant=tenant,
-        actor=locked.user,
-        action="application.submit",
-        obj=application,
-        after={
-            "reference": application.reference,
-            "form": locked.form_version.form.key,
-            "version": locked.form_version.number,
-            "ozg_id": locked.ozg_leistung.ozg_id,
-            "gemeinde_ars": locked.gemeinde_ars,
-            "attachments": len(attached),
-        },
-    )
-    # The back office (cases) opens its case in this same transaction.
-    run_submitted(application)
-    confirmation_owe(application=application, base_url=base_url)
+        # The back office (cases) opens its case in this same transaction.
+        run_submitted(application)
+        confirmation_owe(application=application, base_url=base_url)
     return application
 
 
-def _insert(application: Application, draft: Draft, key_hash: str, year: int) -> None:
-    """Insert with a fresh reference; on a unique violation decide in a savepoint whether
-    another submit won (-> _AlreadySubmitted) or only the random part collided (retry)."""
+def _insert(application: Application, year: int) -> None:
+    """Insert with a fresh reference, without a savepoint: a unique violation (another
+    submit won, or the reference collided) raises `_InsertConflict`, which rolls back the
+    whole transaction (see `_committed`)."""
     code = tenant_code(application.tenant.short_name or application.tenant.name)
-    for _attempt in range(REFERENCE_ATTEMPTS):
-        application.reference = new_reference(year=year, code=code)
-        try:
-            with transaction.atomic(), scope(tenant=application.tenant):
-                application.save(force_insert=True)
-            return
-        except IntegrityError:
-            application.pk = None
-            winner = (
-                Application.applicant_objects.filter(idempotency_key=key_hash).first()
-                or Application.applicant_objects.filter(draft=draft).first()
-            )
-            if winner is not None:
-                raise _AlreadySubmitted(winner) from None
-    raise RuntimeError("No free reference number after several attempts.")
+    application.reference = new_reference(year=year, code=code)
+    try:
+        with scope(tenant=application.tenant):
+            application.save(force_insert=True)
+    except IntegrityError:
+        raise _InsertConflict() from None
 
 
 # --- the receipt (rendered on its first download, then stored) ----------------------------
@@ -441,21 +555,23 @@ def application_submit_data(
             message = _("Diese Formularversion nimmt keine Anträge an.")
             raise SubmitInvalid({"version": [message]}, message=message, data_paths=False)
         gemeinde = resolve_gemeinde(postcode=postcode, gemeinde_ars=gemeinde_ars)
-        leistung = leistung_for_form(form_version=form_version, gemeinde=gemeinde)
+        leistung, responsibility = route_for_form(form_version=form_version, gemeinde=gemeinde)
+        # The API's draft only records the start; it holds no data (the application does).
+        draft, _token = draft_build(
+            responsibility=responsibility,
+            actor=user,
+            form_version=form_version,
+            ozg_leistung=leistung,
+            email=email,
+        )
+        prepared = _prepare(form_version, data, responsibility)
+        # A new draft has no files: every file reference is refused.
+        _referenced_attachments({}, prepared.definition, prepared.check())
         try:
-            with transaction.atomic():
-                draft, _token = draft_start(
-                    actor=user,
-                    form_version=form_version,
-                    ozg_leistung=leistung,
-                    gemeinde=gemeinde,
-                    email=email,
-                )
-                draft.data = data
-                draft.save(update_fields=["data", "updated_at"])
-                return _submit(
-                    draft=draft, key_hash=key_hash, fingerprint=fingerprint, base_url=base_url
-                )
+            return _committed(
+                lambda: _submit_new(draft, prepared, key_hash, fingerprint, base_url),
+                key_hash=key_hash,
+            )
         except _AlreadySubmitted as done:
             existing = done.application
     if existing.request_fingerprint != fingerprint:
@@ -478,3 +594,11 @@ def application_submit_data(
         )
     existing.created_now = False
     return existing
+
+
+def _submit_new(draft: Draft, prepared: _Prepared, key_hash, fingerprint, base_url):
+    # A new row on each attempt (an earlier one was rolled back with its transaction).
+    draft.pk, draft._state.adding = None, True
+    with audit_batch():
+        draft_insert(draft)
+        return _store(draft, prepared, [], [], key_hash, fingerprint, base_url)

@@ -12,6 +12,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+
 HEADER = "X-Request-ID"
 # A proxy's id is kept only if it is short and plain: it goes into every log line.
 _VALID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
@@ -36,10 +38,17 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id
-        token = _current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        # Kept until the response is closed (`request_finished`): Django logs a 4xx/5xx
+        # answer after the middleware returned, and that line belongs to the request too.
+        _current.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def forget_request_id(**kwargs) -> None:
+    """`request_finished` receiver: lines after the response carry no request's id."""
+    _current.set(None)
+
+
+request_finished.connect(forget_request_id, dispatch_uid="openkommune.request_id")

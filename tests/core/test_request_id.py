@@ -41,7 +41,9 @@ def test_a_valid_id_from_the_proxy_is_kept(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("sent", ["kurz", "a" * 200, "abc def ghi jkl", "x\u00e4" * 8, "<script>1234"])
+@pytest.mark.parametrize(
+    "sent", ["kurz", "a" * 200, "abc def ghi jkl", "x\u00e4" * 8, "<script>1234"]
+)
 def test_an_invalid_id_is_replaced(client, sent):
     answered = client.get("/healthz", HTTP_X_REQUEST_ID=sent)["X-Request-ID"]
     assert answered != sent
@@ -50,9 +52,7 @@ def test_an_invalid_id_is_replaced(client, sent):
 
 @pytest.mark.django_db
 def test_the_id_is_in_every_log_line_of_the_request(client, json_lines):
-    response = client.get(
-        "/gibt-es-nicht/?token=geheim-123", HTTP_X_REQUEST_ID="trace-0001-abcdef"
-    )
+    response = client.get("/gibt-es-nicht/?token=geheim-123", HTTP_X_REQUEST_ID="trace-0001-abcdef")
     assert response.status_code == 404
     lines = json_lines()
     assert lines, "the 404 was not logged"

@@ -116,6 +116,10 @@ DATABASES = {
         conn_max_age=env_int("OPENKOMMUNE_DB_CONN_MAX_AGE", 60),
     )
 }
+# Behind PgBouncer in transaction mode a cursor must not outlive its transaction: no
+# server-side cursors for `.iterator()` (docs/configuration.md, "Connection budget").
+if env_bool("OPENKOMMUNE_DB_TRANSACTION_POOLING", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 # Sessions and cache in Redis when configured (the production profile), so web processes keep
 # no state of their own and can run on several machines; else sessions in the database and a

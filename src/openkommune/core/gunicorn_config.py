@@ -3,7 +3,7 @@
     gunicorn -c python:openkommune.core.gunicorn_config
 
 Sync-style threaded workers (`gthread`): `OPENKOMMUNE_WEB_WORKERS` processes (default 4) with
-`OPENKOMMUNE_WEB_THREADS` threads each (default 4). Each worker warms itself before it takes
+`OPENKOMMUNE_WEB_THREADS` threads each (default 2). Each worker warms itself before it takes
 traffic (`core.warmup`); logs follow `OPENKOMMUNE_LOG_FORMAT` (`core.gunicorn_logging`); a
 worker that exits has its Prometheus files marked dead (multiprocess mode).
 """
@@ -15,7 +15,7 @@ from openkommune.core.env import env_bool, env_int, env_list, env_str
 wsgi_app = "openkommune.wsgi:application"
 bind = env_list("OPENKOMMUNE_BIND", "127.0.0.1:8000")
 workers = env_int("OPENKOMMUNE_WEB_WORKERS", 4)
-threads = env_int("OPENKOMMUNE_WEB_THREADS", 4)
+threads = env_int("OPENKOMMUNE_WEB_THREADS", 2)
 worker_class = "gthread"
 # A request running longer than this is a hung worker: gunicorn kills and replaces it.
 timeout = env_int("OPENKOMMUNE_WEB_TIMEOUT", 60)
@@ -40,6 +40,8 @@ def post_worker_init(worker):
         from openkommune.core.warmup import warm
 
         warm(worker.wsgi, WARMUP_PATHS)
+    else:
+        worker.log.info("Worker %s ready without warm-up", worker.pid)
 
 
 def child_exit(server, worker):

@@ -69,15 +69,20 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# Migrations, official data, forms and static files, with the environment $(1) of a profile.
+define prepare
+	$(1) $(RUN) openkommune migrate --noinput
+	$(1) $(RUN) openkommune import_regions
+	$(1) $(RUN) openkommune import_catalog
+	$(1) $(RUN) openkommune rebuild_search_index
+	$(1) $(RUN) openkommune load_forms
+	$(1) $(RUN) openkommune collectstatic --noinput --verbosity 0
+endef
+
 setup-dev: deps
-	$(DEV_ENV) $(RUN) openkommune migrate --noinput
-	$(DEV_ENV) $(RUN) openkommune import_regions
-	$(DEV_ENV) $(RUN) openkommune import_catalog
-	$(DEV_ENV) $(RUN) openkommune rebuild_search_index
-	$(DEV_ENV) $(RUN) openkommune load_forms
+	$(call prepare,$(DEV_ENV))
 	$(DEV_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
-	$(DEV_ENV) $(RUN) openkommune collectstatic --noinput --verbosity 0
 
 run: setup-dev
 	@echo ""
@@ -93,12 +98,7 @@ dev: setup-dev
 
 setup-serve: deps $(SERVE_PREREQUISITES)
 	$(SERVE_ENV) $(RUN) openkommune ensure_database --create
-	$(SERVE_ENV) $(RUN) openkommune migrate --noinput
-	$(SERVE_ENV) $(RUN) openkommune import_regions
-	$(SERVE_ENV) $(RUN) openkommune import_catalog
-	$(SERVE_ENV) $(RUN) openkommune rebuild_search_index
-	$(SERVE_ENV) $(RUN) openkommune load_forms
-	$(SERVE_ENV) $(RUN) openkommune collectstatic --noinput --verbosity 0
+	$(call prepare,$(SERVE_ENV))
 
 serve: setup-serve
 	@echo ""

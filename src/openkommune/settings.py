@@ -198,7 +198,7 @@ DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <nor
 
 # Background jobs (e-mails). Tests and single-process set-ups may run them at once with
 # django.tasks.backends.immediate.ImmediateBackend; production uses the database queue
-# (`openkommune db_worker`).
+# (`openkommune job_worker`, started by `openkommune serve`).
 TASKS = {
     "default": {
         "BACKEND": env_str("OPENKOMMUNE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

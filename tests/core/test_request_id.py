@@ -1,6 +1,7 @@
 """Every request has an id: taken from a valid `X-Request-ID` or made, returned in the
 response, and written into each log record of the request (JSON lines in production)."""
 
+import datetime
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ import sys
 import pytest
 
 from openkommune.core.log_filters import JsonFormatter, RequestIdFilter
+from openkommune.core.request_id import LOG_PATH_KEY, REDACTED
 
 
 @pytest.fixture
@@ -93,3 +95,32 @@ def test_the_setting_switches_the_project_logging_to_json():
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert result.stderr.strip().splitlines()[-1] == "Ereignis 42"
+
+
+@pytest.mark.django_db
+def test_the_access_log_path_hides_link_tokens(client):
+    response = client.get("/konto/passwort-neu/MQ/cb5xyz-0123456789abcdef0123456789abcdef/?a=b")
+    logged = response.wsgi_request.META[LOG_PATH_KEY]
+    assert logged == f"/konto/passwort-neu/{REDACTED}/{REDACTED}/"
+    plain = client.get("/leistungen/suche/?q=hund").wsgi_request.META[LOG_PATH_KEY]
+    assert plain == "/leistungen/suche/"
+
+
+def test_gunicorn_logs_the_loggable_path():
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from openkommune.core.gunicorn_logging import Logger
+
+    logger = Logger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/konto/passwort-neu/MQ/geheim/",
+        "RAW_URI": "/konto/passwort-neu/MQ/geheim/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        LOG_PATH_KEY: f"/konto/passwort-neu/{REDACTED}/{REDACTED}/",
+    }
+    response = SimpleNamespace(status="200 OK", headers=[("X-Request-ID", "abcdefgh1234")])
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, datetime.timedelta(0))
+    assert atoms["U"] == f"/konto/passwort-neu/{REDACTED}/{REDACTED}/"

@@ -4,7 +4,8 @@ Its error log and access log use the project's format (`OPENKOMMUNE_LOG_FORMAT`)
 `json`, one object per line like the application's, and each access line carries the
 request's id (from the `X-Request-ID` response header the middleware set). An access line
 holds method, path, status, duration and id only: no query string (it may carry a token), no
-client address, no user agent, no referrer.
+secret path parts (reset and sign-up links, `request_id.loggable_path`), no client address,
+no user agent, no referrer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 from gunicorn.glogging import Logger as GunicornLogger
 
 from openkommune.core.log_filters import JsonFormatter
+from openkommune.core.request_id import LOG_PATH_KEY
 
 
 def _json_wanted() -> bool:
@@ -37,6 +39,11 @@ class Logger(GunicornLogger):
                 for handler in log.handlers:
                     handler.setFormatter(JsonFormatter())
 
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = environ.get(LOG_PATH_KEY) or atoms["U"]
+        return atoms
+
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
             return
@@ -45,7 +52,8 @@ class Logger(GunicornLogger):
             return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         duration_ms = request_time.seconds * 1000 + request_time.microseconds / 1000
-        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get(LOG_PATH_KEY) or environ.get("PATH_INFO")
         record = {
             "method": method,
             "path": path,

@@ -15,6 +15,11 @@ from contextvars import ContextVar
 from django.core.signals import request_finished
 
 HEADER = "X-Request-ID"
+# The path as the access log may show it, left in the WSGI environ for gunicorn's logger:
+# URL parts that are credentials (password-reset and sign-up links) replaced.
+LOG_PATH_KEY = "openkommune.log_path"
+SECRET_URL_KWARGS = frozenset({"token", "uidb64"})
+REDACTED = "[redacted]"
 # A proxy's id is kept only if it is short and plain: it goes into every log line.
 _VALID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 _current: ContextVar[str | None] = ContextVar("openkommune_request_id", default=None)
@@ -43,7 +48,19 @@ class RequestIdMiddleware:
         _current.set(request_id)
         response = self.get_response(request)
         response[HEADER] = request_id
+        request.META[LOG_PATH_KEY] = loggable_path(request)
         return response
+
+
+def loggable_path(request) -> str:
+    """The request's path without its query string and with secret URL parts replaced."""
+    path = request.path_info
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        for name, value in match.kwargs.items():
+            if name in SECRET_URL_KWARGS and value:
+                path = path.replace(f"/{value}/", f"/{REDACTED}/")
+    return path
 
 
 def forget_request_id(**kwargs) -> None:

@@ -11,6 +11,8 @@ from django.test import override_settings
 
 # The real ClamAV daemon: fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`.
 pytest_plugins = ["tests.clamav"]
+# Private PostgreSQL clusters (primary + streaming replica) for replica and fault tests.
+from tests.support.postgres_cluster import streaming_replication  # noqa: F401
 
 
 @pytest.fixture(scope="session", autouse=True)

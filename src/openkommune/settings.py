@@ -126,6 +126,13 @@ if REDIS_URL:
         REDIS_URL, key_prefix=env_str("OPENKOMMUNE_CACHE_KEY_PREFIX", "openkommune")
     )
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# A streaming replica of the primary: read-only reference data (catalogue, regions, search
+# index) is read there (openkommune.core.db_router, docs/operations.md). Tests use the primary.
+if _replica_url := env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = database_from_url(_replica_url, base_dir=BASE_DIR) | {
+        "TEST": {"MIRROR": "default"}
+    }
+    DATABASE_ROUTERS = ["openkommune.core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -271,3 +271,16 @@ def outbox_event_audit(sender, *, row, action, actor, after, **kwargs) -> None:
     """Receiver of `core.outbox.mail_event`: the outbox's events as audit records (core
     sits below tenancy, so it signals and tenancy records)."""
     audit_record(tenant=row.tenant, actor=actor, action=action, obj=row, after=after)
+
+
+def backup_event_audit(sender, *, action, after, **kwargs) -> None:
+    """Receiver of `core.backup.backup_event`: a platform-level audit record of each backup
+    and restore (in the restored database for a restore), by the operator's command."""
+    AuditRecord(
+        tenant=None,
+        actor=None,
+        action=action,
+        object_type="core.backup",
+        object_id=after["backup_id"],
+        after=after,
+    ).save()

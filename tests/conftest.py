@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-# The real ClamAV daemon: fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`.
-pytest_plugins = ["tests.clamav"]
-# Private PostgreSQL clusters (primary + streaming replica) for replica and fault tests.
-from tests.support.postgres_cluster import streaming_replication  # noqa: F401
+# The real ClamAV daemon (fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`) and
+# private PostgreSQL clusters (`streaming_replication`: primary + replica) for replica and
+# fault tests.
+pytest_plugins = ["tests.clamav", "tests.support.postgres_cluster"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -64,6 +64,11 @@ def intake(uploaded_file, *, folder: str, accept=None, max_size: int | None = No
     name = helpers.sanitise_filename(getattr(uploaded_file, "name", ""))
     limit = max_size or settings.UPLOAD_MAX_SIZE
     accepted = list(accept or AttachmentType.values)
+    with helpers.refusing_when_storage_is_full(name):
+        return _intake(uploaded_file, name, folder, accepted, limit)
+
+
+def _intake(uploaded_file, name, folder, accepted, limit) -> StoredFile:
     spooled = helpers.spool_upload(_chunks(uploaded_file), max_size=limit)
     try:
         if spooled.too_large:

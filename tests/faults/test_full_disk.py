@@ -47,13 +47,17 @@ def tiny_disk(tmp_path, settings):
         subprocess.run(["umount", str(mountpoint)], check=True)  # noqa: S607
 
 
+def _write_until_full(descriptor: int) -> None:
+    while True:
+        os.write(descriptor, b"\0" * 1024)
+
+
 def _fill(folder) -> None:
     """Write until the file system refuses: nothing is left for an upload."""
     descriptor = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         with pytest.raises(OSError, match="No space left") as full:
-            while True:
-                os.write(descriptor, b"\0" * 1024)
+            _write_until_full(descriptor)
     finally:
         os.close(descriptor)
     assert full.value.errno == errno.ENOSPC

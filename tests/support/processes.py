@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,8 +74,10 @@ class Web:
     def get(self, path: str, **options) -> requests.Response:
         return requests.get(self.base_url + path, timeout=options.pop("timeout", 30), **options)
 
-    def post_json(self, path: str, body: dict, *, key: str, timeout: float = 30):
-        return requests.post(
+    def post_json(self, path: str, body: dict, *, key: str, timeout: float = 30, client=None):
+        """POST `body` with an Idempotency-Key (in `client`'s session if given: anonymous
+        callers' keys count per session)."""
+        return (client or requests).post(
             self.base_url + path, json=body, headers={"Idempotency-Key": key}, timeout=timeout
         )
 
@@ -184,12 +185,14 @@ def pid_of_connection(candidates: set[int], local_port: int) -> int:
 class MailServer:
     """SMTP on 127.0.0.1:`port`. While `stalling` is set it accepts connections and never
     answers (a mail server that hangs); otherwise it speaks enough SMTP to accept mail.
-    `connections` counts connections, `messages` holds the DATA of each accepted mail."""
+    `connections` counts connections (`peers`: the client port of each), `messages` holds
+    the DATA of each accepted mail."""
 
     port: int = field(default_factory=free_port)
     stalling: threading.Event = field(default_factory=threading.Event)
     connections: int = 0
     messages: list[bytes] = field(default_factory=list)
+    peers: list[int] = field(default_factory=list)
     _closing: threading.Event = field(default_factory=threading.Event)
     _open: list[socket.socket] = field(default_factory=list)
 
@@ -207,9 +210,10 @@ class MailServer:
     def _accept(self) -> None:
         while not self._closing.is_set():
             try:
-                connection, _ = self._listener.accept()
+                connection, (_host, port) = self._listener.accept()
             except (TimeoutError, OSError):
                 continue
+            self.peers.append(port)
             self.connections += 1
             self._open.append(connection)
             threading.Thread(target=self._session, args=(connection,), daemon=True).start()
@@ -251,11 +255,3 @@ def mail_server() -> Iterator[MailServer]:
         yield server
     finally:
         server.close()
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
-    wait_until(condition, what, timeout=timeout)
-
-
-def elapsed(since: float) -> float:
-    return time.monotonic() - since

@@ -1,7 +1,8 @@
 """The platform the process fault tests run: a private PostgreSQL 15 cluster
 (tests/support/postgres_cluster.py, so a test may stop and start it) holding a copy of the
 session's test database (official regions, catalogue, forms, search index), the test member
-offering the Hundesteuer form, and static files collected as `make serve` does.
+offering the Hundesteuer form, and the static files' manifest as `make serve` collects it
+(without the compressed copies, tests/support/static_settings.py).
 
 Needs PostgreSQL's server binaries and runs in the PostgreSQL pass of `.ci/run` (the test
 database is copied with pg_dump); see tests/core/test_replica.py for the same rule."""
@@ -43,6 +44,21 @@ def _finished(process: subprocess.Popen) -> str:
 def platform(django_db_setup, django_db_blocker, tmp_path_factory):
     """(cluster, environment of a platform process on it, Hundesteuer form version)."""
     folder = tmp_path_factory.mktemp("platform")
+    python = sys.executable
+    settings = {
+        "OPENKOMMUNE_STATIC_ROOT": str(folder / "static"),
+        "OPENKOMMUNE_PRIVATE_MEDIA_ROOT": str(folder / "private"),
+        # Nothing is sent unless a test starts a mail server on this port.
+        "OPENKOMMUNE_EMAIL_HOST": "127.0.0.1",
+        "OPENKOMMUNE_EMAIL_PORT": "9",
+        "OPENKOMMUNE_WARMUP": "false",
+    }
+    # Collecting needs no database: it runs while the cluster is made.
+    static = _run(
+        [python, "-m", "openkommune.cli", "collectstatic", "--noinput", "--verbosity=0"],
+        platform_environment(f"sqlite:///{folder / 'unused.sqlite3'}", **settings)
+        | {"DJANGO_SETTINGS_MODULE": "tests.support.static_settings"},
+    )
     with primary_cluster() as cluster:
         cluster.sql(f'CREATE DATABASE "{DATABASE}"')
         with django_db_blocker.unblock():
@@ -59,21 +75,8 @@ def platform(django_db_setup, django_db_blocker, tmp_path_factory):
             capture_output=True,
             check=True,
         )
-        environment = platform_environment(
-            cluster.url(DATABASE),
-            OPENKOMMUNE_STATIC_ROOT=str(folder / "static"),
-            OPENKOMMUNE_PRIVATE_MEDIA_ROOT=str(folder / "private"),
-            # Nothing is sent unless a test starts a mail server on this port.
-            OPENKOMMUNE_EMAIL_HOST="127.0.0.1",
-            OPENKOMMUNE_EMAIL_PORT="9",
-            OPENKOMMUNE_WARMUP="false",
-        )
-        python = sys.executable
+        environment = platform_environment(cluster.url(DATABASE), **settings)
         offer = _run([python, "-m", "tests.support.fault_platform"], environment)
-        static = _run(
-            [python, "-m", "openkommune.cli", "collectstatic", "--noinput", "--verbosity=0"],
-            environment,
-        )
         version = json.loads(_finished(offer))["hundesteuer_version"]
         _finished(static)
         yield cluster, environment, version

@@ -14,9 +14,8 @@ import subprocess
 import sys
 
 import pytest
-from django.db import connection
 
-from openkommune.core.backup import pg_environment
+from tests.support.databases import copy_test_database_to
 from tests.support.postgres_cluster import primary_cluster
 from tests.support.processes import ROOT, platform_environment
 
@@ -41,7 +40,7 @@ def _finished(process: subprocess.Popen) -> str:
 
 
 @pytest.fixture(scope="module")
-def platform(django_db_setup, django_db_blocker, tmp_path_factory):
+def platform(django_db_setup, tmp_path_factory):
     """(cluster, environment of a platform process on it, Hundesteuer form version)."""
     folder = tmp_path_factory.mktemp("platform")
     python = sys.executable
@@ -61,20 +60,7 @@ def platform(django_db_setup, django_db_blocker, tmp_path_factory):
     )
     with primary_cluster() as cluster:
         cluster.sql(f'CREATE DATABASE "{DATABASE}"')
-        with django_db_blocker.unblock():
-            source = pg_environment(connection.settings_dict)
-        dump = subprocess.run(
-            ["pg_dump", "--format=custom", "--no-password"],  # noqa: S607 (PATH)
-            env=source,
-            capture_output=True,
-            check=True,
-        )
-        subprocess.run(
-            ["pg_restore", "--no-owner", "--no-password", f"--dbname={cluster.url(DATABASE)}"],  # noqa: S607
-            input=dump.stdout,
-            capture_output=True,
-            check=True,
-        )
+        copy_test_database_to(cluster.url(DATABASE))
         environment = platform_environment(cluster.url(DATABASE), **settings)
         offer = _run([python, "-m", "tests.support.fault_platform"], environment)
         version = json.loads(_finished(offer))["hundesteuer_version"]

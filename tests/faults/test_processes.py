@@ -6,11 +6,11 @@ PostgreSQL (a private cluster, tests/faults/conftest.py); no test hooks in produ
    and kills it. Its transaction never commits; the retry with the same Idempotency-Key
    creates exactly one application, one case, one confirmation e-mail; the audit chains
    verify; gunicorn has replaced the worker.
-2. The job worker is killed in the middle of a job, twice: once while rendering a receipt
-   (the test holds the application's row lock the receipt job takes) and once while
-   sending an e-mail (the mail server accepts the connection and never answers). Its jobs
-   are recovered (`core.worker.recover_lost_jobs`) and the outbox claim expires; after
-   the restart every job completes once, no job stays RUNNING, one receipt, one e-mail.
+2. The job worker is killed in the middle of a job: sending an e-mail to a mail server that
+   accepted the connection and never answers. The job it leaves RUNNING is queued again
+   (`core.worker.recover_lost_jobs`) and the outbox claim expires; after the restart every
+   job completes, the killed one on its second start, and each e-mail is delivered once.
+   (Receipts are rendered on their first request, not by a job: ADR 0013.)
 3. PostgreSQL stops (`pg_ctl stop -m fast`) and starts again while readers and writers
    keep the web server busy: meanwhile pages get the German 503 page and the API its JSON
    error, both with Retry-After, never a 500; afterwards everything answers again without
@@ -28,7 +28,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -195,22 +194,6 @@ QUICK_RECOVERY = {
 }
 
 
-def _jobs(cluster, *public_ids: str) -> Counter:
-    """(task path, status) of each job row about the given ids (receipt: the application's,
-    e-mail: the outbox row's)."""
-    jobs = Counter()
-    for public_id in public_ids:
-        jobs.update(
-            cluster.sql(
-                "SELECT task_path, status FROM django_tasks_database_dbtaskresult "
-                "WHERE args_kwargs::text LIKE %s",
-                (f"%{public_id}%",),
-                database=DATABASE,
-            )
-        )
-    return jobs
-
-
 def _holds(pid: int, client_port: int) -> bool:
     try:
         return pid_of_connection({pid}, client_port) == pid
@@ -218,58 +201,30 @@ def _holds(pid: int, client_port: int) -> bool:
         return False
 
 
-def test_a_job_worker_killed_during_jobs_completes_each_job_once(platform, web, tmp_path):
+def test_a_job_worker_killed_while_sending_completes_each_job_once(platform, web, tmp_path):
     cluster, environment, version = platform
     answer = web.post_json(SUBMIT, _body(version), key=str(uuid.uuid4()))
     assert answer.status_code == 201, answer.text
-    application_id = _application(cluster, answer.json()["reference"])
-    ((public_id,),) = cluster.sql(
-        "SELECT public_id::text FROM submissions_application WHERE id = %s",
-        (application_id,),
-        database=DATABASE,
-    )
-    ((mail_id,),) = cluster.sql(
-        "SELECT public_id::text FROM core_outboxmail WHERE subject_id = %s AND kind = %s",
-        (application_id, "submissions.application_confirmation"),
-        database=DATABASE,
-    )
-    private = Path(environment["OPENKOMMUNE_PRIVATE_MEDIA_ROOT"])
     log = tmp_path / "job_worker.log"
 
-    with mail_server() as mail, psycopg.connect(cluster.url(DATABASE)) as locker:
+    with mail_server() as mail:
         environment = environment | QUICK_RECOVERY | {"OPENKOMMUNE_EMAIL_PORT": str(mail.port)}
-        # Two faults: the mail server hangs, and every receipt job waits for its
-        # application's row lock, held here.
+        # The mail server accepts the connection and never answers: the worker is stuck in
+        # the middle of sending the oldest e-mail, and is killed there.
         mail.stalling.set()
-        locker.execute("SELECT 1 FROM submissions_application FOR UPDATE")
-
-        def stuck_in(worker) -> str | None:
-            if any(_holds(worker.pid, port) for port in mail.peers):
-                return "e-mail"
-            waiting = _waiting_backends(cluster, 'SELECT "submissions_application"')
-            if any(_holds(worker.pid, port) for _pid, port in waiting):
-                return "receipt"
-            return None
-
-        # Two workers take the two oldest jobs (an e-mail is queued before its receipt)
-        # and get stuck in them; both are killed there.
-        workers = [start_job_worker(environment, log) for _ in range(2)]
+        worker = start_job_worker(environment, log)
         wait_until(
-            lambda: all(stuck_in(worker) for worker in workers),
-            f"both job workers stuck in a job (log: {log})",
+            lambda: any(_holds(worker.pid, port) for port in mail.peers),
+            f"the job worker stuck sending an e-mail (log: {log})",
             timeout=90,
         )
-        killed = sorted(stuck_in(worker) for worker in workers)
-        for worker in workers:
-            kill_hard(worker.pid)
-            worker.wait()
-        assert killed == ["e-mail", "receipt"]
-        assert _all_jobs(cluster)["RUNNING"] == 2  # left so by the dead workers
+        kill_hard(worker.pid)
+        worker.wait()
+        assert _all_jobs(cluster)["RUNNING"] == 1  # left so by the dead worker
 
-        # The faults go away.
+        # The mail server answers again; a new worker (as `openkommune serve` restarts
+        # one) finishes what the dead one left.
         mail.stalling.clear()
-        locker.rollback()
-        # A new worker (as `openkommune serve` restarts one) finishes what the dead left.
         worker = start_job_worker(environment, log)
         try:
             wait_until(
@@ -280,10 +235,8 @@ def test_a_job_worker_killed_during_jobs_completes_each_job_once(platform, web, 
         finally:
             stop(worker)
 
-    # Each job ran to its end once (jobs of an earlier test in this module included).
-    ours = _jobs(cluster, public_id, mail_id)
-    assert sorted(ours.values()) == [1, 1], ours  # one row for the receipt, one for the e-mail
-    # The two killed jobs were queued again and run by the new worker: two starts each.
+    # The killed job was queued again and run to its end by the new worker: two starts;
+    # every other job (of this test and of earlier ones in the module) once.
     starts = Counter(
         count
         for (count,) in cluster.sql(
@@ -291,21 +244,12 @@ def test_a_job_worker_killed_during_jobs_completes_each_job_once(platform, web, 
             database=DATABASE,
         )
     )
-    assert starts[2] == 2, starts
+    assert starts[2] == 1, starts
+    assert set(starts) <= {1, 2}, starts
     # Every e-mail delivered once: the killed attempt never got past the greeting.
     outbox = _all_mails(cluster)
     assert set(outbox) == {"sent"}
-    assert len(mail.messages) == sum(outbox.values())
-    # One receipt file per application, ours included.
-    receipts = cluster.sql(
-        "SELECT receipt_name FROM submissions_application WHERE receipt_name <> ''",
-        database=DATABASE,
-    )
-    assert (application_id,) in cluster.sql(
-        "SELECT id FROM submissions_application WHERE receipt_name <> ''", database=DATABASE
-    )
-    stored = sorted(path.name for path in (private / "receipts").rglob("*") if path.is_file())
-    assert stored == sorted(Path(name).name for (name,) in receipts)
+    assert len(mail.messages) == sum(outbox.values()) >= 1
 
 
 def _all_jobs(cluster) -> Counter:

@@ -201,6 +201,9 @@ MAILERS = {
         ),
     }
 }
+# How long a job's claim on an outbox e-mail holds (core.outbox): far longer than a send may
+# take; once it expires (the job died) the e-mail is claimed and sent again.
+OUTBOX_CLAIM_SECONDS = env_int("OPENKOMMUNE_OUTBOX_CLAIM_SECONDS", 15 * 60)
 DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <noreply@localhost>")
 
 # Background jobs (e-mails). Tests and single-process set-ups may run them at once with
@@ -213,7 +216,8 @@ TASKS = {
 }
 
 # Job workers (`openkommune job_worker`, started by `openkommune serve`): heartbeat interval,
-# the silence after which /readyz reports them missing, and how long finished job rows stay.
+# the silence after which /readyz reports them missing (and a job still marked running on
+# such a worker is recovered, core.worker), and how long finished job rows stay.
 JOB_WORKER_HEARTBEAT_SECONDS = env_int("OPENKOMMUNE_JOB_WORKER_HEARTBEAT_SECONDS", 10)
 JOB_WORKER_MAX_SILENCE_SECONDS = env_int("OPENKOMMUNE_JOB_WORKER_MAX_SILENCE_SECONDS", 60)
 TASK_RESULT_RETENTION_DAYS = env_int("OPENKOMMUNE_TASK_RESULT_RETENTION_DAYS", 14)

@@ -1,10 +1,12 @@
 """The job worker's heartbeat and maintenance schedule (`core.worker`): each periodic task
 starts once per period across all workers; finished job rows are pruned after the retention
-days, nothing else. (The real worker processes: tests/core/test_serve.py.)"""
+days, nothing else; jobs of a dead worker are queued again or given up. (The real worker
+processes: tests/core/test_serve.py; killed in a job: tests/faults/test_processes.py.)"""
 
 import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -102,3 +104,48 @@ def test_rows_of_dead_workers_are_removed_after_an_hour():
     worker.beat("dead", started_at=now, now=now - datetime.timedelta(hours=2))
     assert worker.prune_heartbeats(now) == 1
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"]
+
+
+def _running(worker_ids: list[str], started_seconds_ago: float, now) -> DBTaskResult:
+    result = enqueue(outbox.SEND_JOB, "00000000-0000-0000-0000-000000000002")
+    row = DBTaskResult.objects.get(pk=result.id)
+    row.status = TaskResultStatus.RUNNING
+    row.worker_ids = worker_ids
+    row.started_at = now - datetime.timedelta(seconds=started_seconds_ago)
+    row.save()
+    return row
+
+
+def test_jobs_of_a_dead_worker_are_queued_again_or_given_up(settings):
+    settings.JOB_WORKER_MAX_SILENCE_SECONDS = 60
+    now = timezone.now()
+    DBTaskResult.objects.all().delete()
+    worker.beat("alive", started_at=now, now=now - datetime.timedelta(seconds=5))
+    worker.beat("silent", started_at=now, now=now - datetime.timedelta(seconds=120))
+    on_alive = _running(["alive"], 300, now)
+    just_started = _running(["gone"], 10, now)  # its worker may not have beaten yet
+    on_silent = _running(["silent"], 300, now)
+    without_heartbeat = _running(["killed-before", "gone"], 300, now)
+    third_death = _running(["a", "b", "gone"], 300, now)
+
+    assert worker.recover_lost_jobs(now) == worker.Recovery(requeued=2, given_up=1)
+
+    statuses = dict(DBTaskResult.objects.values_list("pk", "status"))
+    assert statuses[on_alive.pk] == statuses[just_started.pk] == TaskResultStatus.RUNNING
+    assert statuses[on_silent.pk] == statuses[without_heartbeat.pk] == TaskResultStatus.READY
+    assert statuses[third_death.pk] == TaskResultStatus.FAILED
+    requeued = DBTaskResult.objects.get(pk=without_heartbeat.pk)
+    assert requeued.started_at is None
+    assert requeued.worker_ids == ["killed-before", "gone"]  # the history counts the starts
+    given_up = DBTaskResult.objects.get(pk=third_death.pk)
+    assert given_up.exception_class_path == "openkommune.core.worker.WorkerLost"
+    assert given_up.finished_at is not None
+    # A requeued job is what the next worker claims.
+    assert DBTaskResult.objects.ready().filter(pk=on_silent.pk).exists()
+
+
+def test_recovery_is_on_the_schedule():
+    periods = {periodic.name: periodic.every for periodic in worker.schedule()}
+    assert periods["core.recover_lost_jobs"] == datetime.timedelta(
+        seconds=django_settings.JOB_WORKER_MAX_SILENCE_SECONDS
+    )

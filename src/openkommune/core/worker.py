@@ -9,6 +9,15 @@
   starts once per period across all workers and machines: the worker that moves
   `ScheduledRun.last_started_at` forward with one conditional UPDATE runs it, the others see
   zero rows changed. A task that fails is logged and tried again in the next period.
+
+A job whose worker died while running it (kill -9, out of memory, power loss) would stay
+`RUNNING` for ever: django_tasks_db marks a job finished only from the worker that runs it.
+`recover_lost_jobs` (on the schedule, every `JOB_WORKER_MAX_SILENCE_SECONDS`) finds jobs
+`RUNNING` on a worker without a heartbeat for that long and puts them back in the queue
+(`READY`, run again by any worker: delivery is at least once, and every job of the platform
+is written to be run again — the receipt is rendered once, the outbox claims each e-mail);
+a job that was already started `MAX_JOB_STARTS` times is marked `FAILED` (`WorkerLost`)
+instead, so a job that kills its worker cannot kill workers for ever.
 """
 
 from __future__ import annotations
@@ -22,17 +31,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, TaskResultStatus
 
 from openkommune.core.runtime_models import ScheduledRun, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 _NEVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 _PRUNE_BATCH = 2000
+# A job started this often on workers that died is given up (FAILED) instead of run again.
+MAX_JOB_STARTS = 3
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,63 @@ def prune_heartbeats(now=None) -> int:
     return WorkerHeartbeat.objects.filter(beat_at__lt=cutoff).delete()[0]
 
 
+class WorkerLost(Exception):
+    """The job's worker died while running it, on every one of its `MAX_JOB_STARTS` starts."""
+
+
+@dataclass(frozen=True)
+class Recovery:
+    requeued: int
+    given_up: int
+
+    def __str__(self) -> str:
+        return f"requeued={self.requeued} given_up={self.given_up}"
+
+
+def recover_lost_jobs(now=None) -> Recovery:
+    """Put jobs back in the queue whose worker died while running them (see the module)."""
+    now = now or timezone.now()
+    silent_since = now - datetime.timedelta(seconds=settings.JOB_WORKER_MAX_SILENCE_SECONDS)
+    alive = set(
+        WorkerHeartbeat.objects.filter(beat_at__gte=silent_since).values_list(
+            "worker_id", flat=True
+        )
+    )
+    requeued = given_up = 0
+    with transaction.atomic():
+        running = (
+            DBTaskResult.objects.running()
+            .filter(started_at__lt=silent_since)
+            .select_for_update(skip_locked=True)
+        )
+        for job in running:
+            if job.worker_ids and job.worker_ids[-1] in alive:
+                continue
+            if len(job.worker_ids) >= MAX_JOB_STARTS:
+                logger.error(
+                    "Job %s (%s) given up: its worker died on each of %d starts",
+                    job.pk,
+                    job.task_path,
+                    len(job.worker_ids),
+                )
+                job.set_failed(
+                    WorkerLost(f"worker {job.worker_ids[-1]} stopped beating while running it")
+                )
+                given_up += 1
+                continue
+            logger.warning(
+                "Job %s (%s) was running on worker %s, which died; queued again",
+                job.pk,
+                job.task_path,
+                job.worker_ids[-1] if job.worker_ids else "?",
+            )
+            job.status = TaskResultStatus.READY
+            job.started_at = None
+            job.save(update_fields=["status", "started_at"])
+            requeued += 1
+    return Recovery(requeued=requeued, given_up=given_up)
+
+
 def sweep_outbox() -> str:
     from openkommune.core import outbox
 
@@ -148,6 +216,11 @@ def register_core_schedule() -> None:
     register_periodic("core.prune_heartbeats", datetime.timedelta(hours=1), prune_heartbeats)
     # Replaces the cron entry of `openkommune outbox_sweep` where job workers run.
     register_periodic("core.outbox_sweep", datetime.timedelta(minutes=10), sweep_outbox)
+    register_periodic(
+        "core.recover_lost_jobs",
+        datetime.timedelta(seconds=settings.JOB_WORKER_MAX_SILENCE_SECONDS),
+        recover_lost_jobs,
+    )
 
 
 # The thread --------------------------------------------------------------------------------

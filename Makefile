@@ -20,12 +20,29 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
-.PHONY: help deps run dev setup-dev test pytest lint openapi bench bench-load chromium clamav \
-	clamav-start clamav-stop clean-db
+# `make serve` is the production profile (ADR 0011) on PostgreSQL: `openkommune serve` runs
+# gunicorn (OPENKOMMUNE_WEB_WORKERS × OPENKOMMUNE_WEB_THREADS) and OPENKOMMUNE_JOB_WORKERS job
+# workers, JSON logs, sessions and cache in Redis. Only plain HTTP on this machine is a local
+# choice (behind a TLS proxy leave the two SECURE variables at their default, true); the
+# secret key comes from the environment or, on a developer machine, from var/secret_key
+# (generated on the first run).
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/openkommune
+OPENKOMMUNE_REDIS_URL ?= redis://127.0.0.1:6379/0
+SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_REDIS_URL) \
+	OPENKOMMUNE_LOG_FORMAT=$${OPENKOMMUNE_LOG_FORMAT:-json} OPENKOMMUNE_BIND=$(HOST):$(PORT) \
+	OPENKOMMUNE_SECURE_SSL_REDIRECT=$${OPENKOMMUNE_SECURE_SSL_REDIRECT:-false} \
+	OPENKOMMUNE_SECURE_COOKIES=$${OPENKOMMUNE_SECURE_COOKIES:-false}
+# Services the profile needs started first: the ClamAV daemon with the project's signature
+# database (in production: Debian's clamav-daemon with freshclam, docs/security.md).
+SERVE_PREREQUISITES ?= clamav-start
+
+.PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
+	chromium clamav clamav-start clamav-stop clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
 	@echo "make dev      – the same with debug on and auto-reload (Django's runserver), for developers"
+	@echo "make serve    – the production profile: PostgreSQL, gunicorn, job workers, Redis, JSON logs"
 	@echo "make test     – install (incl. Chromium, axe-core, ClamAV) and run the whole test suite"
 	@echo "make clamav-start / clamav-stop – the ClamAV daemon with the project's EICAR signature"
 	@echo "make lint     – ruff, import-linter, migrations check"
@@ -79,23 +96,28 @@ clamav:
 clamav-start: deps clamav
 	$(RUN) python -m tools.clamd start
 
-# The environment that makes a process scan uploads with that clamd (for the production
-# profile: `$(CLAMAV_ENV) $(RUN) gunicorn …` after `clamav-start`).
+# The environment that makes a process scan uploads with that clamd (`make serve`
+# uses it after `clamav-start`).
 CLAMAV_ENV := OPENKOMMUNE_VIRUS_SCANNER=openkommune.submissions.virus_scan.ClamdScanner \
 	OPENKOMMUNE_CLAMD_SOCKET=$${OPENKOMMUNE_CLAMAV_DIR:-$(CURDIR)/var/clamav}/clamd.sock
 
 clamav-stop:
 	$(RUN) python -m tools.clamd stop
 
+# Migrations, official data, forms and static files, with the environment $(1) of a profile.
+define prepare
+	$(1) $(RUN) openkommune migrate --noinput
+	$(1) $(RUN) openkommune import_regions
+	$(1) $(RUN) openkommune import_catalog
+	$(1) $(RUN) openkommune rebuild_search_index
+	$(1) $(RUN) openkommune load_forms
+	$(1) $(RUN) openkommune collectstatic --noinput --verbosity 0
+endef
+
 setup-dev: deps
-	$(DEV_ENV) $(RUN) openkommune migrate --noinput
-	$(DEV_ENV) $(RUN) openkommune import_regions
-	$(DEV_ENV) $(RUN) openkommune import_catalog
-	$(DEV_ENV) $(RUN) openkommune rebuild_search_index
-	$(DEV_ENV) $(RUN) openkommune load_forms
+	$(call prepare,$(DEV_ENV))
 	$(DEV_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
-	$(DEV_ENV) $(RUN) openkommune collectstatic --noinput --verbosity 0
 
 run: setup-dev
 	@echo ""
@@ -108,6 +130,15 @@ dev: setup-dev
 	@echo ""
 	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
 	OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(RUN) openkommune runserver $(HOST):$(PORT)
+
+setup-serve: deps $(SERVE_PREREQUISITES)
+	$(SERVE_ENV) $(RUN) openkommune ensure_database --create
+	$(call prepare,$(SERVE_ENV))
+
+serve: setup-serve
+	@echo ""
+	@echo "OpenKommune (Produktionsprofil) auf http://$(HOST):$(PORT) – /healthz, /readyz, /metrics"
+	$(SERVE_ENV) $(CLAMAV_ENV) $(RUN) openkommune serve --secret-key-file var/secret_key
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.

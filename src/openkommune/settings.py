@@ -7,8 +7,10 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.env import (
+    cache_from_redis_url,
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_json,
     env_list,
@@ -68,6 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id; the timing covers everything.
+    "openkommune.core.request_id.RequestIdMiddleware",
+    "openkommune.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,7 +111,9 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_from_url(
-        env_str("DATABASE_URL", "sqlite:///var/openkommune.sqlite3"), base_dir=BASE_DIR
+        env_str("DATABASE_URL", "sqlite:///var/openkommune.sqlite3"),
+        base_dir=BASE_DIR,
+        conn_max_age=env_int("OPENKOMMUNE_DB_CONN_MAX_AGE", 60),
     )
 }
 # A streaming replica of the primary: read-only reference data (catalogue, regions, search
@@ -116,6 +123,20 @@ if _replica_url := env_str("DATABASE_REPLICA_URL", ""):
         "TEST": {"MIRROR": "default"}
     }
     DATABASE_ROUTERS = ["openkommune.core.db_router.ReplicaRouter"]
+# Behind PgBouncer in transaction mode a cursor must not outlive its transaction: no
+# server-side cursors for `.iterator()` (docs/configuration.md, "Connection budget").
+if env_bool("OPENKOMMUNE_DB_TRANSACTION_POOLING", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# Sessions and cache in Redis when configured (the production profile), so web processes keep
+# no state of their own and can run on several machines; else sessions in the database and a
+# per-process memory cache (development, the SQLite test run).
+REDIS_URL = env_str("OPENKOMMUNE_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = cache_from_redis_url(
+        REDIS_URL, key_prefix=env_str("OPENKOMMUNE_CACHE_KEY_PREFIX", "openkommune")
+    )
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -180,16 +201,29 @@ MAILERS = {
         ),
     }
 }
+# How long a job's claim on an outbox e-mail holds (core.outbox): far longer than a send may
+# take; once it expires (the job died) the e-mail is claimed and sent again.
+OUTBOX_CLAIM_SECONDS = env_int("OPENKOMMUNE_OUTBOX_CLAIM_SECONDS", 15 * 60)
 DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <noreply@localhost>")
 
 # Background jobs (e-mails). Tests and single-process set-ups may run them at once with
 # django.tasks.backends.immediate.ImmediateBackend; production uses the database queue
-# (`openkommune db_worker`).
+# (`openkommune job_worker`, started by `openkommune serve`).
 TASKS = {
     "default": {
         "BACKEND": env_str("OPENKOMMUNE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Job workers (`openkommune job_worker`, started by `openkommune serve`): heartbeat interval,
+# the silence after which /readyz reports them missing (and a job still marked running on
+# such a worker is recovered, core.worker), and how long finished job rows stay.
+JOB_WORKER_HEARTBEAT_SECONDS = env_int("OPENKOMMUNE_JOB_WORKER_HEARTBEAT_SECONDS", 10)
+JOB_WORKER_MAX_SILENCE_SECONDS = env_int("OPENKOMMUNE_JOB_WORKER_MAX_SILENCE_SECONDS", 60)
+TASK_RESULT_RETENTION_DAYS = env_int("OPENKOMMUNE_TASK_RESULT_RETENTION_DAYS", 14)
+
+# Bearer token of /metrics (Prometheus); empty: the endpoint answers 404.
+METRICS_TOKEN = env_str("OPENKOMMUNE_METRICS_TOKEN", "")
 
 # Online applications (submissions app). Uploads and receipts live outside the web root and
 # are served only to the applicant (and later the responsible authority).
@@ -235,6 +269,8 @@ SECURE_SSL_REDIRECT = env_bool("OPENKOMMUNE_SECURE_SSL_REDIRECT", default=not DE
 SESSION_COOKIE_SECURE = env_bool("OPENKOMMUNE_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Probes of the load balancer and Prometheus may come over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -276,18 +312,27 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# `text`: the message only (development, tests); `json`: one JSON object per line with the
+# request id (`make serve`; gunicorn's access log uses the same format).
+LOG_FORMAT = env_choice("OPENKOMMUNE_LOG_FORMAT", ("text", "json"), "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "client_errors_without_traceback": {
             "()": "openkommune.core.log_filters.ClientErrorsWithoutTraceback"
-        }
+        },
+        "request_id": {"()": "openkommune.core.log_filters.RequestIdFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {"()": "openkommune.core.log_filters.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["client_errors_without_traceback"],
+            "filters": ["client_errors_without_traceback", "request_id"],
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["console"], "level": env_str("OPENKOMMUNE_LOG_LEVEL", "INFO")},

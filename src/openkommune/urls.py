@@ -4,6 +4,10 @@ from django.urls import include, path
 
 from openkommune import views
 from openkommune.api.main import api
+from openkommune.core import health, metrics
+
+# A lost database connection gives the German 503 page (or the API's JSON), not a 500.
+handler500 = "openkommune.core.unavailable.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +29,9 @@ urlpatterns = [
     path("datenquellen/", views.sources, name="sources"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]
 
 if settings.BENCH_BASELINE:  # bench/load.py only, never in a real installation

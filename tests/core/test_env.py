@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from openkommune.core.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     require_secret_key,
@@ -76,3 +77,17 @@ def test_env_int_parses_and_refuses_nonsense(monkeypatch):
         env_int("OK_PORT", 25)
     monkeypatch.delenv("OK_PORT")
     assert env_int("OK_PORT", 25) == 25
+
+
+def test_a_choice_is_checked(monkeypatch):
+    monkeypatch.setenv("OPENKOMMUNE_LOG_FORMAT", "JSON")
+    assert env_choice("OPENKOMMUNE_LOG_FORMAT", ("text", "json"), "text") == "json"
+    monkeypatch.setenv("OPENKOMMUNE_LOG_FORMAT", "yaml")
+    with pytest.raises(ImproperlyConfigured, match="text, json"):
+        env_choice("OPENKOMMUNE_LOG_FORMAT", ("text", "json"), "text")
+
+
+def test_postgres_connections_are_kept_checked_and_time_out():
+    config = database_from_url("postgres://u@db/x", base_dir=Path("/"), conn_max_age=0)
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, True)
+    assert config["OPTIONS"]["connect_timeout"] == 5

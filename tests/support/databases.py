@@ -63,25 +63,32 @@ def scratch_database(label: str, tmp_path: Path, *, copy_of_test_database: bool 
     _admin_sql(f'CREATE DATABASE "{name}"')
     try:
         if copy_of_test_database:
-            # Not CREATE DATABASE … TEMPLATE: that needs the test database without other
-            # sessions, which a browser test's server thread may still hold.
-            environment = pg_environment(connection.settings_dict)
-            dump = subprocess.run(
-                ["pg_dump", "--format=custom", "--no-password"],  # noqa: S607 (PATH)
-                env=environment,
-                capture_output=True,
-                check=True,
-            )
-            subprocess.run(
-                ["pg_restore", "--no-owner", "--no-password", f"--dbname={name}"],  # noqa: S607
-                input=dump.stdout,
-                env=environment,
-                capture_output=True,
-                check=True,
-            )
+            copy_test_database_to(name)
         yield name
     finally:
         _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_test_database_to(target: str) -> None:
+    """Copy the PostgreSQL test database into the existing, empty database `target` (a name
+    on the same server, or a connection URL of another server) with pg_dump/pg_restore.
+
+    Not CREATE DATABASE … TEMPLATE: that needs the test database without other sessions,
+    which a browser test's server thread may still hold."""
+    environment = pg_environment(connection.settings_dict)
+    dump = subprocess.run(
+        ["pg_dump", "--format=custom", "--no-password"],  # noqa: S607 (PATH)
+        env=environment,
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(
+        ["pg_restore", "--no-owner", "--no-password", f"--dbname={target}"],  # noqa: S607
+        input=dump.stdout,
+        env=environment,
+        capture_output=True,
+        check=True,
+    )
 
 
 @contextmanager

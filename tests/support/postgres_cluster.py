@@ -53,6 +53,15 @@ def available() -> bool:
     return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_basebackup").exists()
 
 
+# Tests that copy the session's PostgreSQL test database into, or compare with, a private
+# cluster run in the PostgreSQL pass of `.ci/run`; the SQLite-only `make test` needs no
+# PostgreSQL server binaries.
+runs_in_the_postgres_pass = pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", "") or not available(),
+    reason="runs in the PostgreSQL pass (needs PostgreSQL's server binaries)",
+)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -15,5 +15,18 @@ class CasesConfig(AppConfig):
 
         register_submitted(case_open_for_submitted)
 
-        # Registers the e-mails' kinds with the outbox (`core.outbox`) in every process.
+        # Registers the e-mails' kinds with the outbox (`core.outbox`) in every process, and
+        # the job workers' maintenance schedule (`core.worker`): the case chains are anchored
+        # every five minutes (ADR 0012); the retention of closed cases, login data and
+        # expired sessions runs daily (`run_retention_daily`, as `run_retention`).
+        import datetime
+
         from openkommune.cases.services import emails  # noqa: F401
+        from openkommune.cases.services.audit import anchor_chains
+        from openkommune.cases.tasks import run_retention_daily
+        from openkommune.core.worker import register_periodic
+
+        register_periodic("cases.anchor_audit_chains", datetime.timedelta(minutes=5), anchor_chains)
+        register_periodic(
+            "cases.run_retention", datetime.timedelta(days=1), run_retention_daily.call
+        )

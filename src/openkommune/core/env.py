@@ -69,7 +69,14 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
-def database_from_url(url: str, *, base_dir: Path) -> dict:
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env_str(name, default).strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
+    return value
+
+
+def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> dict:
     """Translate `sqlite:///path` or `postgres://user:pw@host:port/name` into Django settings."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -102,12 +109,34 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
+            # Connections are kept for this many seconds and checked before a request reuses
+            # one, so requests reconnect by themselves after a PostgreSQL restart.
+            "CONN_MAX_AGE": conn_max_age,
             "CONN_HEALTH_CHECKS": True,
+            # An unreachable server fails the request quickly (German 503) instead of hanging.
+            "OPTIONS": {"connect_timeout": 5},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use sqlite or postgres)."
     )
+
+
+def cache_from_redis_url(url: str, *, key_prefix: str) -> dict:
+    """`CACHES` for Django's RedisCache at `redis://host:port/db` (sessions and cache shared by
+    every web process). Short socket timeouts: a Redis that does not answer fails the request
+    (and `/readyz`) within seconds instead of holding a worker thread."""
+    if urlparse(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"OPENKOMMUNE_REDIS_URL must start with redis://, rediss:// or unix://, got {url!r}."
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": key_prefix,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 
 
 def require_secret_key() -> None:

@@ -62,4 +62,15 @@ class DataVersion(models.Model):
 # The outbox table (its own module, next to the engine in `core.outbox`).
 from openkommune.core.outbox_models import OutboxMail, OutboxStatus  # noqa: E402
 
-__all__ = ["DataVersion", "OutboxMail", "OutboxStatus", "PublicIdModel", "TimeStampedModel"]
+# Heartbeats of the job workers and the maintenance schedule (`core.worker`).
+from openkommune.core.runtime_models import ScheduledRun, WorkerHeartbeat  # noqa: E402
+
+__all__ = [
+    "DataVersion",
+    "OutboxMail",
+    "OutboxStatus",
+    "PublicIdModel",
+    "ScheduledRun",
+    "TimeStampedModel",
+    "WorkerHeartbeat",
+]

@@ -10,10 +10,10 @@ row is `failed`, logged as an error and listed for cooperative staff in the admi
 
 Sending holds no transaction while it talks to the mail server (on SQLite a transaction
 that writes locks the whole database): `deliver` claims the row in one short UPDATE
-(`pending` → `sending`, `claimed_until` = now + `CLAIM_SECONDS`, the attempt counted), builds
-the e-mail (with the order PDF) and sends it outside any transaction, then records the
-outcome in a second short transaction. Only one job can claim a row, so a job that runs
-twice sends once.
+(`pending` → `sending`, `claimed_until` = now + `settings.OUTBOX_CLAIM_SECONDS`, the
+attempt counted), builds the e-mail (with the order PDF) and sends it outside any
+transaction, then records the outcome in a second short transaction. Only one job can
+claim a row, so a job that runs twice sends once.
 
 Delivery is at least once, never silently lost: a job that dies after claiming (worker
 killed, machine down) leaves a `sending` row whose claim expires; it is claimed again
@@ -58,10 +58,10 @@ MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 60
 # The job of `core.tasks`, found by name (`core.jobs`).
 SEND_JOB = "core.outbox_send"
-# How long a job's claim on a row holds: far longer than building the e-mail and a send
-# whose every network step may take OPENKOMMUNE_EMAIL_TIMEOUT; an expired claim means the
-# job died.
-CLAIM_SECONDS = 15 * 60
+# How long a job's claim on a row holds is `settings.OUTBOX_CLAIM_SECONDS`
+# (OPENKOMMUNE_OUTBOX_CLAIM_SECONDS, 15 minutes): far longer than building the e-mail and a
+# send whose every network step may take OPENKOMMUNE_EMAIL_TIMEOUT; an expired claim means
+# the job died.
 # `sweep` queues a pending row again once its attempt is this long overdue (its job lost).
 SWEEP_GRACE_SECONDS = 5 * 60
 
@@ -262,7 +262,7 @@ def _claim(public_id: str) -> tuple[OutboxMail | None, str]:
     )
     claimed = OutboxMail.objects.filter(claimable, public_id=public_id).update(
         status=OutboxStatus.SENDING,
-        claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+        claimed_until=now + datetime.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS),
         attempts=F("attempts") + 1,
         updated_at=now,
     )

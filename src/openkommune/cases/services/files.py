@@ -67,11 +67,16 @@ def too_large(file_name: str, limit: int | None = None) -> UploadRejected:
 def intake(uploaded_file, *, folder: str, accept=None, max_size: int | None = None) -> StoredFile:
     """Check an uploaded file and move it into private storage. Raises `UploadRejected`
     (German message naming the file) when it is empty, too large, of a type not accepted,
-    infected, or could not be scanned. The caller deletes the stored file if its transaction
-    fails (`core.files.delete_private`)."""
+    infected, could not be scanned, or the file store is full. The caller deletes the stored
+    file if its transaction fails (`core.files.delete_private`)."""
     name = helpers.sanitise_filename(getattr(uploaded_file, "name", ""))
     limit = max_size or settings.UPLOAD_MAX_SIZE
     accepted = list(accept or AttachmentType.values)
+    with helpers.refusing_when_storage_is_full(name):
+        return _intake(uploaded_file, name, folder, accepted, limit)
+
+
+def _intake(uploaded_file, name, folder, accepted, limit) -> StoredFile:
     spooled = helpers.spool_upload(_chunks(uploaded_file), max_size=limit)
     try:
         if spooled.too_large:

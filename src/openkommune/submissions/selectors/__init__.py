@@ -9,6 +9,7 @@ Functions that take an already authorised `draft` or `application` read only bel
 
 from __future__ import annotations
 
+import datetime
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -19,6 +20,7 @@ from openkommune.submissions.errors import DraftExpired
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
 from openkommune.submissions.references import normalise_reference
 from openkommune.submissions.tokens import token_matches
+from openkommune.tenancy.scoping import scopes_disabled
 
 
 def _uuid(value) -> UUID | None:
@@ -157,3 +159,14 @@ def application_for_idempotency_key(*, key_hash: str) -> Application | None:
         .values_list("pk", flat=True)[:1]
     )
     return _applications().get(pk=found[0]) if found else None
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+def submissions_in_last_hour(*, now=None) -> int:
+    """Named cross-tenant read for the metrics (`openkommune_submissions_last_hour`): a count
+    over all authorities, nothing else."""
+    since = (now or timezone.now()) - datetime.timedelta(hours=1)
+    with scopes_disabled():
+        return Application.objects.filter(submitted_at__gt=since).count()

@@ -49,6 +49,7 @@ from openkommune.submissions.services.uploads import (
     draft_attach_file,
     draft_remove_file,
     oversized_upload_rejection,
+    refusing_when_storage_is_full,
     scan_or_refuse,
 )
 from openkommune.submissions.tokens import derive_token
@@ -101,6 +102,7 @@ __all__ = [
     "receipt_filename",
     "receipt_pdf",
     "receipt_response",
+    "refusing_when_storage_is_full",
     "resolve_gemeinde",
     "sanitise_filename",
     "scan_or_refuse",

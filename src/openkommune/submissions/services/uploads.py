@@ -3,7 +3,11 @@ scan, private storage) and remove one. Use them through `openkommune.submissions
 
 from __future__ import annotations
 
+import errno
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +28,8 @@ from openkommune.submissions.models import Attachment, Draft
 from openkommune.submissions.services.drafts import draft_audit, lock_draft, refresh_from
 from openkommune.submissions.virus_scan import ScanOutcome, get_scanner
 from openkommune.tenancy.scoping import scope
+
+logger = logging.getLogger(__name__)
 
 # --- data paths --------------------------------------------------------------------------
 
@@ -213,6 +219,26 @@ def scan_or_refuse(path, name: str) -> ScanOutcome:
     return outcome
 
 
+@contextmanager
+def refusing_when_storage_is_full(name: str) -> Iterator[None]:
+    """Spooling or storing an upload inside the block: a full (or over-quota) file store
+    becomes a clear refusal (`UploadRejected`) instead of a server error, and an error in
+    the log for the operators. What the caller saved before stays saved."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        logger.error("Private file store full, an upload was refused: %s", error.strerror)
+        raise UploadRejected(
+            _(
+                "Die Datei „%(name)s“ konnte nicht gespeichert werden, weil der Speicherplatz "
+                "gerade erschöpft ist. Bitte versuchen Sie es später noch einmal."
+            )
+            % {"name": name}
+        ) from error
+
+
 def _limit(field: Field) -> int:
     return min(field.max_size or settings.UPLOAD_MAX_SIZE, settings.UPLOAD_MAX_SIZE)
 
@@ -245,12 +271,13 @@ def draft_attach_file(*, draft: Draft, path: str, uploaded_file) -> Attachment:
         declared_size = getattr(uploaded_file, "size", None)
         if declared_size is not None and declared_size > limit:
             raise _too_large(name, limit)
-        spooled = files.spool_upload(uploaded_file.chunks(), max_size=limit)
-        try:
-            content_type, outcome = _check_upload(name, spooled, field, limit)
-            storage_name = spooled.store(random_storage_name("attachments"))
-        finally:
-            spooled.discard()
+        with refusing_when_storage_is_full(name):
+            spooled = files.spool_upload(uploaded_file.chunks(), max_size=limit)
+            try:
+                content_type, outcome = _check_upload(name, spooled, field, limit)
+                storage_name = spooled.store(random_storage_name("attachments"))
+            finally:
+                spooled.discard()
     except UploadRejected as rejected:
         rejected.fields = {path: [rejected.message]}
         raise

@@ -7,8 +7,9 @@
 - e-mails whose sending job died (`sending` past its claim): sent again while attempts are
   left (the recipient may get it twice), else `failed` and listed for cooperative staff.
 
-Operators run it every ten minutes (cron or a systemd timer, see docs/architecture.md);
-`openkommune db_worker` then sends what it queued. Running it more often or twice is harmless.
+The job workers (`openkommune job_worker`) run it every ten minutes; with `db_worker`
+operators run it from cron or a systemd timer. A worker then sends what it queued.
+Running it more often or twice is harmless.
 """
 
 from django.core.management.base import BaseCommand

@@ -4,7 +4,7 @@
                                              [--database PATH]
 
 Builds a temporary SQLite database (migrate, `import_catalog`, `rebuild_search_index`),
-sends every query of each file through the API with Django's test client and prints hit@1,
+sends every query of each file (default: the shared dev set and our two held-out sets) through the API with Django's test client and prints hit@1,
 hit@3 and MRR (over the first 10 results), with the misses. `--database` reuses a file
 (faster when tuning); the catalogue import and the index build are idempotent.
 """
@@ -13,7 +13,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _setup import DEV_SET, read_queries, setup_django
+from _setup import DEV_SET, HELD_OUT_SETS, read_queries, setup_django
 
 
 def evaluate(queries: list[tuple[str, set[str]]]) -> dict:
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, action="append")
     parser.add_argument("--database", type=Path, help="SQLite file to use (kept)")
     args = parser.parse_args()
-    files = args.queries or [DEV_SET]
+    files = args.queries or [DEV_SET, *HELD_OUT_SETS]
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(
             f"sqlite:///{args.database or Path(tmp) / 'bench.sqlite3'}",

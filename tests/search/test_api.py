@@ -83,3 +83,13 @@ def test_detail_unknown_id_is_404(client):
     response = client.get("/api/v1/services/99999")
     assert response.status_code == 404
     assert "99999" in response.json()["error"]["message"]
+
+
+def test_function_words_match_no_abbreviation_or_compound_head(client):
+    """Issue 14: "bin" matched "Binnenschiff" and the abbreviation "BIN"."""
+    for query in ("ich bin", "wir sind mein"):
+        body = client.get("/api/v1/services", {"q": query}).json()
+        assert body["items"] == [], query
+    top = client.get("/api/v1/services", {"q": "ich bin umgezogen", "limit": 3}).json()
+    names = " ".join(item["name"] for item in top["items"])
+    assert "Schiff" not in names and "tierärztlich" not in names

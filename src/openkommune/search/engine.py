@@ -144,9 +144,9 @@ class LoadedIndex:
         else:
             for part in linguistics.split_compound(word, self.lexicon, self.lexicon_stems):
                 part_term = linguistics.stem(part)
-                if part_term in self.idf and len(part) >= 4:
+                if part_term in self.idf and len(part) >= linguistics.SHORT_WORD:
                     clause.add(part_term, weight * COMPOUND_PART * self.idf[part_term])
-        if prefix and len(word) >= 4:
+        if prefix and len(word) >= linguistics.SHORT_WORD:
             longer = self.prefixed(term)
             # A longer term found by its beginning is no more specific than what was typed:
             # its IDF is capped at that of the typed stem (or of all the longer terms).

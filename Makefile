@@ -20,7 +20,7 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
-.PHONY: help deps run dev setup-dev test pytest lint openapi bench chromium clamav clamav-start \
+.PHONY: help deps run dev setup-dev test pytest lint openapi bench chromium thesaurus clamav clamav-start \
 	clamav-stop clean-db
 
 help:
@@ -55,6 +55,16 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# OpenThesaurus (LGPL) from Debian: `rebuild_search_index` reads its reviewed synonyms
+# (src/openkommune/search/thesaurus.py); nothing is downloaded while the site runs.
+THESAURUS ?= /usr/share/openthesaurus-de/openthesaurus.txt
+thesaurus:
+	@if [ ! -f "$(THESAURUS)" ]; then \
+		echo "→ Installing OpenThesaurus from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			openthesaurus-de-text; \
+	fi
+
 # ClamAV's daemon from Debian. Signature downloads are impossible here, so freshclam is not
 # used: `clamav-start` builds the project's own database (the EICAR test signature) and
 # clamd.conf under var/clamav/ and starts clamd there as the invoking user, unless it
@@ -77,7 +87,7 @@ CLAMAV_ENV := OPENKOMMUNE_VIRUS_SCANNER=openkommune.submissions.virus_scan.Clamd
 clamav-stop:
 	$(RUN) python -m tools.clamd stop
 
-setup-dev: deps
+setup-dev: deps thesaurus
 	$(DEV_ENV) $(RUN) openkommune migrate --noinput
 	$(DEV_ENV) $(RUN) openkommune import_regions
 	$(DEV_ENV) $(RUN) openkommune import_catalog
@@ -101,7 +111,7 @@ dev: setup-dev
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps chromium clamav-start pytest
+test: deps chromium thesaurus clamav-start pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,
@@ -122,7 +132,7 @@ lint: deps
 openapi: deps
 	OPENKOMMUNE_SECRET_KEY=openapi $(RUN) openkommune export_openapi --output docs/api/openapi.json
 
-bench: deps
+bench: deps thesaurus
 	$(RUN) python bench/import_regions.py
 	$(RUN) python bench/search_quality.py
 	$(RUN) python bench/search_speed.py

@@ -64,7 +64,7 @@ class Document:
 
 
 class LoadedIndex:
-    def __init__(self, version: int, lexicon: list[str], rows) -> None:
+    def __init__(self, version: int, lexicon: list[str], rows, thesaurus=None) -> None:
         self.version = version
         self.lexicon = frozenset(lexicon)
         self.lexicon_stems = frozenset(linguistics.stem(w) for w in lexicon if len(w) >= 4)
@@ -116,6 +116,10 @@ class LoadedIndex:
         self.synonyms = dict(vocabulary.synonyms)
         for key, expansion in vocabulary.synonyms.items():
             self.synonyms.setdefault(linguistics.stem(key), expansion)
+        # OpenThesaurus (reviewed, built with the index) only for words the vocabulary lacks.
+        for key, expansion in (thesaurus or {}).items():
+            self.synonyms.setdefault(key, tuple(expansion))
+            self.synonyms.setdefault(linguistics.stem(key), tuple(expansion))
         self.stopwords = vocabulary.stopwords
         self.weights = dict(vocabulary.weights)
         for key, weight in vocabulary.weights.items():
@@ -318,7 +322,7 @@ def current_index() -> LoadedIndex | None:
     with _lock:
         state = SearchIndexState.objects.get()
         rows = SearchDocument.objects.values_list("ozg_id", "data")
-        loaded = LoadedIndex(state.version, state.lexicon, rows)
+        loaded = LoadedIndex(state.version, state.lexicon, rows, state.synonyms)
         _loaded[key] = loaded
     return loaded
 

@@ -21,13 +21,15 @@ def evaluate(queries: list[tuple[str, set[str]]]) -> dict:
     from django.test import Client
 
     client = Client(HTTP_HOST="localhost")
-    hits1 = hits3 = 0
+    hits1 = hits3 = flagged = 0
     reciprocal = 0.0
     misses = []
     for query, accepted in queries:
         response = client.get("/api/v1/services", {"q": query, "limit": 10}, secure=True)
         assert response.status_code == 200, (query, response.status_code)
-        ids = [item["ozg_id"] for item in response.json()["items"]]
+        body = response.json()
+        ids = [item["ozg_id"] for item in body["items"]]
+        flagged += body["no_good_match"]
         rank = next((i for i, ozg_id in enumerate(ids, 1) if ozg_id in accepted), None)
         if rank:
             reciprocal += 1 / rank
@@ -36,7 +38,14 @@ def evaluate(queries: list[tuple[str, set[str]]]) -> dict:
         if not rank or rank > 1:
             misses.append((query, sorted(accepted), rank, ids[:3]))
     n = len(queries)
-    return {"n": n, "hit@1": hits1 / n, "hit@3": hits3 / n, "mrr": reciprocal / n, "misses": misses}
+    return {
+        "n": n,
+        "hit@1": hits1 / n,
+        "hit@3": hits3 / n,
+        "mrr": reciprocal / n,
+        "no_good_match": flagged,
+        "misses": misses,
+    }
 
 
 def main() -> None:
@@ -62,7 +71,8 @@ def main() -> None:
             result = evaluate(read_queries(path))
             print(
                 f"\n{path.name}: {result['n']} queries  hit@1 {result['hit@1']:.3f}  "
-                f"hit@3 {result['hit@3']:.3f}  MRR {result['mrr']:.3f}"
+                f"hit@3 {result['hit@3']:.3f}  MRR {result['mrr']:.3f}  "
+                f"'no good match' {result['no_good_match']}"
             )
             for query, accepted, rank, top in result["misses"]:
                 where = f"rank {rank}" if rank else "not in top 10"

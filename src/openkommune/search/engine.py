@@ -42,7 +42,7 @@ RELATIVE_CUTOFF = 0.15  # results below this share of the best score are noise
 # "No good result" (issue 14): the best hit must reach both, its score per unit of query-word
 # weight and its match quality (`match_quality`). Measured on the dev set and both held-out
 # sets (docs/benchmarks.md): every right answer in the first three had a strength of at least
-# 2.4 and a quality of at least 0.25 (everyday sentences match few of their words); unrelated
+# 2.4 and a quality of at least 0.3 (everyday sentences match few of their words); unrelated
 # queries ("kuchen backen rezept", "fernseher reparieren") and misses go down to 0. Both
 # thresholds sit below every right answer: they remove none and catch the clearly unrelated.
 MIN_SCORE = 2.0

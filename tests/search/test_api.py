@@ -91,6 +91,7 @@ def test_function_words_match_no_abbreviation_or_compound_head(client):
         body = client.get("/api/v1/services", {"q": query}).json()
         assert body["items"] == [], query
     top = client.get("/api/v1/services", {"q": "ich bin umgezogen", "limit": 3}).json()
+    assert top["items"][0]["ozg_id"] == "10124"  # Wohnsitzmeldungen, not 6th any more
     names = " ".join(item["name"] for item in top["items"])
     assert "Schiff" not in names
     assert "tierärztlich" not in names

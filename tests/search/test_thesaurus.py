@@ -1,6 +1,9 @@
 """OpenThesaurus: the rules, the review file and the synonyms the index build takes."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from openkommune.search import linguistics, thesaurus
 
@@ -70,3 +73,14 @@ def test_a_word_only_the_thesaurus_knows_finds_the_service(client):
     assert "beisetzung" not in linguistics.load_vocabulary().synonyms
     body = client.get("/api/v1/services", {"q": "beisetzung", "limit": 3}).json()
     assert "10227" in [item["ozg_id"] for item in body["items"]]  # Bestattung
+
+
+@pytest.mark.django_db
+def test_rebuild_can_list_the_synonyms_it_took_for_review():
+    out = io.StringIO()
+    call_command("rebuild_search_index", "--show-synonyms", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "beisetzung = bestattung" in lines
+    words = [line.split(" = ")[0] for line in lines if " = " in line]
+    assert words == sorted(words)
+    assert len(words) > 1000  # rules keep thousands, not every one of the ~34,000 lines

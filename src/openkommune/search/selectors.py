@@ -9,6 +9,7 @@ from openkommune.catalog.constants import LageKind
 from openkommune.catalog.models import Lage, OzgLeistung
 from openkommune.core.read_cache import Topic, cached_read
 from openkommune.search import engine
+from openkommune.search.models import SearchIndexState
 
 MAX_QUERY_LENGTH = 200
 
@@ -103,6 +104,11 @@ def _fallback() -> FallbackChoices:
     return FallbackChoices(
         lebenslagen=list(lagen), most_used=[by_id[o] for o in MOST_USED if o in by_id]
     )
+
+
+def thesaurus_synonyms() -> dict[str, list[str]]:
+    """The OpenThesaurus synonyms the current index took (word → catalogue words)."""
+    return SearchIndexState.objects.values_list("synonyms", flat=True).first() or {}
 
 
 def service_list() -> QuerySet[OzgLeistung]:

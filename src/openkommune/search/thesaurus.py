@@ -9,7 +9,8 @@ LGPL 2.1 or later), installed by `make thesaurus`; the file is read only by
    how citizens talk); synsets larger than `MAX_SYNSET` are too vague to use. A word the
    catalogue does *not* know is expanded to the members of its synsets the catalogue
    *does* know — at most `MAX_TARGETS` of them, and only if just one of its synsets leads
-   into the catalogue (one sense) — so a word of the catalogue is never redirected, and
+   into the catalogue (one sense), and never to a catalogue word more than `MAX_LEADS`
+   words lead to (a vague hub) — so a word of the catalogue is never redirected, and
    an everyday word gains the official one ("Beerdigung" → "Bestattung").
 2. **Review** (`data/thesaurus_review.txt`, committed): `[deny]` drops a word or one
    expansion of it that is wrong in the administration's sense; `[allow]` adds pairs the
@@ -20,7 +21,7 @@ defines. See docs/adr/0004-search.md.
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from openkommune.search import linguistics
 REVIEW_FILE = Path(__file__).resolve().parent / "data" / "thesaurus_review.txt"
 MAX_SYNSET = 8
 MAX_TARGETS = 2
+MAX_LEADS = 6
 # OpenThesaurus usage marks that make a term unfit for plain, literal administrative German.
 _DROPPED_MARKS = (
     "fig.",
@@ -161,8 +163,13 @@ def expansions(
             senses[word] += 1
             for target in known:
                 targets[word][target] = None
+    # A catalogue word that many different words lead to is a vague hub ("Haltung": posture,
+    # attitude, … — and "Hundehaltung"); it is no one's synonym.
+    leads = Counter(t for found in targets.values() for t in found)
+    hubs = {t for t, n in leads.items() if n > MAX_LEADS}
     result = {}
     for word, found in sorted(targets.items()):
+        found = {t: None for t in found if t not in hubs}
         # A word with two senses that both lead into the catalogue is ambiguous: left out.
         if word in skip or word in review.deny_words or senses[word] > 1:
             continue

@@ -37,7 +37,7 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 SERVE_PREREQUISITES ?= clamav-start
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
-	chromium clamav clamav-start clamav-stop clean-db
+	chromium thesaurus clamav clamav-start clamav-stop clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -82,6 +82,16 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# OpenThesaurus (LGPL) from Debian: `rebuild_search_index` reads its reviewed synonyms
+# (src/openkommune/search/thesaurus.py); nothing is downloaded while the site runs.
+THESAURUS ?= /usr/share/openthesaurus-de/openthesaurus.txt
+thesaurus:
+	@if [ ! -f "$(THESAURUS)" ]; then \
+		echo "→ Installing OpenThesaurus from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			openthesaurus-de-text; \
+	fi
+
 # ClamAV's daemon from Debian. Signature downloads are impossible here, so freshclam is not
 # used: `clamav-start` builds the project's own database (the EICAR test signature) and
 # clamd.conf under var/clamav/ and starts clamd there as the invoking user, unless it
@@ -114,7 +124,7 @@ define prepare
 	$(1) $(RUN) openkommune collectstatic --noinput --verbosity 0
 endef
 
-setup-dev: deps
+setup-dev: deps thesaurus
 	$(call prepare,$(DEV_ENV))
 	$(DEV_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
@@ -131,7 +141,7 @@ dev: setup-dev
 	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
 	OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(RUN) openkommune runserver $(HOST):$(PORT)
 
-setup-serve: deps $(SERVE_PREREQUISITES)
+setup-serve: deps thesaurus $(SERVE_PREREQUISITES)
 	$(SERVE_ENV) $(RUN) openkommune ensure_database --create
 	$(call prepare,$(SERVE_ENV))
 
@@ -142,7 +152,7 @@ serve: setup-serve
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps chromium clamav-start pytest
+test: deps chromium thesaurus clamav-start pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,
@@ -163,7 +173,7 @@ lint: deps
 openapi: deps
 	OPENKOMMUNE_SECRET_KEY=openapi $(RUN) openkommune export_openapi --output docs/api/openapi.json
 
-bench: deps
+bench: deps thesaurus
 	$(RUN) python bench/import_regions.py
 	$(RUN) python bench/search_quality.py
 	$(RUN) python bench/search_speed.py
@@ -180,7 +190,7 @@ bench: deps
 # openkommune_bench_load, dropped at the end) with a bare-view baseline in the same run;
 # about 8 minutes. `make bench-load BENCH_LOAD_ARGS=--quick` takes about 3.
 BENCH_LOAD_ARGS ?=
-bench-load: deps
+bench-load: deps thesaurus
 	$(RUN) python bench/load.py $(BENCH_LOAD_ARGS)
 
 clean-db:

@@ -7,6 +7,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT.parent / "shared" / "eval" / "search_dev.csv"
+# Written before tuning: everyday queries (issue 5) and life events and benefits (issue 14).
+HELD_OUT_SETS = [
+    ROOT / "tests" / "search" / "heldout_queries.csv",
+    ROOT / "tests" / "search" / "heldout_life_events.csv",
+]
 
 
 def setup_django(database_url: str, *commands: str) -> None:

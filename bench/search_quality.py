@@ -4,29 +4,32 @@
                                              [--database PATH]
 
 Builds a temporary SQLite database (migrate, `import_catalog`, `rebuild_search_index`),
-sends every query of each file through the API with Django's test client and prints hit@1,
-hit@3 and MRR (over the first 10 results), with the misses. `--database` reuses a file
-(faster when tuning); the catalogue import and the index build are idempotent.
+sends every query of each file (default: the shared dev set and our two held-out sets)
+through the API with Django's test client and prints hit@1, hit@3 and MRR (over the
+first 10 results), with the misses. `--database` reuses a file (faster when tuning); the
+catalogue import and the index build are idempotent.
 """
 
 import argparse
 import tempfile
 from pathlib import Path
 
-from _setup import DEV_SET, read_queries, setup_django
+from _setup import DEV_SET, HELD_OUT_SETS, read_queries, setup_django
 
 
 def evaluate(queries: list[tuple[str, set[str]]]) -> dict:
     from django.test import Client
 
     client = Client(HTTP_HOST="localhost")
-    hits1 = hits3 = 0
+    hits1 = hits3 = flagged = 0
     reciprocal = 0.0
     misses = []
     for query, accepted in queries:
         response = client.get("/api/v1/services", {"q": query, "limit": 10}, secure=True)
         assert response.status_code == 200, (query, response.status_code)
-        ids = [item["ozg_id"] for item in response.json()["items"]]
+        body = response.json()
+        ids = [item["ozg_id"] for item in body["items"]]
+        flagged += body["no_good_match"]
         rank = next((i for i, ozg_id in enumerate(ids, 1) if ozg_id in accepted), None)
         if rank:
             reciprocal += 1 / rank
@@ -35,7 +38,14 @@ def evaluate(queries: list[tuple[str, set[str]]]) -> dict:
         if not rank or rank > 1:
             misses.append((query, sorted(accepted), rank, ids[:3]))
     n = len(queries)
-    return {"n": n, "hit@1": hits1 / n, "hit@3": hits3 / n, "mrr": reciprocal / n, "misses": misses}
+    return {
+        "n": n,
+        "hit@1": hits1 / n,
+        "hit@3": hits3 / n,
+        "mrr": reciprocal / n,
+        "no_good_match": flagged,
+        "misses": misses,
+    }
 
 
 def main() -> None:
@@ -43,7 +53,7 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, action="append")
     parser.add_argument("--database", type=Path, help="SQLite file to use (kept)")
     args = parser.parse_args()
-    files = args.queries or [DEV_SET]
+    files = args.queries or [DEV_SET, *HELD_OUT_SETS]
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(
             f"sqlite:///{args.database or Path(tmp) / 'bench.sqlite3'}",
@@ -61,7 +71,8 @@ def main() -> None:
             result = evaluate(read_queries(path))
             print(
                 f"\n{path.name}: {result['n']} queries  hit@1 {result['hit@1']:.3f}  "
-                f"hit@3 {result['hit@3']:.3f}  MRR {result['mrr']:.3f}"
+                f"hit@3 {result['hit@3']:.3f}  MRR {result['mrr']:.3f}  "
+                f"'no good match' {result['no_good_match']}"
             )
             for query, accepted, rank, top in result["misses"]:
                 where = f"rank {rank}" if rank else "not in top 10"

@@ -32,6 +32,11 @@ CSRF_TRUSTED_ORIGINS = env_list("OPENKOMMUNE_CSRF_TRUSTED_ORIGINS", "")
 # Official reference data (GV100AD, OZG/LeiKa catalogue, postcode list) is read from here,
 # never copied into the repository, so an operator can load each new release.
 DATA_DIR = env_path("OPENKOMMUNE_DATA_DIR", BASE_DIR.parent / "shared" / "data")
+# OpenThesaurus (Debian package openthesaurus-de-text, `make thesaurus`): read by the search
+# index build for its reviewed synonyms (search/thesaurus.py), never while serving.
+SEARCH_THESAURUS_FILE = env_path(
+    "OPENKOMMUNE_SEARCH_THESAURUS_FILE", Path("/usr/share/openthesaurus-de/openthesaurus.txt")
+)
 # Marks the instance as a demonstration on every page.
 DEMO_MODE = env_bool("OPENKOMMUNE_DEMO", default=False)
 # Password of the demo accounts `load_demo` creates; empty means its documented default.

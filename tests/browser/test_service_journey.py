@@ -33,3 +33,24 @@ def test_catalogue_pages_are_accessible(page):
     assert_no_axe_violations(page)
     page.locator("main a[href^='/leistungen/themenfeld/']").first.click()
     assert_no_axe_violations(page)
+
+
+def test_search_suggests_a_spelling_and_says_when_nothing_fits(page):
+    page.goto("/leistungen/suche/?q=f%C3%BChrerschien")
+    hint = page.locator("#meinten-sie")
+    assert "führerschein" in hint.inner_text()
+    assert_no_axe_violations(page)
+    hint.get_by_role("link", name="führerschein").click()
+    page.wait_for_url(re.compile(r"q=f%C3%BChrerschein"))
+    assert "Führerschein" in page.locator("#suchergebnisse").inner_text()
+    assert page.locator("#meinten-sie").count() == 0
+
+    page.goto("/leistungen/suche/?q=kuchen+backen+rezept")
+    assert (
+        "Wir haben keine passende Leistung gefunden" in page.locator("#keine-treffer").inner_text()
+    )
+    assert page.locator("#suchergebnisse").count() == 0
+    assert_no_axe_violations(page)
+    page.locator("#lebenslagen").get_by_role("link", name="Geburt", exact=True).click()
+    page.wait_for_url(re.compile(r"/leistungen/themenfeld/\d+/#lage-\d+"))
+    assert "Elterngeld" in page.locator("main").inner_text()

@@ -7,6 +7,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEV_SET = HERE.parents[1].parent / "shared" / "eval" / "search_dev.csv"
 HELD_OUT_SET = HERE / "heldout_queries.csv"
+LIFE_EVENTS_SET = HERE / "heldout_life_events.csv"  # issue 14, see heldout_life_events.md
 
 
 def read_queries(path: Path) -> list[tuple[str, set[str]]]:

@@ -83,3 +83,54 @@ def test_detail_unknown_id_is_404(client):
     response = client.get("/api/v1/services/99999")
     assert response.status_code == 404
     assert "99999" in response.json()["error"]["message"]
+
+
+def test_function_words_match_no_abbreviation_or_compound_head(client):
+    """Issue 14: "bin" matched "Binnenschiff" and the abbreviation "BIN"."""
+    for query in ("ich bin", "wir sind mein"):
+        body = client.get("/api/v1/services", {"q": query}).json()
+        assert body["items"] == [], query
+    top = client.get("/api/v1/services", {"q": "ich bin umgezogen", "limit": 3}).json()
+    assert top["items"][0]["ozg_id"] == "10124"  # Wohnsitzmeldungen, not 6th any more
+    names = " ".join(item["name"] for item in top["items"])
+    assert "Schiff" not in names
+    assert "tierärztlich" not in names
+
+
+@pytest.mark.parametrize("query", ["kuchen backen rezept", "fernseher reparieren", "asdfgh"])
+def test_no_good_match_says_so_and_offers_lebenslagen_and_most_used(client, query):
+    body = client.get("/api/v1/services", {"q": query}).json()
+    assert body["no_good_match"] is True
+    assert body["items"] == []
+    assert body["total"] == 0
+    names = {lage["name"] for lage in body["lebenslagen"]}
+    assert {"Geburt", "Wohnen & Umzug"} <= names
+    assert all(
+        set(lage) == {"id", "name", "themenfeld_id", "themenfeld"} for lage in body["lebenslagen"]
+    )
+    most_used = [item["ozg_id"] for item in body["most_used"]]
+    assert most_used[:2] == ["10119", "10124"]  # Personalausweis, Wohnsitzmeldungen
+
+
+def test_a_good_match_offers_no_fallback(client):
+    body = client.get("/api/v1/services", {"q": "hundesteuer"}).json()
+    assert body["no_good_match"] is False
+    assert body["items"][0]["ozg_id"] == "10160"
+    assert body["lebenslagen"] == []
+    assert body["most_used"] == []
+    assert body["did_you_mean"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("führerschien", "führerschein"),
+        ("personalausweiss beantragen", "personalausweis beantragen"),
+    ],
+)
+def test_did_you_mean_corrects_typos_from_the_index_vocabulary(client, query, suggestion):
+    body = client.get("/api/v1/services", {"q": query}).json()
+    assert body["did_you_mean"] == suggestion
+    corrected = client.get("/api/v1/services", {"q": suggestion}).json()
+    assert corrected["did_you_mean"] is None
+    assert corrected["items"][0]["ozg_id"] == body["items"][0]["ozg_id"]

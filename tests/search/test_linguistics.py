@@ -99,3 +99,20 @@ def test_malformed_vocabulary_line_is_named(text, line, why):
         parse_vocabulary(text, "vocab.txt")
     assert f"vocab.txt, line {line}:" in str(error.value)
     assert why in str(error.value)
+
+
+def test_short_compound_head_counts_only_with_a_known_rest():
+    lexicon = {"bin", "bau", "antrag", "schiff", "binnenschiff"}
+    # "Bin|nenschiff": the rest is no word, so the short head "bin" is not a part of it.
+    assert "bin" not in linguistics.split_compound("binnenschiffer", lexicon)
+    assert "bau" in linguistics.split_compound("bauantrag", lexicon)
+
+
+def test_short_words_get_no_typo_tolerance():
+    assert linguistics.typo_limit("bin") == 0
+    assert linguistics.typo_limit("umzug") == 1
+
+
+def test_vocabulary_drops_german_function_words():
+    stopwords = linguistics.load_vocabulary().stopwords
+    assert {"ich", "bin", "wir", "mein", "sind", "dass", "nicht"} <= stopwords

@@ -63,12 +63,12 @@ def test_pagination_links(client):
 def test_no_hits_gives_friendly_tips(client):
     html = client.get(URL, {"q": "xyzzyq"}).text
     assert 'id="keine-treffer"' in html
-    assert "leider nichts gefunden" in html
+    assert '<h2 class="kern-title">Wir haben keine passende Leistung gefunden</h2>' in html
 
 
 def test_no_hits_title_escapes_the_query(client):
     html = client.get(URL, {"q": "<xyzzyq>"}).text
-    assert '<h2 class="kern-title">Zu „&lt;xyzzyq&gt;“ haben wir leider nichts' in html
+    assert "Zu „&lt;xyzzyq&gt;“ passt keine Leistung gut." in html
     assert "<xyzzyq>" not in html
 
 
@@ -84,3 +84,22 @@ def test_overlong_query_is_explained_and_kept(client):
     assert response.status_code == 200
     assert "höchstens 200 Zeichen" in response.text
     assert 'aria-invalid="true"' in response.text
+
+
+def test_no_good_match_page_says_so_and_links_lebenslagen_and_most_used(client):
+    html = client.get(URL, {"q": "kuchen backen rezept"}).text
+    assert "Wir haben keine passende Leistung gefunden" in html
+    assert 'id="suchergebnisse"' not in html
+    most_used = html.split('id="meistgenutzt"', 1)[1].split("</ul>", 1)[0]
+    assert 'href="/leistungen/10119/">Personalausweis</a>' in most_used
+    lagen = html.split('id="lebenslagen"', 1)[1].split("</ul>", 1)[0]
+    link = re.search(r'href="(/leistungen/themenfeld/\d+/#lage-\d+)">Geburt</a>', lagen)
+    target = client.get(link.group(1).split("#")[0]).text
+    assert f'id="{link.group(1).split("#")[1]}"' in target  # the anchor exists on that page
+
+
+def test_did_you_mean_links_a_search_for_the_suggestion(client):
+    html = client.get(URL, {"q": "führerschien"}).text
+    hint = html.split('id="meinten-sie"', 1)[1].split("</p>", 1)[0]
+    assert "Meinten Sie:" in hint
+    assert f'href="{URL}?q=f%C3%BChrerschein">führerschein</a>' in hint

@@ -31,9 +31,37 @@ class ServiceHitOut(Schema):
     score: float | None = Field(description="Relevanz; null in der alphabetischen Liste")
 
 
+class LebenslageOut(Schema):
+    id: int = Field(description="Amtliche ID der Lebenslage")
+    name: str
+    themenfeld_id: int = Field(description="Amtliche ID des Themenfelds, zu dem sie gehört")
+    themenfeld: str
+
+
 class ServiceListOut(Schema):
     items: list[ServiceHitOut]
     total: int
+    no_good_match: bool = Field(
+        False,
+        description=(
+            "true: keine Leistung passt gut zur Anfrage („Wir haben keine passende Leistung "
+            "gefunden“). `items` ist dann leer statt unpassender Treffer; stattdessen stehen "
+            "die Lebenslagen in `lebenslagen` und die meistgenutzten Leistungen in `most_used`."
+        ),
+    )
+    did_you_mean: str | None = Field(
+        None,
+        description=(
+            "„Meinten Sie …?“: die Anfrage mit unbekannten Wörtern durch die nächsten Wörter "
+            "des Suchindex ersetzt (Tippfehler); null, wenn es nichts zu verbessern gibt."
+        ),
+    )
+    lebenslagen: list[LebenslageOut] = Field(
+        default_factory=list, description="Nur bei `no_good_match`: alle Lebenslagen"
+    )
+    most_used: list[ServiceHitOut] = Field(
+        default_factory=list, description="Nur bei `no_good_match`: meistgenutzte Leistungen"
+    )
 
 
 class LeikaServiceOut(Schema):
@@ -61,8 +89,11 @@ class ServiceDetailOut(Schema):
     summary="Leistungen suchen oder auflisten",
     description=(
         "Mit `q`: OZG-Leistungen zu einer Anfrage in Alltagssprache, die passendste zuerst "
-        "(Wortstämme, zusammengesetzte Wörter, Umlaute, Tippfehler, Abkürzungen). Ohne `q`: "
-        "alle Leistungen alphabetisch, seitenweise."
+        "(Wortstämme, zusammengesetzte Wörter, Umlaute, Tippfehler, Abkürzungen, Synonyme). "
+        "Passt keine Leistung gut, ist `no_good_match` true und statt unpassender Treffer "
+        "kommen Lebenslagen und meistgenutzte Leistungen; `did_you_mean` schlägt bei "
+        "Tippfehlern eine verbesserte Anfrage vor. Ohne `q`: alle Leistungen alphabetisch, "
+        "seitenweise."
     ),
 )
 def service_search(
@@ -79,7 +110,21 @@ def service_search(
             _hit(leistung, score, [LeikaRefOut(key=k, name=n) for k, n in leika])
             for leistung, score, leika in result.items
         ]
-        return ServiceListOut(items=items, total=result.total)
+        out = ServiceListOut(items=items, total=result.total, did_you_mean=result.did_you_mean)
+        if result.no_good_match:
+            choices = selectors.fallback_choices()
+            out.no_good_match = True
+            out.lebenslagen = [
+                LebenslageOut(
+                    id=lage.official_id,
+                    name=lage.name,
+                    themenfeld_id=lage.themenfeld.official_id,
+                    themenfeld=lage.themenfeld.name,
+                )
+                for lage in choices.lebenslagen
+            ]
+            out.most_used = [_hit(o, None, []) for o in choices.most_used]
+        return out
     queryset = selectors.service_list().select_related("lage", "themenfeld")
     limit = limit or 20
     page = list(queryset[offset : offset + limit])

@@ -22,6 +22,8 @@ _TRANSLIT_RE = re.compile(r"ae|oe|ue")
 # Linking elements ("Fugen") a compound's first part may end with: Hund-e-haltung, Führung-s-.
 _FUGEN = ("s", "es", "e", "n", "en", "er")
 MIN_PART = 3  # "Amt", "Bau", "Ehe" are real compound heads
+# Words shorter than this match only exactly: no prefix, typo or loose compound-head match.
+SHORT_WORD = 4
 
 
 class VocabularyError(ValueError):
@@ -63,18 +65,30 @@ def split_compound(
         return parts
     for i in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:i], word[i:]
-        if len(tail) >= 4 and (tail in lexicon or (stems and stem(tail) in stems)):
+        tail_known = len(tail) >= 4 and (tail in lexicon or (stems and stem(tail) in stems))
+        if tail_known:
             parts.append(tail)
             parts.extend(split_compound(tail, lexicon, stems))
         if head in lexicon:
-            parts.append(head)
+            if _head_counts(head, tail, tail_known, lexicon, stems):
+                parts.append(head)
         else:
             for fuge in _FUGEN:
                 if head.endswith(fuge) and head[: -len(fuge)] in lexicon:
-                    if len(head) - len(fuge) >= MIN_PART:
+                    if len(head) - len(fuge) >= MIN_PART and _head_counts(
+                        head[: -len(fuge)], tail, tail_known, lexicon, stems
+                    ):
                         parts.append(head[: -len(fuge)])
                     break
     return list(dict.fromkeys(p for p in parts if p != word))
+
+
+def _head_counts(head, tail, tail_known, lexicon, stems) -> bool:
+    """A head of four letters or more counts on its own. A short one ("Amt", "Bau", "Ehe")
+    only when the rest of the word is known too: "Bau|antrag", but not "Bin|nenschiff"."""
+    if len(head) >= SHORT_WORD:
+        return True
+    return tail_known or bool(split_compound(tail, lexicon, stems))
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -102,7 +116,7 @@ def osa_distance(a: str, b: str, limit: int) -> int:
 
 def typo_limit(word: str) -> int:
     """Edits tolerated for a word: none below 4 letters, 1 up to 7, 2 from 8."""
-    if len(word) < 4:
+    if len(word) < SHORT_WORD:
         return 0
     return 1 if len(word) <= 7 else 2
 

@@ -36,6 +36,9 @@ class SearchIndexState(models.Model):
     # Folded surface words of the catalogue and the vocabulary: the lexicon for splitting
     # compounds in queries and the dictionary for typo correction.
     lexicon = models.JSONField(default=list)
+    # Reviewed OpenThesaurus synonyms for words the catalogue does not know (search/thesaurus.py),
+    # word → catalogue words; taken at build time, so searching never reads the thesaurus.
+    synonyms = models.JSONField(default=dict)
 
     class Meta:
         verbose_name = _("Stand des Suchindex")

@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from openkommune.catalog import selectors as catalog_selectors
-from openkommune.catalog.models import OzgLeistung
+from openkommune.catalog.constants import LageKind
+from openkommune.catalog.models import Lage, OzgLeistung
 from openkommune.core.read_cache import Topic, cached_read
 from openkommune.search import engine
+from openkommune.search.models import SearchIndexState
 
 MAX_QUERY_LENGTH = 200
 
@@ -25,6 +27,25 @@ class SearchResult:
     total: int
     # Matches per Themenfeld over all results (before the Themenfeld filter), most first.
     facets: dict[ThemenfeldFacet, int] = field(default_factory=dict)
+    # True when no Leistung answers the query well (engine.MIN_SCORE/MIN_QUALITY): `items`
+    # is then empty instead of unrelated hits, and the caller offers `fallback_choices()`.
+    no_good_match: bool = False
+    # "Meinten Sie …?": the query with unknown words replaced by the nearest index words.
+    did_you_mean: str | None = None
+
+
+@dataclass(frozen=True)
+class FallbackChoices:
+    """What to offer when nothing matches: the Lebenslagen and the most used services."""
+
+    lebenslagen: list[Lage]
+    most_used: list[OzgLeistung]
+
+
+# The most used services, until the platform's own usage figures feed the start page (issue
+# 14, part 1): the everyday services citizens ask their Gemeinde for most (Personalausweis,
+# Wohnsitz, Kfz, Führerschein, Geburtsurkunde, Hund, Abfall, Reisepass).
+MOST_USED = ["10119", "10124", "10439", "10169", "10557", "10160", "10110", "10177"]
 
 
 def service_search(
@@ -47,9 +68,10 @@ def _service_search(query: str, limit: int, offset: int, themenfeld: int | None)
     if index is None or limit <= 0:
         return SearchResult(items=[], total=0)
     clauses = index.analyse(query)
-    if not clauses:
-        return SearchResult(items=[], total=0)
-    ranked = index and engine.rank(index, clauses)
+    did_you_mean = index.suggestion(query)
+    ranked = engine.rank(index, clauses) if clauses else []
+    if not index.is_good(ranked, clauses):
+        return SearchResult(items=[], total=0, no_good_match=True, did_you_mean=did_you_mean)
     counts: dict[ThemenfeldFacet, int] = {}
     for ozg_id, _score in ranked:
         facet = ThemenfeldFacet(*index.docs[ozg_id].themenfeld)
@@ -66,7 +88,27 @@ def _service_search(query: str, limit: int, offset: int, themenfeld: int | None)
         for o, score in page
         if o in objects
     ]
-    return SearchResult(items=items, total=len(ranked), facets=facets)
+    return SearchResult(items=items, total=len(ranked), facets=facets, did_you_mean=did_you_mean)
+
+
+def fallback_choices() -> FallbackChoices:
+    """The Lebenslagen (alphabetical) and the most used services, offered when a search
+    finds nothing good. Cached with the catalogue."""
+    return cached_read("search_fallback", (), topics=(Topic.CATALOG,), compute=_fallback)
+
+
+def _fallback() -> FallbackChoices:
+    lagen = catalog_selectors.lage_list(kind=LageKind.LEBENSLAGE).order_by("name")
+    services = catalog_selectors.ozg_leistung_list().filter(ozg_id__in=MOST_USED)
+    by_id = {o.ozg_id: o for o in services.select_related("lage", "themenfeld")}
+    return FallbackChoices(
+        lebenslagen=list(lagen), most_used=[by_id[o] for o in MOST_USED if o in by_id]
+    )
+
+
+def thesaurus_synonyms() -> dict[str, list[str]]:
+    """The OpenThesaurus synonyms the current index took (word → catalogue words)."""
+    return SearchIndexState.objects.values_list("synonyms", flat=True).first() or {}
 
 
 def service_list() -> QuerySet[OzgLeistung]:

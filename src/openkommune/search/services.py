@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from openkommune.catalog.models import LeikaAssignment, OzgLeistung
 from openkommune.core.read_cache import Topic, data_changed
-from openkommune.search import linguistics
+from openkommune.search import linguistics, thesaurus
 from openkommune.search.models import SearchDocument, SearchIndexState
 
 FTS_TABLE = "search_fts"
@@ -49,7 +49,7 @@ def _lexicon_stems(lexicon: set[str]) -> frozenset[str]:
     return _stems_cache[key]
 
 
-def _documents() -> tuple[list[dict], list[str]]:
+def _documents() -> tuple[list[dict], list[str], dict[str, tuple[str, ...]]]:
     vocabulary = linguistics.load_vocabulary()
     leistungen = list(
         OzgLeistung.objects.filter(is_current=True)
@@ -108,15 +108,20 @@ def _documents() -> tuple[list[dict], list[str]]:
                 },
             }
         )
+    synonyms = thesaurus.load_synonyms(
+        _lexicon_stems(lexicon), skip=set(vocabulary.synonyms) | vocabulary.stopwords
+    )
     lexicon_words = sorted(lexicon | set(vocabulary.synonyms))
-    return documents, lexicon_words
+    return documents, lexicon_words, synonyms
 
 
 def search_index_rebuild(*, force: bool = False) -> RebuildResult:
     """Rebuild the search documents and the database full-text index from the catalogue."""
-    documents, lexicon = _documents()
+    documents, lexicon, synonyms = _documents()
     vocabulary_text = linguistics.VOCABULARY_FILE.read_text(encoding="utf-8")
-    payload = json.dumps([documents, lexicon, vocabulary_text], sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        [documents, lexicon, synonyms, vocabulary_text], sort_keys=True, ensure_ascii=False
+    )
     checksum = hashlib.sha256(payload.encode()).hexdigest()
     with transaction.atomic():
         state = SearchIndexState.objects.select_for_update().first()
@@ -136,6 +141,7 @@ def search_index_rebuild(*, force: bool = False) -> RebuildResult:
         state.version += 1
         state.checksum = checksum
         state.lexicon = lexicon
+        state.synonyms = synonyms
         state.built_at = timezone.now()
         state.save()
         data_changed(Topic.SEARCH_INDEX)

@@ -35,6 +35,7 @@ def results(request):
             for facet, count in result.facets.items()
         ]
         context.update(
+            fallback=selectors.fallback_choices() if result.no_good_match else None,
             query=query,
             result=result,
             themenfeld=themenfeld,

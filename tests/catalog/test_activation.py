@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from openkommune.catalog.models import ServiceActivation
 from openkommune.catalog.constants import ApplicationWayKind
+from openkommune.catalog.models import ServiceActivation
 from openkommune.catalog.selectors import application_way, service_activation_get
 from openkommune.catalog.services import service_activation_set
 from openkommune.tenancy.constants import OrganisationKind

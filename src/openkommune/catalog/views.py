@@ -5,7 +5,6 @@ are in selectors and services."""
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404

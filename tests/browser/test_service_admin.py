@@ -60,6 +60,12 @@ def test_member_admin_cannot_switch_on_a_service_without_a_way_to_apply(
     assert "Über Ihren eigenen Online-Antrag" in page.locator("#antragsweg").inner_text()
     assert_no_axe_violations(page)
 
+    # A small button with a visible label and a screen-reader suffix is as wide as its text.
+    page.goto("/leistungen/verwaltung/?q=10160&zustaendig=0")
+    button = page.locator("#leistungen button.kern-btn--x-small").first
+    fits = button.evaluate("b => b.scrollWidth <= b.clientWidth + 1 && b.clientWidth > 32")
+    assert fits, button.bounding_box()
+
     page.goto("/leistungen/10439/?plz=39104")
     link = page.locator("#online-beantragen")
     assert link.get_attribute("href") == "https://kfz.magdeburg.example.org/antrag"

@@ -292,6 +292,7 @@ def test_admin_edit_page_says_which_way_applies(magdeburg, client):
     bad_link = client.post(kfz, {"is_active": "on", "start_url": "http://kfz.example.org/"})
     assert bad_link.status_code == 422
     assert "mit „https://“ beginnt" in bad_link.text
+    assert "kein veröffentlichtes Formular" in bad_link.text  # the stored way, not the input
 
     saved = client.post(kfz, {"is_active": "on", "start_url": KFZ_LINK})
     assert saved.status_code == 302

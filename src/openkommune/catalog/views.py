@@ -169,6 +169,8 @@ def admin_edit(request, ozg_id: str, *, tenant):
     except ServiceActivation.DoesNotExist:
         activation = ServiceActivation(tenant=tenant, ozg_leistung=leistung)
     was_active = activation.is_active
+    # As stored: the form writes what was posted onto the instance while validating.
+    way = selectors.application_way(ozg_leistung=leistung, start_url=activation.start_url)
     form = ServiceActivationForm(request.POST or None, instance=activation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -193,9 +195,7 @@ def admin_edit(request, ozg_id: str, *, tenant):
         "tenant": tenant,
         "leistung": leistung,
         "activation": activation,
-        "way": selectors.application_way(
-            ozg_leistung=leistung, start_url=activation.start_url if activation.pk else ""
-        ),
+        "way": way,
         "platform_form_title": selectors.platform_form_title(leistung),
     }
     return render_form(request, "catalog/admin_edit.html", form, context)

@@ -6,17 +6,23 @@ import uuid
 from types import SimpleNamespace
 
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
-PAGE = """<!doctype html><html lang="de" class="kern-light"><head><meta charset="utf-8">
-<link rel="stylesheet" href="{base}/static/kern/fonts/fira-sans.css">
-<link rel="stylesheet" href="{base}/static/kern/kern.min.css">
-<link rel="stylesheet" href="{base}/static/openkommune/site.css"></head>
-<body class="ok-body"><main class="kern-container ok-main">{content}</main></body></html>"""
+STYLESHEETS = ("kern/fonts/fira-sans.css", "kern/kern.min.css", "openkommune/site.css")
 
 
 def _show(page, site_server, content: str) -> None:
+    """`content` on a page with the site's stylesheets (addresses as the site makes them)."""
+    links = "".join(
+        f'<link rel="stylesheet" href="{site_server}{static(name)}">' for name in STYLESHEETS
+    )
+    html = (
+        f'<!doctype html><html lang="de" class="kern-light"><head><meta charset="utf-8">'
+        f'{links}</head><body class="ok-body"><main class="kern-container ok-main">{content}'
+        "</main></body></html>"
+    )
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.set_content(PAGE.format(base=site_server, content=content), wait_until="load")
+    page.set_content(html, wait_until="load")
     page.evaluate("document.fonts.ready")
 
 

@@ -290,6 +290,21 @@ def test_placeholders_are_filled_and_unknown_ones_stay_visible(setting):
     assert draft.unknown_placeholders == ["unbekannt"]
 
 
+def test_the_service_placeholder_is_the_forms_title(setting):
+    template(setting, title="{{ service }}", body="Ihr Antrag „{{ service }}“")
+    draft = notice_draft(
+        tenant=setting.tenant,
+        case=setting.case,
+        decision=Decision.APPROVED,
+        reason="",
+        today=dt.date(2026, 12, 31),
+    )
+    title = setting.case.application.form_version.form.title
+    assert draft.title == title
+    assert draft.body == f"Ihr Antrag „{title}“"
+    assert title != setting.case.ozg_leistung.name
+
+
 def test_placeholder_values_are_not_templates():
     # A value that looks like a placeholder or template code is inserted as it is.
     assert fill_placeholders("{{ reason }}", {"reason": "{{ reference }} {% debug %}"}) == (

@@ -4,11 +4,12 @@ other members cannot; activations are tenant data; cooperative staff see the ove
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from openkommune.catalog.constants import ApplicationWayKind
 from openkommune.catalog.models import ServiceActivation
-from openkommune.catalog.selectors import service_activation_get
+from openkommune.catalog.selectors import application_way, service_activation_get
 from openkommune.catalog.services import service_activation_set
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import AuditRecord
@@ -26,6 +27,9 @@ from tests.catalog.responsibility_helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# KFZ (Kfz-Zulassung) has no form of the platform: online only with the member's own link.
+KFZ_LINK = "https://kfz.magdeburg.example.org/antrag"
 
 
 @pytest.fixture
@@ -98,7 +102,11 @@ def test_one_member_cannot_change_another_members_services(magdeburg, anhalt_bit
     other_admin = member_admin(anhalt_bitterfeld)
     own_admin = member_admin(magdeburg)
     service_activation_set(
-        tenant=magdeburg, actor=own_admin, ozg_leistung=leistung(KFZ), is_active=True
+        tenant=magdeburg,
+        actor=own_admin,
+        ozg_leistung=leistung(KFZ),
+        is_active=True,
+        start_url=KFZ_LINK,
     )
     with pytest.raises(PermissionDenied):
         service_activation_set(
@@ -144,7 +152,7 @@ def test_admin_pages_edit_and_confirm_switching_off(magdeburg, client):
     assert client.get(edit).status_code == 200
 
     bad = client.post(edit, {"is_active": "on", "fee": "zwölf", "contact_email": "x"})
-    assert bad.status_code == 200
+    assert bad.status_code == 422  # sent with errors (core.forms.render_form)
     assert "fehlerzusammenfassung" in bad.text
     assert 'value="zwölf"' in bad.text
 
@@ -187,7 +195,11 @@ def test_admin_toggle_ignores_foreign_redirect_targets(magdeburg, client):
 def test_cooperative_overview_counts_offers_across_members(magdeburg, anhalt_bitterfeld, client):
     for tenant in (magdeburg, anhalt_bitterfeld):
         service_activation_set(
-            tenant=tenant, actor=None, ozg_leistung=leistung(KFZ), is_active=True
+            tenant=tenant,
+            actor=None,
+            ozg_leistung=leistung(KFZ),
+            is_active=True,
+            start_url=KFZ_LINK,
         )
     service_activation_set(
         tenant=magdeburg, actor=None, ozg_leistung=leistung(HUNDEHALTUNG), is_active=True
@@ -202,3 +214,109 @@ def test_cooperative_overview_counts_offers_across_members(magdeburg, anhalt_bit
     per_member = {row.pk: row.active_count for row in response.context["members"]}
     assert per_member[magdeburg.pk] == 2
     assert per_member[anhalt_bitterfeld.pk] == 1
+
+
+# --- a way to apply (issue 14, part 5) ----------------------------------------------------
+
+
+def test_switching_online_without_a_form_or_link_is_refused_and_nothing_changes(magdeburg):
+    admin = member_admin(magdeburg)
+    with pytest.raises(ValidationError) as refused:
+        service_activation_set(
+            tenant=magdeburg, actor=admin, ozg_leistung=leistung(KFZ), is_active=True
+        )
+    assert "kein veröffentlichtes Formular" in refused.value.message_dict["is_active"][0]
+    with scopes_disabled():
+        assert not ServiceActivation.objects.exists()
+    assert _audits(magdeburg) == []
+    # Switched off, the member may keep its contact data without a way to apply.
+    service_activation_set(
+        tenant=magdeburg,
+        actor=admin,
+        ozg_leistung=leistung(KFZ),
+        is_active=False,
+        contact_name="Zulassungsstelle",
+    )
+    (record,) = _audits(magdeburg)
+    assert record.after["is_active"] is False
+
+
+def test_the_external_link_must_be_https(magdeburg):
+    admin = member_admin(magdeburg)
+    with pytest.raises(ValidationError) as refused:
+        service_activation_set(
+            tenant=magdeburg,
+            actor=admin,
+            ozg_leistung=leistung(KFZ),
+            is_active=True,
+            start_url="http://kfz.magdeburg.example.org/",
+        )
+    assert "https://" in refused.value.message_dict["start_url"][0]
+    assert _audits(magdeburg) == []
+    activation = service_activation_set(
+        tenant=magdeburg,
+        actor=admin,
+        ozg_leistung=leistung(KFZ),
+        is_active=True,
+        start_url=KFZ_LINK,
+    )
+    assert activation.is_active
+    (record,) = _audits(magdeburg)
+    assert record.after["start_url"] == KFZ_LINK
+
+
+def test_a_published_platform_form_is_a_way_to_apply(magdeburg):
+    way = application_way(ozg_leistung=leistung(HUNDEHALTUNG))
+    assert way.kind == ApplicationWayKind.PLATFORM_FORM
+    assert way.form_title == "Hundesteuer: Hund an- oder abmelden"
+    assert application_way(ozg_leistung=leistung(KFZ)).kind is None
+    linked = application_way(ozg_leistung=leistung(HUNDEHALTUNG), start_url=KFZ_LINK)
+    assert linked.kind == ApplicationWayKind.EXTERNAL_LINK
+
+
+def test_admin_edit_page_says_which_way_applies(magdeburg, client):
+    client.force_login(member_admin(magdeburg))
+    form_page = client.get(reverse("catalog:admin_edit", args=[HUNDEHALTUNG]))
+    assert "Mit dem Formular der Plattform „Hundesteuer: Hund an- oder abmelden“" in (
+        form_page.text
+    )
+    kfz = reverse("catalog:admin_edit", args=[KFZ])
+    assert "kein veröffentlichtes Formular" in client.get(kfz).text
+
+    refused = client.post(kfz, {"is_active": "on", "contact_name": "Zulassungsstelle"})
+    assert refused.status_code == 422
+    assert "fehlerzusammenfassung" in refused.text
+    assert "kann noch nicht online angeboten werden" in refused.text
+    with scopes_disabled():
+        assert not ServiceActivation.objects.exists()
+    bad_link = client.post(kfz, {"is_active": "on", "start_url": "http://kfz.example.org/"})
+    assert bad_link.status_code == 422
+    assert "mit „https://“ beginnt" in bad_link.text
+    assert "kein veröffentlichtes Formular" in bad_link.text  # the stored way, not the input
+
+    saved = client.post(kfz, {"is_active": "on", "start_url": KFZ_LINK})
+    assert saved.status_code == 302
+    linked = client.get(kfz)
+    assert "Über Ihren eigenen Online-Antrag:" in linked.text
+    assert f'href="{KFZ_LINK}"' in linked.text
+
+
+def test_admin_toggle_refuses_switching_on_without_a_way(magdeburg, client):
+    client.force_login(member_admin(magdeburg))
+    listing = client.get(reverse("catalog:admin_list"), {"q": KFZ, "zustaendig": "0"})
+    (row,) = listing.context["page"]
+    assert row.way.kind is None
+    assert "kein Online-Antrag vorhanden" in listing.text
+    assert reverse("catalog:admin_toggle", args=[KFZ]) not in listing.text
+
+    response = client.post(reverse("catalog:admin_toggle", args=[KFZ]), {"is_active": "1"})
+    assert response.status_code == 302
+    shown = client.get(response["Location"])
+    assert "kann noch nicht online angeboten werden" in shown.text
+    with scopes_disabled():
+        assert not ServiceActivation.objects.exists()
+    assert _audits(magdeburg) == []
+
+    hund = client.get(reverse("catalog:admin_list"), {"q": HUNDEHALTUNG, "zustaendig": "0"})
+    assert "Online-Antrag: Formular der Plattform" in hund.text
+    assert reverse("catalog:admin_toggle", args=[HUNDEHALTUNG]) in hund.text

@@ -181,3 +181,24 @@ def test_lage_kind_comes_from_the_reviewed_lists():
     # exact names only: a near miss is reviewed, not guessed
     assert codes.classify_lage("tierhaltung") == LageKind.UNBEKANNT
     assert not LEBENSLAGEN & UNTERNEHMENSLAGEN
+
+
+def test_legal_bases_become_names_with_links():
+    from openkommune.catalog.codes import legal_bases
+
+    text = (
+        "§ 49 Kreislaufwirtschaftsgesetz [http://www.gesetze-im-internet.de/krwg/__49.html], "
+        "§ 23 Nachweisverordnung [https://www.gesetze-im-internet.de/nachwv_2007/__23.html]"
+    )
+    assert legal_bases(text) == [
+        ("§ 49 Kreislaufwirtschaftsgesetz", "http://www.gesetze-im-internet.de/krwg/__49.html"),
+        ("§ 23 Nachweisverordnung", "https://www.gesetze-im-internet.de/nachwv_2007/__23.html"),
+    ]
+    assert legal_bases("") == []
+    assert legal_bases("Satzung der Gemeinde") == [("Satzung der Gemeinde", "")]
+    # An address without scheme gets https; anything else that is no web address is text.
+    assert legal_bases("GBZugV [www.gesetze-im-internet.de/gbzugv_2011/]") == [
+        ("GBZugV", "https://www.gesetze-im-internet.de/gbzugv_2011/")
+    ]
+    assert legal_bases("X [javascript:alert(1)], Y") == [("X [javascript:alert(1)]", ""), ("Y", "")]
+    assert legal_bases("[https://example.org/a]") == [("example.org/a", "https://example.org/a")]

@@ -3,6 +3,7 @@
 import pytest
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.html import escape
 
 from openkommune.catalog.models import Themenfeld
 from openkommune.catalog.services import service_activation_set
@@ -129,3 +130,37 @@ def test_postcode_with_several_gemeinden_asks_for_the_gemeinde(client):
 def test_unknown_postcode_says_so(client):
     response = client.get(reverse("catalog:service", args=[KFZ]), {"plz": "00000"})
     assert "Keine Gemeinde gefunden" in response.text
+
+
+def test_service_page_names_its_table_and_links_the_legal_bases(client):
+    text = client.get(reverse("catalog:service", args=[HUNDEHALTUNG])).text
+    assert "Leistungen des Leistungskatalogs in „Hundehaltung“</caption>" in text
+    # "§ 2a Absatz 1 Tierschutzgesetz (TierSchG) [http://www.gesetze-im-internet.de/…]"
+    assert (
+        '<a class="kern-link" href="http://www.gesetze-im-internet.de/tierschg/__2a.html">'
+        "§ 2a Absatz 1 Tierschutzgesetz (TierSchG)</a>"
+    ) in text
+    assert "[http" not in text
+
+
+def test_start_page_themenfeld_cards_are_links(client):
+    text = client.get("/").text
+    field = Themenfeld.objects.filter(is_current=True).first()
+    href = reverse("catalog:themenfeld", args=[field.official_id])
+    assert (
+        f'<a class="kern-link kern-link--stretched" href="{href}">{escape(field.name)}</a>' in text
+    )
+
+
+def test_online_beantragen_leads_to_the_members_own_link(client):
+    stadt = member(MAGDEBURG_ARS, kind=OrganisationKind.KREISFREIE_STADT, name="Stadt (Test)")
+    service_activation_set(
+        tenant=stadt,
+        actor=None,
+        ozg_leistung=leistung(KFZ),
+        is_active=True,
+        start_url="https://kfz.magdeburg.example.org/antrag",
+    )
+    text = client.get(reverse("catalog:service", args=[KFZ]), {"plz": "39104"}).text
+    assert 'id="online-beantragen" href="https://kfz.magdeburg.example.org/antrag"' in text
+    assert "ja, mit dem Online-Antrag der zuständigen Stelle" in text

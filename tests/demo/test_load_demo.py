@@ -164,3 +164,23 @@ def test_never_touches_a_real_cooperative():
     with pytest.raises(CommandError, match="echte"):
         load()
     assert Organisation.objects.get(is_cooperative=True).name == "Echte eG"
+
+
+def test_demo_offers_online_only_what_has_a_way_to_apply():
+    """Wohnsitzmeldungen has no platform form and no link: its contact data are kept, but it
+    is not online (it was before the rule: a second run switches it off); the Hundesteuer
+    has its form."""
+    load()
+    magdeburg = Organisation.objects.get(region_ars="150030000000", is_demo=True)
+    with scopes_disabled():
+        rows = ServiceActivation.objects.filter(tenant=magdeburg)
+        wohnsitz = rows.get(ozg_leistung__ozg_id="10124")
+        assert not wohnsitz.is_active
+        assert wohnsitz.contact_name == "Bürgerbüro (Demo)"
+        assert rows.get(ozg_leistung__ozg_id="10160").is_active
+        # A database from before the rule: the loader repairs it.
+        rows.filter(pk=wohnsitz.pk).update(is_active=True)
+    load()
+    with scopes_disabled():
+        wohnsitz.refresh_from_db()
+    assert not wohnsitz.is_active

@@ -195,7 +195,7 @@ def test_resume_link_mail_holds_only_the_link_and_the_service(
         draft_send_resume_link(draft=draft, base_url="https://plattform.example.org/")
     [message] = mail.outbox
     assert message.to == ["erika@example.org"]
-    assert "Hundehaltung" in message.subject
+    assert "„Testantrag Hundehaltung“" in message.subject  # the form's title
     assert "Erika" not in message.body
     assert "Mustermann" not in message.body
     link = re.search(r"https://plattform\.example\.org(/\S+)", message.body).group(1)

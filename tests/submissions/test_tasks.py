@@ -86,7 +86,7 @@ def test_confirmation_has_reference_service_authority_and_secret_link_but_no_for
     assert application.reference in message.subject
     body = message.body
     assert application.reference in body
-    assert "Hundehaltung" in body
+    assert "Leistung: Testantrag Hundehaltung\n" in body  # the form's title
     assert "Landeshauptstadt Magdeburg (Test)" in body
     assert "hundesteuer@magdeburg.example.org" in body
     token = application_status_token(application)

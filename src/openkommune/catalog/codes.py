@@ -160,3 +160,31 @@ def classify_lage(name: str) -> LageKind:
     if name in LEBENSLAGEN:
         return LageKind.LEBENSLAGE
     return LageKind.UNBEKANNT
+
+
+# "§ 2a Tierschutzgesetz (TierSchG) [http://www.gesetze-im-internet.de/…], § 5 … [https://…]":
+# the catalogue's legal bases, each a name with its address in brackets, comma-separated.
+_LEGAL_BASIS = re.compile(r"\s*,?\s*([^\[\]]*?)\s*\[([^\[\]]*)\]")
+
+
+def legal_bases(text: str) -> list[tuple[str, str]]:
+    """The legal bases of a catalogue row as (name, link); the link is "" where the row
+    gives no web address. A name without an address keeps its text; an address without a
+    name is named by its host and path. Only http(s) addresses become links."""
+    result: list[tuple[str, str]] = []
+    position = 0
+    for match in _LEGAL_BASIS.finditer(text):
+        before = text[position : match.start()].strip(" ,")
+        if before:
+            result.append((before, ""))
+        name, address = match.group(1).strip(" ,"), match.group(2).strip()
+        if address.startswith("www."):
+            address = f"https://{address}"
+        if not re.match(r"https?://", address):
+            name, address = f"{name} [{address}]".strip(), ""
+        result.append((name or re.sub(r"^https?://", "", address), address))
+        position = match.end()
+    rest = text[position:].strip(" ,")
+    if rest:
+        result.append((rest, ""))
+    return result

@@ -149,3 +149,10 @@ class ResponsibilitySource(models.TextChoices):
     RULE = "rule", _("Regel für die Leistung")
     TYPISIERUNG = "typisierung", _("Abgeleitet aus der Typisierung")
     FALLBACK = "fallback", _("Keine Angabe, Annahme Landkreis oder kreisfreie Stadt")
+
+
+class ApplicationWayKind(models.TextChoices):
+    """How a member's online Leistung is applied for (catalog.selectors.application_way)."""
+
+    PLATFORM_FORM = "platform_form", _("Formular der Plattform")
+    EXTERNAL_LINK = "external_link", _("eigener Online-Antrag (Link)")

@@ -38,7 +38,10 @@ class ServiceActivationForm(KernFormMixin, forms.ModelForm):
         labels = {"is_active": _("Diese Leistung auf der Plattform online anbieten")}
         help_texts = {
             "fee": _("In Euro, zum Beispiel 12,50. Leer lassen, wenn keine Gebühr anfällt."),
-            "start_url": _("Leer lassen, solange das Formular der Plattform genutzt werden soll."),
+            "start_url": _(
+                "Beginnt mit „https://“. Leer lassen, wenn das Formular der Plattform genutzt "
+                "werden soll (nur möglich, wenn es eines gibt)."
+            ),
             "processing_time": _("Zum Beispiel „etwa zwei Wochen“"),
         }
         widgets = {

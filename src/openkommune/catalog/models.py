@@ -133,6 +133,11 @@ class LeikaValues(models.Model):
         """E.g. "Regelung: Bund; Vollzug: Land oder Kommune"."""
         return codes.describe_typisierung(self.typisierung_codes)
 
+    @property
+    def legal_bases(self) -> list[tuple[str, str]]:
+        """The legal bases as (name, link) for pages (`codes.legal_bases`)."""
+        return codes.legal_bases(self.rechtsgrundlagen)
+
 
 class LeikaService(CatalogEntry, LeikaValues):
     """One LeiKa service, identified by its 14-digit key.

@@ -7,13 +7,19 @@ returns entries a newer release dropped (for history and for records that point 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from openkommune.catalog import responsibility
-from openkommune.catalog.constants import LageKind, ResponsibilitySource, ResponsibleLevel
+from openkommune.catalog.constants import (
+    ApplicationWayKind,
+    LageKind,
+    ResponsibilitySource,
+    ResponsibleLevel,
+)
 from openkommune.catalog.models import (
     Lage,
     LeikaAssignment,
@@ -149,6 +155,44 @@ def catalog_counts() -> CatalogCounts:
 
 
 # --- EfA activation -------------------------------------------------------------------
+
+# How a Leistung can be applied for online on the platform: `forms` (an app above the
+# catalogue) registers a finder in its `AppConfig.ready()` that answers with the title of
+# the published form for the Leistung, or None. The catalogue asks it without importing it.
+_platform_form_finders: list[Callable[[OzgLeistung], str | None]] = []
+
+
+def register_platform_form_finder(finder: Callable[[OzgLeistung], str | None]) -> None:
+    if finder not in _platform_form_finders:
+        _platform_form_finders.append(finder)
+
+
+def platform_form_title(ozg_leistung: OzgLeistung) -> str | None:
+    """The title of the platform's published form for the Leistung, or None."""
+    for finder in _platform_form_finders:
+        title = finder(ozg_leistung)
+        if title:
+            return title
+    return None
+
+
+@dataclass(frozen=True)
+class ApplicationWay:
+    """The way citizens apply online for a member's Leistung: the member's own external
+    link (wins when given) or the platform's published form; `kind` None: neither."""
+
+    kind: ApplicationWayKind | None
+    form_title: str = ""
+    external_url: str = ""
+
+
+def application_way(*, ozg_leistung: OzgLeistung, start_url: str = "") -> ApplicationWay:
+    if start_url:
+        return ApplicationWay(ApplicationWayKind.EXTERNAL_LINK, external_url=start_url)
+    title = platform_form_title(ozg_leistung)
+    if title:
+        return ApplicationWay(ApplicationWayKind.PLATFORM_FORM, form_title=title)
+    return ApplicationWay(None)
 
 
 def service_activation_list(*, tenant: Organisation) -> QuerySet[ServiceActivation]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -24,6 +24,7 @@ from openkommune.catalog.models import (
     assignment_natural_key,
 )
 from openkommune.catalog.ozg_catalog import ParsedCatalog, parse_catalog
+from openkommune.catalog.selectors import application_way
 from openkommune.core.imports import SHRINK_LIMIT_PERCENT, ShrinkGuard, percent_text
 from openkommune.core.progress import progress as progress_lines
 from openkommune.core.read_cache import Topic, data_changed
@@ -347,6 +348,29 @@ ACTIVATION_PARAMETERS = (
 ACTIVATION_FIELDS = ("is_active", *ACTIVATION_PARAMETERS)
 
 
+def _check_way_to_apply(activation: ServiceActivation) -> None:
+    """Raise ValidationError unless the link is https and an online Leistung has a way."""
+    if activation.start_url and not activation.start_url.lower().startswith("https://"):
+        raise ValidationError(
+            {"start_url": _("Bitte geben Sie eine sichere Adresse an, die mit „https://“ beginnt.")}
+        )
+    if not activation.is_active:
+        return
+    way = application_way(ozg_leistung=activation.ozg_leistung, start_url=activation.start_url)
+    if way.kind is None:
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "„%(name)s“ kann noch nicht online angeboten werden: Die Plattform hat "
+                    "dafür kein veröffentlichtes Formular. Geben Sie die Adresse Ihres eigenen "
+                    "Online-Antrags an (beginnend mit „https://“) oder lassen Sie die "
+                    "Leistung ausgeschaltet."
+                )
+                % {"name": activation.ozg_leistung.name}
+            }
+        )
+
+
 @transaction.atomic
 def service_activation_set(
     *, tenant, actor, ozg_leistung: OzgLeistung, is_active: bool, **params
@@ -355,7 +379,9 @@ def service_activation_set(
 
     Only member administrators of the tenant (or the system, `actor=None`) may; anyone else
     gets PermissionDenied. Parameters not given keep their value. Writes nothing (and no
-    audit record) when nothing changes.
+    audit record) when nothing changes. A Leistung is online only with a way to apply: the
+    platform's published form or the member's own link (`start_url`, https only); else
+    ValidationError and nothing changed.
     """
     reject_unknown_fields(params, ACTIVATION_PARAMETERS, "activation parameter")
     if actor is not None and not user_has_role(actor, tenant=tenant, role=Role.MEMBER_ADMIN):
@@ -376,6 +402,7 @@ def service_activation_set(
         for name, value in params.items():
             setattr(activation, name, value)
         activation.full_clean(validate_unique=False)
+        _check_way_to_apply(activation)
         after = snapshot(activation, ACTIVATION_FIELDS)
         if before == after:
             return activation

@@ -2,10 +2,9 @@
 member administrators' activation pages and the cooperative's overview. Thin: the decisions
 are in selectors and services."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -20,6 +19,7 @@ from openkommune.catalog import selectors, services
 from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
 from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
+from openkommune.core.forms import flash_outcome, render_form, submit_form
 from openkommune.regions.models import Region
 
 PAGE_SIZE = 50
@@ -95,6 +95,8 @@ class AdminRow:
     level: ResponsibleLevel
     own: bool
     activation: ServiceActivation | None
+    # How citizens would apply online (only for the rows of the page shown).
+    way: selectors.ApplicationWay | None = None
 
     @property
     def is_active(self) -> bool:
@@ -131,6 +133,16 @@ def admin_list(request, *, tenant):
         rows.append(AdminRow(leistung, level, own, activation))
     rows.sort(key=SORTS[sort])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("seite"))
+    page.object_list = [
+        replace(
+            row,
+            way=selectors.application_way(
+                ozg_leistung=row.leistung,
+                start_url=row.activation.start_url if row.activation else "",
+            ),
+        )
+        for row in page.object_list
+    ]
     context = {
         "tenant": tenant,
         "page": page,
@@ -157,25 +169,36 @@ def admin_edit(request, ozg_id: str, *, tenant):
     except ServiceActivation.DoesNotExist:
         activation = ServiceActivation(tenant=tenant, ozg_leistung=leistung)
     was_active = activation.is_active
+    # As stored: the form writes what was posted onto the instance while validating.
+    way = selectors.application_way(ozg_leistung=leistung, start_url=activation.start_url)
     form = ServiceActivationForm(request.POST or None, instance=activation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if was_active and not data["is_active"] and request.POST.get("bestaetigt") != "1":
             return _confirm_off(request, leistung, request.path)
         params = {name: data[name] for name in services.ACTIVATION_PARAMETERS}
-        services.service_activation_set(
-            tenant=tenant,
-            actor=request.user,
-            ozg_leistung=leistung,
-            is_active=data["is_active"],
-            **params,
+        saved = submit_form(
+            request,
+            form,
+            lambda: services.service_activation_set(
+                tenant=tenant,
+                actor=request.user,
+                ozg_leistung=leistung,
+                is_active=data["is_active"],
+                **params,
+            ),
+            success=_("Die Angaben zu „%(name)s“ sind gespeichert.") % {"name": leistung.name},
         )
-        messages.success(
-            request, _("Die Angaben zu „%(name)s“ sind gespeichert.") % {"name": leistung.name}
-        )
-        return redirect("catalog:admin_list")
-    context = {"tenant": tenant, "leistung": leistung, "form": form, "activation": activation}
-    return render(request, "catalog/admin_edit.html", context)
+        if saved:
+            return redirect("catalog:admin_list")
+    context = {
+        "tenant": tenant,
+        "leistung": leistung,
+        "activation": activation,
+        "way": way,
+        "platform_form_title": selectors.platform_form_title(leistung),
+    }
+    return render_form(request, "catalog/admin_edit.html", form, context)
 
 
 @require_POST
@@ -185,14 +208,17 @@ def admin_toggle(request, ozg_id: str, *, tenant):
     switch_on = request.POST.get("is_active") == "1"
     if not switch_on and request.POST.get("bestaetigt") != "1":
         return _confirm_off(request, leistung, request.path)
-    services.service_activation_set(
-        tenant=tenant, actor=request.user, ozg_leistung=leistung, is_active=switch_on
-    )
     if switch_on:
         text = _("„%(name)s“ wird jetzt online angeboten.")
     else:
         text = _("„%(name)s“ wird nicht mehr online angeboten.")
-    messages.success(request, text % {"name": leistung.name})
+    flash_outcome(
+        request,
+        lambda: services.service_activation_set(
+            tenant=tenant, actor=request.user, ozg_leistung=leistung, is_active=switch_on
+        ),
+        success=text % {"name": leistung.name},
+    )
     back = request.POST.get("zurueck", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("catalog:admin_list")

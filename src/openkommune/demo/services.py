@@ -17,7 +17,7 @@ from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
 from openkommune.cases.services.service_settings import notice_template_set
 from openkommune.catalog.models import OzgLeistung
-from openkommune.catalog.selectors import responsible_authority
+from openkommune.catalog.selectors import application_way, responsible_authority
 from openkommune.catalog.services import service_activation_set
 from openkommune.regions.constants import (
     ARS_PREFIX_LENGTH,
@@ -75,7 +75,10 @@ DEMO_PEOPLE = (
 )  # fmt: skip
 
 
-# Leistungen the demo member Magdeburg offers online (EfA activation), with demo contacts.
+# Leistungen the demo member Magdeburg keeps contact data for (EfA activation). Online only
+# with a way to apply (issue 14): Wohnsitzmeldungen (10124) has no form of the platform and
+# the demo invents no external link, so it stays switched off; a demo database from before
+# that rule had it online, and the next `load_demo` switches it off (audited).
 DEMO_ACTIVATIONS_MAGDEBURG = (("10124", "Bürgerbüro (Demo)", ""),)
 
 # The Leistungen with an online form on the platform (forms/definitions/, `load_forms`):
@@ -92,12 +95,14 @@ DEMO_FORM_LEISTUNGEN = (
 
 
 def _activate(organisation: Organisation, leistung: OzgLeistung, contact: str, notes: str):
-    """Idempotent: `service_activation_set` writes (and audits) only what differs."""
+    """Online when the platform has a published form for the Leistung (`load_forms`), else
+    contact data only. Idempotent: `service_activation_set` writes (and audits) only what
+    differs."""
     service_activation_set(
         tenant=organisation,
         actor=None,
         ozg_leistung=leistung,
-        is_active=True,
+        is_active=application_way(ozg_leistung=leistung).kind is not None,
         contact_name=contact,
         contact_email=f"demo-{leistung.ozg_id}@example.org",
         processing_time="Demo: etwa zwei Wochen",

@@ -66,6 +66,13 @@ class ApplicantRecord(models.Model):
             ),
         ]
 
+    @property
+    def service_name(self) -> str:
+        """What the applicant applies for, named alike on every page, e-mail, PDF and in the
+        back office: the title of the form ("Hundesteuer: Hund an- oder abmelden"), not the
+        catalogue's name of the OZG-Leistung ("Hundehaltung"), which the citizen never saw."""
+        return self.form_version.form.title
+
 
 class Draft(ApplicantRecord):
     """An application being filled in. The raw input is kept as typed (even when invalid)."""

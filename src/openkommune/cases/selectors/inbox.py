@@ -82,7 +82,7 @@ ROW_COLUMNS = (
     "decision",
     "due_on",
     "follow_up_on",
-    "ozg_leistung__name",
+    "application__form_version__form__title",  # InboxRow.service_name, as everywhere
     "assigned_to_id",
     "assigned_to__first_name",
     "assigned_to__last_name",

@@ -56,7 +56,7 @@ def notice_letter(
     }
     return NoticeLetter(
         reference=case.reference,
-        service_name=case.ozg_leistung.name,
+        service_name=application.service_name,
         title=title,
         blocks=notice_texts.text_blocks(body),
         authority=authority,

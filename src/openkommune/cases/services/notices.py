@@ -111,7 +111,7 @@ def notice_values(*, case: Case, decision: str, reason: str, issued_on) -> dict[
     applicant = applicant_of(application)
     return {
         "reference": case.reference,
-        "service": case.ozg_leistung.name,
+        "service": application.service_name,
         "applicant_name": applicant_name(applicant, email=application.email),
         "applicant_address": ", ".join(applicant_address(applicant)),
         "decision": str(Decision(decision).label),

@@ -97,16 +97,16 @@ def confirmation_of(application: Application) -> OutboxMail | None:
 
 
 def _confirmation_message(row: OutboxMail) -> EmailMessage:
-    application = Application.applicant_objects.select_related("tenant", "ozg_leistung").get(
-        pk=row.subject_id
-    )
+    application = Application.applicant_objects.select_related(
+        "tenant", "ozg_leistung", "form_version__form"
+    ).get(pk=row.subject_id)
     anonymous = application.user_id is None
     token = (
         derive_token(purpose="status", salt=application.status_token_salt) if anonymous else None
     )
     context = {
         "reference": application.reference,
-        "service_name": application.ozg_leistung.name,
+        "service_name": application.service_name,
         "submitted_at_text": berlin_time_text(application.submitted_at),
         "authority": application.authority,
         "status_url": links.status_url(
@@ -119,12 +119,14 @@ def _confirmation_message(row: OutboxMail) -> EmailMessage:
 
 
 def _resume_message(row: OutboxMail) -> EmailMessage:
-    draft = Draft.applicant_objects.select_related("tenant", "ozg_leistung").get(pk=row.subject_id)
+    draft = Draft.applicant_objects.select_related(
+        "tenant", "ozg_leistung", "form_version__form"
+    ).get(pk=row.subject_id)
     token = None
     if draft.user_id is None:
         token = derive_token(purpose="resume", salt=draft.resume_token_salt)
     context = {
-        "service_name": draft.ozg_leistung.name,
+        "service_name": draft.service_name,
         "resume_url": links.resume_url(
             public_id=draft.public_id, token=token, base_url=row.base_url
         ),

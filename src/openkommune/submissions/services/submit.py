@@ -484,7 +484,7 @@ def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt
     authority = application.authority
     return Receipt(
         reference=application.reference,
-        service_name=application.ozg_leistung.name,
+        service_name=application.service_name,
         ozg_id=application.ozg_leistung.ozg_id,
         form_title=definition.title,
         form_version=version.number,

@@ -60,7 +60,7 @@ def test_member_admin_manages_people_keys_and_retention(
     assert_no_axe_violations(page)
 
     # People and roles: add with a mistake, then correctly; revoke asks first.
-    page.get_by_role("link", name="Personen und Rollen").click()
+    page.locator("#verwaltung").get_by_role("link", name="Personen und Rollen").click()
     assert page.locator("#personen").is_visible()
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Person hinzufügen").click()

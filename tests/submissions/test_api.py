@@ -2,6 +2,7 @@
 
 import pytest
 
+from openkommune.catalog.services import service_activation_set
 from openkommune.submissions.models import Application, Draft
 from tests.accounts.factories import UserFactory
 from tests.submissions.factories import (
@@ -133,6 +134,27 @@ def test_service_not_offered_at_the_address(client):
     assert error["code"] == "service_not_offered"
     assert "Magdeburg" in error["message"]
     assert not Application.applicant_objects.exists()
+
+
+def test_a_kept_route_follows_the_members_changes_at_once(client, offer):
+    """The submit keeps its route in the read cache; switching the service off or changing
+    its contact is seen by the next submission, not after a timeout."""
+
+    def activation(**params):
+        service_activation_set(
+            tenant=offer.tenant, actor=None, ozg_leistung=offer.leistung, **params
+        )
+
+    assert _post(client, _body(version=offer.version.number), key="eins").status_code == 201
+    activation(is_active=True, contact_email="neu@magdeburg.example.org")
+    assert _post(client, _body(version=offer.version.number), key="zwei").status_code == 201
+    newest = Application.applicant_objects.order_by("-id").first()
+    assert newest.authority["email"] == "neu@magdeburg.example.org"
+    activation(is_active=False)
+    response = _post(client, _body(version=offer.version.number), key="drei")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "service_not_offered"
+    assert Application.applicant_objects.count() == 2
 
 
 def test_unknown_form_or_version_is_not_found(client, offer):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from openkommune.catalog import responsibility
@@ -457,6 +458,18 @@ def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Res
         organisation=organisation,
         activation=activation,
         authority=_authority(region, organisation, activation, administered_by),
+    )
+
+
+def responsible_authority_cached(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Responsibility:
+    """`responsible_authority`, kept in the read cache (ADR 0014) while the catalogue and its
+    overrides, the regions and the members (their data, the services they offer) are
+    unchanged: what the journey's start and submit check before their transactions."""
+    return cached_read(
+        "responsible_authority",
+        (ozg_leistung.pk, gemeinde.pk, get_language()),
+        topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS),
+        compute=lambda: responsible_authority(ozg_leistung=ozg_leistung, gemeinde=gemeinde),
     )
 
 

@@ -46,6 +46,8 @@ class Topic(StrEnum):
     SEARCH_INDEX = "search_index"
     # Member organisations (name, contact, active) and the services they offer online
     ORGANISATIONS = "organisations"
+    # Which form versions are published (form_version_publish, form_version_retire)
+    FORMS = "forms"
 
 
 def data_changed(*topics: Topic) -> None:

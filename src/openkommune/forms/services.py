@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import data_json_schema, parse_definition
 from openkommune.forms.models import FormDefinition, FormVersion
@@ -107,6 +108,7 @@ def form_version_publish(*, actor, version: FormVersion) -> FormVersion:
         form.title = parsed.title
         form.leika_keys = list(parsed.leika_keys)
         form.save(update_fields=["title", "leika_keys", "updated_at"])
+    data_changed(Topic.FORMS)  # the form of a Leistung: cached routes of the submit
     _audit_version(actor, "publish", version, before=before)
     return version
 
@@ -129,6 +131,7 @@ def form_version_retire(*, actor, version: FormVersion) -> FormVersion:
     version.status = FormVersionStatus.RETIRED
     version.retired_at = timezone.now()
     version.save(update_fields=["status", "retired_at", "updated_at"])
+    data_changed(Topic.FORMS)
     _audit_version(actor, "retire", version, before=before)
     return version
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from openkommune.catalog.selectors import Responsibility, responsible_authority
+from openkommune.catalog.selectors import Responsibility, responsible_authority_cached
 from openkommune.core.files import delete_private
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Validation, validate
@@ -58,8 +58,10 @@ def _contact_text(responsibility: Responsibility) -> str:
 
 def offered_responsibility(*, ozg_leistung, gemeinde: Region) -> Responsibility:
     """Who handles the Leistung for people in `gemeinde`, if it is offered online here.
-    Raises `ServiceNotOffered` naming the service, the place and whom to contact instead."""
-    responsibility = responsible_authority(ozg_leistung=ozg_leistung, gemeinde=gemeinde)
+    Raises `ServiceNotOffered` naming the service, the place and whom to contact instead.
+    Read through the read cache (`responsible_authority_cached`): a committed change of the
+    catalogue, regions or members is seen at once."""
+    responsibility = responsible_authority_cached(ozg_leistung=ozg_leistung, gemeinde=gemeinde)
     if responsibility.organisation is not None and responsibility.online:
         return responsibility
     message = _(

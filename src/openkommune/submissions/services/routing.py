@@ -3,10 +3,12 @@ whose form it is and that is offered there. Use it through `openkommune.submissi
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import Responsibility
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.forms.selectors import form_id_for_leistung, version_definition
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
@@ -58,7 +60,22 @@ def route_for_form(*, form_version, gemeinde: Region) -> tuple[OzgLeistung, Resp
     """The OZG-Leistung whose form this is and that is offered at `gemeinde` (a form may
     serve several Leistungen sharing a LeiKa key), with who is responsible for it there
     (`offered_responsibility`): the submit resolves it once and passes it on.
-    `ServiceNotOffered` when no such Leistung is offered there."""
+    `ServiceNotOffered` when no such Leistung is offered there.
+
+    Kept in the read cache (ADR 0014) while the catalogue and its overrides, the regions, the
+    members and the services they offer, and the published forms are unchanged: every change
+    of them gives its topic a new version in its own transaction, so a route is never served
+    after the change that alters it is committed — one small query instead of about eight.
+    A refusal is not kept."""
+    return cached_read(
+        "submit_route",
+        (form_version.pk, gemeinde.pk, get_language()),
+        topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS, Topic.FORMS),
+        compute=lambda: _route(form_version, gemeinde),
+    )
+
+
+def _route(form_version, gemeinde: Region) -> tuple[OzgLeistung, Responsibility]:
     keys = version_definition(form_version).leika_keys
     candidates = (
         OzgLeistung.objects.filter(

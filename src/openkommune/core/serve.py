@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 logger = logging.getLogger("openkommune.serve")
@@ -44,7 +44,6 @@ class Child:
     started_at: float = 0.0
     backoff: float = 1.0
     restart_at: float | None = None
-    restarts: int = field(default=0)
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
@@ -109,7 +108,6 @@ class Supervisor:
                 child.backoff,
             )
         elif now >= child.restart_at:
-            child.restarts += 1
             child.start()
 
     def stop(self) -> None:
@@ -142,11 +140,10 @@ def prometheus_dir(configured: str | None) -> tuple[Path, bool]:
 
 def build(*, env: dict[str, str], job_workers: int, stop_timeout: float) -> Supervisor:
     python = sys.executable
-    web_env = dict(env)
     web = Child(
         "gunicorn",
         [python, "-m", "gunicorn", "-c", "python:openkommune.core.gunicorn_config"],
-        web_env,
+        env,
     )
     worker_env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     workers = [

@@ -21,13 +21,14 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error as django_server_error
 
 RETRY_AFTER_SECONDS = 30
-_DATABASE_ERRORS = (OperationalError, InterfaceError)
+# What a lost or refused database connection raises (also caught by `job_worker`).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
     seen = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, _DATABASE_ERRORS):
+        if isinstance(error, DATABASE_ERRORS):
             return True
         seen.add(id(error))
         error = error.__cause__ or error.__context__

@@ -77,7 +77,9 @@ class LoadedIndex:
     def __init__(self, version: int, lexicon: list[str], rows, thesaurus=None) -> None:
         self.version = version
         self.lexicon = frozenset(lexicon)
-        self.lexicon_stems = frozenset(linguistics.stem(w) for w in lexicon if len(w) >= 4)
+        self.lexicon_stems = frozenset(
+            linguistics.stem(w) for w in lexicon if len(w) >= linguistics.SHORT_WORD
+        )
         self.docs: dict[str, Document] = {}
         df: dict[str, int] = defaultdict(int)
         raw = [(ozg_id, data) for ozg_id, data in rows]

@@ -65,7 +65,9 @@ def split_compound(
         return parts
     for i in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:i], word[i:]
-        tail_known = len(tail) >= 4 and (tail in lexicon or (stems and stem(tail) in stems))
+        tail_known = len(tail) >= SHORT_WORD and (
+            tail in lexicon or (stems and stem(tail) in stems)
+        )
         if tail_known:
             parts.append(tail)
             parts.extend(split_compound(tail, lexicon, stems))

@@ -16,14 +16,14 @@ import os
 import socket
 import time
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from openkommune.core.unavailable import DATABASE_ERRORS
 from openkommune.core.worker import Maintenance
 
 logger = logging.getLogger("openkommune.core.worker")
-DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_SECONDS = 5
 
 

@@ -8,8 +8,8 @@ and catalogue, the search index, the published forms, the demo, and benchmark da
 marked as such — the Hundesteuer (dog licence) switched on for 16 Gemeinden, creating
 "(Benchmark)" member organisations where the demo has none — then `ANALYZE`, as autovacuum
 would leave a production database. Starts the server as the production profile does
-(`start_production_server`: gunicorn with 4 workers, debug off, the database job worker as
-its own process), plus `OPENKOMMUNE_BENCH_BASELINE=true`, which routes the baseline: a bare
+(`start_production_server`: `openkommune serve` — gunicorn, debug off, the job workers as
+their own processes), plus `OPENKOMMUNE_BENCH_BASELINE=true`, which routes the baseline: a bare
 Django view that stores the request body with one INSERT (`openkommune.views.bench_baseline`).
 
 A separate process (`bench/_loadgen.py`) then drives closed loops of C keep-alive connections
@@ -34,7 +34,6 @@ also on errors and Ctrl+C. About 8 minutes; `--quick` about 3.
 import argparse
 import datetime as dt
 import http.client
-import importlib.util
 import json
 import os
 import platform
@@ -100,36 +99,19 @@ def server_environment(database_url: str, work: Path) -> dict[str, str]:
 def start_production_server(
     *, env: dict[str, str], port: int, web_workers: int, threads: int, job_workers: int, log: Path
 ) -> list[subprocess.Popen]:
-    """Start the web server and the job worker(s) as the production profile does, each in a
-    session of its own (stopping reaches every child, also on errors). The ONE place that
-    knows how: with the `openkommune serve` launcher (the serve workstream, ADR 0011) that
-    launcher; until it is merged, gunicorn and `openkommune db_worker` directly with the
-    same kind of settings."""
+    """Start the production profile (`openkommune serve`, ADR 0011: gunicorn and the job
+    workers) in a session of its own, so stopping reaches every child, also on errors. The
+    ONE place that knows how."""
     venv_bin = Path(sys.executable).parent
     logfile = log.open("ab")
-    if importlib.util.find_spec("openkommune.core.serve") is not None:
-        commands = [[str(venv_bin / "openkommune"), "serve", f"--job-workers={job_workers}"]]
-        env = env | {
-            "OPENKOMMUNE_BIND": f"127.0.0.1:{port}",
-            "OPENKOMMUNE_WEB_WORKERS": str(web_workers),
-            "OPENKOMMUNE_WEB_THREADS": str(threads),
-            # Sessions and cache in Redis, as in production; a database number of its own.
-            "OPENKOMMUNE_REDIS_URL": env.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/11"),
-        }
-    else:
-        web = [
-            str(venv_bin / "gunicorn"),
-            "openkommune.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={web_workers}",
-            "--worker-class=gthread",  # keeps connections alive (the sync worker closes each)
-            f"--threads={threads}",
-            "--backlog=2048",
-            "--timeout=120",
-            "--graceful-timeout=5",
-        ]
-        worker = [str(venv_bin / "openkommune"), "db_worker", "--no-reload", "--interval=0.2"]
-        commands = [web] + [worker] * job_workers
+    commands = [[str(venv_bin / "openkommune"), "serve", f"--job-workers={job_workers}"]]
+    env = env | {
+        "OPENKOMMUNE_BIND": f"127.0.0.1:{port}",
+        "OPENKOMMUNE_WEB_WORKERS": str(web_workers),
+        "OPENKOMMUNE_WEB_THREADS": str(threads),
+        # Sessions and cache in Redis, as in production; a database number of its own.
+        "OPENKOMMUNE_REDIS_URL": env.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/11"),
+    }
     return [
         subprocess.Popen(  # noqa: S603 - fixed commands from this venv
             command,

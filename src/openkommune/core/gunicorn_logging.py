@@ -11,16 +11,12 @@ no user agent, no referrer.
 from __future__ import annotations
 
 import logging
-import os
 
 from gunicorn.glogging import Logger as GunicornLogger
 
+from openkommune.core.env import env_choice
 from openkommune.core.log_filters import JsonFormatter
 from openkommune.core.request_id import LOG_PATH_KEY
-
-
-def _json_wanted() -> bool:
-    return os.environ.get("OPENKOMMUNE_LOG_FORMAT", "text").strip().lower() == "json"
 
 
 def _header(headers, name: str) -> str | None:
@@ -34,7 +30,9 @@ def _header(headers, name: str) -> str | None:
 class Logger(GunicornLogger):
     def setup(self, cfg):
         super().setup(cfg)
-        if _json_wanted():
+        # Read once, as settings.LOG_FORMAT reads it (not again for every access line).
+        self.json = env_choice("OPENKOMMUNE_LOG_FORMAT", ("text", "json"), "text") == "json"
+        if self.json:
             for log in (self.error_log, self.access_log):
                 for handler in log.handlers:
                     handler.setFormatter(JsonFormatter())
@@ -47,7 +45,7 @@ class Logger(GunicornLogger):
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
             return
-        if not _json_wanted():
+        if not self.json:
             super().access(resp, req, environ, request_time)
             return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status

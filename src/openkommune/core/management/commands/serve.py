@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from openkommune.core import database, serve, worker
+from openkommune.core import database, gunicorn_config, serve, worker
 from openkommune.core.env import env_int
 
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         connection.close()
         if not worker.uses_job_workers():
             job_workers = 0  # jobs run at once in the web process (OPENKOMMUNE_TASKS_BACKEND)
-        graceful = env_int("OPENKOMMUNE_GRACEFUL_TIMEOUT", 20)
+        graceful = gunicorn_config.graceful_timeout
         self.stdout.write(
             f"OpenKommune (gunicorn, {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
             f"{job_workers} Job-Worker) – Beenden mit Strg+C / stop with Ctrl+C"

@@ -37,7 +37,7 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 SERVE_PREREQUISITES ?= clamav-start
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
-	chromium thesaurus clamav clamav-start clamav-stop clean-db
+	chromium thesaurus clamav clamav-start clamav-stop clean-db gettext messages
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -47,6 +47,7 @@ help:
 	@echo "make clamav-start / clamav-stop – the ClamAV daemon with the project's EICAR signature"
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
+	@echo "make messages – update the English catalogue from the German texts, compile it, count what is untranslated"
 	@echo "make bench    – run the benchmarks in bench/"
 	@echo "make bench-load – load benchmark of the production profile on PostgreSQL (~8 min)"
 
@@ -91,6 +92,24 @@ thesaurus:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			openthesaurus-de-text; \
 	fi
+
+# The message catalogues (docs/translation.md). `messages` collects every German msgid of the
+# templates and Python code into locale/en/LC_MESSAGES/django.po (new ones empty, changed ones
+# marked fuzzy with the previous msgid), compiles django.mo (committed, so that an installation
+# needs no gettext tools) and prints how many are still untranslated; the tests
+# (tests/core/test_translations.py) fail until every one is translated.
+gettext:
+	@if ! command -v msgfmt >/dev/null || ! command -v msgmerge >/dev/null; then \
+		echo "→ Installing GNU gettext from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
+	fi
+
+MESSAGES_ENV := OPENKOMMUNE_SECRET_KEY=messages
+messages: deps gettext
+	cd src/openkommune && $(MESSAGES_ENV) $(CURDIR)/.venv/bin/openkommune makemessages \
+		--locale en --add-location file --no-obsolete
+	cd src/openkommune && $(MESSAGES_ENV) $(CURDIR)/.venv/bin/openkommune compilemessages --locale en
+	$(RUN) python -m tools.po stats
 
 # ClamAV's daemon from Debian. Signature downloads are impossible here, so freshclam is not
 # used: `clamav-start` builds the project's own database (the EICAR test signature) and
@@ -152,7 +171,7 @@ serve: setup-serve
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps chromium thesaurus clamav-start pytest
+test: deps gettext chromium thesaurus clamav-start pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,

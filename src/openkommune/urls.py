@@ -27,6 +27,10 @@ urlpatterns = [
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),
+    # Leichte Sprache (German only): the platform and the six services of the platform's forms.
+    path("leichte-sprache/", include("openkommune.catalog.easy_language_urls")),
+    # The language switch: a form POST to Django's set_language (works without JavaScript).
+    path("sprache/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -103,6 +103,17 @@ def ozg_leistung_get(*, ozg_id: str, include_retired: bool = False) -> OzgLeistu
     return queryset.get(ozg_id=ozg_id)
 
 
+def leistung_for_leika_keys(keys) -> OzgLeistung | None:
+    """The current OZG-Leistung with one of these LeiKa keys (the first by OZG-ID), or None
+    while the catalogue is not loaded."""
+    return (
+        ozg_leistung_list()
+        .filter(assignments__leika_key__in=list(keys), assignments__is_current=True)
+        .order_by("ozg_id")
+        .first()
+    )
+
+
 def leika_service_get(*, key: str, include_retired: bool = False) -> LeikaService:
     """One LeiKa service with its rows in `ozg_assignments` (each with its `ozg_leistung`,
     None for rows without one). Raises LeikaService.DoesNotExist."""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openkommune.accounts.access import cooperative_staff_page, member_admin_page
-from openkommune.catalog import selectors, services
+from openkommune.catalog import easy_language, selectors, services
 from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
 from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
@@ -64,15 +64,32 @@ def service(request, ozg_id: str):
         gemeinden = [r.gemeinde for r in found]
         if len(found) <= 1:
             results = found
+    assignments = [a for a in leistung.leika_assignments if a.is_current]
     context = {
         "leistung": leistung,
-        "assignments": [a for a in leistung.leika_assignments if a.is_current],
+        "assignments": assignments,
+        "easy_language": easy_language.page_for_leika_keys(a.leika_key for a in assignments),
         "form": form,
         "postcode": postcode,
         "gemeinde_choices": gemeinden if results is None and postcode else [],
         "results": results,
     }
     return render(request, "catalog/service.html", context)
+
+
+@require_GET
+def easy_language_index(request):
+    """Leichte Sprache: the platform, and the services with a page of their own."""
+    return render(request, "catalog/leichte_sprache/index.html", {"pages": easy_language.PAGES})
+
+
+@require_GET
+def easy_language_service(request, slug: str):
+    page = easy_language.BY_SLUG.get(slug)
+    if page is None:
+        raise Http404(_("Diese Seite gibt es nicht."))
+    leistung = selectors.leistung_for_leika_keys(page.leika_keys)
+    return render(request, page.template, {"page": page, "leistung": leistung})
 
 
 @require_GET

@@ -21,7 +21,8 @@ def html_lang(response) -> str:
 
 def switch_form(response) -> str:
     match = re.search(
-        r'<form class="ok-inline-form ok-language-switch" method="post" action="([^"]+)">(.*?)</form>',
+        r'<form class="ok-inline-form ok-language-switch" method="post" '
+        r'action="([^"]+)">(.*?)</form>',
         response.text,
         re.S,
     )
@@ -66,7 +67,8 @@ def test_switching_to_english_and_back_without_javascript(client):
     assert "Administrative services by topic" in english.text
     assert "Verwaltungsleistungen nach Themen" not in english.text
     form = switch_form(english)
-    assert 'name="language" value="de" lang="de"' in form and ">Deutsch<" in form
+    assert 'name="language" value="de" lang="de"' in form
+    assert ">Deutsch<" in form
 
     back = client.post(SWITCH, {"language": "de", "next": "/leistungen/"})
     assert back["Location"] == "/leistungen/"
@@ -208,5 +210,6 @@ def test_answers_typed_by_the_citizen_are_marked_german():
 
     [section] = answers(definition(), {"name": "Anna", "ok": True})
     rows = {row.path: row for row in section.rows}
-    assert rows["name"].text == "Anna" and rows["name"].language == "de"
+    assert rows["name"].text == "Anna"
+    assert rows["name"].language == "de"
     assert rows["ok"].language == ""

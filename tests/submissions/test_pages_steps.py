@@ -45,7 +45,7 @@ def _draft(url) -> Draft:
 def test_first_step_has_title_heading_progress_and_buttons(client, draft_url):
     text = client.get(draft_url).text
     assert "<title>Ihr Anliegen – Hundesteuer: Hund an- oder abmelden – OpenKommune</title>" in text
-    assert '<h1 class="kern-heading-large">Ihr Anliegen</h1>' in text
+    assert '<h1 class="kern-heading-large" lang="de">Ihr Anliegen</h1>' in text
     assert "Schritt 1 von 5" in text
     assert '<progress id="fortschritt-balken" max="5" value="1">' in text
     assert 'enctype="multipart/form-data"' in text

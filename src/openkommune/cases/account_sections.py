@@ -19,9 +19,7 @@ def _mailbox(request) -> OverviewSection:
         template_name="cases/account_section.html",
         context={
             "notices": Paginator(box.notices, PAGE_SIZE).get_page(request.GET.get(NOTICES_PAGE)),
-            "messages": Paginator(box.messages, PAGE_SIZE).get_page(
-                request.GET.get(MESSAGES_PAGE)
-            ),
+            "messages": Paginator(box.messages, PAGE_SIZE).get_page(request.GET.get(MESSAGES_PAGE)),
             "notices_param": NOTICES_PAGE,
             "messages_param": MESSAGES_PAGE,
             "to_applicant": MessageDirection.TO_APPLICANT,

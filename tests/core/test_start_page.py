@@ -213,3 +213,12 @@ def test_cooperative_overview_has_the_figures_and_the_registers_member_count(cli
     assert "Heute hat die Genossenschaft laut Register 2 Mitglieder." in register.text
     coverage = client.get(reverse("reports:coverage"))
     assert coverage.context["result"].member_count == 2
+
+
+def test_a_postcode_typed_into_the_search_becomes_the_place(client):
+    response = client.get(reverse("search:results"), {"q": "39104"})
+    assert response.status_code == 302
+    assert response["Location"] == "/#ihr-ort"
+    assert client.get("/").context["place"].gemeinde.ars == MAGDEBURG_ARS
+    # Five digits that are no postcode stay a search.
+    assert client.get(reverse("search:results"), {"q": "00001"}).status_code == 200

@@ -13,6 +13,7 @@ from tests.accounts.factories import UserFactory
 from tests.submissions.factories import (
     fill,
     make_offer,
+    pdf_text,
     private_media,  # noqa: F401
     start,
 )
@@ -36,7 +37,6 @@ def _pages(client, application) -> list[str]:
 def test_fee_and_processing_time_of_the_authority_are_on_receipt_and_status(client):
     user = UserFactory()
     offer = make_offer()
-    application = _submitted(offer, user)
     service_activation_set(
         tenant=offer.tenant,
         actor=None,
@@ -45,11 +45,16 @@ def test_fee_and_processing_time_of_the_authority_are_on_receipt_and_status(clie
         fee=Decimal("12.50"),
         processing_time="etwa zwei Wochen",
     )
+    application = _submitted(offer, user)
     client.force_login(user)
     for page in _pages(client, application):
         assert 'id="gebuehr"' in page
         assert "12,50 €" in page
         assert "etwa zwei Wochen" in page
+    pdf = client.get(reverse("submissions:receipt_pdf", args=[application.reference]))
+    text = pdf_text(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content)
+    assert "12,50 €" in text
+    assert "etwa zwei Wochen" in text
 
 
 def test_unknown_fee_and_processing_time_are_said_to_be_unknown(client):
@@ -59,3 +64,6 @@ def test_unknown_fee_and_processing_time_are_said_to_be_unknown(client):
     for page in _pages(client, application):
         assert 'id="bearbeitungsdauer"' in page
         assert page.count("keine Angabe der Verwaltung") == 2
+    pdf = client.get(reverse("submissions:receipt_pdf", args=[application.reference]))
+    text = pdf_text(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content)
+    assert text.count("keine Angabe der Verwaltung") == 2

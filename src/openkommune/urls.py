@@ -11,6 +11,7 @@ handler500 = "openkommune.core.unavailable.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ort-vergessen/", views.place_forget, name="place_forget"),
     path("", include("openkommune.regions.urls")),
     path("leistungen/suche/", include("openkommune.search.urls")),
     path("leistungen/", include("openkommune.catalog.urls")),

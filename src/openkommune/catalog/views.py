@@ -20,6 +20,7 @@ from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
 from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
 from openkommune.core.forms import flash_outcome, render_form, submit_form
+from openkommune.regions import services as region_services
 from openkommune.regions.models import Region
 
 PAGE_SIZE = 50
@@ -59,6 +60,8 @@ def service(request, ozg_id: str):
         postcode = form.cleaned_data["plz"]
         found = selectors.responsibilities_published(ozg_leistung=leistung, postcode=postcode)
         chosen = form.cleaned_data["ars"]
+        # The start page shows what is online for this place from now on (issue 14).
+        region_services.place_remember(request.session, postcode=postcode, ars=chosen)
         if chosen:
             found = [r for r in found if r.gemeinde.ars == chosen] or found
         gemeinden = [r.gemeinde for r in found]

@@ -37,7 +37,7 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 SERVE_PREREQUISITES ?= clamav-start
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
-	chromium thesaurus clamav clamav-start clamav-stop clean-db
+	chromium thesaurus clamav clamav-start clamav-stop nginx clean-db
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -113,6 +113,21 @@ CLAMAV_ENV := OPENKOMMUNE_VIRUS_SCANNER=openkommune.submissions.virus_scan.Clamd
 
 clamav-stop:
 	$(RUN) python -m tools.clamd stop
+
+# nginx from Debian (nginx-light) as the front of `openkommune serve --layout split`
+# (ADR 0015): serve renders its configuration from src/openkommune/core/nginx.conf.template
+# and runs nginx as its own child, so the system service is neither configured nor started;
+# package scripts are told not to start it (policy-rc.d answers 101 during the install).
+NGINX ?= /usr/sbin/nginx
+nginx:
+	@if [ ! -x "$(NGINX)" ]; then \
+		echo "→ Installing nginx-light from Debian's packages"; \
+		made=; if [ ! -e /usr/sbin/policy-rc.d ]; then made=1; \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends nginx-light; status=$$?; \
+		if [ -n "$$made" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
+	fi
 
 # Migrations, official data, forms and static files, with the environment $(1) of a profile.
 define prepare

@@ -33,8 +33,9 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 	OPENKOMMUNE_SECURE_SSL_REDIRECT=$${OPENKOMMUNE_SECURE_SSL_REDIRECT:-false} \
 	OPENKOMMUNE_SECURE_COOKIES=$${OPENKOMMUNE_SECURE_COOKIES:-false}
 # Services the profile needs started first: the ClamAV daemon with the project's signature
-# database (in production: Debian's clamav-daemon with freshclam, docs/security.md).
-SERVE_PREREQUISITES ?= clamav-start
+# database (in production: Debian's clamav-daemon with freshclam, docs/security.md), and
+# nginx, the front of the split layout (ADR 0015).
+SERVE_PREREQUISITES ?= clamav-start nginx
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
 	chromium thesaurus clamav clamav-start clamav-stop nginx clean-db
@@ -42,9 +43,10 @@ SERVE_PREREQUISITES ?= clamav-start
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
 	@echo "make dev      – the same with debug on and auto-reload (Django's runserver), for developers"
-	@echo "make serve    – the production profile: PostgreSQL, gunicorn, job workers, Redis, JSON logs"
+	@echo "make serve    – the production profile: nginx, reader and writer pools, job workers, Redis"
 	@echo "make test     – install (incl. Chromium, axe-core, ClamAV) and run the whole test suite"
 	@echo "make clamav-start / clamav-stop – the ClamAV daemon with the project's EICAR signature"
+	@echo "make nginx    – nginx-light from Debian, the front of make serve's split layout"
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
 	@echo "make bench    – run the benchmarks in bench/"
@@ -167,7 +169,7 @@ serve: setup-serve
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps chromium thesaurus clamav-start pytest
+test: deps chromium thesaurus clamav-start nginx pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,

@@ -59,8 +59,19 @@ def _prepare_child(nice: int):
         if nice:
             # Inherited by everything the child starts (gunicorn's workers).
             os.nice(nice)
+            lower_session_priority(nice)
 
     return prepare
+
+
+def lower_session_priority(nice: int) -> None:
+    """Linux with autogroup scheduling (`kernel.sched_autogroup_enabled`, the default of many
+    kernels): each session (the child was started in a new one) is scheduled as one group
+    against the others, and a process's nice value orders it only *within* its group. The
+    group's own nice value (/proc/self/autogroup) is what ranks it against the reader pool's
+    session, so it is raised too. Without autogroup the file is absent or ignored."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/autogroup").write_text(str(nice))
 
 
 @dataclass

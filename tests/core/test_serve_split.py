@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -152,7 +153,7 @@ def test_the_rendered_configuration_is_valid_nginx(tmp_path):
 def test_split_layout_routes_prioritises_restarts_and_stops(profile):  # noqa: F811
     if NGINX is None:
         pytest.fail("nginx is not installed (make nginx)")
-    _database, env, folder = profile
+    database, env, folder = profile
     port, reader_port, writer_port = _free_port(), _free_port(), _free_port()
     log_path = folder / "serve-split.log"
     with log_path.open("wb") as log:
@@ -181,6 +182,7 @@ def test_split_layout_routes_prioritises_restarts_and_stops(profile):  # noqa: F
         _status, _headers, body = client.wait_for("/readyz", 200, 60)
         assert json.loads(body)["checks"]["database"] == "ok"
         _check_routing(client, log_path)
+        _check_forwarded_for(client, database, env)
         processes = _check_priorities(supervisor.pid)
         _check_writer_pool_restart(client, supervisor.pid, log_path)
         processes |= _tree(supervisor.pid)
@@ -231,6 +233,54 @@ def _check_routing(client: Client, log_path: Path) -> None:
     generated = headers["X-Request-ID"]
     assert len(generated) == 32
     assert _pool_that_answered(log_path, generated) == "reader"
+
+
+def _check_forwarded_for(client: Client, database: str, env: dict) -> None:
+    """A client's own X-Forwarded-For is not believed: a failed login through the proxy is
+    counted for the address nginx saw (127.0.0.1), not for the one the client claims —
+    although the pools trust X-Forwarded-For behind nginx."""
+    import http.cookiejar
+    import re
+
+    import psycopg
+    from django.utils.crypto import salted_hmac
+
+    from tests.core.test_serve import SERVER
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    login = client.base + "/konto/anmelden/"
+    page = opener.open(urllib.request.Request(login, headers=forged), timeout=60).read()  # noqa: S310
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": "niemand@example.org", "password": "falsch"}
+    ).encode()
+    # Had X-Forwarded-Proto: https been believed, Django would ask for an HTTPS Referer (403).
+    answer = opener.open(
+        urllib.request.Request(login, data=form, headers=forged),  # noqa: S310
+        timeout=60,
+    )
+    assert answer.status == 200  # the form again, with the error
+
+    def key(address: str) -> str:
+        return salted_hmac(
+            "openkommune.accounts.throttle",
+            address,
+            secret=env["OPENKOMMUNE_SECRET_KEY"],
+            algorithm="sha256",
+        ).hexdigest()
+
+    with psycopg.connect(f"{SERVER}/{database}") as connection:
+        keys = {
+            row[0]
+            for row in connection.execute(
+                "SELECT key FROM accounts_throttlehit WHERE scope = 'login.client'"
+            )
+        }
+    assert keys == {key("127.0.0.1")}, "the forged address was counted"
+    assert key("203.0.113.9") not in keys
 
 
 def _check_priorities(supervisor_pid: int) -> set[int]:

@@ -166,20 +166,27 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def wait_ready(port: int, processes: list[subprocess.Popen], timeout: float = 120) -> None:
+def wait_ready(port: int, processes: list[subprocess.Popen], timeout: float = 300) -> None:
+    """Until a read and a write are answered: in the split layout the write reaches the
+    writer pool, whose workers warm up at their lower priority (an empty body: 4xx)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    checks = [("GET", "/", None), ("POST", SUBMIT_PATH, "{}")]
+    while checks and time.monotonic() < deadline:
         for process in processes:
             if process.poll() is not None:
                 raise SystemExit(f"server process ended with {process.returncode}; see the log")
+        method, path, body = checks[0]
         try:
-            status, _headers, _body = http_request(port, "GET", "/")
-            if status == 200:
-                return
+            headers = {"Content-Type": "application/json"} if body else {}
+            status, _headers, _body = http_request(port, method, path, body, headers)
+            if (method == "GET" and status == 200) or (method == "POST" and status < 500):
+                checks.pop(0)
+                continue
         except OSError:
             pass
         time.sleep(0.5)
-    raise SystemExit("server not ready in time")
+    if checks:
+        raise SystemExit(f"server not ready in time: {checks[0][:2]}")
 
 
 def free_port() -> int:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import assert_no_axe_violations
+from tests.browser.conftest import assert_no_axe_violations, log_in
 
 
 def _html_lang(page) -> str:
@@ -124,4 +124,22 @@ def test_leichte_sprache_is_linked_and_accessible_in_german(page):
         page.locator("#leichte-sprache-leistungen a").nth(index).click()
         page.wait_for_load_state()
         assert page.locator("#zum-antrag").count() == 1
+        assert_no_axe_violations(page)
+
+
+def test_back_office_in_english_is_accessible(english, committed_member_admin):
+    """A member administrator's pages in English: inbox, services, deadlines, retention,
+    people and roles, the account."""
+    page = english
+    log_in(page, committed_member_admin)
+    assert _html_lang(page) == "en"
+    for path, heading in [
+        ("/behoerde/eingang/", "Inbox"),
+        ("/leistungen/verwaltung/", "Activate services"),
+        ("/konto/", "My account"),
+    ]:
+        response = page.goto(path)
+        assert response.status == 200
+        assert _html_lang(page) == "en"
+        assert heading in page.locator("h1").first.inner_text()
         assert_no_axe_violations(page)

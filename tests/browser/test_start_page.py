@@ -84,7 +84,8 @@ def test_search_from_the_start_page(page):
 
 
 def test_start_page_works_without_javascript(browser, site_server):
-    context = browser.new_context(java_script_enabled=False, base_url=site_server)
+    # A German visitor: Chromium without a locale asks for English (Accept-Language en-US).
+    context = browser.new_context(locale="de-DE", java_script_enabled=False, base_url=site_server)
     page = context.new_page()
     page.goto("/")
     page.get_by_label("Ihre Postleitzahl").fill("06366")

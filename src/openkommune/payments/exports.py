@@ -54,7 +54,8 @@ def rows(bookings: list[Booking]) -> list[list]:
             b.objektnummer,
             b.amount,
             b.paid_at.astimezone(LOCAL_TZ).date(),
-            b.paid_at.astimezone(LOCAL_TZ).replace(microsecond=0),
+            # German local time without zone (spreadsheets know none).
+            b.paid_at.astimezone(LOCAL_TZ).replace(microsecond=0, tzinfo=None),
             b.transaction_id,
             b.method,
             b.reference,

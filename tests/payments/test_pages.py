@@ -1,0 +1,194 @@
+"""The pay step in the citizen journey (check page, submit gate, pay page, return from the
+Bezahldienst, notification endpoint, receipt) and the member's payment pages (bookings,
+exports, reconciliation, refund)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+from xml.etree import ElementTree as ET
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from openkommune.core.timezone import local_date
+from openkommune.payments import providers, services
+from openkommune.payments.constants import PaymentStatus
+from openkommune.payments.models import Payment
+from openkommune.submissions.models import Application
+from openkommune.submissions.selectors import journey
+from tests.cases.factories import clerk_of
+from tests.paysim import PAYSIM_SECRET
+from tests.payments.support import bewohnerpark_draft, choose
+from tests.submissions.factories import private_media  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+
+def _applicant(client, draft, token):
+    session = client.session
+    session[journey.SESSION_DRAFTS] = {str(draft.public_id): token}
+    session.save()
+
+
+def _key(html: str) -> str:
+    return re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
+
+
+def _local(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def test_check_page_shows_the_fee_and_submit_leads_to_the_pay_page(client, paysim_member):
+    draft, token = bewohnerpark_draft(paysim_member)
+    _applicant(client, draft, token)
+    page = client.get(reverse("submissions:check", args=[draft.public_id])).text
+    assert 'id="gebuehr-berechnung"' in page
+    assert "30,00 €" in page and "Beispiel (Demo)" in page
+    response = client.post(
+        reverse("submissions:submit", args=[draft.public_id]), {"idempotency_key": _key(page)}
+    )
+    assert response.status_code == 303
+    assert response["Location"] == reverse("payments:pay", args=[draft.public_id])
+    assert not Application.applicant_objects.filter(draft=draft).exists()
+
+
+def test_pay_cancel_retry_and_receipt(client, paysim_member):
+    draft, token = bewohnerpark_draft(paysim_member)
+    _applicant(client, draft, token)
+    pay_url = reverse("payments:pay", args=[draft.public_id])
+    page = client.get(pay_url)
+    assert page.status_code == 200 and "Jetzt bezahlen (30,00 €)" in page.text
+    # The browser cannot set the amount: whatever it posts, the fee is computed here.
+    to_provider = client.post(pay_url, {"amount": "0.01", "betrag": "0.01"})
+    assert to_provider.status_code == 302
+    payment = Payment.applicant_objects.get(draft=draft)
+    assert payment.amount == Decimal("30.00")
+    back = choose(to_provider["Location"], "cancelled")
+    returned = client.get(_local(back), follow=True)
+    assert "abgebrochen" in returned.text and "Noch einmal bezahlen" in returned.text
+    again = client.post(pay_url)
+    back = choose(again["Location"], "paid")
+    receipt = client.get(_local(back), follow=True)
+    assert receipt.redirect_chain[-1][0].endswith("/eingang/")
+    assert 'id="zahlung-kassenzeichen"' in receipt.text
+    paid = Payment.applicant_objects.get(draft=draft, status=PaymentStatus.PAID)
+    assert paid.kassenzeichen in receipt.text and paid.transaction_id in receipt.text
+    pdf = client.get(receipt.redirect_chain[-1][0] + "pdf/")
+    assert pdf.status_code == 200
+
+
+def test_provider_down_shows_a_german_message(client, paysim_member):
+    from tests.paysim import connect
+
+    draft, token = bewohnerpark_draft(paysim_member)
+    _applicant(client, draft, token)
+    connect(paysim_member, "http://127.0.0.1:9")
+    response = client.post(reverse("payments:pay", args=[draft.public_id]))
+    assert response.status_code == 503
+    assert "Bezahldienst ist gerade nicht erreichbar" in response.text
+    assert PAYSIM_SECRET not in response.text
+
+
+def test_pay_page_is_the_applicants_only(client, paysim_member):
+    draft, _token = bewohnerpark_draft(paysim_member)
+    assert client.get(reverse("payments:pay", args=[draft.public_id])).status_code == 404
+
+
+def test_notification_endpoint(client, paysim_member):
+    draft, _token = bewohnerpark_draft(paysim_member)
+    payment = services.payment_start(draft=draft, base_url="http://testserver/")
+    body = (
+        '{"paymentId": "%s", "requestId": "%s", "status": "PAYED", "grosAmount": "30.00",'
+        ' "reference": "%s", "paymentInformation": {"transactionId": "T1", "paymentMethod": "PAYPAL"}}'
+        % (payment.provider_payment_id, payment.public_id, payment.kassenzeichen)
+    ).encode()
+    url = reverse("payments:notify")
+    forged = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE="00")
+    assert forged.status_code == 400
+    signature = providers.sign(PAYSIM_SECRET, body)
+    ok = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE=signature)
+    assert ok.status_code == 200 and ok.text == "applied"
+    again = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE=signature)
+    assert again.status_code == 200 and again.text == "duplicate"
+    assert Application.applicant_objects.filter(draft=draft).count() == 1
+
+
+def _paid(tenant, laufzeit):
+    draft, _token = bewohnerpark_draft(tenant, laufzeit=laufzeit)
+    payment = services.payment_start(draft=draft, base_url="http://testserver/")
+    choose(payment.payment_url, "paid")
+    return services.payment_refresh(payment)
+
+
+def test_booking_export_of_a_day_reconciles_to_the_cent(client, paysim_member):
+    payments = [_paid(paysim_member, laufzeit) for laufzeit in ("6", "12", "24")]
+    client.force_login(clerk_of(paysim_member))
+    day = local_date().isoformat()
+    page = client.get(reverse("payments:bookings"), {"tag": day})
+    assert page.status_code == 200 and "105,00 €" in page.text
+    exported = client.get(reverse("payments:bookings"), {"tag": day, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Kassenzeichen"
+    amounts = [Decimal(row[3].replace(",", ".")) for row in rows[1:]]
+    assert sum(amounts) == sum(p.amount for p in payments) == Decimal("105.00")
+    assert {row[0] for row in rows[1:]} == {p.kassenzeichen for p in payments}
+    assert {row[1] for row in rows[1:]} == {"1.1.2.2.01.4311000"}
+    xml = client.get(reverse("payments:bookings"), {"tag": day, "format": "xml"})
+    root = ET.fromstring(xml.content)
+    ns = {"b": "urn:openkommune:buchungsliste:1"}
+    assert root.get("summe") == "105.00" and root.get("anzahl") == "3"
+    assert sum(Decimal(e.text) for e in root.findall("b:buchung/b:betrag", ns)) == Decimal("105.00")
+    xlsx = client.get(reverse("payments:bookings"), {"tag": day, "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    bad = client.get(reverse("payments:bookings"), {"tag": "gestern"})
+    assert bad.status_code == 422 and "JJJJ-MM-TT" in bad.text
+
+
+def test_reconciliation_shows_a_payment_to_refund_and_the_clerk_refunds_it(client, paysim_member):
+    payment = _paid(paysim_member, "12")
+    Payment.applicant_objects.filter(pk=payment.pk).update(
+        needs_refund=True, problem="Test: doppelt"
+    )
+    client.force_login(clerk_of(paysim_member))
+    page = client.get(reverse("payments:reconcile"))
+    assert "Test: doppelt" in page.text and payment.kassenzeichen in page.text
+    refund_url = reverse("payments:refund", args=[payment.public_id])
+    refused = client.post(refund_url, {"grund": ""})
+    assert refused.status_code == 422 and "Grund" in refused.text
+    done = client.post(refund_url, {"grund": "Doppelt bezahlt"})
+    assert done.status_code == 302
+    assert Payment.applicant_objects.get(pk=payment.pk).status == PaymentStatus.REFUNDED
+    assert "Keine Auffälligkeiten" in client.get(reverse("payments:reconcile")).text
+
+
+def test_back_office_pages_need_the_member(client, paysim_member):
+    assert client.get(reverse("payments:bookings")).status_code == 302  # login
+    from tests.cases.factories import other_tenant
+
+    client.force_login(clerk_of(other_tenant()))
+    payment = _paid(paysim_member, "6")
+    assert client.get(reverse("payments:refund", args=[payment.public_id])).status_code == 404
+    assert payment.kassenzeichen not in client.get(reverse("payments:bookings")).text
+
+
+def test_submit_without_a_fee_costs_no_statement(client, paysim_member):
+    """A service without fee: the gate answers from the session the check page filled."""
+    draft, token = bewohnerpark_draft(paysim_member)
+    Payment.applicant_objects.all().delete()
+    from openkommune.payments.models import FeeSchedule
+
+    FeeSchedule.applicant_objects.all().delete()
+    _applicant(client, draft, token)
+    page = client.get(reverse("submissions:check", args=[draft.public_id])).text
+    assert 'id="gebuehr"' not in page
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            reverse("submissions:submit", args=[draft.public_id]), {"idempotency_key": _key(page)}
+        )
+    assert response.status_code == 303
+    assert not [q for q in captured.captured_queries if "payments_" in q["sql"]]

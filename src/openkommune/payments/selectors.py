@@ -48,6 +48,11 @@ def provider_config_for(tenant) -> ProviderConfig | None:
     return ProviderConfig.objects.filter(tenant=tenant).first()
 
 
+def provider_config_for_tenant_id(tenant_id: int) -> ProviderConfig | None:
+    """For the applicant's pages (no tenant scope): the member's connection."""
+    return ProviderConfig.applicant_objects.filter(tenant_id=tenant_id).first()
+
+
 @dataclass(frozen=True)
 class Booking:
     kassenzeichen: str

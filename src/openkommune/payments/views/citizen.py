@@ -4,6 +4,9 @@ gate, receipt). Thin: state changes are `services`, reads `selectors`."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -14,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openkommune.accounts.access import private
+from openkommune.accounts.access import private as _private
 from openkommune.forms.engine import AnswerRow, AnswerSection
 from openkommune.payments import fees, selectors, services
 from openkommune.payments.constants import UNSUCCESSFUL, PaymentStatus, PayWhen
@@ -25,6 +28,12 @@ from openkommune.submissions.selectors import journey
 from openkommune.submissions.services.receipts import berlin_time_text
 
 SESSION_FREE = "openkommune.payments.free"
+
+
+def private(response):
+    """Not indexed, never cached; the referrer stays on this site only: a form posted from a
+    page with `no-referrer` would carry `Origin: null`, which the CSRF check refuses."""
+    return _private(response, referrer_policy="same-origin")
 
 
 def _computation_context(computation: dict) -> dict:
@@ -189,7 +198,25 @@ def pay(request, public_id):
         "last_unsuccessful": last is not None and last.status in UNSUCCESSFUL,
         **_computation_context(computation.as_json()),
     }
-    return private(render(request, "payments/pay.html", context, status=503 if error else 200))
+    response = render(request, "payments/pay.html", context, status=503 if error else 200)
+    return private(_allow_form_to_provider(response, draft))
+
+
+def _allow_form_to_provider(response, draft: Draft):
+    """The pay form's POST is answered with a redirect to the Bezahldienst's pay page, and a
+    browser applies `form-action` to that redirect too: allow the origin of the member's
+    Bezahldienst (its configured address) on this page only."""
+    config = selectors.provider_config_for_tenant_id(draft.tenant_id)
+    if config is not None:
+        parts = urlsplit(config.base_url)
+        if parts.scheme in {"http", "https"} and parts.netloc:
+            policy = dict(settings.SECURE_CSP)
+            policy["form-action"] = [
+                *policy.get("form-action", []),
+                f"{parts.scheme}://{parts.netloc}",
+            ]
+            response._csp_config = policy
+    return response
 
 
 @never_cache

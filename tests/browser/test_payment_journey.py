@@ -27,7 +27,7 @@ def committed_fee_offers(
     from openkommune.catalog.models import ServiceActivation
     from openkommune.catalog.selectors import ozg_leistung_get
     from openkommune.catalog.services import service_activation_set
-    from openkommune.payments.demo_rules import DEMO_RULES
+    from openkommune.payments.constants import DEMO_RULES
     from openkommune.payments.models import (
         FeeSchedule,
         Payment,

@@ -15,7 +15,7 @@ import pytest
 from openkommune.catalog.selectors import ozg_leistung_get
 from openkommune.catalog.services import service_activation_set
 from openkommune.forms.selectors import form_current_version
-from openkommune.payments.demo_rules import BEWOHNERPARKAUSWEIS, SONDERNUTZUNG
+from openkommune.payments.constants import BEWOHNERPARKAUSWEIS, SONDERNUTZUNG
 from openkommune.payments.services import fee_schedule_set
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions.services import draft_attach_file, draft_set_data, draft_start

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from openkommune.payments import fees
-from openkommune.payments.demo_rules import BEWOHNERPARKAUSWEIS, SONDERNUTZUNG
+from openkommune.payments.constants import BEWOHNERPARKAUSWEIS, SONDERNUTZUNG
 
 
 def test_fixed_fee_by_answer():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal
 from xml.etree import ElementTree as ET
@@ -22,8 +23,8 @@ from openkommune.payments.models import Payment
 from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey
 from tests.cases.factories import clerk_of
-from tests.paysim import PAYSIM_SECRET
 from tests.payments.support import bewohnerpark_draft, choose
+from tests.paysim import PAYSIM_SECRET
 from tests.submissions.factories import private_media  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
@@ -48,7 +49,8 @@ def test_check_page_shows_the_fee_and_submit_leads_to_the_pay_page(client, paysi
     _applicant(client, draft, token)
     page = client.get(reverse("submissions:check", args=[draft.public_id])).text
     assert 'id="gebuehr-berechnung"' in page
-    assert "30,00 €" in page and "Beispiel (Demo)" in page
+    assert "30,00 €" in page
+    assert "Beispiel (Demo)" in page
     response = client.post(
         reverse("submissions:submit", args=[draft.public_id]), {"idempotency_key": _key(page)}
     )
@@ -62,7 +64,8 @@ def test_pay_cancel_retry_and_receipt(client, paysim_member):
     _applicant(client, draft, token)
     pay_url = reverse("payments:pay", args=[draft.public_id])
     page = client.get(pay_url)
-    assert page.status_code == 200 and "Jetzt bezahlen (30,00 €)" in page.text
+    assert page.status_code == 200
+    assert "Jetzt bezahlen (30,00 €)" in page.text
     # The browser cannot set the amount: whatever it posts, the fee is computed here.
     to_provider = client.post(pay_url, {"amount": "0.01", "betrag": "0.01"})
     assert to_provider.status_code == 302
@@ -70,14 +73,16 @@ def test_pay_cancel_retry_and_receipt(client, paysim_member):
     assert payment.amount == Decimal("30.00")
     back = choose(to_provider["Location"], "cancelled")
     returned = client.get(_local(back), follow=True)
-    assert "abgebrochen" in returned.text and "Noch einmal bezahlen" in returned.text
+    assert "abgebrochen" in returned.text
+    assert "Noch einmal bezahlen" in returned.text
     again = client.post(pay_url)
     back = choose(again["Location"], "paid")
     receipt = client.get(_local(back), follow=True)
     assert receipt.redirect_chain[-1][0].endswith("/eingang/")
     assert 'id="zahlung-kassenzeichen"' in receipt.text
     paid = Payment.applicant_objects.get(draft=draft, status=PaymentStatus.PAID)
-    assert paid.kassenzeichen in receipt.text and paid.transaction_id in receipt.text
+    assert paid.kassenzeichen in receipt.text
+    assert paid.transaction_id in receipt.text
     pdf = client.get(receipt.redirect_chain[-1][0] + "pdf/")
     assert pdf.status_code == 200
 
@@ -102,19 +107,26 @@ def test_pay_page_is_the_applicants_only(client, paysim_member):
 def test_notification_endpoint(client, paysim_member):
     draft, _token = bewohnerpark_draft(paysim_member)
     payment = services.payment_start(draft=draft, base_url="http://testserver/")
-    body = (
-        '{"paymentId": "%s", "requestId": "%s", "status": "PAYED", "grosAmount": "30.00",'
-        ' "reference": "%s", "paymentInformation": {"transactionId": "T1", "paymentMethod": "PAYPAL"}}'
-        % (payment.provider_payment_id, payment.public_id, payment.kassenzeichen)
+    body = json.dumps(
+        {
+            "paymentId": payment.provider_payment_id,
+            "requestId": str(payment.public_id),
+            "status": "PAYED",
+            "grosAmount": "30.00",
+            "reference": payment.kassenzeichen,
+            "paymentInformation": {"transactionId": "T1", "paymentMethod": "PAYPAL"},
+        }
     ).encode()
     url = reverse("payments:notify")
     forged = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE="00")
     assert forged.status_code == 400
     signature = providers.sign(PAYSIM_SECRET, body)
     ok = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE=signature)
-    assert ok.status_code == 200 and ok.text == "applied"
+    assert ok.status_code == 200
+    assert ok.text == "applied"
     again = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE=signature)
-    assert again.status_code == 200 and again.text == "duplicate"
+    assert again.status_code == 200
+    assert again.text == "duplicate"
     assert Application.applicant_objects.filter(draft=draft).count() == 1
 
 
@@ -130,7 +142,8 @@ def test_booking_export_of_a_day_reconciles_to_the_cent(client, paysim_member):
     client.force_login(clerk_of(paysim_member))
     day = local_date().isoformat()
     page = client.get(reverse("payments:bookings"), {"tag": day})
-    assert page.status_code == 200 and "105,00 €" in page.text
+    assert page.status_code == 200
+    assert "105,00 €" in page.text
     exported = client.get(reverse("payments:bookings"), {"tag": day, "format": "csv"})
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Kassenzeichen"
@@ -139,14 +152,17 @@ def test_booking_export_of_a_day_reconciles_to_the_cent(client, paysim_member):
     assert {row[0] for row in rows[1:]} == {p.kassenzeichen for p in payments}
     assert {row[1] for row in rows[1:]} == {"1.1.2.2.01.4311000"}
     xml = client.get(reverse("payments:bookings"), {"tag": day, "format": "xml"})
-    root = ET.fromstring(xml.content)
+    root = ET.fromstring(xml.content)  # noqa: S314 (our own export)
     ns = {"b": "urn:openkommune:buchungsliste:1"}
-    assert root.get("summe") == "105.00" and root.get("anzahl") == "3"
+    assert root.get("summe") == "105.00"
+    assert root.get("anzahl") == "3"
     assert sum(Decimal(e.text) for e in root.findall("b:buchung/b:betrag", ns)) == Decimal("105.00")
     xlsx = client.get(reverse("payments:bookings"), {"tag": day, "format": "xlsx"})
-    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx.status_code == 200
+    assert xlsx.content[:2] == b"PK"
     bad = client.get(reverse("payments:bookings"), {"tag": "gestern"})
-    assert bad.status_code == 422 and "JJJJ-MM-TT" in bad.text
+    assert bad.status_code == 422
+    assert "JJJJ-MM-TT" in bad.text
 
 
 def test_reconciliation_shows_a_payment_to_refund_and_the_clerk_refunds_it(client, paysim_member):
@@ -156,10 +172,12 @@ def test_reconciliation_shows_a_payment_to_refund_and_the_clerk_refunds_it(clien
     )
     client.force_login(clerk_of(paysim_member))
     page = client.get(reverse("payments:reconcile"))
-    assert "Test: doppelt" in page.text and payment.kassenzeichen in page.text
+    assert "Test: doppelt" in page.text
+    assert payment.kassenzeichen in page.text
     refund_url = reverse("payments:refund", args=[payment.public_id])
     refused = client.post(refund_url, {"grund": ""})
-    assert refused.status_code == 422 and "Grund" in refused.text
+    assert refused.status_code == 422
+    assert "Grund" in refused.text
     done = client.post(refund_url, {"grund": "Doppelt bezahlt"})
     assert done.status_code == 302
     assert Payment.applicant_objects.get(pk=payment.pk).status == PaymentStatus.REFUNDED

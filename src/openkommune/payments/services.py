@@ -20,6 +20,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +43,7 @@ from openkommune.payments.errors import (
 from openkommune.payments.models import FeeSchedule, Payment, PaymentNotification, ProviderConfig
 from openkommune.submissions import services as submission_services
 from openkommune.submissions.models import Draft
-from openkommune.tenancy.services import audit_record
+from openkommune.tenancy.services import audit_record, reject_unknown_fields
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ __all__ = [
     "payment_refund",
     "payment_start",
     "payments_poll",
+    "provider_config_set",
 ]
 
 
@@ -96,6 +98,13 @@ def fee_schedule_set(
                 "rule": schedule.rule,
                 "pay_when": schedule.pay_when,
             }
+            unchanged = before == {
+                "legal_basis": legal_basis.strip(),
+                "rule": rule,
+                "pay_when": pay_when,
+            }
+            if unchanged and schedule.is_demo == is_demo:
+                return schedule  # nothing to write, nothing to audit
         schedule.legal_basis = legal_basis.strip()
         schedule.rule = rule
         schedule.pay_when = pay_when
@@ -110,6 +119,49 @@ def fee_schedule_set(
             after={"legal_basis": schedule.legal_basis, "rule": rule, "pay_when": pay_when},
         )
     return schedule
+
+
+PROVIDER_FIELDS = (
+    "provider",
+    "base_url",
+    "originator_id",
+    "endpoint_id",
+    "secret_reference",
+    "haushaltsstelle",
+    "objektnummer",
+    "kassenzeichen_prefix",
+    "is_demo",
+)
+
+
+def provider_config_set(*, tenant, actor, **fields) -> ProviderConfig:
+    """Connect the member to its Bezahldienst (or change the connection); audited. The secret
+    is never passed here: `secret_reference` names the environment variable holding it."""
+    reject_unknown_fields(fields, PROVIDER_FIELDS, "ProviderConfig")
+    with transaction.atomic():
+        config = ProviderConfig.applicant_objects.filter(tenant=tenant).first()
+        before = None if config is None else {f: getattr(config, f) for f in fields}
+        if before == fields:
+            return config  # nothing to write, nothing to audit
+        config = config or ProviderConfig(tenant=tenant)
+        for name, value in fields.items():
+            setattr(config, name, value)
+        try:
+            config.full_clean(exclude=["tenant"])
+        except ValidationError as invalid:
+            raise PaymentError(
+                _("Die Anbindung ist unvollständig oder fehlerhaft."), invalid.message_dict
+            ) from None
+        config.save()
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="payment_config.create" if before is None else "payment_config.update",
+            obj=config,
+            before=before,
+            after={f: getattr(config, f) for f in fields},
+        )
+    return config
 
 
 def draft_fee(draft: Draft, data) -> tuple[FeeSchedule, fees.FeeComputation] | None:

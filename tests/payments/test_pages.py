@@ -210,3 +210,42 @@ def test_submit_without_a_fee_costs_no_statement(client, paysim_member):
         )
     assert response.status_code == 303
     assert not [q for q in captured.captured_queries if "payments_" in q["sql"]]
+
+
+def test_without_a_bezahldienst_the_fee_is_due_with_the_notice(client, paysim_member):
+    from openkommune.payments.models import ProviderConfig
+
+    draft, token = bewohnerpark_draft(paysim_member)
+    ProviderConfig.applicant_objects.filter(tenant=paysim_member).delete()
+    _applicant(client, draft, token)
+    page = client.get(reverse("submissions:check", args=[draft.public_id])).text
+    assert "Sie bezahlen die Gebühr später" in page
+    response = client.post(
+        reverse("submissions:submit", args=[draft.public_id]), {"idempotency_key": _key(page)}
+    )
+    receipt = client.get(response["Location"])
+    assert "später mit dem Gebührenbescheid" in receipt.text
+    application = Application.applicant_objects.get(draft=draft)
+    from openkommune.submissions.services import application_status_token
+
+    api = client.get(
+        f"/api/v1/applications/{application.reference}",
+        HTTP_X_STATUS_TOKEN=application_status_token(application),
+    )
+    assert api.json()["payment"]["status"] == "due_with_notice"
+    assert api.json()["payment"]["amount"] == "30.00"
+
+
+def test_api_shows_the_payment(client, paysim_member):
+    payment = _paid(paysim_member, "24")
+    application = Application.applicant_objects.get(pk=payment.application_id)
+    from openkommune.submissions.services import application_status_token
+
+    answer = client.get(
+        f"/api/v1/applications/{application.reference}",
+        HTTP_X_STATUS_TOKEN=application_status_token(application),
+    ).json()
+    assert answer["payment"]["status"] == "paid"
+    assert answer["payment"]["amount"] == "60.00"
+    assert answer["payment"]["kassenzeichen"] == payment.kassenzeichen
+    assert answer["payment"]["transaction_id"] == payment.transaction_id

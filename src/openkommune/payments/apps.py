@@ -22,5 +22,6 @@ class PaymentsConfig(AppConfig):
         hooks.register_receipt_panel(citizen.receipt_panel)
         hooks.register_receipt_sections(citizen.receipt_sections)
         hooks.register_start_panel(citizen.start_panel)
+        hooks.register_application_payment(citizen.application_payment)
         # A notification may never come: the job workers ask about open payments.
         register_periodic("payments.poll", datetime.timedelta(minutes=2), services.payments_poll)

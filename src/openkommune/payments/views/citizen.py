@@ -64,17 +64,27 @@ def _remember_free(request, draft: Draft, data) -> None:
     request.session[SESSION_FREE] = free
 
 
+def _pays_now(schedule, tenant_id: int) -> bool:
+    """Paid at submission: so the member decided, and it is connected to a Bezahldienst
+    (without one the fee is due with the notice, and the applicant is not held up)."""
+    return (
+        schedule.pay_when == PayWhen.SUBMISSION
+        and selectors.provider_config_for_tenant_id(tenant_id) is not None
+    )
+
+
 def check_panel(request, draft: Draft, data) -> str:
     due = services.draft_fee(draft, data)
-    if due is None or (due[0].pay_when == PayWhen.NOTICE and due[1].is_free):
+    if due is None:
         _remember_free(request, draft, data)
         return ""
     schedule, computation = due
-    if schedule.pay_when == PayWhen.NOTICE or computation.is_free:
+    pay_now = not computation.is_free and _pays_now(schedule, draft.tenant_id)
+    if not pay_now:
         _remember_free(request, draft, data)
     context = {
         "schedule": schedule,
-        "pay_now": schedule.pay_when == PayWhen.SUBMISSION and not computation.is_free,
+        "pay_now": pay_now,
         **_computation_context(computation.as_json()),
     }
     return render_to_string("payments/check_panel.html", context, request=request)
@@ -88,7 +98,7 @@ def submit_gate(request, draft: Draft) -> str | None:
     if validation.errors:
         return None  # the submit shows the errors
     due = services.draft_fee(draft, validation.data)
-    if due is None or due[0].pay_when != PayWhen.SUBMISSION or due[1].is_free:
+    if due is None or due[1].is_free or not _pays_now(due[0], draft.tenant_id):
         return None
     return reverse("payments:pay", args=[draft.public_id])
 
@@ -99,7 +109,7 @@ def receipt_panel(application) -> str:
         schedule = selectors.fee_schedule_for(
             tenant_id=application.tenant_id, form_key=application.form_version.form.key
         )
-        if schedule is None or schedule.pay_when != PayWhen.NOTICE:
+        if schedule is None or fees.compute(schedule.rule, application.data).is_free:
             return ""
         return render_to_string(
             "payments/receipt_panel.html", {"later": True, "schedule": schedule}
@@ -130,6 +140,37 @@ def receipt_sections(application) -> list:
         ),
     ]
     return [AnswerSection(step_id="zahlung", title=_("Zahlung"), rows=rows)]
+
+
+def application_payment(application) -> dict | None:
+    """The API's payment status of an application (`PaymentStatusOut`)."""
+    payment = selectors.payment_for_application(application)
+    if payment is not None:
+        return {
+            "status": payment.status,
+            "status_label": str(payment.get_status_display()),
+            "amount": f"{payment.amount:.2f}",
+            "currency": payment.currency,
+            "kassenzeichen": payment.kassenzeichen,
+            "method": payment.method,
+            "transaction_id": payment.transaction_id,
+            "paid_at": payment.paid_at,
+            "legal_basis": payment.legal_basis,
+        }
+    schedule = selectors.fee_schedule_for(
+        tenant_id=application.tenant_id, form_key=application.form_version.form.key
+    )
+    if schedule is None:
+        return None
+    computation = fees.compute(schedule.rule, application.data)
+    if computation.is_free:
+        return None
+    return {
+        "status": "due_with_notice",
+        "status_label": _("mit dem Gebührenbescheid zu zahlen"),
+        "amount": f"{computation.total:.2f}",
+        "legal_basis": schedule.legal_basis,
+    }
 
 
 def start_panel(responsibility, version) -> str:
@@ -170,7 +211,7 @@ def pay(request, public_id):
     if validation.errors:
         return private(redirect("submissions:check", public_id=draft.public_id))
     due = services.draft_fee(draft, validation.data)
-    if due is None or due[0].pay_when != PayWhen.SUBMISSION or due[1].is_free:
+    if due is None or due[1].is_free or not _pays_now(due[0], draft.tenant_id):
         return private(redirect("submissions:check", public_id=draft.public_id))
     schedule, computation = due
     earlier = selectors.payments_for_draft(draft)

@@ -93,3 +93,21 @@ def register_start_panel(hook: Callable) -> None:
 
 def start_panels(responsibility, form_version) -> list:
     return [html for hook in _start_panels if (html := hook(responsibility, form_version))]
+
+
+_payment_status: list[Callable] = []
+
+
+def register_application_payment(hook: Callable) -> None:
+    """`hook(application)` → the fee and payment as a dict of the API's `PaymentStatusOut`,
+    or None (no fee)."""
+    if hook not in _payment_status:
+        _payment_status.append(hook)
+
+
+def application_payment(application) -> dict | None:
+    for hook in _payment_status:
+        found = hook(application)
+        if found is not None:
+            return found
+    return None

@@ -249,3 +249,18 @@ def test_api_shows_the_payment(client, paysim_member):
     assert answer["payment"]["amount"] == "60.00"
     assert answer["payment"]["kassenzeichen"] == payment.kassenzeichen
     assert answer["payment"]["transaction_id"] == payment.transaction_id
+
+
+def test_case_shows_the_payment(client, paysim_member):
+    from openkommune.cases.models import Case
+
+    payment = _paid(paysim_member, "12")
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    with scopes_disabled():
+        case = Case.objects.get(application_id=payment.application_id)
+    client.force_login(clerk_of(paysim_member))
+    page = client.get(reverse("cases:case_detail", args=[case.public_id]))
+    assert page.status_code == 200
+    assert payment.kassenzeichen in page.text and payment.transaction_id in page.text
+    assert "30,00 €" in page.text and "Zahlung erstatten" in page.text

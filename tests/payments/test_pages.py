@@ -262,5 +262,28 @@ def test_case_shows_the_payment(client, paysim_member):
     client.force_login(clerk_of(paysim_member))
     page = client.get(reverse("cases:case_detail", args=[case.public_id]))
     assert page.status_code == 200
-    assert payment.kassenzeichen in page.text and payment.transaction_id in page.text
-    assert "30,00 €" in page.text and "Zahlung erstatten" in page.text
+    assert payment.kassenzeichen in page.text
+    assert payment.transaction_id in page.text
+    assert "30,00 €" in page.text
+    assert "Zahlung erstatten" in page.text
+
+
+def test_admin_shows_connections_without_the_secret(client, paysim_member):
+    from openkommune.accounts.models import User
+    from openkommune.payments.models import ProviderConfig
+
+    payment = _paid(paysim_member, "12")
+    ProviderConfig.applicant_objects.filter(tenant=paysim_member).update(is_demo=True)
+    client.force_login(User.objects.create_superuser(email="a@test.example.org", password="x" * 12))
+    configs = client.get(reverse("admin:payments_providerconfig_changelist"))
+    assert configs.status_code == 200
+    assert "hinterlegt" in configs.text
+    assert "Bezahldienst-Simulator — kein echtes Geld" in configs.text
+    assert PAYSIM_SECRET not in configs.text
+    config = ProviderConfig.applicant_objects.get(tenant=paysim_member)
+    change = client.get(reverse("admin:payments_providerconfig_change", args=[config.pk]))
+    assert change.status_code == 200
+    assert PAYSIM_SECRET not in change.text
+    for model in ("feeschedule", "payment", "paymentnotification"):
+        assert client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200
+    assert payment.kassenzeichen in client.get(reverse("admin:payments_payment_changelist")).text

@@ -287,3 +287,46 @@ def test_admin_shows_connections_without_the_secret(client, paysim_member):
     for model in ("feeschedule", "payment", "paymentnotification"):
         assert client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200
     assert payment.kassenzeichen in client.get(reverse("admin:payments_payment_changelist")).text
+
+
+def test_member_admin_sets_a_fee_and_a_bad_rule_changes_nothing(client, paysim_member):
+    from openkommune.payments.models import FeeSchedule
+    from openkommune.tenancy.constants import Role
+
+    client.force_login(clerk_of(paysim_member, role=Role.MEMBER_ADMIN))
+    url = reverse("payments:fees")
+    assert client.get(url).status_code == 200
+    bad = client.post(
+        url,
+        {
+            "form_key": "hundesteuer",
+            "legal_basis": "§ 1 Satzung (Test)",
+            "pay_when": "notice",
+            "rule": '{"items": [{"label": "Hund", "amount": 1.5}]}',
+        },
+    )
+    assert bad.status_code == 422
+    assert "12.50" in bad.text
+    broken = client.post(
+        url, {"form_key": "hundesteuer", "legal_basis": "x", "pay_when": "notice", "rule": "{"}
+    )
+    assert broken.status_code == 422
+    assert "kein gültiges JSON" in broken.text
+    assert not FeeSchedule.applicant_objects.filter(
+        tenant=paysim_member, form_key="hundesteuer"
+    ).exists()
+    good = client.post(
+        url,
+        {
+            "form_key": "hundesteuer",
+            "legal_basis": "§ 1 Satzung (Test)",
+            "pay_when": "notice",
+            "rule": json.dumps(
+                {"items": [{"label": "je Hund", "amount": "90.00", "per": [{"field": "hunde"}]}]}
+            ),
+        },
+    )
+    assert good.status_code == 302
+    assert "je Hund" in client.get(url).text
+    client.force_login(clerk_of(paysim_member))  # a clerk may not
+    assert client.get(url).status_code == 403

@@ -10,5 +10,6 @@ urlpatterns = [
     path("bezahlung/benachrichtigung/", citizen.notify, name="notify"),
     path("behoerde/zahlungen/", back_office.bookings, name="bookings"),
     path("behoerde/zahlungen/abgleich/", back_office.reconcile, name="reconcile"),
+    path("behoerde/zahlungen/gebuehren/", back_office.fees_edit, name="fees"),
     path("behoerde/zahlungen/<uuid:payment_id>/erstatten/", back_office.refund, name="refund"),
 ]

@@ -4,6 +4,7 @@ reconciliation, and the clerk's refund or cancellation through the Bezahldienst.
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.contrib import messages
 from django.http import Http404
@@ -11,13 +12,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from openkommune.accounts.access import back_office
+from openkommune.accounts.access import back_office, member_admin_page
 from openkommune.core import tables
 from openkommune.core.files import download_response
+from openkommune.core.forms import render_form
 from openkommune.core.timezone import local_date
+from openkommune.forms.selectors import form_list
 from openkommune.payments import exports, fees, providers, selectors, services
 from openkommune.payments.constants import SIMULATOR_LABEL
-from openkommune.payments.models import Payment
+from openkommune.payments.forms import FeeScheduleForm
+from openkommune.payments.models import FeeSchedule, Payment
 
 
 def _day(request) -> tuple[datetime.date, str]:
@@ -129,3 +133,49 @@ def refund(request, tenant, payment_id):
         "reason": request.POST.get("grund", ""),
     }
     return render(request, "payments/refund.html", context, status=422 if error else 200)
+
+
+@member_admin_page
+@require_http_methods(["GET", "POST"])
+def fees_edit(request, tenant):
+    """The member's fees: one rule per form, with its legal basis; saved through the audited
+    `fee_schedule_set` (a rule that cannot be used is refused in German, nothing saved)."""
+    choices = [(f.key, f"{f.title} ({f.key})") for f in form_list()]
+    schedules = list(FeeSchedule.objects.filter(tenant=tenant).order_by("form_key"))
+    chosen = request.GET.get("formular", "")
+    existing = next((s for s in schedules if s.form_key == chosen), None)
+    initial = (
+        {
+            "form_key": existing.form_key,
+            "legal_basis": existing.legal_basis,
+            "pay_when": existing.pay_when,
+            "rule": json.dumps(existing.rule, indent=2, ensure_ascii=False),
+        }
+        if existing
+        else {"form_key": chosen, "pay_when": "submission"}
+    )
+    form = FeeScheduleForm(
+        request.POST if request.method == "POST" else None, initial=initial, form_choices=choices
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.fee_schedule_set(
+                tenant=tenant,
+                actor=request.user,
+                form_key=data["form_key"],
+                legal_basis=data["legal_basis"],
+                rule=data["rule"],
+                pay_when=data["pay_when"],
+            )
+        except services.PaymentError as refused:
+            form.add_error("rule" if "rule" in refused.fields else None, refused.message)
+        else:
+            messages.success(request, _("Die Gebühr wurde gespeichert."))
+            return redirect("payments:fees")
+    context = {
+        "tenant": tenant,
+        "form": form,
+        "schedules": [{"schedule": s, "sentences": fees.describe(s.rule)} for s in schedules],
+    }
+    return render_form(request, "payments/fees.html", form, context)

@@ -244,3 +244,25 @@ def test_clerk_refund_goes_through_the_provider(paysim_member, django_user_model
         payment.provider_payment_id
     )
     assert info.status == PaymentStatus.REFUNDED
+
+
+def test_connection_is_checked_and_audited(paysim_member):
+    fields = {
+        "provider": "pmpayment",
+        "base_url": "kein-link",
+        "originator_id": "15003000",
+        "endpoint_id": "BEWOHNERPARKEN",
+        "secret_reference": "OPENKOMMUNE_PAYMENT_SECRET_TEST",
+        "haushaltsstelle": "",
+        "kassenzeichen_prefix": "MD",
+    }
+    with pytest.raises(services.PaymentError) as refused:
+        services.provider_config_set(tenant=paysim_member, actor=None, **fields)
+    assert {"base_url", "haushaltsstelle"} <= set(refused.value.fields)
+    assert ProviderConfig.applicant_objects.get(tenant=paysim_member).provider == "epaybl"
+    good = fields | {"base_url": "https://pay.example.org", "haushaltsstelle": "1.2.3"}
+    config = services.provider_config_set(tenant=paysim_member, actor=None, **good)
+    assert config.provider == "pmpayment"
+    assert AuditRecord._base_manager.filter(action="payment_config.update").count() == 1
+    with pytest.raises(TypeError, match="secret"):
+        services.provider_config_set(tenant=paysim_member, actor=None, secret="x")

@@ -147,7 +147,7 @@ def provider_config_set(*, tenant, actor, **fields) -> ProviderConfig:
         for name, value in fields.items():
             setattr(config, name, value)
         try:
-            config.full_clean(exclude=["tenant"])
+            config.clean_fields(exclude=["tenant", "next_number"])
         except ValidationError as invalid:
             raise PaymentError(
                 _("Die Anbindung ist unvollständig oder fehlerhaft."), invalid.message_dict

@@ -14,11 +14,19 @@ CLAMD ?= /usr/sbin/clamd
 # one. `make dev` is the developer's variant: Django's runserver with debug and auto-reload.
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's Bezahldienst: the Bezahldienst-Simulator (tools/paysim, kein echtes Geld), a process
+# of its own that `make run` and `make dev` start beside the platform and stop with it.
+PAYSIM_PORT ?= 8790
+PAYSIM_SECRET ?= demo-simulator-kein-echtes-geld
+PAYSIM := $(RUN) python tools/paysim/server.py --host $(HOST) --port $(PAYSIM_PORT) \
+	--merchant DEMO-MANDANT=$(PAYSIM_SECRET)
 DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_SECRET_KEY=$${OPENKOMMUNE_SECRET_KEY:-development-only-not-secret} \
 	OPENKOMMUNE_SECURE_SSL_REDIRECT=false OPENKOMMUNE_SECURE_COOKIES=false \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
-	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
+	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend \
+	OPENKOMMUNE_DEMO_PAYMENT_URL=http://$(HOST):$(PAYSIM_PORT) \
+	OPENKOMMUNE_PAYMENT_SECRET_DEMO=$(PAYSIM_SECRET)
 
 # `make serve` is the production profile (ADR 0011) on PostgreSQL: `openkommune serve` runs
 # gunicorn (OPENKOMMUNE_WEB_WORKERS × OPENKOMMUNE_WEB_THREADS) and OPENKOMMUNE_JOB_WORKERS job
@@ -168,13 +176,17 @@ setup-dev: deps thesaurus
 run: setup-dev
 	@echo ""
 	@echo "OpenKommune läuft auf http://$(HOST):$(PORT)  (API: http://$(HOST):$(PORT)/api/v1/openapi.json)"
+	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
 	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
+	$(PAYSIM) & paysim=$$!; trap 'kill $$paysim 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(RUN) gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
 		--workers 2 --threads 4 --access-logfile - --graceful-timeout 5
 
 dev: setup-dev
 	@echo ""
 	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
+	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
+	$(PAYSIM) & paysim=$$!; trap 'kill $$paysim 2>/dev/null' EXIT INT TERM; \
 	OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(RUN) openkommune runserver $(HOST):$(PORT)
 
 setup-serve: deps thesaurus $(SERVE_PREREQUISITES)

@@ -12,7 +12,7 @@ from django.test import override_settings
 # The real ClamAV daemon (fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`) and
 # private PostgreSQL clusters (`streaming_replication`: primary + replica) for replica and
 # fault tests.
-pytest_plugins = ["tests.clamav", "tests.support.postgres_cluster"]
+pytest_plugins = ["tests.clamav", "tests.paysim", "tests.support.postgres_cluster"]
 
 
 @pytest.fixture(scope="session", autouse=True)

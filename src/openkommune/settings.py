@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "openkommune.procurement",
     "openkommune.bundling",
     "openkommune.digitalpakt",
+    "openkommune.payments",
     "openkommune.cases",
     "openkommune.delivery",
     "openkommune.reports",
@@ -268,6 +269,11 @@ DRAFT_LINK_DAYS = env_int("OPENKOMMUNE_DRAFT_LINK_DAYS", 7)
 OPENKOMMUNE_BUNDLING_SYNC_LIMIT = env_int("OPENKOMMUNE_BUNDLING_SYNC_LIMIT", 20)
 # Drafts of logged-in users untouched this many days are deleted (`delete_expired_drafts`).
 DRAFT_RETENTION_DAYS = env_int("OPENKOMMUNE_DRAFT_RETENTION_DAYS", 30)
+# Payments (docs/payment.md): seconds per call to a Bezahldienst; after how long an open
+# payment without notification is asked for by the job workers, and when to stop asking.
+PAYMENT_TIMEOUT = env_int("OPENKOMMUNE_PAYMENT_TIMEOUT", 10)
+PAYMENT_POLL_AFTER_SECONDS = env_int("OPENKOMMUNE_PAYMENT_POLL_AFTER_SECONDS", 120)
+PAYMENT_POLL_DAYS = env_int("OPENKOMMUNE_PAYMENT_POLL_DAYS", 3)
 # Address of the platform as citizens reach it, for links in e-mails sent by jobs.
 SITE_URL = env_str("OPENKOMMUNE_SITE_URL", "http://localhost:8000")
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("beschaffung/", include("openkommune.procurement.urls")),
     path("beschaffung/buendelung/", include("openkommune.bundling.urls")),
     path("beschaffung/digitalpakt/", include("openkommune.digitalpakt.urls")),
+    path("", include("openkommune.payments.urls")),
     path("behoerde/", include("openkommune.cases.urls")),
     path("schnittstellen/", include("openkommune.delivery.urls")),
     path("konto/", include("openkommune.accounts.urls")),

@@ -30,13 +30,14 @@ OFFERS = reverse("catalog:offers")
 STATISTICS = reverse("cases:statistics")
 OZG_PROGRESS = reverse("reports:ozg_progress")
 PROCUREMENT = reverse("procurement:index")
+PAYMENTS = reverse("payments:bookings")
 
 
 @pytest.mark.parametrize(
     ("trait", "expected"),
     [
-        ("clerk", {INBOX, PROCUREMENT}),
-        ("member_admin", {INBOX, SERVICES_ADMIN, PEOPLE_ADMIN, PROCUREMENT}),
+        ("clerk", {INBOX, PAYMENTS, PROCUREMENT}),
+        ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, PROCUREMENT}),
         ("cooperative_staff", {OFFERS, STATISTICS, OZG_PROGRESS, PROCUREMENT}),
     ],
 )

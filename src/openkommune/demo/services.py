@@ -9,6 +9,7 @@ changes, and audits, only what differs.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -19,6 +20,8 @@ from openkommune.cases.services.service_settings import notice_template_set
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import application_way, responsible_authority
 from openkommune.catalog.services import service_activation_set
+from openkommune.payments.constants import DEMO_RULES
+from openkommune.payments.services import fee_schedule_set, provider_config_set
 from openkommune.regions.constants import (
     ARS_PREFIX_LENGTH,
     ORGANISATION_KIND_BY_REGION,
@@ -229,6 +232,36 @@ class DemoResult:
     form_services_skipped: list[str] = field(default_factory=list)
 
 
+# Fees of the demo (labelled demo rules with example legal references) and, when the demo runs
+# with a Bezahldienst (`make run`: the Bezahldienst-Simulator), the demo members' connection.
+# The platform only gets an address and the name of the variable holding the shared secret.
+DEMO_PAYMENT_ENDPOINTS = {"10173": "BEWOHNERPARKEN", "10348": "SONDERNUTZUNG"}
+
+
+def _seed_payments(activated: dict[str, Organisation]) -> None:
+    url = os.environ.get("OPENKOMMUNE_DEMO_PAYMENT_URL", "")
+    rules = {rule["form_key"]: rule for rule in DEMO_RULES}
+    for ozg_id, form_key in (("10173", "bewohnerparkausweis"), ("10348", "sondernutzung")):
+        organisation = activated.get(ozg_id)
+        if organisation is None:
+            continue
+        fee_schedule_set(tenant=organisation, actor=None, is_demo=True, **rules[form_key])
+        if url:
+            provider_config_set(
+                tenant=organisation,
+                actor=None,
+                provider="epaybl",
+                base_url=url,
+                originator_id="DEMO-MANDANT",
+                endpoint_id=DEMO_PAYMENT_ENDPOINTS[ozg_id],
+                secret_reference="OPENKOMMUNE_PAYMENT_SECRET_DEMO",  # noqa: S106 (a name)
+                haushaltsstelle="1.1.2.2.01.4311000 (Demo)",
+                objektnummer="DEMO-01",
+                kassenzeichen_prefix="DE",
+                is_demo=True,
+            )
+
+
 def _seat_postcode(region: Region) -> str:
     """Postcode of the seat: the Gemeinde's own, else that of the seat Gemeinde below it."""
     if region.postcode_of_seat:
@@ -316,6 +349,7 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         _activate_demo_services(by_ars[MAGDEBURG_ARS])
     result.form_services_skipped, activated = _activate_form_services()
     _seed_notice_template(activated)
+    _seed_payments(activated)
 
     for email, first_name, last_name, role, ars in DEMO_PEOPLE:
         user = User.objects.filter(email__iexact=email).first()

@@ -45,6 +45,7 @@ from openkommune.submissions.services import (
     application_status_token,
     application_status_url,
     application_submit_data,
+    hooks,
     receipt_response,
 )
 from openkommune.submissions.services.submit import IDEMPOTENCY_KEY_MAX_LENGTH
@@ -266,6 +267,7 @@ def get_application(request, reference: str):
             for event in application_events(application=application)
         ],
         receipt_url=_receipt_url(request, application),
+        payment=hooks.application_payment(application),
     )
 
 

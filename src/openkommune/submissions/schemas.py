@@ -79,6 +79,23 @@ class ApplicationCreatedOut(Schema):
     receipt_url: str = Field(description="Eingangsbestätigung als PDF")
 
 
+class PaymentStatusOut(Schema):
+    """The fee of an application and its payment (filled by the payments app)."""
+
+    status: str = Field(
+        description="open, paid, declined, cancelled, timed_out, not_started, refunded, voided; "
+        "`due_with_notice`: bezahlt wird später mit dem Gebührenbescheid"
+    )
+    status_label: str
+    amount: str = Field(description="Betrag in Euro, Dezimalpunkt, zwei Nachkommastellen")
+    currency: str = "EUR"
+    kassenzeichen: str = ""
+    method: str = ""
+    transaction_id: str = ""
+    paid_at: datetime.datetime | None = None
+    legal_basis: str = ""
+
+
 class ApplicationOut(Schema):
     reference: str
     status: str
@@ -89,3 +106,6 @@ class ApplicationOut(Schema):
     authority: AuthorityOut
     events: list[EventOut]
     receipt_url: str
+    payment: PaymentStatusOut | None = Field(
+        None, description="Gebühr und Zahlung; leer, wenn keine Gebühr anfällt"
+    )

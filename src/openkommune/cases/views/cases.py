@@ -43,6 +43,7 @@ from openkommune.catalog.selectors import platform_form_title, service_activatio
 from openkommune.core.files import download_response
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
+from openkommune.payments import selectors as payment_selectors
 from openkommune.submissions import selectors as submission_selectors
 from openkommune.submissions import services as submission_services
 from openkommune.submissions.models import Attachment
@@ -256,6 +257,8 @@ def _render_case(request, case: Case, tenant, *, bound: dict | None = None, stat
         "follow_up_due": bool(case.follow_up_on and case.follow_up_on <= today),
         "is_closed": case.status == CaseStatus.CLOSED,
         "related_links": _related_links(case),
+        # The fee paid for it (payments app), with the way to refund it.
+        "payment": payment_selectors.payment_for_application(application),
         "failed_form": failed,
         **_forms(request, case, tenant, bound),
     }

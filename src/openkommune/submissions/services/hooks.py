@@ -18,3 +18,96 @@ def register_submitted(hook: Callable) -> None:
 def run_submitted(application) -> None:
     for hook in _submitted:
         hook(application)
+
+
+# --- the pay step (the `payments` app) -------------------------------------------------------
+# A stage of its own between the check page and the submit: the check page shows what the
+# registered panels render, the submit asks the gates first, and the receipt lists what the
+# receipt hooks give. Without registrations nothing changes (and no query is added).
+
+_check_panels: list[Callable] = []
+_submit_gates: list[Callable] = []
+_receipt_panels: list[Callable] = []
+_receipt_sections: list[Callable] = []
+
+
+def register_check_panel(hook: Callable) -> None:
+    """`hook(request, draft, data)` → HTML (safe) shown on the check page above the submit
+    button, or ""; `data` is the draft's cleaned data."""
+    if hook not in _check_panels:
+        _check_panels.append(hook)
+
+
+def check_panels(request, draft, data) -> list:
+    return [html for hook in _check_panels if (html := hook(request, draft, data))]
+
+
+def register_submit_gate(hook: Callable) -> None:
+    """`hook(request, draft)` → a URL the applicant must go to before the draft may be
+    submitted (e.g. the pay page), or None."""
+    if hook not in _submit_gates:
+        _submit_gates.append(hook)
+
+
+def submit_gate(request, draft) -> str | None:
+    for hook in _submit_gates:
+        url = hook(request, draft)
+        if url:
+            return url
+    return None
+
+
+def register_receipt_panel(hook: Callable) -> None:
+    """`hook(application)` → HTML (safe) for the receipt page, or ""."""
+    if hook not in _receipt_panels:
+        _receipt_panels.append(hook)
+
+
+def receipt_panels(application) -> list:
+    return [html for hook in _receipt_panels if (html := hook(application))]
+
+
+def register_receipt_sections(hook: Callable) -> None:
+    """`hook(application)` → a list of `forms.engine.AnswerSection` appended to the receipt
+    PDF's answers."""
+    if hook not in _receipt_sections:
+        _receipt_sections.append(hook)
+
+
+def receipt_sections(application) -> list:
+    sections = []
+    for hook in _receipt_sections:
+        sections.extend(hook(application))
+    return sections
+
+
+_start_panels: list[Callable] = []
+
+
+def register_start_panel(hook: Callable) -> None:
+    """`hook(responsibility, form_version)` → HTML (safe) for the start page once the
+    responsible member is known (e.g. its fee), or ""."""
+    if hook not in _start_panels:
+        _start_panels.append(hook)
+
+
+def start_panels(responsibility, form_version) -> list:
+    return [html for hook in _start_panels if (html := hook(responsibility, form_version))]
+
+
+_payment_status: list[Callable] = []
+
+
+def register_application_payment(hook: Callable) -> None:
+    """`hook(application)` → the fee and payment as a dict of the API's `PaymentStatusOut`,
+    or None (no fee)."""
+    if hook not in _payment_status:
+        _payment_status.append(hook)
+
+
+def application_payment(application) -> dict | None:
+    for hook in _payment_status:
+        found = hook(application)
+        if found is not None:
+            return found
+    return None

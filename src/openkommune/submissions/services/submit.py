@@ -55,7 +55,7 @@ from openkommune.submissions.services.drafts import (
     offered_responsibility,
     place_name,
 )
-from openkommune.submissions.services.hooks import run_submitted
+from openkommune.submissions.services.hooks import receipt_sections, run_submitted
 from openkommune.submissions.services.notifications import confirmation_owe
 from openkommune.submissions.services.receipts import (
     Receipt,
@@ -492,7 +492,8 @@ def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt
         submitted_at=application.submitted_at,
         gemeinde_name=gemeinde_name,
         authority=ReceiptAuthority(**authority),
-        sections=answers(definition, application.data, file_names=names, today=today),
+        sections=answers(definition, application.data, file_names=names, today=today)
+        + receipt_sections(application),
         attachments=[
             ReceiptAttachment(
                 name=a.download_name,

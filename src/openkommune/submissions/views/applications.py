@@ -12,6 +12,7 @@ from openkommune.accounts.access import applicant_page
 from openkommune.submissions import selectors, services
 from openkommune.submissions.models import Application, Attachment
 from openkommune.submissions.selectors import journey
+from openkommune.submissions.services import hooks
 from openkommune.submissions.services.receipts import berlin_time_text
 
 _application_page = applicant_page(journey.application_for_request, get_only=True)
@@ -36,6 +37,7 @@ def receipt(request, application: Application, token: str):
         application, base_url=request.build_absolute_uri("/")
     )
     context["secret_link"] = application.user_id is None
+    context["receipt_panels"] = hooks.receipt_panels(application)
     return render(request, "submissions/receipt.html", context)
 
 

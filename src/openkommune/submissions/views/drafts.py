@@ -37,6 +37,7 @@ from openkommune.submissions import selectors, services
 from openkommune.submissions.forms import LocationForm, StartForm
 from openkommune.submissions.models import Application, Attachment, Draft
 from openkommune.submissions.selectors import journey
+from openkommune.submissions.services import hooks
 from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.submissions.services.uploads import get_path, set_path
 
@@ -137,6 +138,7 @@ def start(request, ozg_id: str):
         gemeinde=gemeinde,
         responsibility=responsibility,
         activation=responsibility.activation,
+        start_panels=hooks.start_panels(responsibility, version),
         form=form,
         ask_email=ask_email,
         login_url=reverse("accounts:login")
@@ -351,6 +353,10 @@ def _render_check(request, draft: Draft, errors: dict | None = None, *, message:
         "attachments": [a for a in attachments if str(a.public_id) in referenced],
         "idempotency_key": uuid.uuid4().hex,
         "email": draft.email or (request.user.email if draft.user_id else ""),
+        # The pay step's panel (fee and its computation), when an app registered one.
+        "check_panels": []
+        if validation.errors
+        else hooks.check_panels(request, draft, validation.data),
     }
     return render(request, "submissions/check.html", context)
 
@@ -365,7 +371,13 @@ def check(request, draft: Draft):
 @require_POST
 def submit(request, draft: Draft):
     """POST-redirect-GET: the receipt is shown only after the application is committed.
-    A repeated post (double click, reload, second tab) finds the same application."""
+    A repeated post (double click, reload, second tab) finds the same application.
+    A registered gate (the pay step) may send the applicant elsewhere first."""
+    gate = hooks.submit_gate(request, draft)
+    if gate:
+        response = HttpResponseRedirect(gate)
+        response.status_code = 303
+        return response
     try:
         application = services.application_submit(
             draft=draft,

@@ -1,0 +1,204 @@
+"""Fees (per member and service), the members' payment provider settings, payments and the
+notifications received about them.
+
+Payments are tenant-owned (the member whose Kasse receives the money). Two managers, as in
+`submissions`: `objects` (scoped, the back office) and `applicant_objects` (plain), used only
+in this app's selectors and services behind the applicant's credential (the draft reached
+through `submissions.selectors.journey`) or a verified provider message.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from openkommune.core.models import person_field, public_id_field
+from openkommune.payments.constants import (
+    NotificationOutcome,
+    PaymentStatus,
+    PayWhen,
+    Provider,
+)
+from openkommune.tenancy.models import tenant_field
+from openkommune.tenancy.scoping import TenantScopedManager
+
+
+class ApplicantManager(models.Manager):
+    """Unscoped access: only in this app's selectors and services, behind the applicant's
+    credential or a verified provider message (see the module docstring)."""
+
+
+class FeeSchedule(models.Model):
+    """A member's fee for one form (service), from its Gebührensatzung (`payments.fees`)."""
+
+    tenant = tenant_field("fee_schedules")
+    public_id = public_id_field(editable=False)
+    form_key = models.SlugField(_("Formular"), max_length=63)
+    legal_basis = models.CharField(_("Rechtsgrundlage"), max_length=500)
+    rule = models.JSONField(_("Gebührenregel"))
+    pay_when = models.CharField(
+        _("Zahlung"), max_length=20, choices=PayWhen.choices, default=PayWhen.SUBMISSION
+    )
+    is_demo = models.BooleanField(_("Demodaten"), default=False)
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    objects = TenantScopedManager()
+    applicant_objects = ApplicantManager()
+
+    class Meta:
+        verbose_name = _("Gebühr")
+        verbose_name_plural = _("Gebühren")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "form_key"], name="fee_one_per_form"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_key} ({self.legal_basis})"
+
+
+class ProviderConfig(models.Model):
+    """How a member is connected to its Bezahldienst. The shared secret is never stored: the
+    row names the environment variable that holds it (`secret_reference`)."""
+
+    tenant = tenant_field("payment_provider_configs")
+    provider = models.CharField(_("Bezahldienst"), max_length=20, choices=Provider.choices)
+    base_url = models.URLField(_("Adresse des Bezahldienstes"), max_length=300)
+    originator_id = models.CharField(
+        _("Mandant / AGS"),
+        max_length=60,
+        help_text=_("ePayBL: Mandantennummer; pmPayment: Amtlicher Gemeindeschlüssel."),
+    )
+    endpoint_id = models.CharField(
+        _("Bewirtschafter / Verfahren"),
+        max_length=60,
+        help_text=_("ePayBL: Bewirtschafternummer; pmPayment: Verfahrenskennung."),
+    )
+    secret_reference = models.CharField(
+        _("Umgebungsvariable des Schlüssels"),
+        max_length=100,
+        help_text=_(
+            "Name der Umgebungsvariablen, die den gemeinsamen Schlüssel enthält, z. B. "
+            "OPENKOMMUNE_PAYMENT_SECRET_MAGDEBURG. Der Schlüssel selbst wird nie gespeichert."
+        ),
+    )
+    haushaltsstelle = models.CharField(_("Haushaltsstelle"), max_length=40)
+    objektnummer = models.CharField(_("Objektnummer"), max_length=40, blank=True)
+    kassenzeichen_prefix = models.CharField(
+        _("Kassenzeichen-Präfix"),
+        max_length=8,
+        help_text=_("Kassenzeichen: Präfix, Jahr, laufende Nummer und Prüfziffer."),
+    )
+    next_number = models.PositiveIntegerField(default=1, editable=False)
+    is_demo = models.BooleanField(_("Demodaten"), default=False)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    objects = TenantScopedManager()
+    applicant_objects = ApplicantManager()
+
+    class Meta:
+        verbose_name = _("Bezahldienst-Anbindung")
+        verbose_name_plural = _("Bezahldienst-Anbindungen")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="payment_config_one_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} – {self.originator_id}"
+
+
+class Payment(models.Model):
+    """One attempt to pay a fee. Amount, Kassenzeichen and booking data are fixed when it
+    is created, on the server; nothing the browser sends changes them."""
+
+    tenant = tenant_field("payments")
+    public_id = public_id_field(editable=False)
+    draft = models.ForeignKey(
+        "submissions.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    draft_public_id = models.UUIDField(_("Entwurf"))
+    application = models.ForeignKey(
+        "submissions.Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    form_key = models.SlugField(_("Formular"), max_length=63)
+    service_name = models.CharField(_("Leistung"), max_length=300)
+    amount = models.DecimalField(_("Betrag"), max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    computation = models.JSONField(_("Berechnung"), default=dict)
+    legal_basis = models.CharField(_("Rechtsgrundlage"), max_length=500)
+    data_sha256 = models.CharField(max_length=64, editable=False)
+    purpose = models.CharField(_("Verwendungszweck"), max_length=140)
+    kassenzeichen = models.CharField(_("Kassenzeichen"), max_length=40, unique=True)
+    haushaltsstelle = models.CharField(_("Haushaltsstelle"), max_length=40)
+    objektnummer = models.CharField(_("Objektnummer"), max_length=40, blank=True)
+    provider = models.CharField(_("Bezahldienst"), max_length=20, choices=Provider.choices)
+    provider_payment_id = models.CharField(max_length=100, blank=True, db_index=True)
+    payment_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(
+        _("Stand"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.OPEN
+    )
+    method = models.CharField(_("Zahlart"), max_length=60, blank=True)
+    method_detail = models.CharField(_("Zahlart (Einzelheiten)"), max_length=100, blank=True)
+    transaction_id = models.CharField(_("Transaktionsnummer"), max_length=100, blank=True)
+    paid_at = models.DateTimeField(_("bezahlt am"), null=True, blank=True)
+    needs_refund = models.BooleanField(_("zu erstatten"), default=False)
+    problem = models.CharField(_("Hinweis"), max_length=300, blank=True)
+    refund_reason = models.CharField(_("Grund der Erstattung"), max_length=500, blank=True)
+    refunded_at = models.DateTimeField(_("erstattet am"), null=True, blank=True)
+    refunded_by = person_field(_("erstattet von"))
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    is_demo = models.BooleanField(_("Demodaten"), default=False)
+    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    objects = TenantScopedManager()
+    applicant_objects = ApplicantManager()
+
+    class Meta:
+        verbose_name = _("Zahlung")
+        verbose_name_plural = _("Zahlungen")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="payment_status_created"),
+            models.Index(fields=["tenant", "paid_at"], name="payment_tenant_paid"),
+            models.Index(fields=["draft_public_id"], name="payment_draft"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=Decimal("0")), name="payment_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.kassenzeichen
+
+
+class PaymentNotification(models.Model):
+    """Every notification a Bezahldienst sent, kept with what became of it."""
+
+    tenant = tenant_field("payment_notifications", null=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    body_sha256 = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=20, choices=NotificationOutcome.choices)
+
+    objects = TenantScopedManager()
+    applicant_objects = ApplicantManager()
+
+    class Meta:
+        verbose_name = _("Zahlungsbenachrichtigung")
+        verbose_name_plural = _("Zahlungsbenachrichtigungen")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -1,0 +1,138 @@
+"""Reads of fees and payments: the fee shown on the service page, the payment of an
+application (receipt, case, API), the day's bookings for the Kasse and the reconciliation."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from openkommune.core.timezone import local_start_of_day
+from openkommune.payments import fees
+from openkommune.payments.constants import PaymentStatus
+from openkommune.payments.models import FeeSchedule, Payment, PaymentNotification, ProviderConfig
+
+
+def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    return local_start_of_day(day), local_start_of_day(day + datetime.timedelta(days=1))
+
+
+def fee_schedule_for(*, tenant_id: int, form_key: str) -> FeeSchedule | None:
+    return FeeSchedule.applicant_objects.filter(tenant_id=tenant_id, form_key=form_key).first()
+
+
+def fee_description(*, tenant_id: int, form_key: str) -> dict | None:
+    """The fee in sentences (service page), or None when the member charges none."""
+    schedule = fee_schedule_for(tenant_id=tenant_id, form_key=form_key)
+    if schedule is None:
+        return None
+    return {"schedule": schedule, "sentences": fees.describe(schedule.rule)}
+
+
+def payment_for_application(application) -> Payment | None:
+    """The payment that paid for the application (the latest one linked to it)."""
+    return (
+        Payment.applicant_objects.filter(application_id=application.pk)
+        .order_by("-paid_at", "-created_at")
+        .first()
+    )
+
+
+def payments_for_draft(draft) -> list[Payment]:
+    return list(
+        Payment.applicant_objects.filter(draft_public_id=draft.public_id).order_by("-created_at")
+    )
+
+
+def provider_config_for(tenant) -> ProviderConfig | None:
+    return ProviderConfig.objects.filter(tenant=tenant).first()
+
+
+def provider_config_for_tenant_id(tenant_id: int) -> ProviderConfig | None:
+    """For the applicant's pages (no tenant scope): the member's connection."""
+    return ProviderConfig.applicant_objects.filter(tenant_id=tenant_id).first()
+
+
+@dataclass(frozen=True)
+class Booking:
+    kassenzeichen: str
+    haushaltsstelle: str
+    objektnummer: str
+    amount: Decimal
+    paid_at: datetime.datetime
+    transaction_id: str
+    method: str
+    reference: str  # the application's Aktenzeichen ("" when not submitted)
+    purpose: str
+    status: str
+
+
+def bookings_of_day(*, tenant, day: datetime.date) -> list[Booking]:
+    """Payments of the member received on `day` (local time): what the Kasse books. A refund
+    later does not remove the booking of the day it was paid (it is a booking of its own)."""
+    start, end = local_day_bounds(day)
+    rows = (
+        Payment.objects.filter(tenant=tenant, paid_at__gte=start, paid_at__lt=end)
+        .select_related("application")
+        .order_by("paid_at", "kassenzeichen")
+    )
+    return [
+        Booking(
+            kassenzeichen=p.kassenzeichen,
+            haushaltsstelle=p.haushaltsstelle,
+            objektnummer=p.objektnummer,
+            amount=p.amount,
+            paid_at=p.paid_at,
+            transaction_id=p.transaction_id,
+            method=p.method,
+            reference=p.application.reference if p.application_id else "",
+            purpose=p.purpose,
+            status=p.status,
+        )
+        for p in rows
+    ]
+
+
+def bookings_total(bookings: list[Booking]) -> Decimal:
+    return sum((b.amount for b in bookings), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    payment: Payment
+    problem: str
+
+
+def reconciliation(*, tenant, day: datetime.date) -> dict:
+    """The day's bookings against what needs a look: paid payments without an application,
+    payments flagged for refund, notifications refused (wrong signature, amount or
+    reference), open payments nobody settled."""
+    start, end = local_day_bounds(day)
+    bookings = bookings_of_day(tenant=tenant, day=day)
+    mismatches = []
+    for payment in Payment.objects.filter(tenant=tenant, created_at__lt=end).filter(
+        needs_refund=True, refunded_at__isnull=True
+    ):
+        mismatches.append(Mismatch(payment, payment.problem or "zu erstatten"))
+    for payment in Payment.objects.filter(
+        tenant=tenant,
+        status=PaymentStatus.PAID,
+        application__isnull=True,
+        needs_refund=False,
+        paid_at__lt=end,
+    ):
+        mismatches.append(Mismatch(payment, "bezahlt, aber kein Antrag eingereicht"))
+    refused = list(
+        PaymentNotification.objects.filter(
+            tenant=tenant, received_at__gte=start, received_at__lt=end
+        )
+        .exclude(outcome__in=["applied", "duplicate"])
+        .select_related("payment")
+    )
+    return {
+        "bookings": bookings,
+        "total": bookings_total(bookings),
+        "count": len(bookings),
+        "mismatches": mismatches,
+        "refused_notifications": refused,
+    }

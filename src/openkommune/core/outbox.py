@@ -276,21 +276,31 @@ def _claim(public_id: str) -> tuple[OutboxMail | None, str]:
 
 def _sent(claimed: OutboxMail) -> str:
     """Record the send. The e-mail went out, so the row is `sent` even if its claim expired
-    meanwhile (only the first job to record it writes the audit record)."""
+    meanwhile (only the first job to record it writes the audit record): one conditional
+    UPDATE decides which job that is, in one short transaction with its audit record."""
+    now = timezone.now()
     with transaction.atomic():
-        row = OutboxMail.objects.select_for_update().filter(pk=claimed.pk).first()
-        if row is None:
-            return "missing"
-        if row.status == OutboxStatus.SENT:
-            return row.status
-        row.status = OutboxStatus.SENT
-        row.sent_at = timezone.now()
-        row.next_attempt_at = None
-        row.claimed_until = None
-        row.last_error = ""
-        row.save()
-        _event(row, "sent")
-        return row.status
+        recorded = (
+            OutboxMail.objects.filter(pk=claimed.pk)
+            .exclude(status=OutboxStatus.SENT)
+            .update(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                next_attempt_at=None,
+                claimed_until=None,
+                last_error="",
+                updated_at=now,
+            )
+        )
+        if not recorded:
+            status = OutboxMail.objects.filter(pk=claimed.pk).values_list("status", flat=True)
+            return status.first() or "missing"
+        claimed.status = OutboxStatus.SENT
+        claimed.sent_at = now
+        claimed.next_attempt_at = claimed.claimed_until = None
+        claimed.last_error = ""
+        _event(claimed, "sent")
+        return claimed.status
 
 
 def _attempt_failed(claimed: OutboxMail, error: Exception, label: str) -> str:

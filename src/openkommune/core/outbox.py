@@ -20,8 +20,9 @@ killed, machine down) leaves a `sending` row whose claim expires; it is claimed 
 (`deliver`, `sweep`) and sent again while attempts are left, else it becomes `failed`.
 If the dead job had already handed the e-mail to the mail server, the recipient gets it
 twice; we accept that rather than lose an e-mail nobody would notice. A row whose job was
-lost (the process died between the commit and queueing it) stays `pending`: `sweep`
-(`openkommune outbox_sweep`, run every few minutes) queues it again.
+lost stays `pending`: `sweep` (`openkommune outbox_sweep`, run every few minutes) queues it
+again. (On the database queue the job's row is written in the same transaction as the
+e-mail's row, `jobs.enqueue_on_commit`, so none is lost between the commit and queueing.)
 
 Audit records are written by `tenancy` (core sits below it): `mail_event` carries the
 action (`<the kind's audit prefix>.sent|failed|retry`), and `tenancy` records it.

@@ -120,6 +120,7 @@ def test_a_job_is_queued_by_name_with_the_change_and_deferred(
     assert job.status == "READY"
 
 
+@pytest.mark.django_db
 def test_a_job_of_a_rolled_back_change_is_never_queued():
     class Abort(Exception):
         pass
@@ -135,6 +136,7 @@ def test_a_job_of_a_rolled_back_change_is_never_queued():
     assert not DBTaskResult.objects.filter(task_path__endswith="probe_job").exists()
 
 
+@pytest.mark.django_db
 def test_other_backends_get_the_job_after_the_commit(settings, django_capture_on_commit_callbacks):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     from django.tasks import task_backends

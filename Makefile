@@ -231,6 +231,9 @@ bench: deps thesaurus
 	$(RUN) python bench/tables.py
 	# PostgreSQL at 127.0.0.1:5432; audit appends, one authority against many (about 1 minute).
 	$(RUN) python bench/audit_chains.py
+	# PostgreSQL at 127.0.0.1:5432 and Redis database 14: CPU per submission and per e-mail
+	# job against the bare view (about 1 minute; robust to a busy machine).
+	$(RUN) python bench/submit_cpu.py
 	# PostgreSQL at 127.0.0.1:5432; builds a million cases (about 5 minutes).
 	$(RUN) python bench/inbox.py
 

@@ -46,9 +46,13 @@ def _empty_read_cache():
     writes must not leave answers behind for the next."""
     from django.core.cache import cache
 
+    from openkommune.core.read_cache import clear_in_process
+
     cache.clear()
+    clear_in_process()
     yield
     cache.clear()
+    clear_in_process()
 
 
 @pytest.fixture(autouse=True)

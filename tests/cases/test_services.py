@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from openkommune.cases.constants import APPLICANT_NAME_MAX_LENGTH, CaseEventKind, CaseStatus
 from openkommune.cases.errors import AssigneeNotAllowed, CaseClosed, CaseInputInvalid
-from openkommune.cases.models import Case, CaseDocument, CaseEvent, CaseNote, ServiceDeadline
+from openkommune.cases.models import Case, CaseDocument, CaseEvent, CaseNote
 from openkommune.cases.services import (
     case_add_document,
     case_add_note,
@@ -24,6 +24,7 @@ from openkommune.cases.services import (
     case_set_follow_up,
     case_transition,
 )
+from openkommune.cases.services.service_settings import service_deadline_set
 from openkommune.cases.services.workflow import applicant_name
 from openkommune.core.timezone import local_date
 from openkommune.forms.engine import applicant_values, parse_definition
@@ -114,14 +115,18 @@ def test_the_applicant_sees_the_receipt_confirmed():
 
 
 def test_due_date_comes_from_the_members_deadline_before_the_default():
+    # Set through the service, as the admin and the member page do: the submit reads the
+    # deadline from the read cache, which the service's new version makes read again.
     offer = make_offer()
-    with scopes_disabled():
-        ServiceDeadline.objects.create(tenant=None, ozg_leistung=offer.leistung, days=30)
+    service_deadline_set(
+        tenant=None, actor=None, ozg_leistung=offer.leistung, days=30, legal_basis="§ 1 Test"
+    )
     default_case = open_case(offer)
     submitted = local_date(default_case.submitted_at)
     assert default_case.due_on == submitted + dt.timedelta(days=30)
-    with scopes_disabled():
-        ServiceDeadline.objects.create(tenant=offer.tenant, ozg_leistung=offer.leistung, days=14)
+    service_deadline_set(
+        tenant=offer.tenant, actor=None, ozg_leistung=offer.leistung, days=14, legal_basis="§ 2"
+    )
     own_case = open_case(offer)
     submitted = local_date(own_case.submitted_at)
     assert own_case.due_on == submitted + dt.timedelta(days=14)

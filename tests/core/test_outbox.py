@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from openkommune.cases.models import Message
 from openkommune.cases.services.emails import NEW_MESSAGE, email_owe
@@ -204,22 +205,27 @@ def test_an_overdue_retry_is_queued_again_and_the_sweep_is_a_command(
 ):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
     row = _only_mail_owed(case, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks():  # the retry's job is lost
-        outbox.deliver(str(row.public_id))
+    outbox.deliver(str(row.public_id))
+    DBTaskResult.objects.all().delete()  # the retry's job is lost
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     due = row.next_attempt_at + datetime.timedelta(seconds=outbox.SWEEP_GRACE_SECONDS)
-    with django_capture_on_commit_callbacks() as queued:
-        assert outbox.sweep(now=due - datetime.timedelta(seconds=1)).requeued == 0
-        assert outbox.sweep(now=due + datetime.timedelta(seconds=1)).requeued == 1
-    assert len(queued) == 1
+    assert outbox.sweep(now=due - datetime.timedelta(seconds=1)).requeued == 0
+    assert outbox.sweep(now=due + datetime.timedelta(seconds=1)).requeued == 1
+    assert _jobs_for(row) == 1
     # Once queued, the row waits another grace period before it is queued again.
     OutboxMail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - _GRACE)
     out = StringIO()
-    with django_capture_on_commit_callbacks() as queued:
-        call_command("outbox_sweep", stdout=out)
-    assert len(queued) == 1
+    call_command("outbox_sweep", stdout=out)
+    assert _jobs_for(row) == 2
     assert "1 E-Mails erneut eingereiht" in out.getvalue()
+
+
+def _jobs_for(row: OutboxMail) -> int:
+    """The send jobs queued for `row` (on the database queue its job row is written in the
+    transaction that queues it, ADR 0018)."""
+    jobs = DBTaskResult.objects.filter(task_path__endswith="send_outbox_mail")
+    return sum(job.args_kwargs["args"] == [str(row.public_id)] for job in jobs)
 
 
 def _claimed_by_a_dead_job(row: OutboxMail, attempts: int) -> None:
@@ -286,18 +292,20 @@ def test_a_failed_attempt_waits_with_backoff_and_the_last_one_gives_up(
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
     row = _owe_message_email(case, django_capture_on_commit_callbacks, execute=False)
     for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
-        with django_capture_on_commit_callbacks() as queued:
-            status = outbox.deliver(str(row.public_id))
+        queued = _jobs_for(row)
+        status = outbox.deliver(str(row.public_id))
         row.refresh_from_db()
         assert row.attempts == attempt
         if attempt < outbox.MAX_ATTEMPTS:
             assert status == OutboxStatus.PENDING
-            assert len(queued) == 1  # the next attempt
+            [job] = DBTaskResult.objects.order_by("-enqueued_at")[:1]
+            assert _jobs_for(row) == queued + 1  # the next attempt, deferred
+            assert job.run_after == row.next_attempt_at
             wait = row.next_attempt_at - row.updated_at
             assert abs(wait - outbox.retry_delay(attempt)) < datetime.timedelta(seconds=5)
         else:
             assert status == OutboxStatus.FAILED
-            assert queued == []
+            assert _jobs_for(row) == queued
             assert row.next_attempt_at is None
     assert mail.outbox == []
 

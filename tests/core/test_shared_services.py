@@ -8,6 +8,7 @@ import os
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InMemoryStorage
+from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
@@ -104,16 +105,49 @@ def probe_job(value: str) -> str:
 
 
 @pytest.mark.django_db
-def test_a_job_is_queued_by_name_after_the_commit_and_deferred(
+def test_a_job_is_queued_by_name_with_the_change_and_deferred(
     django_capture_on_commit_callbacks,
 ):
+    """On the database queue the job's row is written in the transaction that owes it
+    (ADR 0018): workers see it with the change, never before; nothing waits for the commit."""
     later = timezone.now() + datetime.timedelta(minutes=4)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         jobs.enqueue_on_commit("tests.probe", "eins", run_after=later)
-        assert not DBTaskResult.objects.filter(task_path__endswith="probe_job").exists()
-    [job] = DBTaskResult.objects.filter(task_path__endswith="probe_job")
+        [job] = DBTaskResult.objects.filter(task_path__endswith="probe_job")
+    assert callbacks == []
     assert job.args_kwargs["args"] == ["eins"]
     assert job.run_after == later
+    assert job.status == "READY"
+
+
+@pytest.mark.django_db
+def test_a_job_of_a_rolled_back_change_is_never_queued():
+    class Abort(Exception):
+        pass
+
+    def queue_then_fail():
+        with transaction.atomic():
+            jobs.enqueue_on_commit("tests.probe", "zwei")
+            assert DBTaskResult.objects.filter(task_path__endswith="probe_job").exists()
+            raise Abort
+
+    with pytest.raises(Abort):
+        queue_then_fail()
+    assert not DBTaskResult.objects.filter(task_path__endswith="probe_job").exists()
+
+
+@pytest.mark.django_db
+def test_other_backends_get_the_job_after_the_commit(settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.tasks import task_backends
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        jobs.enqueue_on_commit("tests.probe", "drei")
+    assert len(callbacks) == 1
+    assert task_backends["default"].results == []
+    callbacks[0]()
+    assert [result.args for result in task_backends["default"].results] == [["drei"]]
+    assert not DBTaskResult.objects.exists()
 
 
 def test_the_backoff_grows_four_fold():

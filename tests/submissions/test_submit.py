@@ -2,6 +2,8 @@
 
 import pytest
 from django.core import mail
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from openkommune.catalog.services import service_activation_set
 from openkommune.forms.engine import validate
@@ -170,7 +172,31 @@ def test_confirmation_is_sent_only_after_the_commit(offer, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         application_submit(draft=draft, idempotency_key="k")
     assert mail.outbox == []
-    assert len(callbacks) == 1  # the confirmation e-mail (the receipt PDF is no job)
+    # On the database queue the job's row is written in the submit's transaction (ADR 0018),
+    # which workers see only once it committed: nothing is left for after the commit.
+    assert callbacks == []
+    (job,) = DBTaskResult.objects.all()  # the confirmation e-mail (the receipt PDF is no job)
+    assert job.task_path.endswith("send_outbox_mail")
+    assert job.status == "READY"
+
+
+def test_a_rolled_back_submit_leaves_no_job(offer):
+    draft, _ = start(offer)
+    fill(draft)
+
+    class Abort(Exception):
+        pass
+
+    def submit_then_fail():
+        with transaction.atomic():
+            application_submit(draft=draft, idempotency_key="k")
+            assert DBTaskResult.objects.count() == 1
+            raise Abort
+
+    with pytest.raises(Abort):
+        submit_then_fail()
+    assert DBTaskResult.objects.count() == 0
+    assert not Application.applicant_objects.exists()
 
 
 @pytest.mark.parametrize("key", ["", "  ", None, "x" * 201, "mit\nzeilenumbruch"])

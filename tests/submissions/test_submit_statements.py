@@ -1,6 +1,6 @@
 """What one submission costs in SQL statements, through the whole stack — the API's
 `POST /api/v1/applications` and the journey's last step, `POST .../absenden/` — with the back
-office's case opened in the same transaction and the jobs queued after the commit, on the
+office's case opened in the same transaction and the e-mail's job queued in it, on the
 configured database (SQLite or PostgreSQL).
 
 Each bound is what the submit path needs today plus a small margin (docs/benchmarks.md lists
@@ -34,8 +34,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 # Measured on SQLite and PostgreSQL (the same on both); MARGIN leaves room for a statement
 # that a change really needs — raise a bound only with the reason in docs/benchmarks.md.
-API_STATEMENTS = 19
-PAGE_STATEMENTS = 24
+API_STATEMENTS = 13
+PAGE_STATEMENTS = 20
 MARGIN = 2
 
 # The forms tests' valid Hundesteuer answers, without the file an API request cannot carry
@@ -99,19 +99,34 @@ def test_an_api_submission_stays_within_its_statements(client, django_capture_on
     assert application.status == "received"  # the case was opened in the same transaction
     listing = _report(statements)
     assert len(statements) <= API_STATEMENTS + MARGIN, listing
-    # The route (Leistung and who is responsible) comes from the read cache the first
-    # submission filled, checked by one read of the data versions; the form version is read
-    # once (by the API); the whole submit is one transaction without savepoints inside (in a
-    # test the transaction is itself a savepoint of the test's transaction: one).
+    # The route (Leistung and who is responsible), the form version and the service's
+    # deadline come from the read cache the first submission filled (kept in the process),
+    # checked by one read of the data versions; no look-up of the key before the INSERT;
+    # the whole submit is one transaction without savepoints inside (in a test the
+    # transaction is itself a savepoint of the test's transaction: one).
     assert len(_touching(statements, "catalog_serviceactivation")) == 0, listing
     assert len(_touching(statements, "catalog_responsibilityoverride")) == 0, listing
     assert len(_touching(statements, "core_dataversion")) == 1, listing
-    assert len(_version_rows(statements)) == 1, listing
+    assert len(_version_rows(statements)) == 0, listing
+    assert len(_touching(statements, "cases_servicedeadline")) == 0, listing
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, listing
-    # Audit records in one INSERT; the e-mail job queued after the commit (the receipt is
-    # rendered on its first download, ADR 0013).
+    assert not [sql for sql in statements if sql.startswith('SELECT "submissions_application"')]
+    _assert_written_once(statements, listing)
+
+
+def _assert_written_once(statements: list[str], listing: str) -> None:
+    """Every row of the submit is written once, in its transaction: the timeline (with the
+    back office's "received") in one INSERT and no UPDATE of the application just inserted;
+    the case's chain head inserted without a look-up; audit records in one INSERT; the
+    e-mail's job inside the transaction (ADR 0018; the receipt is rendered on its first
+    download, ADR 0013)."""
+    assert len(_touching(statements, "submissions_applicationevent")) == 1, listing
+    assert not [sql for sql in statements if sql.startswith('UPDATE "submissions_application"')]
+    assert not [sql for sql in statements if sql.startswith('SELECT "cases_auditchainhead"')]
     assert len(_touching(statements, "tenancy_auditrecord")) == 1, listing
-    assert len(_touching(statements, "django_tasks_database_dbtaskresult")) == 1, listing
+    (job,) = _touching(statements, "django_tasks_database_dbtaskresult")
+    released = next(i for i, sql in enumerate(statements) if sql.startswith("RELEASE SAVEPOINT"))
+    assert statements.index(job) < released, listing
 
 
 def _page_submit(client):
@@ -139,4 +154,5 @@ def test_a_page_submission_stays_within_its_statements(client, django_capture_on
     assert len(_version_rows(statements)) == 1, listing
     # The submit's transaction and the session's (the receipt granted to this browser).
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 2, listing
-    assert len(_touching(statements, "tenancy_auditrecord")) == 1, listing
+    assert len(_touching(statements, "cases_servicedeadline")) == 0, listing
+    _assert_written_once(statements, listing)

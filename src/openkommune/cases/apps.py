@@ -11,9 +11,12 @@ class CasesConfig(AppConfig):
         # submissions must not import cases: it calls what is registered here, inside the
         # submit's transaction, so every submitted application has its case.
         from openkommune.cases.services import case_open_for_submitted
+        from openkommune.submissions.constants import EventKind
         from openkommune.submissions.services.hooks import register_submitted
 
-        register_submitted(case_open_for_submitted)
+        # A case opens as "received", which the applicant's timeline shows: the submit
+        # writes that entry with its own (see `register_submitted`).
+        register_submitted(case_open_for_submitted, timeline=(EventKind.RECEIVED,))
 
         # Registers the e-mails' kinds with the outbox (`core.outbox`) in every process, and
         # the job workers' maintenance schedule (`core.worker`): the case chains are anchored

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import router, transaction
 from django.tasks import task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 _JOBS: dict[str, object] = {}
 
@@ -43,5 +45,19 @@ def enqueue(name: str, *args, run_after: datetime.datetime | None = None, **kwar
 def enqueue_on_commit(
     name: str, *args, run_after: datetime.datetime | None = None, **kwargs
 ) -> None:
-    """Queue the job `name` once the current transaction commits (at once outside one)."""
+    """Queue the job `name` so that it runs only once the current transaction has committed
+    (at once outside one). Where jobs wait in this same database (django_tasks_db), its row
+    is inserted in the transaction itself: it becomes visible to the workers exactly with the
+    change, and is rolled back with it — no second commit, and no window in which the change
+    is committed but its job not yet queued. Other backends queue it after the commit."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and _queued_in(connection.alias, _JOBS[name]):
+        enqueue(name, *args, run_after=run_after, **kwargs)
+        return
     transaction.on_commit(lambda: enqueue(name, *args, run_after=run_after, **kwargs))
+
+
+def _queued_in(alias: str, declared) -> bool:
+    """Whether `declared`'s jobs are rows in the database `alias`."""
+    backend = declared.get_backend()
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == alias

@@ -20,8 +20,9 @@ killed, machine down) leaves a `sending` row whose claim expires; it is claimed 
 (`deliver`, `sweep`) and sent again while attempts are left, else it becomes `failed`.
 If the dead job had already handed the e-mail to the mail server, the recipient gets it
 twice; we accept that rather than lose an e-mail nobody would notice. A row whose job was
-lost (the process died between the commit and queueing it) stays `pending`: `sweep`
-(`openkommune outbox_sweep`, run every few minutes) queues it again.
+lost stays `pending`: `sweep` (`openkommune outbox_sweep`, run every few minutes) queues it
+again. (On the database queue the job's row is written in the same transaction as the
+e-mail's row, `jobs.enqueue_on_commit`, so none is lost between the commit and queueing.)
 
 Audit records are written by `tenancy` (core sits below it): `mail_event` carries the
 action (`<the kind's audit prefix>.sent|failed|retry`), and `tenancy` records it.
@@ -276,21 +277,31 @@ def _claim(public_id: str) -> tuple[OutboxMail | None, str]:
 
 def _sent(claimed: OutboxMail) -> str:
     """Record the send. The e-mail went out, so the row is `sent` even if its claim expired
-    meanwhile (only the first job to record it writes the audit record)."""
+    meanwhile (only the first job to record it writes the audit record): one conditional
+    UPDATE decides which job that is, in one short transaction with its audit record."""
+    now = timezone.now()
     with transaction.atomic():
-        row = OutboxMail.objects.select_for_update().filter(pk=claimed.pk).first()
-        if row is None:
-            return "missing"
-        if row.status == OutboxStatus.SENT:
-            return row.status
-        row.status = OutboxStatus.SENT
-        row.sent_at = timezone.now()
-        row.next_attempt_at = None
-        row.claimed_until = None
-        row.last_error = ""
-        row.save()
-        _event(row, "sent")
-        return row.status
+        recorded = (
+            OutboxMail.objects.filter(pk=claimed.pk)
+            .exclude(status=OutboxStatus.SENT)
+            .update(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                next_attempt_at=None,
+                claimed_until=None,
+                last_error="",
+                updated_at=now,
+            )
+        )
+        if not recorded:
+            status = OutboxMail.objects.filter(pk=claimed.pk).values_list("status", flat=True)
+            return status.first() or "missing"
+        claimed.status = OutboxStatus.SENT
+        claimed.sent_at = now
+        claimed.next_attempt_at = claimed.claimed_until = None
+        claimed.last_error = ""
+        _event(claimed, "sent")
+        return claimed.status
 
 
 def _attempt_failed(claimed: OutboxMail, error: Exception, label: str) -> str:

@@ -19,7 +19,9 @@ import functools
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 
@@ -50,6 +52,8 @@ class Topic(StrEnum):
     ORGANISATIONS = "organisations"
     # Which form versions are published (form_version_publish, form_version_retire)
     FORMS = "forms"
+    # The back office's settings per service: legal deadlines (service_deadline_set)
+    SERVICE_SETTINGS = "service_settings"
 
 
 def data_changed(*topics: Topic) -> None:
@@ -61,9 +65,38 @@ def data_changed(*topics: Topic) -> None:
         )
 
 
+# Inside `versions_pinned`: the versions read by its first cached read, for the others.
+_pinned: ContextVar[dict | None] = ContextVar("read_cache_pinned_versions", default=None)
+
+
+@contextmanager
+def versions_pinned() -> Iterator[None]:
+    """The cached reads of the block share one read of the data versions (the first one's):
+    one request's reads are answered as of one moment, with one small query instead of one
+    per read. Keep the block short (one request); nested blocks share the outer one."""
+    if _pinned.get() is not None:
+        yield
+        return
+    token = _pinned.set({})
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
+def _tokens() -> dict[str, str]:
+    pinned = _pinned.get()
+    if pinned:
+        return pinned
+    tokens = dict(DataVersion.objects.values_list("topic", "token"))
+    if pinned is not None:
+        pinned.update(tokens or {"": ""})  # an empty table is a snapshot too
+    return tokens
+
+
 def data_versions(topics: Iterable[Topic]) -> str:
     """The current versions of `topics` as one key part ("0" for a topic never changed)."""
-    tokens = dict(DataVersion.objects.values_list("topic", "token"))
+    tokens = _tokens()
     return ".".join(tokens.get(Topic(topic), "0") for topic in topics)
 
 
@@ -80,16 +113,30 @@ def code_fingerprint(package: Path = PACKAGE) -> str:
 
 
 def cached_read[T](
-    name: str, key: tuple, *, topics: Iterable[Topic], compute: Callable[[], T]
+    name: str,
+    key: tuple,
+    *,
+    topics: Iterable[Topic],
+    compute: Callable[[], T],
+    in_process: bool = False,
 ) -> T:
     """The answer of `compute()` for the read `name` with arguments `key` (anything with a
     stable `repr`), from the cache while the versions of `topics` are unchanged.
+
+    `in_process`: also keep the answer in this process (a bounded dict in front of the
+    shared cache, under the same key with the same versions, so it is exactly as fresh):
+    a hit costs neither a round trip to Redis nor unpickling. Every caller then gets the
+    same object — only for answers nobody changes (the submit's route and form version).
 
     A cache that cannot be reached is a slower answer, not an error."""
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
     # The active language is part of the key: an answer may hold translated text.
     language = translation.get_language() or settings.LANGUAGE_CODE
     cache_key = f"read:{code_fingerprint()}:{language}:{name}:{digest}:{data_versions(topics)}"
+    if in_process:
+        value = _local.get(cache_key, _MISSING)
+        if value is not _MISSING:
+            return value
     try:
         value = cache.get(cache_key, _MISSING)
     except Exception:  # any backend error: answer from the database
@@ -101,4 +148,18 @@ def cached_read[T](
             cache.set(cache_key, value, CACHE_SECONDS)
         except Exception:
             logger.warning("read cache unavailable, %s not stored", name, exc_info=True)
+    if in_process:
+        if len(_local) >= LOCAL_LIMIT:
+            _local.clear()  # entries of old versions go with the others; refilled on demand
+        _local[cache_key] = value
     return value
+
+
+# The in-process layer of `cached_read(in_process=True)`.
+LOCAL_LIMIT = 512
+_local: dict[str, object] = {}
+
+
+def clear_in_process() -> None:
+    """Forget the in-process layer (tests that change data without a new version)."""
+    _local.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from openkommune.catalog.models import LeikaAssignment, OzgLeistung
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, parse_definition
 from openkommune.forms.models import FormDefinition, FormVersion
@@ -18,6 +19,21 @@ def form_version_get(*, key: str, number: int, published_only: bool = False) -> 
     if published_only:
         versions = versions.exclude(status=FormVersionStatus.DRAFT)
     return versions.get()
+
+
+def form_version_get_published_cached(*, key: str, number: int) -> FormVersion:
+    """`form_version_get(published_only=True)` from the read cache (ADR 0014), kept in the
+    process too: a version that is not a draft never changes but by `form_version_publish`
+    and `form_version_retire`, which give `Topic.FORMS` a new version. What the API's submit
+    reads first; nobody may change the instance returned. `FormVersion.DoesNotExist` is not
+    kept."""
+    return cached_read(
+        "form_version_published",
+        (key, number),
+        topics=(Topic.FORMS,),
+        compute=lambda: form_version_get(key=key, number=number, published_only=True),
+        in_process=True,
+    )
 
 
 def form_current_version(*, key: str) -> FormVersion | None:

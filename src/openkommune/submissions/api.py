@@ -21,9 +21,10 @@ from ninja import Router, Status
 
 from openkommune.core.api_policy import body_limit
 from openkommune.core.errors import ApiError
+from openkommune.core.read_cache import versions_pinned
 from openkommune.core.schemas import ErrorOut
 from openkommune.forms.models import FormVersion
-from openkommune.forms.selectors import form_version_get
+from openkommune.forms.selectors import form_version_get_published_cached
 from openkommune.submissions.constants import ApplicationStatus, EventKind
 from openkommune.submissions.models import Application
 from openkommune.submissions.schemas import (
@@ -172,9 +173,16 @@ def _fields(error: SubmitInvalid) -> dict[str, list[str]]:
 )
 @body_limit(APPLICATION_BODY_LIMIT)
 def submit_application(request, payload: ApplicationIn):
+    # The form version and the route come from the read cache, checked against one read of
+    # the data versions.
+    with versions_pinned():
+        return _submit_application(request, payload)
+
+
+def _submit_application(request, payload: ApplicationIn):
     key = _idempotency_key(request)
     try:
-        version = form_version_get(key=payload.form, number=payload.version, published_only=True)
+        version = form_version_get_published_cached(key=payload.form, number=payload.version)
     except FormVersion.DoesNotExist:
         raise ApiError(
             404, "form_not_found", _("Dieses Formular oder diese Version gibt es nicht.")

@@ -79,6 +79,10 @@ def audit_record(
         before=before,
         after=after,
     )
+    return _append_record(record)
+
+
+def _append_record(record: AuditRecord) -> AuditRecord:
     batch = _batched.get()
     if batch is not None:
         batch.append(record)
@@ -306,8 +310,18 @@ def active_organisation_set(session, *, user, public_id: str) -> Organisation:
 
 def outbox_event_audit(sender, *, row, action, actor, after, **kwargs) -> None:
     """Receiver of `core.outbox.mail_event`: the outbox's events as audit records (core
-    sits below tenancy, so it signals and tenancy records)."""
-    audit_record(tenant=row.tenant, actor=actor, action=action, obj=row, after=after)
+    sits below tenancy, so it signals and tenancy records). By the row's tenant id: the job
+    that sends does not read the tenant."""
+    _append_record(
+        AuditRecord(
+            tenant_id=row.tenant_id,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=action,
+            object_type=row._meta.label_lower,
+            object_id=str(row.public_id),
+            after=after,
+        )
+    )
 
 
 def backup_event_audit(sender, *, action, after, **kwargs) -> None:

@@ -52,7 +52,8 @@ def _sync_limit() -> int:
 def round_evaluation_request(*, actor, bundling_round: BundlingRound) -> bool:
     """Evaluate now (small rounds) or queue the evaluation (big ones). True when done now.
 
-    The queued task is enqueued only after the request's transaction commits.
+    The queued task runs only after the request's transaction commits (its row is written
+    in it, `core.jobs.enqueue_on_commit`).
     """
     _require_staff(actor)
     bundling_round = BundlingRound.objects.get(pk=bundling_round.pk)

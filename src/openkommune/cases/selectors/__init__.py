@@ -16,6 +16,7 @@ from openkommune.cases.models import (
     CaseNote,
     ServiceDeadline,
 )
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.tenancy.models import Membership
 from openkommune.tenancy.scoping import scope
 
@@ -88,6 +89,20 @@ def is_assignable(*, tenant, user) -> bool:
         return False
     with scope(tenant=tenant):
         return Membership.objects.filter(tenant=tenant, user=user).exists()
+
+
+def service_deadline_for_cached(*, tenant, ozg_leistung) -> ServiceDeadline | None:
+    """`service_deadline_for` from the read cache (ADR 0014), kept in the process too, while
+    no deadline was set (`service_deadline_set` gives `Topic.SERVICE_SETTINGS` a new
+    version): what the submit reads when it opens the case. Nobody may change the row
+    returned."""
+    return cached_read(
+        "service_deadline",
+        (tenant.pk, ozg_leistung.pk),
+        topics=(Topic.SERVICE_SETTINGS,),
+        compute=lambda: service_deadline_for(tenant=tenant, ozg_leistung=ozg_leistung),
+        in_process=True,
+    )
 
 
 def service_deadline_for(*, tenant, ozg_leistung) -> ServiceDeadline | None:

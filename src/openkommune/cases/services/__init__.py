@@ -28,7 +28,7 @@ from openkommune.cases.errors import (
 )
 from openkommune.cases.errors import CaseError as CaseError  # for the apps above cases
 from openkommune.cases.models import Case, CaseDocument, CaseNote
-from openkommune.cases.selectors import is_assignable, service_deadline_for
+from openkommune.cases.selectors import is_assignable, service_deadline_for_cached
 from openkommune.cases.services.audit import append_event
 from openkommune.cases.services.files import intake
 from openkommune.cases.services.workflow import (
@@ -121,7 +121,7 @@ def case_open_for_submitted(application) -> Case:
 
 def _case_open(application, *, actor, fresh: bool) -> Case:
     tenant = application.tenant
-    deadline = service_deadline_for(tenant=tenant, ozg_leistung=application.ozg_leistung)
+    deadline = service_deadline_for_cached(tenant=tenant, ozg_leistung=application.ozg_leistung)
     case = Case(
         tenant=tenant,
         application=application,
@@ -147,6 +147,8 @@ def _case_open(application, *, actor, fresh: bool) -> Case:
         kind=CaseEventKind.OPENED,
         actor=actor,
         case=case,
+        # The case was inserted just above, in this transaction: its chain is new.
+        new_chain=True,
         payload={
             "reference": case.reference,
             "ozg_id": application.ozg_leistung.ozg_id,

@@ -159,10 +159,13 @@ def _locked_head(tenant, chain_key) -> AuditChainHead:
     return head
 
 
-def _append(*, tenant, chain_key, kind: str, actor, case, case_public_id, payload) -> CaseEvent:
+def _append(
+    *, tenant, chain_key, kind: str, actor, case, case_public_id, payload, new_chain=False
+) -> CaseEvent:
     """Append one event to the chain `chain_key` (a case's public id, or None for the
     tenant chain). Three statements: lock the head, insert the event, move the head — or,
-    for a chain's first event, insert the head already pointing at it, then the event."""
+    for a chain's first event, insert the head already pointing at it, then the event
+    (two statements when the caller knows the chain is new: `new_chain`)."""
     payload = normalise_payload(payload)
     actor_key = _actor_key(actor)
     digest = payload_hash(payload)
@@ -180,7 +183,7 @@ def _append(*, tenant, chain_key, kind: str, actor, case, case_public_id, payloa
         )
 
     with scope(tenant=tenant):
-        head = _head_query(tenant, chain_key).first()
+        head = None if new_chain else _head_query(tenant, chain_key).first()
         if head is None:
             prev_hash, sequence = chain_genesis(tenant, chain_key), 1
             at, digest_event = seal(prev_hash, sequence)
@@ -220,10 +223,15 @@ def append_event(
     case=None,
     case_public_id=None,
     payload: dict | None = None,
+    new_chain: bool = False,
 ) -> CaseEvent:
     """Append one event: to the chain of its case (`case` or `case_public_id`), or to the
     tenant chain when it has none. Must run inside the transaction of the change it records
-    (the chain's head stays locked until that commits)."""
+    (the chain's head stays locked until that commits).
+
+    `new_chain`: the caller inserted the case in this transaction, so its chain has no head
+    yet and none is looked for (should one exist after all, the insert of the head finds it
+    and the event is appended to it, locked, as usual)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event must run inside transaction.atomic().")
     public_id = case.public_id if case is not None else case_public_id
@@ -235,6 +243,7 @@ def append_event(
         case=case,
         case_public_id=public_id,
         payload=payload,
+        new_chain=new_chain and case is not None,
     )
 
 

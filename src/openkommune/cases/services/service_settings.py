@@ -27,6 +27,7 @@ from openkommune.cases.services.notice_texts import unknown_placeholders
 from openkommune.cases.services.notices import NOTICE_TEXT_MAX_LENGTH
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import service_activation_list
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
@@ -167,6 +168,8 @@ def service_deadline_set(
     row = DEADLINE.put(
         tenant=tenant, actor=actor, lookup={"ozg_leistung": ozg_leistung}, values=values
     )
+    # The submit reads deadlines from the read cache (`service_deadline_for_cached`).
+    data_changed(Topic.SERVICE_SETTINGS)
     return None if days is None else row
 
 

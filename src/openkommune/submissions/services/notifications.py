@@ -97,23 +97,37 @@ def confirmation_of(application: Application) -> OutboxMail | None:
 
 
 def _confirmation_message(row: OutboxMail) -> EmailMessage:
-    application = Application.applicant_objects.select_related(
-        "tenant", "ozg_leistung", "form_version__form"
-    ).get(pk=row.subject_id)
-    anonymous = application.user_id is None
+    # Only what the e-mail shows, in one small query (no model instances built): neither the
+    # answers nor the form's definition are read — no e-mail contains anything the applicant
+    # typed, and both are large JSON.
+    application = (
+        Application.applicant_objects.filter(pk=row.subject_id)
+        .values(
+            "reference",
+            "submitted_at",
+            "authority",
+            "user_id",
+            "status_token_salt",
+            "form_version__form__title",
+            "tenant__is_demo",
+        )
+        .get()
+    )
+    anonymous = application["user_id"] is None
     token = (
-        derive_token(purpose="status", salt=application.status_token_salt) if anonymous else None
+        derive_token(purpose="status", salt=application["status_token_salt"]) if anonymous else None
     )
     context = {
-        "reference": application.reference,
-        "service_name": application.service_name,
-        "submitted_at_text": berlin_time_text(application.submitted_at),
-        "authority": application.authority,
+        "reference": application["reference"],
+        # `Application.service_name`: the form's title.
+        "service_name": application["form_version__form__title"],
+        "submitted_at_text": berlin_time_text(application["submitted_at"]),
+        "authority": application["authority"],
         "status_url": links.status_url(
-            reference=application.reference, token=token, base_url=row.base_url
+            reference=application["reference"], token=token, base_url=row.base_url
         ),
         "secret_link": anonymous,
-        "is_demo": _is_demo(application.tenant),
+        "is_demo": bool(settings.DEMO_MODE or application["tenant__is_demo"]),
     }
     return _message("application_confirmation", context, recipient=row.recipient)
 

@@ -65,13 +65,15 @@ def route_for_form(*, form_version, gemeinde: Region) -> tuple[OzgLeistung, Resp
     Kept in the read cache (ADR 0014) while the catalogue and its overrides, the regions, the
     members and the services they offer, and the published forms are unchanged: every change
     of them gives its topic a new version in its own transaction, so a route is never served
-    after the change that alters it is committed — one small query instead of about eight.
-    A refusal is not kept."""
+    after the change that alters it is committed — one small query instead of about eight
+    (none when the caller pinned the versions, `read_cache.versions_pinned`), and kept in
+    the process too (nobody changes the answer). A refusal is not kept."""
     return cached_read(
         "submit_route",
         (form_version.pk, gemeinde.pk, get_language()),
         topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS, Topic.FORMS),
         compute=lambda: _route(form_version, gemeinde),
+        in_process=True,
     )
 
 

@@ -26,12 +26,14 @@ from django.utils.translation import gettext as _
 
 from openkommune.catalog.selectors import Responsibility
 from openkommune.core import files
+from openkommune.core.read_cache import versions_pinned
 from openkommune.core.timezone import local_date
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, Field, Group, Validation, answers, validate
 from openkommune.forms.selectors import version_definition
 from openkommune.regions.models import Region
 from openkommune.submissions.constants import (
+    STATUS_AFTER_EVENT,
     SUBMITTABLE_SCAN_RESULTS,
     ApplicationStatus,
     EventKind,
@@ -55,7 +57,11 @@ from openkommune.submissions.services.drafts import (
     offered_responsibility,
     place_name,
 )
-from openkommune.submissions.services.hooks import receipt_sections, run_submitted
+from openkommune.submissions.services.hooks import (
+    receipt_sections,
+    run_submitted,
+    submitted_timeline,
+)
 from openkommune.submissions.services.notifications import confirmation_owe
 from openkommune.submissions.services.receipts import (
     Receipt,
@@ -159,6 +165,8 @@ def request_fingerprint(**parts) -> str:
 # --- submit a draft ----------------------------------------------------------------------
 
 
+# The reads from the read cache (route, deadline) share one read of the data versions.
+@versions_pinned()
 def application_submit(
     *, draft: Draft, idempotency_key: str, base_url: str | None = None
 ) -> Application:
@@ -316,6 +324,10 @@ def _store(
     tenant = draft.tenant
     authority = prepared.responsibility.authority
     submitted_at = prepared.submitted_at
+    # The submit's own timeline, then what the hooks add to every application (the back
+    # office's "received"): one INSERT, and the application stored with the status they
+    # lead to.
+    timeline = [EventKind.SUBMITTED, EventKind.DELIVERED, *submitted_timeline()]
     application = Application(
         tenant=tenant,
         draft=draft,
@@ -333,7 +345,7 @@ def _store(
         email=draft.email or (draft.user.email if draft.user_id else ""),
         idempotency_key=key_hash,
         request_fingerprint=fingerprint,
-        status=ApplicationStatus.DELIVERED,
+        status=STATUS_AFTER_EVENT[timeline[-1]],
         submitted_at=submitted_at,
         status_token_salt=prepared.status_token_salt,
         status_token_hash=prepared.status_token_hash,
@@ -359,7 +371,7 @@ def _store(
                     ApplicationEvent(
                         tenant=tenant, application=application, kind=kind, at=submitted_at
                     )
-                    for kind in (EventKind.SUBMITTED, EventKind.DELIVERED)
+                    for kind in timeline
                 ]
             )
         if draft.data:
@@ -380,6 +392,18 @@ def _store(
                 "attachments": len(attached),
             },
         )
+        status = ApplicationStatus.DELIVERED
+        for kind in timeline[2:]:
+            # As `application_event_add` records an entry that moves the status on.
+            audit_record(
+                tenant=tenant,
+                actor=None,
+                action="application.event",
+                obj=application,
+                before={"status": status},
+                after={"status": STATUS_AFTER_EVENT[kind], "kind": kind},
+            )
+            status = STATUS_AFTER_EVENT[kind]
         # The back office (cases) opens its case in this same transaction.
         run_submitted(application)
         confirmation_owe(application=application, base_url=base_url)
@@ -513,6 +537,7 @@ def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt
 # --- submit data (API) -------------------------------------------------------------------
 
 
+@versions_pinned()
 def application_submit_data(
     *,
     actor,
@@ -546,38 +571,29 @@ def application_submit_data(
         email=email or "",
         **({} if user else {"client": client_secret}),
     )
-    existing = application_for_idempotency_key(key_hash=key_hash)
-    if existing is None:
-        if user is None and not (email or "").strip():
-            # Without an account the e-mail address is the applicant's only way to get the
-            # confirmation and the link to the status page.
-            message = _(
-                "Bitte geben Sie eine E-Mail-Adresse an, wenn Sie ohne Anmeldung einreichen."
-            )
-            raise SubmitInvalid({"email": [message]}, message=message, data_paths=False)
-        if form_version.status != FormVersionStatus.PUBLISHED:
-            message = _("Diese Formularversion nimmt keine Anträge an.")
-            raise SubmitInvalid({"version": [message]}, message=message, data_paths=False)
-        gemeinde = resolve_gemeinde(postcode=postcode, gemeinde_ars=gemeinde_ars)
-        leistung, responsibility = route_for_form(form_version=form_version, gemeinde=gemeinde)
-        # The API's draft only records the start; it holds no data (the application does).
-        draft, _token = draft_build(
-            responsibility=responsibility,
-            actor=user,
+    # No look-up of the key first: nearly every key is new, and the application's INSERT is
+    # unique on it — a key used before rolls the transaction back and answers with the
+    # application that holds it (`_committed`). Where the request is refused before that
+    # (the form version retired, the service switched off, other data), the key is looked up
+    # then: a retry of a request that was accepted still gets its application.
+    try:
+        return _submit_new_data(
+            user=user,
             form_version=form_version,
-            ozg_leistung=leistung,
+            data=data,
+            postcode=postcode,
+            gemeinde_ars=gemeinde_ars,
             email=email,
+            key_hash=key_hash,
+            fingerprint=fingerprint,
+            base_url=base_url,
         )
-        prepared = _prepare(form_version, data, responsibility)
-        # A new draft has no files: every file reference is refused.
-        _referenced_attachments({}, prepared.definition, prepared.check())
-        try:
-            return _committed(
-                lambda: _submit_new(draft, prepared, key_hash, fingerprint, base_url),
-                key_hash=key_hash,
-            )
-        except _AlreadySubmitted as done:
-            existing = done.application
+    except _AlreadySubmitted as done:
+        existing = done.application
+    except SubmissionError:
+        existing = application_for_idempotency_key(key_hash=key_hash)
+        if existing is None:
+            raise
     if existing.request_fingerprint != fingerprint:
         if user is None:
             # The same message whether the body or only the client differs: it must not tell a
@@ -598,6 +614,37 @@ def application_submit_data(
         )
     existing.created_now = False
     return existing
+
+
+def _submit_new_data(
+    *, user, form_version, data, postcode, gemeinde_ars, email, key_hash, fingerprint, base_url
+) -> Application:
+    """The API's submit of a key not seen before (`_AlreadySubmitted` when it was)."""
+    if user is None and not (email or "").strip():
+        # Without an account the e-mail address is the applicant's only way to get the
+        # confirmation and the link to the status page.
+        message = _("Bitte geben Sie eine E-Mail-Adresse an, wenn Sie ohne Anmeldung einreichen.")
+        raise SubmitInvalid({"email": [message]}, message=message, data_paths=False)
+    if form_version.status != FormVersionStatus.PUBLISHED:
+        message = _("Diese Formularversion nimmt keine Anträge an.")
+        raise SubmitInvalid({"version": [message]}, message=message, data_paths=False)
+    gemeinde = resolve_gemeinde(postcode=postcode, gemeinde_ars=gemeinde_ars)
+    leistung, responsibility = route_for_form(form_version=form_version, gemeinde=gemeinde)
+    # The API's draft only records the start; it holds no data (the application does).
+    draft, _token = draft_build(
+        responsibility=responsibility,
+        actor=user,
+        form_version=form_version,
+        ozg_leistung=leistung,
+        email=email,
+    )
+    prepared = _prepare(form_version, data, responsibility)
+    # A new draft has no files: every file reference is refused.
+    _referenced_attachments({}, prepared.definition, prepared.check())
+    return _committed(
+        lambda: _submit_new(draft, prepared, key_hash, fingerprint, base_url),
+        key_hash=key_hash,
+    )
 
 
 def _submit_new(draft: Draft, prepared: _Prepared, key_hash, fingerprint, base_url):

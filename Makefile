@@ -37,7 +37,7 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 SERVE_PREREQUISITES ?= clamav-start
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
-	chromium thesaurus clamav clamav-start clamav-stop clean-db
+	chromium thesaurus clamav clamav-start clamav-stop clean-db simplesamlphp
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -103,6 +103,16 @@ clamav:
 			--no-install-recommends clamav-daemon; \
 	fi
 
+# SimpleSAMLphp as the local BundID stand-in (tests and `make run`, tools/simplesamlphp.py):
+# Debian's simplesamlphp served by PHP's built-in server; xmlsec1 for pysaml2's signatures.
+SAML_PACKAGES := simplesamlphp php-cli php-xml php-mbstring xmlsec1
+simplesamlphp:
+	@if ! dpkg -s $(SAML_PACKAGES) >/dev/null 2>&1; then \
+		echo "→ Installing SimpleSAMLphp, PHP and xmlsec1 from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(SAML_PACKAGES); \
+	fi
+
 clamav-start: deps clamav
 	$(RUN) python -m tools.clamd start
 
@@ -152,7 +162,7 @@ serve: setup-serve
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps chromium thesaurus clamav-start pytest
+test: deps chromium thesaurus clamav-start simplesamlphp pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,

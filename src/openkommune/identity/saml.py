@@ -258,7 +258,7 @@ def _decode(saml_response: str) -> bytes:
         raise SamlRejected("malformed") from error
 
 
-def _precheck(xml: bytes, expected_issuer: str) -> None:
+def _precheck(xml: bytes, expected_issuer: str, acs: str) -> None:
     if (
         b"<!DOCTYPE" in xml.upper().replace(b"<!doctype", b"<!DOCTYPE")
         or b"<!ENTITY" in xml.upper()
@@ -275,6 +275,9 @@ def _precheck(xml: bytes, expected_issuer: str) -> None:
     issuer = root.findtext(f"{{{SAML}}}Issuer")
     if issuer is not None and issuer.strip() != expected_issuer:
         raise SamlRejected("unknown_idp")
+    destination = root.get("Destination")
+    if destination is not None and destination != acs:
+        raise SamlRejected("recipient")
     if root.findall(f".//{{{SAML}}}Assertion"):
         raise SamlRejected("unencrypted")
     if len(root.findall(f"{{{SAML}}}EncryptedAssertion")) != 1:
@@ -298,7 +301,8 @@ def parse_response(base_url: str, saml_response: str, requested: dict[str, int])
     if len(xml) > MAX_RESPONSE_BYTES:
         raise SamlRejected("malformed")
     expected_issuer = idp_entity_id(base_url)
-    _precheck(xml, expected_issuer)
+    acs = urls(base_url)["acs"]
+    _precheck(xml, expected_issuer, acs)
     sp_client = client(base_url)
     try:
         from saml2 import BINDING_HTTP_POST
@@ -318,7 +322,7 @@ def parse_response(base_url: str, saml_response: str, requested: dict[str, int])
     requested_level = requested.get(getattr(response, "in_response_to", None) or "")
     if requested_level is None:
         raise SamlRejected("unsolicited")
-    login = _check_assertion(response, expected_issuer, requested_level)
+    login = _check_assertion(response, expected_issuer, requested_level, acs)
     login.in_response_to = response.in_response_to
     return login
 
@@ -339,7 +343,7 @@ def _reason(error: Exception) -> str:
         or "expired" in text
     ):
         return "expired"
-    if "not yet valid" in text or "not before" in text:
+    if "not yet valid" in text or "not before" in text or "use response yet" in text:
         return "not_yet_valid"
     if "unsolicited" in text or "inresponseto" in text or "in_response_to" in text:
         return "unsolicited"
@@ -348,7 +352,7 @@ def _reason(error: Exception) -> str:
     return "invalid"
 
 
-def _check_assertion(response, expected_issuer: str, requested_level: int) -> Login:
+def _check_assertion(response, expected_issuer: str, requested_level: int, acs: str) -> Login:
     assertions = getattr(response, "assertions", None) or []
     if len(assertions) != 1 or response.assertion is None:
         raise SamlRejected("invalid")
@@ -360,6 +364,14 @@ def _check_assertion(response, expected_issuer: str, requested_level: int) -> Lo
     references = signature.signed_info.reference if signature and signature.signed_info else []
     if len(references) != 1 or references[0].uri != f"#{assertion.id}":
         raise SamlRejected("wrapping")
+    # pysaml2 checks the recipient only with conversation info: every bearer confirmation
+    # must name this ACS.
+    confirmations = assertion.subject.subject_confirmation if assertion.subject else []
+    if not confirmations or any(
+        c.subject_confirmation_data is None or c.subject_confirmation_data.recipient != acs
+        for c in confirmations
+    ):
+        raise SamlRejected("recipient")
     now = datetime.now(UTC)
     conditions = assertion.conditions
     skew = timedelta(seconds=60)

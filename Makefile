@@ -139,11 +139,14 @@ setup-dev: deps thesaurus
 	$(DEV_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
 
-run: setup-dev
+# With the local SimpleSAMLphp as "Mit BundID anmelden" (Test-Identitätsanbieter — keine echte
+# BundID; tools/bundid_dev.py).
+run: setup-dev simplesamlphp
 	@echo ""
 	@echo "OpenKommune läuft auf http://$(HOST):$(PORT)  (API: http://$(HOST):$(PORT)/api/v1/openapi.json)"
 	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
-	$(DEV_ENV) $(RUN) gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
+	$(DEV_ENV) $(RUN) python -m tools.bundid_dev --base-url http://$(HOST):$(PORT) -- \
+		$(UV) run --frozen gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
 		--workers 2 --threads 4 --access-logfile - --graceful-timeout 5
 
 dev: setup-dev

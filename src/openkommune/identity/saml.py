@@ -242,6 +242,9 @@ def authn_request(base_url: str, level: int, relay_state: str) -> tuple[str, str
             comparison="minimum",
         ),
         extensions=_extensions(level),
+        # A fresh authentication each time: a step-up must not reuse the identity
+        # provider's session at the lower level.
+        force_authn="true",
         sign=True,
         sigalg=SIG_RSA_SHA256,
     )

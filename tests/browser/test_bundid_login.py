@@ -75,8 +75,11 @@ def _continue(page) -> None:
 
 
 def test_level_one_is_refused_then_hoch_applies_with_verified_data(
-    page, bundid_site, magdeburg_clerk, tmp_path
+    page, bundid_site, magdeburg_clerk, tmp_path, django_db_blocker
 ):
+    from openkommune.submissions.models import Application
+    from openkommune.tenancy.scoping import scopes_disabled
+
     page.goto("/konto/anmelden/")
     assert (
         "Test-Identitätsanbieter — keine echte BundID"
@@ -159,8 +162,11 @@ def test_level_one_is_refused_then_hoch_applies_with_verified_data(
     # The clerk: level and verified answers in the case file.
     page.context.clear_cookies()
     log_in(page, magdeburg_clerk)
-    page.goto("/behoerde/")
-    page.get_by_role("link", name=re.compile(reference)).first.click()
+    with django_db_blocker.unblock(), scopes_disabled():
+        application = Application.applicant_objects.get(reference=reference)
+        assert application.trust_level == 4
+        case_id = application.case.public_id
+    page.goto(f"/behoerde/vorgang/{case_id}/")
     level = page.locator("#identitaet-niveau").inner_text()
     assert "„hoch“" in level
     verified = page.locator("#identitaet-bestaetigt").inner_text()

@@ -103,9 +103,10 @@ def forms_of(page: str) -> list[dict]:
     return parser.forms
 
 
-def idp_login(location: str, user: str) -> tuple[str, str]:
-    """Follow the AuthnRequest to SimpleSAMLphp, log in as `user`: (ACS URL, SAMLResponse)."""
-    browser = requests.Session()
+def idp_login(location: str, user: str, browser=None) -> tuple[str, str]:
+    """Follow the AuthnRequest to SimpleSAMLphp, log in as `user`: (ACS URL, SAMLResponse).
+    `browser`: a requests.Session standing for the citizen's browser at the IdP."""
+    browser = browser or requests.Session()
     page = browser.get(location, timeout=20)
     assert page.status_code == 200, page.text[:2000]
     form = forms_of(page.text)[0]

@@ -437,7 +437,7 @@ def logout_request(base_url: str, name_id: str, name_id_format: str, session_ind
 
     sp_client = client(base_url)
     idp = idp_entity_id(base_url)
-    destinations = sp_client.metadata.single_logout_service(idp, [BINDING_HTTP_REDIRECT], "idpsso")
+    destinations = sp_client.metadata.single_logout_service(idp, BINDING_HTTP_REDIRECT, "idpsso")
     destination = destinations[0]["location"]
     _request_id, request = sp_client.create_logout_request(
         destination,
@@ -479,7 +479,7 @@ def handle_logout_message(base_url: str, query: dict) -> str | None:
             raise SamlRejected("logout")
         response = sp_client.create_logout_response(request.message, [BINDING_HTTP_REDIRECT])
         destinations = sp_client.metadata.single_logout_service(
-            idp_entity_id(base_url), [BINDING_HTTP_REDIRECT], "idpsso"
+            idp_entity_id(base_url), BINDING_HTTP_REDIRECT, "idpsso"
         )
         destination = destinations[0].get("response_location") or destinations[0]["location"]
         info = sp_client.apply_binding(

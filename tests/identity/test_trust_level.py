@@ -4,6 +4,7 @@ prefill from the BundID account and what the clerk sees. Logins go through the r
 SimpleSAMLphp test IdP."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from openkommune.forms.models import FormDefinition
@@ -169,3 +170,26 @@ def test_submit_checks_the_level_again(client, bundid):
     assert answer.status_code == 403
     assert "Anmeldung mit Online-Ausweis erforderlich" in answer.text
     assert not Application.applicant_objects.exists()
+
+
+def test_cooperative_staff_set_the_forms_level_audited_and_seen_at_once(client):
+    from openkommune.forms.services import form_min_trust_level_set
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+
+    offer_hundesteuer()
+    # The start page is read through the read cache: the change must be seen at once.
+    assert "Anmeldung mit Online-Ausweis" not in client.get(start_url(), PLACE).text
+    staff = UserFactory(cooperative_staff=True)
+    form = FormDefinition.objects.get(key="hundesteuer")
+    form_min_trust_level_set(actor=staff, form=form, level=4)
+    assert "Anmeldung mit Online-Ausweis erforderlich" in client.get(start_url(), PLACE).text
+    with scopes_disabled():
+        record = AuditRecord.objects.get(action="form.trust_level")
+    assert record.before == {"min_trust_level": 0}
+    assert record.after == {"min_trust_level": 4}
+    clerk = UserFactory(clerk=True)
+    with pytest.raises(PermissionDenied):
+        form_min_trust_level_set(actor=clerk, form=form, level=0)
+    assert FormDefinition.objects.get(key="hundesteuer").min_trust_level == 4

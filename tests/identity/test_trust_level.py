@@ -193,3 +193,26 @@ def test_cooperative_staff_set_the_forms_level_audited_and_seen_at_once(client):
     with pytest.raises(PermissionDenied):
         form_min_trust_level_set(actor=clerk, form=form, level=0)
     assert FormDefinition.objects.get(key="hundesteuer").min_trust_level == 4
+
+
+def test_api_refuses_a_service_that_requires_a_bundid_login(client):
+    from tests.submissions.factories import MAGDEBURG_POSTCODE, make_offer
+
+    offer = make_offer()
+    FormDefinition.objects.filter(pk=offer.version.form_id).update(min_trust_level=3)
+    response = client.post(
+        "/api/v1/applications",
+        {
+            "form": "testantrag",
+            "version": offer.version.number,
+            "data": {"name": "Erika Mustermann", "hunde": [{"hund_name": "Bello"}]},
+            "postcode": MAGDEBURG_POSTCODE,
+            "email": "erika@example.org",
+        },
+        content_type="application/json",
+        headers={"Idempotency-Key": "schluessel-1"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "trust_level_too_low"
+    assert "„substanziell“" in response.json()["error"]["message"]
+    assert not Application.applicant_objects.exists()

@@ -46,7 +46,7 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 SERVE_PREREQUISITES ?= clamav-start nginx
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
-	chromium thesaurus clamav clamav-start clamav-stop nginx clean-db gettext messages
+	chromium thesaurus clamav clamav-start clamav-stop nginx clean-db gettext messages simplesamlphp
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -132,6 +132,16 @@ clamav:
 			--no-install-recommends clamav-daemon; \
 	fi
 
+# SimpleSAMLphp as the local BundID stand-in (tests and `make run`, tools/simplesamlphp.py):
+# Debian's simplesamlphp served by PHP's built-in server; xmlsec1 for pysaml2's signatures.
+SAML_PACKAGES := simplesamlphp php-cli php-xml php-mbstring xmlsec1
+simplesamlphp:
+	@if ! dpkg -s $(SAML_PACKAGES) >/dev/null 2>&1; then \
+		echo "→ Installing SimpleSAMLphp, PHP and xmlsec1 from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(SAML_PACKAGES); \
+	fi
+
 clamav-start: deps clamav
 	$(RUN) python -m tools.clamd start
 
@@ -173,13 +183,16 @@ setup-dev: deps thesaurus
 	$(DEV_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
 
-run: setup-dev
+# With the local SimpleSAMLphp as "Mit BundID anmelden" (Test-Identitätsanbieter — keine echte
+# BundID; tools/bundid_dev.py).
+run: setup-dev simplesamlphp
 	@echo ""
 	@echo "OpenKommune läuft auf http://$(HOST):$(PORT)  (API: http://$(HOST):$(PORT)/api/v1/openapi.json)"
 	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
 	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
 	$(PAYSIM) & paysim=$$!; trap 'kill $$paysim 2>/dev/null' EXIT INT TERM; \
-	$(DEV_ENV) $(RUN) gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
+	$(DEV_ENV) $(RUN) python -m tools.bundid_dev --base-url http://$(HOST):$(PORT) -- \
+		$(UV) run --frozen gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
 		--workers 2 --threads 4 --access-logfile - --graceful-timeout 5
 
 dev: setup-dev
@@ -200,7 +213,7 @@ serve: setup-serve
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps gettext chromium thesaurus clamav-start nginx pytest
+test: deps gettext chromium thesaurus clamav-start nginx simplesamlphp pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,

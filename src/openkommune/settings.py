@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "openkommune.core",
     "openkommune.tenancy",
     "openkommune.accounts",
+    "openkommune.identity",
     "openkommune.regions",
     "openkommune.catalog",
     "openkommune.search",
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openkommune.core.context_processors.platform",
+                "openkommune.identity.context_processors.bundid",
             ],
         },
     },
@@ -364,4 +366,21 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
     },
+}
+
+# Citizen login with BundID over SAML 2.0 (docs/identity.md). Off until the identity
+# provider's metadata and the service provider's key pairs are configured.
+OPENKOMMUNE_BUNDID = {
+    "IDP_METADATA_URL": env_str("OPENKOMMUNE_BUNDID_IDP_METADATA_URL", ""),
+    "IDP_METADATA_FILE": env_str("OPENKOMMUNE_BUNDID_IDP_METADATA_FILE", ""),
+    # The public address of the platform (entity ID, ACS); empty: from the request.
+    "BASE_URL": env_str("OPENKOMMUNE_BUNDID_BASE_URL", ""),
+    "SIGNING_KEY_FILE": env_str("OPENKOMMUNE_BUNDID_SIGNING_KEY_FILE", ""),
+    "SIGNING_CERT_FILE": env_str("OPENKOMMUNE_BUNDID_SIGNING_CERT_FILE", ""),
+    "ENCRYPTION_KEY_FILE": env_str("OPENKOMMUNE_BUNDID_ENCRYPTION_KEY_FILE", ""),
+    "ENCRYPTION_CERT_FILE": env_str("OPENKOMMUNE_BUNDID_ENCRYPTION_CERT_FILE", ""),
+    "ORGANIZATION_DISPLAY_NAME": env_str("OPENKOMMUNE_BUNDID_ORGANIZATION_DISPLAY_NAME", ""),
+    "ONLINE_SERVICE_ID": env_str("OPENKOMMUNE_BUNDID_ONLINE_SERVICE_ID", ""),
+    # Shown on the login page: the identity provider is a local test one (`make run`).
+    "TEST_IDP": env_bool("OPENKOMMUNE_BUNDID_TEST_IDP", default=False),
 }

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("openkommune.payments.urls")),
     path("behoerde/", include("openkommune.cases.urls")),
     path("schnittstellen/", include("openkommune.delivery.urls")),
+    path("konto/bundid/", include("openkommune.identity.urls")),
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),

@@ -57,3 +57,6 @@ class ServiceActivationForm(KernFormMixin, forms.ModelForm):
         self.fields["fee"].widget.attrs["class"] = "kern-form-input__input"
         # A checkbox has its own KERN class, not that of a text input.
         self.fields["is_active"].widget.attrs["class"] = "kern-form-check__input"
+        # Empty: the level the cooperative set for the form applies.
+        level = self.fields["min_trust_level"]
+        level.choices = [("", _("wie vom Formular vorgegeben")), *list(level.choices)[1:]]

@@ -16,6 +16,7 @@ from openkommune.catalog.constants import (
     ResponsibleLevel,
 )
 from openkommune.core.models import TimeStampedModel
+from openkommune.identity.constants import TrustLevel
 from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
@@ -260,6 +261,14 @@ class ServiceActivation(models.Model):
     opening_hours = models.TextField(_("Öffnungszeiten"), blank=True)
     citizen_notes = models.TextField(_("Hinweise für Bürgerinnen und Bürger"), blank=True)
     start_url = models.URLField(_("Adresse des Online-Antrags"), blank=True)
+    # Empty: the form's default (FormDefinition.min_trust_level) applies.
+    min_trust_level = models.PositiveSmallIntegerField(
+        _("verlangtes Vertrauensniveau (abweichend)"),
+        choices=[(0, _("keine BundID-Anmeldung nötig")), *TrustLevel.choices],
+        null=True,
+        blank=True,
+        help_text=_("Leer: die Vorgabe des Formulars gilt."),
+    )
     # Declared here, not inherited from TimeStampedModel, so that `tenant` stays the first
     # column after id (inherited fields come first).
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)

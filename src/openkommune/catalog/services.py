@@ -344,6 +344,7 @@ ACTIVATION_PARAMETERS = (
     "opening_hours",
     "citizen_notes",
     "start_url",
+    "min_trust_level",
 )
 ACTIVATION_FIELDS = ("is_active", *ACTIVATION_PARAMETERS)
 

@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.admin import ReadOnlyAdminMixin
 from openkommune.forms.models import FormDefinition, FormVersion
-from openkommune.forms.services import form_version_publish, form_version_retire
+from openkommune.forms.services import (
+    form_min_trust_level_set,
+    form_version_publish,
+    form_version_retire,
+)
 
 
 class FormVersionInline(admin.TabularInline):
@@ -23,12 +27,42 @@ class FormVersionInline(admin.TabularInline):
         return False
 
 
+def _trust_level_action(level: int, label):
+    def action(modeladmin, request, queryset):
+        count = 0
+        for form in queryset:
+            try:
+                form_min_trust_level_set(actor=request.user, form=form, level=level)
+            except (ValidationError, PermissionDenied) as exc:
+                modeladmin.message_user(request, f"{form}: {exc}", messages.ERROR)
+            else:
+                count += 1
+        if count:
+            modeladmin.message_user(
+                request,
+                _("Vertrauensniveau für %(count)d Formular(e) gesetzt.") % {"count": count},
+                messages.SUCCESS,
+            )
+
+    action.__name__ = f"trust_level_{level}"
+    action.short_description = label
+    return action
+
+
 @admin.register(FormDefinition)
 class FormDefinitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["key", "title", "created_at"]
+    list_display = ["key", "title", "min_trust_level", "created_at"]
     search_fields = ["key", "title"]
-    readonly_fields = ["key", "title", "leika_keys", "public_id", "created_at", "updated_at"]
+    readonly_fields = [
+        "key", "title", "leika_keys", "min_trust_level", "public_id", "created_at", "updated_at",
+    ]  # fmt: skip
     inlines = [FormVersionInline]
+    # The cooperative's default BundID level (a member may set another per service).
+    actions = [
+        _trust_level_action(0, _("Vertrauensniveau: keine BundID-Anmeldung verlangen")),
+        _trust_level_action(3, _("Vertrauensniveau: „substanziell“ verlangen")),
+        _trust_level_action(4, _("Vertrauensniveau: „hoch“ (Online-Ausweis) verlangen")),
+    ]
 
 
 def _run(modeladmin, request, queryset, service, done: str):

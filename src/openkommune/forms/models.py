@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.models import PublicIdModel, TimeStampedModel, person_field
 from openkommune.forms.constants import FormVersionStatus
+from openkommune.identity.constants import TrustLevel
 
 FORM_KEY_REGEX = r"^[a-z][a-z0-9_]{0,62}$"
 
@@ -20,6 +21,16 @@ class FormDefinition(PublicIdModel):
     key = models.SlugField(_("Schlüssel"), max_length=63, unique=True)
     title = models.CharField(_("Titel"), max_length=500)
     leika_keys = models.JSONField(_("LeiKa-Schlüssel"), default=list, blank=True)
+    # The cooperative's default; a member overrides it per service (ServiceActivation).
+    min_trust_level = models.PositiveSmallIntegerField(
+        _("verlangtes Vertrauensniveau"),
+        choices=[(0, _("keine BundID-Anmeldung nötig")), *TrustLevel.choices],
+        default=0,
+        help_text=_(
+            "Mindestniveau der BundID-Anmeldung für Anträge mit diesem Formular "
+            "(Vorgabe der Genossenschaft; ein Mitglied kann es je Leistung ändern)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Online-Formular")

@@ -173,3 +173,22 @@ def form_definitions_load(*, actor, definitions: list[dict], dry_run: bool = Fal
             number = version.number
         results.append(LoadResult(key, number, "created"))
     return results
+
+
+@transaction.atomic
+def form_min_trust_level_set(*, actor, form: FormDefinition, level: int) -> FormDefinition:
+    """The cooperative's default BundID level for applications with this form (0: none,
+    1 to 4: STORK-QAA level); a member may set another per service."""
+    _require_editor(actor)
+    if level not in (0, 1, 2, 3, 4):
+        raise ValidationError(_("Dieses Vertrauensniveau gibt es nicht."))
+    form = FormDefinition.objects.select_for_update().get(pk=form.pk)
+    before = {"min_trust_level": form.min_trust_level}
+    form.min_trust_level = level
+    form.save(update_fields=["min_trust_level", "updated_at"])
+    data_changed(Topic.FORMS)
+    audit_record(
+        tenant=None, actor=actor, action="form.trust_level", obj=form,
+        before=before, after={"min_trust_level": level},
+    )  # fmt: skip
+    return form

@@ -43,6 +43,7 @@ from openkommune.submissions.services import (
     LocationAmbiguous,
     ServiceNotOffered,
     SubmitInvalid,
+    TrustLevelTooLow,
     application_status_token,
     application_status_url,
     application_submit_data,
@@ -204,6 +205,9 @@ def _submit_application(request, payload: ApplicationIn):
         raise ApiError(400, "idempotency_key_invalid", error.message) from None
     except IdempotencyConflict as error:
         raise ApiError(409, "idempotency_conflict", error.message) from None
+    except TrustLevelTooLow as error:
+        # The API carries no BundID login; such a service is applied for in the browser.
+        raise ApiError(422, "trust_level_too_low", error.message) from None
     except ServiceNotOffered as error:
         raise ApiError(422, "service_not_offered", error.message) from None
     except LocationAmbiguous as error:

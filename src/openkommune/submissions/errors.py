@@ -111,3 +111,24 @@ class ReceiptUnavailable(SubmissionError):
 
     def __init__(self, reference: str = ""):
         super().__init__(_("Für diesen Antrag gibt es keine Eingangsbestätigung mehr."))
+
+
+class TrustLevelTooLow(SubmissionError):
+    """The service asks for a BundID login at `required` (STORK level) and the applicant's
+    login is below it (or there is none): nothing started or submitted; the page offers a
+    login at that level (step-up)."""
+
+    code = "trust_level_too_low"
+
+    def __init__(self, required: int, current: int = 0):
+        from openkommune.identity.selectors import level_name
+
+        self.required = required
+        self.current = current
+        super().__init__(
+            _(
+                "Für diese Leistung ist eine Anmeldung mit Ihrem BundID-Konto auf dem "
+                "Vertrauensniveau „%(level)s“ erforderlich."
+            )
+            % {"level": level_name(required)}
+        )

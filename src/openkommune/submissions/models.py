@@ -89,6 +89,12 @@ class Draft(ApplicantRecord):
     gemeinde_ars = models.CharField(_("Regionalschlüssel der Gemeinde"), max_length=12)
     data = models.JSONField(_("Eingaben (roh)"), default=dict, blank=True)
     current_step = models.CharField(_("aktueller Schritt"), max_length=63, blank=True)
+    # The BundID level of the applicant's session (0: none), kept up to date until the submit,
+    # and the answers prefilled from the BundID account: {path: {"value": v, "level": n}}.
+    trust_level = models.PositiveSmallIntegerField(_("Vertrauensniveau der Anmeldung"), default=0)
+    identity_prefill = models.JSONField(
+        _("aus dem BundID-Konto vorausgefüllt"), default=dict, blank=True
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -156,6 +162,10 @@ class Application(ApplicantRecord):
     data = models.JSONField(_("Angaben (geprüft)"), default=dict)
     # Name and contact of the authority as the applicant saw them when submitting.
     authority = models.JSONField(_("zuständige Stelle beim Einreichen"), default=dict)
+    # The BundID level of the applicant's login at the submit (0: none) and the answers taken
+    # over from the BundID account unchanged: {path: {"level": n, "origin": "bundid"}}.
+    trust_level = models.PositiveSmallIntegerField(_("Vertrauensniveau der Anmeldung"), default=0)
+    verified_fields = models.JSONField(_("aus dem BundID-Konto bestätigt"), default=dict)
     user = person_field(_("Antragstellerin/Antragsteller"), related_name="applications")
     email = models.EmailField(_("E-Mail-Adresse"), blank=True)
     # SHA-256 of the caller's key in the caller's namespace (see services._idempotency_key).

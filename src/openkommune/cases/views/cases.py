@@ -44,6 +44,8 @@ from openkommune.core.files import download_response
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
 from openkommune.payments import selectors as payment_selectors
+from openkommune.identity.constants import TrustLevel
+from openkommune.identity.selectors import level_name
 from openkommune.submissions import selectors as submission_selectors
 from openkommune.submissions import services as submission_services
 from openkommune.submissions.models import Attachment
@@ -227,6 +229,32 @@ def _forms(request, case: Case, tenant, bound: dict | None = None) -> dict:
     return forms
 
 
+def _identity_context(application, definition, names, day) -> dict | None:
+    """How the applicant logged in (BundID level) and which answers came unchanged from the
+    BundID account, for the clerk."""
+    if not application.trust_level:
+        return None
+    verified = application.verified_fields or {}
+    rows = []
+    for section in answers(definition, application.data, file_names=names, today=day):
+        for row in section.rows:
+            levels = [
+                item.get("level", 0)
+                for path, item in verified.items()
+                if path == row.path or path.startswith(row.path + ".")
+            ]
+            if levels:
+                rows.append(
+                    {"label": row.label, "text": row.text, "level": level_name(min(levels))}
+                )
+    return {
+        "level": application.trust_level,
+        "level_name": level_name(application.trust_level),
+        "level_label": TrustLevel(application.trust_level).label,
+        "rows": rows,
+    }
+
+
 def _render_case(request, case: Case, tenant, *, bound: dict | None = None, status=200):
     application = case.application
     today = timezone.localdate()
@@ -240,6 +268,7 @@ def _render_case(request, case: Case, tenant, *, bound: dict | None = None, stat
         "case": case,
         "application": application,
         "sections": answers(definition, application.data, file_names=names, today=submitted_day),
+        "identity": _identity_context(application, definition, names, submitted_day),
         "form_title": definition.title,
         "attachments": attachments,
         "notes": selectors.case_notes(tenant=tenant, case=case).order_by("created_at", "id"),

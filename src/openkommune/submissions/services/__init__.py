@@ -22,6 +22,7 @@ from openkommune.submissions.errors import (
     ServiceNotOffered,
     SubmissionError,
     SubmitInvalid,
+    TrustLevelTooLow,
     UploadRejected,
 )
 from openkommune.submissions.models import Application, Attachment, Draft
@@ -45,6 +46,7 @@ from openkommune.submissions.services.submit import (
     application_submit_data,
 )
 from openkommune.submissions.services.timeline import application_event_add
+from openkommune.submissions.services.trust import required_trust_level
 from openkommune.submissions.services.uploads import (
     draft_attach_file,
     draft_remove_file,
@@ -74,6 +76,7 @@ __all__ = [
     "ServiceNotOffered",
     "SubmissionError",
     "SubmitInvalid",
+    "TrustLevelTooLow",
     "UploadRejected",
     "application_event_add",
     "application_get_for_applicant",
@@ -103,6 +106,7 @@ __all__ = [
     "receipt_pdf",
     "receipt_response",
     "refusing_when_storage_is_full",
+    "required_trust_level",
     "resolve_gemeinde",
     "sanitise_filename",
     "scan_or_refuse",

@@ -29,6 +29,8 @@ from openkommune.submissions.errors import (
 )
 from openkommune.submissions.models import Attachment, Draft
 from openkommune.submissions.services.notifications import resume_link_last_owed, resume_link_owe
+from openkommune.submissions.services.prefill import identity_prefill
+from openkommune.submissions.services.trust import require_trust_level
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
@@ -98,7 +100,14 @@ def draft_audit(draft: Draft, action: str, after: dict | None = None, *, obj=Non
 
 @transaction.atomic
 def draft_start(
-    *, actor, form_version, ozg_leistung, gemeinde: Region, email: str | None = None
+    *,
+    actor,
+    form_version,
+    ozg_leistung,
+    gemeinde: Region,
+    email: str | None = None,
+    trust_level: int = 0,
+    identity_attributes: dict | None = None,
 ) -> tuple[Draft, str | None]:
     """Start an application on `form_version` for `gemeinde`, routed to the responsible
     member. Returns the draft and, for an anonymous applicant, the resume token in clear
@@ -111,6 +120,8 @@ def draft_start(
             % {"service": ozg_leistung.name}
         )
     responsibility = offered_responsibility(ozg_leistung=ozg_leistung, gemeinde=gemeinde)
+    # Refused before anything is stored: the page offers the login at the level required.
+    require_trust_level(responsibility=responsibility, form=form_version.form, current=trust_level)
     draft, token = draft_build(
         responsibility=responsibility,
         actor=actor,
@@ -118,6 +129,12 @@ def draft_start(
         ozg_leistung=ozg_leistung,
         email=email,
     )
+    draft.trust_level = trust_level
+    if identity_attributes and trust_level:
+        # Prefill from the BundID login, each value with its origin (services.prefill).
+        data, origins = identity_prefill(version_definition(form_version), identity_attributes)
+        draft.data = data
+        draft.identity_prefill = origins
     draft_insert(draft)
     return draft, token
 

@@ -46,6 +46,7 @@ from openkommune.submissions.errors import (
     ServiceNotOffered,
     SubmissionError,
     SubmitInvalid,
+    TrustLevelTooLow,
 )
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
 from openkommune.submissions.references import new_reference, tenant_code
@@ -70,6 +71,7 @@ from openkommune.submissions.services.receipts import (
     render_receipt_pdf,
 )
 from openkommune.submissions.services.routing import _gemeinde, resolve_gemeinde, route_for_form
+from openkommune.submissions.services.trust import require_trust_level, verified_fields
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_batch, audit_record
@@ -217,6 +219,17 @@ def _prepare_draft(draft: Draft) -> _Prepared:
                         "Antrag begonnen haben. Bitte beginnen Sie ihn neu."
                     )
                 )
+            else:
+                # Checked again at the submit: the level may have been raised meanwhile, or
+                # the applicant's login is another one now (draft.trust_level follows it).
+                try:
+                    require_trust_level(
+                        responsibility=responsibility,
+                        form=draft.form_version.form,
+                        current=draft.trust_level,
+                    )
+                except TrustLevelTooLow as error:
+                    refusal = error
     return _prepare(draft.form_version, draft.data, responsibility, refusal)
 
 
@@ -351,6 +364,12 @@ def _store(
         status_token_hash=prepared.status_token_hash,
         receipt_pending=True,
         is_demo=bool(settings.DEMO_MODE or tenant.is_demo),
+        trust_level=draft.trust_level,
+        verified_fields=verified_fields(
+            prefill=draft.identity_prefill,
+            data=prepared.validation.data,
+            trust_level=draft.trust_level,
+        ),
     )
     with audit_batch():
         _insert(application, prepared.today.year)
@@ -630,6 +649,8 @@ def _submit_new_data(
         raise SubmitInvalid({"version": [message]}, message=message, data_paths=False)
     gemeinde = resolve_gemeinde(postcode=postcode, gemeinde_ars=gemeinde_ars)
     leistung, responsibility = route_for_form(form_version=form_version, gemeinde=gemeinde)
+    # No BundID login comes through the API: a service that requires one is refused.
+    require_trust_level(responsibility=responsibility, form=form_version.form, current=0)
     # The API's draft only records the start; it holds no data (the application does).
     draft, _token = draft_build(
         responsibility=responsibility,

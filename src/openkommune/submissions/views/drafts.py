@@ -32,12 +32,14 @@ from openkommune.forms.engine import (
     validate,
 )
 from openkommune.forms.selectors import form_for_leistung, version_definition
+from openkommune.identity.selectors import identity_attributes, level_name, session_level
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions import selectors, services
 from openkommune.submissions.forms import LocationForm, StartForm
 from openkommune.submissions.models import Application, Attachment, Draft
 from openkommune.submissions.selectors import journey
 from openkommune.submissions.services import hooks
+from openkommune.submissions.services.prefill import prefill_notes
 from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.submissions.services.uploads import get_path, set_path
 
@@ -51,6 +53,27 @@ def _base_url(request) -> str:
 def _not_offered(request, leistung: OzgLeistung | None, message: str):
     return render(
         request, "submissions/not_offered.html", {"leistung": leistung, "message": message}
+    )
+
+
+def _step_up(request, leistung, refused, next_url: str):
+    """The service needs a BundID login at a higher level than this session's: say so and
+    offer the login at that level, coming back to `next_url`."""
+    login_url = (
+        reverse("identity:login") + "?" + urlencode({"niveau": refused.required, "next": next_url})
+    )
+    return render(
+        request,
+        "submissions/step_up.html",
+        {
+            "leistung": leistung,
+            "message": refused.message,
+            "required": refused.required,
+            "required_name": level_name(refused.required),
+            "current_name": level_name(refused.current),
+            "login_url": login_url,
+        },
+        status=403,
     )
 
 
@@ -124,7 +147,12 @@ def start(request, ozg_id: str):
                 ozg_leistung=leistung,
                 gemeinde=gemeinde,
                 email=form.cleaned_data.get("email"),
+                trust_level=session_level(request),
+                identity_attributes=identity_attributes(request),
             )
+        except services.TrustLevelTooLow as refused:
+            next_url = f"{request.path}?{urlencode({'plz': postcode, 'ars': gemeinde.ars})}"
+            return _step_up(request, leistung, refused, next_url)
         except services.ServiceNotOffered as refused:
             return _not_offered(request, leistung, refused.message)
         journey.grant_draft(request, draft, token)
@@ -139,6 +167,9 @@ def start(request, ozg_id: str):
         responsibility=responsibility,
         activation=responsibility.activation,
         start_panels=hooks.start_panels(responsibility, version),
+        required_trust_level=services.required_trust_level(
+            responsibility=responsibility, form=version.form
+        ),
         form=form,
         ask_email=ask_email,
         login_url=reverse("accounts:login")
@@ -310,6 +341,12 @@ def step(request, draft: Draft, step_id: str):
         "errors": errors,
         "file_names": _file_names(draft),
         "return_to_check": return_to == journey.RETURN_TO_CHECK,
+        "prefill_notes": [
+            note
+            for note in prefill_notes(definition, draft.identity_prefill, draft.data)
+            if definition.locations.get(note["path"].split(".")[-1])
+            and definition.locations[note["path"].split(".")[-1]].step_id == current.id
+        ],
     }
     return render(request, "submissions/step.html", context)
 
@@ -357,6 +394,7 @@ def _render_check(request, draft: Draft, errors: dict | None = None, *, message:
         "check_panels": []
         if validation.errors
         else hooks.check_panels(request, draft, validation.data),
+        "prefill_notes": prefill_notes(definition, draft.identity_prefill, draft.data),
     }
     return render(request, "submissions/check.html", context)
 
@@ -373,6 +411,7 @@ def submit(request, draft: Draft):
     """POST-redirect-GET: the receipt is shown only after the application is committed.
     A repeated post (double click, reload, second tab) finds the same application.
     A registered gate (the pay step) may send the applicant elsewhere first."""
+    _follow_login(request, draft)
     gate = hooks.submit_gate(request, draft)
     if gate:
         response = HttpResponseRedirect(gate)
@@ -391,12 +430,24 @@ def submit(request, draft: Draft):
         )
     except services.SubmitInvalid as invalid:
         return _render_check(request, draft, invalid.errors, message=invalid.message)
+    except services.TrustLevelTooLow as refused:
+        check_url = reverse("submissions:check", args=[draft.public_id])
+        return _step_up(request, draft.ozg_leistung, refused, check_url)
     except services.ServiceNotOffered as refused:
         return _not_offered(request, draft.ozg_leistung, refused.message)
     journey.grant_application(request, application)
     response = HttpResponseRedirect(reverse("submissions:receipt", args=[application.reference]))
     response.status_code = 303  # See Other: a reload of the receipt never posts again
     return response
+
+
+def _follow_login(request, draft: Draft) -> None:
+    """The draft's level is the one of the applicant's login now (a step-up raises it, a
+    login without BundID lowers it); the submit checks it against the service's."""
+    level = session_level(request) if draft.user_id and draft.user_id == request.user.pk else 0
+    if draft.trust_level != level:
+        draft.trust_level = level
+        draft.save(update_fields=["trust_level", "updated_at"])
 
 
 def _continue_url(draft: Draft) -> str:

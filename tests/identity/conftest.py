@@ -1,0 +1,1 @@
+from tests.support.bundid import bundid, simplesamlphp_idp, sp_keys  # noqa: F401

@@ -1,0 +1,113 @@
+"""Citizen login through the real SimpleSAMLphp test IdP (tools/simplesamlphp.py)."""
+
+import pytest
+
+from openkommune.identity.models import CitizenIdentity
+from tests.support.bundid import full_login, start_login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sp_metadata_offers_keys_signed_requests_and_acs(client, bundid):
+    response = client.get("/konto/bundid/metadata/")
+    assert response.status_code == 200
+    xml = response.content.decode()
+    assert 'AuthnRequestsSigned="true"' in xml
+    assert 'WantAssertionsSigned="true"' in xml
+    assert 'use="signing"' in xml
+    assert 'use="encryption"' in xml
+    assert "http://testserver/konto/bundid/acs/" in xml
+    assert "http://testserver/konto/bundid/logout/" in xml
+
+
+def test_login_at_level_hoch_creates_account_after_choice(client, bundid):
+    answer = full_login(client, "hoch", level=4)
+    assert answer.status_code == 302
+    assert answer["Location"] == "/konto/bundid/verknuepfen/"
+    page = client.get("/konto/bundid/verknuepfen/")
+    assert "Erika" in page.content.decode()
+    done = client.post("/konto/bundid/verknuepfen/", {"auswahl": "neu"})
+    assert done.status_code == 302
+    identity = CitizenIdentity.objects.get()
+    assert identity.level == 4
+    assert identity.bpk2 == "DEMO-bPK2-hoch-0004"
+    assert identity.attributes["birth_date"] == {"value": "1964-08-12", "level": 4}
+    assert identity.user.email == "erika.mustermann@demo.invalid"
+    assert client.session["bundid_level"] == 4
+
+
+def test_single_logout_through_the_identity_provider(client, bundid):
+    import html
+    from urllib.parse import urlsplit
+
+    import requests
+
+    from tests.support.bundid import idp_login, post_to_acs
+
+    idp_browser = requests.Session()
+    _acs, saml_response = idp_login(start_login(client, 2), "normal", idp_browser)
+    answer = client.get(post_to_acs(client, saml_response)["Location"])
+    client.post("/konto/bundid/verknuepfen/", {"auswahl": "neu"})
+    assert "_auth_user_id" in client.session
+
+    logout = client.post("/konto/bundid/abmelden/")
+    assert logout.status_code == 302
+    assert "SAMLRequest=" in logout["Location"]
+    assert "Signature=" in logout["Location"]
+    assert "_auth_user_id" not in client.session
+    # The IdP ends its session and answers with a signed LogoutResponse to our SLO endpoint.
+    location = logout["Location"]
+    for _hop in range(5):  # SimpleSAMLphp passes through its own pages first
+        back = idp_browser.get(location, allow_redirects=False, timeout=20)
+        assert back.status_code in (302, 303), back.text[:2000]
+        location = html.unescape(back.headers["Location"])
+        if location.startswith("http://testserver/"):
+            break
+    target = urlsplit(location)
+    assert target.path == "/konto/bundid/logout/"
+    assert "SAMLResponse=" in target.query
+    done = client.get(target.path + "?" + target.query)
+    assert done.status_code == 200
+    assert "Sie sind abgemeldet" in done.text
+    assert answer.status_code == 302
+
+
+def test_login_page_offers_bundid_with_test_label(client, bundid):
+    page = client.get("/konto/anmelden/").text
+    assert 'id="bundid-login"' in page
+    assert "Test-Identitätsanbieter — keine echte BundID" in page
+
+
+def test_login_page_without_configuration_has_no_bundid_button(client, settings):
+    settings.OPENKOMMUNE_BUNDID = dict(settings.OPENKOMMUNE_BUNDID, IDP_METADATA_FILE="")
+    assert 'id="bundid-login"' not in client.get("/konto/anmelden/").text
+    assert client.get("/konto/bundid/metadata/").status_code == 404
+
+
+def test_first_login_links_to_existing_account_only_with_its_password(client, bundid):
+    from tests.accounts.factories import PASSWORD, UserFactory
+
+    existing = UserFactory(email="erika.mustermann@demo.invalid")
+    answer = full_login(client, "hoch", level=4)
+    assert answer["Location"] == "/konto/bundid/verknuepfen/"
+    page = client.get("/konto/bundid/verknuepfen/").text
+    assert "erika.mustermann@demo.invalid" in page
+    wrong = client.post(
+        "/konto/bundid/verknuepfen/", {"auswahl": "verknuepfen", "passwort": "falsch"}
+    )
+    assert wrong.status_code == 400
+    assert "Passwort ist nicht richtig" in wrong.text
+    assert not CitizenIdentity.objects.exists()
+    assert "_auth_user_id" not in client.session
+    right = client.post(
+        "/konto/bundid/verknuepfen/", {"auswahl": "verknuepfen", "passwort": PASSWORD}
+    )
+    assert right.status_code == 302
+    assert CitizenIdentity.objects.get().user == existing
+    assert int(client.session["_auth_user_id"]) == existing.pk
+    # The next login goes straight in, to the same account.
+    client.logout()
+    again = full_login(client, "hoch", level=4)
+    assert again.status_code == 302
+    assert again["Location"] != "/konto/bundid/verknuepfen/"
+    assert int(client.session["_auth_user_id"]) == existing.pk

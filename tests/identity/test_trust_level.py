@@ -1,0 +1,218 @@
+"""Trust level per service (issue 15, parts 2 and 3): the cooperative's default per form,
+the member's override, enforcement at the start and at the submit, the step-up offer, the
+prefill from the BundID account and what the clerk sees. Logins go through the real
+SimpleSAMLphp test IdP."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from openkommune.forms.models import FormDefinition
+from openkommune.submissions.models import Application, Draft
+from openkommune.submissions.services.trust import required_trust_level
+from tests.cases.factories import clerk_of
+from tests.submissions.factories import private_media  # noqa: F401
+from tests.submissions.journey_support import (
+    ANLIEGEN,
+    ERKLAERUNG,
+    NACHWEISE,
+    draft_id,
+    fill_all,
+    hund,
+    offer_hundesteuer,
+    start_url,
+    step_url,
+    submit,
+)
+from tests.support.bundid import full_login
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+PLACE = {"plz": "39104", "ars": "150030000000"}
+
+
+def require_hoch():
+    FormDefinition.objects.filter(key="hundesteuer").update(min_trust_level=4)
+
+
+def bundid_login(client, user: str, level: int):
+    answer = full_login(client, user, level=level)
+    assert answer["Location"] == "/konto/bundid/verknuepfen/"
+    assert client.post("/konto/bundid/verknuepfen/", {"auswahl": "neu"}).status_code == 302
+
+
+def test_required_level_is_the_forms_unless_the_member_overrides_it():
+    class Activation:
+        min_trust_level = None
+
+    class Responsibility:
+        activation = Activation()
+
+    class Form:
+        min_trust_level = 3
+
+    assert required_trust_level(responsibility=Responsibility(), form=Form()) == 3
+    Responsibility.activation.min_trust_level = 4
+    assert required_trust_level(responsibility=Responsibility(), form=Form()) == 4
+    Responsibility.activation.min_trust_level = 0
+    assert required_trust_level(responsibility=Responsibility(), form=Form()) == 0
+
+
+def test_start_page_says_an_online_id_is_needed(client):
+    offer_hundesteuer()
+    require_hoch()
+    page = client.get(start_url(), PLACE).text
+    assert "Anmeldung mit Online-Ausweis erforderlich" in page
+
+
+def test_member_override_lowers_the_requirement(client):
+    offer_hundesteuer(min_trust_level=0)
+    require_hoch()
+    page = client.get(start_url(), PLACE).text
+    assert "Anmeldung mit Online-Ausweis erforderlich" not in page
+    answer = client.post(start_url(), PLACE | {"email": "erika@example.org"})
+    assert answer.status_code == 302
+
+
+def test_without_bundid_the_start_offers_the_login_at_level_hoch(client):
+    offer_hundesteuer()
+    require_hoch()
+    answer = client.post(start_url(), PLACE | {"email": "erika@example.org"})
+    assert answer.status_code == 403
+    page = answer.text
+    assert "Anmeldung mit Online-Ausweis erforderlich" in page
+    assert "/konto/bundid/anmelden/?niveau=4" in page
+    assert not Draft.applicant_objects.exists()
+
+
+def test_level_one_login_is_refused_with_a_step_up_offer(client, bundid):
+    offer_hundesteuer()
+    require_hoch()
+    bundid_login(client, "untergeordnet", level=1)
+    answer = client.post(start_url(), PLACE)
+    assert answer.status_code == 403
+    page = answer.text
+    assert "Vertrauensniveau „niedrig“ angemeldet" in page
+    assert 'id="step-up-login"' in page
+    assert "niveau=4" in page
+    assert not Draft.applicant_objects.exists()
+
+
+def test_hoch_login_prefills_submits_and_the_clerk_sees_level_and_verified_answers(client, bundid):
+    tenant = offer_hundesteuer()
+    require_hoch()
+    bundid_login(client, "hoch", level=4)
+    started = client.post(start_url(), PLACE)
+    assert started.status_code == 302
+    public_id = draft_id(started["Location"])
+    draft = Draft.applicant_objects.get(public_id=public_id)
+    assert draft.trust_level == 4
+    assert draft.data["halter"]["vorname"] == "Erika"
+    assert draft.data["halter"]["anschrift"] == {
+        "street": "Heidestraße",
+        "house_number": "17",
+        "postcode": "51147",
+        "city": "Köln",
+    }
+    step_page = client.get(step_url(public_id, "halter")).text
+    assert "aus Ihrem BundID-Konto, bestätigt mit Ihrem Online-Ausweis" in step_page
+    halter = {
+        "halter.vorname": "Erika",
+        "halter.nachname": "Mustermann",
+        "halter.geburtsdatum": "12.08.1964",
+        "halter.anschrift.street": "Heidestraße",
+        "halter.anschrift.house_number": "17",
+        "halter.anschrift.postcode": "51147",
+        "halter.anschrift.city": "Köln",
+        # Changed by the applicant: no longer counted as verified.
+        "halter.email": "erika.privat@example.org",
+    }
+    for step_id, answers in (
+        ("anliegen", ANLIEGEN),
+        ("halter", halter),
+        ("hunde", hund()),
+        ("nachweise", NACHWEISE),
+        ("erklaerung", ERKLAERUNG),
+    ):
+        response = client.post(step_url(public_id, step_id), answers)
+        assert response.status_code == 302, response.text[-2000:]
+    check_page = client.get(reverse("submissions:check", args=[public_id])).text
+    assert "Sie haben die Angabe aus Ihrem BundID-Konto geändert" in check_page
+    assert submit(client, public_id).status_code == 303
+    application = Application.applicant_objects.get(draft__public_id=public_id)
+    assert application.trust_level == 4
+    assert application.verified_fields["halter.vorname"] == {"level": 4, "origin": "bundid"}
+    assert "halter.anschrift.city" in application.verified_fields
+    assert "halter.email" not in application.verified_fields
+
+    clerk = clerk_of(tenant)
+    client.force_login(clerk)
+    case = application.case
+    page = client.get(reverse("cases:case_detail", args=[case.public_id])).text
+    assert "Vertrauensniveau „hoch“" in page
+    assert 'id="identitaet-bestaetigt"' in page
+    assert "bestätigt durch BundID" in page
+
+
+def test_submit_checks_the_level_again(client, bundid):
+    offer_hundesteuer()
+    bundid_login(client, "hoch", level=4)
+    started = client.post(start_url(), PLACE)
+    public_id = draft_id(started["Location"])
+    fill_all(client, public_id)
+    # The cooperative raises the level meanwhile, and the applicant's session is a
+    # password login now (level 0): the submit is refused with the step-up offer.
+    require_hoch()
+    session = client.session
+    session["bundid_level"] = 0
+    session.save()
+    answer = submit(client, public_id)
+    assert answer.status_code == 403
+    assert "Anmeldung mit Online-Ausweis erforderlich" in answer.text
+    assert not Application.applicant_objects.exists()
+
+
+def test_cooperative_staff_set_the_forms_level_audited_and_seen_at_once(client):
+    from openkommune.forms.services import form_min_trust_level_set
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+
+    offer_hundesteuer()
+    # The start page is read through the read cache: the change must be seen at once.
+    assert "Anmeldung mit Online-Ausweis" not in client.get(start_url(), PLACE).text
+    staff = UserFactory(cooperative_staff=True)
+    form = FormDefinition.objects.get(key="hundesteuer")
+    form_min_trust_level_set(actor=staff, form=form, level=4)
+    assert "Anmeldung mit Online-Ausweis erforderlich" in client.get(start_url(), PLACE).text
+    with scopes_disabled():
+        record = AuditRecord.objects.get(action="form.trust_level")
+    assert record.before == {"min_trust_level": 0}
+    assert record.after == {"min_trust_level": 4}
+    clerk = UserFactory(clerk=True)
+    with pytest.raises(PermissionDenied):
+        form_min_trust_level_set(actor=clerk, form=form, level=0)
+    assert FormDefinition.objects.get(key="hundesteuer").min_trust_level == 4
+
+
+def test_api_refuses_a_service_that_requires_a_bundid_login(client):
+    from tests.submissions.factories import MAGDEBURG_POSTCODE, make_offer
+
+    offer = make_offer()
+    FormDefinition.objects.filter(pk=offer.version.form_id).update(min_trust_level=3)
+    response = client.post(
+        "/api/v1/applications",
+        {
+            "form": "testantrag",
+            "version": offer.version.number,
+            "data": {"name": "Erika Mustermann", "hunde": [{"hund_name": "Bello"}]},
+            "postcode": MAGDEBURG_POSTCODE,
+            "email": "erika@example.org",
+        },
+        content_type="application/json",
+        headers={"Idempotency-Key": "schluessel-1"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "trust_level_too_low"
+    assert "„substanziell“" in response.json()["error"]["message"]
+    assert not Application.applicant_objects.exists()

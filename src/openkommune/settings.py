@@ -55,9 +55,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "openkommune.core",
     "openkommune.tenancy",
     "openkommune.accounts",
+    "openkommune.twofactor",
     "openkommune.regions",
     "openkommune.catalog",
     "openkommune.search",
@@ -88,6 +91,8 @@ MIDDLEWARE = [
     "openkommune.tenancy.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "openkommune.accounts.middleware.BackOfficeIdleTimeoutMiddleware",
+    # Staff reach nothing but /konto/zwei-faktor/ before the second factor (ADR 0015).
+    "openkommune.twofactor.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -291,6 +296,12 @@ BACK_OFFICE_IDLE_MINUTES = env_int("OPENKOMMUNE_BACK_OFFICE_IDLE_MINUTES", 30)
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("OPENKOMMUNE_LOGIN_MAX_FAILURES_PER_ACCOUNT", 10)
 LOGIN_MAX_FAILURES_PER_CLIENT = env_int("OPENKOMMUNE_LOGIN_MAX_FAILURES_PER_CLIENT", 50)
 LOGIN_LOCKOUT_MINUTES = env_int("OPENKOMMUNE_LOGIN_LOCKOUT_MINUTES", 15)
+# Wrong second-factor codes (TOTP or recovery code) per account before the same lockout
+# (openkommune.twofactor, ADR 0015). django-otp's own per-device throttling is off: one
+# mechanism, shared by all worker processes.
+SECOND_FACTOR_MAX_FAILURES = env_int("OPENKOMMUNE_SECOND_FACTOR_MAX_FAILURES", 5)
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = env_str("OPENKOMMUNE_SECOND_FACTOR_ISSUER", "OpenKommune")
 MAIL_LIMIT_PER_ADDRESS = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_ADDRESS", 3)
 MAIL_LIMIT_PER_CLIENT = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_CLIENT", 20)
 MAIL_LIMIT_MINUTES = env_int("OPENKOMMUNE_MAIL_LIMIT_MINUTES", 60)

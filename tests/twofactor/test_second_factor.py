@@ -102,7 +102,8 @@ def test_every_staff_role_sets_up_the_app_and_then_reaches_its_back_office(clien
     assert client.get(home).status_code == 302
     page = client.get(CHALLENGE, {"next": home})
     assert "Zweiten Faktor einrichten" in page.text
-    assert "<svg" in page.text and "QR-Code für Ihre Authenticator-App" in page.text
+    assert "<svg" in page.text
+    assert "QR-Code für Ihre Authenticator-App" in page.text
     secret = _secret_from_page(page)
     assert len(base64.b32decode(secret + "=" * (-len(secret) % 8))) == 20
 
@@ -111,7 +112,8 @@ def test_every_staff_role_sets_up_the_app_and_then_reaches_its_back_office(clien
     assert response["Location"].startswith(reverse("twofactor:recovery_codes"))
     codes_page = client.get(response["Location"])
     codes = re.findall(r"<li><code>([A-Z0-9-]{19})</code></li>", codes_page.text)
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     # Shown once: the page does not show them again.
     assert client.get(response["Location"]).status_code == 302
     assert client.get(home).status_code == 200
@@ -131,7 +133,8 @@ def test_the_next_login_asks_for_the_current_code_and_refuses_a_wrong_one(client
 
     _log_in(client, user)
     page = client.get(CHALLENGE, {"next": home})
-    assert "Anmeldung bestätigen" in page.text and "totp-secret" not in page.text
+    assert "Anmeldung bestätigen" in page.text
+    assert "totp-secret" not in page.text
     wrong = totp_at_step(secret, time_step() + 5)
     response = client.post(CHALLENGE, {"code": wrong, "next": home})
     assert response.status_code == 200
@@ -215,7 +218,8 @@ def test_renewing_the_codes_asks_first_and_then_invalidates_the_old_ones(client)
     new_codes = re.findall(
         r"<li><code>([A-Z0-9-]{19})</code></li>", client.get(response["Location"]).text
     )
-    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert len(new_codes) == 10
+    assert not set(new_codes) & set(old_codes)
     _log_out(client)
 
     _log_in(client, user)

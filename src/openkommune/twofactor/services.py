@@ -234,3 +234,43 @@ def second_factor_reset(user, *, actor) -> ResetResult:
         after={"devices": devices, "codes": codes},
     )
     return ResetResult(devices, codes)
+
+
+# --- Demo -----------------------------------------------------------------------------------
+
+# The demo staff's TOTP secret: published in the README and printed by `load_demo`, so it
+# protects nothing. Demo only (`demo_totp_device_set` refuses accounts not marked demo).
+DEMO_TOTP_KEY = b"openkommune-demo-2fa"  # 20 bytes, as django-otp makes them
+
+
+def demo_totp_secret_text() -> str:
+    secret = base64.b32encode(DEMO_TOTP_KEY).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@transaction.atomic
+def demo_totp_device_set(user) -> TOTPDevice:
+    """Give a demo staff account the published demo secret (idempotent)."""
+    if not user.is_demo:
+        raise ValueError("The demo TOTP secret is only for demo accounts.")
+    key = DEMO_TOTP_KEY.hex()
+    device = confirmed_totp_device(user)
+    if device is not None and device.key == key:
+        return device
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key, confirmed=True)
+    audit_record(
+        tenant=None,
+        actor=None,
+        action="second_factor.setup",
+        obj=user,
+        after={"method": Method.TOTP, "demo": True},
+    )
+    return device
+
+
+def demo_totp_code_now() -> str:
+    """The current code of the demo secret, for demo visitors without an app."""
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(DEMO_TOTP_KEY).token():06d}"

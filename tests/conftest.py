@@ -17,6 +17,8 @@ pytest_plugins = [
     "tests.support.postgres_cluster",
     # `client.force_login` also marks the second factor as done (ADR 0015).
     "tests.support.second_factor",
+    # The Test-Identitätsanbieter (npm oidc-provider) for company accounts.
+    "tests.support.oidc_provider",
 ]
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "openkommune.procurement",
     "openkommune.bundling",
     "openkommune.digitalpakt",
+    "openkommune.companies",
     "openkommune.cases",
     "openkommune.delivery",
     "openkommune.reports",
@@ -302,6 +303,13 @@ LOGIN_LOCKOUT_MINUTES = env_int("OPENKOMMUNE_LOGIN_LOCKOUT_MINUTES", 15)
 SECOND_FACTOR_MAX_FAILURES = env_int("OPENKOMMUNE_SECOND_FACTOR_MAX_FAILURES", 5)
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = env_str("OPENKOMMUNE_SECOND_FACTOR_ISSUER", "OpenKommune")
+
+# Company accounts ("Mein Unternehmenskonto", OpenID Connect; openkommune.companies, ADR 0016).
+# Off while the issuer is empty. `make run` points it at the local Test-Identitätsanbieter.
+COMPANY_OIDC_ISSUER = env_str("OPENKOMMUNE_COMPANY_OIDC_ISSUER", "")
+COMPANY_OIDC_CLIENT_ID = env_str("OPENKOMMUNE_COMPANY_OIDC_CLIENT_ID", "")
+COMPANY_OIDC_CLIENT_SECRET = env_str("OPENKOMMUNE_COMPANY_OIDC_CLIENT_SECRET", "")
+COMPANY_OIDC_LABEL = env_str("OPENKOMMUNE_COMPANY_OIDC_LABEL", "Mein Unternehmenskonto")
 MAIL_LIMIT_PER_ADDRESS = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_ADDRESS", 3)
 MAIL_LIMIT_PER_CLIENT = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_CLIENT", 20)
 MAIL_LIMIT_MINUTES = env_int("OPENKOMMUNE_MAIL_LIMIT_MINUTES", 60)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("behoerde/", include("openkommune.cases.urls")),
     path("schnittstellen/", include("openkommune.delivery.urls")),
     path("konto/zwei-faktor/", include("openkommune.twofactor.urls")),
+    path("konto/unternehmenskonto/", include("openkommune.companies.urls")),
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),

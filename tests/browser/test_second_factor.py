@@ -19,7 +19,7 @@ def _password_step(page, user) -> None:
 
 
 def test_clerk_sets_up_the_app_keeps_codes_and_later_uses_one(page, committed_clerk):
-    user, organisation = committed_clerk
+    user, _organisation = committed_clerk
     _password_step(page, user)
     assert page.locator("svg.ok-qr-code").is_visible()
     assert_no_axe_violations(page)

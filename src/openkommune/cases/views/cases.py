@@ -40,6 +40,7 @@ from openkommune.cases.selectors.history import history_entries
 from openkommune.cases.selectors.inbox import FINISHED_STATUSES, Sort
 from openkommune.cases.services.files import UploadRejected
 from openkommune.catalog.selectors import service_activation_list
+from openkommune.companies.selectors import on_behalf_of
 from openkommune.core.files import download_response
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
@@ -249,6 +250,8 @@ def _render_case(request, case: Case, tenant, *, bound: dict | None = None, stat
         "is_closed": case.status == CaseStatus.CLOSED,
         "related_links": _related_links(case),
         "failed_form": failed,
+        # Filed with a company account: the company and the acting person (issue 15).
+        "on_behalf": on_behalf_of(application),
         **_forms(request, case, tenant, bound),
     }
     return render(request, "cases/case_detail.html", context, status=status)

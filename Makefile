@@ -20,6 +20,22 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
 
+# The Test-Identitätsanbieter for company accounts (tools/oidc_provider: npm oidc-provider, test
+# identities only) next to `make run` / `make dev`; ended with the server.
+OIDC_PORT ?= 8701
+DEMO_OIDC_ENV := OPENKOMMUNE_COMPANY_OIDC_ISSUER=http://127.0.0.1:$(OIDC_PORT) \
+	OPENKOMMUNE_COMPANY_OIDC_CLIENT_ID=openkommune-demo \
+	OPENKOMMUNE_COMPANY_OIDC_CLIENT_SECRET=demo-only-not-secret \
+	OPENKOMMUNE_COMPANY_OIDC_LABEL="Test-Identitätsanbieter"
+define with_test_idp
+	@node tools/oidc_provider/server.mjs --port $(OIDC_PORT) --client-id openkommune-demo \
+		--client-secret demo-only-not-secret \
+		--redirect-uri http://$(HOST):$(PORT)/konto/unternehmenskonto/rueckkehr/ \
+		> var/oidc_provider.log 2>&1 & idp=$$!; trap "kill $$idp" EXIT; \
+	echo "Test-Identitätsanbieter (nur Test/Demo) auf http://127.0.0.1:$(OIDC_PORT): Anmeldename anna-mueller oder jens-schmidt, beliebiges Passwort."; \
+	$(1)
+endef
+
 # `make serve` is the production profile (ADR 0011) on PostgreSQL: `openkommune serve` runs
 # gunicorn (OPENKOMMUNE_WEB_WORKERS × OPENKOMMUNE_WEB_THREADS) and OPENKOMMUNE_JOB_WORKERS job
 # workers, JSON logs, sessions and cache in Redis. Only plain HTTP on this machine is a local
@@ -133,13 +149,13 @@ run: setup-dev
 	@echo ""
 	@echo "OpenKommune läuft auf http://$(HOST):$(PORT)  (API: http://$(HOST):$(PORT)/api/v1/openapi.json)"
 	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
-	$(DEV_ENV) $(RUN) gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
-		--workers 2 --threads 4 --access-logfile - --graceful-timeout 5
+	$(call with_test_idp,$(DEV_ENV) $(DEMO_OIDC_ENV) $(RUN) gunicorn openkommune.wsgi:application \
+		--bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --graceful-timeout 5)
 
 dev: setup-dev
 	@echo ""
 	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
-	OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(RUN) openkommune runserver $(HOST):$(PORT)
+	$(call with_test_idp,OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(DEMO_OIDC_ENV) $(RUN) openkommune runserver $(HOST):$(PORT))
 
 setup-serve: deps thesaurus $(SERVE_PREREQUISITES)
 	$(SERVE_ENV) $(RUN) openkommune ensure_database --create

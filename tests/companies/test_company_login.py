@@ -49,7 +49,7 @@ def _authorize_at_provider(location: str, login: str = "anna-mueller") -> str:
 
 
 def _start(client, next_url="/konto/"):
-    response = client.post(START, {"next": next_url})
+    response = client.get(START, {"next": next_url})
     assert response.status_code == 302
     return response["Location"]
 
@@ -264,7 +264,7 @@ def test_an_old_started_login_expires(client, oidc_provider):
 
 def test_without_configuration_there_is_no_company_login(client, settings):
     settings.COMPANY_OIDC_ISSUER = ""
-    assert client.post(START).status_code == 404
+    assert client.get(START).status_code == 404
     assert "Unternehmenskonto" not in client.get(reverse("accounts:login")).text
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from openkommune.companies import oidc
 from openkommune.companies.selectors import company_provider
@@ -23,12 +23,15 @@ def _redirect_uri(request) -> str:
 
 
 @never_cache
-@require_POST
+@require_GET
 def start(request):
+    """A link, not a form: the page's Content-Security-Policy (`form-action 'self'`) would
+    stop a form whose answer redirects to the provider. Starting a login changes nothing but
+    this session's pending login."""
     provider = company_provider()
     if provider is None:
         raise Http404(_("Die Anmeldung mit Unternehmenskonto ist hier nicht eingerichtet."))
-    next_url = request.POST.get("next") or ""
+    next_url = request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("accounts:overview")
     try:

@@ -284,3 +284,18 @@ def test_force_login_plugin_marks_the_second_factor_done(client):
     user = UserFactory(clerk=True)
     client.force_login(user)
     assert client.get("/behoerde/eingang/").status_code == 200
+
+
+def test_an_operator_resets_the_factor_and_the_next_login_sets_it_up_again(client, capsys):
+    from django.core.management import call_command
+
+    user = UserFactory(clerk=True)
+    _log_in(client, user)
+    _set_up(client)
+    _log_out(client)
+    call_command("second_factor_reset", user.email.upper())
+    assert "1 App(s), 10 Wiederherstellungscode(s) entfernt" in capsys.readouterr().out
+    assert not RecoveryCode.objects.filter(user=user).exists()
+    assert _actions(user)[-1] == "second_factor.reset"
+    _log_in(client, user)
+    assert "Zweiten Faktor einrichten" in client.get(CHALLENGE).text

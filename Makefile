@@ -28,6 +28,24 @@ DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_DEMO_PAYMENT_URL=http://$(HOST):$(PAYSIM_PORT) \
 	OPENKOMMUNE_PAYMENT_SECRET_DEMO=$(PAYSIM_SECRET)
 
+# The Test-Identitätsanbieter for company accounts (tools/oidc_provider: npm oidc-provider, test
+# identities only) next to `make run` / `make dev`; ended with the server.
+OIDC_PORT ?= 8701
+DEMO_OIDC_ENV := OPENKOMMUNE_COMPANY_OIDC_ISSUER=http://127.0.0.1:$(OIDC_PORT) \
+	OPENKOMMUNE_COMPANY_OIDC_CLIENT_ID=openkommune-demo \
+	OPENKOMMUNE_COMPANY_OIDC_CLIENT_SECRET=demo-only-not-secret \
+	OPENKOMMUNE_COMPANY_OIDC_LABEL="Test-Identitätsanbieter"
+# Started beside the server by `make run` / `make dev` (the shell kills them when it ends).
+OIDC_PROVIDER := node tools/oidc_provider/server.mjs --port $(OIDC_PORT) \
+	--client-id openkommune-demo --client-secret demo-only-not-secret \
+	--redirect-uri http://$(HOST):$(PORT)/konto/unternehmenskonto/rueckkehr/
+define test_services
+	$(PAYSIM) & paysim=$$!; $(OIDC_PROVIDER) > var/oidc_provider.log 2>&1 & idp=$$!; \
+	trap 'kill $$paysim $$idp 2>/dev/null' EXIT INT TERM; \
+	echo "Test-Identitätsanbieter (nur Test/Demo) auf http://127.0.0.1:$(OIDC_PORT): Anmeldename anna-mueller oder jens-schmidt, beliebiges Passwort."; \
+	$(1)
+endef
+
 # `make serve` is the production profile (ADR 0011) on PostgreSQL: `openkommune serve` runs
 # gunicorn (OPENKOMMUNE_WEB_WORKERS × OPENKOMMUNE_WEB_THREADS) and OPENKOMMUNE_JOB_WORKERS job
 # workers, JSON logs, sessions and cache in Redis. Only plain HTTP on this machine is a local
@@ -190,17 +208,15 @@ run: setup-dev simplesamlphp
 	@echo "OpenKommune läuft auf http://$(HOST):$(PORT)  (API: http://$(HOST):$(PORT)/api/v1/openapi.json)"
 	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
 	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
-	$(PAYSIM) & paysim=$$!; trap 'kill $$paysim 2>/dev/null' EXIT INT TERM; \
-	$(DEV_ENV) $(RUN) python -m tools.bundid_dev --base-url http://$(HOST):$(PORT) -- \
-		$(UV) run --frozen gunicorn openkommune.wsgi:application --bind $(HOST):$(PORT) \
-		--workers 2 --threads 4 --access-logfile - --graceful-timeout 5
+	$(call test_services,$(DEV_ENV) $(DEMO_OIDC_ENV) $(RUN) python -m tools.bundid_dev \
+		--base-url http://$(HOST):$(PORT) -- $(UV) run --frozen gunicorn openkommune.wsgi:application \
+		--bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --graceful-timeout 5)
 
 dev: setup-dev
 	@echo ""
 	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
 	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
-	$(PAYSIM) & paysim=$$!; trap 'kill $$paysim 2>/dev/null' EXIT INT TERM; \
-	OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(RUN) openkommune runserver $(HOST):$(PORT)
+	$(call test_services,OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(DEMO_OIDC_ENV) $(RUN) openkommune runserver $(HOST):$(PORT))
 
 setup-serve: deps thesaurus $(SERVE_PREREQUISITES)
 	$(SERVE_ENV) $(RUN) openkommune ensure_database --create

@@ -12,7 +12,15 @@ from django.test import override_settings
 # The real ClamAV daemon (fixtures `clamd`, `clamav`, `clamd_away`, `private_clamd`) and
 # private PostgreSQL clusters (`streaming_replication`: primary + replica) for replica and
 # fault tests.
-pytest_plugins = ["tests.clamav", "tests.paysim", "tests.support.postgres_cluster"]
+pytest_plugins = [
+    "tests.clamav",
+    "tests.paysim",
+    "tests.support.postgres_cluster",
+    # `client.force_login` also marks the second factor as done (ADR 0020).
+    "tests.support.second_factor",
+    # The Test-Identitätsanbieter (npm oidc-provider) for company accounts.
+    "tests.support.oidc_provider",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -55,10 +55,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "openkommune.core",
     "openkommune.tenancy",
     "openkommune.accounts",
     "openkommune.identity",
+    "openkommune.twofactor",
     "openkommune.regions",
     "openkommune.catalog",
     "openkommune.search",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "openkommune.bundling",
     "openkommune.digitalpakt",
     "openkommune.payments",
+    "openkommune.companies",
     "openkommune.cases",
     "openkommune.delivery",
     "openkommune.reports",
@@ -90,6 +94,8 @@ MIDDLEWARE = [
     "openkommune.tenancy.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "openkommune.accounts.middleware.BackOfficeIdleTimeoutMiddleware",
+    # Staff reach nothing but /konto/zwei-faktor/ before the second factor (ADR 0020).
+    "openkommune.twofactor.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -307,6 +313,19 @@ BACK_OFFICE_IDLE_MINUTES = env_int("OPENKOMMUNE_BACK_OFFICE_IDLE_MINUTES", 30)
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("OPENKOMMUNE_LOGIN_MAX_FAILURES_PER_ACCOUNT", 10)
 LOGIN_MAX_FAILURES_PER_CLIENT = env_int("OPENKOMMUNE_LOGIN_MAX_FAILURES_PER_CLIENT", 50)
 LOGIN_LOCKOUT_MINUTES = env_int("OPENKOMMUNE_LOGIN_LOCKOUT_MINUTES", 15)
+# Wrong second-factor codes (TOTP or recovery code) per account before the same lockout
+# (openkommune.twofactor, ADR 0020). django-otp's own per-device throttling is off: one
+# mechanism, shared by all worker processes.
+SECOND_FACTOR_MAX_FAILURES = env_int("OPENKOMMUNE_SECOND_FACTOR_MAX_FAILURES", 5)
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = env_str("OPENKOMMUNE_SECOND_FACTOR_ISSUER", "OpenKommune")
+
+# Company accounts ("Mein Unternehmenskonto", OpenID Connect; openkommune.companies, ADR 0021).
+# Off while the issuer is empty. `make run` points it at the local Test-Identitätsanbieter.
+COMPANY_OIDC_ISSUER = env_str("OPENKOMMUNE_COMPANY_OIDC_ISSUER", "")
+COMPANY_OIDC_CLIENT_ID = env_str("OPENKOMMUNE_COMPANY_OIDC_CLIENT_ID", "")
+COMPANY_OIDC_CLIENT_SECRET = env_str("OPENKOMMUNE_COMPANY_OIDC_CLIENT_SECRET", "")
+COMPANY_OIDC_LABEL = env_str("OPENKOMMUNE_COMPANY_OIDC_LABEL", "Mein Unternehmenskonto")
 MAIL_LIMIT_PER_ADDRESS = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_ADDRESS", 3)
 MAIL_LIMIT_PER_CLIENT = env_int("OPENKOMMUNE_MAIL_LIMIT_PER_CLIENT", 20)
 MAIL_LIMIT_MINUTES = env_int("OPENKOMMUNE_MAIL_LIMIT_MINUTES", 60)

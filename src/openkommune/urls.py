@@ -27,6 +27,8 @@ urlpatterns = [
     path("behoerde/", include("openkommune.cases.urls")),
     path("schnittstellen/", include("openkommune.delivery.urls")),
     path("konto/bundid/", include("openkommune.identity.urls")),
+    path("konto/zwei-faktor/", include("openkommune.twofactor.urls")),
+    path("konto/unternehmenskonto/", include("openkommune.companies.urls")),
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),

@@ -1,5 +1,5 @@
 from tests.accounts.factories import PASSWORD
-from tests.browser.conftest import assert_no_axe_violations
+from tests.browser.conftest import assert_no_axe_violations, complete_second_factor
 
 
 def test_clerk_logs_in_sees_organisation_and_logs_out(page, committed_clerk):
@@ -8,6 +8,8 @@ def test_clerk_logs_in_sees_organisation_and_logs_out(page, committed_clerk):
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("#login-form button[type=submit]").click()
+    page.wait_for_url("**/konto/zwei-faktor/**")
+    complete_second_factor(page, user)
 
     page.goto("/konto/")
     assert page.locator("#konto-email").inner_text() == user.email

@@ -1,5 +1,7 @@
 """The demo on the real directory imported for the test session (tests/conftest.py)."""
 
+import re
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
@@ -184,3 +186,40 @@ def test_demo_offers_online_only_what_has_a_way_to_apply():
     with scopes_disabled():
         wohnsitz.refresh_from_db()
     assert not wohnsitz.is_active
+
+
+def test_demo_staff_log_in_with_the_printed_demo_totp_secret(client, capsys):
+    """Issue 15 part 5: the demo stays usable with the mandatory second factor; the secret
+    is printed with the demo logins, labelled demo, and the citizen has none."""
+    from tests.support.totp import time_step, totp_at_step
+
+    load(verbosity=1)
+    out = capsys.readouterr().out
+    match = re.search(r"nur Demo, öffentlich bekannt\): Schlüssel ([A-Z2-7 ]+) –", out)
+    assert match
+    secret = match.group(1).replace(" ", "")
+    clerk_line = next(line for line in out.splitlines() if DEMO_CLERK in line)
+    assert "Demo-TOTP" in clerk_line
+    citizen_line = next(line for line in out.splitlines() if "buerger@demo" in line)
+    assert "Demo-TOTP" not in citizen_line
+
+    client.post("/konto/anmelden/", {"username": DEMO_CLERK, "password": "demo-openkommune"})
+    assert client.get("/behoerde/eingang/").status_code == 302
+    response = client.post(
+        "/konto/zwei-faktor/", {"code": totp_at_step(secret, time_step()), "next": "/"}
+    )
+    assert response.status_code == 302
+    assert client.get("/behoerde/eingang/").status_code == 200
+
+
+def test_demo_totp_code_command_prints_the_current_code(capsys):
+    from tests.support.totp import time_step, totp_at_step
+
+    load()
+    capsys.readouterr()
+    before = time_step()
+    call_command("demo_totp_code")
+    out = capsys.readouterr().out
+    secret = re.search(r"Demo-Schlüssel ([A-Z2-7 ]+)\)", out).group(1).replace(" ", "")
+    code = re.search(r"gültig\): (\d{6})", out).group(1)
+    assert code in {totp_at_step(secret, before), totp_at_step(secret, time_step())}

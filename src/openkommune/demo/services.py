@@ -32,6 +32,7 @@ from openkommune.regions.selectors import official_name, regions_with_ancestors
 from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.services import membership_grant, organisation_create, organisation_update
+from openkommune.twofactor.services import demo_totp_device_set
 
 DEFAULT_PASSWORD = "demo-openkommune"  # noqa: S105 - documented demo password, demo only
 SAXONY_ANHALT = "15"
@@ -221,6 +222,8 @@ class DemoLogin:
     role_label: str
     email: str
     organisation: str
+    # Staff log in with the demo TOTP secret as second factor (ADR 0020).
+    second_factor: bool = False
 
 
 @dataclass
@@ -366,11 +369,14 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         organisation = cooperative if role == Role.COOPERATIVE_STAFF else by_ars.get(ars)
         if role is not None and organisation is not None:
             membership_grant(tenant=organisation, actor=None, user=user, role=role)
+            # Staff need the second factor (ADR 0020): the published demo secret.
+            demo_totp_device_set(user)
         result.logins.append(
             DemoLogin(
                 role_label=str(Role(role).label) if role else "Bürgerin/Bürger",
                 email=email,
                 organisation=organisation.name if role and organisation else "-",
+                second_factor=bool(role and organisation),
             )
         )
     return result

@@ -40,12 +40,13 @@ from openkommune.cases.selectors.history import history_entries
 from openkommune.cases.selectors.inbox import FINISHED_STATUSES, Sort
 from openkommune.cases.services.files import UploadRejected
 from openkommune.catalog.selectors import platform_form_title, service_activation_list
+from openkommune.companies.selectors import on_behalf_of
 from openkommune.core.files import download_response
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
-from openkommune.payments import selectors as payment_selectors
 from openkommune.identity.constants import TrustLevel
 from openkommune.identity.selectors import level_name
+from openkommune.payments import selectors as payment_selectors
 from openkommune.submissions import selectors as submission_selectors
 from openkommune.submissions import services as submission_services
 from openkommune.submissions.models import Attachment
@@ -289,6 +290,8 @@ def _render_case(request, case: Case, tenant, *, bound: dict | None = None, stat
         # The fee paid for it (payments app), with the way to refund it.
         "payment": payment_selectors.payment_for_application(application),
         "failed_form": failed,
+        # Filed with a company account: the company and the acting person (issue 15).
+        "on_behalf": on_behalf_of(application),
         **_forms(request, case, tenant, bound),
     }
     return render(request, "cases/case_detail.html", context, status=status)

@@ -10,6 +10,7 @@ from openkommune.demo.services import (
     demo_load,
 )
 from openkommune.members.services.demo_register import demo_register_load
+from openkommune.twofactor.services import demo_totp_secret_text
 
 
 class Command(BaseCommand):
@@ -75,15 +76,28 @@ class Command(BaseCommand):
         )
         out.write("")
         out.write("Demo-Zugänge (nur zur Demonstration, keine echten Personen):")
-        rows = [("Rolle", "E-Mail-Adresse", "Organisation")]
-        rows += [(login.role_label, login.email, login.organisation) for login in result.logins]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        rows = [("Rolle", "E-Mail-Adresse", "Organisation", "Zweiter Faktor")]
+        rows += [
+            (
+                login.role_label,
+                login.email,
+                login.organisation,
+                "Demo-TOTP (siehe unten)" if login.second_factor else "-",
+            )
+            for login in result.logins
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for index, row in enumerate(rows):
             cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
             out.write("  ".join(cells).rstrip())
             if index == 0:
                 out.write("  ".join("-" * width for width in widths))
         out.write("")
+        out.write(
+            "Zweiter Faktor der Demo-Beschäftigten (TOTP, nur Demo, öffentlich bekannt): "
+            f"Schlüssel {demo_totp_secret_text()} – in eine Authenticator-App eintragen "
+            "oder den aktuellen Code mit „openkommune demo_totp_code“ anzeigen."
+        )
         if password == DEFAULT_PASSWORD:
             out.write(f"Passwort für alle Demo-Zugänge: {password}")
         else:

@@ -61,22 +61,20 @@ VALID = {
             "email": "erika.beispiel@example.de",
             "telefon": "0391 123456",
         },
-        "bereits_angemeldet": 0,
         "hunde": [
             {
                 "hund_name": "Bello",
                 "rasse": "Mischling (Labrador, Schäferhund)",
                 "geschlecht": "ruede",
-                "farbe": "schwarz",
                 "wurfdatum": "2024-06-01",
                 "chipnummer": "276098106543210",
                 "gehalten_seit": "2025-12-15",
                 "herkunft": "tierheim",
                 "gefaehrlich": False,
                 "ermaessigung": "tierheim",
+                "nachweis": FILE_A,
             }
         ],
-        "nachweis": FILE_A,
         "zahlungsweise": "lastschrift",
         "kontoinhaber": "Erika Beispiel",
         "iban": "DE02120300000000202051",

@@ -20,6 +20,7 @@ from openkommune.accounts.forms import (
     KernSetPasswordForm,
     SignupForm,
 )
+from openkommune.accounts.models import User
 from openkommune.accounts.sections import overview_sections
 from openkommune.accounts.services import user_contact_details_set
 from openkommune.accounts.tokens import account_activation_token
@@ -143,7 +144,10 @@ def switch_organisation(request):
 def contact_details(request):
     """The person's name, address and phone number: online forms fill them in
     ("aus Ihrem Konto"), editable there."""
-    form = ContactDetailsForm(request.POST or None, instance=request.user)
+    # A copy read afresh: the form writes the posted values onto its instance while
+    # validating, and the service compares against the account as stored.
+    stored = User.objects.get(pk=request.user.pk)
+    form = ContactDetailsForm(request.POST or None, instance=stored)
     if request.method == "POST" and form.is_valid():
         user_contact_details_set(
             actor=request.user,

@@ -451,6 +451,31 @@ def step_widgets(
     return builder.items(step.items, builder.values, "", {}, "")
 
 
+# The page-length guideline (docs/forms.md, "Short journeys"): about this many inputs per
+# screen, one topic.
+PAGE_INPUTS = 10
+
+
+def screen_inputs(widgets: list[Widget]) -> int:
+    """How many inputs a screen asks at first sight: an address counts its four parts, a
+    radio or checkbox group one, a follow-up that appears only after an answer on the same
+    page (`show_if`) and texts none; a repeated group counts one entry (more are the
+    applicant's choice)."""
+    count = 0
+    for widget in widgets:
+        if widget.show_if or widget.kind == "info":
+            continue
+        if widget.kind == "address":
+            count += len(widget.parts)
+        elif widget.kind in ("group", "entry"):
+            count += screen_inputs(widget.children)
+        elif widget.kind == "repeat":
+            count += max((screen_inputs([entry]) for entry in widget.entries), default=0)
+        else:
+            count += 1
+    return count
+
+
 def _summary(widgets: list[Widget], out: list):
     for widget in widgets:
         for message in widget.errors:

@@ -33,20 +33,23 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 	OPENKOMMUNE_SECURE_SSL_REDIRECT=$${OPENKOMMUNE_SECURE_SSL_REDIRECT:-false} \
 	OPENKOMMUNE_SECURE_COOKIES=$${OPENKOMMUNE_SECURE_COOKIES:-false}
 # Services the profile needs started first: the ClamAV daemon with the project's signature
-# database (in production: Debian's clamav-daemon with freshclam, docs/security.md).
-SERVE_PREREQUISITES ?= clamav-start
+# database (in production: Debian's clamav-daemon with freshclam, docs/security.md), and
+# nginx, the front of the split layout (ADR 0016).
+SERVE_PREREQUISITES ?= clamav-start nginx
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
-	chromium thesaurus clamav clamav-start clamav-stop clean-db
+	chromium thesaurus clamav clamav-start clamav-stop nginx clean-db gettext messages
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
 	@echo "make dev      – the same with debug on and auto-reload (Django's runserver), for developers"
-	@echo "make serve    – the production profile: PostgreSQL, gunicorn, job workers, Redis, JSON logs"
+	@echo "make serve    – the production profile: nginx, reader and writer pools, job workers, Redis"
 	@echo "make test     – install (incl. Chromium, axe-core, ClamAV) and run the whole test suite"
 	@echo "make clamav-start / clamav-stop – the ClamAV daemon with the project's EICAR signature"
+	@echo "make nginx    – nginx-light from Debian, the front of make serve's split layout"
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
+	@echo "make messages – update the English catalogue from the German texts, compile it, count what is untranslated"
 	@echo "make bench    – run the benchmarks in bench/"
 	@echo "make bench-load – load benchmark of the production profile on PostgreSQL (~8 min)"
 
@@ -92,6 +95,24 @@ thesaurus:
 			openthesaurus-de-text; \
 	fi
 
+# The message catalogues (docs/translation.md). `messages` collects every German msgid of the
+# templates and Python code into locale/en/LC_MESSAGES/django.po (new ones empty, changed ones
+# marked fuzzy with the previous msgid), compiles django.mo (committed, so that an installation
+# needs no gettext tools) and prints how many are still untranslated; the tests
+# (tests/core/test_translations.py) fail until every one is translated.
+gettext:
+	@if ! command -v msgfmt >/dev/null || ! command -v msgmerge >/dev/null; then \
+		echo "→ Installing GNU gettext from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
+	fi
+
+MESSAGES_ENV := OPENKOMMUNE_SECRET_KEY=messages
+messages: deps gettext
+	cd src/openkommune && $(MESSAGES_ENV) $(CURDIR)/.venv/bin/openkommune makemessages \
+		--locale en --add-location file --no-obsolete
+	cd src/openkommune && $(MESSAGES_ENV) $(CURDIR)/.venv/bin/openkommune compilemessages --locale en
+	$(RUN) python -m tools.po stats
+
 # ClamAV's daemon from Debian. Signature downloads are impossible here, so freshclam is not
 # used: `clamav-start` builds the project's own database (the EICAR test signature) and
 # clamd.conf under var/clamav/ and starts clamd there as the invoking user, unless it
@@ -113,6 +134,21 @@ CLAMAV_ENV := OPENKOMMUNE_VIRUS_SCANNER=openkommune.submissions.virus_scan.Clamd
 
 clamav-stop:
 	$(RUN) python -m tools.clamd stop
+
+# nginx from Debian (nginx-light) as the front of `openkommune serve --layout split`
+# (ADR 0016): serve renders its configuration from src/openkommune/core/nginx.conf.template
+# and runs nginx as its own child, so the system service is neither configured nor started;
+# package scripts are told not to start it (policy-rc.d answers 101 during the install).
+NGINX ?= /usr/sbin/nginx
+nginx:
+	@if [ ! -x "$(NGINX)" ]; then \
+		echo "→ Installing nginx-light from Debian's packages"; \
+		made=; if [ ! -e /usr/sbin/policy-rc.d ]; then made=1; \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends nginx-light; status=$$?; \
+		if [ -n "$$made" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
+	fi
 
 # Migrations, official data, forms and static files, with the environment $(1) of a profile.
 define prepare
@@ -152,7 +188,7 @@ serve: setup-serve
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps chromium thesaurus clamav-start pytest
+test: deps gettext chromium thesaurus clamav-start nginx pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,

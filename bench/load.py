@@ -2,18 +2,27 @@
 
     .venv/bin/python bench/load.py [--quick] [--database-url postgres://…/openkommune_bench_load]
                                    [--concurrency 1,4,16,64] [--duration 8] [--warmup 2]
+                                   [--layout split|single] [--writer-nice 10]
+                                   [--scenarios baseline,proxy,reads,clerks,readers-writers,submit]
 
 Builds its own PostgreSQL database (dropped and created again): migrate, the official regions
 and catalogue, the search index, the published forms, the demo, and benchmark data clearly
 marked as such — the Hundesteuer (dog licence) switched on for 16 Gemeinden, creating
 "(Benchmark)" member organisations where the demo has none — then `ANALYZE`, as autovacuum
 would leave a production database. Starts the server as the production profile does
-(`start_production_server`: `openkommune serve` — gunicorn, debug off, the job workers as
-their own processes), plus `OPENKOMMUNE_BENCH_BASELINE=true`, which routes the baseline: a bare
-Django view that stores the request body with one INSERT (`openkommune.views.bench_baseline`).
+(`start_production_server`: `openkommune serve` — by default the split layout of ADR 0016,
+nginx in front of a reader pool and a writer pool of lower CPU priority, or one gunicorn pool
+with `--layout single`; debug off, the job workers as their own processes), plus
+`OPENKOMMUNE_BENCH_BASELINE=true`, which routes the baseline: a bare Django view that stores
+the request body with one INSERT (`openkommune.views.bench_baseline`).
 
 A separate process (`bench/_loadgen.py`) then drives closed loops of C keep-alive connections
-for a fixed time after a short warm-up and records every latency:
+for a fixed time after a short warm-up and records every latency. Every scenario goes through
+the same front (nginx in the split layout), so ratios stay within one run; `--scenarios`
+picks some of them (the database is still built, unless `--reuse-database`):
+
+- proxy (split layout only): the baseline through nginx and straight to the reader pool, at
+  C=1 and C=16, side by side: the proxy's own cost;
 
 - baseline: `POST /bench/baseline/` with the submission's JSON body;
 - reads: start page `/`, search page and `GET /api/v1/services?q=hund+anmelden`, the
@@ -97,21 +106,40 @@ def server_environment(database_url: str, work: Path) -> dict[str, str]:
 
 
 def start_production_server(
-    *, env: dict[str, str], port: int, web_workers: int, threads: int, job_workers: int, log: Path
+    *,
+    env: dict[str, str],
+    port: int,
+    args,
+    log: Path,
+    direct_port: int | None = None,
 ) -> list[subprocess.Popen]:
-    """Start the production profile (`openkommune serve`, ADR 0011: gunicorn and the job
+    """Start the production profile (`openkommune serve`, ADR 0011 and 0015: nginx in front
+    of the reader and the writer pool, or one pool with `--layout single`, and the job
     workers) in a session of its own, so stopping reaches every child, also on errors. The
-    ONE place that knows how."""
+    ONE place that knows how. `direct_port`: where the reader pool listens behind nginx."""
     venv_bin = Path(sys.executable).parent
     logfile = log.open("ab")
-    commands = [[str(venv_bin / "openkommune"), "serve", f"--job-workers={job_workers}"]]
+    commands = [
+        [
+            str(venv_bin / "openkommune"),
+            "serve",
+            f"--job-workers={args.job_workers}",
+            f"--layout={args.layout}",
+        ]
+    ]
     env = env | {
         "OPENKOMMUNE_BIND": f"127.0.0.1:{port}",
-        "OPENKOMMUNE_WEB_WORKERS": str(web_workers),
-        "OPENKOMMUNE_WEB_THREADS": str(threads),
+        "OPENKOMMUNE_WEB_WORKERS": str(args.web_workers),
+        "OPENKOMMUNE_WEB_THREADS": str(args.threads),
+        "OPENKOMMUNE_WRITER_WORKERS": str(args.writer_workers),
+        "OPENKOMMUNE_WRITER_THREADS": str(args.writer_threads),
+        "OPENKOMMUNE_WRITER_NICE": str(args.writer_nice),
+        "OPENKOMMUNE_JOB_WORKER_NICE": str(args.job_worker_nice),
         # Sessions and cache in Redis, as in production; a database number of its own.
         "OPENKOMMUNE_REDIS_URL": env.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/11"),
     }
+    if direct_port is not None:
+        env["OPENKOMMUNE_READER_BIND"] = f"127.0.0.1:{direct_port}"
     return [
         subprocess.Popen(  # noqa: S603 - fixed commands from this venv
             command,
@@ -138,20 +166,27 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def wait_ready(port: int, processes: list[subprocess.Popen], timeout: float = 120) -> None:
+def wait_ready(port: int, processes: list[subprocess.Popen], timeout: float = 300) -> None:
+    """Until a read and a write are answered: in the split layout the write reaches the
+    writer pool, whose workers warm up at their lower priority (an empty body: 4xx)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    checks = [("GET", "/", None), ("POST", SUBMIT_PATH, "{}")]
+    while checks and time.monotonic() < deadline:
         for process in processes:
             if process.poll() is not None:
                 raise SystemExit(f"server process ended with {process.returncode}; see the log")
+        method, path, body = checks[0]
         try:
-            status, _headers, _body = http_request(port, "GET", "/")
-            if status == 200:
-                return
+            headers = {"Content-Type": "application/json"} if body else {}
+            status, _headers, _body = http_request(port, method, path, body, headers)
+            if (method == "GET" and status == 200) or (method == "POST" and status < 500):
+                checks.pop(0)
+                continue
         except OSError:
             pass
         time.sleep(0.5)
-    raise SystemExit("server not ready in time")
+    if checks:
+        raise SystemExit(f"server not ready in time: {checks[0][:2]}")
 
 
 def free_port() -> int:
@@ -530,7 +565,13 @@ def generator_check(args, work: Path) -> dict:
         stop_processes([responder])
 
 
-def measure(port: int, args, work: Path, authorities: list[dict]) -> dict:
+SCENARIOS = ("baseline", "proxy", "reads", "clerks", "readers-writers", "submit")
+
+
+def measure(port: int, args, work: Path, authorities: list[dict], *, direct_port=None) -> dict:
+    """The chosen scenarios (`--scenarios`, all by default), all through the same front.
+    `direct_port`: the reader pool behind the proxy, for the proxy's own overhead."""
+    scenarios = args.scenarios
     summary: dict = {"drains": {}}
     print("Checking the load generator …", flush=True)
     summary["generator_check"] = generator_check(args, work)
@@ -546,56 +587,77 @@ def measure(port: int, args, work: Path, authorities: list[dict]) -> dict:
     at16 = 16 if 16 in levels else max(levels)
     created = (201,)
 
-    print("Seeding cases for the clerks …", flush=True)
-    seed_args = argparse.Namespace(**{**vars(args), "warmup": 0.0, "duration": 3.0})
-    seeder = Runner(port, seed_args, work)
-    while len(case_ids(SEED_CASES)) < SEED_CASES:
-        seeder.run("seed", [group("seed", 4, one, created)])
-    # The baseline and the reads should not share the machine with the seeds' jobs.
-    summary["drains"]["after seeding"] = wait_for_drain(args.final_drain_timeout)
+    if "clerks" in scenarios:
+        print("Seeding cases for the clerks …", flush=True)
+        seed_args = argparse.Namespace(**{**vars(args), "warmup": 0.0, "duration": 3.0})
+        seeder = Runner(port, seed_args, work)
+        while len(case_ids(SEED_CASES)) < SEED_CASES:
+            seeder.run("seed", [group("seed", 4, one, created)])
+        # The baseline and the reads should not share the machine with the seeds' jobs.
+        summary["drains"]["after seeding"] = wait_for_drain(args.final_drain_timeout)
 
     print("Measuring …", flush=True)
-    for c in levels:
-        runner.run("baseline", [group("baseline (bare view, one INSERT)", c, baseline, created)])
-    for name, request in reads.items():
-        # The search API at every read level, the other reads at the level of the ratios.
-        for c in args.read_concurrency if name == "search API" else [at16]:
-            runner.run("reads", [group(name, c, [request])])
-    cookies = [
-        login(port, "sachbearbeitung.magdeburg@demo.example.org", "demo-openkommune")
-        for _ in range(CLERK_SESSIONS)
-    ]
-    clerk_requests = [get("/behoerde/eingang/")] + [
-        get(f"/behoerde/vorgang/{public_id}/") for public_id in case_ids(SEED_CASES)
-    ]
-    for c in args.clerk_concurrency:
+    if "baseline" in scenarios:
+        for c in levels:
+            runner.run(
+                "baseline", [group("baseline (bare view, one INSERT)", c, baseline, created)]
+            )
+    if "proxy" in scenarios and direct_port is not None:
+        # The same bare view through nginx and straight to the reader pool, side by side.
+        direct = Runner(direct_port, args, work)
+        for c in sorted({1, at16}):
+            runner.run(
+                "proxy: through nginx",
+                [group("baseline (bare view, one INSERT)", c, baseline, created)],
+            )
+            direct.run(
+                "proxy: direct to the reader pool",
+                [group("baseline (bare view, one INSERT)", c, baseline, created)],
+            )
+        runner.rows += direct.rows
+        runner.generator_shares += direct.generator_shares
+    if "reads" in scenarios:
+        for name, request in reads.items():
+            # The search API at every read level, the other reads at the level of the ratios.
+            for c in args.read_concurrency if name == "search API" else [at16]:
+                runner.run("reads", [group(name, c, [request])])
+    if "clerks" in scenarios:
+        cookies = [
+            login(port, "sachbearbeitung.magdeburg@demo.example.org", "demo-openkommune")
+            for _ in range(CLERK_SESSIONS)
+        ]
+        clerk_requests = [get("/behoerde/eingang/")] + [
+            get(f"/behoerde/vorgang/{public_id}/") for public_id in case_ids(SEED_CASES)
+        ]
+        for c in args.clerk_concurrency:
+            name = "clerks: inbox and case files"
+            runner.run("clerks", [group(name, c, clerk_requests, cookies=cookies)])
+    if "readers-writers" in scenarios:
+        readers = list(reads.values())
+        runner.run("readers alone", [group("readers (4 read paths)", MIXED_READERS, readers)])
         runner.run(
-            "clerks", [group("clerks: inbox and case files", c, clerk_requests, cookies=cookies)]
+            "readers + 8 writers",
+            [
+                group("readers (4 read paths)", MIXED_READERS, readers),
+                group("writers (spread over 16)", MIXED_WRITERS, spread, created),
+            ],
+            jobs=True,
         )
-    readers = list(reads.values())
-    runner.run("readers alone", [group("readers (4 read paths)", MIXED_READERS, readers)])
-    runner.run(
-        "readers + 8 writers",
-        [
-            group("readers (4 read paths)", MIXED_READERS, readers),
-            group("writers (spread over 16)", MIXED_WRITERS, spread, created),
-        ],
-        jobs=True,
-    )
-    summary["drains"]["after the mixed run"] = wait_for_drain(args.drain_timeout)
-    # One authority and 16 authorities side by side at the same concurrency, so that both
-    # meet the same job backlog and the same load from elsewhere on the machine.
-    spread_levels = {at16, max(levels)}
-    for c in levels:
-        name = "POST applications, one authority"
-        runner.run("submit, one authority", [group(name, c, one, created)], jobs=True)
-        if c in spread_levels:
-            name = "POST applications, 16 authorities"
-            runner.run("submit, 16 authorities", [group(name, c, spread, created)], jobs=True)
-    summary["drains"]["after the submissions"] = wait_for_drain(args.final_drain_timeout)
+        summary["drains"]["after the mixed run"] = wait_for_drain(args.drain_timeout)
+    if "submit" in scenarios:
+        # One authority and 16 authorities side by side at the same concurrency, so that both
+        # meet the same job backlog and the same load from elsewhere on the machine.
+        spread_levels = {at16, max(levels)}
+        for c in levels:
+            name = "POST applications, one authority"
+            runner.run("submit, one authority", [group(name, c, one, created)], jobs=True)
+            if c in spread_levels:
+                name = "POST applications, 16 authorities"
+                runner.run("submit, 16 authorities", [group(name, c, spread, created)], jobs=True)
+        summary["drains"]["after the submissions"] = wait_for_drain(args.final_drain_timeout)
     summary["rows"] = runner.rows
     summary["jobs"] = runner.jobs
-    summary["generator_cpu_share_max"] = max(runner.generator_shares)
+    summary["generator_cpu_share_max"] = max(runner.generator_shares, default=0.0)
     summary["ratios"] = ratios(runner.rows, runner.jobs, at16)
     return summary
 
@@ -633,9 +695,23 @@ def ratios(rows: list[dict], jobs: list[dict], at16: int) -> dict:
     )
     alone = _row(rows, "readers alone", MIXED_READERS)
     mixed = _row(rows, "readers + 8 writers", MIXED_READERS, "readers")
+    writers = _row(rows, "readers + 8 writers", MIXED_WRITERS, "writers")
     out["readers' p95 with 8 writers ÷ without"] = _divide(
         mixed["p95"] if mixed else None, alone["p95"] if alone else None
     )
+    out["writers' throughput beside the readers (/s)"] = (
+        round(writers["throughput"], 1) if writers else None
+    )
+    for c in (1, at16):
+        proxied = _row(rows, "proxy: through nginx", c)
+        direct = _row(rows, "proxy: direct to the reader pool", c)
+        if proxied and direct:
+            out[f"bare view through nginx ÷ direct at C={c} (throughput)"] = _divide(
+                proxied["throughput"], direct["throughput"]
+            )
+            out[f"bare view p50 through nginx − direct at C={c} (ms)"] = round(
+                proxied["p50"] - direct["p50"], 2
+            )
     submitting = [j for j in jobs if j["run"].startswith("submit")]
     out["jobs finished ÷ enqueued during the submission runs"] = _divide(
         sum(j["finished"] for j in submitting), sum(j["enqueued"] for j in submitting)
@@ -644,7 +720,8 @@ def ratios(rows: list[dict], jobs: list[dict], at16: int) -> dict:
         out["job queue growth over the submission runs"] = (
             submitting[-1]["after"]["depth"] - submitting[0]["before"]["depth"]
         )
-    return out
+    # Scenarios left out (`--scenarios`) leave their figures out.
+    return {name: value for name, value in out.items() if value is not None}
 
 
 # --- output ------------------------------------------------------------------------------
@@ -656,8 +733,10 @@ def markdown(summary: dict, meta: dict) -> str:
     }
     lines = [
         f"Load benchmark (bench/load.py), {meta['started']} UTC, {meta['machine']}, "
-        f"{meta['web_workers']} gunicorn workers × {meta['threads']} thread(s), "
-        f"{meta['job_workers']} job worker(s), "
+        f"layout {meta['layout']}: {meta['front']}, "
+        f"{meta['job_workers']} job worker(s) (nice +{meta['job_worker_nice']}), "
+        f"scenarios {', '.join(meta['scenarios'])}, load average before "
+        f"{meta['load_before']}, "
         f"{meta['warmup']} s warm-up + {meta['duration']} s per run.",
         "",
         "| run | path | concurrency | throughput | p50 | p95 | p99 | errors | ÷ baseline |",
@@ -714,6 +793,14 @@ def _fmt(value) -> str:
 # --- main --------------------------------------------------------------------------------
 
 
+def _scenarios(text: str) -> list[str]:
+    chosen = [x.strip() for x in text.split(",") if x.strip()]
+    unknown = sorted(set(chosen) - set(SCENARIOS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown scenarios {unknown}; known: {SCENARIOS}")
+    return chosen
+
+
 def _levels(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -733,9 +820,25 @@ def main() -> None:
         "--drain-timeout", type=float, help="longest wait for jobs between runs (30)"
     )
     parser.add_argument("--final-drain-timeout", type=float, help="longest wait at the end (60)")
-    parser.add_argument("--web-workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--web-workers", type=int, default=4, help="the reader pool's")
+    parser.add_argument("--threads", type=int, default=1, help="per reader pool worker")
     parser.add_argument("--job-workers", type=int, default=1)
+    parser.add_argument(
+        "--layout",
+        choices=("split", "single"),
+        default="split",
+        help="split: nginx, reader and writer pool (ADR 0016); single: one gunicorn pool",
+    )
+    parser.add_argument("--writer-workers", type=int, default=2)
+    parser.add_argument("--writer-threads", type=int, default=2)
+    parser.add_argument("--writer-nice", type=int, default=10)
+    parser.add_argument("--job-worker-nice", type=int, default=0)
+    parser.add_argument(
+        "--scenarios",
+        type=_scenarios,
+        default=list(SCENARIOS),
+        help=f"comma-separated, of {','.join(SCENARIOS)} (all)",
+    )
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
     parser.add_argument(
         "--reuse-database", action="store_true", help="start from a kept database (development)"
@@ -756,6 +859,7 @@ def main() -> None:
             setattr(args, key, value)
 
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     started = dt.datetime.now(dt.UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     processes: list[subprocess.Popen] = []
@@ -775,16 +879,16 @@ def main() -> None:
                 flush=True,
             )
             port = free_port()
+            direct_port = free_port() if args.layout == "split" else None
             processes = start_production_server(
                 env=server_environment(args.database_url, work),
                 port=port,
-                web_workers=args.web_workers,
-                threads=args.threads,
-                job_workers=args.job_workers,
+                args=args,
                 log=log,
+                direct_port=direct_port,
             )
             wait_ready(port, processes)
-            summary = measure(port, args, work, authorities)
+            summary = measure(port, args, work, authorities, direct_port=direct_port)
         finally:
             stop_processes(processes)
             if not args.keep_database:
@@ -795,6 +899,16 @@ def main() -> None:
         "web_workers": args.web_workers,
         "threads": args.threads,
         "job_workers": args.job_workers,
+        "layout": args.layout,
+        "front": (
+            f"nginx → reader pool {args.web_workers} × {args.threads}, writer pool "
+            f"{args.writer_workers} × {args.writer_threads} (nice +{args.writer_nice})"
+            if args.layout == "split"
+            else f"one gunicorn pool {args.web_workers} × {args.threads}"
+        ),
+        "job_worker_nice": args.job_worker_nice,
+        "scenarios": args.scenarios,
+        "load_before": load_before,
         "warmup": args.warmup,
         "duration": args.duration,
         "quick": quick,

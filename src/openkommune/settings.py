@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "openkommune.core.language.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -163,9 +163,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "de"
-# English follows once its message catalogue exists; offering it earlier would label German
-# pages as lang="en" for browsers that prefer English.
-LANGUAGES = [("de", _("Deutsch"))]
+# German is the language of the platform and of every legal text; English is the interface
+# language for those who choose it (the switch in the header stores it in the
+# `django_language` cookie) or whose browser prefers it (LocaleMiddleware). Documents and
+# e-mails stay German (core.pdf, core.outbox). ADR 0021, docs/translation.md.
+LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
@@ -273,6 +275,12 @@ SITE_URL = env_str("OPENKOMMUNE_SITE_URL", "http://localhost:8000")
 SECURE_SSL_REDIRECT = env_bool("OPENKOMMUNE_SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("OPENKOMMUNE_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The language chosen in the header's switch (django.views.i18n.set_language): a year, like a
+# preference; not readable by scripts, only over HTTPS where the session cookie is.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Probes of the load balancer and Prometheus may come over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

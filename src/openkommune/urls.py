@@ -11,6 +11,7 @@ handler500 = "openkommune.core.unavailable.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ort-vergessen/", views.place_forget, name="place_forget"),
     path("", include("openkommune.regions.urls")),
     path("leistungen/suche/", include("openkommune.search.urls")),
     path("leistungen/", include("openkommune.catalog.urls")),
@@ -27,6 +28,10 @@ urlpatterns = [
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),
+    # Leichte Sprache (German only): the platform and the six services of the platform's forms.
+    path("leichte-sprache/", include("openkommune.catalog.easy_language_urls")),
+    # The language switch: a form POST to Django's set_language (works without JavaScript).
+    path("sprache/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -135,6 +135,14 @@ def test_inbox_sort_and_filters_come_from_the_query_string(clerk_client, case, o
     assert "Zacharias Zeta" not in html
 
 
+def test_inbox_service_filter_names_the_form_not_the_catalogue_entry(clerk_client, case, offer):
+    html = clerk_client.get(reverse("cases:inbox")).content.decode()
+    title = case.application.service_name
+    assert title != offer.leistung.name
+    assert f'<option value="{offer.leistung.ozg_id}">{title}</option>' in html
+    assert f">{offer.leistung.name}</option>" not in html
+
+
 def test_inbox_mine_and_empty_state(clerk_client, clerk, case):
     html = clerk_client.get(reverse("cases:inbox"), {"zuweisung": "mir"}).content.decode()
     assert 'id="keine-vorgaenge"' in html

@@ -66,7 +66,7 @@ def test_removed_row_is_kept_but_not_current_and_comes_back(catalog_copy, tmp_pa
 
 
 def test_removed_ozg_leistung_is_not_current(catalog_copy, client):
-    assert client.get("/").context["counts"]["ozg_leistungen"] == 557  # now cached
+    assert client.get("/genossenschaft/").context["figures"].ozg_leistungen == 557  # now cached
     catalog_copy.delete_lines(LEISTUNGEN, lambda line: line.startswith("10160,"))
     dropped = catalog_copy.delete_lines(ZUORDNUNG, lambda line: ",10160,Hundehaltung," in line)
     assert dropped == 15
@@ -78,7 +78,7 @@ def test_removed_ozg_leistung_is_not_current(catalog_copy, client):
     assert leistung.assignments.filter(is_current=True).count() == 0
     assert OzgLeistung.objects.filter(is_current=True).count() == 556
     # The import's change is on the start page at once.
-    assert client.get("/").context["counts"]["ozg_leistungen"] == 556
+    assert client.get("/genossenschaft/").context["figures"].ozg_leistungen == 556
 
 
 def test_key_moved_to_another_ozg_leistung_is_a_new_assignment(catalog_copy):

@@ -21,7 +21,7 @@ from openkommune.core.read_cache import (
     data_versions,
 )
 from openkommune.tenancy.constants import OrganisationKind
-from openkommune.tenancy.services import organisation_create, organisation_update
+from openkommune.tenancy.services import organisation_update
 from tests.catalog.responsibility_helpers import (
     BAUGENEHMIGUNG,
     HUNDEHALTUNG,
@@ -109,26 +109,29 @@ def test_unreachable_cache_answers_from_the_database(tmp_path):
 # --- the start page ----------------------------------------------------------------------
 
 
-def _members_on_start_page(client) -> int:
-    response = client.get("/")
-    assert response.status_code == 200
-    return response.context["counts"]["members"]
-
-
-def test_start_page_figures_come_from_the_cache(client, django_assert_max_num_queries):
+def test_start_page_lists_come_from_the_cache(client, django_assert_max_num_queries):
     client.get("/")
     with django_assert_max_num_queries(1):  # the data versions, nothing else
-        assert client.get("/").context["counts"]["ozg_leistungen"] == 557
+        response = client.get("/")
+    assert len(response.context["themenfelder"]) == 14
+    assert [o.ozg_id for o in response.context["most_used"]][:2] == ["10119", "10124"]
 
 
-def test_new_and_deactivated_member_show_on_the_start_page_at_once(client):
-    before = _members_on_start_page(client)
-    created = organisation_create(
-        actor=None, name="Gemeinde Cachehausen", kind=OrganisationKind.GEMEINDE
-    )
-    assert _members_on_start_page(client) == before + 1
-    organisation_update(tenant=created, actor=None, is_active=False)
-    assert _members_on_start_page(client) == before
+def _online_on_start_page(client) -> list[str]:
+    response = client.get("/")
+    assert response.status_code == 200
+    return [offer.leistung.ozg_id for offer in response.context["online"]]
+
+
+def test_service_switched_on_and_off_shows_on_the_start_page_at_once(client):
+    stadt = member(MAGDEBURG_ARS, kind=OrganisationKind.KREISFREIE_STADT, name="Magdeburg")
+    client.get("/", {"plz": "39104"})
+    assert _online_on_start_page(client) == []
+    hund = leistung(HUNDEHALTUNG)
+    service_activation_set(tenant=stadt, actor=None, ozg_leistung=hund, is_active=True)
+    assert _online_on_start_page(client) == [HUNDEHALTUNG]
+    service_activation_set(tenant=stadt, actor=None, ozg_leistung=hund, is_active=False)
+    assert _online_on_start_page(client) == []
 
 
 def test_unchanged_organisation_update_keeps_the_cached_answers():

@@ -165,7 +165,11 @@ def test_the_serve_profile_runs_supervises_and_stops(profile):
     log_path = folder / "serve.log"
     with log_path.open("wb") as log:
         supervisor = subprocess.Popen(
-            [sys.executable, "-m", "openkommune.cli", "serve", "--stop-timeout", "30"],
+            [
+                *(sys.executable, "-m", "openkommune.cli", "serve", "--stop-timeout", "30"),
+                # One pool, no proxy (the split layout: test_serve_split.py).
+                *("--layout", "single"),
+            ],
             cwd=ROOT,
             env=env | {"OPENKOMMUNE_BIND": f"127.0.0.1:{port}"},
             stdout=log,

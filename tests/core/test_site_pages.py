@@ -1,6 +1,13 @@
 import pytest
 
-PAGES = ["/", "/meine-gemeinde/", "/konto/anmelden/", "/barrierefreiheit/", "/datenquellen/"]
+PAGES = [
+    "/",
+    "/genossenschaft/",
+    "/meine-gemeinde/",
+    "/konto/anmelden/",
+    "/barrierefreiheit/",
+    "/datenquellen/",
+]
 
 
 @pytest.mark.django_db
@@ -22,12 +29,12 @@ def test_production_instance_has_no_demo_notice(client, path):
 
 
 @pytest.mark.django_db
-def test_start_page_counts_come_from_the_imported_data(client):
-    response = client.get("/")
+def test_cooperative_figures_come_from_the_imported_data(client):
+    response = client.get("/genossenschaft/")
     assert response.status_code == 200
-    assert response.context["counts"]["gemeinden"] == 10953
-    assert response.context["counts"]["ozg_leistungen"] == 557
-    assert len(response.context["themenfelder"]) == 14
+    assert response.context["figures"].gemeinden_germany == 10953
+    assert response.context["figures"].ozg_leistungen == 557
+    assert len(client.get("/").context["themenfelder"]) == 14
 
 
 @pytest.mark.django_db

@@ -94,6 +94,11 @@ def test_every_document_is_in_the_zip_with_its_hash(offer, case):
     assert case.reference in pdf_text(by_type["application_data"][0])
     assert "Erika Mustermann" in pdf_text(by_type["application_data"][0])
     assert "bitte senden Sie den Impfpass" in pdf_text(by_type["correspondence"][0])
+    # The service is named by the form's title, as in the e-mails, the receipt and the inbox.
+    title = case.application.service_name
+    assert title != offer.leistung.name
+    assert f"{title} (OZG-ID {offer.leistung.ozg_id})" in pdf_text(by_type["application_data"][0])
+    assert f"{title} – {offer.tenant.name}" in pdf_text(by_type["correspondence"][0])
 
 
 def test_export_is_recorded_and_in_its_own_history(offer, case):

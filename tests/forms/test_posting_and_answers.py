@@ -212,7 +212,7 @@ def test_answers_in_german_notation():
     # Hidden questions and info texts are not answers.
     assert "abmeldegrund" not in rows
     assert "hinweis" not in rows
-    label, text, path = sections[0].rows[0]
+    label, text, path, _language = sections[0].rows[0]
     assert (label, text, path) == ("Anlass", "Anmeldung", "anlass")
 
 

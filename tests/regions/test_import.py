@@ -258,7 +258,7 @@ def test_dry_run_changes_nothing(tmp_path):
 
 
 def test_reimport_updates_in_place_and_marks_missing_units(tmp_path, client):
-    assert client.get("/").context["counts"]["gemeinden"] == 10953  # now cached
+    assert client.get("/genossenschaft/").context["figures"].gemeinden_germany == 10953  # cached
     lines = saxony_anhalt_lines()
     postcodes = write_postcodes(tmp_path, saxony_anhalt_postcode_rows())
     regions_before = Region.objects.count()
@@ -269,7 +269,7 @@ def test_reimport_updates_in_place_and_marks_missing_units(tmp_path, client):
     assert "324 Zuordnungen PLZ-Gemeinde (neu 0, aktualisiert 0, entfernt 12506)" in first
     assert Region.objects.count() == regions_before  # never deleted
     assert selectors.region_counts()["gemeinde"] == 218
-    assert client.get("/").context["counts"]["gemeinden"] == 218  # the import shows at once
+    assert client.get("/genossenschaft/").context["figures"].gemeinden_germany == 218  # at once
     assert not Region.objects.get(ars="110000000000", level=RegionLevel.LAND).is_current
 
     second = run_import(write_gv100ad(tmp_path, lines), postcodes, allow_shrink=True)

@@ -91,9 +91,9 @@ def test_no_good_match_page_says_so_and_links_lebenslagen_and_most_used(client):
     assert "Wir haben keine passende Leistung gefunden" in html
     assert 'id="suchergebnisse"' not in html
     most_used = html.split('id="meistgenutzt"', 1)[1].split("</ul>", 1)[0]
-    assert 'href="/leistungen/10119/">Personalausweis</a>' in most_used
+    assert 'href="/leistungen/10119/" lang="de">Personalausweis</a>' in most_used
     lagen = html.split('id="lebenslagen"', 1)[1].split("</ul>", 1)[0]
-    link = re.search(r'href="(/leistungen/themenfeld/\d+/#lage-\d+)">Geburt</a>', lagen)
+    link = re.search(r'href="(/leistungen/themenfeld/\d+/#lage-\d+)" lang="de">Geburt</a>', lagen)
     target = client.get(link.group(1).split("#")[0]).text
     assert f'id="{link.group(1).split("#")[1]}"' in target  # the anchor exists on that page
 
@@ -102,4 +102,4 @@ def test_did_you_mean_links_a_search_for_the_suggestion(client):
     html = client.get(URL, {"q": "führerschien"}).text
     hint = html.split('id="meinten-sie"', 1)[1].split("</p>", 1)[0]
     assert "Meinten Sie:" in hint
-    assert f'href="{URL}?q=f%C3%BChrerschein">führerschein</a>' in hint
+    assert f'href="{URL}?q=f%C3%BChrerschein" lang="de">führerschein</a>' in hint

@@ -25,7 +25,9 @@ def test_start_asks_for_the_postcode_and_shows_the_intro(client):
     assert response.status_code == 200
     text = response.text
     assert "<title>Ihr Wohnort – Hundesteuer: Hund an- oder abmelden – OpenKommune</title>" in text
-    assert '<h1 class="kern-heading-large">Hundesteuer: Hund an- oder abmelden</h1>' in text
+    assert (
+        '<h1 class="kern-heading-large" lang="de">Hundesteuer: Hund an- oder abmelden</h1>' in text
+    )
     assert 'id="einleitung"' in text
     assert 'id="wohnort-form"' in text
     assert 'method="get"' in text

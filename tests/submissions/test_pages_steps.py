@@ -47,7 +47,7 @@ def test_first_step_has_title_heading_progress_and_buttons(client, draft_url):
         "<title>Ihr Anliegen und Ihre Angaben – Hundesteuer: Hund an- oder abmelden – OpenKommune"
         "</title>" in text
     )
-    assert '<h1 class="kern-heading-large">Ihr Anliegen und Ihre Angaben</h1>' in text
+    assert '<h1 class="kern-heading-large" lang="de">Ihr Anliegen und Ihre Angaben</h1>' in text
     # Two screens: the declaration is asked on the check page.
     assert "Schritt 1 von 2" in text
     assert '<progress id="fortschritt-balken" max="2" value="1">' in text

@@ -103,6 +103,17 @@ def ozg_leistung_get(*, ozg_id: str, include_retired: bool = False) -> OzgLeistu
     return queryset.get(ozg_id=ozg_id)
 
 
+def leistung_for_leika_keys(keys) -> OzgLeistung | None:
+    """The current OZG-Leistung with one of these LeiKa keys (the first by OZG-ID), or None
+    while the catalogue is not loaded."""
+    return (
+        ozg_leistung_list()
+        .filter(assignments__leika_key__in=list(keys), assignments__is_current=True)
+        .order_by("ozg_id")
+        .first()
+    )
+
+
 def leika_service_get(*, key: str, include_retired: bool = False) -> LeikaService:
     """One LeiKa service with its rows in `ozg_assignments` (each with its `ozg_leistung`,
     None for rows without one). Raises LeikaService.DoesNotExist."""
@@ -492,6 +503,92 @@ def responsibilities_published(
     return cached_read(
         "responsibilities",
         (ozg_leistung.ozg_id, postcode, ars),
+        topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS),
+        compute=compute,
+    )
+
+
+# --- the visitor's place: their Gemeinde and what is online there ----------------------
+
+
+@dataclass(frozen=True)
+class LocalAuthority:
+    """The administration of a Gemeinde as citizens meet it: the Gemeinde itself, or the
+    Verbandsgemeinde that runs its administration; `organisation` when it is a member."""
+
+    gemeinde: Region
+    administered_by: Region | None
+    organisation: Organisation | None
+    authority: Authority
+
+    @property
+    def is_member(self) -> bool:
+        return self.organisation is not None
+
+
+def local_authority(*, gemeinde: Region) -> LocalAuthority:
+    """ "Ihre Gemeinde": who runs the administration of `gemeinde`, with its contact (the
+    member's own data where it is a member, else the official seat). Load `gemeinde` with its
+    ancestors (`regions.selectors.gemeinden_for_postcode`)."""
+    verband = region_hierarchy(gemeinde)["verband"]
+    administered_by = (
+        verband if verband is not None and verband.kind == ADMINISTERING_VERBAND_KIND else None
+    )
+    organisation = member_organisation_for(gemeinde)
+    if organisation is None and administered_by is not None:
+        organisation = member_organisation_for(administered_by)
+    return LocalAuthority(
+        gemeinde=gemeinde,
+        administered_by=administered_by,
+        organisation=organisation,
+        authority=_authority(gemeinde, organisation, None, administered_by),
+    )
+
+
+@dataclass(frozen=True)
+class OnlineOffer:
+    leistung: OzgLeistung
+    responsibility: Responsibility
+
+
+def online_services_for_place(*, gemeinde: Region) -> list[OnlineOffer]:
+    """The Leistungen that people living in `gemeinde` can really apply for online here: the
+    responsible authority (`responsible_authority`) is a member, offers the Leistung and has a
+    way to apply (the platform's form or its own link); by name. Cached like
+    `responsibilities_published`."""
+
+    def compute() -> list[OnlineOffer]:
+        chain = region_hierarchy(gemeinde)
+        keys = {unit.ars for unit in chain.values() if unit is not None}
+        keys |= set(
+            ResponsibilityOverride.objects.filter(region_ars__in=keys)
+            .exclude(organisation_ars="")
+            .values_list("organisation_ars", flat=True)
+        )
+        members = Organisation.objects.filter(
+            region_ars__in=keys, is_active=True, is_cooperative=False
+        )
+        # What these members offer is public by purpose (see `published_activation_get`).
+        with scope(tenants=members):
+            offered = {
+                activation.ozg_leistung
+                for activation in ServiceActivation.objects.filter(
+                    is_active=True, ozg_leistung__is_current=True
+                ).select_related("ozg_leistung__themenfeld")
+            }
+        found = []
+        for leistung in sorted(offered, key=lambda o: (o.name.lower(), o.ozg_id)):
+            result = responsible_authority(ozg_leistung=leistung, gemeinde=gemeinde)
+            if not result.online:
+                continue
+            way = application_way(ozg_leistung=leistung, start_url=result.activation.start_url)
+            if way.kind is not None:
+                found.append(OnlineOffer(leistung=leistung, responsibility=result))
+        return found
+
+    return cached_read(
+        "online_services_for_place",
+        (gemeinde.ars, get_language()),
         topics=(Topic.CATALOG, Topic.REGIONS, Topic.ORGANISATIONS),
         compute=compute,
     )

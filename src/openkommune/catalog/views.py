@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openkommune.accounts.access import cooperative_staff_page, member_admin_page
-from openkommune.catalog import selectors, services
+from openkommune.catalog import easy_language, selectors, services
 from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
 from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
 from openkommune.core.forms import flash_outcome, render_form, submit_form
+from openkommune.regions import services as region_services
 from openkommune.regions.models import Region
 
 PAGE_SIZE = 50
@@ -59,14 +60,18 @@ def service(request, ozg_id: str):
         postcode = form.cleaned_data["plz"]
         found = selectors.responsibilities_published(ozg_leistung=leistung, postcode=postcode)
         chosen = form.cleaned_data["ars"]
+        # The start page shows what is online for this place from now on (issue 14).
+        region_services.place_remember(request.session, postcode=postcode, ars=chosen)
         if chosen:
             found = [r for r in found if r.gemeinde.ars == chosen] or found
         gemeinden = [r.gemeinde for r in found]
         if len(found) <= 1:
             results = found
+    assignments = [a for a in leistung.leika_assignments if a.is_current]
     context = {
         "leistung": leistung,
-        "assignments": [a for a in leistung.leika_assignments if a.is_current],
+        "assignments": assignments,
+        "easy_language": easy_language.page_for_leika_keys(a.leika_key for a in assignments),
         "form": form,
         "postcode": postcode,
         "gemeinde_choices": gemeinden if results is None and postcode else [],
@@ -76,6 +81,21 @@ def service(request, ozg_id: str):
         "platform_form": selectors.platform_form_title(leistung),
     }
     return render(request, "catalog/service.html", context)
+
+
+@require_GET
+def easy_language_index(request):
+    """Leichte Sprache: the platform, and the services with a page of their own."""
+    return render(request, "catalog/leichte_sprache/index.html", {"pages": easy_language.PAGES})
+
+
+@require_GET
+def easy_language_service(request, slug: str):
+    page = easy_language.BY_SLUG.get(slug)
+    if page is None:
+        raise Http404(_("Diese Seite gibt es nicht."))
+    leistung = selectors.leistung_for_leika_keys(page.leika_keys)
+    return render(request, page.template, {"page": page, "leistung": leistung})
 
 
 @require_GET

@@ -6,6 +6,9 @@ Sync-style threaded workers (`gthread`): `OPENKOMMUNE_WEB_WORKERS` processes (de
 `OPENKOMMUNE_WEB_THREADS` threads each (default 2). Each worker warms itself before it takes
 traffic (`core.warmup`); logs follow `OPENKOMMUNE_LOG_FORMAT` (`core.gunicorn_logging`); a
 worker that exits has its Prometheus files marked dead (multiprocess mode).
+
+`openkommune serve` names the pool in `OPENKOMMUNE_POOL` (`single`, or `reader` and `writer`
+behind nginx, ADR 0016): it is in the process title and in every access line.
 """
 
 import os
@@ -28,8 +31,9 @@ accesslog = "-"
 errorlog = "-"
 logger_class = "openkommune.core.gunicorn_logging.Logger"
 # Plain-text access lines: no query string, no client address (the JSON lines hold the same).
-access_log_format = "%(m)s %(U)s %(s)s %(M)sms id=%({x-request-id}o)s"
-proc_name = "openkommune-web"
+POOL = env_str("OPENKOMMUNE_POOL", "single")
+access_log_format = f"%(m)s %(U)s %(s)s %(M)sms id=%({{x-request-id}}o)s pool={POOL}"
+proc_name = "openkommune-web" if POOL == "single" else f"openkommune-{POOL}"
 
 WARMUP = env_bool("OPENKOMMUNE_WARMUP", default=True)
 WARMUP_PATHS = env_list("OPENKOMMUNE_WARMUP_PATHS", "/,/leistungen/suche/?q=anmelden")

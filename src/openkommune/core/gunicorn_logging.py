@@ -5,7 +5,7 @@ Its error log and access log use the project's format (`OPENKOMMUNE_LOG_FORMAT`)
 request's id (from the `X-Request-ID` response header the middleware set). An access line
 holds method, path, status, duration and id only: no query string (it may carry a token), no
 secret path parts (reset and sign-up links, `request_id.loggable_path`), no client address,
-no user agent, no referrer.
+no user agent, no referrer; and the pool that answered (`OPENKOMMUNE_POOL`, ADR 0016).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 
 from gunicorn.glogging import Logger as GunicornLogger
 
-from openkommune.core.env import env_choice
+from openkommune.core.env import env_choice, env_str
 from openkommune.core.log_filters import JsonFormatter
 from openkommune.core.request_id import LOG_PATH_KEY
 
@@ -32,6 +32,7 @@ class Logger(GunicornLogger):
         super().setup(cfg)
         # Read once, as settings.LOG_FORMAT reads it (not again for every access line).
         self.json = env_choice("OPENKOMMUNE_LOG_FORMAT", ("text", "json"), "text") == "json"
+        self.pool = env_str("OPENKOMMUNE_POOL", "single")
         if self.json:
             for log in (self.error_log, self.access_log):
                 for handler in log.handlers:
@@ -58,5 +59,6 @@ class Logger(GunicornLogger):
             "status_code": int(status),
             "duration_ms": round(duration_ms, 1),
             "request_id": _header(resp.headers, "x-request-id") or "-",
+            "pool": self.pool,
         }
         self.access_log.log(logging.INFO, "%s %s %s", method, path, status, extra=record)

@@ -34,7 +34,16 @@ class RequestIdFilter(logging.Filter):
 # Record attributes that may go into a JSON line besides the message. Everything else a
 # caller passed in `extra` (Django passes the request object) stays out: no bodies, no query
 # strings, no personal data by accident.
-_JSON_EXTRAS = ("request_id", "status_code", "method", "path", "route", "duration_ms", "worker")
+_JSON_EXTRAS = (
+    "request_id",
+    "status_code",
+    "method",
+    "path",
+    "route",
+    "duration_ms",
+    "worker",
+    "pool",
+)
 
 
 class JsonFormatter(logging.Formatter):

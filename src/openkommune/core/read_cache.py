@@ -23,7 +23,9 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from openkommune.core.models import DataVersion
 
@@ -85,7 +87,9 @@ def cached_read[T](
 
     A cache that cannot be reached is a slower answer, not an error."""
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
-    cache_key = f"read:{code_fingerprint()}:{name}:{digest}:{data_versions(topics)}"
+    # The active language is part of the key: an answer may hold translated text.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    cache_key = f"read:{code_fingerprint()}:{language}:{name}:{digest}:{data_versions(topics)}"
     try:
         value = cache.get(cache_key, _MISSING)
     except Exception:  # any backend error: answer from the database

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from openkommune.members.models import CooperativeMember, MemberContact, MembershipPeriod
 from openkommune.tenancy.selectors import user_is_cooperative_staff, user_memberships
@@ -145,6 +146,15 @@ def member_list(
     if region_ars_prefix:
         members = members.filter(organisation__region_ars__startswith=region_ars_prefix)
     return members.order_by(*ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING]))
+
+
+def member_count(*, as_of: datetime.date | None = None) -> int:
+    """How many organisations are members on `as_of` (today): the number the register shows
+    for that day and the one every page of the cooperative quotes (issue 14: the start page
+    once said 29 while the register listed 6)."""
+    date = as_of or timezone.localdate()
+    active = MembershipPeriod.objects.filter(_periods_active_on(date), member=OuterRef("pk"))
+    return CooperativeMember.objects.filter(Exists(active)).count()
 
 
 def member_get(*, public_id: UUID | str, viewer) -> CooperativeMember:

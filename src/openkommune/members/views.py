@@ -9,7 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 from openkommune.members.forms import RegisterFilterForm, RegisterImportForm
 from openkommune.members.io import MemberImportError, export_members, import_members
 from openkommune.members.models import CooperativeMember
-from openkommune.members.selectors import Viewer, current_period, member_get, member_list
+from openkommune.members.selectors import (
+    Viewer,
+    current_period,
+    member_count,
+    member_get,
+    member_list,
+)
 from openkommune.members.services.demo_register import DEMO_NOTE
 
 PAGE_SIZE = 25
@@ -41,6 +47,7 @@ def _register_context(request, *, import_form=None, import_errors=None, import_r
         "rows": rows,
         "as_of": as_of,
         "viewer": viewer,
+        "members_today": member_count(),
         "has_demo": any(row["member"].is_demo for row in rows),
         "demo_note": DEMO_NOTE,
         "import_form": import_form or (RegisterImportForm() if viewer.is_staff else None),

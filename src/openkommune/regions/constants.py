@@ -99,3 +99,7 @@ ORGANISATION_KIND_BY_REGION = {
     (RegionLevel.GEMEINDE, RegionKind.KREISANGEHOERIGE_GEMEINDE): OrganisationKind.GEMEINDE,
     (RegionLevel.GEMEINDE, RegionKind.KREISFREIE_STADT_GEMEINDE): OrganisationKind.KREISFREIE_STADT,
 }
+
+# The visitor's place (postcode, and the Gemeinde where the postcode spans several), kept in
+# the session so that the start page and the service pages need not ask again.
+PLACE_SESSION_KEY = "openkommune.place"

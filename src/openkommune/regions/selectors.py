@@ -1,7 +1,9 @@
 """Reads of the regions app. Other apps walk the hierarchy through `region_hierarchy`."""
 
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db.models import Count, Max, QuerySet, Sum
 
@@ -10,6 +12,8 @@ from openkommune.regions.constants import (
     LEVEL_ORDER,
     LEVEL_RANK,
     NO_ASSOCIATION_KIND,
+    PLACE_SESSION_KEY,
+    POSTCODE_PATTERN,
     RegionKind,
     RegionLevel,
 )
@@ -196,3 +200,36 @@ def region_get_cached(*, ars: str, level: str | None = None) -> Region:
 def regions_cache_clear() -> None:
     """Forget the cached look-ups of this process (after an import, in tests)."""
     _cache.clear()
+
+
+# --- the visitor's remembered place ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RememberedPlace:
+    """The postcode a visitor gave (kept by `services.place_remember`), its Gemeinden and,
+    once known, the one Gemeinde they live in (the only one, or the one they chose)."""
+
+    postcode: str
+    gemeinden: list[Region]
+    gemeinde: Region | None
+
+    @property
+    def needs_choice(self) -> bool:
+        return self.gemeinde is None and len(self.gemeinden) > 1
+
+
+def place_remembered(session) -> RememberedPlace | None:
+    """The remembered place, or None when the visitor gave no postcode yet. A postcode that
+    is no longer in the directory gives a place without Gemeinden (the page says so); a
+    chosen Gemeinde that no longer belongs to the postcode counts as not chosen."""
+    stored = session.get(PLACE_SESSION_KEY) if session is not None else None
+    if not isinstance(stored, dict):
+        return None
+    postcode = stored.get("plz", "")
+    if not isinstance(postcode, str) or not re.fullmatch(POSTCODE_PATTERN, postcode):
+        return None
+    gemeinden = gemeinden_for_postcode_cached(postcode=postcode)
+    chosen = [g for g in gemeinden if g.ars == stored.get("ars")]
+    gemeinde = chosen[0] if chosen else gemeinden[0] if len(gemeinden) == 1 else None
+    return RememberedPlace(postcode=postcode, gemeinden=gemeinden, gemeinde=gemeinde)

@@ -1,6 +1,7 @@
 """State changes of the regions app: importing the official directory and the postcode list."""
 
 import io
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,7 +19,14 @@ from openkommune.core.errors import OfficialFileError
 from openkommune.core.imports import SHRINK_LIMIT_PERCENT, ShrinkGuard, percent_text
 from openkommune.core.progress import progress
 from openkommune.core.read_cache import Topic, data_changed
-from openkommune.regions.constants import LEVEL_ORDER, LEVEL_RANK, RegionLevel
+from openkommune.regions.constants import (
+    ARS_PATTERN,
+    LEVEL_ORDER,
+    LEVEL_RANK,
+    PLACE_SESSION_KEY,
+    POSTCODE_PATTERN,
+    RegionLevel,
+)
 from openkommune.regions.gv100ad import (
     SKIPPED_RECORD_TYPES,
     Gv100adData,
@@ -411,3 +419,22 @@ def _write_postcodes(
     result.postcodes_created = len(to_create)
     result.postcodes_updated = len(to_update)
     result.postcodes_deleted = len(to_delete)
+
+
+# --- the visitor's remembered place ----------------------------------------------------
+
+
+def place_remember(session, *, postcode: str, ars: str = "") -> None:
+    """Keep the visitor's postcode (checked by `PostcodeForm`) and, where the postcode spans
+    several Gemeinden, the chosen one's key in the session. Not personal data beyond the
+    session: it goes with the session and with "Ort vergessen"."""
+    if not re.fullmatch(POSTCODE_PATTERN, postcode):
+        raise ValueError(f"Not a postcode: {postcode!r}")
+    ars = ars if re.fullmatch(ARS_PATTERN, ars or "") else ""
+    place = {"plz": postcode, "ars": ars}
+    if session.get(PLACE_SESSION_KEY) != place:
+        session[PLACE_SESSION_KEY] = place
+
+
+def place_forget(session) -> None:
+    session.pop(PLACE_SESSION_KEY, None)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from openkommune.regions import selectors
+from openkommune.regions import selectors, services
 from openkommune.regions.forms import PostcodeForm
 from openkommune.regions.models import Region
 
@@ -28,6 +28,7 @@ def my_municipality(request):
     postcode = None
     if form.is_bound and form.is_valid():
         postcode = form.cleaned_data["plz"]
+        services.place_remember(request.session, postcode=postcode)
         rows = [_row(g) for g in selectors.gemeinden_for_postcode(postcode=postcode)]
     context = {"form": form, "postcode": postcode, "rows": rows}
     return render(request, "regions/my_municipality.html", context)

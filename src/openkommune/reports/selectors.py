@@ -18,10 +18,11 @@ from django.conf import settings
 
 from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.models import OzgLeistung, ServiceActivation
-from openkommune.catalog.selectors import organisation_levels, responsible_levels
-from openkommune.members.selectors import MemberSpan, membership_spans
+from openkommune.catalog.selectors import catalog_counts, organisation_levels, responsible_levels
+from openkommune.core.read_cache import Topic, cached_read
+from openkommune.members.selectors import MemberSpan, member_count, membership_spans
 from openkommune.regions.constants import RegionLevel
-from openkommune.regions.selectors import region_hierarchy, regions_with_ancestors
+from openkommune.regions.selectors import region_counts, region_hierarchy, regions_with_ancestors
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
@@ -153,12 +154,11 @@ def coverage(*, land_code: str = "15", as_of: datetime.date) -> Coverage:
         _, tally = kreis_tallies.setdefault(kreis.ars, (kreis.name, _Tally()))
         tally.add(gemeinde, covered)
     land_ars = land_code.ljust(12, "0")
-    active_members = {s.organisation_id for s in spans if span_active_on(s, as_of)}
     return Coverage(
         as_of=as_of,
         land=land_tally.result(land_ars, land_name),
         by_kreis=[tally.result(ars, name) for ars, (name, tally) in sorted(kreis_tallies.items())],
-        member_count=len(active_members),
+        member_count=member_count(as_of=as_of),
     )
 
 
@@ -260,6 +260,48 @@ def published_count_by_year(counts: list[PublishedCount]) -> dict[int, Published
     for count in sorted((c for c in counts if c.day is not None), key=lambda c: c.day):
         by_year[count.day.year] = count
     return by_year
+
+
+# --- the cooperative in figures ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformFigures:
+    """The figures of the cooperative's overview page (they left the citizens' start page)."""
+
+    members: int  # laut Register, today: `members.selectors.member_count`, as the register
+    published: PublishedCount | None  # the latest dated count the cooperative published
+    gemeinden_land: int
+    gemeinden_germany: int
+    ozg_leistungen: int
+    leika_services: int
+
+
+def platform_figures(*, land_code: str = "15") -> PlatformFigures:
+    """Register count (not cached: one query, and the register's changes must show at once)
+    and the reference figures (cached until an import)."""
+    reference = cached_read(
+        "platform_reference_figures",
+        (land_code,),
+        topics=(Topic.CATALOG, Topic.REGIONS),
+        compute=lambda: _reference_figures(land_code),
+    )
+    dated = [c for c in published_member_counts() if c.day is not None]
+    return PlatformFigures(
+        members=member_count(),
+        published=max(dated, key=lambda c: c.day) if dated else None,
+        **reference,
+    )
+
+
+def _reference_figures(land_code: str) -> dict:
+    catalog = catalog_counts()
+    return {
+        "gemeinden_land": region_counts(land_code=land_code)["gemeinde"],
+        "gemeinden_germany": region_counts()["gemeinde"],
+        "ozg_leistungen": catalog.ozg_leistungen,
+        "leika_services": catalog.leika_services,
+    }
 
 
 # --- OZG progress ---------------------------------------------------------------------

@@ -1,8 +1,13 @@
 import math
+import re
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from openkommune.regions import selectors as region_selectors
+from openkommune.regions import services as region_services
+from openkommune.regions.constants import POSTCODE_PATTERN
 from openkommune.search import selectors
 from openkommune.search.forms import SearchForm
 
@@ -18,6 +23,12 @@ def results(request):
     context = {"form": form, "query": "", "examples": EXAMPLES, "result": None}
     if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
+        # A postcode typed into the search: the visitor's place, shown on the start page.
+        if re.fullmatch(POSTCODE_PATTERN, query) and region_selectors.gemeinden_for_postcode_cached(
+            postcode=query
+        ):
+            region_services.place_remember(request.session, postcode=query)
+            return redirect(reverse("home") + "#ihr-ort")
         # Facet and page come from our own links; anything else is ignored, not an error.
         themenfeld = _positive_int(request.GET.get("themenfeld"))
         page = _positive_int(request.GET.get("seite")) or 1

@@ -128,8 +128,3 @@ def membership_list(*, tenant: Organisation) -> QuerySet[Membership]:
 def audit_record_list(*, tenant: Organisation) -> QuerySet[AuditRecord]:
     """The tenant's audit trail, newest first; needs an active scope that includes it."""
     return AuditRecord.objects.filter(tenant=tenant).select_related("actor")
-
-
-def member_count() -> int:
-    """Active member organisations (every organisation except the cooperative itself)."""
-    return Organisation.objects.filter(is_active=True, is_cooperative=False).count()

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from openkommune.cases.constants import CaseStatus, MessageDirection
 from openkommune.cases.models import Case, Message, MessageAttachment, Notice
 from openkommune.cases.services.messaging import parse_uuid
+from openkommune.submissions.selectors import applications_for_user
 from openkommune.tenancy.scoping import scope
 
 
@@ -107,3 +110,34 @@ def applicant_can_reply(case: Case) -> bool:
     """The answer form is offered while the case is not closed (see
     `messaging.message_reply_from_applicant`, which decides)."""
     return case.status != CaseStatus.CLOSED and case.anonymised_at is None
+
+
+# --- the account page: every notice and message of the logged-in applicant ----------------
+
+
+@dataclass(frozen=True)
+class AccountMailbox:
+    """Notices and messages of all the user's applications, newest first (lazy querysets,
+    built inside a scope of exactly the tenants of those applications)."""
+
+    notices: QuerySet[Notice]
+    messages: QuerySet[Message]
+
+
+def applicant_mailbox_for_user(*, user) -> AccountMailbox:
+    """What the authorities sent about the user's own applications (owner = the account:
+    `submissions.selectors.applications_for_user`), for the account page."""
+    applications = applications_for_user(user=user)
+    tenant_ids = set(applications.values_list("tenant_id", flat=True).order_by())
+    with scope(tenants=tenant_ids):
+        notices = (
+            Notice.objects.filter(case__application__in=applications)
+            .select_related("case__application__form_version__form", "tenant")
+            .order_by("-made_available_at", "-id")
+        )
+        messages = (
+            Message.objects.filter(case__application__in=applications)
+            .select_related("case__application__form_version__form", "tenant")
+            .order_by("-sent_at", "-id")
+        )
+    return AccountMailbox(notices=notices, messages=messages)

@@ -39,7 +39,7 @@ from openkommune.cases.selectors import inbox as inbox_selectors
 from openkommune.cases.selectors.history import history_entries
 from openkommune.cases.selectors.inbox import FINISHED_STATUSES, Sort
 from openkommune.cases.services.files import UploadRejected
-from openkommune.catalog.selectors import service_activation_list
+from openkommune.catalog.selectors import platform_form_title, service_activation_list
 from openkommune.core.files import download_response
 from openkommune.forms.engine import answers
 from openkommune.forms.selectors import version_definition
@@ -63,8 +63,16 @@ def case_or_404(tenant, public_id) -> Case:
 def _services(tenant) -> tuple[list[tuple[str, str]], dict[str, int]]:
     """The services the authority offers or offered online: (ozg_id, name) for the filter
     and ozg_id -> database id for the query."""
-    activations = service_activation_list(tenant=tenant).order_by("ozg_leistung__name")
-    choices = [(a.ozg_leistung.ozg_id, a.ozg_leistung.name) for a in activations]
+    activations = service_activation_list(tenant=tenant)
+    # Named as in the inbox rows, e-mails and PDFs: the form's title where the platform has
+    # a form ("Hundesteuer: …"), the catalogue's name only for a service without one.
+    choices = sorted(
+        (
+            (a.ozg_leistung.ozg_id, platform_form_title(a.ozg_leistung) or a.ozg_leistung.name)
+            for a in activations
+        ),
+        key=lambda choice: choice[1].lower(),
+    )
     pks = {a.ozg_leistung.ozg_id: a.ozg_leistung_id for a in activations}
     return choices, pks
 

@@ -29,6 +29,10 @@ class AnswerRow(NamedTuple):
     label: str
     text: str
     path: str
+    # "de" when the text is the citizen's own words or the form's German wording (a code
+    # list's label, an address), "" when it is the interface's (Ja/Nein, "Keine Angabe") or
+    # neutral (dates, numbers): English pages mark the German parts with lang="de".
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ def _file_name(value: str, file_names: dict | None) -> str:
         except ValueError:
             name = None
     return _("Datei: %(name)s") % {"name": name or _("hochgeladen")}
+
+
+# Field types whose displayed value is German text whatever the interface language.
+GERMAN_TEXT_KINDS = frozenset({"text", "textarea", "choice", "multichoice", "address"})
 
 
 def display_value(definition: Definition, field: Field, value, file_names=None) -> str:
@@ -101,7 +109,10 @@ def _answer_rows(definition, shown: Visibility, items, prefix, label_prefix, ctx
             if item.has_value:
                 value = shown.value(item.id, ctx)
                 text = display_value(definition, item, value, file_names)
-                rows.append(AnswerRow(label_prefix + item.label, text, path))
+                german = item.type in GERMAN_TEXT_KINDS and value not in (MISSING, INVALID)
+                rows.append(
+                    AnswerRow(label_prefix + item.label, text, path, "de" if german else "")
+                )
         elif item.repeat is None:
             rows.extend(
                 _answer_rows(

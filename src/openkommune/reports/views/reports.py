@@ -32,6 +32,16 @@ def _export_format(request) -> str | None:
     return wanted if wanted in tables.FORMATS else None
 
 
+# --- overview ----------------------------------------------------------------------------
+
+
+@require_GET
+def overview(request):
+    """The cooperative in figures: members as in the register, the published count, and the
+    reference data the platform works with. Public."""
+    return render(request, "reports/overview.html", {"figures": selectors.platform_figures()})
+
+
 # --- coverage ----------------------------------------------------------------------------
 
 COVERAGE_HEADERS = [

@@ -10,12 +10,15 @@ Functions that take an already authorised `draft` or `application` read only bel
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.catalog.selectors import published_activation_get
 from openkommune.submissions.errors import DraftExpired
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
 from openkommune.submissions.references import normalise_reference
@@ -166,6 +169,29 @@ def application_for_idempotency_key(*, key_hash: str) -> Application | None:
         .values_list("pk", flat=True)[:1]
     )
     return _applications().get(pk=found[0]) if found else None
+
+
+# --- what the applicant may expect ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceTerms:
+    """Fee and processing time of the application's service at its authority, as the member
+    publishes them (`catalog` activation); None / "" where the authority states nothing."""
+
+    fee: Decimal | None
+    processing_time: str
+
+
+def application_terms(*, application: Application) -> ServiceTerms:
+    """For the receipt and status pages (an authorised `application`): the authority's
+    current statement, the same the service page and the application's start show."""
+    activation = published_activation_get(
+        organisation=application.tenant, ozg_leistung=application.ozg_leistung
+    )
+    if activation is None:
+        return ServiceTerms(fee=None, processing_time="")
+    return ServiceTerms(fee=activation.fee, processing_time=activation.processing_time)
 
 
 # --- operations ---------------------------------------------------------------------------

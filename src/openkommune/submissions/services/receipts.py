@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -78,6 +79,10 @@ class Receipt:
     attachments: list[ReceiptAttachment] = field(default_factory=list)
     is_demo: bool = False
     platform_name: str = PLATFORM_NAME
+    # What the authority states for the service (`selectors.application_terms`); None / ""
+    # when it states nothing, which the receipt says.
+    fee: Decimal | None = None
+    processing_time: str = ""
 
     @property
     def submitted_at_text(self) -> str:

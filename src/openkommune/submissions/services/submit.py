@@ -55,7 +55,7 @@ from openkommune.submissions.errors import (
 )
 from openkommune.submissions.models import Application, ApplicationEvent, Attachment, Draft
 from openkommune.submissions.references import new_reference, tenant_code
-from openkommune.submissions.selectors import application_for_idempotency_key
+from openkommune.submissions.selectors import application_for_idempotency_key, application_terms
 from openkommune.submissions.services.drafts import (
     applicant_user,
     draft_build,
@@ -506,6 +506,7 @@ def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt
     names = {str(a.public_id): a.download_name for a in attached}
     version = application.form_version
     authority = application.authority
+    terms = application_terms(application=application)
     return Receipt(
         reference=application.reference,
         service_name=application.service_name,
@@ -527,6 +528,8 @@ def _receipt(application, definition, gemeinde_name, attached, today) -> Receipt
             for a in attached
         ],
         is_demo=application.is_demo,
+        fee=terms.fee,
+        processing_time=terms.processing_time,
     )
 
 

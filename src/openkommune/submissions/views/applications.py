@@ -22,6 +22,7 @@ def _application_context(request, application: Application, token: str) -> dict:
         "application": application,
         "authority": application.authority,
         "submitted_at_text": berlin_time_text(application.submitted_at),
+        "terms": selectors.application_terms(application=application),
         # Repeated in the page's own links when the secret link was the credential.
         "token_query": f"?token={token}" if token else "",
         "noindex": True,

@@ -354,7 +354,12 @@ def _render_check(
             "step_id": section.step_id,
             "title": section.title,
             "rows": [
-                {"label": row.label, "text": row.text, "anchor": field_dom_id(row.path)}
+                {
+                    "label": row.label,
+                    "text": row.text,
+                    "anchor": field_dom_id(row.path),
+                    "language": row.language,
+                }
                 for row in section.rows
             ],
         }

@@ -59,13 +59,11 @@ BODY = {
             "email": "erika.beispiel@example.de",
             "telefon": "0391 123456",
         },
-        "bereits_angemeldet": 0,
         "hunde": [
             {
                 "hund_name": "Bello",
                 "rasse": "Mischling",
                 "geschlecht": "ruede",
-                "farbe": "schwarz",
                 "wurfdatum": "2024-06-01",
                 "chipnummer": "276098106543210",
                 "gehalten_seit": "2025-12-15",

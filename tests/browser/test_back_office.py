@@ -45,7 +45,8 @@ def _hundesteuer_data(today: datetime.date) -> dict:
                 "gehalten_seit": (today - datetime.timedelta(days=30)).isoformat(),
                 "herkunft": "zuechter",
                 "gefaehrlich": False,
-                "ermaessigung": "keine",
+                # A tax relief: the dog's proof is asked (and attached below).
+                "ermaessigung": "tierheim",
             }
         ],
         "zahlungsweise": "ueberweisung",
@@ -100,7 +101,7 @@ def hundesteuer_application(django_db_blocker, committed_citizen, committed_hund
         draft_set_data(draft=draft, data=_hundesteuer_data(timezone.localdate()))
         draft_attach_file(
             draft=draft,
-            path="nachweis",
+            path="hunde.0.nachweis",
             uploaded_file=SimpleUploadedFile(
                 "haftpflicht-nachweis.pdf", PDF_BYTES, content_type="application/pdf"
             ),

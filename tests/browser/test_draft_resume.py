@@ -10,22 +10,21 @@ from tests.browser.conftest import assert_no_axe_violations, log_in
 
 
 def _start(page) -> None:
-    page.goto("/antrag/10160/?plz=39104&ars=150030000000")
-    page.wait_for_selector("#start-form")
+    """The service page with the place known, and its "Online beantragen"."""
+    page.goto("/leistungen/10160/?plz=39104&ars=150030000000")
+    page.locator("#online-beantragen").click()
+    page.wait_for_url(re.compile(r"/anliegen/$"))
 
 
 def test_anonymous_draft_resumes_from_the_email_link(
     page, browser, site_server, committed_hundesteuer_offer, django_db_blocker
 ):
     _start(page)
-    page.locator("#email").fill("erika.mustermann@example.org")
-    page.locator("#beginnen-button").click()
-    page.wait_for_url(re.compile(r"/anliegen/$"))
     page.get_by_label("Ich möchte einen Hund anmelden").check()
-    page.locator("#weiter").click()
-    page.wait_for_url(re.compile(r"/halter/$"))
     page.locator("#f-halter-vorname").fill("Erika")
     page.locator("#f-halter-nachname").fill("Mustermann")
+    # The contact step's address is where the link goes (no e-mail screen before the form).
+    page.locator("#f-halter-email").fill("erika.mustermann@example.org")
     page.locator("#speichern").click()
 
     page.wait_for_url(re.compile(r"/gespeichert/$"))
@@ -43,18 +42,21 @@ def test_anonymous_draft_resumes_from_the_email_link(
     try:
         resumed = other.new_page()
         resumed.goto(link)
-        resumed.wait_for_url(re.compile(r"/antrag/entwurf/[0-9a-f-]{36}/halter/$"))
+        resumed.wait_for_url(re.compile(r"/antrag/entwurf/[0-9a-f-]{36}/anliegen/$"))
         assert "token" not in resumed.url
         assert resumed.locator("#f-halter-vorname").input_value() == "Erika"
         assert resumed.locator("#f-halter-nachname").input_value() == "Mustermann"
-        assert "Schritt 2 von 5" in resumed.locator("#fortschritt").inner_text()
+        assert "Schritt 1 von 2" in resumed.locator("#fortschritt").inner_text()
         assert_no_axe_violations(resumed)
 
-        # The session keeps the draft: on to the next step without the link.
+        # The session keeps the draft: saving again needs no link.
         resumed.locator("#f-halter-geburtsdatum").fill("12.03.1980")
-        resumed.locator("#zurueck").click()
+        resumed.locator("#speichern").click()
+        resumed.wait_for_url(re.compile(r"/gespeichert/$"))
+        resumed.locator("#jetzt-fortsetzen").click()
         resumed.wait_for_url(re.compile(r"/anliegen/$"))
         assert resumed.get_by_label("Ich möchte einen Hund anmelden").is_checked()
+        assert resumed.locator("#f-halter-geburtsdatum").input_value() == "12.03.1980"
     finally:
         other.close()
 
@@ -84,9 +86,6 @@ def test_anonymous_draft_resumes_from_the_email_link(
 def test_citizen_resumes_through_my_applications(page, committed_citizen):
     log_in(page, committed_citizen)
     _start(page)
-    assert page.locator("#email").count() == 0
-    page.locator("#beginnen-button").click()
-    page.wait_for_url(re.compile(r"/anliegen/$"))
     page.get_by_label("Ich möchte einen Hund anmelden").check()
     page.locator("#speichern").click()
     page.wait_for_url(re.compile(r"/gespeichert/$"))
@@ -97,7 +96,7 @@ def test_citizen_resumes_through_my_applications(page, committed_citizen):
     assert "Hundesteuer" in section.inner_text()
     assert_no_axe_violations(page)
     section.get_by_role("link", name=re.compile("Fortsetzen")).click()
-    page.wait_for_url(re.compile(r"/halter/$"))
+    page.wait_for_url(re.compile(r"/anliegen/$"))
     assert_no_axe_violations(page)
 
 

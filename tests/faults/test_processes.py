@@ -52,6 +52,12 @@ SUBMIT = "/api/v1/applications"
 INSERT_APPLICATION = 'INSERT INTO "submissions_application"'
 
 
+def _without_proof(data: dict) -> dict:
+    return data | {
+        "hunde": [{k: v for k, v in dog.items() if k != "nachweis"} for dog in data["hunde"]]
+    }
+
+
 def _body(version: int) -> dict:
     return {
         "form": "hundesteuer",
@@ -59,7 +65,7 @@ def _body(version: int) -> dict:
         "postcode": "39104",
         "email": "erika.beispiel@example.de",
         # The API takes no files: the example without its optional proof.
-        "data": {key: value for key, value in valid("hundesteuer").items() if key != "nachweis"},
+        "data": _without_proof(valid("hundesteuer")),
     }
 
 

@@ -16,13 +16,23 @@ def errors_of(key: str, data: dict) -> dict:
 # --- Hundesteuer ----------------------------------------------------------------------------
 
 
-def test_hundesteuer_first_step_needs_only_the_choice():
-    result = validate(load("hundesteuer"), {"anlass": "an"}, step_id="anliegen", today=TODAY)
+def test_hundesteuer_first_step_asks_the_concern_and_the_holder():
+    data = valid("hundesteuer")
+    first = {"anlass": data["anlass"], "halter": data["halter"]}
+    result = validate(load("hundesteuer"), first, step_id="anliegen", today=TODAY)
     assert result.errors == {}
-    result = validate(load("hundesteuer"), {}, step_id="anliegen", today=TODAY)
-    assert result.errors == {
-        "anlass": ["Bitte wählen Sie bei „Was möchten Sie tun?“ eine Antwort."]
+    result = validate(load("hundesteuer"), {"anlass": "an"}, step_id="anliegen", today=TODAY)
+    assert set(result.errors) == {
+        "halter.vorname",
+        "halter.nachname",
+        "halter.geburtsdatum",
+        "halter.anschrift.street",
+        "halter.anschrift.postcode",
+        "halter.anschrift.city",
+        "halter.email",
     }
+    result = validate(load("hundesteuer"), {}, step_id="anliegen", today=TODAY)
+    assert result.errors["anlass"] == ["Bitte wählen Sie bei „Was möchten Sie tun?“ eine Antwort."]
 
 
 def test_hundesteuer_missing_breed_is_reported_at_the_dog():

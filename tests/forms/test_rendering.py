@@ -197,3 +197,31 @@ def test_file_type_names_in_the_hint_are_translated():
     with marked_translations():
         [widget] = step_widgets(definition, definition.steps[0], {})
     assert "⟦PDF⟧, ⟦Text (TXT)⟧" in widget.hint
+
+
+def test_follow_up_of_a_question_hidden_by_another_step_is_hidden_too():
+    """The dog licence's registration used to show the deregistration's follow-ups (new
+    holder, new address) with hints about a question that was not on the page."""
+    definition = form(
+        field("anlass", "boolean"),
+        steps=[
+            {"id": "s1", "title": "Eins", "items": [field("anlass", "boolean")]},
+            {"id": "s2", "title": "Zwei", "items": [
+                field("grund", "boolean", visible_if={"field": "anlass", "equals": False}),
+                field("neu", "text", visible_if={"field": "grund", "equals": True}),
+                field("beides", "text", visible_if={"any": [
+                    {"field": "anlass", "equals": False}, {"field": "c", "equals": True}]}),
+                field("c", "boolean"),
+            ]},
+        ],
+    )  # fmt: skip
+    page = render(definition, "s2", {"anlass": True})
+    assert page.find("input", name="grund") == []
+    assert page.find("input", name="neu") == []
+    # An `any` still open on this page names only its open part.
+    hint = page.one("div", id="f-beides--hint")
+    assert hint["_text"] == "Nur nötig, wenn Sie bei „C“ „Ja“ angegeben haben."
+    # With the question shown, its follow-up is shown with the sentence saying when.
+    page = render(definition, "s2", {"anlass": False})
+    assert page.find("input", name="neu")
+    assert page.one("div", id="f-neu--hint")["_text"].startswith("Nur nötig, wenn Sie bei „Grund“")

@@ -15,7 +15,7 @@ import re
 
 from django.urls import reverse
 
-from openkommune.forms.engine import COUNT_SUFFIX, Field, validate, visible_steps
+from openkommune.forms.engine import COUNT_SUFFIX, Field, field_dom_id, validate, visible_steps
 from openkommune.forms.engine.rendering import Widget, step_widgets
 from openkommune.forms.engine.state import visibility
 from openkommune.submissions.models import Attachment, Draft
@@ -215,11 +215,28 @@ def fill_step(client, draft: Draft, definition, step, data: dict) -> tuple[str, 
     return response["Location"], uploaded
 
 
+def declaration_answers(definition) -> dict[str, str]:
+    """What the check page posts with "absenden" when every declaration is ticked."""
+    return {
+        item.id: "ja"
+        for step in definition.steps
+        if step.on_check_page
+        for item in step.items
+        if isinstance(item, Field) and item.must_be_true
+    }
+
+
+def form_screens(definition, data: dict) -> list:
+    """The steps that are screens of their own for `data` (declarations are on the check
+    page)."""
+    return [step for step in visible_steps(definition, data) if not step.on_check_page]
+
+
 def fill_form(client, draft: Draft, definition, data: dict) -> str:
-    """Fill every step shown for `data` through its page; returns the check page's URL.
-    Afterwards the draft holds exactly these answers (files aside: they are uploads) and
-    the check page finds nothing missing."""
-    steps = visible_steps(definition, data)
+    """Fill every screen shown for `data` through its page; returns the check page's URL.
+    Afterwards the draft holds exactly these answers (files aside: they are uploads; the
+    declarations are asked on the check page) and the check page finds nothing missing."""
+    steps = form_screens(definition, data)
     check_url = reverse("submissions:check", args=[draft.public_id])
     uploaded = 0
     for index, step in enumerate(steps):
@@ -232,7 +249,8 @@ def fill_form(client, draft: Draft, definition, data: dict) -> str:
         )
         assert location == following, step.id
     draft.refresh_from_db()
-    validation = validate(definition, draft.data)
+    declared = declaration_answers(definition)
+    validation = validate(definition, {**draft.data, **dict.fromkeys(declared, True)})
     assert validation.errors == {}
     top = [item for step in definition.steps for item in step.items]
     assert _without_files(top, validation.data) == _without_files(
@@ -243,4 +261,6 @@ def fill_form(client, draft: Draft, definition, data: dict) -> str:
     assert check.status_code == 200
     assert 'id="fehlerzusammenfassung"' not in check.text
     assert 'id="absenden-form"' in check.text
+    for field_id in declared:
+        assert f'id="{field_dom_id(field_id)}"' in check.text, field_id
     return check_url

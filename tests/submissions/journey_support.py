@@ -45,12 +45,10 @@ def start_url(ozg_id: str = HUNDEHALTUNG) -> str:
     return reverse("submissions:start", args=[ozg_id])
 
 
-def start_draft(client, *, email: str | None = "erika@example.org", ozg_id: str = HUNDEHALTUNG):
-    """Start as the browser would (postcode in Magdeburg, then the start form); returns the
-    first step's URL."""
+def start_draft(client, *, ozg_id: str = HUNDEHALTUNG):
+    """Start as the service page's "Online beantragen" does (postcode and Gemeinde in
+    Magdeburg, posted); returns the first step's URL."""
     data = {"plz": MAGDEBURG_POSTCODE, "ars": "150030000000"}
-    if email is not None:
-        data["email"] = email
     response = client.post(start_url(ozg_id), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
@@ -68,7 +66,6 @@ def today_minus(days: int) -> str:
     return (datetime.date.today() - datetime.timedelta(days=days)).strftime("%d.%m.%Y")
 
 
-ANLIEGEN = {"anlass": "an"}
 HALTER = {
     "halter.vorname": "Erika",
     "halter.nachname": "Mustermann",
@@ -79,6 +76,8 @@ HALTER = {
     "halter.anschrift.city": "Magdeburg",
     "halter.email": "erika@example.org",
 }
+# The first screen: the concern and the holder's details.
+ANLIEGEN = {"anlass": "an"} | HALTER
 
 
 def hund(index: int = 0, **values) -> dict:
@@ -98,19 +97,19 @@ def hund(index: int = 0, **values) -> dict:
     }
 
 
+# The payment question sits on the dog's screen, after the dogs.
 NACHWEISE = {"zahlungsweise": "ueberweisung"}
+# Asked on the check page and posted with "absenden".
 ERKLAERUNG = {"versicherung_richtig": "ja"}
 
 
 def fill_all(client, public_id: str) -> str:
-    """Answer every step as a browser would; returns the check page's URL."""
+    """Answer every screen as a browser would; returns the check page's URL (the
+    declaration is asked there and posted with the submit)."""
     response = None
     for step_id, answers in (
         ("anliegen", ANLIEGEN),
-        ("halter", HALTER),
-        ("hunde", hund()),
-        ("nachweise", NACHWEISE),
-        ("erklaerung", ERKLAERUNG),
+        ("hunde", hund() | NACHWEISE),
     ):
         response = client.post(step_url(public_id, step_id), answers)
         assert response.status_code == 302, (step_id, response.content.decode()[-3000:])
@@ -122,10 +121,12 @@ def idempotency_key(check_page_html: str) -> str:
     return re.search(r'name="idempotency_key" value="([0-9a-f]+)"', check_page_html).group(1)
 
 
-def submit(client, public_id: str):
-    """Open the check page and press "absenden"; returns the response of the post."""
+def submit(client, public_id: str, declarations: dict | None = None):
+    """Open the check page, tick the declarations (the dog licence's by default) and press
+    "absenden"; returns the response of the post."""
     page = client.get(reverse("submissions:check", args=[public_id])).text
     return client.post(
         reverse("submissions:submit", args=[public_id]),
-        {"idempotency_key": idempotency_key(page)},
+        {"idempotency_key": idempotency_key(page)}
+        | (ERKLAERUNG if declarations is None else declarations),
     )

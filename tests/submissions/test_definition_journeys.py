@@ -19,10 +19,26 @@ from tests.submissions.factories import (
     pdf_text,
     private_media,  # noqa: F401
 )
-from tests.submissions.form_pages import dates_moved, fill_form
+from tests.submissions.form_pages import (
+    dates_moved,
+    declaration_answers,
+    fill_form,
+    form_screens,
+)
 from tests.submissions.journey_support import draft_id, start_draft, submit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+# Page loads from the service page to the receipt for each form's realistic application:
+# the table in docs/forms.md ("Screens per form").
+SCREENS = {
+    "hundesteuer": 5,
+    "baumfaellung": 8,
+    "bewohnerparkausweis": 5,
+    "gewerbeanmeldung": 8,
+    "sondernutzung": 7,
+    "sperrmuell": 5,
+}
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -33,7 +49,7 @@ def test_a_citizen_submits_the_form_through_the_pages(client, key):
         contact_email=f"{key}@magdeburg.example.org",
     )
     assert offer.version.form.key == key  # the form published by `load_forms`
-    first_step = start_draft(client, email="antrag@example.org", ozg_id=OZG_OF_FORM[key])
+    first_step = start_draft(client, ozg_id=OZG_OF_FORM[key])
     draft = Draft.applicant_objects.get(public_id=draft_id(first_step))
     assert draft.form_version == offer.version
     definition = version_definition(offer.version)
@@ -41,8 +57,10 @@ def test_a_citizen_submits_the_form_through_the_pages(client, key):
     # The realistic application of the definition tests, its dates moved to today.
     data = dates_moved(valid(key), written_on=TODAY)
     fill_form(client, draft, definition, data)
+    # Service page, the form's screens, check page, receipt (docs/forms.md, "Screens").
+    assert 1 + len(form_screens(definition, data)) + 2 == SCREENS[key]
 
-    response = submit(client, str(draft.public_id))
+    response = submit(client, str(draft.public_id), declaration_answers(definition))
     assert response.status_code == 303
     application = Application.applicant_objects.get(draft=draft)
     assert response["Location"] == reverse("submissions:receipt", args=[application.reference])

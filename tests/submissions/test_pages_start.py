@@ -1,4 +1,5 @@
-"""The start of an online application: place, responsibility, terms, e-mail address."""
+"""The start of an online application: place, responsibility, terms; no e-mail screen (the
+form's contact step asks it once); what the platform knows already filled in."""
 
 import pytest
 from django.urls import reverse
@@ -49,7 +50,7 @@ def test_unknown_postcode_is_an_error_at_the_field(client):
     assert 'href="#plz"' in response.text
 
 
-def test_known_place_shows_authority_terms_and_asks_for_email(client):
+def test_known_place_shows_authority_terms_without_asking_for_email(client):
     offer_hundesteuer()
     response = client.get(start_url(), {"plz": "39104"})
     text = response.text
@@ -61,7 +62,7 @@ def test_known_place_shows_authority_terms_and_asks_for_email(client):
     assert "Bitte halten Sie die Chipnummer bereit." in text
     assert 'id="start-form"' in text
     assert 'method="post"' in text
-    assert 'name="email"' in text
+    assert 'name="email"' not in text
     assert 'name="plz" value="39104"' in text
     assert 'name="ars" value="150030000000"' in text
     # A link to log in first comes back to this place.
@@ -146,37 +147,32 @@ def test_service_without_an_online_form(client):
     assert client.get(reverse("submissions:start", args=["99999"])).status_code == 404
 
 
-def test_anonymous_start_needs_an_email_and_keeps_the_place(client):
+def test_anonymous_start_creates_the_draft_at_once_with_the_place_filled_in(client):
+    """The service page's "Online beantragen" posts postcode and Gemeinde: the draft starts
+    without an e-mail screen, and the address already has postcode and town."""
     offer_hundesteuer()
-    response = client.post(start_url(), {"plz": "39104", "ars": "150030000000", "email": ""})
-    assert response.status_code == 200
-    text = response.text
-    assert 'href="#email"' in text
-    assert 'id="email-error"' in text
-    assert 'name="plz" value="39104"' in text
-    assert not Draft.applicant_objects.exists()
-
-    response = client.post(
-        start_url(), {"plz": "39104", "ars": "150030000000", "email": "kein-at-zeichen"}
-    )
-    assert 'value="kein-at-zeichen"' in response.text
-    assert not Draft.applicant_objects.exists()
-
-
-def test_anonymous_start_creates_the_draft_and_binds_it_to_the_session(client):
-    offer_hundesteuer()
-    response = client.post(
-        start_url(), {"plz": "39104", "ars": "150030000000", "email": "erika@example.org"}
-    )
+    response = client.post(start_url(), {"plz": "39104", "ars": "150030000000"})
     assert response.status_code == 302
     public_id = draft_id(response["Location"])
     assert response["Location"].endswith("/anliegen/")
     draft = Draft.applicant_objects.get(public_id=public_id)
     assert draft.user is None
-    assert draft.email == "erika@example.org"
+    assert draft.email == ""
     assert draft.gemeinde_ars == "150030000000"
+    assert draft.data == {"halter": {"anschrift": {"postcode": "39104", "city": "Magdeburg"}}}
+    assert draft.prefilled["halter.anschrift.postcode"]["origin"] == "wohnort"
     assert public_id in client.session[SESSION_DRAFTS]
-    assert client.get(response["Location"]).status_code == 200
+    page = client.get(response["Location"]).text
+    assert 'id="f-halter-anschrift-postcode" name="halter.anschrift.postcode" value="39104"' in page
+    assert "Vorausgefüllt aus Ihrer Angabe zum Wohnort. Sie können die Angabe ändern." in page
+
+
+def test_start_post_with_a_wrong_postcode_changes_nothing(client):
+    offer_hundesteuer()
+    response = client.post(start_url(), {"plz": "391O4", "ars": ""})
+    assert response.status_code == 422
+    assert 'href="#plz"' in response.text
+    assert not Draft.applicant_objects.exists()
 
 
 def test_logged_in_start_uses_the_account(client):
@@ -191,3 +187,56 @@ def test_logged_in_start_uses_the_account(client):
     draft = Draft.applicant_objects.get(public_id=draft_id(response["Location"]))
     assert draft.user == user
     assert SESSION_DRAFTS not in client.session
+
+
+def test_logged_in_start_prefills_from_the_account_and_names_the_origin(client):
+    offer_hundesteuer()
+    user = UserFactory(
+        email="erika@example.org",
+        first_name="Erika",
+        last_name="Mustermann",
+        phone="0391 123456",
+        street="Breiter Weg",
+        house_number="1",
+        postcode="39104",
+        city="Magdeburg",
+    )
+    client.force_login(user)
+    response = client.post(start_url(), {"plz": "39104", "ars": "150030000000"})
+    draft = Draft.applicant_objects.get(public_id=draft_id(response["Location"]))
+    assert draft.data["halter"] == {
+        "vorname": "Erika",
+        "nachname": "Mustermann",
+        "email": "erika@example.org",
+        "telefon": "0391 123456",
+        "anschrift": {
+            "street": "Breiter Weg",
+            "house_number": "1",
+            "postcode": "39104",
+            "city": "Magdeburg",
+        },
+    }
+    assert {entry["origin"] for entry in draft.prefilled.values()} == {"konto"}
+    page = client.get(response["Location"]).text
+    assert 'name="halter.vorname" value="Erika"' in page
+    assert page.count("Vorausgefüllt aus Ihrem Konto. Sie können die Angabe ändern.") == 8
+    assert " readonly" not in page
+
+    # Changed by the applicant: the origin is no longer claimed for that field.
+    fields = {
+        "anlass": "an",
+        "halter.vorname": "Erika",
+        "halter.nachname": "Musterfrau",
+        "halter.geburtsdatum": "12.03.1980",
+        "halter.anschrift.street": "Breiter Weg",
+        "halter.anschrift.house_number": "1",
+        "halter.anschrift.postcode": "39104",
+        "halter.anschrift.city": "Magdeburg",
+        "halter.email": "erika@example.org",
+        "halter.telefon": "0391 123456",
+        "_action": "zurueck",
+    }
+    client.post(response["Location"], fields)
+    page = client.get(response["Location"]).text
+    assert 'value="Musterfrau"' in page
+    assert page.count("Vorausgefüllt aus Ihrem Konto. Sie können die Angabe ändern.") == 7

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from openkommune.core import outbox
 from openkommune.submissions import services
 from openkommune.submissions.models import Application, Draft
 from tests.accounts.factories import UserFactory
@@ -22,6 +23,8 @@ from tests.submissions.factories import (
 )
 from tests.submissions.journey_support import (
     ANLIEGEN,
+    ERKLAERUNG,
+    HALTER,
     draft_id,
     fill_all,
     idempotency_key,
@@ -51,7 +54,7 @@ def test_check_page_lists_answers_with_change_links(client, public_id):
     assert "Mustermann" in text
     assert "Mischling" in text
     assert "Breiter Weg 1, 39104 Magdeburg" in text
-    change = f"{step_url(public_id, 'halter')}?zurueck=pruefen#f-halter-nachname"
+    change = f"{step_url(public_id, 'anliegen')}?zurueck=pruefen#f-halter-nachname"
     assert f'href="{change}"' in text
     assert f"{step_url(public_id, 'hunde')}?zurueck=pruefen#f-hunde-0-rasse" in text
     assert 'id="absenden-form"' in text
@@ -59,12 +62,12 @@ def test_check_page_lists_answers_with_change_links(client, public_id):
 
 
 def test_check_page_with_missing_answers_links_to_the_steps(client, public_id):
-    client.post(step_url(public_id, "anliegen"), ANLIEGEN)
+    client.post(step_url(public_id, "anliegen"), {"anlass": "an"})
     text = client.get(reverse("submissions:check", args=[public_id])).text
     assert "<title>Fehler: Angaben prüfen" in text
     assert 'id="fehlerzusammenfassung"' in text
-    assert f"{step_url(public_id, 'halter')}?zurueck=pruefen#f-halter-vorname" in text
-    assert "Ihre Angaben: Bitte geben Sie „Vorname“ an." in text
+    assert f"{step_url(public_id, 'anliegen')}?zurueck=pruefen#f-halter-vorname" in text
+    assert "Ihr Anliegen und Ihre Angaben: Bitte geben Sie „Vorname“ an." in text
     assert 'id="absenden-form"' not in text
 
 
@@ -97,14 +100,40 @@ def test_double_submit_creates_one_application(client, public_id):
     check_url = fill_all(client, public_id)
     key = idempotency_key(client.get(check_url).text)
     url = reverse("submissions:submit", args=[public_id])
-    first = client.post(url, {"idempotency_key": key})
-    second = client.post(url, {"idempotency_key": key})
+    first = client.post(url, {"idempotency_key": key} | ERKLAERUNG)
+    second = client.post(url, {"idempotency_key": key} | ERKLAERUNG)
     # A second tab with its own key finds the same application too.
-    third = client.post(url, {"idempotency_key": "ein-anderer-schluessel"})
+    third = client.post(url, {"idempotency_key": "ein-anderer-schluessel"} | ERKLAERUNG)
     assert Application.applicant_objects.count() == 1
     assert first["Location"] == second["Location"] == third["Location"]
     # The steps of a submitted draft lead to the receipt, not to a second application.
     assert client.get(step_url(public_id, "anliegen"))["Location"] == first["Location"]
+
+
+def test_the_declaration_is_asked_on_the_check_page(client, public_id):
+    """No screen of its own: the check page shows the checkbox; unticked, the submit shows
+    the check page again with the error summary linking to it, and nothing is submitted."""
+    check_url = fill_all(client, public_id)
+    assert client.get(step_url(public_id, "erklaerung"))["Location"] == check_url
+    page = client.get(check_url).text
+    assert 'id="f-versicherung_richtig"' in page
+    assert 'id="fehlerzusammenfassung"' not in page  # a question, not yet an error
+    key = idempotency_key(page)
+    url = reverse("submissions:submit", args=[public_id])
+    refused = client.post(url, {"idempotency_key": key})
+    assert refused.status_code == 200
+    assert 'href="#f-versicherung_richtig"' in refused.text
+    assert "Bitte bestätigen Sie" in refused.text
+    assert 'id="absenden-form"' in refused.text
+    assert not Application.applicant_objects.exists()
+    done = client.post(url, {"idempotency_key": key} | ERKLAERUNG)
+    assert done.status_code == 303
+    application = Application.applicant_objects.get()
+    assert application.data["versicherung_richtig"] is True
+    # The confirmation goes to the address the contact step gave (asked once, there).
+    assert application.email == HALTER["halter.email"]
+    owed = outbox.mails_about(application).values_list("recipient", flat=True)
+    assert list(owed) == [HALTER["halter.email"]]
 
 
 def test_submit_without_a_key_is_refused(client, public_id):
@@ -192,7 +221,7 @@ def test_status_page_for_the_logged_in_owner_and_my_applications(client):
     offer_hundesteuer()
     user = UserFactory()
     client.force_login(user)
-    public_id = draft_id(start_draft(client, email=None))
+    public_id = draft_id(start_draft(client))
     overview = client.get(reverse("accounts:overview")).text
     assert 'id="meine-antraege"' in overview
     assert reverse("submissions:resume", args=[public_id]) in overview

@@ -24,6 +24,7 @@ from openkommune.submissions.models import Application
 from tests.forms.test_definitions import VALID
 from tests.submissions.factories import MAGDEBURG_POSTCODE, private_media  # noqa: F401
 from tests.submissions.journey_support import (
+    ERKLAERUNG,
     draft_id,
     fill_all,
     offer_hundesteuer,
@@ -133,7 +134,8 @@ def _page_submit(client):
     public_id = draft_id(start_draft(client))
     fill_all(client, public_id)
     url = reverse("submissions:submit", args=[public_id])
-    return lambda: client.post(url, {"idempotency_key": uuid.uuid4().hex})
+    # The declaration is ticked on the check page and posted with "absenden".
+    return lambda: client.post(url, {"idempotency_key": uuid.uuid4().hex} | ERKLAERUNG)
 
 
 def test_a_page_submission_stays_within_its_statements(client, django_capture_on_commit_callbacks):

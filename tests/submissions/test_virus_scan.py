@@ -29,8 +29,6 @@ from tests.submissions.factories import (
 )
 from tests.submissions.journey_support import (
     ANLIEGEN,
-    ERKLAERUNG,
-    HALTER,
     NACHWEISE,
     PASSING_PDF,
     draft_id,
@@ -51,14 +49,17 @@ UNSCANNABLE = (
 
 @pytest.fixture
 def nachweise_url(client):
-    """The real Hundesteuer form, answered up to its step with the file field (PDF, JPEG or
-    PNG) on the pages."""
+    """The real Hundesteuer form, answered up to its step with the file field (the dog's
+    proof for a tax relief: PDF, JPEG or PNG) on the pages."""
     offer_hundesteuer()
     public_id = draft_id(start_draft(client))
-    for step_id, answers in (("anliegen", ANLIEGEN), ("halter", HALTER), ("hunde", hund())):
-        response = client.post(step_url(public_id, step_id), answers)
-        assert response.status_code == 302, (step_id, response.text[-2000:])
-    return step_url(public_id, "nachweise")
+    response = client.post(step_url(public_id, "anliegen"), ANLIEGEN)
+    assert response.status_code == 302, response.text[-2000:]
+    return step_url(public_id, "hunde")
+
+
+# The dog with a tax relief (so the proof is asked) and the payment.
+DOG = hund(herkunft="tierheim", ermaessigung="tierheim") | NACHWEISE
 
 
 def _draft(url: str) -> Draft:
@@ -74,12 +75,12 @@ def test_eicar_pdf_is_refused_on_the_step_page_and_nothing_is_stored(
 ):
     response = client.post(
         nachweise_url,
-        {"nachweis": upload("nachweis.pdf", pdf_carrying_eicar())} | NACHWEISE,
+        {"hunde.0.nachweis": upload("nachweis.pdf", pdf_carrying_eicar())} | DOG,
     )
     assert response.status_code == 200
     text = response.text
     assert 'id="fehlerzusammenfassung"' in text
-    assert 'href="#f-nachweis"' in text
+    assert 'href="#f-hunde-0-nachweis"' in text
     assert (
         f"In der Datei „nachweis.pdf“ wurde Schadsoftware gefunden (ClamAV: {EICAR_FOUND}). "
         "Sie wurde nicht angenommen."
@@ -88,19 +89,18 @@ def test_eicar_pdf_is_refused_on_the_step_page_and_nothing_is_stored(
     assert _stored_files(settings) == []
     draft = _draft(nachweise_url)
     assert draft.data["zahlungsweise"] == "ueberweisung"  # the other answer is kept
-    assert not draft.data.get("nachweis")
+    assert not draft.data["hunde"][0].get("nachweis")
 
 
 def test_a_clean_pdf_passes_as_scanned_up_to_the_receipt(client, clamav, nachweise_url):
     response = client.post(
-        nachweise_url, {"nachweis": upload("nachweis.pdf", PASSING_PDF)} | NACHWEISE
+        nachweise_url, {"hunde.0.nachweis": upload("nachweis.pdf", PASSING_PDF)} | DOG
     )
     assert response.status_code == 302, response.text[-2000:]
     [attachment] = Attachment.applicant_objects.all()
     assert (attachment.scan_result, attachment.scan_detail) == (ScanResult.CLEAN, "ClamAV")
     public_id = draft_id(nachweise_url)
-    assert client.post(step_url(public_id, "erklaerung"), ERKLAERUNG).status_code == 302
-    assert submit(client, public_id).status_code == 303
+    assert submit(client, public_id).status_code == 303  # with the declaration ticked
     reference = Application.applicant_objects.get().reference
     pdf = client.get(reverse("submissions:receipt_pdf", args=[reference]))
     text = pdf_text(b"".join(pdf.streaming_content)).replace(" ", "")
@@ -112,7 +112,7 @@ def test_daemon_away_the_page_refuses_the_file_and_keeps_the_draft(
     client, settings, clamd_away, nachweise_url
 ):
     response = client.post(
-        nachweise_url, {"nachweis": upload("nachweis.pdf", PASSING_PDF)} | NACHWEISE
+        nachweise_url, {"hunde.0.nachweis": upload("nachweis.pdf", PASSING_PDF)} | DOG
     )
     assert response.status_code == 200
     assert UNSCANNABLE in response.text

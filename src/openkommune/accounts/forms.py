@@ -1,5 +1,7 @@
 """Login, sign-up and password forms in KERN markup (labels and messages in German)."""
 
+import re
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.accounts import throttle
 from openkommune.accounts.models import User
-from openkommune.accounts.services import user_create, user_update
+from openkommune.accounts.services import CONTACT_FIELDS, user_create, user_update
 from openkommune.accounts.tokens import account_activation_token
 from openkommune.core.forms import KernFormMixin
 
@@ -191,3 +193,63 @@ class ActivationSetPasswordForm(KernSetPasswordForm):
             password=self.cleaned_data["new_password1"],
             is_active=True,
         )
+
+
+_PHONE = re.compile(r"[0-9 +/()\-]+")
+_POSTCODE = re.compile(r"[0-9]{5}")
+
+
+class ContactDetailsForm(KernFormMixin, forms.ModelForm):
+    """Name, address and phone number kept in the account: online forms offer them as
+    prefill ("aus Ihrem Konto"), and the applicant can still change them there."""
+
+    class Meta:
+        model = User
+        fields = CONTACT_FIELDS
+        labels = {
+            "first_name": _("Vorname"),
+            "last_name": _("Nachname"),
+            "phone": _("Telefonnummer"),
+            "street": _("Straße"),
+            "house_number": _("Hausnummer"),
+            "postcode": _("Postleitzahl"),
+            "city": _("Ort"),
+        }
+        widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "street": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "house_number": forms.TextInput(),
+            "postcode": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+            ),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        }
+
+    def clean_phone(self) -> str:
+        phone = " ".join(self.cleaned_data["phone"].split())
+        digits = sum(ch.isdigit() for ch in phone)
+        if phone and (not _PHONE.fullmatch(phone) or not 6 <= digits <= 20):
+            raise ValidationError(
+                _("Bitte geben Sie eine Telefonnummer mit 6 bis 20 Ziffern an, z. B. 0391 123456.")
+            )
+        return phone
+
+    def clean_postcode(self) -> str:
+        postcode = self.cleaned_data["postcode"].strip()
+        if postcode and not _POSTCODE.fullmatch(postcode):
+            raise ValidationError(_("Die Postleitzahl hat fünf Ziffern, z. B. 39104."))
+        return postcode
+
+    def clean(self):
+        cleaned = super().clean()
+        parts = ("street", "house_number", "postcode", "city")
+        if any(cleaned.get(part) for part in parts):
+            for part in ("street", "postcode", "city"):
+                if not cleaned.get(part) and part not in self.errors:
+                    self.add_error(
+                        part,
+                        _("Bitte geben Sie die ganze Anschrift an: Straße, Postleitzahl und Ort."),
+                    )
+        return cleaned

@@ -42,6 +42,13 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("E-Mail-Adresse"), unique=True)
+    # Contact details the person keeps in the account; online forms offer them as prefill
+    # ("aus Ihrem Konto", submissions.services.prefill). All optional.
+    phone = models.CharField(_("Telefonnummer"), max_length=40, blank=True)
+    street = models.CharField(_("Straße"), max_length=100, blank=True)
+    house_number = models.CharField(_("Hausnummer"), max_length=20, blank=True)
+    postcode = models.CharField(_("Postleitzahl"), max_length=5, blank=True)
+    city = models.CharField(_("Ort"), max_length=100, blank=True)
     is_demo = models.BooleanField(
         _("Demo-Zugang"),
         default=False,

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", account.overview, name="overview"),
     path("anmelden/", account.LoginView.as_view(), name="login"),
+    path("angaben/", account.contact_details, name="contact_details"),
     path("abmelden/", account.LogoutView.as_view(), name="logout"),
     path("registrieren/", account.signup, name="signup"),
     path("registrieren/gesendet/", account.signup_done, name="signup_done"),

@@ -76,6 +76,9 @@ def service(request, ozg_id: str):
         "postcode": postcode,
         "gemeinde_choices": gemeinden if results is None and postcode else [],
         "results": results,
+        # The platform's own form: the page starts the application itself (postcode and
+        # one click, submissions:start) instead of sending the applicant through more pages.
+        "platform_form": selectors.platform_form_title(leistung),
     }
     return render(request, "catalog/service.html", context)
 

@@ -1,6 +1,6 @@
 """Page forms of the citizen journey outside the form engine: where the applicant lives
-(postcode and, where it spans several, the Gemeinde) and the e-mail address of an
-anonymous applicant."""
+(postcode and, where it spans several, the Gemeinde) and the e-mail address an anonymous
+applicant gives to get the link to continue later."""
 
 import re
 
@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from openkommune.core.forms import KernFormMixin
 from openkommune.regions.constants import ARS_PATTERN
 from openkommune.regions.forms import PostcodeForm
 
@@ -43,22 +44,21 @@ class LocationForm(PostcodeForm):
 
 
 class StartForm(LocationForm):
-    """Confirms the place and, without an account, asks for the e-mail address: the
-    receipt, the status link and the link to continue later go there."""
+    """Confirms the place (postcode and Gemeinde as hidden fields) for the start button."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plz"].widget = forms.HiddenInput()
+
+
+class ResumeEmailForm(KernFormMixin, forms.Form):
+    """Where to send the link to continue later, for an anonymous applicant who saves
+    before the form's contact step gave an address."""
 
     email = forms.EmailField(
         label=_("Ihre E-Mail-Adresse"),
         max_length=254,
-        help_text=_(
-            "Dorthin senden wir die Eingangsbestätigung und Links, mit denen Sie den Antrag "
-            "später fortsetzen und seinen Stand sehen."
-        ),
+        help_text=_("Dorthin senden wir den Link, mit dem Sie den Antrag später fortsetzen."),
         error_messages=EMAIL_ERRORS,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-
-    def __init__(self, *args, ask_email: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["plz"].widget = forms.HiddenInput()
-        if not ask_email:
-            del self.fields["email"]

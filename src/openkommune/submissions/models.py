@@ -104,6 +104,9 @@ class Draft(ApplicantRecord):
         verbose_name=_("Antragstellerin/Antragsteller"),
     )
     email = models.EmailField(_("E-Mail-Adresse"), blank=True)
+    # What the platform filled in at the start and from where (forms.engine.prefill):
+    # {data path: {"origin", "label", "locked", "value"}}.
+    prefilled = models.JSONField(_("vorausgefüllte Angaben"), default=dict, blank=True)
     # The token itself is never stored: it is derived from the salt with the secret key
     # (tokens.derive_token), and only its SHA-256 is compared.
     resume_token_salt = models.CharField(max_length=64, blank=True, editable=False)

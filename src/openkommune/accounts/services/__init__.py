@@ -5,7 +5,21 @@ from django.db import transaction
 from openkommune.accounts.models import User
 from openkommune.tenancy.services import audit_record, snapshot
 
-USER_FIELDS = ("email", "first_name", "last_name", "is_active", "is_staff", "is_demo")
+# What a person keeps in the account for online forms (prefill "aus Ihrem Konto").
+CONTACT_FIELDS = ("first_name", "last_name", "phone", "street", "house_number", "postcode", "city")
+USER_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "is_active",
+    "is_staff",
+    "is_demo",
+    "phone",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+)
 
 
 @transaction.atomic
@@ -53,3 +67,12 @@ def user_update(*, actor, user: User, password: str | None = None, **changes) ->
         | ({"password": "geändert"} if password_changed else {}),
     )
     return user
+
+
+def user_contact_details_set(*, actor, user: User, **details) -> User:
+    """The person's own name, address and phone number (`CONTACT_FIELDS`), audited as
+    `user.update`; nothing is written when nothing changed."""
+    unknown = set(details) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a contact detail: {', '.join(sorted(unknown))}")
+    return user_update(actor=actor, user=user, **details)

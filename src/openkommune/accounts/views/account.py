@@ -14,13 +14,17 @@ from openkommune.accounts import throttle
 from openkommune.accounts.forms import (
     LOGIN_ERROR_ID,
     ActivationSetPasswordForm,
+    ContactDetailsForm,
     EmailAuthenticationForm,
     KernPasswordResetForm,
     KernSetPasswordForm,
     SignupForm,
 )
+from openkommune.accounts.models import User
 from openkommune.accounts.sections import overview_sections
+from openkommune.accounts.services import user_contact_details_set
 from openkommune.accounts.tokens import account_activation_token
+from openkommune.core.forms import render_form
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.selectors import current_tenant, user_organisations
 from openkommune.tenancy.services import active_organisation_set
@@ -133,3 +137,23 @@ def switch_organisation(request):
         raise Http404(_("Organisation nicht gefunden.")) from error
     messages.success(request, _("Sie handeln jetzt für: %(name)s") % {"name": organisation.name})
     return redirect("accounts:overview")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_details(request):
+    """The person's name, address and phone number: online forms fill them in
+    ("aus Ihrem Konto"), editable there."""
+    # A copy read afresh: the form writes the posted values onto its instance while
+    # validating, and the service compares against the account as stored.
+    stored = User.objects.get(pk=request.user.pk)
+    form = ContactDetailsForm(request.POST or None, instance=stored)
+    if request.method == "POST" and form.is_valid():
+        user_contact_details_set(
+            actor=request.user,
+            user=request.user,
+            **{name: form.cleaned_data[name] for name in form.Meta.fields},
+        )
+        messages.success(request, _("Ihre Angaben sind gespeichert."))
+        return redirect("accounts:overview")
+    return render_form(request, "accounts/contact_details.html", form)

@@ -28,6 +28,7 @@ from openkommune.forms.engine.definition import (
 )
 from openkommune.forms.engine.fields import required_errors, to_json
 from openkommune.forms.engine.output import AnswerRow, AnswerSection, answers, data_json_schema
+from openkommune.forms.engine.prefill import Origin, Prefill, apply_prefill, keep_locked
 from openkommune.forms.engine.state import (
     Visibility,
     path_of,
@@ -44,16 +45,20 @@ __all__ = [
     "DefinitionError",
     "Field",
     "Group",
+    "Origin",
+    "Prefill",
     "Rule",
     "Step",
     "Validation",
     "Visibility",
     "answers",
     "applicant_values",
+    "apply_prefill",
     "apply_repeat_action",
     "data_json_schema",
     "entry_index",
     "field_dom_id",
+    "keep_locked",
     "parse_definition",
     "parse_step_post",
     "path_of",

@@ -19,6 +19,7 @@ APPLICANT_ROLES: dict[str, tuple[str, ...]] = {
     "organisation": ("text",),
     "address": ("address",),
     "email": ("email",),
+    "phone": ("phone",),
 }
 
 

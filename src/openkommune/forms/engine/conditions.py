@@ -23,6 +23,8 @@ class _Sentinel:
 MISSING = _Sentinel("MISSING")
 # A field with a value that did not pass its checks: it counts as filled, equals nothing.
 INVALID = _Sentinel("INVALID")
+# A field on the page being shown: the applicant may still change it, so any value is possible.
+UNKNOWN = _Sentinel("UNKNOWN")
 
 
 def condition_fields(condition: dict | None) -> list[str]:
@@ -92,6 +94,26 @@ def evaluate(condition: dict | None, lookup: Callable[[str], Any]) -> bool:
     if "in" in condition:
         return any(_equals(value, expected) for expected in condition["in"])
     return (value is not MISSING) == condition["filled"]
+
+
+def possible(condition: dict | None, lookup: Callable[[str], Any]) -> bool | None:
+    """Three-valued `evaluate`: True or False when the condition's outcome is settled, None
+    when it depends on a field whose `lookup` is UNKNOWN (an answer on the same page)."""
+    if not condition:
+        return True
+    if "all" in condition or "any" in condition:
+        results = [possible(part, lookup) for part in condition.get("all", condition.get("any"))]
+        settled, opposite = (False, True) if "all" in condition else (True, False)
+        if settled in results:
+            return settled
+        return opposite if all(result is opposite for result in results) else None
+    if "not" in condition:
+        result = possible(condition["not"], lookup)
+        return None if result is None else not result
+    value = lookup(condition["field"])
+    if value is UNKNOWN:
+        return None
+    return evaluate(condition, lambda _name: value)
 
 
 def _display(definition, field_id: str, expected) -> str:

@@ -123,6 +123,15 @@ class Step:
     help: str = ""
     visible_if: dict | None = None
 
+    @property
+    def on_check_page(self) -> bool:
+        """A step of declarations ("Ich versichere, …") and texts only: it is no screen of
+        its own; the check-your-answers page shows it above the submit button."""
+        return any(isinstance(item, Field) and item.must_be_true for item in self.items) and all(
+            isinstance(item, Field) and (item.must_be_true or item.type == "info")
+            for item in self.items
+        )
+
 
 @dataclass(frozen=True)
 class Location:

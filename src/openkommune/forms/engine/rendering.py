@@ -12,6 +12,7 @@ parts have the part's path (`f-halter-anschrift-postcode`). Hints and errors get
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -22,7 +23,13 @@ from django.utils.translation import gettext_lazy
 
 from openkommune.core.formatting import format_date, format_number
 from openkommune.forms.engine.address import ADDRESS_LIMITS, address_part_label
-from openkommune.forms.engine.conditions import condition_fields, describe
+from openkommune.forms.engine.conditions import (
+    MISSING,
+    UNKNOWN,
+    condition_fields,
+    describe,
+    possible,
+)
 from openkommune.forms.engine.definition import (
     ADDRESS_PARTS,
     RADIO_LIMIT,
@@ -31,7 +38,8 @@ from openkommune.forms.engine.definition import (
     Group,
     Step,
 )
-from openkommune.forms.engine.state import NON_FIELD, Visibility, visibility
+from openkommune.forms.engine.prefill import origin_of
+from openkommune.forms.engine.state import NON_FIELD, Visibility, path_of, visibility
 
 FILE_TYPE_NAMES = {
     "application/pdf": gettext_lazy("PDF"),
@@ -96,6 +104,11 @@ class Widget:
     add_label: str = ""
     # Prefix of error-summary entries, e.g. "Hund 2: ".
     context: str = ""
+    # Prefilled from a verified source (prefill.Origin.locked): shown read-only.
+    readonly: bool = False
+    # For a field depending on an answer on this page: its condition with the posted names
+    # (JSON), for static/openkommune/conditions.js to show it only when it applies.
+    show_if: str = ""
 
     @property
     def hint_id(self) -> str:
@@ -163,8 +176,22 @@ def _options(base_id: str, choices, selected: set[str]) -> list[Option]:
     ]
 
 
+def origin_hint(entry: dict | None) -> str:
+    """The sentence naming where a prefilled value comes from (prefill.origin_of)."""
+    if entry is None:
+        return ""
+    if entry.get("locked"):
+        return _("Vorausgefüllt %(origin)s (bestätigt, nicht änderbar).") % {
+            "origin": entry["label"]
+        }
+    return _("Vorausgefüllt %(origin)s. Sie können die Angabe ändern.") % {"origin": entry["label"]}
+
+
 class _Builder:
-    def __init__(self, definition, step, values, errors, file_names, shown: Visibility):
+    def __init__(
+        self, definition, step, values, errors, file_names, shown: Visibility, origins=None
+    ):
+        self.origins = origins or {}
         self.definition = definition
         self.step = step
         self.values = values if isinstance(values, dict) else {}
@@ -172,21 +199,80 @@ class _Builder:
         self.file_names = {str(key): name for key, name in (file_names or {}).items()}
         self.shown = shown
 
-    def condition_hint(self, item) -> str | None:
+    def condition_hint(self, item, ctx: dict | None = None) -> str | None:
         """For an item whose condition depends on an answer on this same page: the sentence
         saying when it applies (the page shows it anyway: no JavaScript needed)."""
+        ctx = ctx or {}
         names = condition_fields(item.visible_if)
         if any(self.definition.locations[name].step_id == self.step.id for name in names):
-            return describe(item.visible_if, self.definition)
+            return describe(self._open_part(item.visible_if, ctx), self.definition)
         return None
+
+    def _client_condition(self, condition: dict, ctx: dict) -> dict:
+        """The condition for the page's script: answers of other steps are settled
+        (`const`), fields of this page are named by their posted name."""
+        for combinator in ("all", "any"):
+            if combinator in condition:
+                return {combinator: [self._client_condition(p, ctx) for p in condition[combinator]]}
+        if "not" in condition:
+            return {"not": self._client_condition(condition["not"], ctx)}
+        name = condition["field"]
+        if self.definition.locations[name].step_id != self.step.id:
+            settled = possible(condition, lambda other: self._lookup(other, ctx))
+            return {"const": bool(settled)}
+        out: dict = {"name": path_of(self.definition, name, ctx)}
+        boolean = self.definition.field(name).type == "boolean"
+
+        def posted(value):
+            return ("ja" if value else "nein") if boolean and isinstance(value, bool) else value
+
+        if "equals" in condition:
+            out["equals"] = posted(condition["equals"])
+        elif "in" in condition:
+            out["in"] = [posted(value) for value in condition["in"]]
+        else:
+            out["filled"] = condition["filled"]
+        return out
+
+    def _open_part(self, condition: dict, ctx: dict) -> dict:
+        """The part of an `any`/`all` condition still open on this page: parts already
+        settled by other steps' answers are left out of the sentence."""
+        parts = condition.get("any", condition.get("all"))
+        if parts is None:
+            return condition
+        open_parts = [
+            part for part in parts if possible(part, lambda name: self._lookup(name, ctx)) is None
+        ]
+        if len(open_parts) == 1:
+            return self._open_part(open_parts[0], ctx)
+        return condition
+
+    def renderable(self, item_id: str, ctx: dict) -> bool:
+        """Whether the page shows an item: its condition may still hold. Answers on other
+        steps are known; an answer on this page counts as any value, but only while the
+        question itself is shown (a follow-up of a question hidden by an earlier answer is
+        hidden too)."""
+        location = self.definition.locations[item_id]
+        if location.groups:
+            if not self.renderable(location.groups[-1], ctx):
+                return False
+        elif not self.shown.step_visible(location.step_id):
+            return False
+        item = self.definition.items[item_id]
+        return possible(item.visible_if, lambda name: self._lookup(name, ctx)) is not False
+
+    def _lookup(self, name: str, ctx: dict):
+        if self.definition.locations[name].step_id == self.step.id:
+            return UNKNOWN if self.renderable(name, ctx) else MISSING
+        return self.shown.effective(name, ctx)
 
     def items(self, items, node, prefix: str, ctx: dict, context: str) -> list[Widget]:
         widgets = []
         node = node if isinstance(node, dict) else {}
         for item in items:
-            condition_text = self.condition_hint(item) if item.visible_if else None
-            if condition_text is None and not self.shown.item_visible(item.id, ctx):
+            if not self.renderable(item.id, ctx):
                 continue
+            condition_text = self.condition_hint(item, ctx) if item.visible_if else None
             path = prefix + item.id
             if isinstance(item, Group):
                 widget = self.group(item, node.get(item.id), path, ctx, context)
@@ -194,6 +280,9 @@ class _Builder:
                 widget = self.field(item, node.get(item.id), path, context)
             if condition_text:
                 widget.hint = " ".join(part for part in (condition_text, widget.hint) if part)
+                widget.show_if = json.dumps(
+                    self._client_condition(item.visible_if, ctx), ensure_ascii=False
+                )
             widgets.append(widget)
         return widgets
 
@@ -288,6 +377,10 @@ class _Builder:
                 hints.append(_("Zum Beispiel DE02 1203 0000 0000 2020 51"))
             if kind == "textarea" and field.max_length:
                 hints.append(_("Höchstens %(n)d Zeichen.") % {"n": field.max_length})
+        origin = origin_of(self.origins, path, value) if kind not in ("address", "file") else None
+        if origin is not None:
+            hints.insert(0, origin_hint(origin))
+            widget.readonly = bool(origin.get("locked"))
         widget.hint = " ".join(part for part in hints if part)
         return widget
 
@@ -318,6 +411,7 @@ class _Builder:
         for part in ADDRESS_PARTS:
             part_path = f"{path}.{part}"
             text = value.get(part)
+            origin = origin_of(self.origins, part_path, text)
             widget.parts.append(
                 Widget(
                     kind="input",
@@ -331,6 +425,8 @@ class _Builder:
                     inputmode="numeric" if part == "postcode" else "",
                     maxlength=ADDRESS_LIMITS[part] if part == "postcode" else None,
                     context=widget.context,
+                    hint=origin_hint(origin),
+                    readonly=bool(origin and origin.get("locked")),
                 )
             )
 
@@ -343,13 +439,41 @@ def step_widgets(
     *,
     file_names: dict | None = None,
     today=None,
+    origins: dict | None = None,
 ) -> list[Widget]:
     """The widgets of `step` for the raw (or cleaned) data `values` of the whole form: items
     hidden by answers on other steps are left out; items that depend on an answer on this
-    step are shown with a sentence saying when they apply."""
+    step are shown with a sentence saying when they apply, unless that answer is itself
+    hidden. `origins` is the prefill record (prefill.apply_prefill): a field still holding
+    a prefilled value names its origin in the hint (read-only when the origin is locked)."""
     shown = visibility(definition, values or {}, today=today)
-    builder = _Builder(definition, step, values, errors, file_names, shown)
+    builder = _Builder(definition, step, values, errors, file_names, shown, origins)
     return builder.items(step.items, builder.values, "", {}, "")
+
+
+# The page-length guideline (docs/forms.md, "Short journeys"): about this many inputs per
+# screen, one topic.
+PAGE_INPUTS = 10
+
+
+def screen_inputs(widgets: list[Widget]) -> int:
+    """How many inputs a screen asks at first sight: an address counts its four parts, a
+    radio or checkbox group one, a follow-up that appears only after an answer on the same
+    page (`show_if`) and texts none; a repeated group counts one entry (more are the
+    applicant's choice)."""
+    count = 0
+    for widget in widgets:
+        if widget.show_if or widget.kind == "info":
+            continue
+        if widget.kind == "address":
+            count += len(widget.parts)
+        elif widget.kind in ("group", "entry"):
+            count += screen_inputs(widget.children)
+        elif widget.kind == "repeat":
+            count += max((screen_inputs([entry]) for entry in widget.entries), default=0)
+        else:
+            count += 1
+    return count
 
 
 def _summary(widgets: list[Widget], out: list):

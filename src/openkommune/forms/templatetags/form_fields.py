@@ -8,9 +8,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def form_step_widgets(definition, step, values=None, errors=None, file_names=None):
-    """{% form_step_widgets definition step values errors file_names as widgets %}"""
-    return step_widgets(definition, step, values, errors, file_names=file_names)
+def form_step_widgets(definition, step, values=None, errors=None, file_names=None, origins=None):
+    """{% form_step_widgets definition step values errors file_names origins as widgets %}"""
+    return step_widgets(definition, step, values, errors, file_names=file_names, origins=origins)
 
 
 @register.simple_tag

@@ -49,6 +49,13 @@ def draft_get_for_user(*, user, public_id) -> Draft:
     return _drafts().get(public_id=uid, user=user)
 
 
+def draft_needs_login(*, public_id) -> bool:
+    """Whether `public_id` names a draft of an account (its link asks a logged-out visitor
+    to log in). The id is a random UUID known only to its holder; nothing else is told."""
+    uid = _uuid(public_id)
+    return uid is not None and _drafts().filter(public_id=uid, user__isnull=False).exists()
+
+
 def draft_get_by_token(*, public_id, token: str | None) -> Draft:
     """An anonymous draft by its resume token. `Draft.DoesNotExist` for a wrong token, a
     draft of a logged-in user and a missing one; `DraftExpired` (also a DoesNotExist) when

@@ -98,7 +98,22 @@ def application_for_request(request: HttpRequest, reference: str) -> tuple[Appli
 
 
 def steps_of(definition: Definition, data) -> list[Step]:
-    return visible_steps(definition, data, today=timezone.localdate())
+    """The screens of the form for these answers: the shown steps, without those the check
+    page carries (declarations, `Step.on_check_page`)."""
+    return [
+        step
+        for step in visible_steps(definition, data, today=timezone.localdate())
+        if not step.on_check_page
+    ]
+
+
+def check_page_steps(definition: Definition, data) -> list[Step]:
+    """The shown steps of declarations: the check page asks them above its submit button."""
+    return [
+        step
+        for step in visible_steps(definition, data, today=timezone.localdate())
+        if step.on_check_page
+    ]
 
 
 def neighbour(steps: list[Step], step_id: str, offset: int) -> Step | None:
@@ -141,6 +156,9 @@ def error_links(definition: Definition, errors: dict[str, list[str]], step_url) 
             entries.extend(("#fehlerzusammenfassung", message) for message in messages)
             continue
         step = definition.step(location.step_id)
+        if step.on_check_page:  # asked on the check page itself
+            entries.extend((f"#{field_dom_id(path)}", message) for message in messages)
+            continue
         href = f"{step_url(step.id)}?zurueck={RETURN_TO_CHECK}#{field_dom_id(path)}"
         entries.extend((href, f"{step.title}: {message}") for message in messages)
     return entries

@@ -17,7 +17,14 @@ from django.utils.translation import ngettext
 from openkommune.catalog.selectors import Responsibility, responsible_authority_cached
 from openkommune.core.files import delete_private
 from openkommune.forms.constants import FormVersionStatus
-from openkommune.forms.engine import Validation, validate
+from openkommune.forms.engine import (
+    Prefill,
+    Validation,
+    applicant_values,
+    apply_prefill,
+    keep_locked,
+    validate,
+)
 from openkommune.forms.selectors import form_id_for_leistung, version_definition
 from openkommune.regions.models import Region
 from openkommune.submissions.constants import RESUME_LINK_COOLDOWN_MINUTES
@@ -28,8 +35,8 @@ from openkommune.submissions.errors import (
     SubmitInvalid,
 )
 from openkommune.submissions.models import Attachment, Draft
+from openkommune.submissions.services.identity_prefill import identity_prefill
 from openkommune.submissions.services.notifications import resume_link_last_owed, resume_link_owe
-from openkommune.submissions.services.prefill import identity_prefill
 from openkommune.submissions.services.trust import require_trust_level
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
 from openkommune.tenancy.scoping import scope
@@ -98,6 +105,17 @@ def draft_audit(draft: Draft, action: str, after: dict | None = None, *, obj=Non
     )
 
 
+def _merged(base: dict, over: dict) -> dict:
+    """`base` with the values of `over` on top, nested groups merged key by key."""
+    result = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
 @transaction.atomic
 def draft_start(
     *,
@@ -108,10 +126,12 @@ def draft_start(
     email: str | None = None,
     trust_level: int = 0,
     identity_attributes: dict | None = None,
+    prefill: list[Prefill] | tuple = (),
 ) -> tuple[Draft, str | None]:
     """Start an application on `form_version` for `gemeinde`, routed to the responsible
-    member. Returns the draft and, for an anonymous applicant, the resume token in clear
-    text (the only time it is returned; only its hash is stored)."""
+    member, with the known values of `prefill` (`services.prefill.prefill_values`) in the
+    applicant's fields. Returns the draft and, for an anonymous applicant, the resume token
+    in clear text (the only time it is returned; only its hash is stored)."""
     if form_version.status != FormVersionStatus.PUBLISHED:
         raise ValueError("Drafts start only on a published form version.")
     if form_id_for_leistung(ozg_leistung=ozg_leistung) != form_version.form_id:
@@ -129,11 +149,15 @@ def draft_start(
         ozg_leistung=ozg_leistung,
         email=email,
     )
+    if prefill:
+        definition = version_definition(form_version)
+        draft.data, draft.prefilled = apply_prefill(definition, draft.data, prefill)
     draft.trust_level = trust_level
     if identity_attributes and trust_level:
-        # Prefill from the BundID login, each value with its origin (services.prefill).
+        # Prefill from the BundID login, each value with its origin (services.identity_prefill);
+        # it wins over the account's and the place's values.
         data, origins = identity_prefill(version_definition(form_version), identity_attributes)
-        draft.data = data
+        draft.data = _merged(draft.data or {}, data)
         draft.identity_prefill = origins
     draft_insert(draft)
     return draft, token
@@ -212,13 +236,33 @@ def draft_save_step(*, draft: Draft, step_id: str, raw_fragment: dict) -> Valida
     with transaction.atomic():
         locked = lock_draft(draft)
         typed = {**(locked.data if isinstance(locked.data, dict) else {}), **raw_fragment}
+        # Verified values (a locked prefill origin) stay as they came.
+        typed = keep_locked(typed, locked.prefilled)
         locked.data = _storable(typed)
         locked.current_step = step_id
-        locked.save(update_fields=["data", "current_step", "updated_at"])
+        contact = contact_email(definition, typed)
+        if contact:
+            # The form's contact address is where the confirmation goes (asked once).
+            locked.email = contact
+        locked.save(update_fields=["data", "current_step", "email", "updated_at"])
         draft_audit(locked, "draft.save_step", {"step": step_id})
     refresh_from(draft, locked)
     # Validated as typed, so a NUL character is reported at its field although not stored.
     return validate(definition, typed, step_id=step_id, today=timezone.localdate())
+
+
+def contact_email(definition, data) -> str:
+    """The e-mail address the form's applicant marker names, when the answer is a valid
+    address; else ""."""
+    if "email" not in definition.applicant:
+        return ""
+    cleaned = validate(definition, data, today=timezone.localdate()).data
+    email = applicant_values(definition, cleaned).get("email", "")
+    try:
+        validate_email(email)
+    except ValidationError:
+        return ""
+    return email
 
 
 def _storable(value):

@@ -1,128 +1,94 @@
-"""Prefill from the applicant's identity, with the origin of each value (issue 15, part 3).
+"""Where a new draft's prefilled values come from: a small registry of sources, each giving
+values for the form's applicant roles (`forms.engine.prefill`) with its named origin.
 
-A minimal, separable origin interface until the forms engine has a general prefill with
-named origins: `identity_prefill(definition, attributes)` returns the raw draft data to
-merge and, per path, the value, the level it was verified at and its origin. The draft keeps
-the latter in `Draft.identity_prefill`; at the submit, `trust.verified_fields` keeps the
-answers that are still exactly what the BundID account sent (the clerk sees them as
-verified), and the check page lists those the applicant changed (`changed_prefill`).
-
-The fields are the form's applicant marker (`forms.engine.applicant`): given name, family
-name, address and e-mail address."""
+Built in: the place the applicant chose on the service page (postcode and town of the
+address, "aus Ihrer Angabe zum Wohnort") and the logged-in person's account (name, address,
+e-mail, phone, "aus Ihrem Konto"). A login with verified attributes (BundID) registers its
+own source in its `AppConfig.ready()` with a locked origin, e.g.
+`Origin("bundid", "aus Ihrem BundID-Konto", locked=True)`: its values win over the others,
+are shown read-only and cannot be changed by a post (`engine.keep_locked`)."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
-ORIGIN_BUNDID = "bundid"
-ORIGIN_LABELS = {ORIGIN_BUNDID: _("aus Ihrem BundID-Konto")}
-# STORK level from which a value counts as read from an ID document (eID): "hoch".
-EID_LEVEL = 4
-
-_STREET = re.compile(
-    r"^(?P<street>.*?)\s+(?P<number>\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?)$"
-)
+from openkommune.forms.engine import Origin, Prefill
+from openkommune.regions.models import Region
 
 
-def _split_street(value: str) -> tuple[str, str]:
-    match = _STREET.match(value.strip())
-    if match:
-        return match.group("street").strip(), match.group("number").replace(" ", "")
-    return value.strip(), ""
+@dataclass(frozen=True)
+class PrefillContext:
+    """What a source may use: the person starting (None when anonymous), the request's
+    session (a login's attributes live there) and the place chosen for the application."""
+
+    user: object | None
+    session: object | None
+    gemeinde: Region
+    postcode: str
 
 
-def _path(definition, field_id: str) -> str | None:
-    location = definition.locations.get(field_id)
-    if location is None or location.repeats:
-        return None
-    return ".".join((*location.groups, field_id))
+PrefillSource = Callable[[PrefillContext], Iterable[Prefill]]
+_SOURCES: dict[str, PrefillSource] = {}
 
 
-def identity_prefill(definition, attributes: dict) -> tuple[dict, dict]:
-    """(raw data to merge into a new draft, {path: {"value", "level", "origin"}})."""
-    marker = getattr(definition, "applicant", {}) or {}
-    values: dict[str, tuple[str, int]] = {}
-
-    def take(role: str, attribute: str) -> None:
-        item = attributes.get(attribute)
-        field_id = marker.get(role)
-        path = _path(definition, field_id) if field_id else None
-        if item and item.get("value") and path:
-            values[path] = (item["value"], int(item.get("level", 0)))
-
-    take("given_name", "given_name")
-    take("family_name", "family_name")
-    take("email", "email")
-    address_id = marker.get("address")
-    address_path = _path(definition, address_id) if address_id else None
-    if address_path:
-        street, number = _split_street(attributes.get("street", {}).get("value", ""))
-        parts = {
-            "street": (street, attributes.get("street", {}).get("level", 0)),
-            "house_number": (number, attributes.get("street", {}).get("level", 0)),
-            "postcode": (
-                attributes.get("postal_code", {}).get("value", ""),
-                attributes.get("postal_code", {}).get("level", 0),
-            ),
-            "city": (
-                attributes.get("locality", {}).get("value", ""),
-                attributes.get("locality", {}).get("level", 0),
-            ),
-        }
-        for part, (value, level) in parts.items():
-            if value:
-                values[f"{address_path}.{part}"] = (value, int(level))
-    data: dict = {}
-    origins = {}
-    for path, (value, level) in values.items():
-        target = data
-        *parents, last = path.split(".")
-        for key in parents:
-            target = target.setdefault(key, {})
-        target[last] = value
-        origins[path] = {"value": value, "level": level, "origin": ORIGIN_BUNDID}
-    return data, origins
+def register_prefill_source(name: str, source: PrefillSource) -> None:
+    """Add (or replace) a source under `name`; called from an app's `ready()`."""
+    _SOURCES[name] = source
 
 
-def _value_at(data, path: str):
-    value = data
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+def prefill_sources() -> dict[str, PrefillSource]:
+    return dict(_SOURCES)
 
 
-def changed_prefill(prefill: dict, data: dict) -> list[str]:
-    """Paths of prefilled values the applicant changed (shown on the check page)."""
-    return [
-        path
-        for path, item in (prefill or {}).items()
-        if str(_value_at(data, path) or "") != str(item.get("value", ""))
+def prefill_values(context: PrefillContext) -> list[Prefill]:
+    """Every source's values, in registration order (the engine puts locked origins first)."""
+    values: list[Prefill] = []
+    for source in _SOURCES.values():
+        values.extend(source(context))
+    return values
+
+
+def account_origin() -> Origin:
+    return Origin("konto", _("aus Ihrem Konto"))
+
+
+def place_origin() -> Origin:
+    return Origin("wohnort", _("aus Ihrer Angabe zum Wohnort"))
+
+
+def _account_values(context: PrefillContext) -> list[Prefill]:
+    user = context.user
+    if user is None:
+        return []
+    origin = account_origin()
+    first, last = user.first_name.strip(), user.last_name.strip()
+    values = [
+        Prefill("given_name", first, origin),
+        Prefill("family_name", last, origin),
+        Prefill("name", " ".join(part for part in (first, last) if part), origin),
+        Prefill("email", user.email, origin),
+        Prefill("phone", user.phone, origin),
     ]
+    if user.street and user.postcode and user.city:
+        address = {
+            "street": user.street,
+            "house_number": user.house_number,
+            "postcode": user.postcode,
+            "city": user.city,
+        }
+        values.append(Prefill("address", address, origin))
+    return values
 
 
-def prefill_notes(definition, prefill: dict, data: dict) -> list[dict]:
-    """Per prefilled field of the applicant marker, for the step and check pages: label,
-    whether still unchanged, and whether verified with the online ID (level "hoch")."""
-    notes = {}
-    for path, item in (prefill or {}).items():
-        field_path = path
-        field_id = path.split(".")[-1]
-        if field_id in ("street", "house_number", "postcode", "city"):
-            field_path = path.rsplit(".", 1)[0]
-            field_id = field_path.split(".")[-1]
-        field = definition.items.get(field_id)
-        label = getattr(field, "label", field_id)
-        note = notes.setdefault(
-            field_path,
-            {"path": field_path, "label": label, "unchanged": True, "eid": True, "level": 4},
-        )
-        note["unchanged"] = note["unchanged"] and str(_value_at(data, path) or "") == str(
-            item.get("value", "")
-        )
-        note["level"] = min(note["level"], int(item.get("level", 0)))
-        note["eid"] = note["level"] >= EID_LEVEL
-    return list(notes.values())
+def _place_values(context: PrefillContext) -> list[Prefill]:
+    # "Magdeburg, Landeshauptstadt" -> "Magdeburg": how people write their town.
+    town = context.gemeinde.name.split(",")[0].strip()
+    return [Prefill("address", {"postcode": context.postcode, "city": town}, place_origin())]
+
+
+# The account first: a whole stored address beats the postcode and town of the place.
+register_prefill_source("konto", _account_values)
+register_prefill_source("wohnort", _place_values)

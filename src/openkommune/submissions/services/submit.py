@@ -29,7 +29,15 @@ from openkommune.core import files
 from openkommune.core.read_cache import versions_pinned
 from openkommune.core.timezone import local_date
 from openkommune.forms.constants import FormVersionStatus
-from openkommune.forms.engine import Definition, Field, Group, Validation, answers, validate
+from openkommune.forms.engine import (
+    Definition,
+    Field,
+    Group,
+    Validation,
+    answers,
+    applicant_values,
+    validate,
+)
 from openkommune.forms.selectors import version_definition
 from openkommune.regions.models import Region
 from openkommune.submissions.constants import (
@@ -170,10 +178,16 @@ def request_fingerprint(**parts) -> str:
 # The reads from the read cache (route, deadline) share one read of the data versions.
 @versions_pinned()
 def application_submit(
-    *, draft: Draft, idempotency_key: str, base_url: str | None = None
+    *,
+    draft: Draft,
+    idempotency_key: str,
+    base_url: str | None = None,
+    answers: dict | None = None,
 ) -> Application:
     """Submit the draft. Submitting it again (same or another key, a double click, a second
-    tab) returns the same application. Raises `SubmitInvalid` (with `errors`),
+    tab) returns the same application. `answers`: raw answers the check page asks itself
+    (the declarations, `forms.engine.parse_step_post`), taken over the draft's data for
+    this submit. Raises `SubmitInvalid` (with `errors`),
     `ServiceNotOffered` when the service was switched off meanwhile (`PlaceGone` when the
     Gemeinde left the register), `IdempotencyKeyInvalid` for a missing or broken key."""
     key = clean_idempotency_key(idempotency_key)
@@ -183,9 +197,10 @@ def application_submit(
     try:
         if draft.is_submitted:
             raise _AlreadySubmitted(draft.submitted_application)
-        prepared = _prepare_draft(draft)
+        answers = dict(answers or {})
+        prepared = _prepare_draft(draft, answers)
         return _committed(
-            lambda: _submit_draft(draft, prepared, key_hash, base_url),
+            lambda: _submit_draft(draft, prepared, key_hash, base_url, answers),
             key_hash=key_hash,
             draft_id=draft.pk,
         )
@@ -194,7 +209,7 @@ def application_submit(
         return done.application
 
 
-def _prepare_draft(draft: Draft) -> _Prepared:
+def _prepare_draft(draft: Draft, answers: dict) -> _Prepared:
     """The draft's data validated, and its routing checked again (the Gemeinde may have
     left the register, the service may have been switched off or moved to another member);
     a refusal is kept to be raised after the validation, as the applicant fixes the data
@@ -230,10 +245,12 @@ def _prepare_draft(draft: Draft) -> _Prepared:
                     )
                 except TrustLevelTooLow as error:
                     refusal = error
-    return _prepare(draft.form_version, draft.data, responsibility, refusal)
+    return _prepare(draft.form_version, {**draft.data, **answers}, responsibility, refusal)
 
 
-def _submit_draft(draft: Draft, prepared: _Prepared, key_hash: str, base_url) -> Application:
+def _submit_draft(
+    draft: Draft, prepared: _Prepared, key_hash: str, base_url, answers: dict
+) -> Application:
     locked = (
         Draft.applicant_objects.select_for_update(of=("self",))
         .select_related("user")
@@ -249,7 +266,7 @@ def _submit_draft(draft: Draft, prepared: _Prepared, key_hash: str, base_url) ->
     locked.tenant = draft.tenant
     locked.form_version = draft.form_version
     locked.ozg_leistung = draft.ozg_leistung
-    prepared = prepared.validated(locked.data)
+    prepared = prepared.validated({**locked.data, **answers})
     data = prepared.check()
     own = {
         str(a.public_id): a
@@ -323,6 +340,13 @@ def _committed(work, *, key_hash: str, draft_id: int | None = None) -> Applicati
     raise RuntimeError("No free reference number after several attempts.")
 
 
+def _confirmation_address(draft: Draft, data: dict) -> str:
+    """Where the confirmation goes: the e-mail address the form's contact step gives (the
+    applicant marker's `email`), else the draft's or the account's address."""
+    contact = applicant_values(version_definition(draft.form_version), data).get("email")
+    return contact or draft.email or (draft.user.email if draft.user_id else "")
+
+
 def _store(
     draft: Draft,
     prepared: _Prepared,
@@ -355,7 +379,7 @@ def _store(
             "phone": authority.phone,
         },
         user=draft.user,
-        email=draft.email or (draft.user.email if draft.user_id else ""),
+        email=_confirmation_address(draft, prepared.validation.data),
         idempotency_key=key_hash,
         request_fingerprint=fingerprint,
         status=STATUS_AFTER_EVENT[timeline[-1]],

@@ -35,11 +35,12 @@ from openkommune.forms.selectors import form_for_leistung, version_definition
 from openkommune.identity.selectors import identity_attributes, level_name, session_level
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions import selectors, services
-from openkommune.submissions.forms import LocationForm, StartForm
+from openkommune.submissions.forms import LocationForm, ResumeEmailForm, StartForm
 from openkommune.submissions.models import Application, Attachment, Draft
 from openkommune.submissions.selectors import journey
 from openkommune.submissions.services import hooks
-from openkommune.submissions.services.prefill import prefill_notes
+from openkommune.submissions.services.identity_prefill import prefill_notes
+from openkommune.submissions.services.prefill import PrefillContext, prefill_values
 from openkommune.submissions.services.receipts import berlin_time_text
 from openkommune.submissions.services.uploads import get_path, set_path
 
@@ -87,8 +88,11 @@ def _expired(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request, ozg_id: str):
-    """Where the applicant lives (postcode, and the Gemeinde if the postcode spans several),
-    who is responsible there and on what terms; then the e-mail address and the start."""
+    """Start an application for a place. The service page posts here ("Online beantragen"
+    with postcode and Gemeinde): the draft starts at once and the applicant lands on the
+    form's first screen, with what the platform knows already filled in. A GET (a link
+    without a place) asks for the postcode, and where a postcode spans several Gemeinden,
+    for the Gemeinde. No e-mail address is asked here: the form's contact step asks it."""
     try:
         leistung = ozg_leistung_get(ozg_id=ozg_id)
     except OzgLeistung.DoesNotExist:
@@ -111,7 +115,7 @@ def start(request, ozg_id: str):
             choices = gemeinden_for_postcode(postcode=postcode)
             if len(choices) > 1:
                 context.update(postcode=postcode, gemeinde_choices=choices)
-        return render(request, "submissions/start.html", context)
+        return render(request, "submissions/start.html", context, status=_form_status(request))
 
     postcode, chosen = location.cleaned_data["plz"], location.cleaned_data["ars"]
     gemeinden = gemeinden_for_postcode(postcode=postcode)
@@ -123,7 +127,7 @@ def start(request, ozg_id: str):
             _("Zur Postleitzahl %(plz)s kennen wir keine Gemeinde. Bitte prüfen Sie die Eingabe.")
             % {"plz": postcode},
         )
-        return render(request, "submissions/start.html", context)
+        return render(request, "submissions/start.html", context, status=_form_status(request))
     if len(gemeinden) > 1:
         context.update(postcode=postcode, gemeinde_choices=gemeinden)
         return render(request, "submissions/start.html", context)
@@ -133,22 +137,20 @@ def start(request, ozg_id: str):
         responsibility = services.offered_responsibility(ozg_leistung=leistung, gemeinde=gemeinde)
     except services.ServiceNotOffered as refused:
         return _not_offered(request, leistung, refused.message)
-    ask_email = not request.user.is_authenticated
-    form = StartForm(
-        request.POST if request.method == "POST" else None,
-        initial={"plz": postcode, "ars": gemeinde.ars},
-        ask_email=ask_email,
-    )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        user = request.user if request.user.is_authenticated else None
+        known = prefill_values(
+            PrefillContext(user=user, session=request.session, gemeinde=gemeinde, postcode=postcode)
+        )
         try:
             draft, token = services.draft_start(
                 actor=request.user,
                 form_version=version,
                 ozg_leistung=leistung,
                 gemeinde=gemeinde,
-                email=form.cleaned_data.get("email"),
                 trust_level=session_level(request),
                 identity_attributes=identity_attributes(request),
+                prefill=known,
             )
         except services.TrustLevelTooLow as refused:
             next_url = f"{request.path}?{urlencode({'plz': postcode, 'ars': gemeinde.ars})}"
@@ -170,8 +172,7 @@ def start(request, ozg_id: str):
         required_trust_level=services.required_trust_level(
             responsibility=responsibility, form=version.form
         ),
-        form=form,
-        ask_email=ask_email,
+        form=StartForm(initial={"plz": postcode, "ars": gemeinde.ars}),
         login_url=reverse("accounts:login")
         + "?"
         + urlencode(
@@ -179,6 +180,11 @@ def start(request, ozg_id: str):
         ),
     )
     return render(request, "submissions/start.html", context)
+
+
+def _form_status(request) -> int:
+    # A post with errors answers 422 (core.forms.render_form does the same).
+    return 422 if request.method == "POST" else 200
 
 
 # --- the draft's pages ---------------------------------------------------------------------
@@ -195,6 +201,11 @@ def _draft_page(view):
         except services.DraftExpired:
             return _expired(request)
         except Draft.DoesNotExist:
+            if not request.user.is_authenticated and selectors.draft_needs_login(
+                public_id=public_id
+            ):
+                # A link to an account's draft, opened after logout: log in, then on.
+                return redirect_to_login(request.get_full_path())
             raise Http404(_("Diesen Antrag gibt es nicht.")) from None
         if draft.is_submitted:
             return _to_receipt(request, draft.submitted_application)
@@ -293,7 +304,7 @@ def _post_step(request, draft, definition, step):
         target = previous.id if previous else step.id
         return redirect("submissions:step", public_id=draft.public_id, step_id=target)
     if action == "speichern" and not upload_errors:
-        if draft.is_anonymous:
+        if draft.is_anonymous and draft.email:
             _send_resume_link(request, draft)
         return redirect("submissions:saved", public_id=draft.public_id)
     if errors:
@@ -313,6 +324,9 @@ def step(request, draft: Draft, step_id: str):
         current = definition.step(step_id)
     except KeyError:
         raise Http404(_("Diesen Schritt gibt es in diesem Formular nicht.")) from None
+    if current.on_check_page:
+        # Declarations are asked on the check page, not on a screen of their own.
+        return redirect("submissions:check", public_id=draft.public_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         outcome = _post_step(request, draft, definition, current)
@@ -340,6 +354,7 @@ def step(request, draft: Draft, step_id: str):
         "data": draft.data,
         "errors": errors,
         "file_names": _file_names(draft),
+        "origins": draft.prefilled,
         "return_to_check": return_to == journey.RETURN_TO_CHECK,
         "prefill_notes": [
             note
@@ -351,12 +366,24 @@ def step(request, draft: Draft, step_id: str):
     return render(request, "submissions/step.html", context)
 
 
-def _render_check(request, draft: Draft, errors: dict | None = None, *, message: str = ""):
+def _render_check(
+    request, draft: Draft, errors: dict | None = None, *, message: str = "", posted=None
+):
+    """The check page; `posted`: what its declarations posted (shown again as posted)."""
     definition = version_definition(draft.form_version)
     today = timezone.localdate()
     validation = validate(definition, draft.data, today=today)
+    declarations = journey.check_page_steps(definition, draft.data)
+    asked_here = {item.id for step in declarations for item in step.items}
     if errors is None:
-        errors = validation.errors
+        # Before the first post, an unticked declaration is a question, not an error.
+        errors = {
+            path: texts
+            for path, texts in validation.errors.items()
+            if path.split(".", 1)[0] not in asked_here
+        }
+    # Errors of other steps must be corrected there before the application can go.
+    blocking = {p: t for p, t in errors.items() if p.split(".", 1)[0] not in asked_here}
     attachments = selectors.draft_attachments(draft=draft)
     names = _file_names(draft, attachments)
     # Files of answers still shown (a file of a removed entry is not part of the application).
@@ -381,10 +408,15 @@ def _render_check(request, draft: Draft, errors: dict | None = None, *, message:
     def step_url(step_id):
         return reverse("submissions:step", args=[draft.public_id, step_id])
 
+    shown = {step.id for step in declarations}
     context = {
+        "blocking_errors": bool(blocking),
         "draft": draft,
         "definition": definition,
-        "sections": sections,
+        "declarations": declarations,
+        "data": {**draft.data, **(posted or {})},
+        "errors": errors,
+        "sections": [section for section in sections if section["step_id"] not in shown],
         "error_entries": journey.error_links(definition, errors, step_url),
         "message": message,
         "attachments": [a for a in attachments if str(a.public_id) in referenced],
@@ -409,9 +441,15 @@ def check(request, draft: Draft):
 @require_POST
 def submit(request, draft: Draft):
     """POST-redirect-GET: the receipt is shown only after the application is committed.
-    A repeated post (double click, reload, second tab) finds the same application.
-    A registered gate (the pay step) may send the applicant elsewhere first."""
+    A repeated post (double click, reload, second tab) finds the same application. The
+    declarations the check page asks go with the submit (an unticked box is "not
+    confirmed": the check page again, with the error summary). A registered gate (the pay
+    step) may send the applicant elsewhere first."""
     _follow_login(request, draft)
+    definition = version_definition(draft.form_version)
+    declared: dict = {}
+    for declaration in journey.check_page_steps(definition, draft.data):
+        declared |= parse_step_post(definition, declaration.id, request.POST)
     gate = hooks.submit_gate(request, draft)
     if gate:
         response = HttpResponseRedirect(gate)
@@ -422,6 +460,7 @@ def submit(request, draft: Draft):
             draft=draft,
             idempotency_key=request.POST.get("idempotency_key", ""),
             base_url=_base_url(request),
+            answers=declared,
         )
     except services.IdempotencyKeyInvalid:
         # Only a page posted without its hidden key (a stale or hand-made form) gets here.
@@ -429,7 +468,9 @@ def submit(request, draft: Draft):
             _("Das Formular ist unvollständig. Bitte laden Sie die Seite neu.")
         )
     except services.SubmitInvalid as invalid:
-        return _render_check(request, draft, invalid.errors, message=invalid.message)
+        return _render_check(
+            request, draft, invalid.errors, message=invalid.message, posted=declared
+        )
     except services.TrustLevelTooLow as refused:
         check_url = reverse("submissions:check", args=[draft.public_id])
         return _step_up(request, draft.ozg_leistung, refused, check_url)
@@ -458,9 +499,9 @@ def _continue_url(draft: Draft) -> str:
     return reverse("submissions:step", args=[draft.public_id, step_id])
 
 
-def _send_resume_link(request, draft: Draft) -> None:
+def _send_resume_link(request, draft: Draft, *, email: str | None = None) -> None:
     try:
-        services.draft_send_resume_link(draft=draft, base_url=_base_url(request))
+        services.draft_send_resume_link(draft=draft, base_url=_base_url(request), email=email)
     except services.ResumeLinkThrottled as throttled:
         # The draft is saved all the same; only the e-mail waits (see the cooldown).
         messages.info(request, throttled.message)
@@ -476,18 +517,28 @@ def _send_resume_link(request, draft: Draft) -> None:
 @require_http_methods(["GET", "POST"])
 def saved(request, draft: Draft):
     """The draft is saved; an anonymous applicant got the link to continue by e-mail."""
+    email_form = ResumeEmailForm(request.POST or None) if not draft.email else None
     if request.method == "POST":
-        if draft.is_anonymous:
+        if draft.is_anonymous and email_form is not None:
+            if not email_form.is_valid():
+                return _render_saved(request, draft, email_form, status=422)
+            _send_resume_link(request, draft, email=email_form.cleaned_data["email"])
+        elif draft.is_anonymous:
             _send_resume_link(request, draft)
         return redirect("submissions:saved", public_id=draft.public_id)
+    return _render_saved(request, draft, email_form)
+
+
+def _render_saved(request, draft: Draft, email_form, *, status: int = 200):
     expires = draft.resume_token_expires_at if draft.is_anonymous else None
     context = {
+        "email_form": email_form,
         "draft": draft,
         "definition": version_definition(draft.form_version),
         "continue_url": _continue_url(draft),
         "expires_text": berlin_time_text(expires) if expires else "",
     }
-    return render(request, "submissions/saved.html", context)
+    return render(request, "submissions/saved.html", context, status=status)
 
 
 @_draft_page

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--quick] [--database-url postgres://…/openkommune_bench_load]
                                    [--concurrency 1,4,16,64] [--duration 8] [--warmup 2]
-                                   [--layout split|single] [--writer-nice 10]
+                                   [--layout split|single] [--writer-nice 5]
                                    [--scenarios baseline,proxy,reads,clerks,readers-writers,submit]
 
 Builds its own PostgreSQL database (dropped and created again): migrate, the official regions
@@ -831,7 +831,7 @@ def main() -> None:
     )
     parser.add_argument("--writer-workers", type=int, default=2)
     parser.add_argument("--writer-threads", type=int, default=2)
-    parser.add_argument("--writer-nice", type=int, default=10)
+    parser.add_argument("--writer-nice", type=int, default=5)
     parser.add_argument("--job-worker-nice", type=int, default=0)
     parser.add_argument(
         "--scenarios",

@@ -34,6 +34,9 @@ logger_class = "openkommune.core.gunicorn_logging.Logger"
 POOL = env_str("OPENKOMMUNE_POOL", "single")
 access_log_format = f"%(m)s %(U)s %(s)s %(M)sms id=%({{x-request-id}}o)s pool={POOL}"
 proc_name = "openkommune-web" if POOL == "single" else f"openkommune-{POOL}"
+# gunicorn's control socket (one fixed path per user, ~/.gunicorn/gunicorn.ctl) is not used:
+# `serve` supervises by signals, and two pools would take the same path from each other.
+control_socket_disable = True
 
 WARMUP = env_bool("OPENKOMMUNE_WARMUP", default=True)
 WARMUP_PATHS = env_list("OPENKOMMUNE_WARMUP_PATHS", "/,/leistungen/suche/?q=anmelden")

@@ -90,7 +90,7 @@ class Command(BaseCommand):
             writer_bind=os.environ.get("OPENKOMMUNE_WRITER_BIND") or serve.free_local_address(),
             writer_workers=env_int("OPENKOMMUNE_WRITER_WORKERS", 2),
             writer_threads=env_int("OPENKOMMUNE_WRITER_THREADS", 2),
-            writer_nice=env_int("OPENKOMMUNE_WRITER_NICE", 10),
+            writer_nice=env_int("OPENKOMMUNE_WRITER_NICE", 5),
             run_dir=Path(tempfile.mkdtemp(prefix="openkommune-proxy-")),
             nginx=nginx,
             trusted=trusted,

@@ -4,7 +4,7 @@
                                              [--database PATH]
 
 Builds a temporary SQLite database (migrate, `import_catalog`, `rebuild_search_index`),
-sends every query of each file (default: the shared dev set and our two held-out sets)
+sends every query of each file (default: the shared dev set and our three held-out sets)
 through the API with Django's test client and prints hit@1, hit@3 and MRR (over the
 first 10 results), with the misses. `--database` reuses a file (faster when tuning); the
 catalogue import and the index build are idempotent.

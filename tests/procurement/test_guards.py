@@ -28,9 +28,11 @@ from tests.tenancy.factories import cooperative as cooperative_organisation
 pytestmark = pytest.mark.django_db
 
 
-def _draft(member, contract, quantity=1, tiers=None):
+def _draft(member, contract, quantity=1, tiers=None, owner=None):
     item = ItemFactory(contract=contract, tiers=tiers or [(0, "100.00")])
-    call_off = CallOffFactory(tenant=member, contract=contract, status=CallOffStatus.DRAFT)
+    call_off = CallOffFactory(
+        tenant=member, contract=contract, status=CallOffStatus.DRAFT, created_by=owner
+    )
     add_line(call_off, item, quantity)
     return call_off
 
@@ -193,7 +195,7 @@ def test_drafts_cancelled_and_rejected_call_offs_do_not_count(member):
 
 def test_refused_submit_changes_nothing(member, clerk):
     contract = ContractFactory(max_value=Decimal("100.00"))
-    call_off = _draft(member, contract, quantity=2)
+    call_off = _draft(member, contract, quantity=2, owner=clerk)
     with pytest.raises(CallOffRefused) as refused:
         services.call_off_submit(tenant=member, actor=clerk, call_off=call_off)
     assert "überschreitet den Höchstwert" in refused.value.messages[0]

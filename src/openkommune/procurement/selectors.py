@@ -235,12 +235,14 @@ def order_mail_for(call_off: CallOff) -> OutboxMail | None:
     )
 
 
-def draft_for(*, tenant: Organisation, contract: FrameworkContract, supplier: Supplier):
-    return (
-        call_off_list(tenant=tenant, status=CallOffStatus.DRAFT)
-        .filter(contract=contract, supplier=supplier)
-        .first()
+def draft_for(*, tenant: Organisation, owner, contract: FrameworkContract, supplier: Supplier):
+    """The owner's own draft for the contract and supplier (drafts belong to a person)."""
+    drafts = call_off_list(tenant=tenant, status=CallOffStatus.DRAFT).filter(
+        contract=contract, supplier=supplier
     )
+    if owner is None or not owner.is_authenticated:
+        return drafts.filter(created_by__isnull=True).first()
+    return drafts.filter(created_by=owner).first()
 
 
 def procurement_settings(*, tenant: Organisation) -> MemberProcurementSettings:

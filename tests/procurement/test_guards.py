@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from openkommune.core.formatting import format_date
 from openkommune.procurement import services
 from openkommune.procurement.calloffs import CallOffRefused
 from openkommune.procurement.constants import CallOffStatus
@@ -15,6 +16,7 @@ from openkommune.procurement.selectors import (
 )
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.scoping import scopes_disabled
+from tests.members.factories import register
 from tests.procurement.factories import (
     TODAY,
     CallOffFactory,
@@ -93,8 +95,41 @@ def test_category_rule_allows_only_members_of_that_kind(member):
     assert member.kind == OrganisationKind.GEMEINDE
     refused = _guards(_draft(member, contract))
     assert any("nicht als abrufberechtigt" in e for e in refused.errors)
-    landkreis = OrganisationFactory(kind=OrganisationKind.LANDKREIS)
+    landkreis = register(OrganisationFactory(kind=OrganisationKind.LANDKREIS))
     assert _guards(_draft(landkreis, contract)).ok
+
+
+def test_non_member_organisation_is_refused_whatever_its_kind(member):
+    """Issue 19: callers were checked against the kind, not the register."""
+    contract = ContractFactory(callers_all_members=False, caller_kinds=[OrganisationKind.LANDKREIS])
+    landkreis = OrganisationFactory(name="Landkreis Nichtmitglied", kind=OrganisationKind.LANDKREIS)
+    refused = _guards(_draft(landkreis, contract))
+    assert (
+        f"Landkreis Nichtmitglied ist am {format_date(TODAY)} kein Mitglied der Genossenschaft "
+        "(laut Mitgliederverzeichnis) und keine von einem Mitglied benannte Stelle; abrufen "
+        "dürfen nur Mitglieder." in refused.errors
+    )
+    # also when the contract names it explicitly
+    contract.named_callers.add(landkreis)
+    assert not _guards(_draft(landkreis, contract)).ok
+
+
+def test_former_member_is_refused_from_the_day_it_left(member):
+    contract = ContractFactory()
+    with scopes_disabled():
+        period = member.cooperative_member.periods.get()
+    period.left_on = TODAY
+    period.save()
+    assert not _guards(_draft(member, contract)).ok
+    assert _guards(_draft(member, contract), on=TODAY - datetime.timedelta(days=1)).ok
+
+
+def test_body_named_by_a_member_may_call_off(member):
+    school = OrganisationFactory(name="Grundschule Am Markt", kind=OrganisationKind.LANDKREIS)
+    contract = ContractFactory()
+    assert not _guards(_draft(school, contract)).ok
+    member.cooperative_member.bodies.add(school)
+    assert _guards(_draft(school, contract)).ok
 
 
 def test_the_cooperative_itself_never_calls_off():

@@ -45,6 +45,7 @@ from openkommune.procurement.selectors import (
     call_off_guards,
     call_off_lines,
     draft_for,
+    is_registered_caller,
     line_total,
     may_call_off,
     procurement_settings,
@@ -216,6 +217,15 @@ def call_off_create(
 ) -> CallOff:
     """An empty draft for the contract and supplier (the cart)."""
     _require_caller(actor, tenant)
+    if not tenant.is_cooperative and not is_registered_caller(tenant):
+        raise PermissionDenied(
+            _(
+                "%(member)s ist heute kein Mitglied der Genossenschaft (laut "
+                "Mitgliederverzeichnis) und keine von einem Mitglied benannte Stelle; "
+                "abrufen dürfen nur Mitglieder."
+            )
+            % {"member": tenant.name}
+        )
     if not may_call_off(contract, tenant):
         raise PermissionDenied(
             _("%(member)s ist im Rahmenvertrag %(number)s nicht als abrufberechtigt genannt.")

@@ -117,13 +117,16 @@ def test_someone_elses_draft_is_refused_unless_shared(member, clerk, approver, i
         )
     with pytest.raises(PermissionDenied, match="gehört"):
         services.call_off_submit(tenant=member, actor=approver, call_off=call_off)
+    with pytest.raises(PermissionDenied, match="gehört"):
+        services.call_off_cancel(tenant=member, actor=approver, call_off=call_off)
     with pytest.raises(PermissionDenied, match="Nur die Person, der der Entwurf"):
         services.call_off_share(tenant=member, actor=approver, call_off=call_off, people=[approver])
     assert _state(call_off) == before
     with scopes_disabled():
         assert not call_off.shared_with.exists()
     assert [r["service"] for r in _refusals(member)] == [
-        "call_off_add_line", "call_off_line_update", "call_off_submit", "call_off_share",
+        "call_off_add_line", "call_off_line_update", "call_off_submit", "call_off_cancel",
+        "call_off_share",
     ]  # fmt: skip
 
 

@@ -233,7 +233,9 @@ def test_refused_submit_shows_every_reason(client, clerk, member):
 
 def test_cancel_and_remove_ask_for_confirmation(client, clerk, member):
     item = ItemFactory()
-    call_off = CallOffFactory(tenant=member, contract=item.contract, status=CallOffStatus.DRAFT)
+    call_off = CallOffFactory(
+        tenant=member, contract=item.contract, status=CallOffStatus.DRAFT, created_by=clerk
+    )
     add_line(call_off, item, 2)
     client.force_login(clerk)
     remove = reverse("procurement:line_remove", args=[call_off.reference, item.public_id])

@@ -530,9 +530,11 @@ def call_off_order(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff
     return call_off
 
 
+@records_refusals
 @transaction.atomic
 def call_off_cancel(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
-    """Withdraw a call-off not yet ordered (it stops counting against the maximum)."""
+    """Withdraw a call-off not yet ordered (it stops counting against the maximum). A draft
+    only by its owner or those it is shared with."""
     _require_caller(actor, tenant)
     call_off = _locked(tenant, call_off)
     _require_status(
@@ -541,6 +543,8 @@ def call_off_cancel(*, tenant: Organisation, actor, call_off: CallOff) -> CallOf
         CallOffStatus.AWAITING_APPROVAL,
         CallOffStatus.APPROVED,
     )
+    if call_off.status == CallOffStatus.DRAFT:
+        call_off = _locked_draft(tenant, actor, call_off)
     before = snapshot(call_off, STATE_FIELDS)
     call_off.status = CallOffStatus.CANCELLED
     call_off.cancelled_at = timezone.now()

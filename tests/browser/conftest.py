@@ -302,9 +302,19 @@ def committed_procurement_cleanup(
     django_db_blocker, committed_member_admin, committed_procurement_clerk,
     committed_cooperative_staff,
 ):  # fmt: skip
-    """Removes what a procurement journey committed through the pages (contracts, suppliers,
-    call-offs and their audit records) before the people and organisations go."""
+    """Enters the member in the register (only current members call off, issue 19); removes
+    what a procurement journey committed through the pages (contracts, suppliers, call-offs
+    and their audit records) and the register entry before the people and organisations go."""
+    from openkommune.members.models import CooperativeMember
+    from openkommune.tenancy.scoping import scopes_disabled as _unscoped
+    from tests.members.factories import register
+
+    with django_db_blocker.unblock(), _unscoped():
+        member = committed_procurement_clerk.memberships.get().tenant
+        register(member)
     yield
+    with django_db_blocker.unblock(), _unscoped():
+        CooperativeMember.objects.filter(organisation=member).delete()
     from openkommune.procurement.models import (
         CallOff,
         FrameworkContract,

@@ -23,18 +23,20 @@ from tests.browser.conftest import assert_no_axe_violations, log_in
 @pytest.fixture
 def committed_bundling_market(django_db_blocker, committed_cooperative_staff):
     from openkommune.bundling.models import BundlingRound
+    from openkommune.members.models import CooperativeMember
     from openkommune.procurement.models import FrameworkContract, Supplier
     from openkommune.tenancy.constants import Role
     from openkommune.tenancy.models import AuditRecord
     from openkommune.tenancy.scoping import scopes_disabled
     from tests.accounts.factories import UserFactory
     from tests.digitalpakt import factories
+    from tests.members.factories import register
     from tests.tenancy.factories import MembershipFactory, OrganisationFactory
 
     with django_db_blocker.unblock(), scopes_disabled():
         members, clerks = [], []
         for number, name in enumerate(("Gemeinde Browserhausen", "Stadt Testburg"), start=1):
-            organisation = OrganisationFactory(name=name)
+            organisation = register(OrganisationFactory(name=name))  # only members call off
             clerk = UserFactory(email=f"browser.bedarf{number}@test.example.org")
             MembershipFactory(tenant=organisation, user=clerk, role=Role.CLERK)
             members.append(organisation)
@@ -66,6 +68,7 @@ def committed_bundling_market(django_db_blocker, committed_cooperative_staff):
             # Audit records are append-only in the application; the test removes its own.
             AuditRecord.objects.filter(tenant=organisation)._raw_delete(using="default")
             clerk.delete()
+            CooperativeMember.objects.filter(organisation=organisation).delete()
             organisation.delete()
         assert not FrameworkContract.objects.filter(number="RV-BUENDEL-01").exists()
 

@@ -18,6 +18,7 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
 from tests.accounts.factories import UserFactory
 from tests.digitalpakt import factories
+from tests.members.factories import register
 from tests.tenancy.factories import MembershipFactory, OrganisationFactory
 
 
@@ -32,7 +33,7 @@ class Market:
 
 
 def member_with_clerk(name: str, kind: str = "gemeinde"):
-    organisation = OrganisationFactory(name=name, kind=kind)
+    organisation = register(OrganisationFactory(name=name, kind=kind))
     clerk = UserFactory()
     MembershipFactory(tenant=organisation, user=clerk, role=Role.CLERK)
     return organisation, clerk

@@ -6,6 +6,7 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.digitalpakt import factories
+from tests.members.factories import register
 from tests.tenancy.factories import MembershipFactory, OrganisationFactory
 
 
@@ -21,7 +22,7 @@ def programme_2(db):
 
 @pytest.fixture
 def schooltraeger(db):
-    return OrganisationFactory(name="Landkreis Testkreis", kind="landkreis")
+    return register(OrganisationFactory(name="Landkreis Testkreis", kind="landkreis"))
 
 
 @pytest.fixture

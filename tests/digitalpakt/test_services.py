@@ -329,3 +329,32 @@ def test_programme_changes_in_the_admin_are_audited(programme_2, staff, rf):
     assert record.before["description"] != record.after["description"]
     assert record.after["description"] == "Geändert für den Test"
     assert not model_admin.has_delete_permission(request, programme_2)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "approved"])
+def test_payment_on_a_cancelled_or_never_ordered_call_off_is_refused(
+    schooltraeger, member_admin, programme_1, market, status
+):
+    """Issue 19: a payment was accepted on a cancelled call-off that was never ordered."""
+    budget = _budget(schooltraeger, member_admin, programme_1)
+    call_off = ordered(schooltraeger, (market["notebook"], 1), status="approved")
+    services.call_off_charge(
+        tenant=schooltraeger, actor=member_admin, budget=budget, call_off=call_off, booked_on=DAY
+    )
+    with scopes_disabled():
+        type(call_off).objects.filter(pk=call_off.pk).update(status=status)
+        call_off.refresh_from_db()
+        entries_before = LedgerEntry.objects.count()
+    with pytest.raises(ValidationError, match="nur auf bestellte Abrufe"):
+        services.payment_record(
+            tenant=schooltraeger,
+            actor=member_admin,
+            budget=budget,
+            call_off=call_off,
+            amount=Decimal("1.00"),
+            booked_on=DAY,
+            invoice_reference="RE-1",
+        )
+    with scopes_disabled():
+        assert LedgerEntry.objects.count() == entries_before
+    assert _balance(schooltraeger, budget).paid_federal == 0

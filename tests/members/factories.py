@@ -35,6 +35,13 @@ class MemberContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"kontakt{n}@test.example.org")
 
 
+def register(organisation, joined_on=datetime.date(2015, 1, 1)):
+    """Enter the organisation in the member register (a running period): procurement lets
+    only current members call off (issue 19). Returns the organisation."""
+    member_with_period(organisation=organisation, joined_on=joined_on)
+    return organisation
+
+
 def member_with_period(**kwargs) -> CooperativeMember:
     joined_on = kwargs.pop("joined_on", datetime.date(2015, 1, 1))
     member = CooperativeMemberFactory(**kwargs)

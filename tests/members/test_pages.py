@@ -139,3 +139,14 @@ def _upload(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("register.csv", data, content_type="text/csv")
+
+
+def test_detail_page_lists_the_bodies_that_call_off_for_the_member(client):
+    from tests.tenancy.factories import OrganisationFactory
+
+    member = member_with_period()
+    assert "benannte-stellen" not in client.get(_detail(member)).content.decode()
+    member.bodies.add(OrganisationFactory(name="Grundschule Am Markt"))
+    page = client.get(_detail(member)).content.decode()
+    assert "Benannte abrufberechtigte Stellen" in page
+    assert "Grundschule Am Markt" in page

@@ -117,3 +117,25 @@ def test_update_audits_only_changes_and_contacts_add_remove():
     member.refresh_from_db()
     assert member.shares_count == 4
     assert not member.contacts.exists()
+
+
+def test_staff_name_bodies_that_call_off_for_a_member_audited():
+    """Issue 19: a member names the bodies that call off on its behalf (e.g. its schools)."""
+    from openkommune.members.services import member_bodies_set
+    from tests.members.factories import member_with_period
+
+    member = member_with_period()
+    school = OrganisationFactory(name="Grundschule Am Markt")
+    clerk = UserFactory(clerk=True)
+    with pytest.raises(PermissionDenied, match="Nur Beschäftigte der Genossenschaft"):
+        member_bodies_set(actor=clerk, member=member, bodies=[school])
+    with pytest.raises(ValidationError, match="keine benannte Stelle"):
+        member_bodies_set(actor=None, member=member, bodies=[member.organisation])
+    assert not member.bodies.exists()
+    staff = UserFactory(cooperative_staff=True)
+    member_bodies_set(actor=staff, member=member, bodies=[school])
+    assert list(member.bodies.all()) == [school]
+    with scopes_disabled():
+        record = AuditRecord.objects.get(action="member.bodies")
+    assert record.after == {"bodies": ["Grundschule Am Markt"]}
+    assert record.actor == staff

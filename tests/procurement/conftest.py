@@ -2,16 +2,23 @@ import pytest
 
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
+from tests.members.factories import register
 from tests.tenancy.factories import MembershipFactory
 
 
 @pytest.fixture
 def clerk(db):
-    return UserFactory(clerk=True)
+    """A clerk of an organisation that is a current member of the register (only members
+    call off, issue 19)."""
+    user = UserFactory(clerk=True)
+    with scopes_disabled():
+        register(user.memberships.get().tenant)
+    return user
 
 
 @pytest.fixture
 def member(clerk):
+    """The clerk's organisation, a current member of the register."""
     with scopes_disabled():
         return clerk.memberships.get().tenant
 

@@ -13,6 +13,7 @@ from openkommune.procurement.models import CallOff
 from openkommune.procurement.selectors import call_off_lines
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope, scopes_disabled
+from tests.accounts.factories import UserFactory
 from tests.procurement.factories import ContractFactory, ItemFactory
 from tests.submissions.factories import pdf_streams
 
@@ -30,8 +31,10 @@ def item():
 
 
 def _set_threshold(member, approver, amount):
+    """The cooperative sets the member's threshold (a raise by a member administrator alone
+    waits for a second person, see test_four_eyes.py)."""
     services.procurement_settings_update(
-        tenant=member, actor=approver, approval_threshold=Decimal(amount)
+        tenant=member, actor=UserFactory(cooperative_staff=True), approval_threshold=Decimal(amount)
     )
 
 

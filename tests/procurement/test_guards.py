@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from openkommune.core.formatting import format_date
 from openkommune.procurement import services
 from openkommune.procurement.calloffs import CallOffRefused
 from openkommune.procurement.constants import CallOffStatus
@@ -15,6 +16,7 @@ from openkommune.procurement.selectors import (
 )
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.scoping import scopes_disabled
+from tests.members.factories import register
 from tests.procurement.factories import (
     TODAY,
     CallOffFactory,
@@ -28,9 +30,11 @@ from tests.tenancy.factories import cooperative as cooperative_organisation
 pytestmark = pytest.mark.django_db
 
 
-def _draft(member, contract, quantity=1, tiers=None):
+def _draft(member, contract, quantity=1, tiers=None, owner=None):
     item = ItemFactory(contract=contract, tiers=tiers or [(0, "100.00")])
-    call_off = CallOffFactory(tenant=member, contract=contract, status=CallOffStatus.DRAFT)
+    call_off = CallOffFactory(
+        tenant=member, contract=contract, status=CallOffStatus.DRAFT, created_by=owner
+    )
     add_line(call_off, item, quantity)
     return call_off
 
@@ -91,8 +95,41 @@ def test_category_rule_allows_only_members_of_that_kind(member):
     assert member.kind == OrganisationKind.GEMEINDE
     refused = _guards(_draft(member, contract))
     assert any("nicht als abrufberechtigt" in e for e in refused.errors)
-    landkreis = OrganisationFactory(kind=OrganisationKind.LANDKREIS)
+    landkreis = register(OrganisationFactory(kind=OrganisationKind.LANDKREIS))
     assert _guards(_draft(landkreis, contract)).ok
+
+
+def test_non_member_organisation_is_refused_whatever_its_kind(member):
+    """Issue 19: callers were checked against the kind, not the register."""
+    contract = ContractFactory(callers_all_members=False, caller_kinds=[OrganisationKind.LANDKREIS])
+    landkreis = OrganisationFactory(name="Landkreis Nichtmitglied", kind=OrganisationKind.LANDKREIS)
+    refused = _guards(_draft(landkreis, contract))
+    assert (
+        f"Landkreis Nichtmitglied ist am {format_date(TODAY)} kein Mitglied der Genossenschaft "
+        "(laut Mitgliederverzeichnis) und keine von einem Mitglied benannte Stelle; abrufen "
+        "dürfen nur Mitglieder." in refused.errors
+    )
+    # also when the contract names it explicitly
+    contract.named_callers.add(landkreis)
+    assert not _guards(_draft(landkreis, contract)).ok
+
+
+def test_former_member_is_refused_from_the_day_it_left(member):
+    contract = ContractFactory()
+    with scopes_disabled():
+        period = member.cooperative_member.periods.get()
+    period.left_on = TODAY
+    period.save()
+    assert not _guards(_draft(member, contract)).ok
+    assert _guards(_draft(member, contract), on=TODAY - datetime.timedelta(days=1)).ok
+
+
+def test_body_named_by_a_member_may_call_off(member):
+    school = OrganisationFactory(name="Grundschule Am Markt", kind=OrganisationKind.LANDKREIS)
+    contract = ContractFactory()
+    assert not _guards(_draft(school, contract)).ok
+    member.cooperative_member.bodies.add(school)
+    assert _guards(_draft(school, contract)).ok
 
 
 def test_the_cooperative_itself_never_calls_off():
@@ -193,7 +230,7 @@ def test_drafts_cancelled_and_rejected_call_offs_do_not_count(member):
 
 def test_refused_submit_changes_nothing(member, clerk):
     contract = ContractFactory(max_value=Decimal("100.00"))
-    call_off = _draft(member, contract, quantity=2)
+    call_off = _draft(member, contract, quantity=2, owner=clerk)
     with pytest.raises(CallOffRefused) as refused:
         services.call_off_submit(tenant=member, actor=clerk, call_off=call_off)
     assert "überschreitet den Höchstwert" in refused.value.messages[0]

@@ -62,7 +62,10 @@ def flaky():
 def _approved(member, clerk, approver, *, supplier_email=SUPPLIER_EMAIL, order_email=ORDER_EMAIL):
     """An approved call-off of 10 x 90 € to a supplier with `supplier_email`."""
     services.procurement_settings_update(
-        tenant=member, actor=approver, approval_threshold=Decimal("100000"), order_email=order_email
+        tenant=member,
+        actor=UserFactory(cooperative_staff=True),
+        approval_threshold=Decimal("100000"),
+        order_email=order_email,
     )
     contract = ContractFactory(suppliers=[SupplierFactory(email=supplier_email)])
     item = ItemFactory(contract=contract, tiers=[(0, "100.00"), (10, "90.00")])

@@ -10,6 +10,7 @@ from django.urls import Resolver404, resolve, reverse
 from openkommune.procurement import services
 from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.models import CatalogItem, FrameworkContract
+from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.procurement.factories import (
@@ -20,6 +21,7 @@ from tests.procurement.factories import (
     SupplierFactory,
     add_line,
 )
+from tests.tenancy.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +233,9 @@ def test_refused_submit_shows_every_reason(client, clerk, member):
 
 def test_cancel_and_remove_ask_for_confirmation(client, clerk, member):
     item = ItemFactory()
-    call_off = CallOffFactory(tenant=member, contract=item.contract, status=CallOffStatus.DRAFT)
+    call_off = CallOffFactory(
+        tenant=member, contract=item.contract, status=CallOffStatus.DRAFT, created_by=clerk
+    )
     add_line(call_off, item, 2)
     client.force_login(clerk)
     remove = reverse("procurement:line_remove", args=[call_off.reference, item.public_id])
@@ -252,11 +256,70 @@ def test_settings_page_for_member_admin_only(client, clerk, approver, member):
     client.force_login(approver)
     response = client.post(url, {"approval_threshold": "abc", "order_email": ""})
     assert "Bitte einen Betrag in Euro angeben" in response.content.decode()
-    client.post(url, {"approval_threshold": "2.500,00", "order_email": ""})
+    response = client.post(url, {"approval_threshold": "2.500,00", "order_email": ""}, follow=True)
+    assert "gilt erst, wenn eine andere Person" in response.content.decode()
+    # the requester sees the request but no button to confirm it himself
+    assert "grenze-bestaetigen" not in response.content.decode()
     from openkommune.procurement.selectors import procurement_settings
 
     with scopes_disabled():
+        assert procurement_settings(tenant=member).approval_threshold == Decimal("0")
+    second = UserFactory()
+    MembershipFactory(tenant=member, user=second, role=Role.MEMBER_ADMIN)
+    client.force_login(second)
+    assert "grenze-bestaetigen" in client.get(url).content.decode()
+    client.post(reverse("procurement:threshold_decide"), {"entscheidung": "bestaetigen"})
+    with scopes_disabled():
         assert procurement_settings(tenant=member).approval_threshold == Decimal("2500.00")
+
+
+def test_draft_page_shows_owner_authors_and_shares(client, clerk, approver, member):
+    item = ItemFactory(tiers=[(0, "279.00")])
+    call_off = services.call_off_add_line(tenant=member, actor=clerk, item=item, quantity=1)
+    detail = reverse("procurement:call_off_detail", args=[call_off.reference])
+    client.force_login(approver)
+    page = client.get(detail).content.decode()
+    assert "Dieser Entwurf gehört" in page
+    assert 'id="einreichen"' not in page
+    client.force_login(clerk)
+    page = client.get(detail).content.decode()
+    assert "teilen-form" in page
+    client.post(
+        reverse("procurement:call_off_share", args=[call_off.reference]),
+        {"personen": [str(approver.pk)]},
+    )
+    client.force_login(approver)
+    client.post(
+        reverse("procurement:line_update", args=[call_off.reference, item.public_id]),
+        {"menge": "30"},
+    )
+    page = client.get(detail).content.decode()
+    assert f"{clerk} / {approver}" in page  # the line: added by the clerk, changed by the admin
+    call_off.refresh_from_db()
+    assert call_off.total == Decimal("8370.00")
+
+
+def test_staff_decide_stuck_approvals_as_deputy(client, approver, member, staff):
+    item = ItemFactory(tiers=[(0, "279.00")])
+    call_off = services.call_off_add_line(tenant=member, actor=approver, item=item, quantity=2)
+    call_off = services.call_off_submit(tenant=member, actor=approver, call_off=call_off)
+    client.force_login(approver)
+    page = client.get(reverse("procurement:call_off_detail", args=[call_off.reference]))
+    assert "Die Genossenschaft entscheidet stellvertretend" in page.content.decode()
+    assert client.get(reverse("procurement:deputy_approvals")).status_code == 403
+    client.force_login(staff)
+    page = client.get(reverse("procurement:deputy_approvals")).content.decode()
+    assert call_off.reference in page
+    decide = reverse("procurement:deputy_decide", args=[member.public_id, call_off.reference])
+    client.post(decide, {"entscheidung": "ablehnen", "note": ""})
+    call_off.refresh_from_db()
+    assert call_off.status == CallOffStatus.AWAITING_APPROVAL  # a rejection needs a reason
+    client.post(decide, {"entscheidung": "freigeben", "note": "Vertretung"})
+    call_off.refresh_from_db()
+    assert call_off.status == CallOffStatus.APPROVED
+    assert call_off.approved_by == staff
+    page = client.get(reverse("procurement:deputy_approvals")).content.decode()
+    assert "Keine Abrufe warten auf eine Vertretungsfreigabe." in page
 
 
 def test_member_pages_refuse_staff_and_anonymous(client, staff):

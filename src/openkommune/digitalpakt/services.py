@@ -31,6 +31,7 @@ from openkommune.digitalpakt.selectors import (
     ineligible_lines,
     user_may_book,
 )
+from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.models import CallOff
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
@@ -284,6 +285,14 @@ def payment_record(
     with scope(tenant=tenant):
         budget = _locked_budget(tenant, budget)
         call_off = _locked_call_off(tenant, call_off)
+        if call_off.status != CallOffStatus.ORDERED:
+            # An invoice exists only for goods ordered: a cancelled (or only approved,
+            # never ordered) call-off cannot be paid (issue 19).
+            raise ValidationError(
+                {"call_off": _("Der Abruf %(ref)s ist im Status „%(status)s“: Zahlungen "
+                               "werden nur auf bestellte Abrufe gebucht.")
+                 % {"ref": call_off.reference, "status": call_off.get_status_display()}}
+            )  # fmt: skip
         totals = call_off_totals(budget, call_off)
         open_amount = totals["commitment"] - totals["payment"]
         if totals["commitment"] <= 0:

@@ -31,6 +31,14 @@ class CooperativeMember(PublicIdModel):
     # from partial public information.
     source = models.CharField(_("Quelle"), max_length=500, blank=True)
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
+    # Bodies the member names to call off from framework contracts on its behalf (its schools,
+    # Eigenbetriebe …); they may call off while the member is a member (issue 19).
+    bodies = models.ManyToManyField(
+        "tenancy.Organisation",
+        blank=True,
+        related_name="naming_members",
+        verbose_name=_("benannte abrufberechtigte Stellen"),
+    )
 
     class Meta:
         verbose_name = _("Mitglied der Genossenschaft")

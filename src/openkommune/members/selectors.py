@@ -186,3 +186,16 @@ def current_period(member: CooperativeMember, *, as_of: datetime.date | None = N
         if period.joined_on <= date and (period.left_on is None or period.left_on > date):
             return period
     return periods[-1]
+
+
+def is_caller_on(organisation, date: datetime.date) -> bool:
+    """Whether the organisation may call off from the cooperative's framework contracts on
+    `date`: it is a member then (a period of the register runs on that day), or a body a
+    member of that day names (`CooperativeMember.bodies`). Procurement's one register check."""
+    if organisation is None:
+        return False
+    running = MembershipPeriod.objects.filter(_periods_active_on(date))
+    return (
+        running.filter(member__organisation=organisation).exists()
+        or running.filter(member__bodies=organisation).exists()
+    )

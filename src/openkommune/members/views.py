@@ -112,6 +112,7 @@ def member_detail(request, public_id):
         "sees_shares": viewer.sees_shares(member),
         "sees_private": viewer.sees_private(member),
         "contacts": viewer.visible_contacts(member),
+        "bodies": list(member.bodies.order_by("name")),
         "demo_note": DEMO_NOTE,
     }
     return render(request, "members/detail.html", context)

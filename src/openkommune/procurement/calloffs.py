@@ -6,13 +6,19 @@ approval when the total is above the member's approval threshold, else approved 
 `order_mail`). A draft or a not yet ordered call-off can be cancelled; a rejected one is
 closed.
 
-Who: people of the member with the role clerk or member_admin call off; only a
-member_admin approves, and never their own call-off (four-eyes principle). Every function
-takes the tenant first, runs atomically and writes an audit record to the member's trail.
+Who: people of the member with the role clerk or member_admin call off. A draft belongs
+to the person who created it; only they and the people they share it with explicitly change
+it. Every change records its author (per line: added by, last changed by; per call-off: the
+contributors and the submitter). Only a member_admin approves, and never one who changed the
+call-off (four-eyes principle); when the member has no such administrator, the cooperative
+decides (deputy rule). A raise of the approval threshold waits for a second person. Every
+function takes the tenant first, runs atomically and writes an audit record to the member's
+trail; a refusal changes nothing and is recorded too (`call_off.refused`).
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 from decimal import Decimal
 
@@ -39,6 +45,7 @@ from openkommune.procurement.selectors import (
     call_off_guards,
     call_off_lines,
     draft_for,
+    is_registered_caller,
     line_total,
     may_call_off,
     procurement_settings,
@@ -46,9 +53,9 @@ from openkommune.procurement.selectors import (
     unit_price_for,
 )
 from openkommune.tenancy.constants import Role
-from openkommune.tenancy.models import Organisation
+from openkommune.tenancy.models import Membership, Organisation
 from openkommune.tenancy.scoping import scope, scopes_disabled
-from openkommune.tenancy.selectors import user_roles
+from openkommune.tenancy.selectors import acts_for_cooperative, user_roles
 from openkommune.tenancy.services import audit_record, reject_unknown_fields, snapshot
 
 CALLER_ROLES = {Role.CLERK, Role.MEMBER_ADMIN}
@@ -84,12 +91,78 @@ def _locked(tenant: Organisation, call_off: CallOff) -> CallOff:
         )
 
 
+def _person(actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+class Refused(PermissionDenied):
+    """A control refused the change (four eyes, draft ownership, threshold); `obj` is what
+    it was about. The service's transaction is rolled back; `records_refusals` then writes
+    the refusal to the member's audit trail."""
+
+    def __init__(self, message: str, obj):
+        super().__init__(message)
+        self.message = message
+        self.obj = obj
+
+
+def records_refusals(func):
+    """Outside the service's transaction: a `Refused` leaves an audit record
+    (`procurement.refused`, naming the service and the German reason) and is re-raised."""
+
+    @functools.wraps(func)
+    def wrapper(*args, tenant, actor, **kwargs):
+        try:
+            return func(*args, tenant=tenant, actor=actor, **kwargs)
+        except Refused as error:
+            audit_record(
+                tenant=tenant,
+                actor=actor,
+                action="procurement.refused",
+                obj=error.obj,
+                after={"service": func.__name__, "reason": error.message},
+            )
+            raise
+
+    return wrapper
+
+
+def may_edit(call_off: CallOff, actor) -> bool:
+    """The owner (creator) and the people the draft is shared with; the system always."""
+    person = _person(actor)
+    if actor is None:
+        return True
+    if person is None:
+        return False
+    return call_off.created_by_id == person.pk or call_off.shared_with.filter(pk=person.pk).exists()
+
+
 def _locked_draft(tenant: Organisation, actor, call_off: CallOff) -> CallOff:
-    """The caller's draft, re-read and locked for a change (a draft only)."""
+    """The caller's draft, re-read and locked for a change (a draft only, of its owner or
+    shared with the caller)."""
     _require_caller(actor, tenant)
     call_off = _locked(tenant, call_off)
     _require_status(call_off, CallOffStatus.DRAFT)
+    if not may_edit(call_off, actor):
+        owner = call_off.created_by
+        raise Refused(
+            _(
+                "Der Entwurf %(reference)s gehört %(owner)s. Ändern können ihn nur diese Person "
+                "und die, mit denen sie ihn ausdrücklich teilt."
+            )
+            % {
+                "reference": call_off.reference,
+                "owner": str(owner) if owner else _("einer anderen Person"),
+            },
+            call_off,
+        )
     return call_off
+
+
+def _contributed(call_off: CallOff, actor) -> None:
+    person = _person(actor)
+    if person is not None:
+        call_off.contributors.add(person)
 
 
 def _require_status(call_off: CallOff, *allowed: str) -> None:
@@ -144,6 +217,15 @@ def call_off_create(
 ) -> CallOff:
     """An empty draft for the contract and supplier (the cart)."""
     _require_caller(actor, tenant)
+    if not tenant.is_cooperative and not is_registered_caller(tenant):
+        raise PermissionDenied(
+            _(
+                "%(member)s ist heute kein Mitglied der Genossenschaft (laut "
+                "Mitgliederverzeichnis) und keine von einem Mitglied benannte Stelle; "
+                "abrufen dürfen nur Mitglieder."
+            )
+            % {"member": tenant.name}
+        )
     if not may_call_off(contract, tenant):
         raise PermissionDenied(
             _("%(member)s ist im Rahmenvertrag %(number)s nicht als abrufberechtigt genannt.")
@@ -162,36 +244,58 @@ def call_off_create(
             delivery_address=settings_row.default_delivery_address,
             is_demo=tenant.is_demo or contract.is_demo,
         )
+        _contributed(call_off, actor)
     _audit(tenant, actor, "call_off.create", call_off)
     return call_off
 
 
 def _lines_changed(tenant: Organisation, actor, call_off: CallOff, action: str) -> CallOff:
-    """After a change of the lines: prices and totals again, saved and audited."""
+    """After a change of the lines: prices and totals again, the author recorded as a
+    contributor, saved and audited."""
     with scope(tenant=tenant):
         _recalculate(call_off)
+        _contributed(call_off, actor)
     call_off.save()
     _audit(tenant, actor, action, call_off)
     return call_off
 
 
+@records_refusals
 @transaction.atomic
-def call_off_add_line(*, tenant: Organisation, actor, item: CatalogItem, quantity: int) -> CallOff:
-    """Put `quantity` of the item into the member's draft for its contract and supplier
-    (created when missing); an item already in the cart gets the quantity added."""
+def call_off_add_line(
+    *,
+    tenant: Organisation,
+    actor,
+    item: CatalogItem,
+    quantity: int,
+    call_off: CallOff | None = None,
+) -> CallOff:
+    """Put `quantity` of the item into the caller's own draft for its contract and supplier
+    (created when missing), or into `call_off`, a draft the caller owns or that is shared
+    with them; an item already in the cart gets the quantity added."""
     _require_caller(actor, tenant)
     if quantity < 1:
         raise ValidationError({"quantity": _("Bitte eine Menge von mindestens 1 angeben.")})
     on = today()
     if not item.is_active or not item.is_valid_on(on) or not item.contract.is_in_term(on):
         raise ValidationError(_("Dieser Artikel ist heute nicht abrufbar."))
-    with scope(tenant=tenant):
-        call_off = draft_for(tenant=tenant, contract=item.contract, supplier=item.supplier)
-    if call_off is None:
-        call_off = call_off_create(
-            tenant=tenant, actor=actor, contract=item.contract, supplier=item.supplier
-        )
-    call_off = _locked(tenant, call_off)
+    if call_off is not None:
+        call_off = _locked_draft(tenant, actor, call_off)
+        if call_off.contract_id != item.contract_id or call_off.supplier_id != item.supplier_id:
+            raise ValidationError(
+                _("Der Artikel gehört nicht zu Rahmenvertrag und Lieferant dieses Abrufs.")
+            )
+    else:
+        with scope(tenant=tenant):
+            call_off = draft_for(
+                tenant=tenant, owner=actor, contract=item.contract, supplier=item.supplier
+            )
+        if call_off is None:
+            call_off = call_off_create(
+                tenant=tenant, actor=actor, contract=item.contract, supplier=item.supplier
+            )
+        call_off = _locked(tenant, call_off)
+    person = _person(actor)
     with scope(tenant=tenant):
         line = CallOffLine.objects.filter(call_off=call_off, item=item).first()
         if line is None:
@@ -203,13 +307,17 @@ def call_off_add_line(*, tenant: Organisation, actor, item: CatalogItem, quantit
                 quantity=quantity,
                 unit_price=price,
                 line_total=price * quantity,
+                added_by=person,
+                changed_by=person,
             )
         else:
             line.quantity += quantity
-            line.save(update_fields=["quantity"])
+            line.changed_by = person
+            line.save(update_fields=["quantity", "changed_by"])
     return _lines_changed(tenant, actor, call_off, "call_off.add_line")
 
 
+@records_refusals
 @transaction.atomic
 def call_off_line_update(
     *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem, quantity: int
@@ -218,11 +326,13 @@ def call_off_line_update(
         if quantity < 1:
             raise ValidationError({"quantity": _("Bitte eine Menge von mindestens 1 angeben.")})
         line.quantity = quantity
-        line.save(update_fields=["quantity"])
+        line.changed_by = _person(actor)
+        line.save(update_fields=["quantity", "changed_by"])
 
     return _line_change(tenant, actor, call_off, item, set_quantity, "call_off.update_line")
 
 
+@records_refusals
 @transaction.atomic
 def call_off_line_remove(
     *, tenant: Organisation, actor, call_off: CallOff, item: CatalogItem
@@ -239,6 +349,7 @@ def _line_change(tenant, actor, call_off: CallOff, item: CatalogItem, change, ac
     return _lines_changed(tenant, actor, call_off, action)
 
 
+@records_refusals
 @transaction.atomic
 def call_off_update_details(
     *,
@@ -254,8 +365,12 @@ def call_off_update_details(
     call_off.buyer_reference = buyer_reference.strip()
     call_off.delivery_address = delivery_address.strip()
     call_off.note = note.strip()
-    call_off.full_clean(exclude=["tenant", "contract", "supplier", "created_by", "approved_by"])
+    call_off.full_clean(
+        exclude=["tenant", "contract", "supplier", "created_by", "approved_by", "submitted_by"]
+    )
     call_off.save()
+    with scope(tenant=tenant):
+        _contributed(call_off, actor)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -278,6 +393,7 @@ def _run_guards(call_off: CallOff) -> None:
     call_off.warnings = result.warnings
 
 
+@records_refusals
 @transaction.atomic
 def call_off_submit(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
     """Run every guard; refused → CallOffRefused (nothing changes). Then awaiting approval
@@ -289,6 +405,9 @@ def call_off_submit(*, tenant: Organisation, actor, call_off: CallOff) -> CallOf
         _run_guards(call_off)
         threshold = procurement_settings(tenant=tenant).approval_threshold
     call_off.submitted_at = timezone.now()
+    call_off.submitted_by = _person(actor)
+    with scope(tenant=tenant):
+        _contributed(call_off, actor)
     if call_off.total > threshold:
         call_off.status = CallOffStatus.AWAITING_APPROVAL
     else:
@@ -299,17 +418,66 @@ def call_off_submit(*, tenant: Organisation, actor, call_off: CallOff) -> CallOf
     return call_off
 
 
-def _require_approver(actor, tenant: Organisation, call_off: CallOff) -> None:
-    _require_role(
-        actor,
-        tenant,
-        {APPROVER_ROLE},
-        _("Nur die Mitgliedsverwaltung darf Abrufe freigeben oder ablehnen."),
+def member_admins(tenant: Organisation) -> list:
+    """The member's administrators (the approvers)."""
+    with scope(tenant=tenant):
+        return [
+            m.user
+            for m in Membership.objects.filter(tenant=tenant, role=APPROVER_ROLE).select_related(
+                "user"
+            )
+            if m.user.is_active
+        ]
+
+
+def eligible_approvers(tenant: Organisation, call_off: CallOff) -> list:
+    """Member administrators who did not change the call-off: the people who may approve."""
+    with scope(tenant=tenant):
+        changed = set(call_off.contributors.values_list("pk", flat=True))
+    changed |= {call_off.created_by_id, call_off.submitted_by_id} - {None}
+    return [user for user in member_admins(tenant) if user.pk not in changed]
+
+
+def needs_deputy(tenant: Organisation, call_off: CallOff) -> bool:
+    """Awaiting approval and no member administrator may decide it (e.g. a member with one
+    administrator who changed it): the cooperative decides as deputy."""
+    return call_off.status == CallOffStatus.AWAITING_APPROVAL and not eligible_approvers(
+        tenant, call_off
     )
-    if actor is not None and call_off.created_by_id == actor.pk:
-        raise PermissionDenied(_("Vier-Augen-Prinzip: Eigene Abrufe gibt eine andere Person frei."))
 
 
+def _require_approver(actor, tenant: Organisation, call_off: CallOff) -> None:
+    if actor is None:
+        return
+    is_admin = str(APPROVER_ROLE) in user_roles(actor, tenant=tenant)
+    if not is_admin:
+        if acts_for_cooperative(actor) and needs_deputy(tenant, call_off):
+            return  # deputy rule: the cooperative resolves a stuck approval
+        if acts_for_cooperative(actor):
+            raise Refused(
+                _(
+                    "Die Genossenschaft entscheidet nur stellvertretend, wenn beim Mitglied "
+                    "niemand aus der Mitgliedsverwaltung freigeben darf."
+                ),
+                call_off,
+            )
+        raise PermissionDenied(
+            _("Nur die Mitgliedsverwaltung darf Abrufe freigeben oder ablehnen.")
+        )
+    with scope(tenant=tenant):
+        changed = set(call_off.contributors.values_list("pk", flat=True))
+    changed |= {call_off.created_by_id, call_off.submitted_by_id} - {None}
+    if actor.pk in changed:
+        raise Refused(
+            _(
+                "Vier-Augen-Prinzip: Sie haben diesen Abruf selbst angelegt, geändert oder "
+                "eingereicht. Freigeben oder ablehnen muss ihn eine andere Person."
+            ),
+            call_off,
+        )
+
+
+@records_refusals
 @transaction.atomic
 def call_off_approve(*, tenant: Organisation, actor, call_off: CallOff, note: str = "") -> CallOff:
     call_off = _locked(tenant, call_off)
@@ -325,6 +493,7 @@ def call_off_approve(*, tenant: Organisation, actor, call_off: CallOff, note: st
     return call_off
 
 
+@records_refusals
 @transaction.atomic
 def call_off_reject(*, tenant: Organisation, actor, call_off: CallOff, note: str) -> CallOff:
     call_off = _locked(tenant, call_off)
@@ -361,9 +530,11 @@ def call_off_order(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff
     return call_off
 
 
+@records_refusals
 @transaction.atomic
 def call_off_cancel(*, tenant: Organisation, actor, call_off: CallOff) -> CallOff:
-    """Withdraw a call-off not yet ordered (it stops counting against the maximum)."""
+    """Withdraw a call-off not yet ordered (it stops counting against the maximum). A draft
+    only by its owner or those it is shared with."""
     _require_caller(actor, tenant)
     call_off = _locked(tenant, call_off)
     _require_status(
@@ -372,6 +543,8 @@ def call_off_cancel(*, tenant: Organisation, actor, call_off: CallOff) -> CallOf
         CallOffStatus.AWAITING_APPROVAL,
         CallOffStatus.APPROVED,
     )
+    if call_off.status == CallOffStatus.DRAFT:
+        call_off = _locked_draft(tenant, actor, call_off)
     before = snapshot(call_off, STATE_FIELDS)
     call_off.status = CallOffStatus.CANCELLED
     call_off.cancelled_at = timezone.now()
@@ -380,29 +553,99 @@ def call_off_cancel(*, tenant: Organisation, actor, call_off: CallOff) -> CallOf
     return call_off
 
 
-SETTINGS_FIELDS = ("approval_threshold", "order_email", "default_delivery_address")
-
-
+@records_refusals
 @transaction.atomic
-def procurement_settings_update(
-    *, tenant: Organisation, actor, **changes
-) -> MemberProcurementSettings:
-    """Only the member's administration sets its approval threshold and order defaults."""
+def call_off_share(*, tenant: Organisation, actor, call_off: CallOff, people) -> CallOff:
+    """The owner shares the draft with people of the member (clerks or administrators), who
+    may then change it; `people` replaces the previous list (empty: shared with nobody)."""
+    _require_caller(actor, tenant)
+    call_off = _locked(tenant, call_off)
+    _require_status(call_off, CallOffStatus.DRAFT)
+    person = _person(actor)
+    if actor is not None and (person is None or call_off.created_by_id != person.pk):
+        raise Refused(
+            _("Nur die Person, der der Entwurf %(reference)s gehört, kann ihn teilen.")
+            % {"reference": call_off.reference},
+            call_off,
+        )
+    people = list(people)
+    for other in people:
+        if not user_roles(other, tenant=tenant) & {str(r) for r in CALLER_ROLES}:
+            raise ValidationError(
+                {
+                    "people": _(
+                        "%(person)s arbeitet nicht für %(member)s und kann den Entwurf nicht "
+                        "bearbeiten."
+                    )
+                    % {"person": str(other), "member": tenant.name}
+                }
+            )
+    with scope(tenant=tenant):
+        before = sorted(str(u) for u in call_off.shared_with.all())
+        call_off.shared_with.set([u for u in people if u.pk != call_off.created_by_id])
+        after = sorted(str(u) for u in call_off.shared_with.all())
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="call_off.share",
+        obj=call_off,
+        before={"shared_with": before},
+        after={"shared_with": after},
+    )
+    return call_off
+
+
+SETTINGS_FIELDS = ("approval_threshold", "order_email", "default_delivery_address")
+PENDING_FIELDS = ("pending_threshold", "pending_threshold_by", "pending_threshold_at")
+
+
+def _require_settings_admin(actor, tenant: Organisation) -> None:
+    if acts_for_cooperative(actor):
+        return
     _require_role(
         actor,
         tenant,
         {APPROVER_ROLE},
         _("Nur die Mitgliedsverwaltung darf die Beschaffungseinstellungen ändern."),
     )
+
+
+def _locked_settings(tenant: Organisation):
+    row = MemberProcurementSettings.objects.select_for_update().filter(tenant=tenant).first()
+    return row
+
+
+@records_refusals
+@transaction.atomic
+def procurement_settings_update(
+    *, tenant: Organisation, actor, **changes
+) -> MemberProcurementSettings:
+    """The member's administration (or the cooperative) sets its order defaults and approval
+    threshold. Lowering the threshold (more approvals) applies at once; raising it, when a
+    member administrator asks, waits for a second person (`procurement_threshold_decide`):
+    otherwise an administrator could raise it over his own call-off and skip the approval.
+    The cooperative's change applies at once."""
+    _require_settings_admin(actor, tenant)
     reject_unknown_fields(changes, SETTINGS_FIELDS, "settings")
     with scope(tenant=tenant):
-        row = MemberProcurementSettings.objects.select_for_update().filter(tenant=tenant).first()
+        row = _locked_settings(tenant)
         created = row is None
         row = row or MemberProcurementSettings(tenant=tenant)
-        before = None if created else snapshot(row, SETTINGS_FIELDS)
+        before = None if created else snapshot(row, SETTINGS_FIELDS + PENDING_FIELDS)
+        requested = changes.pop("approval_threshold", None)
         for name, value in changes.items():
             setattr(row, name, value)
-        row.full_clean(exclude=["tenant"])
+        if requested is not None and requested != row.approval_threshold:
+            if acts_for_cooperative(actor) or requested < row.approval_threshold:
+                row.approval_threshold = requested
+                row.pending_threshold = None
+                row.pending_threshold_by = None
+                row.pending_threshold_at = None
+            else:
+                row.pending_threshold = requested
+                row.pending_threshold_by = _person(actor)
+                row.pending_threshold_at = timezone.now()
+        row.full_clean(exclude=["tenant", "pending_threshold_by"])
         row.save()
     audit_record(
         tenant=tenant,
@@ -410,6 +653,63 @@ def procurement_settings_update(
         action="procurement_settings.update",
         obj=row,
         before=before,
-        after=snapshot(row, SETTINGS_FIELDS),
+        after=snapshot(row, SETTINGS_FIELDS + PENDING_FIELDS),
     )
     return row
+
+
+@records_refusals
+@transaction.atomic
+def procurement_threshold_decide(
+    *, tenant: Organisation, actor, confirm: bool
+) -> MemberProcurementSettings:
+    """Another member administrator (never the one who asked) or the cooperative confirms
+    or declines a requested raise of the approval threshold."""
+    _require_settings_admin(actor, tenant)
+    with scope(tenant=tenant):
+        row = _locked_settings(tenant)
+        if row is None or row.pending_threshold is None:
+            raise ValidationError(_("Es ist keine Änderung der Freigabegrenze beantragt."))
+        person = _person(actor)
+        if (
+            person is not None
+            and row.pending_threshold_by_id == person.pk
+            and not acts_for_cooperative(actor)
+        ):
+            raise Refused(
+                _(
+                    "Vier-Augen-Prinzip: Die von Ihnen beantragte Freigabegrenze bestätigt "
+                    "eine andere Person der Mitgliedsverwaltung oder die Genossenschaft."
+                ),
+                row,
+            )
+        before = snapshot(row, SETTINGS_FIELDS + PENDING_FIELDS)
+        if confirm:
+            row.approval_threshold = row.pending_threshold
+        row.pending_threshold = None
+        row.pending_threshold_by = None
+        row.pending_threshold_at = None
+        row.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="procurement_settings.threshold_confirm"
+        if confirm
+        else "procurement_settings.threshold_decline",
+        obj=row,
+        before=before,
+        after=snapshot(row, SETTINGS_FIELDS + PENDING_FIELDS),
+    )
+    return row
+
+
+def call_offs_awaiting_deputy() -> list[CallOff]:
+    """Named cross-tenant read for the cooperative's staff page: call-offs awaiting approval
+    that no administrator of their member may decide (deputy rule, issue 19)."""
+    with scopes_disabled():
+        waiting = list(
+            CallOff.objects.filter(status=CallOffStatus.AWAITING_APPROVAL)
+            .select_related("tenant", "contract", "supplier", "created_by", "submitted_by")
+            .order_by("submitted_at", "id")
+        )
+    return [c for c in waiting if needs_deputy(c.tenant, c)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -302,7 +303,23 @@ class CallOff(models.Model):
     buyer_reference = models.CharField(_("Ihr Zeichen / Aktenzeichen"), max_length=100, blank=True)
     delivery_address = models.TextField(_("Lieferanschrift"), blank=True)
     note = models.TextField(_("Bemerkung an den Lieferanten"), blank=True)
+    # The creator owns a draft: only the owner and the people it is shared with change it.
     created_by = person_field(blank=False)
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geteilt mit"),
+    )
+    # Everyone who changed the call-off (lines, details, submission): none of them may
+    # approve it (four-eyes principle).
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bearbeitet von"),
+    )
+    submitted_by = person_field(_("eingereicht von"))
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
     approved_by = person_field()
     approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
@@ -349,6 +366,8 @@ class CallOffLine(models.Model):
     quantity = models.PositiveIntegerField(_("Menge"), validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(_("Stückpreis"), max_digits=12, decimal_places=2)
     line_total = models.DecimalField(_("Positionswert"), max_digits=14, decimal_places=2)
+    added_by = person_field(_("hinzugefügt von"))
+    changed_by = person_field(_("zuletzt geändert von"))
 
     objects = TenantScopedManager()
 
@@ -382,6 +401,18 @@ class MemberProcurementSettings(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("Abrufe mit einem höheren Gesamtwert müssen freigegeben werden."),
     )
+    # A raise of the threshold (fewer approvals) waits for a second person: another member
+    # administrator or the cooperative confirms it (issue 19).
+    pending_threshold = models.DecimalField(
+        _("beantragte Freigabegrenze (Euro, netto)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    pending_threshold_by = person_field(_("beantragt von"))
+    pending_threshold_at = models.DateTimeField(_("beantragt am"), null=True, blank=True)
     order_email = models.EmailField(_("E-Mail für Bestellungen"), blank=True)
     default_delivery_address = models.TextField(_("Standard-Lieferanschrift"), blank=True)
 

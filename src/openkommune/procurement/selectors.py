@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from openkommune.core import outbox
 from openkommune.core.formatting import format_date, format_money, format_number
 from openkommune.core.models import OutboxMail
+from openkommune.members.selectors import is_caller_on
 from openkommune.procurement.constants import (
     COMMITTED_STATUSES,
     ORDER_MAIL_KIND,
@@ -71,10 +72,22 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def may_call_off(contract: FrameworkContract, organisation: Organisation) -> bool:
-    """Whether the contract names the organisation as a buyer (all members, its kind, or by
-    name). The cooperative itself is no caller. Uses `named_callers` when prefetched."""
+def is_registered_caller(organisation: Organisation, on: datetime.date | None = None) -> bool:
+    """A current member of the member register on `on` (today), or a body such a member
+    names: only these call off, whatever their kind (issue 19)."""
+    return is_caller_on(organisation, on or today())
+
+
+def may_call_off(
+    contract: FrameworkContract, organisation: Organisation, on: datetime.date | None = None
+) -> bool:
+    """Whether the organisation may call off the contract on `on` (today): it is a member of
+    the register that day (or a body a member names), and the contract names it as a buyer
+    (all members, its kind, or by name). The cooperative itself is no caller. Uses
+    `named_callers` when prefetched."""
     if organisation is None or organisation.is_cooperative or not organisation.is_active:
+        return False
+    if not is_registered_caller(organisation, on):
         return False
     if contract.callers_all_members or organisation.kind in (contract.caller_kinds or []):
         return True
@@ -235,12 +248,14 @@ def order_mail_for(call_off: CallOff) -> OutboxMail | None:
     )
 
 
-def draft_for(*, tenant: Organisation, contract: FrameworkContract, supplier: Supplier):
-    return (
-        call_off_list(tenant=tenant, status=CallOffStatus.DRAFT)
-        .filter(contract=contract, supplier=supplier)
-        .first()
+def draft_for(*, tenant: Organisation, owner, contract: FrameworkContract, supplier: Supplier):
+    """The owner's own draft for the contract and supplier (drafts belong to a person)."""
+    drafts = call_off_list(tenant=tenant, status=CallOffStatus.DRAFT).filter(
+        contract=contract, supplier=supplier
     )
+    if owner is None or not owner.is_authenticated:
+        return drafts.filter(created_by__isnull=True).first()
+    return drafts.filter(created_by=owner).first()
 
 
 def procurement_settings(*, tenant: Organisation) -> MemberProcurementSettings:
@@ -424,7 +439,16 @@ def call_off_guards(call_off: CallOff, *, on: datetime.date | None = None) -> Gu
             )
             % {"number": contract.number, "end": format_date(contract.ends_on)}
         )
-    if not may_call_off(contract, call_off.tenant):
+    if not call_off.tenant.is_cooperative and not is_registered_caller(call_off.tenant, on):
+        result.errors.append(
+            _(
+                "%(member)s ist am %(date)s kein Mitglied der Genossenschaft (laut "
+                "Mitgliederverzeichnis) und keine von einem Mitglied benannte Stelle; "
+                "abrufen dürfen nur Mitglieder."
+            )
+            % {"member": call_off.tenant.name, "date": format_date(on)}
+        )
+    elif not may_call_off(contract, call_off.tenant, on):
         result.errors.append(
             _("%(member)s ist im Rahmenvertrag %(number)s nicht als abrufberechtigt genannt.")
             % {"member": call_off.tenant.name, "number": contract.number}

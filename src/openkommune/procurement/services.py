@@ -27,9 +27,11 @@ from openkommune.procurement.calloffs import (  # noqa: F401 - the app's service
     call_off_line_update,
     call_off_order,
     call_off_reject,
+    call_off_share,
     call_off_submit,
     call_off_update_details,
     procurement_settings_update,
+    procurement_threshold_decide,
 )
 from openkommune.procurement.constants import DOCUMENT_MAX_BYTES, TierMode
 from openkommune.procurement.models import (

@@ -56,5 +56,13 @@ urlpatterns = [
     path(CALL_OFF + "bestellen/", member.call_off_order, name="call_off_order"),
     path(CALL_OFF + "stornieren/", member.call_off_cancel, name="call_off_cancel"),
     path(CALL_OFF + "bestellung.pdf", member.call_off_pdf, name="call_off_pdf"),
+    path(CALL_OFF + "teilen/", member.call_off_share, name="call_off_share"),
     path("einstellungen/", member.settings_edit, name="settings"),
+    path("einstellungen/freigabegrenze/", member.threshold_decide, name="threshold_decide"),
+    path("freigaben-vertretung/", staff.deputy_approvals, name="deputy_approvals"),
+    path(
+        "freigaben-vertretung/<uuid:member_id>/<slug:reference>/",
+        staff.deputy_decide,
+        name="deputy_decide",
+    ),
 ]

@@ -236,3 +236,33 @@ def member_contact_remove(*, actor, contact: MemberContact) -> None:
         before=snapshot(contact, CONTACT_FIELDS),
     )
     contact.delete()
+
+
+@transaction.atomic
+def member_bodies_set(*, actor, member: CooperativeMember, bodies) -> CooperativeMember:
+    """The bodies the member names to call off from framework contracts on its behalf (its
+    schools, Eigenbetriebe …; issue 19). Replaces the list; cooperative staff only; audited."""
+    _require_register_editor(actor)
+    bodies = list(bodies)
+    for body in bodies:
+        if body.is_cooperative or body.pk == member.organisation_id:
+            raise ValidationError(
+                {
+                    "bodies": _("%(name)s kann keine benannte Stelle von %(member)s sein.")
+                    % {"name": body.name, "member": member.organisation.name}
+                }
+            )
+    member = CooperativeMember.objects.select_for_update().get(pk=member.pk)
+    before = sorted(o.name for o in member.bodies.all())
+    member.bodies.set(bodies)
+    after = sorted(o.name for o in member.bodies.all())
+    if before != after:
+        audit_record(
+            tenant=member.organisation,
+            actor=actor,
+            action="member.bodies",
+            obj=member,
+            before={"bodies": before},
+            after={"bodies": after},
+        )
+    return member

@@ -18,6 +18,7 @@ from openkommune.core.files import download_response
 from openkommune.core.forms import add_service_errors, render_form
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import is_approver, member_tenant, require_approver
+from openkommune.procurement.calloffs import CALLER_ROLES, needs_deputy
 from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.documents import order_filename, order_pdf
 from openkommune.procurement.forms import (
@@ -29,7 +30,7 @@ from openkommune.procurement.forms import (
     QuantityForm,
 )
 from openkommune.procurement.models import CallOff, CallOffLine, CatalogItem
-from openkommune.tenancy.selectors import acts_for_cooperative
+from openkommune.tenancy.selectors import acts_for_cooperative, membership_list
 
 PAGE_SIZE = 25
 
@@ -126,12 +127,32 @@ def _detail_context(request, tenant, call_off, **extra):
     if call_off.status == CallOffStatus.DRAFT and lines:
         guards = selectors.call_off_guards(call_off)
     settings_row = selectors.procurement_settings(tenant=tenant)
+    contributors = list(call_off.contributors.all())
+    shared_with = list(call_off.shared_with.all())
+    is_owner = call_off.created_by_id == request.user.pk
     context = {
         "call_off": call_off,
         "lines": lines,
         "guards": guards,
         "is_approver": is_approver(request),
-        "own": call_off.created_by_id == request.user.pk,
+        # Four eyes: everyone who changed or submitted it may not decide it.
+        "own": request.user.pk
+        in {u.pk for u in contributors} | {call_off.created_by_id, call_off.submitted_by_id},
+        "may_edit": call_off.status == CallOffStatus.DRAFT
+        and (is_owner or request.user.pk in {u.pk for u in shared_with}),
+        "is_owner": is_owner,
+        "contributors": contributors,
+        "shared_with": shared_with,
+        "share_choices": (
+            [
+                m.user
+                for m in membership_list(tenant=tenant)
+                if m.role in {str(r) for r in CALLER_ROLES} and m.user_id != request.user.pk
+            ]
+            if is_owner and call_off.status == CallOffStatus.DRAFT
+            else []
+        ),
+        "needs_deputy": needs_deputy(tenant, call_off),
         "approval_threshold": settings_row.approval_threshold,
         "details_form": CallOffDetailsForm(
             initial={
@@ -388,6 +409,60 @@ def call_off_pdf(request, reference):
 
 
 @login_or_redirect
+@require_POST
+def call_off_share(request, reference):
+    """The owner shares the draft with the people ticked (the rest lose access)."""
+    tenant = member_tenant(request)
+    call_off = _call_off_or_404(tenant, reference)
+    wanted = set(request.POST.getlist("personen"))
+    people = [
+        m.user
+        for m in membership_list(tenant=tenant)
+        if str(m.user_id) in wanted and m.role in {str(r) for r in CALLER_ROLES}
+    ]
+    try:
+        services.call_off_share(
+            tenant=tenant, actor=request.user, call_off=call_off, people=list(set(people))
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(request, tenant, call_off, error)
+    if people:
+        messages.success(
+            request,
+            _("Der Entwurf %(reference)s ist geteilt mit: %(people)s.")
+            % {
+                "reference": call_off.reference,
+                "people": ", ".join(sorted({str(p) for p in people})),
+            },
+        )
+    else:
+        messages.success(
+            request, _("Der Entwurf %s ist mit niemandem geteilt.") % call_off.reference
+        )
+    return redirect("procurement:call_off_detail", call_off.reference)
+
+
+@login_or_redirect
+@require_POST
+def threshold_decide(request):
+    """Another member administrator confirms or declines a requested raise."""
+    tenant = require_approver(request)
+    confirm = request.POST.get("entscheidung") == "bestaetigen"
+    try:
+        services.procurement_threshold_decide(tenant=tenant, actor=request.user, confirm=confirm)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request,
+            _("Die neue Freigabegrenze gilt.")
+            if confirm
+            else _("Die beantragte Freigabegrenze ist abgelehnt."),
+        )
+    return redirect("procurement:settings")
+
+
+@login_or_redirect
 @require_http_methods(["GET", "POST"])
 def settings_edit(request):
     tenant = require_approver(request)
@@ -395,12 +470,26 @@ def settings_edit(request):
     form = ProcurementSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
-            services.procurement_settings_update(
+            row = services.procurement_settings_update(
                 tenant=tenant, actor=request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, getattr(error, "messages", [str(error)]))
         else:
             messages.success(request, _("Die Beschaffungseinstellungen sind gespeichert."))
+            if row.pending_threshold is not None and row.pending_threshold_by_id == request.user.pk:
+                messages.warning(
+                    request,
+                    _(
+                        "Die höhere Freigabegrenze gilt erst, wenn eine andere Person der "
+                        "Mitgliedsverwaltung oder die Genossenschaft sie bestätigt "
+                        "(Vier-Augen-Prinzip)."
+                    ),
+                )
             return redirect("procurement:settings")
-    return render_form(request, "procurement/member/settings.html", form, {"tenant": tenant})
+    return render_form(
+        request,
+        "procurement/member/settings.html",
+        form,
+        {"tenant": tenant, "current": current},
+    )

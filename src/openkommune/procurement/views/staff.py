@@ -4,7 +4,7 @@ catalogue import, documents and usage. Thin: forms in, services and selectors ou
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -17,11 +17,13 @@ from openkommune.core.files import download_response
 from openkommune.core.forms import flash_outcome, render_form, submit_form, submit_form_result
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import require_staff
+from openkommune.procurement.calloffs import call_offs_awaiting_deputy
 from openkommune.procurement.forms import (
     CatalogImportForm,
     CatalogItemForm,
     ContractFilterForm,
     ContractForm,
+    DecisionForm,
     DocumentForm,
     LotForm,
     SupplierForm,
@@ -32,7 +34,8 @@ from openkommune.procurement.models import (
     Supplier,
 )
 from openkommune.procurement.uploads import extension_for
-from openkommune.tenancy.selectors import acts_for_cooperative, current_tenant
+from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.selectors import acts_for_cooperative, current_tenant, organisation_get
 
 PAGE_SIZE = 25
 
@@ -385,3 +388,51 @@ def supplier_edit(request, supplier_id=None):
     return render_form(
         request, "procurement/staff/supplier_form.html", form, {"supplier": supplier}
     )
+
+
+@login_or_redirect
+@require_GET
+def deputy_approvals(request):
+    """Call-offs stuck in "Zur Freigabe": no administrator of the member may decide them."""
+    require_staff(request)
+    page = Paginator(call_offs_awaiting_deputy(), 25).get_page(request.GET.get("seite"))
+    return render(
+        request,
+        "procurement/staff/deputy_approvals.html",
+        {"page": page, "form": DecisionForm()},
+    )
+
+
+@login_or_redirect
+@require_http_methods(["POST"])
+def deputy_decide(request, member_id, reference):
+    require_staff(request)
+    try:
+        member = organisation_get(public_id=member_id)
+        with scope(tenant=member):
+            call_off = selectors.call_off_get(tenant=member, reference=reference)
+    except ObjectDoesNotExist as error:
+        raise Http404(_("Diesen Abruf gibt es nicht.")) from error
+    form = DecisionForm(request.POST)
+    approve = request.POST.get("entscheidung") == "freigeben"
+    if form.is_valid():
+        decide = services.call_off_approve if approve else services.call_off_reject
+        try:
+            decide(
+                tenant=member, actor=request.user, call_off=call_off, note=form.cleaned_data["note"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(
+                request,
+                (
+                    _("Der Abruf %s ist stellvertretend freigegeben.")
+                    if approve
+                    else _("Der Abruf %s ist stellvertretend abgelehnt.")
+                )
+                % call_off.reference,
+            )
+    else:
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    return redirect("procurement:deputy_approvals")

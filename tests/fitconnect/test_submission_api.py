@@ -210,6 +210,10 @@ def test_send_pick_up_decrypt_accept_and_read_events(
     assert list(first["events"]) == [EVENTS + "create-submission"]
     assert second["events"][EVENTS + "submit-submission"]["authenticationTags"] == tags
     assert log[2] == accept
+    by_submission = client.get(
+        f"/fit-connect/v1/submissions/{submission_id}/events", **auth(subscriber)
+    ).json()["eventLog"]
+    assert by_submission == log
     with scopes_disabled():
         assert Submission.objects.get(submission_id=submission_id).status == "accepted"
         assert AuditRecord.objects.filter(action="fitconnect_submission.accept").count() == 1

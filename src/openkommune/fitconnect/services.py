@@ -407,12 +407,16 @@ def case_submission(caller: Caller, case_id) -> Submission:
     cid = _uuid(case_id, "caseId")
     with scopes_disabled():
         found = Submission.objects.select_related("destination").filter(case_id=cid).first()
-    if found is None or not (
-        found.sender_id == caller.client.pk
-        or (caller.may_subscribe(found.destination) and found.status != "incomplete")
-    ):
+    if found is None or not _may_read_events(caller, found):
         raise Problem(404, "case-not-found", "Case not found")
     return found
+
+
+def _may_read_events(caller: Caller, submission: Submission) -> bool:
+    return submission.sender_id == caller.client.pk or (
+        caller.may_subscribe(submission.destination)
+        and submission.status != SubmissionStatus.INCOMPLETE
+    )
 
 
 # --- sending -----------------------------------------------------------------------------
@@ -688,3 +692,11 @@ def _check_claims(claims: dict, submission: Submission) -> str:
 def event_log(caller: Caller, case_id) -> list[str]:
     submission = case_submission(caller, case_id)
     return list(submission.events.order_by("issued_at", "id").values_list("token", flat=True))
+
+
+def submission_event_log(caller: Caller, submission_id) -> list[str]:
+    """The same log by submission id (FIT-Connect's GET /v1/submissions/{id}/events)."""
+    found = _submission(submission_id)
+    if not _may_read_events(caller, found):
+        raise Problem(404, "submission-not-found", "Submission not found")
+    return list(found.events.order_by("issued_at", "id").values_list("token", flat=True))

@@ -21,4 +21,9 @@ urlpatterns = [
         name="attachment",
     ),
     path("v1/cases/<str:case_id>/events", views.events, name="events"),
+    path(
+        "v1/submissions/<str:submission_id>/events",
+        views.submission_events,
+        name="submission_events",
+    ),
 ]

@@ -253,6 +253,11 @@ def _events(request, case_id):
     return JsonResponse({"eventLog": services.event_log(caller, case_id)})
 
 
+def _submission_events(request, submission_id):
+    caller = _caller(request)
+    return JsonResponse({"eventLog": services.submission_event_log(caller, submission_id)})
+
+
 def _post_event(request, case_id):
     caller = _caller(request)
     body = _jose_body(request, settings.FITCONNECT_MAX_BODY_BYTES)
@@ -264,3 +269,4 @@ submissions = endpoint({"POST": _create, "GET": _list})
 submission = endpoint({"PUT": _submit, "GET": _get})
 attachment = endpoint({"PUT": _put_attachment, "GET": _get_attachment})
 events = endpoint({"GET": _events, "POST": _post_event})
+submission_events = endpoint({"GET": _submission_events})

@@ -462,3 +462,17 @@ def test_reject_event_with_wrong_key_is_refused_then_right_key_rejects(
     )
     with scopes_disabled():
         assert Submission.objects.get(submission_id=ids["submissionId"]).status == "rejected"
+
+
+def test_revoked_client_loses_its_tokens(client, member, sender, destination_id):
+    from openkommune.fitconnect.models import Client
+
+    with scopes_disabled():
+        (sender_client,) = Client.objects.filter(role="sender")
+    result = run_json("fitconnect_client", "revoke", "--client", str(sender_client.client_id))
+    assert result == {"clientId": str(sender_client.client_id), "revoked": True}
+    _problem(announce(client, sender, destination_id), 401, "unauthorized")
+    with scopes_disabled():
+        assert AuditRecord.objects.filter(action="fitconnect_client.revoke").count() == 1
+    with pytest.raises(Exception, match="schon widerrufen"):
+        run_json("fitconnect_client", "revoke", "--client", str(sender_client.client_id))

@@ -222,6 +222,33 @@ def create_client(
     return CreatedClient(client, secret)
 
 
+@transaction.atomic
+def revoke_client(*, client_id: str, actor=None) -> Client:
+    """Revoke a client: its tokens stop working at once, it gets no new ones."""
+    try:
+        cid = uuid.UUID(str(client_id))
+    except ValueError:
+        cid = None
+    with scopes_disabled():
+        client = Client.objects.filter(client_id=cid).first() if cid else None
+    if client is None:
+        raise ValueError(_("Keinen Client %(id)s gefunden.") % {"id": client_id})
+    if client.revoked_at is not None:
+        raise ValueError(_("Der Client ist schon widerrufen."))
+    client.revoked_at = timezone.now()
+    client.save(update_fields=["revoked_at"])
+    client.tokens.all().delete()
+    audit_record(
+        tenant=client.tenant,
+        actor=actor,
+        action="fitconnect_client.revoke",
+        obj=client,
+        before={"revoked_at": None},
+        after={"revoked_at": client.revoked_at.isoformat()},
+    )
+    return client
+
+
 # --- OAuth2 client credentials ---------------------------------------------------------
 
 

@@ -22,8 +22,18 @@ class Command(BaseCommand):
         create.add_argument("--member", required=True, help="ARS des Mitglieds")
         create.add_argument("--role", required=True, choices=ClientRole.values)
         create.add_argument("--destination", help="ID eines Zustellpunkts des Mitglieds")
+        revoke = actions.add_parser("revoke", help="Client widerrufen")
+        revoke.add_argument("--client", required=True, help="Client-ID")
 
-    def handle(self, *args, action, member, role, destination, **options):
+    def handle(self, *args, action, **options):
+        if action == "revoke":
+            try:
+                client = services.revoke_client(client_id=options["client"])
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(json.dumps({"clientId": str(client.client_id), "revoked": True}))
+            return
+        member, role, destination = options["member"], options["role"], options["destination"]
         try:
             organisation = services.member_by_ars(member)
             found = None

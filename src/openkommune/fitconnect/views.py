@@ -44,6 +44,7 @@ def endpoint(methods: dict):
             except Problem as problem:
                 return _problem(problem)
 
+    view.methods = tuple(methods)
     return view
 
 
@@ -149,8 +150,14 @@ def token(request):
     return response
 
 
-def jwks(request):
+token.methods = ("POST",)
+
+
+def _jwks(request):
     return JsonResponse(jose.platform_public_jwks())
+
+
+jwks = endpoint({"GET": _jwks})
 
 
 # --- destinations -----------------------------------------------------------------------

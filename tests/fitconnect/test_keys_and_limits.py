@@ -178,3 +178,29 @@ def test_platform_key_is_generated_once_into_the_database(settings):
     (public,) = first["keys"]
     assert "d" not in public
     assert public["alg"] == "PS512"
+
+
+def test_expired_tokens_are_pruned_by_the_schedule(client, member, destination_id):
+    import datetime
+
+    from django.utils import timezone
+
+    from openkommune.core.worker import schedule
+    from openkommune.fitconnect.models import AccessToken
+
+    token_for(
+        client,
+        run_json("fitconnect_client", "create", "--member", member.region_ars, "--role", "sender"),
+    )
+    token_for(
+        client,
+        run_json("fitconnect_client", "create", "--member", member.region_ars, "--role", "sender"),
+    )
+    old = AccessToken.objects.order_by("id").first()
+    AccessToken.objects.filter(pk=old.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    (periodic,) = [p for p in schedule() if p.name == "fitconnect.prune_expired_tokens"]
+    assert periodic.run() == 1
+    assert not AccessToken.objects.filter(pk=old.pk).exists()
+    assert AccessToken.objects.count() == 1

@@ -290,6 +290,13 @@ def issue_token(*, client_id: str, client_secret: str, scope_param: str | None) 
     return IssuedToken(token, lifetime, granted)
 
 
+def prune_expired_tokens() -> int:
+    """Delete access tokens that expired more than an hour ago (the job workers' schedule)."""
+    cutoff = timezone.now() - datetime.timedelta(hours=1)
+    deleted, _by_model = AccessToken.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted
+
+
 @dataclass(frozen=True)
 class Caller:
     client: Client

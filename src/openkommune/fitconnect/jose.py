@@ -1,4 +1,4 @@
-"""JOSE for FIT-Connect with jwcrypto (ADR 0017): checks of public JWKs and JWE headers,
+"""JOSE for FIT-Connect with jwcrypto (ADR 0022): checks of public JWKs and JWE headers,
 and the platform's signed Security Event Tokens (PS512).
 
 The platform never decrypts: it checks that ciphertext is shaped as FIT-Connect prescribes

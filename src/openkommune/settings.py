@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "openkommune.companies",
     "openkommune.cases",
     "openkommune.delivery",
+    "openkommune.fitconnect",
     "openkommune.reports",
     "openkommune.demo",
     "openkommune.api",
@@ -403,3 +404,16 @@ OPENKOMMUNE_BUNDID = {
     # Shown on the login page: the identity provider is a local test one (`make run`).
     "TEST_IDP": env_bool("OPENKOMMUNE_BUNDID_TEST_IDP", default=False),
 }
+# FIT-Connect-compatible Submission API (docs/fit-connect.md).
+# A private JWK (RSA >= 4096, kid) that signs the platform's event tokens (PS512); without it
+# one is generated on first use and kept in the database (fine for development and tests).
+FITCONNECT_SIGNING_KEY_FILE = env_str("OPENKOMMUNE_FITCONNECT_SIGNING_KEY_FILE", "") or None
+# Lifetime of an access token from /fit-connect/token.
+FITCONNECT_TOKEN_SECONDS = env_int("OPENKOMMUNE_FITCONNECT_TOKEN_SECONDS", 1800)
+# Largest encrypted attachment (the JWE as sent) and largest encrypted metadata/data body.
+FITCONNECT_MAX_ATTACHMENT_BYTES = env_int(
+    "OPENKOMMUNE_FITCONNECT_MAX_ATTACHMENT_BYTES", 30 * 1024 * 1024
+)
+FITCONNECT_MAX_BODY_BYTES = env_int("OPENKOMMUNE_FITCONNECT_MAX_BODY_BYTES", 10 * 1024 * 1024)
+# The issuer (iss) of the platform's event tokens; empty: the request's origin + /fit-connect.
+FITCONNECT_ISSUER = env_str("OPENKOMMUNE_FITCONNECT_ISSUER", "")

@@ -37,6 +37,8 @@ urlpatterns = [
     # The language switch: a form POST to Django's set_language (works without JavaScript).
     path("sprache/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    # FIT-Connect-compatible Submission API (docs/fit-connect.md): FITKO's paths and shapes.
+    path("fit-connect/", include("openkommune.fitconnect.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

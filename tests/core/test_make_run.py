@@ -46,7 +46,10 @@ def _recipe(target: str) -> list[str]:
 def _serving_line(lines: list[str], program: str) -> str:
     matches = [line for line in lines if f" {program} " in f" {line} "]
     assert matches, f"no command running {program!r} in:\n" + "\n".join(lines)
-    return matches[-1]
+    # The recipe starts helpers first (simulator, test identity provider) in the same shell
+    # line: the serving command is the last one of it that runs the program.
+    commands = [part.strip() for part in re.split(r";|&(?!&)", matches[-1])]
+    return [part for part in commands if f" {program} " in f" {part} "][-1]
 
 
 def _settings_seen_by(line: str) -> str:

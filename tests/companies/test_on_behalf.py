@@ -17,7 +17,7 @@ from tests.companies.test_company_login import _authorize_at_provider, _back, _s
 from tests.forms.test_definitions import TODAY, load_raw, valid
 from tests.forms.test_definitions_load import OZG_OF_FORM
 from tests.submissions.factories import make_offer, private_media  # noqa: F401
-from tests.submissions.form_pages import dates_moved, fill_form
+from tests.submissions.form_pages import dates_moved, declaration_answers, fill_form
 from tests.submissions.journey_support import draft_id, start_draft, submit
 from tests.tenancy.factories import MembershipFactory
 
@@ -35,11 +35,12 @@ def test_a_company_files_on_behalf_and_the_clerk_sees_company_and_person(
     assert "Müller Bau GmbH (Testunternehmen)" in overview
     assert "Anna Müller (Testperson)" in overview
 
-    first_step = start_draft(client, email="anna.mueller@example.org", ozg_id=OZG_OF_FORM[key])
+    first_step = start_draft(client, ozg_id=OZG_OF_FORM[key])
     draft = Draft.applicant_objects.get(public_id=draft_id(first_step))
     data = dates_moved(valid(key), written_on=TODAY)
-    fill_form(client, draft, version_definition(offer.version), data)
-    assert submit(client, str(draft.public_id)).status_code == 303
+    definition = version_definition(offer.version)
+    fill_form(client, draft, definition, data)
+    assert submit(client, str(draft.public_id), declaration_answers(definition)).status_code == 303
 
     application = Application.applicant_objects.get(draft=draft)
     with scopes_disabled():
@@ -68,7 +69,8 @@ def test_a_citizen_application_is_not_on_behalf_of_anybody(client):
     first_step = start_draft(client, ozg_id=OZG_OF_FORM["gewerbeanmeldung"])
     draft = Draft.applicant_objects.get(public_id=draft_id(first_step))
     data = dates_moved(valid("gewerbeanmeldung"), written_on=TODAY)
-    fill_form(client, draft, version_definition(offer.version), data)
-    assert submit(client, str(draft.public_id)).status_code == 303
+    definition = version_definition(offer.version)
+    fill_form(client, draft, definition, data)
+    assert submit(client, str(draft.public_id), declaration_answers(definition)).status_code == 303
     with scopes_disabled():
         assert not ApplicationOnBehalf.objects.exists()

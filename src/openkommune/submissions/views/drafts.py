@@ -447,11 +447,24 @@ def submit(request, draft: Draft):
     step) may send the applicant elsewhere first."""
     _follow_login(request, draft)
     definition = version_definition(draft.form_version)
+    declarations = journey.check_page_steps(definition, draft.data)
     declared: dict = {}
-    for declaration in journey.check_page_steps(definition, draft.data):
+    for declaration in declarations:
         declared |= parse_step_post(definition, declaration.id, request.POST)
     gate = hooks.submit_gate(request, draft)
     if gate:
+        # The application is submitted later (after the payment, maybe by the provider's
+        # notification): the declarations confirmed here are stored with the draft first,
+        # and an unticked one is asked again before anybody pays.
+        errors: dict = {}
+        for declaration in declarations:
+            fragment = parse_step_post(definition, declaration.id, request.POST)
+            validation = services.draft_save_step(
+                draft=draft, step_id=declaration.id, raw_fragment=fragment
+            )
+            errors |= validation.errors
+        if errors:
+            return _render_check(request, draft, errors, posted=declared)
         response = HttpResponseRedirect(gate)
         response.status_code = 303
         return response

@@ -94,6 +94,11 @@ def main(spec: dict) -> dict:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    # As in the test session (tests/support/second_factor.py): force_login stands for a
+    # completed login, the staff's second factor included.
+    from tests.support import second_factor
+
+    second_factor.pytest_configure(None)
     with transaction.atomic():
         user, url = PAGES[spec["page"]]()
         client = Client()

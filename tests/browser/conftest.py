@@ -274,7 +274,8 @@ def complete_second_factor(page, user) -> None:
     page.locator("#zwei-faktor-form button[type=submit]").click()
     if setting_up:
         page.wait_for_url(re.compile(r"/konto/zwei-faktor/codes/"))
-        page.get_by_role("link", name="Ich habe die Codes gesichert – weiter").click()
+        # By its id: the label is translated when the browser asks for English.
+        page.locator("#codes-gesichert").click()
 
 
 @pytest.fixture

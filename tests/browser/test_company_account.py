@@ -165,6 +165,9 @@ def test_company_logs_in_with_the_test_provider_and_files_a_gewerbeanmeldung(
         page.wait_for_load_state()
         assert page.url != before, page.locator("#fehlerzusammenfassung").inner_text()
     assert_no_axe_violations(page)
+    # The declarations are asked on the check page.
+    for box in page.locator("#absenden-form input[type=checkbox]").all():
+        box.check()
     page.locator("#absenden-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/eingang/$"))
     assert_no_axe_violations(page)

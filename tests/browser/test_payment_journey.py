@@ -65,7 +65,6 @@ def committed_fee_offers(
 def _start(page, ozg_id: str) -> str:
     page.goto(f"/antrag/{ozg_id}/?plz=39104")
     page.wait_for_selector("#start-form")
-    page.locator("#email").fill("jonas.beispiel@example.org")
     page.locator("#beginnen-button").click()
     page.wait_for_url(re.compile(r"/antrag/entwurf/[0-9a-f-]{36}/"))
     return re.search(r"/entwurf/([0-9a-f-]{36})/", page.url).group(1)
@@ -111,13 +110,24 @@ def test_bewohnerparkausweis_declined_cancelled_retried_and_paid(
     assert_no_axe_violations(page)
 
     def answers(attach):
-        data = {k: v for k, v in VALID["bewohnerparkausweis"].items() if k != "gueltig_ab"}
+        # The declaration is left open: the check page asks it, and it must reach the
+        # submit that follows the payment.
+        data = {
+            k: v
+            for k, v in VALID["bewohnerparkausweis"].items()
+            if k not in {"gueltig_ab", "versicherung_richtig"}
+        }
         return data | {"fahrzeugschein": attach("fahrzeugschein")}
 
     _answer(django_db_blocker, public_id, answers)
     page.goto(f"/antrag/entwurf/{public_id}/pruefen/")
     assert "30,00 €" in page.locator("#gebuehr-berechnung").inner_text()
     assert_no_axe_violations(page)
+    # Without the declaration the pay step does not open.
+    page.locator("#absenden").click()
+    page.wait_for_url(re.compile(rf"/antrag/entwurf/{public_id}/absenden/$"))
+    assert page.locator("#fehlerzusammenfassung").count() == 1
+    page.locator("#f-versicherung_richtig").check()
     page.locator("#absenden").click()
     page.wait_for_url(re.compile(rf"/bezahlung/entwurf/{public_id}/$"))
     assert_no_axe_violations(page)
@@ -156,6 +166,11 @@ def test_bewohnerparkausweis_declined_cancelled_retried_and_paid(
         # The simulator's signed notifications reached the platform and were taken in.
         notified = set(PaymentNotification.applicant_objects.values_list("outcome", flat=True))
     assert statuses == ["cancelled", "declined", "paid"]
+    with django_db_blocker.unblock():
+        from openkommune.submissions.models import Application
+
+        application = Application.applicant_objects.get(draft__public_id=public_id)
+    assert application.data["versicherung_richtig"] is True
     assert notified <= {"applied", "duplicate"}
     assert "applied" in notified
 

@@ -17,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openkommune.core.timezone import local_date
-from openkommune.forms.selectors import version_definition
 from openkommune.payments import providers, services
 from openkommune.payments.constants import PaymentStatus
 from openkommune.payments.models import Payment
@@ -27,7 +26,7 @@ from tests.cases.factories import clerk_of
 from tests.payments.support import bewohnerpark_draft, choose
 from tests.paysim import PAYSIM_SECRET
 from tests.submissions.factories import private_media  # noqa: F401
-from tests.submissions.form_pages import declaration_answers
+from tests.submissions.journey_support import ERKLAERUNG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -42,46 +41,34 @@ def _key(html: str) -> str:
     return re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
 
 
-def _declared(draft) -> dict:
-    """What the check page posts with "absenden" when its declarations are ticked."""
-    return declaration_answers(version_definition(draft.form_version))
-
-
 def _local(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
 
 
 def test_check_page_shows_the_fee_and_submit_leads_to_the_pay_page(client, paysim_member):
+    """The declaration is asked on the check page (not yet in the draft's data): the fee is
+    shown while it is open, the pay step opens only once it is ticked, and then it is kept
+    with the draft, for the submit that follows the payment."""
+    from openkommune.submissions.models import Draft
+
     draft, token = bewohnerpark_draft(paysim_member)
+    data = {k: v for k, v in draft.data.items() if k != "versicherung_richtig"}
+    Draft.applicant_objects.filter(pk=draft.pk).update(data=data)
     _applicant(client, draft, token)
+    submit_url = reverse("submissions:submit", args=[draft.public_id])
     page = client.get(reverse("submissions:check", args=[draft.public_id])).text
     assert 'id="gebuehr-berechnung"' in page
     assert "30,00 €" in page
     assert "Beispiel (Demo)" in page
-    response = client.post(
-        reverse("submissions:submit", args=[draft.public_id]),
-        {"idempotency_key": _key(page)} | _declared(draft),
-    )
+    unticked = client.post(submit_url, {"idempotency_key": _key(page)})
+    assert unticked.status_code == 200
+    assert 'id="fehlerzusammenfassung"' in unticked.text
+    assert "versicherung_richtig" not in Draft.applicant_objects.get(pk=draft.pk).data
+    response = client.post(submit_url, {"idempotency_key": _key(page)} | ERKLAERUNG)
     assert response.status_code == 303
     assert response["Location"] == reverse("payments:pay", args=[draft.public_id])
     assert not Application.applicant_objects.filter(draft=draft).exists()
-    # Confirmed before paying: the application submitted after the payment carries them.
-    draft.refresh_from_db()
-    for field_id in _declared(draft):
-        assert draft.data[field_id] is True or draft.data[field_id] in ("ja", "on", True), field_id
-
-
-def test_an_unticked_declaration_is_asked_again_before_anybody_pays(client, paysim_member):
-    draft, token = bewohnerpark_draft(paysim_member)
-    _applicant(client, draft, token)
-    page = client.get(reverse("submissions:check", args=[draft.public_id])).text
-    response = client.post(
-        reverse("submissions:submit", args=[draft.public_id]), {"idempotency_key": _key(page)}
-    )
-    assert response.status_code == 200
-    assert 'id="fehlerzusammenfassung"' in response.text
-    assert not Payment.applicant_objects.filter(draft=draft).exists()
-    assert not Application.applicant_objects.filter(draft=draft).exists()
+    assert Draft.applicant_objects.get(pk=draft.pk).data["versicherung_richtig"] is True
 
 
 def test_pay_cancel_retry_and_receipt(client, paysim_member):
@@ -232,7 +219,7 @@ def test_submit_without_a_fee_costs_no_statement(client, paysim_member):
     with CaptureQueriesContext(connection) as captured:
         response = client.post(
             reverse("submissions:submit", args=[draft.public_id]),
-            {"idempotency_key": _key(page)} | _declared(draft),
+            {"idempotency_key": _key(page)} | ERKLAERUNG,
         )
     assert response.status_code == 303
     assert not [q for q in captured.captured_queries if "payments_" in q["sql"]]
@@ -248,7 +235,7 @@ def test_without_a_bezahldienst_the_fee_is_due_with_the_notice(client, paysim_me
     assert "Sie bezahlen die Gebühr später" in page
     response = client.post(
         reverse("submissions:submit", args=[draft.public_id]),
-        {"idempotency_key": _key(page)} | _declared(draft),
+        {"idempotency_key": _key(page)} | ERKLAERUNG,
     )
     receipt = client.get(response["Location"])
     assert "später mit dem Gebührenbescheid" in receipt.text

@@ -175,9 +175,12 @@ def draft_fee(draft: Draft, data) -> tuple[FeeSchedule, fees.FeeComputation] | N
     return schedule, fees.compute(schedule.rule, data)
 
 
-def _cleaned(draft: Draft):
+def _cleaned(draft: Draft, answers: dict | None = None):
+    """The draft's data validated; `answers` (e.g. the check page's declarations) over it."""
     validation = validate(
-        version_definition(draft.form_version), draft.data, today=timezone.localdate()
+        version_definition(draft.form_version),
+        {**draft.data, **(answers or {})},
+        today=timezone.localdate(),
     )
     return validation
 

@@ -90,11 +90,13 @@ def check_panel(request, draft: Draft, data) -> str:
     return render_to_string("payments/check_panel.html", context, request=request)
 
 
-def submit_gate(request, draft: Draft) -> str | None:
+def submit_gate(request, draft: Draft, answers: dict | None = None) -> str | None:
+    """The pay page when the answers (the draft's, with the check page's declarations
+    `answers` over them) are complete and owe a fee paid at submission."""
     remembered = request.session.get(SESSION_FREE, {}).get(str(draft.public_id))
     if remembered and remembered == services.data_fingerprint(draft.data):
         return None
-    validation = services._cleaned(draft)
+    validation = services._cleaned(draft, answers)
     if validation.errors:
         return None  # the submit shows the errors
     due = services.draft_fee(draft, validation.data)

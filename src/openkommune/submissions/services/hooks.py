@@ -59,15 +59,18 @@ def check_panels(request, draft, data) -> list:
 
 
 def register_submit_gate(hook: Callable) -> None:
-    """`hook(request, draft)` → a URL the applicant must go to before the draft may be
-    submitted (e.g. the pay page), or None."""
+    """`hook(request, draft, answers)` → a URL the applicant must go to before the draft may
+    be submitted (e.g. the pay page), or None. `answers`: what the check page posted (its
+    declarations), to be judged over the draft's data. A hook answers a URL only for
+    complete answers: the submissions app then keeps `answers` with the draft before
+    sending the applicant there."""
     if hook not in _submit_gates:
         _submit_gates.append(hook)
 
 
-def submit_gate(request, draft) -> str | None:
+def submit_gate(request, draft, answers: dict | None = None) -> str | None:
     for hook in _submit_gates:
-        url = hook(request, draft)
+        url = hook(request, draft, dict(answers or {}))
         if url:
             return url
     return None

@@ -423,8 +423,9 @@ def _render_check(
         "idempotency_key": uuid.uuid4().hex,
         "email": draft.email or (request.user.email if draft.user_id else ""),
         # The pay step's panel (fee and its computation), when an app registered one.
+        # Shown while only the declarations asked here are open: the fee is known by then.
         "check_panels": []
-        if validation.errors
+        if any(p.split(".", 1)[0] not in asked_here for p in validation.errors)
         else hooks.check_panels(request, draft, validation.data),
         "prefill_notes": prefill_notes(definition, draft.identity_prefill, draft.data),
     }
@@ -447,24 +448,16 @@ def submit(request, draft: Draft):
     step) may send the applicant elsewhere first."""
     _follow_login(request, draft)
     definition = version_definition(draft.form_version)
-    declarations = journey.check_page_steps(definition, draft.data)
     declared: dict = {}
-    for declaration in declarations:
+    for declaration in journey.check_page_steps(definition, draft.data):
         declared |= parse_step_post(definition, declaration.id, request.POST)
-    gate = hooks.submit_gate(request, draft)
+    gate = hooks.submit_gate(request, draft, declared)
     if gate:
-        # The application is submitted later (after the payment, maybe by the provider's
-        # notification): the declarations confirmed here are stored with the draft first,
-        # and an unticked one is asked again before anybody pays.
-        errors: dict = {}
-        for declaration in declarations:
-            fragment = parse_step_post(definition, declaration.id, request.POST)
-            validation = services.draft_save_step(
-                draft=draft, step_id=declaration.id, raw_fragment=fragment
-            )
-            errors |= validation.errors
-        if errors:
-            return _render_check(request, draft, errors, posted=declared)
+        # A gate opens only on complete answers, so the declarations are confirmed: they are
+        # kept with the draft, for the submit after the gate (e.g. when the payment returns,
+        # by the return page or the Bezahldienst's notification).
+        if {**draft.data, **declared} != draft.data:
+            services.draft_set_data(draft=draft, data={**draft.data, **declared})
         response = HttpResponseRedirect(gate)
         response.status_code = 303
         return response

@@ -28,7 +28,8 @@ def test_member_admin_switches_a_service_on_with_parameters(page, committed_memb
     page.goto("/leistungen/10160/?plz=39104")
     answer = page.locator("#zustaendigkeit")
     assert "online" in answer.inner_text().lower()
-    page.get_by_role("link", name=re.compile("Online beantragen")).first.click()
+    # "Online beantragen" starts the application on the service page itself (a form).
+    page.get_by_role("button", name=re.compile("Online beantragen")).first.click()
     assert_no_axe_violations(page)
 
 

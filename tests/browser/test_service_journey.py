@@ -5,8 +5,10 @@ from tests.browser.conftest import assert_no_axe_violations
 
 def test_citizen_finds_dog_service_and_the_responsible_authority(page, committed_member):
     page.goto("/")
-    page.get_by_label("Leistung suchen").fill("hund anmelden")
-    page.get_by_role("button", name="Suchen", exact=True).click()
+    # The start page's own search (the header has one too).
+    start_search = page.get_by_role("search", name="Leistungen suchen")
+    start_search.get_by_label("Was möchten Sie erledigen?").fill("hund anmelden")
+    start_search.get_by_role("button", name="Suchen", exact=True).click()
 
     page.wait_for_url(re.compile(r"/leistungen/suche/\?q=hund"))
     results = page.locator("#suchergebnisse")

@@ -28,6 +28,7 @@ from openkommune.forms.engine.definition import (
 )
 from openkommune.forms.engine.fields import required_errors, to_json
 from openkommune.forms.engine.output import AnswerRow, AnswerSection, answers, data_json_schema
+from openkommune.forms.engine.paths import entry_index, get_path, set_path
 from openkommune.forms.engine.prefill import Origin, Prefill, apply_prefill, keep_locked
 from openkommune.forms.engine.state import (
     Visibility,
@@ -58,27 +59,22 @@ __all__ = [
     "data_json_schema",
     "entry_index",
     "field_dom_id",
+    "get_path",
     "keep_locked",
     "parse_definition",
     "parse_step_post",
     "path_of",
+    "set_path",
     "validate",
     "visibility",
     "visible_steps",
 ]
 
 COUNT_SUFFIX = "._count"
+
+
 # An entry index in a posted name or path: ASCII digits only. `str.isdigit()` also accepts
 # "²" or "٣", which `int()` then refuses or reads as another number.
-ENTRY_INDEX = re.compile(r"[0-9]{1,4}")
-
-
-def entry_index(segment) -> int | None:
-    """The entry index a path segment names (`"1"` in `hunde.1.name`), or None when the
-    segment is not one: at most four ASCII digits."""
-    return int(segment) if isinstance(segment, str) and ENTRY_INDEX.fullmatch(segment) else None
-
-
 def parse_definition(raw) -> Definition:
     """Check `raw` against the JSON Schema and the references between its parts; return the
     parsed definition or raise DefinitionError listing every problem found."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openkommune.forms.engine.definition import ADDRESS_PARTS, Definition, Field
+from openkommune.forms.engine.paths import get_path, set_path
 
 
 @dataclass(frozen=True)
@@ -47,24 +48,6 @@ def _role_path(definition: Definition, role: str) -> tuple[str, Field] | None:
     if location is None or location.repeats or not isinstance(item, Field):
         return None
     return ".".join((*location.groups, field_id)), item
-
-
-def _get(data: dict, path: str):
-    node: Any = data
-    for key in path.split("."):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node
-
-
-def _set(data: dict, path: str, value) -> None:
-    keys = path.split(".")
-    node = data
-    for key in keys[:-1]:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = node[key] = {}
-        node = child
-    node[keys[-1]] = value
 
 
 def _empty(value) -> bool:
@@ -98,9 +81,9 @@ def apply_prefill(
         for part_path, value in parts.items():
             if part_path in record:
                 continue
-            if not prefill.origin.locked and not _empty(_get(out, part_path)):
+            if not prefill.origin.locked and not _empty(get_path(out, part_path)):
                 continue
-            _set(out, part_path, value)
+            set_path(out, part_path, value)
             record[part_path] = {
                 "origin": prefill.origin.key,
                 "label": prefill.origin.label,
@@ -117,7 +100,7 @@ def keep_locked(data: dict, record: dict[str, dict] | None) -> dict:
         return data
     out = _copy(data)
     for path, entry in locked.items():
-        _set(out, path, entry["value"])
+        set_path(out, path, entry["value"])
     return out
 
 

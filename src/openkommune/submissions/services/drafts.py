@@ -3,6 +3,7 @@ resume link. Files are in `uploads`. Use them through `openkommune.submissions.s
 
 from __future__ import annotations
 
+import copy
 import datetime
 import math
 
@@ -23,6 +24,7 @@ from openkommune.forms.engine import (
     applicant_values,
     apply_prefill,
     keep_locked,
+    set_path,
     validate,
 )
 from openkommune.forms.selectors import form_id_for_leistung, version_definition
@@ -105,17 +107,6 @@ def draft_audit(draft: Draft, action: str, after: dict | None = None, *, obj=Non
     )
 
 
-def _merged(base: dict, over: dict) -> dict:
-    """`base` with the values of `over` on top, nested groups merged key by key."""
-    result = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _merged(result[key], value)
-        else:
-            result[key] = value
-    return result
-
-
 @transaction.atomic
 def draft_start(
     *,
@@ -156,8 +147,11 @@ def draft_start(
     if identity_attributes and trust_level:
         # Prefill from the BundID login, each value with its origin (services.identity_prefill);
         # it wins over the account's and the place's values.
-        data, origins = identity_prefill(version_definition(form_version), identity_attributes)
-        draft.data = _merged(draft.data or {}, data)
+        origins = identity_prefill(version_definition(form_version), identity_attributes)
+        data = copy.deepcopy(draft.data or {})
+        for path, item in origins.items():
+            set_path(data, path, item["value"])
+        draft.data = data
         draft.identity_prefill = origins
     draft_insert(draft)
     return draft, token

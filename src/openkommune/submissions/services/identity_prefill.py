@@ -1,9 +1,9 @@
 """Prefill from the applicant's identity, with the origin of each value (issue 15, part 3).
 
 A minimal, separable origin interface until the forms engine has a general prefill with
-named origins: `identity_prefill(definition, attributes)` returns the raw draft data to
-merge and, per path, the value, the level it was verified at and its origin. The draft keeps
-the latter in `Draft.identity_prefill`; at the submit, `trust.verified_fields` keeps the
+named origins: `identity_prefill(definition, attributes)` returns, per path, the value,
+the level it was verified at and its origin; draft_start writes the values into the draft
+and keeps the record in `Draft.identity_prefill`; at the submit, `trust.verified_fields` keeps the
 answers that are still exactly what the BundID account sent (the clerk sees them as
 verified), and the check page lists those the applicant changed (`changed_prefill`).
 
@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 
 from django.utils.translation import gettext_lazy as _
+
+from openkommune.forms.engine import get_path
 
 ORIGIN_BUNDID = "bundid"
 ORIGIN_LABELS = {ORIGIN_BUNDID: _("aus Ihrem BundID-Konto")}
@@ -40,8 +42,8 @@ def _path(definition, field_id: str) -> str | None:
     return ".".join((*location.groups, field_id))
 
 
-def identity_prefill(definition, attributes: dict) -> tuple[dict, dict]:
-    """(raw data to merge into a new draft, {path: {"value", "level", "origin"}})."""
+def identity_prefill(definition, attributes: dict) -> dict:
+    """{path: {"value", "level", "origin"}} for the applicant fields the attributes fill."""
     marker = getattr(definition, "applicant", {}) or {}
     values: dict[str, tuple[str, int]] = {}
 
@@ -74,25 +76,10 @@ def identity_prefill(definition, attributes: dict) -> tuple[dict, dict]:
         for part, (value, level) in parts.items():
             if value:
                 values[f"{address_path}.{part}"] = (value, int(level))
-    data: dict = {}
-    origins = {}
-    for path, (value, level) in values.items():
-        target = data
-        *parents, last = path.split(".")
-        for key in parents:
-            target = target.setdefault(key, {})
-        target[last] = value
-        origins[path] = {"value": value, "level": level, "origin": ORIGIN_BUNDID}
-    return data, origins
-
-
-def _value_at(data, path: str):
-    value = data
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+    return {
+        path: {"value": value, "level": level, "origin": ORIGIN_BUNDID}
+        for path, (value, level) in values.items()
+    }
 
 
 def changed_prefill(prefill: dict, data: dict) -> list[str]:
@@ -100,7 +87,7 @@ def changed_prefill(prefill: dict, data: dict) -> list[str]:
     return [
         path
         for path, item in (prefill or {}).items()
-        if str(_value_at(data, path) or "") != str(item.get("value", ""))
+        if str(get_path(data, path) or "") != str(item.get("value", ""))
     ]
 
 
@@ -120,7 +107,7 @@ def prefill_notes(definition, prefill: dict, data: dict) -> list[dict]:
             field_path,
             {"path": field_path, "label": label, "unchanged": True, "eid": True, "level": 4},
         )
-        note["unchanged"] = note["unchanged"] and str(_value_at(data, path) or "") == str(
+        note["unchanged"] = note["unchanged"] and str(get_path(data, path) or "") == str(
             item.get("value", "")
         )
         note["level"] = min(note["level"], int(item.get("level", 0)))

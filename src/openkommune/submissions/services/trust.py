@@ -4,6 +4,7 @@ application records of the applicant's BundID login."""
 
 from __future__ import annotations
 
+from openkommune.forms.engine import get_path
 from openkommune.submissions.errors import TrustLevelTooLow
 
 
@@ -22,25 +23,13 @@ def require_trust_level(*, responsibility, form, current: int) -> None:
         raise TrustLevelTooLow(required, current)
 
 
-def _value_at(data, path: str):
-    value = data
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
 def verified_fields(*, prefill: dict, data: dict, trust_level: int) -> dict:
     """The answers submitted exactly as the BundID account sent them, with the level they
     were verified at: {path: {"level": n, "origin": "bundid"}}. A changed answer is not
     verified (the clerk sees it as typed by the applicant)."""
     verified = {}
     for path, item in (prefill or {}).items():
-        value = _value_at(data, path)
+        value = get_path(data, path)
         if value is not None and str(value) == str(item.get("value")):
             verified[path] = {
                 "level": min(int(item.get("level", 0)), int(trust_level)),

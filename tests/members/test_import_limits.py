@@ -48,7 +48,7 @@ def test_bombs_are_refused_quickly_and_outside_a_transaction(bomb, monkeypatch):
         error, seconds, peak = measured(lambda: import_members(actor=None, data=data))
     assert isinstance(error, MemberImportError)
     assert MESSAGES[bomb] in error.errors[0]
-    assert seconds < 2  # refusal speed with a generous bound, not a benchmark
+    assert seconds < 2  # CPU seconds: bounded work, not a benchmark
     assert peak < 200 * 1024 * 1024
     assert depths == [0, 0]  # read twice (timed, then traced), each time outside
     assert _state() == before

@@ -23,12 +23,7 @@ import pytest
 from django.conf import settings
 
 from openkommune.core.db_router import REPLICA_MODELS
-from tests.support.postgres_cluster import available, caught_up, replay_paused
-
-needs_pg_servers = pytest.mark.skipif(
-    "postgres" not in os.environ.get("DATABASE_URL", "") or not available(),
-    reason="runs in the PostgreSQL pass (needs PostgreSQL's server binaries)",
-)
+from tests.support.postgres_cluster import caught_up, replay_paused, runs_in_the_postgres_pass
 
 
 def _openkommune(environment: dict, *arguments: str) -> str:
@@ -75,7 +70,7 @@ def _two_leistungen(primary) -> list[tuple[str, str]]:
     )
 
 
-@needs_pg_servers
+@runs_in_the_postgres_pass
 def test_catalogue_reads_follow_the_replica_and_writes_stay_on_the_primary(platform):
     primary, replica, environment = platform
     (ozg_id, old_name), (other_id, other_old_name) = _two_leistungen(primary)

@@ -270,3 +270,37 @@ def test_api_refuses_a_service_that_requires_a_bundid_login(client):
     assert response.json()["error"]["code"] == "trust_level_too_low"
     assert "„substanziell“" in response.json()["error"]["message"]
     assert not Application.applicant_objects.exists()
+
+
+def service_url() -> str:
+    from tests.submissions.journey_support import HUNDEHALTUNG
+
+    return reverse("catalog:service", args=[HUNDEHALTUNG])
+
+
+def test_service_page_names_the_level_before_the_start(client):
+    offer_hundesteuer()
+    page = client.get(service_url()).text
+    assert 'id="antrag-beginnen"' in page
+    assert 'id="vertrauensniveau"' not in page
+    require_hoch()
+    page = client.get(service_url()).text
+    notice = page[page.index('id="vertrauensniveau"') : page.index('id="antrag-beginnen-form"')]
+    assert "Anmeldung mit Online-Ausweis erforderlich" in notice
+    assert "Für diesen Antrag brauchen Sie Ihr BundID-Konto und den Online-Ausweis" in notice
+    FormDefinition.objects.filter(key="hundesteuer").update(min_trust_level=3)
+    page = client.get(service_url()).text
+    assert "Anmeldung mit BundID erforderlich" in page
+    assert "Vertrauensniveau „substanziell“" in page
+
+
+def test_service_page_shows_the_members_level_for_the_place(client):
+    offer_hundesteuer(min_trust_level=4)
+    # The form asks nothing; Magdeburg asks the online ID.
+    page = client.get(service_url()).text
+    assert 'id="vertrauensniveau-gemeinde"' in page
+    assert "Anmeldung mit Online-Ausweis erforderlich" not in page
+    page = client.get(service_url(), PLACE).text
+    result = page[page.index('id="zustaendigkeit"') :]
+    assert "Anmeldung mit Online-Ausweis erforderlich" in result
+    assert result.index('id="vertrauensniveau"') < result.index('id="online-beantragen"')

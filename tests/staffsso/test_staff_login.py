@@ -207,3 +207,52 @@ def test_bad_input_changes_nothing(client, member):
     assert "Fehler" in answer.text
     with scopes_disabled():
         assert not StaffLoginProvider.objects.exists()
+
+
+def _request_with_session(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    request = rf.get("/konto/beschaeftigte/rueckkehr/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    request.user = AnonymousUser()
+    return request
+
+
+@pytest.mark.parametrize(
+    ("enforces", "amr", "done"),
+    [(True, ["pwd", "otp"], True), (True, ["pwd"], False), (False, ["pwd", "mfa"], False)],
+)
+def test_the_providers_second_factor_counts_only_when_declared_and_asserted(
+    rf, member, enforces, amr, done
+):
+    """The mapping of checked ID token claims (the provider's part is tested above)."""
+    from openkommune.staffsso.services import staff_login, staff_login_provider_set
+    from openkommune.twofactor.selectors import second_factor_done
+
+    admin = UserFactory()
+    MembershipFactory(tenant=member, user=admin, role=Role.MEMBER_ADMIN)
+    provider = staff_login_provider_set(
+        tenant=member,
+        actor=admin,
+        client_secret="s",
+        is_active=True,
+        label="Verzeichnis",
+        issuer="https://login.sonnenberg.example.org",
+        client_id="platform",
+        role_claim="roles",
+        clerk_value="sachbearbeitung",
+        admin_value="mitgliedsverwaltung",
+        enforces_mfa=enforces,
+    )
+    request = _request_with_session(rf)
+    claims = {
+        "sub": "p-1",
+        "email": "p1@sonnenberg.example.org",
+        "email_verified": True,
+        "roles": ["sachbearbeitung"],
+        "amr": amr,
+    }
+    user = staff_login(request, provider, claims)
+    assert request.user == user
+    assert second_factor_done(request) is done

@@ -21,6 +21,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+# The company accounts' session key (the default); other logins name their own.
+SESSION_KEY = "openkommune.company_oidc"
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 LEEWAY_SECONDS = 60
 REQUEST_MAX_AGE_SECONDS = 600
@@ -43,7 +45,7 @@ class Provider:
     client_secret: str
     scopes: str = "openid profile email company"
     # Where the pending login (state, nonce, verifier) waits in the session.
-    session_key: str = "openkommune.company_oidc"
+    session_key: str = SESSION_KEY
 
 
 _metadata: dict[str, tuple[float, dict]] = {}

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "openkommune.catalog",
     "openkommune.search",
     "openkommune.members",
+    "openkommune.staffsso",
     "openkommune.forms",
     "openkommune.submissions",
     "openkommune.procurement",
@@ -333,6 +334,12 @@ MAIL_LIMIT_MINUTES = env_int("OPENKOMMUNE_MAIL_LIMIT_MINUTES", 60)
 # Throttle counts and the client address in `login.locked` audit records are removed after
 # this many days by `run_retention` (openkommune.accounts.services.retention).
 LOGIN_DATA_RETENTION_DAYS = env_int("OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS", 30)
+# Rows of refused BundID responses (`identity.RejectedLogin`, the object of their audit
+# record, which stays) older than this many days are deleted by `run_retention`, with
+# expired replay markers and unfinished logins (openkommune.identity.services).
+BUNDID_REJECTED_LOGIN_RETENTION_DAYS = env_int(
+    "OPENKOMMUNE_BUNDID_REJECTED_LOGIN_RETENTION_DAYS", 90
+)
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For, count per
 # that address instead of the proxy's (REMOTE_ADDR). Never switch on without such a proxy.
 TRUST_X_FORWARDED_FOR = env_bool("OPENKOMMUNE_TRUST_X_FORWARDED_FOR", default=False)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("konto/bundid/", include("openkommune.identity.urls")),
     path("konto/zwei-faktor/", include("openkommune.twofactor.urls")),
     path("konto/unternehmenskonto/", include("openkommune.companies.urls")),
+    path("konto/beschaeftigte/", include("openkommune.staffsso.urls")),
     path("konto/", include("openkommune.accounts.urls")),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("datenquellen/", views.sources, name="sources"),

@@ -120,10 +120,12 @@ def test_level_one_is_refused_then_hoch_applies_with_verified_data(
     assert page.locator("#f-halter-nachname").input_value() == "Mustermann"
     assert page.locator("#f-halter-anschrift-street").input_value() == "Heidestraße"
     assert page.locator("#f-halter-anschrift-city").input_value() == "Köln"
+    # Confirmed with the online ID: filled (birth date too) and read-only.
+    assert page.locator("#f-halter-geburtsdatum").input_value() == "12.08.1964"
+    assert not page.locator("#f-halter-vorname").is_editable()
+    assert not page.locator("#f-halter-geburtsdatum").is_editable()
+    assert page.locator("#f-halter-email").input_value() == "erika.mustermann@demo.invalid"
     assert_no_axe_violations(page)
-    page.locator("#f-halter-geburtsdatum").fill("12.08.1964")
-    if not page.locator("#f-halter-email").input_value():
-        page.locator("#f-halter-email").fill("erika.mustermann@example.org")
     _continue(page)
 
     # The dog and the payment.

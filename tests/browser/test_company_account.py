@@ -21,7 +21,7 @@ def browser_oidc_provider(site_server):
 
 @pytest.fixture
 def company_login_configured(browser_oidc_provider, settings):
-    from openkommune.companies.oidc import forget_cached
+    from openkommune.core.oidc import forget_cached
 
     settings.COMPANY_OIDC_ISSUER = browser_oidc_provider.issuer
     settings.COMPANY_OIDC_CLIENT_ID = CLIENT_ID

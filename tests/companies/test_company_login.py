@@ -14,8 +14,8 @@ from django.urls import reverse
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from openkommune.companies import oidc
 from openkommune.companies.models import Company, CompanyLoginFailure, CompanyRepresentative
+from openkommune.core import oidc
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.support.oidc_provider import TEST_CALLBACK

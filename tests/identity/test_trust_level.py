@@ -3,6 +3,8 @@ the member's override, enforcement at the start and at the submit, the step-up o
 prefill from the BundID account and what the clerk sees. Logins go through the real
 SimpleSAMLphp test IdP."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -96,7 +98,7 @@ def test_level_one_login_is_refused_with_a_step_up_offer(client, bundid):
     assert not Draft.applicant_objects.exists()
 
 
-def test_hoch_login_prefills_submits_and_the_clerk_sees_level_and_verified_answers(client, bundid):
+def test_hoch_login_prefills_locked_values_submits_and_the_clerk_sees_them(client, bundid):
     tenant = offer_hundesteuer()
     require_hoch()
     bundid_login(client, "hoch", level=4)
@@ -106,23 +108,36 @@ def test_hoch_login_prefills_submits_and_the_clerk_sees_level_and_verified_answe
     draft = Draft.applicant_objects.get(public_id=public_id)
     assert draft.trust_level == 4
     assert draft.data["halter"]["vorname"] == "Erika"
+    # BundID's birth date (1964-08-12 at the IdP) fills the applicant's birth date field.
+    assert draft.data["halter"]["geburtsdatum"] == "12.08.1964"
     assert draft.data["halter"]["anschrift"] == {
         "street": "Heidestraße",
         "house_number": "17",
         "postcode": "51147",
         "city": "Köln",
     }
+    assert draft.prefilled["halter.vorname"]["locked"] is True
+    assert draft.identity_prefill["halter.geburtsdatum"] == {
+        "value": "12.08.1964",
+        "level": 4,
+        "origin": "bundid",
+    }
     step_page = client.get(step_url(public_id, "anliegen")).text
     assert "aus Ihrem BundID-Konto, bestätigt mit Ihrem Online-Ausweis" in step_page
+    assert "Vorausgefüllt aus Ihrem BundID-Konto (bestätigt, nicht änderbar)." in step_page
+    birth_input = re.search(r"<input[^>]*id=\"f-halter-geburtsdatum\"[^>]*>", step_page)
+    assert birth_input
+    assert "readonly" in birth_input.group(0)
+    assert 'value="12.08.1964"' in birth_input.group(0)
     halter = {
-        "halter.vorname": "Erika",
-        "halter.nachname": "Mustermann",
-        "halter.geburtsdatum": "12.08.1964",
-        "halter.anschrift.street": "Heidestraße",
-        "halter.anschrift.house_number": "17",
-        "halter.anschrift.postcode": "51147",
-        "halter.anschrift.city": "Köln",
-        # Changed by the applicant: no longer counted as verified.
+        # A post cannot change what the online ID confirmed: the values are put back.
+        "halter.vorname": "Eva",
+        "halter.nachname": "Musterfrau",
+        "halter.geburtsdatum": "01.01.1990",
+        "halter.anschrift.street": "Andere Straße",
+        "halter.anschrift.house_number": "1",
+        "halter.anschrift.postcode": "39104",
+        "halter.anschrift.city": "Magdeburg",
         "halter.email": "erika.privat@example.org",
     }
     for step_id, answers in (
@@ -131,14 +146,20 @@ def test_hoch_login_prefills_submits_and_the_clerk_sees_level_and_verified_answe
     ):
         response = client.post(step_url(public_id, step_id), answers)
         assert response.status_code == 302, response.text[-2000:]
+    draft.refresh_from_db()
+    assert draft.data["halter"]["vorname"] == "Erika"
+    assert draft.data["halter"]["geburtsdatum"] == "12.08.1964"
+    assert draft.data["halter"]["anschrift"]["city"] == "Köln"
+    assert draft.data["halter"]["email"] == "erika.mustermann@demo.invalid"
     check_page = client.get(reverse("submissions:check", args=[public_id])).text
-    assert "Sie haben die Angabe aus Ihrem BundID-Konto geändert" in check_page
+    assert "Sie haben die Angabe aus Ihrem BundID-Konto geändert" not in check_page
     assert submit(client, public_id).status_code == 303
     application = Application.applicant_objects.get(draft__public_id=public_id)
     assert application.trust_level == 4
     assert application.verified_fields["halter.vorname"] == {"level": 4, "origin": "bundid"}
+    assert application.verified_fields["halter.geburtsdatum"] == {"level": 4, "origin": "bundid"}
     assert "halter.anschrift.city" in application.verified_fields
-    assert "halter.email" not in application.verified_fields
+    assert "halter.email" in application.verified_fields
 
     clerk = clerk_of(tenant)
     client.force_login(clerk)
@@ -147,6 +168,44 @@ def test_hoch_login_prefills_submits_and_the_clerk_sees_level_and_verified_answe
     assert "Vertrauensniveau „hoch“" in page
     assert 'id="identitaet-bestaetigt"' in page
     assert "bestätigt durch BundID" in page
+
+
+def test_values_below_the_online_id_stay_editable_and_a_change_drops_the_claim(client, bundid):
+    offer_hundesteuer()
+    bundid_login(client, "substantiell", level=3)
+    started = client.post(start_url(), PLACE)
+    public_id = draft_id(started["Location"])
+    draft = Draft.applicant_objects.get(public_id=public_id)
+    assert draft.data["halter"]["vorname"] == "Susanne"
+    assert draft.data["halter"]["geburtsdatum"] == "14.03.1985"
+    assert draft.prefilled["halter.vorname"]["locked"] is False
+    step_page = client.get(step_url(public_id, "anliegen")).text
+    assert "Vorausgefüllt aus Ihrem BundID-Konto. Sie können die Angabe ändern." in step_page
+    name_input = re.search(r"<input[^>]*id=\"f-halter-vorname\"[^>]*>", step_page)
+    assert name_input
+    assert "readonly" not in name_input.group(0)
+    answers = {
+        "anlass": "an",
+        "halter.vorname": "Susanne",
+        "halter.nachname": "Substantiell-Meyer",
+        "halter.geburtsdatum": "14.03.1985",
+        "halter.anschrift.street": "Marktstraße",
+        "halter.anschrift.house_number": "3",
+        "halter.anschrift.postcode": "53111",
+        "halter.anschrift.city": "Bonn",
+        "halter.email": "susanne.substantiell@demo.invalid",
+    }
+    assert client.post(step_url(public_id, "anliegen"), answers).status_code == 302
+    assert client.post(step_url(public_id, "hunde"), hund() | NACHWEISE).status_code == 302
+    draft.refresh_from_db()
+    assert draft.data["halter"]["nachname"] == "Substantiell-Meyer"
+    check_page = client.get(reverse("submissions:check", args=[public_id])).text
+    assert "Nachname: Sie haben die Angabe aus Ihrem BundID-Konto geändert" in check_page
+    assert submit(client, public_id).status_code == 303
+    application = Application.applicant_objects.get(draft__public_id=public_id)
+    assert application.verified_fields["halter.vorname"] == {"level": 3, "origin": "bundid"}
+    assert application.verified_fields["halter.geburtsdatum"] == {"level": 3, "origin": "bundid"}
+    assert "halter.nachname" not in application.verified_fields
 
 
 def test_submit_checks_the_level_again(client, bundid):
@@ -211,3 +270,37 @@ def test_api_refuses_a_service_that_requires_a_bundid_login(client):
     assert response.json()["error"]["code"] == "trust_level_too_low"
     assert "„substanziell“" in response.json()["error"]["message"]
     assert not Application.applicant_objects.exists()
+
+
+def service_url() -> str:
+    from tests.submissions.journey_support import HUNDEHALTUNG
+
+    return reverse("catalog:service", args=[HUNDEHALTUNG])
+
+
+def test_service_page_names_the_level_before_the_start(client):
+    offer_hundesteuer()
+    page = client.get(service_url()).text
+    assert 'id="antrag-beginnen"' in page
+    assert 'id="vertrauensniveau"' not in page
+    require_hoch()
+    page = client.get(service_url()).text
+    notice = page[page.index('id="vertrauensniveau"') : page.index('id="antrag-beginnen-form"')]
+    assert "Anmeldung mit Online-Ausweis erforderlich" in notice
+    assert "Für diesen Antrag brauchen Sie Ihr BundID-Konto und den Online-Ausweis" in notice
+    FormDefinition.objects.filter(key="hundesteuer").update(min_trust_level=3)
+    page = client.get(service_url()).text
+    assert "Anmeldung mit BundID erforderlich" in page
+    assert "Vertrauensniveau „substanziell“" in page
+
+
+def test_service_page_shows_the_members_level_for_the_place(client):
+    offer_hundesteuer(min_trust_level=4)
+    # The form asks nothing; Magdeburg asks the online ID.
+    page = client.get(service_url()).text
+    assert 'id="vertrauensniveau-gemeinde"' in page
+    assert "Anmeldung mit Online-Ausweis erforderlich" not in page
+    page = client.get(service_url(), PLACE).text
+    result = page[page.index('id="zustaendigkeit"') :]
+    assert "Anmeldung mit Online-Ausweis erforderlich" in result
+    assert result.index('id="vertrauensniveau"') < result.index('id="online-beantragen"')

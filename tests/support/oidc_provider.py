@@ -26,7 +26,7 @@ class OidcProvider:
 
 
 @contextlib.contextmanager
-def start_oidc_provider(redirect_uris):
+def start_oidc_provider(redirect_uris, identities: Path | None = None):
     node = shutil.which("node")
     if node is None or not (REPO_ROOT / "node_modules" / "oidc-provider").exists():
         pytest.fail("node or oidc-provider missing: run `make deps` (npm ci).")
@@ -34,6 +34,8 @@ def start_oidc_provider(redirect_uris):
     args += ["--client-secret", CLIENT_SECRET]
     for uri in redirect_uris:
         args += ["--redirect-uri", uri]
+    if identities is not None:
+        args += ["--identities", str(identities)]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()
@@ -58,7 +60,7 @@ def oidc_provider_process():
 @pytest.fixture
 def oidc_provider(oidc_provider_process, settings):
     """The provider, configured as the company-account provider of the platform."""
-    from openkommune.companies.oidc import forget_cached
+    from openkommune.core.oidc import forget_cached
 
     settings.COMPANY_OIDC_ISSUER = oidc_provider_process.issuer
     settings.COMPANY_OIDC_CLIENT_ID = CLIENT_ID

@@ -299,3 +299,43 @@ def test_an_operator_resets_the_factor_and_the_next_login_sets_it_up_again(clien
     assert _actions(user)[-1] == "second_factor.reset"
     _log_in(client, user)
     assert "Zweiten Faktor einrichten" in client.get(CHALLENGE).text
+
+
+def test_a_forged_or_missing_security_key_answer_is_refused_and_audited(client):
+    """The key's path (tests/browser/test_webauthn.py with Chromium's virtual authenticator)
+    refuses answers no authenticator signed; nothing is marked done."""
+    import base64
+    import json
+
+    from openkommune.twofactor.models import WebAuthnCredential
+
+    user = UserFactory(clerk=True)
+    _log_in(client, user)
+    _set_up(client)
+    WebAuthnCredential.objects.create(
+        user=user, credential_id="AAAA", public_key=b"\x00", name="Schlüssel"
+    )
+    _log_out(client)
+    _log_in(client, user)
+    page = client.get(CHALLENGE)
+    assert 'id="webauthn-optionen"' in page.text
+    forged = {
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": base64.urlsafe_b64encode(b"{}").decode().rstrip("="),
+            "authenticatorData": "AAAA",
+            "signature": "AAAA",
+        },
+    }
+    answer = client.post(
+        reverse("twofactor:webauthn_login"), {"credential": json.dumps(forged), "next": "/"}
+    )
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(CHALLENGE)
+    assert client.get("/konto/").status_code == 302  # still sent to the second factor
+    # Without a challenge of this session (a second post): refused as well.
+    answer = client.post(reverse("twofactor:webauthn_login"), {"credential": "{}"})
+    assert answer["Location"].startswith(CHALLENGE)
+    assert _actions(user).count("second_factor.failed") == 2

@@ -1,5 +1,7 @@
 // Test-Identitätsanbieter: the certified OpenID Provider `oidc-provider` (npm) as the stand-in
-// for "Mein Unternehmenskonto" in tests and the demo. Not for production.
+// for "Mein Unternehmenskonto" and for a member organisation's own staff directory
+// (`--identities tools/oidc_provider/staff_identities.json`, claim `roles`) in tests and the
+// demo. Not for production.
 //
 //   node tools/oidc_provider/server.mjs --port 0 --client-id ID --client-secret SECRET \
 //        --redirect-uri URL [--redirect-uri URL ...] [--identities FILE]
@@ -48,8 +50,9 @@ const provider = new Provider(issuer, {
     profile: ['given_name', 'family_name'],
     email: ['email', 'email_verified'],
     company: ['company'],
+    roles: ['roles'],
   },
-  scopes: ['openid', 'profile', 'email', 'company'],
+  scopes: ['openid', 'profile', 'email', 'company', 'roles'],
   // The scope's claims go into the ID token (the client reads no userinfo).
   conformIdTokenClaims: false,
   pkce: { required: () => true },
@@ -70,7 +73,7 @@ const provider = new Provider(issuer, {
     const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
     const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-    grant.addOIDCScope('openid profile email company');
+    grant.addOIDCScope('openid profile email company roles');
     await grant.save();
     return grant;
   },

@@ -179,6 +179,42 @@ def register_platform_form_finder(finder: Callable[[OzgLeistung], str | None]) -
         _platform_form_finders.append(finder)
 
 
+# The BundID trust level (0 to 4) the platform's published form for a Leistung asks by
+# default: `forms` registers the finder too (the service page shows the level before the
+# start; a member's `ServiceActivation.min_trust_level` overrides it).
+_form_trust_level_finders: list[Callable[[OzgLeistung], int | None]] = []
+
+
+def register_form_trust_level_finder(finder: Callable[[OzgLeistung], int | None]) -> None:
+    if finder not in _form_trust_level_finders:
+        _form_trust_level_finders.append(finder)
+
+
+def required_trust_level(
+    ozg_leistung: OzgLeistung, activation: ServiceActivation | None = None
+) -> int:
+    """The level an application for the Leistung needs: the member's override on its
+    activation, else the default of the platform's form; 0: no BundID login needed."""
+    override = getattr(activation, "min_trust_level", None)
+    if override is not None:
+        return int(override)
+    for finder in _form_trust_level_finders:
+        level = finder(ozg_leistung)
+        if level is not None:
+            return int(level)
+    return 0
+
+
+def trust_level_overridden(ozg_leistung: OzgLeistung) -> bool:
+    """Whether some member asks its own level for the Leistung (public by purpose, see
+    `published_activation_get`)."""
+    members = Organisation.objects.filter(is_active=True, is_cooperative=False)
+    with scope(tenants=members):
+        return ServiceActivation.objects.filter(
+            ozg_leistung=ozg_leistung, is_active=True, min_trust_level__isnull=False
+        ).exists()
+
+
 def platform_form_title(ozg_leistung: OzgLeistung) -> str | None:
     """The title of the platform's published form for the Leistung, or None."""
     for finder in _platform_form_finders:

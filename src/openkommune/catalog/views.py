@@ -80,6 +80,12 @@ def service(request, ozg_id: str):
         # one click, submissions:start) instead of sending the applicant through more pages.
         "platform_form": selectors.platform_form_title(leistung),
     }
+    if context["platform_form"]:
+        # The BundID level the application needs, shown before the citizen starts: the
+        # form's default, or for the place found (at most one result) its member's level.
+        activation = results[0].activation if results else None
+        context["required_trust_level"] = selectors.required_trust_level(leistung, activation)
+        context["trust_level_varies"] = not results and selectors.trust_level_overridden(leistung)
     return render(request, "catalog/service.html", context)
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from openkommune.companies.models import ApplicationOnBehalf, CompanyRepresentative
-from openkommune.companies.oidc import Provider
+from openkommune.core.oidc import Provider
 
 
 def company_provider() -> Provider | None:

@@ -14,7 +14,7 @@ from openkommune.companies.models import (
     CompanyLoginFailure,
     CompanyRepresentative,
 )
-from openkommune.companies.oidc import OIDCError
+from openkommune.core.oidc import OIDCError
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from openkommune.companies import oidc
 from openkommune.companies.selectors import company_provider
 from openkommune.companies.services import company_login, company_login_failed
+from openkommune.core import oidc
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,15 @@ SESSION_LEVEL = "bundid_level"
 
 def session_level(request) -> int:
     """The trust level of this session's login: 0 without a BundID login."""
-    if not request.user.is_authenticated:
+    return level_of_session(request.user, request.session)
+
+
+def level_of_session(user, session) -> int:
+    """The trust level of the BundID login of `user` kept in `session`; 0 without one."""
+    if user is None or not user.is_authenticated or session is None:
         return 0
     try:
-        return int(request.session.get(SESSION_LEVEL) or 0)
+        return int(session.get(SESSION_LEVEL) or 0)
     except (TypeError, ValueError):
         return 0
 
@@ -35,8 +40,13 @@ def identity_attributes(request) -> dict[str, dict]:
     """{field: {"value", "level", "label"}} from the identity of this session's BundID
     login; empty without one. Each value carries the level it was verified at (never above
     the session's level)."""
-    level = session_level(request)
-    identity = identity_of(request.user) if level else None
+    return session_identity_attributes(request.user, request.session)
+
+
+def session_identity_attributes(user, session) -> dict[str, dict]:
+    """`identity_attributes` for a user and session (a prefill source has no request)."""
+    level = level_of_session(user, session)
+    identity = identity_of(user) if level else None
     if identity is None:
         return {}
     return {

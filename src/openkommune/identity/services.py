@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as django_login
 from django.db import IntegrityError, transaction
@@ -19,6 +22,7 @@ from openkommune.identity.models import (
     SeenAssertion,
 )
 from openkommune.identity.saml import Login, SamlRejected
+from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -190,3 +194,66 @@ def _login(request, user, pending: dict) -> None:
         "name_id_format": pending["name_id_format"],
         "session_index": pending["session_index"],
     }
+
+
+# --- retention -----------------------------------------------------------------------------
+
+PRUNE_ACTION = "retention.identity_data"
+
+
+@dataclass(frozen=True)
+class IdentityDataRetention:
+    cutoff: datetime.datetime
+    rejected_logins: int  # deleted (or due, in a dry run)
+    seen_assertions: int
+    pending_logins: int
+
+    @property
+    def changed(self) -> int:
+        return self.rejected_logins + self.seen_assertions + self.pending_logins
+
+
+def identity_data_prune(*, today: datetime.date, dry_run: bool, now=None) -> IdentityDataRetention:
+    """Delete refused-response rows older than `OPENKOMMUNE_BUNDID_REJECTED_LOGIN_RETENTION_DAYS`
+    (their `identity.login_rejected` audit records stay: they keep reason and time), expired
+    replay markers and expired unfinished logins. Anyone can post to the ACS, so without this
+    the rows of refused responses would grow without bound. A dry run only counts; a run
+    that deletes anything writes one audit record `retention.identity_data`. Idempotent;
+    run daily by `run_retention`."""
+    now = now or timezone.now()
+    day = today - timedelta(days=settings.BUNDID_REJECTED_LOGIN_RETENTION_DAYS)
+    cutoff = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    rejected = RejectedLogin.objects.filter(created_at__lt=cutoff)
+    seen = SeenAssertion.objects.filter(expires_at__lt=now)
+    pending = PendingLogin.objects.filter(expires_at__lt=now)
+    if dry_run:
+        return IdentityDataRetention(cutoff, rejected.count(), seen.count(), pending.count())
+    with transaction.atomic():
+        result = IdentityDataRetention(
+            cutoff, rejected.delete()[0], seen.delete()[0], pending.delete()[0]
+        )
+        if result.changed:
+            # Written directly (not `audit_record`): the run has no single object.
+            AuditRecord(
+                tenant=None,
+                actor=None,
+                action=PRUNE_ACTION,
+                object_type=RejectedLogin._meta.label_lower,
+                object_id=cutoff.date().isoformat(),
+                after={
+                    "older_than": cutoff.isoformat(),
+                    "rejected_logins_deleted": result.rejected_logins,
+                    "seen_assertions_deleted": result.seen_assertions,
+                    "pending_logins_deleted": result.pending_logins,
+                },
+            ).save()
+    if result.changed:
+        logger.info(
+            "BundID data retention: %d refused responses (older than %s), %d expired "
+            "assertion markers and %d expired unfinished logins deleted.",
+            result.rejected_logins,
+            cutoff.date().isoformat(),
+            result.seen_assertions,
+            result.pending_logins,
+        )
+    return result

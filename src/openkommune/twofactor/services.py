@@ -4,15 +4,25 @@ the login throttling of ADR 0009, and audit records (`second_factor.*`, no tenan
 
 import base64
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
 import segno
+import webauthn
 from django.conf import settings
 from django.db import transaction
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    UserVerificationRequirement,
+)
 
 from openkommune.accounts.services.throttling import Rule, blocked_message, forget, reserve
 from openkommune.tenancy.services import audit_record
@@ -21,9 +31,10 @@ from openkommune.twofactor.constants import (
     RECOVERY_CODE_COUNT,
     RECOVERY_CODE_LENGTH,
     VERIFIED_SESSION_KEY,
+    WEBAUTHN_CHALLENGE_SESSION_KEY,
     Method,
 )
-from openkommune.twofactor.models import RecoveryCode
+from openkommune.twofactor.models import RecoveryCode, WebAuthnCredential
 from openkommune.twofactor.selectors import confirmed_totp_device, recovery_codes_left
 
 DEVICE_NAME = "Authenticator-App"
@@ -106,6 +117,10 @@ def _throttled(user, check, *, method: str, request) -> None:
             after={"failures": rule.limit, "minutes": rule.minutes},
         )
         raise SecondFactorRefused(blocked_message(minutes))
+    if method == Method.WEBAUTHN:
+        raise SecondFactorRefused(
+            _("Der Sicherheitsschlüssel wurde nicht erkannt. Bitte versuchen Sie es noch einmal.")
+        )
     if method == Method.RECOVERY_CODE:
         raise SecondFactorRefused(
             _("Dieser Wiederherstellungscode ist falsch oder wurde schon verwendet.")
@@ -274,3 +289,136 @@ def demo_totp_code_now() -> str:
     from django_otp.oath import TOTP
 
     return f"{TOTP(DEMO_TOTP_KEY).token():06d}"
+
+
+# --- WebAuthn (security keys, passkeys) ------------------------------------------------------
+
+
+def _rp_id(request) -> str:
+    """The relying party is the host the page was served from (WebAuthn needs a domain
+    name: `localhost` works, an IP address does not)."""
+    return split_domain_port(request.get_host())[0]
+
+
+def _origin(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _challenge_keep(request, challenge: bytes) -> None:
+    request.session[WEBAUTHN_CHALLENGE_SESSION_KEY] = base64.urlsafe_b64encode(challenge).decode()
+
+
+def _challenge_take(request) -> bytes | None:
+    value = request.session.pop(WEBAUTHN_CHALLENGE_SESSION_KEY, None)
+    return base64.urlsafe_b64decode(value) if value else None
+
+
+def webauthn_registration_options(request) -> str:
+    """The options (JSON) for `navigator.credentials.create` on the manage page; the
+    challenge waits in the session."""
+    user = request.user
+    options = webauthn.generate_registration_options(
+        rp_id=_rp_id(request),
+        rp_name=settings.OTP_TOTP_ISSUER,
+        user_id=str(user.pk).encode(),
+        user_name=user.email,
+        exclude_credentials=[
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
+            for c in webauthn_credentials(user)
+        ],
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            user_verification=UserVerificationRequirement.PREFERRED
+        ),
+    )
+    _challenge_keep(request, options.challenge)
+    return webauthn.options_to_json(options)
+
+
+def webauthn_register(request, *, credential: str, name: str) -> WebAuthnCredential:
+    """Check the authenticator's answer to the registration options and keep the key."""
+    challenge = _challenge_take(request)
+    if challenge is None:
+        raise SecondFactorRefused(_("Bitte starten Sie das Hinzufügen des Schlüssels erneut."))
+    try:
+        verified = webauthn.verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=_rp_id(request),
+            expected_origin=_origin(request),
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+        raise SecondFactorRefused(
+            _("Der Sicherheitsschlüssel konnte nicht hinzugefügt werden.")
+        ) from error
+    with transaction.atomic():
+        key = WebAuthnCredential.objects.create(
+            user=request.user,
+            credential_id=bytes_to_base64url(verified.credential_id),
+            public_key=verified.credential_public_key,
+            sign_count=verified.sign_count,
+            name=name.strip()[:100] or _("Sicherheitsschlüssel"),
+        )
+        audit_record(
+            tenant=None,
+            actor=request.user,
+            action="second_factor.webauthn_added",
+            obj=request.user,
+            after={"method": Method.WEBAUTHN, "name": key.name},
+        )
+    return key
+
+
+def webauthn_authentication_options(request) -> str | None:
+    """The options (JSON) for `navigator.credentials.get` on the challenge page; None when
+    the user has no key."""
+    keys = webauthn_credentials(request.user)
+    if not keys:
+        return None
+    options = webauthn.generate_authentication_options(
+        rp_id=_rp_id(request),
+        allow_credentials=[
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(k.credential_id)) for k in keys
+        ],
+        user_verification=UserVerificationRequirement.PREFERRED,
+    )
+    _challenge_keep(request, options.challenge)
+    return webauthn.options_to_json(options)
+
+
+def webauthn_verify(request, *, credential: str) -> None:
+    """The second factor with a security key: the signed challenge of the login page."""
+    user = request.user
+    challenge = _challenge_take(request)
+
+    def check() -> bool:
+        if challenge is None:
+            return False
+        try:
+            credential_id = json.loads(credential)["id"]
+        except (ValueError, KeyError, TypeError):
+            return False
+        key = WebAuthnCredential.objects.filter(user=user, credential_id=credential_id).first()
+        if key is None:
+            return False
+        try:
+            verified = webauthn.verify_authentication_response(
+                credential=credential,
+                expected_challenge=challenge,
+                expected_rp_id=_rp_id(request),
+                expected_origin=_origin(request),
+                credential_public_key=bytes(key.public_key),
+                credential_current_sign_count=key.sign_count,
+            )
+        except (WebAuthnException, ValueError, KeyError, TypeError):
+            return False
+        key.sign_count = verified.new_sign_count
+        key.last_used_at = timezone.now()
+        key.save(update_fields=["sign_count", "last_used_at"])
+        return True
+
+    _throttled(user, check, method=Method.WEBAUTHN, request=request)
+    second_factor_mark_done(request, method=Method.WEBAUTHN)
+
+
+def webauthn_credentials(user) -> list[WebAuthnCredential]:
+    return list(WebAuthnCredential.objects.filter(user=user).order_by("created_at"))

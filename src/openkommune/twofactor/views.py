@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from openkommune.twofactor.constants import FRESH_CODES_SESSION_KEY
 from openkommune.twofactor.forms import RecoveryCodeForm, TotpCodeForm
@@ -27,6 +27,11 @@ from openkommune.twofactor.services import (
     totp_secret_text,
     totp_set_up,
     totp_verify,
+    webauthn_authentication_options,
+    webauthn_credentials,
+    webauthn_register,
+    webauthn_registration_options,
+    webauthn_verify,
 )
 
 
@@ -82,6 +87,9 @@ def challenge(request):
         else:
             return redirect(next_url)
     context = {"form": form, "next": next_url, "setting_up": setting_up}
+    if not setting_up:
+        # A security key (WebAuthn) instead of the app's code; needs JavaScript.
+        context["webauthn_options"] = webauthn_authentication_options(request)
     if setting_up:
         context |= {"qr_svg": totp_qr_svg(device), "secret": totp_secret_text(device)}
     return render(request, "twofactor/challenge.html", context)
@@ -137,7 +145,12 @@ def manage(request):
     return render(
         request,
         "twofactor/manage.html",
-        {"device": device, "codes_left": recovery_codes_left(request.user)},
+        {
+            "device": device,
+            "codes_left": recovery_codes_left(request.user),
+            "keys": webauthn_credentials(request.user),
+            "webauthn_options": webauthn_registration_options(request),
+        },
     )
 
 
@@ -163,3 +176,38 @@ def renew_codes(request):
             "confirm": _("Neue Codes erzeugen"),
         },
     )
+
+
+@_staff_view
+@require_POST
+def webauthn_add(request):
+    """The manage page's "Sicherheitsschlüssel hinzufügen" (the browser's answer in
+    `credential`, put there by static/openkommune/webauthn.js)."""
+    if not second_factor_done(request):
+        return redirect(_with_next("twofactor:challenge", reverse("twofactor:manage")))
+    try:
+        webauthn_register(
+            request,
+            credential=request.POST.get("credential", ""),
+            name=request.POST.get("name", ""),
+        )
+    except SecondFactorRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Der Sicherheitsschlüssel ist hinzugefügt."))
+    return redirect("twofactor:manage")
+
+
+@_staff_view
+@require_POST
+def webauthn_login(request):
+    """The challenge page's "Mit Sicherheitsschlüssel bestätigen"."""
+    next_url = _next_url(request)
+    if second_factor_done(request):
+        return redirect(next_url)
+    try:
+        webauthn_verify(request, credential=request.POST.get("credential", ""))
+    except SecondFactorRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(_with_next("twofactor:challenge", next_url))
+    return redirect(next_url)

@@ -20,6 +20,8 @@ APPLICANT_ROLES: dict[str, tuple[str, ...]] = {
     "address": ("address",),
     "email": ("email",),
     "phone": ("phone",),
+    "birth_date": ("date",),
+    "birth_place": ("text",),
 }
 
 

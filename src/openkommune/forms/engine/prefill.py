@@ -9,7 +9,8 @@ cannot be changed silently. Values of an unlocked origin are suggestions the app
 freely; the page names their origin as long as the value is still the prefilled one.
 
 The record of what was prefilled is plain JSON (`{path: {"origin", "label", "locked",
-"value"}}`), kept with the draft, so pages and later steps see it without the sources."""
+"value"}}`, and "level" for a verified origin), kept with the draft, so pages and later
+steps see it without the sources."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from openkommune.forms.engine.paths import get_path, set_path
 @dataclass(frozen=True)
 class Origin:
     """Where prefilled values come from: `key` names it in the record ("konto"), `label`
-    is what the page shows next to the field ("aus Ihrem Konto")."""
+    is what the page shows next to the field ("aus Ihrem Konto"); `level` is the trust level
+    (STORK QAA 1 to 4) a verified source confirmed the values at, 0 for none."""
 
     key: str
     label: str
     locked: bool = False
+    level: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def apply_prefill(
                 "locked": prefill.origin.locked,
                 "value": value,
             }
+            if prefill.origin.level:
+                record[part_path]["level"] = prefill.origin.level
     return out, record
 
 

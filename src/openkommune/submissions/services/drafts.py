@@ -3,7 +3,6 @@ resume link. Files are in `uploads`. Use them through `openkommune.submissions.s
 
 from __future__ import annotations
 
-import copy
 import datetime
 import math
 
@@ -24,7 +23,6 @@ from openkommune.forms.engine import (
     applicant_values,
     apply_prefill,
     keep_locked,
-    set_path,
     validate,
 )
 from openkommune.forms.selectors import form_id_for_leistung, version_definition
@@ -37,7 +35,7 @@ from openkommune.submissions.errors import (
     SubmitInvalid,
 )
 from openkommune.submissions.models import Attachment, Draft
-from openkommune.submissions.services.identity_prefill import identity_prefill
+from openkommune.submissions.services.identity_prefill import identity_record
 from openkommune.submissions.services.notifications import resume_link_last_owed, resume_link_owe
 from openkommune.submissions.services.trust import require_trust_level
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
@@ -116,7 +114,6 @@ def draft_start(
     gemeinde: Region,
     email: str | None = None,
     trust_level: int = 0,
-    identity_attributes: dict | None = None,
     prefill: list[Prefill] | tuple = (),
 ) -> tuple[Draft, str | None]:
     """Start an application on `form_version` for `gemeinde`, routed to the responsible
@@ -144,15 +141,9 @@ def draft_start(
         definition = version_definition(form_version)
         draft.data, draft.prefilled = apply_prefill(definition, draft.data, prefill)
     draft.trust_level = trust_level
-    if identity_attributes and trust_level:
-        # Prefill from the BundID login, each value with its origin (services.identity_prefill);
-        # it wins over the account's and the place's values.
-        origins = identity_prefill(version_definition(form_version), identity_attributes)
-        data = copy.deepcopy(draft.data or {})
-        for path, item in origins.items():
-            set_path(data, path, item["value"])
-        draft.data = data
-        draft.identity_prefill = origins
+    # What came from the BundID login (a source of `prefill`), with the levels, for the
+    # check page and the verified answers at the submit.
+    draft.identity_prefill = identity_record(draft.prefilled) if trust_level else {}
     draft_insert(draft)
     return draft, token
 
@@ -278,7 +269,8 @@ def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None)
         raise TypeError("data must be a dict.")
     with transaction.atomic():
         locked = lock_draft(draft)
-        locked.data = _storable(data)
+        # Verified values (a locked prefill origin) stay as they came.
+        locked.data = _storable(keep_locked(data, locked.prefilled))
         if current_step is not None:
             version_definition(locked.form_version).step(current_step)
             locked.current_step = current_step

@@ -1,22 +1,30 @@
-"""Prefill from the applicant's identity, with the origin of each value (issue 15, part 3).
+"""Prefill from the applicant's BundID login: a locked origin of the prefill registry
+(`services.prefill`, issue 15 part 3).
 
-A minimal, separable origin interface until the forms engine has a general prefill with
-named origins: `identity_prefill(definition, attributes)` returns, per path, the value,
-the level it was verified at and its origin; draft_start writes the values into the draft
-and keeps the record in `Draft.identity_prefill`; at the submit, `trust.verified_fields` keeps the
-answers that are still exactly what the BundID account sent (the clerk sees them as
-verified), and the check page lists those the applicant changed (`changed_prefill`).
+`bundid_values(context)` gives the BundID account's attributes of this session as `Prefill`
+values of the form's applicant roles (given and family name, the name in one field, birth
+date and place, address, e-mail), each with the origin "aus Ihrem BundID-Konto" and the
+level the attribute was confirmed at. Values confirmed with the online ID (level "hoch",
+`EID_LEVEL`) are a **locked** origin: shown read-only and put back whatever is posted
+(`forms.engine.keep_locked`), so they cannot be changed. Values of a lower level (the
+citizen typed them into the BundID account) stay editable; a changed one is no longer
+counted as confirmed. Locked values win over the account's and the place's values.
 
-The fields are the form's applicant marker (`forms.engine.applicant`): given name, family
-name, address and e-mail address."""
+`identity_record(record)` picks BundID's values out of the draft's prefill record
+(`Draft.identity_prefill`: {path: {"value", "level", "origin"}}); at the submit
+`trust.verified_fields` keeps the answers still exactly as BundID sent them (the clerk sees
+them as confirmed) and the check page lists those the applicant changed (`prefill_notes`)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.forms.engine import get_path
+from openkommune.forms.engine import Origin, Prefill, get_path
+from openkommune.identity.selectors import session_identity_attributes
 
 ORIGIN_BUNDID = "bundid"
 ORIGIN_LABELS = {ORIGIN_BUNDID: _("aus Ihrem BundID-Konto")}
@@ -26,6 +34,7 @@ EID_LEVEL = 4
 _STREET = re.compile(
     r"^(?P<street>.*?)\s+(?P<number>\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?)$"
 )
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
 def _split_street(value: str) -> tuple[str, str]:
@@ -35,50 +44,86 @@ def _split_street(value: str) -> tuple[str, str]:
     return value.strip(), ""
 
 
-def _path(definition, field_id: str) -> str | None:
-    location = definition.locations.get(field_id)
-    if location is None or location.repeats:
-        return None
-    return ".".join((*location.groups, field_id))
+def form_date(value: str) -> str:
+    """BundID's birth date (`YYYY-MM-DD`; some IdPs send `TT.MM.JJJJ`) as a page would post
+    it, `TT.MM.JJJJ`, so an unchanged answer stays equal to the prefilled value; "" for
+    anything else (a partial date of a document without day or month)."""
+    value = (value or "").strip()
+    german = _GERMAN_DATE.match(value)
+    if german:
+        day, month, year = german.groups()
+        value = f"{year}-{int(month):02d}-{int(day):02d}"
+    try:
+        date = datetime.date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        date = None
+    return date.strftime("%d.%m.%Y") if date else ""
 
 
-def identity_prefill(definition, attributes: dict) -> dict:
-    """{path: {"value", "level", "origin"}} for the applicant fields the attributes fill."""
-    marker = getattr(definition, "applicant", {}) or {}
-    values: dict[str, tuple[str, int]] = {}
+def bundid_origin(level: int) -> Origin:
+    return Origin(
+        ORIGIN_BUNDID, gettext("aus Ihrem BundID-Konto"), locked=level >= EID_LEVEL, level=level
+    )
 
-    def take(role: str, attribute: str) -> None:
-        item = attributes.get(attribute)
-        field_id = marker.get(role)
-        path = _path(definition, field_id) if field_id else None
-        if item and item.get("value") and path:
-            values[path] = (item["value"], int(item.get("level", 0)))
 
-    take("given_name", "given_name")
-    take("family_name", "family_name")
-    take("email", "email")
-    address_id = marker.get("address")
-    address_path = _path(definition, address_id) if address_id else None
-    if address_path:
-        street, number = _split_street(attributes.get("street", {}).get("value", ""))
-        parts = {
-            "street": (street, attributes.get("street", {}).get("level", 0)),
-            "house_number": (number, attributes.get("street", {}).get("level", 0)),
-            "postcode": (
-                attributes.get("postal_code", {}).get("value", ""),
-                attributes.get("postal_code", {}).get("level", 0),
-            ),
-            "city": (
-                attributes.get("locality", {}).get("value", ""),
-                attributes.get("locality", {}).get("level", 0),
-            ),
-        }
-        for part, (value, level) in parts.items():
-            if value:
-                values[f"{address_path}.{part}"] = (value, int(level))
+def attribute_values(attributes: dict) -> list[Prefill]:
+    """The `Prefill` values of BundID attributes ({name: {"value", "level"}}, see
+    `identity.selectors.identity_attributes`)."""
+
+    def item(name: str) -> tuple[str, int]:
+        entry = attributes.get(name) or {}
+        return str(entry.get("value") or "").strip(), int(entry.get("level") or 0)
+
+    values: list[Prefill] = []
+    for role, name in (
+        ("given_name", "given_name"),
+        ("family_name", "family_name"),
+        ("email", "email"),
+        ("birth_place", "birth_place"),
+    ):
+        value, level = item(name)
+        if value and level:
+            values.append(Prefill(role, value, bundid_origin(level)))
+    (given, given_level), (family, family_level) = item("given_name"), item("family_name")
+    if given and family and given_level and family_level:
+        values.append(
+            Prefill("name", f"{given} {family}", bundid_origin(min(given_level, family_level)))
+        )
+    birth_date, level = item("birth_date")
+    if form_date(birth_date) and level:
+        values.append(Prefill("birth_date", form_date(birth_date), bundid_origin(level)))
+    # The address's parts, grouped by the level they were confirmed at.
+    street_value, street_level = item("street")
+    street, number = _split_street(street_value)
+    parts: dict[int, dict[str, str]] = {}
+    for part, (value, level) in {
+        "street": (street, street_level),
+        "house_number": (number, street_level),
+        "postcode": item("postal_code"),
+        "city": item("locality"),
+    }.items():
+        if value and level:
+            parts.setdefault(level, {})[part] = value
+    for level, address in sorted(parts.items(), reverse=True):
+        values.append(Prefill("address", address, bundid_origin(level)))
+    return values
+
+
+def bundid_values(context) -> list[Prefill]:
+    """Prefill source (`services.prefill`): the BundID account of this session's login."""
+    return attribute_values(session_identity_attributes(context.user, context.session))
+
+
+def identity_record(record: dict | None) -> dict:
+    """BundID's entries of a draft's prefill record: {path: {"value", "level", "origin"}}."""
     return {
-        path: {"value": value, "level": level, "origin": ORIGIN_BUNDID}
-        for path, (value, level) in values.items()
+        path: {
+            "value": entry.get("value", ""),
+            "level": int(entry.get("level") or 0),
+            "origin": ORIGIN_BUNDID,
+        }
+        for path, entry in (record or {}).items()
+        if entry.get("origin") == ORIGIN_BUNDID
     }
 
 

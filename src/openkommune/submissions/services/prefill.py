@@ -1,12 +1,11 @@
 """Where a new draft's prefilled values come from: a small registry of sources, each giving
 values for the form's applicant roles (`forms.engine.prefill`) with its named origin.
 
-Built in: the place the applicant chose on the service page (postcode and town of the
-address, "aus Ihrer Angabe zum Wohnort") and the logged-in person's account (name, address,
-e-mail, phone, "aus Ihrem Konto"). A login with verified attributes (BundID) registers its
-own source in its `AppConfig.ready()` with a locked origin, e.g.
-`Origin("bundid", "aus Ihrem BundID-Konto", locked=True)`: its values win over the others,
-are shown read-only and cannot be changed by a post (`engine.keep_locked`)."""
+Built in: the BundID login of the session ("aus Ihrem BundID-Konto", `identity_prefill`;
+a locked origin for values confirmed with the online ID: they win over the others, are shown
+read-only and cannot be changed by a post, `engine.keep_locked`), the place the applicant
+chose on the service page (postcode and town of the address, "aus Ihrer Angabe zum Wohnort")
+and the logged-in person's account (name, address, e-mail, phone, "aus Ihrem Konto")."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from openkommune.forms.engine import Origin, Prefill
 from openkommune.regions.models import Region
+from openkommune.submissions.services.identity_prefill import bundid_values
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ def _place_values(context: PrefillContext) -> list[Prefill]:
     return [Prefill("address", {"postcode": context.postcode, "city": town}, place_origin())]
 
 
-# The account first: a whole stored address beats the postcode and town of the place.
+# BundID first (its account data is confirmed), then the account: a whole stored address
+# beats the postcode and town of the place.
+register_prefill_source("bundid", bundid_values)
 register_prefill_source("konto", _account_values)
 register_prefill_source("wohnort", _place_values)

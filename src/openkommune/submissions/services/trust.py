@@ -4,6 +4,9 @@ application records of the applicant's BundID login."""
 
 from __future__ import annotations
 
+import datetime
+import re
+
 from openkommune.forms.engine import get_path
 from openkommune.submissions.errors import TrustLevelTooLow
 
@@ -30,9 +33,24 @@ def verified_fields(*, prefill: dict, data: dict, trust_level: int) -> dict:
     verified = {}
     for path, item in (prefill or {}).items():
         value = get_path(data, path)
-        if value is not None and str(value) == str(item.get("value")):
+        if value is not None and _comparable(value) == _comparable(item.get("value")):
             verified[path] = {
                 "level": min(int(item.get("level", 0)), int(trust_level)),
                 "origin": "bundid",
             }
     return verified
+
+
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def _comparable(value) -> str:
+    """A date as `YYYY-MM-DD` whether cleaned (a date) or as posted (`TT.MM.JJJJ`)."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    german = _GERMAN_DATE.match(text.strip())
+    if german:
+        day, month, year = german.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return text

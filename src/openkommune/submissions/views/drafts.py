@@ -32,7 +32,7 @@ from openkommune.forms.engine import (
     validate,
 )
 from openkommune.forms.selectors import form_for_leistung, version_definition
-from openkommune.identity.selectors import identity_attributes, level_name, session_level
+from openkommune.identity.selectors import level_name, session_level
 from openkommune.regions.selectors import gemeinden_for_postcode
 from openkommune.submissions import selectors, services
 from openkommune.submissions.forms import LocationForm, ResumeEmailForm, StartForm
@@ -149,7 +149,6 @@ def start(request, ozg_id: str):
                 ozg_leistung=leistung,
                 gemeinde=gemeinde,
                 trust_level=session_level(request),
-                identity_attributes=identity_attributes(request),
                 prefill=known,
             )
         except services.TrustLevelTooLow as refused:

@@ -23,6 +23,7 @@ from openkommune.accounts.services.retention import (
 )
 from openkommune.cases.services.retention import retention_run
 from openkommune.core.formatting import format_date
+from openkommune.identity.services import identity_data_prune
 
 
 def _date(value: str) -> datetime.date:
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         report = retention_run(today=today, dry_run=dry_run)
         login_data = login_data_retention(today=today, dry_run=dry_run)
         sessions = expired_sessions_clear(dry_run=dry_run)
+        identity = identity_data_prune(today=today, dry_run=dry_run)
         day = format_date(today)
         if dry_run:
             self.stdout.write(_("Probelauf der Aufbewahrung am %(day)s") % {"day": day})
@@ -82,6 +84,21 @@ class Command(BaseCommand):
         else:
             line = _("Sitzungen: %(n)d abgelaufene gelöscht.")
         self.stdout.write(line % {"n": sessions})
+        values = {
+            "rejected": identity.rejected_logins,
+            "markers": identity.seen_assertions + identity.pending_logins,
+        }
+        if dry_run:
+            line = _(
+                "BundID: %(rejected)d abgewiesene Anmeldungen und %(markers)d abgelaufene "
+                "Anmeldevermerke fällig."
+            )
+        else:
+            line = _(
+                "BundID: %(rejected)d abgewiesene Anmeldungen und %(markers)d abgelaufene "
+                "Anmeldevermerke gelöscht."
+            )
+        self.stdout.write(line % values)
 
     def _cases(self, report, dry_run: bool) -> None:
         rows = report.per_service()

@@ -2,7 +2,10 @@
 discovery, the authorization request (state, nonce, S256 code challenge kept in the session),
 the code exchange (client_secret_basic) and the ID token checks: signature against the
 provider's JWKS (RS256/ES256 only, never `none` or HMAC), issuer, audience (and `azp`),
-expiry, issue time and nonce. Every failure raises `OIDCError` with a reason code."""
+expiry, issue time and nonce. Every failure raises `OIDCError` with a reason code.
+
+Shared infrastructure: the company accounts (`companies`) and the staff login of member
+organisations (`staffsso`) each build a `Provider` with their own session key."""
 
 import base64
 import hashlib
@@ -18,6 +21,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+# The company accounts' session key (the default); other logins name their own.
 SESSION_KEY = "openkommune.company_oidc"
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 LEEWAY_SECONDS = 60
@@ -40,6 +44,8 @@ class Provider:
     client_id: str
     client_secret: str
     scopes: str = "openid profile email company"
+    # Where the pending login (state, nonce, verifier) waits in the session.
+    session_key: str = SESSION_KEY
 
 
 _metadata: dict[str, tuple[float, dict]] = {}
@@ -90,7 +96,7 @@ def authorization_url(session, provider: Provider, *, redirect_uri: str, next_ur
     """Start a login: fresh state, nonce and PKCE verifier in the session; the URL to send
     the browser to."""
     state, nonce, verifier = (secrets.token_urlsafe(32) for _i in range(3))
-    session[SESSION_KEY] = {
+    session[provider.session_key] = {
         "state": state,
         "nonce": nonce,
         "verifier": verifier,
@@ -113,7 +119,7 @@ def authorization_url(session, provider: Provider, *, redirect_uri: str, next_ur
 
 
 def _pending(session, provider: Provider, state: str) -> dict:
-    pending = session.pop(SESSION_KEY, None)
+    pending = session.pop(provider.session_key, None)
     if not isinstance(pending, dict) or pending.get("issuer") != provider.issuer:
         raise OIDCError("no_pending_login")
     if not state or not secrets.compare_digest(str(pending["state"]), state):

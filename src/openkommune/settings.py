@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "openkommune.search",
     "openkommune.members",
     "openkommune.forms",
+    "openkommune.studio",
     "openkommune.submissions",
     "openkommune.procurement",
     "openkommune.bundling",

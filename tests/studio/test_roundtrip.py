@@ -38,8 +38,12 @@ def test_every_part_saved_unchanged_gives_the_same_definition(name):
     definition = copy.deepcopy(original)
     touched = 0
     for step in original["steps"]:
-        form = _resave(StepForm, definition, step,
-                       condition_fields=editing.fields_before(definition, step_id=step["id"]))
+        form = _resave(
+            StepForm,
+            definition,
+            step,
+            condition_fields=editing.fields_before(definition, step_id=step["id"]),
+        )
         definition = editing.replace_step(definition, step["id"], form.step())
         touched += 1
     for place in list(editing.places(original)):
@@ -69,13 +73,15 @@ def test_a_shipped_form_opens_in_the_studio_and_saving_an_item_changes_nothing(c
     staff = UserFactory(cooperative_staff=True)
     client.force_login(staff)
     published = FormVersion.objects.filter(form__key=name, status="published").latest("number")
-    response = client.post(f"/genossenschaft/formular-studio/{name}/{published.number}/neuer-entwurf/")
+    base = f"/genossenschaft/formular-studio/{name}/"
+    response = client.post(f"{base}{published.number}/neuer-entwurf/")
     draft = FormVersion.objects.filter(form__key=name).latest("number")
-    assert draft.status == "draft" and draft.number == published.number + 1
+    assert draft.status == "draft"
+    assert draft.number == published.number + 1
     assert response["Location"].endswith(f"/{name}/{draft.number}/")
     assert client.get(response["Location"]).status_code == 200
     for place in list(editing.places(draft.definition))[:8]:
-        url = f"/genossenschaft/formular-studio/{name}/{draft.number}/element/{place.item['id']}/"
+        url = f"{base}{draft.number}/element/{place.item['id']}/"
         page = client.get(url)
         assert page.status_code == 200
         form = page.context["form"]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import DefinitionError
 from openkommune.forms.models import FormVersion
 from openkommune.forms.services import (
@@ -71,6 +72,7 @@ def studio_apply(*, actor, version: FormVersion, operation, change: str) -> Form
 @transaction.atomic
 def studio_publish(*, actor, version: FormVersion) -> FormVersion:
     """Publish a version in review after the publish gate (four eyes: `form_version_publish`)."""
+    version = FormVersion.objects.select_related("form").get(pk=version.pk)
     gate = publish_gate(version.definition)
     if not gate.passed:
         raise ValidationError(
@@ -79,6 +81,6 @@ def studio_publish(*, actor, version: FormVersion) -> FormVersion:
                 *gate.messages,
             ]
         )
-    if version.status != "in_review":
+    if version.status != FormVersionStatus.IN_REVIEW:
         raise ValidationError(_("Nur eine Version in Prüfung kann hier veröffentlicht werden."))
     return form_version_publish(actor=actor, version=version)

@@ -168,12 +168,12 @@ def _structure(definition: dict) -> list[dict]:
             rows.append(
                 {
                     "item": place.item,
-                "name": place.item.get("label") or place.item.get("title", ""),
-                "is_group": place.item.get("kind") == "group",
-                "repeat": place.item.get("repeat"),
-                "has_condition": "visible_if" in place.item,
-                "required": bool(place.item.get("required") or place.item.get("must_be_true")),
-                "type": place.item.get("type", ""),
+                    "name": place.item.get("label") or place.item.get("title", ""),
+                    "is_group": place.item.get("kind") == "group",
+                    "repeat": place.item.get("repeat"),
+                    "has_condition": "visible_if" in place.item,
+                    "required": bool(place.item.get("required") or place.item.get("must_be_true")),
+                    "type": place.item.get("type", ""),
                     "depth": len(place.groups),
                     "first": place.index == 0,
                     "last": place.index == len(place.container) - 1,

@@ -731,7 +731,10 @@ class NewFormForm(KernFormMixin, forms.Form):
     )
     step_title = forms.CharField(label=_("Überschrift des ersten Schritts"), max_length=500)
     first_label = forms.CharField(label=_("Erstes Feld: Bezeichnung"), max_length=500)
-    first_type = NewStepForm.base_fields["first_type"]
+    first_type = forms.ChoiceField(
+        label=_("Erstes Feld: Art"),
+        choices=[(k, v) for k, v in TYPE_LABELS.items() if k not in ("choice", "multichoice")],
+    )
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"].strip()

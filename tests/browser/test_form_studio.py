@@ -47,7 +47,7 @@ def _save(page):
 
 
 def test_build_preview_review_and_publish_with_a_second_person(
-    page, committed_cooperative_staff, second_staff, studio_cleanup
+    page, committed_cooperative_staff, second_staff, studio_cleanup, django_db_blocker
 ):
     log_in(page, committed_cooperative_staff)
     page.goto("/genossenschaft/formular-studio/")
@@ -140,5 +140,13 @@ def test_build_preview_review_and_publish_with_a_second_person(
     assert_no_axe_violations(page)
     page.locator("#bestaetigung-form").get_by_role("button", name="Veröffentlichen").click()
     page.wait_for_url(re.compile(rf"/formular-studio/{KEY}/$"))
-    assert "veröffentlicht" in page.locator("#versionen").inner_text()
+    row = page.locator("table tr").filter(has_text="Version 1")
+    assert "veröffentlicht" in row.inner_text()
     assert_no_axe_violations(page)
+    from openkommune.forms.models import FormVersion
+
+    with django_db_blocker.unblock():
+        version = FormVersion.objects.get(form__key=KEY, number=1)
+    assert version.status == "published"
+    assert version.published_by_id == second_staff.pk
+    assert version.edited_by_id == committed_cooperative_staff.pk

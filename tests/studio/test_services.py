@@ -139,3 +139,14 @@ def test_only_cooperative_staff_edit():
     version = draft(anna)
     with pytest.raises(Exception, match="Genossenschaft"):
         studio_edit(actor=UserFactory(), version=version, definition=version.definition, change="x")
+
+
+def test_drafts_and_versions_in_review_are_not_served_by_the_api(client):
+    anna = UserFactory(cooperative_staff=True)
+    version = _publishable(anna)
+    url = f"/api/v1/forms/studio_test/versions/{version.number}"
+    assert client.get(url).status_code == 404
+    form_version_submit_review(actor=anna, version=version)
+    assert client.get(url).status_code == 404
+    studio_publish(actor=UserFactory(cooperative_staff=True), version=version)
+    assert client.get(url).status_code == 200

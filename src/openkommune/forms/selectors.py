@@ -13,11 +13,13 @@ from openkommune.forms.models import FormDefinition, FormVersion
 
 def form_version_get(*, key: str, number: int, published_only: bool = False) -> FormVersion:
     """Version `number` of the form `key`. Raises `FormVersion.DoesNotExist`; with
-    `published_only` also for drafts (retired versions stay readable: applications point
-    at them)."""
+    `published_only` also for drafts and versions in review (retired versions stay
+    readable: applications point at them)."""
     versions = FormVersion.objects.select_related("form").filter(form__key=key, number=number)
     if published_only:
-        versions = versions.exclude(status=FormVersionStatus.DRAFT)
+        versions = versions.filter(
+            status__in=[FormVersionStatus.PUBLISHED, FormVersionStatus.RETIRED]
+        )
     return versions.get()
 
 

@@ -50,6 +50,17 @@ def _member_parameters(member, definition):
         return None
 
 
+def _without_file_errors(definition, errors: dict) -> dict:
+    """The preview uploads nothing (no application to attach files to): a required file
+    field does not stop it."""
+    files = {item.id for item in definition.items.values() if getattr(item, "type", "") == "file"}
+    return {
+        path: messages
+        for path, messages in errors.items()
+        if not any(segment in files for segment in path.split("."))
+    }
+
+
 @cooperative_staff_page
 def preview(request, key: str, number: int):
     version = version_or_404(key, number)
@@ -70,7 +81,9 @@ def preview(request, key: str, number: int):
         data, handled = apply_repeat_action(definition, data, request.POST)
         request.session[session_key] = data
         if not handled:
-            errors = validate(definition, data, step_id=step.id).errors
+            errors = _without_file_errors(
+                definition, validate(definition, data, step_id=step.id).errors
+            )
             if not errors:
                 screens = [s for s in visible_steps(definition, data) if not s.on_check_page]
                 ids = [s.id for s in screens]

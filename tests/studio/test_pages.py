@@ -148,3 +148,14 @@ def test_preview_walks_the_steps_for_a_member(client, anna):
     wrong = client.post(url, {"_schritt": step.id, "_action": "weiter"})
     assert wrong.status_code == 422
     assert wrong.context["errors"]
+
+
+def test_the_preview_of_a_draft_shows_its_latest_edit(client, anna):
+    client.post(BASE + "neu/", {
+        "key": "frisch", "title": "Frisch", "leika_keys": "99000000000000",
+        "step_title": "Eins", "first_label": "Alpha", "first_type": "text",
+    })  # fmt: skip
+    url = f"{BASE}frisch/1/"
+    assert "Alpha" in client.get(url + "vorschau/?neu=1").content.decode()
+    client.post(url + "schritt/eins/neu/feld/", {"label": "Zweite Frage", "type": "text"})
+    assert "Zweite Frage" in client.get(url + "vorschau/").content.decode()

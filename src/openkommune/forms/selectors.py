@@ -123,11 +123,12 @@ _PARSED_LIMIT = 256
 
 
 def version_definition(version: FormVersion) -> Definition:
-    """The parsed definition of a stored version. Cached per version: a definition never
-    changes after the version was created (no service edits it)."""
+    """The parsed definition of a stored version. Cached per version and change time: only
+    a draft's definition changes (`form_version_edit`, the studio), and every change moves
+    `updated_at`."""
     if version.pk is None:
         return parse_definition(version.definition)
-    key = (version.pk, version.created_at)
+    key = (version.pk, version.updated_at)
     parsed = _PARSED.get(key)
     if parsed is None:
         if len(_PARSED) >= _PARSED_LIMIT:

@@ -150,3 +150,16 @@ def test_drafts_and_versions_in_review_are_not_served_by_the_api(client):
     assert client.get(url).status_code == 404
     studio_publish(actor=UserFactory(cooperative_staff=True), version=version)
     assert client.get(url).status_code == 200
+
+
+def test_the_database_refuses_a_version_in_review_with_a_publication_date():
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from openkommune.forms.models import FormVersion
+
+    version = draft(UserFactory(cooperative_staff=True))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FormVersion.objects.filter(pk=version.pk).update(
+            status=FormVersionStatus.IN_REVIEW, published_at=timezone.now()
+        )

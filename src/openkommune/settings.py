@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "openkommune.members",
     "openkommune.staffsso",
     "openkommune.forms",
+    "openkommune.studio",
     "openkommune.submissions",
     "openkommune.procurement",
     "openkommune.bundling",

@@ -12,6 +12,7 @@ from openkommune.forms.constants import FormVersionStatus
 from openkommune.identity.constants import TrustLevel
 
 FORM_KEY_REGEX = r"^[a-z][a-z0-9_]{0,62}$"
+_UNPUBLISHED = [FormVersionStatus.DRAFT, FormVersionStatus.IN_REVIEW]
 
 
 class FormDefinition(PublicIdModel):
@@ -65,6 +66,10 @@ class FormVersion(TimeStampedModel):
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
     published_by = person_field(_("veröffentlicht von"))
     retired_at = models.DateTimeField(_("zurückgezogen am"), null=True, blank=True)
+    # Four eyes (ADR 0024): who last changed the definition in the studio; None for versions
+    # the system wrote (load_forms, the FIM import). That person may not publish it.
+    edited_by = person_field(_("zuletzt bearbeitet von"))
+    edited_at = models.DateTimeField(_("zuletzt bearbeitet am"), null=True, blank=True)
     import_report = models.JSONField(
         _("Hinweise des Imports"),
         default=list,
@@ -85,12 +90,13 @@ class FormVersion(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(number__gte=1), name="form_version_number_positive"
             ),
-            # Published and retired versions carry their publication; drafts have none.
+            # Published and retired versions carry their publication; drafts and versions
+            # in review have none.
             models.CheckConstraint(
                 condition=(
-                    models.Q(status=FormVersionStatus.DRAFT, published_at__isnull=True)
+                    models.Q(status__in=_UNPUBLISHED, published_at__isnull=True)
                     | (
-                        ~models.Q(status=FormVersionStatus.DRAFT)
+                        ~models.Q(status__in=_UNPUBLISHED)
                         & models.Q(published_at__isnull=False, data_schema__isnull=False)
                     )
                 ),
@@ -104,3 +110,7 @@ class FormVersion(TimeStampedModel):
     @property
     def is_published(self) -> bool:
         return self.status == FormVersionStatus.PUBLISHED
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == FormVersionStatus.DRAFT

@@ -13,11 +13,13 @@ from openkommune.forms.models import FormDefinition, FormVersion
 
 def form_version_get(*, key: str, number: int, published_only: bool = False) -> FormVersion:
     """Version `number` of the form `key`. Raises `FormVersion.DoesNotExist`; with
-    `published_only` also for drafts (retired versions stay readable: applications point
-    at them)."""
+    `published_only` also for drafts and versions in review (retired versions stay
+    readable: applications point at them)."""
     versions = FormVersion.objects.select_related("form").filter(form__key=key, number=number)
     if published_only:
-        versions = versions.exclude(status=FormVersionStatus.DRAFT)
+        versions = versions.filter(
+            status__in=[FormVersionStatus.PUBLISHED, FormVersionStatus.RETIRED]
+        )
     return versions.get()
 
 
@@ -121,11 +123,12 @@ _PARSED_LIMIT = 256
 
 
 def version_definition(version: FormVersion) -> Definition:
-    """The parsed definition of a stored version. Cached per version: a definition never
-    changes after the version was created (no service edits it)."""
+    """The parsed definition of a stored version. Cached per version and change time: only
+    a draft's definition changes (`form_version_edit`, the studio), and every change moves
+    `updated_at`."""
     if version.pk is None:
         return parse_definition(version.definition)
-    key = (version.pk, version.created_at)
+    key = (version.pk, version.updated_at)
     parsed = _PARSED.get(key)
     if parsed is None:
         if len(_PARSED) >= _PARSED_LIMIT:

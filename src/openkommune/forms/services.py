@@ -36,13 +36,24 @@ def _version_state(version: FormVersion) -> dict:
 
 
 @transaction.atomic
-def form_version_create(*, actor, definition: dict, import_report=None) -> FormVersion:
+def form_version_create(
+    *, actor, definition: dict, import_report=None, new_form: bool = False
+) -> FormVersion:
     """A new draft version of the form `definition["key"]` (the form is created on first
     use). Raises `engine.DefinitionError` for an invalid definition. Idempotent: when the
-    newest version already has exactly this definition, that version is returned."""
+    newest version already has exactly this definition, that version is returned.
+    `new_form` (the studio's "new form"): the key must not exist yet, and the actor is the
+    draft's editor (four eyes, ADR 0024)."""
     _require_editor(actor)
     parsed = parse_definition(definition)
     form = FormDefinition.objects.select_for_update().filter(key=parsed.key).first()
+    if form is not None and new_form:
+        raise ValidationError(
+            {
+                "key": _("Ein Formular mit dem Schlüssel „%(key)s“ gibt es schon.")
+                % {"key": parsed.key}
+            }
+        )
     if form is None:
         form = FormDefinition.objects.create(
             key=parsed.key, title=parsed.title, leika_keys=list(parsed.leika_keys)
@@ -63,8 +74,119 @@ def form_version_create(*, actor, definition: dict, import_report=None) -> FormV
         status=FormVersionStatus.DRAFT,
         definition=definition,
         import_report=list(import_report or []),
+        **(_edited(actor) if new_form else {}),
     )
     _audit_version(actor, "create", version)
+    return version
+
+
+def _edited(actor) -> dict:
+    person = actor if actor is not None and actor.is_authenticated else None
+    return {"edited_by": person, "edited_at": timezone.now()}
+
+
+def _require_status(version: FormVersion, status: str, message: str) -> None:
+    if version.status != status:
+        raise ValidationError(
+            message % {"n": version.number, "status": version.get_status_display()}
+        )
+
+
+@transaction.atomic
+def form_version_edit(*, actor, version: FormVersion, definition: dict, change: str) -> FormVersion:
+    """Replace a draft's definition (the studio's every change, ADR 0024). The whole
+    definition is parsed first: `engine.DefinitionError` (German messages) and nothing is
+    saved. The key stays the form's. `change` says in German what changed (audit)."""
+    _require_editor(actor)
+    version = _locked(version)
+    _require_status(
+        version,
+        FormVersionStatus.DRAFT,
+        _("Nur ein Entwurf kann bearbeitet werden; Version %(n)d ist %(status)s."),
+    )
+    if definition.get("key") != version.form.key:
+        raise ValidationError(_("Der Schlüssel eines Formulars lässt sich nicht ändern."))
+    parse_definition(definition)
+    if definition == version.definition:
+        return version
+    before = {**_version_state(version), "steps": len(version.definition.get("steps", []))}
+    version.definition = definition
+    for name, value in _edited(actor).items():
+        setattr(version, name, value)
+    version.save(update_fields=["definition", "edited_by", "edited_at", "updated_at"])
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="form_version.edit",
+        obj=version,
+        before=before,
+        after={**_version_state(version), "steps": len(definition["steps"]), "change": change},
+    )
+    return version
+
+
+@transaction.atomic
+def form_version_draft_from(*, actor, version: FormVersion) -> FormVersion:
+    """The draft to edit a form in: its newest version when that is a draft, else a new
+    draft copied from `version` (editing a published form never changes it). A form
+    with a version in review gets no second draft: the review is decided first."""
+    _require_editor(actor)
+    form = FormDefinition.objects.select_for_update().get(pk=version.form_id)
+    newest = form.versions.order_by("-number").first()
+    if newest.status == FormVersionStatus.DRAFT:
+        return newest
+    if newest.status == FormVersionStatus.IN_REVIEW:
+        raise ValidationError(
+            _(
+                "Version %(n)d ist in Prüfung; erst nach der Entscheidung gibt es einen "
+                "neuen Entwurf."
+            )
+            % {"n": newest.number}
+        )
+    draft = FormVersion.objects.create(
+        form=form,
+        number=newest.number + 1,
+        status=FormVersionStatus.DRAFT,
+        definition=version.definition,
+        import_report=list(version.import_report or []),
+        **_edited(actor),
+    )
+    _audit_version(actor, "create", draft, before={"copied_from": version.number})
+    return draft
+
+
+@transaction.atomic
+def form_version_submit_review(*, actor, version: FormVersion) -> FormVersion:
+    """Draft → in review: the draft is frozen until someone else publishes it or sends it
+    back."""
+    _require_editor(actor)
+    version = _locked(version)
+    _require_status(
+        version,
+        FormVersionStatus.DRAFT,
+        _("Nur ein Entwurf kann zur Prüfung gegeben werden; Version %(n)d ist %(status)s."),
+    )
+    before = _version_state(version)
+    version.status = FormVersionStatus.IN_REVIEW
+    version.save(update_fields=["status", "updated_at"])
+    _audit_version(actor, "submit_review", version, before=before)
+    return version
+
+
+@transaction.atomic
+def form_version_return_to_draft(*, actor, version: FormVersion) -> FormVersion:
+    """In review → draft (the reviewer sends it back for changes)."""
+    _require_editor(actor)
+    version = _locked(version)
+    _require_status(
+        version,
+        FormVersionStatus.IN_REVIEW,
+        _("Nur eine Version in Prüfung kann zurückgegeben werden; Version %(n)d ist %(status)s."),
+    )
+    before = _version_state(version)
+    version.status = FormVersionStatus.DRAFT
+    version.save(update_fields=["status", "updated_at"])
+    _audit_version(actor, "return_to_draft", version, before=before)
     return version
 
 
@@ -85,15 +207,32 @@ def _locked(version: FormVersion) -> FormVersion:
 
 @transaction.atomic
 def form_version_publish(*, actor, version: FormVersion) -> FormVersion:
-    """Publish a draft: compute its data schema and make it where citizens start. From now
-    on the version never changes. The form takes over its title and LeiKa keys."""
+    """Publish a draft or a version in review: compute its data schema and make it where
+    citizens start. From now on the version never changes. The form takes over its title
+    and LeiKa keys. A version edited in the studio (`edited_by`) is published only from
+    review and never by its last editor (four eyes, ADR 0024)."""
     _require_editor(actor)
     version = _locked(version)
-    if version.status != FormVersionStatus.DRAFT:
+    if version.status not in (FormVersionStatus.DRAFT, FormVersionStatus.IN_REVIEW):
         raise ValidationError(
             _("Nur ein Entwurf kann veröffentlicht werden; Version %(n)d ist %(status)s.")
             % {"n": version.number, "status": version.get_status_display()}
         )
+    if version.edited_by_id is not None or version.edited_at is not None:
+        if version.status != FormVersionStatus.IN_REVIEW:
+            raise ValidationError(
+                _("Version %(n)d wurde im Formular-Studio bearbeitet und muss erst geprüft werden.")
+                % {"n": version.number}
+            )
+        if actor is not None and version.edited_by_id == actor.pk:
+            raise ValidationError(
+                _(
+                    "Vier-Augen-Prinzip: Version %(n)d hat zuletzt die Person bearbeitet, die "
+                    "sie jetzt veröffentlichen möchte. Bitte lassen Sie eine andere Person "
+                    "veröffentlichen."
+                )
+                % {"n": version.number}
+            )
     before = _version_state(version)
     parsed = parse_definition(version.definition)
     version.data_schema = data_json_schema(parsed)

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from openkommune.studio.views import editor, preview
+
+app_name = "studio"
+
+_V = "<slug:key>/<int:number>/"
+
+urlpatterns = [
+    path("", editor.index, name="index"),
+    path("neu/", editor.form_new, name="new"),
+    path("<slug:key>/", editor.form_detail, name="form"),
+    path("<slug:key>/vergleich/", editor.compare, name="compare"),
+    path(_V, editor.version_detail, name="version"),
+    path(_V + "formular/", editor.settings_edit, name="settings"),
+    path(_V + "schritt-neu/", editor.step_new, name="step_new"),
+    path(_V + "schritt/<slug:step_id>/", editor.step_edit, name="step_edit"),
+    path(_V + "<str:parent>/<slug:parent_id>/neu/<str:kind>/", editor.item_new, name="item_new"),
+    path(_V + "element/<slug:item_id>/", editor.item_edit, name="item_edit"),
+    path(_V + "verschieben/", editor.move, name="move"),
+    path(_V + "loeschen/<str:what>/<slug:target_id>/", editor.delete, name="delete"),
+    path(_V + "neuer-entwurf/", editor.new_draft, name="new_draft"),
+    path(_V + "zur-pruefung/", editor.submit_review, name="submit_review"),
+    path(_V + "zurueck-in-bearbeitung/", editor.return_to_draft, name="return_to_draft"),
+    path(_V + "veroeffentlichen/", editor.publish, name="publish"),
+    path(_V + "zurueckziehen/", editor.retire, name="retire"),
+    path(_V + "vorschau/", preview.preview, name="preview"),
+]

@@ -1,0 +1,152 @@
+"""Form studio (issue 18): a staff member builds a two-step form with a repeated group and a
+condition in the browser, previews it as a citizen and gives it to review; a second staff
+member publishes it (four eyes). Every page is checked with axe-core (WCAG 2.1 AA)."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import assert_no_axe_violations, log_in
+
+KEY = "browser_kita"
+
+
+@pytest.fixture
+def second_staff(django_db_blocker, committed_cooperative_staff):
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import UserFactory
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        user = UserFactory(cooperative_staff=True, email="browser.staff2@test.example.org")
+    yield user
+    with django_db_blocker.unblock(), scopes_disabled():
+        user.delete()
+
+
+@pytest.fixture
+def studio_cleanup(django_db_blocker):
+    yield
+    from openkommune.forms.models import FormDefinition, FormVersion
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        versions = FormVersion.objects.filter(form__key=KEY)
+        forms = FormDefinition.objects.filter(key=KEY)
+        ids = [
+            str(pk)
+            for pk in [*versions.values_list("pk", flat=True), *forms.values_list("pk", flat=True)]
+        ]
+        AuditRecord.objects.filter(tenant=None, object_id__in=ids)._raw_delete(using="default")
+        versions.delete()
+        forms.delete()
+
+
+def _save(page):
+    page.locator("#studio-form").get_by_role("button", name="Speichern").click()
+
+
+def test_build_preview_review_and_publish_with_a_second_person(
+    page, committed_cooperative_staff, second_staff, studio_cleanup, django_db_blocker
+):
+    log_in(page, committed_cooperative_staff)
+    page.goto("/genossenschaft/formular-studio/")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Neues Formular anlegen").click()
+    form = page.locator("#studio-form")
+    form.get_by_label("Schlüssel des Formulars").fill(KEY)
+    form.get_by_label("Titel des Formulars").fill("Kita-Platz (Browsertest)")
+    form.get_by_label("LeiKa-Schlüssel").fill("99000000000000")
+    form.get_by_label("Überschrift des ersten Schritts").fill("Antragsteller")
+    form.get_by_label("Erstes Feld: Bezeichnung").fill("Name")
+    form.get_by_label("Erstes Feld: Art").select_option(label="Text (eine Zeile)")
+    assert_no_axe_violations(page)
+    form.get_by_role("button", name="Formular anlegen").click()
+    page.wait_for_url(re.compile(rf"/formular-studio/{KEY}/1/$"))
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Feld zu „Antragsteller“ hinzufügen").click()
+    form = page.locator("#studio-form")
+    form.get_by_label("Frage oder Bezeichnung").fill("E-Mail-Adresse")
+    form.get_by_label("Art des Felds").select_option(label="E-Mail-Adresse")
+    form.get_by_label("Pflichtfeld", exact=False).check()
+    assert_no_axe_violations(page)
+    _save(page)
+    page.wait_for_url(re.compile(rf"/{KEY}/1/"))
+
+    page.get_by_role("link", name="Schritt hinzufügen").click()
+    form = page.locator("#studio-form")
+    form.get_by_label("Überschrift des Schritts").fill("Kinder")
+    form.get_by_label("Erstes Feld des Schritts: Bezeichnung").fill("Geschwister in der Kita?")
+    form.get_by_label("Erstes Feld des Schritts: Art").select_option(label="Ja/Nein")
+    _save(page)
+    page.wait_for_url(re.compile(rf"/{KEY}/1/"))
+
+    page.get_by_role("link", name="Gruppe zu „Kinder“ hinzufügen").click()
+    form = page.locator("#studio-form")
+    form.get_by_label("Überschrift der Gruppe").fill("Kind")
+    form.get_by_label("Wiederholbar", exact=False).check()
+    form.get_by_label("Mindestens Einträge", exact=False).fill("1")
+    form.get_by_label("Höchstens Einträge", exact=False).fill("3")
+    form.get_by_label("Bezeichnung eines Eintrags", exact=False).fill("Kind")
+    form.get_by_label("Erstes Feld der Gruppe: Bezeichnung").fill("Vorname des Kindes")
+    form.get_by_label("Erstes Feld der Gruppe: Art").select_option(label="Text (eine Zeile)")
+    form.get_by_label("Bedingung 1: Feld", exact=False).select_option(
+        label="Kinder: Geschwister in der Kita?"
+    )
+    form.get_by_label("Bedingung 1: Vergleich", exact=False).select_option(label="ist gleich")
+    form.get_by_label("Bedingung 1: Wert", exact=False).fill("ja")
+    assert_no_axe_violations(page)
+    _save(page)
+    page.wait_for_url(re.compile(rf"/{KEY}/1/"))
+    assert "wiederholbar, 1 bis 3 Einträge" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Titel, LeiKa und Antragstellerin bearbeiten").click()
+    form = page.locator("#studio-form")
+    form.get_by_label("Name in einem Feld", exact=False).select_option(label="Antragsteller: Name")
+    form.get_by_label("E-Mail-Adresse (für Bestätigung", exact=False).select_option(
+        label="Antragsteller: E-Mail-Adresse"
+    )
+    assert_no_axe_violations(page)
+    _save(page)
+    page.wait_for_url(re.compile(rf"/{KEY}/1/"))
+    assert "nicht bestanden" not in page.locator("#pruefungen").inner_text()
+
+    # Preview as a citizen: both screens, the condition and the repeated group.
+    page.get_by_role("link", name="Vorschau als Bürgerin oder Bürger").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Name").fill("Erika Mustermann")
+    page.get_by_label("E-Mail-Adresse").fill("erika@example.org")
+    page.locator("#weiter").click()
+    page.wait_for_url(re.compile(r"schritt=kinder"))
+    page.get_by_label("Ja").check()
+    page.get_by_label("Vorname des Kindes").fill("Paul")
+    assert_no_axe_violations(page)
+    page.locator("#weiter").click()
+    page.wait_for_url(re.compile(r"schritt=_pruefen"))
+    assert "Paul" in page.locator("main").inner_text()
+    assert_no_axe_violations(page)
+
+    page.goto(f"/genossenschaft/formular-studio/{KEY}/1/")
+    page.get_by_role("button", name="Zur Prüfung geben").click()
+    page.wait_for_url(re.compile(rf"/{KEY}/1/"))
+    assert "in Prüfung" in page.locator("#status").inner_text()
+    assert page.get_by_role("link", name="Veröffentlichen").count() == 0  # four eyes
+    page.get_by_role("button", name="Abmelden").click()
+
+    log_in(page, second_staff)
+    page.goto(f"/genossenschaft/formular-studio/{KEY}/1/")
+    page.get_by_role("link", name="Veröffentlichen").click()
+    assert_no_axe_violations(page)
+    page.locator("#bestaetigung-form").get_by_role("button", name="Veröffentlichen").click()
+    page.wait_for_url(re.compile(rf"/formular-studio/{KEY}/$"))
+    row = page.locator("table tr").filter(has_text="Version 1")
+    assert "veröffentlicht" in row.inner_text()
+    assert_no_axe_violations(page)
+    from openkommune.forms.models import FormVersion
+
+    with django_db_blocker.unblock():
+        version = FormVersion.objects.get(form__key=KEY, number=1)
+    assert version.status == "published"
+    assert version.published_by_id == second_staff.pk
+    assert version.edited_by_id == committed_cooperative_staff.pk

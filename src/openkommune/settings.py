@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "openkommune.catalog",
     "openkommune.search",
     "openkommune.members",
+    "openkommune.website",
     "openkommune.forms",
     "openkommune.submissions",
     "openkommune.procurement",

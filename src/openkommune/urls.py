@@ -16,6 +16,7 @@ urlpatterns = [
     path("leistungen/suche/", include("openkommune.search.urls")),
     path("leistungen/", include("openkommune.catalog.urls")),
     path("genossenschaft/mitglieder/", include("openkommune.members.urls")),
+    path("genossenschaft/", include("openkommune.website.urls")),
     path("genossenschaft/", include("openkommune.reports.urls")),
     path("antrag/", include("openkommune.submissions.urls")),
     path("antrag/", include("openkommune.cases.urls.citizen")),

@@ -216,9 +216,9 @@ def _check_structure(properties) -> None:
                 unescape(component)
         if name == "KIND" and value.lower() not in KINDS:
             raise InvalidVCard(f"unknown KIND {value!r}")
-        if name == "TEL" and params.get("VALUE", "uri").lower() == "uri":
-            if not re.fullmatch(r"tel:\+[0-9][0-9-]{5,}", value):
-                raise InvalidVCard(f"TEL is not a global tel: URI: {value!r}")
+        is_uri = params.get("VALUE", "uri").lower() == "uri"
+        if name == "TEL" and is_uri and not re.fullmatch(r"tel:\+[0-9][0-9-]{5,}", value):
+            raise InvalidVCard(f"TEL is not a global tel: URI: {value!r}")
         if name == "REV" and not re.fullmatch(r"\d{8}T\d{6}Z", value):
             raise InvalidVCard(f"REV is not a UTC timestamp: {value!r}")
         if name == "EMAIL" and unescape(value).count("@") != 1:

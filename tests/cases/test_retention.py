@@ -363,7 +363,8 @@ def test_command_output_goes_through_gettext(offer, expired, monkeypatch):
     out = StringIO()
     call_command("run_retention", "--dry-run", "--today", TODAY.isoformat(), stdout=out)
     lines = [line for line in out.getvalue().splitlines() if line]
-    assert len(lines) == 5  # the day, the service, the total, the login data, the sessions
+    # The day, the service, the total, the login data, the sessions, the contact messages.
+    assert len(lines) == 6
     assert all(line.startswith("«") for line in lines)
 
 

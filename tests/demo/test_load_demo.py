@@ -17,6 +17,7 @@ from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
 from openkommune.tenancy.scoping import scopes_disabled
 from openkommune.tenancy.selectors import user_is_cooperative_staff, user_memberships
+from openkommune.website.models import NewsPost
 from tests.tenancy.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +109,22 @@ def test_password_from_settings(settings):
 def test_idempotent_second_run_duplicates_nothing():
     load()
     first = counts()
+    news = NewsPost.objects.count()
     load()
     assert counts() == first  # same rows, and no audit noise for unchanged data
+    assert NewsPost.objects.count() == news
+
+
+def test_demo_news_and_office_say_they_are_demo_content(client):
+    load()
+    posts = list(NewsPost.objects.all())
+    assert len(posts) == 3
+    assert all(post.is_demo and post.is_public for post in posts)
+    assert all(post.title.startswith("Demo:") for post in posts)
+    assert all("erfundene Meldung" in post.body for post in posts)
+    page = client.get("/genossenschaft/kontakt/").text
+    assert "Musterstraße 1" in page
+    assert 'id="demo-anschrift"' in page
 
 
 def test_demo_member_gets_a_marked_hundesteuer_notice_template_and_no_deadline():

@@ -153,3 +153,26 @@ def test_messages_are_deleted_after_the_retention_period(office):
     assert list(ContactMessage.objects.all()) == [new]
     # Its e-mail row goes with it (no address left behind).
     assert OutboxMail.objects.count() == 1
+
+
+def test_the_daily_retention_run_deletes_old_messages(office):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old = services.contact_message_submit(
+        name="A", email="a@test.example.org", subject="s", message="m"
+    )
+    ContactMessage.objects.filter(pk=old.pk).update(
+        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + 1)
+    )
+    out = StringIO()
+    call_command("run_retention", "--dry-run", stdout=out)
+    assert "Kontaktanfragen: 1 fällig." in out.getvalue()
+    assert ContactMessage.objects.count() == 1
+    out = StringIO()
+    call_command("run_retention", stdout=out)
+    assert "Kontaktanfragen: 1 gelöscht." in out.getvalue()
+    assert not ContactMessage.objects.exists()
+    with scopes_disabled():
+        assert AuditRecord.objects.filter(action="contact_message.retention").count() == 1

@@ -2,17 +2,21 @@
 
 Organisations take name, key, seat and postcode from the imported official directory
 (`regions.Region`); nothing else about them is invented (no street, e-mail under the
-reserved domain example.org). People and logins are demo accounts and say so.
+reserved domain example.org). People and logins are demo accounts and say so. The made-up
+cooperative has a made-up office address (a "Musterstraße") for its contact page, and a few
+news posts; both say on the pages that they are demo content.
 Idempotent: keyed by the region key (organisations) and e-mail (people); a second run
 changes, and audits, only what differs.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
@@ -33,6 +37,8 @@ from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.services import membership_grant, organisation_create, organisation_update
 from openkommune.twofactor.services import demo_totp_device_set
+from openkommune.website.models import NewsPost
+from openkommune.website.services import news_create, news_publish
 
 DEFAULT_PASSWORD = "demo-openkommune"  # noqa: S105 - documented demo password, demo only
 SAXONY_ANHALT = "15"
@@ -44,7 +50,38 @@ COOPERATIVE = {
     "is_cooperative": True,
     "email": "demo-genossenschaft@example.org",
     "website": "https://example.org/",
+    # Made up and labelled as demo data on the contact page and in the vCard.
+    "street": "Musterstraße 1",
+    "postcode": "39104",
+    "city": "Magdeburg",
 }
+
+# Aktuelles of the demo: made up, marked as demo content (title and text).
+DEMO_NEWS = (
+    (
+        "Demo: Bewohnerparkausweis jetzt online",
+        "Demo-Inhalt: Mitglieder können den Bewohnerparkausweis auf der Plattform anbieten.",
+        "Dies ist eine erfundene Meldung der Demonstration.\n\nDer Online-Antrag für den "
+        "Bewohnerparkausweis lässt sich in der Demo ausprobieren; Gebühren zahlen Sie beim "
+        "Bezahldienst-Simulator, kein echtes Geld.",
+        "Online-Dienste, Demo",
+        3,
+    ),
+    (
+        "Demo: Wartungsfenster am Samstag",
+        "Demo-Inhalt: Die Plattform ist am Samstag zwischen 6 und 8 Uhr nicht erreichbar.",
+        "Dies ist eine erfundene Meldung der Demonstration; es gibt kein Wartungsfenster.",
+        "Betrieb, Demo",
+        2,
+    ),
+    (
+        "Demo: Arbeitskreis Beschaffung trifft sich",
+        "Demo-Inhalt: Der Arbeitskreis bespricht die Bündelung der Bedarfe für 2027.",
+        "Dies ist eine erfundene Meldung der Demonstration.\n\nTermine und Ort sind erfunden.",
+        "Beschaffung, Demo",
+        1,
+    ),
+)
 
 # Real Gemeinden (AGS) of Saxony-Anhalt, among them founding member Barleben, and one real
 # Verbandsgemeinde (ARS). A key missing from a newer directory is skipped, not invented.
@@ -241,6 +278,18 @@ class DemoResult:
 DEMO_PAYMENT_ENDPOINTS = {"10173": "BEWOHNERPARKEN", "10348": "SONDERNUTZUNG"}
 
 
+def _seed_news() -> None:
+    """The demo's posts, once each (by title), published some days ago."""
+    now = timezone.now()
+    for title, summary, body, tags, days_ago in DEMO_NEWS:
+        if NewsPost.objects.filter(title=title, is_demo=True).exists():
+            continue
+        post = news_create(
+            actor=None, title=title, summary=summary, body=body, tags=tags, is_demo=True
+        )
+        news_publish(post=post, actor=None, published_at=now - datetime.timedelta(days=days_ago))
+
+
 def _seed_payments(activated: dict[str, Organisation]) -> None:
     url = os.environ.get("OPENKOMMUNE_DEMO_PAYMENT_URL", "")
     rules = {rule["form_key"]: rule for rule in DEMO_RULES}
@@ -350,6 +399,7 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     result.organisations = 1 + len(by_ars)
     if MAGDEBURG_ARS in by_ars:
         _activate_demo_services(by_ars[MAGDEBURG_ARS])
+    _seed_news()
     result.form_services_skipped, activated = _activate_form_services()
     _seed_notice_template(activated)
     _seed_payments(activated)

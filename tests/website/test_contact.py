@@ -176,3 +176,18 @@ def test_the_daily_retention_run_deletes_old_messages(office):
     assert not ContactMessage.objects.exists()
     with scopes_disabled():
         assert AuditRecord.objects.filter(action="contact_message.retention").count() == 1
+
+
+def test_the_daily_retention_task_includes_contact_messages(office, settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    from openkommune.cases.tasks import run_retention_daily
+
+    old = services.contact_message_submit(
+        name="A", email="a@test.example.org", subject="s", message="m"
+    )
+    ContactMessage.objects.filter(pk=old.pk).update(
+        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + 1)
+    )
+    result = run_retention_daily.enqueue()
+    assert result.return_value["contact_messages"] == 1
+    assert not ContactMessage.objects.exists()

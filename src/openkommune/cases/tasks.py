@@ -9,6 +9,7 @@ from openkommune.accounts.services.retention import (
 )
 from openkommune.cases.services.audit import anchor_chains
 from openkommune.cases.services.retention import retention_run
+from openkommune.website.services import contact_messages_delete_expired
 
 
 @task()
@@ -21,12 +22,14 @@ def run_retention_daily() -> dict:
     report = retention_run(today=today, dry_run=False)
     login_data = login_data_retention(today=today, dry_run=False)
     sessions = expired_sessions_clear(dry_run=False)
+    contact_messages = contact_messages_delete_expired(today=today, dry_run=False)
     return {
         "run_id": str(report.run_id),
         "cases": report.case_count,
         "throttle_hits": login_data.throttle_hits,
         "login_locked_records": login_data.locked_records,
         "expired_sessions": sessions,
+        "contact_messages": contact_messages,
     }
 
 

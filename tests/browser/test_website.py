@@ -159,3 +159,52 @@ def test_contact_form_from_the_office_page_to_the_confirmation(
         assert ContactMessage.objects.filter(subject="Frage aus dem Browser").count() == 1
     check_requests()
     assert page.csp_violations == []
+
+
+@pytest.fixture
+def news_cleanup(django_db_blocker, committed_cooperative_staff):
+    """Removes the posts and audit records a staff journey creates, before the staff member
+    and the cooperative go."""
+    yield committed_cooperative_staff
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+    from openkommune.website.models import NewsPost, Tag
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        NewsPost.objects.filter(title="Aus dem Browser geschrieben").delete()
+        Tag.objects.filter(posts=None).delete()
+        AuditRecord.objects.filter(action__startswith="news.")._raw_delete(using="default")
+
+
+def test_staff_write_publish_and_withdraw_a_post(page, news_cleanup):
+    from tests.browser.conftest import log_in
+
+    log_in(page, news_cleanup)
+    page.locator("#nav-aktuelles").click()
+    page.wait_for_url("**/aktuelles/verwaltung/")
+    assert_no_axe_violations(page)
+    page.locator("#neue-meldung").click()
+    page.locator("#id_title").fill("Aus dem Browser geschrieben")
+    page.locator("#id_summary").fill("Kurzfassung aus dem Browser.")
+    page.locator("#id_body").fill("Ein Absatz.\n\nNoch einer.")
+    page.locator("#id_tags").fill("Browser, Test")
+    page.locator("#meldung-form button[type=submit]").click()
+    page.wait_for_url("**/aktuelles/verwaltung/*/")
+    assert "Entwurf" in page.locator("#status").inner_text()
+    assert_no_axe_violations(page)
+
+    page.locator("#veroeffentlichen-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "veröffentlicht" in page.locator("#status").inner_text()
+    page.goto("/genossenschaft/aktuelles/")
+    assert "Aus dem Browser geschrieben" in page.locator("#meldungen").inner_text()
+
+    page.go_back()
+    page.locator("#zurueckziehen").click()
+    page.wait_for_url("**/zurueckziehen/")
+    assert_no_axe_violations(page)
+    page.locator("#zurueckziehen-form button[type=submit]").click()
+    page.wait_for_url("**/aktuelles/verwaltung/*/")
+    assert "Entwurf" in page.locator("#status").inner_text()
+    page.goto("/genossenschaft/aktuelles/")
+    assert "Aus dem Browser geschrieben" not in page.locator("main").inner_text()

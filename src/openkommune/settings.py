@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "openkommune.search",
     "openkommune.members",
     "openkommune.website",
+    "openkommune.fachverfahren",
     "openkommune.forms",
     "openkommune.submissions",
     "openkommune.procurement",

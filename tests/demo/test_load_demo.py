@@ -11,6 +11,7 @@ from openkommune.accounts.models import User
 from openkommune.cases.models import NoticeTemplate, ServiceDeadline
 from openkommune.cases.services.notice_texts import unknown_placeholders
 from openkommune.catalog.models import ServiceActivation
+from openkommune.fachverfahren.models import Fachverfahren, Subscription
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
 from openkommune.tenancy.constants import OrganisationKind, Role
@@ -122,6 +123,11 @@ def test_demo_news_and_office_say_they_are_demo_content(client):
     assert all(post.is_demo and post.is_public for post in posts)
     assert all(post.title.startswith("Demo:") for post in posts)
     assert all("erfundene Meldung" in post.body for post in posts)
+    rows = list(Fachverfahren.objects.all())
+    assert {row.name for row in rows} == {"Demo-Einwohnerwesen", "Demo-Finanzwesen"}
+    assert all(row.is_demo and "erfunden" in row.vendor for row in rows)
+    with scopes_disabled():
+        assert Subscription.objects.filter(tenant__region_ars="150030000000").count() == 2
     page = client.get("/genossenschaft/kontakt/").text
     assert "Musterstraße 1" in page
     assert 'id="demo-anschrift"' in page

@@ -166,7 +166,7 @@ def test_detail_has_print_pdf_and_a_mailto_link_without_third_parties(client):
     response = client.get(url)
     assert response.status_code == 200
     page = response.text
-    assert '<p class="kern-body">Absatz eins.</p>' in page
+    assert '<p class="kern-body" lang="de">Absatz eins.</p>' in page
     assert "Absatz &lt;b&gt;zwei&lt;/b&gt;." in page  # plain text, never HTML
     assert reverse("website:news_print", args=["neue-leistung-hundesteuer"]) in page
     assert reverse("website:news_pdf", args=["neue-leistung-hundesteuer"]) in page

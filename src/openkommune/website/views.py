@@ -25,6 +25,7 @@ from openkommune.website import selectors, services
 from openkommune.website.constants import (
     CONTACT_LIMIT_MINUTES,
     CONTACT_LIMIT_PER_CLIENT,
+    CONTACT_RETENTION_DAYS,
     NEWS_PAGE_SIZE,
 )
 from openkommune.website.forms import ContactForm, NewsForm, PublishForm
@@ -254,7 +255,8 @@ def contact(request):
                 return redirect("website:contact_sent")
         else:
             status = 422
-    return render(request, "website/contact.html", {"form": form, "office": office}, status=status)
+    context = {"form": form, "office": office, "retention_days": CONTACT_RETENTION_DAYS}
+    return render(request, "website/contact.html", context, status=status)
 
 
 @require_GET

@@ -9,57 +9,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Fachverfahren',
+            name="Fachverfahren",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='angelegt am')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='geändert am')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='öffentliche ID')),
-                ('name', models.CharField(max_length=200, verbose_name='Name')),
-                ('vendor', models.CharField(max_length=200, verbose_name='Hersteller')),
-                ('version', models.CharField(max_length=60, verbose_name='Version')),
-                ('operating_mode', models.CharField(choices=[('hosted', 'Betrieb im Rechenzentrum der Genossenschaft'), ('saas', 'Software als Dienst des Herstellers, Betreuung durch die Genossenschaft'), ('on_premise', 'Betrieb beim Mitglied, Anwendungsbetreuung durch die Genossenschaft')], max_length=20, verbose_name='Betriebsart')),
-                ('maintenance_windows', models.TextField(help_text='Zum Beispiel: jeden 1. Dienstag im Monat, 18–22 Uhr', verbose_name='Wartungsfenster')),
-                ('service_hours', models.TextField(help_text='Zum Beispiel: Mo–Fr 7–17 Uhr, außer an Feiertagen in Sachsen-Anhalt', verbose_name='Servicezeiten')),
-                ('price_per_year', models.DecimalField(decimal_places=2, help_text='Je Lizenz bzw. Einheit und Jahr, netto', max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='Preis pro Jahr (Euro)')),
-                ('description', models.TextField(blank=True, verbose_name='Beschreibung')),
-                ('is_active', models.BooleanField(default=True, verbose_name='im Angebot')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='Demo-Daten')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="angelegt am")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="geändert am")),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        unique=True,
+                        verbose_name="öffentliche ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="Name")),
+                ("vendor", models.CharField(max_length=200, verbose_name="Hersteller")),
+                ("version", models.CharField(max_length=60, verbose_name="Version")),
+                (
+                    "operating_mode",
+                    models.CharField(
+                        choices=[
+                            ("hosted", "Betrieb im Rechenzentrum der Genossenschaft"),
+                            (
+                                "saas",
+                                "Software als Dienst des Herstellers, Betreuung durch die Genossenschaft",
+                            ),
+                            (
+                                "on_premise",
+                                "Betrieb beim Mitglied, Anwendungsbetreuung durch die Genossenschaft",
+                            ),
+                        ],
+                        max_length=20,
+                        verbose_name="Betriebsart",
+                    ),
+                ),
+                (
+                    "maintenance_windows",
+                    models.TextField(
+                        help_text="Zum Beispiel: jeden 1. Dienstag im Monat, 18–22 Uhr",
+                        verbose_name="Wartungsfenster",
+                    ),
+                ),
+                (
+                    "service_hours",
+                    models.TextField(
+                        help_text="Zum Beispiel: Mo–Fr 7–17 Uhr, außer an Feiertagen in Sachsen-Anhalt",
+                        verbose_name="Servicezeiten",
+                    ),
+                ),
+                (
+                    "price_per_year",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Je Lizenz bzw. Einheit und Jahr, netto",
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="Preis pro Jahr (Euro)",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="Beschreibung")),
+                ("is_active", models.BooleanField(default=True, verbose_name="im Angebot")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="Demo-Daten")),
             ],
             options={
-                'verbose_name': 'Fachverfahren',
-                'verbose_name_plural': 'Fachverfahren',
-                'ordering': ['name', 'version'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('price_per_year__gte', 0)), name='fachverfahren_price_not_negative', violation_error_message='Der Preis darf nicht negativ sein.'), models.UniqueConstraint(fields=('name', 'version'), name='fachverfahren_name_version_unique', violation_error_message='Dieses Fachverfahren gibt es in dieser Version schon.')],
+                "verbose_name": "Fachverfahren",
+                "verbose_name_plural": "Fachverfahren",
+                "ordering": ["name", "version"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("price_per_year__gte", 0)),
+                        name="fachverfahren_price_not_negative",
+                        violation_error_message="Der Preis darf nicht negativ sein.",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("name", "version"),
+                        name="fachverfahren_name_version_unique",
+                        violation_error_message="Dieses Fachverfahren gibt es in dieser Version schon.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='angelegt am')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='geändert am')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='öffentliche ID')),
-                ('quantity', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='Anzahl Lizenzen')),
-                ('starts_on', models.DateField(verbose_name='Beginn')),
-                ('ends_on', models.DateField(blank=True, help_text='Leer: läuft weiter', null=True, verbose_name='Ende')),
-                ('fachverfahren', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='fachverfahren.fachverfahren', verbose_name='Fachverfahren')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fachverfahren_subscriptions', to='tenancy.organisation', verbose_name='Mitglied')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="angelegt am")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="geändert am")),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        unique=True,
+                        verbose_name="öffentliche ID",
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="Anzahl Lizenzen",
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="Beginn")),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True, help_text="Leer: läuft weiter", null=True, verbose_name="Ende"
+                    ),
+                ),
+                (
+                    "fachverfahren",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subscriptions",
+                        to="fachverfahren.fachverfahren",
+                        verbose_name="Fachverfahren",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fachverfahren_subscriptions",
+                        to="tenancy.organisation",
+                        verbose_name="Mitglied",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Abonnement',
-                'verbose_name_plural': 'Abonnements',
-                'ordering': ['fachverfahren__name', 'starts_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='fachverfahren_subscription_ends_after_start', violation_error_message='Das Ende liegt vor dem Beginn.'), models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='fachverfahren_subscription_quantity_positive', violation_error_message='Mindestens eine Lizenz.')],
+                "verbose_name": "Abonnement",
+                "verbose_name_plural": "Abonnements",
+                "ordering": ["fachverfahren__name", "starts_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ends_on__isnull", True),
+                            ("ends_on__gte", models.F("starts_on")),
+                            _connector="OR",
+                        ),
+                        name="fachverfahren_subscription_ends_after_start",
+                        violation_error_message="Das Ende liegt vor dem Beginn.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gte", 1)),
+                        name="fachverfahren_subscription_quantity_positive",
+                        violation_error_message="Mindestens eine Lizenz.",
+                    ),
+                ],
             },
         ),
     ]

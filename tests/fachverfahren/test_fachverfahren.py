@@ -248,3 +248,19 @@ def test_admin_refuses_an_overlapping_subscription_with_a_message(client, staff)
     assert "schon abonniert" in response.text
     with scopes_disabled():
         assert Subscription.objects.count() == 1
+
+
+def test_charges_export_as_csv_with_the_amounts(client, staff):
+    verfahren = _verfahren(staff)
+    member = OrganisationFactory(name="Exportgemeinde (Test)")
+    _subscribe(staff, member, verfahren, D(2026, 7, 1))
+    client.force_login(staff)
+    page = client.get(reverse("fachverfahren:charges"), {"jahr": 2026}).text
+    assert "format=csv&amp;jahr=2026" in page
+    response = client.get(reverse("fachverfahren:charges"), {"jahr": 2026, "format": "csv"})
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    header, row = text.strip().splitlines()
+    assert header.startswith("Mitglied;Fachverfahren;Version;Lizenzen")
+    assert row.startswith("Exportgemeinde (Test);Demo-Einwohnerwesen;5.2;1;")
+    assert row.endswith(";184;1200,00;604,93")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from openkommune.accounts.access import logged_in_page
+from openkommune.core import tables
 from openkommune.fachverfahren import selectors
 from openkommune.fachverfahren.constants import PAGE_SIZE
 from openkommune.fachverfahren.models import Fachverfahren
@@ -45,6 +46,34 @@ def detail(request, public_id):
     return render(request, "fachverfahren/detail.html", {"row": row, "subscribers": subscribers})
 
 
+CHARGE_HEADERS = [
+    "Mitglied",
+    "Fachverfahren",
+    "Version",
+    "Lizenzen",
+    "Beginn",
+    "Ende",
+    "Tage im Jahr",
+    "Preis pro Jahr (EUR)",
+    "Betrag (EUR)",
+]
+
+
+def _charge_row(entry, line) -> list:
+    subscription = line.subscription
+    return [
+        entry.member.name,
+        subscription.fachverfahren.name,
+        subscription.fachverfahren.version,
+        subscription.quantity,
+        subscription.starts_on,
+        subscription.ends_on,
+        line.days,
+        subscription.fachverfahren.price_per_year,
+        line.amount,
+    ]
+
+
 def _year(request) -> int:
     try:
         year = int(request.GET.get("jahr", ""))
@@ -68,6 +97,15 @@ def charges(request):
         own = selectors.own_charges(tenant=tenant, year=year)
         members = [own] if own.lines else []
     total = sum((entry.total for entry in members), start=selectors.Decimal("0.00"))
+    fmt = request.GET.get("format")
+    if fmt in tables.FORMATS:
+        return tables.table_response(
+            format=fmt,
+            filename=f"fachverfahren-kosten-{year}",
+            headers=CHARGE_HEADERS,
+            rows=[_charge_row(entry, line) for entry in members for line in entry.lines],
+            title=f"Kosten {year}",
+        )
     context = {
         "year": year,
         "members": members,

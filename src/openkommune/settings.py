@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "openkommune.search",
     "openkommune.members",
     "openkommune.staffsso",
+    "openkommune.website",
+    "openkommune.fachverfahren",
     "openkommune.forms",
     "openkommune.studio",
     "openkommune.submissions",

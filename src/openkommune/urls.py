@@ -17,6 +17,8 @@ urlpatterns = [
     path("leistungen/", include("openkommune.catalog.urls")),
     path("genossenschaft/mitglieder/", include("openkommune.members.urls")),
     path("genossenschaft/formular-studio/", include("openkommune.studio.urls")),
+    path("genossenschaft/", include("openkommune.website.urls")),
+    path("genossenschaft/fachverfahren/", include("openkommune.fachverfahren.urls")),
     path("genossenschaft/", include("openkommune.reports.urls")),
     path("antrag/", include("openkommune.submissions.urls")),
     path("antrag/", include("openkommune.cases.urls.citizen")),

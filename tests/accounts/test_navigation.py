@@ -32,6 +32,7 @@ OZG_PROGRESS = reverse("reports:ozg_progress")
 PROCUREMENT = reverse("procurement:index")
 PAYMENTS = reverse("payments:bookings")
 FORM_STUDIO = reverse("studio:index")
+NEWS_ADMIN = reverse("website:news_manage")
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,10 @@ FORM_STUDIO = reverse("studio:index")
     [
         ("clerk", {INBOX, PAYMENTS, PROCUREMENT}),
         ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, PROCUREMENT}),
-        ("cooperative_staff", {OFFERS, STATISTICS, FORM_STUDIO, OZG_PROGRESS, PROCUREMENT}),
+        (
+            "cooperative_staff",
+            {OFFERS, STATISTICS, FORM_STUDIO, NEWS_ADMIN, OZG_PROGRESS, PROCUREMENT},
+        ),
     ],
 )
 def test_each_role_sees_its_work_areas_on_every_page(client, trait, expected):

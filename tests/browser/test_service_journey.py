@@ -1,6 +1,8 @@
 import re
+from pathlib import Path
 
 from tests.browser.conftest import assert_no_axe_violations
+from tests.support.vcard_check import parse_strict, unescape, value_of
 
 
 def test_citizen_finds_dog_service_and_the_responsible_authority(page, committed_member):
@@ -28,6 +30,13 @@ def test_citizen_finds_dog_service_and_the_responsible_authority(page, committed
     assert committed_member.phone in answer.inner_text()
     assert page.csp_violations == []
     assert_no_axe_violations(page)
+
+    # "Ins Adressbuch exportieren": the authority as a vCard 4.0 download.
+    with page.expect_download() as download_info:
+        page.locator("#behoerde-vcard").click()
+    card = parse_strict(Path(download_info.value.path()).read_bytes())
+    assert unescape(value_of(card, "FN")) == "Landeshauptstadt Magdeburg"
+    assert value_of(card, "EMAIL") == committed_member.email
 
 
 def test_catalogue_pages_are_accessible(page):

@@ -363,8 +363,9 @@ def test_command_output_goes_through_gettext(offer, expired, monkeypatch):
     out = StringIO()
     call_command("run_retention", "--dry-run", "--today", TODAY.isoformat(), stdout=out)
     lines = [line for line in out.getvalue().splitlines() if line]
-    # the day, the service, the total, the login data, the sessions, BundID login data
-    assert len(lines) == 6
+    # The day, the service, the total, the login data, the sessions, BundID login data, the
+    # contact messages.
+    assert len(lines) == 7
     assert all(line.startswith("«") for line in lines)
 
 

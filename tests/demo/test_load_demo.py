@@ -11,12 +11,14 @@ from openkommune.accounts.models import User
 from openkommune.cases.models import NoticeTemplate, ServiceDeadline
 from openkommune.cases.services.notice_texts import unknown_placeholders
 from openkommune.catalog.models import ServiceActivation
+from openkommune.fachverfahren.models import Fachverfahren, Subscription
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
 from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
 from openkommune.tenancy.scoping import scopes_disabled
 from openkommune.tenancy.selectors import user_is_cooperative_staff, user_memberships
+from openkommune.website.models import NewsPost
 from tests.tenancy.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +110,27 @@ def test_password_from_settings(settings):
 def test_idempotent_second_run_duplicates_nothing():
     load()
     first = counts()
+    news = NewsPost.objects.count()
     load()
     assert counts() == first  # same rows, and no audit noise for unchanged data
+    assert NewsPost.objects.count() == news
+
+
+def test_demo_news_and_office_say_they_are_demo_content(client):
+    load()
+    posts = list(NewsPost.objects.all())
+    assert len(posts) == 3
+    assert all(post.is_demo and post.is_public for post in posts)
+    assert all(post.title.startswith("Demo:") for post in posts)
+    assert all("erfundene Meldung" in post.body for post in posts)
+    rows = list(Fachverfahren.objects.all())
+    assert {row.name for row in rows} == {"Demo-Einwohnerwesen", "Demo-Finanzwesen"}
+    assert all(row.is_demo and "erfunden" in row.vendor for row in rows)
+    with scopes_disabled():
+        assert Subscription.objects.filter(tenant__region_ars="150030000000").count() == 2
+    page = client.get("/genossenschaft/kontakt/").text
+    assert "Musterstraße 1" in page
+    assert 'id="demo-anschrift"' in page
 
 
 def test_demo_member_gets_a_marked_hundesteuer_notice_template_and_no_deadline():

@@ -10,6 +10,7 @@ from openkommune.accounts.services.retention import (
 from openkommune.cases.services.audit import anchor_chains
 from openkommune.cases.services.retention import retention_run
 from openkommune.identity.services import identity_data_prune
+from openkommune.website.services import contact_messages_delete_expired
 
 
 @task()
@@ -23,6 +24,7 @@ def run_retention_daily() -> dict:
     login_data = login_data_retention(today=today, dry_run=False)
     sessions = expired_sessions_clear(dry_run=False)
     identity = identity_data_prune(today=today, dry_run=False)
+    contact_messages = contact_messages_delete_expired(today=today, dry_run=False)
     return {
         "run_id": str(report.run_id),
         "cases": report.case_count,
@@ -30,6 +32,7 @@ def run_retention_daily() -> dict:
         "login_locked_records": login_data.locked_records,
         "expired_sessions": sessions,
         "rejected_bundid_logins": identity.rejected_logins,
+        "contact_messages": contact_messages,
     }
 
 

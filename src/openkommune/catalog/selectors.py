@@ -287,6 +287,10 @@ class Authority:
     address: str
     email: str
     phone: str
+    # The address in parts, for the vCard ("Ins Adressbuch exportieren").
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
 
 
 @dataclass(frozen=True)
@@ -408,6 +412,12 @@ def authority_name(region: Region) -> str:
 
 
 def _seat_address(region: Region) -> str:
+    postcode, seat_name = _seat(region)
+    return _("Verwaltungssitz: %(place)s") % {"place": f"{postcode} {seat_name}".strip()}
+
+
+def _seat(region: Region) -> tuple[str, str]:
+    """Postcode and name of the seat of the region's administration."""
     postcode = region.postcode_of_seat
     if not postcode and region.seat:
         seat = (
@@ -423,8 +433,7 @@ def _seat_address(region: Region) -> str:
             .first()
         )
         postcode = seat.postcode_of_seat if seat else ""
-    seat_name = region.seat or region.name.split(",")[0]
-    return _("Verwaltungssitz: %(place)s") % {"place": f"{postcode} {seat_name}".strip()}
+    return postcode, region.seat or region.name.split(",")[0]
 
 
 def _authority(
@@ -440,6 +449,9 @@ def _authority(
             address=", ".join(part for part in street_city if part),
             email=(activation and activation.contact_email) or organisation.email,
             phone=(activation and activation.contact_phone) or organisation.phone,
+            street=organisation.street,
+            postcode=organisation.postcode,
+            city=organisation.city,
         )
     if region is None:
         return Authority(name=_("Bundesbehörde"), address="", email="", phone="")
@@ -450,8 +462,17 @@ def _authority(
             "gemeinde": name,
             "verband": authority_name(administered_by),
         }
-    address = "" if region.level == RegionLevel.LAND else _seat_address(office)
-    return Authority(name=name, address=address, email="", phone="")
+    if region.level == RegionLevel.LAND:
+        return Authority(name=name, address="", email="", phone="")
+    postcode, seat_name = _seat(office)
+    return Authority(
+        name=name,
+        address=_("Verwaltungssitz: %(place)s") % {"place": f"{postcode} {seat_name}".strip()},
+        email="",
+        phone="",
+        postcode=postcode,
+        city=seat_name,
+    )
 
 
 def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Responsibility:

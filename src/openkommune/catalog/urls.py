@@ -15,4 +15,5 @@ urlpatterns = [
     path("angebote/", views.offers, name="offers"),
     re_path(rf"^{OZG_ID}/$", views.service, name="service"),
     re_path(rf"^{OZG_ID}/online/$", views.online_start, name="online_start"),
+    re_path(rf"^{OZG_ID}/behoerde\.vcf$", views.authority_vcard, name="authority_vcard"),
 ]

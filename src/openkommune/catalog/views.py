@@ -2,12 +2,13 @@
 member administrators' activation pages and the cooperative's overview. Thin: the decisions
 are in selectors and services."""
 
+import uuid
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +20,7 @@ from openkommune.catalog import easy_language, selectors, services
 from openkommune.catalog.constants import ResponsibleLevel
 from openkommune.catalog.forms import ResponsibilityForm, ServiceActivationForm
 from openkommune.catalog.models import OzgLeistung, ServiceActivation, Themenfeld
+from openkommune.core import vcard
 from openkommune.core.forms import flash_outcome, render_form, submit_form
 from openkommune.regions import services as region_services
 from openkommune.regions.models import Region
@@ -87,6 +89,47 @@ def service(request, ozg_id: str):
         context["required_trust_level"] = selectors.required_trust_level(leistung, activation)
         context["trust_level_varies"] = not results and selectors.trust_level_overridden(leistung)
     return render(request, "catalog/service.html", context)
+
+
+@require_GET
+def authority_vcard(request, ozg_id: str):
+    """ "Ins Adressbuch exportieren": the authority responsible for the Leistung at the
+    postcode (and Gemeinde) of the query, as a vCard 4.0; 404 when the place names none."""
+    leistung = _leistung_or_404(ozg_id)
+    form = ResponsibilityForm(request.GET)
+    if not form.is_valid():
+        raise Http404(_("Für diese Angaben gibt es keine zuständige Stelle."))
+    found = selectors.responsibilities_published(
+        ozg_leistung=leistung, postcode=form.cleaned_data["plz"]
+    )
+    chosen = form.cleaned_data["ars"]
+    if chosen:
+        found = [result for result in found if result.gemeinde.ars == chosen]
+    if len(found) != 1 or (found[0].region is None and found[0].organisation is None):
+        raise Http404(_("Für diese Angaben gibt es keine zuständige Stelle."))
+    result = found[0]
+    authority = result.authority
+    if result.organisation is not None:
+        uid = f"urn:uuid:{result.organisation.public_id}"
+    else:
+        office = result.administered_by or result.region
+        uid = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:de:ars:{office.ars}')}"
+    contact = vcard.Contact(
+        name=authority.name,
+        uid=uid,
+        street=authority.street,
+        postcode=authority.postcode,
+        city=authority.city,
+        email=authority.email,
+        phone=authority.phone,
+        note=_("Zuständig für %(leistung)s in %(gemeinde)s")
+        % {"leistung": leistung.name, "gemeinde": result.gemeinde.name},
+    )
+    response = HttpResponse(
+        vcard.render(contact).encode("utf-8"), content_type="text/vcard; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{vcard.filename(authority.name)}"'
+    return response
 
 
 @require_GET

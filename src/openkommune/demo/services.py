@@ -2,17 +2,23 @@
 
 Organisations take name, key, seat and postcode from the imported official directory
 (`regions.Region`); nothing else about them is invented (no street, e-mail under the
-reserved domain example.org). People and logins are demo accounts and say so.
+reserved domain example.org). People and logins are demo accounts and say so. The made-up
+cooperative has a made-up office address (a "Musterstraße") for its contact page, a few
+news posts and two made-up Fachverfahren ("Demo-…") to which the Magdeburg member subscribes;
+all of them say on the pages that they are demo content.
 Idempotent: keyed by the region key (organisations) and e-mail (people); a second run
 changes, and audits, only what differs.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from openkommune.accounts.models import User
 from openkommune.accounts.services import user_create, user_update
@@ -20,6 +26,9 @@ from openkommune.cases.services.service_settings import notice_template_set
 from openkommune.catalog.models import OzgLeistung
 from openkommune.catalog.selectors import application_way, responsible_authority
 from openkommune.catalog.services import service_activation_set
+from openkommune.fachverfahren.constants import OperatingMode
+from openkommune.fachverfahren.models import Fachverfahren, Subscription
+from openkommune.fachverfahren.services import fachverfahren_create, subscription_create
 from openkommune.payments.constants import DEMO_RULES
 from openkommune.payments.services import fee_schedule_set, provider_config_set
 from openkommune.regions.constants import (
@@ -31,8 +40,11 @@ from openkommune.regions.models import Region
 from openkommune.regions.selectors import official_name, regions_with_ancestors
 from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import Organisation
+from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import membership_grant, organisation_create, organisation_update
 from openkommune.twofactor.services import demo_totp_device_set
+from openkommune.website.models import NewsPost
+from openkommune.website.services import news_create, news_publish
 
 DEFAULT_PASSWORD = "demo-openkommune"  # noqa: S105 - documented demo password, demo only
 SAXONY_ANHALT = "15"
@@ -44,7 +56,62 @@ COOPERATIVE = {
     "is_cooperative": True,
     "email": "demo-genossenschaft@example.org",
     "website": "https://example.org/",
+    # Made up and labelled as demo data on the contact page and in the vCard.
+    "street": "Musterstraße 1",
+    "postcode": "39104",
+    "city": "Magdeburg",
 }
+
+# Fachverfahren of the demo: made up (names say "Demo-", vendors are no real companies).
+DEMO_FACHVERFAHREN = (
+    {
+        "name": "Demo-Einwohnerwesen",
+        "vendor": "Demo-Softwarehaus (erfunden)",
+        "version": "5.2",
+        "operating_mode": OperatingMode.HOSTED,
+        "maintenance_windows": "Demo: jeden 1. Dienstag im Monat, 18–22 Uhr",
+        "service_hours": "Demo: Mo–Fr 7–17 Uhr, außer an Feiertagen in Sachsen-Anhalt",
+        "price_per_year": Decimal("1200.00"),
+        "description": "Erfundenes Fachverfahren der Demonstration.",
+    },
+    {
+        "name": "Demo-Finanzwesen",
+        "vendor": "Demo-Softwarehaus (erfunden)",
+        "version": "2026.1",
+        "operating_mode": OperatingMode.SAAS,
+        "maintenance_windows": "Demo: samstags 6–8 Uhr",
+        "service_hours": "Demo: Mo–Fr 8–16 Uhr",
+        "price_per_year": Decimal("730.00"),
+        "description": "Erfundenes Fachverfahren der Demonstration.",
+    },
+)
+
+# Aktuelles of the demo: made up, marked as demo content (title and text).
+DEMO_NEWS = (
+    (
+        "Demo: Bewohnerparkausweis jetzt online",
+        "Demo-Inhalt: Mitglieder können den Bewohnerparkausweis auf der Plattform anbieten.",
+        "Dies ist eine erfundene Meldung der Demonstration.\n\nDer Online-Antrag für den "
+        "Bewohnerparkausweis lässt sich in der Demo ausprobieren; Gebühren zahlen Sie beim "
+        "Bezahldienst-Simulator, kein echtes Geld.",
+        "Online-Dienste, Demo",
+        3,
+    ),
+    (
+        "Demo: Wartungsfenster am Samstag",
+        "Demo-Inhalt: Die Plattform ist am Samstag zwischen 6 und 8 Uhr nicht erreichbar.",
+        "Dies ist eine erfundene Meldung der Demonstration; es gibt kein Wartungsfenster.",
+        "Betrieb, Demo",
+        2,
+    ),
+    (
+        "Demo: Arbeitskreis Beschaffung trifft sich",
+        "Demo-Inhalt: Der Arbeitskreis bespricht die Bündelung der Bedarfe für 2027.",
+        "Dies ist eine erfundene Meldung der Demonstration.\n\nTermine und Ort sind erfunden.",
+        "Beschaffung, Demo",
+        1,
+    ),
+)
 
 # Real Gemeinden (AGS) of Saxony-Anhalt, among them founding member Barleben, and one real
 # Verbandsgemeinde (ARS). A key missing from a newer directory is skipped, not invented.
@@ -241,6 +308,34 @@ class DemoResult:
 DEMO_PAYMENT_ENDPOINTS = {"10173": "BEWOHNERPARKEN", "10348": "SONDERNUTZUNG"}
 
 
+def _seed_fachverfahren(member: Organisation) -> None:
+    """The demo's Fachverfahren, once each (by name and version), and one subscription of
+    the demo member to each from the start of the year."""
+    start = timezone.localdate().replace(month=1, day=1)
+    for values in DEMO_FACHVERFAHREN:
+        row = Fachverfahren.objects.filter(name=values["name"], version=values["version"]).first()
+        if row is None:
+            row = fachverfahren_create(actor=None, is_demo=True, **values)
+        with scope(tenant=member):
+            if Subscription.objects.filter(tenant=member, fachverfahren=row).exists():
+                continue
+        subscription_create(
+            tenant=member, actor=None, fachverfahren=row, starts_on=start, quantity=2
+        )
+
+
+def _seed_news() -> None:
+    """The demo's posts, once each (by title), published some days ago."""
+    now = timezone.now()
+    for title, summary, body, tags, days_ago in DEMO_NEWS:
+        if NewsPost.objects.filter(title=title, is_demo=True).exists():
+            continue
+        post = news_create(
+            actor=None, title=title, summary=summary, body=body, tags=tags, is_demo=True
+        )
+        news_publish(post=post, actor=None, published_at=now - datetime.timedelta(days=days_ago))
+
+
 def _seed_payments(activated: dict[str, Organisation]) -> None:
     url = os.environ.get("OPENKOMMUNE_DEMO_PAYMENT_URL", "")
     rules = {rule["form_key"]: rule for rule in DEMO_RULES}
@@ -350,6 +445,9 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     result.organisations = 1 + len(by_ars)
     if MAGDEBURG_ARS in by_ars:
         _activate_demo_services(by_ars[MAGDEBURG_ARS])
+    _seed_news()
+    if MAGDEBURG_ARS in by_ars:
+        _seed_fachverfahren(by_ars[MAGDEBURG_ARS])
     result.form_services_skipped, activated = _activate_form_services()
     _seed_notice_template(activated)
     _seed_payments(activated)

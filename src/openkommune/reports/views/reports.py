@@ -25,6 +25,7 @@ from openkommune.core.formatting import format_date, format_percent
 from openkommune.reports import charts, selectors
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.selectors import current_tenant, user_is_cooperative_staff
+from openkommune.website import selectors as news_selectors
 
 
 def _export_format(request) -> str | None:
@@ -39,7 +40,12 @@ def _export_format(request) -> str | None:
 def overview(request):
     """The cooperative in figures: members as in the register, the published count, and the
     reference data the platform works with. Public."""
-    return render(request, "reports/overview.html", {"figures": selectors.platform_figures()})
+    context = {
+        "figures": selectors.platform_figures(),
+        "news": list(news_selectors.news_published_list()[:3]),
+        "office": news_selectors.office_get(),
+    }
+    return render(request, "reports/overview.html", context)
 
 
 # --- coverage ----------------------------------------------------------------------------

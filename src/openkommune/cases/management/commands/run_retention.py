@@ -1,6 +1,7 @@
 """Delete or anonymise the closed cases whose retention period has ended (daily job), and
-the login data of `accounts.throttle` older than OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS, and
-expired sessions (as Django's `clearsessions`).
+the login data of `accounts.throttle` older than OPENKOMMUNE_LOGIN_DATA_RETENTION_DAYS,
+expired sessions (as Django's `clearsessions`) and the contact form's messages after 180 days
+(`website.services.contact_messages_delete_expired`).
 
     openkommune run_retention --dry-run          # what would happen today, per service
     openkommune run_retention                    # do it
@@ -24,6 +25,7 @@ from openkommune.accounts.services.retention import (
 from openkommune.cases.services.retention import retention_run
 from openkommune.core.formatting import format_date
 from openkommune.identity.services import identity_data_prune
+from openkommune.website.services import contact_messages_delete_expired
 
 
 def _date(value: str) -> datetime.date:
@@ -61,6 +63,7 @@ class Command(BaseCommand):
         login_data = login_data_retention(today=today, dry_run=dry_run)
         sessions = expired_sessions_clear(dry_run=dry_run)
         identity = identity_data_prune(today=today, dry_run=dry_run)
+        contact_messages = contact_messages_delete_expired(today=today, dry_run=dry_run)
         day = format_date(today)
         if dry_run:
             self.stdout.write(_("Probelauf der Aufbewahrung am %(day)s") % {"day": day})
@@ -99,6 +102,11 @@ class Command(BaseCommand):
                 "Anmeldevermerke gelöscht."
             )
         self.stdout.write(line % values)
+        if dry_run:
+            line = _("Kontaktanfragen: %(n)d fällig.")
+        else:
+            line = _("Kontaktanfragen: %(n)d gelöscht.")
+        self.stdout.write(line % {"n": contact_messages})
 
     def _cases(self, report, dry_run: bool) -> None:
         rows = report.per_service()

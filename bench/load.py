@@ -32,7 +32,9 @@ picks some of them (the database is still built, unless `--reuse-database`):
 - submissions `POST /api/v1/applications` (Hundesteuer, unique `Idempotency-Key`s, every
   answer must be 201) to one authority (Magdeburg) and spread over 16 authorities;
 - the job queue (depth and age of the oldest waiting job) before and after each run that
-  submits, the jobs enqueued and finished in it, and the time to drain at the end.
+  submits, the jobs enqueued and finished in it, and the time to drain at the end; the
+  e-mails of the outbox count as jobs here (the job workers drain them, ADR 0027: owed and
+  not yet sent is waiting, sent is finished).
 
 Prints a markdown table (path, concurrency, throughput, p50, p95, p99, errors, ratio to the
 baseline at the same concurrency) and the ratios of the issue's "done when", and writes both
@@ -306,18 +308,23 @@ def _jobs_table() -> str:
 
 
 def queue_state() -> dict:
+    """Jobs waiting or running, and e-mails of the outbox not yet sent (ADR 0027)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*), EXTRACT(EPOCH FROM now() - min(enqueued_at)) FROM {_jobs_table()} "  # noqa: S608
-            "WHERE status IN ('READY', 'RUNNING')"
+            "SELECT count(*), EXTRACT(EPOCH FROM now() - min(since)) FROM ("  # noqa: S608
+            f"SELECT enqueued_at AS since FROM {_jobs_table()} "
+            "WHERE status IN ('READY', 'RUNNING') UNION ALL "
+            "SELECT created_at FROM core_outboxmail WHERE status IN ('pending', 'sending')"
+            ") AS waiting"
         )
         depth, age = cursor.fetchone()
     return {"depth": depth, "oldest_age_s": round(float(age or 0), 1)}
 
 
 def jobs_between(start: dt.datetime, end: dt.datetime) -> dict:
+    """Jobs queued and finished in the window, e-mails owed and sent counted with them."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -327,7 +334,13 @@ def jobs_between(start: dt.datetime, end: dt.datetime) -> dict:
             [start, end, start, end],
         )
         enqueued, finished = cursor.fetchone()
-    return {"enqueued": enqueued, "finished": finished}
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE created_at BETWEEN %s AND %s), "
+            "count(*) FILTER (WHERE sent_at BETWEEN %s AND %s) FROM core_outboxmail",
+            [start, end, start, end],
+        )
+        owed, sent = cursor.fetchone()
+    return {"enqueued": enqueued + owed, "finished": finished + sent}
 
 
 def wait_for_drain(timeout: float) -> dict:

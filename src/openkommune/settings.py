@@ -225,6 +225,9 @@ MAILERS = {
 # How long a job's claim on an outbox e-mail holds (core.outbox): far longer than a send may
 # take; once it expires (the job died) the e-mail is claimed and sent again.
 OUTBOX_CLAIM_SECONDS = env_int("OPENKOMMUNE_OUTBOX_CLAIM_SECONDS", 15 * 60)
+# How many ready e-mails a job worker's drainer claims and sends per poll (ADR 0027); it
+# polls at the worker's `--interval` while none is ready, at once again after a full batch.
+OUTBOX_BATCH_SIZE = env_int("OPENKOMMUNE_OUTBOX_BATCH_SIZE", 50)
 DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <noreply@localhost>")
 
 # Background jobs (e-mails). Tests and single-process set-ups may run them at once with

@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from openkommune.core import outbox, worker
 from openkommune.core.jobs import enqueue
+from openkommune.core.models import OutboxMail
 from openkommune.submissions.models import Application
 from openkommune.submissions.services import application_submit
 from openkommune.tenancy.scoping import scopes_disabled
@@ -93,6 +94,30 @@ def test_queue_depth_oldest_job_and_heartbeat_are_read_when_scraped(client, toke
     assert 90 <= samples[("openkommune_job_oldest_ready_age_seconds", ())] < 150
     assert samples[("openkommune_job_worker_heartbeat_age_seconds", ())] < 60
     assert ("openkommune_submissions_last_hour", ()) in samples
+
+
+@pytest.mark.django_db
+def test_the_outbox_backlog_is_read_when_scraped(client, token):
+    OutboxMail.objects.all().delete()
+    now = timezone.now()
+    minutes = datetime.timedelta(minutes=1)
+    OutboxMail.objects.bulk_create(
+        [
+            # owed two minutes ago, not yet sent: ready
+            OutboxMail(kind="x", status="pending", created_at=now - 2 * minutes),
+            # a retry due one minute ago: ready
+            OutboxMail(kind="x", status="pending", next_attempt_at=now - minutes),
+            # a retry not yet due, a live claim, sent: not ready
+            OutboxMail(kind="x", status="pending", next_attempt_at=now + minutes),
+            OutboxMail(kind="x", status="sending", claimed_until=now + minutes),
+            OutboxMail(kind="x", status="sent", created_at=now - 9 * minutes),
+            # a claim that expired (its drainer died): ready
+            OutboxMail(kind="x", status="sending", claimed_until=now - minutes),
+        ]
+    )
+    samples = _scrape(client)
+    assert samples[("openkommune_outbox_ready", ())] == 3
+    assert 120 <= samples[("openkommune_outbox_oldest_ready_age_seconds", ())] < 180
 
 
 @pytest.mark.django_db

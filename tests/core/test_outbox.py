@@ -16,6 +16,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.tasks import task_backends
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -38,6 +39,7 @@ from tests.submissions.factories import make_offer
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+KEPT = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 TODAY = datetime.date(2030, 6, 15)
 
 
@@ -203,29 +205,49 @@ def test_a_pending_email_whose_job_was_lost_is_queued_again_by_the_sweep(
 def test_an_overdue_retry_is_queued_again_and_the_sweep_is_a_command(
     case, settings, django_capture_on_commit_callbacks
 ):
+    # A back end whose jobs are not drained by job workers: each row has its job.
+    settings.TASKS = KEPT
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
     row = _only_mail_owed(case, django_capture_on_commit_callbacks)
-    outbox.deliver(str(row.public_id))
-    DBTaskResult.objects.all().delete()  # the retry's job is lost
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.deliver(str(row.public_id))
+    task_backends["default"].clear()  # the retry's job is lost
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     due = row.next_attempt_at + datetime.timedelta(seconds=outbox.SWEEP_GRACE_SECONDS)
-    assert outbox.sweep(now=due - datetime.timedelta(seconds=1)).requeued == 0
-    assert outbox.sweep(now=due + datetime.timedelta(seconds=1)).requeued == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.sweep(now=due - datetime.timedelta(seconds=1)).requeued == 0
+        assert outbox.sweep(now=due + datetime.timedelta(seconds=1)).requeued == 1
     assert _jobs_for(row) == 1
     # Once queued, the row waits another grace period before it is queued again.
     OutboxMail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - _GRACE)
     out = StringIO()
-    call_command("outbox_sweep", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("outbox_sweep", stdout=out)
     assert _jobs_for(row) == 2
     assert "1 E-Mails erneut eingereiht" in out.getvalue()
 
 
+def test_with_the_database_queue_the_sweep_queues_no_job_and_a_drainer_sends(
+    case, django_capture_on_commit_callbacks
+):
+    # The database queue (the default here): job workers drain the outbox (ADR 0027).
+    row = _only_mail_owed(case, django_capture_on_commit_callbacks)
+    OutboxMail.objects.filter(pk=row.pk).update(updated_at=timezone.now() - _GRACE)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert outbox.sweep().requeued == 1  # marked due now
+    assert queued == []
+    assert not DBTaskResult.objects.exists()
+    assert outbox.drain() == outbox.DrainReport(claimed=1, sent=1)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
+    assert len(mail.outbox) == 1
+
+
 def _jobs_for(row: OutboxMail) -> int:
-    """The send jobs queued for `row` (on the database queue its job row is written in the
-    transaction that queues it, ADR 0018)."""
-    jobs = DBTaskResult.objects.filter(task_path__endswith="send_outbox_mail")
-    return sum(job.args_kwargs["args"] == [str(row.public_id)] for job in jobs)
+    """The send jobs queued for `row` (kept by the dummy back end)."""
+    results = task_backends["default"].results
+    return sum(list(result.args) == [str(row.public_id)] for result in results)
 
 
 def _claimed_by_a_dead_job(row: OutboxMail, attempts: int) -> None:
@@ -291,23 +313,26 @@ def test_a_failed_attempt_waits_with_backoff_and_the_last_one_gives_up(
 ):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.Unreachable"}}
     row = _owe_message_email(case, django_capture_on_commit_callbacks, execute=False)
+    OutboxMail.objects.exclude(pk=row.pk).delete()  # the confirmation
     for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
-        queued = _jobs_for(row)
-        status = outbox.deliver(str(row.public_id))
+        report = outbox.drain()
+        assert (report.claimed, report.failed) == (1, 1)
         row.refresh_from_db()
         assert row.attempts == attempt
         if attempt < outbox.MAX_ATTEMPTS:
-            assert status == OutboxStatus.PENDING
-            [job] = DBTaskResult.objects.order_by("-enqueued_at")[:1]
-            assert _jobs_for(row) == queued + 1  # the next attempt, deferred
-            assert job.run_after == row.next_attempt_at
+            assert row.status == OutboxStatus.PENDING
             wait = row.next_attempt_at - row.updated_at
             assert abs(wait - outbox.retry_delay(attempt)) < datetime.timedelta(seconds=5)
+            assert outbox.drain().claimed == 0  # not before it is due
+            OutboxMail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
         else:
-            assert status == OutboxStatus.FAILED
-            assert _jobs_for(row) == queued
+            assert row.status == OutboxStatus.FAILED
             assert row.next_attempt_at is None
+            assert outbox.drain().claimed == 0
+    assert not DBTaskResult.objects.exists()  # no job on the way
     assert mail.outbox == []
+    with scope(tenant=case.tenant):
+        assert AuditRecord.objects.filter(action="case_email.failed").count() == 1
 
 
 # --- one admin page for cooperative staff -----------------------------------------------------

@@ -201,7 +201,7 @@ def test_a_send_that_keeps_failing_is_shown_to_operators_who_can_restart_it(
     assert _actions(member)[-2:] == ["order_mail.retry", "order_mail.sent"]
 
 
-def test_with_the_database_queue_the_job_carries_ids_and_the_retry_waits(
+def test_with_the_database_queue_the_drainer_sends_it_and_the_retry_waits(
     member, clerk, approver, flaky, django_capture_on_commit_callbacks
 ):
     flaky.failures = 1
@@ -210,18 +210,20 @@ def test_with_the_database_queue_the_job_carries_ids_and_the_retry_waits(
             member, clerk, _approved(member, clerk, approver), django_capture_on_commit_callbacks
         )
         row = _row(call_off)
-        job = DBTaskResult.objects.get()
-        assert job.task_path == "openkommune.core.tasks.send_outbox_mail"
-        assert job.args_kwargs["args"] == [str(row.public_id)]  # no addresses
+        # No job: the job workers' drainers find the row (ADR 0027).
+        assert not DBTaskResult.objects.exists()
         assert mail.outbox == []
         before = timezone.now()
-        with django_capture_on_commit_callbacks(execute=True):
-            send_outbox_mail.call(str(row.public_id))
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            assert outbox.drain().failed == 1
+        assert queued == []
         row.refresh_from_db()
         assert (row.status, row.attempts) == (OrderMailStatus.PENDING, 1)
-        retry = DBTaskResult.objects.exclude(pk=job.pk).get()
-        assert retry.run_after >= before + retry_delay(1) - datetime.timedelta(seconds=1)
-        send_outbox_mail.call(str(row.public_id))
+        assert row.next_attempt_at >= before + retry_delay(1) - datetime.timedelta(seconds=1)
+        assert outbox.drain().claimed == 0  # not due yet
+        OutboxMail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+        assert outbox.drain().sent == 1
+        assert not DBTaskResult.objects.exists()
     assert len(mail.outbox) == 1
     row.refresh_from_db()
     assert row.status == OrderMailStatus.SENT

@@ -6,6 +6,8 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from openkommune.catalog.services import service_activation_set
+from openkommune.core import outbox
+from openkommune.core.models import OutboxMail
 from openkommune.forms.engine import validate
 from openkommune.forms.selectors import form_for_leistung, version_definition
 from openkommune.submissions.constants import ApplicationStatus, EventKind
@@ -172,15 +174,16 @@ def test_confirmation_is_sent_only_after_the_commit(offer, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         application_submit(draft=draft, idempotency_key="k")
     assert mail.outbox == []
-    # On the database queue the job's row is written in the submit's transaction (ADR 0018),
-    # which workers see only once it committed: nothing is left for after the commit.
+    # On the database queue the job workers drain the outbox (ADR 0027): the e-mail's row,
+    # written in the submit's transaction, is all; drainers see it only once it committed,
+    # and nothing is left for after the commit — no job at all.
     assert callbacks == []
-    (job,) = DBTaskResult.objects.all()  # the confirmation e-mail (the receipt PDF is no job)
-    assert job.task_path.endswith("send_outbox_mail")
-    assert job.status == "READY"
+    assert not DBTaskResult.objects.exists()  # (the receipt PDF is no job either)
+    (row,) = OutboxMail.objects.all()
+    assert (row.kind, row.status) == ("submissions.application_confirmation", "pending")
 
 
-def test_a_rolled_back_submit_leaves_no_job(offer):
+def test_a_rolled_back_submit_leaves_no_email_to_send(offer):
     draft, _ = start(offer)
     fill(draft)
 
@@ -190,12 +193,14 @@ def test_a_rolled_back_submit_leaves_no_job(offer):
     def submit_then_fail():
         with transaction.atomic():
             application_submit(draft=draft, idempotency_key="k")
-            assert DBTaskResult.objects.count() == 1
+            assert OutboxMail.objects.count() == 1
             raise Abort
 
     with pytest.raises(Abort):
         submit_then_fail()
-    assert DBTaskResult.objects.count() == 0
+    assert OutboxMail.objects.count() == 0
+    assert outbox.drain() == outbox.DrainReport()
+    assert mail.outbox == []
     assert not Application.applicant_objects.exists()
 
 

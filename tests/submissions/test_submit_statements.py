@@ -1,7 +1,8 @@
 """What one submission costs in SQL statements, through the whole stack — the API's
 `POST /api/v1/applications` and the journey's last step, `POST .../absenden/` — with the back
-office's case opened in the same transaction and the e-mail's job queued in it, on the
-configured database (SQLite or PostgreSQL).
+office's case opened in the same transaction and the e-mail's outbox row written in it (no
+job: the job workers drain the outbox, ADR 0027), on the configured database (SQLite or
+PostgreSQL).
 
 Each bound is what the submit path needs today plus a small margin (docs/benchmarks.md lists
 the statements): a change that adds a look-up, a savepoint or a second read of the same row
@@ -35,8 +36,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 # Measured on SQLite and PostgreSQL (the same on both); MARGIN leaves room for a statement
 # that a change really needs — raise a bound only with the reason in docs/benchmarks.md.
-API_STATEMENTS = 13
-PAGE_STATEMENTS = 20
+API_STATEMENTS = 12
+PAGE_STATEMENTS = 19
 MARGIN = 2
 
 # The forms tests' valid Hundesteuer answers, without the file an API request cannot carry
@@ -119,15 +120,17 @@ def _assert_written_once(statements: list[str], listing: str) -> None:
     """Every row of the submit is written once, in its transaction: the timeline (with the
     back office's "received") in one INSERT and no UPDATE of the application just inserted;
     the case's chain head inserted without a look-up; audit records in one INSERT; the
-    e-mail's job inside the transaction (ADR 0018; the receipt is rendered on its first
-    download, ADR 0013)."""
+    e-mail's outbox row inside the transaction and no job for it (ADR 0027: the job workers
+    drain the outbox; the receipt is rendered on its first download, ADR 0013)."""
     assert len(_touching(statements, "submissions_applicationevent")) == 1, listing
     assert not [sql for sql in statements if sql.startswith('UPDATE "submissions_application"')]
     assert not [sql for sql in statements if sql.startswith('SELECT "cases_auditchainhead"')]
     assert len(_touching(statements, "tenancy_auditrecord")) == 1, listing
-    (job,) = _touching(statements, "django_tasks_database_dbtaskresult")
+    assert not _touching(statements, "django_tasks_database_dbtaskresult"), listing
+    (mail,) = _touching(statements, "core_outboxmail")
     released = next(i for i, sql in enumerate(statements) if sql.startswith("RELEASE SAVEPOINT"))
-    assert statements.index(job) < released, listing
+    assert mail.startswith('INSERT INTO "core_outboxmail"'), listing
+    assert statements.index(mail) < released, listing
 
 
 def _page_submit(client):

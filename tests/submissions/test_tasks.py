@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from openkommune.core.models import OutboxMail
 from openkommune.core.models import OutboxStatus as NotificationStatus
-from openkommune.core.outbox import MAX_ATTEMPTS, retry_delay
+from openkommune.core.outbox import MAX_ATTEMPTS, drain, retry_delay
 from openkommune.core.tasks import send_outbox_mail
 from openkommune.submissions.services import (
     application_status_token,
@@ -160,34 +160,36 @@ def test_after_the_last_attempt_the_failure_is_recorded_for_an_operator(
     assert flaky.calls == MAX_ATTEMPTS
 
 
-def test_with_the_database_queue_the_retry_waits_with_backoff(
+def test_with_the_database_queue_the_drainer_sends_and_the_retry_waits_with_backoff(
     offer, settings, flaky, django_capture_on_commit_callbacks
 ):
     settings.TASKS = DATABASE_QUEUE
     flaky.failures = 1
     application = _submit(offer, django_capture_on_commit_callbacks)
-    # One job, the confirmation, with ids only (no token); the receipt PDF is no job: it is
-    # rendered on its first download (ADR 0013).
-    jobs = {job.task_path: job for job in DBTaskResult.objects.all()}
-    assert set(jobs) == {"openkommune.core.tasks.send_outbox_mail"}
+    # No job at all: the job workers drain the outbox (ADR 0027); the receipt PDF is no job
+    # either (rendered on its first download, ADR 0013).
+    assert not DBTaskResult.objects.exists()
     row = _notification(application)
-    send = jobs["openkommune.core.tasks.send_outbox_mail"]
-    assert send.args_kwargs["args"] == [str(row.public_id)]
+    assert (row.status, row.attempts, row.next_attempt_at) == (NotificationStatus.PENDING, 0, None)
     assert mail.outbox == []
 
-    # The worker runs the job: the mail server fails, a retry is queued for later.
+    # A drainer takes it: the mail server fails, the next attempt waits.
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        send_outbox_mail.call(str(row.public_id))
+        report = drain()
+    assert (report.claimed, report.sent, report.failed) == (1, 0, 1)
     notification = _notification(application)
     assert (notification.status, notification.attempts) == (NotificationStatus.PENDING, 1)
-    retry = DBTaskResult.objects.exclude(pk__in=[job.pk for job in jobs.values()]).get()
-    assert retry.run_after >= before + retry_delay(1) - datetime.timedelta(seconds=1)
+    assert notification.next_attempt_at >= before + retry_delay(1) - datetime.timedelta(seconds=1)
+    assert not DBTaskResult.objects.exists()
+    assert drain().claimed == 0  # not due yet
 
-    # The retry, run by the worker when due, delivers.
-    send_outbox_mail.call(str(row.public_id))
+    # Once due, a drainer delivers.
+    OutboxMail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert drain().sent == 1
     assert len(mail.outbox) == 1
     assert _notification(application).status == NotificationStatus.SENT
+    assert drain().claimed == 0
 
 
 def test_backoff_grows():

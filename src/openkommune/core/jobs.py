@@ -57,6 +57,11 @@ def enqueue_on_commit(
     transaction.on_commit(lambda: enqueue(name, *args, run_after=run_after, **kwargs))
 
 
+def waits_in_database(name: str) -> bool:
+    """Whether the job `name` waits in the database for a job worker (django_tasks_db)."""
+    return isinstance(_JOBS[name].get_backend(), DatabaseBackend)
+
+
 def _queued_in(alias: str, declared) -> bool:
     """Whether `declared`'s jobs are rows in the database `alias`."""
     backend = declared.get_backend()

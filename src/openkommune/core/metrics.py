@@ -5,8 +5,9 @@
   histogram `openkommune_http_request_duration_seconds`, labelled by route name (the URL
   pattern's name, never the path with its ids), method and status class (`2xx` …);
 - read from the database when scraped, by functions registered with `register_gauge` (core:
-  job queue depth, age of the oldest ready job, job worker heartbeat age; submissions: those
-  of the last hour).
+  job queue depth, age of the oldest ready job, the e-mails ready in the outbox and the age
+  of the oldest (the job workers drain them, ADR 0027), job worker heartbeat age;
+  submissions: those of the last hour).
 
 With several gunicorn worker processes each writes its counters into files under
 `PROMETHEUS_MULTIPROC_DIR` (set by `openkommune serve`), and a scrape adds them up
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -168,6 +169,36 @@ def oldest_ready_job_age() -> float:
     return max(0.0, (timezone.now() - min(known)).total_seconds())
 
 
+def _ready_emails():
+    from openkommune.core.outbox_models import OutboxMail, OutboxStatus
+
+    now = timezone.now()
+    return OutboxMail.objects.filter(
+        Q(status=OutboxStatus.PENDING, next_attempt_at__isnull=True)
+        | Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
+    )
+
+
+def outbox_depth() -> float:
+    """E-mails ready to send and not held by a live claim (a backlog: the drainers lag)."""
+    return float(_ready_emails().count())
+
+
+def oldest_ready_email_age() -> float:
+    """Since when the longest-waiting ready e-mail could have been sent: owed at, or due at
+    for a retry."""
+    ready = _ready_emails()
+    waiting_since = [
+        ready.filter(next_attempt_at__isnull=True).aggregate(at=Min("created_at"))["at"],
+        ready.filter(next_attempt_at__isnull=False).aggregate(at=Min("next_attempt_at"))["at"],
+    ]
+    known = [at for at in waiting_since if at is not None]
+    if not known:
+        return 0.0
+    return max(0.0, (timezone.now() - min(known)).total_seconds())
+
+
 def register_core_gauges() -> None:
     register_gauge(
         "openkommune_job_queue_depth", "Jobs ready to run and not yet claimed.", job_queue_depth
@@ -176,6 +207,16 @@ def register_core_gauges() -> None:
         "openkommune_job_oldest_ready_age_seconds",
         "Age of the oldest job ready to run (0 when none waits).",
         oldest_ready_job_age,
+    )
+    register_gauge(
+        "openkommune_outbox_ready",
+        "E-mails ready to send in the outbox, not held by a live claim.",
+        outbox_depth,
+    )
+    register_gauge(
+        "openkommune_outbox_oldest_ready_age_seconds",
+        "Age of the oldest e-mail ready to send (0 when none waits).",
+        oldest_ready_email_age,
     )
     register_gauge(
         "openkommune_job_worker_heartbeat_age_seconds",

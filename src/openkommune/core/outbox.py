@@ -1,31 +1,40 @@
 """The one outbox for e-mails the platform owes someone: rendering, queueing, retries.
 
 Every e-mail is an `OutboxMail` row (`core.outbox_models`), created with `owe` in the
-transaction of the change that owes it; the job `core.outbox_send` (ids only) sends it once
-that transaction commits. The text is rendered when it is sent, in German, by the builder
-its kind registered (`register`), so no link with a secret token is ever stored. A failed
-send is retried with backoff (1, 4, 16, 64 minutes) and given up after `MAX_ATTEMPTS`: the
-row is `failed`, logged as an error and listed for cooperative staff in the admin
-(`core.admin`), who can start a new round (`retry`, audited).
+transaction of the change that owes it. Where jobs wait in the database (django_tasks_db,
+production), nothing else is written: the job workers drain the outbox (`drain`, in each
+`openkommune job_worker`, ADR 0027) — per poll they claim up to
+`settings.OUTBOX_BATCH_SIZE` ready rows with one `SELECT … FOR UPDATE SKIP LOCKED` and one
+UPDATE, send them over one connection to the mail server and record the sent ones with one
+UPDATE and one INSERT of their audit records. With other task back ends (the immediate one
+of tests and `make run`) the job `core.outbox_send` (ids only) sends the row after the
+commit (`deliver`, the same path for a batch of one). The text is rendered when it is sent,
+in German, by the builder its kind registered (`register`), so no link with a secret token
+is ever stored. A failed send is retried with backoff (1, 4, 16, 64 minutes: the row waits
+with `next_attempt_at`) and given up after `MAX_ATTEMPTS`: the row is `failed`, logged as an
+error and listed for cooperative staff in the admin (`core.admin`), who can start a new
+round (`retry`, audited).
 
 Sending holds no transaction while it talks to the mail server (on SQLite a transaction
-that writes locks the whole database): `deliver` claims the row in one short UPDATE
-(`pending` → `sending`, `claimed_until` = now + `settings.OUTBOX_CLAIM_SECONDS`, the
-attempt counted), builds the e-mail (with the order PDF) and sends it outside any
-transaction, then records the outcome in a second short transaction. Only one job can
-claim a row, so a job that runs twice sends once.
+that writes locks the whole database): a claim is one short transaction (`pending` →
+`sending`, `claimed_until` = now + `settings.OUTBOX_CLAIM_SECONDS`, the attempt counted),
+the e-mails are built (with the order PDF) and sent outside any transaction, and the
+outcome is recorded in a second short transaction. Only one claimant can hold a row (rows
+locked by another drainer are skipped on PostgreSQL; SQLite, without SKIP LOCKED, claims
+each row with its own conditional UPDATE), so a row is sent once per claim. A batch sends
+only in the first half of its claim and releases the rows it did not try (uncounted).
 
-Delivery is at least once, never silently lost: a job that dies after claiming (worker
-killed, machine down) leaves a `sending` row whose claim expires; it is claimed again
-(`deliver`, `sweep`) and sent again while attempts are left, else it becomes `failed`.
-If the dead job had already handed the e-mail to the mail server, the recipient gets it
-twice; we accept that rather than lose an e-mail nobody would notice. A row whose job was
-lost stays `pending`: `sweep` (`openkommune outbox_sweep`, run every few minutes) queues it
-again. (On the database queue the job's row is written in the same transaction as the
-e-mail's row, `jobs.enqueue_on_commit`, so none is lost between the commit and queueing.)
+Delivery is at least once, never silently lost: a worker that dies after claiming (killed,
+machine down) leaves `sending` rows whose claim expires; they are claimed again (`drain`,
+`deliver`, `sweep`) and sent again while attempts are left, else they become `failed`. An
+e-mail the dead worker had already handed to the mail server (before the batch was
+recorded) reaches its recipient twice; we accept that rather than lose an e-mail nobody
+would notice. A pending row nobody sends (a lost job of the immediate back end) is queued
+again by `sweep` (`openkommune outbox_sweep`, on the job workers' schedule).
 
-Audit records are written by `tenancy` (core sits below it): `mail_event` carries the
-action (`<the kind's audit prefix>.sent|failed|retry`), and `tenancy` records it.
+Audit records are written by `tenancy` (core sits below it): `mail_events` carries the
+events (`<the kind's audit prefix>.sent|failed|retry`), a batch's in one signal, and
+`tenancy` records them (one INSERT).
 
 Retention: rows go with their subject (the subject's model declares a `GenericRelation` to
 `OutboxMail`), and `forget` deletes the rows about a subject that is kept but anonymised.
@@ -33,6 +42,7 @@ Retention: rows go with their subject (the subject's model declares a `GenericRe
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import re
@@ -41,6 +51,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -66,9 +77,17 @@ SEND_JOB = "core.outbox_send"
 # `sweep` queues a pending row again once its attempt is this long overdue (its job lost).
 SWEEP_GRACE_SECONDS = 5 * 60
 
-# Sent with `row`, `action` ("<audit prefix>.<event>"), `actor` and `after` (no personal
-# data); `tenancy` turns it into an audit record.
-mail_event = Signal()
+
+@dataclass(frozen=True)
+class MailEvent:
+    row: OutboxMail
+    action: str  # "<the kind's audit prefix>.<event>"
+    actor: object  # the person who started it, or None (the system)
+    after: dict  # no personal data
+
+
+# Sent with `events` (a list of `MailEvent`); `tenancy` turns them into audit records.
+mail_events = Signal()
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -176,7 +195,7 @@ def owe(
         row = OutboxMail.objects.create(dedupe_key=dedupe_key or None, **fields)
         created = True
     if created and row.status == OutboxStatus.PENDING:
-        jobs.enqueue_on_commit(SEND_JOB, str(row.public_id))
+        _schedule(row)
     return row, created
 
 
@@ -224,49 +243,133 @@ def error_text(error: Exception, row: OutboxMail | None = None, limit: int = 200
 
 
 def _event(row: OutboxMail, event: str, *, actor=None, **after) -> None:
-    kind = kind_of(row)
-    prefix = kind.audit if kind else "outbox"
-    mail_event.send(
-        sender=OutboxMail,
-        row=row,
-        action=f"{prefix}.{event}",
-        actor=actor,
-        after={"kind": row.kind, "status": row.status, "attempts": row.attempts, **after},
-    )
+    _events([(row, event, actor, after)])
+
+
+def _events(events: list[tuple[OutboxMail, str, object, dict]]) -> None:
+    """Signal the events (row, event, actor, extra `after` fields) at once: `tenancy` writes
+    their audit records in one INSERT, in the caller's transaction."""
+    if not events:
+        return
+    records = []
+    for row, event, actor, after in events:
+        kind = kind_of(row)
+        prefix = kind.audit if kind else "outbox"
+        records.append(
+            MailEvent(
+                row=row,
+                action=f"{prefix}.{event}",
+                actor=actor,
+                after={"kind": row.kind, "status": row.status, "attempts": row.attempts, **after},
+            )
+        )
+    mail_events.send(sender=OutboxMail, events=records)
+
+
+def drained_by_workers() -> bool:
+    """Whether the job workers drain the outbox (`drain`): jobs wait in the database, so job
+    workers run. Else each row is sent by its job `core.outbox_send` after the commit."""
+    return jobs.waits_in_database(SEND_JOB)
+
+
+def _schedule(row: OutboxMail, *, run_after: datetime.datetime | None = None) -> None:
+    """See that the pending row will be sent (at `run_after` at the earliest): the drainers
+    find it by its status and `next_attempt_at`; other back ends run its job."""
+    if not drained_by_workers():
+        jobs.enqueue_on_commit(SEND_JOB, str(row.public_id), run_after=run_after)
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0  # attempts that failed (a retry is planned, or the row gave up)
+    released: int = 0  # claimed but not tried (the claim's time ran short or a stop), uncounted
+
+    def __str__(self) -> str:
+        return (
+            f"claimed={self.claimed} sent={self.sent} failed={self.failed} released={self.released}"
+        )
+
+
+def _claimable(now: datetime.datetime) -> Q:
+    """A `pending` row that is due, or a `sending` one whose claim expired (its claimant
+    died) while attempts are left."""
+    return Q(status=OutboxStatus.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    ) | Q(status=OutboxStatus.SENDING, claimed_until__lt=now, attempts__lt=MAX_ATTEMPTS)
+
+
+def _claim_fields(now: datetime.datetime) -> dict:
+    return {
+        "status": OutboxStatus.SENDING,
+        "claimed_until": now + datetime.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS),
+        "attempts": F("attempts") + 1,
+        "updated_at": now,
+    }
+
+
+def _claimed(rows: list[OutboxMail], fields: dict) -> list[OutboxMail]:
+    """The rows as the claim's UPDATE left them (without reading them again)."""
+    for row in rows:
+        row.status = fields["status"]
+        row.claimed_until = fields["claimed_until"]
+        row.attempts += 1
+        row.updated_at = fields["updated_at"]
+    return rows
+
+
+def drain(*, limit: int | None = None, stopping: Callable[[], bool] | None = None) -> DrainReport:
+    """Send up to `limit` (`settings.OUTBOX_BATCH_SIZE`) ready e-mails: claim them, send
+    them over one connection to the mail server, record the outcome. Called by the job
+    workers' drainer (`core.worker.OutboxDrainer`) outside any transaction; any number of
+    drainers may run at once. `stopping()` true: the rows not yet tried are released."""
+    limit = limit or settings.OUTBOX_BATCH_SIZE
+    now = timezone.now()
+    fields = _claim_fields(now)
+    ready = OutboxMail.objects.filter(_claimable(now)).order_by("pk")
+    if transaction.get_connection().features.has_select_for_update_skip_locked:
+        # Rows another drainer holds are skipped, not waited for: one claim per row.
+        with transaction.atomic():
+            rows = list(ready.select_for_update(skip_locked=True)[:limit])
+            if rows:
+                OutboxMail.objects.filter(pk__in=[row.pk for row in rows]).update(**fields)
+    else:
+        # SQLite: no SKIP LOCKED. Each row is taken by a conditional UPDATE of its own; of
+        # two drainers that read the same candidates, only one changes a row.
+        candidates = list(ready.values_list("pk", flat=True)[:limit])
+        taken = [
+            pk
+            for pk in candidates
+            if OutboxMail.objects.filter(_claimable(now), pk=pk).update(**fields)
+        ]
+        rows = list(OutboxMail.objects.filter(pk__in=taken).order_by("pk")) if taken else []
+        return _send_claimed(rows, now=now, stopping=stopping)[0]
+    return _send_claimed(_claimed(rows, fields), now=now, stopping=stopping)[0]
 
 
 def deliver(public_id: str) -> str:
-    """Send the e-mail of a row now, once. Returns the row's status afterwards ("missing"
-    when the row is gone). Never raises for a failed send (builder, attachments or mail
-    server): it records the attempt and schedules the next one, or gives up.
+    """Send the e-mail of a row now, once (the job `core.outbox_send`; a batch of one).
+    Returns the row's status afterwards ("missing" when the row is gone). Never raises for
+    a failed send (builder, attachments or mail server): it records the attempt and plans
+    the next one, or gives up.
 
     Call it outside a transaction (the job does): it claims the row, builds and sends
     without holding a transaction, and records the outcome in a short one."""
     row, status = _claim(public_id)
     if row is None:
         return status
-    label = f"E-mail {row.public_id} ({row.kind})"
-    try:
-        kind = _KINDS[row.kind]
-        kind.build(row).send()
-    except Exception as error:  # any failure: retried, then visible in the admin
-        return _attempt_failed(row, error, label)
-    return _sent(row)
+    return _send_claimed([row], now=row.updated_at)[1].get(row.pk, row.status)
 
 
 def _claim(public_id: str) -> tuple[OutboxMail | None, str]:
-    """Claim the row for this job in one UPDATE: a `pending` row, or a `sending` one whose
-    claim expired (its job died) while attempts are left. Counts the attempt."""
+    """Claim the row in one UPDATE (`_claimable`, whether due or not: its job runs when it
+    is due). Counts the attempt."""
     now = timezone.now()
     claimable = Q(status=OutboxStatus.PENDING) | Q(
         status=OutboxStatus.SENDING, claimed_until__lt=now, attempts__lt=MAX_ATTEMPTS
     )
-    claimed = OutboxMail.objects.filter(claimable, public_id=public_id).update(
-        status=OutboxStatus.SENDING,
-        claimed_until=now + datetime.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS),
-        attempts=F("attempts") + 1,
-        updated_at=now,
-    )
+    claimed = OutboxMail.objects.filter(claimable, public_id=public_id).update(**_claim_fields(now))
     row = OutboxMail.objects.filter(public_id=public_id).first()
     if row is None:
         return None, "missing"
@@ -275,14 +378,64 @@ def _claim(public_id: str) -> tuple[OutboxMail | None, str]:
     return row, row.status
 
 
-def _sent(claimed: OutboxMail) -> str:
-    """Record the send. The e-mail went out, so the row is `sent` even if its claim expired
-    meanwhile (only the first job to record it writes the audit record): one conditional
-    UPDATE decides which job that is, in one short transaction with its audit record."""
+def _send_claimed(
+    rows: list[OutboxMail],
+    *,
+    now: datetime.datetime,
+    stopping: Callable[[], bool] | None = None,
+) -> tuple[DrainReport, dict[int, str]]:
+    """Build and send the claimed rows over one connection to the mail server, outside any
+    transaction, then record the outcome: the sent rows with one UPDATE (and their audit
+    records with one INSERT), each failed attempt on its own (rare: backoff or give-up).
+    Rows not tried — the batch stops once half of its claim has passed, or when `stopping()`
+    — are released uncounted. Returns the report and each row's status afterwards."""
+    if not rows:
+        return DrainReport(), {}
+    # Sending stops in time: the rest of the claim is left for the last send's time-outs.
+    send_until = now + datetime.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS / 2)
+    sent: list[OutboxMail] = []
+    failures: list[tuple[OutboxMail, Exception]] = []
+    untried: list[OutboxMail] = []
+    mailer = mail.mailers.default
+    try:
+        for row in rows:
+            if untried or timezone.now() >= send_until or (stopping is not None and stopping()):
+                untried.append(row)
+                continue
+            try:
+                message = _KINDS[row.kind].build(row)
+                # One connection for the batch: opened once (again after a failure).
+                mailer.open()
+                mailer.send_messages([message])
+            except Exception as error:  # any failure: retried, then visible in the admin
+                failures.append((row, error))
+                with contextlib.suppress(Exception):
+                    mailer.close()
+            else:
+                sent.append(row)
+    finally:
+        with contextlib.suppress(Exception):
+            mailer.close()
+    statuses = _record_sent(sent)
+    for row, error in failures:
+        statuses[row.pk] = _attempt_failed(row, error, f"E-mail {row.public_id} ({row.kind})")
+    statuses |= _release(untried)
+    report = DrainReport(
+        claimed=len(rows), sent=len(sent), failed=len(failures), released=len(untried)
+    )
+    return report, statuses
+
+
+def _record_sent(rows: list[OutboxMail]) -> dict[int, str]:
+    """Record the sends. An e-mail that went out is `sent` even if its claim expired
+    meanwhile; of two claimants that sent it, the first to record it writes the audit
+    record. One UPDATE for the batch, in one short transaction with the audit INSERT."""
+    if not rows:
+        return {}
     now = timezone.now()
     with transaction.atomic():
         recorded = (
-            OutboxMail.objects.filter(pk=claimed.pk)
+            OutboxMail.objects.filter(pk__in=[row.pk for row in rows])
             .exclude(status=OutboxStatus.SENT)
             .update(
                 status=OutboxStatus.SENT,
@@ -293,15 +446,42 @@ def _sent(claimed: OutboxMail) -> str:
                 updated_at=now,
             )
         )
-        if not recorded:
-            status = OutboxMail.objects.filter(pk=claimed.pk).values_list("status", flat=True)
-            return status.first() or "missing"
-        claimed.status = OutboxStatus.SENT
-        claimed.sent_at = now
-        claimed.next_attempt_at = claimed.claimed_until = None
-        claimed.last_error = ""
-        _event(claimed, "sent")
-        return claimed.status
+        mine = rows
+        if recorded != len(rows):
+            # Another claimant recorded some of them first (our claim had expired): the
+            # rows this UPDATE changed carry its time.
+            ours = set(
+                OutboxMail.objects.filter(pk__in=[row.pk for row in rows], sent_at=now).values_list(
+                    "pk", flat=True
+                )
+            )
+            mine = [row for row in rows if row.pk in ours]
+        for row in mine:
+            row.status = OutboxStatus.SENT
+            row.sent_at = now
+            row.next_attempt_at = row.claimed_until = None
+            row.last_error = ""
+        _events([(row, "sent", None, {}) for row in mine])
+    return {row.pk: OutboxStatus.SENT for row in rows}
+
+
+def _release(rows: list[OutboxMail]) -> dict[int, str]:
+    """Give back claimed rows that were not tried: `pending` again, the attempt uncounted."""
+    if not rows:
+        return {}
+    # The rows of one claim share its `claimed_until`; a row claimed anew since is left.
+    released = OutboxMail.objects.filter(
+        pk__in=[row.pk for row in rows],
+        status=OutboxStatus.SENDING,
+        claimed_until=rows[0].claimed_until,
+    ).update(
+        status=OutboxStatus.PENDING,
+        claimed_until=None,
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )
+    logger.info("Outbox: %d of %d claimed e-mails released untried", released, len(rows))
+    return {row.pk: OutboxStatus.PENDING for row in rows}
 
 
 def _attempt_failed(claimed: OutboxMail, error: Exception, label: str) -> str:
@@ -335,7 +515,7 @@ def _attempt_failed(claimed: OutboxMail, error: Exception, label: str) -> str:
             last_error,
         )
         row.save()
-        jobs.enqueue_on_commit(SEND_JOB, str(row.public_id), run_after=row.next_attempt_at)
+        _schedule(row, run_after=row.next_attempt_at)
         return row.status
 
 
@@ -401,11 +581,12 @@ def _release_expired(pk: int, now: datetime.datetime) -> str | None:
 
 
 def _requeue(pk: int, public_id, now: datetime.datetime) -> int:
-    """Mark the pending row as queued now and queue its job (after the commit)."""
+    """Mark the pending row as due now and queue its job (after the commit; the drainers
+    need none)."""
     marked = OutboxMail.objects.filter(pk=pk, status=OutboxStatus.PENDING).update(
         next_attempt_at=now, updated_at=now
     )
-    if marked:
+    if marked and not drained_by_workers():
         jobs.enqueue_on_commit(SEND_JOB, str(public_id))
     return marked
 
@@ -431,5 +612,5 @@ def retry(row: OutboxMail, *, actor) -> OutboxMail:
         row.next_attempt_at = None
         row.save()
         _event(row, "retry", actor=actor)
-        jobs.enqueue_on_commit(SEND_JOB, str(row.public_id))
+        _schedule(row)
         return row

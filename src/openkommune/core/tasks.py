@@ -1,5 +1,8 @@
-"""The job of the e-mail outbox (django.tasks; `openkommune db_worker`). Ids only: the
-addresses live in the `OutboxMail` row. See `core.outbox`."""
+"""The job of the e-mail outbox (django.tasks), used where jobs do not wait in the database
+(the immediate back end of tests and `make run`); on the database queue the job workers
+drain the outbox in batches instead (`core.outbox.drain`, ADR 0027), and this job only runs
+what was queued before. Ids only: the addresses live in the `OutboxMail` row. See
+`core.outbox`."""
 
 from openkommune.core import outbox
 from openkommune.core.jobs import job

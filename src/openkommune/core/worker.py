@@ -18,6 +18,12 @@ A job whose worker died while running it (kill -9, out of memory, power loss) wo
 is written to be run again — the receipt is rendered once, the outbox claims each e-mail);
 a job that was already started `MAX_JOB_STARTS` times is marked `FAILED` (`WorkerLost`)
 instead, so a job that kills its worker cannot kill workers for ever.
+
+E-mails are no jobs where jobs wait in the database (ADR 0027): each job worker runs an
+`OutboxDrainer` thread beside its job loop, which sends the ready rows of the outbox in
+batches (`core.outbox.drain`) at the job loop's polling interval. A drainer killed in the
+middle of a batch leaves its rows `sending`; once their claim expires any drainer takes them
+again (at least once, as before).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
@@ -273,3 +279,53 @@ class Maintenance:
             logger.warning("Job worker %s: could not remove its heartbeat", self.worker_id)
         finally:
             connections.close_all()
+
+
+class OutboxDrainer:
+    """Sends the outbox's ready e-mails (`core.outbox.drain`) in a daemon thread of one job
+    worker: a batch per poll, the next poll at once after a full batch, else after
+    `interval` seconds. The thread keeps its own database connection (as the job loop does,
+    closed when older than CONN_MAX_AGE or broken). `stop()` lets the batch in hand finish
+    its current e-mail and releases the rest."""
+
+    def __init__(self, worker_id: str, *, interval: float):
+        self.worker_id = worker_id
+        # db_worker allows 0 (poll without pause); the drainer waits a little at least.
+        self.interval = max(interval, 0.05)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"outbox-{worker_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def drain_once(self):
+        """One batch; the report (an empty one when the database was away)."""
+        from openkommune.core import outbox
+
+        close_old_connections()
+        try:
+            report = outbox.drain(stopping=self._stopping.is_set)
+        except Exception:
+            # The database may be away for a moment (PostgreSQL restarting): the next poll
+            # tries again; rows claimed meanwhile are taken again once their claim expires.
+            logger.warning("Job worker %s: outbox drain failed", self.worker_id, exc_info=True)
+            connections.close_all()
+            return outbox.DrainReport()
+        if report.failed or report.released:
+            logger.info("Job worker %s: outbox %s", self.worker_id, report)
+        return report
+
+    def _loop(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                report = self.drain_once()
+                if report.claimed and report.claimed >= settings.OUTBOX_BATCH_SIZE:
+                    continue  # a full batch: more may be ready
+                self._stopping.wait(self.interval)
+        finally:
+            connections.close_all()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=timeout)

@@ -308,20 +308,26 @@ def active_organisation_set(session, *, user, public_id: str) -> Organisation:
     return organisation
 
 
-def outbox_event_audit(sender, *, row, action, actor, after, **kwargs) -> None:
-    """Receiver of `core.outbox.mail_event`: the outbox's events as audit records (core
-    sits below tenancy, so it signals and tenancy records). By the row's tenant id: the job
-    that sends does not read the tenant."""
-    _append_record(
+def outbox_event_audit(sender, *, events, **kwargs) -> None:
+    """Receiver of `core.outbox.mail_events`: the outbox's events as audit records, a batch
+    of sent e-mails in one INSERT (core sits below tenancy, so it signals and tenancy
+    records). By the row's tenant id: the drainer that sends does not read the tenants."""
+    records = [
         AuditRecord(
-            tenant_id=row.tenant_id,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            action=action,
-            object_type=row._meta.label_lower,
-            object_id=str(row.public_id),
-            after=after,
+            tenant_id=event.row.tenant_id,
+            actor=event.actor if event.actor is not None and event.actor.is_authenticated else None,
+            action=event.action,
+            object_type=event.row._meta.label_lower,
+            object_id=str(event.row.public_id),
+            after=event.after,
         )
-    )
+        for event in events
+    ]
+    if len(records) == 1:
+        _append_record(records[0])
+    else:
+        # Past the scoped manager, as `audit_record` saves (platform records have no tenant).
+        AuditRecord._base_manager.bulk_create(records)
 
 
 def backup_event_audit(sender, *, action, after, **kwargs) -> None:

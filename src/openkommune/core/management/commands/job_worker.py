@@ -5,8 +5,10 @@
 django_tasks_db's `db_worker` (jobs claimed with `SELECT … FOR UPDATE SKIP LOCKED`, so any
 number of workers on any number of machines never run a job twice) plus, in a thread, a
 heartbeat row for `/readyz` and the metrics and the maintenance schedule (pruning finished
-job rows, the outbox sweep; `openkommune.core.worker`). SIGTERM/SIGINT stop it after the
-running job; its heartbeat row is removed. While the database is away it waits and tries
+job rows, the outbox sweep; `openkommune.core.worker`), and in another thread the drainer of
+the e-mail outbox (`OutboxDrainer`: batches of ready e-mails at the same `--interval`, ADR
+0023). SIGTERM/SIGINT stop it after the running job and the drainer's current e-mail; its
+heartbeat row is removed. While the database is away it waits and tries
 again instead of exiting. `openkommune serve` starts
 `OPENKOMMUNE_JOB_WORKERS` of them and restarts one that died.
 """
@@ -21,7 +23,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from openkommune.core.unavailable import DATABASE_ERRORS
-from openkommune.core.worker import Maintenance
+from openkommune.core.worker import Maintenance, OutboxDrainer
 
 logger = logging.getLogger("openkommune.core.worker")
 RETRY_SECONDS = 5
@@ -43,6 +45,8 @@ class Command(DbWorkerCommand):
     def handle(self, *args, **options) -> None:
         maintenance = Maintenance(options["worker_id"])
         maintenance.start()
+        drainer = OutboxDrainer(options["worker_id"], interval=options["interval"])
+        drainer.start()
         try:
             while True:
                 try:
@@ -59,4 +63,5 @@ class Command(DbWorkerCommand):
                     connections.close_all()
                     time.sleep(RETRY_SECONDS)
         finally:
+            drainer.stop()
             maintenance.stop()

@@ -7,9 +7,10 @@
 - e-mails whose sending job died (`sending` past its claim): sent again while attempts are
   left (the recipient may get it twice), else `failed` and listed for cooperative staff.
 
-The job workers (`openkommune job_worker`) run it every ten minutes; with `db_worker`
-operators run it from cron or a systemd timer. A worker then sends what it queued.
-Running it more often or twice is harmless.
+The job workers (`openkommune job_worker`) run it every ten minutes. On the database queue
+it queues no job: the job workers' outbox drainers send every due `pending` row (ADR 0027);
+with another task back end a worker sends what it queued. Running it more often or twice
+is harmless.
 """
 
 from django.core.management.base import BaseCommand

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from jwcrypto import jwk, jws
+from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
 
 from openkommune.fitconnect.constants import (
@@ -214,3 +214,17 @@ def verify_set(token, *, public_jwk: dict) -> tuple[dict, dict]:
     if not isinstance(payload, dict):
         raise JoseError(_("Der Inhalt des SET ist kein JSON-Objekt."))
     return header, payload
+
+
+def encrypt_to(public_jwk: dict, plaintext: bytes, *, content_type: str) -> str:
+    """A JWE compact serialisation of `plaintext` for the destination's public encryption
+    key (RSA-OAEP-256 + A256GCM, `kid` in the protected header), as a FIT-Connect sender
+    makes it: the platform's own intake (intake.py) is such a sender."""
+    token = jwe.JWE(
+        plaintext,
+        protected=json.dumps(
+            {"alg": KEY_WRAP_ALG, "enc": CONTENT_ENC, "kid": public_jwk["kid"], "cty": content_type}
+        ),
+    )
+    token.add_recipient(jwk.JWK(**public_jwk))
+    return token.serialize(compact=True)

@@ -125,7 +125,17 @@ class Submission(models.Model):
     destination = models.ForeignKey(
         Destination, on_delete=models.PROTECT, related_name="submissions"
     )
-    sender = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sent_submissions")
+    # None: the platform's own online service (its forms, encrypted at intake, intake.py).
+    sender = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="sent_submissions",
+        null=True,
+        blank=True,
+    )
+    # The platform's own application this submission carries (its public id; routing
+    # metadata only: the application keeps no answers once delivered).
+    application_public_id = models.UUIDField(null=True, blank=True, unique=True)
     service_identifier = models.CharField(max_length=200)
     service_name = models.CharField(max_length=500, blank=True)
     announced_attachments = models.JSONField(default=list)

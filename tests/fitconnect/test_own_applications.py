@@ -128,7 +128,7 @@ def test_the_back_office_shows_the_case_as_delivered_with_its_event_log(client, 
     assert page.status_code == 200
     text = page.text
     assert 'id="fachverfahren-status">an Fachverfahren zugestellt<' in text
-    assert "verschlüsselt an das Fachverfahren zugestellt" in text
+    assert "verschlüsselt zugestellt" in text
     assert "Einreichung angelegt" in text
     assert "Erika Mustermann" not in text
     assert "Eingangsbestätigung (PDF)" not in text

@@ -62,7 +62,10 @@ def route_for(application) -> tuple[Destination, str] | None:
         return None
     with scope(tenant=application.tenant):
         destinations = list(
-            Destination.objects.filter(status=DestinationStatus.ACTIVE).order_by("created_at", "id")
+            # Inbox destinations lead into the built-in back office: not a Fachverfahren.
+            Destination.objects.filter(status=DestinationStatus.ACTIVE, inbox=False).order_by(
+                "created_at", "id"
+            )
         )
     for destination in destinations:
         for urn in urns:

@@ -11,14 +11,14 @@ from openkommune.fitconnect.selectors import delivery_for_application
 
 def status_panel(application) -> str:
     delivery = delivery_for_application(application)
-    if delivery is None:
+    if delivery is None or delivery.inbound:
         return ""
     return render_to_string("fitconnect/status_panel.html", {"delivery": delivery})
 
 
 def receipt_panel(application) -> str:
     delivery = delivery_for_application(application)
-    if delivery is None:
+    if delivery is None or delivery.inbound:
         return ""
     return render_to_string(
         "fitconnect/receipt_panel.html", {"delivery": delivery, "application": application}

@@ -21,7 +21,7 @@ from openkommune.tenancy.scoping import scope
 
 EVENT_LABELS = {
     EVENT_CREATE: _("Einreichung angelegt"),
-    EVENT_SUBMIT: _("verschlüsselt an das Fachverfahren zugestellt"),
+    EVENT_SUBMIT: _("verschlüsselt zugestellt"),
     EVENT_ACCEPT: _("vom Fachverfahren angenommen"),
     EVENT_REJECT: _("vom Fachverfahren abgelehnt"),
 }
@@ -46,6 +46,11 @@ class Delivery:
     answered_at: object = None
     reasons: list[str] = field(default_factory=list)
     events: list[LoggedEvent] = field(default_factory=list)
+
+    @property
+    def inbound(self) -> bool:
+        """Arrived from an outside sender at an inbox destination (not sent by us)."""
+        return self.submission.destination.inbox
 
     @property
     def accepted(self) -> bool:

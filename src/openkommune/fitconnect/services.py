@@ -569,7 +569,11 @@ def upload_attachment(caller: Caller, submission_id, attachment_id, body: str) -
 def _check_jwe(token, destination: Destination, what: str) -> str:
     key = destination.active_key(KeyUse.ENCRYPTION)
     try:
-        return jose.check_jwe(token, kid=key.kid if key else "")
+        return jose.check_jwe(
+            token,
+            kid=key.kid if key else "",
+            modulus_bytes=jose.modulus_bytes(key.jwk) if key else None,
+        )
     except jose.JoseError as error:
         raise Problem(
             422, "invalid-encryption", "Unprocessable Entity", f"{what}: {error}"
@@ -619,6 +623,13 @@ def submit(caller: Caller, submission_id, body, *, issuer: str) -> Submission:
             issuer=issuer,
             payload={"authenticationTags": authentication_tags(locked)},
         )
+        if submission.destination.inbox:
+            # The platform holds this destination's keys (ADR 0023): a job imports it into
+            # the member's built-in back office and answers with accept or reject.
+            from openkommune.fitconnect.tasks import import_to_inbox
+
+            submission_id = str(locked.submission_id)
+            transaction.on_commit(lambda: import_to_inbox.enqueue(submission_id))
     return locked
 
 
@@ -652,6 +663,13 @@ def post_event(caller: Caller, case_id, token: str) -> Event:
     submission = case_submission(caller, case_id)
     if not caller.may_subscribe(submission.destination):
         raise Problem(403, "forbidden", "Forbidden", _("Nur der Subscriber meldet Ereignisse."))
+    return record_subscriber_event(submission, token, via=str(caller.client.client_id))
+
+
+def record_subscriber_event(submission: Submission, token: str, *, via: str) -> Event:
+    """Check and store an accept/reject SET of the destination (from its subscriber, or
+    from the platform's inbox import for an inbox destination, inbox.py). Raises Problem;
+    nothing is stored on refusal."""
     key = submission.destination.active_key(KeyUse.SIGNATURE)
     if key is None:
         raise Problem(
@@ -703,10 +721,7 @@ def post_event(caller: Caller, case_id, token: str) -> Event:
             actor=None,
             action=f"fitconnect_submission.{event_name.split('-')[0]}",
             obj=locked,
-            after={
-                "submission_id": str(locked.submission_id),
-                "client": str(caller.client.client_id),
-            },
+            after={"submission_id": str(locked.submission_id), "client": via},
         )
     return event
 

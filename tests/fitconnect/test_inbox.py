@@ -48,7 +48,26 @@ def outside_sender(client, other_member):
     )
 
 
-def _send(client, sender, destination, data: bytes, *, data_hash=None, schema_uri=None, captured):
+def _flip(token: str) -> str:
+    """The same JWE with one bit of the ciphertext flipped (all sizes unchanged)."""
+    parts = token.split(".")
+    raw = bytearray(base64.urlsafe_b64decode(parts[3] + "=="))
+    raw[0] ^= 1
+    parts[3] = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+    return ".".join(parts)
+
+
+def _send(
+    client,
+    sender,
+    destination,
+    data: bytes,
+    *,
+    data_hash=None,
+    schema_uri=None,
+    captured,
+    tamper=lambda token: token,
+):
     did = str(destination.destination_id)
     described = client.get(f"/fit-connect/v1/destinations/{did}").json()
     key = client.get(f"/fit-connect/v1/destinations/{did}/keys/{described['encryptionKid']}").json()
@@ -80,7 +99,7 @@ def _send(client, sender, destination, data: bytes, *, data_hash=None, schema_ur
             f"/fit-connect/v1/submissions/{ids['submissionId']}",
             {
                 "encryptedMetadata": encrypt(json.dumps(metadata).encode(), key),
-                "encryptedData": encrypt(data, key),
+                "encryptedData": tamper(encrypt(data, key)),
             },
             content_type="application/json",
             **auth(sender),
@@ -167,6 +186,7 @@ def test_a_data_hash_that_differs_is_rejected_and_nothing_reaches_the_inbox(
 @pytest.mark.parametrize(
     ("data", "schema_uri", "slug"),
     [
+        (b'{"name": "Max Extern"}', "flip", "encryption-issue"),
         (b'{"name": "Max Extern"}', "https://schema.example.org/fremd.json", "unsupported-schema"),
         (b'{"name": ""}', None, "schema-violation"),
         (b"kein json", None, "syntax-violation"),
@@ -181,8 +201,9 @@ def test_data_the_inbox_cannot_take_is_rejected_with_its_reason(
         outside_sender,
         destination,
         data,
-        schema_uri=schema_uri,
+        schema_uri=None if schema_uri == "flip" else schema_uri,
         captured=django_capture_on_commit_callbacks,
+        tamper=_flip if schema_uri == "flip" else (lambda token: token),
     )
     assert import_submission(ids["submissionId"]) == "rejected"
     assert not Application.applicant_objects.exists()

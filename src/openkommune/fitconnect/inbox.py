@@ -48,6 +48,7 @@ from openkommune.fitconnect.services import (
     Problem,
     authentication_tags,
     create_destination,
+    leika_urn,
     record_subscriber_event,
 )
 from openkommune.forms.models import FormVersion
@@ -114,6 +115,10 @@ def _generate(use: str) -> tuple[jwk.JWK, dict]:
 def create_inbox_destination(*, tenant, leika_keys: list[str], actor=None) -> Destination:
     """A destination of the member whose keys the platform holds; what arrives there goes
     into the member's built-in back office."""
+    if not leika_keys:
+        raise ValueError(_("Mindestens eine Leistung (LeiKa-Schlüssel) ist nötig."))
+    for key in leika_keys:
+        leika_urn(key)  # refuse a wrong key before the keys are made (seconds)
     encryption, encryption_public = _generate(KeyUse.ENCRYPTION)
     signing, signing_public = _generate(KeyUse.SIGNATURE)
     destination = create_destination(

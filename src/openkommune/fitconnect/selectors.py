@@ -112,3 +112,35 @@ def delivery_for_application(application) -> Delivery | None:
         reasons=reject_reasons(answer.token) if answer and answer.event == EVENT_REJECT else [],
         events=logged,
     )
+
+
+# --- the member administrators' pages (admin_views.py) ----------------------------------
+
+
+def destination_list(*, tenant) -> list:
+    from openkommune.fitconnect.models import Destination
+
+    with scope(tenant=tenant):
+        return list(Destination.objects.prefetch_related("keys").order_by("-created_at", "-id"))
+
+
+def destination_get(*, tenant, destination_id):
+    """The member's destination; `Destination.DoesNotExist` also for another member's."""
+    from openkommune.fitconnect.models import Destination
+
+    with scope(tenant=tenant):
+        return Destination.objects.get(destination_id=destination_id)
+
+
+def client_list(*, tenant) -> list:
+    from openkommune.fitconnect.models import Client
+
+    with scope(tenant=tenant):
+        return list(Client.objects.order_by("revoked_at", "-created_at", "-id"))
+
+
+def client_get(*, tenant, client_id):
+    from openkommune.fitconnect.models import Client
+
+    with scope(tenant=tenant):
+        return Client.objects.get(client_id=client_id)

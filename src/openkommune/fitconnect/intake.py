@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from openkommune.core import files
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.fitconnect import jose
 from openkommune.fitconnect.constants import (
     EVENT_CREATE,
@@ -55,7 +56,29 @@ def schema_uri(form_version) -> str:
 
 def route_for(application) -> tuple[Destination, str] | None:
     """The member's active destination for a LeiKa key of the application's form, with that
-    service's URN; None when the member works on it in the built-in back office."""
+    service's URN; None when the member works on it in the built-in back office.
+
+    Asked at every submit: kept in the read cache (ADR 0014) while the members' data and the
+    forms are unchanged — creating a destination gives `Topic.ORGANISATIONS` a new version
+    (services.create_destination) — so a submit without a destination costs no query."""
+    found = cached_read(
+        "fitconnect_route",
+        (application.tenant_id, application.form_version_id),
+        topics=(Topic.ORGANISATIONS, Topic.FORMS),
+        compute=lambda: _route(application),
+        in_process=True,
+    )
+    if found is None:
+        return None
+    destination_pk, urn = found
+    with scope(tenant=application.tenant):
+        destination = Destination.objects.filter(
+            pk=destination_pk, status=DestinationStatus.ACTIVE, inbox=False
+        ).first()
+    return (destination, urn) if destination else None
+
+
+def _route(application) -> tuple[int, str] | None:
     keys = version_definition(application.form_version).leika_keys
     urns = [LEIKA_URN_PREFIX + key for key in keys]
     if not urns:
@@ -70,7 +93,7 @@ def route_for(application) -> tuple[Destination, str] | None:
     for destination in destinations:
         for urn in urns:
             if urn in destination.services:
-                return destination, urn
+                return destination.pk, urn
     return None
 
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.fitconnect import jose
 from openkommune.fitconnect.constants import (
     EVENT_ACCEPT,
@@ -144,6 +145,8 @@ def create_destination(
         DestinationKey.objects.create(
             destination=destination, kid=signature["kid"], use=KeyUse.SIGNATURE, jwk=signature
         )
+    # The route of the platform's own applications changes (intake.route_for is cached).
+    data_changed(Topic.ORGANISATIONS)
     audit_record(
         tenant=tenant,
         actor=actor,

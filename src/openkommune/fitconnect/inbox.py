@@ -267,7 +267,7 @@ def _form_version(metadata: dict) -> FormVersion:
         "Unsupported schema",
         _(
             "Der Posteingang nimmt Fachdaten nach dem Schema einer veröffentlichten "
-            "Formularversion der Plattform an (…/fit-connect/schemas/<Formular>/<Version>/"
+            "Formularversion der Plattform an (…/fit-connect/schemas/FORMULAR/VERSION/"
             "data.schema.json)."
         ),
     )

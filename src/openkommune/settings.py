@@ -429,4 +429,7 @@ FITCONNECT_MAX_ATTACHMENT_BYTES = env_int(
 )
 FITCONNECT_MAX_BODY_BYTES = env_int("OPENKOMMUNE_FITCONNECT_MAX_BODY_BYTES", 10 * 1024 * 1024)
 # The issuer (iss) of the platform's event tokens; empty: the request's origin + /fit-connect.
+# The key-encryption key (an `oct` JWK of 256 bit) that seals the private keys of inbox
+# destinations (ADR 0028); without it one is derived from SECRET_KEY (development only).
+FITCONNECT_INBOX_KEK_FILE = env_str("OPENKOMMUNE_FITCONNECT_INBOX_KEK_FILE", "") or None
 FITCONNECT_ISSUER = env_str("OPENKOMMUNE_FITCONNECT_ISSUER", "")

@@ -28,6 +28,7 @@ urlpatterns = [
     path("beschaffung/digitalpakt/", include("openkommune.digitalpakt.urls")),
     path("", include("openkommune.payments.urls")),
     path("behoerde/", include("openkommune.cases.urls")),
+    path("schnittstellen/fit-connect/", include("openkommune.fitconnect.admin_urls")),
     path("schnittstellen/", include("openkommune.delivery.urls")),
     path("konto/bundid/", include("openkommune.identity.urls")),
     path("konto/zwei-faktor/", include("openkommune.twofactor.urls")),

@@ -74,6 +74,18 @@ for (const item of list.submissions) {
   const expected = metadata.contentStructure.data.hash.content;
   if (sha512(data) !== expected) throw new Error("data hash differs from the metadata");
 
+  // The data schema the metadata names (the platform publishes its forms' schemas): the
+  // data's top-level names must be properties of it.
+  let schemaTitle = null;
+  const schemaUri = metadata.contentStructure.data.submissionSchema?.schemaUri;
+  if (schemaUri && schemaUri.includes("/fit-connect/schemas/")) {
+    const path = new URL(schemaUri).pathname.replace(/^\/fit-connect/, "");
+    const schema = await (await call(path)).json();
+    const unknown = Object.keys(JSON.parse(decoder.decode(data))).filter((k) => !(k in schema.properties));
+    if (unknown.length) throw new Error(`data not in its schema: ${unknown.join(", ")}`);
+    schemaTitle = schema.title;
+  }
+
   const tags = {
     metadata: submission.encryptedMetadata.split(".")[4],
     data: submission.encryptedData.split(".")[4],
@@ -116,6 +128,9 @@ for (const item of list.submissions) {
     data: JSON.parse(decoder.decode(data)),
     attachments,
     platformEvents,
+    schemaTitle,
+    reference: metadata.additionalReferenceInfo?.senderReference ?? null,
+    service: metadata.publicServiceType?.identifier ?? null,
   });
 }
 process.stdout.write(JSON.stringify({ totalCount: list.totalCount, accepted: report }));

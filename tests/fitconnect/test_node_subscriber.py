@@ -17,7 +17,13 @@ from openkommune.fitconnect.models import Submission
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.fitconnect.bridge import run_program
 from tests.fitconnect.conftest import encrypt, run_json, token_for
+from tests.fitconnect.own_applications import (
+    apply_through_pages,
+    offer_with_destination,
+    status_page,
+)
 from tests.fitconnect.test_submission_api import announce, auth, put_attachment
+from tests.submissions.factories import HUNDESTEUER_LEIKA, PDF_BYTES, private_media  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 SCRIPT = Path(__file__).with_name("subscriber.mjs")
@@ -119,3 +125,64 @@ def test_node_jose_subscriber_picks_up_decrypts_and_accepts(
     again = run_program([node, str(SCRIPT)], env)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == {"totalCount": 0, "accepted": []}
+
+
+@pytest.mark.usefixtures("private_media")
+def test_node_subscriber_accepts_a_citizens_application_made_through_the_platforms_form(
+    client, subscriber_keys
+):
+    """Issue 17's "done when": a citizen applies through the platform's own form (with a
+    PDF); the application is encrypted at intake to the member's destination; the Node
+    subscriber fetches, decrypts, checks the hashes and the data schema, verifies the
+    platform's SETs and accepts; the citizen then sees "angenommen" on the status page."""
+    node = shutil.which("node")
+    assert node, "Node.js is part of the development set-up (package.json)"
+    decryption_key, signing_key = subscriber_keys
+    offer, destination = offer_with_destination(subscriber_keys)
+    application, status_url = apply_through_pages(client, name="Erika Demo")
+    assert 'id="zustellung-ausstehend"' in status_page(status_url)
+    subscriber = run_json(
+        "fitconnect_client",
+        "create",
+        "--member",
+        offer.tenant.region_ars,
+        "--role",
+        "subscriber",
+        "--destination",
+        str(destination.destination_id),
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "FC_CLIENT_ID": subscriber["clientId"],
+        "FC_CLIENT_SECRET": subscriber["clientSecret"],
+        "FC_DESTINATION_ID": str(destination.destination_id),
+        "FC_DECRYPTION_JWK": json.dumps(
+            decryption_key.export(as_dict=True) | {"alg": "RSA-OAEP-256"}
+        ),
+        "FC_SIGNING_JWK": json.dumps(signing_key.export(as_dict=True) | {"alg": "PS512"}),
+    }
+    result = run_program([node, str(SCRIPT)], env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["totalCount"] == 1
+    (accepted,) = report["accepted"]
+    assert accepted["data"]["name"] == "Erika Demo"
+    attachment_id = accepted["data"]["nachweis"]
+    assert accepted["attachments"] == {attachment_id: hashlib.sha512(PDF_BYTES).hexdigest()}
+    assert accepted["schemaTitle"] == offer.version.data_schema["title"]
+    assert accepted["reference"] == application.reference
+    assert accepted["service"] == f"urn:de:fim:leika:leistung:{HUNDESTEUER_LEIKA}"
+    assert accepted["platformEvents"] == [
+        EVENTS + "create-submission",
+        EVENTS + "submit-submission",
+    ]
+
+    # The citizen sees the acceptance, like parcel tracking.
+    page = status_page(status_url)
+    assert 'id="zustellung-zugestellt"' in page
+    assert 'id="zustellung-angenommen"' in page
+    assert 'id="zustellung-ausstehend"' not in page
+    with scopes_disabled():
+        assert Submission.objects.get(application_public_id=application.public_id).status == (
+            "accepted"
+        )

@@ -14,6 +14,7 @@ SAMPLE = "00000000-0000-4000-8000-000000000000"
 def _path(template: str) -> str:
     for name in ("destinationId", "submissionId", "attachmentId", "caseId", "kid"):
         template = template.replace("{" + name + "}", SAMPLE)
+    template = template.replace("{formKey}", "testantrag").replace("{version}", "1")
     return "/fit-connect" + template
 
 

@@ -48,14 +48,14 @@ def subscriber(client, member, destination_id):
     )
 
 
-def announce(client, sender, destination_id, attachments=()):
+def announce(client, sender, destination_id, attachments=(), *, leika=LEIKA):
     return client.post(
         "/fit-connect/v1/submissions",
         {
             "destinationId": destination_id,
             "serviceType": {
                 "name": "Gewerbeanmeldung",
-                "identifier": f"urn:de:fim:leika:leistung:{LEIKA}",
+                "identifier": f"urn:de:fim:leika:leistung:{leika}",
             },
             "announcedAttachments": list(attachments),
         },

@@ -7,6 +7,7 @@ LEIKA_URN_PREFIX = "urn:de:fim:leika:leistung:"
 PROBLEM_BASE = "https://schema.fitko.de/fit-connect/submission-api/problems/"
 EVENT_BASE = "https://schema.fitko.de/fit-connect/events/"
 SET_PAYLOAD_SCHEMA = "https://schema.fitko.de/fit-connect/set-payload/1.2.0/set-payload.schema.json"
+METADATA_SCHEMA = "https://schema.fitko.de/fit-connect/metadata/1.2.0/metadata.schema.json"
 METADATA_VERSIONS = ["1.0.0", "1.1.0", "1.2.0"]
 EVENT_LOG_VERSIONS = ["1.0.0"]
 

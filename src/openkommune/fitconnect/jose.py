@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from jwcrypto import jwk, jws
+from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
 
 from openkommune.fitconnect.constants import (
@@ -85,9 +85,11 @@ def check_signature_jwk(data) -> dict:
     return dict(data)
 
 
-def check_jwe(token, *, kid: str) -> str:
+def check_jwe(token, *, kid: str, modulus_bytes: int | None = None) -> str:
     """A JWE compact serialisation encrypted to the key `kid` with RSA-OAEP-256 and A256GCM.
-    The platform cannot decrypt it; it checks the shape and the protected header."""
+    The platform cannot decrypt it; it checks the shape and the protected header, and what
+    tampering shows without the key: the wrapped key has the size of the destination's RSA
+    modulus (`modulus_bytes`), the IV 96 bit, the tag 128 bit."""
     if not isinstance(token, str):
         raise JoseError(_("Erwartet wird ein JWE in kompakter Serialisierung."))
     parts = token.strip().split(".")
@@ -109,7 +111,21 @@ def check_jwe(token, *, kid: str) -> str:
         raise JoseError(_("Der JWE ist nicht mit dem Schlüssel des Zustellpunkts verschlüsselt."))
     if len(b64url_decode(parts[4])) != 16:
         raise JoseError(_("Der Authentication Tag des JWE hat nicht 128 Bit."))
+    if len(b64url_decode(parts[2])) != 12:
+        raise JoseError(_("Der Initialisierungsvektor des JWE hat nicht 96 Bit."))
+    if modulus_bytes is not None and len(b64url_decode(parts[1])) != modulus_bytes:
+        raise JoseError(
+            _(
+                "Der verschlüsselte Schlüssel des JWE passt nicht zur Schlüssellänge des "
+                "Zustellpunkts."
+            )
+        )
     return token.strip()
+
+
+def modulus_bytes(public_jwk: dict) -> int:
+    """The length in bytes of an RSA public key's modulus (of an RSA-OAEP ciphertext)."""
+    return (int.from_bytes(b64url_decode(public_jwk.get("n", "")), "big").bit_length() + 7) // 8
 
 
 def authentication_tag(token: str) -> str:
@@ -214,3 +230,17 @@ def verify_set(token, *, public_jwk: dict) -> tuple[dict, dict]:
     if not isinstance(payload, dict):
         raise JoseError(_("Der Inhalt des SET ist kein JSON-Objekt."))
     return header, payload
+
+
+def encrypt_to(public_jwk: dict, plaintext: bytes, *, content_type: str) -> str:
+    """A JWE compact serialisation of `plaintext` for the destination's public encryption
+    key (RSA-OAEP-256 + A256GCM, `kid` in the protected header), as a FIT-Connect sender
+    makes it: the platform's own intake (intake.py) is such a sender."""
+    token = jwe.JWE(
+        plaintext,
+        protected=json.dumps(
+            {"alg": KEY_WRAP_ALG, "enc": CONTENT_ENC, "kid": public_jwk["kid"], "cty": content_type}
+        ),
+    )
+    token.add_recipient(jwk.JWK(**public_jwk))
+    return token.serialize(compact=True)

@@ -36,6 +36,9 @@ class Destination(models.Model):
     services = models.JSONField(_("Leistungen (LeiKa-URN)"), default=list)
     # The regions the services are offered in: "DE" + the member's ARS.
     regions = models.JSONField(_("Regionen"), default=list)
+    # An inbox destination: the platform holds its private keys (sealed, ADR 0028) and puts
+    # what arrives into the member's built-in back office (inbox.py).
+    inbox = models.BooleanField(_("Posteingang der Plattform"), default=False)
     # The data schemas the Fachverfahren accepts: [{"schemaUri": …, "mimeType": …}].
     submission_schemas = models.JSONField(_("Fachdatenschemata"), default=list, blank=True)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
@@ -63,6 +66,9 @@ class DestinationKey(models.Model):
     kid = models.CharField(_("Schlüssel-ID (kid)"), max_length=200)
     use = models.CharField(_("Verwendung"), max_length=3, choices=KeyUse.choices)
     jwk = models.JSONField(_("öffentlicher Schlüssel (JWK)"))
+    # Inbox destinations only: the private JWK, encrypted with the key-encryption key
+    # (JWE A256KW + A256GCM, inbox.py); empty for keys the member holds.
+    sealed_private = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     retired_at = models.DateTimeField(_("ersetzt am"), null=True, blank=True)
 
@@ -125,7 +131,17 @@ class Submission(models.Model):
     destination = models.ForeignKey(
         Destination, on_delete=models.PROTECT, related_name="submissions"
     )
-    sender = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sent_submissions")
+    # None: the platform's own online service (its forms, encrypted at intake, intake.py).
+    sender = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="sent_submissions",
+        null=True,
+        blank=True,
+    )
+    # The platform's own application this submission carries (its public id; routing
+    # metadata only: the application keeps no answers once delivered).
+    application_public_id = models.UUIDField(null=True, blank=True, unique=True)
     service_identifier = models.CharField(max_length=200)
     service_name = models.CharField(max_length=500, blank=True)
     announced_attachments = models.JSONField(default=list)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import uuid
@@ -23,11 +24,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.fitconnect import jose
 from openkommune.fitconnect.constants import (
     EVENT_ACCEPT,
     EVENT_BASE,
     EVENT_CREATE,
+    EVENT_REJECT,
     EVENT_SUBMIT,
     LEIKA_URN_PREFIX,
     PROBLEM_BASE,
@@ -50,6 +53,8 @@ from openkommune.fitconnect.models import (
     Event,
     Submission,
 )
+from openkommune.forms.models import FORM_KEY_REGEX, FormVersion
+from openkommune.forms.selectors import form_version_get
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from openkommune.tenancy.services import audit_record, snapshot
@@ -140,6 +145,8 @@ def create_destination(
         DestinationKey.objects.create(
             destination=destination, kid=signature["kid"], use=KeyUse.SIGNATURE, jwk=signature
         )
+    # The route of the platform's own applications changes (intake.route_for is cached).
+    data_changed(Topic.ORGANISATIONS)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -382,6 +389,17 @@ def _submission(submission_id) -> Submission:
     return found
 
 
+def published_data_schema(form_key: str, number: int) -> dict:
+    """The JSON Schema of a published (or retired) form version's data."""
+    if not re.fullmatch(FORM_KEY_REGEX, form_key or ""):
+        raise Problem(404, "schema-not-found", "Schema not found")
+    try:
+        version = form_version_get(key=form_key, number=number, published_only=True)
+    except FormVersion.DoesNotExist:
+        raise Problem(404, "schema-not-found", "Schema not found") from None
+    return version.data_schema or {}
+
+
 def submission_for_sender(caller: Caller, submission_id) -> Submission:
     found = _submission(submission_id)
     if found.sender_id != caller.client.pk:
@@ -456,7 +474,7 @@ def _may_read_events(caller: Caller, submission: Submission) -> bool:
 # --- sending -----------------------------------------------------------------------------
 
 
-def _platform_event(submission: Submission, event: str, *, issuer: str, payload=None) -> Event:
+def platform_event(submission: Submission, event: str, *, issuer: str, payload=None) -> Event:
     now = int(time.time())
     jti = uuid.uuid4()
     claims = {
@@ -523,7 +541,7 @@ def announce(caller: Caller, body, *, issuer: str) -> Submission:
                 service_name=name,
                 announced_attachments=ids,
             )
-        _platform_event(submission, EVENT_CREATE, issuer=issuer)
+        platform_event(submission, EVENT_CREATE, issuer=issuer)
     return submission
 
 
@@ -554,7 +572,11 @@ def upload_attachment(caller: Caller, submission_id, attachment_id, body: str) -
 def _check_jwe(token, destination: Destination, what: str) -> str:
     key = destination.active_key(KeyUse.ENCRYPTION)
     try:
-        return jose.check_jwe(token, kid=key.kid if key else "")
+        return jose.check_jwe(
+            token,
+            kid=key.kid if key else "",
+            modulus_bytes=jose.modulus_bytes(key.jwk) if key else None,
+        )
     except jose.JoseError as error:
         raise Problem(
             422, "invalid-encryption", "Unprocessable Entity", f"{what}: {error}"
@@ -598,16 +620,23 @@ def submit(caller: Caller, submission_id, body, *, issuer: str) -> Submission:
         locked.save(
             update_fields=["encrypted_metadata", "encrypted_data", "status", "submitted_at"]
         )
-        _platform_event(
+        platform_event(
             locked,
             EVENT_SUBMIT,
             issuer=issuer,
-            payload={"authenticationTags": _authentication_tags(locked)},
+            payload={"authenticationTags": authentication_tags(locked)},
         )
+        if submission.destination.inbox:
+            # The platform holds this destination's keys (ADR 0028): a job imports it into
+            # the member's built-in back office and answers with accept or reject.
+            from openkommune.fitconnect.tasks import import_to_inbox
+
+            submission_id = str(locked.submission_id)
+            transaction.on_commit(lambda: import_to_inbox.enqueue(submission_id))
     return locked
 
 
-def _authentication_tags(submission: Submission) -> dict:
+def authentication_tags(submission: Submission) -> dict:
     tags = {"metadata": jose.authentication_tag(submission.encrypted_metadata)}
     if submission.encrypted_data:
         tags["data"] = jose.authentication_tag(submission.encrypted_data)
@@ -637,6 +666,13 @@ def post_event(caller: Caller, case_id, token: str) -> Event:
     submission = case_submission(caller, case_id)
     if not caller.may_subscribe(submission.destination):
         raise Problem(403, "forbidden", "Forbidden", _("Nur der Subscriber meldet Ereignisse."))
+    return record_subscriber_event(submission, token, via=str(caller.client.client_id))
+
+
+def record_subscriber_event(submission: Submission, token: str, *, via: str) -> Event:
+    """Check and store an accept/reject SET of the destination (from its subscriber, or
+    from the platform's inbox import for an inbox destination, inbox.py). Raises Problem;
+    nothing is stored on refusal."""
     key = submission.destination.active_key(KeyUse.SIGNATURE)
     if key is None:
         raise Problem(
@@ -651,8 +687,10 @@ def post_event(caller: Caller, case_id, token: str) -> Event:
         raise Problem(422, "invalid-event", "Invalid event", str(error)) from None
     event_name = _check_claims(claims, submission)
     payload = claims["events"][EVENT_BASE + event_name]
+    if event_name == EVENT_REJECT:
+        _check_problems(payload)
     if event_name == EVENT_ACCEPT:
-        expected = _authentication_tags(submission)
+        expected = authentication_tags(submission)
         if not isinstance(payload, dict) or payload.get("authenticationTags") != expected:
             raise Problem(
                 422,
@@ -686,12 +724,41 @@ def post_event(caller: Caller, case_id, token: str) -> Event:
             actor=None,
             action=f"fitconnect_submission.{event_name.split('-')[0]}",
             obj=locked,
-            after={
-                "submission_id": str(locked.submission_id),
-                "client": str(caller.client.client_id),
-            },
+            after={"submission_id": str(locked.submission_id), "client": via},
         )
     return event
+
+
+PROBLEM_TEXT_MAX_LENGTH = 1000
+
+
+def _check_problems(payload) -> None:
+    """A reject event names its reasons as FIT-Connect does: `problems`, a non-empty list
+    of objects with `type` and `title` (and an optional `detail`), shown to the applicant."""
+    problems = payload.get("problems") if isinstance(payload, dict) else None
+    valid = (
+        isinstance(problems, list)
+        and 0 < len(problems) <= 20
+        and all(
+            isinstance(p, dict)
+            and isinstance(p.get("type"), str)
+            and isinstance(p.get("title"), str)
+            and p["title"].strip()
+            and isinstance(p.get("detail", ""), str)
+            and len(p["title"]) + len(p.get("detail", "")) <= PROBLEM_TEXT_MAX_LENGTH
+            for p in problems
+        )
+    )
+    if not valid:
+        raise Problem(
+            422,
+            "invalid-event",
+            "Invalid event",
+            _(
+                "Eine Zurückweisung nennt ihre Gründe in problems: eine Liste von Objekten mit "
+                "type und title (höchstens 1000 Zeichen mit detail)."
+            ),
+        )
 
 
 def _check_claims(claims: dict, submission: Submission) -> str:

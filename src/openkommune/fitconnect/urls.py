@@ -7,6 +7,11 @@ app_name = "fitconnect"
 urlpatterns = [
     path("token", views.token, name="token"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path(
+        "schemas/<str:form_key>/<int:number>/data.schema.json",
+        views.data_schema,
+        name="data_schema",
+    ),
     path("v1/destinations/<str:destination_id>", views.destination, name="destination"),
     path(
         "v1/destinations/<str:destination_id>/keys/<str:kid>",

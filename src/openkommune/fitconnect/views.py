@@ -160,6 +160,17 @@ def _jwks(request):
 jwks = endpoint({"GET": _jwks})
 
 
+def _data_schema(request, form_key, number):
+    """The JSON Schema of a published form version's data: the `submissionSchema` of the
+    platform's own applications (intake.py). Public, like FITKO's schema repository."""
+    response = JsonResponse(services.published_data_schema(form_key, number))
+    response["Content-Type"] = "application/schema+json"
+    return response
+
+
+data_schema = endpoint({"GET": _data_schema})
+
+
 # --- destinations -----------------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from openkommune.cases.selectors import inbox as inbox_selectors
 from openkommune.cases.selectors.history import history_entries
 from openkommune.cases.selectors.inbox import FINISHED_STATUSES, Sort
 from openkommune.cases.services.files import UploadRejected
+from openkommune.cases.services.panels import case_panels
 from openkommune.catalog.selectors import platform_form_title, service_activation_list
 from openkommune.companies.selectors import on_behalf_of
 from openkommune.core.files import download_response
@@ -292,6 +293,8 @@ def _render_case(request, case: Case, tenant, *, bound: dict | None = None, stat
         "failed_form": failed,
         # Filed with a company account: the company and the acting person (issue 15).
         "on_behalf": on_behalf_of(application),
+        # What apps above cases show about it (a delivery to a Fachverfahren, fitconnect).
+        "case_panels": case_panels(case),
         **_forms(request, case, tenant, bound),
     }
     return render(request, "cases/case_detail.html", context, status=status)

@@ -42,6 +42,7 @@ from openkommune.submissions.services.drafts import (
 from openkommune.submissions.services.routing import resolve_gemeinde
 from openkommune.submissions.services.submit import (
     application_receipt_issue,
+    application_seal,
     application_submit,
     application_submit_data,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "application_event_add",
     "application_get_for_applicant",
     "application_receipt_issue",
+    "application_seal",
     "application_status_token",
     "application_status_url",
     "application_submit",

@@ -10,8 +10,12 @@ _submitted: list[Callable] = []
 _timelines: dict[Callable, tuple[str, ...]] = {}
 
 
-def register_submitted(hook: Callable, *, timeline: tuple[str, ...] = ()) -> None:
+def register_submitted(
+    hook: Callable, *, timeline: tuple[str, ...] = (), first: bool = False
+) -> None:
     """`hook(application)` runs after an application was stored, before the commit.
+    `first`: before the hooks registered so far (FIT-Connect's intake seals the application
+    before the back office opens its case, so the case never sees its answers).
 
     `timeline`: entries (`EventKind`) of the applicant's timeline the hook would add to
     every application it sees (the back office's "received"). The submit writes them with
@@ -19,7 +23,10 @@ def register_submitted(hook: Callable, *, timeline: tuple[str, ...] = ()) -> Non
     lead to, so the hook finds that status and adds nothing (one INSERT and one UPDATE
     fewer per submit)."""
     if hook not in _submitted:
-        _submitted.append(hook)
+        if first:
+            _submitted.insert(0, hook)
+        else:
+            _submitted.append(hook)
         _timelines[hook] = tuple(timeline)
 
 
@@ -130,3 +137,17 @@ def application_payment(application) -> dict | None:
         if found is not None:
             return found
     return None
+
+
+_status_panels: list[Callable] = []
+
+
+def register_status_panel(hook: Callable) -> None:
+    """`hook(application)` → HTML (safe) for the applicant's status page, or "" (e.g. the
+    delivery to a Fachverfahren and its answer, `fitconnect`)."""
+    if hook not in _status_panels:
+        _status_panels.append(hook)
+
+
+def status_panels(application) -> list:
+    return [html for hook in _status_panels if (html := hook(application))]

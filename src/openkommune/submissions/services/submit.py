@@ -698,3 +698,30 @@ def _submit_new(draft: Draft, prepared: _Prepared, key_hash, fingerprint, base_u
     with audit_batch():
         draft_insert(draft)
         return _store(draft, prepared, [], [], key_hash, fingerprint, base_url)
+
+
+# --- sealed: delivered encrypted elsewhere (FIT-Connect intake) ---------------------------
+
+
+def application_seal(*, application: Application, delivered_to: str) -> None:
+    """Inside the submit's transaction: the application went encrypted to a Fachverfahren
+    (`fitconnect`), so the platform keeps no plain text of it — its answers are emptied,
+    its files deleted (after the commit) and no receipt with answers is rendered. What stays
+    is routing metadata: reference, service, place, times, the applicant's contact for the
+    status e-mails. `delivered_to` names where it went (the destination), for the audit."""
+    with scope(tenant=application.tenant):
+        attachments = list(Attachment.applicant_objects.filter(application=application))
+        names = [a.storage_name for a in attachments]
+        if attachments:
+            Attachment.applicant_objects.filter(pk__in=[a.pk for a in attachments]).delete()
+            transaction.on_commit(lambda: [files.delete_private(name) for name in names])
+        application.data = {}
+        application.receipt_pending = False
+        application.save(update_fields=["data", "receipt_pending", "updated_at"])
+    audit_record(
+        tenant=application.tenant,
+        actor=None,
+        action="application.seal",
+        obj=application,
+        after={"delivered_to": delivered_to, "attachments": len(attachments)},
+    )

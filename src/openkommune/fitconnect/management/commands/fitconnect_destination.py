@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from openkommune.fitconnect import jose, services
 from openkommune.fitconnect.constants import KeyUse
+from openkommune.fitconnect.inbox import create_inbox_destination
 from openkommune.fitconnect.models import Destination
 from openkommune.tenancy.scoping import scopes_disabled
 
@@ -33,8 +34,11 @@ class Command(BaseCommand):
         create.add_argument(
             "--leika", required=True, action="append", help="LeiKa-Schlüssel (mehrfach möglich)"
         )
+        create.add_argument("--public-key", help="öffentlicher JWK (Verschlüsselung)")
         create.add_argument(
-            "--public-key", required=True, help="öffentlicher JWK (Verschlüsselung)"
+            "--inbox",
+            action="store_true",
+            help="Posteingang der Plattform: die Plattform erzeugt und verwahrt die Schlüssel",
         )
         create.add_argument("--signature-key", help="öffentlicher JWK (Signaturprüfung)")
         create.add_argument(
@@ -50,7 +54,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         try:
-            if action == "create":
+            if action == "create" and options["inbox"]:
+                if options["public_key"] or options["signature_key"]:
+                    raise CommandError(
+                        _("Ein Posteingang bekommt Schlüssel der Plattform, keine eigenen.")
+                    )
+                destination = create_inbox_destination(
+                    tenant=services.member_by_ars(options["member"]),
+                    leika_keys=options["leika"],
+                )
+                result = {"destinationId": str(destination.destination_id), "inbox": True}
+            elif action == "create":
+                if not options["public_key"]:
+                    raise CommandError(_("--public-key fehlt (oder --inbox)."))
                 member = services.member_by_ars(options["member"])
                 destination = services.create_destination(
                     tenant=member,

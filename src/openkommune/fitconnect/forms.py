@@ -1,0 +1,138 @@
+"""Forms of the member administrators' FIT-Connect pages (admin_views.py)."""
+
+import json
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from openkommune.core.forms import KernFormMixin
+from openkommune.fitconnect.constants import ClientRole, KeyUse
+
+JWK_MAX_BYTES = 64 * 1024
+KIND_FACHVERFAHREN = "fachverfahren"
+KIND_INBOX = "posteingang"
+
+
+def _jwk_from_upload(upload) -> dict:
+    if upload.size > JWK_MAX_BYTES:
+        raise forms.ValidationError(_("Die Datei ist größer als 64 KB; ein JWK ist viel kleiner."))
+    try:
+        data = json.loads(upload.read().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise forms.ValidationError(_("Die Datei ist kein JSON (JWK).")) from None
+    if not isinstance(data, dict):
+        raise forms.ValidationError(_("Die Datei enthält kein JSON-Objekt (JWK)."))
+    return data
+
+
+class _Form(KernFormMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "kern-form-input__select"
+
+
+class DestinationCreateForm(_Form):
+    art = forms.ChoiceField(
+        label=_("Wohin gehen die Anträge?"),
+        choices=[
+            (
+                KIND_FACHVERFAHREN,
+                _("In unser Fachverfahren (wir laden die öffentlichen Schlüssel hoch)"),
+            ),
+            (
+                KIND_INBOX,
+                _(
+                    "In den Posteingang der Plattform (die Plattform erzeugt und verwahrt die "
+                    "Schlüssel)"
+                ),
+            ),
+        ],
+    )
+    leika = forms.CharField(
+        label=_("LeiKa-Schlüssel der Leistungen"),
+        max_length=500,
+        help_text=_("14 Ziffern je Leistung, mehrere durch Leerzeichen oder Komma getrennt."),
+        error_messages={"required": _("Bitte geben Sie mindestens einen LeiKa-Schlüssel an.")},
+    )
+    verschluesselung = forms.FileField(
+        label=_("Öffentlicher Verschlüsselungsschlüssel (JWK-Datei)"),
+        required=False,
+        help_text=_('RSA ab 4096 Bit, alg RSA-OAEP-256, key_ops ["wrapKey"], mit kid.'),
+    )
+    signatur = forms.FileField(
+        label=_("Öffentlicher Signaturprüfschlüssel (JWK-Datei)"),
+        required=False,
+        help_text=_(
+            'RSA ab 4096 Bit, alg PS512, key_ops ["verify"], mit kid. Ohne ihn kann das '
+            "Fachverfahren Anträge nicht annehmen oder ablehnen."
+        ),
+    )
+
+    def clean_leika(self):
+        keys = [k for k in re.split(r"[\s,;]+", self.cleaned_data["leika"]) if k]
+        if not keys:
+            raise forms.ValidationError(_("Bitte geben Sie mindestens einen LeiKa-Schlüssel an."))
+        return keys
+
+    def clean_verschluesselung(self):
+        upload = self.cleaned_data.get("verschluesselung")
+        return _jwk_from_upload(upload) if upload else None
+
+    def clean_signatur(self):
+        upload = self.cleaned_data.get("signatur")
+        return _jwk_from_upload(upload) if upload else None
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("art") == KIND_FACHVERFAHREN
+            and not data.get("verschluesselung")
+            and "verschluesselung" not in self.errors
+        ):
+            self.add_error(
+                "verschluesselung",
+                _("Bitte laden Sie den öffentlichen Verschlüsselungsschlüssel hoch."),
+            )
+        if data.get("art") == KIND_INBOX and (data.get("verschluesselung") or data.get("signatur")):
+            self.add_error(
+                "art",
+                _(
+                    "Ein Posteingang bekommt Schlüssel der Plattform; bitte keine Dateien "
+                    "hochladen."
+                ),
+            )
+        return data
+
+
+class KeyRotateForm(_Form):
+    verwendung = forms.ChoiceField(label=_("Welcher Schlüssel?"), choices=KeyUse.choices)
+    datei = forms.FileField(
+        label=_("Neuer öffentlicher Schlüssel (JWK-Datei)"),
+        error_messages={"required": _("Bitte laden Sie den neuen öffentlichen Schlüssel hoch.")},
+    )
+
+    def clean_datei(self):
+        return _jwk_from_upload(self.cleaned_data["datei"])
+
+
+class ClientCreateForm(_Form):
+    rolle = forms.ChoiceField(label=_("Rolle"), choices=ClientRole.choices)
+    zustellpunkt = forms.ChoiceField(
+        label=_("Zustellpunkt"),
+        required=False,
+        help_text=_(
+            "Subscriber: leer für alle Zustellpunkte Ihrer Organisation. Sender: leer für "
+            "alle Zustellpunkte in Deutschland (send:region:DE)."
+        ),
+    )
+
+    def __init__(self, *args, destinations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zustellpunkt"].choices = [("", _("alle"))] + [
+            (str(d.destination_id), f"{d.destination_id} ({', '.join(d.services)})")
+            for d in destinations
+        ]

@@ -1,0 +1,32 @@
+"""What the platform's own pages show of a delivery to a Fachverfahren (registered in
+apps.py): the citizen's status page (zugestellt, angenommen, abgelehnt with the reason —
+like parcel tracking), the receipt, and the back office's case page with the event log."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from openkommune.fitconnect.selectors import delivery_for_application
+
+
+def status_panel(application) -> str:
+    delivery = delivery_for_application(application)
+    if delivery is None or delivery.inbound:
+        return ""
+    return render_to_string("fitconnect/status_panel.html", {"delivery": delivery})
+
+
+def receipt_panel(application) -> str:
+    delivery = delivery_for_application(application)
+    if delivery is None or delivery.inbound:
+        return ""
+    return render_to_string(
+        "fitconnect/receipt_panel.html", {"delivery": delivery, "application": application}
+    )
+
+
+def case_panel(case) -> str:
+    delivery = delivery_for_application(case.application)
+    if delivery is None:
+        return ""
+    return render_to_string("fitconnect/case_panel.html", {"delivery": delivery, "case": case})

@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from openkommune.forms.engine import validate
 from openkommune.forms.selectors import version_definition
@@ -209,18 +209,20 @@ def provider_config_set(*, tenant, actor, secret: str = "", **fields) -> Provide
 
 
 TEST_MESSAGES = {
-    "ok": _lazy(
+    "ok": gettext_lazy(
         "Verbindung in Ordnung: Der Bezahldienst hat die Kennungen und den Schlüssel angenommen."
     ),
-    "refused": _lazy(
+    "refused": gettext_lazy(
         "Der Bezahldienst hat die Anfrage abgewiesen: Bitte prüfen Sie Mandant, Bewirtschafter "
         "und Schlüssel."
     ),
-    "unavailable": _lazy(
+    "unavailable": gettext_lazy(
         "Der Bezahldienst ist unter dieser Adresse nicht erreichbar oder antwortet nicht wie "
         "ein Bezahldienst. Bitte prüfen Sie die Adresse."
     ),
-    "no_secret": _lazy("Es ist kein Schlüssel hinterlegt. Bitte geben Sie den Schlüssel ein."),
+    "no_secret": gettext_lazy(
+        "Es ist kein Schlüssel hinterlegt. Bitte geben Sie den Schlüssel ein."
+    ),
 }
 
 

@@ -310,3 +310,24 @@ def test_the_service_may_decide_before_payment(paysim_member):
 def test_a_free_case_needs_no_payment(paysim_member):
     application = _submitted(paysim_member, nutzungsart="infostand", gemeinnuetzig=True)
     assert services.fee_outstanding(application) == ""
+
+
+def test_account_overview_lists_the_users_open_fees(client, paysim_member):
+    from tests.accounts.factories import UserFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    assert 'id="offene-gebuehren"' not in client.get("/konto/").text  # nothing open: no section
+    application = _submitted(paysim_member)
+    Application.applicant_objects.filter(pk=application.pk).update(user=user)
+    application.refresh_from_db()
+    notice = services.fee_notice_issue(tenant=paysim_member, actor=None, application=application)
+    page = client.get("/konto/").text
+    assert 'id="offene-gebuehren"' in page
+    assert notice.kassenzeichen in page
+    pay_url = reverse("payments:notice_pay", args=[application.reference, notice.public_id])
+    assert pay_url in page
+    assert client.get(pay_url).status_code == 200  # the account is the credential
+    client.force_login(UserFactory())
+    assert notice.kassenzeichen not in client.get("/konto/").text
+    assert client.get(pay_url).status_code == 404

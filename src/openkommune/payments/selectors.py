@@ -61,6 +61,17 @@ def fee_notices_for_application(application) -> list[FeeNotice]:
     )
 
 
+def open_fee_notices_for_user(user, *, limit: int = 50) -> list[FeeNotice]:
+    """The open fee notices of the user's applications (the account overview), due first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        FeeNotice.applicant_objects.filter(application__user=user, status="open")
+        .select_related("application")
+        .order_by("due_on", "kassenzeichen")[:limit]
+    )
+
+
 def payments_for_notice(notice) -> list[Payment]:
     return list(Payment.applicant_objects.filter(fee_notice=notice).order_by("-created_at"))
 

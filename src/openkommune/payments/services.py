@@ -907,16 +907,19 @@ def fee_notice_cancel(*, notice: FeeNotice, actor, reason: str) -> FeeNotice:
     return locked
 
 
-def fee_claim_for_api_submission(application) -> FeeNotice | None:
+def fee_claim_for_api_submission(application, *, schedule=None) -> FeeNotice | None:
     """An application submitted through the API for a service whose fee is paid at the
     submit: the API cannot take the applicant to the pay page first, so the fee is claimed
     right away (a `submission` fee notice with a pay link, due in 14 days) and the authority
     cannot decide positively before it is paid (`fee_outstanding`). Once per application
     (a retry returns the same claim); None when nothing is due at the submit."""
     form_key = application.form_version.form.key
-    schedule = FeeSchedule.applicant_objects.filter(
-        tenant_id=application.tenant_id, form_key=form_key
-    ).first()
+    schedule = (
+        schedule
+        or FeeSchedule.applicant_objects.filter(
+            tenant_id=application.tenant_id, form_key=form_key
+        ).first()
+    )
     if schedule is None or schedule.pay_when != PayWhen.SUBMISSION:
         return None
     existing = FeeNotice.applicant_objects.filter(

@@ -221,7 +221,7 @@ def _submit_application(request, payload: ApplicationIn):
         _remember_client_secret(request, client_secret)
     # A fee due at the submit cannot be collected before an API submit: the payments app
     # claims it now (pay link in `payment`); the authority decides positively only once paid.
-    hooks.api_submitted(application, base_url=_base_url(request))
+    payment = hooks.api_submitted(application, base_url=_base_url(request))
     out = ApplicationCreatedOut(
         reference=application.reference,
         status=application.status,
@@ -230,7 +230,7 @@ def _submit_application(request, payload: ApplicationIn):
         status_url=application_status_url(application, base_url=_base_url(request)),
         status_token=application_status_token(application),
         receipt_url=_receipt_url(request, application),
-        payment=hooks.application_payment(application, base_url=_base_url(request)),
+        payment=payment,
     )
     return Status(201 if application.created_now else 200, out)
 

@@ -205,10 +205,17 @@ def application_payment(application, *, base_url: str | None = None) -> dict | N
     }
 
 
-def api_submitted(application, base_url: str) -> None:
+def api_submitted(application, base_url: str) -> dict | None:
     """After an API submit: claim the fee due at the submit (a pay link instead of the pay
-    step the API cannot show)."""
-    services.fee_claim_for_api_submission(application)
+    step the API cannot show), and answer the payment status. A service without a fee costs
+    one look-up."""
+    schedule = selectors.fee_schedule_for(
+        tenant_id=application.tenant_id, form_key=application.form_version.form.key
+    )
+    if schedule is None:
+        return None
+    services.fee_claim_for_api_submission(application, schedule=schedule)
+    return application_payment(application, base_url=base_url)
 
 
 def status_panel(request, application, token_query: str) -> str:

@@ -138,14 +138,17 @@ _api_submitted: list[Callable] = []
 def register_api_submitted(hook: Callable) -> None:
     """`hook(application, base_url)` runs after `POST /api/v1/applications` stored (or found
     again) an application, outside the submit's transaction: e.g. the payments app claims a
-    fee due at the submit, which the API could not collect first. Returns nothing."""
+    fee due at the submit, which the API could not collect first. Returns the fee and
+    payment as a dict of the API's `PaymentStatusOut`, or None (no fee)."""
     if hook not in _api_submitted:
         _api_submitted.append(hook)
 
 
-def api_submitted(application, *, base_url: str) -> None:
+def api_submitted(application, *, base_url: str) -> dict | None:
+    found = None
     for hook in _api_submitted:
-        hook(application, base_url)
+        found = hook(application, base_url) or found
+    return found
 
 
 _status_panels: list[Callable] = []

@@ -42,3 +42,10 @@ class CaseClosed(CaseError):
     """A closed case is final: no more notes, documents, assignments or follow-ups."""
 
     code = "case_closed"
+
+
+class FeeUnpaid(TransitionNotAllowed):
+    """A positive decision on an application whose fee is due and unpaid, for a service that
+    requires payment first (payments app, `FeeSchedule.decision_requires_payment`)."""
+
+    code = "fee_unpaid"

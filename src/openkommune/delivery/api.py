@@ -54,7 +54,8 @@ from openkommune.tenancy.services import audit_record
 router = Router(tags=["Fachverfahren"], auth=ApiKeyAuth())
 
 _UNAUTHORISED = {401: ErrorOut}
-_CONFLICT_CODES = {"transition_not_allowed", "notice_already_issued", "case_closed"}
+# `fee_unpaid`: a positive decision waits for the fee (payments, issue 16).
+_CONFLICT_CODES = {"transition_not_allowed", "notice_already_issued", "case_closed", "fee_unpaid"}
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -409,7 +410,9 @@ def post_message(request, reference: str, payload: MessageIn):
         "gilt am vierten Tag nach der Bereitstellung als bekanntgegeben (§ 9 OZG), beim "
         "ersten Abruf früher. 409 `transition_not_allowed`, wenn der Vorgang anders "
         "entschieden ist, `notice_already_issued`, wenn diese Entscheidung schon ihren "
-        "Bescheid hat, `case_closed`, wenn er abgeschlossen ist."
+        "Bescheid hat, `case_closed`, wenn er abgeschlossen ist, `fee_unpaid`, wenn die "
+        "Leistung eine positive Entscheidung erst nach der Zahlung der Gebühr erlaubt und sie "
+        "noch offen ist."
     ),
 )
 def post_notice(request, reference: str, payload: NoticeIn):

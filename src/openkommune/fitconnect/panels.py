@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from openkommune.fitconnect.selectors import delivery_for_application
 
 
-def status_panel(application) -> str:
+def status_panel(request, application, token_query: str) -> str:
     delivery = delivery_for_application(application)
     if delivery is None or delivery.inbound:
         return ""

@@ -23,5 +23,7 @@ class PaymentsConfig(AppConfig):
         hooks.register_receipt_sections(citizen.receipt_sections)
         hooks.register_start_panel(citizen.start_panel)
         hooks.register_application_payment(citizen.application_payment)
+        hooks.register_api_submitted(citizen.api_submitted)
+        hooks.register_status_panel(citizen.status_panel)
         # A notification may never come: the job workers ask about open payments.
         register_periodic("payments.poll", datetime.timedelta(minutes=2), services.payments_poll)

@@ -30,6 +30,20 @@ class PaymentStatus(models.TextChoices):
     VOIDED = "voided", _("storniert")
 
 
+class FeeNoticeKind(models.TextChoices):
+    NOTICE = "notice", _("Gebührenbescheid")
+    SUBMISSION = "submission", _("Gebühr des Antrags (über die Schnittstelle eingereicht)")
+
+
+class FeeNoticeStatus(models.TextChoices):
+    OPEN = "open", _("offen")
+    PAID = "paid", _("bezahlt")
+    CANCELLED = "cancelled", _("aufgehoben")
+
+
+# Decisions that grant what was applied for: these wait for the fee when the service says so.
+POSITIVE_DECISIONS = {"approved", "partial"}
+
 # Payments the citizen did not complete: the draft is payable again.
 UNSUCCESSFUL = {
     PaymentStatus.DECLINED,

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.forms import KernFormMixin
-from openkommune.payments.constants import PayWhen
+from openkommune.payments.constants import PayWhen, Provider
 
 
 class FeeScheduleForm(KernFormMixin, forms.Form):
@@ -17,6 +17,14 @@ class FeeScheduleForm(KernFormMixin, forms.Form):
         ),
     )
     pay_when = forms.ChoiceField(label=_("Wann wird bezahlt?"), choices=PayWhen.choices)
+    decision_requires_payment = forms.BooleanField(
+        label=_("Positive Entscheidung erst nach Zahlung"),
+        required=False,
+        help_text=_(
+            "Ist die Gebühr fällig und nicht bezahlt, kann kein bewilligender Bescheid "
+            "erlassen werden."
+        ),
+    )
     rule = forms.CharField(
         label=_("Gebührenregel (JSON)"),
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
@@ -35,3 +43,81 @@ class FeeScheduleForm(KernFormMixin, forms.Form):
                 _("Die Gebührenregel ist kein gültiges JSON (Zeile %(line)s).")
                 % {"line": getattr(error, "lineno", "?")}
             ) from None
+
+
+class FeeNoticeForm(KernFormMixin, forms.Form):
+    """The clerk's Gebührenbescheid: amount (default from the fee rule), due date,
+    Kassenzeichen (empty: the next of the member's scheme)."""
+
+    amount = forms.CharField(
+        label=_("Betrag in Euro"),
+        max_length=20,
+        required=False,
+        help_text=_("Leer: der Betrag nach der Gebührenregel, sofern sie einen ergibt."),
+    )
+    due_on = forms.DateField(
+        label=_("Zu zahlen bis"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Bitte ein Datum angeben, zum Beispiel 31.12.2026.")},
+    )
+    kassenzeichen = forms.CharField(
+        label=_("Kassenzeichen"),
+        max_length=40,
+        required=False,
+        help_text=_("Leer: wird nach dem Schema Ihrer Kasse vergeben."),
+    )
+    legal_basis = forms.CharField(
+        label=_("Rechtsgrundlage"),
+        max_length=500,
+        required=False,
+        help_text=_("Leer: die Rechtsgrundlage der festgelegten Gebühr."),
+    )
+
+
+class ReasonForm(KernFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Grund"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProviderConfigForm(KernFormMixin, forms.Form):
+    """The member's connection to its Bezahldienst. The secret is write-only: the field is
+    never filled from the stored value; empty keeps it."""
+
+    provider = forms.ChoiceField(label=_("Bezahldienst"), choices=Provider.choices)
+    base_url = forms.URLField(
+        label=_("Adresse des Bezahldienstes"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("Von der Kasse oder dem Betreiber, z. B. https://epay.example.de/"),
+    )
+    originator_id = forms.CharField(
+        label=_("Mandant / AGS"),
+        max_length=60,
+        help_text=_("ePayBL: Mandantennummer; pmPayment: Amtlicher Gemeindeschlüssel."),
+    )
+    endpoint_id = forms.CharField(
+        label=_("Bewirtschafter / Verfahren"),
+        max_length=60,
+        help_text=_("ePayBL: Bewirtschafternummer; pmPayment: Verfahrenskennung."),
+    )
+    secret = forms.CharField(
+        label=_("Gemeinsamer Schlüssel"),
+        required=False,
+        max_length=500,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Wird verschlüsselt gespeichert und nie wieder angezeigt. Leer lassen, um den "
+            "hinterlegten Schlüssel zu behalten."
+        ),
+    )
+    haushaltsstelle = forms.CharField(label=_("Haushaltsstelle"), max_length=40)
+    objektnummer = forms.CharField(label=_("Objektnummer"), max_length=40, required=False)
+    kassenzeichen_prefix = forms.RegexField(
+        label=_("Kassenzeichen-Präfix"),
+        max_length=8,
+        regex=r"^[A-Za-z0-9]{1,8}$",
+        error_messages={"invalid": _("Höchstens 8 Buchstaben oder Ziffern.")},
+        help_text=_("Kassenzeichen: Präfix, Jahr, laufende Nummer und Prüfziffer."),
+    )

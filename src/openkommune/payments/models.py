@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.models import person_field, public_id_field
 from openkommune.payments.constants import (
+    FeeNoticeKind,
+    FeeNoticeStatus,
     NotificationOutcome,
     PaymentStatus,
     PayWhen,
@@ -42,6 +44,13 @@ class FeeSchedule(models.Model):
     pay_when = models.CharField(
         _("Zahlung"), max_length=20, choices=PayWhen.choices, default=PayWhen.SUBMISSION
     )
+    decision_requires_payment = models.BooleanField(
+        _("Positive Entscheidung erst nach Zahlung"),
+        default=True,
+        help_text=_(
+            "Ist die Gebühr fällig und nicht bezahlt, kann kein positiver Bescheid erlassen werden."
+        ),
+    )
     is_demo = models.BooleanField(_("Demodaten"), default=False)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
@@ -61,8 +70,10 @@ class FeeSchedule(models.Model):
 
 
 class ProviderConfig(models.Model):
-    """How a member is connected to its Bezahldienst. The shared secret is never stored: the
-    row names the environment variable that holds it (`secret_reference`)."""
+    """How a member is connected to its Bezahldienst. The shared secret is either named (the
+    environment variable that holds it, `secret_reference`) or entered on the member
+    administrator's page and kept only encrypted (`secret_encrypted`, `payments.secrets`);
+    it is never shown again."""
 
     tenant = tenant_field("payment_provider_configs")
     provider = models.CharField(_("Bezahldienst"), max_length=20, choices=Provider.choices)
@@ -80,11 +91,16 @@ class ProviderConfig(models.Model):
     secret_reference = models.CharField(
         _("Umgebungsvariable des Schlüssels"),
         max_length=100,
+        blank=True,
         help_text=_(
             "Name der Umgebungsvariablen, die den gemeinsamen Schlüssel enthält, z. B. "
-            "OPENKOMMUNE_PAYMENT_SECRET_MAGDEBURG. Der Schlüssel selbst wird nie gespeichert."
+            "OPENKOMMUNE_PAYMENT_SECRET_MAGDEBURG. Leer: der auf der Seite eingegebene, "
+            "verschlüsselt gespeicherte Schlüssel gilt."
         ),
     )
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    last_test_at = models.DateTimeField(_("zuletzt geprüft am"), null=True, blank=True)
+    last_test_ok = models.BooleanField(_("letzte Prüfung erfolgreich"), null=True, blank=True)
     haushaltsstelle = models.CharField(_("Haushaltsstelle"), max_length=40)
     objektnummer = models.CharField(_("Objektnummer"), max_length=40, blank=True)
     kassenzeichen_prefix = models.CharField(
@@ -119,7 +135,16 @@ class Payment(models.Model):
     draft = models.ForeignKey(
         "submissions.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    draft_public_id = models.UUIDField(_("Entwurf"))
+    draft_public_id = models.UUIDField(_("Entwurf"), null=True, blank=True)
+    # A payment of a fee notice (Gebührenbescheid) pays for a submitted application: it has
+    # no draft, and its Kassenzeichen is the notice's (every attempt keeps it).
+    fee_notice = models.ForeignKey(
+        "payments.FeeNotice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
     application = models.ForeignKey(
         "submissions.Application",
         on_delete=models.SET_NULL,
@@ -135,7 +160,7 @@ class Payment(models.Model):
     legal_basis = models.CharField(_("Rechtsgrundlage"), max_length=500)
     data_sha256 = models.CharField(max_length=64, editable=False)
     purpose = models.CharField(_("Verwendungszweck"), max_length=140)
-    kassenzeichen = models.CharField(_("Kassenzeichen"), max_length=40, unique=True)
+    kassenzeichen = models.CharField(_("Kassenzeichen"), max_length=40, db_index=True)
     haushaltsstelle = models.CharField(_("Haushaltsstelle"), max_length=40)
     objektnummer = models.CharField(_("Objektnummer"), max_length=40, blank=True)
     provider = models.CharField(_("Bezahldienst"), max_length=20, choices=Provider.choices)
@@ -173,6 +198,73 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gt=Decimal("0")), name="payment_amount_positive"
+            ),
+            # A draft's payment has a Kassenzeichen of its own; a notice's payments share the
+            # notice's.
+            models.UniqueConstraint(
+                fields=["kassenzeichen"],
+                condition=models.Q(fee_notice__isnull=True),
+                name="payment_kassenzeichen_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.kassenzeichen
+
+
+class FeeNotice(models.Model):
+    """A fee the applicant pays after the submit: a Gebührenbescheid the clerk issued from
+    the case (amount, Kassenzeichen, due date), or the fee of an application submitted
+    through the API, which is due before the authority decides. Paid through the member's
+    Bezahldienst like a draft's fee; the reconciliation matches the payments to it by its
+    Kassenzeichen."""
+
+    tenant = tenant_field("fee_notices")
+    public_id = public_id_field(editable=False)
+    application = models.ForeignKey(
+        "submissions.Application", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("Art"), max_length=20, choices=FeeNoticeKind.choices)
+    form_key = models.SlugField(_("Formular"), max_length=63)
+    service_name = models.CharField(_("Leistung"), max_length=300)
+    amount = models.DecimalField(_("Betrag"), max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    computation = models.JSONField(_("Berechnung"), default=dict)
+    legal_basis = models.CharField(_("Rechtsgrundlage"), max_length=500)
+    kassenzeichen = models.CharField(_("Kassenzeichen"), max_length=40, unique=True)
+    haushaltsstelle = models.CharField(_("Haushaltsstelle"), max_length=40)
+    objektnummer = models.CharField(_("Objektnummer"), max_length=40, blank=True)
+    due_on = models.DateField(_("fällig am"))
+    status = models.CharField(
+        _("Stand"), max_length=20, choices=FeeNoticeStatus.choices, default=FeeNoticeStatus.OPEN
+    )
+    note = models.CharField(_("Hinweis"), max_length=500, blank=True)
+    issued_by = person_field(_("erlassen von"))
+    issued_at = models.DateTimeField(_("erlassen am"), default=timezone.now)
+    paid_at = models.DateTimeField(_("bezahlt am"), null=True, blank=True)
+    is_demo = models.BooleanField(_("Demodaten"), default=False)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    objects = TenantScopedManager()
+    applicant_objects = ApplicantManager()
+
+    class Meta:
+        verbose_name = _("Gebührenbescheid")
+        verbose_name_plural = _("Gebührenbescheide")
+        ordering = ["-issued_at"]
+        indexes = [
+            models.Index(fields=["tenant", "status", "due_on"], name="fee_notice_open_due"),
+            models.Index(fields=["application"], name="fee_notice_application"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=Decimal("0")), name="fee_notice_amount_positive"
+            ),
+            # The fee of an API submission is claimed once per application (retries too).
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(kind="submission"),
+                name="fee_notice_one_claim_per_submission",
             ),
         ]
 

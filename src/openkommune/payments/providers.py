@@ -34,6 +34,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
+from openkommune.payments import secrets
 from openkommune.payments.constants import PROVIDER_STATUS, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,11 @@ DIALECTS = {
 
 
 class ProviderError(Exception):
-    """The Bezahldienst could not be used (down, refused, answered nonsense)."""
+    """The Bezahldienst could not be used (down, refused, answered nonsense). `status`: the
+    HTTP status it answered with, when it answered."""
+
+    status: int | None = None
+    json: bool = False  # the refusal came as JSON (an API answered, not some web server)
 
 
 class ProviderUnavailable(ProviderError):
@@ -166,16 +171,27 @@ def sign(secret: str, payload: bytes) -> str:
     return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
 
 
+def _secret(config) -> str:
+    if config.secret_reference:
+        return os.environ.get(config.secret_reference, "")
+    return secrets.decrypt(config.secret_encrypted)
+
+
 def secret_of(config) -> str:
-    """The shared secret from the environment variable the config names (never stored)."""
-    secret = os.environ.get(config.secret_reference, "")
-    if not config.secret_reference or not secret:
-        raise SecretMissing(f"environment variable {config.secret_reference!r} is not set")
+    """The shared secret: from the environment variable the config names, or the one the
+    member administrator entered (stored encrypted only, `payments.secrets`)."""
+    secret = _secret(config)
+    if not secret:
+        raise SecretMissing(
+            f"environment variable {config.secret_reference!r} is not set"
+            if config.secret_reference
+            else "no secret stored"
+        )
     return secret
 
 
 def secret_is_set(config) -> bool:
-    return bool(config.secret_reference and os.environ.get(config.secret_reference))
+    return bool(_secret(config))
 
 
 def verify(config, body: bytes, signature: str) -> bool:
@@ -223,7 +239,10 @@ class Client:
         except urllib.error.HTTPError as error:
             # Never log the request: it carries the signature; the URL and status suffice.
             logger.warning("payment provider answered %s for %s %s", error.code, method, url)
-            raise ProviderError(f"HTTP {error.code}") from None
+            refused = ProviderError(f"HTTP {error.code}")
+            refused.status = error.code
+            refused.json = (error.headers.get("Content-Type") or "").startswith("application/json")
+            raise refused from None
         except (urllib.error.URLError, OSError, ValueError) as error:
             logger.warning(
                 "payment provider unreachable (%s %s): %s", method, url, type(error).__name__
@@ -246,6 +265,24 @@ class Client:
         url = f"{self._root()}/{quote(payment_id, safe='')}"
         path = urllib.parse.urlsplit(url).path.encode()
         return PaymentInfo.from_json(self._call("GET", url, None, path))
+
+    def probe(self) -> str:
+        """Test the connection: a signed status query of a payment that cannot exist. "ok"
+        when the Bezahldienst knows us (it answers 404 for the unknown payment), "refused"
+        when it does not accept the ids or the secret (401/403), "unavailable" otherwise."""
+        try:
+            self.status(f"verbindungstest-{os.urandom(6).hex()}")
+        except SecretMissing:
+            return "no_secret"
+        except ProviderUnavailable:
+            return "unavailable"
+        except ProviderError as error:
+            if error.status == 404 and error.json:
+                return "ok"
+            if error.status in {401, 403}:
+                return "refused"
+            return "unavailable"
+        return "unavailable"  # an answer for a payment that cannot exist: not a Bezahldienst
 
     def refund(self, payment_id: str, reason: str) -> PaymentInfo:
         url = f"{self._root()}/{quote(payment_id, safe='')}/refund"

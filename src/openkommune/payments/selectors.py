@@ -10,7 +10,13 @@ from decimal import Decimal
 from openkommune.core.timezone import local_start_of_day
 from openkommune.payments import fees
 from openkommune.payments.constants import PaymentStatus
-from openkommune.payments.models import FeeSchedule, Payment, PaymentNotification, ProviderConfig
+from openkommune.payments.models import (
+    FeeNotice,
+    FeeSchedule,
+    Payment,
+    PaymentNotification,
+    ProviderConfig,
+)
 
 
 def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -36,6 +42,38 @@ def payment_for_application(application) -> Payment | None:
         .order_by("-paid_at", "-created_at")
         .first()
     )
+
+
+def fee_notice_for_application(application, *, public_id=None) -> FeeNotice | None:
+    """The application's current fee notice (the latest not cancelled; with `public_id`
+    that one, cancelled or not)."""
+    rows = FeeNotice.applicant_objects.filter(application_id=application.pk).select_related(
+        "application"
+    )
+    if public_id is not None:
+        return rows.filter(public_id=public_id).first()
+    return rows.exclude(status="cancelled").order_by("-issued_at").first()
+
+
+def fee_notices_for_application(application) -> list[FeeNotice]:
+    return list(
+        FeeNotice.applicant_objects.filter(application_id=application.pk).order_by("-issued_at")
+    )
+
+
+def open_fee_notices_for_user(user, *, limit: int = 50) -> list[FeeNotice]:
+    """The open fee notices of the user's applications (the account overview), due first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        FeeNotice.applicant_objects.filter(application__user=user, status="open")
+        .select_related("application")
+        .order_by("due_on", "kassenzeichen")[:limit]
+    )
+
+
+def payments_for_notice(notice) -> list[Payment]:
+    return list(Payment.applicant_objects.filter(fee_notice=notice).order_by("-created_at"))
 
 
 def payments_for_draft(draft) -> list[Payment]:
@@ -103,10 +141,17 @@ class Mismatch:
     problem: str
 
 
+@dataclass(frozen=True)
+class NoticeMatch:
+    notice: FeeNotice
+    payment: Payment
+
+
 def reconciliation(*, tenant, day: datetime.date) -> dict:
     """The day's bookings against what needs a look: paid payments without an application,
     payments flagged for refund, notifications refused (wrong signature, amount or
-    reference), open payments nobody settled."""
+    reference), open payments nobody settled; the day's payments of fee notices matched to
+    their notice by Kassenzeichen (and amount), and the notices overdue and unpaid."""
     start, end = local_day_bounds(day)
     bookings = bookings_of_day(tenant=tenant, day=day)
     mismatches = []
@@ -122,6 +167,32 @@ def reconciliation(*, tenant, day: datetime.date) -> dict:
         paid_at__lt=end,
     ):
         mismatches.append(Mismatch(payment, "bezahlt, aber kein Antrag eingereicht"))
+    # Payments of fee notices, matched to their notice by the Kassenzeichen.
+    notice_matches = []
+    notice_payments = list(
+        Payment.objects.filter(
+            tenant=tenant, paid_at__gte=start, paid_at__lt=end, fee_notice__isnull=False
+        ).order_by("paid_at")
+    )
+    notices = {
+        n.kassenzeichen: n
+        for n in FeeNotice.objects.filter(
+            tenant=tenant, kassenzeichen__in=[p.kassenzeichen for p in notice_payments]
+        ).select_related("application")
+    }
+    for payment in notice_payments:
+        notice = notices.get(payment.kassenzeichen)
+        if notice is None:
+            mismatches.append(Mismatch(payment, "Kassenzeichen passt zu keinem Gebührenbescheid"))
+        elif notice.amount != payment.amount:
+            mismatches.append(Mismatch(payment, "Betrag weicht vom Gebührenbescheid ab"))
+        else:
+            notice_matches.append(NoticeMatch(notice, payment))
+    overdue = list(
+        FeeNotice.objects.filter(tenant=tenant, status="open", due_on__lt=day)
+        .select_related("application")
+        .order_by("due_on", "kassenzeichen")[:200]
+    )
     refused = list(
         PaymentNotification.objects.filter(
             tenant=tenant, received_at__gte=start, received_at__lt=end
@@ -135,4 +206,6 @@ def reconciliation(*, tenant, day: datetime.date) -> dict:
         "count": len(bookings),
         "mismatches": mismatches,
         "refused_notifications": refused,
+        "notice_matches": notice_matches,
+        "overdue_notices": overdue,
     }

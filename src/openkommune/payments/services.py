@@ -16,21 +16,27 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openkommune.forms.engine import validate
 from openkommune.forms.selectors import version_definition
-from openkommune.payments import fees, providers
+from openkommune.payments import fees, providers, secrets
 from openkommune.payments.constants import (
+    POSITIVE_DECISIONS,
     UNSUCCESSFUL,
+    FeeNoticeKind,
+    FeeNoticeStatus,
     NotificationOutcome,
     PaymentStatus,
     PayWhen,
@@ -40,7 +46,13 @@ from openkommune.payments.errors import (
     PaymentNotConfigured,
     PaymentUnavailable,
 )
-from openkommune.payments.models import FeeSchedule, Payment, PaymentNotification, ProviderConfig
+from openkommune.payments.models import (
+    FeeNotice,
+    FeeSchedule,
+    Payment,
+    PaymentNotification,
+    ProviderConfig,
+)
 from openkommune.submissions import services as submission_services
 from openkommune.submissions.models import Draft
 from openkommune.tenancy.services import audit_record, reject_unknown_fields
@@ -52,7 +64,13 @@ __all__ = [
     "PaymentNotConfigured",
     "PaymentUnavailable",
     "data_fingerprint",
+    "decision_payment_check",
     "draft_fee",
+    "fee_claim_for_api_submission",
+    "fee_notice_cancel",
+    "fee_notice_issue",
+    "fee_notice_payment_start",
+    "fee_outstanding",
     "fee_schedule_set",
     "notification_receive",
     "payment_refresh",
@@ -60,6 +78,7 @@ __all__ = [
     "payment_start",
     "payments_poll",
     "provider_config_set",
+    "provider_config_test",
 ]
 
 
@@ -74,7 +93,15 @@ def data_fingerprint(data) -> str:
 
 
 def fee_schedule_set(
-    *, tenant, actor, form_key: str, legal_basis: str, rule, pay_when: str, is_demo=False
+    *,
+    tenant,
+    actor,
+    form_key: str,
+    legal_basis: str,
+    rule,
+    pay_when: str,
+    is_demo=False,
+    decision_requires_payment: bool = True,
 ):
     """Create or change the member's fee for a form; `PaymentError` (German) for a rule that
     cannot be used, nothing written."""
@@ -97,17 +124,20 @@ def fee_schedule_set(
                 "legal_basis": schedule.legal_basis,
                 "rule": schedule.rule,
                 "pay_when": schedule.pay_when,
+                "decision_requires_payment": schedule.decision_requires_payment,
             }
             unchanged = before == {
                 "legal_basis": legal_basis.strip(),
                 "rule": rule,
                 "pay_when": pay_when,
+                "decision_requires_payment": decision_requires_payment,
             }
             if unchanged and schedule.is_demo == is_demo:
                 return schedule  # nothing to write, nothing to audit
         schedule.legal_basis = legal_basis.strip()
         schedule.rule = rule
         schedule.pay_when = pay_when
+        schedule.decision_requires_payment = decision_requires_payment
         schedule.is_demo = is_demo
         schedule.save()
         audit_record(
@@ -116,7 +146,12 @@ def fee_schedule_set(
             action="fee.create" if before is None else "fee.update",
             obj=schedule,
             before=before,
-            after={"legal_basis": schedule.legal_basis, "rule": rule, "pay_when": pay_when},
+            after={
+                "legal_basis": schedule.legal_basis,
+                "rule": rule,
+                "pay_when": pay_when,
+                "decision_requires_payment": decision_requires_payment,
+            },
         )
     return schedule
 
@@ -134,18 +169,26 @@ PROVIDER_FIELDS = (
 )
 
 
-def provider_config_set(*, tenant, actor, **fields) -> ProviderConfig:
-    """Connect the member to its Bezahldienst (or change the connection); audited. The secret
-    is never passed here: `secret_reference` names the environment variable holding it."""
+def provider_config_set(*, tenant, actor, secret: str = "", **fields) -> ProviderConfig:
+    """Connect the member to its Bezahldienst (or change the connection); audited. The
+    secret is either named (`secret_reference`: the environment variable holding it) or
+    given as `secret` (write-only: stored encrypted, never returned, shown or audited; empty
+    keeps the stored one)."""
     reject_unknown_fields(fields, PROVIDER_FIELDS, "ProviderConfig")
+    secret = (secret or "").strip()
+    if secret and len(secret) < 16:
+        message = _("Der Schlüssel ist zu kurz (mindestens 16 Zeichen).")
+        raise PaymentError(message, {"secret": [message]})
     with transaction.atomic():
-        config = ProviderConfig.applicant_objects.filter(tenant=tenant).first()
+        config = ProviderConfig.applicant_objects.select_for_update().filter(tenant=tenant).first()
         before = None if config is None else {f: getattr(config, f) for f in fields}
-        if before == fields:
+        if before == fields and not secret:
             return config  # nothing to write, nothing to audit
         config = config or ProviderConfig(tenant=tenant)
         for name, value in fields.items():
             setattr(config, name, value)
+        if secret:
+            config.secret_encrypted = secrets.encrypt(secret)
         try:
             config.clean_fields(exclude=["tenant", "next_number"])
         except ValidationError as invalid:
@@ -159,9 +202,50 @@ def provider_config_set(*, tenant, actor, **fields) -> ProviderConfig:
             action="payment_config.create" if before is None else "payment_config.update",
             obj=config,
             before=before,
-            after={f: getattr(config, f) for f in fields},
+            # Whether a new secret was entered, never the secret.
+            after={**{f: getattr(config, f) for f in fields}, "secret_changed": bool(secret)},
         )
     return config
+
+
+TEST_MESSAGES = {
+    "ok": gettext_lazy(
+        "Verbindung in Ordnung: Der Bezahldienst hat die Kennungen und den Schlüssel angenommen."
+    ),
+    "refused": gettext_lazy(
+        "Der Bezahldienst hat die Anfrage abgewiesen: Bitte prüfen Sie Mandant, Bewirtschafter "
+        "und Schlüssel."
+    ),
+    "unavailable": gettext_lazy(
+        "Der Bezahldienst ist unter dieser Adresse nicht erreichbar oder antwortet nicht wie "
+        "ein Bezahldienst. Bitte prüfen Sie die Adresse."
+    ),
+    "no_secret": gettext_lazy(
+        "Es ist kein Schlüssel hinterlegt. Bitte geben Sie den Schlüssel ein."
+    ),
+}
+
+
+def provider_config_test(*, tenant, actor) -> tuple[bool, str]:
+    """Test the member's connection (a signed status query, `providers.Client.probe`);
+    records the result on the connection and in the audit. Returns (ok, German message)."""
+    config = ProviderConfig.applicant_objects.filter(tenant=tenant).first()
+    if config is None:
+        raise PaymentError(_("Es ist noch kein Bezahldienst angebunden."))
+    result = providers.Client(config).probe()
+    ok = result == "ok"
+    with transaction.atomic():
+        ProviderConfig.applicant_objects.filter(pk=config.pk).update(
+            last_test_at=timezone.now(), last_test_ok=ok
+        )
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="payment_config.test",
+            obj=config,
+            after={"result": result, "base_url": config.base_url},
+        )
+    return ok, str(TEST_MESSAGES[result])
 
 
 def draft_fee(draft: Draft, data) -> tuple[FeeSchedule, fees.FeeComputation] | None:
@@ -282,6 +366,13 @@ def payment_start(*, draft: Draft, base_url: str) -> Payment:
                 "draft": str(draft.public_id),
             },
         )
+    return _request_at_provider(payment, config, base_url)
+
+
+def _request_at_provider(payment: Payment, config: ProviderConfig, base_url: str) -> Payment:
+    """Send the stored payment's request to the Bezahldienst (outside any transaction: no
+    lock is held while it answers). `PaymentUnavailable` when it cannot: the payment is kept
+    as not started, nothing is charged."""
     request = providers.PaymentRequest(
         request_id=str(payment.public_id),
         amount=payment.amount,
@@ -293,7 +384,6 @@ def payment_start(*, draft: Draft, base_url: str) -> Payment:
         objektnummer=payment.objektnummer,
         **_urls(payment, base_url),
     )
-    # Outside any transaction: no lock is held while the Bezahldienst answers.
     try:
         started = providers.Client(config).start(request)
     except providers.ProviderError as error:
@@ -433,6 +523,8 @@ def _complete(payment: Payment) -> Payment:
     application. A draft gone (expired and deleted), submitted with another payment, changed
     to another fee since, or refused by the submit flags the payment for refund — the money
     is never lost silently."""
+    if payment.fee_notice_id:
+        return _complete_notice(payment)
     if payment.application_id or payment.needs_refund:
         return payment
     draft = (
@@ -576,9 +668,14 @@ def payments_poll(*, now=None) -> int:
                 changed += 1
         except PaymentError:
             logger.warning("payment %s: status query failed, will ask again", payment.public_id)
-    stuck = Payment.applicant_objects.filter(
-        status=PaymentStatus.PAID, application__isnull=True, needs_refund=False
-    ).values_list("pk", flat=True)[:500]
+    stuck = (
+        Payment.applicant_objects.filter(status=PaymentStatus.PAID, needs_refund=False)
+        .filter(
+            Q(application__isnull=True, fee_notice__isnull=True)
+            | Q(fee_notice__status=FeeNoticeStatus.OPEN)
+        )
+        .values_list("pk", flat=True)[:500]
+    )
     for pk in list(stuck):
         _complete(Payment.applicant_objects.select_related("tenant").get(pk=pk))
         changed += 1
@@ -622,6 +719,13 @@ def payment_refund(*, payment: Payment, actor, reason: str) -> Payment:
         locked.refunded_by = actor if getattr(actor, "is_authenticated", False) else None
         locked.needs_refund = False
         locked.save()
+        if before == PaymentStatus.PAID and locked.fee_notice_id:
+            # The notice is due again, unless another payment paid it.
+            FeeNotice.applicant_objects.filter(
+                pk=locked.fee_notice_id, status=FeeNoticeStatus.PAID
+            ).exclude(payments__status=PaymentStatus.PAID, payments__needs_refund=False).update(
+                status=FeeNoticeStatus.OPEN, paid_at=None, updated_at=timezone.now()
+            )
         audit_record(
             tenant=locked.tenant,
             actor=actor,
@@ -638,3 +742,369 @@ def is_unsuccessful(payment: Payment) -> bool:
 
 
 ZERO = Decimal("0.00")
+
+
+# --- fee notices (pay later) ------------------------------------------------------------------
+
+KASSENZEICHEN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$")
+DEFAULT_DUE_DAYS = 30  # a Gebührenbescheid: due a month after it is issued
+API_CLAIM_DUE_DAYS = 14  # the fee of an API submission
+
+
+def parse_amount(raw) -> Decimal:
+    """A euro amount from the clerk ("30", "30,50", "1.234,50"); `PaymentError` otherwise."""
+    message = _("Bitte geben Sie den Betrag in Euro an, zum Beispiel 30,00.")
+    text = str(raw or "").strip().replace("€", "").replace(" ", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except (ArithmeticError, ValueError):
+        raise PaymentError(message, {"amount": [message]}) from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise PaymentError(message, {"amount": [message]})
+    if amount <= 0 or amount >= Decimal("10000000"):
+        too = _("Der Betrag muss größer als 0 und kleiner als 10.000.000 Euro sein.")
+        raise PaymentError(too, {"amount": [too]})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _connected(tenant_id: int) -> ProviderConfig:
+    config = ProviderConfig.applicant_objects.filter(tenant_id=tenant_id).first()
+    if config is None:
+        message = _(
+            "Für Ihre Verwaltung ist noch kein Bezahldienst angebunden: Ein Gebührenbescheid "
+            "mit Zahlungslink ist erst danach möglich (Seite „Bezahldienst“)."
+        )
+        raise PaymentError(message, {"amount": [message]})
+    return config
+
+
+def fee_notice_issue(
+    *,
+    tenant,
+    actor,
+    application,
+    amount=None,
+    due_on: datetime.date | None = None,
+    kassenzeichen: str = "",
+    legal_basis: str = "",
+    today: datetime.date | None = None,
+) -> FeeNotice:
+    """Issue the Gebührenbescheid of a submitted application: the amount (default: the
+    member's fee rule applied to the answers), the due date (default: in 30 days) and a
+    Kassenzeichen (default: the next of the member's scheme; or the one the HKR system
+    gave). The applicant sees it with a pay link on the status page. Audited
+    (`fee_notice.issue`); `PaymentError` (German, with `fields`) and nothing written when
+    anything is wrong."""
+    if application.tenant_id != tenant.pk:
+        raise PaymentError(_("Dieser Antrag gehört nicht zu Ihrer Verwaltung."))
+    today = today or timezone.localdate()
+    config = _connected(tenant.pk)
+    form_key = application.form_version.form.key
+    schedule = FeeSchedule.applicant_objects.filter(tenant=tenant, form_key=form_key).first()
+    computation = fees.compute(schedule.rule, application.data) if schedule else None
+    if amount in (None, ""):
+        if computation is None or computation.is_free:
+            message = _(
+                "Bitte geben Sie den Betrag an: Für diesen Antrag ergibt sich keine Gebühr."
+            )
+            raise PaymentError(message, {"amount": [message]})
+        amount = computation.total
+    amount = parse_amount(amount)
+    legal_basis = (legal_basis or (schedule.legal_basis if schedule else "")).strip()
+    if not legal_basis:
+        message = _("Bitte geben Sie die Rechtsgrundlage der Gebühr an.")
+        raise PaymentError(message, {"legal_basis": [message]})
+    due_on = due_on or today + datetime.timedelta(days=DEFAULT_DUE_DAYS)
+    if due_on < today:
+        message = _("Das Fälligkeitsdatum darf nicht in der Vergangenheit liegen.")
+        raise PaymentError(message, {"due_on": [message]})
+    kassenzeichen = (kassenzeichen or "").strip()
+    if kassenzeichen and not KASSENZEICHEN_PATTERN.match(kassenzeichen):
+        message = _(
+            "Das Kassenzeichen besteht aus 4 bis 40 Buchstaben, Ziffern oder Bindestrichen."
+        )
+        raise PaymentError(message, {"kassenzeichen": [message]})
+    with transaction.atomic():
+        # One notice open or paid at a time: the first is cancelled before another is issued.
+        earlier = (
+            FeeNotice.applicant_objects.select_for_update()
+            .filter(application=application)
+            .exclude(status=FeeNoticeStatus.CANCELLED)
+            .first()
+        )
+        if earlier is not None:
+            message = _(
+                "Für diesen Antrag gibt es schon einen Gebührenbescheid (Kassenzeichen "
+                "%(k)s, %(state)s)."
+            ) % {"k": earlier.kassenzeichen, "state": earlier.get_status_display()}
+            raise PaymentError(message, {"amount": [message]})
+        if kassenzeichen and (
+            FeeNotice.applicant_objects.filter(kassenzeichen=kassenzeichen).exists()
+            or Payment.applicant_objects.filter(kassenzeichen=kassenzeichen).exists()
+        ):
+            message = _("Dieses Kassenzeichen ist schon vergeben.")
+            raise PaymentError(message, {"kassenzeichen": [message]})
+        notice = FeeNotice.applicant_objects.create(
+            tenant=tenant,
+            application=application,
+            kind=FeeNoticeKind.NOTICE,
+            form_key=form_key,
+            service_name=application.service_name[:300],
+            amount=amount,
+            computation=computation.as_json() if computation else {},
+            legal_basis=legal_basis[:500],
+            kassenzeichen=kassenzeichen or _next_kassenzeichen(config, today.year),
+            haushaltsstelle=config.haushaltsstelle,
+            objektnummer=config.objektnummer,
+            due_on=due_on,
+            issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+            is_demo=config.is_demo or bool(schedule and schedule.is_demo),
+        )
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="fee_notice.issue",
+            obj=notice,
+            after={
+                "application": application.reference,
+                "amount": str(notice.amount),
+                "kassenzeichen": notice.kassenzeichen,
+                "due_on": notice.due_on.isoformat(),
+            },
+        )
+    return notice
+
+
+def fee_notice_cancel(*, notice: FeeNotice, actor, reason: str) -> FeeNotice:
+    """Cancel (aufheben) an open fee notice with a reason, e.g. to issue a corrected one;
+    an open payment of it is cancelled at the Bezahldienst first. Audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Bitte geben Sie einen Grund an.")
+        raise PaymentError(message, {"reason": [message]})
+    if notice.status != FeeNoticeStatus.OPEN:
+        raise PaymentError(_("Nur ein offener Gebührenbescheid kann aufgehoben werden."))
+    config = _connected(notice.tenant_id)
+    for payment in Payment.applicant_objects.filter(fee_notice=notice, status=PaymentStatus.OPEN):
+        _void_open(payment, config)
+    with transaction.atomic():
+        locked = FeeNotice.applicant_objects.select_for_update().get(pk=notice.pk)
+        if locked.status != FeeNoticeStatus.OPEN:  # paid meanwhile
+            raise PaymentError(_("Der Gebührenbescheid ist inzwischen bezahlt worden."))
+        locked.status = FeeNoticeStatus.CANCELLED
+        locked.note = reason[:500]
+        locked.save(update_fields=["status", "note", "updated_at"])
+        audit_record(
+            tenant=locked.tenant,
+            actor=actor,
+            action="fee_notice.cancel",
+            obj=locked,
+            before={"status": FeeNoticeStatus.OPEN},
+            after={"status": locked.status, "reason": reason},
+        )
+    return locked
+
+
+def fee_claim_for_api_submission(application, *, schedule=None) -> FeeNotice | None:
+    """An application submitted through the API for a service whose fee is paid at the
+    submit: the API cannot take the applicant to the pay page first, so the fee is claimed
+    right away (a `submission` fee notice with a pay link, due in 14 days) and the authority
+    cannot decide positively before it is paid (`fee_outstanding`). Once per application
+    (a retry returns the same claim); None when nothing is due at the submit."""
+    form_key = application.form_version.form.key
+    schedule = (
+        schedule
+        or FeeSchedule.applicant_objects.filter(
+            tenant_id=application.tenant_id, form_key=form_key
+        ).first()
+    )
+    if schedule is None or schedule.pay_when != PayWhen.SUBMISSION:
+        return None
+    existing = FeeNotice.applicant_objects.filter(
+        application=application, kind=FeeNoticeKind.SUBMISSION
+    ).first()
+    if existing is not None:
+        return existing
+    config = ProviderConfig.applicant_objects.filter(tenant_id=application.tenant_id).first()
+    computation = fees.compute(schedule.rule, application.data)
+    if config is None or computation.is_free:
+        return None
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            notice = FeeNotice.applicant_objects.create(
+                tenant_id=application.tenant_id,
+                application=application,
+                kind=FeeNoticeKind.SUBMISSION,
+                form_key=form_key,
+                service_name=application.service_name[:300],
+                amount=computation.total,
+                computation=computation.as_json(),
+                legal_basis=schedule.legal_basis,
+                kassenzeichen=_next_kassenzeichen(config, today.year),
+                haushaltsstelle=config.haushaltsstelle,
+                objektnummer=config.objektnummer,
+                due_on=today + datetime.timedelta(days=API_CLAIM_DUE_DAYS),
+                is_demo=config.is_demo or schedule.is_demo,
+            )
+            audit_record(
+                tenant=application.tenant,
+                actor=None,
+                action="fee_notice.claim",
+                obj=notice,
+                after={
+                    "application": application.reference,
+                    "amount": str(notice.amount),
+                    "kassenzeichen": notice.kassenzeichen,
+                },
+            )
+    except IntegrityError:  # a concurrent retry claimed it
+        return FeeNotice.applicant_objects.get(
+            application=application, kind=FeeNoticeKind.SUBMISSION
+        )
+    return notice
+
+
+def fee_notice_payment_start(*, notice: FeeNotice, base_url: str) -> Payment:
+    """A payment of the notice at the member's Bezahldienst, under the notice's Kassenzeichen
+    and amount (never the browser's). An open payment is used again. `PaymentError` when
+    the notice is not open, `PaymentUnavailable` when the Bezahldienst is down."""
+    if notice.status == FeeNoticeStatus.PAID:
+        raise PaymentError(_("Diese Gebühr ist schon bezahlt."))
+    if notice.status != FeeNoticeStatus.OPEN:
+        raise PaymentError(_("Dieser Gebührenbescheid ist aufgehoben."))
+    config = ProviderConfig.applicant_objects.filter(tenant_id=notice.tenant_id).first()
+    if config is None:
+        raise PaymentNotConfigured()
+    for earlier in Payment.applicant_objects.filter(fee_notice=notice, status=PaymentStatus.OPEN):
+        if earlier.amount == notice.amount and earlier.payment_url:
+            return earlier
+        _void_open(earlier, config)
+    if Payment.applicant_objects.filter(fee_notice=notice, status=PaymentStatus.PAID).exists():
+        raise PaymentError(_("Diese Gebühr ist schon bezahlt."))
+    with transaction.atomic():
+        payment = Payment.applicant_objects.create(
+            tenant_id=notice.tenant_id,
+            application=notice.application,
+            fee_notice=notice,
+            form_key=notice.form_key,
+            service_name=notice.service_name,
+            amount=notice.amount,
+            computation=notice.computation,
+            legal_basis=notice.legal_basis,
+            data_sha256="",
+            purpose=f"{notice.kassenzeichen} {notice.service_name}"[:140],
+            kassenzeichen=notice.kassenzeichen,
+            haushaltsstelle=notice.haushaltsstelle,
+            objektnummer=notice.objektnummer,
+            provider=config.provider,
+            is_demo=notice.is_demo,
+        )
+        audit_record(
+            tenant=notice.tenant,
+            actor=None,
+            action="payment.start",
+            obj=payment,
+            after={
+                "amount": str(payment.amount),
+                "kassenzeichen": payment.kassenzeichen,
+                "fee_notice": str(notice.public_id),
+            },
+        )
+    return _request_at_provider(payment, config, base_url)
+
+
+def _complete_notice(payment: Payment) -> Payment:
+    """A paid payment of a fee notice marks the notice paid, once. A notice paid by another
+    payment already, or cancelled, flags this one for refund."""
+    if payment.needs_refund:
+        return payment
+    with transaction.atomic():
+        notice = FeeNotice.applicant_objects.select_for_update().get(pk=payment.fee_notice_id)
+        if notice.status == FeeNoticeStatus.OPEN:
+            notice.status = FeeNoticeStatus.PAID
+            notice.paid_at = payment.paid_at or timezone.now()
+            notice.save(update_fields=["status", "paid_at", "updated_at"])
+            audit_record(
+                tenant=notice.tenant,
+                actor=None,
+                action="fee_notice.paid",
+                obj=notice,
+                after={"payment": str(payment.public_id), "amount": str(payment.amount)},
+            )
+            return payment
+        other_paid = (
+            Payment.applicant_objects.filter(fee_notice=notice, status=PaymentStatus.PAID)
+            .exclude(pk=payment.pk)
+            .exists()
+        )
+    if notice.status == FeeNoticeStatus.PAID and not other_paid:
+        return payment  # this payment paid it (asked again)
+    if notice.status == FeeNoticeStatus.CANCELLED:
+        return _flag(payment, _("Gebührenbescheid war aufgehoben: bitte erstatten."))
+    return _flag(payment, _("Gebühr war schon bezahlt: doppelte Zahlung, bitte erstatten."))
+
+
+# --- a decision may require payment ----------------------------------------------------------
+
+
+def fee_outstanding(application) -> str:
+    """Why a positive decision must wait for the fee (German), or "" when it need not: the
+    service requires payment before the decision (`FeeSchedule.decision_requires_payment`),
+    a fee is due for the application and no payment of it has been received."""
+    schedule = FeeSchedule.applicant_objects.filter(
+        tenant_id=application.tenant_id, form_key=application.form_version.form.key
+    ).first()
+    if schedule is None or not schedule.decision_requires_payment:
+        return ""
+    if Payment.applicant_objects.filter(
+        application=application, status=PaymentStatus.PAID, needs_refund=False
+    ).exists():
+        return ""
+    notices = list(
+        FeeNotice.applicant_objects.filter(application=application).exclude(
+            status=FeeNoticeStatus.CANCELLED
+        )
+    )
+    if any(n.status == FeeNoticeStatus.PAID for n in notices):
+        return ""
+    if notices:
+        notice = notices[0]
+        return _(
+            "Die Gebühr von %(amount)s (Kassenzeichen %(k)s, fällig am %(due)s) ist noch nicht "
+            "bezahlt. Für diese Leistung kann erst nach der Zahlung positiv entschieden werden."
+        ) % {
+            "amount": fees.euro(notice.amount),
+            "k": notice.kassenzeichen,
+            "due": notice.due_on.strftime("%d.%m.%Y"),
+        }
+    computation = fees.compute(schedule.rule, application.data)
+    if computation.is_free:
+        return ""
+    return _(
+        "Die Gebühr von %(amount)s ist fällig und noch nicht bezahlt. Für diese Leistung kann "
+        "erst nach der Zahlung positiv entschieden werden: Erlassen Sie zuerst den "
+        "Gebührenbescheid und warten Sie den Zahlungseingang ab."
+    ) % {"amount": fees.euro(computation.total)}
+
+
+def decision_payment_check(*, tenant, actor, application, decision: str, obj) -> None:
+    """Called by the back office before it decides: a positive decision on an application
+    whose fee is due and unpaid is refused with `PaymentError` (German) and the attempt is
+    audited (`decision.refused_unpaid`, on `obj`, the case)."""
+    if decision not in POSITIVE_DECISIONS:
+        return
+    reason = fee_outstanding(application)
+    if not reason:
+        return
+    with transaction.atomic():
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="decision.refused_unpaid",
+            obj=obj,
+            after={"decision": decision, "application": application.reference},
+        )
+    raise PaymentError(reason, {"decision": [reason]})

@@ -168,7 +168,10 @@ def _fields(error: SubmitInvalid) -> dict[str, list[str]]:
         "`Idempotency-Key` schon zu diesem Antrag geführt hat; 409 bei anderem Inhalt; 422 "
         "mit `fields` (Pfade in `data`) bei ungültigen Angaben oder mit dem Code "
         "`service_not_offered`, wenn die Leistung dort nicht online angeboten wird; 404 für "
-        "ein unbekanntes Formular oder eine unbekannte Version."
+        "ein unbekanntes Formular oder eine unbekannte Version. Kostet die Leistung eine "
+        "Gebühr, die beim Absenden zu zahlen ist, wird sie nie als bezahlt angenommen: "
+        "`payment` nennt Betrag, Kassenzeichen und `pay_url` (Status `open`); positiv "
+        "entschieden wird erst nach dem Zahlungseingang."
     ),
     openapi_extra={"parameters": [_IDEMPOTENCY_PARAMETER]},
 )
@@ -216,6 +219,9 @@ def _submit_application(request, payload: ApplicationIn):
         raise ApiError(422, "validation_error", error.message, _fields(error)) from None
     if application.created_now:
         _remember_client_secret(request, client_secret)
+    # A fee due at the submit cannot be collected before an API submit: the payments app
+    # claims it now (pay link in `payment`); the authority decides positively only once paid.
+    payment = hooks.api_submitted(application, base_url=_base_url(request))
     out = ApplicationCreatedOut(
         reference=application.reference,
         status=application.status,
@@ -224,6 +230,7 @@ def _submit_application(request, payload: ApplicationIn):
         status_url=application_status_url(application, base_url=_base_url(request)),
         status_token=application_status_token(application),
         receipt_url=_receipt_url(request, application),
+        payment=payment,
     )
     return Status(201 if application.created_now else 200, out)
 
@@ -279,7 +286,7 @@ def get_application(request, reference: str):
             for event in application_events(application=application)
         ],
         receipt_url=_receipt_url(request, application),
-        payment=hooks.application_payment(application),
+        payment=hooks.application_payment(application, base_url=_base_url(request)),
     )
 
 

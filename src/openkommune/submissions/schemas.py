@@ -62,23 +62,6 @@ class EventOut(Schema):
     note: str
 
 
-class ApplicationCreatedOut(Schema):
-    reference: str = Field(description="Aktenzeichen")
-    status: str
-    status_label: str
-    submitted_at: datetime.datetime
-    status_url: str = Field(
-        description="Statusseite; bei Anträgen ohne Anmeldung mit dem geheimen Schlüssel"
-    )
-    status_token: str | None = Field(
-        description=(
-            "Geheimer Schlüssel für `GET /applications/{reference}` (Kopfzeile "
-            "`X-Status-Token`); nur bei Anträgen ohne Anmeldung"
-        )
-    )
-    receipt_url: str = Field(description="Eingangsbestätigung als PDF")
-
-
 class PaymentStatusOut(Schema):
     """The fee of an application and its payment (filled by the payments app)."""
 
@@ -94,6 +77,42 @@ class PaymentStatusOut(Schema):
     transaction_id: str = ""
     paid_at: datetime.datetime | None = None
     legal_basis: str = ""
+    due_on: datetime.date | None = Field(
+        None, description="Zu zahlen bis (Gebührenbescheid oder offene Gebühr des Antrags)"
+    )
+    pay_url: str = Field(
+        "",
+        description=(
+            "Seite zum Bezahlen der offenen Gebühr (für die Antragstellerin oder den "
+            "Antragsteller, mit deren Zugang zum Antrag); leer, wenn nichts offen ist"
+        ),
+    )
+
+
+class ApplicationCreatedOut(Schema):
+    reference: str = Field(description="Aktenzeichen")
+    status: str
+    status_label: str
+    submitted_at: datetime.datetime
+    status_url: str = Field(
+        description="Statusseite; bei Anträgen ohne Anmeldung mit dem geheimen Schlüssel"
+    )
+    status_token: str | None = Field(
+        description=(
+            "Geheimer Schlüssel für `GET /applications/{reference}` (Kopfzeile "
+            "`X-Status-Token`); nur bei Anträgen ohne Anmeldung"
+        )
+    )
+    receipt_url: str = Field(description="Eingangsbestätigung als PDF")
+    payment: PaymentStatusOut | None = Field(
+        None,
+        description=(
+            "Gebühr und Zahlung. Wird die Gebühr der Leistung beim Absenden bezahlt, ist sie "
+            "bei einem Antrag über die Schnittstelle noch offen (`status` `open`): Die "
+            "Antragstellerin oder der Antragsteller bezahlt über `pay_url`; positiv entschieden "
+            "wird erst nach dem Zahlungseingang. Leer, wenn keine Gebühr anfällt"
+        ),
+    )
 
 
 class ApplicationOut(Schema):

@@ -25,6 +25,7 @@ from openkommune.cases.errors import (
     AssigneeNotAllowed,
     CaseClosed,
     CaseInputInvalid,
+    FeeUnpaid,
 )
 from openkommune.cases.errors import CaseError as CaseError  # for the apps above cases
 from openkommune.cases.models import Case, CaseDocument, CaseNote
@@ -40,7 +41,9 @@ from openkommune.cases.services.workflow import (
 )
 from openkommune.core.files import delete_private
 from openkommune.core.timezone import local_date
+from openkommune.payments import services as payment_services
 from openkommune.submissions.constants import STATUS_AFTER_EVENT
+from openkommune.submissions.models import Application
 from openkommune.submissions.services import application_event_add
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.services import audit_record
@@ -189,7 +192,10 @@ def case_transition(
     """Move the case to `to` (see `constants.ALLOWED_TRANSITIONS`). `decided` needs a
     `decision` and a `reason`, `dormant` a reason. Raises `TransitionNotAllowed`,
     `DecisionRequired`, `ReasonRequired`. A correction (decided -> in progress) clears the
-    decision; the history keeps it."""
+    decision; the history keeps it. A positive decision on an application whose fee is due
+    and unpaid raises `FeeUnpaid` where the service requires payment first."""
+    if to == CaseStatus.DECIDED:
+        require_fee_paid(tenant=tenant, actor=actor, case=case, decision=decision)
     with transaction.atomic(), scope(tenant=tenant):
         locked = _locked(case)
         reason, decision = check_transition(locked.status, to, reason=reason, decision=decision)
@@ -228,6 +234,23 @@ def case_transition(
         _citizen_status(tenant=tenant, actor=actor, case=locked, status=to)
     _copy(case, locked, [*fields, "updated_at"])
     return case
+
+
+def require_fee_paid(*, tenant, actor, case: Case, decision: str | None) -> None:
+    """Refuse a positive decision while the application's fee is due and unpaid (where the
+    service requires payment first); the refused attempt is audited by the payments app."""
+    if not decision:
+        return
+    with scope(tenant=tenant):
+        application = Application.objects.select_related("form_version__form").get(
+            pk=case.application_id
+        )
+    try:
+        payment_services.decision_payment_check(
+            tenant=tenant, actor=actor, application=application, decision=decision, obj=case
+        )
+    except payment_services.PaymentError as refused:
+        raise FeeUnpaid(refused.message, {"decision": [refused.message]}) from None
 
 
 # --- assignment and follow-up ----------------------------------------------------------------

@@ -48,7 +48,12 @@ from openkommune.cases.errors import (
     TransitionNotAllowed,
 )
 from openkommune.cases.models import Case, Notice, NoticeTemplate, deemed_delivery_date
-from openkommune.cases.services import case_transition, notice_texts, with_via
+from openkommune.cases.services import (
+    case_transition,
+    notice_texts,
+    require_fee_paid,
+    with_via,
+)
 from openkommune.cases.services.audit import append_event
 from openkommune.cases.services.emails import NEW_NOTICE, email_owe
 from openkommune.cases.services.messaging import parse_uuid
@@ -248,6 +253,8 @@ def notice_issue(
             pk=case.pk
         )
     decide_transitions(current, decision)
+    # A positive notice waits for the fee where the service requires it (audited refusal).
+    require_fee_paid(tenant=tenant, actor=actor, case=current, decision=decision)
     # Rendered before the transaction: the tenant's event chain stays locked from the first
     # append to the commit, and rendering takes a while.
     issued_on = _today()

@@ -290,6 +290,12 @@ def _render_case(request, case: Case, tenant, *, bound: dict | None = None, stat
         "related_links": _related_links(case),
         # The fee paid for it (payments app), with the way to refund it.
         "payment": payment_selectors.payment_for_application(application),
+        # Its fee notices (pay later), where the member charges a fee for it or issued one.
+        "fee_notices": payment_selectors.fee_notices_for_application(application),
+        "fee_charged": payment_selectors.fee_schedule_for(
+            tenant_id=tenant.pk, form_key=application.form_version.form.key
+        )
+        is not None,
         "failed_form": failed,
         # Filed with a company account: the company and the acting person (issue 15).
         "on_behalf": on_behalf_of(application),

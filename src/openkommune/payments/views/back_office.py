@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404
@@ -19,9 +20,15 @@ from openkommune.core.forms import render_form
 from openkommune.core.timezone import local_date
 from openkommune.forms.selectors import form_list
 from openkommune.payments import exports, fees, providers, selectors, services
-from openkommune.payments.constants import SIMULATOR_LABEL
-from openkommune.payments.forms import FeeScheduleForm
-from openkommune.payments.models import FeeSchedule, Payment
+from openkommune.payments.constants import SIMULATOR_LABEL, FeeNoticeStatus
+from openkommune.payments.forms import (
+    FeeNoticeForm,
+    FeeScheduleForm,
+    ProviderConfigForm,
+    ReasonForm,
+)
+from openkommune.payments.models import FeeNotice, FeeSchedule, Payment, ProviderConfig
+from openkommune.submissions.models import Application
 
 
 def _day(request) -> tuple[datetime.date, str]:
@@ -149,10 +156,11 @@ def fees_edit(request, tenant):
             "form_key": existing.form_key,
             "legal_basis": existing.legal_basis,
             "pay_when": existing.pay_when,
+            "decision_requires_payment": existing.decision_requires_payment,
             "rule": json.dumps(existing.rule, indent=2, ensure_ascii=False),
         }
         if existing
-        else {"form_key": chosen, "pay_when": "submission"}
+        else {"form_key": chosen, "pay_when": "submission", "decision_requires_payment": True}
     )
     form = FeeScheduleForm(
         request.POST if request.method == "POST" else None, initial=initial, form_choices=choices
@@ -167,6 +175,7 @@ def fees_edit(request, tenant):
                 legal_basis=data["legal_basis"],
                 rule=data["rule"],
                 pay_when=data["pay_when"],
+                decision_requires_payment=data["decision_requires_payment"],
             )
         except services.PaymentError as refused:
             form.add_error("rule" if "rule" in refused.fields else None, refused.message)
@@ -179,3 +188,174 @@ def fees_edit(request, tenant):
         "schedules": [{"schedule": s, "sentences": fees.describe(s.rule)} for s in schedules],
     }
     return render_form(request, "payments/fees.html", form, context)
+
+
+# --- fee notices (Gebührenbescheide) -----------------------------------------------------------
+
+
+def _application_or_404(tenant, application_id) -> Application:
+    application = (
+        Application.objects.filter(tenant=tenant, public_id=application_id)
+        .select_related("form_version__form", "tenant")
+        .first()
+    )
+    if application is None:
+        raise Http404(_("Diesen Antrag gibt es nicht."))
+    return application
+
+
+@back_office
+@require_http_methods(["GET", "POST"])
+def fee_notice_new(request, tenant, application_id):
+    """Issue the Gebührenbescheid of an application (from its case): amount, due date and
+    Kassenzeichen; the applicant sees it with a pay link on the status page."""
+    application = _application_or_404(tenant, application_id)
+    schedule = selectors.fee_schedule_for(
+        tenant_id=tenant.pk, form_key=application.form_version.form.key
+    )
+    computation = fees.compute(schedule.rule, application.data) if schedule else None
+    suggested = computation.total if computation and not computation.is_free else None
+    initial = {
+        "due_on": local_date() + datetime.timedelta(days=services.DEFAULT_DUE_DAYS),
+        "amount": f"{suggested:.2f}".replace(".", ",") if suggested is not None else "",
+    }
+    form = FeeNoticeForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = services.fee_notice_issue(
+                tenant=tenant,
+                actor=request.user,
+                application=application,
+                amount=data["amount"] or None,
+                due_on=data["due_on"],
+                kassenzeichen=data["kassenzeichen"],
+                legal_basis=data["legal_basis"],
+            )
+        except services.PaymentError as refused:
+            for name, texts in (refused.fields or {}).items():
+                for text in texts:
+                    form.add_error(name if name in form.fields else None, text)
+            if not refused.fields:
+                form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request,
+                _("Der Gebührenbescheid mit dem Kassenzeichen %(k)s ist erlassen.")
+                % {"k": notice.kassenzeichen},
+            )
+            return redirect("payments:fee_notice_new", application_id=application.public_id)
+    context = {
+        "tenant": tenant,
+        "application": application,
+        "schedule": schedule,
+        "notices": selectors.fee_notices_for_application(application),
+        "euro": fees.euro,
+        **(
+            {
+                "lines": [
+                    {**line, "amount_text": fees.euro(Decimal(line["amount"]))}
+                    for line in computation.as_json()["lines"]
+                ],
+                "total_text": fees.euro(computation.total),
+                "free_reason": computation.as_json().get("free_reason", ""),
+            }
+            if computation
+            else {}
+        ),
+    }
+    return render_form(request, "payments/fee_notice_new.html", form, context)
+
+
+@back_office
+@require_http_methods(["GET", "POST"])
+def fee_notice_cancel(request, tenant, notice_id):
+    """Cancel (aufheben) an open fee notice with a reason, after a confirmation page."""
+    notice = (
+        FeeNotice.objects.filter(tenant=tenant, public_id=notice_id)
+        .select_related("application")
+        .first()
+    )
+    if notice is None:
+        raise Http404(_("Diesen Gebührenbescheid gibt es nicht."))
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fee_notice_cancel(
+                notice=notice, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.PaymentError as refused:
+            form.add_error("reason" if "reason" in refused.fields else None, refused.message)
+        else:
+            messages.success(
+                request,
+                _("Der Gebührenbescheid %(k)s ist aufgehoben.") % {"k": notice.kassenzeichen},
+            )
+            return redirect("payments:fee_notice_new", application_id=notice.application.public_id)
+    context = {
+        "notice": notice,
+        "amount_text": fees.euro(notice.amount),
+        "open": notice.status == FeeNoticeStatus.OPEN,
+    }
+    return render_form(request, "payments/fee_notice_cancel.html", form, context)
+
+
+# --- the member's connection to its Bezahldienst -----------------------------------------------
+
+
+@member_admin_page
+@require_http_methods(["GET", "POST"])
+def connection(request, tenant):
+    """The member administrator's page of the Bezahldienst connection: provider, ids,
+    booking data and the shared secret (write-only: stored encrypted, never shown again),
+    and a test of the connection. Both audited."""
+    config = ProviderConfig.objects.filter(tenant=tenant).first()
+    if request.method == "POST" and request.POST.get("aktion") == "testen":
+        try:
+            ok, text = services.provider_config_test(tenant=tenant, actor=request.user)
+        except services.PaymentError as refused:
+            messages.error(request, refused.message)
+        else:
+            (messages.success if ok else messages.error)(request, text)
+        return redirect("payments:connection")
+    initial = (
+        {
+            name: getattr(config, name)
+            for name in (
+                "provider",
+                "base_url",
+                "originator_id",
+                "endpoint_id",
+                "haushaltsstelle",
+                "objektnummer",
+                "kassenzeichen_prefix",
+            )
+        }
+        if config
+        else {"provider": "epaybl"}
+    )
+    form = ProviderConfigForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        secret = data.pop("secret")
+        if config is None and not secret:
+            form.add_error("secret", _("Bitte geben Sie den gemeinsamen Schlüssel ein."))
+        else:
+            if secret:
+                # An entered secret replaces a named environment variable.
+                data["secret_reference"] = ""
+            try:
+                services.provider_config_set(
+                    tenant=tenant, actor=request.user, secret=secret, **data
+                )
+            except services.PaymentError as refused:
+                for name, texts in (refused.fields or {}).items():
+                    for text in texts:
+                        form.add_error(name if name in form.fields else None, text)
+                if not refused.fields:
+                    form.add_error(None, refused.message)
+            else:
+                messages.success(request, _("Die Anbindung an den Bezahldienst ist gespeichert."))
+                return redirect("payments:connection")
+    context = {"tenant": tenant, **_config_context(tenant)}
+    return render_form(request, "payments/connection.html", form, context)

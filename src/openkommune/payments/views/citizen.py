@@ -4,7 +4,7 @@ gate, receipt). Thin: state changes are `services`, reads `selectors`."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,13 +17,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openkommune.accounts.access import applicant_page
 from openkommune.accounts.access import private as _private
 from openkommune.forms.engine import AnswerRow, AnswerSection
 from openkommune.payments import fees, selectors, services
-from openkommune.payments.constants import UNSUCCESSFUL, PaymentStatus, PayWhen
+from openkommune.payments.constants import (
+    UNSUCCESSFUL,
+    FeeNoticeStatus,
+    PaymentStatus,
+    PayWhen,
+)
 from openkommune.payments.models import Payment
 from openkommune.submissions import services as submission_services
-from openkommune.submissions.models import Draft
+from openkommune.submissions.models import Application, Draft
 from openkommune.submissions.selectors import journey
 from openkommune.submissions.services.receipts import berlin_time_text
 
@@ -144,10 +150,21 @@ def receipt_sections(application) -> list:
     return [AnswerSection(step_id="zahlung", title=_("Zahlung"), rows=rows)]
 
 
-def application_payment(application) -> dict | None:
+def _pay_url(notice, base_url: str | None) -> str:
+    """The applicant's pay page of an open fee notice; with the secret status token for an
+    anonymous applicant (the same credential as the status link)."""
+    application = notice.application
+    path = reverse("payments:notice_pay", args=[application.reference, notice.public_id])
+    token = submission_services.application_status_token(application)
+    base = (base_url or settings.SITE_URL or "").rstrip("/")
+    return f"{base}{path}" + (f"?{urlencode({'token': token})}" if token else "")
+
+
+def application_payment(application, *, base_url: str | None = None) -> dict | None:
     """The API's payment status of an application (`PaymentStatusOut`)."""
     payment = selectors.payment_for_application(application)
-    if payment is not None:
+    notice = selectors.fee_notice_for_application(application)
+    if payment is not None and (payment.status == PaymentStatus.PAID or notice is None):
         return {
             "status": payment.status,
             "status_label": str(payment.get_status_display()),
@@ -158,6 +175,19 @@ def application_payment(application) -> dict | None:
             "transaction_id": payment.transaction_id,
             "paid_at": payment.paid_at,
             "legal_basis": payment.legal_basis,
+            "due_on": notice.due_on if notice else None,
+        }
+    if notice is not None:
+        return {
+            "status": "paid" if notice.status == FeeNoticeStatus.PAID else "open",
+            "status_label": str(notice.get_status_display()),
+            "amount": f"{notice.amount:.2f}",
+            "currency": notice.currency,
+            "kassenzeichen": notice.kassenzeichen,
+            "paid_at": notice.paid_at,
+            "legal_basis": notice.legal_basis,
+            "due_on": notice.due_on,
+            "pay_url": _pay_url(notice, base_url) if notice.status == FeeNoticeStatus.OPEN else "",
         }
     schedule = selectors.fee_schedule_for(
         tenant_id=application.tenant_id, form_key=application.form_version.form.key
@@ -173,6 +203,33 @@ def application_payment(application) -> dict | None:
         "amount": f"{computation.total:.2f}",
         "legal_basis": schedule.legal_basis,
     }
+
+
+def api_submitted(application, base_url: str) -> dict | None:
+    """After an API submit: claim the fee due at the submit (a pay link instead of the pay
+    step the API cannot show), and answer the payment status. A service without a fee costs
+    one look-up."""
+    schedule = selectors.fee_schedule_for(
+        tenant_id=application.tenant_id, form_key=application.form_version.form.key
+    )
+    if schedule is None:
+        return None
+    services.fee_claim_for_api_submission(application, schedule=schedule)
+    return application_payment(application, base_url=base_url)
+
+
+def status_panel(request, application, token_query: str) -> str:
+    """The applicant's status page: the fee notice with its pay link (or that it is paid)."""
+    notice = selectors.fee_notice_for_application(application)
+    if notice is None:
+        return ""
+    context = {
+        "notice": notice,
+        "amount_text": fees.euro(notice.amount),
+        "pay_url": reverse("payments:notice_pay", args=[application.reference, notice.public_id])
+        + token_query,
+    }
+    return render_to_string("payments/status_panel.html", context, request=request)
 
 
 def start_panel(responsibility, version) -> str:
@@ -242,14 +299,14 @@ def pay(request, public_id):
         **_computation_context(computation.as_json()),
     }
     response = render(request, "payments/pay.html", context, status=503 if error else 200)
-    return private(_allow_form_to_provider(response, draft))
+    return private(_allow_form_to_provider(response, draft.tenant_id))
 
 
-def _allow_form_to_provider(response, draft: Draft):
+def _allow_form_to_provider(response, tenant_id: int):
     """The pay form's POST is answered with a redirect to the Bezahldienst's pay page, and a
     browser applies `form-action` to that redirect too: allow the origin of the member's
     Bezahldienst (its configured address) on this page only."""
-    config = selectors.provider_config_for_tenant_id(draft.tenant_id)
+    config = selectors.provider_config_for_tenant_id(tenant_id)
     if config is not None:
         parts = urlsplit(config.base_url)
         if parts.scheme in {"http", "https"} and parts.netloc:
@@ -272,6 +329,8 @@ def returned(request, payment_id):
     )
     if payment is None:
         raise Http404(_("Diese Zahlung gibt es nicht."))
+    if payment.fee_notice_id:
+        return private(_notice_returned(request, payment))
     if payment.draft_id is None:
         # The draft expired meanwhile: say what happens to the money, nothing else.
         return private(render(request, "payments/draft_gone.html", {"payment": payment}))
@@ -314,6 +373,31 @@ def returned(request, payment_id):
     return private(redirect("payments:pay", public_id=draft.public_id))
 
 
+def _notice_returned(request, payment: Payment):
+    """Back from paying a fee notice: ask the Bezahldienst, then say how it went. The link
+    to the status page only for whoever may see it (logged in, or the session)."""
+    problem = ""
+    try:
+        payment = services.payment_refresh(payment)
+    except services.PaymentError as error:
+        problem = error.message
+    application = payment.application
+    try:
+        journey.application_for_request(request, application.reference)
+        status_url = reverse("submissions:status", args=[application.reference])
+    except Application.DoesNotExist:
+        status_url = ""
+    context = {
+        "payment": payment,
+        "problem": problem,
+        "status_url": status_url,
+        "amount_text": fees.euro(payment.amount),
+        "paid": payment.status == PaymentStatus.PAID and not payment.needs_refund,
+        "unsuccessful": payment.status in UNSUCCESSFUL,
+    }
+    return render(request, "payments/notice_returned.html", context)
+
+
 @csrf_exempt
 @require_POST
 def notify(request):
@@ -325,3 +409,39 @@ def notify(request):
     response = HttpResponse(outcome, status=status, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- paying a fee notice ----------------------------------------------------------------------
+
+
+@applicant_page(journey.application_for_request, referrer_policy="same-origin")
+@require_http_methods(["GET", "POST"])
+def notice_pay(request, application, token: str, notice_id):
+    """The fee notice of a submitted application and "pay now": the amount and Kassenzeichen
+    are the notice's; the browser only chooses to pay."""
+    notice = selectors.fee_notice_for_application(application, public_id=notice_id)
+    if notice is None:
+        raise Http404(_("Diesen Gebührenbescheid gibt es nicht."))
+    error = ""
+    if request.method == "POST" and notice.status == FeeNoticeStatus.OPEN:
+        try:
+            payment = services.fee_notice_payment_start(
+                notice=notice, base_url=request.build_absolute_uri("/")
+            )
+        except services.PaymentError as refused:
+            error = refused.message
+        else:
+            return HttpResponseRedirect(payment.payment_url)
+    last = selectors.payments_for_notice(notice)[:1]
+    context = {
+        "application": application,
+        "notice": notice,
+        "amount_text": fees.euro(notice.amount),
+        "error": error,
+        "last": last[0] if last else None,
+        "last_unsuccessful": bool(last) and last[0].status in UNSUCCESSFUL,
+        "token_query": f"?{urlencode({'token': token})}" if token else "",
+        **(_computation_context(notice.computation) if notice.computation else {}),
+    }
+    response = render(request, "payments/notice_pay.html", context, status=503 if error else 200)
+    return _allow_form_to_provider(response, notice.tenant_id)

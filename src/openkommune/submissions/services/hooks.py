@@ -125,29 +125,49 @@ _payment_status: list[Callable] = []
 
 
 def register_application_payment(hook: Callable) -> None:
-    """`hook(application)` → the fee and payment as a dict of the API's `PaymentStatusOut`,
-    or None (no fee)."""
+    """`hook(application, base_url=None)` → the fee and payment as a dict of the API's
+    `PaymentStatusOut`, or None (no fee)."""
     if hook not in _payment_status:
         _payment_status.append(hook)
 
 
-def application_payment(application) -> dict | None:
+def application_payment(application, *, base_url: str | None = None) -> dict | None:
     for hook in _payment_status:
-        found = hook(application)
+        found = hook(application, base_url=base_url)
         if found is not None:
             return found
     return None
+
+
+_api_submitted: list[Callable] = []
+
+
+def register_api_submitted(hook: Callable) -> None:
+    """`hook(application, base_url)` runs after `POST /api/v1/applications` stored (or found
+    again) an application, outside the submit's transaction: e.g. the payments app claims a
+    fee due at the submit, which the API could not collect first. Returns the fee and
+    payment as a dict of the API's `PaymentStatusOut`, or None (no fee)."""
+    if hook not in _api_submitted:
+        _api_submitted.append(hook)
+
+
+def api_submitted(application, *, base_url: str) -> dict | None:
+    found = None
+    for hook in _api_submitted:
+        found = hook(application, base_url) or found
+    return found
 
 
 _status_panels: list[Callable] = []
 
 
 def register_status_panel(hook: Callable) -> None:
-    """`hook(application)` → HTML (safe) for the applicant's status page, or "" (e.g. the
-    delivery to a Fachverfahren and its answer, `fitconnect`)."""
+    """`hook(request, application, token_query)` → HTML (safe) for the applicant's status
+    page, or "" (e.g. a fee notice with its pay link, `payments`; the delivery to a
+    Fachverfahren and its answer, `fitconnect`)."""
     if hook not in _status_panels:
         _status_panels.append(hook)
 
 
-def status_panels(application) -> list:
-    return [html for hook in _status_panels if (html := hook(application))]
+def status_panels(request, application, token_query: str) -> list:
+    return [html for hook in _status_panels if (html := hook(request, application, token_query))]

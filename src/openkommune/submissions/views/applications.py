@@ -51,7 +51,7 @@ def status(request, application: Application, token: str):
     context = _application_context(request, application, token)
     context["events"] = selectors.application_events(application=application)
     context["attachments"] = selectors.application_attachments(application=application)
-    context["status_panels"] = hooks.status_panels(application)
+    context["status_panels"] = hooks.status_panels(request, application, context["token_query"])
     return render(request, "submissions/status.html", context)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,7 +56,11 @@ from openkommune.procurement.selectors import (
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Membership, Organisation
 from openkommune.tenancy.scoping import scope, scopes_disabled
-from openkommune.tenancy.selectors import acts_for_cooperative, user_roles
+from openkommune.tenancy.selectors import (
+    acts_for_cooperative,
+    require_cooperative_staff,
+    user_roles,
+)
 from openkommune.tenancy.services import audit_record, reject_unknown_fields, snapshot
 
 CALLER_ROLES = {Role.CLERK, Role.MEMBER_ADMIN}
@@ -246,6 +251,91 @@ def call_off_create(
         )
         _contributed(call_off, actor)
     _audit(tenant, actor, "call_off.create", call_off)
+    return call_off
+
+
+@dataclass(frozen=True)
+class AwardedLine:
+    """A line of a call-off the cooperative makes from an awarded bundling round: the price
+    is the round's (the tier the bundled quantity reached), not the member's own tier."""
+
+    item: CatalogItem
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+@transaction.atomic
+def call_off_create_awarded(
+    *,
+    tenant: Organisation,
+    actor,
+    contract: FrameworkContract,
+    supplier: Supplier,
+    lines: list[AwardedLine],
+    origin: str,
+    contributors=(),
+) -> CallOff:
+    """A binding call-off of the member from a bundling round, made by the cooperative
+    (`bundling.services.round_award`): the lines keep the awarded prices; every guard runs
+    (member register, caller rule, term, items, volume including this call-off; refused →
+    CallOffRefused). The member's four eyes still hold: above its approval threshold the
+    call-off waits for a member administrator who did not report the demand
+    (`contributors`, the people who entered it); otherwise it is approved. The member then
+    orders it as any other."""
+    require_cooperative_staff(actor, _("Abrufe aus Bündelungsrunden erstellt die Genossenschaft."))
+    if not lines:
+        raise ValidationError(_("Ein Abruf braucht mindestens eine Position."))
+    for line in lines:
+        if line.item.contract_id != contract.pk or line.item.supplier_id != supplier.pk:
+            raise ValidationError(
+                _("Der Artikel %(article)s gehört nicht zu diesem Vertrag und Lieferanten.")
+                % {"article": line.item.article_number}
+            )
+        if line.quantity < 1 or money(line.unit_price * line.quantity) != line.line_total:
+            raise ValidationError(
+                _("Menge, Stückpreis und Positionswert von %(article)s passen nicht zusammen.")
+                % {"article": line.item.article_number}
+            )
+    now = timezone.now()
+    with scope(tenant=tenant):
+        settings_row = procurement_settings(tenant=tenant)
+        call_off = CallOff.objects.create(
+            tenant=tenant,
+            reference=_new_reference(),
+            contract=contract,
+            supplier=supplier,
+            created_by=_person(actor),
+            delivery_address=settings_row.default_delivery_address,
+            origin=origin[:300],
+            is_demo=tenant.is_demo or contract.is_demo,
+        )
+        for line in lines:
+            CallOffLine.objects.create(
+                tenant=tenant,
+                call_off=call_off,
+                item=line.item,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.line_total,
+                added_by=_person(actor),
+                changed_by=_person(actor),
+            )
+        call_off.total = sum((line.line_total for line in lines), Decimal("0.00"))
+        call_off.quantity_total = sum(line.quantity for line in lines)
+        _run_guards(call_off)
+        people = [person for person in contributors if person is not None]
+        if people:
+            call_off.contributors.add(*people)
+    call_off.submitted_at = now
+    call_off.submitted_by = _person(actor)
+    if call_off.total > settings_row.approval_threshold:
+        call_off.status = CallOffStatus.AWAITING_APPROVAL
+    else:
+        call_off.status = CallOffStatus.APPROVED
+        call_off.approved_at = now
+    call_off.save()
+    _audit(tenant, actor, "call_off.award", call_off)
     return call_off
 
 

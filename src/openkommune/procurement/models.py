@@ -332,6 +332,9 @@ class CallOff(models.Model):
     quantity_total = models.PositiveIntegerField(_("Gesamtmenge"), default=0)
     threshold_class = models.CharField(_("Schwellenwert-Einordnung"), max_length=200, blank=True)
     warnings = models.JSONField(_("Hinweise"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    # Set when the cooperative made the call-off from an awarded bundling round (its lines
+    # carry the round's tier prices and never follow the catalogue); empty for the member's own.
+    origin = models.CharField(_("Herkunft"), max_length=300, blank=True)
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     # Its order e-mail (`core.outbox`), deleted with it.

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.procurement import notifications
 from openkommune.procurement.constants import (
     CALL_OFF_REFERENCE_PREFIX,
     CallOffStatus,
@@ -336,6 +337,7 @@ def call_off_create_awarded(
         call_off.approved_at = now
     call_off.save()
     _audit(tenant, actor, "call_off.award", call_off)
+    _notify_committed(tenant, call_off)
     return call_off
 
 
@@ -505,7 +507,17 @@ def call_off_submit(*, tenant: Organisation, actor, call_off: CallOff) -> CallOf
         call_off.approved_at = call_off.submitted_at
     call_off.save()
     _audit(tenant, actor, "call_off.submit", call_off, before=before)
+    _notify_committed(tenant, call_off)
     return call_off
+
+
+def _notify_committed(tenant: Organisation, call_off: CallOff) -> None:
+    """E-mails owed once a call-off commits volume: approval waiting, volume at 80 %."""
+    if call_off.status == CallOffStatus.AWAITING_APPROVAL:
+        notifications.approval_waiting_owe(
+            call_off=call_off, approvers=eligible_approvers(tenant, call_off)
+        )
+    notifications.volume_warning_owe(contract=call_off.contract)
 
 
 def member_admins(tenant: Organisation) -> list:
@@ -580,6 +592,7 @@ def call_off_approve(*, tenant: Organisation, actor, call_off: CallOff, note: st
     call_off.decision_note = note.strip()
     call_off.save()
     _audit(tenant, actor, "call_off.approve", call_off, before=before)
+    notifications.approval_decided_owe(call_off=call_off)
     return call_off
 
 
@@ -597,6 +610,7 @@ def call_off_reject(*, tenant: Organisation, actor, call_off: CallOff, note: str
     call_off.decision_note = note.strip()
     call_off.save()
     _audit(tenant, actor, "call_off.reject", call_off, before=before)
+    notifications.approval_decided_owe(call_off=call_off)
     return call_off
 
 

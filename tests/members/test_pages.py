@@ -150,3 +150,40 @@ def test_detail_page_lists_the_bodies_that_call_off_for_the_member(client):
     page = client.get(_detail(member)).content.decode()
     assert "Benannte abrufberechtigte Stellen" in page
     assert "Grundschule Am Markt" in page
+
+
+def test_a_member_administrator_names_its_bodies_on_its_own_page(client):
+    from openkommune.tenancy.models import AuditRecord
+    from tests.tenancy.factories import OrganisationFactory
+
+    admin = UserFactory(member_admin=True)
+    own = member_with_period(organisation=_own_organisation(admin))
+    other = member_with_period()
+    school = OrganisationFactory(name="Grundschule Am Markt (Test)")
+    taken = OrganisationFactory(name="Eigenbetrieb Wasser (Test)")
+    other.bodies.add(taken)
+    client.force_login(admin)
+    assert 'id="stellen-bearbeiten"' in client.get(_detail(own)).content.decode()
+    url = reverse("members:bodies", args=[own.public_id])
+    form = client.get(url).content.decode()
+    assert "Grundschule Am Markt (Test)" in form
+    assert "Eigenbetrieb Wasser (Test)" not in form  # named by another member
+    assert other.organisation.name not in form  # a member calls off in its own right
+    response = client.post(url, {"stellen": [str(school.pk)]})
+    assert response.status_code == 302
+    assert list(own.bodies.all()) == [school]
+    with scopes_disabled():
+        assert AuditRecord.objects.filter(action="member.bodies", actor=admin).exists()
+    # A body named by another member is refused with a German error, nothing changed.
+    refused = client.post(url, {"stellen": [str(taken.pk)]})
+    assert refused.status_code == 422
+    assert list(own.bodies.all()) == [school]
+    # Not for another member's page, nor for a clerk of the own member.
+    assert client.get(reverse("members:bodies", args=[other.public_id])).status_code in (403, 404)
+    clerk = UserFactory(clerk=True)
+    with scopes_disabled():
+        membership = clerk.memberships.get()
+        membership.tenant = own.organisation
+        membership.save()
+    client.force_login(clerk)
+    assert client.get(url).status_code == 403

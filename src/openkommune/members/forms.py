@@ -59,3 +59,22 @@ class RegisterImportForm(KernFormMixin, forms.Form):
         if upload.size > LIMITS.max_bytes:
             raise forms.ValidationError(_("Die Datei ist größer als 5 MB."))
         return upload
+
+
+class BodiesForm(KernFormMixin, forms.Form):
+    """The organisations a member names as bodies that call off on its behalf."""
+
+    stellen = forms.ModelMultipleChoiceField(
+        label=_("Abrufberechtigte Stellen"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Zur Auswahl stehen Organisationen der Plattform, die selbst nicht Mitglied sind "
+            "und noch von keinem anderen Mitglied benannt wurden."
+        ),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stellen"].queryset = candidates

@@ -10,4 +10,5 @@ urlpatterns = [
     path("export.csv", views.register_export, {"fmt": "csv"}, name="export_csv"),
     path("export.xlsx", views.register_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("<uuid:public_id>/", views.member_detail, name="detail"),
+    path("<uuid:public_id>/stellen/", views.member_bodies, name="bodies"),
 ]

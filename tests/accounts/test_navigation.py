@@ -31,6 +31,7 @@ STATISTICS = reverse("cases:statistics")
 OZG_PROGRESS = reverse("reports:ozg_progress")
 PROCUREMENT = reverse("procurement:index")
 PAYMENTS = reverse("payments:bookings")
+OUTBOX = reverse("reports:outbox")
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ PAYMENTS = reverse("payments:bookings")
     [
         ("clerk", {INBOX, PAYMENTS, PROCUREMENT}),
         ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, PROCUREMENT}),
-        ("cooperative_staff", {OFFERS, STATISTICS, OZG_PROGRESS, PROCUREMENT}),
+        ("cooperative_staff", {OFFERS, STATISTICS, OZG_PROGRESS, OUTBOX, PROCUREMENT}),
     ],
 )
 def test_each_role_sees_its_work_areas_on_every_page(client, trait, expected):

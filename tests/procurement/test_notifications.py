@@ -126,3 +126,22 @@ def test_volume_at_80_percent_is_mailed_to_the_cooperative_once(
     message = next(m for m in mail.outbox if "80 % des Volumens" in m.subject)
     assert "83 %" in message.body
     assert notifications.notices_due() == 0
+
+
+def test_the_start_page_shows_what_waits_for_the_role(
+    client, member, clerk, approver, staff, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    call_off = _submitted(member, clerk, django_capture_on_commit_callbacks)
+    overview = reverse("accounts:overview")
+    client.force_login(approver)
+    page = client.get(overview).content.decode()
+    assert 'id="beschaffung-wartet"' in page
+    assert f"Abruf {call_off.reference}" in page
+    client.force_login(clerk)  # submitted it: nothing to decide
+    assert 'id="beschaffung-wartet"' not in client.get(overview).content.decode()
+    ending = ContractFactory(ends_on=today() + datetime.timedelta(days=45))
+    client.force_login(staff)
+    page = client.get(overview).content.decode()
+    assert f"Rahmenvertrag {ending.number} läuft am" in page

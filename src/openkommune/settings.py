@@ -292,6 +292,15 @@ PAYMENT_POLL_AFTER_SECONDS = env_int("OPENKOMMUNE_PAYMENT_POLL_AFTER_SECONDS", 1
 PAYMENT_POLL_DAYS = env_int("OPENKOMMUNE_PAYMENT_POLL_DAYS", 3)
 # Address of the platform as citizens reach it, for links in e-mails sent by jobs.
 SITE_URL = env_str("OPENKOMMUNE_SITE_URL", "http://localhost:8000")
+# The cooperative as the seller of its XRechnung invoices to members (procurement.xrechnung);
+# name, address and phone come from the cooperative's organisation record.
+COOPERATIVE_INVOICE = {
+    "vat_id": env_str("OPENKOMMUNE_COOPERATIVE_VAT_ID", ""),
+    "iban": env_str("OPENKOMMUNE_COOPERATIVE_IBAN", ""),
+    "bic": env_str("OPENKOMMUNE_COOPERATIVE_BIC", ""),
+    "email": env_str("OPENKOMMUNE_COOPERATIVE_INVOICE_EMAIL", ""),
+    "contact": env_str("OPENKOMMUNE_COOPERATIVE_INVOICE_CONTACT", ""),
+}
 
 # Security: production defaults; the development command switches them off explicitly.
 SECURE_SSL_REDIRECT = env_bool("OPENKOMMUNE_SECURE_SSL_REDIRECT", default=not DEBUG)

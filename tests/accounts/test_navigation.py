@@ -33,6 +33,7 @@ PROCUREMENT = reverse("procurement:index")
 PAYMENTS = reverse("payments:bookings")
 FORM_STUDIO = reverse("studio:index")
 NEWS_ADMIN = reverse("website:news_manage")
+OUTBOX = reverse("reports:outbox")
 
 
 @pytest.mark.parametrize(
@@ -42,7 +43,7 @@ NEWS_ADMIN = reverse("website:news_manage")
         ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, PROCUREMENT}),
         (
             "cooperative_staff",
-            {OFFERS, STATISTICS, FORM_STUDIO, NEWS_ADMIN, OZG_PROGRESS, PROCUREMENT},
+            {OFFERS, STATISTICS, FORM_STUDIO, NEWS_ADMIN, OZG_PROGRESS, OUTBOX, PROCUREMENT},
         ),
     ],
 )

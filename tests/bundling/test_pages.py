@@ -11,6 +11,7 @@ from openkommune.bundling.constants import RoundStatus
 from openkommune.bundling.models import BundlingRound, DemandEntry, RoundItem, RoundResult
 from openkommune.bundling.optimizer import InfeasibleInstance
 from openkommune.bundling.services import evaluation
+from openkommune.procurement.models import CallOff
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.bundling.round_factories import build_market
@@ -209,3 +210,40 @@ def test_result_says_when_the_shapley_shares_could_not_be_computed(client, monke
     assert "Shapley-Werte nicht berechnet" in page
     assert "Stichproben" not in page
     assert "teils geschätzt" not in page
+
+
+def test_staff_award_after_confirmation_and_members_see_the_round_call_off(client):
+    market = build_market()
+    for index, quantity in enumerate((5, 8, 4)):
+        services.demand_set(
+            tenant=market.members[index],
+            actor=market.clerks[index],
+            bundling_round=market.round,
+            quantities={market.notebook: quantity},
+        )
+    services.round_close(actor=market.staff, bundling_round=market.round)
+    services.round_evaluate(actor=market.staff, bundling_round=market.round)
+    client.force_login(market.staff)
+    detail = reverse("bundling:detail", args=[market.round.public_id])
+    assert 'id="runde-vergeben"' in client.get(detail).text
+    award = reverse("bundling:award", args=[market.round.public_id])
+    confirm = client.get(award)
+    assert "Ja, Runde vergeben" in confirm.text
+    market.round.refresh_from_db()
+    assert market.round.status == RoundStatus.EVALUATED  # GET changes nothing
+    client.post(award)
+    market.round.refresh_from_db()
+    assert market.round.status == RoundStatus.AWARDED
+    page = client.get(detail).text
+    assert 'id="vergeben-hinweis"' in page
+    assert 'id="auswerten-form"' not in page  # an awarded round is not evaluated again
+    again = client.post(reverse("bundling:evaluate", args=[market.round.public_id]), follow=True)
+    assert "Die Runde ist vergeben" in again.text
+
+    client.force_login(market.clerks[1])
+    with scopes_disabled():
+        call_off = CallOff.objects.get(tenant=market.members[1])
+    page = client.get(reverse("procurement:call_off_detail", args=[call_off.reference]))
+    assert page.status_code == 200
+    assert "Bündelungsrunde „Notebooks 2026 (Test)“" in page.text
+    assert "6.000,00 €" in page.text  # 8 x 750, the bundled tier; alone it would be 6.400

@@ -150,3 +150,86 @@ def test_detail_page_lists_the_bodies_that_call_off_for_the_member(client):
     page = client.get(_detail(member)).content.decode()
     assert "Benannte abrufberechtigte Stellen" in page
     assert "Grundschule Am Markt" in page
+
+
+def test_a_member_administrator_names_its_bodies_on_its_own_page(client):
+    from openkommune.tenancy.models import AuditRecord
+    from tests.tenancy.factories import OrganisationFactory
+
+    admin = UserFactory(member_admin=True)
+    own = member_with_period(organisation=_own_organisation(admin))
+    other = member_with_period()
+    school = OrganisationFactory(name="Grundschule Am Markt (Test)")
+    taken = OrganisationFactory(name="Eigenbetrieb Wasser (Test)")
+    other.bodies.add(taken)
+    client.force_login(admin)
+    assert 'id="stellen-bearbeiten"' in client.get(_detail(own)).content.decode()
+    url = reverse("members:bodies", args=[own.public_id])
+    form = client.get(url).content.decode()
+    assert "Grundschule Am Markt (Test)" in form
+    assert "Eigenbetrieb Wasser (Test)" not in form  # named by another member
+    assert other.organisation.name not in form  # a member calls off in its own right
+    response = client.post(url, {"stellen": [str(school.pk)]})
+    assert response.status_code == 302
+    assert list(own.bodies.all()) == [school]
+    with scopes_disabled():
+        assert AuditRecord.objects.filter(action="member.bodies", actor=admin).exists()
+    # A body named by another member is refused with a German error, nothing changed.
+    refused = client.post(url, {"stellen": [str(taken.pk)]})
+    assert refused.status_code == 422
+    assert list(own.bodies.all()) == [school]
+    # Not for another member's page, nor for a clerk of the own member.
+    assert client.get(reverse("members:bodies", args=[other.public_id])).status_code in (403, 404)
+    clerk = UserFactory(clerk=True)
+    with scopes_disabled():
+        membership = clerk.memberships.get()
+        membership.tenant = own.organisation
+        membership.save()
+    client.force_login(clerk)
+    assert client.get(url).status_code == 403
+
+
+def test_staff_record_a_join_and_a_leave_on_pages_audited(client):
+    from openkommune.members.selectors import is_caller_on
+    from openkommune.tenancy.models import AuditRecord
+    from tests.tenancy.factories import OrganisationFactory
+
+    staff = UserFactory(cooperative_staff=True)
+    town = OrganisationFactory(name="Stadt Beitrittsdorf (Test)")
+    client.force_login(staff)
+    assert 'id="beitritt-eintragen"' in client.get(REGISTER).content.decode()
+    join = reverse("members:join")
+    assert "Stadt Beitrittsdorf (Test)" in client.get(join).content.decode()
+    future = client.post(
+        join, {"organisation": town.pk, "joined_on": "2099-01-01", "shares_count": 1,
+               "shares_amount": "500"},
+    )  # fmt: skip
+    assert future.status_code == 422  # a German error, nothing stored
+    assert not CooperativeMember.objects.filter(organisation=town).exists()
+    response = client.post(
+        join, {"organisation": town.pk, "joined_on": "2024-01-01", "shares_count": 1,
+               "shares_amount": "500"},
+    )  # fmt: skip
+    member = CooperativeMember.objects.get(organisation=town)
+    assert response["Location"] == _detail(member)
+    assert is_caller_on(town, datetime.date(2025, 6, 1))
+    detail = client.get(_detail(member)).content.decode()
+    leave = reverse("members:leave", args=[member.public_id])
+    assert leave in detail
+    assert "Ja, Austritt eintragen" in client.get(leave).content.decode()
+    too_early = client.post(leave, {"left_on": "2023-12-31", "reason": "Test"})
+    assert too_early.status_code == 422
+    client.post(leave, {"left_on": "2025-07-01", "reason": "Fusion (Test)"})
+    assert not is_caller_on(town, datetime.date(2025, 7, 1))
+    with scopes_disabled():
+        actions = set(AuditRecord.objects.filter(actor=staff).values_list("action", flat=True))
+    assert {"member.create", "member.join", "member.leave"} <= actions
+
+
+def test_members_cannot_record_joins_or_leaves(client):
+    user = UserFactory(member_admin=True)
+    own = member_with_period(organisation=_own_organisation(user))
+    client.force_login(user)
+    assert client.get(reverse("members:join")).status_code == 403
+    assert client.get(reverse("members:leave", args=[own.public_id])).status_code == 403
+    assert 'id="austritt-eintragen"' not in client.get(_detail(own)).content.decode()

@@ -127,7 +127,7 @@ def test_staff_name_bodies_that_call_off_for_a_member_audited():
     member = member_with_period()
     school = OrganisationFactory(name="Grundschule Am Markt")
     clerk = UserFactory(clerk=True)
-    with pytest.raises(PermissionDenied, match="Nur Beschäftigte der Genossenschaft"):
+    with pytest.raises(PermissionDenied, match="Verwaltung des Mitglieds oder die"):
         member_bodies_set(actor=clerk, member=member, bodies=[school])
     with pytest.raises(ValidationError, match="keine benannte Stelle"):
         member_bodies_set(actor=None, member=member, bodies=[member.organisation])

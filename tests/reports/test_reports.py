@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from openkommune.catalog.models import OzgLeistung, ServiceActivation
+from openkommune.catalog import selectors as catalog_selectors
+from openkommune.catalog.models import OzgLeistung, ResponsibilityOverride, ServiceActivation
 from openkommune.members.models import CooperativeMember, MembershipPeriod
 from openkommune.regions.constants import RegionKind, RegionLevel
 from openkommune.regions.models import Region
+from openkommune.regions.selectors import region_get
 from openkommune.reports import charts, selectors
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.scoping import scopes_disabled
@@ -164,28 +166,87 @@ def test_ozg_progress_of_a_landkreis_counts_kreis_leistungen_and_reifegrad():
     kfz = OzgLeistung.objects.get(ozg_id="10439")  # rule: kreis
     hund = OzgLeistung.objects.get(ozg_id="10160")  # rule: gemeinde
     bau = OzgLeistung.objects.get(ozg_id="10519")  # rule: kreis
+    fuehrerschein = OzgLeistung.objects.get(ozg_id="10169")  # rule: kreis
     with scopes_disabled():
         ServiceActivation.objects.create(
             tenant=organisation, ozg_leistung=kfz, is_active=True, start_url="https://kfz.example"
         )
+        # Active, but neither a platform form nor a link: citizens cannot apply online.
         ServiceActivation.objects.create(tenant=organisation, ozg_leistung=bau, is_active=True)
         ServiceActivation.objects.create(tenant=organisation, ozg_leistung=hund, is_active=True)
-
-    progress = selectors.ozg_progress(member_org=organisation)
+    form_title = {"10169": "Führerschein beantragen"}
+    catalog_selectors.register_platform_form_finder(
+        finder := lambda leistung: form_title.get(leistung.ozg_id)
+    )
+    try:
+        with scopes_disabled():
+            ServiceActivation.objects.create(
+                tenant=organisation, ozg_leistung=fuehrerschein, is_active=True
+            )
+        progress = selectors.ozg_progress(member_org=organisation)
+    finally:
+        catalog_selectors._platform_form_finders.remove(finder)
 
     services = {s.ozg_id: s for s in progress.services}
     assert "10439" in services
     assert "10160" not in services
-    assert services["10439"].reifegrad == 2
+    assert services["10439"].reifegrad == 2  # its own online form, linked
     assert services["10439"].online
+    assert services["10169"].reifegrad == 3  # the platform's form
+    assert services["10169"].online
     assert services["10519"].reifegrad == 1
-    assert services["10519"].online
+    assert not services["10519"].online
     assert progress.online == 2
     assert progress.by_reifegrad[0] == 0
-    assert progress.by_reifegrad[3] == 0
+    assert progress.by_reifegrad[3] == 1
     assert progress.by_reifegrad[2] == 1
     assert sum(progress.by_reifegrad.values()) == progress.must
     assert sum(row.must for row in progress.by_themenfeld) == progress.must
+
+
+@pytest.mark.django_db
+def test_ozg_progress_uses_the_service_pages_responsibility_for_every_leistung():
+    """Magdeburg (kreisfreie Stadt, one Gemeinde): the progress counts a Leistung exactly
+    when the service page names Magdeburg as the responsible authority there."""
+    stadt = make_member(MAGDEBURG, OrganisationKind.KREISFREIE_STADT)
+    gemeinde = region_get(ars=MAGDEBURG, level=RegionLevel.GEMEINDE)
+    progress = selectors.ozg_progress(member_org=stadt)
+    counted = {s.ozg_id for s in progress.services}
+    expected = {
+        leistung.ozg_id
+        for leistung in OzgLeistung.objects.filter(is_current=True)
+        if catalog_selectors.responsible_authority(
+            ozg_leistung=leistung, gemeinde=gemeinde
+        ).organisation
+        == stadt
+    }
+    assert counted == expected
+    assert len(counted) > 100
+    # Finanzamt, Familienkasse, Hochschulzulassung: never a member's Leistung.
+    assert not {"10077", "10005", "10061"} & counted
+
+
+@pytest.mark.django_db
+def test_ozg_progress_follows_a_regional_override():
+    kreis = make_member(ANHALT_BITTERFELD, OrganisationKind.LANDKREIS)
+    hund = OzgLeistung.objects.get(ozg_id="10160")  # rule: gemeinde
+    kfz = OzgLeistung.objects.get(ozg_id="10439")  # rule: kreis
+    before = {s.ozg_id for s in selectors.ozg_progress(member_org=kreis).services}
+    assert "10160" not in before
+    assert "10439" in before
+    some_gemeinde = Region.objects.filter(
+        level=RegionLevel.GEMEINDE, is_current=True, ars__startswith="15082"
+    ).first()
+    # One Gemeinde of the Kreis has the Kreis run the Hundesteuer (an invented exception);
+    # the whole Kreis hands vehicle registration to the Land (also invented).
+    ResponsibilityOverride.objects.create(
+        region_ars=some_gemeinde.ars, ozg_leistung=hund, level="kreis", reason="Testfall"
+    )
+    ResponsibilityOverride.objects.create(
+        region_ars=ANHALT_BITTERFELD, ozg_leistung=kfz, level="land", reason="Testfall"
+    )
+    after = {s.ozg_id for s in selectors.ozg_progress(member_org=kreis).services}
+    assert after == (before | {"10160"}) - {"10439"}
 
 
 @pytest.mark.django_db
@@ -195,7 +256,16 @@ def test_ozg_overview_ranks_members_by_share_online():
     make_member(MAGDEBURG, OrganisationKind.KREISFREIE_STADT, D(2000, 1, 1), D(2001, 1, 1))
     with scopes_disabled():
         ServiceActivation.objects.create(
-            tenant=kreis, ozg_leistung=OzgLeistung.objects.get(ozg_id="10439"), is_active=True
+            tenant=kreis,
+            ozg_leistung=OzgLeistung.objects.get(ozg_id="10439"),
+            is_active=True,
+            start_url="https://kfz.example",
+        )
+    with scopes_disabled():
+        ServiceActivation.objects.create(
+            tenant=stadt,
+            ozg_leistung=OzgLeistung.objects.get(ozg_id="10519"),
+            is_active=True,  # no way to apply: not online
         )
     overview = selectors.ozg_progress_overview(today=D(2024, 1, 1))
     assert [m.organisation for m in overview.members] == [kreis, stadt]

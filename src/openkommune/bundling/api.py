@@ -49,7 +49,7 @@ class RoundItemOut(Schema):
 class RoundOut(Schema):
     id: UUID
     title: str
-    status: str = Field(description="open, closed oder evaluated")
+    status: str = Field(description="open, closed, evaluated oder awarded")
     deadline: datetime.datetime
     accepts_demand: bool
     prefill_from: datetime.date | None
@@ -200,7 +200,7 @@ def own_demand(request, public_id: UUID):
 
 
 def _result_or_404(bundling_round):
-    if bundling_round.status != RoundStatus.EVALUATED:
+    if bundling_round.status not in (RoundStatus.EVALUATED, RoundStatus.AWARDED):
         raise HttpError(404, _("Die Runde ist noch nicht ausgewertet."))
 
 

@@ -8,6 +8,8 @@ class RoundStatus(models.TextChoices):
     OPEN = "open", _("offen für Bedarfsmeldungen")
     CLOSED = "closed", _("geschlossen")
     EVALUATED = "evaluated", _("ausgewertet")
+    # The result became call-offs of the members (`services.award.round_award`).
+    AWARDED = "awarded", _("vergeben")
 
 
 class EvaluationState(models.TextChoices):

@@ -42,6 +42,8 @@ class BundlingRound(PublicIdModel):
         blank=True,
     )
     evaluation_error = models.TextField(_("Fehler der Auswertung"), blank=True)
+    awarded_at = models.DateTimeField(_("vergeben am"), null=True, blank=True)
+    awarded_by = person_field()
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     class Meta:
@@ -189,6 +191,19 @@ class RoundAllocation(models.Model):
     quantity = models.PositiveIntegerField(_("Menge"), validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(_("Stückpreis"), max_digits=12, decimal_places=2)
     cost = models.DecimalField(_("Kosten"), max_digits=14, decimal_places=2)
+    # What this demand costs the member alone: its own quantity's tier at the cheapest
+    # eligible supplier (`instance.alone_cents`, per demand). Empty when it cannot buy alone.
+    alone_cost = models.DecimalField(
+        _("Kosten einzeln"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # The call-off line the award made of it (`services.award.round_award`).
+    call_off_line = models.OneToOneField(
+        "procurement.CallOffLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="round_allocation",
+    )
 
     objects = TenantScopedManager()
 

@@ -21,7 +21,8 @@ from openkommune.bundling.selectors import (
     offer_supplier_key,
     round_items,
 )
-from openkommune.procurement.selectors import may_call_off
+from openkommune.procurement.constants import ContractStatus
+from openkommune.procurement.selectors import contract_status, may_call_off, today
 from openkommune.tenancy.models import Organisation
 
 
@@ -32,6 +33,7 @@ class RoundInstance:
     items: dict[str, RoundItem]  # item id -> round item
     offers: dict[tuple[str, str], RoundOffer]  # (supplier key, item id) -> offer
     problems: list[str]  # German messages: demand nobody may serve
+    excluded: list[str]  # German notes: offers left out (contract not running, article invalid)
 
 
 def build_instance(bundling_round: BundlingRound) -> RoundInstance:
@@ -46,9 +48,32 @@ def build_instance(bundling_round: BundlingRound) -> RoundInstance:
     supplier_contracts: dict[str, object] = {}
     capacity: dict[str, dict[str, int]] = {}
     prices = []
+    on = today()
+    usable: dict[int, bool] = {}
+    excluded: list[str] = []
     for item in items:
         item_id = str(item.public_id)
         for offer in item.offers.all():
+            contract = offer.catalog_item.contract
+            if contract.pk not in usable:
+                usable[contract.pk] = contract_status(contract, on=on) == ContractStatus.ACTIVE
+            article = offer.catalog_item
+            if not usable[contract.pk] or not (article.is_active and article.is_valid_on(on)):
+                # Expired, not yet valid or exhausted contracts (and withdrawn articles) take
+                # no part: their prices could never be called off (issue 19).
+                excluded.append(
+                    _("„%(item)s“: das Angebot %(article)s (Vertrag %(number)s, %(status)s) "
+                      "nimmt nicht teil.")
+                    % {
+                        "item": item.title,
+                        "article": article.article_number,
+                        "number": contract.number,
+                        "status": ContractStatus(contract_status(contract, on=on)).label
+                        if not usable[contract.pk]
+                        else _("Artikel nicht gültig"),
+                    }
+                )  # fmt: skip
+                continue
             key = offer_supplier_key(offer)
             offers[(key, item_id)] = offer
             supplier_contracts[key] = offer.catalog_item.contract
@@ -101,4 +126,6 @@ def build_instance(bundling_round: BundlingRound) -> RoundInstance:
                     "unit": item_ids[one.item].unit,
                 }
             )  # fmt: skip
-    return RoundInstance(instance, members, item_ids, offers, problems)
+    if problems:
+        problems.extend(excluded)  # why an offer the member might expect is missing
+    return RoundInstance(instance, members, item_ids, offers, problems, excluded)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:public_id>/ergebnis/", rounds.result, name="result"),
     path("<uuid:public_id>/schliessen/", manage.round_close, name="close"),
     path("<uuid:public_id>/auswerten/", manage.round_evaluate, name="evaluate"),
+    path("<uuid:public_id>/vergeben/", manage.round_award, name="award"),
     path("<uuid:public_id>/positionen/neu/", manage.item_add, name="item_add"),
     path(
         "<uuid:public_id>/positionen/aus-vertrag/",

@@ -326,16 +326,107 @@ def leistung_typisierung_codes(ozg_leistung: OzgLeistung) -> list[str]:
     return [code for codes in rows.values_list("typisierung_codes", flat=True) for code in codes]
 
 
-def responsible_levels() -> dict[str, ResponsibleLevel]:
-    """The level of every current OZG-Leistung without regional overrides (one query)."""
-    codes: dict[str, list[str]] = {}
+def _current_typisierung_codes() -> dict[str, list[str]]:
+    """Typisierung codes of every current OZG-Leistung's current LeiKa rows (one query)."""
+    codes: dict[str, list[str]] = {
+        ozg_id: []
+        for ozg_id in OzgLeistung.objects.filter(is_current=True).values_list("ozg_id", flat=True)
+    }
     rows = LeikaAssignment.objects.filter(is_current=True, ozg_leistung__is_current=True)
     for ozg_id, row_codes in rows.values_list("ozg_id", "typisierung_codes"):
         codes.setdefault(ozg_id, []).extend(row_codes)
-    ozg_ids = OzgLeistung.objects.filter(is_current=True).values_list("ozg_id", flat=True)
+    return codes
+
+
+def responsible_levels() -> dict[str, ResponsibleLevel]:
+    """The level of every current OZG-Leistung without regional overrides (two queries)."""
     return {
-        ozg_id: responsibility.level_for(ozg_id, codes.get(ozg_id, ()))[0] for ozg_id in ozg_ids
+        ozg_id: responsibility.level_for(ozg_id, codes)[0]
+        for ozg_id, codes in _current_typisierung_codes().items()
     }
+
+
+def _rank_authorities(candidates) -> Organisation | None:
+    ranked = sorted(
+        candidates,
+        key=lambda o: (_AUTHORITY_KINDS.index(o.kind) if o.kind in _AUTHORITY_KINDS else 99, o.pk),
+    )
+    return ranked[0] if ranked else None
+
+
+def leistungen_in_charge(organisation: Organisation) -> dict[str, ResponsibleLevel]:
+    """The current OZG-Leistungen `organisation` executes for at least one Gemeinde, with the
+    level, decided exactly as `responsible_authority` decides for the service pages (regional
+    override, rule file, Typisierung; Land and Bund are never a member), but in a handful of
+    queries: the Gemeinden of its area and those whose override names it are checked."""
+    ars = organisation.region_ars
+    if not ars or organisation.is_cooperative:
+        return {}
+    gemeinden = list(
+        regions_with_ancestors().filter(
+            level=RegionLevel.GEMEINDE, is_current=True, ars__startswith=ars[:2]
+        )
+    )
+    chains = [region_hierarchy(g) for g in gemeinden]
+    keys = {unit.ars for chain in chains for unit in chain.values() if unit is not None}
+    overrides: dict[str, dict[str, ResponsibilityOverride]] = {}
+    for row in ResponsibilityOverride.objects.filter(region_ars__in=keys).select_related(
+        "ozg_leistung"
+    ):
+        overrides.setdefault(row.ozg_leistung.ozg_id, {})[row.region_ars] = row
+    named_by_override = {
+        row.region_ars
+        for rows in overrides.values()
+        for row in rows.values()
+        if row.organisation_ars == ars
+    }
+    override_regions = {
+        region.ars: region
+        for region in Region.objects.filter(
+            ars__in={r.organisation_ars for rows in overrides.values() for r in rows.values()}
+        )
+    }
+    organisations: dict[str, list[Organisation]] = {}
+    for candidate in Organisation.objects.filter(
+        region_ars__in=keys, is_active=True, is_cooperative=False
+    ):
+        organisations.setdefault(candidate.region_ars, []).append(candidate)
+
+    def member_for(region: Region) -> Organisation | None:
+        return _rank_authorities(organisations.get(region.ars, ()))
+
+    relevant = []
+    for chain in chains:
+        chain_keys = [
+            chain[name].ars
+            for name in ("gemeinde", "verband", "kreis", "regierungsbezirk", "land")
+            if chain[name] is not None
+        ]
+        if ars in chain_keys or named_by_override & set(chain_keys):
+            relevant.append((chain, chain_keys))
+    found: dict[str, ResponsibleLevel] = {}
+    for ozg_id, codes in _current_typisierung_codes().items():
+        here = overrides.get(ozg_id, {})
+        for chain, chain_keys in relevant:
+            override = next((here[key] for key in chain_keys if key in here), None)
+            level, _source, _reason, region = _decide_level_and_unit(
+                ozg_id,
+                chain,
+                override,
+                override_region=(
+                    override_regions.get(override.organisation_ars) if override else None
+                ),
+                typisierung_codes=lambda codes=codes: codes,
+            )
+            if level in (ResponsibleLevel.LAND, ResponsibleLevel.BUND):
+                if not here:
+                    break  # the same for every Gemeinde without an override
+                continue
+            responsible, _administered = _organisation_for_unit(region, chain, member_for)
+            if responsible is not None and responsible.pk == organisation.pk:
+                found[ozg_id] = level
+                break
+    return found
 
 
 def _override_for(ozg_leistung: OzgLeistung, chain: dict) -> ResponsibilityOverride | None:
@@ -371,14 +462,9 @@ def _unit_for_level(level: ResponsibleLevel, chain: dict) -> Region | None:
 
 def member_organisation_for(region: Region) -> Organisation | None:
     """The active member organisation whose region key is that of `region`."""
-    candidates = Organisation.objects.filter(
-        region_ars=region.ars, is_active=True, is_cooperative=False
+    return _rank_authorities(
+        Organisation.objects.filter(region_ars=region.ars, is_active=True, is_cooperative=False)
     )
-    ranked = sorted(
-        candidates,
-        key=lambda o: (_AUTHORITY_KINDS.index(o.kind) if o.kind in _AUTHORITY_KINDS else 99, o.pk),
-    )
-    return ranked[0] if ranked else None
 
 
 def published_activation_get(
@@ -475,29 +561,38 @@ def _authority(
     )
 
 
-def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Responsibility:
-    """Who executes `ozg_leistung` for people living in `gemeinde`, and whether it is
-    offered on the platform there. Order: regional override, rule file, Typisierung.
-
-    Load `gemeinde` with its ancestors (`regions.selectors.region_get`, `gemeinden_for_postcode`).
-    """
-    chain = region_hierarchy(gemeinde)
-    override = _override_for(ozg_leistung, chain)
-    if override is not None and override.organisation_ars:
-        region = region_get(ars=override.organisation_ars)
-        level = _LEVEL_OF_REGION[region.level]
+def _decide_level_and_unit(
+    ozg_id: str,
+    chain: dict,
+    override: ResponsibilityOverride | None,
+    *,
+    override_region: Region | None,
+    typisierung_codes: Callable[[], list[str]],
+) -> tuple[ResponsibleLevel, ResponsibilitySource, str, Region | None]:
+    """The one decision of who executes a Leistung at a place: regional override (a unit,
+    or a level), else the rule file, else the Typisierung. Shared by `responsible_authority`
+    (service pages, submit) and `leistungen_in_charge` (OZG progress)."""
+    if override is not None and override.organisation_ars and override_region is not None:
+        return (
+            _LEVEL_OF_REGION[override_region.level],
+            ResponsibilitySource.OVERRIDE,
+            override.reason,
+            override_region,
+        )
+    if override is not None and override.level:
+        level = ResponsibleLevel(override.level)
         source, reason = ResponsibilitySource.OVERRIDE, override.reason
     else:
-        if override is not None:
-            level = ResponsibleLevel(override.level)
-            source, reason = ResponsibilitySource.OVERRIDE, override.reason
-        else:
-            level, source, reason = responsibility.level_for(
-                ozg_leistung.ozg_id, leistung_typisierung_codes(ozg_leistung)
-            )
-        region = _unit_for_level(level, chain)
+        level, source, reason = responsibility.level_for(ozg_id, typisierung_codes())
+    return level, source, reason, _unit_for_level(level, chain)
 
-    organisation = member_organisation_for(region) if region is not None else None
+
+def _organisation_for_unit(
+    region: Region | None, chain: dict, member_for: Callable[[Region], Organisation | None]
+) -> tuple[Organisation | None, Region | None]:
+    """The member organisation that executes for `region` and the Verbandsgemeinde that runs
+    a Gemeinde's administration (None when it does not)."""
+    organisation = member_for(region) if region is not None else None
     administered_by = None
     verband = chain["verband"]
     if (
@@ -508,7 +603,30 @@ def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Res
     ):
         administered_by = verband
         if organisation is None:
-            organisation = member_organisation_for(verband)
+            organisation = member_for(verband)
+    return organisation, administered_by
+
+
+def responsible_authority(*, ozg_leistung: OzgLeistung, gemeinde: Region) -> Responsibility:
+    """Who executes `ozg_leistung` for people living in `gemeinde`, and whether it is
+    offered on the platform there. Order: regional override, rule file, Typisierung.
+
+    Load `gemeinde` with its ancestors (`regions.selectors.region_get`, `gemeinden_for_postcode`).
+    """
+    chain = region_hierarchy(gemeinde)
+    override = _override_for(ozg_leistung, chain)
+    if override is not None and override.organisation_ars:
+        region = region_get(ars=override.organisation_ars)
+    else:
+        region = None
+    level, source, reason, region = _decide_level_and_unit(
+        ozg_leistung.ozg_id,
+        chain,
+        override,
+        override_region=region,
+        typisierung_codes=lambda: leistung_typisierung_codes(ozg_leistung),
+    )
+    organisation, administered_by = _organisation_for_unit(region, chain, member_organisation_for)
     if level in (ResponsibleLevel.LAND, ResponsibleLevel.BUND):
         organisation = None  # Land and Bund are not members of a municipal cooperative
     activation = (

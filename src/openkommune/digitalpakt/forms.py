@@ -190,3 +190,12 @@ class ProofOfUseForm(KernFormMixin, forms.Form):
         if data.get("von") and data.get("bis") and data["von"] > data["bis"]:
             self.add_error("bis", _("Das Ende liegt vor dem Beginn."))
         return data
+
+
+class FundingCategoryForm(KernFormMixin, forms.Form):
+    name = forms.CharField(label=_("Kategorie"), max_length=200)
+    cpv_prefixes = forms.CharField(
+        label=_("CPV-Präfixe"),
+        max_length=500,
+        help_text=_("Führende Ziffern der CPV-Codes, durch Kommas getrennt, z. B. 30213, 32322."),
+    )

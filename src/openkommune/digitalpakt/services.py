@@ -9,6 +9,7 @@ the same moment cannot both spend the last euro.
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,12 @@ from openkommune.digitalpakt.constants import (
     EntryKind,
 )
 from openkommune.digitalpakt.ledger import ZERO, cents, split_cumulative
-from openkommune.digitalpakt.models import FundingProgramme, LedgerEntry, SchoolAuthorityBudget
+from openkommune.digitalpakt.models import (
+    FundingCategory,
+    FundingProgramme,
+    LedgerEntry,
+    SchoolAuthorityBudget,
+)
 from openkommune.digitalpakt.selectors import (
     budget_balance,
     call_off_totals,
@@ -35,6 +41,7 @@ from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.models import CallOff
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.selectors import require_cooperative_staff
 from openkommune.tenancy.services import audit_record, save_audited
 
 ENTRY_FIELDS = (
@@ -408,3 +415,72 @@ def ledger_correct(
             invoice_reference=invoice_reference.strip(),
             text=text,
         )
+
+
+# --- funding categories (the cooperative's staff; before: only in the admin) -------------------
+
+_CPV_PREFIX = re.compile(r"^[0-9]{2,8}$")
+
+
+def _category_problem(name: str, prefixes: list[str]) -> dict:
+    errors = {}
+    if not name:
+        errors["name"] = _("Bitte geben Sie einen Namen an.")
+    if not prefixes:
+        errors["cpv_prefixes"] = _("Bitte geben Sie mindestens ein CPV-Präfix an.")
+    bad = [p for p in prefixes if not _CPV_PREFIX.fullmatch(p)]
+    if bad:
+        errors["cpv_prefixes"] = _(
+            "„%(bad)s“ ist kein CPV-Präfix: 2 bis 8 Ziffern ohne Prüfziffer, z. B. 30213."
+        ) % {"bad": ", ".join(bad)}
+    return errors
+
+
+@transaction.atomic
+def funding_category_save(
+    *, actor, programme: FundingProgramme, name: str, cpv_prefixes: list[str], category=None
+) -> FundingCategory:
+    """Create or change a category of what the programme funds; audited (no tenant)."""
+    require_cooperative_staff(actor, _("Förderkategorien pflegt die Genossenschaft."))
+    name = name.strip()
+    prefixes = [p.strip() for p in cpv_prefixes if p.strip()]
+    errors = _category_problem(name, prefixes)
+    clash = FundingCategory.objects.filter(programme=programme, name=name)
+    if category is not None:
+        clash = clash.exclude(pk=category.pk)
+    if name and clash.exists():
+        errors["name"] = _("Diese Kategorie gibt es im Programm schon.")
+    if errors:
+        raise ValidationError(errors)
+    before = None
+    if category is None:
+        category = FundingCategory(programme=programme)
+    else:
+        category = FundingCategory.objects.select_for_update().get(pk=category.pk)
+        before = {"name": category.name, "cpv_prefixes": list(category.cpv_prefixes)}
+    category.name = name
+    category.cpv_prefixes = prefixes
+    category.save()
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="funding_category.update" if before else "funding_category.create",
+        obj=category,
+        before=before,
+        after={"programme": programme.name, "name": name, "cpv_prefixes": prefixes},
+    )
+    return category
+
+
+@transaction.atomic
+def funding_category_delete(*, actor, category: FundingCategory) -> None:
+    require_cooperative_staff(actor, _("Förderkategorien pflegt die Genossenschaft."))
+    category = FundingCategory.objects.select_for_update().get(pk=category.pk)
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="funding_category.delete",
+        obj=category,
+        before={"name": category.name, "cpv_prefixes": list(category.cpv_prefixes)},
+    )
+    category.delete()

@@ -7,6 +7,7 @@ through the named cross-tenant reads in `selectors`.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -17,7 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openkommune.accounts.access import login_or_redirect
 from openkommune.core.files import download_response
-from openkommune.core.forms import render_form, submit_form, submit_form_result
+from openkommune.core.forms import (
+    add_service_errors,
+    render_form,
+    submit_form,
+    submit_form_result,
+)
 from openkommune.core.tables import XLSX_TYPE
 from openkommune.digitalpakt import selectors, services
 from openkommune.digitalpakt.access import budget_viewer
@@ -26,13 +32,19 @@ from openkommune.digitalpakt.forms import (
     BudgetOpenForm,
     ChargeForm,
     CorrectionForm,
+    FundingCategoryForm,
     PaymentForm,
     ProofOfUseForm,
     schooltraeger_choices,
 )
-from openkommune.digitalpakt.models import SchoolAuthorityBudget
+from openkommune.digitalpakt.models import (
+    FundingCategory,
+    FundingProgramme,
+    SchoolAuthorityBudget,
+)
 from openkommune.digitalpakt.proof_of_use import proof_of_use_xlsx
 from openkommune.procurement.models import CallOff
+from openkommune.tenancy.selectors import user_is_cooperative_staff
 
 ENTRIES_PER_PAGE = 50
 
@@ -218,3 +230,76 @@ def proof_of_use(request, public_id):
     content = proof_of_use_xlsx(ledger, rows, start=start, end=end)
     name = f"verwendungsnachweis-{ledger.budget.programme.code}-{ledger.budget.public_id}.xlsx"
     return download_response(filename=name, content_type=XLSX_TYPE, content=content)
+
+
+# --- funding categories: the cooperative's staff (before: only in the admin) -----------------
+
+
+def _require_category_staff(request) -> None:
+    if not user_is_cooperative_staff(request.user):
+        raise PermissionDenied(_("Förderkategorien pflegt die Genossenschaft."))
+
+
+@login_or_redirect
+@require_GET
+def category_list(request):
+    _require_category_staff(request)
+    programmes = FundingProgramme.objects.prefetch_related("categories").order_by("name")
+    page = Paginator(programmes, 10).get_page(request.GET.get("seite"))
+    return render(request, "digitalpakt/categories.html", {"page": page})
+
+
+def _programme_or_404(public_id) -> FundingProgramme:
+    programme = FundingProgramme.objects.filter(public_id=public_id).first()
+    if programme is None:
+        raise Http404(_("Dieses Förderprogramm gibt es nicht."))
+    return programme
+
+
+def _category_or_404(pk) -> FundingCategory:
+    category = FundingCategory.objects.select_related("programme").filter(pk=pk).first()
+    if category is None:
+        raise Http404(_("Diese Kategorie gibt es nicht."))
+    return category
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def category_edit(request, public_id=None, pk=None):
+    _require_category_staff(request)
+    category = _category_or_404(pk) if pk is not None else None
+    programme = category.programme if category else _programme_or_404(public_id)
+    initial = (
+        {"name": category.name, "cpv_prefixes": ", ".join(map(str, category.cpv_prefixes))}
+        if category
+        else {}
+    )
+    form = FundingCategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.funding_category_save(
+                actor=request.user,
+                programme=programme,
+                category=category,
+                name=form.cleaned_data["name"],
+                cpv_prefixes=form.cleaned_data["cpv_prefixes"].replace(";", ",").split(","),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Die Kategorie ist gespeichert."))
+            return redirect("digitalpakt:categories")
+    context = {"programme": programme, "category": category}
+    return render_form(request, "digitalpakt/category_form.html", form, context)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def category_delete(request, pk):
+    _require_category_staff(request)
+    category = _category_or_404(pk)
+    if request.method == "GET":
+        return render(request, "digitalpakt/category_delete.html", {"category": category})
+    services.funding_category_delete(actor=request.user, category=category)
+    messages.success(request, _("Die Kategorie ist gelöscht."))
+    return redirect("digitalpakt:categories")

@@ -59,3 +59,55 @@ class RegisterImportForm(KernFormMixin, forms.Form):
         if upload.size > LIMITS.max_bytes:
             raise forms.ValidationError(_("Die Datei ist größer als 5 MB."))
         return upload
+
+
+class BodiesForm(KernFormMixin, forms.Form):
+    """The organisations a member names as bodies that call off on its behalf."""
+
+    stellen = forms.ModelMultipleChoiceField(
+        label=_("Abrufberechtigte Stellen"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Zur Auswahl stehen Organisationen der Plattform, die selbst nicht Mitglied sind "
+            "und noch von keinem anderen Mitglied benannt wurden."
+        ),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stellen"].queryset = candidates
+
+
+class JoinForm(KernFormMixin, forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=None,
+        help_text=_("Organisationen der Plattform, die derzeit kein Mitglied sind."),
+    )
+    joined_on = forms.DateField(
+        label=_("Beitritt am"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    is_founding_member = forms.BooleanField(label=_("Gründungsmitglied"), required=False)
+    shares_count = forms.IntegerField(label=_("Anzahl Geschäftsanteile"), min_value=0, initial=0)
+    shares_amount = forms.DecimalField(
+        label=_("Betrag der Geschäftsanteile (Euro)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = candidates
+
+
+class LeaveForm(KernFormMixin, forms.Form):
+    left_on = forms.DateField(
+        label=_("Austritt am"),
+        help_text=_("Der erste Tag ohne Mitgliedschaft."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(label=_("Austrittsgrund"), max_length=300, required=False)

@@ -1,14 +1,24 @@
 """Pages of the member register. Thin: forms in, selectors and services out."""
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openkommune.members.forms import RegisterFilterForm, RegisterImportForm
+from openkommune.accounts.access import login_or_redirect
+from openkommune.core.forms import add_service_errors, render_form
+from openkommune.members.forms import (
+    BodiesForm,
+    JoinForm,
+    LeaveForm,
+    RegisterFilterForm,
+    RegisterImportForm,
+)
 from openkommune.members.io import MemberImportError, export_members, import_members
-from openkommune.members.models import CooperativeMember
+from openkommune.members.models import CooperativeMember, MembershipPeriod
 from openkommune.members.selectors import (
     Viewer,
     current_period,
@@ -16,7 +26,15 @@ from openkommune.members.selectors import (
     member_get,
     member_list,
 )
+from openkommune.members.services import (
+    may_name_bodies,
+    member_bodies_set,
+    member_join,
+    member_leave,
+)
 from openkommune.members.services.demo_register import DEMO_NOTE
+from openkommune.tenancy.models import Organisation
+from openkommune.tenancy.selectors import acts_for_cooperative
 
 PAGE_SIZE = 25
 
@@ -113,6 +131,122 @@ def member_detail(request, public_id):
         "sees_private": viewer.sees_private(member),
         "contacts": viewer.visible_contacts(member),
         "bodies": list(member.bodies.order_by("name")),
+        "may_name_bodies": request.user.is_authenticated and may_name_bodies(request.user, member),
+        "may_record_leave": request.user.is_authenticated
+        and acts_for_cooperative(request.user)
+        and member.periods.filter(left_on__isnull=True).exists(),
         "demo_note": DEMO_NOTE,
     }
     return render(request, "members/detail.html", context)
+
+
+def _body_candidates(member: CooperativeMember):
+    """Active organisations that are no member of the register themselves and not named by
+    another member; the member's current bodies are always offered."""
+    named_elsewhere = CooperativeMember.bodies.through.objects.exclude(
+        cooperativemember_id=member.pk
+    ).values_list("organisation_id", flat=True)
+    return (
+        Organisation.objects.filter(is_active=True, is_cooperative=False)
+        .exclude(pk__in=CooperativeMember.objects.values_list("organisation_id", flat=True))
+        .exclude(pk__in=named_elsewhere)
+        .order_by("name")
+    )
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def member_bodies(request, public_id):
+    """A member's administrators (and the cooperative) name the bodies that call off for it."""
+    try:
+        member = member_get(public_id=public_id, viewer=request.user)
+    except CooperativeMember.DoesNotExist as error:
+        raise Http404 from error
+    if not may_name_bodies(request.user, member):
+        raise PermissionDenied(
+            _(
+                "Abrufberechtigte Stellen benennt die Verwaltung des Mitglieds oder die "
+                "Genossenschaft."
+            )
+        )
+    candidates = _body_candidates(member)
+    form = BodiesForm(
+        request.POST or None,
+        candidates=candidates,
+        initial={"stellen": list(member.bodies.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_bodies_set(
+                actor=request.user, member=member, bodies=form.cleaned_data["stellen"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Die abrufberechtigten Stellen sind gespeichert."))
+            return redirect("members:detail", public_id=member.public_id)
+    return render_form(request, "members/bodies.html", form, {"member": member})
+
+
+def _require_staff(request) -> None:
+    if not acts_for_cooperative(request.user) or not request.user.is_authenticated:
+        raise PermissionDenied(_("Nur Beschäftigte der Genossenschaft dürfen das Register ändern."))
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def member_join_page(request):
+    """Staff record a join (a new member, or one that joins again) without a CSV import."""
+    _require_staff(request)
+    running = MembershipPeriod.objects.filter(left_on__isnull=True).values_list(
+        "member__organisation_id", flat=True
+    )
+    candidates = (
+        Organisation.objects.filter(is_active=True, is_cooperative=False)
+        .exclude(pk__in=running)
+        .order_by("name")
+    )
+    form = JoinForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            period = member_join(
+                actor=request.user,
+                organisation=data["organisation"],
+                joined_on=data["joined_on"],
+                is_founding_member=data["is_founding_member"],
+                shares_count=data["shares_count"],
+                shares_amount=data["shares_amount"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Der Beitritt ist eingetragen."))
+            return redirect("members:detail", public_id=period.member.public_id)
+    return render_form(request, "members/join.html", form)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def member_leave_page(request, public_id):
+    """Staff record a leave; the form says what follows (no more call-offs from that day)."""
+    _require_staff(request)
+    try:
+        member = member_get(public_id=public_id, viewer=request.user)
+    except CooperativeMember.DoesNotExist as error:
+        raise Http404 from error
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_leave(
+                actor=request.user,
+                member=member,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["reason"].strip(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Der Austritt ist eingetragen."))
+            return redirect("members:detail", public_id=member.public_id)
+    return render_form(request, "members/leave.html", form, {"member": member})

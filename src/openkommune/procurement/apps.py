@@ -8,4 +8,12 @@ class ProcurementConfig(AppConfig):
     def ready(self):
         # Registers the order e-mail's kind with the outbox (`core.outbox`) in every process
         # (web and worker).
-        from openkommune.procurement import order_mail  # noqa: F401
+        import datetime
+
+        from openkommune.core.worker import register_periodic
+        from openkommune.procurement import notifications, order_mail  # noqa: F401
+
+        # Contracts ending in 90 / 30 days and at 80 % of their volume (idempotent).
+        register_periodic(
+            "procurement.notices", datetime.timedelta(hours=6), notifications.notices_due
+        )

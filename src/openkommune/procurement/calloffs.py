@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.procurement import notifications
 from openkommune.procurement.constants import (
     CALL_OFF_REFERENCE_PREFIX,
     CallOffStatus,
@@ -55,7 +57,11 @@ from openkommune.procurement.selectors import (
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Membership, Organisation
 from openkommune.tenancy.scoping import scope, scopes_disabled
-from openkommune.tenancy.selectors import acts_for_cooperative, user_roles
+from openkommune.tenancy.selectors import (
+    acts_for_cooperative,
+    require_cooperative_staff,
+    user_roles,
+)
 from openkommune.tenancy.services import audit_record, reject_unknown_fields, snapshot
 
 CALLER_ROLES = {Role.CLERK, Role.MEMBER_ADMIN}
@@ -249,6 +255,92 @@ def call_off_create(
     return call_off
 
 
+@dataclass(frozen=True)
+class AwardedLine:
+    """A line of a call-off the cooperative makes from an awarded bundling round: the price
+    is the round's (the tier the bundled quantity reached), not the member's own tier."""
+
+    item: CatalogItem
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+@transaction.atomic
+def call_off_create_awarded(
+    *,
+    tenant: Organisation,
+    actor,
+    contract: FrameworkContract,
+    supplier: Supplier,
+    lines: list[AwardedLine],
+    origin: str,
+    contributors=(),
+) -> CallOff:
+    """A binding call-off of the member from a bundling round, made by the cooperative
+    (`bundling.services.round_award`): the lines keep the awarded prices; every guard runs
+    (member register, caller rule, term, items, volume including this call-off; refused →
+    CallOffRefused). The member's four eyes still hold: above its approval threshold the
+    call-off waits for a member administrator who did not report the demand
+    (`contributors`, the people who entered it); otherwise it is approved. The member then
+    orders it as any other."""
+    require_cooperative_staff(actor, _("Abrufe aus Bündelungsrunden erstellt die Genossenschaft."))
+    if not lines:
+        raise ValidationError(_("Ein Abruf braucht mindestens eine Position."))
+    for line in lines:
+        if line.item.contract_id != contract.pk or line.item.supplier_id != supplier.pk:
+            raise ValidationError(
+                _("Der Artikel %(article)s gehört nicht zu diesem Vertrag und Lieferanten.")
+                % {"article": line.item.article_number}
+            )
+        if line.quantity < 1 or money(line.unit_price * line.quantity) != line.line_total:
+            raise ValidationError(
+                _("Menge, Stückpreis und Positionswert von %(article)s passen nicht zusammen.")
+                % {"article": line.item.article_number}
+            )
+    now = timezone.now()
+    with scope(tenant=tenant):
+        settings_row = procurement_settings(tenant=tenant)
+        call_off = CallOff.objects.create(
+            tenant=tenant,
+            reference=_new_reference(),
+            contract=contract,
+            supplier=supplier,
+            created_by=_person(actor),
+            delivery_address=settings_row.default_delivery_address,
+            origin=origin[:300],
+            is_demo=tenant.is_demo or contract.is_demo,
+        )
+        for line in lines:
+            CallOffLine.objects.create(
+                tenant=tenant,
+                call_off=call_off,
+                item=line.item,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.line_total,
+                added_by=_person(actor),
+                changed_by=_person(actor),
+            )
+        call_off.total = sum((line.line_total for line in lines), Decimal("0.00"))
+        call_off.quantity_total = sum(line.quantity for line in lines)
+        _run_guards(call_off)
+        people = [person for person in contributors if person is not None]
+        if people:
+            call_off.contributors.add(*people)
+    call_off.submitted_at = now
+    call_off.submitted_by = _person(actor)
+    if call_off.total > settings_row.approval_threshold:
+        call_off.status = CallOffStatus.AWAITING_APPROVAL
+    else:
+        call_off.status = CallOffStatus.APPROVED
+        call_off.approved_at = now
+    call_off.save()
+    _audit(tenant, actor, "call_off.award", call_off)
+    _notify_committed(tenant, call_off)
+    return call_off
+
+
 def _lines_changed(tenant: Organisation, actor, call_off: CallOff, action: str) -> CallOff:
     """After a change of the lines: prices and totals again, the author recorded as a
     contributor, saved and audited."""
@@ -415,7 +507,17 @@ def call_off_submit(*, tenant: Organisation, actor, call_off: CallOff) -> CallOf
         call_off.approved_at = call_off.submitted_at
     call_off.save()
     _audit(tenant, actor, "call_off.submit", call_off, before=before)
+    _notify_committed(tenant, call_off)
     return call_off
+
+
+def _notify_committed(tenant: Organisation, call_off: CallOff) -> None:
+    """E-mails owed once a call-off commits volume: approval waiting, volume at 80 %."""
+    if call_off.status == CallOffStatus.AWAITING_APPROVAL:
+        notifications.approval_waiting_owe(
+            call_off=call_off, approvers=eligible_approvers(tenant, call_off)
+        )
+    notifications.volume_warning_owe(contract=call_off.contract)
 
 
 def member_admins(tenant: Organisation) -> list:
@@ -490,6 +592,7 @@ def call_off_approve(*, tenant: Organisation, actor, call_off: CallOff, note: st
     call_off.decision_note = note.strip()
     call_off.save()
     _audit(tenant, actor, "call_off.approve", call_off, before=before)
+    notifications.approval_decided_owe(call_off=call_off)
     return call_off
 
 
@@ -507,6 +610,7 @@ def call_off_reject(*, tenant: Organisation, actor, call_off: CallOff, note: str
     call_off.decision_note = note.strip()
     call_off.save()
     _audit(tenant, actor, "call_off.reject", call_off, before=before)
+    notifications.approval_decided_owe(call_off=call_off)
     return call_off
 
 

@@ -332,6 +332,9 @@ class CallOff(models.Model):
     quantity_total = models.PositiveIntegerField(_("Gesamtmenge"), default=0)
     threshold_class = models.CharField(_("Schwellenwert-Einordnung"), max_length=200, blank=True)
     warnings = models.JSONField(_("Hinweise"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    # Set when the cooperative made the call-off from an awarded bundling round (its lines
+    # carry the round's tier prices and never follow the catalogue); empty for the member's own.
+    origin = models.CharField(_("Herkunft"), max_length=300, blank=True)
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     # Its order e-mail (`core.outbox`), deleted with it.
@@ -424,3 +427,65 @@ class MemberProcurementSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.approval_threshold}"
+
+
+class MemberInvoice(models.Model):
+    """An invoice of the cooperative to a member (e.g. its services or the operating
+    levy), sent as an XRechnung (CII, EN 16931; `procurement.xrechnung`). Tenant-owned by
+    the member it is addressed to; issued by the cooperative's staff."""
+
+    tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
+    public_id = public_id_field(editable=False)
+    number = models.CharField(_("Rechnungsnummer"), max_length=40, unique=True)
+    issue_date = models.DateField(_("Rechnungsdatum"))
+    due_date = models.DateField(_("fällig am"))
+    # BT-10: the Leitweg-ID of the buyer (mandatory in XRechnung, BR-DE-15).
+    buyer_reference = models.CharField(_("Leitweg-ID des Mitglieds"), max_length=46)
+    # BT-49: the buyer's electronic address (e-mail, scheme EM).
+    buyer_email = models.EmailField(_("E-Rechnungsadresse des Mitglieds"))
+    note = models.TextField(_("Hinweis"), blank=True)
+    created_by = person_field()
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    is_demo = models.BooleanField(_("Demo-Daten"), default=False)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Rechnung an ein Mitglied")
+        verbose_name_plural = _("Rechnungen an Mitglieder")
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("issue_date")),
+                name="member_invoice_due_after_issue",
+                violation_error_message=_("Das Fälligkeitsdatum liegt vor dem Rechnungsdatum."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class MemberInvoiceLine(models.Model):
+    tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(MemberInvoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("Bezeichnung"), max_length=300)
+    quantity = models.DecimalField(_("Menge"), max_digits=12, decimal_places=3)
+    # UN/ECE Recommendation 20: C62 (one), HUR (hour), MON (month), ANN (year).
+    unit_code = models.CharField(_("Einheit (UN/ECE Rec. 20)"), max_length=3, default="C62")
+    unit_price = models.DecimalField(_("Einzelpreis (netto)"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(_("Umsatzsteuersatz (%)"), max_digits=5, decimal_places=2)
+    line_total = models.DecimalField(_("Betrag (netto)"), max_digits=14, decimal_places=2)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Rechnungsposition")
+        verbose_name_plural = _("Rechnungspositionen")
+        ordering = ["invoice", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="member_invoice_line_qty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description

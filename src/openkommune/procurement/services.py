@@ -19,10 +19,13 @@ from django.utils.translation import gettext as _
 
 from openkommune.procurement import io as catalog_io
 from openkommune.procurement.calloffs import (  # noqa: F401 - the app's service surface
+    AwardedLine,
+    CallOffRefused,
     call_off_add_line,
     call_off_approve,
     call_off_cancel,
     call_off_create,
+    call_off_create_awarded,
     call_off_line_remove,
     call_off_line_update,
     call_off_order,

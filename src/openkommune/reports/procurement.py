@@ -8,10 +8,14 @@ Definitions (docs/bundling-rounds.md, "Berichte"):
   prices of the framework contract saved against buying single units. The item's current
   tiers are used: a contract whose first tier was changed later is measured against the new
   price.
-- Bundling savings: per member, "cost when buying alone" minus "cost at the bundled prices"
-  of each evaluated bundling round, in the year of the evaluation. Bundling savings have no
-  contract (a member's alone purchase may use another contract than the bundled one), so the
-  contract table shows tier savings only.
+- Bundling savings are booked only when realised: per ordered call-off line that an awarded
+  bundling round made (`RoundAllocation.call_off_line`), "cost of that demand when buying
+  alone" (`alone_cost`, the member's own tier at the cheapest eligible supplier) minus the
+  line's cost at the bundled price, in the year of the order. For such a line the tier
+  savings are the list price times the quantity minus the alone cost, so that tier plus
+  bundling savings of the line are again list price minus what it cost. An evaluated round
+  that was never awarded, and round call-offs that were cancelled or rejected, book nothing.
+  Bundling savings are shown per member and year (the contract table shows tier savings).
 
 Nothing is stored; a member's people see only its own figures (active scope), cooperative
 staff every member's through the named cross-tenant read `procurement_report_across_members`.
@@ -27,7 +31,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.bundling.models import RoundMemberResult
+from openkommune.bundling.models import RoundAllocation
 from openkommune.procurement.constants import CallOffStatus
 from openkommune.procurement.models import CallOff, CallOffLine, PriceTier
 from openkommune.tenancy.models import Organisation
@@ -70,11 +74,16 @@ def _build(*, tenant: Organisation | None, year: int | None) -> ProcurementRepor
     lines = CallOffLine.objects.filter(
         call_off__status=CallOffStatus.ORDERED, call_off__ordered_at__isnull=False
     )
-    bundled = RoundMemberResult.objects.filter(savings__isnull=False)
+    bundled = RoundAllocation.objects.filter(
+        alone_cost__isnull=False,
+        call_off_line__call_off__status=CallOffStatus.ORDERED,
+        call_off_line__call_off__ordered_at__isnull=False,
+    )
     if tenant is not None:
         call_offs = call_offs.filter(tenant=tenant)
         lines = lines.filter(tenant=tenant)
         bundled = bundled.filter(tenant=tenant)
+    alone_by_line = dict(bundled.values_list("call_off_line_id", "alone_cost"))
     members: dict[str, Figures] = {}
     contracts: dict[str, Figures] = {}
     years: dict[str, Figures] = {}
@@ -111,7 +120,7 @@ def _build(*, tenant: Organisation | None, year: int | None) -> ProcurementRepor
 
     line_rows = list(
         lines.values(
-            "item_id", "quantity", "line_total", "call_off__ordered_at",
+            "id", "item_id", "quantity", "line_total", "call_off__ordered_at",
             "call_off__tenant__public_id", "call_off__tenant__name", "call_off__contract__number",
         )
     )  # fmt: skip
@@ -124,7 +133,8 @@ def _build(*, tenant: Organisation | None, year: int | None) -> ProcurementRepor
         when = _year(row["call_off__ordered_at"])
         if (year is not None and when != year) or row["item_id"] not in list_prices:
             continue
-        saving = list_prices[row["item_id"]] * row["quantity"] - row["line_total"]
+        paid = alone_by_line.get(row["id"], row["line_total"])  # round lines: vs. alone
+        saving = list_prices[row["item_id"]] * row["quantity"] - paid
         member(
             row["call_off__tenant__public_id"], row["call_off__tenant__name"]
         ).tier_savings += saving
@@ -132,16 +142,15 @@ def _build(*, tenant: Organisation | None, year: int | None) -> ProcurementRepor
         years[str(when)].tier_savings += saving
 
     for row in bundled.values(
-        "tenant__public_id", "tenant__name", "savings", "result__evaluated_at"
-    ):
-        when = _year(row["result__evaluated_at"])
-        seen_years.add(when)
+        "tenant__public_id", "tenant__name", "alone_cost", "call_off_line__line_total",
+        "call_off_line__call_off__ordered_at",
+    ):  # fmt: skip
+        when = _year(row["call_off_line__call_off__ordered_at"])
         if year is not None and when != year:
             continue
-        member(row["tenant__public_id"], row["tenant__name"]).bundling_savings += row["savings"]
-        years.setdefault(str(when), Figures(str(when), str(when))).bundling_savings += row[
-            "savings"
-        ]
+        saving = row["alone_cost"] - row["call_off_line__line_total"]
+        member(row["tenant__public_id"], row["tenant__name"]).bundling_savings += saving
+        years.setdefault(str(when), Figures(str(when), str(when))).bundling_savings += saving
 
     total = Figures("", _("Summe"))
     for figures in members.values():

@@ -16,9 +16,14 @@ from pathlib import Path
 
 from django.conf import settings
 
-from openkommune.catalog.constants import ResponsibleLevel
+from openkommune.catalog.constants import ApplicationWayKind
 from openkommune.catalog.models import OzgLeistung, ServiceActivation
-from openkommune.catalog.selectors import catalog_counts, organisation_levels, responsible_levels
+from openkommune.catalog.selectors import (
+    ApplicationWay,
+    application_way,
+    catalog_counts,
+    leistungen_in_charge,
+)
 from openkommune.core.read_cache import Topic, cached_read
 from openkommune.members.selectors import MemberSpan, member_count, membership_spans
 from openkommune.regions.constants import RegionLevel
@@ -315,21 +320,22 @@ REIFEGRAD_LABELS = {
     3: "3 – Online-Leistung inkl. Nachweise",
     4: "4 – Once-Only",
 }
-LOCAL_LEVELS = frozenset(
-    {ResponsibleLevel.GEMEINDE, ResponsibleLevel.VERBAND, ResponsibleLevel.KREIS}
-)
 
 
-def reifegrad(activation: ServiceActivation | None) -> int:
-    """Level 1 for every Leistung the member must provide: its service page with the
-    responsible authority exists on the platform for everyone. Level 2 when the member offers
-    it online with the address of an online form. Level 3 needs online submission with
-    evidence on the platform (the forms module does not exist yet), level 4 once-only data
-    exchange: neither is reachable today. Level 0 is therefore never reported for a Leistung
-    the member must provide."""
-    if activation is not None and activation.is_active and activation.start_url:
-        return 2
-    return 1
+def reifegrad(way: ApplicationWay | None) -> int:
+    """From the platform's real online offer (`catalog.selectors.application_way`, what the
+    service pages offer citizens): level 3 when citizens apply with the platform's own form
+    (fully online, evidence uploaded with the application and delivered electronically to the
+    member), level 2 when the member links its own online form (the platform cannot see
+    whether it takes evidence), level 1 otherwise: the service page with the responsible
+    authority exists on the platform for everyone. Level 4 (once-only data exchange between
+    registers) is not reachable today; level 0 is never reported for a Leistung the member
+    must provide."""
+    if way is None or way.kind is None:
+        return 1
+    if way.kind == ApplicationWayKind.PLATFORM_FORM:
+        return 3
+    return 2
 
 
 class _OnlineShare:
@@ -398,25 +404,30 @@ def _themenfeld_rows(services: list[ServiceProgress]) -> list[ThemenfeldProgress
 
 def _progress(
     organisation: Organisation,
-    levels: dict[str, ResponsibleLevel],
     leistungen: dict[str, OzgLeistung],
     activations: dict[str, ServiceActivation],
+    ways: dict[tuple[str, str], ApplicationWay],
 ) -> MemberProgress:
-    member_levels = organisation_levels(organisation) & LOCAL_LEVELS
     services = []
-    for ozg_id, level in sorted(levels.items()):
-        if level not in member_levels or ozg_id not in leistungen:
+    for ozg_id, level in sorted(leistungen_in_charge(organisation).items()):
+        if ozg_id not in leistungen:
             continue
         leistung = leistungen[ozg_id]
         activation = activations.get(ozg_id)
+        way = None
+        if activation is not None and activation.is_active:
+            key = (ozg_id, activation.start_url)
+            if key not in ways:
+                ways[key] = application_way(ozg_leistung=leistung, start_url=activation.start_url)
+            way = ways[key]
         services.append(
             ServiceProgress(
                 ozg_id=ozg_id,
                 name=leistung.name,
                 themenfeld=leistung.themenfeld.name if leistung.themenfeld_id else "",
                 level=str(level),
-                online=activation is not None and activation.is_active,
-                reifegrad=reifegrad(activation),
+                online=way is not None and way.kind is not None,
+                reifegrad=reifegrad(way),
             )
         )
     grades = Counter(s.reifegrad for s in services)
@@ -450,25 +461,21 @@ def current_member_organisations(*, today: datetime.date) -> list[Organisation]:
 
 
 def ozg_progress(*, member_org: Organisation) -> MemberProgress:
-    """OZG progress of one member.
-
-    Simplification (documented on the page): the level of each OZG-Leistung is decided once
-    by the rule file and the Typisierung (`catalog.selectors.responsible_levels`), without
-    regional overrides; the member must provide it when its unit executes that level
-    (`catalog.selectors.organisation_levels`: a Landkreis the Kreis tasks, a
-    Verbandsgemeinde the Verband and Gemeinde tasks, a kreisfreie Stadt all local ones).
-    """
+    """OZG progress of one member: the Leistungen it executes by the rules the service pages
+    use (`catalog.selectors.leistungen_in_charge`: regional overrides, rule file,
+    Typisierung) and which of them citizens can really apply for online on the platform (an
+    active activation with the platform's form or the member's own link)."""
     activations = _activations_by_member([member_org])
-    return _progress(member_org, responsible_levels(), _leistungen(), activations[member_org.pk])
+    return _progress(member_org, _leistungen(), activations[member_org.pk], {})
 
 
 def ozg_progress_overview(*, today: datetime.date) -> ProgressOverview:
     """Every current member's progress, ranked by share online, and the cooperative's totals."""
     organisations = current_member_organisations(today=today)
-    levels, leistungen = responsible_levels(), _leistungen()
+    leistungen, ways = _leistungen(), {}
     activations = _activations_by_member(organisations)
     members = [
-        _progress(organisation, levels, leistungen, activations[organisation.pk])
+        _progress(organisation, leistungen, activations[organisation.pk], ways)
         for organisation in organisations
     ]
     members.sort(key=lambda m: (-m.share, -m.online, m.organisation.name))

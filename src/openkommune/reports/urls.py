@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openkommune.reports.views import procurement, reports
+from openkommune.reports.views import outbox, procurement, reports
 
 app_name = "reports"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("entwicklung/", reports.membership, name="membership"),
     path("ozg-fortschritt/", reports.ozg_progress, name="ozg_progress"),
     path("beschaffung/", procurement.procurement, name="procurement"),
+    path("postausgang/", outbox.outbox_list, name="outbox"),
+    path("postausgang/<uuid:public_id>/erneut/", outbox.outbox_retry, name="outbox_retry"),
 ]

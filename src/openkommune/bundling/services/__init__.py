@@ -1,6 +1,7 @@
 """State changes of bundling rounds (`rounds`: set-up, demand, close; `evaluation`: solve
 and store). Other apps and the views import from here."""
 
+from openkommune.bundling.services.award import round_award
 from openkommune.bundling.services.evaluation import (
     round_evaluate,
     round_evaluation_request,
@@ -19,6 +20,7 @@ from openkommune.bundling.services.rounds import (
 
 __all__ = [
     "demand_set",
+    "round_award",
     "round_close",
     "round_create",
     "round_evaluate",

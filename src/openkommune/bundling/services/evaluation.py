@@ -23,6 +23,7 @@ from openkommune.bundling.constants import (
     EvaluationState,
     RoundStatus,
 )
+from openkommune.bundling.instance import Demand
 from openkommune.bundling.models import (
     BundlingRound,
     RoundAllocation,
@@ -45,6 +46,15 @@ from openkommune.tenancy.services import audit_record
 EVALUATE_ROUND_JOB = "bundling.evaluate_round"
 
 
+def _require_evaluable(bundling_round: BundlingRound) -> None:
+    if bundling_round.status == RoundStatus.OPEN:
+        raise ValidationError(_("Bitte schließen Sie die Runde zuerst."))
+    if bundling_round.status == RoundStatus.AWARDED:
+        raise ValidationError(
+            _("Die Runde ist vergeben; ihr Ergebnis gilt, die Abrufe der Mitglieder gibt es schon.")
+        )
+
+
 def _sync_limit() -> int:
     return int(getattr(settings, "OPENKOMMUNE_BUNDLING_SYNC_LIMIT", SYNC_EVALUATION_LIMIT))
 
@@ -57,8 +67,7 @@ def round_evaluation_request(*, actor, bundling_round: BundlingRound) -> bool:
     """
     _require_staff(actor)
     bundling_round = BundlingRound.objects.get(pk=bundling_round.pk)
-    if bundling_round.status == RoundStatus.OPEN:
-        raise ValidationError(_("Bitte schließen Sie die Runde zuerst."))
+    _require_evaluable(bundling_round)
     if demand_count_across_members(bundling_round) <= _sync_limit():
         round_evaluate(actor=actor, bundling_round=bundling_round)
         return True
@@ -118,8 +127,7 @@ def round_evaluate(
     """
     _require_staff(actor)
     bundling_round = BundlingRound.objects.get(pk=bundling_round.pk)
-    if bundling_round.status == RoundStatus.OPEN:
-        raise ValidationError(_("Bitte schließen Sie die Runde zuerst."))
+    _require_evaluable(bundling_round)
     built = build_instance(bundling_round)
     if not built.instance.demand:
         message = _("In dieser Runde hat kein Mitglied Bedarf gemeldet; es gibt nichts zu bündeln.")
@@ -154,6 +162,7 @@ def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
     locked = _locked_round(bundling_round)
     if locked.status == RoundStatus.OPEN:
         raise ValidationError(_("Die Runde wurde wieder geöffnet; bitte erneut auswerten."))
+    _require_evaluable(locked)
     # Replace the earlier result as a whole; the cascade removes its member rows.
     RoundResult.objects.filter(round=locked).delete()
     costs = solution.member_cents()
@@ -177,6 +186,11 @@ def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
     allocations = []
     for line in solution.lines:
         offer = built.offers[(line.supplier, line.item)]
+        demand = Demand(line.member, line.item, line.qty)
+        options = [
+            built.instance.offers[(s, line.item)].cost_cents(line.qty)
+            for s in built.instance.candidates(demand)
+        ]
         allocations.append(
             RoundAllocation(
                 tenant=built.members[line.member],
@@ -186,6 +200,7 @@ def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
                 quantity=line.qty,
                 unit_price=line.unit_price,
                 cost=_cents_to_decimal(Decimal(line.cost_cents) / 100),
+                alone_cost=_cents_to_decimal(Decimal(min(options)) / 100) if options else None,
             )
         )
     rows = []

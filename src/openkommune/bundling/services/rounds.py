@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.bundling import notifications
 from openkommune.bundling.constants import RoundStatus
 from openkommune.bundling.models import BundlingRound, DemandEntry, RoundItem, RoundOffer
 from openkommune.bundling.selectors import (
@@ -100,13 +101,15 @@ def round_create(
         created_by=actor if actor is not None and actor.is_authenticated else None,
         is_demo=is_demo,
     )
-    return save_audited(
+    bundling_round = save_audited(
         bundling_round,
         tenant=None,
         actor=actor,
         action="bundling.round_create",
         fields=ROUND_FIELDS,
     )
+    notifications.round_opened_owe(bundling_round=bundling_round)
+    return bundling_round
 
 
 @transaction.atomic

@@ -257,3 +257,22 @@ def round_evaluate(request, public_id):
         return redirect("bundling:detail", public_id=bundling_round.public_id)
     messages.success(request, _("Die Runde ist ausgewertet."))
     return redirect("bundling:result", public_id=bundling_round.public_id)
+
+
+@login_or_redirect
+@require_http_methods(["GET", "POST"])
+def round_award(request, public_id):
+    bundling_round = _staff_round(request, public_id)
+    return _confirm_then(
+        request,
+        bundling_round,
+        lambda: services.round_award(actor=request.user, bundling_round=bundling_round),
+        success=_("Die Runde ist vergeben. Jedes Mitglied hat seine Abrufe zum gebündelten Preis."),
+        title=_("Runde „%(title)s“ vergeben?") % {"title": bundling_round.title},
+        text=_(
+            "Aus dem Ergebnis werden verbindliche Abrufe der Mitglieder, einer je Mitglied, "
+            "Rahmenvertrag und Lieferant, zu den Preisen der Runde. Sie zählen sofort auf das "
+            "Volumen der Verträge. Danach lässt sich die Runde nicht mehr auswerten."
+        ),
+        button=_("Ja, Runde vergeben"),
+    )

@@ -8,15 +8,20 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.core.formatting import format_date
 from openkommune.members.models import CooperativeMember, MemberContact, MembershipPeriod
+from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Organisation
-from openkommune.tenancy.selectors import require_cooperative_staff
+from openkommune.tenancy.selectors import (
+    acts_for_cooperative,
+    require_cooperative_staff,
+    user_roles,
+)
 from openkommune.tenancy.services import (
     audit_changes,
     audit_record,
@@ -238,18 +243,48 @@ def member_contact_remove(*, actor, contact: MemberContact) -> None:
     contact.delete()
 
 
+def may_name_bodies(actor, member: CooperativeMember) -> bool:
+    """Cooperative staff, or an administrator of the member's own organisation."""
+    if acts_for_cooperative(actor):
+        return True
+    return actor is not None and Role.MEMBER_ADMIN in user_roles(actor, tenant=member.organisation)
+
+
 @transaction.atomic
 def member_bodies_set(*, actor, member: CooperativeMember, bodies) -> CooperativeMember:
     """The bodies the member names to call off from framework contracts on its behalf (its
-    schools, Eigenbetriebe …; issue 19). Replaces the list; cooperative staff only; audited."""
-    _require_register_editor(actor)
+    schools, Eigenbetriebe …; issue 19). Replaces the list; audited in the member's trail.
+    Cooperative staff, or an administrator of the member itself (its own page, *Abrufberechtigte
+    Stellen*). A body is named by one member only, and never the cooperative or a member of
+    the register itself (a member calls off in its own right)."""
+    if not may_name_bodies(actor, member):
+        raise PermissionDenied(
+            _(
+                "Abrufberechtigte Stellen benennt die Verwaltung des Mitglieds oder die "
+                "Genossenschaft."
+            )
+        )
     bodies = list(bodies)
+    registered = set(
+        CooperativeMember.objects.exclude(pk=member.pk).values_list("organisation_id", flat=True)
+    )
+    others = CooperativeMember.bodies.through.objects.exclude(cooperativemember_id=member.pk)
+    named_elsewhere = dict(
+        others.values_list("organisation_id", "cooperativemember__organisation__name")
+    )
     for body in bodies:
-        if body.is_cooperative or body.pk == member.organisation_id:
+        if body.is_cooperative or body.pk == member.organisation_id or body.pk in registered:
             raise ValidationError(
                 {
                     "bodies": _("%(name)s kann keine benannte Stelle von %(member)s sein.")
                     % {"name": body.name, "member": member.organisation.name}
+                }
+            )
+        if body.pk in named_elsewhere:
+            raise ValidationError(
+                {
+                    "bodies": _("%(name)s ist schon von %(other)s benannt.")
+                    % {"name": body.name, "other": named_elsewhere[body.pk]}
                 }
             )
     member = CooperativeMember.objects.select_for_update().get(pk=member.pk)

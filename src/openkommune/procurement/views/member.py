@@ -4,6 +4,8 @@ reference answers 404 like a missing one. Staff pages are in `views/staff.py`.""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -29,7 +31,9 @@ from openkommune.procurement.forms import (
     ProcurementSettingsForm,
     QuantityForm,
 )
-from openkommune.procurement.models import CallOff, CallOffLine, CatalogItem
+from openkommune.procurement.invoices import member_invoice_xml
+from openkommune.procurement.models import CallOff, CallOffLine, CatalogItem, MemberInvoice
+from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import acts_for_cooperative, membership_list
 
 PAGE_SIZE = 25
@@ -492,4 +496,37 @@ def settings_edit(request):
         "procurement/member/settings.html",
         form,
         {"tenant": tenant, "current": current},
+    )
+
+
+# --- the cooperative's invoices to the member (XRechnung) -------------------------------------
+
+
+@login_or_redirect
+@require_GET
+def invoice_list(request):
+    tenant = member_tenant(request)
+    with scope(tenant=tenant):
+        invoices = MemberInvoice.objects.filter(tenant=tenant).prefetch_related("lines")
+        page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("seite"))
+        rows = [
+            (invoice, sum((line.line_total for line in invoice.lines.all()), Decimal("0.00")))
+            for invoice in page
+        ]
+    return render(request, "procurement/member/invoice_list.html", {"page": page, "rows": rows})
+
+
+@login_or_redirect
+@require_GET
+def invoice_xml(request, public_id):
+    tenant = member_tenant(request)
+    with scope(tenant=tenant):
+        invoice = MemberInvoice.objects.filter(tenant=tenant, public_id=public_id).first()
+        if invoice is None:
+            raise Http404(_("Diese Rechnung gibt es nicht."))
+        content = member_invoice_xml(invoice)
+    return download_response(
+        content=content,
+        filename=f"xrechnung-{invoice.number}.xml",
+        content_type="application/xml",
     )

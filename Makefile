@@ -39,10 +39,23 @@ DEMO_OIDC_ENV := OPENKOMMUNE_COMPANY_OIDC_ISSUER=http://127.0.0.1:$(OIDC_PORT) \
 OIDC_PROVIDER := node tools/oidc_provider/server.mjs --port $(OIDC_PORT) \
 	--client-id openkommune-demo --client-secret demo-only-not-secret \
 	--redirect-uri http://$(HOST):$(PORT)/konto/unternehmenskonto/rueckkehr/
+# The demo member Magdeburg's own staff directory (issue 15, staff single sign-on): the same
+# provider with the invented staff people of staff_identities.json; `load_demo` points
+# Magdeburg's staff login at it (OPENKOMMUNE_DEMO_STAFF_OIDC_*).
+STAFF_OIDC_PORT ?= 8702
+DEMO_STAFF_OIDC_ENV := OPENKOMMUNE_DEMO_STAFF_OIDC_ISSUER=http://127.0.0.1:$(STAFF_OIDC_PORT) \
+	OPENKOMMUNE_DEMO_STAFF_OIDC_CLIENT_ID=openkommune-demo-staff \
+	OPENKOMMUNE_DEMO_STAFF_OIDC_CLIENT_SECRET=demo-only-not-secret
+STAFF_OIDC_PROVIDER := node tools/oidc_provider/server.mjs --port $(STAFF_OIDC_PORT) \
+	--client-id openkommune-demo-staff --client-secret demo-only-not-secret \
+	--redirect-uri http://$(HOST):$(PORT)/konto/beschaeftigte/rueckkehr/ \
+	--identities tools/oidc_provider/staff_identities.json
 define test_services
 	$(PAYSIM) & paysim=$$!; $(OIDC_PROVIDER) > var/oidc_provider.log 2>&1 & idp=$$!; \
-	trap 'kill $$paysim $$idp 2>/dev/null' EXIT INT TERM; \
+	$(STAFF_OIDC_PROVIDER) > var/staff_oidc_provider.log 2>&1 & staffidp=$$!; \
+	trap 'kill $$paysim $$idp $$staffidp 2>/dev/null' EXIT INT TERM; \
 	echo "Test-Identitätsanbieter (nur Test/Demo) auf http://127.0.0.1:$(OIDC_PORT): Anmeldename anna-mueller oder jens-schmidt, beliebiges Passwort."; \
+	echo "Test-Verzeichnis der Beschäftigten Magdeburg (nur Test/Demo) auf http://127.0.0.1:$(STAFF_OIDC_PORT): Anmeldename petra-sachbearbeitung oder max-verwaltung, beliebiges Passwort."; \
 	$(1)
 endef
 
@@ -198,7 +211,7 @@ endef
 
 setup-dev: deps thesaurus
 	$(call prepare,$(DEV_ENV))
-	$(DEV_ENV) $(RUN) openkommune load_demo
+	$(DEV_ENV) $(DEMO_STAFF_OIDC_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
 
 # With the local SimpleSAMLphp as "Mit BundID anmelden" (Test-Identitätsanbieter — keine echte

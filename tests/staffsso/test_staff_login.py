@@ -256,3 +256,38 @@ def test_the_providers_second_factor_counts_only_when_declared_and_asserted(
     user = staff_login(request, provider, claims)
     assert request.user == user
     assert second_factor_done(request) is done
+
+
+def test_the_demo_lets_magdeburgs_staff_log_in_through_its_test_directory(
+    client, directory, monkeypatch
+):
+    # `make run` starts the directory beside the demo and passes its issuer to load_demo.
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from openkommune.core.oidc import forget_cached
+    from openkommune.demo.services import MAGDEBURG_ARS
+
+    forget_cached()
+    monkeypatch.setenv("OPENKOMMUNE_DEMO_STAFF_OIDC_ISSUER", directory.issuer)
+    monkeypatch.setenv("OPENKOMMUNE_DEMO_STAFF_OIDC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("OPENKOMMUNE_DEMO_STAFF_OIDC_CLIENT_SECRET", CLIENT_SECRET)
+    with override_settings(DEMO_MODE=True):
+        call_command("load_demo", verbosity=0)
+        with scopes_disabled():
+            audited = AuditRecord.objects.filter(action="staff_sso.provider_set").count()
+        call_command("load_demo", verbosity=0)  # unchanged: no second record
+    with scopes_disabled():
+        assert AuditRecord.objects.filter(action="staff_sso.provider_set").count() == audited == 1
+        provider = StaffLoginProvider.objects.select_related("tenant").get()
+    magdeburg = provider.tenant
+    assert magdeburg.region_ars == MAGDEBURG_ARS
+    assert magdeburg.is_demo
+    assert provider.is_active
+    assert "nur Demo" in provider.label
+
+    answer = login_at_directory(client, magdeburg, "petra-sachbearbeitung")
+    assert answer.status_code == 302
+    with scopes_disabled():
+        user = StaffIdentity.objects.get(subject="petra-sachbearbeitung").user
+    assert roles_of(user, magdeburg) == {Role.CLERK}

@@ -38,6 +38,8 @@ from openkommune.regions.constants import (
 )
 from openkommune.regions.models import Region
 from openkommune.regions.selectors import official_name, regions_with_ancestors
+from openkommune.staffsso.models import StaffLoginProvider
+from openkommune.staffsso.services import staff_login_provider_set
 from openkommune.tenancy.constants import OrganisationKind, Role
 from openkommune.tenancy.models import Organisation
 from openkommune.tenancy.scoping import scope
@@ -336,6 +338,31 @@ def _seed_news() -> None:
         news_publish(post=post, actor=None, published_at=now - datetime.timedelta(days=days_ago))
 
 
+def _seed_staff_login(magdeburg: Organisation) -> None:
+    """With `make run`/`make dev`, Magdeburg's staff log in through the test staff directory
+    started beside the server (tools/oidc_provider with staff_identities.json, test people
+    only): OPENKOMMUNE_DEMO_STAFF_OIDC_ISSUER and its client. Without it, nothing changes."""
+    issuer = os.environ.get("OPENKOMMUNE_DEMO_STAFF_OIDC_ISSUER", "")
+    if not issuer:
+        return
+    wanted = {
+        "is_active": True,
+        "label": "Test-Verzeichnis der Beschäftigten Magdeburg (nur Demo)",
+        "issuer": issuer,
+        "client_id": os.environ.get("OPENKOMMUNE_DEMO_STAFF_OIDC_CLIENT_ID", ""),
+    }
+    secret = os.environ.get("OPENKOMMUNE_DEMO_STAFF_OIDC_CLIENT_SECRET", "")
+    with scope(tenant=magdeburg):
+        current = StaffLoginProvider.objects.filter(tenant=magdeburg).first()
+    if (
+        current is not None
+        and current.client_secret == secret
+        and all(getattr(current, name) == value for name, value in wanted.items())
+    ):
+        return  # unchanged: no audit record on every run of the demo
+    staff_login_provider_set(tenant=magdeburg, actor=None, client_secret=secret, **wanted)
+
+
 def _seed_payments(activated: dict[str, Organisation]) -> None:
     url = os.environ.get("OPENKOMMUNE_DEMO_PAYMENT_URL", "")
     rules = {rule["form_key"]: rule for rule in DEMO_RULES}
@@ -448,6 +475,7 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     _seed_news()
     if MAGDEBURG_ARS in by_ars:
         _seed_fachverfahren(by_ars[MAGDEBURG_ARS])
+        _seed_staff_login(by_ars[MAGDEBURG_ARS])
     result.form_services_skipped, activated = _activate_form_services()
     _seed_notice_template(activated)
     _seed_payments(activated)

@@ -149,9 +149,10 @@ def staff_login(request, provider: StaffLoginProvider, claims: dict):
 
 
 def staff_login_provider_set(*, tenant: Organisation, actor, client_secret: str = "", **fields):
-    """Create or change the member's provider (member administrators only). An empty
-    `client_secret` keeps the stored one. Audited without the secret."""
-    if not user_can_manage_members(actor, tenant=tenant):
+    """Create or change the member's provider (member administrators; `actor=None` is the
+    platform itself, e.g. the demo loader). An empty `client_secret` keeps the stored one.
+    Audited without the secret."""
+    if actor is not None and not user_can_manage_members(actor, tenant=tenant):
         raise ValidationError(_("Sie dürfen die Anmeldung dieser Organisation nicht ändern."))
     unknown = set(fields) - set(EDITABLE)
     if unknown:

@@ -16,6 +16,7 @@ from openkommune.cases.errors import FeeUnpaid
 from openkommune.cases.models import Case
 from openkommune.cases.services import case_transition
 from openkommune.cases.services.notices import notice_issue
+from openkommune.core import outbox
 from openkommune.core.timezone import local_date
 from openkommune.payments import selectors, services
 from openkommune.payments.constants import FeeNoticeStatus, PaymentStatus
@@ -62,6 +63,32 @@ def test_clerk_issues_a_fee_notice_from_the_case_file(paysim_member):
     # One at a time: a second notice is refused while the first is open.
     with pytest.raises(services.PaymentError, match="schon einen Gebührenbescheid"):
         services.fee_notice_issue(tenant=paysim_member, actor=clerk, application=application)
+
+
+def test_the_applicant_is_told_by_email_without_the_notices_content(
+    paysim_member, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = _submitted(paysim_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = services.fee_notice_issue(
+            tenant=paysim_member,
+            actor=clerk_of(paysim_member),
+            application=application,
+            base_url="https://plattform.example.org/",
+        )
+    outbox.drain()  # what the job workers do
+    (email,) = [sent for sent in mailoutbox if "Gebührenbescheid" in sent.subject]
+    assert email.to == [application.email]
+    assert application.reference in email.subject
+    assert "Gebührenbescheid" in email.subject
+    assert notice.due_on.strftime("%d.%m.%Y") in email.body
+    assert (
+        application_status_url(application, base_url="https://plattform.example.org/") in email.body
+    )
+    # Amount and Kassenzeichen stay on the status page, not in the e-mail.
+    assert notice.kassenzeichen not in email.body
+    assert f"{notice.amount:.2f}".replace(".", ",") not in email.body
+    assert AuditRecord._base_manager.filter(action="fee_notice_email.sent").count() == 1
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from openkommune.forms.engine import validate
 from openkommune.forms.selectors import version_definition
-from openkommune.payments import fees, providers, secrets
+from openkommune.payments import emails, fees, providers, secrets
 from openkommune.payments.constants import (
     POSITIVE_DECISIONS,
     UNSUCCESSFUL,
@@ -790,11 +790,13 @@ def fee_notice_issue(
     kassenzeichen: str = "",
     legal_basis: str = "",
     today: datetime.date | None = None,
+    base_url: str | None = None,
 ) -> FeeNotice:
     """Issue the Gebührenbescheid of a submitted application: the amount (default: the
     member's fee rule applied to the answers), the due date (default: in 30 days) and a
     Kassenzeichen (default: the next of the member's scheme; or the one the HKR system
-    gave). The applicant sees it with a pay link on the status page. Audited
+    gave). The applicant sees it with a pay link on the status page and gets an e-mail
+    that it waits there (`payments.emails`, links built on `base_url`). Audited
     (`fee_notice.issue`); `PaymentError` (German, with `fields`) and nothing written when
     anything is wrong."""
     if application.tenant_id != tenant.pk:
@@ -874,6 +876,7 @@ def fee_notice_issue(
                 "due_on": notice.due_on.isoformat(),
             },
         )
+        emails.email_owe(notice, base_url=base_url)
     return notice
 
 

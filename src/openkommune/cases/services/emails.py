@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from openkommune.cases.models import Message, Notice
 from openkommune.core import outbox
 from openkommune.core.formatting import format_date
-from openkommune.submissions.services import application_status_url
+from openkommune.submissions.services import applicant_email, application_status_url
 from openkommune.tenancy.scoping import scope
 
 NEW_MESSAGE = "new_message"
@@ -34,20 +34,12 @@ def outbox_kind(kind: str) -> str:
     return f"cases.{kind}"
 
 
-def recipient_of(application) -> str:
-    """The applicant's address: the one given with the application, else the account's."""
-    if application.email:
-        return application.email
-    user = application.user if application.user_id else None
-    return user.email if user is not None else ""
-
-
 def email_owe(*, kind: str, subject, base_url: str | None = None) -> bool:
     """Send the e-mail of `kind` about `subject` (a `Message` or `Notice`) after the commit.
     Call inside the transaction of the change. False when the applicant has no address."""
     if kind not in KINDS:
         raise ValueError(f"Unknown e-mail kind {kind!r}.")
-    recipient = recipient_of(subject.case.application)
+    recipient = applicant_email(subject.case.application)
     if not recipient:
         return False
     outbox.owe(
@@ -85,7 +77,7 @@ def build_email(
     }
     if kind == NEW_NOTICE:
         context["deemed_delivered_on"] = format_date(subject.deemed_delivered_on)
-    to = recipient or recipient_of(application)
+    to = recipient or applicant_email(application)
     return outbox.render_email(f"cases/email/{kind}", context, to=[to])
 
 

@@ -231,6 +231,7 @@ def fee_notice_new(request, tenant, application_id):
                 due_on=data["due_on"],
                 kassenzeichen=data["kassenzeichen"],
                 legal_basis=data["legal_basis"],
+                base_url=request.build_absolute_uri("/"),
             )
         except services.PaymentError as refused:
             for name, texts in (refused.fields or {}).items():

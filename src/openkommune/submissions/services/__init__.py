@@ -79,6 +79,7 @@ __all__ = [
     "SubmitInvalid",
     "TrustLevelTooLow",
     "UploadRejected",
+    "applicant_email",
     "application_event_add",
     "application_get_for_applicant",
     "application_receipt_issue",
@@ -161,6 +162,15 @@ def application_status_token(application: Application) -> str | None:
     if application.user_id is not None:
         return None
     return derive_token(purpose="status", salt=application.status_token_salt)
+
+
+def applicant_email(application: Application) -> str:
+    """Where e-mails to the applicant go: the address given with the application, else the
+    account's ("" when there is none)."""
+    if application.email:
+        return application.email
+    user = application.user if application.user_id else None
+    return user.email if user is not None else ""
 
 
 def application_status_url(application: Application, *, base_url: str | None = None) -> str:

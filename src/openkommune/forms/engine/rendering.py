@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -130,12 +131,20 @@ class Widget:
 
 def format_size(size: int) -> str:
     if size >= 1024 * 1024:
-        text = format_number(size / (1024 * 1024), 1).removesuffix(",0")
+        text = format_number(size / (1024 * 1024), 1).removesuffix(",0").removesuffix(".0")
         return f"{text} MB"
     return f"{max(1, round(size / 1024))} KB"
 
 
 def _display_text(field: Field, value) -> str:
+    """The value as the input shows it: in the notation the engine reads back and the hint
+    asks for (TT.MM.JJJJ, 12,50) whatever the interface language, so that a page shown again
+    in English posts what it shows."""
+    with translation.override("de"):
+        return _input_text(field, value)
+
+
+def _input_text(field: Field, value) -> str:
     if value is None:
         return ""
     if field.type == "date":

@@ -120,3 +120,13 @@ def test_an_unknown_page_of_a_step_is_not_found_or_goes_on_where_the_applicant_c
     response = client.get(url(draft, "person-7"))
     assert response.status_code == 302
     assert response["Location"] == url(draft, version_definition(draft.form_version).steps[0].id)
+
+
+def test_the_draft_keeps_the_page_and_refuses_a_page_of_another_step(draft):
+    from openkommune.submissions.services import draft_save_step
+
+    draft_save_step(draft=draft, step_id="person", raw_fragment={}, page_id="person-2")
+    draft.refresh_from_db()
+    assert draft.current_step == "person-2"
+    with pytest.raises(KeyError):
+        draft_save_step(draft=draft, step_id="person", raw_fragment={}, page_id="inhaber-2")

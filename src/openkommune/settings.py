@@ -183,6 +183,9 @@ LANGUAGE_CODE = "de"
 # e-mails stay German (core.pdf, core.outbox). ADR 0021, docs/translation.md.
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# British notation for the English interface (openkommune/formats/en/formats.py); German is
+# Django's own.
+FORMAT_MODULE_PATH = ["openkommune.formats"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True

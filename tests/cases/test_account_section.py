@@ -105,3 +105,18 @@ def test_many_messages_come_in_pages(client):
     assert "Frage Nummer 11" not in second_page
     # A page number that is no number shows the first page, not an error.
     assert client.get(OVERVIEW, {"nachrichten_seite": "x"}).status_code == 200
+
+
+def test_dates_follow_the_interface_language(client, settings):
+    """German notation in German, British in English (not the German "05.03.2024" there)."""
+    user = UserFactory()
+    setting = make_setting(user=user)
+    _ask(setting, "Bitte reichen Sie den Impfpass nach.")
+    client.force_login(user)
+    today = timezone.localdate()
+    german = client.get(OVERVIEW).text
+    assert today.strftime("%d.%m.%Y") in german
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(OVERVIEW).text
+    assert today.strftime("%d/%m/%Y") in english
+    assert today.strftime("%d.%m.%Y") not in english

@@ -15,7 +15,7 @@ import re
 
 from django.urls import reverse
 
-from openkommune.forms.engine import COUNT_SUFFIX, Field, field_dom_id, validate, visible_steps
+from openkommune.forms.engine import COUNT_SUFFIX, Field, field_dom_id, validate, visible_pages
 from openkommune.forms.engine.rendering import Widget, step_widgets
 from openkommune.forms.engine.state import visibility
 from openkommune.submissions.models import Attachment, Draft
@@ -227,9 +227,9 @@ def declaration_answers(definition) -> dict[str, str]:
 
 
 def form_screens(definition, data: dict) -> list:
-    """The steps that are screens of their own for `data` (declarations are on the check
-    page)."""
-    return [step for step in visible_steps(definition, data) if not step.on_check_page]
+    """The pages that are screens of their own for `data` (the engine's pages: a step above
+    the page-length rule is cut; declarations are on the check page)."""
+    return [page for page in visible_pages(definition, data) if not page.on_check_page]
 
 
 def fill_form(client, draft: Draft, definition, data: dict) -> str:

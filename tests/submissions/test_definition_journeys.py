@@ -35,7 +35,7 @@ SCREENS = {
     "hundesteuer": 5,
     "baumfaellung": 8,
     "bewohnerparkausweis": 5,
-    "gewerbeanmeldung": 8,
+    "gewerbeanmeldung": 9,
     "sondernutzung": 7,
     "sperrmuell": 5,
 }

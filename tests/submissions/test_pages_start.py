@@ -114,6 +114,39 @@ def test_chosen_gemeinde_leads_to_its_authority(client):
     assert 'id="start-form"' in response.text
 
 
+def test_choosing_the_gemeinde_starts_the_application_at_once(client):
+    """A postcode of several Gemeinden costs one screen, not two: the choice is posted and
+    the form's first screen follows (no page of its own for the authority and the start)."""
+    member = OrganisationFactory(name="Gemeinde Petersberg (Test)", region_ars=PETERSBERG_ARS)
+    service_activation_set(
+        tenant=member,
+        actor=None,
+        ozg_leistung=ozg_leistung_get(ozg_id=HUNDEHALTUNG),
+        is_active=True,
+    )
+    choice = client.post(start_url(), {"plz": "06193"}).text  # the service page's post
+    assert 'id="gemeinde-form" method="post"' in choice
+    assert 'name="csrfmiddlewaretoken"' in choice
+    response = client.post(
+        start_url(), {"plz": "06193", "ars": PETERSBERG_ARS, "gemeinde_wahl": "1"}
+    )
+    assert response.status_code == 302
+    draft = Draft.applicant_objects.get(public_id=draft_id(response["Location"]))
+    assert draft.gemeinde_ars == PETERSBERG_ARS
+    assert response["Location"].endswith("/anliegen/")
+    # Posted without a choice: the question again, with its error, and no draft.
+    again = client.post(start_url(), {"plz": "06193", "gemeinde_wahl": "1"})
+    assert 'href="#ars"' in again.text
+    assert Draft.applicant_objects.count() == 1
+
+
+def test_the_service_page_offers_the_choice_with_the_start_button(client):
+    page = client.get(reverse("catalog:service", args=[HUNDEHALTUNG]), {"plz": "06193"}).text
+    assert 'id="gemeinde-beantragen-form" method="post"' in page
+    assert f'value="{PETERSBERG_ARS}"' in page
+    assert 'id="gemeinde-beantragen"' in page
+
+
 def test_place_where_the_service_is_not_offered_gets_a_clear_refusal(client):
     offer_hundesteuer()
     response = client.get(start_url(), {"plz": "39179"})  # Barleben: not a member here

@@ -9,8 +9,12 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from openkommune.forms.engine import DefinitionError, data_json_schema, parse_definition
-from openkommune.forms.engine import rendering as engine_rendering
+from openkommune.forms.engine import (
+    DefinitionError,
+    data_json_schema,
+    page_length_problems,
+    parse_definition,
+)
 from openkommune.studio import editing
 
 
@@ -158,31 +162,14 @@ def _cycle_messages(definition: dict) -> list[str]:
 
 
 def page_length_messages(definition: dict) -> list[str]:
-    """The engine's page-length rule (docs/forms.md, "Page length"). When the engine offers
-    a whole-form check (`rendering.page_length_messages`), it decides; else each step is
-    counted at first sight with `rendering.screen_inputs` against `rendering.PAGE_INPUTS`."""
-    engine_check = getattr(engine_rendering, "page_length_messages", None)
+    """The engine's page-length rule (ADR 0032, docs/forms.md "Page length"): the pages that
+    stay over the limit after the engine's own cut, for every combination of the answers
+    that decide what a step shows."""
     try:
         parsed = parse_definition(definition)
     except DefinitionError:
         return []  # reported by the schema check
-    if engine_check is not None:
-        return list(engine_check(parsed))
-    found = []
-    for step in parsed.steps:
-        if step.on_check_page:
-            continue
-        widgets = engine_rendering.step_widgets(parsed, step, {}, {})
-        count = engine_rendering.screen_inputs(widgets)
-        if count > engine_rendering.PAGE_INPUTS:
-            found.append(
-                _(
-                    "Schritt „%(step)s“ fragt %(count)d Angaben auf einmal; höchstens %(limit)d "
-                    "sind erlaubt. Bitte teilen Sie ihn auf."
-                )
-                % {"step": step.title, "count": count, "limit": engine_rendering.PAGE_INPUTS}
-            )
-    return found
+    return page_length_problems(parsed)
 
 
 def publish_gate(definition: dict) -> GateResult:

@@ -35,5 +35,18 @@ def number(value, places=None) -> str:
 
 @register.filter
 def date_de(value) -> str:
-    """A day or an aware moment as "05.03.2024"."""
+    """A day or an aware moment as "05.03.2024" (in English "05/03/2024")."""
     return formatting.EMPTY if _empty(value) else formatting.format_date(value)
+
+
+@register.filter
+def day(value) -> str:
+    """A day in the interface language's notation: "05.03.2024", in English "05/03/2024"
+    (templates used to write `date:"d.m.Y"`, German in English too)."""
+    return formatting.EMPTY if _empty(value) else formatting.format_date(value)
+
+
+@register.filter
+def moment(value) -> str:
+    """A moment in German time: "05.03.2024, 14:30 Uhr", in English "05/03/2024, 14:30"."""
+    return formatting.EMPTY if _empty(value) else formatting.format_datetime(value)

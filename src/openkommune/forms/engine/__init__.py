@@ -28,6 +28,19 @@ from openkommune.forms.engine.definition import (
 )
 from openkommune.forms.engine.fields import required_errors, to_json
 from openkommune.forms.engine.output import AnswerRow, AnswerSection, answers, data_json_schema
+from openkommune.forms.engine.pages import (
+    PAGE_INPUTS,
+    Page,
+    find_page,
+    page_errors,
+    page_id,
+    page_length_problems,
+    page_of_path,
+    parse_page_post,
+    split_page_id,
+    step_pages,
+    visible_pages,
+)
 from openkommune.forms.engine.paths import entry_index, get_path, set_path
 from openkommune.forms.engine.prefill import Origin, Prefill, apply_prefill, keep_locked
 from openkommune.forms.engine.state import (
@@ -39,6 +52,7 @@ from openkommune.forms.engine.state import (
 
 __all__ = [
     "APPLICANT_ROLES",
+    "PAGE_INPUTS",
     "AnswerRow",
     "AnswerSection",
     "CodeList",
@@ -47,6 +61,7 @@ __all__ = [
     "Field",
     "Group",
     "Origin",
+    "Page",
     "Prefill",
     "Rule",
     "Step",
@@ -59,14 +74,24 @@ __all__ = [
     "data_json_schema",
     "entry_index",
     "field_dom_id",
+    "find_page",
     "get_path",
     "keep_locked",
+    "page_errors",
+    "page_id",
+    "page_length_problems",
+    "page_of_path",
     "parse_definition",
+    "parse_page_post",
     "parse_step_post",
     "path_of",
+    "post_items",
     "set_path",
+    "split_page_id",
+    "step_pages",
     "validate",
     "visibility",
+    "visible_pages",
     "visible_steps",
 ]
 
@@ -303,8 +328,13 @@ def _post_items(items, prefix: str, get_list, keys) -> dict:
 def parse_step_post(definition: Definition, step_id: str, post) -> dict:
     """The raw data fragment of one step from its posted HTML fields (a QueryDict or a dict
     of lists). Every item of the step is present; texts stay exactly as typed."""
+    return post_items(definition.step(step_id).items, post)
+
+
+def post_items(items, post) -> dict:
+    """The raw data of these (top-level) items from posted HTML fields."""
     get_list, keys = _getter(post)
-    return _post_items(definition.step(step_id).items, "", get_list, keys)
+    return _post_items(items, "", get_list, keys)
 
 
 def _locate(definition: Definition, data: dict, path: str):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,6 +39,7 @@ from openkommune.forms.engine.definition import (
     Group,
     Step,
 )
+from openkommune.forms.engine.pages import PAGE_INPUTS, Page, item_ids
 from openkommune.forms.engine.prefill import origin_of
 from openkommune.forms.engine.state import NON_FIELD, Visibility, path_of, visibility
 
@@ -129,12 +131,20 @@ class Widget:
 
 def format_size(size: int) -> str:
     if size >= 1024 * 1024:
-        text = format_number(size / (1024 * 1024), 1).removesuffix(",0")
+        text = format_number(size / (1024 * 1024), 1).removesuffix(",0").removesuffix(".0")
         return f"{text} MB"
     return f"{max(1, round(size / 1024))} KB"
 
 
 def _display_text(field: Field, value) -> str:
+    """The value as the input shows it: in the notation the engine reads back and the hint
+    asks for (TT.MM.JJJJ, 12,50) whatever the interface language, so that a page shown again
+    in English posts what it shows."""
+    with translation.override("de"):
+        return _input_text(field, value)
+
+
+def _input_text(field: Field, value) -> str:
     if value is None:
         return ""
     if field.type == "date":
@@ -198,13 +208,16 @@ class _Builder:
         self.errors = errors or {}
         self.file_names = {str(key): name for key, name in (file_names or {}).items()}
         self.shown = shown
+        # The items on this page: their answers are still open (for a page of a step cut by
+        # the page-length rule, the step's other pages are answered like other steps).
+        self.own = item_ids(step.items)
 
     def condition_hint(self, item, ctx: dict | None = None) -> str | None:
         """For an item whose condition depends on an answer on this same page: the sentence
         saying when it applies (the page shows it anyway: no JavaScript needed)."""
         ctx = ctx or {}
         names = condition_fields(item.visible_if)
-        if any(self.definition.locations[name].step_id == self.step.id for name in names):
+        if any(name in self.own for name in names):
             return describe(self._open_part(item.visible_if, ctx), self.definition)
         return None
 
@@ -217,7 +230,7 @@ class _Builder:
         if "not" in condition:
             return {"not": self._client_condition(condition["not"], ctx)}
         name = condition["field"]
-        if self.definition.locations[name].step_id != self.step.id:
+        if name not in self.own:
             settled = possible(condition, lambda other: self._lookup(other, ctx))
             return {"const": bool(settled)}
         out: dict = {"name": path_of(self.definition, name, ctx)}
@@ -262,7 +275,7 @@ class _Builder:
         return possible(item.visible_if, lambda name: self._lookup(name, ctx)) is not False
 
     def _lookup(self, name: str, ctx: dict):
-        if self.definition.locations[name].step_id == self.step.id:
+        if name in self.own:
             return UNKNOWN if self.renderable(name, ctx) else MISSING
         return self.shown.effective(name, ctx)
 
@@ -433,7 +446,7 @@ class _Builder:
 
 def step_widgets(
     definition: Definition,
-    step: Step,
+    step: Step | Page,
     values: dict | None,
     errors: dict[str, list[str]] | None = None,
     *,
@@ -451,9 +464,7 @@ def step_widgets(
     return builder.items(step.items, builder.values, "", {}, "")
 
 
-# The page-length guideline (docs/forms.md, "Short journeys"): about this many inputs per
-# screen, one topic.
-PAGE_INPUTS = 10
+__all__ = ["PAGE_INPUTS", "Widget", "error_summary_entries", "screen_inputs", "step_widgets"]
 
 
 def screen_inputs(widgets: list[Widget]) -> int:
@@ -489,7 +500,7 @@ def _summary(widgets: list[Widget], out: list):
 
 def error_summary_entries(
     definition: Definition,
-    step: Step,
+    step: Step | Page,
     values: dict | None,
     errors: dict[str, list[str]] | None,
     *,

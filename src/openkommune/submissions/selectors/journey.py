@@ -14,9 +14,14 @@ from django.utils import timezone
 
 from openkommune.forms.engine import (
     Definition,
+    Page,
     Step,
     field_dom_id,
+    page_errors,
+    page_of_path,
+    split_page_id,
     validate,
+    visible_pages,
     visible_steps,
 )
 from openkommune.submissions import selectors, services
@@ -94,16 +99,18 @@ def application_for_request(request: HttpRequest, reference: str) -> tuple[Appli
     return application, ""
 
 
-# --- steps -----------------------------------------------------------------------------
+# --- pages -----------------------------------------------------------------------------
+# The screens of a form are the engine's pages (forms.engine.pages): the shown steps, each
+# cut by the page-length rule where it asks too much. Page ids are what the step URL carries.
 
 
-def steps_of(definition: Definition, data) -> list[Step]:
-    """The screens of the form for these answers: the shown steps, without those the check
-    page carries (declarations, `Step.on_check_page`)."""
+def steps_of(definition: Definition, data) -> list[Page]:
+    """The screens of the form for these answers: the pages of the shown steps, without the
+    steps the check page carries (declarations, `Step.on_check_page`)."""
     return [
-        step
-        for step in visible_steps(definition, data, today=timezone.localdate())
-        if not step.on_check_page
+        page
+        for page in visible_pages(definition, data, today=timezone.localdate())
+        if not page.on_check_page
     ]
 
 
@@ -116,7 +123,7 @@ def check_page_steps(definition: Definition, data) -> list[Step]:
     ]
 
 
-def neighbour(steps: list[Step], step_id: str, offset: int) -> Step | None:
+def neighbour(steps: list[Page], step_id: str, offset: int) -> Page | None:
     ids = [step.id for step in steps]
     if step_id not in ids:
         return None
@@ -125,30 +132,40 @@ def neighbour(steps: list[Step], step_id: str, offset: int) -> Step | None:
 
 
 def resume_step(definition: Definition, draft: Draft) -> str:
-    """Where a returning applicant continues: the step last saved if still shown, else the
-    first shown step."""
-    steps = steps_of(definition, draft.data)
-    ids = [step.id for step in steps]
+    """Where a returning applicant continues: the page last saved if still shown (else the
+    first shown page of its step), else the first shown page."""
+    pages = steps_of(definition, draft.data)
+    ids = [page.id for page in pages]
     if draft.current_step in ids:
         return draft.current_step
+    step_id = split_page_id(draft.current_step or "")[0]
+    same_step = [page.id for page in pages if page.step_id == step_id]
+    if same_step:
+        return same_step[0]
     return ids[0] if ids else definition.steps[0].id
 
 
 def continue_at(definition: Definition, draft: Draft) -> str | None:
-    """Where a returning applicant goes on: the first shown step that still lacks an answer
-    or holds a wrong one; None when every step is complete (then: the check page)."""
+    """Where a returning applicant goes on: the first shown page that still lacks an answer
+    or holds a wrong one; None when every page is complete (then: the check page)."""
     errors = validate(definition, draft.data, today=timezone.localdate()).errors
-    incomplete = {path.split(".", 1)[0] for path in errors}
-    for step in steps_of(definition, draft.data):
-        if incomplete.intersection(item.id for item in step.items):
-            return step.id
+    for page in steps_of(definition, draft.data):
+        if page_errors(definition, page, errors):
+            return page.id
     return None
 
 
-def error_links(definition: Definition, errors: dict[str, list[str]], step_url) -> list:
-    """(href, message) for errors of the whole form (check page): each links to its step
-    and field; `step_url(step_id)` builds the step's address."""
+def page_for_path(definition: Definition, pages: list[Page], path: str) -> str | None:
+    """The id of the page asking the answer at `path` ("Ändern" on the check page)."""
+    page = page_of_path(definition, pages, path)
+    return page.id if page is not None else None
+
+
+def error_links(definition: Definition, errors: dict[str, list[str]], step_url, data=None) -> list:
+    """(href, message) for errors of the whole form (check page): each links to its page
+    and field; `step_url(page_id)` builds the page's address."""
     entries = []
+    pages = steps_of(definition, data or {})
     for path, messages in errors.items():
         top = path.split(".", 1)[0]
         location = definition.locations.get(top)
@@ -159,7 +176,8 @@ def error_links(definition: Definition, errors: dict[str, list[str]], step_url) 
         if step.on_check_page:  # asked on the check page itself
             entries.extend((f"#{field_dom_id(path)}", message) for message in messages)
             continue
-        href = f"{step_url(step.id)}?zurueck={RETURN_TO_CHECK}#{field_dom_id(path)}"
+        target = page_for_path(definition, pages, path) or step.id
+        href = f"{step_url(target)}?zurueck={RETURN_TO_CHECK}#{field_dom_id(path)}"
         entries.extend((href, f"{step.title}: {message}") for message in messages)
     return entries
 

@@ -23,6 +23,7 @@ from openkommune.forms.engine import (
     applicant_values,
     apply_prefill,
     keep_locked,
+    split_page_id,
     validate,
 )
 from openkommune.forms.selectors import form_id_for_leistung, version_definition
@@ -211,11 +212,17 @@ def refresh_from(target: Draft, source: Draft) -> None:
     target.updated_at = source.updated_at
 
 
-def draft_save_step(*, draft: Draft, step_id: str, raw_fragment: dict) -> Validation:
+def draft_save_step(
+    *, draft: Draft, step_id: str, raw_fragment: dict, page_id: str | None = None
+) -> Validation:
     """Store the step's raw input (always, even when invalid: nothing typed is lost), then
-    validate that step. Returns the engine's `Validation`."""
+    validate that step. Returns the engine's `Validation`. `page_id`: the page of the step
+    (the page-length rule, forms.engine.pages) posted, kept as where the applicant is; its
+    fragment comes from `forms.engine.parse_page_post`."""
     definition = version_definition(draft.form_version)
     definition.step(step_id)  # KeyError for a step the form does not have
+    if page_id is not None and split_page_id(page_id)[0] != step_id:
+        raise KeyError(page_id)
     if not isinstance(raw_fragment, dict):
         raise TypeError("raw_fragment must be a dict (forms.engine.parse_step_post).")
     with transaction.atomic():
@@ -224,7 +231,7 @@ def draft_save_step(*, draft: Draft, step_id: str, raw_fragment: dict) -> Valida
         # Verified values (a locked prefill origin) stay as they came.
         typed = keep_locked(typed, locked.prefilled)
         locked.data = _storable(typed)
-        locked.current_step = step_id
+        locked.current_step = _current(page_id or step_id, step_id)
         contact = contact_email(definition, typed)
         if contact:
             # The form's contact address is where the confirmation goes (asked once).
@@ -234,6 +241,12 @@ def draft_save_step(*, draft: Draft, step_id: str, raw_fragment: dict) -> Valida
     refresh_from(draft, locked)
     # Validated as typed, so a NUL character is reported at its field although not stored.
     return validate(definition, typed, step_id=step_id, today=timezone.localdate())
+
+
+def _current(page_id: str, step_id: str) -> str:
+    """What `Draft.current_step` keeps: the page, or its step if the id is too long."""
+    max_length = Draft._meta.get_field("current_step").max_length
+    return page_id if len(page_id) <= max_length else step_id
 
 
 def contact_email(definition, data) -> str:
@@ -272,8 +285,9 @@ def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None)
         # Verified values (a locked prefill origin) stay as they came.
         locked.data = _storable(keep_locked(data, locked.prefilled))
         if current_step is not None:
-            version_definition(locked.form_version).step(current_step)
-            locked.current_step = current_step
+            step_id = split_page_id(current_step)[0]
+            version_definition(locked.form_version).step(step_id)
+            locked.current_step = _current(current_step, step_id)
         locked.save(update_fields=["data", "current_step", "updated_at"])
         draft_audit(locked, "draft.set_data", {"step": locked.current_step})
     refresh_from(draft, locked)

@@ -28,7 +28,12 @@ from openkommune.forms.engine import (
     answers,
     apply_repeat_action,
     field_dom_id,
+    find_page,
+    page_errors,
+    page_of_path,
+    parse_page_post,
     parse_step_post,
+    split_page_id,
     validate,
 )
 from openkommune.forms.selectors import form_for_leistung, version_definition
@@ -277,8 +282,9 @@ def _upload_files(request, draft, step, fragment) -> dict[str, list[str]]:
 
 def _post_step(request, draft, definition, step):
     """Save what was posted (always), then follow the button. Returns a response, or the
-    errors to show the step with again."""
-    fragment = parse_step_post(definition, step.id, request.POST)
+    errors to show the page with again. `step` is the page (forms.engine.Page): a step cut
+    by the page-length rule posts only its page's answers."""
+    fragment = parse_page_post(definition, step, request.POST, draft.data)
     upload_errors = _upload_files(request, draft, step, fragment)
     add, remove = request.POST.get("_add", ""), request.POST.get("_remove", "")
     if add or remove:
@@ -294,8 +300,10 @@ def _post_step(request, draft, definition, step):
         data, _handled = apply_repeat_action(definition, {**draft.data, **fragment}, request.POST)
         services.draft_set_data(draft=draft, data=data, current_step=step.id)
         return upload_errors
-    validation = services.draft_save_step(draft=draft, step_id=step.id, raw_fragment=fragment)
-    errors = _merge(validation.errors, upload_errors)
+    validation = services.draft_save_step(
+        draft=draft, step_id=step.step_id, raw_fragment=fragment, page_id=step.id
+    )
+    errors = _merge(page_errors(definition, step, validation.errors), upload_errors)
     action = request.POST.get("_action", "weiter")
     steps = journey.steps_of(definition, draft.data)
     if action == "zurueck":
@@ -319,22 +327,27 @@ def _post_step(request, draft, definition, step):
 @require_http_methods(["GET", "POST"])
 def step(request, draft: Draft, step_id: str):
     definition = version_definition(draft.form_version)
+    own_step_id, number = split_page_id(step_id)
     try:
-        current = definition.step(step_id)
+        own_step = definition.step(own_step_id)
     except KeyError:
         raise Http404(_("Diesen Schritt gibt es in diesem Formular nicht.")) from None
-    if current.on_check_page:
+    if not number:
+        raise Http404(_("Diesen Schritt gibt es in diesem Formular nicht."))
+    if own_step.on_check_page:
         # Declarations are asked on the check page, not on a screen of their own.
         return redirect("submissions:check", public_id=draft.public_id)
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    # The step's pages (the page-length rule) for the answers so far.
+    current = find_page(journey.steps_of(definition, draft.data), step_id)
+    if request.method == "POST" and current is not None:
         outcome = _post_step(request, draft, definition, current)
         if not isinstance(outcome, dict):
             return outcome
         errors = outcome
     steps = journey.steps_of(definition, draft.data)
     ids = [s.id for s in steps]
-    if current.id not in ids:
+    if current is None or current.id not in ids:
         # Earlier answers hide this step: go on where the applicant can.
         return redirect(
             "submissions:step",
@@ -359,7 +372,8 @@ def step(request, draft: Draft, step_id: str):
             note
             for note in prefill_notes(definition, draft.identity_prefill, draft.data)
             if definition.locations.get(note["path"].split(".")[-1])
-            and definition.locations[note["path"].split(".")[-1]].step_id == current.id
+            and definition.locations[note["path"].split(".")[-1]].step_id == current.step_id
+            and page_of_path(definition, [current], note["path"]) is not None
         ],
     }
     return render(request, "submissions/step.html", context)
@@ -387,6 +401,7 @@ def _render_check(
     names = _file_names(draft, attachments)
     # Files of answers still shown (a file of a removed entry is not part of the application).
     referenced = set(journey.string_values(validation.data))
+    pages = journey.steps_of(definition, draft.data)
     sections = [
         {
             "step_id": section.step_id,
@@ -397,6 +412,8 @@ def _render_check(
                     "text": row.text,
                     "anchor": field_dom_id(row.path),
                     "language": row.language,
+                    # "Ändern" opens the page asking it (a step may be cut into pages).
+                    "page": journey.page_for_path(definition, pages, row.path) or section.step_id,
                 }
                 for row in section.rows
             ],
@@ -416,7 +433,7 @@ def _render_check(
         "data": {**draft.data, **(posted or {})},
         "errors": errors,
         "sections": [section for section in sections if section["step_id"] not in shown],
-        "error_entries": journey.error_links(definition, errors, step_url),
+        "error_entries": journey.error_links(definition, errors, step_url, draft.data),
         "message": message,
         "attachments": [a for a in attachments if str(a.public_id) in referenced],
         "idempotency_key": uuid.uuid4().hex,

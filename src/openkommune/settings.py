@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Only for the Swagger UI static files it ships (core.api_docs); no models.
+    "ninja",
     "openkommune.core",
     "openkommune.tenancy",
     "openkommune.accounts",

@@ -426,3 +426,7 @@ FITCONNECT_MAX_ATTACHMENT_BYTES = env_int(
 FITCONNECT_MAX_BODY_BYTES = env_int("OPENKOMMUNE_FITCONNECT_MAX_BODY_BYTES", 10 * 1024 * 1024)
 # The issuer (iss) of the platform's event tokens; empty: the request's origin + /fit-connect.
 FITCONNECT_ISSUER = env_str("OPENKOMMUNE_FITCONNECT_ISSUER", "")
+# Callbacks go to https:// URLs only (FIT-Connect's rule); plain http only for tests.
+FITCONNECT_CALLBACK_ALLOW_HTTP = env_bool(
+    "OPENKOMMUNE_FITCONNECT_CALLBACK_ALLOW_HTTP", default=False
+)

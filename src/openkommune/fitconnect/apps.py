@@ -10,6 +10,7 @@ class FitConnectConfig(AppConfig):
 
     def ready(self):
         from openkommune.core.worker import register_periodic
+        from openkommune.fitconnect import tasks  # noqa: F401  (declares the jobs)
         from openkommune.fitconnect.services import prune_expired_tokens
 
         register_periodic(

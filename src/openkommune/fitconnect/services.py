@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.fitconnect import jose
+from openkommune.fitconnect import callbacks, jose
 from openkommune.fitconnect.constants import (
     EVENT_ACCEPT,
     EVENT_BASE,
@@ -604,6 +604,7 @@ def submit(caller: Caller, submission_id, body, *, issuer: str) -> Submission:
             issuer=issuer,
             payload={"authenticationTags": _authentication_tags(locked)},
         )
+        callbacks.notify_new_submission(locked)
     return locked
 
 

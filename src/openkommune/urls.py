@@ -25,6 +25,7 @@ urlpatterns = [
     path("beschaffung/digitalpakt/", include("openkommune.digitalpakt.urls")),
     path("", include("openkommune.payments.urls")),
     path("behoerde/", include("openkommune.cases.urls")),
+    path("schnittstellen/zustellwege/", include("openkommune.fitconnect.health_views")),
     path("schnittstellen/", include("openkommune.delivery.urls")),
     path("konto/bundid/", include("openkommune.identity.urls")),
     path("konto/zwei-faktor/", include("openkommune.twofactor.urls")),

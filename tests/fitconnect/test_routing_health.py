@@ -186,3 +186,12 @@ def test_page_for_staff_member_admin_and_nobody_else(client, member, other_membe
     assert "Niemand bearbeitet den Posteingang" in page.text
     assert "1 von 2 Zustellwegen sind in Ordnung." in page.text
     assert page["Cache-Control"].startswith("max-age=0")
+
+
+def test_member_admins_find_the_page_in_their_navigation(client, member):
+    admin = UserFactory()
+    MembershipFactory(tenant=member, user=admin, role=Role.MEMBER_ADMIN)
+    client.force_login(admin)
+    page = client.get(PAGE)
+    assert 'id="nav-zustellwege"' in page.text
+    assert f'href="{PAGE}" aria-current="page"' in page.text

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Only for the Swagger UI static files it ships (core.api_docs); no models.
+    "ninja",
     "openkommune.core",
     "openkommune.tenancy",
     "openkommune.accounts",
@@ -445,3 +447,7 @@ FITCONNECT_MAX_BODY_BYTES = env_int("OPENKOMMUNE_FITCONNECT_MAX_BODY_BYTES", 10 
 # destinations (ADR 0028); without it one is derived from SECRET_KEY (development only).
 FITCONNECT_INBOX_KEK_FILE = env_str("OPENKOMMUNE_FITCONNECT_INBOX_KEK_FILE", "") or None
 FITCONNECT_ISSUER = env_str("OPENKOMMUNE_FITCONNECT_ISSUER", "")
+# Callbacks go to https:// URLs only (FIT-Connect's rule); plain http only for tests.
+FITCONNECT_CALLBACK_ALLOW_HTTP = env_bool(
+    "OPENKOMMUNE_FITCONNECT_CALLBACK_ALLOW_HTTP", default=False
+)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("openkommune.payments.urls")),
     path("behoerde/", include("openkommune.cases.urls")),
     path("schnittstellen/fit-connect/", include("openkommune.fitconnect.admin_urls")),
+    path("schnittstellen/zustellwege/", include("openkommune.fitconnect.health_views")),
     path("schnittstellen/", include("openkommune.delivery.urls")),
     path("konto/bundid/", include("openkommune.identity.urls")),
     path("konto/zwei-faktor/", include("openkommune.twofactor.urls")),
@@ -43,6 +44,8 @@ urlpatterns = [
     path("sprache/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # FIT-Connect-compatible Submission API (docs/fit-connect.md): FITKO's paths and shapes.
+    # Its Swagger UI and OpenAPI file, outside the routes fitconnect/urls.py keeps equal to it.
+    path("fit-connect/v1/", include("openkommune.fitconnect.docs")),
     path("fit-connect/", include("openkommune.fitconnect.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

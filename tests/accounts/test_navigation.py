@@ -34,16 +34,26 @@ PAYMENTS = reverse("payments:bookings")
 FORM_STUDIO = reverse("studio:index")
 NEWS_ADMIN = reverse("website:news_manage")
 OUTBOX = reverse("reports:outbox")
+ROUTING = reverse("fitconnect_health:routing_health")
 
 
 @pytest.mark.parametrize(
     ("trait", "expected"),
     [
         ("clerk", {INBOX, PAYMENTS, PROCUREMENT}),
-        ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, PROCUREMENT}),
+        ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, ROUTING, PROCUREMENT}),
         (
             "cooperative_staff",
-            {OFFERS, STATISTICS, FORM_STUDIO, NEWS_ADMIN, OZG_PROGRESS, OUTBOX, PROCUREMENT},
+            {
+                OFFERS,
+                STATISTICS,
+                FORM_STUDIO,
+                NEWS_ADMIN,
+                OZG_PROGRESS,
+                OUTBOX,
+                ROUTING,
+                PROCUREMENT,
+            },
         ),
     ],
 )

@@ -9,6 +9,7 @@ from openkommune.api.openapi import OpenKommuneSchema
 from openkommune.bundling.api import router as bundling_router
 from openkommune.cases.api import router as cases_router
 from openkommune.catalog.api import router as catalog_router
+from openkommune.core.api_docs import SwaggerDocs
 from openkommune.delivery.api import router as delivery_router
 from openkommune.digitalpakt.api import router as digitalpakt_router
 from openkommune.forms.api import router as forms_router
@@ -36,8 +37,9 @@ api = OpenKommuneAPI(
     ),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
-    # No Swagger UI: it loads scripts from a CDN, which the CSP and offline operation forbid.
-    docs_url=None,
+    # Swagger UI from django-ninja's own static files (core.api_docs): no CDN, CSP-compatible.
+    docs_url="/docs",
+    docs=SwaggerDocs(),
     parser=StrictParser(),
 )
 install_error_handlers(api)

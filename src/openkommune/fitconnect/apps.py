@@ -11,7 +11,11 @@ class FitConnectConfig(AppConfig):
     def ready(self):
         from openkommune.cases.services.panels import register_case_panel
         from openkommune.core.worker import register_periodic
-        from openkommune.fitconnect import panels
+        from openkommune.fitconnect import (
+            panels,
+            tasks,  # noqa: F401  (declares the jobs)
+        )
+        from openkommune.fitconnect.health import daily_check
         from openkommune.fitconnect.intake import deliver_submitted
         from openkommune.fitconnect.services import prune_expired_tokens
         from openkommune.submissions.services.hooks import (
@@ -20,6 +24,7 @@ class FitConnectConfig(AppConfig):
             register_submitted,
         )
 
+        register_periodic("fitconnect.routing_health", datetime.timedelta(days=1), daily_check)
         register_periodic(
             "fitconnect.prune_expired_tokens", datetime.timedelta(hours=1), prune_expired_tokens
         )

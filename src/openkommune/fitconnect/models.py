@@ -213,3 +213,22 @@ class PlatformKey(models.Model):
 
     def __str__(self):
         return str(self.kid)
+
+
+class DestinationCallback(models.Model):
+    """Where the platform tells a destination's subscriber that submissions are ready
+    (FIT-Connect callbacks, fitconnect/callbacks.py). The secret is kept as it is: the
+    platform needs it to compute the HMAC of every callback."""
+
+    destination = models.OneToOneField(
+        Destination, on_delete=models.CASCADE, related_name="callback"
+    )
+    url = models.URLField(_("Callback-URL"), max_length=500)
+    secret = models.CharField(_("Callback-Secret"), max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_failure = models.CharField(max_length=500, blank=True)
+
+    def __str__(self):
+        return self.url

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.core.read_cache import Topic, data_changed
-from openkommune.fitconnect import jose
+from openkommune.fitconnect import callbacks, jose
 from openkommune.fitconnect.constants import (
     EVENT_ACCEPT,
     EVENT_BASE,
@@ -633,6 +633,8 @@ def submit(caller: Caller, submission_id, body, *, issuer: str) -> Submission:
 
             submission_id = str(locked.submission_id)
             transaction.on_commit(lambda: import_to_inbox.enqueue(submission_id))
+        else:
+            callbacks.notify_new_submission(locked)
     return locked
 
 

@@ -1,6 +1,10 @@
-"""Jobs of the FIT-Connect app (django.tasks). Each takes plain values, never personal data."""
+"""Jobs of the FIT-Connect app (`openkommune job_worker`). Each takes plain values, never
+personal data."""
 
 from django.tasks import task
+
+from openkommune.core.jobs import job
+from openkommune.fitconnect import callbacks
 
 
 @task()
@@ -10,3 +14,9 @@ def import_to_inbox(submission_id: str) -> str:
     from openkommune.fitconnect.inbox import import_submission
 
     return import_submission(submission_id)
+
+
+@job(callbacks.SEND_JOB)
+def send_callback(*, submission_id: str, attempt: int) -> str:
+    """One signed callback attempt for a submitted submission (retries queue themselves)."""
+    return callbacks.send(submission_id=submission_id, attempt=attempt)

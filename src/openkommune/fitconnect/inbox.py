@@ -3,8 +3,8 @@ that works in the platform's built-in back office.
 
 The platform generates the destination's keys and keeps the private halves sealed with the
 key-encryption key (`OPENKOMMUNE_FITCONNECT_INBOX_KEK_FILE`, else derived from SECRET_KEY).
-After a submit, the job `tasks.import_to_inbox` decrypts, checks the SHA-512 hashes and the
-data schema (one of the platform's published form versions), creates the application
+After a submit, the job `fitconnect.import_to_inbox` (tasks.py) decrypts, checks the SHA-512
+hashes and the data schema (one of the platform's published form versions), creates the application
 through the platform's own submit path (validation, routing, case, confirmation) and
 answers with an accept event signed with the destination's key — or with a reject event
 naming the problems, and nothing in the back office.

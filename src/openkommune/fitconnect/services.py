@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.core.jobs import enqueue_on_commit
 from openkommune.core.read_cache import Topic, data_changed
 from openkommune.fitconnect import callbacks, jose
 from openkommune.fitconnect.constants import (
@@ -62,6 +63,8 @@ from openkommune.tenancy.services import audit_record, snapshot
 LEIKA_KEY_LENGTH = 14
 PAGE_LIMIT_MAX = 500
 PAGE_LIMIT_DEFAULT = 100
+# The job that takes a submission to an inbox destination into the back office (tasks.py).
+INBOX_IMPORT_JOB = "fitconnect.import_to_inbox"
 
 
 @dataclass
@@ -629,10 +632,7 @@ def submit(caller: Caller, submission_id, body, *, issuer: str) -> Submission:
         if submission.destination.inbox:
             # The platform holds this destination's keys (ADR 0028): a job imports it into
             # the member's built-in back office and answers with accept or reject.
-            from openkommune.fitconnect.tasks import import_to_inbox
-
-            submission_id = str(locked.submission_id)
-            transaction.on_commit(lambda: import_to_inbox.enqueue(submission_id))
+            enqueue_on_commit(INBOX_IMPORT_JOB, str(locked.submission_id))
         else:
             callbacks.notify_new_submission(locked)
     return locked

@@ -1,13 +1,12 @@
 """Jobs of the FIT-Connect app (`openkommune job_worker`). Each takes plain values, never
 personal data."""
 
-from django.tasks import task
-
 from openkommune.core.jobs import job
 from openkommune.fitconnect import callbacks
+from openkommune.fitconnect.services import INBOX_IMPORT_JOB
 
 
-@task()
+@job(INBOX_IMPORT_JOB)
 def import_to_inbox(submission_id: str) -> str:
     """Decrypt a submission to an inbox destination and put it into the member's built-in
     back office, or reject it (inbox.py). Idempotent: an answered submission is skipped."""

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import DefinitionError
-from openkommune.forms.fim.importer import FimFileError, FimImportError, import_schema
 from openkommune.forms.models import FormVersion
 from openkommune.forms.services import (
+    FimUploadError,
     form_version_create,
     form_version_edit,
+    form_version_import_fim,
     form_version_publish,
 )
 from openkommune.studio import editing
@@ -89,23 +90,12 @@ def studio_publish(*, actor, version: FormVersion) -> FormVersion:
 
 @transaction.atomic
 def studio_fim_import(*, actor, data: bytes, leika_keys: list[str], key: str = "") -> FormVersion:
-    """A FIM Stammdatenschema (XDatenfelder 1.0/2.0 bytes) as draft version 1 of a new form
-    edited by `actor`, its import report stored with it (`forms.fim.importer`, rules translated
-    into conditions). Bad file, no LeiKa key, an existing key or an invalid result: a German
-    `ValidationError`, nothing stored."""
+    """A FIM Stammdatenschema as draft version 1 of a new form edited by `actor`
+    (`forms.services.form_version_import_fim`). Errors: a German `ValidationError`, nothing
+    stored."""
     try:
-        result = import_schema(data, key=key or None, leika_keys=leika_keys)
-    except FimFileError as error:
-        raise ValidationError(error.message) from error
-    except FimImportError as error:
-        message = str(error).replace("mit --leika angeben", "im Feld „LeiKa-Schlüssel“ angeben")
-        raise ValidationError(message) from error
-    try:
-        return form_version_create(
-            actor=actor,
-            definition=result.definition,
-            import_report=result.report_dicts(),
-            new_form=True,
-        )
+        return form_version_import_fim(actor=actor, data=data, leika_keys=leika_keys, key=key)
+    except FimUploadError as error:
+        raise ValidationError(str(error)) from error
     except DefinitionError as error:
         raise ValidationError(error.messages) from error

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from openkommune.accounts.access import cooperative_staff_page
 from openkommune.core.forms import add_service_errors, render_form
-from openkommune.forms.fim.importer import FimImportResult, rules_summary
+from openkommune.forms.selectors import form_version_import_counts
 from openkommune.studio import services
 from openkommune.studio.forms import FimUploadForm
 from openkommune.studio.views.editor import version_or_404
@@ -56,9 +56,7 @@ def fim_import(request):
 def fim_report(request, key: str, number: int):
     version = version_or_404(key, number)
     report = version.import_report or []
-    counts = FimImportResult(definition=version.definition, report=[], schema=None).counts()
-    for entry in report:
-        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
+    counts = form_version_import_counts(version)
     kind = request.GET.get("art", "")
     kind = kind if kind in KIND_LABELS else ""
     order = {value: index for index, value in enumerate(KIND_LABELS)}
@@ -75,7 +73,7 @@ def fim_report(request, key: str, number: int):
         {
             "version": version,
             "counts": counts,
-            "summary": rules_summary(counts),
+            "summary": counts["rules_summary"],
             "page": page,
             "kind": kind,
             "kinds": [(value, label, counts.get(value, 0)) for value, label in KIND_LABELS.items()],

@@ -620,6 +620,8 @@ APPLICANT_ROLE_TYPES = {
     "address": ("address",),
     "email": ("email",),
     "phone": ("phone",),
+    "birth_date": ("date",),
+    "birth_place": ("text",),
 }
 APPLICANT_ROLE_LABELS = {
     "given_name": _("Vorname der Antragstellerin"),
@@ -629,6 +631,8 @@ APPLICANT_ROLE_LABELS = {
     "address": _("Anschrift"),
     "email": _("E-Mail-Adresse (für Bestätigung und Bescheid)"),
     "phone": _("Telefonnummer"),
+    "birth_date": _("Geburtsdatum der Antragstellerin"),
+    "birth_place": _("Geburtsort der Antragstellerin"),
 }
 
 

@@ -150,3 +150,68 @@ def test_build_preview_review_and_publish_with_a_second_person(
     assert version.status == "published"
     assert version.published_by_id == second_staff.pk
     assert version.edited_by_id == committed_cooperative_staff.pk
+
+
+FIM_KEY = "browser_fim_blaue_karte"
+
+
+@pytest.fixture
+def fim_cleanup(django_db_blocker):
+    yield
+    from openkommune.forms.models import FormDefinition, FormVersion
+    from openkommune.tenancy.models import AuditRecord
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        versions = FormVersion.objects.filter(form__key=FIM_KEY)
+        forms = FormDefinition.objects.filter(key=FIM_KEY)
+        ids = [
+            str(pk)
+            for pk in [*versions.values_list("pk", flat=True), *forms.values_list("pk", flat=True)]
+        ]
+        AuditRecord.objects.filter(tenant=None, object_id__in=ids)._raw_delete(using="default")
+        versions.delete()
+        forms.delete()
+
+
+def test_fim_upload_shows_the_report_and_a_rule_as_condition_in_the_preview(
+    page, committed_cooperative_staff, fim_cleanup, django_db_blocker
+):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    schema = Path(settings.DATA_DIR) / "fim-stammdatenschemata"
+    schema /= "S00000121_V1.0_Antrag_Blaue_Karte_EU.xdf2.xml"
+    log_in(page, committed_cooperative_staff)
+    page.goto("/genossenschaft/formular-studio/")
+    page.get_by_role("link", name="FIM-Stammdatenschema importieren").click()
+    assert_no_axe_violations(page)
+    form = page.locator("#fim-import")
+    form.get_by_label("Stammdatenschema (XML, XDatenfelder 1.0 oder 2.0)").set_input_files(schema)
+    form.get_by_label("LeiKa-Schlüssel").fill("99010014001001")
+    form.get_by_label("Schlüssel des Formulars").fill(FIM_KEY)
+    form.get_by_role("button", name="Importieren").click()
+    assert page.locator("#regeln-zusammenfassung").inner_text() == (
+        "3 Regeln übernommen, 0 Regeln nicht übernommen"
+    )
+    assert_no_axe_violations(page)
+    # The rule "Krankenversicherungsträger only if Krankenversicherung vorhanden" is a
+    # condition: the preview page of its step says when the field is needed.
+    from openkommune.forms.models import FormVersion
+
+    with django_db_blocker.unblock():
+        definition = FormVersion.objects.get(form__key=FIM_KEY).definition
+    step_id = next(
+        step["id"]
+        for step in definition["steps"]
+        if "f00001028_krankenversicherungstraeger" in str(step["items"])
+    )
+    page.get_by_role("link", name=re.compile("Zu Version 1")).click()
+    page.goto(page.url + f"vorschau/?neu=1&schritt={step_id}")
+    hint = page.get_by_text(
+        "Nur nötig, wenn Sie bei „Besteht Krankenversicherungsschutz für die Bundesrepublik "
+        "Deutschland?“ „Ja“ angegeben haben."
+    )
+    assert hint.count() >= 1
+    assert_no_axe_violations(page)

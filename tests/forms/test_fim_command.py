@@ -42,9 +42,11 @@ def test_dry_run_prints_report_and_writes_nothing(tmp_path):
     assert f"  {LEIKA}: Blaue Karte EU Erteilung" in output
     assert "  1. Allgemeine Angaben (allgemeine_angaben): 11 Felder" in output
     assert "88 Felder (davon 0 Hinweistexte)" in output
-    assert "Importbericht: 16 Annäherungen, 0 ausgelassen, 3 Regeln nicht übernommen" in output
+    assert "3 Regeln übernommen, 0 Regeln nicht übernommen" in output
+    assert "Importbericht: 16 Annäherungen, 0 ausgelassen" in output
     assert (
-        "[Regel] G00000636 (g00000636_angaben_zur_krankenversicherung): Regel R00000254" in output
+        "[Regel übernommen] G00000636 (g00000636_angaben_zur_krankenversicherung): Regel R00000254"
+        in output
     )
     assert "[Bezug]" not in output  # references are counted, not listed
     assert "Probelauf: nichts in der Datenbank gespeichert." in output
@@ -61,9 +63,9 @@ def test_import_creates_a_draft_with_the_report():
     assert version.form.leika_keys == [LEIKA]
     assert version.definition["source"]["fim_id"] == "S00000121"
     kinds = {entry["kind"] for entry in version.import_report}
-    assert kinds == {"approximation", "rule", "reference", "applicant"}
+    assert kinds == {"approximation", "rule_applied", "reference", "applicant"}
     assert "[Antragsteller]" in output
-    rule = next(e for e in version.import_report if e["kind"] == "rule")
+    rule = next(e for e in version.import_report if e["kind"] == "rule_applied")
     assert rule["fim_id"].startswith("R")
     assert rule["path"]
     assert rule["message"]

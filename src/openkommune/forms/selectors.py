@@ -8,6 +8,7 @@ from openkommune.catalog.models import LeikaAssignment, OzgLeistung
 from openkommune.core.read_cache import Topic, cached_read
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, parse_definition
+from openkommune.forms.fim.importer import FimImportResult, rules_summary
 from openkommune.forms.models import FormDefinition, FormVersion
 
 
@@ -135,3 +136,13 @@ def version_definition(version: FormVersion) -> Definition:
             _PARSED.clear()
         parsed = _PARSED[key] = parse_definition(version.definition)
     return parsed
+
+
+def form_version_import_counts(version: FormVersion) -> dict[str, int]:
+    """Counts of the version's structure and import report entries by kind, plus
+    `"rules_summary"`: "N Regeln übernommen, M Regeln nicht übernommen"."""
+    counts = FimImportResult(definition=version.definition, report=[], schema=None).counts()
+    for entry in version.import_report or []:
+        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
+    counts["rules_summary"] = rules_summary(counts)
+    return counts

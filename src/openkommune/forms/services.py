@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from openkommune.core.read_cache import Topic, data_changed
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import data_json_schema, parse_definition
+from openkommune.forms.fim.importer import FimFileError, FimImportError, import_schema
 from openkommune.forms.models import FormDefinition, FormVersion
 from openkommune.tenancy.selectors import require_cooperative_staff
 from openkommune.tenancy.services import audit_record
@@ -331,3 +332,30 @@ def form_min_trust_level_set(*, actor, form: FormDefinition, level: int) -> Form
         before=before, after={"min_trust_level": level},
     )  # fmt: skip
     return form
+
+
+class FimUploadError(Exception):
+    """A FIM upload cannot become a form (bad file, no LeiKa key); the message is German."""
+
+
+def form_version_import_fim(
+    *, actor, data: bytes, leika_keys: list[str], key: str = ""
+) -> FormVersion:
+    """A FIM Stammdatenschema (XDatenfelder 1.0/2.0 bytes) as draft version 1 of a new form
+    edited by `actor`, with its import report (`forms.fim.importer`; rules translated into
+    conditions). Raises FimUploadError, ValidationError (key exists) or DefinitionError;
+    nothing is stored then."""
+    try:
+        result = import_schema(data, key=key or None, leika_keys=leika_keys)
+    except FimFileError as error:
+        raise FimUploadError(error.message) from error
+    except FimImportError as error:
+        raise FimUploadError(
+            str(error).replace("mit --leika angeben", "im Feld „LeiKa-Schlüssel“ angeben")
+        ) from error
+    return form_version_create(
+        actor=actor,
+        definition=result.definition,
+        import_report=result.report_dicts(),
+        new_form=True,
+    )

@@ -5,6 +5,7 @@ value exactly (type and all), so opening and saving changes nothing (round trip)
 from __future__ import annotations
 
 import json
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -619,6 +620,8 @@ APPLICANT_ROLE_TYPES = {
     "address": ("address",),
     "email": ("email",),
     "phone": ("phone",),
+    "birth_date": ("date",),
+    "birth_place": ("text",),
 }
 APPLICANT_ROLE_LABELS = {
     "given_name": _("Vorname der Antragstellerin"),
@@ -628,6 +631,8 @@ APPLICANT_ROLE_LABELS = {
     "address": _("Anschrift"),
     "email": _("E-Mail-Adresse (für Bestätigung und Bescheid)"),
     "phone": _("Telefonnummer"),
+    "birth_date": _("Geburtsdatum der Antragstellerin"),
+    "birth_place": _("Geburtsort der Antragstellerin"),
 }
 
 
@@ -751,3 +756,59 @@ class NewFormForm(KernFormMixin, forms.Form):
         return [
             line.strip() for line in self.cleaned_data["leika_keys"].splitlines() if line.strip()
         ]
+
+
+FIM_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+
+class FimUploadForm(KernFormMixin, forms.Form):
+    """Upload of a FIM Stammdatenschema (docs/forms.md "FIM in the studio")."""
+
+    datei = forms.FileField(
+        label=_("Stammdatenschema (XML, XDatenfelder 1.0 oder 2.0)"),
+        help_text=_("Höchstens 5 MB."),
+    )
+    leika_keys = forms.CharField(
+        label=_("LeiKa-Schlüssel"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Ein Schlüssel je Zeile, 14 Ziffern, beginnt mit 99. Leer lassen, wenn das Schema "
+            "den Schlüssel nennt."
+        ),
+    )
+    key = forms.CharField(
+        label=_("Schlüssel des Formulars"),
+        required=False,
+        max_length=63,
+        help_text=_("Leer lassen für einen Schlüssel aus dem Namen des Schemas."),
+    )
+
+    def clean_datei(self):
+        upload = self.cleaned_data["datei"]
+        if upload.size > FIM_UPLOAD_MAX_BYTES:
+            raise ValidationError(_("Die Datei ist größer als 5 MB."))
+        return upload
+
+    def clean_leika_keys(self) -> list[str]:
+        keys = [
+            line.strip() for line in self.cleaned_data["leika_keys"].splitlines() if line.strip()
+        ]
+        for key in keys:
+            if not re.fullmatch(r"99[0-9]{12}", key):
+                raise ValidationError(
+                    _("„%(key)s“ ist kein LeiKa-Schlüssel (14 Ziffern, beginnt mit 99).")
+                    % {"key": key}
+                )
+        return keys
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"].strip()
+        if key and key != editing.slug(key, max_length=63):
+            raise ValidationError(
+                _(
+                    "Der Schlüssel darf nur Kleinbuchstaben, Ziffern und _ enthalten und muss mit "
+                    "einem Buchstaben beginnen."
+                )
+            )
+        return key

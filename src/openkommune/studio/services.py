@@ -12,8 +12,10 @@ from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import DefinitionError
 from openkommune.forms.models import FormVersion
 from openkommune.forms.services import (
+    FimUploadError,
     form_version_create,
     form_version_edit,
+    form_version_import_fim,
     form_version_publish,
 )
 from openkommune.studio import editing
@@ -84,3 +86,16 @@ def studio_publish(*, actor, version: FormVersion) -> FormVersion:
     if version.status != FormVersionStatus.IN_REVIEW:
         raise ValidationError(_("Nur eine Version in Prüfung kann hier veröffentlicht werden."))
     return form_version_publish(actor=actor, version=version)
+
+
+@transaction.atomic
+def studio_fim_import(*, actor, data: bytes, leika_keys: list[str], key: str = "") -> FormVersion:
+    """A FIM Stammdatenschema as draft version 1 of a new form edited by `actor`
+    (`forms.services.form_version_import_fim`). Errors: a German `ValidationError`, nothing
+    stored."""
+    try:
+        return form_version_import_fim(actor=actor, data=data, leika_keys=leika_keys, key=key)
+    except FimUploadError as error:
+        raise ValidationError(str(error)) from error
+    except DefinitionError as error:
+        raise ValidationError(error.messages) from error

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openkommune.studio.views import editor, preview
+from openkommune.studio.views import editor, fim, preview
 
 app_name = "studio"
 
@@ -9,6 +9,7 @@ _V = "<slug:key>/<int:number>/"
 urlpatterns = [
     path("", editor.index, name="index"),
     path("neu/", editor.form_new, name="new"),
+    path("fim-import/", fim.fim_import, name="fim_import"),
     path("<slug:key>/", editor.form_detail, name="form"),
     path("<slug:key>/vergleich/", editor.compare, name="compare"),
     path(_V, editor.version_detail, name="version"),
@@ -25,4 +26,5 @@ urlpatterns = [
     path(_V + "veroeffentlichen/", editor.publish, name="publish"),
     path(_V + "zurueckziehen/", editor.retire, name="retire"),
     path(_V + "vorschau/", preview.preview, name="preview"),
+    path(_V + "importbericht/", fim.fim_report, name="fim_report"),
 ]

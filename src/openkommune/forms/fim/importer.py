@@ -9,11 +9,13 @@ The mapping table is in docs/fim-import.md. Pure Python: no database access.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from openkommune.forms.engine import DefinitionError, parse_definition
 from openkommune.forms.fim.codelists import CodeListIndex, load_code_lists
 from openkommune.forms.fim.fields import FieldMapper
 from openkommune.forms.fim.parsers import (
@@ -25,6 +27,7 @@ from openkommune.forms.fim.parsers import (
     slugify,
 )
 from openkommune.forms.fim.reader import FimElement, FimFileError, FimSchema, read_schema
+from openkommune.forms.fim.rules import Effect, RuleNotUnderstood, RuleTranslator
 
 __all__ = [
     "FimFileError",
@@ -55,7 +58,7 @@ class ReportEntry:
     dropped (left out), rule (FIM rule listed, not executed), reference (legal reference
     of an element, kept here because the definition has no place for it)."""
 
-    kind: str
+    kind: str  # also "rule_applied": a FIM rule translated into conditions (fim.rules)
     message: str
     path: str = ""
     fim_id: str = ""
@@ -111,6 +114,14 @@ class FimImportResult:
         for entry in self.report:
             counts[entry.kind] += 1
         return dict(counts)
+
+
+def rules_summary(counts: dict[str, int]) -> str:
+    """The report's summary line for the FIM rules."""
+    return (
+        f"{counts.get('rule_applied', 0)} Regeln übernommen, "
+        f"{counts.get('rule', 0)} Regeln nicht übernommen"
+    )
 
 
 def leika_keys_in_schema(schema: FimSchema) -> list[str]:
@@ -347,29 +358,90 @@ class _SchemaMapper:
             steps.insert(0, {"id": GENERAL_STEP_ID, "title": GENERAL_STEP_TITLE, "items": general})
         return steps
 
-    def rules(self):
+    def rules(self, definition: dict):
+        """Translates the schema's rules into conditions of `definition` (`fim.rules`); each
+        rule is reported as taken over ("rule_applied") or not ("rule") with its text."""
+
         def walk(elements):
             for element in elements:
                 yield from element.rules
                 yield from walk(element.children)
 
+        items = _items_by_id(definition["steps"])
+        translator = RuleTranslator(self._resolve, lambda item_id: items[item_id])
         for rule in [*self.schema.rules, *walk(self.schema.children)]:
             text = rule.definition or rule.name or "(ohne Beschreibung)"
-            message = (
-                f"Regel {rule.fim_id} „{rule.name}“ nicht übernommen (FIM-Regeln sind "
-                f"Freitext/Skript und werden nicht ausgeführt): {text}"
+            label = f"Regel {rule.fim_id} „{rule.name}“"
+            entry = ReportEntry(
+                kind="rule",
+                message="",
+                path=rule.owner,
+                fim_id=rule.fim_id,
+                item=self.ids_by_path.get(rule.owner, ""),
             )
-            if _has_script(rule.script):
-                message += " Die Regel enthält ein Skript."
-            self.report.entries.append(
-                ReportEntry(
-                    kind="rule",
-                    message=message,
-                    path=rule.owner,
-                    fim_id=rule.fim_id,
-                    item=self.ids_by_path.get(rule.owner, ""),
-                )
-            )
+            try:
+                effects = translator.translate(rule.definition, rule.owner)
+                _apply_checked(definition, items, effects)
+            except RuleNotUnderstood as exc:
+                entry.message = f"{label} nicht übernommen ({exc}): {text}"
+                if _has_script(rule.script):
+                    entry.message += " Die Regel enthält ein Skript."
+            else:
+                entry.kind = "rule_applied"
+                targets = ", ".join(f"„{effect.item_id}“" for effect in effects)
+                entry.message = f"{label} als Bedingung übernommen (bei {targets}): {text}"
+            self.report.entries.append(entry)
+
+    def _resolve(self, ref: str, owner: str) -> str:
+        """The item id for a FIM reference (`F…` or dotted `G….F…`) seen from the rule's
+        owner path: a use under the owner wins; otherwise it must be unique in the schema."""
+        matches = [p for p in self.ids_by_path if p == ref or p.endswith("." + ref)]
+        if owner:
+            inside = [p for p in matches if p.startswith(owner + ".")]
+            if inside:
+                matches = inside
+        if len(matches) != 1:
+            problem = "nicht gefunden" if not matches else "mehrdeutig"
+            raise RuleNotUnderstood(f"Bezug {ref} {problem}")
+        return self.ids_by_path[matches[0]]
+
+
+def _items_by_id(steps: list[dict]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+
+    def walk(items):
+        for item in items:
+            found[item["id"]] = item
+            if item["kind"] == "group":
+                walk(item["items"])
+
+    for step in steps:
+        # A top-level FIM group is a step (docs/fim-import.md); a repeated one is also a
+        # group of the same id inside it, which wins.
+        found[step["id"]] = step
+        walk(step["items"])
+    return found
+
+
+def _apply_checked(definition: dict, items: dict[str, dict], effects: list[Effect]):
+    """Applies the effects, then checks the definition with the engine; on an error the
+    items are restored and RuleNotUnderstood says why."""
+    saved = {effect.item_id: copy.deepcopy(items[effect.item_id]) for effect in effects}
+    for effect in effects:
+        item = items[effect.item_id]
+        if "visible_if" in item:
+            item["visible_if"] = {"all": [item["visible_if"], effect.condition]}
+        else:
+            item["visible_if"] = effect.condition
+        if effect.required:
+            item["required"] = True
+    try:
+        parse_definition(definition)
+    except DefinitionError as exc:
+        for item_id, old in saved.items():
+            items[item_id].clear()
+            items[item_id].update(old)
+        raise RuleNotUnderstood(f"Bedingung vom Formular nicht angenommen: {exc}") from exc
 
 
 def _has_script(script: str) -> bool:
@@ -455,7 +527,6 @@ def import_schema(
     steps = mapper.steps()
     if not steps:
         raise FimImportError("Das Stammdatenschema enthält keine übernehmbaren Datenfelder.")
-    mapper.rules()
     title = _clip(schema.label or schema.name or "FIM-Formular", TITLE_MAX, report, "Der Titel")
     source = {"kind": "fim", "xdatenfelder_version": schema.xdf_version}
     if FIM_SCHEMA_ID.fullmatch(schema.fim_id):
@@ -482,6 +553,7 @@ def import_schema(
     if applicant:
         definition["applicant"] = applicant
     definition["steps"] = steps
+    mapper.rules(definition)
     return FimImportResult(
         definition=definition,
         report=report.entries,

@@ -19,6 +19,7 @@ from openkommune.forms.fim.importer import (
     FimImportResult,
     import_schema,
     load_code_lists,
+    rules_summary,
 )
 from openkommune.forms.fim.reader import MAX_FILE_BYTES
 from openkommune.forms.models import FORM_KEY_REGEX
@@ -29,7 +30,8 @@ LEIKA_REGEX = re.compile(r"99[0-9]{12}")
 KIND_LABELS = {
     "approximation": "Annäherung",
     "dropped": "Ausgelassen",
-    "rule": "Regel",
+    "rule": "Regel nicht übernommen",
+    "rule_applied": "Regel übernommen",
     "reference": "Bezug",
     "applicant": "Antragsteller",
 }
@@ -236,10 +238,11 @@ class Command(BaseCommand):
             f"{counts.get('fields', 0)} Felder (davon {counts.get('info_fields', 0)} "
             f"Hinweistexte), {counts.get('code_lists', 0)} Codelisten."
         )
+        write(rules_summary(counts))
         write(
             f"Importbericht: {counts.get('approximation', 0)} Annäherungen, "
-            f"{counts.get('dropped', 0)} ausgelassen, {counts.get('rule', 0)} Regeln nicht "
-            f"übernommen, {counts.get('reference', 0)} Rechtsbezüge im Bericht gespeichert."
+            f"{counts.get('dropped', 0)} ausgelassen, "
+            f"{counts.get('reference', 0)} Rechtsbezüge im Bericht gespeichert."
         )
         for entry in result.report:
             if entry.kind == "reference":

@@ -1,0 +1,201 @@
+"""Translation of FIM rules (XDatenfelder `regel`, their German `definition` text) into the
+engine's conditions (`visible_if`, docs/forms.md "FIM rules").
+
+FIM rules are free text (the `script` is empty in the schemas we know), written in a few
+recurring patterns. Understood are:
+
+- "Wenn <Bedingung>, dann muss/kann das Feld|die Feldgruppe Y befüllt sein/werden" and
+  "…, dann darf … nicht befüllt sein": Y gets `visible_if` (the condition of the "muss"/"kann"
+  sentence, or the negation of a lone "darf nicht" sentence); "muss" on a field makes it
+  required while shown. <Bedingung> is one comparison or several joined by only ODER or only
+  UND: `Feld X = "wahr"`, `<> "wahr"`, `= 02 "Code"`, `Feld X (nicht) befüllt/leer`,
+  `Feldgruppe G (nicht) befüllt` (any field of G filled).
+- "„A“, „B“ und „C“ sind nur dann zu befüllen, wenn „X“ bejaht wurde": A, B, C shown when X
+  is true.
+- "Es muss entweder A oder B befüllt werden": B is shown only while A is empty (the two
+  exclude each other; that one of them is filled is not checked).
+
+Everything else (date arithmetic, "mindestens eines", "jeder Eintrag nur einmal", mixed
+UND/ODER, references that do not resolve to exactly one item) is not translated; the caller
+lists it with its text. Pure Python, no database access.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+REF = r"((?:[GF]\d{8}\.)*[GF]\d{8})"
+_LEAD = r"(?:(?:das|die|der)\s+)?(?:(?:Feld|Feldgruppe|Gruppe)\s+)*"
+_LABEL = r'(?:\s*"[^"]*")?'
+
+_SENTENCE = re.compile(
+    r"^Wenn\s+(?P<cond>.+?),?\s+dann\s+(?P<modal>muss|darf|kann)\s+"
+    + _LEAD
+    + REF.replace("(", "(?P<target>", 1)
+    + _LABEL
+    + r"\s*(?P<neg>nicht\s+)?befüllt\s+(?:sein|werden)\.?$"
+)
+_ONLY_IF = re.compile(
+    r"^(?P<targets>.+?)\s+(?:ist|sind)\s+nur\s+dann\s+zu\s+befüllen,\s+wenn\s+"
+    + _LEAD
+    + r'"?'
+    + REF.replace("(", "(?P<source>", 1)
+    + r'[^"]*"?\s+bejaht\s+wurde\.?$'
+)
+_EITHER = re.compile(
+    r"^Es\s+muss\s+entweder\s+"
+    + _LEAD
+    + _LEAD
+    + REF.replace("(", "(?P<first>", 1)
+    + _LABEL
+    + r"\s+oder\s+"
+    + _LEAD
+    + REF.replace("(", "(?P<second>", 1)
+    + _LABEL
+    + r"\s+befüllt\s+(?:sein|werden)\.?$"
+)
+_COMPARE = re.compile(
+    r"^"
+    + _LEAD
+    + REF.replace("(", "(?P<ref>", 1)
+    + r'[^=<>"]*(?:"[^"]*")?[^=<>"]*?\s*(?P<op><>|=)\s*'
+    + r'(?P<value>"?(?:wahr|falsch)"?|(?P<code>[0-9A-Za-z_-]+)\s+"[^"]*")$'
+)
+_FILLED = re.compile(
+    r"^"
+    + _LEAD
+    + REF.replace("(", "(?P<ref>", 1)
+    + _LABEL
+    + r"\s*(?:ist\s+)?(?P<neg>nicht\s+)?(?P<state>befüllt|leer)(?:\s+ist)?$"
+)
+_UNSUPPORTED = ("aktuelles Datum", "(", "mindestens", "als einziges", "ersten vier")
+
+
+class RuleNotUnderstood(Exception):
+    """The rule's text is not one of the known patterns; the message says why (German)."""
+
+
+@dataclass
+class Effect:
+    """What a translated rule does to one item: show it only when `condition` holds;
+    `required` if the rule says it must then be filled."""
+
+    item_id: str
+    condition: dict
+    required: bool = False
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("„", '"').replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class RuleTranslator:
+    """Translates rule texts for one schema. `resolve(ref, owner)` gives the item id for a
+    FIM reference (dotted ids) seen from the rule's owner path, or raises RuleNotUnderstood;
+    `item(id)` the item dict (field or group) of the definition."""
+
+    def __init__(self, resolve: Callable[[str, str], str], item: Callable[[str], dict]):
+        self.resolve = resolve
+        self.item = item
+
+    def translate(self, text: str, owner: str) -> list[Effect]:
+        text = _normalise(text)
+        if not text:
+            raise RuleNotUnderstood("Die Regel hat keinen Text.")
+        if match := _ONLY_IF.match(text):
+            return self._only_if(match, owner)
+        if match := _EITHER.match(text):
+            first = self.resolve(match["first"], owner)
+            second = self.resolve(match["second"], owner)
+            return [Effect(second, {"not": self._filled(first)})]
+        sentences = [part.strip() for part in re.split(r"(?=\bWenn\s)", text) if part.strip()]
+        if not sentences or not all(part.startswith("Wenn ") for part in sentences):
+            raise RuleNotUnderstood("Kein bekanntes Muster („Wenn …, dann …“).")
+        positive: dict[str, Effect] = {}
+        negative: dict[str, Effect] = {}
+        for sentence in sentences:
+            match = _SENTENCE.match(sentence)
+            if match is None:
+                raise RuleNotUnderstood(f"Satz nicht verstanden: {sentence}")
+            target = self.resolve(match["target"], owner)
+            condition = self._condition(match["cond"], owner)
+            if match["neg"]:
+                negative[target] = Effect(target, {"not": condition})
+            else:
+                required = match["modal"] == "muss" and self.item(target).get("kind") == "field"
+                positive[target] = Effect(target, condition, required)
+        # The "darf nicht" sentence is the complement of the "muss" one; the latter decides.
+        return [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
+
+    def _only_if(self, match, owner: str) -> list[Effect]:
+        source = self.resolve(match["source"], owner)
+        self._expect_boolean(source)
+        targets = re.findall(REF, match["targets"])
+        if not targets:
+            raise RuleNotUnderstood("Die Regel nennt keine Felder.")
+        condition = {"field": source, "equals": True}
+        return [Effect(self.resolve(ref, owner), dict(condition)) for ref in targets]
+
+    def _condition(self, text: str, owner: str) -> dict:
+        unquoted = re.sub(r'"[^"]*"', '""', text)
+        for word in _UNSUPPORTED:
+            if word in unquoted:
+                raise RuleNotUnderstood(f"Bedingung mit „{word}“ wird nicht übersetzt.")
+        parts = re.split(r"\s+(ODER|UND)\s+", text)
+        connectors = set(parts[1::2])
+        if len(connectors) > 1:
+            raise RuleNotUnderstood("UND und ODER gemischt ohne Klammern.")
+        atoms = [self._atom(part.strip().rstrip(","), owner) for part in parts[0::2]]
+        if len(atoms) == 1:
+            return atoms[0]
+        return {"any" if connectors == {"ODER"} else "all": atoms}
+
+    def _atom(self, text: str, owner: str) -> dict:
+        if match := _COMPARE.match(text):
+            field_id = self.resolve(match["ref"], owner)
+            if match["code"] is not None:
+                item = self.item(field_id)
+                coded = ("choice", "multichoice", "text")
+                if item.get("kind") != "field" or item["type"] not in coded:
+                    raise RuleNotUnderstood(f"„{field_id}“ hat keine Codes.")
+                value = match["code"]
+            else:
+                self._expect_boolean(field_id)
+                value = match["value"].strip('"') == "wahr"
+            condition = {"field": field_id, "equals": value}
+            return {"not": condition} if match["op"] == "<>" else condition
+        if match := _FILLED.match(text):
+            item_id = self.resolve(match["ref"], owner)
+            filled = (match["state"] == "befüllt") != bool(match["neg"])
+            condition = self._filled(item_id)
+            return condition if filled else {"not": condition}
+        raise RuleNotUnderstood(f"Bedingung nicht verstanden: {text}")
+
+    def _expect_boolean(self, field_id: str):
+        item = self.item(field_id)
+        if item.get("kind") != "field" or item["type"] != "boolean":
+            raise RuleNotUnderstood(f"„{field_id}“ ist kein Ja/Nein-Feld.")
+
+    def _filled(self, item_id: str) -> dict:
+        item = self.item(item_id)
+        if item.get("kind") == "field":
+            return {"field": item_id, "filled": True}
+        fields = [
+            {"field": field["id"], "filled": True}
+            for field in _fields(item["items"])
+            if field["type"] != "info"
+        ]
+        if not fields:
+            raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
+        return fields[0] if len(fields) == 1 else {"any": fields}
+
+
+def _fields(items: list[dict]):
+    for item in items:
+        if item["kind"] == "group":
+            yield from _fields(item["items"])
+        else:
+            yield item

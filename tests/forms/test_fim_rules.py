@@ -1,0 +1,197 @@
+"""FIM rules → conditions (`forms.fim.rules`, docs/forms.md "FIM rules") on small synthetic
+schemas (test data, not real FIM content): each understood pattern becomes `visible_if` (and
+`required` for "muss"), everything else stays in the report with its text."""
+
+from openkommune.forms.engine import parse_definition
+from openkommune.forms.engine.conditions import MISSING, evaluate
+from openkommune.forms.fim.importer import import_schema, rules_summary
+from tests.forms.fim_samples.builders import field, group, rule, schema
+
+LEIKA = ["99089086000000"]
+
+
+def run(children, *rules):
+    extra = "".join(rule(f"R9000000{n}", f"Regel {n}", text) for n, text in enumerate(rules, 1))
+    result = import_schema(schema(children, extra=extra), leika_keys=LEIKA)
+    parse_definition(result.definition)  # whatever happens, the result is valid
+    return result
+
+
+def items(result) -> dict:
+    found = {}
+
+    def walk(entries):
+        for item in entries:
+            found[item["id"]] = item
+            if item["kind"] == "group":
+                walk(item["items"])
+
+    for step in result.definition["steps"]:
+        walk(step["items"])
+    return found
+
+
+def report(result, kind):
+    return [entry for entry in result.report if entry.kind == kind]
+
+
+BASE = [
+    field("F90000001", "Vorhanden", datentyp="bool"),
+    field("F90000002", "Traeger", anzahl="0:1"),
+    field("F90000003", "Art", anzahl="0:1"),
+    field("F90000004", "Hinweis", anzahl="0:1"),
+]
+A, B, C, D = (
+    "f90000001_vorhanden",
+    "f90000002_traeger",
+    "f90000003_art",
+    "f90000004_hinweis",
+)
+
+
+def test_if_equals_then_must_be_filled_becomes_visible_and_required():
+    result = run(
+        BASE,
+        'Wenn das Feld F90000001 "Vorhanden" = "wahr", dann muss das Feld F90000002 "Traeger" '
+        'befüllt sein.\nWenn das Feld F90000001 "Vorhanden" <> "wahr", dann darf das Feld '
+        'F90000002 "Traeger" nicht befüllt sein.',
+    )
+    target = items(result)[B]
+    assert target["visible_if"] == {"field": A, "equals": True}
+    assert target["required"] is True
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]
+    assert report(result, "rule") == []
+    assert rules_summary(result.counts()) == "1 Regeln übernommen, 0 Regeln nicht übernommen"
+    # The condition executes: hidden (and so never required) unless "Vorhanden" is yes.
+    assert evaluate(target["visible_if"], {A: True}.get) is True
+    assert evaluate(target["visible_if"], lambda _name: MISSING) is False
+
+
+def test_kann_and_a_code_value_give_visibility_only():
+    result = run(
+        BASE,
+        'Wenn das Feld F90000003 "Art" = 02 "teilweise", dann kann das Feld F90000004 "Hinweis" '
+        "befüllt werden.",
+    )
+    target = items(result)[D]
+    assert target["visible_if"] == {"field": C, "equals": "02"}
+    assert not target.get("required")
+
+
+def test_lone_must_not_sentence_is_negated():
+    result = run(
+        BASE,
+        'Wenn das Feld F90000002 "Traeger" befüllt ist, dann darf das Feld F90000004 "Hinweis" '
+        "nicht befüllt sein.",
+    )
+    assert items(result)[D]["visible_if"] == {"not": {"field": B, "filled": True}}
+
+
+def test_oder_and_und_conditions():
+    result = run(
+        BASE,
+        'Wenn Feld F90000001 "Vorhanden" <> wahr ODER das Feld F90000002 "Traeger" leer ist, '
+        'dann muss das Feld F90000003 "Art" befüllt sein.',
+        'Wenn das Feld F90000001 "Vorhanden" = "wahr" UND das Feld F90000003 "Art" nicht leer '
+        'ist, dann muss das Feld F90000004 "Hinweis" befüllt sein.',
+    )
+    found = items(result)
+    assert found[C]["visible_if"] == {
+        "any": [{"not": {"field": A, "equals": True}}, {"not": {"field": B, "filled": True}}]
+    }
+    assert found[D]["visible_if"] == {
+        "all": [{"field": A, "equals": True}, {"field": C, "filled": True}]
+    }
+    assert len(report(result, "rule_applied")) == 2
+
+
+def test_only_if_affirmed_names_several_fields():
+    result = run(
+        BASE,
+        '"F90000002 Traeger", "F90000003 Art" und "F90000004 Hinweis" sind nur dann zu '
+        'befüllen, wenn "F90000001 Vorhanden" bejaht wurde.',
+    )
+    found = items(result)
+    for target in (B, C, D):
+        assert found[target]["visible_if"] == {"field": A, "equals": True}
+
+
+def test_group_filled_and_group_target():
+    children = [
+        group("G90000001", "Erste", [field("F90000011", "Eins", anzahl="0:1"),
+                                     field("F90000012", "Zwei", anzahl="0:1")]),
+        group("G90000002", "Zweite", [field("F90000013", "Drei", anzahl="0:1")]),
+    ]  # fmt: skip
+    result = run(
+        children,
+        'Wenn die Feldgruppe G90000001 "Erste" befüllt ist, dann muss die Feldgruppe '
+        'G90000002 "Zweite" befüllt sein.',
+    )
+    condition = {
+        "any": [
+            {"field": "f90000011_eins", "filled": True},
+            {"field": "f90000012_zwei", "filled": True},
+        ]
+    }
+    # A top-level FIM group is a step: the step gets the condition.
+    step = next(s for s in result.definition["steps"] if s["id"] == "g90000002_zweite")
+    assert step["visible_if"] == condition
+
+
+def test_either_or_hides_the_second_while_the_first_is_filled():
+    children = [
+        group("G90000010", "Anschrift", [
+            group("G90000011", "Strasse", [field("F90000021", "Strasse", anzahl="0:1")],
+                  anzahl="1:1"),
+            group("G90000012", "Postfach", [field("F90000022", "Postfach", anzahl="0:1")]),
+        ], regel=rule("R90000009", "Entweder", 'Es muss entweder die Feldgruppe G90000011 '
+                      '"Strasse" oder die Feldgruppe G90000012 "Postfach" befüllt werden.')),
+    ]  # fmt: skip
+    result = import_schema(schema(children), leika_keys=LEIKA)
+    parse_definition(result.definition)
+    second = items(result)["g90000012_postfach"]
+    assert second["visible_if"] == {"not": {"field": "f90000021_strasse", "filled": True}}
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000009"]
+
+
+def test_rules_not_understood_are_listed_with_their_text_and_change_nothing():
+    texts = [
+        'Wenn (aktuelles Datum - F90000002 "Traeger") < 7 Tage, dann muss das Feld F90000004 '
+        '"Hinweis" befüllt sein.',
+        "Es muss mindestens eines der Felder F90000002 und F90000003 befüllt sein.",
+        'Wenn das Feld F90000001 = "wahr" UND F90000002 leer ist ODER F90000003 befüllt ist, '
+        "dann muss das Feld F90000004 befüllt sein.",
+        'Wenn das Feld F90000002 "Traeger" = "wahr", dann muss das Feld F90000004 befüllt sein.',
+        'Wenn das Feld F90000099 "Fehlt" = "wahr", dann muss das Feld F90000004 befüllt sein.',
+    ]
+    result = run(BASE, *texts)
+    assert report(result, "rule_applied") == []
+    listed = report(result, "rule")
+    assert len(listed) == 5
+    for entry, text in zip(listed, texts, strict=True):
+        assert "nicht übernommen" in entry.message
+        assert text.replace("\n", " ")[:40] in entry.message.replace("\n", " ")
+    assert "aktuelles Datum" in listed[0].message
+    assert "UND und ODER gemischt" in listed[2].message
+    assert "kein Ja/Nein-Feld" in listed[3].message
+    assert "F90000099 nicht gefunden" in listed[4].message
+    assert not any("visible_if" in item for item in items(result).values())
+    assert rules_summary(result.counts()) == "0 Regeln übernommen, 5 Regeln nicht übernommen"
+
+
+def test_a_condition_the_engine_refuses_is_reported_and_undone():
+    # A field inside a repeated group cannot be named from outside it (docs/forms.md).
+    children = [
+        group("G90000001", "Liste", [field("F90000011", "Eintrag")], anzahl="0:5"),
+        field("F90000012", "Danach", anzahl="0:1"),
+    ]
+    result = run(
+        children,
+        'Wenn das Feld F90000011 "Eintrag" befüllt ist, dann muss das Feld F90000012 "Danach" '
+        "befüllt sein.",
+    )
+    target = items(result)["f90000012_danach"]
+    assert "visible_if" not in target
+    assert not target.get("required")
+    (entry,) = report(result, "rule")
+    assert "nicht angenommen" in entry.message

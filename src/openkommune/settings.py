@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "openkommune.staffsso",
     "openkommune.website",
     "openkommune.fachverfahren",
+    "openkommune.servicedesk",
     "openkommune.forms",
     "openkommune.studio",
     "openkommune.submissions",

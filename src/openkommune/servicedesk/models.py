@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from openkommune.core.models import PublicIdModel
 from openkommune.fachverfahren.models import Fachverfahren
 from openkommune.servicedesk.constants import Category, Priority, Status, Team
+from openkommune.submissions.constants import ScanResult
 from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
@@ -131,3 +132,25 @@ class TicketPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket}: {self.get_status_display()}"
+
+
+class TicketAttachment(PublicIdModel):
+    """A file that came with a message (mail). Scanned like the citizens' uploads; an infected
+    or unscannable file is recorded by name and result, its content is not kept."""
+
+    tenant = tenant_field("ticket_attachments", verbose_name=_("Mitglied"))
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("Dateiname"), max_length=255)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    storage_name = models.CharField(max_length=200, blank=True, editable=False)
+    scan_result = models.CharField(_("Virenprüfung"), max_length=20, choices=ScanResult.choices)
+    scan_detail = models.CharField(max_length=200, blank=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -97,3 +97,23 @@ def test_another_members_message_id_does_not_thread_across_members(imap_mailbox)
     with scopes_disabled():
         assert result.opened[0].tenant == other.memberships.get().tenant
         assert Ticket.objects.count() == 2
+
+
+def test_command_reads_the_configured_mailbox(imap_mailbox, settings):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.SERVICEDESK_IMAP_HOST = ""
+    with pytest.raises(CommandError, match="IMAP_HOST"):
+        call_command("fetch_servicedesk_mail")
+    settings.SERVICEDESK_IMAP_HOST = imap_mailbox.host
+    settings.SERVICEDESK_IMAP_PORT = imap_mailbox.port
+    settings.SERVICEDESK_IMAP_USER = imap_mailbox.user
+    settings.SERVICEDESK_IMAP_PASSWORD = imap_mailbox.password
+    settings.SERVICEDESK_IMAP_SSL = False
+    clerk = UserFactory(clerk=True)
+    imap_mailbox.append(_mail(clerk.email, "Per Befehl", "Text").as_bytes())
+    out = StringIO()
+    call_command("fetch_servicedesk_mail", stdout=out)
+    assert out.getvalue().strip() == "1 opened, 0 replies, 0 refused"

@@ -103,3 +103,41 @@ def test_other_members_tickets_are_invisible_and_staff_see_all(client):
     assert client.get(reverse("servicedesk:new")).status_code == 403
     client.force_login(UserFactory())  # a citizen
     assert client.get(reverse("servicedesk:list")).status_code == 403
+
+
+def test_sla_report_shows_a_breach_across_holiday_and_weekend(client):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    clerk = UserFactory(clerk=True)
+    other = UserFactory(clerk=True)
+    staff = UserFactory(cooperative_staff=True)
+    # HIGH: first response within 4 h of business time. Opened Thu 30.10.2025 14:00:
+    # Thu 14-16 = 2 h, Fri 31.10. Reformationstag, weekend, due Mon 3.11. 10:00.
+    late = services.ticket_open(
+        tenant=_member(clerk), actor=clerk, subject="Spät beantwortet", body="a",
+        category=Category.INCIDENT, priority=Priority.HIGH,
+        opened_at=datetime(2025, 10, 30, 14, tzinfo=berlin),
+    )  # fmt: skip
+    services.ticket_reply(
+        ticket=late, actor=staff, body="Antwort", at=datetime(2025, 11, 3, 10, 30, tzinfo=berlin)
+    )
+    services.ticket_open(
+        tenant=_member(other), actor=other, subject="Anderes Mitglied", body="b",
+        category=Category.INCIDENT, priority=Priority.LOW,
+        opened_at=datetime(2025, 10, 6, 9, tzinfo=berlin),
+    )  # fmt: skip
+    url = reverse("servicedesk:report")
+    client.force_login(clerk)
+    page = client.get(url, {"monat": "2025-10"}).text
+    assert "Spät beantwortet" in page
+    assert "Anderes Mitglied" not in page
+    assert "03.11.2025 10:00 – <strong>überschritten</strong>" in page
+    assert 'data-verletzt="1"' in page
+    assert 'id="keine-tickets-im-monat"' in client.get(url, {"monat": "2025-09"}).text
+    assert client.get(url, {"monat": "kein-monat"}).status_code == 200
+    client.force_login(staff)
+    page = client.get(url, {"monat": "2025-10"}).text
+    assert "Anderes Mitglied" in page
+    assert "Spät beantwortet" in page

@@ -98,3 +98,41 @@ def ticket_messages(*, ticket: Ticket, staff: bool) -> list[TicketMessage]:
         if not staff:
             rows = rows.filter(internal=False)
         return list(rows)
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    ticket: Ticket
+    sla: SlaState
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    member: object
+    lines: list[ReportLine]
+
+    @property
+    def breached(self) -> int:
+        return sum(
+            1
+            for line in self.lines
+            if line.sla.first_response_breached or line.sla.resolution_breached
+        )
+
+
+def sla_report(*, user, tenant, year: int, month: int, now=None) -> list[MemberReport]:
+    """Tickets opened in the month (Europe/Berlin), per member, with their SLA state; staff:
+    every member, others: their own member."""
+    tz = timezone.get_default_timezone()
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    rows = ticket_list(user=user, tenant=tenant, sort="eroeffnet").filter(
+        opened_at__gte=start, opened_at__lt=end
+    )
+    with scopes_disabled():
+        tickets = list(rows.order_by("tenant__name", "opened_at", "pk"))
+    reports: dict[int, MemberReport] = {}
+    for ticket in tickets:
+        entry = reports.setdefault(ticket.tenant_id, MemberReport(ticket.tenant, []))
+        entry.lines.append(ReportLine(ticket, ticket_sla(ticket, now=now)))
+    return list(reports.values())

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.accounts.access import logged_in_page
@@ -96,3 +97,22 @@ def ticket_detail(request, public_id):
         "update_form": update_form if staff else None,
     }
     return render(request, "servicedesk/detail.html", context)
+
+
+@logged_in_page
+def report(request):
+    """Monthly SLA report: staff every member's, members their own."""
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in request.GET.get("monat", "").split("-"))
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError
+    except ValueError:
+        year, month = today.year, today.month
+    staff = acts_for_cooperative(request.user)
+    tenant = current_tenant(request)
+    if not staff and tenant is None:
+        raise PermissionDenied(_("Der Servicedesk ist für Mitglieder der Genossenschaft."))
+    members = selectors.sla_report(user=request.user, tenant=tenant, year=year, month=month)
+    context = {"members": members, "month": f"{year:04d}-{month:02d}", "staff": staff}
+    return render(request, "servicedesk/report.html", context)

@@ -167,3 +167,28 @@ def test_members_see_only_their_own_tickets(clerk, staff):
     assert set(selectors.ticket_list(user=staff, tenant=None)) == {own, other}
     assert list(selectors.ticket_list(user=UserFactory(), tenant=None)) == []
     assert timedelta(0) < selectors.targets(tenant=OrganisationFactory(), priority="low")[0]
+
+
+def test_sla_targets_are_staff_only_audited_and_checked(clerk, staff):
+    member = _member(clerk)
+    with pytest.raises(PermissionDenied):
+        services.sla_target_set(
+            tenant=member, actor=clerk, priority=Priority.LOW,
+            first_response_minutes=60, resolution_minutes=120,
+        )  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.sla_target_set(
+            tenant=member, actor=staff, priority=Priority.LOW,
+            first_response_minutes=600, resolution_minutes=60,
+        )  # fmt: skip
+    services.sla_target_set(
+        tenant=member, actor=staff, priority=Priority.LOW,
+        first_response_minutes=30, resolution_minutes=90,
+    )  # fmt: skip
+    assert selectors.targets(tenant=member, priority=Priority.LOW) == (
+        timedelta(minutes=30),
+        timedelta(minutes=90),
+    )
+    with scopes_disabled():
+        assert AuditRecord.objects.filter(action="servicedesk.sla_target_set").count() == 1
+        assert SlaTarget.objects.count() == 1

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.servicedesk.constants import DONE_STATES, PAUSE_STATES, Status
-from openkommune.servicedesk.models import Ticket, TicketMessage, TicketPause
+from openkommune.servicedesk.models import SlaTarget, Ticket, TicketMessage, TicketPause
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import acts_for_cooperative, user_roles
 from openkommune.tenancy.services import audit_record, snapshot
 
+SLA_FIELDS = ("priority", "first_response_minutes", "resolution_minutes")
 TICKET_FIELDS = ("subject", "category", "priority", "team", "status", "fachverfahren_id")
 
 
@@ -184,4 +185,34 @@ def ticket_update(*, ticket: Ticket, actor, at=None, **changes) -> Ticket:
             after=snapshot(row, TICKET_FIELDS),
         )
     ticket.refresh_from_db()
+    return row
+
+
+@transaction.atomic
+def sla_target_set(
+    *, tenant, actor, priority: str, first_response_minutes: int, resolution_minutes: int
+) -> SlaTarget:
+    """Create or change the member's contract target for one priority (staff, audited)."""
+    if actor is None or not acts_for_cooperative(actor):
+        raise PermissionDenied(_("Das darf nur die Genossenschaft."))
+    with scope(tenant=tenant):
+        row = SlaTarget.objects.filter(tenant=tenant, priority=priority).first()
+        before = snapshot(row, SLA_FIELDS) if row else None
+        row = row or SlaTarget(tenant=tenant, priority=priority)
+        row.first_response_minutes = first_response_minutes
+        row.resolution_minutes = resolution_minutes
+        row.full_clean()
+        if row.resolution_minutes < row.first_response_minutes:
+            raise ValidationError(
+                {"resolution_minutes": _("Die Lösung kann nicht vor der Erstreaktion fällig sein.")}
+            )
+        row.save()
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="servicedesk.sla_target_set",
+            obj=row,
+            before=before,
+            after=snapshot(row, SLA_FIELDS),
+        )
     return row

@@ -77,7 +77,7 @@ SERVE_ENV := DATABASE_URL=$(DATABASE_URL) OPENKOMMUNE_REDIS_URL=$(OPENKOMMUNE_RE
 SERVE_PREREQUISITES ?= clamav-start nginx
 
 .PHONY: help deps run dev serve setup-serve setup-dev test pytest lint openapi bench bench-load \
-	chromium thesaurus clamav clamav-start clamav-stop nginx clean-db gettext messages simplesamlphp
+	chromium thesaurus clamav clamav-start clamav-stop nginx dovecot clean-db gettext messages simplesamlphp
 
 help:
 	@echo "make run      – install, migrate, load official data and demo, serve on http://127.0.0.1:8000"
@@ -86,6 +86,7 @@ help:
 	@echo "make test     – install (incl. Chromium, axe-core, ClamAV) and run the whole test suite"
 	@echo "make clamav-start / clamav-stop – the ClamAV daemon with the project's EICAR signature"
 	@echo "make nginx    – nginx-light from Debian, the front of make serve's split layout"
+	@echo "make dovecot  – dovecot-imapd from Debian, the IMAP mailbox of the support desk tests"
 	@echo "make lint     – ruff, import-linter, migrations check"
 	@echo "make openapi  – regenerate docs/api/openapi.json"
 	@echo "make messages – update the English catalogue from the German texts, compile it, count what is untranslated"
@@ -184,6 +185,20 @@ CLAMAV_ENV := OPENKOMMUNE_VIRUS_SCANNER=openkommune.submissions.virus_scan.Clamd
 clamav-stop:
 	$(RUN) python -m tools.clamd stop
 
+# Dovecot from Debian (dovecot-imapd) as the IMAP mailbox the support desk reads in tests
+# (tests/servicedesk/imap_server.py runs it as the invoking user with a private configuration
+# in a temporary directory); the system service is neither configured nor started.
+DOVECOT ?= /usr/sbin/dovecot
+dovecot:
+	@if [ ! -x "$(DOVECOT)" ]; then \
+		echo "→ Installing dovecot-imapd from Debian's packages"; \
+		made=; if [ ! -e /usr/sbin/policy-rc.d ]; then made=1; \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends dovecot-imapd; status=$$?; \
+		if [ -n "$$made" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
+	fi
+
 # nginx from Debian (nginx-light) as the front of `openkommune serve --layout split`
 # (ADR 0016): serve renders its configuration from src/openkommune/core/nginx.conf.template
 # and runs nginx as its own child, so the system service is neither configured nor started;
@@ -242,7 +257,7 @@ serve: setup-serve
 
 # The whole suite on the embedded SQLite database (DATABASE_URL selects PostgreSQL instead);
 # uploads in the virus-scanning tests go to the real clamd of `clamav-start`.
-test: deps gettext chromium thesaurus clamav-start nginx simplesamlphp pytest
+test: deps gettext chromium thesaurus clamav-start nginx simplesamlphp dovecot pytest
 
 # In parallel (pytest-xdist): each worker has its own test database and private-file folder.
 # `--dist load` hands out tests by position; the scope-based modes (loadscope, loadfile,

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "openkommune.staffsso",
     "openkommune.website",
     "openkommune.fachverfahren",
+    "openkommune.servicedesk",
     "openkommune.forms",
     "openkommune.studio",
     "openkommune.submissions",
@@ -274,6 +275,13 @@ CLAMD_SOCKET = env_str("OPENKOMMUNE_CLAMD_SOCKET", "")
 CLAMD_TIMEOUT = env_int("OPENKOMMUNE_CLAMD_TIMEOUT", 30)
 # While clamd cannot be reached, an upload waits this long for it (retrying), then is refused.
 VIRUS_SCAN_WAIT_SECONDS = env_int("OPENKOMMUNE_VIRUS_SCAN_WAIT_SECONDS", 10)
+# Support desk (servicedesk): the IMAP mailbox `openkommune fetch_servicedesk_mail` reads
+# (empty host: no mail intake), and the business hours of the SLA clock.
+SERVICEDESK_IMAP_HOST = env_str("OPENKOMMUNE_SERVICEDESK_IMAP_HOST", "")
+SERVICEDESK_IMAP_PORT = env_int("OPENKOMMUNE_SERVICEDESK_IMAP_PORT", 993)
+SERVICEDESK_IMAP_USER = env_str("OPENKOMMUNE_SERVICEDESK_IMAP_USER", "")
+SERVICEDESK_IMAP_PASSWORD = env_str("OPENKOMMUNE_SERVICEDESK_IMAP_PASSWORD", "")
+SERVICEDESK_IMAP_SSL = env_bool("OPENKOMMUNE_SERVICEDESK_IMAP_SSL", True)
 # Largest file a citizen may upload, in bytes (a form field may allow less, never more).
 UPLOAD_MAX_SIZE = env_int("OPENKOMMUNE_UPLOAD_MAX_SIZE", 20 * 1024 * 1024)
 # The first handler skips a file beyond UPLOAD_MAX_SIZE while it arrives (on the views that

@@ -1,0 +1,49 @@
+from datetime import timedelta
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PAGE_SIZE = 25
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "critical", _("kritisch")
+    HIGH = "high", _("hoch")
+    NORMAL = "normal", _("normal")
+    LOW = "low", _("niedrig")
+
+
+class Category(models.TextChoices):
+    INCIDENT = "incident", _("Störung")
+    REQUEST = "request", _("Anfrage")
+    CHANGE = "change", _("Änderungswunsch")
+    ACCOUNT = "account", _("Zugang und Berechtigungen")
+
+
+class Team(models.TextChoices):
+    FIRST_LEVEL = "first_level", _("Servicedesk (1st Level)")
+    APPLICATIONS = "applications", _("Anwendungsbetreuung")
+    OPERATIONS = "operations", _("Betrieb und Infrastruktur")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("neu")
+    IN_PROGRESS = "in_progress", _("in Bearbeitung")
+    WAITING_FOR_MEMBER = "waiting_for_member", _("wartet auf Rückmeldung")
+    WAITING_FOR_VENDOR = "waiting_for_vendor", _("wartet auf Hersteller")
+    RESOLVED = "resolved", _("gelöst")
+    CLOSED = "closed", _("geschlossen")
+
+
+# These states stop the SLA clock (a pause from entering the state until leaving it).
+PAUSE_STATES = frozenset({Status.WAITING_FOR_MEMBER, Status.WAITING_FOR_VENDOR})
+DONE_STATES = frozenset({Status.RESOLVED, Status.CLOSED})
+
+# Business-hour targets when a member's contract names none for a priority
+# (first response, resolution); a contract row overrides them.
+DEFAULT_TARGETS = {
+    Priority.CRITICAL: (timedelta(hours=1), timedelta(hours=8)),
+    Priority.HIGH: (timedelta(hours=4), timedelta(hours=16)),
+    Priority.NORMAL: (timedelta(hours=8), timedelta(hours=40)),
+    Priority.LOW: (timedelta(hours=16), timedelta(hours=80)),
+}

@@ -1,0 +1,218 @@
+"""Every change of a ticket: atomic and audited under the ticket's member. Members open tickets
+and answer; cooperative staff answer, write internal notes, assign teams and change the status
+(a pause state opens a `TicketPause`, leaving it closes the pause)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openkommune.servicedesk.constants import DONE_STATES, PAUSE_STATES, Status
+from openkommune.servicedesk.models import SlaTarget, Ticket, TicketMessage, TicketPause
+from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.selectors import acts_for_cooperative, user_roles
+from openkommune.tenancy.services import audit_record, snapshot
+
+SLA_FIELDS = ("priority", "first_response_minutes", "resolution_minutes")
+TICKET_FIELDS = ("subject", "category", "priority", "team", "status", "fachverfahren_id")
+
+
+def _may_act_for(actor, tenant) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    return acts_for_cooperative(actor) or bool(user_roles(actor, tenant=tenant))
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    tenant,
+    actor,
+    subject: str,
+    body: str,
+    category: str,
+    priority: str,
+    fachverfahren=None,
+    reporter_email: str = "",
+    message_id: str = "",
+    opened_at=None,
+) -> Ticket:
+    """Open a ticket for `tenant`. `actor` None only for mail (then `reporter_email`)."""
+    if actor is None:
+        if not reporter_email:
+            raise PermissionDenied(_("Ein Ticket braucht eine meldende Person."))
+    elif not _may_act_for(actor, tenant):
+        raise PermissionDenied(_("Sie können für dieses Mitglied kein Ticket eröffnen."))
+    if not body.strip():
+        raise ValidationError({"body": _("Bitte beschreiben Sie Ihr Anliegen.")})
+    with scope(tenant=tenant):
+        ticket = Ticket(
+            tenant=tenant,
+            number=0,
+            subject=subject.strip(),
+            category=category,
+            priority=priority,
+            fachverfahren=fachverfahren,
+            reporter=actor if actor is not None else None,
+            reporter_email=reporter_email or getattr(actor, "email", "") or "",
+            opened_at=opened_at or timezone.now(),
+        )
+        ticket.full_clean(exclude=["number"])
+        ticket.save()
+        ticket.number = ticket.pk
+        ticket.save(update_fields=["number"])
+        TicketMessage.objects.create(
+            tenant=tenant,
+            ticket=ticket,
+            author=actor,
+            author_email=ticket.reporter_email,
+            body=body,
+            message_id=message_id,
+            created_at=ticket.opened_at,
+        )
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="servicedesk.ticket_open",
+            obj=ticket,
+            after=snapshot(ticket, TICKET_FIELDS),
+        )
+    return ticket
+
+
+def _close_pause(ticket: Ticket, at) -> None:
+    TicketPause.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=at)
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    actor,
+    body: str,
+    internal: bool = False,
+    author_email: str = "",
+    message_id: str = "",
+    at=None,
+) -> TicketMessage:
+    """A message on the ticket. Staff: the first public one is the first response; internal
+    notes only by staff. A member's answer ends "wartet auf Rückmeldung"."""
+    at = at or timezone.now()
+    staff = actor is not None and actor.is_authenticated and acts_for_cooperative(actor)
+    if actor is not None and not _may_act_for(actor, ticket.tenant):
+        raise PermissionDenied(_("Sie können auf dieses Ticket nicht antworten."))
+    if actor is None and not author_email:
+        raise PermissionDenied(_("Eine Antwort braucht einen Absender."))
+    if internal and not staff:
+        raise PermissionDenied(_("Interne Notizen schreibt nur die Genossenschaft."))
+    if not body.strip():
+        raise ValidationError({"body": _("Die Nachricht ist leer.")})
+    with scope(tenant=ticket.tenant):
+        row = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        before = snapshot(row, TICKET_FIELDS)
+        message = TicketMessage.objects.create(
+            tenant=row.tenant,
+            ticket=row,
+            author=actor,
+            author_email=author_email or getattr(actor, "email", "") or "",
+            body=body,
+            internal=internal,
+            from_staff=staff,
+            message_id=message_id,
+            created_at=at,
+        )
+        if staff and not internal and row.first_response_at is None:
+            row.first_response_at = at
+            if row.status == Status.NEW:
+                row.status = Status.IN_PROGRESS
+        if not staff and row.status == Status.WAITING_FOR_MEMBER:
+            _close_pause(row, at)
+            row.status = Status.IN_PROGRESS
+        if not staff and row.status in DONE_STATES:
+            row.status = Status.IN_PROGRESS
+            row.resolved_at = None
+        row.save()
+        audit_record(
+            tenant=row.tenant,
+            actor=actor,
+            action="servicedesk.ticket_note" if internal else "servicedesk.ticket_reply",
+            obj=row,
+            before=before,
+            after=snapshot(row, TICKET_FIELDS) | {"message": str(message.public_id)},
+        )
+    ticket.refresh_from_db()
+    return message
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor, at=None, **changes) -> Ticket:
+    """Staff change status, team, priority or category. Status into a pause state opens a
+    pause; out of it closes the pause; into resolved/closed sets the resolution time."""
+    if actor is None or not acts_for_cooperative(actor):
+        raise PermissionDenied(_("Das darf nur die Genossenschaft."))
+    unknown = set(changes) - {"status", "team", "priority", "category"}
+    if unknown:
+        raise ValidationError(_("Unbekannte Felder: %s") % ", ".join(sorted(unknown)))
+    at = at or timezone.now()
+    with scope(tenant=ticket.tenant):
+        row = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        before = snapshot(row, TICKET_FIELDS)
+        old_status = row.status
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.full_clean()
+        new_status = row.status
+        if new_status != old_status:
+            if old_status in PAUSE_STATES:
+                _close_pause(row, at)
+            if new_status in PAUSE_STATES:
+                TicketPause.objects.create(
+                    tenant=row.tenant, ticket=row, status=new_status, started_at=at
+                )
+            if new_status in DONE_STATES and row.resolved_at is None:
+                row.resolved_at = at
+            if new_status not in DONE_STATES:
+                row.resolved_at = None
+        row.save()
+        audit_record(
+            tenant=row.tenant,
+            actor=actor,
+            action="servicedesk.ticket_update",
+            obj=row,
+            before=before,
+            after=snapshot(row, TICKET_FIELDS),
+        )
+    ticket.refresh_from_db()
+    return row
+
+
+@transaction.atomic
+def sla_target_set(
+    *, tenant, actor, priority: str, first_response_minutes: int, resolution_minutes: int
+) -> SlaTarget:
+    """Create or change the member's contract target for one priority (staff, audited)."""
+    if actor is None or not acts_for_cooperative(actor):
+        raise PermissionDenied(_("Das darf nur die Genossenschaft."))
+    with scope(tenant=tenant):
+        row = SlaTarget.objects.filter(tenant=tenant, priority=priority).first()
+        before = snapshot(row, SLA_FIELDS) if row else None
+        row = row or SlaTarget(tenant=tenant, priority=priority)
+        row.first_response_minutes = first_response_minutes
+        row.resolution_minutes = resolution_minutes
+        row.full_clean()
+        if row.resolution_minutes < row.first_response_minutes:
+            raise ValidationError(
+                {"resolution_minutes": _("Die Lösung kann nicht vor der Erstreaktion fällig sein.")}
+            )
+        row.save()
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="servicedesk.sla_target_set",
+            obj=row,
+            before=before,
+            after=snapshot(row, SLA_FIELDS),
+        )
+    return row

@@ -48,6 +48,19 @@ def _private_files_per_session(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the platform's language (German), as a fresh process does: a
+    request in English through the test client leaves English active in the thread
+    (LocaleMiddleware activates per request and never resets), and management commands or
+    services called later in the same worker would then answer in English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_read_cache():
     """Every test starts with an empty cache. Cached reads are keyed by data versions that
     services bump, but tests also write rows directly (factories), and a test's rolled-back

@@ -88,13 +88,16 @@ def committed_gewerbe_offer(django_db_blocker, committed_member, settings, tmp_p
 
 
 def _answers_for_step(django_db_blocker, page, ozg_id, data):
-    """What a person types on the current step: the step's widgets for `data`."""
+    """What a person types on the current page: the widgets of its step for `data` (a page
+    of a cut step, e.g. `person-2`, shows some of them; the others find no input there)."""
+    from openkommune.forms.engine import split_page_id
     from openkommune.forms.engine.rendering import step_widgets
     from openkommune.forms.selectors import version_definition
     from openkommune.submissions.models import Draft
     from tests.submissions.form_pages import typed_answers
 
-    draft_id, step_id = re.search(r"/entwurf/([0-9a-f-]{36})/([^/]+)/$", page.url).groups()
+    draft_id, page_id = re.search(r"/entwurf/([0-9a-f-]{36})/([^/]+)/$", page.url).groups()
+    step_id = split_page_id(page_id)[0]
     with django_db_blocker.unblock():
         draft = Draft.applicant_objects.select_related("form_version").get(public_id=draft_id)
         definition = version_definition(draft.form_version)

@@ -10,14 +10,13 @@ actions `fee_notice_email.sent` / `.failed` / `.retry`.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core import outbox
 from openkommune.core.formatting import format_date
 from openkommune.payments.models import FeeNotice
-from openkommune.submissions.services import applicant_email, application_status_url
+from openkommune.submissions.services import applicant_email, applicant_email_context
 
 KIND = "payments.fee_notice"
 
@@ -44,14 +43,9 @@ def build_email(
     notice: FeeNotice, *, base_url: str | None = None, recipient: str | None = None
 ) -> EmailMessage:
     application = notice.application
-    context = {
-        "reference": application.reference,
-        "authority_name": (application.authority or {}).get("name") or notice.tenant.name,
-        "due_on": format_date(notice.due_on),
-        "status_url": application_status_url(application, base_url=base_url or None),
-        "secret_link": application.user_id is None,
-        "is_demo": bool(settings.DEMO_MODE or notice.is_demo or application.is_demo),
-    }
+    context = applicant_email_context(application, base_url=base_url, sender=notice.tenant.name)
+    context["due_on"] = format_date(notice.due_on)
+    context["is_demo"] = context["is_demo"] or notice.is_demo
     return outbox.render_email(
         "payments/email/fee_notice", context, to=[recipient or applicant_email(application)]
     )

@@ -15,14 +15,13 @@ an error and listed for cooperative staff in the admin). Audit actions: `case_em
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.cases.models import Message, Notice
 from openkommune.core import outbox
 from openkommune.core.formatting import format_date
-from openkommune.submissions.services import applicant_email, application_status_url
+from openkommune.submissions.services import applicant_email, applicant_email_context
 from openkommune.tenancy.scoping import scope
 
 NEW_MESSAGE = "new_message"
@@ -68,13 +67,7 @@ def build_email(
 ) -> EmailMessage:
     """The e-mail about `subject` (inside a scope of its tenant)."""
     application = subject.case.application
-    context = {
-        "reference": application.reference,
-        "authority_name": (application.authority or {}).get("name") or subject.tenant.name,
-        "status_url": application_status_url(application, base_url=base_url or None),
-        "secret_link": application.user_id is None,
-        "is_demo": bool(settings.DEMO_MODE or application.is_demo),
-    }
+    context = applicant_email_context(application, base_url=base_url, sender=subject.tenant.name)
     if kind == NEW_NOTICE:
         context["deemed_delivered_on"] = format_date(subject.deemed_delivered_on)
     to = recipient or applicant_email(application)

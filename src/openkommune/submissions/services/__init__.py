@@ -4,6 +4,7 @@ them with the reads the pages need and the responses that serve private files.""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 
 from openkommune.core import files as core_files
@@ -80,6 +81,7 @@ __all__ = [
     "TrustLevelTooLow",
     "UploadRejected",
     "applicant_email",
+    "applicant_email_context",
     "application_event_add",
     "application_get_for_applicant",
     "application_receipt_issue",
@@ -171,6 +173,20 @@ def applicant_email(application: Application) -> str:
         return application.email
     user = application.user if application.user_id else None
     return user.email if user is not None else ""
+
+
+def applicant_email_context(application: Application, *, base_url: str | None, sender: str) -> dict:
+    """What every e-mail telling the applicant that something waits on the status page shows:
+    the reference, the authority (its name at the submit, else `sender`), the status link (with
+    the secret token for an applicant without an account, derived now, never stored) and
+    whether it is demo data. No answers and no other personal data."""
+    return {
+        "reference": application.reference,
+        "authority_name": (application.authority or {}).get("name") or sender,
+        "status_url": application_status_url(application, base_url=base_url or None),
+        "secret_link": application.user_id is None,
+        "is_demo": bool(settings.DEMO_MODE or application.is_demo),
+    }
 
 
 def application_status_url(application: Application, *, base_url: str | None = None) -> str:

@@ -240,15 +240,19 @@ def test_a_job_worker_killed_while_sending_sends_each_email_once(platform, web, 
         mail.stalling.clear()
         worker = start_job_worker(environment, log)
         try:
-            wait_until(
+            # A new worker on a busy machine may take a while to start (the first one was
+            # given 90 s too); a failure shows the outbox and the worker's log.
+            _wait_explained(
                 lambda: set(_all_mails(cluster)) == {"sent"},
-                f"every e-mail sent after the restart (log: {log})",
-                timeout=60,
+                "every e-mail sent after the restart",
+                cluster,
+                log,
             )
-            wait_until(
+            _wait_explained(
                 lambda: set(_all_jobs(cluster)) <= {"SUCCESSFUL"},
-                f"every job done after the restart (log: {log})",
-                timeout=60,
+                "every job done after the restart",
+                cluster,
+                log,
             )
         finally:
             stop(worker)
@@ -262,6 +266,26 @@ def test_a_job_worker_killed_while_sending_sends_each_email_once(platform, web, 
         count for (count,) in cluster.sql("SELECT attempts FROM core_outboxmail", database=DATABASE)
     )
     assert attempts[2] == claimed["sending"], attempts
+
+
+def _wait_explained(condition, what: str, cluster, log, timeout: float = 120) -> None:
+    """`wait_until`, and on a time-out the outbox rows and the job worker's log's end."""
+    try:
+        wait_until(condition, what, timeout=timeout)
+    except TimeoutError as error:
+        rows = cluster.sql(
+            "SELECT id, kind, status, attempts, claimed_until, next_attempt_at, last_error "
+            "FROM core_outboxmail ORDER BY id",
+            database=DATABASE,
+        )
+        jobs = cluster.sql(
+            "SELECT task_path, status FROM django_tasks_database_dbtaskresult",
+            database=DATABASE,
+        )
+        tail = log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"
+        raise AssertionError(
+            f"{error}\noutbox: {rows}\njobs: {jobs}\njob worker log (end):\n{tail}"
+        ) from error
 
 
 def _all_jobs(cluster) -> Counter:

@@ -876,8 +876,8 @@ def main() -> None:
         default="split",
         help="split: nginx, reader and writer pool (ADR 0016); single: one gunicorn pool",
     )
-    parser.add_argument("--writer-workers", type=int, default=2)
-    parser.add_argument("--writer-threads", type=int, default=2)
+    parser.add_argument("--writer-workers", type=int, default=4)
+    parser.add_argument("--writer-threads", type=int, default=1)
     parser.add_argument("--writer-nice", type=int, default=5)
     parser.add_argument("--job-worker-nice", type=int, default=0)
     parser.add_argument(

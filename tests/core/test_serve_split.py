@@ -350,3 +350,33 @@ def _check_writer_pool_restart(client: Client, supervisor_pid: int, log_path: Pa
     assert successor != victim
     assert _nice(successor) == WRITER_NICE
     assert "writer pool (gunicorn) (pid" in log_path.read_text()
+
+
+def test_writes_queue_in_one_listen_queue_in_front_of_the_writer_pool(tmp_path):
+    """ADR 0016, amendment: each writer worker accepts only as many connections as it has
+    threads, and nginx opens one connection per write (no idle keep-alive connections held by
+    one worker while another idles); reads keep their keep-alive connections."""
+    from openkommune.core import serve
+
+    split = serve.Split(
+        listen=["127.0.0.1:1"],
+        reader_bind="127.0.0.1:2",
+        writer_bind="127.0.0.1:3",
+        writer_workers=4,
+        writer_threads=1,
+        writer_nice=5,
+        run_dir=tmp_path / "run",
+        nginx="/usr/sbin/nginx",
+        trusted=[],
+    )
+    supervisor = serve.build_split(env={}, split=split, job_workers=1, stop_timeout=5)
+    (writer,) = [child for child in supervisor.workers if child.name.startswith("writer")]
+    assert writer.env["OPENKOMMUNE_WEB_WORKER_CONNECTIONS"] == "1"
+    assert "OPENKOMMUNE_WEB_WORKER_CONNECTIONS" not in supervisor.web.env
+
+    text = (tmp_path / "run" / "nginx.conf").read_text()
+    readers = text.split("upstream openkommune_readers {", 1)[1].split("}", 1)[0]
+    writers = text.split("upstream openkommune_writers {", 1)[1].split("}", 1)[0]
+    assert "keepalive" in readers
+    assert "keepalive" not in writers
+    assert "openkommune_writers close;" in text

@@ -25,6 +25,7 @@ timeout = env_int("OPENKOMMUNE_WEB_TIMEOUT", 60)
 # On SIGTERM, running requests get this long to finish.
 graceful_timeout = env_int("OPENKOMMUNE_GRACEFUL_TIMEOUT", 20)
 keepalive = 5
+worker_connections = env_int("OPENKOMMUNE_WEB_WORKER_CONNECTIONS", 1000)
 # Addresses of the reverse proxy whose X-Forwarded-* headers are believed.
 forwarded_allow_ips = env_str("OPENKOMMUNE_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"

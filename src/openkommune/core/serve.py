@@ -280,6 +280,7 @@ def build_split(
             "OPENKOMMUNE_POOL": "writer",
             "OPENKOMMUNE_WEB_WORKERS": str(split.writer_workers),
             "OPENKOMMUNE_WEB_THREADS": str(split.writer_threads),
+            "OPENKOMMUNE_WEB_WORKER_CONNECTIONS": str(split.writer_threads),
         },
         nice=split.writer_nice,
     )

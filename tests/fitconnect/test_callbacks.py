@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from openkommune.fitconnect import callbacks
 from openkommune.fitconnect.models import Destination, DestinationCallback
+from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.fitconnect.conftest import encrypt, run_json, token_for
 from tests.fitconnect.test_submission_api import announce, auth
@@ -324,6 +325,13 @@ def test_subscriber_sets_its_callback_through_the_api_and_receives_signed_callba
     assert response.json()["callback"] is None
     with scopes_disabled():
         assert not DestinationCallback.objects.exists()
+        records = list(
+            AuditRecord.objects.filter(action__startswith="fitconnect_callback").order_by("id")
+        )
+    # Audited with the client that changed it, never with the secret.
+    assert [r.action for r in records] == ["fitconnect_callback.set", "fitconnect_callback.remove"]
+    assert all(secret not in str(r.after) for r in records)
+    assert records[0].after["client"] == records[1].after["client"]
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ def check_url(url: str) -> str:
 
 
 def set_callback(
-    destination: Destination, url: str, secret: str | None = None, *, actor=None
+    destination: Destination, url: str, secret: str | None = None, *, actor=None, via: str = ""
 ) -> str:
     """Set (or replace) the destination's callback; returns the secret (made if not given).
     Setting it again with the same URL is how the secret is rotated. Audited without the
@@ -102,12 +102,12 @@ def set_callback(
             action="fitconnect_callback.set",
             obj=destination,
             before={"url": previous.url} if previous else None,
-            after={"url": url, "new_secret": True},
+            after={"url": url, "new_secret": True, **({"client": via} if via else {})},
         )
     return secret
 
 
-def remove_callback(destination: Destination, *, actor=None) -> bool:
+def remove_callback(destination: Destination, *, actor=None, via: str = "") -> bool:
     with transaction.atomic():
         previous = DestinationCallback.objects.filter(destination=destination).first()
         if previous is None:
@@ -119,6 +119,7 @@ def remove_callback(destination: Destination, *, actor=None) -> bool:
             action="fitconnect_callback.remove",
             obj=destination,
             before={"url": previous.url},
+            after={"client": via} if via else None,
         )
     return True
 

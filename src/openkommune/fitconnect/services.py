@@ -433,10 +433,11 @@ def update_destination(caller: Caller, destination_id, body) -> Destination:
         except ValueError as error:
             raise Problem(422, "unprocessable-entity", "Unprocessable Entity", str(error)) from None
     with transaction.atomic():
+        via = str(caller.client.client_id)
         if callback is None:
-            callbacks.remove_callback(destination)
+            callbacks.remove_callback(destination, via=via)
         elif callback is not ...:
-            callbacks.set_callback(destination, callback["url"], callback["secret"])
+            callbacks.set_callback(destination, callback["url"], callback["secret"], via=via)
         if status != destination.status:
             before = destination.status
             destination.status = status

@@ -231,4 +231,18 @@ def test_create_an_inbox_destination(admin_client, member):
     assert all(k.sealed_private for k in keys)
     page = admin_client.get(OVERVIEW).text
     assert "Posteingang der Plattform" in page
-    assert reverse("fitconnect_admin:key_rotate", args=[destination.destination_id]) not in page
+    # Its keys are the platform's: renewing them needs no upload; no callback for an inbox.
+    rotate = reverse("fitconnect_admin:key_rotate", args=[destination.destination_id])
+    assert rotate in page
+    assert reverse("fitconnect_admin:callback_edit", args=[destination.destination_id]) not in page
+    old_kid = destination.active_key("enc").kid
+    response = admin_client.post(rotate, {"verwendung": "enc"})
+    assert response.status_code == 302
+    new_key = destination.active_key("enc")
+    assert new_key.kid != old_kid
+    assert new_key.sealed_private
+    assert DestinationKey.objects.get(destination=destination, kid=old_kid).retired_at
+    with scopes_disabled():
+        record = AuditRecord.objects.filter(action="fitconnect_destination.rotate_key").get()
+    assert record.after == {"use": "enc", "kids": [new_key.kid]}
+    assert record.actor is not None

@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from openkommune.fitconnect import callbacks
 from openkommune.fitconnect.models import Destination, DestinationCallback
+from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.fitconnect.conftest import encrypt, run_json, token_for
 from tests.fitconnect.test_submission_api import announce, auth
@@ -249,7 +250,7 @@ def test_http_url_is_refused_with_german_message_and_nothing_stored(destination_
     with scopes_disabled():
         assert not DestinationCallback.objects.exists()
         destination = Destination.objects.get(destination_id=destination_id)
-    with pytest.raises(ValueError, match="mindestens 32"):
+    with pytest.raises(ValueError, match="32 bis 200 Zeichen"):
         callbacks.set_callback(destination, "https://fachverfahren.example/cb", "kurz")
     assert not DestinationCallback.objects.exists()
 
@@ -260,3 +261,160 @@ def test_no_callback_configured_means_no_job(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     _submit(django_capture_on_commit_callbacks, client, sender, destination_id)
     assert not DBTaskResult.objects.filter(task_path__endswith="send_callback").exists()
+
+
+@pytest.fixture
+def subscriber(client, member, destination_id):
+    return token_for(
+        client,
+        run_json(
+            "fitconnect_client",
+            "create",
+            "--member",
+            member.region_ars,
+            "--role",
+            "subscriber",
+            "--destination",
+            destination_id,
+        ),
+    )
+
+
+def _patch(client, token, destination_id, body):
+    return client.patch(
+        f"/fit-connect/v1/destinations/{destination_id}",
+        json.dumps(body),
+        content_type="application/json",
+        **auth(token),
+    )
+
+
+def test_subscriber_sets_its_callback_through_the_api_and_receives_signed_callbacks(
+    request,
+    client,
+    django_capture_on_commit_callbacks,
+    sender,
+    subscriber,
+    destination_id,
+    settings,
+    allow_http,
+):
+    """FIT-Connect's way: the subscriber chooses URL and secret and sends them with
+    PATCH /v1/destinations/{id}; the secret is never read back; the next submission's
+    callback is signed with it."""
+    settings.TASKS = IMMEDIATE
+    receiver = _receiver(request, [200])
+    secret = "s3cr3t-" * 8
+    response = _patch(
+        client, subscriber, destination_id, {"callback": {"url": receiver.url, "secret": secret}}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["callback"] == {"url": receiver.url}
+    assert secret not in response.text
+    assert secret not in client.get(f"/fit-connect/v1/destinations/{destination_id}").text
+    created = _submit(django_capture_on_commit_callbacks, client, sender, destination_id)
+    headers, body, received_at = receiver.received[0]
+    assert (
+        verify_callback(secret, headers, body, now=received_at)["submissions"][0]["submissionId"]
+        == (created["submissionId"])
+    )
+
+    # null removes it; nothing is called any more.
+    response = _patch(client, subscriber, destination_id, {"callback": None})
+    assert response.status_code == 200
+    assert response.json()["callback"] is None
+    with scopes_disabled():
+        assert not DestinationCallback.objects.exists()
+        records = list(
+            AuditRecord.objects.filter(action__startswith="fitconnect_callback").order_by("id")
+        )
+    # Audited with the client that changed it, never with the secret.
+    assert [r.action for r in records] == ["fitconnect_callback.set", "fitconnect_callback.remove"]
+    assert all(secret not in str(r.after) for r in records)
+    assert records[0].after["client"] == records[1].after["client"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "slug"),
+    [
+        (
+            {"callback": {"url": "http://x.example/cb", "secret": "s" * 40}},
+            422,
+            "unprocessable-entity",
+        ),
+        (
+            {"callback": {"url": "https://x.example/cb", "secret": "kurz"}},
+            422,
+            "unprocessable-entity",
+        ),
+        ({"callback": {"url": "https://x.example/cb"}}, 400, "invalid-request"),
+        ({"callback": "https://x.example/cb"}, 400, "invalid-request"),
+        ({"encryptionKid": "fremd"}, 422, "unprocessable-entity"),
+        ({"status": "gelöscht"}, 400, "invalid-request"),
+        ({}, 400, "invalid-request"),
+    ],
+)
+def test_bad_destination_updates_are_problems_and_change_nothing(
+    client, subscriber, destination_id, body, status, slug
+):
+    response = _patch(client, subscriber, destination_id, body)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/" + slug)
+    with scopes_disabled():
+        assert not DestinationCallback.objects.exists()
+        assert Destination.objects.get(destination_id=destination_id).status == "active"
+
+
+def test_only_the_destinations_subscriber_may_update_it(
+    client, sender, member, other_member, destination_id, jwk_files
+):
+    body = {"callback": {"url": "https://x.example/cb", "secret": "s" * 40}}
+    assert _patch(client, sender, destination_id, body).status_code == 403
+    no_token = client.patch(
+        f"/fit-connect/v1/destinations/{destination_id}",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert no_token.status_code == 401
+    enc_file, _sig_file = jwk_files
+    other = run_json(
+        "fitconnect_destination",
+        "create",
+        "--member",
+        other_member.region_ars,
+        "--leika",
+        "99050012104000",
+        "--public-key",
+        str(enc_file),
+    )["destinationId"]
+    foreign = token_for(
+        client,
+        run_json(
+            "fitconnect_client",
+            "create",
+            "--member",
+            other_member.region_ars,
+            "--role",
+            "subscriber",
+            "--destination",
+            other,
+        ),
+    )
+    assert _patch(client, foreign, destination_id, body).status_code == 403
+    with scopes_disabled():
+        assert not DestinationCallback.objects.exists()
+
+
+def test_subscriber_deactivates_and_reactivates_its_destination(
+    client, sender, subscriber, destination_id
+):
+    assert (
+        _patch(client, subscriber, destination_id, {"status": "inactive"}).json()["status"]
+        == "inactive"
+    )
+    refused = announce(client, sender, destination_id)
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("/destination-state-invalid")
+    assert _patch(client, subscriber, destination_id, {"status": "active"}).status_code == 200
+    assert announce(client, sender, destination_id).status_code == 201

@@ -9,21 +9,34 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 
 import pytest
+from django.core.management.base import CommandError
+from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from jwcrypto import jwk, jws
 
 from openkommune.cases.models import Case
-from openkommune.fitconnect.inbox import create_inbox_destination, import_submission, unseal
+from openkommune.fitconnect.inbox import (
+    create_inbox_destination,
+    import_submission,
+    rotate_inbox_key,
+    unseal,
+)
 from openkommune.fitconnect.models import DestinationKey, Submission
-from openkommune.submissions.models import Application
+from openkommune.submissions.models import Application, Attachment
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.cases.factories import clerk_of
 from tests.fitconnect.conftest import encrypt, run_json, token_for
 from tests.fitconnect.own_applications import case_url
-from tests.fitconnect.test_submission_api import announce, auth
-from tests.submissions.factories import HUNDESTEUER_LEIKA, make_offer, private_media  # noqa: F401
+from tests.fitconnect.test_submission_api import announce, auth, put_attachment
+from tests.submissions.factories import (  # noqa: F401
+    HUNDESTEUER_LEIKA,
+    PDF_BYTES,
+    make_offer,
+    private_media,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 EVENTS = "https://schema.fitko.de/fit-connect/events/"
@@ -67,6 +80,7 @@ def _send(
     schema_uri=None,
     captured,
     tamper=lambda token: token,
+    change_metadata=lambda metadata: metadata,
 ):
     did = str(destination.destination_id)
     described = client.get(f"/fit-connect/v1/destinations/{did}").json()
@@ -88,7 +102,8 @@ def _send(
                     "schemaUri": schema_uri or schema,
                     "mimeType": "application/json",
                 },
-            }
+            },
+            "attachments": [],
         },
         "publicServiceType": {"identifier": f"urn:de:fim:leika:leistung:{HUNDESTEUER_LEIKA}"},
         "replyChannel": {"eMail": {"address": "max.extern@example.org"}},
@@ -98,7 +113,7 @@ def _send(
         response = client.put(
             f"/fit-connect/v1/submissions/{ids['submissionId']}",
             {
-                "encryptedMetadata": encrypt(json.dumps(metadata).encode(), key),
+                "encryptedMetadata": encrypt(json.dumps(change_metadata(metadata)).encode(), key),
                 "encryptedData": tamper(encrypt(data, key)),
             },
             content_type="application/json",
@@ -223,3 +238,259 @@ def test_the_inbox_private_keys_are_stored_sealed(inbox):
         private = unseal(key.sealed_private)
         assert private.has_private
         assert private.export_public(as_dict=True)["n"] == key.jwk["n"]
+
+
+def _without_attachments(metadata):
+    del metadata["contentStructure"]["attachments"]
+    return metadata
+
+
+def _bad_hash_type(metadata):
+    metadata["contentStructure"]["data"]["hash"]["type"] = "md5"
+    return metadata
+
+
+def _metadata_2(metadata):
+    metadata["$schema"] = "https://schema.fitko.de/fit-connect/metadata/2.1.0/metadata.schema.json"
+    return metadata
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (_without_attachments, "contentStructure: 'attachments' is a required property"),
+        (_bad_hash_type, "contentStructure/data/hash/type"),
+        (_metadata_2, "$schema"),
+    ],
+)
+def test_metadata_not_after_the_metadata_schema_is_rejected(
+    client, inbox, outside_sender, django_capture_on_commit_callbacks, change, where
+):
+    """Decrypted metadata from an outside sender is checked against FIT-Connect's metadata
+    schema (1.x, fitconnect/metadata.py) before anything else is read from it."""
+    _offer, destination = inbox
+    ids = _send(
+        client,
+        outside_sender,
+        destination,
+        json.dumps({"name": "Max Extern"}).encode(),
+        captured=django_capture_on_commit_callbacks,
+        change_metadata=change,
+    )
+    assert import_submission(ids["submissionId"]) == "rejected"
+    assert not Application.applicant_objects.exists()
+    log = client.get(f"/fit-connect/v1/cases/{ids['caseId']}/events", **auth(outside_sender))
+    (problem,) = _payload(log.json()["eventLog"][-1])["events"][EVENTS + "reject-submission"][
+        "problems"
+    ]
+    assert problem["type"].endswith("/schema-violation")
+    assert "Metadatenschema" in problem["detail"]
+    assert where in problem["detail"]
+
+
+def test_inbox_key_rotation_keeps_old_submissions_readable(
+    client, inbox, outside_sender, django_capture_on_commit_callbacks
+):
+    """The platform-held encryption key is rotated: a submission encrypted to the old key
+    before the rotation is still decrypted and accepted; new ciphertext must use the new
+    kid (the destination names it), and what is encrypted to it is accepted too."""
+    _offer, destination = inbox
+    old_kid = destination.active_key("enc").kid
+    ids_before = _send(
+        client,
+        outside_sender,
+        destination,
+        json.dumps({"name": "Vor Wechsel"}).encode(),
+        captured=django_capture_on_commit_callbacks,
+    )
+    rotate_inbox_key(destination=destination, use="enc")
+    described = client.get(f"/fit-connect/v1/destinations/{destination.destination_id}").json()
+    assert described["encryptionKid"] != old_kid
+    # The old public key stays readable by kid; its private half is still sealed here.
+    assert (
+        client.get(
+            f"/fit-connect/v1/destinations/{destination.destination_id}/keys/{old_kid}"
+        ).status_code
+        == 200
+    )
+    assert import_submission(ids_before["submissionId"]) == "accepted"
+
+    # Ciphertext for the old key is refused now; for the new key it is accepted.
+    old_public = client.get(
+        f"/fit-connect/v1/destinations/{destination.destination_id}/keys/{old_kid}"
+    ).json()
+    refused_ids = announce(
+        client, outside_sender, str(destination.destination_id), leika=HUNDESTEUER_LEIKA
+    ).json()
+    refused = client.put(
+        f"/fit-connect/v1/submissions/{refused_ids['submissionId']}",
+        {"encryptedMetadata": encrypt(b"{}", old_public)},
+        content_type="application/json",
+        **auth(outside_sender),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("/invalid-encryption")
+    ids_after = _send(
+        client,
+        outside_sender,
+        destination,
+        json.dumps({"name": "Nach Wechsel"}).encode(),
+        captured=django_capture_on_commit_callbacks,
+    )
+    assert import_submission(ids_after["submissionId"]) == "accepted"
+    names = sorted(a.data["name"] for a in Application.applicant_objects.all())
+    assert names == ["Nach Wechsel", "Vor Wechsel"]
+    with scopes_disabled():
+        keys = DestinationKey.objects.filter(destination=destination, use="enc")
+        assert keys.count() == 2
+        assert all(key.sealed_private for key in keys)
+
+
+def test_inbox_key_rotation_from_the_command_line(inbox, jwk_files):
+    _offer, destination = inbox
+    did = str(destination.destination_id)
+    old_sig = destination.active_key("sig").kid
+    result = run_json("fitconnect_destination", "rotate-key", "--destination", did, "--use", "sig")
+    assert result["rotated"] == "sig"
+    new_key = destination.active_key("sig")
+    assert result["kid"] == new_key.kid != old_sig
+    assert new_key.sealed_private
+    # An inbox takes no keys from outside.
+    enc_file, _sig_file = jwk_files
+    with pytest.raises(CommandError, match="Schlüssel der Plattform"):
+        run_json(
+            "fitconnect_destination",
+            "rotate-key",
+            "--destination",
+            did,
+            "--use",
+            "enc",
+            "--public-key",
+            str(enc_file),
+        )
+
+
+def _send_with_attachment(client, sender, destination, *, data, pdf, captured, declared=True):
+    """An outside sender's submission with one PDF attachment; `data` may name its id
+    through the placeholder "ANLAGE"."""
+    did = str(destination.destination_id)
+    described = client.get(f"/fit-connect/v1/destinations/{did}").json()
+    key = client.get(f"/fit-connect/v1/destinations/{did}/keys/{described['encryptionKid']}").json()
+    (schema,) = [
+        s["schemaUri"]
+        for s in described["services"][0]["submissionSchemas"]
+        if "/fit-connect/schemas/testantrag/" in s["schemaUri"]
+    ]
+    attachment_id = str(uuid.uuid4())
+    ids = announce(client, sender, did, [attachment_id], leika=HUNDESTEUER_LEIKA).json()
+    uploaded = put_attachment(client, sender, ids["submissionId"], attachment_id, encrypt(pdf, key))
+    assert uploaded.status_code == 204, uploaded.content
+    body = json.dumps(
+        {k: (attachment_id if v == "ANLAGE" else v) for k, v in data.items()}
+    ).encode()
+    metadata = {
+        "contentStructure": {
+            "data": {
+                "hash": {"type": "sha512", "content": hashlib.sha512(body).hexdigest()},
+                "submissionSchema": {"schemaUri": schema, "mimeType": "application/json"},
+            },
+            "attachments": [
+                {
+                    "attachmentId": attachment_id,
+                    "hash": {"type": "sha512", "content": hashlib.sha512(pdf).hexdigest()},
+                    "purpose": "attachment",
+                    "mimeType": "application/pdf",
+                    "filename": "impfnachweis.pdf",
+                }
+            ]
+            if declared
+            else [],
+        },
+        "replyChannel": {"eMail": {"address": "max.extern@example.org"}},
+    }
+    with captured(execute=True):
+        response = client.put(
+            f"/fit-connect/v1/submissions/{ids['submissionId']}",
+            {
+                "encryptedMetadata": encrypt(json.dumps(metadata).encode(), key),
+                "encryptedData": encrypt(body, key),
+            },
+            content_type="application/json",
+            **auth(sender),
+        )
+    assert response.status_code == 202, response.content
+    return ids, attachment_id
+
+
+def test_an_outside_attachment_is_in_the_case_file_and_downloadable(
+    client, inbox, outside_sender, django_capture_on_commit_callbacks, settings
+):
+    offer, destination = inbox
+    ids, _attachment_id = _send_with_attachment(
+        client,
+        outside_sender,
+        destination,
+        data={"name": "Max Anhang", "nachweis": "ANLAGE"},
+        pdf=PDF_BYTES,
+        captured=django_capture_on_commit_callbacks,
+    )
+    result = import_submission(ids["submissionId"])
+    log = client.get(f"/fit-connect/v1/cases/{ids['caseId']}/events", **auth(outside_sender))
+    assert result == "accepted", _payload(log.json()["eventLog"][-1])["events"]
+    application = Application.applicant_objects.get(tenant=offer.tenant)
+    (attachment,) = Attachment.applicant_objects.filter(application=application)
+    assert application.data["nachweis"] == str(attachment.public_id)
+    assert attachment.content_type == "application/pdf"
+    assert attachment.path == "nachweis"
+    with scopes_disabled():
+        case = Case.objects.get(application=application)
+
+    # The clerk sees it in the case file and downloads exactly the sender's bytes.
+    client.force_login(clerk_of(offer.tenant))
+    page = client.get(case_url(case)).text
+    link = reverse("cases:case_attachment", args=[case.public_id, attachment.public_id])
+    assert link in page
+    download = client.get(link)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF_BYTES
+
+
+@pytest.mark.parametrize(
+    ("data", "declared", "slug"),
+    [
+        ({"name": "Max Anhang"}, True, "unsupported-attachments"),
+        ({"name": "Max Anhang", "nachweis": "ANLAGE"}, False, "hash-mismatch"),
+    ],
+)
+def test_an_attachment_the_inbox_cannot_file_is_rejected_and_no_file_is_left(
+    client,
+    inbox,
+    outside_sender,
+    django_capture_on_commit_callbacks,
+    settings,
+    data,
+    declared,
+    slug,
+):
+    """An attachment no file field names, or one the metadata does not declare, is
+    refused; nothing reaches the back office and no stored file is left behind."""
+    _offer, destination = inbox
+    ids, _attachment_id = _send_with_attachment(
+        client,
+        outside_sender,
+        destination,
+        data=data,
+        pdf=PDF_BYTES,
+        captured=django_capture_on_commit_callbacks,
+        declared=declared,
+    )
+    assert import_submission(ids["submissionId"]) == "rejected"
+    assert not Application.applicant_objects.exists()
+    assert not Attachment.applicant_objects.exists()
+    stored = [p for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file()]
+    assert not any(PDF_BYTES in p.read_bytes() for p in stored)
+    log = client.get(f"/fit-connect/v1/cases/{ids['caseId']}/events", **auth(outside_sender))
+    (problem,) = _payload(log.json()["eventLog"][-1])["events"][EVENTS + "reject-submission"][
+        "problems"
+    ]
+    assert problem["type"].endswith("/" + slug)

@@ -15,6 +15,7 @@ from jwcrypto import jwe, jwk, jws
 
 from openkommune.cases.models import Case
 from openkommune.fitconnect import jose
+from openkommune.fitconnect.metadata import metadata_problems
 from openkommune.fitconnect.models import Event, Submission
 from openkommune.submissions.models import Application, Attachment
 from openkommune.tenancy.scoping import scopes_disabled
@@ -71,6 +72,9 @@ def test_an_application_is_encrypted_at_intake_and_the_platform_keeps_no_plain_t
     metadata = json.loads(_decrypt(submission.encrypted_metadata, decryption))
     answers = json.loads(data)
     assert answers["name"] == "Erika Mustermann"
+    # It has the structure of FIT-Connect's metadata schema 1.x (fitconnect/metadata.py).
+    assert metadata_problems(metadata) == []
+    assert metadata["$schema"].startswith("https://schema.fitko.de/fit-connect/metadata/1.")
     structure = metadata["contentStructure"]
     assert structure["data"]["hash"] == {
         "type": "sha512",

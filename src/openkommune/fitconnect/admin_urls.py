@@ -15,6 +15,16 @@ urlpatterns = [
         admin_views.key_rotate,
         name="key_rotate",
     ),
+    path(
+        "zustellpunkt/<uuid:destination_id>/callback/",
+        admin_views.callback_edit,
+        name="callback_edit",
+    ),
+    path(
+        "zustellpunkt/<uuid:destination_id>/callback/entfernen/",
+        admin_views.callback_remove,
+        name="callback_remove",
+    ),
     path("client/neu/", admin_views.client_create, name="client_create"),
     path("client/<uuid:client_id>/widerrufen/", admin_views.client_revoke, name="client_revoke"),
 ]

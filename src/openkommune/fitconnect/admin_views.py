@@ -11,18 +11,20 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openkommune.accounts.access import member_admin_page
 from openkommune.core.forms import render_form
-from openkommune.fitconnect import jose, selectors, services
+from openkommune.fitconnect import callbacks, jose, selectors, services
 from openkommune.fitconnect.forms import (
     KIND_INBOX,
+    CallbackForm,
     ClientCreateForm,
     DestinationCreateForm,
+    InboxKeyRotateForm,
     KeyRotateForm,
 )
-from openkommune.fitconnect.inbox import create_inbox_destination
+from openkommune.fitconnect.inbox import create_inbox_destination, rotate_inbox_key
 from openkommune.fitconnect.models import Client, Destination
 
 
@@ -52,6 +54,7 @@ def overview(request, *, tenant):
                 "keys": sorted(
                     (k for k in d.keys.all() if k.retired_at is None), key=lambda k: k.use
                 ),
+                "callback": None if d.inbox else selectors.callback_of(d),
             }
             for d in destinations
         ],
@@ -97,10 +100,7 @@ def destination_create(request, *, tenant):
 def key_rotate(request, destination_id, *, tenant):
     destination = _destination_or_404(tenant, destination_id)
     if destination.inbox:
-        messages.info(
-            request, _("Die Schlüssel eines Posteingangs erzeugt und verwahrt die Plattform.")
-        )
-        return redirect("fitconnect_admin:overview")
+        return _inbox_key_rotate(request, tenant, destination)
     form = KeyRotateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,6 +127,88 @@ def key_rotate(request, destination_id, *, tenant):
         form,
         {"tenant": tenant, "destination": destination},
     )
+
+
+def _inbox_key_rotate(request, tenant, destination):
+    """An inbox's keys are the platform's: it makes the new pair and seals the private half;
+    the old key still decrypts what was encrypted to it before."""
+    form = InboxKeyRotateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        kid = rotate_inbox_key(
+            destination=destination, use=form.cleaned_data["verwendung"], actor=request.user
+        )
+        messages.success(
+            request,
+            _(
+                "Die Plattform hat einen neuen Schlüssel erzeugt (kid %(kid)s). Einreichungen, "
+                "die noch mit dem alten verschlüsselt wurden, werden weiter entschlüsselt."
+            )
+            % {"kid": kid},
+        )
+        return redirect("fitconnect_admin:overview")
+    return render_form(
+        request,
+        "fitconnect/admin/key_rotate.html",
+        form,
+        {"tenant": tenant, "destination": destination},
+    )
+
+
+def _callback_destination(tenant, destination_id) -> Destination:
+    destination = _destination_or_404(tenant, destination_id)
+    if destination.inbox:
+        # The platform takes what arrives at an inbox itself; nobody needs to be called.
+        raise Http404(_("Ein Posteingang der Plattform braucht keinen Callback."))
+    return destination
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@member_admin_page
+def callback_edit(request, destination_id, *, tenant):
+    """Set the callback URL; every save makes a new secret, shown once (also the way to
+    rotate it)."""
+    destination = _callback_destination(tenant, destination_id)
+    current = selectors.callback_of(destination)
+    form = CallbackForm(request.POST or None, initial={"url": current.url if current else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            secret = callbacks.set_callback(
+                destination, form.cleaned_data["url"].strip(), actor=request.user
+            )
+        except ValueError as error:
+            form.add_error("url", str(error))
+        else:
+            # Rendered, not redirected: the secret must not wait in a session or a URL.
+            return render(
+                request,
+                "fitconnect/admin/callback_saved.html",
+                {
+                    "tenant": tenant,
+                    "destination": destination,
+                    "url": form.cleaned_data["url"].strip(),
+                    "secret": secret,
+                },
+            )
+    return render_form(
+        request,
+        "fitconnect/admin/callback_edit.html",
+        form,
+        {"tenant": tenant, "destination": destination, "current": current},
+    )
+
+
+@require_POST
+@member_admin_page
+def callback_remove(request, destination_id, *, tenant):
+    destination = _callback_destination(tenant, destination_id)
+    if callbacks.remove_callback(destination, actor=request.user):
+        messages.success(
+            request,
+            _("Der Callback von %(id)s ist entfernt; Ihr Fachverfahren muss nun selbst abfragen.")
+            % {"id": destination.destination_id},
+        )
+    return redirect("fitconnect_admin:overview")
 
 
 @never_cache

@@ -20,12 +20,14 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.core.jobs import enqueue, enqueue_on_commit
 from openkommune.fitconnect.models import Destination, DestinationCallback, Submission
 from openkommune.tenancy.scoping import scopes_disabled
+from openkommune.tenancy.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ MAX_ATTEMPTS = 6
 FIRST_PAUSE = datetime.timedelta(minutes=1)
 TIMEOUT_SECONDS = 10
 MAX_SKEW_SECONDS = 300
+MIN_SECRET_LENGTH = 32
+MAX_SECRET_LENGTH = 200
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -73,22 +77,51 @@ def check_url(url: str) -> str:
     return url
 
 
-def set_callback(destination: Destination, url: str, secret: str | None = None) -> str:
-    """Set (or replace) the destination's callback; returns the secret (made if not given)."""
+def set_callback(
+    destination: Destination, url: str, secret: str | None = None, *, actor=None, via: str = ""
+) -> str:
+    """Set (or replace) the destination's callback; returns the secret (made if not given).
+    Setting it again with the same URL is how the secret is rotated. Audited without the
+    secret."""
     url = check_url(url)
     if secret is None:
         secret = secrets.token_urlsafe(48)
-    elif len(secret) < 32:
-        raise ValueError(_("Das Callback-Secret muss mindestens 32 Zeichen lang sein."))
-    DestinationCallback.objects.update_or_create(
-        destination=destination, defaults={"url": url, "secret": secret}
-    )
+    elif not isinstance(secret, str) or not MIN_SECRET_LENGTH <= len(secret) <= MAX_SECRET_LENGTH:
+        raise ValueError(
+            _("Das Callback-Secret muss %(min)s bis %(max)s Zeichen lang sein.")
+            % {"min": MIN_SECRET_LENGTH, "max": MAX_SECRET_LENGTH}
+        )
+    with transaction.atomic():
+        previous = DestinationCallback.objects.filter(destination=destination).first()
+        DestinationCallback.objects.update_or_create(
+            destination=destination, defaults={"url": url, "secret": secret}
+        )
+        audit_record(
+            tenant=destination.tenant,
+            actor=actor,
+            action="fitconnect_callback.set",
+            obj=destination,
+            before={"url": previous.url} if previous else None,
+            after={"url": url, "new_secret": True, **({"client": via} if via else {})},
+        )
     return secret
 
 
-def remove_callback(destination: Destination) -> bool:
-    deleted, _rows = DestinationCallback.objects.filter(destination=destination).delete()
-    return bool(deleted)
+def remove_callback(destination: Destination, *, actor=None, via: str = "") -> bool:
+    with transaction.atomic():
+        previous = DestinationCallback.objects.filter(destination=destination).first()
+        if previous is None:
+            return False
+        previous.delete()
+        audit_record(
+            tenant=destination.tenant,
+            actor=actor,
+            action="fitconnect_callback.remove",
+            obj=destination,
+            before={"url": previous.url},
+            after={"client": via} if via else None,
+        )
+    return True
 
 
 def notify_new_submission(submission: Submission) -> None:

@@ -119,6 +119,24 @@ class KeyRotateForm(_Form):
         return _jwk_from_upload(self.cleaned_data["datei"])
 
 
+class InboxKeyRotateForm(_Form):
+    """An inbox destination's key is made by the platform: only which one to renew."""
+
+    verwendung = forms.ChoiceField(label=_("Welcher Schlüssel?"), choices=KeyUse.choices)
+
+
+class CallbackForm(_Form):
+    url = forms.CharField(
+        label=_("Callback-URL"),
+        max_length=500,
+        help_text=_(
+            "Die Adresse Ihres Fachverfahrens, an die die Plattform neue Einreichungen meldet; "
+            "nur https://."
+        ),
+        error_messages={"required": _("Bitte geben Sie die Callback-URL an.")},
+    )
+
+
 class ClientCreateForm(_Form):
     rolle = forms.ChoiceField(label=_("Rolle"), choices=ClientRole.choices)
     zustellpunkt = forms.ChoiceField(

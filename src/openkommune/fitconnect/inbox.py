@@ -24,11 +24,13 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import JWException
 
+from openkommune.core.files import delete_private
 from openkommune.fitconnect import jose
 from openkommune.fitconnect.constants import (
     EVENT_ACCEPT,
@@ -43,6 +45,7 @@ from openkommune.fitconnect.constants import (
     SubmissionStatus,
 )
 from openkommune.fitconnect.intake import schema_uri
+from openkommune.fitconnect.metadata import metadata_problems
 from openkommune.fitconnect.models import Destination, DestinationKey, Submission
 from openkommune.fitconnect.services import (
     Problem,
@@ -50,10 +53,24 @@ from openkommune.fitconnect.services import (
     create_destination,
     leika_urn,
     record_subscriber_event,
+    rotate_key,
 )
 from openkommune.forms.models import FormVersion
 from openkommune.forms.selectors import form_current_version, form_list, form_version_get
-from openkommune.submissions.services import SubmissionError, application_submit_data
+from openkommune.submissions.services import (
+    LocationAmbiguous,
+    ServiceNotOffered,
+    SubmissionError,
+    SubmitInvalid,
+    UploadRejected,
+    application_submit,
+    application_submit_data,
+    draft_attach_file,
+    draft_set_data,
+    draft_start,
+    resolve_gemeinde,
+    route_for_form,
+)
 from openkommune.tenancy.scoping import scopes_disabled
 
 # FIT-Connect names the problems of a reject event by URI; these slugs are ours.
@@ -145,6 +162,24 @@ def create_inbox_destination(*, tenant, leika_keys: list[str], actor=None) -> De
     return destination
 
 
+@transaction.atomic
+def rotate_inbox_key(*, destination: Destination, use: str, actor=None) -> str:
+    """A new platform-held key pair for an inbox destination (`use` enc or sig); returns
+    its kid. The old key is retired but keeps its sealed private half: submissions
+    encrypted to it before the rotation still decrypt (the import picks the key by the
+    JWE's kid), and new ciphertext must use the new kid (`encryptionKid`)."""
+    if not destination.inbox:
+        raise ValueError(_("Nur die Schlüssel eines Posteingangs erzeugt die Plattform."))
+    if use not in KeyUse.values:
+        raise ValueError(_("Die Verwendung ist enc oder sig."))
+    private, public = _generate(use)
+    rotate_key(destination=destination, use=use, public_jwk=public, actor=actor)
+    DestinationKey.objects.filter(destination=destination, kid=public["kid"]).update(
+        sealed_private=seal(private)
+    )
+    return public["kid"]
+
+
 # --- the import --------------------------------------------------------------------------
 
 
@@ -206,43 +241,68 @@ def _mismatch(what: str) -> Refusal:
     )
 
 
-def _read(submission: Submission) -> tuple[dict, dict]:
-    """(metadata, data) decrypted and checked against each other."""
+@dataclass(frozen=True)
+class _File:
+    """A decrypted attachment of an outside sender, checked against its metadata entry."""
+
+    attachment_id: str
+    content: bytes
+    filename: str
+    mime_type: str
+
+
+def _read(submission: Submission) -> tuple[dict, dict, list[_File]]:
+    """(metadata, data, attachments) decrypted and checked against each other."""
     destination = submission.destination
     try:
         metadata = json.loads(
             _decrypt(destination, submission.encrypted_metadata, "encryptedMetadata")
         )
-        structure = metadata["contentStructure"]
-        declared_data = structure["data"]
-    except (ValueError, KeyError, TypeError):
+    except ValueError:
         raise Refusal(
-            "syntax-violation",
-            "Syntax violation",
-            _("Die Metadaten sind kein JSON nach dem Metadatenschema (contentStructure.data)."),
+            "syntax-violation", "Syntax violation", _("Die Metadaten sind kein JSON.")
         ) from None
+    problems = metadata_problems(metadata)
+    if problems:
+        raise Refusal(
+            "schema-violation",
+            "Schema violation",
+            (
+                _(
+                    "Die Metadaten entsprechen nicht dem FIT-Connect-Metadatenschema 1.x: "
+                    "%(problems)s"
+                )
+                % {"problems": "; ".join(problems)}
+            )[:PROBLEM_DETAIL_MAX],
+        )
+    structure = metadata["contentStructure"]
+    declared_data = structure.get("data")
+    if declared_data is None:
+        raise Refusal(
+            "missing-data",
+            "Missing data",
+            _("Die Metadaten beschreiben keine Fachdaten (contentStructure.data)."),
+        )
     if not submission.encrypted_data:
         raise Refusal("missing-data", "Missing data", _("Die Einreichung enthält keine Fachdaten."))
     data = _decrypt(destination, submission.encrypted_data, "encryptedData")
-    if not _hash_matches(
-        data, declared_data.get("hash") if isinstance(declared_data, dict) else None
-    ):
+    if not _hash_matches(data, declared_data["hash"]):
         raise _mismatch("encryptedData")
-    declared_attachments = {
-        a.get("attachmentId"): a.get("hash")
-        for a in structure.get("attachments", [])
-        if isinstance(a, dict)
-    }
-    attachments = list(submission.attachments.all())
-    for attachment in attachments:
-        content = _decrypt(destination, attachment.ciphertext, str(attachment.attachment_id))
-        if not _hash_matches(content, declared_attachments.get(str(attachment.attachment_id))):
-            raise _mismatch(str(attachment.attachment_id))
-    if attachments:
+    declared = {entry["attachmentId"]: entry for entry in structure["attachments"]}
+    files = []
+    for attachment in submission.attachments.all():
+        aid = str(attachment.attachment_id)
+        content = _decrypt(destination, attachment.ciphertext, aid)
+        entry = declared.pop(aid, None)
+        if entry is None or not _hash_matches(content, entry["hash"]):
+            raise _mismatch(aid)
+        files.append(_File(aid, content, entry.get("filename", ""), entry["mimeType"]))
+    if declared:
         raise Refusal(
-            "unsupported-attachments",
-            "Unsupported attachments",
-            _("Der Posteingang der Plattform nimmt über FIT-Connect noch keine Anlagen an."),
+            "missing-attachment",
+            "Missing attachment",
+            _("Die Metadaten nennen Anlagen, die nicht hochgeladen wurden: %(ids)s")
+            % {"ids": ", ".join(sorted(declared))},
         )
     try:
         parsed = json.loads(data)
@@ -250,7 +310,7 @@ def _read(submission: Submission) -> tuple[dict, dict]:
         raise Refusal(
             "syntax-violation", "Syntax violation", _("Die Fachdaten sind kein JSON.")
         ) from None
-    return metadata, parsed
+    return metadata, parsed, files
 
 
 def _form_version(metadata: dict) -> FormVersion:
@@ -289,33 +349,41 @@ class _WrongMember(Exception):
     pass
 
 
-def _store(submission: Submission, metadata: dict, data: dict):
+def _store(submission: Submission, metadata: dict, data, files: list[_File]):
     """The application in the member's back office, through the platform's submit path."""
     version = _form_version(metadata)
     email = _reply_address(metadata)
     tenant = submission.destination.tenant
     try:
         with transaction.atomic():
-            application = application_submit_data(
-                actor=None,
-                form_version=version,
-                data=data,
-                idempotency_key=f"fit-connect:{submission.submission_id}",
-                gemeinde_ars=tenant.region_ars,
-                email=email,
-                client_secret=str(submission.submission_id),
-            )
+            if files:
+                application = _submit_with_files(submission, version, data, files, email)
+            else:
+                application = application_submit_data(
+                    actor=None,
+                    form_version=version,
+                    data=data,
+                    idempotency_key=f"fit-connect:{submission.submission_id}",
+                    gemeinde_ars=tenant.region_ars,
+                    email=email,
+                    client_secret=str(submission.submission_id),
+                )
             if application.tenant_id != tenant.pk:
                 raise _WrongMember()
-    except _WrongMember:
+    except (_WrongMember, ServiceNotOffered, LocationAmbiguous):
         raise Refusal(
             "service-not-offered",
             "Service not offered",
             _("Für diese Leistung ist hier ein anderes Mitglied zuständig."),
         ) from None
+    except UploadRejected as error:
+        raise Refusal(
+            "unsupported-attachments", "Unsupported attachments", str(error)[:PROBLEM_DETAIL_MAX]
+        ) from None
     except SubmissionError as error:
+        fields = getattr(error, "fields", None) or {}
         details = "; ".join(
-            f"{path}: {' '.join(messages)}" for path, messages in sorted(error.fields.items())
+            f"{path}: {' '.join(messages)}" for path, messages in sorted(fields.items())
         )
         detail = f"{error.message} {details}".strip()[:PROBLEM_DETAIL_MAX]
         raise Refusal("schema-violation", "Schema violation", detail) from None
@@ -324,6 +392,76 @@ def _store(submission: Submission, metadata: dict, data: dict):
             application_public_id=application.public_id
         )
     return application
+
+
+def _value_paths(data, ids: set[str], prefix: str = "") -> dict[str, str]:
+    """{attachment id: the data path of the value that holds it} (`nachweis`,
+    `hunde.0.impfpass`): the sender's data refers to its attachments by their ids."""
+    found: dict[str, str] = {}
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return found
+    for key, value in items:
+        path = f"{prefix}{key}"
+        if isinstance(value, str) and value in ids:
+            found.setdefault(value, path)
+        else:
+            found.update(_value_paths(value, ids, path + "."))
+    return found
+
+
+def _without(data, ids: set[str]):
+    if isinstance(data, dict):
+        return {k: ("" if v in ids else _without(v, ids)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [("" if v in ids else _without(v, ids)) for v in data]
+    return data
+
+
+def _submit_with_files(submission, version, data, files: list[_File], email: str):
+    """Through a draft, as the platform's own pages do: every attachment goes into the file
+    field whose value names it (type from the content, size limits, virus scan, private
+    storage), then the draft is submitted. A file stored before a refusal is deleted again
+    (the rows roll back with the import's transaction)."""
+    if not isinstance(data, dict):
+        raise SubmitInvalid({"__all__": [_("Die Fachdaten sind kein JSON-Objekt.")]})
+    ids = {f.attachment_id for f in files}
+    paths = _value_paths(data, ids)
+    unreferenced = sorted(ids - set(paths))
+    if unreferenced:
+        raise UploadRejected(
+            _("Diese Anlagen gehören zu keinem Dateifeld der Fachdaten: %(ids)s")
+            % {"ids": ", ".join(unreferenced)},
+            {},
+        )
+    gemeinde = resolve_gemeinde(
+        postcode=None, gemeinde_ars=submission.destination.tenant.region_ars
+    )
+    leistung, _responsibility = route_for_form(form_version=version, gemeinde=gemeinde)
+    draft, _token = draft_start(
+        actor=None, form_version=version, ozg_leistung=leistung, gemeinde=gemeinde, email=email
+    )
+    draft_set_data(draft=draft, data=_without(data, ids))
+    stored: list[str] = []
+    try:
+        for file in files:
+            name = file.filename or f"{file.attachment_id}"
+            attached = draft_attach_file(
+                draft=draft,
+                path=paths[file.attachment_id],
+                uploaded_file=ContentFile(file.content, name=name),
+            )
+            stored.append(attached.storage_name)
+        return application_submit(
+            draft=draft, idempotency_key=f"fit-connect:{submission.submission_id}"
+        )
+    except BaseException:
+        for name in stored:
+            delete_private(name)
+        raise
 
 
 def _answer(submission: Submission, event: str, payload: dict) -> None:
@@ -365,8 +503,8 @@ def import_submission(submission_id: str) -> str:
         return "skipped"
     try:
         with transaction.atomic():
-            metadata, data = _read(submission)
-            _store(submission, metadata, data)
+            metadata, data, files = _read(submission)
+            _store(submission, metadata, data, files)
             _answer(
                 submission,
                 EVENT_ACCEPT,

@@ -33,6 +33,7 @@ from openkommune.fitconnect.constants import (
     KeyUse,
     SubmissionStatus,
 )
+from openkommune.fitconnect.metadata import metadata_problems
 from openkommune.fitconnect.models import Attachment, Destination, Submission
 from openkommune.fitconnect.services import authentication_tags, platform_event
 from openkommune.forms.selectors import version_definition
@@ -147,8 +148,14 @@ def deliver_submitted(application) -> Submission | None:
             "applicationDate": timezone.localdate(application.submitted_at).isoformat(),
         },
     }
-    if not attachments:
-        del metadata["contentStructure"]["attachments"]
+    # FIT-Connect metadata requires `contentStructure.attachments`, also when empty.
+    problems = metadata_problems(metadata)
+    if problems:
+        # Our own writing is wrong: refuse the submit rather than deliver what a
+        # Fachverfahren would reject (metadata.py; tests keep this from happening).
+        raise RuntimeError(
+            "FIT-Connect metadata of the platform is invalid: " + "; ".join(problems)
+        )
     with scope(tenant=destination.tenant_id):
         submission = Submission.objects.create(
             tenant_id=destination.tenant_id,

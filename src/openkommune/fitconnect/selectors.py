@@ -144,3 +144,10 @@ def client_get(*, tenant, client_id):
 
     with scope(tenant=tenant):
         return Client.objects.get(client_id=client_id)
+
+
+def callback_of(destination):
+    """The destination's callback (URL, last success and failure), or None."""
+    from openkommune.fitconnect.models import DestinationCallback
+
+    return DestinationCallback.objects.filter(destination=destination).first()

@@ -376,6 +376,84 @@ def destination_for(caller: Caller, destination_id) -> Destination:
     return destination
 
 
+def update_destination(caller: Caller, destination_id, body) -> Destination:
+    """FIT-Connect's `PATCH /v1/destinations/{destinationId}` for the destination's own
+    subscriber: `callback` ({"url", "secret"} to set, null to remove; the secret is chosen
+    by the client, written but never read back) and `status` (active or inactive). Anything
+    else is refused; nothing is changed on refusal."""
+    destination = destination_for(caller, destination_id)
+    if not caller.may_subscribe(destination):
+        raise Problem(
+            403,
+            "forbidden",
+            "Forbidden",
+            _("Nur ein Subscriber dieses Zustellpunkts ändert ihn."),
+        )
+    if not isinstance(body, dict) or not body:
+        raise bad_request(_("Erwartet wird ein JSON-Objekt mit callback und/oder status."))
+    unknown = sorted(set(body) - {"callback", "status"})
+    if unknown:
+        raise Problem(
+            422,
+            "unprocessable-entity",
+            "Unprocessable Entity",
+            _("Über diese Schnittstelle änderbar sind nur callback und status, nicht: %(names)s")
+            % {"names": ", ".join(unknown)},
+        )
+    status = body.get("status", destination.status)
+    if status not in DestinationStatus.values:
+        raise bad_request(_("status ist active oder inactive."))
+    callback = body.get("callback", ...)
+    if callback is not ... and destination.inbox:
+        raise Problem(
+            422,
+            "unprocessable-entity",
+            "Unprocessable Entity",
+            _("Ein Posteingang der Plattform braucht keinen Callback."),
+        )
+    if callback is not ... and callback is not None:
+        if (
+            not isinstance(callback, dict)
+            or set(callback) - {"url", "secret"}
+            or not isinstance(callback.get("url"), str)
+            or not isinstance(callback.get("secret"), str)
+        ):
+            raise bad_request(_("callback ist ein Objekt mit url und secret (Texte)."))
+        try:
+            callbacks.check_url(callback["url"])
+            if not (
+                callbacks.MIN_SECRET_LENGTH
+                <= len(callback["secret"])
+                <= callbacks.MAX_SECRET_LENGTH
+            ):
+                raise ValueError(
+                    _("Das Callback-Secret muss %(min)s bis %(max)s Zeichen lang sein.")
+                    % {"min": callbacks.MIN_SECRET_LENGTH, "max": callbacks.MAX_SECRET_LENGTH}
+                )
+        except ValueError as error:
+            raise Problem(422, "unprocessable-entity", "Unprocessable Entity", str(error)) from None
+    with transaction.atomic():
+        via = str(caller.client.client_id)
+        if callback is None:
+            callbacks.remove_callback(destination, via=via)
+        elif callback is not ...:
+            callbacks.set_callback(destination, callback["url"], callback["secret"], via=via)
+        if status != destination.status:
+            before = destination.status
+            destination.status = status
+            destination.save(update_fields=["status"])
+            data_changed(Topic.ORGANISATIONS)
+            audit_record(
+                tenant=destination.tenant,
+                actor=None,
+                action="fitconnect_destination.status",
+                obj=destination,
+                before={"status": before},
+                after={"status": status, "client": str(caller.client.client_id)},
+            )
+    return destination
+
+
 def destination_key(destination: Destination, kid: str) -> DestinationKey:
     key = destination.keys.filter(kid=kid).first()
     if key is None:
@@ -511,8 +589,8 @@ def announce(caller: Caller, body, *, issuer: str) -> Submission:
     if destination.status != DestinationStatus.ACTIVE:
         raise Problem(
             422,
-            "destination-not-active",
-            "Destination not active",
+            "destination-state-invalid",
+            "Destination state invalid",
             _("Der Zustellpunkt nimmt keine Einreichungen an."),
         )
     service = body.get("serviceType")

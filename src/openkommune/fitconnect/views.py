@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from openkommune.fitconnect import jose, services
+from openkommune.fitconnect import jose, selectors, services
 from openkommune.fitconnect.constants import EVENT_LOG_VERSIONS, METADATA_VERSIONS, KeyUse
 from openkommune.fitconnect.services import Problem
 
@@ -174,28 +174,40 @@ data_schema = endpoint({"GET": _data_schema})
 # --- destinations -----------------------------------------------------------------------
 
 
-def _get_destination(request, destination_id):
-    destination = services.destination_for(None, destination_id)
+def _destination_body(destination) -> dict:
     key = destination.active_key(KeyUse.ENCRYPTION)
-    return JsonResponse(
-        {
-            "destinationId": str(destination.destination_id),
-            "status": destination.status,
-            "services": [
-                {
-                    "identifier": identifier,
-                    "submissionSchemas": destination.submission_schemas,
-                    "regions": destination.regions,
-                }
-                for identifier in destination.services
-            ],
-            "encryptionKid": key.kid if key else None,
-            "metadataVersions": METADATA_VERSIONS,
-            "eventLogVersions": EVENT_LOG_VERSIONS,
-            "callbackVersions": [],
-            "replyChannels": {},
-        }
-    )
+    return {
+        "destinationId": str(destination.destination_id),
+        "status": destination.status,
+        "services": [
+            {
+                "identifier": identifier,
+                "submissionSchemas": destination.submission_schemas,
+                "regions": destination.regions,
+            }
+            for identifier in destination.services
+        ],
+        "encryptionKid": key.kid if key else None,
+        "metadataVersions": METADATA_VERSIONS,
+        "eventLogVersions": EVENT_LOG_VERSIONS,
+        "callbackVersions": [],
+        "replyChannels": {},
+    }
+
+
+def _get_destination(request, destination_id):
+    return JsonResponse(_destination_body(services.destination_for(None, destination_id)))
+
+
+def _patch_destination(request, destination_id):
+    """The destination's subscriber sets its callback (url and its own secret, never read
+    back) or its status."""
+    caller = _caller(request)
+    destination = services.update_destination(caller, destination_id, _json_body(request))
+    body = _destination_body(destination)
+    found = selectors.callback_of(destination)
+    body["callback"] = {"url": found.url} if found else None
+    return JsonResponse(body)
 
 
 def _get_key(request, destination_id, kid):
@@ -203,7 +215,7 @@ def _get_key(request, destination_id, kid):
     return JsonResponse(services.destination_key(destination, kid).jwk)
 
 
-destination = endpoint({"GET": _get_destination})
+destination = endpoint({"GET": _get_destination, "PATCH": _patch_destination})
 destination_key = endpoint({"GET": _get_key})
 
 

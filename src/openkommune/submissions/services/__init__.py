@@ -40,7 +40,7 @@ from openkommune.submissions.services.drafts import (
     drafts_delete_expired,
     offered_responsibility,
 )
-from openkommune.submissions.services.routing import resolve_gemeinde
+from openkommune.submissions.services.routing import resolve_gemeinde, route_for_form
 from openkommune.submissions.services.submit import (
     application_receipt_issue,
     application_seal,
@@ -113,6 +113,7 @@ __all__ = [
     "refusing_when_storage_is_full",
     "required_trust_level",
     "resolve_gemeinde",
+    "route_for_form",
     "sanitise_filename",
     "scan_or_refuse",
     "scanning_enabled",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from openkommune.fitconnect import jose, services
 from openkommune.fitconnect.constants import KeyUse
-from openkommune.fitconnect.inbox import create_inbox_destination
+from openkommune.fitconnect.inbox import create_inbox_destination, rotate_inbox_key
 from openkommune.fitconnect.models import Destination
 from openkommune.tenancy.scoping import scopes_disabled
 
@@ -50,7 +50,10 @@ class Command(BaseCommand):
         rotate = actions.add_parser("rotate-key", help="Schlüssel wechseln")
         rotate.add_argument("--destination", required=True)
         rotate.add_argument("--use", choices=KeyUse.values, required=True)
-        rotate.add_argument("--public-key", required=True)
+        rotate.add_argument(
+            "--public-key",
+            help="neuer öffentlicher JWK (ohne: bei einem Posteingang erzeugt die Plattform ihn)",
+        )
 
     def handle(self, *args, action, **options):
         try:
@@ -83,14 +86,24 @@ class Command(BaseCommand):
                 result = {"destinationId": str(destination.destination_id)}
             else:
                 destination = _destination(options["destination"])
-                services.rotate_key(
-                    destination=destination,
-                    use=options["use"],
-                    public_jwk=_read_jwk(options["public_key"]),
-                )
+                if destination.inbox:
+                    if options["public_key"]:
+                        raise CommandError(
+                            _("Ein Posteingang bekommt Schlüssel der Plattform, keine eigenen.")
+                        )
+                    kid = rotate_inbox_key(destination=destination, use=options["use"])
+                else:
+                    if not options["public_key"]:
+                        raise CommandError(_("--public-key fehlt."))
+                    public = _read_jwk(options["public_key"])
+                    services.rotate_key(
+                        destination=destination, use=options["use"], public_jwk=public
+                    )
+                    kid = public.get("kid")
                 result = {
                     "destinationId": str(destination.destination_id),
                     "rotated": options["use"],
+                    "kid": kid,
                 }
         except (ValueError, jose.JoseError) as error:
             raise CommandError(str(error)) from error

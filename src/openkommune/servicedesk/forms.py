@@ -30,10 +30,20 @@ class TicketForm(forms.Form):
         label=_("Priorität"), choices=Priority.choices, initial=Priority.NORMAL
     )
     body = forms.CharField(label=_("Beschreibung"), widget=forms.Textarea(attrs={"rows": 6}))
+    attachment = forms.FileField(
+        label=_("Datei anhängen"),
+        required=False,
+        help_text=_("PDF, Bild (JPEG, PNG, TIFF) oder Textdatei, z. B. ein Bildschirmfoto"),
+    )
 
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Nachricht"), widget=forms.Textarea(attrs={"rows": 4}))
+    attachment = forms.FileField(
+        label=_("Datei anhängen"),
+        required=False,
+        help_text=_("PDF, Bild (JPEG, PNG, TIFF) oder Textdatei, z. B. ein Bildschirmfoto"),
+    )
     internal = forms.BooleanField(
         label=_("interne Notiz (für das Mitglied nicht sichtbar)"), required=False
     )

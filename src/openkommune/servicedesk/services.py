@@ -16,6 +16,7 @@ from openkommune.servicedesk.models import (
     SlaTarget,
     TeamMember,
     Ticket,
+    TicketAttachment,
     TicketEscalation,
     TicketMessage,
     TicketPause,
@@ -62,8 +63,10 @@ def ticket_open(
     reporter_email: str = "",
     message_id: str = "",
     opened_at=None,
+    files=(),
 ) -> Ticket:
-    """Open a ticket for `tenant`. `actor` None only for mail (then `reporter_email`)."""
+    """Open a ticket for `tenant`. `actor` None only for mail (then `reporter_email`).
+    `files`: checked and stored uploads (`servicedesk.uploads.check_and_store`)."""
     if actor is None:
         if not reporter_email:
             raise PermissionDenied(_("Ein Ticket braucht eine meldende Person."))
@@ -87,7 +90,7 @@ def ticket_open(
         ticket.save()
         ticket.number = ticket.pk
         ticket.save(update_fields=["number"])
-        TicketMessage.objects.create(
+        opening = TicketMessage.objects.create(
             tenant=tenant,
             ticket=ticket,
             author=actor,
@@ -96,14 +99,33 @@ def ticket_open(
             message_id=message_id,
             created_at=ticket.opened_at,
         )
+        _attach(opening, files)
         audit_record(
             tenant=tenant,
             actor=actor,
             action="servicedesk.ticket_open",
             obj=ticket,
-            after=snapshot(ticket, TICKET_FIELDS),
+            after=snapshot(ticket, TICKET_FIELDS) | _file_names(files),
         )
     return ticket
+
+
+def _attach(message: TicketMessage, files) -> None:
+    for checked in files:
+        TicketAttachment.objects.create(
+            tenant=message.tenant,
+            message=message,
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=checked.size,
+            storage_name=checked.storage_name,
+            scan_result=checked.scan_result,
+            scan_detail=checked.scan_detail,
+        )
+
+
+def _file_names(files) -> dict:
+    return {"files": [checked.filename for checked in files]} if files else {}
 
 
 def _close_pause(ticket: Ticket, at) -> None:
@@ -120,6 +142,7 @@ def ticket_reply(
     author_email: str = "",
     message_id: str = "",
     at=None,
+    files=(),
 ) -> TicketMessage:
     """A message on the ticket. Staff: the first public one is the first response, and every
     public one is mailed to the requester (with a Message-ID of ours, so an answer by mail
@@ -152,6 +175,7 @@ def ticket_reply(
             message_id=message_id,
             created_at=at,
         )
+        _attach(message, files)
         if staff and not internal and row.first_response_at is None:
             row.first_response_at = at
             if row.status == Status.NEW:
@@ -171,7 +195,9 @@ def ticket_reply(
             action="servicedesk.ticket_note" if internal else "servicedesk.ticket_reply",
             obj=row,
             before=before,
-            after=snapshot(row, TICKET_FIELDS) | {"message": str(message.public_id)},
+            after=snapshot(row, TICKET_FIELDS)
+            | {"message": str(message.public_id)}
+            | _file_names(files),
         )
     ticket.refresh_from_db()
     return message

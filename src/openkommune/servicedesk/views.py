@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from openkommune.accounts.access import logged_in_page
 from openkommune.core.files import download_response
-from openkommune.servicedesk import notifications, report_export, selectors, services
+from openkommune.core.uploads import limit_upload_size, oversized_uploads
+from openkommune.servicedesk import notifications, report_export, selectors, services, uploads
 from openkommune.servicedesk.constants import DONE_STATES, PAGE_SIZE
 from openkommune.servicedesk.forms import (
     ReplyForm,
@@ -24,6 +25,25 @@ from openkommune.servicedesk.forms import (
 )
 from openkommune.servicedesk.models import Ticket, TicketAttachment
 from openkommune.tenancy.selectors import acts_for_cooperative, current_tenant
+
+
+def _files(request, form) -> list[uploads.CheckedFile] | None:
+    """The form's file, checked and stored; None (with the error on the form) when refused."""
+    refused = oversized_uploads(request)
+    if "attachment" in refused:
+        form.add_error(
+            "attachment",
+            _("Die Datei „%(name)s“ ist zu groß.") % {"name": refused["attachment"]},
+        )
+        return None
+    uploaded = form.cleaned_data.get("attachment")
+    if not uploaded:
+        return []
+    try:
+        return [uploads.check_and_store(uploaded)]
+    except ValidationError as error:
+        form.add_error("attachment", error.messages)
+        return None
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -57,22 +77,30 @@ def ticket_list(request):
     return render(request, "servicedesk/list.html", context)
 
 
+@limit_upload_size
 @logged_in_page
 def ticket_new(request):
     tenant = current_tenant(request)
     if tenant is None or acts_for_cooperative(request.user):
         raise PermissionDenied(_("Tickets eröffnen die Mitglieder."))
-    form = TicketForm(request.POST or None)
+    form = TicketForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            ticket = services.ticket_open(tenant=tenant, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            return redirect("servicedesk:detail", public_id=ticket.public_id)
+        files = _files(request, form)
+        if files is not None:
+            values = {k: v for k, v in form.cleaned_data.items() if k != "attachment"}
+            try:
+                ticket = services.ticket_open(
+                    tenant=tenant, actor=request.user, files=files, **values
+                )
+            except ValidationError as error:
+                uploads.discard(files)
+                _add_errors(form, error)
+            else:
+                return redirect("servicedesk:detail", public_id=ticket.public_id)
     return render(request, "servicedesk/new.html", {"form": form})
 
 
+@limit_upload_size
 @logged_in_page
 def ticket_detail(request, public_id):
     staff = acts_for_cooperative(request.user)
@@ -82,7 +110,8 @@ def ticket_detail(request, public_id):
         )
     except Ticket.DoesNotExist:
         raise Http404(_("Dieses Ticket gibt es nicht.")) from None
-    reply_form = ReplyForm(request.POST if "antworten" in request.POST else None)
+    replying = "antworten" in request.POST
+    reply_form = ReplyForm(request.POST if replying else None, request.FILES if replying else None)
     update_form = UpdateForm(
         request.POST if "aendern" in request.POST else None,
         initial={
@@ -96,14 +125,21 @@ def ticket_detail(request, public_id):
     forms_by_button = {"antworten": reply_form, "aendern": update_form, "zeit": time_form}
     if request.method == "POST":
         try:
-            if "antworten" in request.POST and reply_form.is_valid():
-                services.ticket_reply(
-                    ticket=ticket,
-                    actor=request.user,
-                    body=reply_form.cleaned_data["body"],
-                    internal=staff and reply_form.cleaned_data["internal"],
-                )
-                return redirect("servicedesk:detail", public_id=ticket.public_id)
+            if replying and reply_form.is_valid():
+                files = _files(request, reply_form)
+                if files is not None:
+                    try:
+                        services.ticket_reply(
+                            ticket=ticket,
+                            actor=request.user,
+                            body=reply_form.cleaned_data["body"],
+                            internal=staff and reply_form.cleaned_data["internal"],
+                            files=files,
+                        )
+                    except ValidationError:
+                        uploads.discard(files)
+                        raise
+                    return redirect("servicedesk:detail", public_id=ticket.public_id)
             if "aendern" in request.POST and staff and update_form.is_valid():
                 services.ticket_update(
                     ticket=ticket, actor=request.user, **update_form.cleaned_data

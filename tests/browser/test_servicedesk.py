@@ -139,7 +139,9 @@ def test_member_opens_a_ticket_by_email_and_answers_by_email(
     assert_no_axe_violations(page)
     with django_db_blocker.unblock():
         outbox.drain()  # what a job worker does
-    [outgoing] = [m for m in mail.outbox if "Browser-Test: per E-Mail" in m.subject]
+    [opened] = [m for m in mail.outbox if m.subject.startswith("Ticket eröffnet: [Ticket #")]
+    [outgoing] = [m for m in mail.outbox if m.subject.startswith("Re: [Ticket #")]
+    assert opened.to == [committed_member_admin.email]
     assert outgoing.to == [committed_member_admin.email]
 
     imap_mailbox.append(

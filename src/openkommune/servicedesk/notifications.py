@@ -1,5 +1,9 @@
 """E-mails of the support desk, through the platform's one outbox (`core.outbox`).
 
+- **Opened** (`servicedesk.opened`): the requester learns the ticket's number. For a ticket
+  opened on the page the opening message gets a Message-ID of ours, which this e-mail carries;
+  for one opened by mail this e-mail answers the member's own message (In-Reply-To). Either
+  way an answer to it threads into the ticket.
 - **Reply** (`servicedesk.reply`): a public answer of the cooperative goes to the ticket's
   requester. It carries its own Message-ID (stored on the `TicketMessage` when it is written),
   In-Reply-To/References naming the ticket's earlier messages and "[Ticket #n]" in the
@@ -34,6 +38,7 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Membership
 from openkommune.tenancy.scoping import scope, scopes_disabled
 
+OPENED = "servicedesk.opened"
 REPLY = "servicedesk.reply"
 ESCALATION = "servicedesk.escalation"
 SATISFACTION = "servicedesk.satisfaction"
@@ -47,6 +52,13 @@ def mail_domain() -> str:
 def new_message_id(ticket: Ticket) -> str:
     """A Message-ID of ours for a message on `ticket` (unique, names the ticket)."""
     return f"<ticket-{ticket.number}.{uuid.uuid4().hex}@{mail_domain()}>"
+
+
+def is_ours(ticket: Ticket, message_id: str) -> bool:
+    """Whether `message_id` is one `new_message_id` made for `ticket`."""
+    return message_id.startswith(f"<ticket-{ticket.number}.") and message_id.endswith(
+        f"@{mail_domain()}>"
+    )
 
 
 def subject_line(ticket: Ticket) -> str:
@@ -91,6 +103,18 @@ def escalation_recipients(ticket: Ticket) -> list[tuple[int, str]]:
 
 
 # --- owing (inside the transaction of the change) -------------------------------------------
+
+
+def opened_owe(*, ticket: Ticket) -> OutboxMail | None:
+    if not ticket.reporter_email:
+        return None
+    return _owe(
+        OPENED,
+        tenant=ticket.tenant,
+        subject=ticket,
+        recipient=ticket.reporter_email,
+        key=str(ticket.public_id),
+    )
 
 
 def reply_owe(*, message: TicketMessage) -> OutboxMail | None:
@@ -190,6 +214,29 @@ def build_reply(row: OutboxMail) -> EmailMessage:
     return email
 
 
+def build_opened(row: OutboxMail) -> EmailMessage:
+    with scope(tenant=row.tenant_id):
+        ticket = Ticket.objects.get(pk=row.subject_id)
+        opening = ticket.messages.order_by("created_at", "pk").first()
+    email = outbox.render_email(
+        "servicedesk/email/opened",
+        {
+            "ticket": ticket,
+            "subject_line": subject_line(ticket),
+            "link": _link(row, reverse("servicedesk:detail", args=[ticket.public_id])),
+        },
+        to=[row.recipient],
+        reply_to=_reply_to(),
+    )
+    if opening is not None and opening.message_id:
+        if is_ours(ticket, opening.message_id):
+            email.extra_headers["Message-ID"] = opening.message_id  # opened on the page
+        else:
+            email.extra_headers["In-Reply-To"] = opening.message_id  # opened by mail
+            email.extra_headers["References"] = opening.message_id
+    return email
+
+
 def build_escalation(row: OutboxMail) -> EmailMessage:
     with scope(tenant=row.tenant_id):
         escalation = TicketEscalation.objects.select_related("ticket", "ticket__tenant").get(
@@ -231,6 +278,13 @@ def _ticket_number(row: OutboxMail) -> str:
     return f"#{ticket.number}" if ticket is not None else ""
 
 
+outbox.register(
+    OPENED,
+    build=build_opened,
+    audit="servicedesk_mail",
+    label=_("Ticket eröffnet"),
+    reference=_ticket_number,
+)
 outbox.register(
     REPLY,
     build=build_reply,

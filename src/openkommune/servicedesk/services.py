@@ -90,6 +90,9 @@ def ticket_open(
         ticket.save()
         ticket.number = ticket.pk
         ticket.save(update_fields=["number"])
+        # Opened on the page: the opening message gets a Message-ID of ours, which the
+        # confirmation e-mail carries, so an answer to that e-mail threads back.
+        message_id = message_id or notifications.new_message_id(ticket)
         opening = TicketMessage.objects.create(
             tenant=tenant,
             ticket=ticket,
@@ -100,6 +103,7 @@ def ticket_open(
             created_at=ticket.opened_at,
         )
         _attach(opening, files)
+        notifications.opened_owe(ticket=ticket)
         audit_record(
             tenant=tenant,
             actor=actor,

@@ -282,6 +282,9 @@ SERVICEDESK_IMAP_PORT = env_int("OPENKOMMUNE_SERVICEDESK_IMAP_PORT", 993)
 SERVICEDESK_IMAP_USER = env_str("OPENKOMMUNE_SERVICEDESK_IMAP_USER", "")
 SERVICEDESK_IMAP_PASSWORD = env_str("OPENKOMMUNE_SERVICEDESK_IMAP_PASSWORD", "")
 SERVICEDESK_IMAP_SSL = env_bool("OPENKOMMUNE_SERVICEDESK_IMAP_SSL", True)
+# The support desk's mailbox address: Reply-To of the ticket e-mails, so answers reach the
+# IMAP mailbox above and thread into their ticket (empty: no Reply-To).
+SERVICEDESK_ADDRESS = env_str("OPENKOMMUNE_SERVICEDESK_ADDRESS", "")
 # Largest file a citizen may upload, in bytes (a form field may allow less, never more).
 UPLOAD_MAX_SIZE = env_int("OPENKOMMUNE_UPLOAD_MAX_SIZE", 20 * 1024 * 1024)
 # The first handler skips a file beyond UPLOAD_MAX_SIZE while it arrives (on the views that

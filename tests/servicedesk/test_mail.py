@@ -117,3 +117,108 @@ def test_command_reads_the_configured_mailbox(imap_mailbox, settings):  # noqa: 
     out = StringIO()
     call_command("fetch_servicedesk_mail", stdout=out)
     assert out.getvalue().strip() == "1 opened, 0 replies, 0 refused"
+
+
+def test_staff_reply_is_mailed_and_the_answer_by_mail_threads_back(
+    imap_mailbox,  # noqa: F811
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    from openkommune.servicedesk import services
+    from openkommune.servicedesk.constants import Status
+
+    settings.SERVICEDESK_ADDRESS = imap_mailbox.user
+    clerk = UserFactory(clerk=True)
+    staff = UserFactory(cooperative_staff=True)
+    first = _mail(clerk.email, "Drucker druckt nicht", "Seit heute.")
+    imap_mailbox.append(first.as_bytes())
+    [ticket] = _fetch(imap_mailbox).opened
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_reply(ticket=ticket, actor=staff, body="Bitte senden Sie das Modell.")
+        services.ticket_reply(ticket=ticket, actor=staff, body="NUR INTERN", internal=True)
+        services.ticket_update(ticket=ticket, actor=staff, status=Status.WAITING_FOR_MEMBER)
+    [outgoing] = mail.outbox  # the internal note is not mailed
+    sent = outgoing.message()
+    with scopes_disabled():
+        stored = TicketMessage.objects.get(ticket=ticket, from_staff=True, internal=False)
+    assert outgoing.to == [clerk.email]
+    assert outgoing.reply_to == [imap_mailbox.user]
+    assert sent["Subject"] == f"Re: [Ticket #{ticket.number}] Drucker druckt nicht"
+    assert sent["Message-ID"] == stored.message_id
+    assert sent["In-Reply-To"] == first["Message-ID"]
+    assert first["Message-ID"] in sent["References"]
+    assert "Bitte senden Sie das Modell." in outgoing.body
+    assert "NUR INTERN" not in outgoing.body
+
+    # The member answers in the mail program: threaded by In-Reply-To/References alone (the
+    # subject carries no tag here), into the ticket, which leaves "wartet auf Rückmeldung".
+    answer = _mail(
+        clerk.email, "AW: Ihre Anfrage", "Es ist ein Laser 3000.",
+        reply_to=sent["Message-ID"], references=[first["Message-ID"], sent["Message-ID"]],
+    )  # fmt: skip
+    imap_mailbox.append(answer.as_bytes())
+    result = _fetch(imap_mailbox)
+    assert result.opened == []
+    assert [reply.ticket_id for reply in result.replies] == [ticket.pk]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    with scopes_disabled():
+        bodies = list(TicketMessage.objects.filter(ticket=ticket).values_list("body", flat=True))
+    assert bodies[-1] == "Es ist ein Laser 3000."
+
+
+def test_a_ticket_opened_on_the_page_is_confirmed_by_mail_and_an_answer_threads_back(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    from openkommune.servicedesk import services
+    from openkommune.servicedesk.constants import Category, Priority
+    from openkommune.servicedesk.mail import FetchResult, process_message
+
+    clerk = UserFactory(clerk=True)
+    with scopes_disabled():
+        member = clerk.memberships.get().tenant
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = services.ticket_open(
+            tenant=member, actor=clerk, subject="Per Formular", body="Bitte prüfen.",
+            category=Category.REQUEST, priority=Priority.LOW,
+        )  # fmt: skip
+    [confirmation] = mail.outbox
+    sent = confirmation.message()
+    with scopes_disabled():
+        opening = TicketMessage.objects.get(ticket=ticket)
+    assert confirmation.to == [clerk.email]
+    assert sent["Subject"] == f"Ticket eröffnet: [Ticket #{ticket.number}] Per Formular"
+    assert sent["Message-ID"] == opening.message_id
+    assert f"#{ticket.number}" in confirmation.body
+
+    # Answered from the mail program, with a subject that names no ticket.
+    answer = _mail(clerk.email, "AW: Bestätigung", "Noch eine Angabe.",
+                   reply_to=sent["Message-ID"])  # fmt: skip
+    result = FetchResult()
+    process_message(answer.as_bytes(), result)
+    assert result.opened == []
+    assert [reply.ticket_id for reply in result.replies] == [ticket.pk]
+
+
+def test_a_ticket_opened_by_mail_is_confirmed_in_reply_to_the_members_message(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    from openkommune.servicedesk.mail import FetchResult, process_message
+
+    clerk = UserFactory(clerk=True)
+    first = _mail(clerk.email, "Per Post", "Text")
+    result = FetchResult()
+    with django_capture_on_commit_callbacks(execute=True):
+        process_message(first.as_bytes(), result)
+    [confirmation] = mail.outbox
+    sent = confirmation.message()
+    assert sent["In-Reply-To"] == first["Message-ID"]
+    assert sent["Message-ID"] != first["Message-ID"]
+    assert f"[Ticket #{result.opened[0].number}]" in sent["Subject"]

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from openkommune.servicedesk import services
 from openkommune.servicedesk.constants import Category, Priority, Status
-from openkommune.servicedesk.models import Ticket, TicketPause
+from openkommune.servicedesk.models import Ticket, TicketMessage, TicketPause
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
 
@@ -141,3 +141,106 @@ def test_sla_report_shows_a_breach_across_holiday_and_weekend(client):
     page = client.get(url, {"monat": "2025-10"}).text
     assert "Anderes Mitglied" in page
     assert "Spät beantwortet" in page
+
+
+def test_mail_attachments_are_downloaded_only_by_those_who_see_the_ticket(client):
+    from openkommune.core.files import save_private
+    from openkommune.servicedesk.models import TicketAttachment, TicketMessage
+    from openkommune.submissions.constants import ScanResult
+    from openkommune.tenancy.scoping import scope
+
+    clerk = UserFactory(clerk=True)
+    staff = UserFactory(cooperative_staff=True)
+    ticket = services.ticket_open(
+        tenant=_member(clerk), actor=clerk, subject="Mit Anhang", body="Siehe Datei.",
+        category=Category.INCIDENT, priority=Priority.NORMAL,
+    )  # fmt: skip
+    note = services.ticket_reply(ticket=ticket, actor=staff, body="intern", internal=True)
+    with scope(tenant=ticket.tenant):
+        opening = TicketMessage.objects.filter(ticket=ticket).order_by("pk").first()
+        kept = TicketAttachment.objects.create(
+            tenant=ticket.tenant, message=opening, filename="protokoll.txt", size=5,
+            storage_name=save_private("servicedesk", b"Log 1"), scan_result=ScanResult.CLEAN,
+        )  # fmt: skip
+        TicketAttachment.objects.create(
+            tenant=ticket.tenant, message=opening, filename="virus.com", size=68,
+            scan_result=ScanResult.INFECTED,
+        )  # fmt: skip
+        internal = TicketAttachment.objects.create(
+            tenant=ticket.tenant, message=note, filename="intern.txt", size=3,
+            storage_name=save_private("servicedesk", b"geh"), scan_result=ScanResult.CLEAN,
+        )  # fmt: skip
+
+    def download(attachment):
+        return client.get(reverse("servicedesk:attachment", args=[attachment.public_id]))
+
+    client.force_login(clerk)
+    page = client.get(reverse("servicedesk:detail", args=[ticket.public_id])).text
+    assert reverse("servicedesk:attachment", args=[kept.public_id]) in page
+    assert "virus.com" in page
+    assert "nicht gespeichert" in page
+    response = download(kept)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"Log 1"
+    assert response["Content-Type"] == "application/octet-stream"
+    assert download(internal).status_code == 404  # an internal note's file
+    client.force_login(UserFactory(clerk=True))  # another member
+    assert download(kept).status_code == 404
+    client.force_login(staff)
+    assert download(internal).status_code == 200
+
+
+def test_files_attached_on_the_form_are_checked_like_citizens_uploads(client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from openkommune.core.files import read_private
+    from openkommune.servicedesk.models import TicketAttachment
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    clerk = UserFactory(clerk=True)
+    client.force_login(clerk)
+    values = {
+        "subject": "Mit Bildschirmfoto",
+        "category": Category.INCIDENT,
+        "priority": Priority.NORMAL,
+        "body": "Siehe Anhang.",
+    }
+    refused = client.post(
+        reverse("servicedesk:new"),
+        values | {"attachment": SimpleUploadedFile("tool.docx", b"PK\x03\x04rest", "text/plain")},
+    )
+    assert refused.status_code == 200
+    assert "wird nicht angenommen" in refused.text
+    with scopes_disabled():
+        assert not Ticket.objects.exists()
+    assert not list((tmp_path / "private").rglob("servicedesk/*/*/*"))
+
+    created = client.post(
+        reverse("servicedesk:new"),
+        values | {"attachment": SimpleUploadedFile("fehler.log", b"Fehler 42\n", "x/y")},
+    )
+    assert created.status_code == 302
+    with scopes_disabled():
+        [stored] = TicketAttachment.objects.all()
+    assert (stored.filename, stored.content_type, stored.size) == ("fehler.log", "text/plain", 10)
+    assert read_private(stored.storage_name) == b"Fehler 42\n"
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 20
+    client.post(
+        created.url,
+        {
+            "antworten": "1",
+            "body": "Noch ein Bild.",
+            "attachment": SimpleUploadedFile("b.png", png),
+        },
+    )
+    empty = client.post(
+        created.url,
+        {"antworten": "1", "body": "Leer.", "attachment": SimpleUploadedFile("leer.txt", b"")},
+    )
+    assert "ist leer" in empty.text
+    with scopes_disabled():
+        names = sorted(TicketAttachment.objects.values_list("filename", "content_type"))
+        bodies = list(TicketMessage.objects.values_list("body", flat=True))
+    assert names == [("b.png", "image/png"), ("fehler.log", "text/plain")]
+    assert "Leer." not in bodies

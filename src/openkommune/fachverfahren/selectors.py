@@ -134,3 +134,35 @@ def subscribers(*, fachverfahren: Fachverfahren, on: datetime.date) -> list[Subs
             .select_related("tenant")
             .order_by("tenant__name")
         )
+
+
+def subscription_list(*, tenant: Organisation | None = None) -> list[Subscription]:
+    """Subscriptions, newest first per Fachverfahren: of `tenant` only (its own scope), or,
+    with None, of every member (cooperative staff; a cross-tenant read)."""
+    if tenant is not None:
+        with scope(tenant=tenant):
+            return list(
+                Subscription.objects.filter(tenant=tenant)
+                .select_related("tenant", "fachverfahren")
+                .order_by("fachverfahren__name", "-starts_on")
+            )
+    with scopes_disabled():
+        return list(
+            Subscription.objects.select_related("tenant", "fachverfahren").order_by(
+                "tenant__name", "fachverfahren__name", "-starts_on"
+            )
+        )
+
+
+def subscription_get(*, public_id) -> Subscription:
+    """Any member's subscription (cooperative staff; a cross-tenant read)."""
+    with scopes_disabled():
+        return Subscription.objects.select_related("tenant", "fachverfahren").get(
+            public_id=public_id
+        )
+
+
+def is_running(subscription: Subscription, on: datetime.date) -> bool:
+    return subscription.starts_on <= on and (
+        subscription.ends_on is None or subscription.ends_on >= on
+    )

@@ -47,3 +47,24 @@ DEFAULT_TARGETS = {
     Priority.NORMAL: (timedelta(hours=8), timedelta(hours=40)),
     Priority.LOW: (timedelta(hours=16), timedelta(hours=80)),
 }
+
+
+class SlaGoal(models.TextChoices):
+    """The two clocks of a ticket (what an escalation warns about)."""
+
+    FIRST_RESPONSE = "first_response", _("Erstreaktion")
+    RESOLUTION = "resolution", _("Lösung")
+
+
+# Escalation before breach: the assigned agent (else the team, else all cooperative staff) is
+# warned once a ticket has used this share of a goal's business time. A member's contract
+# (`SlaTarget.warning_percent`) overrides it per priority.
+DEFAULT_WARNING_PERCENT = 80
+
+# How long the link of the satisfaction question works (days after it was sent).
+SATISFACTION_LINK_DAYS = 30
+RATINGS = [(value, str(value)) for value in range(1, 6)]
+
+# Time accounting: one entry is at most a working day and a half (a typing error of 6000
+# minutes is refused, not booked).
+MAX_ENTRY_MINUTES = 12 * 60

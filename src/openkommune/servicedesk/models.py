@@ -6,14 +6,24 @@ member's contract for its priority (`SlaTarget`, business hours; defaults in con
 the pure `servicedesk.sla` module. Nothing about the clock is stored twice.
 """
 
-from django.core.validators import MinValueValidator
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.models import PublicIdModel
 from openkommune.fachverfahren.models import Fachverfahren
-from openkommune.servicedesk.constants import Category, Priority, Status, Team
+from openkommune.servicedesk.constants import (
+    DEFAULT_WARNING_PERCENT,
+    MAX_ENTRY_MINUTES,
+    RATINGS,
+    Category,
+    Priority,
+    SlaGoal,
+    Status,
+    Team,
+)
 from openkommune.submissions.constants import ScanResult
 from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
@@ -27,6 +37,12 @@ class SlaTarget(PublicIdModel):
     )
     resolution_minutes = models.PositiveIntegerField(
         _("Lösung (Minuten Servicezeit)"), validators=[MinValueValidator(1)]
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("Warnung ab (% der Frist)"),
+        default=DEFAULT_WARNING_PERCENT,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("Vor Ablauf der Frist wird das zuständige Team gewarnt, z. B. bei 80 %."),
     )
 
     objects = TenantScopedManager()
@@ -75,10 +91,21 @@ class Ticket(PublicIdModel):
         verbose_name=_("Gemeldet von"),
     )
     reporter_email = models.EmailField(_("E-Mail der meldenden Person"), blank=True)
+    assignee = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Bearbeitet von"),
+    )
     opened_at = models.DateTimeField(_("Eröffnet"), default=timezone.now)
     first_response_at = models.DateTimeField(_("Erste Antwort"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("Gelöst"), null=True, blank=True)
 
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
     objects = TenantScopedManager()
 
     class Meta:
@@ -105,6 +132,9 @@ class TicketMessage(PublicIdModel):
     message_id = models.CharField(max_length=300, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
     objects = TenantScopedManager()
 
     class Meta:
@@ -154,3 +184,114 @@ class TicketAttachment(PublicIdModel):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class TeamMember(models.Model):
+    """A person of the cooperative's staff in a team of the support desk: warned when a ticket
+    of the team without an assignee nears its deadline."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("Person")
+    )
+    team = models.CharField(_("Team"), max_length=20, choices=Team.choices)
+
+    class Meta:
+        verbose_name = _("Teammitglied")
+        verbose_name_plural = _("Teammitglieder")
+        ordering = ["team", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team"],
+                name="servicedesk_team_member_unique",
+                violation_error_message=_("Die Person ist schon in diesem Team."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_team_display()}: {self.user}"
+
+
+class TicketEscalation(models.Model):
+    """A warning before breach: the ticket has used `percent` of a goal's business time.
+    At most one per ticket and goal (the periodic check may run as often as it likes)."""
+
+    tenant = tenant_field("ticket_escalations", verbose_name=_("Mitglied"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    goal = models.CharField(_("Frist"), max_length=20, choices=SlaGoal.choices)
+    percent = models.PositiveSmallIntegerField(_("Schwelle (%)"))
+    threshold_at = models.DateTimeField(_("Schwelle erreicht"))
+    due_at = models.DateTimeField(_("Frist endet"), null=True, blank=True)
+    created_at = models.DateTimeField(_("Gewarnt"), default=timezone.now)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Eskalation")
+        verbose_name_plural = _("Eskalationen")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "goal"], name="servicedesk_one_escalation_per_goal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket}: {self.get_goal_display()} {self.percent} %"
+
+
+class TimeEntry(PublicIdModel):
+    """Time an agent of the cooperative spent on a ticket (time accounting)."""
+
+    tenant = tenant_field("ticket_time_entries", verbose_name=_("Mitglied"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    agent = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    worked_on = models.DateField(_("Tag"))
+    minutes = models.PositiveIntegerField(
+        _("Minuten"), validators=[MinValueValidator(1), MaxValueValidator(MAX_ENTRY_MINUTES)]
+    )
+    note = models.CharField(_("Tätigkeit"), max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Zeitbuchung")
+        verbose_name_plural = _("Zeitbuchungen")
+        ordering = ["worked_on", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gte=1) & models.Q(minutes__lte=MAX_ENTRY_MINUTES),
+                name="servicedesk_time_entry_minutes_range",
+            ),
+        ]
+
+
+class SatisfactionAnswer(models.Model):
+    """The requester's answer to the satisfaction question after closing: one per ticket."""
+
+    tenant = tenant_field("ticket_satisfaction", verbose_name=_("Mitglied"))
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="satisfaction")
+    rating = models.PositiveSmallIntegerField(
+        _("Bewertung"),
+        choices=RATINGS,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    comment = models.TextField(_("Kommentar"), blank=True, max_length=2000)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Zufriedenheit")
+        verbose_name_plural = _("Zufriedenheit")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1) & models.Q(rating__lte=5),
+                name="servicedesk_satisfaction_rating_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket}: {self.rating}/5"

@@ -9,14 +9,39 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.servicedesk.constants import DONE_STATES, PAUSE_STATES, Status
-from openkommune.servicedesk.models import SlaTarget, Ticket, TicketMessage, TicketPause
+from openkommune.servicedesk import notifications
+from openkommune.servicedesk.constants import DONE_STATES, PAUSE_STATES, SlaGoal, Status
+from openkommune.servicedesk.models import (
+    SatisfactionAnswer,
+    SlaTarget,
+    TeamMember,
+    Ticket,
+    TicketAttachment,
+    TicketEscalation,
+    TicketMessage,
+    TicketPause,
+    TimeEntry,
+)
 from openkommune.tenancy.scoping import scope
-from openkommune.tenancy.selectors import acts_for_cooperative, user_roles
+from openkommune.tenancy.selectors import (
+    acts_for_cooperative,
+    cooperative_get,
+    require_cooperative_staff,
+    user_is_cooperative_staff,
+    user_roles,
+)
 from openkommune.tenancy.services import audit_record, snapshot
 
-SLA_FIELDS = ("priority", "first_response_minutes", "resolution_minutes")
-TICKET_FIELDS = ("subject", "category", "priority", "team", "status", "fachverfahren_id")
+SLA_FIELDS = ("priority", "first_response_minutes", "resolution_minutes", "warning_percent")
+TICKET_FIELDS = (
+    "subject",
+    "category",
+    "priority",
+    "team",
+    "status",
+    "fachverfahren_id",
+    "assignee_id",
+)
 
 
 def _may_act_for(actor, tenant) -> bool:
@@ -38,8 +63,10 @@ def ticket_open(
     reporter_email: str = "",
     message_id: str = "",
     opened_at=None,
+    files=(),
 ) -> Ticket:
-    """Open a ticket for `tenant`. `actor` None only for mail (then `reporter_email`)."""
+    """Open a ticket for `tenant`. `actor` None only for mail (then `reporter_email`).
+    `files`: checked and stored uploads (`servicedesk.uploads.check_and_store`)."""
     if actor is None:
         if not reporter_email:
             raise PermissionDenied(_("Ein Ticket braucht eine meldende Person."))
@@ -63,7 +90,10 @@ def ticket_open(
         ticket.save()
         ticket.number = ticket.pk
         ticket.save(update_fields=["number"])
-        TicketMessage.objects.create(
+        # Opened on the page: the opening message gets a Message-ID of ours, which the
+        # confirmation e-mail carries, so an answer to that e-mail threads back.
+        message_id = message_id or notifications.new_message_id(ticket)
+        opening = TicketMessage.objects.create(
             tenant=tenant,
             ticket=ticket,
             author=actor,
@@ -72,14 +102,34 @@ def ticket_open(
             message_id=message_id,
             created_at=ticket.opened_at,
         )
+        _attach(opening, files)
+        notifications.opened_owe(ticket=ticket)
         audit_record(
             tenant=tenant,
             actor=actor,
             action="servicedesk.ticket_open",
             obj=ticket,
-            after=snapshot(ticket, TICKET_FIELDS),
+            after=snapshot(ticket, TICKET_FIELDS) | _file_names(files),
         )
     return ticket
+
+
+def _attach(message: TicketMessage, files) -> None:
+    for checked in files:
+        TicketAttachment.objects.create(
+            tenant=message.tenant,
+            message=message,
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=checked.size,
+            storage_name=checked.storage_name,
+            scan_result=checked.scan_result,
+            scan_detail=checked.scan_detail,
+        )
+
+
+def _file_names(files) -> dict:
+    return {"files": [checked.filename for checked in files]} if files else {}
 
 
 def _close_pause(ticket: Ticket, at) -> None:
@@ -96,9 +146,12 @@ def ticket_reply(
     author_email: str = "",
     message_id: str = "",
     at=None,
+    files=(),
 ) -> TicketMessage:
-    """A message on the ticket. Staff: the first public one is the first response; internal
-    notes only by staff. A member's answer ends "wartet auf Rückmeldung"."""
+    """A message on the ticket. Staff: the first public one is the first response, and every
+    public one is mailed to the requester (with a Message-ID of ours, so an answer by mail
+    threads back); internal notes only by staff. A member's answer ends "wartet auf
+    Rückmeldung"."""
     at = at or timezone.now()
     staff = actor is not None and actor.is_authenticated and acts_for_cooperative(actor)
     if actor is not None and not _may_act_for(actor, ticket.tenant):
@@ -112,6 +165,9 @@ def ticket_reply(
     with scope(tenant=ticket.tenant):
         row = Ticket.objects.select_for_update().get(pk=ticket.pk)
         before = snapshot(row, TICKET_FIELDS)
+        outgoing = staff and not internal
+        if outgoing and not message_id:
+            message_id = notifications.new_message_id(row)
         message = TicketMessage.objects.create(
             tenant=row.tenant,
             ticket=row,
@@ -123,6 +179,7 @@ def ticket_reply(
             message_id=message_id,
             created_at=at,
         )
+        _attach(message, files)
         if staff and not internal and row.first_response_at is None:
             row.first_response_at = at
             if row.status == Status.NEW:
@@ -134,13 +191,17 @@ def ticket_reply(
             row.status = Status.IN_PROGRESS
             row.resolved_at = None
         row.save()
+        if outgoing:
+            notifications.reply_owe(message=message)
         audit_record(
             tenant=row.tenant,
             actor=actor,
             action="servicedesk.ticket_note" if internal else "servicedesk.ticket_reply",
             obj=row,
             before=before,
-            after=snapshot(row, TICKET_FIELDS) | {"message": str(message.public_id)},
+            after=snapshot(row, TICKET_FIELDS)
+            | {"message": str(message.public_id)}
+            | _file_names(files),
         )
     ticket.refresh_from_db()
     return message
@@ -148,13 +209,19 @@ def ticket_reply(
 
 @transaction.atomic
 def ticket_update(*, ticket: Ticket, actor, at=None, **changes) -> Ticket:
-    """Staff change status, team, priority or category. Status into a pause state opens a
-    pause; out of it closes the pause; into resolved/closed sets the resolution time."""
+    """Staff change status, team, priority, category or the assigned agent. Status into a
+    pause state opens a pause; out of it closes the pause; into resolved/closed sets the
+    resolution time and asks the requester the satisfaction question (once per ticket)."""
     if actor is None or not acts_for_cooperative(actor):
         raise PermissionDenied(_("Das darf nur die Genossenschaft."))
-    unknown = set(changes) - {"status", "team", "priority", "category"}
+    unknown = set(changes) - {"status", "team", "priority", "category", "assignee"}
     if unknown:
         raise ValidationError(_("Unbekannte Felder: %s") % ", ".join(sorted(unknown)))
+    assignee = changes.get("assignee")
+    if assignee is not None and not user_is_cooperative_staff(assignee):
+        raise ValidationError(
+            {"assignee": _("Tickets bearbeiten nur Beschäftigte der Genossenschaft.")}
+        )
     at = at or timezone.now()
     with scope(tenant=ticket.tenant):
         row = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -173,6 +240,8 @@ def ticket_update(*, ticket: Ticket, actor, at=None, **changes) -> Ticket:
                 )
             if new_status in DONE_STATES and row.resolved_at is None:
                 row.resolved_at = at
+            if new_status in DONE_STATES:
+                notifications.satisfaction_owe(ticket=row)
             if new_status not in DONE_STATES:
                 row.resolved_at = None
         row.save()
@@ -190,7 +259,13 @@ def ticket_update(*, ticket: Ticket, actor, at=None, **changes) -> Ticket:
 
 @transaction.atomic
 def sla_target_set(
-    *, tenant, actor, priority: str, first_response_minutes: int, resolution_minutes: int
+    *,
+    tenant,
+    actor,
+    priority: str,
+    first_response_minutes: int,
+    resolution_minutes: int,
+    warning_percent: int | None = None,
 ) -> SlaTarget:
     """Create or change the member's contract target for one priority (staff, audited)."""
     if actor is None or not acts_for_cooperative(actor):
@@ -201,6 +276,8 @@ def sla_target_set(
         row = row or SlaTarget(tenant=tenant, priority=priority)
         row.first_response_minutes = first_response_minutes
         row.resolution_minutes = resolution_minutes
+        if warning_percent is not None:
+            row.warning_percent = warning_percent
         row.full_clean()
         if row.resolution_minutes < row.first_response_minutes:
             raise ValidationError(
@@ -216,3 +293,130 @@ def sla_target_set(
             after=snapshot(row, SLA_FIELDS),
         )
     return row
+
+
+@transaction.atomic
+def ticket_escalate(
+    *, ticket: Ticket, goal: str, percent: int, threshold_at, due_at, at=None
+) -> TicketEscalation | None:
+    """Record that `ticket` used `percent` of the business time of `goal` and warn the agent
+    or team by e-mail; once per ticket and goal (None when it was recorded before). The
+    system's action (the periodic check), audited under the member."""
+    if goal not in SlaGoal.values:
+        raise ValidationError(_("Unbekannte Frist."))
+    with scope(tenant=ticket.tenant):
+        row = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if TicketEscalation.objects.filter(ticket=row, goal=goal).exists():
+            return None
+        escalation = TicketEscalation.objects.create(
+            tenant=row.tenant,
+            ticket=row,
+            goal=goal,
+            percent=percent,
+            threshold_at=threshold_at,
+            due_at=due_at,
+            created_at=at or timezone.now(),
+        )
+        recipients = notifications.escalation_owe(escalation=escalation)
+        audit_record(
+            tenant=row.tenant,
+            actor=None,
+            action="servicedesk.ticket_escalate",
+            obj=row,
+            after={
+                "goal": goal,
+                "percent": percent,
+                "threshold_at": threshold_at.isoformat(),
+                "due_at": due_at.isoformat() if due_at else None,
+                "mails": len(recipients),
+            },
+        )
+    return escalation
+
+
+@transaction.atomic
+def time_entry_add(*, ticket: Ticket, actor, minutes: int, note: str, worked_on=None) -> TimeEntry:
+    """Staff book time spent on a ticket (minutes with what was done)."""
+    require_cooperative_staff(actor, _("Zeit buchen nur Beschäftigte der Genossenschaft."))
+    with scope(tenant=ticket.tenant):
+        entry = TimeEntry(
+            tenant=ticket.tenant,
+            ticket=ticket,
+            agent=actor,
+            minutes=minutes,
+            note=(note or "").strip(),
+            worked_on=worked_on or timezone.localdate(),
+        )
+        entry.full_clean()
+        if entry.worked_on > timezone.localdate():
+            raise ValidationError({"worked_on": _("Zeit lässt sich nicht im Voraus buchen.")})
+        if entry.worked_on < timezone.localtime(ticket.opened_at).date():
+            raise ValidationError({"worked_on": _("Der Tag liegt vor der Eröffnung des Tickets.")})
+        entry.save()
+        audit_record(
+            tenant=ticket.tenant,
+            actor=actor,
+            action="servicedesk.time_entry_add",
+            obj=ticket,
+            after=snapshot(entry, ("worked_on", "minutes", "note"))
+            | {"entry": str(entry.public_id)},
+        )
+    return entry
+
+
+@transaction.atomic
+def satisfaction_answer(*, ticket: Ticket, rating: int, comment: str = "") -> SatisfactionAnswer:
+    """The requester's rating (1 to 5) and comment, through the signed link: one per ticket,
+    only once the ticket is solved or closed."""
+    with scope(tenant=ticket.tenant):
+        row = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if row.status not in DONE_STATES:
+            raise ValidationError(_("Das Ticket ist wieder in Bearbeitung."))
+        if SatisfactionAnswer.objects.filter(ticket=row).exists():
+            raise ValidationError(_("Zu diesem Ticket gibt es schon eine Bewertung. Danke!"))
+        answer = SatisfactionAnswer(
+            tenant=row.tenant, ticket=row, rating=rating, comment=(comment or "").strip()
+        )
+        answer.full_clean()
+        answer.save()
+        audit_record(
+            tenant=row.tenant,
+            actor=None,
+            action="servicedesk.satisfaction_answer",
+            obj=row,
+            after={"rating": answer.rating, "comment": bool(answer.comment)},
+        )
+    return answer
+
+
+@transaction.atomic
+def team_member_add(*, actor, user, team: str) -> TeamMember:
+    require_cooperative_staff(actor)
+    if not user_is_cooperative_staff(user):
+        raise ValidationError(
+            {"user": _("In den Teams arbeiten nur Beschäftigte der Genossenschaft.")}
+        )
+    row = TeamMember(user=user, team=team)
+    row.full_clean()
+    row.save()
+    audit_record(
+        tenant=cooperative_get(),
+        actor=actor,
+        action="servicedesk.team_member_add",
+        obj=row,
+        after={"user": user.pk, "team": team},
+    )
+    return row
+
+
+@transaction.atomic
+def team_member_remove(*, actor, member: TeamMember) -> None:
+    require_cooperative_staff(actor)
+    audit_record(
+        tenant=cooperative_get(),
+        actor=actor,
+        action="servicedesk.team_member_remove",
+        obj=member,
+        before={"user": member.user_id, "team": member.team},
+    )
+    member.delete()

@@ -641,7 +641,10 @@ def decision_close(
     the votes cast. In the meeting: the counts given here, the quorum on the voting
     participants recorded present; more votes than voters present are refused."""
     row = (
-        Decision.objects.select_for_update().select_related("group", "meeting").get(pk=decision.pk)
+        # Only the decision's row: PostgreSQL refuses FOR UPDATE on the nullable meeting join.
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("group", "meeting")
+        .get(pk=decision.pk)
     )
     _require_manager(row.group, actor)
     if not row.is_open:

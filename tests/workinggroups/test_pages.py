@@ -277,3 +277,22 @@ def test_calendar_feeds_by_secret_address(client):
     assert client.get(feed).status_code == 200
     client.post(reverse("workinggroups:calendar"), {"bestaetigt": "1"})
     assert client.get(feed).status_code == 404
+
+
+def test_pages_speak_english_for_who_chooses_it(client):
+    setting = working_group()
+    meeting = held_meeting(setting)
+    client.force_login(setting.chair)
+    kwargs = {"group_id": setting.group.public_id}
+    page = client.get(
+        reverse("workinggroups:group_detail", kwargs=kwargs), HTTP_ACCEPT_LANGUAGE="en"
+    ).text
+    assert "Your role" in page
+    assert "Chair" in page
+    assert "Plan a meeting" in page
+    detail = client.get(
+        reverse("workinggroups:meeting_detail", kwargs=kwargs | {"meeting_id": meeting.public_id}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).text
+    assert "Save attendance" in detail
+    assert "Write minutes" in detail

@@ -35,13 +35,25 @@ FORM_STUDIO = reverse("studio:index")
 NEWS_ADMIN = reverse("website:news_manage")
 OUTBOX = reverse("reports:outbox")
 ROUTING = reverse("fitconnect_health:routing_health")
+WORKING_GROUPS = reverse("workinggroups:group_list")
 
 
 @pytest.mark.parametrize(
     ("trait", "expected"),
     [
-        ("clerk", {INBOX, PAYMENTS, PROCUREMENT}),
-        ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, ROUTING, PROCUREMENT}),
+        ("clerk", {INBOX, PAYMENTS, WORKING_GROUPS, PROCUREMENT}),
+        (
+            "member_admin",
+            {
+                INBOX,
+                PAYMENTS,
+                SERVICES_ADMIN,
+                PEOPLE_ADMIN,
+                ROUTING,
+                WORKING_GROUPS,
+                PROCUREMENT,
+            },
+        ),
         (
             "cooperative_staff",
             {
@@ -52,6 +64,7 @@ ROUTING = reverse("fitconnect_health:routing_health")
                 OZG_PROGRESS,
                 OUTBOX,
                 ROUTING,
+                WORKING_GROUPS,
                 PROCUREMENT,
             },
         ),

@@ -11,6 +11,7 @@ from openkommune.accounts.models import User
 from openkommune.cases.models import NoticeTemplate, ServiceDeadline
 from openkommune.cases.services.notice_texts import unknown_placeholders
 from openkommune.catalog.models import ServiceActivation
+from openkommune.demo.services import DEMO_WORKING_GROUP_PEOPLE
 from openkommune.fachverfahren.models import Fachverfahren, Subscription
 from openkommune.regions.constants import RegionLevel
 from openkommune.regions.models import Region
@@ -19,6 +20,7 @@ from openkommune.tenancy.models import AuditRecord, Membership, Organisation
 from openkommune.tenancy.scoping import scopes_disabled
 from openkommune.tenancy.selectors import user_is_cooperative_staff, user_memberships
 from openkommune.website.models import NewsPost
+from openkommune.workinggroups.models import WorkingGroup
 from tests.tenancy.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +133,13 @@ def test_demo_news_and_office_say_they_are_demo_content(client):
     page = client.get("/genossenschaft/kontakt/").text
     assert "Musterstraße 1" in page
     assert 'id="demo-anschrift"' in page
+    group = WorkingGroup.objects.get()
+    assert group.is_demo
+    assert "(Demo)" in group.name
+    roles = {p.user.email: p.role for p in group.participants.all()}
+    assert roles == dict(DEMO_WORKING_GROUP_PEOPLE)
+    assert all(m.title.endswith("(Demo)") for m in group.meetings.all())
+    assert not group.meetings.get().invited_at  # the demo sends no invitations
 
 
 def test_demo_member_gets_a_marked_hundesteuer_notice_template_and_no_deadline():

@@ -47,6 +47,9 @@ from openkommune.tenancy.services import membership_grant, organisation_create, 
 from openkommune.twofactor.services import demo_totp_device_set
 from openkommune.website.models import NewsPost
 from openkommune.website.services import news_create, news_publish
+from openkommune.workinggroups.constants import ParticipantRole
+from openkommune.workinggroups.models import WorkingGroup
+from openkommune.workinggroups.services import group_create, meeting_plan, participant_add
 
 DEFAULT_PASSWORD = "demo-openkommune"  # noqa: S105 - documented demo password, demo only
 SAXONY_ANHALT = "15"
@@ -326,6 +329,47 @@ def _seed_fachverfahren(member: Organisation) -> None:
         )
 
 
+DEMO_WORKING_GROUP = "Arbeitskreis E-Rechnung (Demo)"
+# (e-mail of a demo person, role in the group); people of two members and the cooperative.
+DEMO_WORKING_GROUP_PEOPLE = (
+    ("mitgliedsverwaltung.magdeburg@demo.example.org", ParticipantRole.CHAIR),
+    ("sachbearbeitung.anhalt-bitterfeld@demo.example.org", ParticipantRole.MEMBER),
+    ("sachbearbeitung.magdeburg@demo.example.org", ParticipantRole.GUEST),
+    ("genossenschaft@demo.example.org", ParticipantRole.MEMBER),
+)
+
+
+def _seed_working_group() -> None:
+    """A demo working group (marked demo, once by name) with people of two demo members and
+    the cooperative and one meeting planned in two weeks; no invitation is sent."""
+    if WorkingGroup.objects.filter(name=DEMO_WORKING_GROUP).exists():
+        return
+    group = group_create(
+        actor=None,
+        name=DEMO_WORKING_GROUP,
+        description=(
+            "Erfundener Arbeitskreis der Demo: Mitglieder tauschen Erfahrungen mit dem Empfang "
+            "von XRechnungen aus."
+        ),
+        is_demo=True,
+        fachverfahren=Fachverfahren.objects.filter(is_demo=True)[:1],
+    )
+    for email, role in DEMO_WORKING_GROUP_PEOPLE:
+        if User.objects.filter(email__iexact=email).exists():
+            participant_add(group=group, actor=None, email=email, role=role)
+    start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    start += datetime.timedelta(days=14)
+    meeting_plan(
+        group=group,
+        actor=None,
+        title="Erfahrungsaustausch (Demo)",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        location="Geschäftsstelle der Genossenschaft (Demo)",
+        agenda=["Begrüßung", "Erfahrungen mit XRechnung", "Verschiedenes"],
+    )
+
+
 def _seed_news() -> None:
     """The demo's posts, once each (by title), published some days ago."""
     now = timezone.now()
@@ -505,4 +549,5 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
                 second_factor=bool(role and organisation),
             )
         )
+    _seed_working_group()
     return result

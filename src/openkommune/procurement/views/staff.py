@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openkommune.accounts.access import login_or_redirect
 from openkommune.core.files import download_response
 from openkommune.core.forms import flash_outcome, render_form, submit_form, submit_form_result
+from openkommune.core.page_sections import page_sections
 from openkommune.procurement import selectors, services
 from openkommune.procurement.access import require_staff
 from openkommune.procurement.calloffs import call_offs_awaiting_deputy
@@ -156,6 +157,8 @@ def contract_detail(request, public_id):
         "lots": contract.lots.all(),
         "items": items,
         "documents": contract.documents.all(),
+        # What higher apps show here: the working groups' decisions on the contract.
+        "sections": page_sections("procurement.contract", request, contract),
     }
     return render(request, "procurement/staff/contract_detail.html", context)
 

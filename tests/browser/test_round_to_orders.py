@@ -155,7 +155,8 @@ def test_round_from_opening_to_orders_books_exactly_the_realised_savings(
     context, admin_page = _context(browser, site_server)
     log_in(admin_page, market["admins"][0])
     admin_page.goto("/beschaffung/abrufe/?status=awaiting_approval")
-    admin_page.locator("#abrufe-tabelle a").first.click()
+    admin_page.get_by_role("link", name=re.compile(r"^AB-\d{4}-[A-Z0-9]{6}$")).first.click()
+    admin_page.wait_for_url(re.compile(r"/beschaffung/abrufe/AB-\d{4}-[A-Z0-9]{6}/$"))
     reference = admin_page.url.rstrip("/").rsplit("/", 1)[1]
     main = admin_page.locator("main").inner_text()
     assert "Browser-Runde bis zur Bestellung" in admin_page.locator("#herkunft").inner_text()

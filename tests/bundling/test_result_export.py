@@ -57,3 +57,25 @@ def test_round_result_exports_with_typed_cells_and_tenancy(client):
         ).status_code
         == 404
     )
+
+
+def test_a_member_without_demand_is_not_shown_as_losing(client):
+    """Issue 19: a member with no demand was shown "Ersparnis -540 €"."""
+    market = build_market()
+    for index, quantity in enumerate((5, 8, 0)):
+        services.demand_set(
+            tenant=market.members[index],
+            actor=market.clerks[index],
+            bundling_round=market.round,
+            quantities={market.notebook: quantity},
+        )
+    services.round_close(actor=market.staff, bundling_round=market.round)
+    services.round_evaluate(actor=market.staff, bundling_round=market.round)
+    url = reverse("bundling:result", args=[market.round.public_id])
+    client.force_login(market.staff)
+    staff_page = client.get(url).content.decode()
+    assert market.members[2].name not in staff_page
+    client.force_login(market.clerks[2])
+    own_page = client.get(url).content.decode()
+    assert 'id="kein-eigenes-ergebnis"' in own_page
+    assert 'id="eigene-ersparnis"' not in own_page

@@ -319,6 +319,12 @@ COOPERATIVE_INVOICE = {
     "contact": env_str("OPENKOMMUNE_COOPERATIVE_INVOICE_CONTACT", ""),
 }
 
+# Three-way match of incoming supplier invoices (procurement.supplier_invoices): a unit
+# price may differ from the ordered one by this share (percent), the invoice's net total
+# from the expected one by this many euros, before the match flags a deviation.
+INVOICE_PRICE_TOLERANCE_PERCENT = env_str("OPENKOMMUNE_INVOICE_PRICE_TOLERANCE_PERCENT", "0")
+INVOICE_TOTAL_TOLERANCE_EUR = env_str("OPENKOMMUNE_INVOICE_TOTAL_TOLERANCE_EUR", "0.05")
+
 # Security: production defaults; the development command switches them off explicitly.
 SECURE_SSL_REDIRECT = env_bool("OPENKOMMUNE_SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("OPENKOMMUNE_SECURE_COOKIES", default=not DEBUG)

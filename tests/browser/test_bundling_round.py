@@ -240,7 +240,8 @@ def test_schooltraeger_books_the_ledger_and_downloads_the_proof_of_use(
     rows = [row for row in sheet.iter_rows(values_only=True) if row[2] == "RE-2026-0042"]
     assert len(rows) == 1
     assert rows[0][1] == "Schul-IT Browser GmbH"
-    assert Decimal(str(rows[0][5])) == Decimal("17100")
+    assert rows[0][4] == "Anzeigegeräte"  # the funding category of the paid articles
+    assert Decimal(str(rows[0][6])) == Decimal("17100")
 
 
 def test_staff_read_the_procurement_report(

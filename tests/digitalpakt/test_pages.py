@@ -110,6 +110,10 @@ def test_proof_of_use_xlsx_has_one_row_per_payment_and_totals(
 ):
     call_off = ordered(schooltraeger, (market["display"], 3))  # 3 x 3333.33 = 9999.99
     common = {"tenant": schooltraeger, "actor": member_admin, "budget": budget}
+    services.budget_allocate(
+        **common, amount=Decimal("20000.00"), booked_on=datetime.date(2025, 1, 10),
+        notice_reference="DP-2025/0815",
+    )  # fmt: skip
     services.call_off_charge(**common, call_off=call_off, booked_on=DAY)
     for number, (day, amount) in enumerate(
         [(datetime.date(2025, 3, 5), "5000.00"), (datetime.date(2025, 4, 5), "4999.99")], start=1
@@ -127,27 +131,33 @@ def test_proof_of_use_xlsx_has_one_row_per_payment_and_totals(
     assert response["Content-Disposition"].startswith('attachment; filename="verwendungsnachweis-')
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[1] == ["Förderprogramm", "DigitalPakt Schule 1.0"] + [None] * 6
+    assert rows[1] == ["Förderprogramm", "DigitalPakt Schule 1.0"] + [None] * 7
+    # The funding notice with its reference (issue 19).
+    assert rows[6][:2] == [
+        "Zuwendungsbescheide",
+        "Az. DP-2025/0815 vom 10.01.2025 über 20.000,00 €; "
+        "ohne Aktenzeichen vom 01.03.2025 über 50.000,00 €",
+    ]
     # The layout: a large bold title, a bold table header and totals, dates and euros
     # formatted as such, column widths.
     assert (sheet["A1"].value, sheet["A1"].font.b, sheet["A1"].font.sz) == (
         "Verwendungsnachweis", True, 14
     )  # fmt: skip
     assert sheet["B6"].number_format == "DD.MM.YYYY"
-    assert all(cell.font.b for cell in sheet[8])
-    assert not sheet["A9"].font.b
-    assert sheet["A9"].number_format == "DD.MM.YYYY"
+    assert all(cell.font.b for cell in sheet[9])
+    assert not sheet["A10"].font.b
+    assert sheet["A10"].number_format == "DD.MM.YYYY"
     euro = '#,##0.00 "€"'
-    assert [sheet.cell(9, column).number_format for column in (5, 6, 7)] == [euro] * 3
-    assert [sheet.cell(sheet.max_row, column).number_format for column in (5, 6, 7)] == [euro] * 3
-    assert all(sheet.cell(sheet.max_row, column).font.b for column in range(1, 9))
-    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGH"]
-    assert widths == [14, 32, 20, 18, 16, 18, 18, 40]
+    assert [sheet.cell(10, column).number_format for column in (6, 7, 8)] == [euro] * 3
+    assert [sheet.cell(sheet.max_row, column).number_format for column in (6, 7, 8)] == [euro] * 3
+    assert all(sheet.cell(sheet.max_row, column).font.b for column in range(1, 10))
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGHI"]
+    assert widths == [14, 32, 20, 18, 28, 16, 18, 18, 40]
     assert rows[2][:2] == ["Schulträger", schooltraeger.name]
     assert rows[3][:2] == ["Zeitraum", "alle Zahlungen"]
     header = rows.index(
-        ["Zahlungsdatum", "Lieferant", "Rechnungsnummer", "Abruf", "Betrag (Euro)",
-         "Bundesanteil (Euro)", "Eigenanteil (Euro)", "Buchungstext"]
+        ["Zahlungsdatum", "Lieferant", "Rechnungsnummer", "Abruf", "Förderkategorie",
+         "Betrag (Euro)", "Bundesanteil (Euro)", "Eigenanteil (Euro)", "Buchungstext"]
     )  # fmt: skip
     payments = rows[header + 1 : -1]
     assert [(r[2], r[3], r[1]) for r in payments] == [
@@ -155,16 +165,18 @@ def test_proof_of_use_xlsx_has_one_row_per_payment_and_totals(
         ("RE-2", call_off.reference, "Schul-IT Testhandel GmbH"),
     ]
     assert payments[0][0].date() == datetime.date(2025, 3, 5)
-    amounts = [Decimal(str(r[4])).quantize(Decimal("0.01")) for r in payments]
-    federal = [Decimal(str(r[5])).quantize(Decimal("0.01")) for r in payments]
-    own = [Decimal(str(r[6])).quantize(Decimal("0.01")) for r in payments]
+    # The funding category of what was paid, from the articles' CPV codes (32323100-4).
+    assert [r[4] for r in payments] == ["Anzeigegeräte", "Anzeigegeräte"]
+    amounts = [Decimal(str(r[5])).quantize(Decimal("0.01")) for r in payments]
+    federal = [Decimal(str(r[6])).quantize(Decimal("0.01")) for r in payments]
+    own = [Decimal(str(r[7])).quantize(Decimal("0.01")) for r in payments]
     assert amounts == [Decimal("5000.00"), Decimal("4999.99")]
     assert sum(federal) == Decimal("8999.99")  # 90 % of 9999.99, rounded towards zero
     assert sum(federal) + sum(own) == sum(amounts)
     totals = rows[-1]
     assert totals[0] == "Summe"
-    assert Decimal(str(totals[4])).quantize(Decimal("0.01")) == Decimal("9999.99")
-    assert Decimal(str(totals[5])).quantize(Decimal("0.01")) == Decimal("8999.99")
+    assert Decimal(str(totals[5])).quantize(Decimal("0.01")) == Decimal("9999.99")
+    assert Decimal(str(totals[6])).quantize(Decimal("0.01")) == Decimal("8999.99")
 
     april = load_workbook(io.BytesIO(client.get(url, {"von": "2025-04-01"}).content)).active
     april_rows = [list(r) for r in april.iter_rows(values_only=True)]
@@ -190,10 +202,11 @@ def test_proof_of_use_labels_are_translatable(client, member_admin, budget, scho
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     labels = [
         sheet.title,
-        *(row[0] for row in rows[:6]),  # title, programme, Schulträger, period, shares, date
+        # title, programme, Schulträger, period, shares, date, funding notices
+        *(row[0] for row in rows[:7]),
         rows[3][1],  # "alle Zahlungen"
         rows[4][1],  # the shares
-        *rows[7],  # the table header
+        *rows[8],  # the table header
         rows[-1][0],  # "Summe"
         rows[-1][-1],  # "1 Zahlung"
     ]

@@ -149,6 +149,26 @@ def test_export_then_import_round_trip(fmt, django_db_blocker):
     assert _register_state() == before
 
 
+def test_xlsx_export_stores_dates_and_numbers_as_such():
+    """Issue 19: the register XLSX stored dates and numbers as text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    import_members(actor=None, data=_csv(GOOD))
+    sheet = load_workbook(io.BytesIO(export_members("xlsx"))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][3:5] == ("beitritt", "austritt")
+    magdeburg = next(row for row in rows if row[0] == "Landeshauptstadt Magdeburg")
+    assert magdeburg[3] == datetime.datetime(2009, 12, 22)
+    assert magdeburg[4] is None
+    assert (magdeburg[7], magdeburg[8]) == (10, 5000)
+    assert sheet.cell(row=rows.index(magdeburg) + 1, column=4).number_format == "DD.MM.YYYY"
+    assert sheet.cell(row=rows.index(magdeburg) + 1, column=9).number_format == "#,##0.00"
+    # The CSV keeps the German notation of the import format.
+    assert ";22.12.2009;;;ja;10;5000,00;" in export_members("csv").decode("utf-8-sig")
+
+
 def test_commands(tmp_path):
     source = tmp_path / "register.csv"
     source.write_bytes(_csv(GOOD))

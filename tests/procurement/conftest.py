@@ -1,8 +1,19 @@
 import pytest
 
+from openkommune.procurement import services
+from openkommune.procurement.constants import CallOffStatus
+from openkommune.tenancy.constants import Role
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.members.factories import register
+from tests.procurement.einvoice_samples import LEITWEG_ID
+from tests.procurement.factories import (
+    CallOffFactory,
+    ContractFactory,
+    ItemFactory,
+    SupplierFactory,
+    add_line,
+)
 from tests.tenancy.factories import MembershipFactory
 
 
@@ -25,8 +36,6 @@ def member(clerk):
 
 @pytest.fixture
 def approver(member):
-    from openkommune.tenancy.constants import Role
-
     user = UserFactory()
     MembershipFactory(tenant=member, user=user, role=Role.MEMBER_ADMIN)
     return user
@@ -35,3 +44,30 @@ def approver(member):
 @pytest.fixture
 def staff(db):
     return UserFactory(cooperative_staff=True)
+
+
+@pytest.fixture
+def order(member, approver):
+    """An ordered call-off of the member: 25 notebooks at the tier price 860 € (21,500 €)
+    and 25 bags at 20 € (500 €); the member's Leitweg-ID set."""
+    supplier = SupplierFactory(name="Notebook-Handel Test GmbH", vat_id="DE999999999")
+    contract = ContractFactory(suppliers=[supplier])
+    notebook = ItemFactory(
+        contract=contract, article_number="NB-14", description="Notebook 14 Zoll",
+        tiers=[(0, "920.00"), (20, "860.00")],
+    )  # fmt: skip
+    bag = ItemFactory(
+        contract=contract, article_number="TA-1", description="Notebooktasche",
+        tiers=[(0, "20.00")],
+    )  # fmt: skip
+    call_off = CallOffFactory(tenant=member, contract=contract, status=CallOffStatus.ORDERED)
+    lines = {"NB-14": add_line(call_off, notebook, 25), "TA-1": add_line(call_off, bag, 25)}
+    services.procurement_settings_update(tenant=member, actor=approver, leitweg_id=LEITWEG_ID)
+    return call_off, lines
+
+
+@pytest.fixture
+def second_admin(member):
+    user = UserFactory()
+    MembershipFactory(tenant=member, user=user, role=Role.MEMBER_ADMIN)
+    return user

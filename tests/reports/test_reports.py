@@ -307,6 +307,24 @@ def test_vertical_chart_groups_series_and_skips_missing_values():
     assert "veröffentlicht" in svg
 
 
+def test_vertical_chart_of_one_year_is_not_drawn_tall_and_keeps_its_legend():
+    """Issue 19: the report's year chart of a single year was 84 units wide and so, scaled to
+    the page, 3,700 px tall with a cut legend."""
+    import re
+
+    name = "Bündelungsersparnis (nur bestellte Rundenabrufe)"
+    svg = charts.vertical_bar_chart(
+        chart_id="j",
+        title="T",
+        categories=["2026"],
+        series=[charts.Series("Ausgaben", (1000.0,)), charts.Series(name, (240.0,))],
+    )
+    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
+    assert width >= charts.MIN_WIDTH
+    assert height / width < 0.6  # at most 0.6 times as tall as the page is wide
+    assert width >= 8 + 20 + len(name) * 7.5  # the longest legend entry fits
+
+
 def test_charts_without_data_say_so():
     svg = charts.horizontal_bar_chart(chart_id="e", title="T", labels=[], values=[])
     assert "Keine Daten vorhanden." in svg

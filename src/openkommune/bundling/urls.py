@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:public_id>/bearbeiten/", manage.round_edit, name="edit"),
     path("<uuid:public_id>/bedarf/", rounds.demand, name="demand"),
     path("<uuid:public_id>/ergebnis/", rounds.result, name="result"),
+    path("<uuid:public_id>/ergebnis.<str:fmt>", rounds.result_export, name="result_export"),
     path("<uuid:public_id>/schliessen/", manage.round_close, name="close"),
     path("<uuid:public_id>/auswerten/", manage.round_evaluate, name="evaluate"),
     path("<uuid:public_id>/vergeben/", manage.round_award, name="award"),

@@ -132,17 +132,29 @@ def _xlsx_cell(value):
     return value
 
 
+# Typed cells of exports: dates as dates, amounts as numbers with two places.
+TYPED_FORMATS = {datetime.date: "DD.MM.YYYY", Decimal: "#,##0.00"}
+
+
 def table_response(
-    *, format: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence], title: str
+    *,
+    format: str,
+    filename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    title: str,
+    number_formats: Mapping[type, str] | None = None,
 ) -> HttpResponse:
     """A download of the table (`core.files.download_response`: RFC 5987 file name,
-    `no-store`). `filename` without extension; `format` is "csv" or "xlsx"."""
+    `no-store`). `filename` without extension; `format` is "csv" or "xlsx";
+    `number_formats` as for `write_xlsx` (e.g. `TYPED_FORMATS`)."""
     if format not in FORMATS:
         raise ValueError(f"Unknown export format {format!r}.")
     if format == "csv":
         content, content_type = write_csv(headers, rows), CSV_TYPE
     else:
-        content, content_type = write_xlsx(headers, rows, title=title), XLSX_TYPE
+        content = write_xlsx(headers, rows, title=title, number_formats=number_formats)
+        content_type = XLSX_TYPE
     return download_response(
         filename=f"{filename}.{format}", content_type=content_type, content=content
     )

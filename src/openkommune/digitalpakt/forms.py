@@ -107,6 +107,12 @@ class AllocationForm(KernFormMixin, forms.Form):
         help_text=_("Der Betrag aus dem Zuwendungsbescheid, zum Beispiel 125000,00."),
     )
     booked_on = _date_field(_("Datum des Bescheids"))
+    notice_reference = forms.CharField(
+        label=_("Aktenzeichen des Zuwendungsbescheids"),
+        max_length=100,
+        required=False,
+        help_text=_("Steht im Verwendungsnachweis."),
+    )
     text = forms.CharField(label=_("Buchungstext"), max_length=500, required=False)
 
 

@@ -172,6 +172,11 @@ class LedgerEntry(models.Model):
     # Snapshots for the proof of use: the supplier and the invoice as booked.
     supplier_name = models.CharField(_("Lieferant"), max_length=200, blank=True)
     invoice_reference = models.CharField(_("Rechnungsnummer"), max_length=100, blank=True)
+    # Allocations: the reference of the funding notice (Zuwendungsbescheid) they book, for
+    # the proof of use.
+    notice_reference = models.CharField(
+        _("Aktenzeichen des Zuwendungsbescheids"), max_length=100, blank=True
+    )
     text = models.CharField(_("Buchungstext"), max_length=500, blank=True)
     created_by = person_field(_("gebucht von"))
 

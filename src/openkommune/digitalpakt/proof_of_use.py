@@ -1,9 +1,10 @@
 """The proof of use (Verwendungsnachweis) of one budget as an XLSX workbook.
 
-Layout: a header block (programme, Schulträger, period, shares), one row per payment with
-date, supplier, invoice number, call-off reference, amount, federal and own share, and a
-totals row whose sums equal the ledger's (numbers are written as numbers with a € format,
-never as text, so the sums can be checked in the spreadsheet).
+Layout: a header block (programme, Schulträger, period, shares, funding notices), one row
+per payment with date, supplier, invoice number, call-off reference, funding category,
+amount, federal and own share, and a totals row whose sums equal the ledger's (numbers are
+written as numbers with a € format, never as text, so the sums can be checked in the
+spreadsheet).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from openkommune.core.formatting import format_date
+from openkommune.core.formatting import format_date, format_money
 from openkommune.core.tables import write_xlsx
 from openkommune.digitalpakt.ledger import ZERO
 from openkommune.digitalpakt.selectors import Ledger, ProofOfUseRow
@@ -27,6 +28,7 @@ COLUMNS = (
     gettext_lazy("Lieferant"),
     gettext_lazy("Rechnungsnummer"),
     gettext_lazy("Abruf"),
+    gettext_lazy("Förderkategorie"),
     gettext_lazy("Betrag (Euro)"),
     gettext_lazy("Bundesanteil (Euro)"),
     gettext_lazy("Eigenanteil (Euro)"),
@@ -48,6 +50,7 @@ def proof_of_use_xlsx(
     *,
     start: datetime.date | None,
     end: datetime.date | None,
+    notices=(),
 ) -> bytes:
     budget = ledger.budget
     programme = budget.programme
@@ -62,6 +65,23 @@ def proof_of_use_xlsx(
         [_("Zeitraum"), _period(start, end)],
         [_("Förderquote"), shares],
         [_("Erstellt am"), datetime.date.today()],
+        [
+            _("Zuwendungsbescheide"),
+            "; ".join(
+                (
+                    _("Az. %(reference)s vom %(date)s über %(amount)s")
+                    if notice.reference
+                    else _("ohne Aktenzeichen vom %(date)s über %(amount)s")
+                )
+                % {
+                    "reference": notice.reference,
+                    "date": format_date(notice.booked_on),
+                    "amount": format_money(notice.amount),
+                }
+                for notice in notices
+            )
+            or _("keine Zuweisung gebucht"),
+        ],
     ]
     payments = [
         [
@@ -69,6 +89,7 @@ def proof_of_use_xlsx(
             row.supplier,
             row.invoice_reference,
             row.call_off_reference,
+            row.category,
             row.amount,
             row.federal_part,
             row.own_part,
@@ -79,6 +100,7 @@ def proof_of_use_xlsx(
     count = ngettext("%(n)d Zahlung", "%(n)d Zahlungen", len(rows)) % {"n": len(rows)}
     totals = [
         _("Summe"),
+        "",
         "",
         "",
         "",
@@ -96,5 +118,5 @@ def proof_of_use_xlsx(
         preamble=preamble,
         totals=totals,
         number_formats={datetime.date: DATE_FORMAT, Decimal: EURO_FORMAT},
-        widths=(14, 32, 20, 18, 16, 18, 18, 40),
+        widths=(14, 32, 20, 18, 28, 16, 18, 18, 40),
     )

@@ -246,12 +246,47 @@ class ProofOfUseRow:
     federal_part: Decimal
     own_part: Decimal
     text: str
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class FundingNotice:
+    reference: str
+    booked_on: datetime.date
+    amount: Decimal
+
+
+def funding_notices(ledger: Ledger) -> list[FundingNotice]:
+    """The allocations of the budget with their funding notice, for the proof of use."""
+    return [
+        FundingNotice(entry.notice_reference, entry.booked_on, entry.amount)
+        for entry in ledger.entries
+        if entry.kind == EntryKind.ALLOCATION
+    ]
+
+
+def _categories_of(programme: FundingProgramme, call_off: CallOff | None, cache: dict) -> str:
+    """The programme's funding categories the call-off's articles fall into (by CPV code)."""
+    if call_off is None:
+        return ""
+    if call_off.pk not in cache:
+        categories = list(programme.categories.all())
+        names = []
+        for line in call_off.lines.select_related("item"):
+            for category in categories:
+                if category.matches(line.item.cpv_code) and category.name not in names:
+                    names.append(category.name)
+        cache[call_off.pk] = ", ".join(names)
+    return cache[call_off.pk]
 
 
 def proof_of_use_rows(
     ledger: Ledger, *, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> list[ProofOfUseRow]:
-    """One row per payment (and payment correction) booked in [start, end]."""
+    """One row per payment (and payment correction) booked in [start, end], with the
+    funding categories of what it paid."""
+    programme = ledger.budget.programme
+    cache: dict = {}
     return [
         ProofOfUseRow(
             booked_on=entry.booked_on,
@@ -262,6 +297,7 @@ def proof_of_use_rows(
             federal_part=entry.federal_part,
             own_part=entry.own_part,
             text=entry.text,
+            category=_categories_of(programme, entry.call_off, cache),
         )
         for entry in ledger.entries
         if entry.counts_as == EntryKind.PAYMENT

@@ -55,6 +55,7 @@ ENTRY_FIELDS = (
     "call_off",
     "supplier_name",
     "invoice_reference",
+    "notice_reference",
     "text",
 )
 
@@ -94,6 +95,7 @@ def _append(
     booked_on: datetime.date,
     call_off: CallOff | None = None,
     invoice_reference: str = "",
+    notice_reference: str = "",
     text: str = "",
     counts_as: str | None = None,
 ) -> LedgerEntry:
@@ -119,6 +121,7 @@ def _append(
         call_off=call_off,
         supplier_name=call_off.supplier.name if call_off is not None else "",
         invoice_reference=invoice_reference,
+        notice_reference=notice_reference,
         text=text,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -185,8 +188,10 @@ def budget_allocate(
     amount,
     booked_on: datetime.date,
     text: str = "",
+    notice_reference: str = "",
 ) -> LedgerEntry:
-    """Book (more) federal money allocated to the Schulträger in this programme."""
+    """Book (more) federal money allocated to the Schulträger in this programme, with the
+    reference of the funding notice (Zuwendungsbescheid) for the proof of use."""
     _require_booker(actor, tenant)
     amount = _positive_amount(amount)
     _check_date(booked_on)
@@ -199,6 +204,7 @@ def budget_allocate(
             kind=EntryKind.ALLOCATION,
             amount=amount,
             booked_on=booked_on,
+            notice_reference=notice_reference.strip(),
             text=text or _("Zuweisung"),
         )
 

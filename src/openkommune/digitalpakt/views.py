@@ -160,8 +160,9 @@ def _book(action: str, request, ledger: selectors.Ledger, data: dict):
     common = {"tenant": ledger.budget.tenant, "actor": request.user, "budget": ledger.budget}
     if action == "allocate":
         return services.budget_allocate(
-            **common, amount=data["amount"], booked_on=data["booked_on"], text=data["text"]
-        )
+            **common, amount=data["amount"], booked_on=data["booked_on"], text=data["text"],
+            notice_reference=data.get("notice_reference", ""),
+        )  # fmt: skip
     call_off = _call_off(ledger, data.get("call_off") or "")
     if action == "charge":
         if call_off is None:
@@ -227,7 +228,9 @@ def proof_of_use(request, public_id):
         return _ledger_page(request, ledger, 1, form, status=400)
     start, end = form.cleaned_data["von"], form.cleaned_data["bis"]
     rows = selectors.proof_of_use_rows(ledger, start=start, end=end)
-    content = proof_of_use_xlsx(ledger, rows, start=start, end=end)
+    content = proof_of_use_xlsx(
+        ledger, rows, start=start, end=end, notices=selectors.funding_notices(ledger)
+    )
     name = f"verwendungsnachweis-{ledger.budget.programme.code}-{ledger.budget.public_id}.xlsx"
     return download_response(filename=name, content_type=XLSX_TYPE, content=content)
 

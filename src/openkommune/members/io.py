@@ -36,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from openkommune.core.table_writing import TYPED_FORMATS
 from openkommune.core.tables import (
     TableError,
     TableLimits,
@@ -414,9 +415,10 @@ def import_members(*, actor, data, dry_run: bool = False) -> ImportResult:
 # --- export -------------------------------------------------------------------------
 
 
-def export_rows() -> list[list[str]]:
-    """The whole register, one row per period, in import format (header first)."""
-    rows = [list(COLUMNS)]
+def export_rows() -> list[list]:
+    """The whole register, one row per period, in import format (header first). Typed:
+    dates as dates, share counts and amounts as numbers (issue 19: the XLSX held text)."""
+    rows: list[list] = [list(COLUMNS)]
     periods = MembershipPeriod.objects.select_related("member__organisation").order_by(
         "member__organisation__name", "member_id", "joined_on"
     )
@@ -428,22 +430,33 @@ def export_rows() -> list[list[str]]:
                 organisation.name,
                 str(OrganisationKind(organisation.kind).label),
                 organisation.region_ars,
-                period.joined_on.strftime("%d.%m.%Y"),
-                period.left_on.strftime("%d.%m.%Y") if period.left_on else "",
+                period.joined_on,
+                period.left_on,
                 period.leave_reason,
                 "ja" if member.is_founding_member else "nein",
-                str(member.shares_count),
-                f"{member.shares_amount:.2f}".replace(".", ","),
+                member.shares_count,
+                member.shares_amount,
                 member.notes,
             ]
         )
     return rows
 
 
+def _csv_text(value) -> str:
+    """The CSV keeps the German notation of the import format (01.01.2015, 1250,00)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
 def export_members(fmt: str) -> bytes:
     rows = export_rows()
     if fmt == "xlsx":
-        return write_xlsx(rows[0], rows[1:], title="Mitglieder")
+        return write_xlsx(rows[0], rows[1:], title="Mitglieder", number_formats=TYPED_FORMATS)
     if fmt == "csv":
-        return write_csv(rows[0], rows[1:])
+        return write_csv(rows[0], [[_csv_text(value) for value in row] for row in rows[1:]])
     raise ValueError(fmt)

@@ -54,6 +54,7 @@ from openkommune.procurement.selectors import (
     today,
     unit_price_for,
 )
+from openkommune.procurement.xrechnung import leitweg_id_problem
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Membership, Organisation
 from openkommune.tenancy.scoping import scope, scopes_disabled
@@ -699,7 +700,10 @@ def call_off_share(*, tenant: Organisation, actor, call_off: CallOff, people) ->
     return call_off
 
 
-SETTINGS_FIELDS = ("approval_threshold", "order_email", "default_delivery_address")
+SETTINGS_FIELDS = (
+    "approval_threshold", "order_email", "default_delivery_address", "leitweg_id",
+    "einvoice_email",
+)  # fmt: skip
 PENDING_FIELDS = ("pending_threshold", "pending_threshold_by", "pending_threshold_at")
 
 
@@ -737,6 +741,11 @@ def procurement_settings_update(
         row = row or MemberProcurementSettings(tenant=tenant)
         before = None if created else snapshot(row, SETTINGS_FIELDS + PENDING_FIELDS)
         requested = changes.pop("approval_threshold", None)
+        leitweg_id = str(changes.get("leitweg_id") or "").strip().upper()
+        if leitweg_id and (problem := leitweg_id_problem(leitweg_id)):
+            raise ValidationError({"leitweg_id": problem})
+        if "leitweg_id" in changes:
+            changes["leitweg_id"] = leitweg_id
         for name, value in changes.items():
             setattr(row, name, value)
         if requested is not None and requested != row.approval_threshold:

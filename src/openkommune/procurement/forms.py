@@ -21,9 +21,11 @@ from openkommune.procurement.models import (
     Lot,
     MemberProcurementSettings,
     Supplier,
+    SupplierInvoice,
 )
 from openkommune.procurement.pricing import format_tiers, parse_decimal, parse_tier_lines
 from openkommune.procurement.services import CONTRACT_FORM_FIELDS
+from openkommune.procurement.xrechnung import leitweg_id_problem
 from openkommune.tenancy.constants import OrganisationKind
 from openkommune.tenancy.models import Organisation
 
@@ -163,8 +165,17 @@ class ContractForm(KernFormMixin, forms.ModelForm):
 class SupplierForm(KernFormMixin, forms.ModelForm):
     class Meta:
         model = Supplier
-        fields = ["name", "address", "email", "vat_id"]
+        fields = [
+            "name", "address", "email", "vat_id", "contact_name", "contact_phone",
+            "contact_email", "einvoice_address",
+        ]  # fmt: skip
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "einvoice_address": _(
+                "Die elektronische Adresse, von der seine XRechnungen kommen (BT-34), "
+                "zum Beispiel eine E-Mail-Adresse oder Peppol-ID."
+            )
+        }
 
 
 class LotForm(KernFormMixin, forms.ModelForm):
@@ -308,6 +319,12 @@ class CallOffFilterForm(KernFormMixin, forms.Form):
 
 
 class ProcurementSettingsForm(KernFormMixin, forms.ModelForm):
+    def clean_leitweg_id(self):
+        value = self.cleaned_data.get("leitweg_id", "").strip().upper()
+        if value and (problem := leitweg_id_problem(value)):
+            raise forms.ValidationError(problem)
+        return value
+
     approval_threshold = EuroField(
         label=_("Freigabe erforderlich ab (Euro, netto)"),
         help_text=_(
@@ -318,12 +335,103 @@ class ProcurementSettingsForm(KernFormMixin, forms.ModelForm):
 
     class Meta:
         model = MemberProcurementSettings
-        fields = ["approval_threshold", "order_email", "default_delivery_address"]
+        fields = [
+            "approval_threshold", "order_email", "default_delivery_address", "leitweg_id",
+            "einvoice_email",
+        ]  # fmt: skip
         widgets = {"default_delivery_address": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
+            "leitweg_id": _(
+                "Steht auf jeder Bestellung; Lieferanten adressieren ihre XRechnung damit "
+                "(BT-10). Eingehende Rechnungen an eine andere Leitweg-ID werden abgelehnt."
+            ),
+            "einvoice_email": _("Hierhin schicken Lieferanten ihre XRechnungen (BT-49)."),
             "order_email": _(
                 "Jede Bestellung geht mit dem Bestelldokument per E-Mail an den Lieferanten; "
                 "diese Adresse erhält eine Kopie, und Antworten des Lieferanten gehen dorthin. "
                 "Leer: die Adresse der Person, die bestellt."
-            )
+            ),
         }
+
+
+# --- goods receipts and supplier invoices -----------------------------------------------------
+
+
+class GoodsReceiptForm(KernFormMixin, forms.Form):
+    """One quantity field per ordered line (`menge_<line id>`), the date and the note."""
+
+    received_on = GermanDateField(label=_("eingegangen am"), help_text=DATE_HINT)
+    delivery_note = forms.CharField(label=_("Lieferschein-Nr."), required=False, max_length=100)
+    note = forms.CharField(
+        label=_("Bemerkung"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args, lines=(), received=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        received = received or {}
+        self.line_fields = []
+        for line in lines:
+            open_units = line.quantity - received.get(line.pk, 0)
+            name = f"menge_{line.pk}"
+            self.fields[name] = forms.IntegerField(
+                label=line.item.description,
+                required=False,
+                min_value=0,
+                max_value=max(open_units, 0),
+                help_text=_("bestellt %(ordered)s, noch offen %(open)s")
+                % {"ordered": line.quantity, "open": open_units},
+                error_messages={
+                    "invalid": _("Bitte eine ganze Zahl angeben."),
+                    "min_value": _("Mengen können nicht negativ sein."),
+                    "max_value": _("Höchstens die noch offene Menge (%(limit_value)s)."),
+                },
+            )
+            self.fields[name].widget.attrs["class"] = self.input_class
+            self._describe(name, "hint")
+            self.line_fields.append((line, name))
+
+    def quantities(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data.get(name) or 0 for line, name in self.line_fields}
+
+
+class SupplierInvoiceUploadForm(KernFormMixin, forms.Form):
+    datei = forms.FileField(
+        label=_("XRechnung (XML, UBL oder CII)"),
+        help_text=_("Die XML-Datei der Rechnung, höchstens 5 MB."),
+        error_messages={"required": _("Bitte wählen Sie eine Datei aus.")},
+    )
+
+
+class SupplierInvoiceFilterForm(KernFormMixin, forms.Form):
+    SORTS = [
+        ("-eingang", _("Eingang, neueste zuerst")),
+        ("eingang", _("Eingang, älteste zuerst")),
+        ("faellig", _("Fälligkeit")),
+        ("-betrag", _("Betrag, höchster zuerst")),
+        ("lieferant", _("Lieferant")),
+    ]
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("alle")), *SupplierInvoice.Status.choices],
+    )  # fmt: skip
+    abgleich = forms.ChoiceField(
+        label=_("Abgleich"),
+        required=False,
+        choices=[
+            ("", _("alle")),
+            ("ok", _("ohne Abweichung")),
+            ("abweichung", _("mit Abweichung")),
+        ],
+    )
+    sortierung = forms.ChoiceField(label=_("Sortierung"), required=False, choices=SORTS)
+
+
+class InvoiceDecisionForm(KernFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Begründung"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Pflicht bei einer Zurückweisung und bei einer Freigabe trotz Abweichungen."),
+    )

@@ -41,6 +41,14 @@ class Supplier(PublicIdModel):
     address = models.TextField(_("Anschrift"), blank=True)
     email = models.EmailField(_("E-Mail-Adresse"), blank=True)
     vat_id = models.CharField(_("USt-IdNr."), max_length=20, blank=True)
+    # Who to ask about orders and invoices, and where its e-invoices come from (its
+    # electronic address, BT-34 of its XRechnung: an e-mail address or a Peppol ID).
+    contact_name = models.CharField(_("Ansprechperson"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("Telefon der Ansprechperson"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("E-Mail der Ansprechperson"), blank=True)
+    einvoice_address = models.CharField(
+        _("E-Rechnungsadresse des Lieferanten"), max_length=200, blank=True
+    )
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     class Meta:
@@ -417,6 +425,10 @@ class MemberProcurementSettings(models.Model):
     pending_threshold_by = person_field(_("beantragt von"))
     pending_threshold_at = models.DateTimeField(_("beantragt am"), null=True, blank=True)
     order_email = models.EmailField(_("E-Mail für Bestellungen"), blank=True)
+    # The member as buyer of e-invoices: its Leitweg-ID (BT-10, printed on the order so the
+    # supplier's XRechnung carries it) and the address its e-invoices go to (BT-49).
+    leitweg_id = models.CharField(_("Leitweg-ID"), max_length=46, blank=True)
+    einvoice_email = models.EmailField(_("E-Rechnungsadresse"), blank=True)
     default_delivery_address = models.TextField(_("Standard-Lieferanschrift"), blank=True)
 
     objects = TenantScopedManager()
@@ -486,6 +498,155 @@ class MemberInvoiceLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="member_invoice_line_qty"),
         ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class GoodsReceipt(models.Model):
+    """What arrived of an ordered call-off (Wareneingang): one per delivery, with the
+    quantity received per line; the second leg of the three-way match."""
+
+    tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
+    public_id = public_id_field(editable=False)
+    call_off = models.ForeignKey(
+        CallOff, on_delete=models.PROTECT, related_name="goods_receipts", verbose_name=_("Abruf")
+    )
+    received_on = models.DateField(_("eingegangen am"))
+    delivery_note = models.CharField(_("Lieferschein-Nr."), max_length=100, blank=True)
+    note = models.TextField(_("Bemerkung"), blank=True)
+    recorded_by = person_field(_("erfasst von"))
+    recorded_at = models.DateTimeField(_("erfasst am"), auto_now_add=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Wareneingang")
+        verbose_name_plural = _("Wareneingänge")
+        ordering = ["received_on", "id"]
+        indexes = [models.Index(fields=["tenant", "call_off"], name="goods_receipt_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.call_off_id} {self.received_on}"
+
+
+class GoodsReceiptLine(models.Model):
+    tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
+    receipt = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
+    call_off_line = models.ForeignKey(
+        CallOffLine, on_delete=models.PROTECT, related_name="receipts"
+    )
+    quantity = models.PositiveIntegerField(_("Menge erhalten"))
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Wareneingangsposition")
+        verbose_name_plural = _("Wareneingangspositionen")
+        ordering = ["receipt", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="goods_receipt_line_qty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.call_off_line_id}"
+
+
+class SupplierInvoice(models.Model):
+    """An XRechnung a supplier sent the member for one of its call-offs (UBL or CII),
+    validated on receipt, matched against the order and the goods receipts (three-way
+    match) and released for payment by a second person."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("eingegangen")
+        RELEASED = "released", _("zur Zahlung freigegeben")
+        REJECTED = "rejected", _("zurückgewiesen")
+
+    class Syntax(models.TextChoices):
+        UBL = "ubl", "UBL 2.1"
+        CII = "cii", "UN/CEFACT CII"
+
+    tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
+    public_id = public_id_field(editable=False)
+    call_off = models.ForeignKey(
+        CallOff, on_delete=models.PROTECT, related_name="supplier_invoices",
+        verbose_name=_("Abruf"),
+    )  # fmt: skip
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Lieferant")
+    )
+    number = models.CharField(_("Rechnungsnummer"), max_length=100)
+    issue_date = models.DateField(_("Rechnungsdatum"))
+    due_date = models.DateField(_("fällig am"), null=True, blank=True)
+    syntax = models.CharField(_("Syntax"), max_length=3, choices=Syntax.choices)
+    currency = models.CharField(_("Währung"), max_length=3, default="EUR")
+    buyer_reference = models.CharField(_("Leitweg-ID (BT-10)"), max_length=100, blank=True)
+    order_reference = models.CharField(_("Bestellreferenz (BT-13)"), max_length=100, blank=True)
+    seller_name = models.CharField(_("Verkäufer"), max_length=300)
+    seller_vat_id = models.CharField(_("USt-IdNr. des Verkäufers"), max_length=40, blank=True)
+    net_total = models.DecimalField(_("Nettobetrag"), max_digits=14, decimal_places=2)
+    tax_total = models.DecimalField(_("Umsatzsteuer"), max_digits=14, decimal_places=2)
+    gross_total = models.DecimalField(_("Bruttobetrag"), max_digits=14, decimal_places=2)
+    due_amount = models.DecimalField(_("Zahlbetrag"), max_digits=14, decimal_places=2)
+    document = models.BinaryField(_("XRechnung (XML)"))
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    # The three-way match as last computed: {"ok": bool, "findings": [...], "lines": [...]}.
+    match = models.JSONField(_("Abgleich"), default=dict, encoder=DjangoJSONEncoder)
+    matched_at = models.DateTimeField(_("abgeglichen am"), null=True, blank=True)
+    received_by = person_field(_("erfasst von"))
+    received_at = models.DateTimeField(_("eingegangen am"), auto_now_add=True)
+    decided_by = person_field(_("entschieden von"))
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    decision_note = models.TextField(_("Begründung"), blank=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Eingangsrechnung")
+        verbose_name_plural = _("Eingangsrechnungen")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="supplier_invoice_tenant_status"),
+            models.Index(fields=["tenant", "call_off"], name="supplier_invoice_call_off"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "supplier", "number"],
+                name="supplier_invoice_unique_number",
+                violation_error_message=_("Diese Rechnung des Lieferanten liegt schon vor."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SupplierInvoiceLine(models.Model):
+    tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(SupplierInvoice, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(_("Positionsnummer"), max_length=50)
+    description = models.CharField(_("Bezeichnung"), max_length=500)
+    seller_item_id = models.CharField(_("Artikelnummer des Verkäufers"), max_length=100, blank=True)
+    quantity = models.DecimalField(_("Menge"), max_digits=14, decimal_places=4)
+    unit_code = models.CharField(_("Einheit"), max_length=3)
+    unit_price = models.DecimalField(_("Nettopreis"), max_digits=14, decimal_places=4)
+    line_total = models.DecimalField(_("Nettobetrag"), max_digits=14, decimal_places=2)
+    vat_rate = models.DecimalField(
+        _("Umsatzsteuersatz (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # The order line it was matched to; empty when nothing ordered fits it.
+    call_off_line = models.ForeignKey(
+        CallOffLine, on_delete=models.PROTECT, null=True, blank=True, related_name="invoiced"
+    )
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Eingangsrechnungsposition")
+        verbose_name_plural = _("Eingangsrechnungspositionen")
+        ordering = ["invoice", "id"]
 
     def __str__(self) -> str:
         return self.description

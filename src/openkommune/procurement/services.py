@@ -58,7 +58,10 @@ from openkommune.tenancy.services import (
     snapshot,
 )
 
-SUPPLIER_FIELDS = ("name", "address", "email", "vat_id", "is_demo")
+SUPPLIER_FIELDS = (
+    "name", "address", "email", "vat_id", "contact_name", "contact_phone", "contact_email",
+    "einvoice_address", "is_demo",
+)  # fmt: skip
 # What staff edit in the contract form; `is_demo` is set only by the demo data.
 CONTRACT_FORM_FIELDS = (
     "number",

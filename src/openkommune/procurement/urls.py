@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openkommune.procurement.views import member, staff
+from openkommune.procurement.views import exports, invoices, member, staff
 
 app_name = "procurement"
 
@@ -59,6 +59,31 @@ urlpatterns = [
     path(CALL_OFF + "stornieren/", member.call_off_cancel, name="call_off_cancel"),
     path(CALL_OFF + "bestellung.pdf", member.call_off_pdf, name="call_off_pdf"),
     path(CALL_OFF + "teilen/", member.call_off_share, name="call_off_share"),
+    path(CALL_OFF + "wareneingang/", invoices.goods_receipt, name="goods_receipt"),
+    path("eingangsrechnungen/", invoices.invoice_list, name="supplier_invoice_list"),
+    path("eingangsrechnungen/neu/", invoices.invoice_upload, name="supplier_invoice_upload"),
+    path(
+        "eingangsrechnungen/<uuid:public_id>/",
+        invoices.invoice_detail,
+        name="supplier_invoice_detail",
+    ),
+    path(
+        "eingangsrechnungen/<uuid:public_id>/freigeben/",
+        invoices.invoice_release,
+        name="supplier_invoice_release",
+    ),
+    path(
+        "eingangsrechnungen/<uuid:public_id>/zurueckweisen/",
+        invoices.invoice_reject,
+        name="supplier_invoice_reject",
+    ),
+    path(
+        "eingangsrechnungen/<uuid:public_id>/xrechnung.xml",
+        invoices.invoice_document,
+        name="supplier_invoice_document",
+    ),
+    path("abrufe/export.<str:fmt>", exports.call_offs, name="call_off_export"),
+    path("vertraege/export.<str:fmt>", exports.contracts, name="contract_export"),
     path("einstellungen/", member.settings_edit, name="settings"),
     path("einstellungen/freigabegrenze/", member.threshold_decide, name="threshold_decide"),
     path("freigaben-vertretung/", staff.deputy_approvals, name="deputy_approvals"),

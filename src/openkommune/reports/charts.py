@@ -18,6 +18,7 @@ from openkommune.core.formatting import format_number
 # Colours of KERN's palette with sufficient contrast against white (WCAG 1.4.11, 3:1).
 SERIES_COLOURS = ("#1d4f91", "#b3591f", "#2c6b3f", "#6b2c6b")
 TEXT_COLOUR = "#171a1c"
+MIN_WIDTH = 560
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,11 @@ def vertical_bar_chart(
             raise ValueError(f"Series {one.name!r} has not one value per category.")
     group_width = max(36, 18 * len(series) + 14)
     left, bottom, top = 8, 40, 24 + 20 * len(series)
-    width = left + group_width * len(categories) + 8
+    # The drawing scales to the page's width: a narrow one (a single year) would be drawn
+    # thousands of pixels tall and cut its legend. So it is at least MIN_WIDTH wide and wide
+    # enough for the longest legend entry (about 7.5 units per character at 13 px).
+    legend = left + 20 + max(len(one.name) for one in series) * 7.5 + 8
+    width = int(max(left + group_width * len(categories) + 8, legend, MIN_WIDTH))
     plot_height = height - top - bottom
     scale_max = max((v or 0) for one in series for v in one.values) or 1
     column = (group_width - 10) / len(series)

@@ -25,6 +25,7 @@ from openkommune.bundling.models import BundlingRound, RoundItem
 from openkommune.bundling.selectors import eligible_offers
 from openkommune.core.formatting import format_date
 from openkommune.core.forms import add_service_errors
+from openkommune.core.table_writing import FORMATS, TYPED_FORMATS, table_response
 
 
 def round_or_404(public_id) -> BundlingRound:
@@ -207,3 +208,48 @@ def result(request, public_id):
     if context.get("full") is None and context.get("own") is None:
         context["not_evaluated"] = True
     return render(request, "bundling/result.html", context)
+
+
+@login_or_redirect
+@require_GET
+def result_export(request, public_id, fmt):
+    """The round's allocation as CSV or XLSX with typed cells: staff get every member's
+    rows, a member only its own."""
+    if fmt not in FORMATS:
+        raise Http404(_("Dieses Format gibt es nicht."))
+    viewer = viewer_of(request)
+    bundling_round = round_or_404(public_id)
+    if viewer.is_staff:
+        full = selectors.result_for_cooperative(bundling_round)
+        allocations = full.allocations if full is not None else None
+    else:
+        own = selectors.result_for_member(tenant=viewer.tenant, bundling_round=bundling_round)
+        allocations = own.allocations if own is not None else None
+    if allocations is None:
+        raise Http404(_("Diese Runde ist noch nicht ausgewertet."))
+    rows = [
+        [
+            allocation.tenant.name,
+            allocation.round_item.title,
+            allocation.catalog_item.supplier.name,
+            allocation.catalog_item.article_number,
+            allocation.catalog_item.contract.number,
+            allocation.quantity,
+            allocation.unit_price,
+            allocation.cost,
+            allocation.alone_cost,
+            (allocation.alone_cost - allocation.cost)
+            if allocation.alone_cost is not None
+            else None,
+        ]
+        for allocation in allocations
+    ]
+    headers = [
+        _("Mitglied"), _("Position"), _("Lieferant"), _("Artikelnummer"), _("Rahmenvertrag"),
+        _("Menge"), _("Stückpreis (Euro)"), _("Kosten gebündelt (Euro)"),
+        _("Kosten einzeln (Euro)"), _("Ersparnis (Euro)"),
+    ]  # fmt: skip
+    return table_response(
+        format=fmt, filename=f"buendelungsrunde-{bundling_round.public_id}", headers=headers,
+        rows=rows, title=_("Ergebnis"), number_formats=TYPED_FORMATS,
+    )  # fmt: skip

@@ -32,7 +32,15 @@ from openkommune.procurement.forms import (
     QuantityForm,
 )
 from openkommune.procurement.invoices import member_invoice_xml
-from openkommune.procurement.models import CallOff, CallOffLine, CatalogItem, MemberInvoice
+from openkommune.procurement.models import (
+    CallOff,
+    CallOffLine,
+    CatalogItem,
+    GoodsReceipt,
+    MemberInvoice,
+    SupplierInvoice,
+)
+from openkommune.procurement.trail import call_off_trail
 from openkommune.tenancy.scoping import scope
 from openkommune.tenancy.selectors import acts_for_cooperative, membership_list
 
@@ -169,7 +177,18 @@ def _detail_context(request, tenant, call_off, **extra):
         "order_mail": (
             selectors.order_mail_for(call_off) if call_off.status == CallOffStatus.ORDERED else None
         ),
+        "trail": call_off_trail(call_off),
     }
+    if call_off.status == CallOffStatus.ORDERED:
+        with scope(tenant=tenant):
+            context["receipts"] = list(
+                GoodsReceipt.objects.filter(tenant=tenant, call_off=call_off)
+                .select_related("recorded_by")
+                .prefetch_related("lines__call_off_line__item")
+            )
+            context["supplier_invoices"] = list(
+                SupplierInvoice.objects.filter(tenant=tenant, call_off=call_off)
+            )
     context.update(extra)
     return context
 

@@ -209,3 +209,19 @@ def test_api_submission_with_the_fee_due_with_the_notice_claims_nothing(client, 
     assert body["payment"]["status"] == "due_with_notice"
     assert body["payment"]["amount"] == "50.00"
     assert not FeeNotice.applicant_objects.exists()
+
+
+def test_a_fee_set_or_changed_after_api_submissions_applies_to_the_next_one(client, paysim_member):
+    """The API's submit reads the fee schedule from the read cache, kept in the process: a
+    schedule set or changed by `fee_schedule_set` is seen by the very next submission."""
+    offer = make_offer(tenant=paysim_member)
+    assert _api_post(client, offer, key="before-any-fee").json()["payment"] is None
+    _fee(paysim_member, "notice")
+    assert _api_post(client, offer, key="fee-with-notice").json()["payment"]["status"] == (
+        "due_with_notice"
+    )
+    assert not FeeNotice.applicant_objects.exists()
+    _fee(paysim_member, "submission")
+    claimed = _api_post(client, offer, key="fee-at-submit").json()
+    assert claimed["payment"]["status"] == "open"
+    assert FeeNotice.applicant_objects.get().application.reference == claimed["reference"]

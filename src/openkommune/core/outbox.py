@@ -61,6 +61,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from openkommune.core import jobs
+from openkommune.core.inserts import insert_rows
 from openkommune.core.outbox_models import OutboxMail, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -192,7 +193,8 @@ def owe(
     if dedupe_key and not new_subject:
         row, created = OutboxMail.objects.get_or_create(dedupe_key=dedupe_key, defaults=fields)
     else:
-        row = OutboxMail.objects.create(dedupe_key=dedupe_key or None, **fields)
+        row = OutboxMail(dedupe_key=dedupe_key or None, **fields)
+        insert_rows([row])
         created = True
     if created and row.status == OutboxStatus.PENDING:
         _schedule(row)

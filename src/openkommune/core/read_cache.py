@@ -52,7 +52,8 @@ class Topic(StrEnum):
     ORGANISATIONS = "organisations"
     # Which form versions are published (form_version_publish, form_version_retire)
     FORMS = "forms"
-    # The back office's settings per service: legal deadlines (service_deadline_set)
+    # The back office's settings per service: legal deadlines (service_deadline_set), fees
+    # (fee_schedule_set)
     SERVICE_SETTINGS = "service_settings"
 
 

@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from openkommune.core.read_cache import Topic, cached_read
 from openkommune.core.timezone import local_start_of_day
 from openkommune.payments import fees
 from openkommune.payments.constants import PaymentStatus
@@ -25,6 +26,20 @@ def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.da
 
 def fee_schedule_for(*, tenant_id: int, form_key: str) -> FeeSchedule | None:
     return FeeSchedule.applicant_objects.filter(tenant_id=tenant_id, form_key=form_key).first()
+
+
+def fee_schedule_for_cached(*, tenant_id: int, form_key: str) -> FeeSchedule | None:
+    """`fee_schedule_for` from the read cache (ADR 0014), kept in the process too: what the
+    API's submit asks after every submission (nearly always: no fee). `fee_schedule_set`,
+    the only writer, gives `Topic.SERVICE_SETTINGS` a new version in its transaction, so a
+    changed fee is seen by the next request. Nobody may change the instance returned."""
+    return cached_read(
+        "fee_schedule",
+        (tenant_id, form_key),
+        topics=(Topic.SERVICE_SETTINGS,),
+        compute=lambda: fee_schedule_for(tenant_id=tenant_id, form_key=form_key),
+        in_process=True,
+    )
 
 
 def fee_description(*, tenant_id: int, form_key: str) -> dict | None:

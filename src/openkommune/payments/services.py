@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openkommune.core.read_cache import Topic, data_changed
 from openkommune.forms.engine import validate
 from openkommune.forms.selectors import version_definition
 from openkommune.payments import emails, fees, providers, secrets
@@ -140,6 +141,8 @@ def fee_schedule_set(
         schedule.decision_requires_payment = decision_requires_payment
         schedule.is_demo = is_demo
         schedule.save()
+        # The API's submit reads the schedule from the read cache (`fee_schedule_for_cached`).
+        data_changed(Topic.SERVICE_SETTINGS)
         audit_record(
             tenant=tenant,
             actor=actor,

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from openkommune.core.inserts import insert_rows
+
 
 class ScopeError(Exception):
     """A tenant-owned model was queried without an active scope, or written outside it."""
@@ -94,6 +96,15 @@ def _check_writable(tenant_id) -> None:
     ids = active_tenant_ids()
     if ids is not None and tenant_id not in ids:
         raise ScopeError(f"Tenant {tenant_id} is outside the active scope.")
+
+
+def insert_scoped(objs) -> None:
+    """`core.inserts.insert_rows` for tenant-owned rows, each inside the active scope (as
+    `TenantScopedQuerySet.bulk_create` requires)."""
+    objs = list(objs)
+    for obj in objs:
+        _check_writable(obj.tenant_id)
+    insert_rows(objs)
 
 
 class TenantScopedQuerySet(models.QuerySet):

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from openkommune.core.inserts import insert_rows
 from openkommune.core.read_cache import Topic, data_changed
 from openkommune.tenancy.constants import ACTIVE_ORGANISATION_SESSION_KEY, Role
 from openkommune.tenancy.models import AuditRecord, Membership, Organisation
@@ -110,8 +111,9 @@ def audit_batch() -> Iterator[None]:
         yield
     finally:
         _batched.reset(token)
-    # Past the scoped manager, as `audit_record` saves (platform records have no tenant).
-    AuditRecord._base_manager.bulk_create(records)
+    # Past the scoped manager, as `audit_record` saves (platform records have no tenant);
+    # new rows only, so `AuditRecord.save`'s guard has nothing to refuse.
+    insert_rows(records)
 
 
 def audit_saved(

@@ -29,6 +29,7 @@ from openkommune.cases.errors import (
 )
 from openkommune.cases.errors import CaseError as CaseError  # for the apps above cases
 from openkommune.cases.models import Case, CaseDocument, CaseNote
+from openkommune.cases.models.case import build_search_text
 from openkommune.cases.selectors import is_assignable, service_deadline_for_cached
 from openkommune.cases.services.audit import append_event
 from openkommune.cases.services.files import intake
@@ -45,7 +46,7 @@ from openkommune.payments import services as payment_services
 from openkommune.submissions.constants import STATUS_AFTER_EVENT
 from openkommune.submissions.models import Application
 from openkommune.submissions.services import application_event_add
-from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.scoping import insert_scoped, scope
 from openkommune.tenancy.services import audit_record
 
 DOCUMENT_FOLDER = "case-documents"
@@ -137,7 +138,9 @@ def _case_open(application, *, actor, fresh: bool) -> Case:
         due_on=due_date(application.submitted_at, deadline.days if deadline else None),
     )
     if fresh:
-        case.save(force_insert=True)
+        # What `Case.save` adds (the inbox's search text), then the submit's lean INSERT.
+        case.search_text = build_search_text(case.reference, case.applicant_name)
+        insert_scoped([case])
     else:
         try:
             with transaction.atomic():

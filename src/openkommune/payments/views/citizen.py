@@ -208,8 +208,8 @@ def application_payment(application, *, base_url: str | None = None) -> dict | N
 def api_submitted(application, base_url: str) -> dict | None:
     """After an API submit: claim the fee due at the submit (a pay link instead of the pay
     step the API cannot show), and answer the payment status. A service without a fee costs
-    one look-up."""
-    schedule = selectors.fee_schedule_for(
+    no look-up (the fee schedule comes from the read cache)."""
+    schedule = selectors.fee_schedule_for_cached(
         tenant_id=application.tenant_id, form_key=application.form_version.form.key
     )
     if schedule is None:

@@ -40,7 +40,7 @@ from openkommune.submissions.services.identity_prefill import identity_record
 from openkommune.submissions.services.notifications import resume_link_last_owed, resume_link_owe
 from openkommune.submissions.services.trust import require_trust_level
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
-from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.scoping import insert_scoped, scope
 from openkommune.tenancy.services import audit_record
 
 
@@ -179,7 +179,7 @@ def draft_build(
 def draft_insert(draft: Draft) -> None:
     """Store a draft of `draft_build`, audited (inside the caller's transaction)."""
     with scope(tenant=draft.tenant):
-        draft.save(force_insert=True)
+        insert_scoped([draft])
     draft_audit(
         draft,
         "draft.start",

@@ -81,7 +81,7 @@ from openkommune.submissions.services.receipts import (
 from openkommune.submissions.services.routing import _gemeinde, resolve_gemeinde, route_for_form
 from openkommune.submissions.services.trust import require_trust_level, verified_fields
 from openkommune.submissions.tokens import derive_token, new_salt, token_hash
-from openkommune.tenancy.scoping import scope
+from openkommune.tenancy.scoping import insert_scoped, scope
 from openkommune.tenancy.services import audit_batch, audit_record
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
@@ -409,13 +409,9 @@ def _store(
                 names = [leftover.storage_name for leftover in leftovers]
                 Attachment.applicant_objects.filter(pk__in=[a.pk for a in leftovers]).delete()
                 transaction.on_commit(lambda: [files.delete_private(name) for name in names])
-            ApplicationEvent.objects.bulk_create(
-                [
-                    ApplicationEvent(
-                        tenant=tenant, application=application, kind=kind, at=submitted_at
-                    )
-                    for kind in timeline
-                ]
+            insert_scoped(
+                ApplicationEvent(tenant=tenant, application=application, kind=kind, at=submitted_at)
+                for kind in timeline
             )
         if draft.data:
             # The application holds the checked data now; the raw copy in the draft goes.
@@ -461,7 +457,7 @@ def _insert(application: Application, year: int) -> None:
     application.reference = new_reference(year=year, code=code)
     try:
         with scope(tenant=application.tenant):
-            application.save(force_insert=True)
+            insert_scoped([application])
     except IntegrityError:
         raise _InsertConflict() from None
 

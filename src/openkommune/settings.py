@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "openkommune.website",
     "openkommune.fachverfahren",
     "openkommune.servicedesk",
+    "openkommune.printplanner",
     "openkommune.forms",
     "openkommune.studio",
     "openkommune.submissions",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("genossenschaft/", include("openkommune.website.urls")),
     path("genossenschaft/fachverfahren/", include("openkommune.fachverfahren.urls")),
     path("genossenschaft/servicedesk/", include("openkommune.servicedesk.urls")),
+    path("genossenschaft/druckkonzept/", include("openkommune.printplanner.urls")),
     path("genossenschaft/", include("openkommune.reports.urls")),
     path("antrag/", include("openkommune.submissions.urls")),
     path("antrag/", include("openkommune.cases.urls.citizen")),

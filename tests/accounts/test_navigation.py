@@ -35,13 +35,17 @@ FORM_STUDIO = reverse("studio:index")
 NEWS_ADMIN = reverse("website:news_manage")
 OUTBOX = reverse("reports:outbox")
 ROUTING = reverse("fitconnect_health:routing_health")
+PRINT_PLANNER = reverse("printplanner:index")
 
 
 @pytest.mark.parametrize(
     ("trait", "expected"),
     [
-        ("clerk", {INBOX, PAYMENTS, PROCUREMENT}),
-        ("member_admin", {INBOX, PAYMENTS, SERVICES_ADMIN, PEOPLE_ADMIN, ROUTING, PROCUREMENT}),
+        ("clerk", {INBOX, PAYMENTS, PRINT_PLANNER, PROCUREMENT}),
+        (
+            "member_admin",
+            {INBOX, PAYMENTS, PRINT_PLANNER, SERVICES_ADMIN, PEOPLE_ADMIN, ROUTING, PROCUREMENT},
+        ),
         (
             "cooperative_staff",
             {

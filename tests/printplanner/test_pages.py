@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import math
+import re
 from fractions import Fraction
 
 import pytest
@@ -27,8 +28,8 @@ def _member(user):
         return user.memberships.get().tenant
 
 
-def _scenario_post(scenario, **changes) -> dict:
-    """The scenario form as the browser sends it (German notation)."""
+def _scenario_post(scenario, *, separator: str = ",", **changes) -> dict:
+    """The scenario form as the browser sends it (German notation, or English with ".")."""
     data = {"name": scenario.name}
     for name in SCENARIO_FIELDS:
         value = getattr(scenario, name)
@@ -36,7 +37,7 @@ def _scenario_post(scenario, **changes) -> dict:
             if value:
                 data[name] = "on"
         else:
-            data[name] = str(value).replace(".", ",")
+            data[name] = str(value).replace(".", separator)
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -284,3 +285,60 @@ def test_sample_file_download_and_inventory_delete(client):
         assert not Inventory.objects.exists()
         assert not Scenario.objects.exists()
         assert AuditRecord.objects.filter(action="printplanner.inventory_delete").exists()
+
+
+def test_pages_in_english_use_british_notation(client, settings):
+    clerk = UserFactory(clerk=True)
+    inventory = services.inventory_import(
+        tenant=_member(clerk), actor=clerk, title="Bestand", file=SAMPLE.read_bytes()
+    )
+    scenario = services.scenario_create(inventory=inventory, actor=clerk, name="Plan")
+    client.force_login(clerk)
+    url = reverse("printplanner:scenario", args=[scenario.public_id])
+    german = client.get(url).text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).text
+    assert '<html lang="en"' in english
+    assert "Total cost (TCO)" in english
+    assert "Target: employees per device" in english
+    total = re.search(r'id="tco-heute">([^<]+)<', english).group(1)
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*\.\d{2} €", total), total
+    assert re.search(r'id="tco-heute">\d{1,3}(\.\d{3})*,\d{2} €<', german)
+    # The assumption fields show and take the English notation.
+    assert 'value="0.0060"' in english
+    # A German comma is no decimal point in English: refused, not read as 60.
+    wrong = client.post(url, _scenario_post(scenario, separator=".", click_mono="0,006"))
+    assert wrong.status_code == 422
+    changed = client.post(url, _scenario_post(scenario, separator=".", click_mono="0.0070"))
+    assert changed.status_code == 302
+    with scopes_disabled():
+        scenario.refresh_from_db()
+    assert str(scenario.click_mono) == "0.0070"
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "value"),
+    [
+        ("de", "2.000,00", "2000.00"),
+        ("de", "2000,5", "2000.5"),
+        ("de", "2.000", "2000"),
+        ("de", "0.006", "0.006"),
+        ("de", "60,00 €", "60.00"),
+        ("en", "2,000.00", "2000.00"),
+        ("en", "0.006", "0.006"),
+        ("en", "15,0", None),
+    ],
+)
+def test_numbers_are_read_in_the_interface_language(language, typed, value):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from openkommune.printplanner.forms import NumberField
+
+    field = NumberField(max_digits=10, decimal_places=4)
+    with translation.override(language):
+        if value is None:
+            with pytest.raises(ValidationError):
+                field.clean(typed)
+        else:
+            assert str(field.clean(typed)) == value

@@ -4,6 +4,8 @@ English); the service checks the rules."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils import formats
 from django.utils.translation import gettext
@@ -19,20 +21,24 @@ from openkommune.printplanner.models import (
 )
 
 CHECKBOX_CLASS = "kern-form-check__input"
+_GERMAN_GROUPED = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")  # "2.000", never "0.006"
+_ENGLISH_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 class NumberField(forms.DecimalField):
-    """A decimal in the interface language's notation; German also takes "2.000,00"."""
+    """A decimal in the interface language's notation: German "2.000,00" or "2000,00",
+    English "2,000.00" or "2000.00"."""
 
     def to_python(self, value):
         if isinstance(value, str):
             text = value.replace("€", "").replace("%", "").replace("\u00a0", "").strip()
             text = text.replace(" ", "")
             if formats.get_format("DECIMAL_SEPARATOR") == ",":
-                if "," in text:
+                if "," in text or _GERMAN_GROUPED.fullmatch(text):
                     text = text.replace(".", "").replace(",", ".")
-            else:
+            elif _ENGLISH_GROUPED.fullmatch(text):
                 text = text.replace(",", "")
+            # Else a comma stays and the number is refused: "15,0" is not 150 in English.
             value = text
         return super().to_python(value)
 

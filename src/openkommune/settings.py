@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "openkommune.fachverfahren",
     "openkommune.servicedesk",
     "openkommune.workinggroups",
+    "openkommune.printplanner",
     "openkommune.forms",
     "openkommune.studio",
     "openkommune.submissions",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("genossenschaft/fachverfahren/", include("openkommune.fachverfahren.urls")),
     path("genossenschaft/servicedesk/", include("openkommune.servicedesk.urls")),
     path("genossenschaft/arbeitskreise/", include("openkommune.workinggroups.urls")),
+    path("genossenschaft/druckkonzept/", include("openkommune.printplanner.urls")),
     path("genossenschaft/", include("openkommune.reports.urls")),
     path("antrag/", include("openkommune.submissions.urls")),
     path("antrag/", include("openkommune.cases.urls.citizen")),

@@ -36,17 +36,19 @@ NEWS_ADMIN = reverse("website:news_manage")
 OUTBOX = reverse("reports:outbox")
 ROUTING = reverse("fitconnect_health:routing_health")
 WORKING_GROUPS = reverse("workinggroups:group_list")
+PRINT_PLANNER = reverse("printplanner:index")
 
 
 @pytest.mark.parametrize(
     ("trait", "expected"),
     [
-        ("clerk", {INBOX, PAYMENTS, WORKING_GROUPS, PROCUREMENT}),
+        ("clerk", {INBOX, PAYMENTS, PRINT_PLANNER, WORKING_GROUPS, PROCUREMENT}),
         (
             "member_admin",
             {
                 INBOX,
                 PAYMENTS,
+                PRINT_PLANNER,
                 SERVICES_ADMIN,
                 PEOPLE_ADMIN,
                 ROUTING,

@@ -133,7 +133,7 @@ def test_sla_report_shows_a_breach_across_holiday_and_weekend(client):
     page = client.get(url, {"monat": "2025-10"}).text
     assert "Spät beantwortet" in page
     assert "Anderes Mitglied" not in page
-    assert "03.11.2025 10:00 – <strong>überschritten</strong>" in page
+    assert "03.11.2025, 10:00 Uhr – <strong>überschritten</strong>" in page
     assert 'data-verletzt="1"' in page
     assert 'id="keine-tickets-im-monat"' in client.get(url, {"monat": "2025-09"}).text
     assert client.get(url, {"monat": "kein-monat"}).status_code == 200

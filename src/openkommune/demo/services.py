@@ -31,6 +31,9 @@ from openkommune.fachverfahren.models import Fachverfahren, Subscription
 from openkommune.fachverfahren.services import fachverfahren_create, subscription_create
 from openkommune.payments.constants import DEMO_RULES
 from openkommune.payments.services import fee_schedule_set, provider_config_set
+from openkommune.printplanner.constants import SAMPLE_FILE, SAMPLE_TITLE
+from openkommune.printplanner.models import Inventory
+from openkommune.printplanner.services import inventory_import, scenario_create
 from openkommune.regions.constants import (
     ARS_PREFIX_LENGTH,
     ORGANISATION_KIND_BY_REGION,
@@ -368,6 +371,20 @@ def _seed_working_group() -> None:
         location="Geschäftsstelle der Genossenschaft (Demo)",
         agenda=["Begrüßung", "Erfahrungen mit XRechnung", "Verschiedenes"],
     )
+def _seed_print_plan(member: Organisation) -> None:
+    """The print planner's sample inventory (Beispieldaten, nicht real) with one scenario
+    on the defaults, once."""
+    with scope(tenant=member):
+        if Inventory.objects.filter(title=SAMPLE_TITLE).exists():
+            return
+    inventory = inventory_import(
+        tenant=member,
+        actor=None,
+        title=SAMPLE_TITLE,
+        file=SAMPLE_FILE.read_bytes(),
+        source_name=SAMPLE_FILE.name,
+    )
+    scenario_create(inventory=inventory, actor=None, name="Beispielszenario (Vorgaben)")
 
 
 def _seed_news() -> None:
@@ -519,6 +536,7 @@ def demo_load(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
     _seed_news()
     if MAGDEBURG_ARS in by_ars:
         _seed_fachverfahren(by_ars[MAGDEBURG_ARS])
+        _seed_print_plan(by_ars[MAGDEBURG_ARS])
         _seed_staff_login(by_ars[MAGDEBURG_ARS])
     result.form_services_skipped, activated = _activate_form_services()
     _seed_notice_template(activated)

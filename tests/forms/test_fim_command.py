@@ -63,7 +63,7 @@ def test_import_creates_a_draft_with_the_report():
     assert version.form.leika_keys == [LEIKA]
     assert version.definition["source"]["fim_id"] == "S00000121"
     kinds = {entry["kind"] for entry in version.import_report}
-    assert kinds == {"approximation", "rule_applied", "reference", "applicant"}
+    assert kinds == {"approximation", "rule_applied", "reference", "applicant", "code_list"}
     assert "[Antragsteller]" in output
     rule = next(e for e in version.import_report if e["kind"] == "rule_applied")
     assert rule["fim_id"].startswith("R")

@@ -69,7 +69,9 @@ def test_obj_and_unknown_datentyp_and_feldart_are_reported():
     assert found["f90000001_signatur"]["type"] == "file"
     assert "obj" in messages(result, "F90000001")[0]
     assert found["f90000002_zeitpunkt"]["type"] == "text"
-    assert "„datetime“ ist unbekannt" in messages(result, "F90000002")[0]
+    # XDatenfelder 3's datetime: a text with a pattern, reported.
+    assert "Datentyp datetime" in messages(result, "F90000002")[0]
+    assert found["f90000002_zeitpunkt"]["pattern"].startswith("[0-9]{4}-")
     assert found["f90000003_sonderfeld"]["type"] == "text"
     assert "„slider“ ist unbekannt" in messages(result, "F90000003")[0]
 
@@ -237,7 +239,9 @@ def test_select_with_code_list_choice_and_multichoice(tmp_path):
     assert any("länger als 100" in m for m in dropped)
     multi = found["f90000002_farben"]
     assert multi["type"] == "multichoice"
-    assert "nicht geprüft" in messages(result, "F90000002", "approximation")[0]
+    # The cardinality 2:3 becomes the number of answers (only two codes: at most 3 is moot).
+    assert (multi["min"], "max" in multi) == (2, False)
+    assert "mindestens 2 Antworten" in messages(result, "F90000002", "approximation")[0]
     # Only version 1 is there: used, and the report says so.
     assert found["f90000003_andere"]["type"] == "choice"
     assert "nur in Version 1" in messages(result, "F90000003")[0]

@@ -238,12 +238,50 @@ def test_asbest_obj_preset_and_rules_are_in_the_report(results):
     assert any("Vorbelegung „nein“" in m for m in messages)
     rules = [e for e in result.report if e.kind == "rule"]
     applied = [e for e in result.report if e.kind == "rule_applied"]
-    assert (len(applied), len(rules)) == (19, 19)  # docs/forms.md "FIM rules"
-    mindest = [e for e in rules if e.fim_id == "R00000940"]
+    assert (len(applied), len(rules)) == (26, 12)  # docs/forms.md "FIM rules"
+    mindest = [e for e in applied if e.fim_id == "R00000940"]
     assert len(mindest) == 3  # the Kommunikation group is used three times
     assert mindest[0].item == "g00000277_g00001394_kommunikation_wenig_eine_pflichtangabe"
     assert "F00000069" in mindest[0].message
-    assert "nicht übernommen" in mindest[0].message
+    assert "als Prüfung übernommen" in mindest[0].message
+    # Each of the three uses checks its own phone, fax and e-mail fields.
+    checks = [rule["any_filled"] for rule in result.definition["rules"] if "any_filled" in rule]
+    kommunikation = [names for names in checks if any("f00000069" in n for n in names)]
+    assert len(kommunikation) == 3
+    assert len({tuple(names) for names in kommunikation}) == 3
+    # Rules the engine cannot execute stay listed (date arithmetic among them).
+    assert "aktuelles Datum" in next(e for e in rules if e.fim_id == "R00001340").message
+
+
+def test_every_rule_taken_over_is_in_the_definition(results):
+    # The report never claims a rule whose conditions or checks the form does not carry:
+    # every item a taken-over rule names has a condition, or the form has a check naming it.
+    for result in results.values():
+        definition = result.definition
+        conditioned = {item["id"] for _s, item, _p in all_items(definition) if "visible_if" in item}
+        conditioned |= {step["id"] for step in definition["steps"] if "visible_if" in step}
+        checked = {
+            name
+            for rule in definition.get("rules", [])
+            for name in rule.get("any_filled", [rule.get("left")])
+        }
+        checked |= {item["id"] for _s, item, _p in all_items(definition) if "max" in item}
+        for entry in result.report:
+            if entry.kind != "rule_applied":
+                continue
+            named = re.findall(r"„([a-z0-9_]+)“", entry.message.split("):", 1)[0])
+            assert named, entry.message
+            assert all(name in conditioned | checked for name in named), entry.message
+
+
+def test_with_the_two_real_code_lists_more_rules_are_taken_over(tmp_path):
+    write_asbest_code_lists(tmp_path)
+    result = run(ASBEST, code_lists=load_code_lists([tmp_path]))
+    counts = result.counts()
+    assert (counts["rule_applied"], counts["rule"]) == (28, 10)  # 74 %
+    missing = [e for e in result.report if e.kind == "code_list"]
+    assert len(missing) == 12  # the lists not supplied, each with what to do
+    assert all("fehlt" in e.message for e in missing)
 
 
 def test_external_code_list_without_file_becomes_text_with_a_note(results):

@@ -67,9 +67,10 @@ def test_no_namespace():
     assert "im Namensraum keinem" in _error(b"<stammdatenschema><name>X</name></stammdatenschema>")
 
 
-def test_xdatenfelder_3_is_named():
+def test_another_xdatenfelder_3_namespace_is_named():
+    # 3.0.0 is read (tests/forms/test_fim_xdf3.py); another 3.x is refused by name.
     data = schema(
-        [field("F90000001", "Name")], namespace="urn:xoev-de:fim:standard:xdatenfelder_3.0.0"
+        [field("F90000001", "Name")], namespace="urn:xoev-de:fim:standard:xdatenfelder_3.1.0"
     )
     assert "XDatenfelder 3" in _error(data)
 

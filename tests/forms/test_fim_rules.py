@@ -152,13 +152,64 @@ def test_either_or_hides_the_second_while_the_first_is_filled():
     second = items(result)["g90000012_postfach"]
     assert second["visible_if"] == {"not": {"field": "f90000021_strasse", "filled": True}}
     assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000009"]
+    # And that one of them is filled is checked.
+    assert result.definition["rules"] == [
+        {
+            "any_filled": ["f90000021_strasse", "f90000022_postfach"],
+            "message": "Bitte füllen Sie „Strasse“ oder „Postfach“ aus.",
+        }
+    ]
+
+
+def test_at_least_one_of_the_fields_becomes_a_check():
+    result = run(
+        BASE,
+        'Es muss mindestens eines der Felder F90000002 "Traeger", F90000003 "Art" oder '
+        'F90000004 "Hinweis" befüllt sein.',
+    )
+    (entry,) = report(result, "rule_applied")
+    assert "als Prüfung übernommen" in entry.message
+    assert result.definition["rules"] == [
+        {
+            "any_filled": [B, C, D],
+            "message": "Bitte füllen Sie mindestens eines aus: „Traeger“, „Art“ oder „Hinweis“.",
+        }
+    ]
+
+
+def test_each_entry_only_once_needs_a_multiple_choice():
+    from openkommune.forms.fim.codelists import CodeListIndex
+    from openkommune.forms.fim.reader import read_genericode
+    from tests.forms.fim_samples.builders import genericode
+
+    rows = [("01", "Eins"), ("02", "Zwei"), ("03", "Drei"), ("04", "Vier")]
+    index = CodeListIndex([read_genericode(genericode("urn:test:auswahl", "1", rows))])
+    children = [
+        field("F90000001", "Auswahl", feldart="select", anzahl="1:4",
+              codeliste=("urn:test:auswahl", "1")),
+        field("F90000002", "Frei", anzahl="0:3"),
+    ]  # fmt: skip
+    texts = [
+        'Das Feld F90000001 "Auswahl" kann bis zu dreimal ausgefüllt werden, dabei darf aber '
+        "jeder Eintrag nur maximal einmal ausgewählt werden.",
+        'Das Feld F90000002 "Frei" kann bis zu dreimal ausgefüllt werden. Dabei darf aber '
+        "jeder Eintrag maximal einmal ausgewählt werden.",
+    ]
+    extra = "".join(rule(f"R9000000{n}", f"Regel {n}", t) for n, t in enumerate(texts, 1))
+    result = import_schema(schema(children, extra=extra), leika_keys=LEIKA, code_lists=index)
+    parse_definition(result.definition)
+    auswahl = items(result)["f90000001_auswahl"]
+    assert (auswahl["type"], auswahl["max"]) == ("multichoice", 3)
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]
+    (refused,) = report(result, "rule")
+    assert "keine Mehrfachauswahl" in refused.message
 
 
 def test_rules_not_understood_are_listed_with_their_text_and_change_nothing():
     texts = [
         'Wenn (aktuelles Datum - F90000002 "Traeger") < 7 Tage, dann muss das Feld F90000004 '
         '"Hinweis" befüllt sein.',
-        "Es muss mindestens eines der Felder F90000002 und F90000003 befüllt sein.",
+        "Es muss mindestens eines der Felder F90000001 und F90000003 befüllt sein.",
         'Wenn das Feld F90000001 = "wahr" UND F90000002 leer ist ODER F90000003 befüllt ist, '
         "dann muss das Feld F90000004 befüllt sein.",
         'Wenn das Feld F90000002 "Traeger" = "wahr", dann muss das Feld F90000004 befüllt sein.',
@@ -172,6 +223,7 @@ def test_rules_not_understood_are_listed_with_their_text_and_change_nothing():
         assert "nicht übernommen" in entry.message
         assert text.replace("\n", " ")[:40] in entry.message.replace("\n", " ")
     assert "aktuelles Datum" in listed[0].message
+    assert "Ja/Nein-Felder ist mehrdeutig" in listed[1].message
     assert "UND und ODER gemischt" in listed[2].message
     assert "kein Ja/Nein-Feld" in listed[3].message
     assert "F90000099 nicht gefunden" in listed[4].message

@@ -80,7 +80,8 @@ def test_upload_makes_an_editable_draft_with_the_rules_as_conditions(client, ann
         (b"", "leer"),  # Django refuses an empty upload itself
         (b"<kein xml", "XML"),
         (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "Entity"),
-        (b'<x xmlns="urn:xoev-de:fim:standard:xdatenfelder_3.0.0"/>', "XDatenfelder 3"),
+        (b'<x xmlns="urn:xoev-de:fim:standard:xdatenfelder_3.0.0"/>', "kein Stammdatenschema"),
+        (b'<x xmlns="urn:xoev-de:fim:standard:xdatenfelder_3.1"/>', "XDatenfelder 3.0.0"),
     ],
 )
 def test_bad_files_give_a_german_error_and_store_nothing(client, anna, content, message):
@@ -109,7 +110,24 @@ def test_missing_leika_key_and_bad_inputs(client, anna):
 def test_an_existing_key_is_refused(client, anna):
     content = schema([field("F90000001", "Name")])
     assert upload(client, content, key="doppelt").status_code == 302
+    # The same schema again is no newer version of it (docs/fim-import.md).
     response = upload(client, content, key="doppelt")
     assert response.status_code == 422
-    assert "gibt es schon" in response.content.decode()
+    assert "nur eine neuere Version" in response.content.decode()
+    # Another schema under a key that is taken.
+    other = schema([field("F90000001", "Name")], fim_id="S99999997")
+    response = upload(client, other, key="doppelt")
+    assert response.status_code == 422
+    assert "Ein anderes Schema bitte als neues Formular importieren" in response.content.decode()
     assert FormVersion.objects.filter(form__key="doppelt").count() == 1
+
+
+def test_xdatenfelder_3_upload(client, anna):
+    content = Path(__file__).parents[1] / "forms" / "fim_samples" / "testschema_xdf3.xml"
+    response = upload(client, content.read_bytes(), key="xdf3_test")
+    assert response.status_code == 302
+    version = FormVersion.objects.get(form__key="xdf3_test")
+    assert version.definition["source"]["xdatenfelder_version"] == "3"
+    report = client.get(response["Location"]).content.decode()
+    assert "2 Regeln übernommen, 1 Regeln nicht übernommen" in report
+    assert "Codeliste fehlt" in report

@@ -76,6 +76,11 @@ class FormVersion(TimeStampedModel):
         blank=True,
         help_text=_("Was der Import aus FIM nicht übernehmen konnte oder angepasst hat."),
     )
+    # The definition exactly as the FIM importer produced it (before studio edits): the base
+    # a newer import of the same schema is compared with, so the studio's edits are kept.
+    fim_import_base = models.JSONField(
+        _("Definition wie aus FIM importiert"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("Formularversion")
@@ -114,3 +119,73 @@ class FormVersion(TimeStampedModel):
     @property
     def is_editable(self) -> bool:
         return self.status == FormVersionStatus.DRAFT
+
+
+class CodeList(PublicIdModel):
+    """A code list of the installation's library (one library per installation), known by
+    its canonical URI (genericode `CanonicalUri`, e.g. `urn:de:fim:codeliste:…` from
+    XRepository). Its entries live in versions; a field of a form copies the entries of the
+    version chosen into its definition (docs/forms.md "Code list library")."""
+
+    uri = models.CharField(_("kanonische URI"), max_length=300, unique=True)
+    title = models.CharField(_("Bezeichnung"), max_length=500)
+
+    class Meta:
+        verbose_name = _("Codeliste")
+        verbose_name_plural = _("Codelisten")
+        ordering = ["title", "uri"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.uri})"
+
+
+class CodeListVersion(PublicIdModel):
+    """One version of a library code list as uploaded (genericode `Version`). Never changed
+    after the upload: a new version of the list is a new row."""
+
+    code_list = models.ForeignKey(
+        CodeList, on_delete=models.PROTECT, related_name="versions", verbose_name=_("Codeliste")
+    )
+    version = models.CharField(_("Version"), max_length=50)
+    version_uri = models.CharField(_("kanonische Versions-URI"), max_length=300, blank=True)
+    title = models.CharField(_("Bezeichnung dieser Version"), max_length=500)
+    # [{"code": "01", "label": "…"}] in the file's order.
+    entries = models.JSONField(_("Einträge"))
+    file_name = models.CharField(_("Dateiname"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256 der Datei"), max_length=64)
+    uploaded_by = person_field(_("hochgeladen von"))
+
+    class Meta:
+        verbose_name = _("Codelisten-Version")
+        verbose_name_plural = _("Codelisten-Versionen")
+        ordering = ["code_list", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_list", "version"], name="code_list_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_list.uri} {self.version}"
+
+
+class PendingFimImport(PublicIdModel):
+    """A newer version of an imported FIM schema, uploaded but not yet confirmed: the
+    merged definition (studio edits kept) and what the diff page shows. Confirming makes it
+    a draft version; cancelling deletes it."""
+
+    form = models.ForeignKey(
+        FormDefinition, on_delete=models.CASCADE, related_name="+", verbose_name=_("Formular")
+    )
+    based_on = models.ForeignKey(
+        FormVersion, on_delete=models.CASCADE, related_name="+", verbose_name=_("Grundlage")
+    )
+    definition = models.JSONField(_("Definition"))
+    import_base = models.JSONField(_("Definition wie importiert"))
+    import_report = models.JSONField(_("Importbericht"), default=list)
+    summary = models.JSONField(_("Vergleich"), default=dict)
+    created_by = person_field(_("hochgeladen von"))
+
+    class Meta:
+        verbose_name = _("noch nicht bestätigter FIM-Import")
+        verbose_name_plural = _("noch nicht bestätigte FIM-Importe")

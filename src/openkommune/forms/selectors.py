@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from openkommune.catalog.models import LeikaAssignment, OzgLeistung
 from openkommune.core.read_cache import Topic, cached_read
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import Definition, parse_definition
 from openkommune.forms.fim.importer import FimImportResult, rules_summary
-from openkommune.forms.models import FormDefinition, FormVersion
+from openkommune.forms.models import (
+    CodeList,
+    CodeListVersion,
+    FormDefinition,
+    FormVersion,
+    PendingFimImport,
+)
 
 
 def form_version_get(*, key: str, number: int, published_only: bool = False) -> FormVersion:
@@ -146,3 +153,73 @@ def form_version_import_counts(version: FormVersion) -> dict[str, int]:
         counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
     counts["rules_summary"] = rules_summary(counts)
     return counts
+
+
+# --- code list library -----------------------------------------------------------------------
+
+
+def code_list_list() -> QuerySet[CodeList]:
+    """The library's code lists with the number of versions and the newest upload time."""
+    return CodeList.objects.annotate(
+        version_count=Count("versions"), newest_upload=Max("versions__created_at")
+    ).order_by("title", "uri")
+
+
+def code_list_get(*, public_id) -> CodeList:
+    """Raises CodeList.DoesNotExist (also for a malformed id)."""
+    try:
+        return CodeList.objects.get(public_id=public_id)
+    except (ValueError, ValidationError):
+        raise CodeList.DoesNotExist from None
+
+
+def code_list_versions(*, code_list: CodeList) -> QuerySet[CodeListVersion]:
+    return code_list.versions.select_related("uploaded_by").order_by("-created_at")
+
+
+def code_list_version_get(*, public_id) -> CodeListVersion:
+    """Raises CodeListVersion.DoesNotExist (also for a malformed id)."""
+    try:
+        return CodeListVersion.objects.select_related("code_list", "uploaded_by").get(
+            public_id=public_id
+        )
+    except (ValueError, ValidationError):
+        raise CodeListVersion.DoesNotExist from None
+
+
+def code_list_version_choices() -> list[CodeListVersion]:
+    """Every version of the library, by list and newest first (the field editor's choice)."""
+    return list(
+        CodeListVersion.objects.select_related("code_list").order_by(
+            "code_list__title", "code_list__uri", "-created_at"
+        )
+    )
+
+
+def forms_using_code_list(*, code_list: CodeList) -> list[tuple[str, int, str]]:
+    """(form key, version number, code list version) of every form version whose definition
+    uses the list's URI."""
+    found = []
+    for version in FormVersion.objects.select_related("form").order_by("form__key", "number"):
+        for entry in (version.definition.get("code_lists") or {}).values():
+            if entry.get("uri") == code_list.uri:
+                found.append((version.form.key, version.number, entry.get("version", "")))
+                break
+    return found
+
+
+def pending_fim_import_get(*, public_id) -> PendingFimImport:
+    try:
+        return PendingFimImport.objects.select_related("form", "based_on").get(public_id=public_id)
+    except (ValueError, ValidationError):
+        raise PendingFimImport.DoesNotExist from None
+
+
+def fim_form_for_schema(*, fim_id: str) -> FormDefinition | None:
+    """The form whose newest version was imported from the FIM schema `fim_id`."""
+    for form in FormDefinition.objects.order_by("key"):
+        newest = form.versions.order_by("-number").first()
+        source = (newest.definition.get("source") or {}) if newest else {}
+        if source.get("kind") == "fim" and source.get("fim_id") == fim_id:
+            return form
+    return None

@@ -4,6 +4,8 @@ atomic and audited with `tenant=None`."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -13,9 +15,18 @@ from django.utils.translation import gettext as _
 
 from openkommune.core.read_cache import Topic, data_changed
 from openkommune.forms.constants import FormVersionStatus
-from openkommune.forms.engine import data_json_schema, parse_definition
+from openkommune.forms.engine import DefinitionError, data_json_schema, parse_definition
+from openkommune.forms.fim import reimport
+from openkommune.forms.fim.codelists import CodeListIndex, library_problems
 from openkommune.forms.fim.importer import FimFileError, FimImportError, import_schema
-from openkommune.forms.models import FormDefinition, FormVersion
+from openkommune.forms.fim.reader import GenericodeList, read_genericode, read_schema
+from openkommune.forms.models import (
+    CodeList,
+    CodeListVersion,
+    FormDefinition,
+    FormVersion,
+    PendingFimImport,
+)
 from openkommune.tenancy.selectors import require_cooperative_staff
 from openkommune.tenancy.services import audit_record
 
@@ -38,13 +49,14 @@ def _version_state(version: FormVersion) -> dict:
 
 @transaction.atomic
 def form_version_create(
-    *, actor, definition: dict, import_report=None, new_form: bool = False
+    *, actor, definition: dict, import_report=None, new_form: bool = False, fim_import_base=None
 ) -> FormVersion:
     """A new draft version of the form `definition["key"]` (the form is created on first
     use). Raises `engine.DefinitionError` for an invalid definition. Idempotent: when the
     newest version already has exactly this definition, that version is returned.
     `new_form` (the studio's "new form"): the key must not exist yet, and the actor is the
-    draft's editor (four eyes, ADR 0024)."""
+    draft's editor (four eyes, ADR 0024). `fim_import_base`: the definition as the FIM importer
+    produced it (what a newer import of the schema is compared with)."""
     _require_editor(actor)
     parsed = parse_definition(definition)
     form = FormDefinition.objects.select_for_update().filter(key=parsed.key).first()
@@ -75,6 +87,7 @@ def form_version_create(
         status=FormVersionStatus.DRAFT,
         definition=definition,
         import_report=list(import_report or []),
+        fim_import_base=fim_import_base,
         **(_edited(actor) if new_form else {}),
     )
     _audit_version(actor, "create", version)
@@ -150,6 +163,7 @@ def form_version_draft_from(*, actor, version: FormVersion) -> FormVersion:
         status=FormVersionStatus.DRAFT,
         definition=version.definition,
         import_report=list(version.import_report or []),
+        fim_import_base=version.fim_import_base,
         **_edited(actor),
     )
     _audit_version(actor, "create", draft, before={"copied_from": version.number})
@@ -338,24 +352,290 @@ class FimUploadError(Exception):
     """A FIM upload cannot become a form (bad file, no LeiKa key); the message is German."""
 
 
-def form_version_import_fim(
-    *, actor, data: bytes, leika_keys: list[str], key: str = ""
-) -> FormVersion:
-    """A FIM Stammdatenschema (XDatenfelder 1.0/2.0 bytes) as draft version 1 of a new form
-    edited by `actor`, with its import report (`forms.fim.importer`; rules translated into
-    conditions). Raises FimUploadError, ValidationError (key exists) or DefinitionError;
-    nothing is stored then."""
+STUDIO_MISSING_HINT = (
+    "Bitte die genericode-Datei dieser Codeliste (aus XRepository) im Formular-Studio unter "
+    "„Codelisten“ hochladen und das Schema danach erneut importieren, oder im Feld-Editor "
+    "eine Codeliste der Bibliothek wählen."
+)
+
+
+def code_list_library_index() -> CodeListIndex:
+    """Every version of the installation's code list library, as the FIM importer's index."""
+    lists = [
+        GenericodeList(
+            uri=version.code_list.uri,
+            version=version.version,
+            version_uri=version.version_uri,
+            name=version.title,
+            entries=[(entry["code"], entry["label"]) for entry in version.entries],
+            path=f"bibliothek:{version.public_id}",
+        )
+        for version in CodeListVersion.objects.select_related("code_list").order_by("created_at")
+    ]
+    return CodeListIndex(lists)
+
+
+def _fim_import(data: bytes, leika_keys: list[str], key: str):
     try:
-        result = import_schema(data, key=key or None, leika_keys=leika_keys)
+        return import_schema(
+            data,
+            key=key or None,
+            leika_keys=leika_keys,
+            code_lists=code_list_library_index(),
+            missing_hint=STUDIO_MISSING_HINT,
+        )
     except FimFileError as error:
         raise FimUploadError(error.message) from error
     except FimImportError as error:
         raise FimUploadError(
             str(error).replace("mit --leika angeben", "im Feld „LeiKa-Schlüssel“ angeben")
         ) from error
+
+
+def fim_schema_id(data: bytes) -> str:
+    """The FIM id (`S…`) of the Stammdatenschema in `data`; raises FimUploadError."""
+    try:
+        return read_schema(data).fim_id
+    except FimFileError as error:
+        raise FimUploadError(error.message) from error
+
+
+def form_version_import_fim(
+    *, actor, data: bytes, leika_keys: list[str], key: str = ""
+) -> FormVersion:
+    """A FIM Stammdatenschema (XDatenfelder 1.0/2.0/3.0 bytes) as draft version 1 of a new
+    form edited by `actor`, with its import report (`forms.fim.importer`; rules translated
+    into conditions; code lists from the library). Raises FimUploadError, ValidationError
+    (key exists) or DefinitionError; nothing is stored then."""
+    result = _fim_import(data, leika_keys, key)
     return form_version_create(
         actor=actor,
         definition=result.definition,
         import_report=result.report_dicts(),
         new_form=True,
+        fim_import_base=result.definition,
     )
+
+
+# --- code list library ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def code_list_version_upload(*, actor, data: bytes, file_name: str = ""):
+    """A genericode 1.0 file as a version of the installation's code list library
+    (`CodeList` by canonical URI, `CodeListVersion` by version). Returns (version, created):
+    uploading the same version with the same entries again changes nothing. Raises a German
+    `ValidationError` for an unreadable or unusable file and for a version that exists with
+    other entries (a version never changes); nothing is stored then."""
+    _require_editor(actor)
+    try:
+        parsed = read_genericode(data, path=file_name or None)
+    except FimFileError as error:
+        raise ValidationError(error.message) from error
+    problems = library_problems(parsed)
+    if problems:
+        raise ValidationError(problems)
+    entries = [{"code": code, "label": label} for code, label in parsed.entries]
+    title = (parsed.name or parsed.long_name or parsed.uri.rsplit(":", 1)[-1])[:500]
+    code_list = CodeList.objects.select_for_update().filter(uri=parsed.uri).first()
+    if code_list is None:
+        code_list = CodeList.objects.create(uri=parsed.uri, title=title)
+        audit_record(
+            tenant=None, actor=actor, action="code_list.create", obj=code_list,
+            after={"uri": code_list.uri, "title": code_list.title},
+        )  # fmt: skip
+    existing = code_list.versions.filter(version=parsed.version).first()
+    if existing is not None:
+        if existing.entries == entries:
+            return existing, False
+        raise ValidationError(
+            _(
+                "Version „%(version)s“ der Codeliste „%(uri)s“ gibt es schon mit anderen "
+                "Einträgen. Eine Version ändert sich nicht; bitte die Datei mit einer neuen "
+                "Versionsangabe hochladen."
+            )
+            % {"version": parsed.version, "uri": parsed.uri}
+        )
+    version = CodeListVersion.objects.create(
+        code_list=code_list,
+        version=parsed.version,
+        version_uri=parsed.version_uri[:300],
+        title=title,
+        entries=entries,
+        file_name=(file_name or "")[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="code_list_version.upload",
+        obj=version,
+        after={
+            "uri": code_list.uri,
+            "version": version.version,
+            "entries": len(entries),
+            "sha256": version.sha256,
+            "file_name": version.file_name,
+        },
+    )
+    return version, True
+
+
+# --- a newer version of an imported FIM schema ----------------------------------------------
+
+
+def fim_reimport_prepare(
+    *, actor, form: FormDefinition, data: bytes, leika_keys: list[str]
+) -> PendingFimImport:
+    """Read a newer version of the FIM schema `form` was imported from, merge the studio's
+    edits of its newest version into it (`forms.fim.reimport`) and keep the result for the
+    user to confirm (`fim_reimport_confirm`). Raises a German ValidationError (another
+    schema, not newer, no base, the merge not valid) or FimUploadError; nothing is stored."""
+    _require_editor(actor)
+    newest = form.versions.order_by("-number").first()
+    source = newest.definition.get("source", {})
+    if source.get("kind") != "fim" or not source.get("fim_id"):
+        raise ValidationError(
+            _("Das Formular „%(key)s“ stammt nicht aus einem FIM-Import.") % {"key": form.key}
+        )
+    result = _fim_import(data, leika_keys or list(newest.definition["leika_keys"]), form.key)
+    new_source = result.definition["source"]
+    if new_source.get("fim_id") != source["fim_id"]:
+        raise ValidationError(
+            _(
+                "Die Datei enthält das Stammdatenschema %(new)s, das Formular stammt aus "
+                "%(old)s. Ein anderes Schema bitte als neues Formular importieren."
+            )
+            % {"new": new_source.get("fim_id") or "?", "old": source["fim_id"]}
+        )
+    if not reimport.is_newer(new_source.get("fim_version", ""), source.get("fim_version", "")):
+        raise ValidationError(
+            _(
+                "Die Datei enthält Version %(new)s von %(id)s; importiert ist schon Version "
+                "%(old)s. Es lässt sich nur eine neuere Version importieren."
+            )
+            % {
+                "new": new_source.get("fim_version") or "?",
+                "id": source["fim_id"],
+                "old": source.get("fim_version") or "?",
+            }
+        )
+    base = _import_base(form)
+    merged = reimport.merge(base=base, current=newest.definition, new=result.definition)
+    try:
+        parse_definition(merged.definition)
+    except DefinitionError as error:
+        raise ValidationError(
+            [_("Die zusammengeführte Fassung ist kein gültiges Formular:"), *error.messages]
+        ) from error
+    old_rules = _rule_entries(newest.import_report)
+    new_rules = _rule_entries(result.report_dicts())
+    summary = {
+        "based_on_hash": _definition_hash(newest.definition),
+        "old_version": source.get("fim_version", ""),
+        "new_version": new_source.get("fim_version", ""),
+        "had_base": base is not None,
+        "fim_changes": reimport.item_changes(base or newest.definition, result.definition),
+        "rule_changes": reimport.rule_changes(old_rules, new_rules),
+        "kept": merged.kept,
+        "conflicts": merged.conflicts,
+        "not_kept": merged.not_kept,
+    }
+    return PendingFimImport.objects.create(
+        form=form,
+        based_on=newest,
+        definition=merged.definition,
+        import_base=result.definition,
+        import_report=result.report_dicts(),
+        summary=summary,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def _definition_hash(definition: dict) -> str:
+    text = json.dumps(definition, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _import_base(form: FormDefinition) -> dict | None:
+    """The definition of the last FIM import, as the importer produced it."""
+    version = form.versions.filter(fim_import_base__isnull=False).order_by("-number").first()
+    return version.fim_import_base if version is not None else None
+
+
+def _rule_entries(report: list[dict]) -> dict[str, str]:
+    """FIM rule id -> "rule_applied"/"rule" from an import report."""
+    return {
+        entry.get("fim_id", ""): entry["kind"]
+        for entry in report or []
+        if entry.get("kind") in ("rule", "rule_applied") and entry.get("fim_id")
+    }
+
+
+@transaction.atomic
+def fim_reimport_confirm(*, actor, pending: PendingFimImport) -> FormVersion:
+    """The confirmed newer import as a new draft of its form (edited by `actor`, so someone
+    else publishes it). Refused while the form's newest version is in review or when the
+    form changed since the upload (then upload again)."""
+    _require_editor(actor)
+    pending = PendingFimImport.objects.select_for_update().get(pk=pending.pk)
+    form = FormDefinition.objects.select_for_update().get(pk=pending.form_id)
+    newest = form.versions.order_by("-number").first()
+    unchanged = _definition_hash(newest.definition) == pending.summary.get("based_on_hash")
+    if newest.pk != pending.based_on_id or not unchanged:
+        raise ValidationError(
+            _(
+                "Das Formular wurde seit dem Hochladen geändert. Bitte laden Sie das Schema "
+                "erneut hoch, damit der Vergleich stimmt."
+            )
+        )
+    if newest.status == FormVersionStatus.IN_REVIEW:
+        raise ValidationError(
+            _(
+                "Version %(n)d ist in Prüfung; erst nach der Entscheidung gibt es einen "
+                "neuen Entwurf."
+            )
+            % {"n": newest.number}
+        )
+    parse_definition(pending.definition)
+    fields = {
+        "definition": pending.definition,
+        "import_report": list(pending.import_report),
+        "fim_import_base": pending.import_base,
+        **_edited(actor),
+    }
+    if newest.status == FormVersionStatus.DRAFT:
+        before = {
+            **_version_state(newest),
+            "fim_version": newest.definition["source"].get("fim_version"),
+        }
+        for name, value in fields.items():
+            setattr(newest, name, value)
+        newest.save(update_fields=[*fields, "updated_at"])
+        version = newest
+    else:
+        before = {"copied_from": newest.number}
+        version = FormVersion.objects.create(
+            form=form, number=newest.number + 1, status=FormVersionStatus.DRAFT, **fields
+        )
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="form_version.fim_reimport",
+        obj=version,
+        before=before,
+        after={
+            **_version_state(version),
+            "fim_version": pending.definition["source"].get("fim_version"),
+            "kept_edits": len(pending.summary.get("kept", [])),
+        },
+    )
+    pending.delete()
+    return version
+
+
+@transaction.atomic
+def fim_reimport_cancel(*, actor, pending: PendingFimImport) -> None:
+    _require_editor(actor)
+    PendingFimImport.objects.filter(pk=pending.pk).delete()

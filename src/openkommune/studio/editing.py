@@ -205,11 +205,15 @@ def delete(definition: dict, *, step_id: str = "", item_id: str = "") -> dict:
 
 
 def set_code_list(definition: dict, key: str, title: str, entries: list[dict]) -> dict:
-    """Create or update the code list `key` (its other properties, such as the URI, stay)."""
+    """Create or update the code list `key` (its other properties, such as the URI, stay;
+    changed entries are no longer the library version the list came from, so its `version`
+    goes)."""
     result = _copy(definition)
     lists = result.setdefault("code_lists", {})
     old = lists.get(key, {})
     lists[key] = {**old, "title": old.get("title") or title, "entries": entries}
+    if old.get("entries") not in (None, entries):
+        lists[key].pop("version", None)
     return result
 
 

@@ -758,6 +758,90 @@ class NewFormForm(KernFormMixin, forms.Form):
         ]
 
 
+CODE_LIST_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+
+class CodeListUploadForm(KernFormMixin, forms.Form):
+    """Upload of a genericode code list into the library (docs/forms.md "Code list
+    library")."""
+
+    datei = forms.FileField(
+        label=_("Codeliste (genericode 1.0, XML)"),
+        help_text=_(
+            "Wie XRepository sie veröffentlicht. Höchstens 5 MB. Dieselbe Version noch einmal "
+            "hochzuladen ändert nichts."
+        ),
+    )
+
+    def clean_datei(self):
+        upload = self.cleaned_data["datei"]
+        if upload.size > CODE_LIST_UPLOAD_MAX_BYTES:
+            raise ValidationError(_("Die Datei ist größer als 5 MB."))
+        return upload
+
+
+class LibraryCodeListForm(KernFormMixin, forms.Form):
+    """A field chooses a version of the library's code lists (its entries are copied into
+    the form version)."""
+
+    version = forms.ChoiceField(label=_("Codeliste und Version"))
+    field_type = forms.ChoiceField(
+        label=_("Art der Auswahl"),
+        choices=[
+            ("choice", _("Auswahl (eine Antwort)")),
+            ("multichoice", _("Auswahl (mehrere Antworten)")),
+        ],
+    )
+    widget = forms.ChoiceField(
+        label=_("Darstellung"),
+        required=False,
+        choices=[
+            ("", _("automatisch (bis 6 Einträge Optionsfelder, sonst Auswahlliste)")),
+            ("radio", _("Optionsfelder")),
+            ("select", _("Auswahlliste")),
+        ],
+    )
+
+    def __init__(self, *args, versions, field: dict, definition: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.versions = {str(version.public_id): version for version in versions}
+        self.fields["version"].choices = [("", _("– bitte wählen –"))] + [
+            (
+                key,
+                _("%(title)s, Version %(version)s (%(uri)s, %(n)d Einträge)")
+                % {
+                    "title": version.code_list.title,
+                    "version": version.version,
+                    "uri": version.code_list.uri,
+                    "n": len(version.entries),
+                },
+            )
+            for key, version in self.versions.items()
+        ]
+        current = definition.get("code_lists", {}).get(field.get("choices", ""), {})
+        for key, version in self.versions.items():
+            if (version.code_list.uri, version.version) == (
+                current.get("uri"),
+                current.get("version"),
+            ):
+                self.initial.setdefault("version", key)
+        self.initial.setdefault(
+            "field_type", field["type"] if field.get("type") == "multichoice" else "choice"
+        )
+        self.initial.setdefault("widget", field.get("widget", ""))
+
+    def clean_version(self):
+        return self.versions[self.cleaned_data["version"]]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("field_type") == "multichoice" and data.get("widget"):
+            self.add_error(
+                "widget", _("Eine Auswahl mit mehreren Antworten zeigt immer Kontrollkästchen.")
+            )
+        return data
+
+
 FIM_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -765,7 +849,7 @@ class FimUploadForm(KernFormMixin, forms.Form):
     """Upload of a FIM Stammdatenschema (docs/forms.md "FIM in the studio")."""
 
     datei = forms.FileField(
-        label=_("Stammdatenschema (XML, XDatenfelder 1.0 oder 2.0)"),
+        label=_("Stammdatenschema (XML, XDatenfelder 1.0, 2.0 oder 3.0)"),
         help_text=_("Höchstens 5 MB."),
     )
     leika_keys = forms.CharField(

@@ -10,15 +10,19 @@ from django.utils.translation import gettext as _
 
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import DefinitionError
-from openkommune.forms.models import FormVersion
+from openkommune.forms.models import FormDefinition, FormVersion, PendingFimImport
+from openkommune.forms.selectors import fim_form_for_schema
 from openkommune.forms.services import (
     FimUploadError,
+    fim_reimport_confirm,
+    fim_reimport_prepare,
+    fim_schema_id,
     form_version_create,
     form_version_edit,
     form_version_import_fim,
     form_version_publish,
 )
-from openkommune.studio import editing
+from openkommune.studio import codelists, editing
 from openkommune.studio.gate import publish_gate
 
 
@@ -89,13 +93,71 @@ def studio_publish(*, actor, version: FormVersion) -> FormVersion:
 
 
 @transaction.atomic
-def studio_fim_import(*, actor, data: bytes, leika_keys: list[str], key: str = "") -> FormVersion:
-    """A FIM Stammdatenschema as draft version 1 of a new form edited by `actor`
-    (`forms.services.form_version_import_fim`). Errors: a German `ValidationError`, nothing
-    stored."""
+def studio_fim_import(*, actor, data: bytes, leika_keys: list[str], key: str = ""):
+    """A FIM Stammdatenschema upload. A schema no form was imported from becomes draft
+    version 1 of a new form edited by `actor` (`forms.services.form_version_import_fim`,
+    returns the `FormVersion`); a newer version of the schema of an existing form is merged
+    with the studio's edits and waits for confirmation (`fim_reimport_prepare`, returns the
+    `PendingFimImport`). Errors: a German `ValidationError`, nothing stored."""
     try:
+        form = fim_form_for_schema(fim_id=fim_schema_id(data))
+        if form is None and key:
+            form = FormDefinition.objects.filter(key=key).first()
+            if (
+                form is not None
+                and form.versions.order_by("-number")
+                .first()
+                .definition.get("source", {})
+                .get("kind")
+                != "fim"
+            ):
+                form = None  # form_version_create names the taken key
+        if form is not None:
+            if key and key != form.key:
+                raise ValidationError(
+                    {
+                        "key": _(
+                            "Dieses Schema ist schon als Formular „%(key)s“ importiert; eine "
+                            "neuere Version wird dort eingespielt. Bitte den Schlüssel leer "
+                            "lassen oder „%(key)s“ angeben."
+                        )
+                        % {"key": form.key}
+                    }
+                )
+            return fim_reimport_prepare(actor=actor, form=form, data=data, leika_keys=leika_keys)
         return form_version_import_fim(actor=actor, data=data, leika_keys=leika_keys, key=key)
     except FimUploadError as error:
         raise ValidationError(str(error)) from error
     except DefinitionError as error:
         raise ValidationError(error.messages) from error
+
+
+def studio_fim_reimport_confirm(*, actor, pending: PendingFimImport) -> FormVersion:
+    try:
+        return fim_reimport_confirm(actor=actor, pending=pending)
+    except DefinitionError as error:
+        raise ValidationError(error.messages) from error
+
+
+@transaction.atomic
+def studio_field_use_code_list(
+    *, actor, version: FormVersion, item_id: str, code_list_version, field_type: str, widget: str
+) -> FormVersion:
+    """Field `item_id` of the draft chooses from a version of the library's code lists."""
+    library = code_list_version
+    return studio_apply(
+        actor=actor,
+        version=version,
+        operation=lambda definition: codelists.use_code_list(
+            definition,
+            item_id,
+            uri=library.code_list.uri,
+            version=library.version,
+            title=library.title or library.code_list.title,
+            entries=list(library.entries),
+            field_type=field_type,
+            widget=widget,
+        ),
+        change=_("Feld „%(id)s“ nutzt Codeliste %(uri)s Version %(version)s")
+        % {"id": item_id, "uri": library.code_list.uri, "version": library.version},
+    )

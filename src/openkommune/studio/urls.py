@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openkommune.studio.views import editor, fim, preview
+from openkommune.studio.views import codelists, editor, fim, preview
 
 app_name = "studio"
 
@@ -10,6 +10,15 @@ urlpatterns = [
     path("", editor.index, name="index"),
     path("neu/", editor.form_new, name="new"),
     path("fim-import/", fim.fim_import, name="fim_import"),
+    path("fim-import/<uuid:public_id>/", fim.fim_reimport, name="fim_reimport"),
+    path("codelisten/", codelists.code_list_index, name="code_lists"),
+    path("codelisten/hochladen/", codelists.code_list_upload, name="code_list_upload"),
+    path("codelisten/<uuid:public_id>/", codelists.code_list_detail, name="code_list"),
+    path(
+        "codelisten/version/<uuid:public_id>/",
+        codelists.code_list_version_detail,
+        name="code_list_version",
+    ),
     path("<slug:key>/", editor.form_detail, name="form"),
     path("<slug:key>/vergleich/", editor.compare, name="compare"),
     path(_V, editor.version_detail, name="version"),
@@ -18,6 +27,9 @@ urlpatterns = [
     path(_V + "schritt/<slug:step_id>/", editor.step_edit, name="step_edit"),
     path(_V + "<str:parent>/<slug:parent_id>/neu/<str:kind>/", editor.item_new, name="item_new"),
     path(_V + "element/<slug:item_id>/", editor.item_edit, name="item_edit"),
+    path(
+        _V + "element/<slug:item_id>/codeliste/", codelists.field_code_list, name="field_code_list"
+    ),
     path(_V + "verschieben/", editor.move, name="move"),
     path(_V + "loeschen/<str:what>/<slug:target_id>/", editor.delete, name="delete"),
     path(_V + "neuer-entwurf/", editor.new_draft, name="new_draft"),

@@ -143,14 +143,16 @@ def schema(
     extra: str = "",
     namespace: str = XDF2,
     root: str = "xdatenfelder.stammdatenschema.0102",
+    version: str = "1.0",
 ) -> bytes:
     """A complete XDatenfelder 2.0 Stammdatenschema message around `children`."""
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><xdf:{root} xmlns:xdf="{namespace}">'
         "<xdf:header><xdf:nachrichtID>TEST</xdf:nachrichtID><xdf:erstellungszeitpunkt>"
         "2024-01-01T00:00:00Z</xdf:erstellungszeitpunkt></xdf:header><xdf:stammdatenschema>"
-        f"<xdf:identifikation><xdf:id>{fim_id}</xdf:id><xdf:version>1.0</xdf:version>"
-        f"</xdf:identifikation><xdf:name>{escape(name)}</xdf:name><xdf:bezeichnungEingabe>"
+        f"<xdf:identifikation><xdf:id>{fim_id}</xdf:id><xdf:version>{escape(version)}"
+        f"</xdf:version></xdf:identifikation><xdf:name>{escape(name)}</xdf:name>"
+        "<xdf:bezeichnungEingabe>"
         f"{escape(name)}</xdf:bezeichnungEingabe><xdf:beschreibung/><xdf:definition/>"
         f"<xdf:bezug>{escape(bezug)}</xdf:bezug>{_code('status', 'aktiv')}{extra}"
         f"{''.join(children)}</xdf:stammdatenschema></xdf:{root}>"

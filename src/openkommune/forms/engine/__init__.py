@@ -228,12 +228,23 @@ class _Validator:
 
     def rules(self, scope: tuple[str, ...], ctx: dict[str, int]) -> None:
         for rule in self.rules_by_scope.get(scope, ()):
+            if rule.op == "any_filled":
+                self.any_filled(rule, ctx)
+                continue
             left = self.shown.effective(rule.left, ctx)
             right = self.shown.effective(rule.right, ctx)
             if left in (MISSING, INVALID) or right in (MISSING, INVALID):
                 continue
             if not _COMPARE[rule.op](_comparable(left), _comparable(right)):
                 self.add(path_of(self.definition, rule.left, ctx), [rule.message])
+
+    def any_filled(self, rule: Rule, ctx: dict[str, int]) -> None:
+        """At least one of the rule's fields filled (a value that failed its checks counts
+        as filled: it has its own error); skipped while none of them is shown."""
+        shown = [name for name in rule.fields if self.shown.item_visible(name, ctx)]
+        if not shown or any(self.shown.effective(name, ctx) is not MISSING for name in shown):
+            return
+        self.add(path_of(self.definition, shown[0], ctx), [rule.message])
 
 
 def _comparable(value):

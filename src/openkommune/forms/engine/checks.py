@@ -47,8 +47,9 @@ APPLIES_TO = {
     "max_length": _LENGTH_TYPES,
     "pattern": _LENGTH_TYPES,
     "pattern_message": _LENGTH_TYPES,
-    "min": NUMERIC_TYPES | {"date"},
-    "max": NUMERIC_TYPES | {"date"},
+    # Multiple choice: how many answers (docs/forms.md).
+    "min": NUMERIC_TYPES | {"date", "multichoice"},
+    "max": NUMERIC_TYPES | {"date", "multichoice"},
     "decimal_places": frozenset({"decimal"}),
     "choices": CHOICE_TYPES,
     "widget": CHOICE_TYPES,
@@ -285,6 +286,12 @@ def _field_messages(d: Definition, f: Field) -> list[str]:
         elif f.type == "integer" and value != int(value):
             bounds_ok = False
             out.append(f"{where}: „{name}“ muss bei ganzen Zahlen ganzzahlig sein.")
+        elif f.type == "multichoice" and (value != int(value) or value < 1):
+            bounds_ok = False
+            out.append(
+                f"{where}: „{name}“ ist bei einer Mehrfachauswahl die Zahl der Antworten "
+                "(ganzzahlig, mindestens 1)."
+            )
     if bounds_ok and f.min is not None and f.max is not None and f.type in APPLIES_TO["min"]:
         low, high = _bound_order_key(f.min), _bound_order_key(f.max)
         if low[0] == high[0] and low[1] > high[1]:
@@ -315,7 +322,8 @@ def _reference_messages(d, where: str, condition, repeats: tuple[str, ...]) -> l
         if target is None:
             out.append(f"{where}: Die Bedingung nennt „{name}“; ein solches Feld gibt es nicht.")
             continue
-        if not isinstance(target, Field) or not target.has_value:
+        repeated_group = isinstance(target, Group) and target.repeat is not None
+        if not repeated_group and (not isinstance(target, Field) or not target.has_value):
             out.append(f"{where}: Die Bedingung nennt „{name}“; das ist kein Feld mit einem Wert.")
             continue
         target_repeats = d.locations[name].repeats
@@ -326,6 +334,12 @@ def _reference_messages(d, where: str, condition, repeats: tuple[str, ...]) -> l
             )
     for name, value in condition_values(condition):
         target = d.items.get(name)
+        if isinstance(target, Group):
+            out.append(
+                f"{where}: Die Bedingung vergleicht die Gruppe „{name}“ mit {value!r}; eine "
+                "wiederholte Gruppe lässt sich nur auf „filled“ (hat einen Eintrag) prüfen."
+            )
+            continue
         if isinstance(target, Field) and target.has_value and not _value_fits(d, target, value):
             out.append(
                 f"{where}: Die Bedingung vergleicht „{name}“ (Typ „{target.type}“) mit "
@@ -363,9 +377,27 @@ def _cycle_messages(d: Definition) -> list[str]:
     return out
 
 
+def _any_filled_messages(d: Definition, number: int, rule) -> list[str]:
+    where = f"Regel {number} (mindestens eines von {', '.join(rule.fields)})"
+    out = []
+    scopes = set()
+    for name in rule.fields:
+        target = d.items.get(name)
+        if not isinstance(target, Field) or not target.has_value:
+            out.append(f"{where}: „{name}“ ist kein Feld mit einem Wert.")
+        else:
+            scopes.add(d.locations[name].repeats)
+    if len(scopes) > 1:
+        out.append(f"{where}: Alle Felder müssen in derselben (wiederholten) Gruppe liegen.")
+    return out
+
+
 def _rule_messages(d: Definition) -> list[str]:
     out = []
     for number, rule in enumerate(d.rules, start=1):
+        if rule.op == "any_filled":
+            out.extend(_any_filled_messages(d, number, rule))
+            continue
         where = f"Regel {number} ({rule.left} {rule.op} {rule.right})"
         fields = []
         for name in (rule.left, rule.right):

@@ -130,7 +130,19 @@ def describe(condition: dict, definition) -> str:
     """A German sentence saying when a field applies, e.g. for fields a page shows even
     though they depend on an answer on the same page."""
     if "field" in condition:
-        label = definition.field(condition["field"]).label
+        target = definition.items[condition["field"]]
+        if not hasattr(target, "label"):  # a repeated group: "has an entry"
+            title = target.title
+            if condition.get("filled"):
+                return _("Nur nötig, wenn Sie bei „%(label)s“ etwas angegeben haben.") % {
+                    "label": title
+                }
+            if condition.get("filled") is False:
+                return _("Nur nötig, wenn Sie bei „%(label)s“ nichts angegeben haben.") % {
+                    "label": title
+                }
+            return _("Nur nötig, wenn es auf Sie zutrifft.")
+        label = target.label
         if "filled" in condition:
             if condition["filled"]:
                 return _("Nur nötig, wenn Sie „%(label)s“ angegeben haben.") % {"label": label}

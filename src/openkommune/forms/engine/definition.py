@@ -58,10 +58,18 @@ class CodeList:
 
 @dataclass(frozen=True)
 class Rule:
+    """A comparison `left op right`, or (op "any_filled") at least one of `fields` filled;
+    then `left` is the first of them and `right` is empty."""
+
     left: str
     op: str
     right: str
     message: str
+    fields: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.fields if self.op == "any_filled" else (self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -233,6 +241,13 @@ def _build_item(raw: dict) -> Field | Group:
     )
 
 
+def _build_rule(raw: dict) -> Rule:
+    if "any_filled" in raw:
+        names = tuple(raw["any_filled"])
+        return Rule(names[0], "any_filled", "", raw["message"], names)
+    return Rule(raw["left"], raw["op"], raw["right"], raw["message"])
+
+
 def build_definition(raw: dict) -> Definition:
     """The dataclasses of a definition that passed the JSON Schema check."""
     steps = tuple(
@@ -279,10 +294,7 @@ def build_definition(raw: dict) -> Definition:
         applicant=dict(raw.get("applicant", {})),
         code_lists=code_lists,
         steps=steps,
-        rules=tuple(
-            Rule(rule["left"], rule["op"], rule["right"], rule["message"])
-            for rule in raw.get("rules", ())
-        ),
+        rules=tuple(_build_rule(rule) for rule in raw.get("rules", ())),
         raw=raw,
         items=items,
         locations=locations,

@@ -268,6 +268,24 @@ def _clean_multichoice(field: Field, raw, code_list: CodeList) -> list[str]:
         if not isinstance(value, str) or value.strip() not in code_list.codes:
             raise _Invalid(message)
         chosen.add(value.strip())
+    if chosen and field.max is not None and len(chosen) > field.max:
+        raise _Invalid(
+            ngettext(
+                "Bitte wählen Sie bei „%(label)s“ höchstens %(n)d Antwort.",
+                "Bitte wählen Sie bei „%(label)s“ höchstens %(n)d Antworten.",
+                int(field.max),
+            )
+            % {"label": field.label, "n": field.max}
+        )
+    if chosen and field.min is not None and len(chosen) < field.min:
+        raise _Invalid(
+            ngettext(
+                "Bitte wählen Sie bei „%(label)s“ mindestens %(n)d Antwort.",
+                "Bitte wählen Sie bei „%(label)s“ mindestens %(n)d Antworten.",
+                int(field.min),
+            )
+            % {"label": field.label, "n": field.min}
+        )
     # Code-list order, so that the same choice always gives the same data.
     return [code for code in code_list.codes if code in chosen]
 

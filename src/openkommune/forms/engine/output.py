@@ -205,6 +205,10 @@ def _field_schema(definition: Definition, field: Field) -> dict:
     elif kind == "multichoice":
         codes = list(definition.code_list(field).codes)
         schema = {"type": "array", "items": {"enum": codes}, "minItems": 1, "uniqueItems": True}
+        if field.min is not None:
+            schema["minItems"] = max(1, int(field.min))
+        if field.max is not None:
+            schema["maxItems"] = int(field.max)
     elif kind == "iban":
         schema = _string(field, pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
     elif kind == "address":

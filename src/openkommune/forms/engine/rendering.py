@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from openkommune.core.formatting import format_date, format_number
 from openkommune.forms.engine.address import ADDRESS_LIMITS, address_part_label
@@ -230,6 +230,9 @@ class _Builder:
         if "not" in condition:
             return {"not": self._client_condition(condition["not"], ctx)}
         name = condition["field"]
+        if not isinstance(self.definition.items[name], Field):
+            # A repeated group on this page: the script cannot read it; the server decides.
+            return {"const": True}
         if name not in self.own:
             settled = possible(condition, lambda other: self._lookup(other, ctx))
             return {"const": bool(settled)}
@@ -361,6 +364,15 @@ class _Builder:
             widget.checked = _boolean_choice(value) == "ja"
         elif kind in ("choice", "multichoice", "boolean"):
             self.choice(widget, field, value)
+            if kind == "multichoice" and field.max is not None:
+                hints.append(
+                    ngettext(
+                        "Höchstens %(n)d Antwort.", "Höchstens %(n)d Antworten.", int(field.max)
+                    )
+                    % {"n": field.max}
+                )
+            if kind == "multichoice" and field.min is not None and field.min > 1:
+                hints.append(_("Mindestens %(n)d Antworten.") % {"n": field.min})
         elif kind == "address":
             self.address(widget, field, value, path)
         elif kind == "file":

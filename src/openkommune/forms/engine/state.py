@@ -104,6 +104,14 @@ class TypedData:
         return out
 
 
+def _holds_value(node) -> bool:
+    if isinstance(node, dict):
+        return any(_holds_value(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_holds_value(value) for value in node)
+    return node is not MISSING
+
+
 class Visibility:
     """Which steps and items are shown for some data. A field's condition sees the value of
     another field only while that field is itself shown."""
@@ -126,7 +134,11 @@ class Visibility:
                 node = node[index]
             if not isinstance(node, dict):
                 return MISSING
-        return node.get(field_id, MISSING)
+        value = node.get(field_id, MISSING)
+        if isinstance(self.definition.items[field_id], Group):
+            # A repeated group in a condition ("filled"): its entries while one holds a value.
+            return value if _holds_value(value) else MISSING
+        return value
 
     def effective(self, field_id: str, ctx: dict[str, int]):
         return self.value(field_id, ctx) if self.item_visible(field_id, ctx) else MISSING

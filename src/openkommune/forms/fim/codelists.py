@@ -77,3 +77,47 @@ def load_code_lists(paths) -> CodeListIndex:
         else:
             raise FimFileError("Codelisten-Datei oder -Ordner nicht gefunden.", path=entry)
     return CodeListIndex(lists, problems)
+
+
+# Limits of the form definition format (form-definition.schema.json) and of the library.
+URI_MAX = 300
+VERSION_MAX = 50
+CODE_MAX = 100
+LABEL_MAX = 500
+ENTRIES_MAX = 5000
+
+
+def library_problems(code_list: GenericodeList) -> list[str]:
+    """Why a genericode list cannot go into the code list library (German; empty: it can).
+    The library is strict where the FIM import is lenient: a list without canonical URI or
+    version, without entries, with duplicate codes or with values the form format cannot
+    hold is refused as a whole, so a field never shows half a list."""
+    problems = []
+    if not code_list.uri:
+        problems.append("Die Codeliste hat keine kanonische URI („CanonicalUri“).")
+    elif len(code_list.uri) > URI_MAX:
+        problems.append(f"Die kanonische URI ist länger als {URI_MAX} Zeichen.")
+    if not code_list.version:
+        problems.append("Die Codeliste hat keine Version („Version“).")
+    elif len(code_list.version) > VERSION_MAX:
+        problems.append(f"Die Version ist länger als {VERSION_MAX} Zeichen.")
+    if not code_list.entries:
+        problems.append("Die Codeliste enthält keine Einträge („SimpleCodeList/Row“).")
+    elif len(code_list.entries) > ENTRIES_MAX:
+        problems.append(f"Die Codeliste hat mehr als {ENTRIES_MAX} Einträge.")
+    seen: set[str] = set()
+    for number, (code, label) in enumerate(code_list.entries, start=1):
+        if code in seen:
+            problems.append(f"Zeile {number}: Der Code „{code[:40]}“ kommt doppelt vor.")
+        seen.add(code)
+        if len(code) > CODE_MAX:
+            problems.append(f"Zeile {number}: Der Code ist länger als {CODE_MAX} Zeichen.")
+        if len(label) > LABEL_MAX:
+            problems.append(
+                f"Zeile {number}: Die Bezeichnung von „{code[:40]}“ ist länger als "
+                f"{LABEL_MAX} Zeichen."
+            )
+        if len(problems) >= 10:
+            problems.append("Weitere Probleme werden nicht aufgeführt.")
+            break
+    return problems

@@ -29,7 +29,17 @@ DATENTYP_TYPES = {
     "num_currency": "money",
     "file": "file",
     "obj": "file",
+    # XDatenfelder 3
+    "text_latin": "text",
+    "time": "text",
+    "datetime": "text",
 }
+# XDatenfelder 3 types without an engine type: a text with a pattern, reported.
+TIME_PATTERN = "([01][0-9]|2[0-3]):[0-5][0-9]"
+DATETIME_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
+# Media types a file field of the engine accepts (form-definition.schema.json).
+ENGINE_MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain")
+MAX_FILE_SIZE = 52428800
 LENGTH_TYPES = frozenset({"text", "textarea", "email", "phone"})
 NUMBER_TYPES = frozenset({"integer", "decimal", "money"})
 # A text longer than this is asked for in a multi-line box.
@@ -71,13 +81,22 @@ def _describe(ref: FimCodeListRef | None, name: str) -> str:
     return f"„{name or (ref.name if ref else '') or 'ohne Kennung'}“"
 
 
+MISSING_HINT_COMMAND = (
+    "Mit --codelists die genericode-Datei angeben (oder in die Codelisten-Bibliothek des "
+    "Formular-Studios hochladen), dann wird es ein Auswahlfeld."
+)
+
+
 class FieldMapper:
-    def __init__(self, report, index: CodeListIndex, *, clip):
+    def __init__(self, report, index: CodeListIndex, *, clip, missing_hint: str = ""):
         self.report = report
         self.index = index
         self.clip = clip
+        self.missing_hint = missing_hint or MISSING_HINT_COMMAND
         self.code_lists: dict[str, dict] = {}
         self._keys: dict[tuple[str, str, str], str] = {}
+        # Code lists referenced but not available: (uri or name, version) -> item ids.
+        self.missing: dict[tuple[str, str], list[str]] = {}
         for problem in index.problems:
             report.add("dropped", problem)
 
@@ -139,9 +158,40 @@ class FieldMapper:
                 item_id,
             )
         self._constraints(element, item, prae)
+        if datentyp in ("time", "datetime") and item["type"] == "text" and "pattern" not in item:
+            item["pattern"] = TIME_PATTERN if datentyp == "time" else DATETIME_PATTERN
+        if item["type"] == "file":
+            self._file(element, item)
         if element.fim_id:
             item["fim_id"] = element.fim_id[:30]
         return item
+
+    def _file(self, element: FimElement, item: dict):
+        """XDatenfelder 3 `maxSize` and `mediaType` of a file field."""
+        if element.max_size is not None:
+            if 1 <= element.max_size <= MAX_FILE_SIZE:
+                item["max_size"] = element.max_size
+            else:
+                self.note(
+                    "approximation",
+                    f"maxSize {element.max_size} liegt außerhalb 1 … {MAX_FILE_SIZE} Byte; "
+                    "ignoriert.",
+                    element,
+                    item["id"],
+                )
+        if element.media_types:
+            known = [t for t in element.media_types if t in ENGINE_MEDIA_TYPES]
+            unknown = [t for t in element.media_types if t not in ENGINE_MEDIA_TYPES]
+            if known:
+                item["accept"] = list(dict.fromkeys(known))
+            if unknown:
+                self.note(
+                    "approximation",
+                    f"Dateiart(en) {', '.join(unknown)} kennt das Formular nicht; "
+                    + ("nur die bekannten übernommen." if known else "alle Dateiarten erlaubt."),
+                    element,
+                    item["id"],
+                )
 
     # --- kinds of fields
 
@@ -179,17 +229,26 @@ class FieldMapper:
 
     def _choice(self, element, item, prae: Praezisierung, card: Cardinality) -> str | None:
         ref = element.code_list
-        code_list, exact = self.index.find(ref, prae.code_list_name)
+        if element.values and not (ref is not None and ref.uri):
+            # XDatenfelder 3: the field's own values (`werte`) are its code list.
+            code_list, exact = GenericodeList(
+                uri="", version="", version_uri="", name=element.label or element.name,
+                entries=list(element.values), path=f"werte:{element.path}",
+            ), True  # fmt: skip
+        else:
+            code_list, exact = self.index.find(ref, prae.code_list_name)
         key = self._code_list_key(code_list, ref, element, item["id"]) if code_list else None
         if key is None:
             self.note(
                 "approximation",
                 f"Codeliste {_describe(ref, prae.code_list_name)} liegt nicht vor: als "
-                "Freitextfeld übernommen. Mit --codelists die genericode-Datei angeben, dann "
-                "wird es ein Auswahlfeld.",
+                f"Freitextfeld übernommen. {self.missing_hint}",
                 element,
                 item["id"],
             )
+            name = (ref.uri if ref is not None and ref.uri else "") or prae.code_list_name or ""
+            version = ref.version if ref is not None else ""
+            self.missing.setdefault((name, version), []).append(item["id"])
             prae.code_list_name = None
             return None
         if not exact:
@@ -204,11 +263,18 @@ class FieldMapper:
         if not card.repeated:
             return "choice"
         count = len(self.code_lists[key]["entries"])
-        bounded = card.min > 1 or (card.max is not None and card.max < count)
+        # The cardinality becomes the number of answers (docs/forms.md, multichoice min/max).
+        bounds = []
+        if card.min > 1:
+            item["min"] = min(card.min, count)
+            bounds.append(f"mindestens {item['min']}")
+        if card.max is not None and card.max < count:
+            item["max"] = max(card.max, item.get("min", 1))
+            bounds.append(f"höchstens {item['max']}")
         self.note(
             "approximation",
             f"Auswahlfeld mit Anzahl {card}: als Mehrfachauswahl übernommen"
-            + ("; Mindest- und Höchstzahl der Auswahl werden nicht geprüft." if bounded else "."),
+            + (f" ({' und '.join(bounds)} Antworten)." if bounds else "."),
             element,
             item["id"],
         )
@@ -233,7 +299,24 @@ class FieldMapper:
                 element,
                 item_id,
             )
-        if field_type != "text" or datentyp != "text":
+        elif datentyp in ("time", "datetime"):
+            what = "Uhrzeit (HH:MM)" if datentyp == "time" else "Zeitpunkt (JJJJ-MM-TTTHH:MM)"
+            self.note(
+                "approximation",
+                f"Datentyp {datentyp}: als Textfeld mit Muster für {what} übernommen; das "
+                "Formular kennt keinen eigenen Typ dafür.",
+                element,
+                item_id,
+            )
+        elif datentyp == "text_latin":
+            self.note(
+                "approximation",
+                "Datentyp text_latin (Zeichen nach DIN SPEC 91379): als Textfeld übernommen; "
+                "der Zeichenvorrat wird nicht geprüft.",
+                element,
+                item_id,
+            )
+        if field_type != "text" or datentyp not in ("text", "text_latin"):
             return field_type
         names = f"{element.name} {element.label}"
         for named_type, pattern, what in _NAMED_TYPES:

@@ -1,4 +1,4 @@
-"""Import of FIM XDatenfelder 1.0/2.0 Stammdatenschemata as form definitions (docs/forms.md).
+"""Import of FIM XDatenfelder 1.0/2.0/3.0 Stammdatenschemata as form definitions (docs/forms.md).
 
 `import_schema(data, ...)` reads the XML (`fim.reader`), maps groups and fields to our format
 (`fim.parsers` for cardinality, Präzisierung and patterns) and returns the definition with
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from openkommune.forms.engine import DefinitionError, parse_definition
 from openkommune.forms.fim.codelists import CodeListIndex, load_code_lists
-from openkommune.forms.fim.fields import FieldMapper
+from openkommune.forms.fim.fields import MISSING_HINT_COMMAND, FieldMapper
 from openkommune.forms.fim.parsers import (
     MAX_REPEAT,
     SLUG_MAX,
@@ -142,7 +142,7 @@ def _clip(text: str, limit: int, report: Report, what: str, element=None, item="
 
 
 class _SchemaMapper:
-    def __init__(self, schema: FimSchema, code_lists: CodeListIndex):
+    def __init__(self, schema: FimSchema, code_lists: CodeListIndex, missing_hint: str = ""):
         self.schema = schema
         self.report = Report()
         self.used_ids: set[str] = {GENERAL_STEP_ID}
@@ -150,7 +150,11 @@ class _SchemaMapper:
         self.uses: dict[str, list[tuple[str, ...]]] = {}
         self._collect_uses(schema.children, ())
         self.ids_by_path: dict[str, str] = {}
-        self.fields = FieldMapper(self.report, code_lists, clip=self.clip)
+        # A repeated FIM field becomes a repeated group of one field: field id -> group id.
+        self.wrappers: dict[str, str] = {}
+        self.fields = FieldMapper(
+            self.report, code_lists, clip=self.clip, missing_hint=missing_hint
+        )
 
     def clip(self, text, limit, what, element=None, item=""):
         return _clip(text, limit, self.report, what, element, item)
@@ -274,6 +278,7 @@ class _SchemaMapper:
         # Our fields hold one value; a repeated FIM field becomes a repeated group of one.
         item["required"] = True
         group_id = self._wrapper_id(item_id)
+        self.wrappers[item_id] = group_id
         self.report.add(
             "approximation",
             f"Feld mit Anzahl {card}: als wiederholbare Gruppe „{group_id}“ mit einem Feld "
@@ -368,7 +373,10 @@ class _SchemaMapper:
                 yield from walk(element.children)
 
         items = _items_by_id(definition["steps"])
-        translator = RuleTranslator(self._resolve, lambda item_id: items[item_id])
+        translator = RuleTranslator(
+            self._resolve, lambda item_id: items[item_id], wrapper=self.wrappers.get
+        )
+        applied = []
         for rule in [*self.schema.rules, *walk(self.schema.children)]:
             text = rule.definition or rule.name or "(ohne Beschreibung)"
             label = f"Regel {rule.fim_id} „{rule.name}“"
@@ -379,18 +387,35 @@ class _SchemaMapper:
                 fim_id=rule.fim_id,
                 item=self.ids_by_path.get(rule.owner, ""),
             )
+            partly = ""
             try:
                 effects = translator.translate(rule.definition, rule.owner)
-                _apply_checked(definition, items, effects)
+                try:
+                    _apply_checked(definition, items, effects)
+                except RuleNotUnderstood as exc:
+                    required = [effect for effect in effects if not effect.optional]
+                    if len(required) == len(effects) or not required:
+                        raise
+                    _apply_checked(definition, items, required)
+                    effects = required
+                    partly = f" Nur teilweise: dass eines befüllt ist, wird nicht geprüft ({exc})."
             except RuleNotUnderstood as exc:
                 entry.message = f"{label} nicht übernommen ({exc}): {text}"
                 if _has_script(rule.script):
                     entry.message += " Die Regel enthält ein Skript."
             else:
                 entry.kind = "rule_applied"
-                targets = ", ".join(f"„{effect.item_id}“" for effect in effects)
-                entry.message = f"{label} als Bedingung übernommen (bei {targets}): {text}"
+                targets = ", ".join(dict.fromkeys(f"„{effect.item_id}“" for effect in effects))
+                what = _effects_kind(effects)
+                entry.message = f"{label} als {what} übernommen (bei {targets}): {text}{partly}"
+                applied.append((entry, effects, label, text))
             self.report.entries.append(entry)
+        # Never report a rule as taken over that the final definition does not execute.
+        final = _items_by_id(definition["steps"])
+        for entry, effects, label, text in applied:
+            if not all(_effect_present(definition, final, effect) for effect in effects):
+                entry.kind = "rule"
+                entry.message = f"{label} nicht übernommen (Wirkung ging verloren): {text}"
 
     def _resolve(self, ref: str, owner: str) -> str:
         """The item id for a FIM reference (`F…` or dotted `G….F…`) seen from the rule's
@@ -423,25 +448,80 @@ def _items_by_id(steps: list[dict]) -> dict[str, dict]:
     return found
 
 
+def _has_condition(condition, wanted: dict) -> bool:
+    """Whether `wanted` is `condition` or one of the parts `_apply_checked` joined with it."""
+    if condition == wanted:
+        return True
+    if isinstance(condition, dict) and "all" in condition:
+        return any(_has_condition(part, wanted) for part in condition["all"])
+    return False
+
+
+def _effect_present(definition: dict, items: dict[str, dict], effect: Effect) -> bool:
+    item = items.get(effect.item_id)
+    if item is None:
+        return False
+    if effect.condition is not None and not _has_condition(
+        item.get("visible_if"), effect.condition
+    ):
+        return False
+    if effect.required and not item.get("required"):
+        return False
+    if effect.props and any(item.get(key) != value for key, value in effect.props.items()):
+        return False
+    return effect.rule is None or effect.rule in definition.get("rules", [])
+
+
+def _effects_kind(effects: list[Effect]) -> str:
+    kinds = []
+    if any(effect.condition is not None for effect in effects):
+        kinds.append("Bedingung")
+    if any(effect.rule is not None or effect.props for effect in effects):
+        kinds.append("Prüfung")
+    return " und ".join(kinds) or "Bedingung"
+
+
 def _apply_checked(definition: dict, items: dict[str, dict], effects: list[Effect]):
     """Applies the effects, then checks the definition with the engine; on an error the
-    items are restored and RuleNotUnderstood says why."""
-    saved = {effect.item_id: copy.deepcopy(items[effect.item_id]) for effect in effects}
+    items and rules are restored and RuleNotUnderstood says why."""
+    # The item's own properties; a group's `items` list stays the same object, so that the
+    # index (`items`) keeps pointing at the dicts inside the definition.
+    saved = {
+        effect.item_id: {
+            key: copy.deepcopy(value)
+            for key, value in items[effect.item_id].items()
+            if key != "items"
+        }
+        for effect in effects
+    }
+    saved_rules = copy.deepcopy(definition.get("rules"))
     for effect in effects:
         item = items[effect.item_id]
-        if "visible_if" in item:
-            item["visible_if"] = {"all": [item["visible_if"], effect.condition]}
-        else:
-            item["visible_if"] = effect.condition
+        if effect.condition is not None:
+            if "visible_if" in item:
+                item["visible_if"] = {"all": [item["visible_if"], effect.condition]}
+            else:
+                item["visible_if"] = effect.condition
         if effect.required:
             item["required"] = True
+        if effect.props:
+            item.update(effect.props)
+        if effect.rule is not None:
+            definition.setdefault("rules", []).append(effect.rule)
     try:
         parse_definition(definition)
     except DefinitionError as exc:
         for item_id, old in saved.items():
+            children = items[item_id].get("items")
             items[item_id].clear()
             items[item_id].update(old)
-        raise RuleNotUnderstood(f"Bedingung vom Formular nicht angenommen: {exc}") from exc
+            if children is not None:
+                items[item_id]["items"] = children
+        if saved_rules is None:
+            definition.pop("rules", None)
+        else:
+            definition["rules"] = saved_rules
+        raise RuleNotUnderstood(f"Vom Formular nicht angenommen: {exc}") from exc
 
 
 def _has_script(script: str) -> bool:
@@ -501,6 +581,28 @@ def _applicant_marker(steps: list[dict], report: Report) -> dict:
     return marker
 
 
+RELATIONS = {
+    "ERS": "Ersetzt das Stammdatenschema",
+    "ABL": "Abgeleitet von",
+    "EQU": "Gleichwertig mit",
+}
+
+
+def _report_missing_code_lists(missing: dict, report: Report, hint: str):
+    """One line per code list the schema references but no file or library entry supplied
+    (kind "code_list"), naming the fields that became free text and what to do."""
+    for (name, version), item_ids in missing.items():
+        label = f"„{name}“" if name else "ohne Kennung"
+        if version:
+            label += f" Version {version}"
+        fields = ", ".join(f"„{item_id}“" for item_id in item_ids)
+        report.add(
+            "code_list",
+            f"Codeliste {label} fehlt; Freitext statt Auswahl bei {fields}. "
+            + (hint or MISSING_HINT_COMMAND),
+        )
+
+
 def import_schema(
     data: bytes,
     *,
@@ -508,13 +610,15 @@ def import_schema(
     key: str | None = None,
     leika_keys: list[str] | tuple[str, ...] = (),
     code_lists: CodeListIndex | None = None,
+    missing_hint: str = "",
 ) -> FimImportResult:
     """The form definition (a dict following form-definition.schema.json) and import
     report for the Stammdatenschema in `data`. Raises FimFileError (unreadable file) or
     FimImportError (no LeiKa key, nothing to map). Does not validate the result: callers
     pass it to `engine.parse_definition`."""
     schema = read_schema(data, path=path)
-    mapper = _SchemaMapper(schema, code_lists if code_lists is not None else CodeListIndex([]))
+    index = code_lists if code_lists is not None else CodeListIndex([])
+    mapper = _SchemaMapper(schema, index, missing_hint)
     report = mapper.report
     found = leika_keys_in_schema(schema)
     keys = list(dict.fromkeys(leika_keys)) or found
@@ -554,6 +658,10 @@ def import_schema(
         definition["applicant"] = applicant
     definition["steps"] = steps
     mapper.rules(definition)
+    _report_missing_code_lists(mapper.fields.missing, report, missing_hint)
+    for predicate, other_id, other_version in schema.relations:
+        what = RELATIONS.get(predicate, f"Relation {predicate}")
+        report.add("reference", f"{what}: {other_id} Version {other_version or '?'}")
     return FimImportResult(
         definition=definition,
         report=report.entries,

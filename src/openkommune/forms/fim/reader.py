@@ -1,4 +1,4 @@
-"""Reading FIM files safely: XDatenfelder 1.0/2.0 Stammdatenschema messages and genericode
+"""Reading FIM files safely: XDatenfelder 1.0/2.0/3.0 Stammdatenschema messages and genericode
 code lists, into plain dataclasses. No mapping to our format here (that is `importer.py`).
 
 There is no defusedxml in the project, so the standard library parser is hardened the same
@@ -10,6 +10,7 @@ DTD there are no entities to expand (billion laughs) and nothing external to fet
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from openkommune.core.errors import OfficialFileError
 XDF1_NS = "urn:xoev-de:fim:standard:xdatenfelder_1"
 XDF2_NS = "urn:xoev-de:fim:standard:xdatenfelder_2"
 XDF3_NS_PREFIX = "urn:xoev-de:fim:standard:xdatenfelder_3"
+XDF3_NS = "urn:xoev-de:fim:standard:xdatenfelder_3.0.0"
 GENERICODE_NS = "http://docs.oasis-open.org/codelist/ns/genericode/1.0/"
 SCHEMA_ROOT_PREFIX = "xdatenfelder.stammdatenschema."
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -129,6 +131,8 @@ class FimRule:
     definition: str
     script: str
     owner: str  # dotted FIM path of the element the rule belongs to ("" for the schema)
+    # XDatenfelder 3: the rule's `typ` (K komplex, M Multiplizität, V Validierung, B Berechnung)
+    kind: str = ""
 
 
 @dataclass
@@ -150,6 +154,11 @@ class FimElement:
     code_list: FimCodeListRef | None = None
     children: list[FimElement] = field(default_factory=list)
     rules: list[FimRule] = field(default_factory=list)
+    # XDatenfelder 3 only: a select field's own values (`werte`, code and name), the
+    # largest file (`maxSize`, bytes) and the media types a file field accepts.
+    values: list[tuple[str, str]] = field(default_factory=list)
+    max_size: int | None = None
+    media_types: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +174,9 @@ class FimSchema:
     rules: list[FimRule]
     # Text of the schema's own descriptive elements, searched for LeiKa keys.
     metadata_text: str = ""
+    # XDatenfelder 3 `relation`s of the schema: (praedikat code, id, version), e.g.
+    # ("ERS", "S00000186", "1.0"): this schema replaces that one.
+    relations: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class _Reader:
@@ -283,22 +295,100 @@ class _Reader:
         return item
 
 
+class _Reader3(_Reader):
+    """XDatenfelder 3.0.0 where it differs from 2.0: the rule's text is `freitextRegel` and
+    its script `skript` (with a `typ`), a code list reference names `canonicalIdentification`
+    and `version` directly, a select field may carry its own `werte`, the Präzisierung is
+    attributes instead of JSON text, file fields have `maxSize` and `mediaType`, and elements
+    carry `relation`s (ERS ersetzt, ABL abgeleitet, EQU äquivalent)."""
+
+    def rules(self, element: ET.Element, owner: str) -> list[FimRule]:
+        out = []
+        for node in element.findall(self.q("regel")):
+            fim_id, _version = self.ident(node)
+            out.append(
+                FimRule(
+                    fim_id=fim_id,
+                    name=self.text(node, "name"),
+                    definition=self.text(node, "freitextRegel") or self.text(node, "beschreibung"),
+                    script=self.text(node, "skript"),
+                    owner=owner,
+                    kind=self.code(node, "typ"),
+                )
+            )
+        return out
+
+    def code_list(self, element: ET.Element) -> FimCodeListRef | None:
+        ref = self.child(element, "codelisteReferenz")
+        if ref is None:
+            return None
+        return FimCodeListRef(
+            uri=self.text(ref, "canonicalIdentification"),
+            version=self.text(ref, "version"),
+            version_uri=self.text(ref, "canonicalVersionUri"),
+        )
+
+    def relations(self, element: ET.Element) -> list[tuple[str, str, str]]:
+        out = []
+        for node in element.findall(self.q("relation")):
+            target = self.child(node, "objekt")
+            if target is None:
+                continue
+            out.append(
+                (
+                    self.code(node, "praedikat"),
+                    self.text(target, "id"),
+                    self.text(target, "version"),
+                )
+            )
+        return out
+
+    def element(self, node: ET.Element, anzahl: str, parent_path: str) -> FimElement:
+        item = super().element(node, anzahl, parent_path)
+        if item.kind != "field":
+            return item
+        node_p = self.child(node, "praezisierung")
+        item.praezisierung = _praezisierung_json(node_p) or item.praezisierung
+        werte = self.child(node, "werte")
+        if werte is not None:
+            for wert in werte.findall(self.q("wert")):
+                code = self.text(wert, "code")
+                if code:
+                    item.values.append((code, self.text(wert, "name") or code))
+        size = self.text(node, "maxSize")
+        if size.isdigit():
+            item.max_size = int(size)
+        item.media_types = [
+            clean_text(media.text) for media in node.findall(self.q("mediaType")) if media.text
+        ]
+        return item
+
+
+def _praezisierung_json(node: ET.Element | None) -> str:
+    """XDatenfelder 3 keeps the Präzisierung in attributes; the importer reads the 2.0 JSON
+    text, so the attributes become that text (unknown attributes included, so they are
+    reported as unknown)."""
+    if node is None or not node.attrib:
+        return ""
+    return json.dumps({_split(name)[1]: value for name, value in node.attrib.items()})
+
+
 def read_schema(data: bytes, *, path=None) -> FimSchema:
-    """An XDatenfelder 1.0 or 2.0 Stammdatenschema message. Raises FimFileError."""
+    """An XDatenfelder 1.0, 2.0 or 3.0.0 Stammdatenschema message. Raises FimFileError."""
     root = parse_xml_safely(data, path=path)
     namespace, local = _split(root.tag)
-    if namespace.startswith(XDF3_NS_PREFIX):
+    versions = {XDF1_NS: "1", XDF2_NS: "2", XDF3_NS: "3"}
+    if namespace.startswith(XDF3_NS_PREFIX) and namespace != XDF3_NS:
         raise FimFileError(
-            "Die Datei ist im Format XDatenfelder 3; eingelesen werden XDatenfelder 1.0 "
-            "und 2.0. Bitte das Stammdatenschema im Format 2.0 exportieren.",
+            f"Die Datei ist im Format XDatenfelder 3, aber im Namensraum „{namespace}“; "
+            f"eingelesen wird XDatenfelder 3.0.0 ({XDF3_NS}).",
             path=path,
         )
-    versions = {XDF1_NS: "1", XDF2_NS: "2"}
     if namespace not in versions:
         found = f"„{namespace}“" if namespace else "keinem"
         raise FimFileError(
             f"Das Wurzelelement „{local}“ steht im Namensraum {found}; erwartet wird "
-            f"XDatenfelder 1.0 ({XDF1_NS}) oder 2.0 ({XDF2_NS}).",
+            f"XDatenfelder 1.0 ({XDF1_NS}), 2.0 ({XDF2_NS}) oder 3.0.0 ({XDF3_NS}).",
             path=path,
         )
     if not local.startswith(SCHEMA_ROOT_PREFIX):
@@ -307,7 +397,7 @@ def read_schema(data: bytes, *, path=None) -> FimSchema:
             f"(erwartet: {SCHEMA_ROOT_PREFIX}…).",
             path=path,
         )
-    reader = _Reader(namespace)
+    reader = _Reader3(namespace) if versions[namespace] == "3" else _Reader(namespace)
     schema = reader.child(root, "stammdatenschema")
     if schema is None:
         raise FimFileError("Das Element „stammdatenschema“ fehlt.", path=path)
@@ -327,12 +417,14 @@ def read_schema(data: bytes, *, path=None) -> FimSchema:
         fim_id=fim_id,
         version=version,
         name=reader.text(schema, "name"),
-        label=reader.text(schema, "bezeichnungEingabe"),
+        # 3.0 calls the schema's label `bezeichnung`.
+        label=reader.text(schema, "bezeichnungEingabe") or reader.text(schema, "bezeichnung"),
         help=reader.text(schema, "hilfetext") or reader.text(schema, "hilfetextEingabe"),
         bezug=reader.text(schema, "bezug"),
         children=reader.structures(schema, ""),
         rules=reader.rules(schema, ""),
         metadata_text="\n".join(metadata),
+        relations=reader.relations(schema) if isinstance(reader, _Reader3) else [],
     )
 
 
@@ -347,9 +439,28 @@ class GenericodeList:
     name: str
     entries: list[tuple[str, str]]
     path: str = ""
+    long_name: str = ""
 
 
 _LABEL_COLUMN = re.compile(r"name|bezeichnung|beschreibung|wert|label|text", re.IGNORECASE)
+
+
+def _children(element: ET.Element, name: str) -> list[ET.Element]:
+    """Children named `name` in the genericode namespace or in none: the FIM repository's
+    export qualifies them (`gc:Identification`), XRepository's files do not."""
+    return [child for child in element if _split(child.tag)[1] == name]
+
+
+def _first(element: ET.Element | None, name: str) -> ET.Element | None:
+    if element is None:
+        return None
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _first_text(element: ET.Element | None, name: str) -> str:
+    node = _first(element, name)
+    return clean_text("".join(node.itertext())) if node is not None else ""
 
 
 def read_genericode(data: bytes, *, path=None) -> GenericodeList:
@@ -357,32 +468,29 @@ def read_genericode(data: bytes, *, path=None) -> GenericodeList:
 
     The code column is the one the first key names; the label column the first other
     column whose name says it is a name or description, else the first other column.
+    Child elements are read with or without the genericode namespace.
     """
     root = parse_xml_safely(data, path=path)
     namespace, local = _split(root.tag)
     if namespace != GENERICODE_NS or local != "CodeList":
-        raise FimFileError("Die Datei ist keine genericode-Codeliste.", path=path)
-
-    def q(name: str) -> str:
-        return f"{{{GENERICODE_NS}}}{name}"
-
-    ident = root.find(q("Identification"))
+        raise FimFileError(
+            "Die Datei ist keine genericode-Codeliste (erwartet: das Element „CodeList“ im "
+            f"Namensraum {GENERICODE_NS}).",
+            path=path,
+        )
+    ident = _first(root, "Identification")
     if ident is None:
         raise FimFileError("Der Codeliste fehlt „Identification“.", path=path)
-
-    def ident_text(name: str) -> str:
-        return clean_text(ident.findtext(q(name)))
-
-    column_set = root.find(q("ColumnSet"))
+    column_set = _first(root, "ColumnSet")
     columns = []
-    if column_set is not None:
-        for column in column_set.findall(q("Column")):
-            columns.append((column.get("Id", ""), clean_text(column.findtext(q("ShortName")))))
     key_refs = []
     if column_set is not None:
-        key_refs = [ref.get("Ref", "") for ref in column_set.iter(q("ColumnRef"))]
+        for column in _children(column_set, "Column"):
+            columns.append((column.get("Id", ""), _first_text(column, "ShortName")))
+        for key in _children(column_set, "Key"):
+            key_refs.extend(ref.get("Ref", "") for ref in _children(key, "ColumnRef"))
     if not columns:
-        raise FimFileError("Die Codeliste beschreibt keine Spalten.", path=path)
+        raise FimFileError("Die Codeliste beschreibt keine Spalten („ColumnSet“).", path=path)
     code_column = key_refs[0] if key_refs else columns[0][0]
     others = [(cid, short) for cid, short in columns if cid != code_column]
     label_column = next(
@@ -390,20 +498,22 @@ def read_genericode(data: bytes, *, path=None) -> GenericodeList:
         others[0][0] if others else code_column,
     )
     entries = []
-    for row in root.iter(q("Row")):
-        values = {}
-        for value in row.findall(q("Value")):
-            values[value.get("ColumnRef", "")] = clean_text(value.findtext(q("SimpleValue")))
-        code = values.get(code_column, "")
-        if code:
-            entries.append((code, values.get(label_column) or code))
+    for simple in _children(root, "SimpleCodeList"):
+        for row in _children(simple, "Row"):
+            values = {}
+            for value in _children(row, "Value"):
+                values[value.get("ColumnRef", "")] = _first_text(value, "SimpleValue")
+            code = values.get(code_column, "")
+            if code:
+                entries.append((code, values.get(label_column) or code))
     return GenericodeList(
-        uri=ident_text("CanonicalUri"),
-        version=ident_text("Version"),
-        version_uri=ident_text("CanonicalVersionUri"),
-        name=ident_text("ShortName") or ident_text("LongName"),
+        uri=_first_text(ident, "CanonicalUri"),
+        version=_first_text(ident, "Version"),
+        version_uri=_first_text(ident, "CanonicalVersionUri"),
+        name=_first_text(ident, "ShortName") or _first_text(ident, "LongName"),
         entries=entries,
         path=str(path or ""),
+        long_name=_first_text(ident, "LongName"),
     )
 
 

@@ -9,15 +9,22 @@ recurring patterns. Understood are:
   sentence, or the negation of a lone "darf nicht" sentence); "muss" on a field makes it
   required while shown. <Bedingung> is one comparison or several joined by only ODER or only
   UND: `Feld X = "wahr"`, `<> "wahr"`, `= 02 "Code"`, `Feld X (nicht) befüllt/leer`,
-  `Feldgruppe G (nicht) befüllt` (any field of G filled).
+  `Feldgruppe G (nicht) befüllt` (any field of G filled; a repeated group: one of its entries
+  holds a value).
 - "„A“, „B“ und „C“ sind nur dann zu befüllen, wenn „X“ bejaht wurde": A, B, C shown when X
   is true.
 - "Es muss entweder A oder B befüllt werden": B is shown only while A is empty (the two
-  exclude each other; that one of them is filled is not checked).
+  exclude each other), and a rule `any_filled` over the fields of A and B checks that one of
+  them is filled (optional: where the engine refuses it, e.g. A and B at different repeat
+  levels, only the exclusion is executed and the report says so).
+- "Es muss mindestens eines der Felder A, B oder C befüllt sein": a rule `any_filled`.
+- "Das Feld X kann bis zu N-mal ausgefüllt werden, dabei darf jeder Eintrag nur einmal
+  ausgewählt werden": X must be a multiple choice (its answers are unique by construction);
+  it gets `max` N.
 
-Everything else (date arithmetic, "mindestens eines", "jeder Eintrag nur einmal", mixed
-UND/ODER, references that do not resolve to exactly one item) is not translated; the caller
-lists it with its text. Pure Python, no database access.
+Everything else (date arithmetic, mixed UND/ODER, references that do not resolve to exactly
+one item) is not translated; the caller lists it with its text. Pure Python, no database
+access.
 """
 
 from __future__ import annotations
@@ -70,6 +77,22 @@ _FILLED = re.compile(
     + _LABEL
     + r"\s*(?:ist\s+)?(?P<neg>nicht\s+)?(?P<state>befüllt|leer)(?:\s+ist)?$"
 )
+_AT_LEAST_ONE = re.compile(
+    r"^Es\s+muss\s+mindeste?n?s\s+(?:eines|eins|ein)\s+der\s+(?:Felder|Feldgruppen)\s+"
+    r"(?P<refs>.+?)\s+befüllt\s+(?:sein|werden)\.?$"
+)
+_NUMBER_WORDS = {
+    "ein": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7,
+    "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12,
+}  # fmt: skip
+_UNIQUE_ENTRIES = re.compile(
+    r"^Das\s+Feld\s+"
+    + REF.replace("(", "(?P<target>", 1)
+    + _LABEL
+    + r"\s+kann\s+bis?t?\s+zu\s+(?P<count>[0-9]+|[a-zäöü]+?)\s*-?mal\s+ausgefüllt\s+werden"
+    r"\s*[.,]\s*(?:Dabei|dabei)\s+darf\s+(?:aber\s+)?jeder\s+Eintrag\s+(?:nur\s+)?"
+    r"(?:maximal\s+)?einmal\s+ausgewählt\s+werden\.?$"
+)
 _UNSUPPORTED = ("aktuelles Datum", "(", "mindestens", "als einziges", "ersten vier")
 
 
@@ -79,12 +102,17 @@ class RuleNotUnderstood(Exception):
 
 @dataclass
 class Effect:
-    """What a translated rule does to one item: show it only when `condition` holds;
-    `required` if the rule says it must then be filled."""
+    """What a translated rule does to one item: show it only when `condition` holds (None:
+    visibility unchanged); `required` if the rule says it must then be filled; `props` set on
+    the item; `rule` appended to the definition's rules. An `optional` effect is dropped
+    when the engine refuses it (the caller says so)."""
 
     item_id: str
-    condition: dict
+    condition: dict | None
     required: bool = False
+    props: dict | None = None
+    rule: dict | None = None
+    optional: bool = False
 
 
 def _normalise(text: str) -> str:
@@ -97,9 +125,17 @@ class RuleTranslator:
     FIM reference (dotted ids) seen from the rule's owner path, or raises RuleNotUnderstood;
     `item(id)` the item dict (field or group) of the definition."""
 
-    def __init__(self, resolve: Callable[[str, str], str], item: Callable[[str], dict]):
+    def __init__(
+        self,
+        resolve: Callable[[str, str], str],
+        item: Callable[[str], dict],
+        wrapper: Callable[[str], str | None] = lambda _item_id: None,
+    ):
         self.resolve = resolve
         self.item = item
+        # The repeated group of one field the importer made of a repeated FIM field: "the
+        # field is filled" is "the group has an entry with a value" (nameable from outside).
+        self.wrapper = wrapper
 
     def translate(self, text: str, owner: str) -> list[Effect]:
         text = _normalise(text)
@@ -110,7 +146,22 @@ class RuleTranslator:
         if match := _EITHER.match(text):
             first = self.resolve(match["first"], owner)
             second = self.resolve(match["second"], owner)
-            return [Effect(second, {"not": self._filled(first)})]
+            names = [*self._field_ids(first), *self._field_ids(second)]
+            message = (
+                f"Bitte füllen Sie „{_title(self.item(first))}“ oder "
+                f"„{_title(self.item(second))}“ aus."
+            )
+            return [
+                Effect(second, {"not": self._filled(first)}),
+                Effect(
+                    names[0], None, rule={"any_filled": names, "message": message[:500]},
+                    optional=True,
+                ),
+            ]  # fmt: skip
+        if match := _AT_LEAST_ONE.match(text):
+            return [self._at_least_one(match, owner)]
+        if match := _UNIQUE_ENTRIES.match(text):
+            return [self._unique_entries(match, owner)]
         sentences = [part.strip() for part in re.split(r"(?=\bWenn\s)", text) if part.strip()]
         if not sentences or not all(part.startswith("Wenn ") for part in sentences):
             raise RuleNotUnderstood("Kein bekanntes Muster („Wenn …, dann …“).")
@@ -129,6 +180,50 @@ class RuleTranslator:
                 positive[target] = Effect(target, condition, required)
         # The "darf nicht" sentence is the complement of the "muss" one; the latter decides.
         return [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
+
+    def _at_least_one(self, match, owner: str) -> Effect:
+        refs = re.findall(REF, match["refs"])
+        if len(refs) < 2:
+            raise RuleNotUnderstood("Die Regel nennt weniger als zwei Felder.")
+        items = [self.resolve(ref, owner) for ref in refs]
+        names = list(dict.fromkeys(name for item in items for name in self._field_ids(item)))
+        if any(self.item(name).get("type") == "boolean" for name in names):
+            # "befüllt" of a Ja/Nein field: answered, or answered with Ja? Not guessed.
+            raise RuleNotUnderstood("„mindestens eines“ über Ja/Nein-Felder ist mehrdeutig.")
+        labels = [f"„{_title(self.item(item))}“" for item in items]
+        message = (
+            "Bitte füllen Sie mindestens eines aus: "
+            + ", ".join(labels[:-1])
+            + f" oder {labels[-1]}."
+        )
+        return Effect(names[0], None, rule={"any_filled": names, "message": message[:500]})
+
+    def _unique_entries(self, match, owner: str) -> Effect:
+        target = self.resolve(match["target"], owner)
+        count_text = match["count"].lower()
+        count = int(count_text) if count_text.isdigit() else _NUMBER_WORDS.get(count_text)
+        if not count:
+            raise RuleNotUnderstood(f"Anzahl „{match['count']}“ nicht verstanden.")
+        item = self.item(target)
+        if item.get("kind") != "field" or item.get("type") != "multichoice":
+            raise RuleNotUnderstood(
+                f"„{target}“ ist keine Mehrfachauswahl (fehlt die Codeliste?); dass jeder "
+                "Eintrag nur einmal vorkommt, ließe sich nicht prüfen."
+            )
+        low = item.get("min")
+        if low is not None and low > count:
+            raise RuleNotUnderstood(f"„{target}“ verlangt schon mindestens {low} Antworten.")
+        return Effect(target, None, props={"max": count})
+
+    def _field_ids(self, item_id: str) -> list[str]:
+        """The field itself, or every field with a value of a group."""
+        item = self.item(item_id)
+        if item.get("kind") == "field":
+            return [item_id]
+        names = [field["id"] for field in _fields(item["items"]) if field["type"] != "info"]
+        if not names:
+            raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
+        return names
 
     def _only_if(self, match, owner: str) -> list[Effect]:
         source = self.resolve(match["source"], owner)
@@ -181,16 +276,32 @@ class RuleTranslator:
 
     def _filled(self, item_id: str) -> dict:
         item = self.item(item_id)
-        if item.get("kind") == "field":
+        if item.get("kind") == "field" and self.wrapper(item_id):
+            return {"field": self.wrapper(item_id), "filled": True}
+        if item.get("kind") == "field" or "repeat" in item:
+            # A repeated group is filled when one of its entries holds a value (docs/forms.md).
             return {"field": item_id, "filled": True}
-        fields = [
-            {"field": field["id"], "filled": True}
-            for field in _fields(item["items"])
-            if field["type"] != "info"
-        ]
+        fields = [{"field": name, "filled": True} for name in _answers(item["items"])]
         if not fields:
             raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
         return fields[0] if len(fields) == 1 else {"any": fields}
+
+
+def _answers(items: list[dict]):
+    """What makes a group "filled": its fields, and its repeated sub-groups as a whole (a
+    condition cannot name a field inside a repeated group from outside it)."""
+    for item in items:
+        if item["kind"] == "field":
+            if item["type"] != "info":
+                yield item["id"]
+        elif "repeat" in item:
+            yield item["id"]
+        else:
+            yield from _answers(item["items"])
+
+
+def _title(item: dict) -> str:
+    return item.get("label") or item.get("title") or item.get("id", "")
 
 
 def _fields(items: list[dict]):

@@ -13,6 +13,7 @@ from openkommune.catalog.selectors import leika_service_get
 from openkommune.core.imports import CONCURRENT_IMPORT_MESSAGE
 from openkommune.forms.constants import FormVersionStatus
 from openkommune.forms.engine import DefinitionError, parse_definition
+from openkommune.forms.fim.codelists import CodeListIndex
 from openkommune.forms.fim.importer import (
     FimFileError,
     FimImportError,
@@ -21,10 +22,14 @@ from openkommune.forms.fim.importer import (
     load_code_lists,
     rules_summary,
 )
-from openkommune.forms.fim.reader import MAX_FILE_BYTES
+from openkommune.forms.fim.reader import MAX_FILE_BYTES, read_schema
 from openkommune.forms.models import FORM_KEY_REGEX
 from openkommune.forms.selectors import form_version_newest
-from openkommune.forms.services import form_version_create, form_version_publish
+from openkommune.forms.services import (
+    code_list_library_index,
+    form_version_create,
+    form_version_publish,
+)
 
 LEIKA_REGEX = re.compile(r"99[0-9]{12}")
 KIND_LABELS = {
@@ -34,15 +39,17 @@ KIND_LABELS = {
     "rule_applied": "Regel übernommen",
     "reference": "Bezug",
     "applicant": "Antragsteller",
+    "code_list": "Codeliste fehlt",
 }
 
 
 class Command(BaseCommand):
     help = (
-        "Importiert ein FIM-Stammdatenschema (XDatenfelder 1.0 oder 2.0, XML) als "
+        "Importiert ein FIM-Stammdatenschema (XDatenfelder 1.0, 2.0 oder 3.0, XML) als "
         "Entwurf einer Formularversion und zeigt den Importbericht: was angenähert, "
         "ausgelassen oder nicht ausgeführt (Regeln) wurde. Codelisten kommen aus "
-        "genericode-Dateien neben dem Schema oder aus --codelists."
+        "genericode-Dateien neben dem Schema, aus --codelists oder aus der "
+        "Codelisten-Bibliothek des Formular-Studios."
     )
 
     def add_arguments(self, parser):
@@ -119,7 +126,11 @@ class Command(BaseCommand):
                 )
         data = self._read(file)
         try:
-            index = load_code_lists([file.parent, *codelists])
+            read_schema(data, path=file)  # a broken file is named before anything else
+            files = load_code_lists([file.parent, *codelists])
+            # Files first, then the studio's code list library (docs/fim-import.md).
+            library = code_list_library_index()
+            index = CodeListIndex([*files.lists, *library.lists], files.problems)
             result = import_schema(data, path=file, key=key, leika_keys=leika, code_lists=index)
         except (FimFileError, FimImportError) as exc:
             raise _error(f"Nichts importiert: {exc}") from exc
@@ -176,6 +187,7 @@ class Command(BaseCommand):
                     actor=None,
                     definition=result.definition,
                     import_report=result.report_dicts(),
+                    fim_import_base=result.definition,
                 )
                 unchanged = before is not None and before.pk == version.pk
                 published_now = publish and version.status == FormVersionStatus.DRAFT

@@ -30,23 +30,28 @@ def second_staff(django_db_blocker, committed_cooperative_staff):
 
 @pytest.fixture
 def kita_offer(django_db_blocker, committed_hundesteuer_offer):
-    """Magdeburg (committed) offers Kindertagesbetreuung online; uploads go to a temporary
-    folder and jobs (the gate run, e-mails) run at once (the Hundesteuer offer's settings)."""
+    """Magdeburg (committed), which switches Kindertagesbetreuung on once the form is
+    published (`activate()`); uploads go to a temporary folder and jobs (the gate run,
+    e-mails) run at once (the Hundesteuer offer's settings)."""
     from openkommune.catalog.models import ServiceActivation
     from openkommune.catalog.selectors import ozg_leistung_get
     from openkommune.catalog.services import service_activation_set
     from openkommune.tenancy.scoping import scopes_disabled
 
     member = committed_hundesteuer_offer
-    with django_db_blocker.unblock(), scopes_disabled():
-        service_activation_set(
-            tenant=member,
-            actor=None,
-            ozg_leistung=ozg_leistung_get(ozg_id=KITA_OZG),
-            is_active=True,
-            contact_email="demo-kita@example.org",
-            fee=None,
-        )
+
+    def activate():
+        with django_db_blocker.unblock(), scopes_disabled():
+            service_activation_set(
+                tenant=member,
+                actor=None,
+                ozg_leistung=ozg_leistung_get(ozg_id=KITA_OZG),
+                is_active=True,
+                contact_email="demo-kita@example.org",
+                fee=None,
+            )
+
+    member.activate = activate
     yield member
     with django_db_blocker.unblock(), scopes_disabled():
         from tests.browser.conftest import _delete_applications_of
@@ -57,6 +62,8 @@ def kita_offer(django_db_blocker, committed_hundesteuer_offer):
 
 @pytest.fixture
 def studio_cleanup(django_db_blocker):
+    """Removes the form, its versions and gate runs; set up before `kita_offer`, so it runs
+    after the applications pinned to the version are gone."""
     yield
     from openkommune.forms.models import FormDefinition, FormVersion
     from openkommune.studio.models import GateRun
@@ -85,7 +92,7 @@ def _save(page):
 
 
 def test_build_preview_review_gate_publish_with_a_second_person_and_apply(
-    page, committed_cooperative_staff, second_staff, kita_offer, studio_cleanup,
+    page, committed_cooperative_staff, second_staff, studio_cleanup, kita_offer,
     django_db_blocker, tmp_path,
 ):  # fmt: skip
     log_in(page, committed_cooperative_staff)
@@ -218,8 +225,10 @@ def test_build_preview_review_gate_publish_with_a_second_person_and_apply(
     assert version.published_by_id == second_staff.pk
     assert version.edited_by_id == committed_cooperative_staff.pk
 
-    # A citizen applies with the new form in Magdeburg: two screens, the condition, the
+    # Magdeburg switches the service on (possible now that the platform has a published
+    # form for it); a citizen applies with the new form: two screens, the condition, the
     # repeated group and the upload, then the check page and the receipt.
+    kita_offer.activate()
     page.get_by_role("button", name="Abmelden").click()
     page.goto(f"/leistungen/{KITA_OZG}/")
     page.locator("#antrag-plz").fill("39104")

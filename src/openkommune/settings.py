@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "openkommune.printplanner",
     "openkommune.forms",
     "openkommune.studio",
+    "openkommune.formstats",
     "openkommune.submissions",
     "openkommune.procurement",
     "openkommune.bundling",
@@ -253,6 +254,11 @@ TASKS = {
 JOB_WORKER_HEARTBEAT_SECONDS = env_int("OPENKOMMUNE_JOB_WORKER_HEARTBEAT_SECONDS", 10)
 JOB_WORKER_MAX_SILENCE_SECONDS = env_int("OPENKOMMUNE_JOB_WORKER_MAX_SILENCE_SECONDS", 60)
 TASK_RESULT_RETENTION_DAYS = env_int("OPENKOMMUNE_TASK_RESULT_RETENTION_DAYS", 14)
+
+# The form studio's publish gate runs axe-core in Chromium in a job (ADR 0036); without
+# either, the gate says so and publishing stays blocked.
+CHROMIUM_PATH = env_str("OPENKOMMUNE_CHROMIUM", "/usr/bin/chromium")
+AXE_JS_PATH = env_path("OPENKOMMUNE_AXE_JS", BASE_DIR / "node_modules" / "axe-core" / "axe.min.js")
 
 # Bearer token of /metrics (Prometheus); empty: the endpoint answers 404.
 METRICS_TOKEN = env_str("OPENKOMMUNE_METRICS_TOKEN", "")

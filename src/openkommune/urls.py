@@ -17,6 +17,7 @@ urlpatterns = [
     path("leistungen/", include("openkommune.catalog.urls")),
     path("genossenschaft/mitglieder/", include("openkommune.members.urls")),
     path("genossenschaft/formular-studio/", include("openkommune.studio.urls")),
+    path("", include("openkommune.formstats.urls")),
     path("genossenschaft/", include("openkommune.website.urls")),
     path("genossenschaft/fachverfahren/", include("openkommune.fachverfahren.urls")),
     path("genossenschaft/servicedesk/", include("openkommune.servicedesk.urls")),

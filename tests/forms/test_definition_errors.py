@@ -111,7 +111,7 @@ def test_bad_code_list_key():
         ([group("g", [field("a")], repeat={"min": 0, "max": 2}),
           field("b", visible_if={"field": "a", "filled": True})], None,
          "Feld „b“: Die Bedingung nennt „a“ aus der wiederholten Gruppe „g“; das geht nur "
-         "innerhalb dieser Gruppe."),
+         "innerhalb dieser Gruppe oder mit „any_entry“: true (irgendein Eintrag)."),
         ([field("c", "choice", choices="farbe"),
           field("b", visible_if={"field": "c", "equals": "lila"})], None,
          "Feld „b“: Die Bedingung vergleicht „c“ (Typ „choice“) mit 'lila'; dieser Wert ist dort "

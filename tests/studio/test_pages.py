@@ -6,6 +6,7 @@ import pytest
 
 from openkommune.forms.models import FormDefinition, FormVersion
 from tests.accounts.factories import UserFactory
+from tests.studio.helpers import gate_passed
 
 pytestmark = pytest.mark.django_db
 BASE = "/genossenschaft/formular-studio/"
@@ -82,9 +83,16 @@ def test_build_a_two_step_form_with_a_repeated_group_and_a_condition_and_publish
     assert "Vier-Augen" in refused.content.decode()
     assert _version().status == "in_review"
 
-    client.force_login(UserFactory(cooperative_staff=True))
+    ben = UserFactory(cooperative_staff=True)
+    client.force_login(ben)
+    blocked = client.get(url + "veroeffentlichen/").content.decode()
+    assert 'id="pruefung-fehlt"' in blocked  # the gate run (axe) is still missing
+    client.post(url + "veroeffentlichen/")
+    assert _version().status == "in_review"
+    gate_passed(ben, _version())
     confirm = client.get(url + "veroeffentlichen/")
     assert "bestanden" in confirm.content.decode()
+    assert 'id="pruefung-fehlt"' not in confirm.content.decode()
     assert client.post(url + "veroeffentlichen/").status_code == 302
     assert _version().status == "published"
 
@@ -159,3 +167,45 @@ def test_the_preview_of_a_draft_shows_its_latest_edit(client, anna):
     assert "Alpha" in client.get(url + "vorschau/?neu=1").content.decode()
     client.post(url + "schritt/eins/neu/feld/", {"label": "Zweite Frage", "type": "text"})
     assert "Zweite Frage" in client.get(url + "vorschau/").content.decode()
+
+
+def test_the_field_editor_sets_required_if_and_any_entry_of_a_repeated_group(client, anna):
+    client.post(BASE + "neu/", {
+        "key": "pflicht", "title": "Pflicht wenn", "leika_keys": "99000000000000",
+        "step_title": "Kinder", "first_label": "Verheiratet", "first_type": "boolean",
+    })  # fmt: skip
+    url = f"{BASE}pflicht/1/"
+    assert client.post(url + "schritt/kinder/neu/gruppe/", {
+        "title": "Kind", "repeated": "on", "repeat_min": "0", "repeat_max": "4",
+        "item_label": "Kind", "first_label": "In der Kita", "first_type": "boolean",
+    }).status_code == 302  # fmt: skip
+    assert client.post(url + "schritt-neu/", {
+        "title": "Betreuung", "first_label": "Betreuungszeiten", "first_type": "text",
+    }).status_code == 302  # fmt: skip
+    editor = client.get(url + "element/betreuungszeiten/").content.decode()
+    assert "Pflicht nur, wenn …" in editor
+    assert "Kinder: In der Kita (irgendein Eintrag)" in editor
+    response = client.post(url + "element/betreuungszeiten/", {
+        "label": "Betreuungszeiten", "type": "text",
+        "pfl_art": "any",
+        "pfl_1_feld": "in_der_kita", "pfl_1_op": "gleich", "pfl_1_wert": "ja",
+        "pfl_2_feld": "verheiratet", "pfl_2_op": "gleich", "pfl_2_wert": "nein",
+        "bed_art": "all",
+    })  # fmt: skip
+    assert response.status_code == 302
+    item = _version("pflicht").definition["steps"][1]["items"][0]
+    assert item["required_if"] == {"any": [
+        {"field": "in_der_kita", "equals": True, "any_entry": True},
+        {"field": "verheiratet", "equals": False},
+    ]}  # fmt: skip
+    assert "visible_if" not in item
+    # Opening and saving unchanged keeps it exactly (round trip), rows filled from the JSON.
+    again = client.get(url + "element/betreuungszeiten/")
+    assert again.context["form"]["pfl_1_feld"].value() == "in_der_kita"
+    # Required and required_if together: the engine refuses it in German, nothing saved.
+    both = client.post(url + "element/betreuungszeiten/", {
+        "label": "Betreuungszeiten", "type": "text", "required": "on",
+        "pfl_1_feld": "verheiratet", "pfl_1_op": "ausgefuellt",
+    })  # fmt: skip
+    assert both.status_code == 422
+    assert "ohnehin Pflicht" in both.content.decode()

@@ -17,7 +17,7 @@ from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.forms.helpers import field
-from tests.studio.helpers import draft
+from tests.studio.helpers import draft, gate_passed
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,7 @@ def test_four_eyes_the_last_editor_cannot_publish_someone_else_can():
     with pytest.raises(ValidationError, match="geprüft"):
         form_version_publish(actor=ben, version=version)  # a studio draft goes through review
     form_version_submit_review(actor=anna, version=version)
+    gate_passed(ben, version)
     with pytest.raises(ValidationError, match="Vier-Augen"):
         studio_publish(actor=anna, version=version)
     studio_publish(actor=ben, version=version)
@@ -109,6 +110,7 @@ def test_editing_a_published_form_creates_a_new_draft_and_leaves_the_version():
     anna, ben = UserFactory(cooperative_staff=True), UserFactory(cooperative_staff=True)
     version = _publishable(anna)
     form_version_submit_review(actor=anna, version=version)
+    gate_passed(ben, version)
     studio_publish(actor=ben, version=version)
     new = form_version_draft_from(actor=ben, version=version)
     assert (new.number, new.status, new.edited_by) == (2, FormVersionStatus.DRAFT, ben)
@@ -148,6 +150,7 @@ def test_drafts_and_versions_in_review_are_not_served_by_the_api(client):
     assert client.get(url).status_code == 404
     form_version_submit_review(actor=anna, version=version)
     assert client.get(url).status_code == 404
+    gate_passed(anna, version)
     studio_publish(actor=UserFactory(cooperative_staff=True), version=version)
     assert client.get(url).status_code == 200
 

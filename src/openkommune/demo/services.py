@@ -371,6 +371,8 @@ def _seed_working_group() -> None:
         location="Geschäftsstelle der Genossenschaft (Demo)",
         agenda=["Begrüßung", "Erfahrungen mit XRechnung", "Verschiedenes"],
     )
+
+
 def _seed_print_plan(member: Organisation) -> None:
     """The print planner's sample inventory (Beispieldaten, nicht real) with one scenario
     on the defaults, once."""

@@ -639,3 +639,62 @@ def fim_reimport_confirm(*, actor, pending: PendingFimImport) -> FormVersion:
 def fim_reimport_cancel(*, actor, pending: PendingFimImport) -> None:
     _require_editor(actor)
     PendingFimImport.objects.filter(pk=pending.pk).delete()
+
+
+@transaction.atomic
+def form_import_versions(
+    *,
+    actor,
+    key: str,
+    definitions: list[tuple[dict, list]],
+    min_trust_level: int = 0,
+    source: str = "",
+) -> FormDefinition:
+    """A form taken over from another installation (the studio's exchange file, ADR 0036):
+    a new form under `key` with every version (definition, import report) in order, numbered
+    1, 2, … Every version starts as a draft edited by `actor` (four eyes: someone else
+    publishes, after the gate); nothing of the other installation's review or publication
+    carries over. Each definition is parsed first (`engine.DefinitionError`); an existing
+    key is refused. Audited: `form.import` and `form_version.import` per version."""
+    _require_editor(actor)
+    if not definitions:
+        raise ValidationError(_("Die Datei enthält keine Version."))
+    parsed = [parse_definition(definition) for definition, _report in definitions]
+    if any(item.key != key for item in parsed):
+        raise ValidationError(
+            _("Alle Versionen müssen den Schlüssel „%(key)s“ tragen.") % {"key": key}
+        )
+    if FormDefinition.objects.select_for_update().filter(key=key).exists():
+        raise ValidationError(
+            {"key": _("Ein Formular mit dem Schlüssel „%(key)s“ gibt es schon.") % {"key": key}}
+        )
+    newest = parsed[-1]
+    form = FormDefinition.objects.create(
+        key=key,
+        title=newest.title,
+        leika_keys=list(newest.leika_keys),
+        min_trust_level=min_trust_level if min_trust_level in (0, 1, 2, 3, 4) else 0,
+    )
+    audit_record(
+        tenant=None,
+        actor=actor,
+        action="form.import",
+        obj=form,
+        after={
+            "key": key,
+            "title": form.title,
+            "versions": len(definitions),
+            "source": source[:300],
+        },
+    )
+    for number, (definition, report) in enumerate(definitions, start=1):
+        version = FormVersion.objects.create(
+            form=form,
+            number=number,
+            status=FormVersionStatus.DRAFT,
+            definition=definition,
+            import_report=list(report or []),
+            **_edited(actor),
+        )
+        _audit_version(actor, "import", version)
+    return form

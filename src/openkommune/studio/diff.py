@@ -19,6 +19,7 @@ PROPERTY_LABELS = {
     "required": _lazy("Pflichtfeld"),
     "must_be_true": _lazy("Bestätigung nötig"),
     "visible_if": _lazy("Bedingung"),
+    "required_if": _lazy("Pflicht, wenn"),
     "min_length": _lazy("Mindestlänge"),
     "max_length": _lazy("Höchstlänge"),
     "pattern": _lazy("Muster"),

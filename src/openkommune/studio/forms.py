@@ -76,7 +76,7 @@ def _typed(text: str, field_type: str | None):
     return text
 
 
-def condition_rows(condition, types: dict[str, str]):
+def condition_rows(condition, types: dict[str, str], any_entry=frozenset()):
     """(combinator, [(field, operator, value)]) of a condition the rows can show exactly,
     else None (then it is edited as JSON)."""
     if not condition:
@@ -103,25 +103,32 @@ def condition_rows(condition, types: dict[str, str]):
             rows.append((clause["field"], "ausgefuellt" if clause["filled"] else "leer", ""))
         else:
             return None
-    if len(rows) > CONDITION_ROWS or rows_condition(combinator, rows, types) != condition:
+    if (
+        len(rows) > CONDITION_ROWS
+        or rows_condition(combinator, rows, types, any_entry) != condition
+    ):
         return None
     return combinator, rows
 
 
-def rows_condition(combinator: str, rows, types: dict[str, str]):
-    """The condition of the rows (None without rows)."""
+def rows_condition(combinator: str, rows, types: dict[str, str], any_entry=frozenset()):
+    """The condition of the rows (None without rows). A field in `any_entry` lies in a
+    repeated group outside the item: its comparison holds for any entry (`any_entry`)."""
     parts = []
     for field_id, operator, value in rows:
         field_type = types.get(field_id)
-        if operator == "gleich":
-            parts.append({"field": field_id, "equals": _typed(value, field_type)})
-        elif operator == "ungleich":
-            parts.append({"not": {"field": field_id, "equals": _typed(value, field_type)}})
+        if operator in ("gleich", "ungleich"):
+            clause = {"field": field_id, "equals": _typed(value, field_type)}
         elif operator == "einer_von":
             values = [_typed(v.strip(), field_type) for v in value.split(",") if v.strip()]
-            parts.append({"field": field_id, "in": values})
+            clause = {"field": field_id, "in": values}
         elif operator in ("ausgefuellt", "leer"):
-            parts.append({"field": field_id, "filled": operator == "ausgefuellt"})
+            clause = {"field": field_id, "filled": operator == "ausgefuellt"}
+        else:
+            continue
+        if field_id in any_entry:
+            clause["any_entry"] = True
+        parts.append({"not": clause} if operator == "ungleich" else clause)
     if not parts:
         return None
     if len(parts) == 1:
@@ -129,37 +136,70 @@ def rows_condition(combinator: str, rows, types: dict[str, str]):
     return {combinator: parts}
 
 
+# The condition blocks of the studio's forms: prefix of their inputs, the JSON key they edit.
+VISIBLE_IF = ("bed", "visible_if")
+REQUIRED_IF = ("pfl", "required_if")
+
+
 class StudioForm(KernFormMixin, forms.Form):
     """A form over one part of a definition, with the condition inputs when
-    `condition_fields` (the places of fields it may name) is given."""
+    `condition_fields` (the places of fields it may name) is given. `owner_repeats`: the
+    repeated groups around the item (for a new item: around and including its parent);
+    a condition naming a field of another repeated group holds for any of its entries."""
+
+    condition_blocks = (VISIBLE_IF,)
 
     def __init__(
-        self, *args, definition: dict, original: dict | None = None, condition_fields=None, **kwargs
+        self,
+        *args,
+        definition: dict,
+        original: dict | None = None,
+        condition_fields=None,
+        owner_repeats: tuple[str, ...] | None = None,
+        **kwargs,
     ):
         self.definition = definition
         self.original = original or {}
-        self.types = {
-            place.item["id"]: place.item.get("type") for place in editing.places(definition)
-        }
+        self.types = {}
+        self.repeats: dict[str, tuple[str, ...]] = {}
+        for place in editing.places(definition):
+            self.types[place.item["id"]] = place.item.get("type")
+            self.repeats[place.item["id"]] = tuple(g["id"] for g in place.groups if "repeat" in g)
+        if owner_repeats is None:
+            owner_repeats = self.repeats.get(self.original.get("id", ""), ())
+        self.any_entry = frozenset(
+            field_id
+            for field_id, repeats in self.repeats.items()
+            if repeats and repeats != owner_repeats[: len(repeats)]
+        )
         super().__init__(*args, **kwargs)
         self.has_condition = condition_fields is not None
+        self.condition_as_json: dict[str, bool] = {}
+        self._row_names: dict[str, list] = {}
         if self.has_condition:
-            self._add_condition_fields(condition_fields)
+            for prefix, key in self.condition_blocks:
+                self._add_condition_fields(condition_fields, prefix, key)
 
-    def _add_condition_fields(self, condition_fields) -> None:
-        condition = self.original.get("visible_if")
+    def _add_condition_fields(self, condition_fields, prefix: str, key: str) -> None:
+        condition = self.original.get(key)
         named = set(editing.condition_field_ids(condition))
         choices = [("", _("– Feld wählen –"))]
         offered = set()
         for place in condition_fields:
-            choices.append((place.item["id"], f"{place.step['title']}: {place.item['label']}"))
+            label = f"{place.step['title']}: {place.item['label']}"
+            if place.item["id"] in self.any_entry:
+                label += " " + str(_("(irgendein Eintrag)"))
+            choices.append((place.item["id"], label))
             offered.add(place.item["id"])
         choices += [(field_id, field_id) for field_id in sorted(named - offered)]
-        rows = condition_rows(condition, self.types)
-        self.condition_as_json = rows is None
+        rows = condition_rows(condition, self.types, self.any_entry)
+        self.condition_as_json[prefix] = rows is None
         combinator, row_values = rows or ("all", [])
-        self.fields["bed_art"] = forms.ChoiceField(
-            label=_("Mehrere Bedingungen verknüpfen mit"),
+        required_block = key == "required_if"
+        self.fields[f"{prefix}_art"] = forms.ChoiceField(
+            label=_("Pflicht-Bedingungen verknüpfen mit")
+            if required_block
+            else _("Mehrere Bedingungen verknüpfen mit"),
             choices=[("all", _("UND: alle müssen zutreffen")), ("any", _("ODER: eine genügt"))],
             widget=forms.RadioSelect,
             initial=combinator,
@@ -169,83 +209,126 @@ class StudioForm(KernFormMixin, forms.Form):
             field_id, operator, value = (
                 row_values[number - 1] if number <= len(row_values) else ("", "", "")
             )
-            self.fields[f"bed_{number}_feld"] = forms.ChoiceField(
-                label=_("Bedingung %(n)d: Feld") % {"n": number},
+            names = {"n": number}
+            self.fields[f"{prefix}_{number}_feld"] = forms.ChoiceField(
+                label=(
+                    _("Pflicht-Bedingung %(n)d: Feld")
+                    if required_block
+                    else _("Bedingung %(n)d: Feld")
+                )
+                % names,
                 choices=choices,
                 required=False,
                 initial=field_id,
             )
-            self.fields[f"bed_{number}_op"] = forms.ChoiceField(
-                label=_("Bedingung %(n)d: Vergleich") % {"n": number},
+            self.fields[f"{prefix}_{number}_op"] = forms.ChoiceField(
+                label=(
+                    _("Pflicht-Bedingung %(n)d: Vergleich")
+                    if required_block
+                    else _("Bedingung %(n)d: Vergleich")
+                )
+                % names,
                 choices=OPERATORS,
                 required=False,
                 initial=operator,
             )
-            self.fields[f"bed_{number}_wert"] = forms.CharField(
-                label=_("Bedingung %(n)d: Wert") % {"n": number},
+            self.fields[f"{prefix}_{number}_wert"] = forms.CharField(
+                label=(
+                    _("Pflicht-Bedingung %(n)d: Wert")
+                    if required_block
+                    else _("Bedingung %(n)d: Wert")
+                )
+                % names,
                 required=False,
                 initial=value,
                 max_length=500,
                 help_text=_("Bei Auswahlfeldern der Code, bei Ja/Nein-Feldern „ja“ oder „nein“."),
             )
-        self.fields["bed_json"] = forms.CharField(
-            label=_("Bedingung als JSON (für verschachtelte Bedingungen)"),
+        self.fields[f"{prefix}_json"] = forms.CharField(
+            label=_("Pflicht-Bedingung als JSON (für verschachtelte Bedingungen)")
+            if required_block
+            else _("Bedingung als JSON (für verschachtelte Bedingungen)"),
             required=False,
             widget=forms.Textarea(attrs={"rows": 4}),
-            initial=json.dumps(condition, ensure_ascii=False) if self.condition_as_json else "",
+            initial=json.dumps(condition, ensure_ascii=False) if rows is None else "",
             help_text=_(
                 "Wenn ausgefüllt, gilt diese Bedingung statt der Zeilen oben, zum Beispiel "
                 '{"any": [{"field": "anlass", "equals": "an"}, '
                 '{"not": {"field": "x", "filled": true}}]}.'
             ),
         )
-        self._row_names = [
-            (f"bed_{n}_feld", f"bed_{n}_op", f"bed_{n}_wert") for n in range(1, CONDITION_ROWS + 1)
+        self._row_names[prefix] = [
+            (f"{prefix}_{n}_feld", f"{prefix}_{n}_op", f"{prefix}_{n}_wert")
+            for n in range(1, CONDITION_ROWS + 1)
         ]
         for name, field in self.fields.items():
-            if name.startswith("bed_") and field.help_text:
+            if name.startswith(prefix + "_") and field.help_text:
                 self._describe(name, "hint")
 
-    def condition_bound_fields(self):
-        return [self[name] for name in self.fields if name.startswith("bed_")]
+    def condition_bound_fields(self, prefix: str = "bed"):
+        return [self[name] for name in self.fields if name.startswith(prefix + "_")]
+
+    def required_bound_fields(self):
+        return self.condition_bound_fields("pfl")
+
+    @property
+    def has_required_if(self) -> bool:
+        return self.has_condition and REQUIRED_IF in self.condition_blocks
+
+    @property
+    def visible_if_as_json(self) -> bool:
+        return self.condition_as_json.get("bed", False)
+
+    @property
+    def required_if_as_json(self) -> bool:
+        return self.condition_as_json.get("pfl", False)
 
     def own_bound_fields(self):
-        return [self[name] for name in self.fields if not name.startswith("bed_")]
+        return [
+            self[name]
+            for name in self.fields
+            if not name.startswith("bed_") and not name.startswith("pfl_")
+        ]
 
     def clean(self):
         cleaned = super().clean()
         if not self.has_condition:
             return cleaned
-        raw = (cleaned.get("bed_json") or "").strip()
+        for prefix, key in self.condition_blocks:
+            cleaned[key] = self._clean_condition(cleaned, prefix)
+        return cleaned
+
+    def _clean_condition(self, cleaned: dict, prefix: str):
+        raw = (cleaned.get(f"{prefix}_json") or "").strip()
         if raw:
             try:
                 condition = json.loads(raw)
             except json.JSONDecodeError:
-                self.add_error("bed_json", _("Die Bedingung ist kein gültiges JSON."))
-                return cleaned
+                self.add_error(f"{prefix}_json", _("Die Bedingung ist kein gültiges JSON."))
+                return None
             if not isinstance(condition, dict):
-                self.add_error("bed_json", _("Die Bedingung muss ein JSON-Objekt sein."))
-                return cleaned
-        else:
-            rows = []
-            for field_name, op_name, value_name in self._row_names:
-                field_id, operator = cleaned.get(field_name), cleaned.get(op_name)
-                value = (cleaned.get(value_name) or "").strip()
-                if not field_id and not operator:
-                    continue
-                if not field_id or not operator:
-                    self.add_error(
-                        field_name if not field_id else op_name,
-                        _("Bitte wählen Sie Feld und Vergleich oder lassen Sie beide leer."),
-                    )
-                    continue
-                if operator in ("gleich", "ungleich", "einer_von") and not value:
-                    self.add_error(value_name, _("Bitte geben Sie den Wert für den Vergleich an."))
-                    continue
-                rows.append((field_id, operator, value))
-            condition = rows_condition(cleaned.get("bed_art") or "all", rows, self.types)
-        cleaned["visible_if"] = condition
-        return cleaned
+                self.add_error(f"{prefix}_json", _("Die Bedingung muss ein JSON-Objekt sein."))
+                return None
+            return condition
+        rows = []
+        for field_name, op_name, value_name in self._row_names[prefix]:
+            field_id, operator = cleaned.get(field_name), cleaned.get(op_name)
+            value = (cleaned.get(value_name) or "").strip()
+            if not field_id and not operator:
+                continue
+            if not field_id or not operator:
+                self.add_error(
+                    field_name if not field_id else op_name,
+                    _("Bitte wählen Sie Feld und Vergleich oder lassen Sie beide leer."),
+                )
+                continue
+            if operator in ("gleich", "ungleich", "einer_von") and not value:
+                self.add_error(value_name, _("Bitte geben Sie den Wert für den Vergleich an."))
+                continue
+            rows.append((field_id, operator, value))
+        return rows_condition(
+            cleaned.get(f"{prefix}_art") or "all", rows, self.types, self.any_entry
+        )
 
     # Building the JSON back: unchanged inputs keep the original value exactly.
     def _keep_or_set(self, result: dict, key: str, value, *, shown=None) -> None:
@@ -264,15 +347,16 @@ class StudioForm(KernFormMixin, forms.Form):
             result[key] = value
 
     def _apply_condition(self, result: dict) -> None:
-        condition = self.cleaned_data.get("visible_if")
-        if condition == self.original.get("visible_if"):
-            if "visible_if" in self.original:
-                result["visible_if"] = self.original["visible_if"]
-            return
-        if condition:
-            result["visible_if"] = condition
-        else:
-            result.pop("visible_if", None)
+        for _prefix, key in self.condition_blocks:
+            condition = self.cleaned_data.get(key)
+            if condition == self.original.get(key):
+                if key in self.original:
+                    result[key] = self.original[key]
+                continue
+            if condition:
+                result[key] = condition
+            else:
+                result.pop(key, None)
 
 
 def _id_field(required: bool = False) -> forms.CharField:
@@ -400,6 +484,8 @@ class GroupForm(StudioForm):
 
 
 class FieldForm(StudioForm):
+    condition_blocks = (VISIBLE_IF, REQUIRED_IF)
+
     label = forms.CharField(label=_("Frage oder Bezeichnung"), max_length=500)
     type = forms.ChoiceField(label=_("Art des Felds"), choices=list(TYPE_LABELS.items()))
     help = forms.CharField(
@@ -885,6 +971,46 @@ class FimUploadForm(KernFormMixin, forms.Form):
                     % {"key": key}
                 )
         return keys
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"].strip()
+        if key and key != editing.slug(key, max_length=63):
+            raise ValidationError(
+                _(
+                    "Der Schlüssel darf nur Kleinbuchstaben, Ziffern und _ enthalten und muss mit "
+                    "einem Buchstaben beginnen."
+                )
+            )
+        return key
+
+
+EXCHANGE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+
+class FormImportForm(KernFormMixin, forms.Form):
+    """Upload of a form exported by another installation (docs/forms.md "Sharing forms")."""
+
+    datei = forms.FileField(
+        label=_("Exportiertes Formular (ZIP)"),
+        help_text=_(
+            "Eine Datei „….openkommune-formular.zip“ aus dem Formular-Studio; höchstens 10 MB."
+        ),
+    )
+    key = forms.CharField(
+        label=_("Schlüssel des Formulars"),
+        required=False,
+        max_length=63,
+        help_text=_(
+            "Leer lassen für den Schlüssel aus der Datei. Gibt es ihn hier schon, wählen Sie "
+            "einen anderen."
+        ),
+    )
+
+    def clean_datei(self):
+        upload = self.cleaned_data["datei"]
+        if upload.size > EXCHANGE_UPLOAD_MAX_BYTES:
+            raise ValidationError(_("Die Datei ist größer als 10 MB."))
+        return upload
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"].strip()

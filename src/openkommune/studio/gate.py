@@ -126,8 +126,9 @@ def condition_order_messages(definition: dict) -> list[str]:
                 step_starts.get(step["id"], 0),
             )
     for place in editing.places(definition):
-        if place.item.get("visible_if"):
-            check(_where(place), place.item["visible_if"], order[place.item["id"]][1])
+        for key in ("visible_if", "required_if"):
+            if place.item.get(key):
+                check(_where(place), place.item[key], order[place.item["id"]][1])
     found.extend(_cycle_messages(definition))
     return found
 

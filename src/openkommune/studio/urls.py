@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openkommune.studio.views import codelists, editor, fim, preview
+from openkommune.studio.views import codelists, editor, fim, gate, preview, sharing
 
 app_name = "studio"
 
@@ -19,8 +19,10 @@ urlpatterns = [
         codelists.code_list_version_detail,
         name="code_list_version",
     ),
+    path("formular-import/", sharing.form_import, name="form_import"),
     path("<slug:key>/", editor.form_detail, name="form"),
     path("<slug:key>/vergleich/", editor.compare, name="compare"),
+    path("<slug:key>/export/", sharing.form_export, name="form_export"),
     path(_V, editor.version_detail, name="version"),
     path(_V + "formular/", editor.settings_edit, name="settings"),
     path(_V + "schritt-neu/", editor.step_new, name="step_new"),
@@ -39,4 +41,7 @@ urlpatterns = [
     path(_V + "zurueckziehen/", editor.retire, name="retire"),
     path(_V + "vorschau/", preview.preview, name="preview"),
     path(_V + "importbericht/", fim.fim_report, name="fim_report"),
+    path(_V + "pruefung-starten/", gate.gate_start, name="gate_start"),
+    path(_V + "pruefung/<uuid:run_id>/", gate.gate_run, name="gate_run"),
+    path(_V + "pruefung/<uuid:run_id>/stand/", gate.gate_run_state, name="gate_run_state"),
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from openkommune.forms.engine.applicant import APPLICANT_ROLES, applicant_values
 from openkommune.forms.engine.checks import schema_messages, semantic_messages
-from openkommune.forms.engine.conditions import INVALID, MISSING
+from openkommune.forms.engine.conditions import INVALID, MISSING, evaluate
 from openkommune.forms.engine.definition import (
     ADDRESS_PARTS,
     CodeList,
@@ -171,7 +171,7 @@ class _Validator:
                 if value is INVALID:
                     self.take_pending(path, nested=True)
                 elif value is MISSING:
-                    if item.required:
+                    if item.required or self.required_now(item, ctx):
                         for sub, messages in required_errors(item).items():
                             self.add(f"{path}.{sub}" if sub else path, messages)
                 else:
@@ -187,6 +187,12 @@ class _Validator:
             else:
                 out.update(self.repeated(item, typed, path, ctx))
         return out
+
+    def required_now(self, item: Field, ctx: dict[str, int]) -> bool:
+        """Whether a field with `required_if` must be answered for this data (and entry)."""
+        if not item.required_if:
+            return False
+        return evaluate(item.required_if, lambda name: self.shown.effective(name, ctx))
 
     def repeated(self, group: Group, typed: dict, path: str, ctx: dict[str, int]) -> dict:
         self.take_pending(path, nested=False)

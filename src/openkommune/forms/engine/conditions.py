@@ -27,6 +27,19 @@ INVALID = _Sentinel("INVALID")
 UNKNOWN = _Sentinel("UNKNOWN")
 
 
+class AnyOf:
+    """The values of a field in every entry of a repeated group, for a comparison with
+    `"any_entry": true` made outside that group: it holds when it holds for one entry."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = tuple(values)
+
+    def __repr__(self) -> str:
+        return f"AnyOf{self.values!r}"
+
+
 def condition_fields(condition: dict | None) -> list[str]:
     """The field ids a condition names, in order."""
     if not condition:
@@ -89,6 +102,8 @@ def evaluate(condition: dict | None, lookup: Callable[[str], Any]) -> bool:
     if "not" in condition:
         return not evaluate(condition["not"], lookup)
     value = lookup(condition["field"])
+    if isinstance(value, AnyOf):
+        return any(evaluate(condition, lambda _name, one=one: one) for one in value.values)
     if "equals" in condition:
         return _equals(value, condition["equals"])
     if "in" in condition:
@@ -113,6 +128,11 @@ def possible(condition: dict | None, lookup: Callable[[str], Any]) -> bool | Non
     value = lookup(condition["field"])
     if value is UNKNOWN:
         return None
+    if isinstance(value, AnyOf):
+        results = [possible(condition, lambda _name, one=one: one) for one in value.values]
+        if True in results:
+            return True
+        return False if all(result is False for result in results) else None
     return evaluate(condition, lambda _name: value)
 
 
@@ -147,12 +167,32 @@ def describe(condition: dict, definition) -> str:
             if condition["filled"]:
                 return _("Nur nötig, wenn Sie „%(label)s“ angegeben haben.") % {"label": label}
             return _("Nur nötig, wenn Sie „%(label)s“ nicht angegeben haben.") % {"label": label}
-        expected = [condition["equals"]] if "equals" in condition else condition["in"]
-        shown = _(" oder ").join(
-            f"„{_display(definition, condition['field'], value)}“" for value in expected
-        )
         return _("Nur nötig, wenn Sie bei „%(label)s“ %(values)s angegeben haben.") % {
             "label": label,
-            "values": shown,
+            "values": _expected_text(condition, definition),
         }
     return _("Nur nötig, wenn es auf Sie zutrifft.")
+
+
+def _expected_text(condition: dict, definition) -> str:
+    expected = [condition["equals"]] if "equals" in condition else condition["in"]
+    return _(" oder ").join(
+        f"„{_display(definition, condition['field'], value)}“" for value in expected
+    )
+
+
+def describe_required(condition: dict, definition) -> str:
+    """A German sentence saying when a field with `required_if` must be answered."""
+    if "field" in condition:
+        label = definition.field(condition["field"]).label
+        if "filled" in condition:
+            if condition["filled"]:
+                return _("Pflichtangabe, wenn Sie „%(label)s“ angegeben haben.") % {"label": label}
+            return _("Pflichtangabe, wenn Sie „%(label)s“ nicht angegeben haben.") % {
+                "label": label
+            }
+        return _("Pflichtangabe, wenn Sie bei „%(label)s“ %(values)s angegeben haben.") % {
+            "label": label,
+            "values": _expected_text(condition, definition),
+        }
+    return _("Pflichtangabe, wenn es auf Sie zutrifft.")

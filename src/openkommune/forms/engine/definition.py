@@ -89,6 +89,8 @@ class Field:
     # Conditions stay JSON-shaped (see conditions.py); a frozen dataclass only forbids
     # reassigning the attribute, which is what callers need.
     visible_if: dict | None = None
+    # Required only while this condition holds (and the field is shown); see docs/forms.md.
+    required_if: dict | None = None
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
@@ -236,6 +238,7 @@ def _build_item(raw: dict) -> Field | Group:
         required=bool(raw.get("required", must_be_true)),
         must_be_true=must_be_true,
         visible_if=raw.get("visible_if"),
+        required_if=raw.get("required_if"),
         accept=tuple(raw.get("accept", ())),
         **{name: raw.get(name) for name in names},
     )

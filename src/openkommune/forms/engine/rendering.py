@@ -29,6 +29,7 @@ from openkommune.forms.engine.conditions import (
     UNKNOWN,
     condition_fields,
     describe,
+    describe_required,
     possible,
 )
 from openkommune.forms.engine.definition import (
@@ -236,6 +237,9 @@ class _Builder:
         if name not in self.own:
             settled = possible(condition, lambda other: self._lookup(other, ctx))
             return {"const": bool(settled)}
+        if condition.get("any_entry"):
+            # Entries on this same page: the script does not look into them; shown.
+            return {"const": True}
         out: dict = {"name": path_of(self.definition, name, ctx)}
         boolean = self.definition.field(name).type == "boolean"
 
@@ -294,6 +298,8 @@ class _Builder:
                 widget = self.group(item, node.get(item.id), path, ctx, context)
             else:
                 widget = self.field(item, node.get(item.id), path, context)
+                if item.required_if and item.has_value:
+                    self.required_if(widget, item, ctx)
             if condition_text:
                 widget.hint = " ".join(part for part in (condition_text, widget.hint) if part)
                 widget.show_if = json.dumps(
@@ -301,6 +307,16 @@ class _Builder:
                 )
             widgets.append(widget)
         return widgets
+
+    def required_if(self, widget: Widget, item: Field, ctx: dict) -> None:
+        """Required now (settled by other answers), optional, or optional with the sentence
+        saying when it is needed (it depends on an answer on this page)."""
+        settled = possible(item.required_if, lambda name: self._lookup(name, ctx))
+        if settled is True:
+            widget.optional = False
+        elif settled is None:
+            sentence = describe_required(self._open_part(item.required_if, ctx), self.definition)
+            widget.hint = " ".join(part for part in (sentence, widget.hint) if part)
 
     def group(self, group: Group, value, path: str, ctx: dict, context: str) -> Widget:
         widget = Widget(

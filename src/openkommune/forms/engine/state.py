@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.forms.engine.conditions import INVALID, MISSING, evaluate
+from openkommune.forms.engine.conditions import INVALID, MISSING, AnyOf, evaluate
 from openkommune.forms.engine.definition import Definition, Field, Group, Step
 from openkommune.forms.engine.fields import clean_value
 
@@ -141,7 +141,40 @@ class Visibility:
         return value
 
     def effective(self, field_id: str, ctx: dict[str, int]):
+        open_repeats = [
+            group_id
+            for group_id in self.definition.locations[field_id].repeats
+            if group_id not in ctx
+        ]
+        if open_repeats:
+            # Named from outside its repeated group (`any_entry`): the value in every entry.
+            return AnyOf(self._entry_values(field_id, ctx, open_repeats))
         return self.value(field_id, ctx) if self.item_visible(field_id, ctx) else MISSING
+
+    def _entry_values(self, field_id: str, ctx: dict[str, int], open_repeats: list[str]):
+        group_id, rest = open_repeats[0], open_repeats[1:]
+        if not self.item_visible(group_id, ctx):
+            return []
+        location = self.definition.locations[group_id]
+        node = self.typed.tree
+        for outer in location.groups:
+            node = node.get(outer) if isinstance(node, dict) else None
+            if outer in location.repeats:
+                index = ctx.get(outer)
+                node = (
+                    node[index]
+                    if isinstance(node, list) and index is not None and index < len(node)
+                    else None
+                )
+        entries = node.get(group_id) if isinstance(node, dict) else None
+        values = []
+        for index in range(len(entries) if isinstance(entries, list) else 0):
+            inner = {**ctx, group_id: index}
+            if rest:
+                values.extend(self._entry_values(field_id, inner, rest))
+            else:
+                values.append(self.effective(field_id, inner))
+        return values
 
     def step_visible(self, step_id: str) -> bool:
         key = ("step", step_id)

@@ -142,8 +142,11 @@ def version_detail(request, key: str, number: int):
     version = version_or_404(key, number)
     definition = version.definition
     gate = None
+    latest_run = passed_run = None
     if version.status in (FormVersionStatus.DRAFT, FormVersionStatus.IN_REVIEW):
         gate = publish_gate(definition)
+        latest_run = version.gate_runs.order_by("-created_at").first()
+        passed_run = services.gate_run_passed(version=version)
     return render(
         request,
         "studio/version.html",
@@ -153,6 +156,10 @@ def version_detail(request, key: str, number: int):
             "editable": version.is_editable,
             "steps": _structure(definition),
             "gate": gate,
+            "latest_run": latest_run,
+            "latest_run_current": latest_run is not None
+            and latest_run.definition_sha256 == services.definition_sha256(definition),
+            "passed_run": passed_run,
             "may_publish": version.status == FormVersionStatus.IN_REVIEW
             and version.edited_by_id != request.user.pk,
         },
@@ -172,6 +179,7 @@ def _structure(definition: dict) -> list[dict]:
                     "is_group": place.item.get("kind") == "group",
                     "repeat": place.item.get("repeat"),
                     "has_condition": "visible_if" in place.item,
+                    "required_if": "required_if" in place.item,
                     "required": bool(place.item.get("required") or place.item.get("must_be_true")),
                     "type": place.item.get("type", ""),
                     "depth": len(place.groups),
@@ -345,7 +353,14 @@ def item_new(request, key: str, number: int, parent: str, parent_id: str, kind: 
     fields = editing.fields_through(
         definition, **({"step_id": parent_id} if is_step else {"group_id": parent_id})
     )
-    form = _item_form(kind, request, definition, condition_fields=fields)
+    owner_repeats: tuple[str, ...] = ()
+    if not is_step:
+        parent_place = editing.find(definition, parent_id)
+        owner_repeats = tuple(g["id"] for g in parent_place.groups if "repeat" in g)
+        owner_repeats += (parent_id,) if "repeat" in parent_place.item else ()
+    form = _item_form(
+        kind, request, definition, condition_fields=fields, owner_repeats=owner_repeats
+    )
 
     def save():
         data = form.cleaned_data
@@ -555,6 +570,7 @@ def publish(request, key: str, number: int):
             "confirm": _("Veröffentlichen"),
             "version": version,
             "gate": publish_gate(version.definition),
+            "gate_run_missing": services.gate_run_passed(version=version) is None,
         },
     )
 

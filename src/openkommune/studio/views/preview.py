@@ -10,17 +10,11 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.shortcuts import redirect, render
 
 from openkommune.accounts.access import cooperative_staff_page
-from openkommune.catalog.selectors import leistung_for_leika_keys, service_activation_get
-from openkommune.forms.engine import (
-    answers,
-    apply_repeat_action,
-    parse_step_post,
-    validate,
-    visible_steps,
-)
+from openkommune.forms.engine import apply_repeat_action, parse_step_post, validate
 from openkommune.forms.selectors import version_definition
+from openkommune.studio.preview_pages import PREVIEW_TEMPLATE, preview_context, preview_screens
 from openkommune.studio.views.editor import version_or_404
-from openkommune.tenancy.selectors import organisation_get, organisation_list
+from openkommune.tenancy.selectors import organisation_get
 
 
 def _session_key(version) -> str:
@@ -34,19 +28,6 @@ def _member(request):
     try:
         return organisation_get(public_id=public_id)
     except (ObjectDoesNotExist, ValidationError, ValueError):
-        return None
-
-
-def _member_parameters(member, definition):
-    """The chosen member's activation of the form's Leistung (fee, contact, notes), or None."""
-    if member is None:
-        return None
-    leistung = leistung_for_leika_keys(definition.leika_keys)
-    if leistung is None:
-        return None
-    try:
-        return service_activation_get(tenant=member, ozg_id=leistung.ozg_id)
-    except ObjectDoesNotExist:
         return None
 
 
@@ -68,7 +49,7 @@ def preview(request, key: str, number: int):
     session_key = _session_key(version)
     data = copy.deepcopy(request.session.get(session_key, {}))
     member = _member(request)
-    screens = [step for step in visible_steps(definition, data) if not step.on_check_page]
+    screens = preview_screens(definition, data)
     step_id = request.POST.get("_schritt") or request.GET.get("schritt") or screens[0].id
     if request.GET.get("neu"):
         request.session.pop(session_key, None)
@@ -85,7 +66,7 @@ def preview(request, key: str, number: int):
                 definition, validate(definition, data, step_id=step.id).errors
             )
             if not errors:
-                screens = [s for s in visible_steps(definition, data) if not s.on_check_page]
+                screens = preview_screens(definition, data)
                 ids = [s.id for s in screens]
                 position = ids.index(step.id) if step.id in ids else len(ids) - 1
                 target = ids[position + 1] if position + 1 < len(ids) else "_pruefen"
@@ -93,26 +74,16 @@ def preview(request, key: str, number: int):
                 return redirect(request.path + query)
     if done or step is None:
         step = None
-        summary = answers(definition, validate(definition, data).data)
-    else:
-        summary = None
-    members = organisation_list().filter(is_cooperative=False).order_by("name")
-    ids = [s.id for s in screens]
     return render(
         request,
-        "studio/preview.html",
-        {
-            "version": version,
-            "definition": definition,
-            "step": step,
-            "data": data,
-            "errors": errors,
-            "summary": summary,
-            "member": member,
-            "members": members,
-            "parameters": _member_parameters(member, definition),
-            "position": ids.index(step.id) + 1 if step is not None and step.id in ids else len(ids),
-            "total": len(ids),
-        },
+        PREVIEW_TEMPLATE,
+        preview_context(
+            version=version,
+            definition=definition,
+            step=step,
+            data=data,
+            errors=errors,
+            member=member,
+        ),
         status=422 if errors else 200,
     )

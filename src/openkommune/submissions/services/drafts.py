@@ -36,6 +36,7 @@ from openkommune.submissions.errors import (
     SubmitInvalid,
 )
 from openkommune.submissions.models import Attachment, Draft
+from openkommune.submissions.services.hooks import run_step_saved
 from openkommune.submissions.services.identity_prefill import identity_record
 from openkommune.submissions.services.notifications import resume_link_last_owed, resume_link_owe
 from openkommune.submissions.services.trust import require_trust_level
@@ -227,6 +228,7 @@ def draft_save_step(
         raise TypeError("raw_fragment must be a dict (forms.engine.parse_step_post).")
     with transaction.atomic():
         locked = lock_draft(draft)
+        previous_save = locked.updated_at
         typed = {**(locked.data if isinstance(locked.data, dict) else {}), **raw_fragment}
         # Verified values (a locked prefill origin) stay as they came.
         typed = keep_locked(typed, locked.prefilled)
@@ -240,7 +242,10 @@ def draft_save_step(
         draft_audit(locked, "draft.save_step", {"step": step_id})
     refresh_from(draft, locked)
     # Validated as typed, so a NUL character is reported at its field although not stored.
-    return validate(definition, typed, step_id=step_id, today=timezone.localdate())
+    validation = validate(definition, typed, step_id=step_id, today=timezone.localdate())
+    seconds = max(0, int((locked.updated_at - previous_save).total_seconds()))
+    run_step_saved(draft, step_id, seconds, list(validation.errors))
+    return validation
 
 
 def _current(page_id: str, step_id: str) -> str:

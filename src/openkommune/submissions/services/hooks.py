@@ -171,3 +171,21 @@ def register_status_panel(hook: Callable) -> None:
 
 def status_panels(request, application, token_query: str) -> list:
     return [html for hook in _status_panels if (html := hook(request, application, token_query))]
+
+
+# --- a saved step (use statistics, the `formstats` app) --------------------------------------
+
+_step_saved: list[Callable] = []
+
+
+def register_step_saved(hook: Callable) -> None:
+    """`hook(draft, step_id, seconds, error_paths)` after a step of a draft was saved and
+    validated: `seconds` since the draft's previous save, `error_paths` the data paths with
+    an error message. It gets no answers; it runs outside the save's transaction."""
+    if hook not in _step_saved:
+        _step_saved.append(hook)
+
+
+def run_step_saved(draft, step_id: str, seconds: int, error_paths: list[str]) -> None:
+    for hook in _step_saved:
+        hook(draft, step_id, seconds, error_paths)

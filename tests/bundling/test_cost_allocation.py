@@ -196,3 +196,17 @@ def test_the_evaluation_caps_a_shapley_share_above_the_alone_cost():
     assert result.method in (CORE, CORE_EMPTY)
     assert sum(result.shares.values()) == solution.total_cents
     assert all(result.shares[m] <= alone[m] for m in instance.members)
+
+
+def test_unknown_group_costs_are_not_claimed_as_core():
+    cost = _cost(GAME)
+    values, _ = game_shapley(list("abc"), cost, samples=10, rng=random.Random(1))
+    alone = {m: 100 * GAME[m] for m in "abc"}
+
+    def partly_known(group):
+        return None if group == frozenset("ab") else cost(group)
+
+    result = allocate(round_to_total(values, 20000), alone, 20000, partly_known)
+    assert result.method == RATIONAL
+    assert result.shares["a"] == 1000  # b and c together still bound: x_a >= 10
+    assert all(result.shares[m] <= alone[m] for m in "abc")

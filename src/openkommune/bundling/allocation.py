@@ -19,7 +19,7 @@ from scipy.optimize import linprog
 # How the shares were found (stored on the round's result, explained on its page).
 SHAPLEY = "shapley"  # the Shapley value (or tier price) itself: nobody pays more than alone
 CORE = "core"  # closest core allocation: no member and no group pays more than alone
-RATIONAL = "rational"  # closest allocation with no member above alone; groups not checked
+RATIONAL = "rational"  # no member above alone; groups not (all) checked: many members, time
 CORE_EMPTY = "core_empty"  # the core is empty: closest allocation with no member above alone
 NOT_RATIONAL = "not_rational"  # bundled total > sum of alone costs: excess spread evenly
 
@@ -58,17 +58,22 @@ def allocate(
     if all(b is None or target[m] <= b for m, b in zip(members, bounds, strict=True)):
         return CostAllocation(dict(target), SHAPLEY)
     coalitions: list[tuple[frozenset[str], int]] = []
+    unknown = 0
     if coalition_cost is not None and len(members) <= CORE_MAX_MEMBERS:
         for size in range(2, len(members)):
             for group in combinations(members, size):
                 cost = coalition_cost(frozenset(group))
-                if cost is not None:
+                if cost is None:
+                    unknown += 1
+                else:
                     coalitions.append((frozenset(group), cost))
     if coalition_cost is not None and len(members) <= CORE_MAX_MEMBERS:
         x = _closest(members, target, total, bounds, coalitions)
         if x is not None:
-            return CostAllocation(_round_shares(members, x, bounds, total), CORE)
-        method = CORE_EMPTY
+            # In the core only if every group was checked; otherwise the checked ones hold.
+            method = RATIONAL if unknown else CORE
+            return CostAllocation(_round_shares(members, x, bounds, total), method)
+        method = CORE_EMPTY  # some groups' constraints already contradict each other
     else:
         method = RATIONAL
     x = _closest(members, target, total, bounds, [])

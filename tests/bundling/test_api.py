@@ -86,12 +86,16 @@ def test_result_staff_see_all_members_a_member_its_own(client, evaluated):
     assert Decimal(body["total"]) == Decimal("12250.00")
     assert sum(Decimal(m["cost"]) for m in body["members"]) == Decimal(body["total"])
     assert len(body["members"]) == 3
+    assert body["allocation_method"] == "shapley"
+    assert sum(Decimal(m["allocated_cost"]) for m in body["members"]) == Decimal(body["total"])
     client.force_login(market.clerks[2])
     own = client.get(f"{URL}/{market.round.public_id}/result").json()
     assert own["total"] is None
     [row] = own["members"]
     assert row["member"] == str(market.members[2].public_id)
-    assert Decimal(row["savings"]) == Decimal("160.00")
+    # Alone 3,160 €; it pays its Shapley share 2,920 € (half of the 480 € saved with member 1).
+    assert Decimal(row["allocated_cost"]) == Decimal("2920.00")
+    assert Decimal(row["savings"]) == Decimal("240.00")
     assert [a["quantity"] for a in row["allocations"]] == [4]
 
 

@@ -212,6 +212,39 @@ def test_result_says_when_the_shapley_shares_could_not_be_computed(client, monke
     assert "teils geschätzt" not in page
 
 
+def test_result_explains_a_core_allocation_when_shapley_would_overcharge(client, monkeypatch):
+    """Issue 19: no member pays more than alone. The Shapley shares are shifted so that
+    member 1 would pay 6,580 € (alone: 6,320 €); the page shows the core allocation."""
+    real = evaluation.shapley_values
+
+    def shifted(instance, **kwargs):
+        values = real(instance, **kwargs)
+        first, second = (str(m.public_id) for m in market.members[:2])
+        values[first] -= 500
+        values[second] += 500
+        return values
+
+    monkeypatch.setattr(evaluation, "shapley_values", shifted)
+    market = build_market()
+    result = _evaluated_page(client, market)
+    assert result.allocation_method == "core"
+    with scopes_disabled():
+        rows = list(result.members.all())
+    # Member 0 buys alone anyway (only it may call off at Gamma): core pins it to 3,250 €.
+    assert all(row.allocated_cost <= row.alone_cost for row in rows)
+    assert sum(row.allocated_cost for row in rows) == result.total
+    assert all(row.savings >= 0 for row in rows)
+    shares = {row.tenant_id: row.allocated_cost for row in rows}
+    assert shares[market.members[0].pk] == 3250
+    page = client.get(reverse("bundling:result", args=[market.round.public_id])).text
+    assert 'id="aufteilung"' in page
+    assert "Aufteilung aus dem Kern" in page
+    client.force_login(market.clerks[1])
+    own = client.get(reverse("bundling:result", args=[market.round.public_id])).text
+    assert 'id="eigene-aufteilung"' in own
+    assert "Ihr Kostenanteil" in own
+
+
 def test_staff_award_after_confirmation_and_members_see_the_round_call_off(client):
     market = build_market()
     for index, quantity in enumerate((5, 8, 4)):

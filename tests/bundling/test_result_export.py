@@ -8,6 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from openkommune.bundling import services
+from openkommune.bundling.models import RoundMemberResult
+from openkommune.tenancy.scoping import scopes_disabled
 from tests.bundling.round_factories import build_market
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +72,12 @@ def test_a_member_without_demand_is_not_shown_as_losing(client):
             quantities={market.notebook: quantity},
         )
     services.round_close(actor=market.staff, bundling_round=market.round)
-    services.round_evaluate(actor=market.staff, bundling_round=market.round)
+    result = services.round_evaluate(actor=market.staff, bundling_round=market.round)
+    with scopes_disabled():
+        rows = list(RoundMemberResult.objects.filter(result=result))
+    # Only members with demand are players; none of them pays more than alone.
+    assert {row.tenant_id for row in rows} == {m.pk for m in market.members[:2]}
+    assert all(row.savings >= 0 for row in rows)
     url = reverse("bundling:result", args=[market.round.public_id])
     client.force_login(market.staff)
     staff_page = client.get(url).content.decode()

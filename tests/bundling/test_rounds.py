@@ -135,17 +135,22 @@ def test_evaluation_honours_eligibility_and_member_costs_add_up_to_the_total():
             RoundAllocation.objects.filter(result=result).select_related("catalog_item")
         )
     first, second, third = (rows[m.pk] for m in market.members)
-    assert (first.cost, first.alone_cost, first.savings) == (D("3250.00"), D("3250.00"), D("0.00"))
-    assert (second.cost, second.alone_cost, second.savings) == (
-        D("6000.00"),
-        D("6320.00"),
-        D("320.00"),
-    )
-    assert (third.cost, third.alone_cost, third.savings) == (
-        D("3000.00"),
-        D("3160.00"),
-        D("160.00"),
-    )
+    assert (first.cost, first.alone_cost) == (D("3250.00"), D("3250.00"))
+    assert (second.cost, second.alone_cost) == (D("6000.00"), D("6320.00"))
+    assert (third.cost, third.alone_cost) == (D("3000.00"), D("3160.00"))
+    # Members 1 and 2 share a two-player game (member 0 plays alone): Shapley splits their
+    # saving of 480 equally, and nobody pays more than alone, so that is what they pay; the
+    # savings are alone cost minus that share (issue 19).
+    assert result.allocation_method == "shapley"
+    assert [r.allocated_cost for r in (first, second, third)] == [
+        D("3250.00"),
+        D("6080.00"),
+        D("2920.00"),
+    ]
+    assert [r.allocated_cost for r in (first, second, third)] == [
+        r.shapley_cost for r in (first, second, third)
+    ]
+    assert [r.savings for r in (first, second, third)] == [D("0.00"), D("240.00"), D("240.00")]
     assert sum(r.cost for r in rows.values()) == result.total
     assert sum(a.cost for a in allocations) == result.total
     assert sum(r.shapley_cost for r in rows.values()) == result.total
@@ -375,6 +380,9 @@ def test_stored_member_costs_always_add_up_to_the_total(quantities, shared_marke
     assert all(a.cost == a.quantity * a.unit_price for a in allocations)
     assert sum(r.alone_cost for r in rows) == result.alone_total
     assert sum(r.shapley_cost for r in rows) == result.total
+    assert sum(r.allocated_cost for r in rows) == result.total
+    assert all(r.allocated_cost <= r.alone_cost for r in rows)
+    assert sum(r.savings for r in rows) == result.savings
     assert result.savings == result.alone_total - result.total
     # Without capacities and with falling tier prices, the optimum never costs more than
     # everybody buying alone (the alone choices bundled are one feasible assignment).

@@ -81,13 +81,20 @@ class MemberResultOut(Schema):
     name: str
     cost: Decimal = Field(description="Kosten zum gebündelten Preis")
     alone_cost: Decimal | None = Field(description="Kosten beim Einzelkauf")
-    savings: Decimal | None
+    savings: Decimal | None = Field(description="Kosten beim Einzelkauf minus Kostenanteil")
     shapley_cost: Decimal | None = Field(description="Kostenanteil nach Shapley")
+    allocated_cost: Decimal | None = Field(
+        description="Kostenanteil, den das Mitglied trägt: nie über den Kosten beim Einzelkauf"
+    )
     allocations: list[AllocationOut]
 
 
 class ResultOut(Schema):
     solver_status: str
+    allocation_method: str = Field(
+        description="Aufteilung: shapley, core, rational, core_empty, not_rational (siehe "
+        "docs/bundling.md); leer bei alten Ergebnissen"
+    )
     total: Decimal | None = Field(description="nur für die Genossenschaft")
     alone_total: Decimal | None
     savings: Decimal | None
@@ -121,6 +128,7 @@ def _member_out(row: RoundMemberResult, allocations) -> MemberResultOut:
         alone_cost=row.alone_cost,
         savings=row.savings,
         shapley_cost=row.shapley_cost,
+        allocated_cost=row.allocated_cost,
         allocations=[
             AllocationOut(
                 item=a.round_item.public_id,
@@ -221,6 +229,7 @@ def round_result(request, public_id: UUID):
         full = selectors.result_for_cooperative(bundling_round)
         return ResultOut(
             solver_status=full.result.solver_status,
+            allocation_method=full.result.allocation_method,
             total=full.result.total,
             alone_total=full.result.alone_total,
             savings=full.result.savings,
@@ -229,6 +238,7 @@ def round_result(request, public_id: UUID):
     own = selectors.result_for_member(tenant=viewer.tenant, bundling_round=bundling_round)
     return ResultOut(
         solver_status=own.result.solver_status,
+        allocation_method=own.result.allocation_method,
         total=None,
         alone_total=None,
         savings=None,

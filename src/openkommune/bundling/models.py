@@ -158,6 +158,8 @@ class RoundResult(models.Model):
     shapley_samples = models.PositiveIntegerField(_("Stichproben Shapley"), default=0)
     # False when the time limit made some coalition costs greedy estimates, not optima.
     shapley_all_optimal = models.BooleanField(_("Koalitionskosten optimal"), default=False)
+    # How the members' shares were found (`allocation.SHAPLEY`, `CORE`, ...; docs/bundling.md).
+    allocation_method = models.CharField(_("Aufteilungsverfahren"), max_length=20, blank=True)
     evaluated_at = models.DateTimeField(_("ausgewertet am"))
     evaluated_by = person_field()
 
@@ -218,7 +220,8 @@ class RoundAllocation(models.Model):
 
 
 class RoundMemberResult(models.Model):
-    """Per member: bundled cost, cost when buying alone, savings and the Shapley share."""
+    """Per member: bundled cost at the common price, cost when buying alone, the Shapley
+    share, the share the member pays (allocated_cost) and its savings against alone."""
 
     tenant = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+")
     result = models.ForeignKey(RoundResult, on_delete=models.CASCADE, related_name="members")
@@ -231,6 +234,11 @@ class RoundMemberResult(models.Model):
     )
     shapley_cost = models.DecimalField(
         _("Kostenanteil nach Shapley"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # What the member pays of the bundled total (`allocation.allocate`): never more than
+    # alone_cost; savings = alone_cost - allocated_cost.
+    allocated_cost = models.DecimalField(
+        _("Kostenanteil"), max_digits=14, decimal_places=2, null=True, blank=True
     )
 
     objects = TenantScopedManager()

@@ -6,6 +6,7 @@ replaces an earlier one as a whole, in one transaction.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openkommune.bundling.allocation import allocate
 from openkommune.bundling.constants import (
     SHAPLEY_SAMPLES,
     SHAPLEY_SEED,
@@ -23,7 +25,7 @@ from openkommune.bundling.constants import (
     EvaluationState,
     RoundStatus,
 )
-from openkommune.bundling.instance import Demand
+from openkommune.bundling.instance import Demand, alone_cents
 from openkommune.bundling.models import (
     BundlingRound,
     RoundAllocation,
@@ -31,6 +33,7 @@ from openkommune.bundling.models import (
     RoundResult,
 )
 from openkommune.bundling.optimizer import (
+    OPTIMAL,
     InfeasibleInstance,
     alone_costs,
     shapley_values,
@@ -154,11 +157,34 @@ def round_evaluate(
         )
     except InfeasibleInstance:
         shapley = None
-    return _store(bundling_round, actor, built, solution, shapley)
+    shares = _cost_allocation(built.instance, solution, shapley, time_limit=shapley_time_limit)
+    return _store(bundling_round, actor, built, solution, shapley, shares)
+
+
+def _cost_allocation(instance, solution, shapley, *, time_limit: float):
+    """What each member pays of the bundled total (`allocation.allocate`): the Shapley share
+    (or, without it, the cost at the common tier price) unless that makes a member pay more
+    than alone; then the closest core allocation, whose group costs come from the optimiser
+    on the coalition's demand (proven optimal ones only, within `time_limit` seconds)."""
+    total = solution.total_cents
+    target = solution.member_cents()
+    if shapley is not None and shapley.total == solution.total_cost:
+        # (The totals differ only when a time limit left one of them heuristic.)
+        target = {m: int(value * 100) for m, value in shapley.items()}
+    deadline = time.monotonic() + time_limit
+
+    def coalition_cost(members: frozenset[str]) -> int | None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        coalition = solve(instance.restricted_to(members), time_limit=max(left, 0.01))
+        return coalition.total_cents if coalition.status == OPTIMAL else None
+
+    return allocate(target, alone_cents(instance), total, coalition_cost)
 
 
 @transaction.atomic
-def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
+def _store(bundling_round, actor, built, solution, shapley, shares) -> RoundResult:
     locked = _locked_round(bundling_round)
     if locked.status == RoundStatus.OPEN:
         raise ValidationError(_("Die Runde wurde wieder geöffnet; bitte erneut auswerten."))
@@ -180,6 +206,7 @@ def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
         shapley_exact=bool(shapley is not None and shapley.exact),
         shapley_samples=SHAPLEY_SAMPLES if shapley is not None else 0,
         shapley_all_optimal=bool(shapley is not None and shapley.all_optimal),
+        allocation_method=shares.method,
         evaluated_at=timezone.now(),
         evaluated_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -206,6 +233,7 @@ def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
     rows = []
     for member_id, organisation in built.members.items():
         cost = _cents_to_decimal(Decimal(costs[member_id]) / 100)
+        share = _cents_to_decimal(Decimal(shares.shares[member_id]) / 100)
         alone_cost = alone[member_id]
         rows.append(
             RoundMemberResult(
@@ -213,8 +241,9 @@ def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
                 result=result,
                 cost=cost,
                 alone_cost=alone_cost,
-                savings=None if alone_cost is None else alone_cost - cost,
+                savings=None if alone_cost is None else alone_cost - share,
                 shapley_cost=shapley.get(member_id) if shapley is not None else None,
+                allocated_cost=share,
             )
         )
     # Saved row by row through the model, not the scoped manager: these rows belong to many
@@ -234,6 +263,7 @@ def _store(bundling_round, actor, built, solution, shapley) -> RoundResult:
             "solver_status": solution.status,
             "total": total,
             "alone_total": alone_total,
+            "allocation_method": shares.method,
             "members": len(rows),
             "allocations": len(allocations),
         },

@@ -188,16 +188,16 @@ def result(request, public_id):
         if full is not None:
             context["chart"] = member_costs_chart(
                 chart_id="ergebnis-diagramm",
-                title=_("Kosten je Mitglied: einzeln, gebündelt und nach Shapley"),
+                title=_("Kosten je Mitglied: einzeln, nach Shapley und Kostenanteil"),
                 description=_(
-                    "Je Mitglied drei Balken: Kosten beim Einzelkauf, Kosten zum gebündelten "
-                    "Preis und Kostenanteil nach Shapley. Die Zahlen stehen auch in der Tabelle."
+                    "Je Mitglied drei Balken: Kosten beim Einzelkauf, Anteil nach Shapley und "
+                    "Kostenanteil, den das Mitglied trägt. Die Zahlen stehen auch in der Tabelle."
                 ),
                 labels=[row.tenant.name for row in full.rows],
                 series=[
                     (_("einzeln"), [row.alone_cost for row in full.rows]),
-                    (_("gebündelt (gleicher Preis für alle)"), [row.cost for row in full.rows]),
                     (_("Anteil nach Shapley"), [row.shapley_cost for row in full.rows]),
+                    (_("Kostenanteil"), [row.allocated_cost for row in full.rows]),
                 ],
                 empty_message=_("Kein Mitglied hat Bedarf gemeldet."),
             )

@@ -25,6 +25,13 @@ def test_docs_page_loads_only_own_files(client, path, openapi_url):
     # The static files the page names are really shipped (django-ninja's).
     for name in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui-init.js", "ninja/swagger-ui.css"):
         assert finders.find(name), name
+    # Our accessibility stylesheet comes after Swagger UI's (it overrides colours), our script
+    # after Swagger UI's; both are our own static files.
+    styles = [ref for ref in references if ref.endswith(".css")]
+    assert styles[-1].endswith("openkommune/api/swagger-a11y.css"), styles
+    assert any(ref.endswith("openkommune/api/swagger-a11y.js") for ref in references)
+    for name in ("openkommune/api/swagger-a11y.css", "openkommune/api/swagger-a11y.js"):
+        assert finders.find(name), name
     settings_block = re.search(
         r'<script type="application/json" id="swagger-settings">(.*?)</script>', html, re.S
     )
@@ -32,6 +39,8 @@ def test_docs_page_loads_only_own_files(client, path, openapi_url):
     assert settings["url"] == openapi_url
     # No request to validator.swagger.io.
     assert settings["validatorUrl"] is None
+    # No deep links: they would put a link inside each operation's expand button.
+    assert settings["deepLinking"] is False
     # No inline executable script: every <script> is a file or the JSON data block.
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag or 'type="application/json"' in tag, tag

@@ -4,6 +4,9 @@ No CDN and no inline script: the page loads `ninja/swagger-ui-bundle.js` and
 `ninja/swagger-ui-init.js` from the platform itself, which the Content-Security-Policy
 (`script-src 'self'`) allows. The settings travel as a JSON data block the init script reads.
 `validatorUrl: null` keeps Swagger UI from asking validator.swagger.io about the document.
+Accessibility (WCAG 2.1 AA, axe-clean): `openkommune/api/swagger-a11y.css` raises the contrast
+of Swagger UI's texts, `openkommune/api/swagger-a11y.js` names the server choice, and deep
+links are off so that no link sits inside an operation's expand button.
 """
 
 import json
@@ -15,7 +18,10 @@ from ninja.openapi.docs import DocsBase
 
 SWAGGER_SETTINGS: dict[str, Any] = {
     "layout": "BaseLayout",
-    "deepLinking": True,
+    # Deep links would put a link (<a href="#/tag/operation">) inside the button that expands
+    # an operation: a focusable control in a control (axe `nested-interactive`), which screen
+    # readers and keyboards handle badly. Without them the row is one plain button.
+    "deepLinking": False,
     "validatorUrl": None,
 }
 

@@ -37,17 +37,20 @@ OUTBOX = reverse("reports:outbox")
 ROUTING = reverse("fitconnect_health:routing_health")
 WORKING_GROUPS = reverse("workinggroups:group_list")
 PRINT_PLANNER = reverse("printplanner:index")
+FORM_USAGE = reverse("formstats:member")
+FORM_STATISTICS = reverse("formstats:staff")
 
 
 @pytest.mark.parametrize(
     ("trait", "expected"),
     [
-        ("clerk", {INBOX, PAYMENTS, PRINT_PLANNER, WORKING_GROUPS, PROCUREMENT}),
+        ("clerk", {INBOX, PAYMENTS, FORM_USAGE, PRINT_PLANNER, WORKING_GROUPS, PROCUREMENT}),
         (
             "member_admin",
             {
                 INBOX,
                 PAYMENTS,
+                FORM_USAGE,
                 PRINT_PLANNER,
                 SERVICES_ADMIN,
                 PEOPLE_ADMIN,
@@ -62,6 +65,7 @@ PRINT_PLANNER = reverse("printplanner:index")
                 OFFERS,
                 STATISTICS,
                 FORM_STUDIO,
+                FORM_STATISTICS,
                 NEWS_ADMIN,
                 OZG_PROGRESS,
                 OUTBOX,

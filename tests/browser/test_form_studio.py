@@ -271,13 +271,22 @@ FIM_KEY = "browser_fim_blaue_karte"
 
 
 @pytest.fixture
-def fim_cleanup(django_db_blocker):
+def fim_cleanup(django_db_blocker, settings):
+    """Jobs (the gate run) run at once, as in the Hundesteuer offer's settings; afterwards
+    the form, its versions and gate runs are removed."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield
     from openkommune.forms.models import FormDefinition, FormVersion
+    from openkommune.studio.models import GateRun
     from openkommune.tenancy.models import AuditRecord
     from openkommune.tenancy.scoping import scopes_disabled
 
     with django_db_blocker.unblock(), scopes_disabled():
+        runs = GateRun.objects.filter(version__form__key=FIM_KEY)
+        AuditRecord.objects.filter(
+            tenant=None, object_id__in=[str(r.public_id) for r in runs]
+        )._raw_delete(using="default")
+        runs.delete()
         versions = FormVersion.objects.filter(form__key=FIM_KEY)
         forms = FormDefinition.objects.filter(key=FIM_KEY)
         ids = [
@@ -289,8 +298,8 @@ def fim_cleanup(django_db_blocker):
         forms.delete()
 
 
-def test_fim_upload_shows_the_report_and_a_rule_as_condition_in_the_preview(
-    page, committed_cooperative_staff, fim_cleanup, django_db_blocker
+def test_fim_upload_shows_the_report_and_a_rule_as_condition_in_the_preview_and_publishes(
+    page, committed_cooperative_staff, second_staff, fim_cleanup, django_db_blocker
 ):
     from pathlib import Path
 
@@ -330,3 +339,60 @@ def test_fim_upload_shows_the_report_and_a_rule_as_condition_in_the_preview(
     )
     assert hint.count() >= 1
     assert_no_axe_violations(page)
+
+    # The gate blocks the import as it is, in German: the applicant has a name but no way
+    # to reach her. The editor adds an e-mail field and marks it as hers.
+    version_url = f"/genossenschaft/formular-studio/{FIM_KEY}/1/"
+    page.goto(version_url)
+    gate = page.locator("#pruefungen").inner_text()
+    assert "nicht bestanden" in gate
+    assert "Die Antragstellerin ist nicht erreichbar" in gate
+    page.get_by_role("link", name="Feld zu „Allgemeine Angaben“ hinzufügen").click()
+    form = page.locator("#studio-form")
+    form.get_by_label("Frage oder Bezeichnung").fill("E-Mail-Adresse")
+    form.get_by_label("Art des Felds").select_option(label="E-Mail-Adresse")
+    form.get_by_label("Pflichtfeld", exact=False).check()
+    _save(page)
+    page.wait_for_url(re.compile(rf"/{FIM_KEY}/1/"))
+    page.get_by_role("link", name="Titel, LeiKa und Antragstellerin bearbeiten").click()
+    form = page.locator("#studio-form")
+    form.get_by_label("E-Mail-Adresse (für Bestätigung", exact=False).select_option(
+        label="Allgemeine Angaben: E-Mail-Adresse"
+    )
+    assert_no_axe_violations(page)
+    _save(page)
+    page.wait_for_url(re.compile(rf"/{FIM_KEY}/1/"))
+    assert "nicht bestanden" not in page.locator("#pruefungen").inner_text()
+
+    page.get_by_role("button", name="Zur Prüfung geben").click()
+    page.wait_for_url(re.compile(rf"/{FIM_KEY}/1/"))
+    assert "in Prüfung" in page.locator("#status").inner_text()
+    assert page.get_by_role("link", name="Veröffentlichen").count() == 0  # four eyes
+    page.get_by_role("button", name="Abmelden").click()
+
+    # A second person runs the gate (axe-core in Chromium on every preview page, a job)
+    # and publishes.
+    log_in(page, second_staff)
+    page.goto(version_url)
+    # Jobs run at once here: the click returns when the whole run (every page) is done.
+    page.get_by_role("button", name="Prüfung starten").click(no_wait_after=True)
+    page.wait_for_url(re.compile(rf"/{FIM_KEY}/1/pruefung/[0-9a-f-]{{36}}/$"), timeout=240_000)
+    page.wait_for_function(
+        "() => !document.getElementById('pruefung-fortschritt')", timeout=240_000
+    )
+    result = page.locator("#pruefung-ergebnis").inner_text()
+    assert result.startswith("Bestanden"), page.locator("main").inner_text()
+    assert_no_axe_violations(page)
+    page.goto(version_url)
+    assert page.locator("#pruefung-bestanden").count() == 1
+    page.get_by_role("link", name="Veröffentlichen").click()
+    assert page.locator("#pruefung-fehlt").count() == 0
+    page.locator("#bestaetigung-form").get_by_role("button", name="Veröffentlichen").click()
+    page.wait_for_url(re.compile(rf"/formular-studio/{FIM_KEY}/$"))
+    assert "veröffentlicht" in page.locator("table tr").filter(has_text="Version 1").inner_text()
+    assert_no_axe_violations(page)
+    with django_db_blocker.unblock():
+        version = FormVersion.objects.get(form__key=FIM_KEY, number=1)
+    assert version.status == "published"
+    assert version.published_by_id == second_staff.pk
+    assert version.edited_by_id == committed_cooperative_staff.pk

@@ -189,7 +189,7 @@ def test_sla_report_shows_a_breach_across_holiday_and_weekend(
     log_in(page, committed_member_admin)
     page.goto("/genossenschaft/servicedesk/bericht/?monat=2025-10")
     row = page.locator("tr", has_text="Browser-Test: Feiertag")
-    assert "03.11.2025 10:00 – überschritten" in row.inner_text()
+    assert "03.11.2025, 10:00 Uhr – überschritten" in row.inner_text()
     assert page.locator("[data-verletzt]").first.get_attribute("data-verletzt") == "1"
     assert_no_axe_violations(page)
     with page.expect_download() as download:

@@ -58,6 +58,37 @@ def minimal_data(raw: dict) -> dict:
     data = {}
     for step in raw["steps"]:
         data.update(fill(step["items"]))
+    # "At least one of these fields" (`any_filled`): the first one, where it is not inside a
+    # repeated group, gets a value if none has one.
+    places = {}
+
+    def walk(items, path):
+        for item in items:
+            if item["kind"] == "group":
+                if "repeat" not in item:
+                    walk(item["items"], (*path, item["id"]))
+            elif item["type"] not in ("info", "file"):
+                places[item["id"]] = (path, item)
+
+    for step in raw["steps"]:
+        walk(step["items"], ())
+    for rule in raw.get("rules", ()):
+        names = [name for name in rule.get("any_filled", ()) if name in places]
+        if not names:
+            continue
+        filled = False
+        for name in names:
+            path, _item = places[name]
+            node = data
+            for key in path:
+                node = node.get(key, {})
+            filled = filled or name in node
+        if not filled:
+            path, item = places[names[0]]
+            node = data
+            for key in path:
+                node = node.setdefault(key, {})
+            node[item["id"]] = sample_value(item, code_lists)
     return data
 
 
@@ -189,7 +220,11 @@ def fill_step(client, draft: Draft, definition, step, data: dict) -> tuple[str, 
     response = client.get(url)
     assert response.status_code == 200, (step.id, response.content[:500])
     widgets = step_widgets(definition, step, data)
-    assert widgets, step.id
+    # Nothing to type only where the page holds optional repeated groups left empty.
+    assert widgets or all(
+        getattr(item, "repeat", None) is not None and item.repeat.min == 0
+        for item in step.step.items
+    ), step.id
     answers = typed_answers(widgets)
     page = _add_entries(client, url, Page(response.text), answers)
     # Every widget of the step (fields, groups, address parts) is on the page, and every

@@ -2,8 +2,9 @@
 schemas (test data, not real FIM content): each understood pattern becomes `visible_if` (and
 `required` for "muss"), everything else stays in the report with its text."""
 
-from openkommune.forms.engine import parse_definition
+from openkommune.forms.engine import parse_definition, validate
 from openkommune.forms.engine.conditions import MISSING, evaluate
+from openkommune.forms.engine.state import visibility
 from openkommune.forms.fim.importer import import_schema, rules_summary
 from tests.forms.fim_samples.builders import field, group, rule, schema
 
@@ -231,19 +232,133 @@ def test_rules_not_understood_are_listed_with_their_text_and_change_nothing():
     assert rules_summary(result.counts()) == "0 Regeln übernommen, 5 Regeln nicht übernommen"
 
 
-def test_a_condition_the_engine_refuses_is_reported_and_undone():
-    # A field inside a repeated group cannot be named from outside it (docs/forms.md).
+def test_a_field_inside_a_repeated_group_is_named_for_any_entry():
+    # A field inside a repeated group is named from outside it with any_entry (docs/forms.md).
     children = [
         group("G90000001", "Liste", [field("F90000011", "Eintrag")], anzahl="0:5"),
         field("F90000012", "Danach", anzahl="0:1"),
     ]
     result = run(
         children,
-        'Wenn das Feld F90000011 "Eintrag" befüllt ist, dann muss das Feld F90000012 "Danach" '
-        "befüllt sein.",
+        'Wenn das Feld F90000011 "Eintrag" = 04 "Vier", dann muss das Feld F90000012 "Danach" '
+        'befüllt sein. Wenn das Feld F90000011 "Eintrag" <> 04 "Vier", dann darf das Feld '
+        'F90000012 "Danach" nicht befüllt sein.',
     )
     target = items(result)["f90000012_danach"]
+    name = "f90000011_eintrag"
+    assert target["visible_if"] == {"field": name, "equals": "04", "any_entry": True}
+    assert target["required"] is True
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]
+    definition = parse_definition(result.definition)
+    # Executed: shown once any entry says 04, hidden otherwise.
+    both = {"g90000001_liste": [{name: "01"}, {name: "04"}]}
+    assert visibility(definition, both).item_visible("f90000012_danach", {})
+    none = {"g90000001_liste": [{name: "01"}]}
+    assert not visibility(definition, none).item_visible("f90000012_danach", {})
+
+
+def test_a_condition_the_engine_refuses_is_reported_and_undone():
+    # A field whose visibility depends on itself is refused by the engine.
+    result = run(
+        BASE,
+        'Wenn das Feld F90000002 "Traeger" befüllt ist, dann muss das Feld F90000002 "Traeger" '
+        "befüllt sein.",
+    )
+    target = items(result)[B]
     assert "visible_if" not in target
     assert not target.get("required")
     (entry,) = report(result, "rule")
     assert "nicht angenommen" in entry.message
+
+
+def test_datenfeld_wording_and_a_comparison_continued_without_the_field():
+    # The FIM Baukasten's wording (real schemas since 2021): "das Datenfeld", "die
+    # Datenfeldgruppe", and "= 003 … ODER = 005 …" naming the field only once.
+    children = [
+        field("F90000021", "Vertretung"),
+        group("G90000022", "Vertreter", [field("F90000023", "Name")], anzahl="0:1"),
+    ]
+    result = run(
+        children,
+        'Wenn das Feld F90000021 "Vertretung" = 003 "Ja, juristisch." ODER = 005 "Ja, '
+        'bevollmächtigt (juristisch).", dann muss die Datenfeldgruppe G90000022 "Vertreter" '
+        'befüllt sein. Wenn das Feld F90000021 "Vertretung" <> 003 "Ja, juristisch." UND <> 005 '
+        '"Ja, bevollmächtigt (juristisch)." dann darf die Datenfeldgruppe G90000022 "Vertreter" '
+        "nicht befüllt sein.",
+    )
+    name = "f90000021_vertretung"
+    target = items(result)["g90000022_vertreter"]
+    assert target["visible_if"] == {
+        "any": [{"field": name, "equals": "003"}, {"field": name, "equals": "005"}]
+    }
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]
+    definition = parse_definition(result.definition)
+    assert visibility(definition, {name: "005"}).item_visible("g90000022_vertreter", {})
+    assert not visibility(definition, {name: "002"}).item_visible("g90000022_vertreter", {})
+
+
+def test_must_not_be_empty_becomes_required_if_and_is_checked():
+    children = [
+        field("F90000031", "Tag", anzahl="0:1"),
+        field("F90000032", "Monat", anzahl="0:1"),
+    ]
+    result = run(
+        children, 'Wenn F90000031 "Tag" nicht leer, dann darf F90000032 "Monat" nicht leer sein.'
+    )
+    target = items(result)["f90000032_monat"]
+    assert target["required_if"] == {"field": "f90000031_tag", "filled": True}
+    assert "visible_if" not in target  # the month alone stays possible
+    assert report(result, "rule_applied")[0].message.startswith(
+        "Regel R90000001 „Regel 1“ als Prüfung"
+    )
+    definition = parse_definition(result.definition)
+    step = definition.steps[0].id
+    assert "f90000032_monat" in validate(definition, {"f90000031_tag": "3"}, step_id=step).errors
+    assert validate(definition, {"f90000032_monat": "5"}, step_id=step).errors == {}
+
+
+def test_a_reference_resolves_to_the_use_nearest_to_the_rule():
+    # The rule's group holds the field itself and, deeper, in a sub-group: the own one wins.
+    inner = group("G90000042", "Unterlagen", [field("F90000043", "Nachweis")])
+    text = (
+        'Wenn das Feld F90000041 "Art" = 003 "Beschäftigung", dann muss das Feld F90000043 '
+        '"Nachweis" befüllt werden.'
+    )
+    outer = group(
+        "G90000040",
+        "Antrag",
+        [field("F90000041", "Art"), inner, field("F90000043", "Nachweis", anzahl="0:1")],
+        regel=rule("R90000009", "Nachweis", text),
+    )
+    result = run([outer])
+    conditioned = [i for i in items(result).values() if "visible_if" in i]
+    assert len(conditioned) == 1
+    assert conditioned[0]["id"].startswith("f90000043_g90000040")
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000009"]
+
+
+def test_value_given_then_required_field_becomes_required_if():
+    # "Wenn im Datenfeld X der Wert V angegeben wurde, dann soll Y zum Pflichtfeld werden";
+    # der Wert "" means X is empty. Two rules on the same field join with ODER.
+    result = run(
+        BASE,
+        "Wenn im Datenfeld F90000003 der Wert 009 angegeben wurde, dann soll F90000004 zum "
+        "Pflichtfeld werden.",
+        'Wenn im Datenfeld F90000002 der Wert "" angegeben wurde, dann soll F90000004 zum '
+        "Pflichtfeld werden.",
+        "Wenn im Datenfeld F90000001 der Wert 1 angegeben wurde, dann soll F90000002 zum "
+        "Pflichtfeld werden.",  # a Ja/Nein field has no code 1: not guessed
+    )
+    target = items(result)[D]
+    assert target["required_if"] == {
+        "any": [{"field": C, "equals": "009"}, {"not": {"field": B, "filled": True}}]
+    }
+    assert "visible_if" not in target
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001", "R90000002"]
+    assert [e.fim_id for e in report(result, "rule")] == ["R90000003"]
+    definition = parse_definition(result.definition)
+    step = definition.steps[0].id
+    base = {A: True, B: "x"}
+    assert D in validate(definition, {**base, C: "009"}, step_id=step).errors
+    assert D not in validate(definition, {**base, C: "001"}, step_id=step).errors
+    assert D in validate(definition, {A: True, C: "001"}, step_id=step).errors

@@ -373,8 +373,12 @@ class _SchemaMapper:
                 yield from walk(element.children)
 
         items = _items_by_id(definition["steps"])
+        chains = _repeat_chains(definition["steps"])
         translator = RuleTranslator(
-            self._resolve, lambda item_id: items[item_id], wrapper=self.wrappers.get
+            self._resolve,
+            lambda item_id: items[item_id],
+            wrapper=self.wrappers.get,
+            repeats=lambda item_id: chains.get(item_id, ()),
         )
         applied = []
         for rule in [*self.schema.rules, *walk(self.schema.children)]:
@@ -424,7 +428,11 @@ class _SchemaMapper:
         if owner:
             inside = [p for p in matches if p.startswith(owner + ".")]
             if inside:
-                matches = inside
+                # The use nearest to the owner (fewest levels below it) wins when it is the
+                # only one at that depth, e.g. the owner's own field over the same field
+                # inside one of its sub-groups.
+                depth = min(p.count(".") for p in inside)
+                matches = [p for p in inside if p.count(".") == depth]
         if len(matches) != 1:
             problem = "nicht gefunden" if not matches else "mehrdeutig"
             raise RuleNotUnderstood(f"Bezug {ref} {problem}")
@@ -448,6 +456,22 @@ def _items_by_id(steps: list[dict]) -> dict[str, dict]:
     return found
 
 
+def _repeat_chains(steps: list[dict]) -> dict[str, tuple[str, ...]]:
+    """For every item id: the repeated groups around it, outermost first (not the item)."""
+    found: dict[str, tuple[str, ...]] = {}
+
+    def walk(items, chain):
+        for item in items:
+            found.setdefault(item["id"], chain)
+            if item["kind"] == "group":
+                walk(item["items"], (*chain, item["id"]) if "repeat" in item else chain)
+
+    for step in steps:
+        found.setdefault(step["id"], ())
+        walk(step["items"], ())
+    return found
+
+
 def _has_condition(condition, wanted: dict) -> bool:
     """Whether `wanted` is `condition` or one of the parts `_apply_checked` joined with it."""
     if condition == wanted:
@@ -467,8 +491,13 @@ def _effect_present(definition: dict, items: dict[str, dict], effect: Effect) ->
         return False
     if effect.required and not item.get("required"):
         return False
-    if effect.props and any(item.get(key) != value for key, value in effect.props.items()):
-        return False
+    for key, value in (effect.props or {}).items():
+        present = item.get(key)
+        if key == "required_if":
+            if present != value and value not in (present or {}).get("any", ()):
+                return False
+        elif present != value:
+            return False
     return effect.rule is None or effect.rule in definition.get("rules", [])
 
 
@@ -504,8 +533,13 @@ def _apply_checked(definition: dict, items: dict[str, dict], effects: list[Effec
                 item["visible_if"] = effect.condition
         if effect.required:
             item["required"] = True
-        if effect.props:
-            item.update(effect.props)
+        for key, value in (effect.props or {}).items():
+            if key == "required_if" and item.get(key):
+                # Two rules making the field required: either condition suffices.
+                parts = item[key]["any"] if "any" in item[key] else [item[key]]
+                item[key] = {"any": [*parts, value]}
+            else:
+                item[key] = value
         if effect.rule is not None:
             definition.setdefault("rules", []).append(effect.rule)
     try:

@@ -22,6 +22,11 @@ recurring patterns. Understood are:
   ausgewählt werden": X must be a multiple choice (its answers are unique by construction);
   it gets `max` N.
 
+- "Wenn <Bedingung>, dann darf Y nicht leer sein" and "Wenn im Datenfeld X (nicht) der Wert V
+  angegeben wurde, dann soll Y zum Pflichtfeld werden": Y (a field) gets `required_if`.
+- A comparison may continue the previous one without naming the field (`X = 003 ODER = 005`);
+  a field inside a repeated group that does not contain the target is compared for any entry.
+
 Everything else (date arithmetic, mixed UND/ODER, references that do not resolve to exactly
 one item) is not translated; the caller lists it with its text. Pure Python, no database
 access.
@@ -34,15 +39,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 REF = r"((?:[GF]\d{8}\.)*[GF]\d{8})"
-_LEAD = r"(?:(?:das|die|der)\s+)?(?:(?:Feld|Feldgruppe|Gruppe)\s+)*"
+_LEAD = r"(?:(?:das|die|der)\s+)?(?:(?:Datenfeldgruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
 _LABEL = r'(?:\s*"[^"]*")?'
 
+# "Wenn <Bedingung>, dann muss/darf/kann Y (nicht) befüllt/ausgefüllt/leer sein/werden"; the
+# comma and "dann" are sometimes missing in real schemas.
 _SENTENCE = re.compile(
-    r"^Wenn\s+(?P<cond>.+?),?\s+dann\s+(?P<modal>muss|darf|kann)\s+"
+    r"^Wenn\s+(?P<cond>.+?)(?:,?\s+dann|,)?\s+(?P<modal>muss|darf|kann)\s+"
     + _LEAD
     + REF.replace("(", "(?P<target>", 1)
     + _LABEL
-    + r"\s*(?P<neg>nicht\s+)?befüllt\s+(?:sein|werden)\.?$"
+    + r"\s*(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|leer)\s+(?:sein|werden|bleiben)\.?$"
 )
 _ONLY_IF = re.compile(
     r"^(?P<targets>.+?)\s+(?:ist|sind)\s+nur\s+dann\s+zu\s+befüllen,\s+wenn\s+"
@@ -68,7 +75,12 @@ _COMPARE = re.compile(
     + _LEAD
     + REF.replace("(", "(?P<ref>", 1)
     + r'[^=<>"]*(?:"[^"]*")?[^=<>"]*?\s*(?P<op><>|=)\s*'
-    + r'(?P<value>"?(?:wahr|falsch)"?|(?P<code>[0-9A-Za-z_-]+)\s+"[^"]*")$'
+    + r'(?P<value>"?(?:wahr|falsch)"?|(?P<code>[0-9A-Za-z_-]+)(?:\s+"[^"]*")?)$'
+)
+# A comparison continuing the previous one without naming the field again:
+# `Feld X = 003 "…" ODER = 005 "…"`, `Feld X <> 003 "…" UND <> 005 "…"`.
+_BARE_COMPARE = re.compile(
+    r'^(?P<op><>|=)\s*(?P<value>"?(?:wahr|falsch)"?|(?P<code>[0-9A-Za-z_-]+)(?:\s+"[^"]*")?)$'
 )
 _FILLED = re.compile(
     r"^"
@@ -80,6 +92,18 @@ _FILLED = re.compile(
 _AT_LEAST_ONE = re.compile(
     r"^Es\s+muss\s+mindeste?n?s\s+(?:eines|eins|ein)\s+der\s+(?:Felder|Feldgruppen)\s+"
     r"(?P<refs>.+?)\s+befüllt\s+(?:sein|werden)\.?$"
+)
+# "Wenn im Datenfeld X (nicht) der Wert 009 / "" angegeben wurde, dann soll Y zum Pflichtfeld
+# werden": Y must be answered while the condition holds (`required_if`); `""` is "empty".
+_REQUIRED_WHEN = re.compile(
+    r"^Wenn\s+im\s+(?:Daten)?[Ff]eld\s+"
+    + REF.replace("(", "(?P<ref>", 1)
+    + _LABEL
+    + r'\s+(?P<neg>nicht\s+)?der\s+Wert\s+(?P<value>"[^"]*"|[0-9A-Za-z_-]+)\s+angegeben\s+'
+    r"wurde,?\s+(?:dann\s+)?(?:soll|muss)\s+(?:das\s+)?(?:(?:Daten)?[Ff]eld\s+)?"
+    + REF.replace("(", "(?P<target>", 1)
+    + _LABEL
+    + r"\s+(?:zum|ein)\s+Pflichtfeld\s+(?:werden|sein)\.?$"
 )
 _NUMBER_WORDS = {
     "ein": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7,
@@ -130,9 +154,12 @@ class RuleTranslator:
         resolve: Callable[[str, str], str],
         item: Callable[[str], dict],
         wrapper: Callable[[str], str | None] = lambda _item_id: None,
+        repeats: Callable[[str], tuple[str, ...]] = lambda _item_id: (),
     ):
         self.resolve = resolve
         self.item = item
+        # The repeated groups around an item (outermost first, not the item itself).
+        self.repeats = repeats
         # The repeated group of one field the importer made of a repeated FIM field: "the
         # field is filled" is "the group has an entry with a value" (nameable from outside).
         self.wrapper = wrapper
@@ -152,7 +179,7 @@ class RuleTranslator:
                 f"„{_title(self.item(second))}“ aus."
             )
             return [
-                Effect(second, {"not": self._filled(first)}),
+                Effect(second, self._scoped({"not": self._filled(first)}, second)),
                 Effect(
                     names[0], None, rule={"any_filled": names, "message": message[:500]},
                     optional=True,
@@ -162,24 +189,73 @@ class RuleTranslator:
             return [self._at_least_one(match, owner)]
         if match := _UNIQUE_ENTRIES.match(text):
             return [self._unique_entries(match, owner)]
+        sentences = [part.strip() for part in re.split(r"(?<=\.)\s+(?=Wenn\s)", text)]
+        if sentences and all(_REQUIRED_WHEN.match(part) for part in sentences):
+            return self._required_when([_REQUIRED_WHEN.match(part) for part in sentences], owner)
         sentences = [part.strip() for part in re.split(r"(?=\bWenn\s)", text) if part.strip()]
         if not sentences or not all(part.startswith("Wenn ") for part in sentences):
             raise RuleNotUnderstood("Kein bekanntes Muster („Wenn …, dann …“).")
         positive: dict[str, Effect] = {}
         negative: dict[str, Effect] = {}
+        required_if: dict[str, Effect] = {}
         for sentence in sentences:
             match = _SENTENCE.match(sentence)
             if match is None:
                 raise RuleNotUnderstood(f"Satz nicht verstanden: {sentence}")
             target = self.resolve(match["target"], owner)
-            condition = self._condition(match["cond"], owner)
-            if match["neg"]:
+            condition = self._scoped(self._condition(match["cond"], owner), target)
+            meaning = _meaning(match["modal"], bool(match["neg"]), match["state"])
+            is_field = self.item(target).get("kind") == "field"
+            if meaning == "empty":
                 negative[target] = Effect(target, {"not": condition})
+            elif meaning == "required" and match["state"] == "leer" and is_field:
+                # "darf nicht leer sein": must be answered then; says nothing about when it
+                # may be filled, so the field stays shown (required_if, not visible_if).
+                required_if[target] = Effect(target, None, props={"required_if": condition})
             else:
-                required = match["modal"] == "muss" and self.item(target).get("kind") == "field"
-                positive[target] = Effect(target, condition, required)
+                positive[target] = Effect(target, condition, meaning == "required" and is_field)
         # The "darf nicht" sentence is the complement of the "muss" one; the latter decides.
-        return [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
+        effects = [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
+        taken = {effect.item_id for effect in effects}
+        return [*effects, *(e for t, e in required_if.items() if t not in taken)]
+
+    def _required_when(self, matches, owner: str) -> list[Effect]:
+        effects: dict[str, Effect] = {}
+        for match in matches:
+            source = self.resolve(match["ref"], owner)
+            target = self.resolve(match["target"], owner)
+            if self.item(target).get("kind") != "field":
+                raise RuleNotUnderstood(
+                    f"„{target}“ ist eine Gruppe; eine Gruppe als Pflichtfeld wird nicht übersetzt."
+                )
+            value = match["value"]
+            if value == '""':
+                condition = {"not": self._filled(source)}
+            else:
+                condition = self._compare(
+                    source, {"code": value.strip('"'), "value": value, "op": "="}
+                )
+            if match["neg"]:
+                condition = {"not": condition}
+            condition = self._scoped(condition, target)
+            if target in effects:
+                old = effects[target].props["required_if"]
+                condition = {"any": [old, condition]}
+            effects[target] = Effect(target, None, props={"required_if": condition})
+        return list(effects.values())
+
+    def _scoped(self, condition: dict, target: str) -> dict:
+        """`condition` as seen from `target`: a comparison naming a field inside a repeated
+        group that does not contain `target` holds for any entry (`any_entry`)."""
+        if "field" in condition:
+            inner = self.repeats(condition["field"])
+            if inner != self.repeats(target)[: len(inner)]:
+                return {**condition, "any_entry": True}
+            return condition
+        if "not" in condition:
+            return {"not": self._scoped(condition["not"], target)}
+        key = "all" if "all" in condition else "any"
+        return {key: [self._scoped(part, target) for part in condition[key]]}
 
     def _at_least_one(self, match, owner: str) -> Effect:
         refs = re.findall(REF, match["refs"])
@@ -232,7 +308,8 @@ class RuleTranslator:
         if not targets:
             raise RuleNotUnderstood("Die Regel nennt keine Felder.")
         condition = {"field": source, "equals": True}
-        return [Effect(self.resolve(ref, owner), dict(condition)) for ref in targets]
+        resolved = [self.resolve(ref, owner) for ref in targets]
+        return [Effect(target, self._scoped(condition, target)) for target in resolved]
 
     def _condition(self, text: str, owner: str) -> dict:
         unquoted = re.sub(r'"[^"]*"', '""', text)
@@ -243,31 +320,43 @@ class RuleTranslator:
         connectors = set(parts[1::2])
         if len(connectors) > 1:
             raise RuleNotUnderstood("UND und ODER gemischt ohne Klammern.")
-        atoms = [self._atom(part.strip().rstrip(","), owner) for part in parts[0::2]]
+        atoms = []
+        previous = None
+        for part in parts[0::2]:
+            part = part.strip().rstrip(",").strip()
+            if (bare := _BARE_COMPARE.match(part)) and previous:
+                # "ODER = 005 …" continues the comparison with the previous atom's field.
+                atoms.append(self._compare(previous, bare))
+                continue
+            atom = self._atom(part, owner)
+            previous = atom.get("field") or atom.get("not", {}).get("field")
+            atoms.append(atom)
         if len(atoms) == 1:
             return atoms[0]
         return {"any" if connectors == {"ODER"} else "all": atoms}
 
     def _atom(self, text: str, owner: str) -> dict:
         if match := _COMPARE.match(text):
-            field_id = self.resolve(match["ref"], owner)
-            if match["code"] is not None:
-                item = self.item(field_id)
-                coded = ("choice", "multichoice", "text")
-                if item.get("kind") != "field" or item["type"] not in coded:
-                    raise RuleNotUnderstood(f"„{field_id}“ hat keine Codes.")
-                value = match["code"]
-            else:
-                self._expect_boolean(field_id)
-                value = match["value"].strip('"') == "wahr"
-            condition = {"field": field_id, "equals": value}
-            return {"not": condition} if match["op"] == "<>" else condition
+            return self._compare(self.resolve(match["ref"], owner), match)
         if match := _FILLED.match(text):
             item_id = self.resolve(match["ref"], owner)
             filled = (match["state"] == "befüllt") != bool(match["neg"])
             condition = self._filled(item_id)
             return condition if filled else {"not": condition}
         raise RuleNotUnderstood(f"Bedingung nicht verstanden: {text}")
+
+    def _compare(self, field_id: str, match) -> dict:
+        if match["code"] is not None:
+            item = self.item(field_id)
+            coded = ("choice", "multichoice", "text")
+            if item.get("kind") != "field" or item["type"] not in coded:
+                raise RuleNotUnderstood(f"„{field_id}“ hat keine Codes.")
+            value = match["code"]
+        else:
+            self._expect_boolean(field_id)
+            value = match["value"].strip('"') == "wahr"
+        condition = {"field": field_id, "equals": value}
+        return {"not": condition} if match["op"] == "<>" else condition
 
     def _expect_boolean(self, field_id: str):
         item = self.item(field_id)
@@ -285,6 +374,21 @@ class RuleTranslator:
         if not fields:
             raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
         return fields[0] if len(fields) == 1 else {"any": fields}
+
+
+def _meaning(modal: str, negated: bool, state: str) -> str:
+    """What a sentence asks of its target: "required" (must be filled), "empty" (must not
+    be filled) or "allowed" (may be filled). "darf nicht leer" is "muss befüllt"."""
+    filled = state != "leer"
+    if modal == "kann":
+        return "allowed"
+    if modal == "muss":
+        if negated:
+            return "required" if not filled else "allowed"  # "muss nicht befüllt": optional
+        return "required" if filled else "empty"
+    if negated:  # darf nicht …
+        return "empty" if filled else "required"
+    return "allowed"
 
 
 def _answers(items: list[dict]):

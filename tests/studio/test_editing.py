@@ -3,8 +3,11 @@ for choices, and the diff."""
 
 import pytest
 
+from openkommune.forms.engine import parse_definition
+from openkommune.forms.engine.state import visibility
 from openkommune.studio import editing
 from openkommune.studio.diff import definition_diff
+from openkommune.studio.editing import changed_conditions, find, replace_item
 from openkommune.studio.forms import FieldForm, condition_rows, rows_condition
 from tests.forms.helpers import field, group, raw_form
 
@@ -102,3 +105,72 @@ def test_the_diff_names_added_removed_moved_and_changed_parts():
     assert any(text == "Pflichtfeld neu: ja" for _k, _w, text in lines)
     assert any("gelb" in text for _k, _w, text in lines)
     assert definition_diff(old, old) == []
+
+
+# --- a group made (non-)repeatable keeps the conditions naming it meaningful ------------------
+
+
+def _repeat_form():
+    """Step 1: a group repeated at most once (two fields, one inside a repeated sub-group);
+    step 2: a field shown when the group is filled, one comparing a field inside it."""
+    return {
+        "format": 1, "key": "wiederholung", "title": "Wiederholung",
+        "leika_keys": ["99089086000000"],
+        "steps": [
+            {"id": "eins", "title": "Eins", "items": [
+                {"kind": "group", "id": "block", "title": "Block", "repeat": {"min": 0, "max": 1},
+                 "items": [
+                     {"kind": "field", "id": "beginn", "type": "date", "label": "Beginn"},
+                     {"kind": "field", "id": "art", "type": "text", "label": "Art"},
+                     {"kind": "group", "id": "orte", "title": "Orte",
+                      "repeat": {"min": 0, "max": 3},
+                      "items": [{"kind": "field", "id": "ort", "type": "text", "label": "Ort"}]},
+                 ]},
+            ]},
+            {"id": "zwei", "title": "Zwei", "items": [
+                {"kind": "field", "id": "weiter", "type": "text", "label": "Weiter",
+                 "visible_if": {"field": "block", "filled": True}},
+                {"kind": "field", "id": "sonst", "type": "text", "label": "Sonst",
+                 "visible_if": {"not": {"field": "block", "filled": True}}},
+                {"kind": "field", "id": "abriss", "type": "text", "label": "Abriss",
+                 "visible_if": {"field": "art", "equals": "Abriss", "any_entry": True}},
+            ]},
+        ],
+    }  # fmt: skip
+
+
+def test_making_a_group_plain_rewrites_the_conditions_naming_it():
+    before = _repeat_form()
+    parse_definition(before)
+    group = {k: v for k, v in find(before, "block").item.items() if k not in ("id", "items")}
+    group.pop("repeat")
+    after = replace_item(before, "block", group)
+    filled = {
+        "any": [
+            {"field": "beginn", "filled": True},
+            {"field": "art", "filled": True},
+            {"field": "orte", "filled": True},
+        ]
+    }
+    assert find(after, "weiter").item["visible_if"] == filled
+    assert find(after, "sonst").item["visible_if"] == {"not": filled}
+    # Outside a plain group its field is named directly (any_entry would be refused).
+    assert find(after, "abriss").item["visible_if"] == {"field": "art", "equals": "Abriss"}
+    assert changed_conditions(before, after) == ["weiter", "sonst", "abriss"]
+    assert "repeat" in find(before, "block").item  # the input is unchanged
+    definition = parse_definition(after)  # the engine accepts the rewritten form
+    # The same meaning: filled once any of its fields is, in either shape.
+    for data, shown in (
+        ({"block": {"art": "Abriss"}}, {"weiter", "abriss"}),
+        ({"block": {"orte": [{"ort": "Jena"}]}}, {"weiter"}),
+        ({}, {"sonst"}),
+    ):
+        seen = visibility(definition, data)
+        visible = {i for i in ("weiter", "sonst", "abriss") if seen.item_visible(i, {})}
+        assert visible == shown, data
+    # And back: repeatable again, the comparison from outside needs any_entry once more.
+    again = replace_item(after, "block", {**group, "repeat": {"min": 0, "max": 1}})
+    assert find(again, "abriss").item["visible_if"] == {
+        "field": "art", "equals": "Abriss", "any_entry": True,
+    }  # fmt: skip
+    parse_definition(again)

@@ -152,14 +152,99 @@ def add_item(definition: dict, parent_id: str, item: dict, *, parent_is_step: bo
 
 
 def replace_item(definition: dict, item_id: str, item: dict) -> dict:
-    """Replace an item's properties; its id and (for a group) its children stay."""
+    """Replace an item's properties; its id and (for a group) its children stay. A group
+    made (non-)repeatable keeps the conditions that name it or its fields meaningful
+    (`_follow_repeat_change`)."""
     result = _copy(definition)
     place = find(result, item_id)
     new = {**copy.deepcopy(item), "id": place.item["id"], "kind": place.item["kind"]}
     if place.item["kind"] == "group":
         new["items"] = place.item["items"]
     place.container[place.index] = new
+    if place.item["kind"] == "group" and ("repeat" in place.item) != ("repeat" in new):
+        _follow_repeat_change(result, new)
     return result
+
+
+def _follow_repeat_change(definition: dict, group: dict) -> None:
+    """Rewrites, in place, the conditions (`visible_if`, `required_if` of steps and items)
+    after `group` became repeatable or stopped being so, keeping their meaning:
+
+    - "the group is filled" (only nameable while it is repeated: one of its entries holds a
+      value) becomes "one of its fields is filled" (its fields with a value, its repeated
+      sub-groups as a whole), which is what a filled plain group means;
+    - a comparison with a field inside the group gets `any_entry` where it is now made from
+      outside a repeated group around that field, and loses it where it no longer is
+      (the engine refuses either mismatch)."""
+    group_id = group["id"]
+    inside = {place.item["id"] for place in walk(group["items"], {})}
+    chains: dict[str, tuple] = {}
+    kinds: dict[str, str] = {}
+    for place in places(definition):
+        chains[place.item["id"]] = tuple(g["id"] for g in place.groups if "repeat" in g)
+        kinds[place.item["id"]] = place.item.get("kind", "")
+
+    def filled_parts(items: list) -> list[dict]:
+        parts = []
+        for item in items:
+            if item.get("kind") == "field":
+                if item.get("type") != "info":
+                    parts.append({"field": item["id"], "filled": True})
+            elif "repeat" in item:
+                parts.append({"field": item["id"], "filled": True})
+            else:
+                parts.extend(filled_parts(item["items"]))
+        return parts
+
+    def scoped(leaf: dict, owner: tuple) -> dict:
+        if kinds.get(leaf["field"]) != "field":
+            return leaf
+        own = chains[leaf["field"]]
+        new = {key: value for key, value in leaf.items() if key != "any_entry"}
+        if own != owner[: len(own)]:
+            new["any_entry"] = True
+        return new
+
+    def rewrite(condition, owner: tuple):
+        if not isinstance(condition, dict):
+            return condition
+        if "field" in condition:
+            name = condition["field"]
+            if name == group_id and "filled" in condition and "repeat" not in group:
+                parts = [scoped(part, owner) for part in filled_parts(group["items"])]
+                if not parts:
+                    return condition  # nothing to name; the engine says so
+                any_part = parts[0] if len(parts) == 1 else {"any": parts}
+                return any_part if condition["filled"] else {"not": any_part}
+            return scoped(condition, owner) if name in inside else condition
+        if "not" in condition:
+            return {"not": rewrite(condition["not"], owner)}
+        key = "all" if "all" in condition else "any"
+        if key not in condition:
+            return condition
+        return {key: [rewrite(part, owner) for part in condition[key]]}
+
+    for step in definition["steps"]:
+        if step.get("visible_if"):
+            step["visible_if"] = rewrite(step["visible_if"], ())
+    for place in places(definition):
+        owner = tuple(g["id"] for g in place.groups if "repeat" in g)
+        for key in ("visible_if", "required_if"):
+            if place.item.get(key):
+                place.item[key] = rewrite(place.item[key], owner)
+
+
+def changed_conditions(before: dict, after: dict) -> list[str]:
+    """Ids of the steps and items whose `visible_if` or `required_if` differ (same items)."""
+    old = {step["id"]: step.get("visible_if") for step in before["steps"]}
+    new = {step["id"]: step.get("visible_if") for step in after["steps"]}
+    for source, target in ((before, old), (after, new)):
+        for place in places(source):
+            target[place.item["id"]] = (
+                place.item.get("visible_if"),
+                place.item.get("required_if"),
+            )
+    return [item_id for item_id in new if item_id in old and old[item_id] != new[item_id]]
 
 
 def move(definition: dict, *, step_id: str = "", item_id: str = "", up: bool) -> dict:

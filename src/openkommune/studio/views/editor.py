@@ -209,7 +209,7 @@ def _draft_or_redirect(request, key: str, number: int):
     return version, None
 
 
-def _edit_page(request, version, form, *, title: str, save, anchor: str = ""):
+def _edit_page(request, version, form, *, title: str, save, anchor: str = "", notes=None):
     """Show `form`; on a valid POST build the new definition with `save()` and store it."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -226,6 +226,9 @@ def _edit_page(request, version, form, *, title: str, save, anchor: str = ""):
                 add_service_errors(form, error)
         else:
             messages.success(request, _("Gespeichert."))
+            for note in notes or ():
+                # What the edit changed besides the item (e.g. conditions rewritten).
+                messages.info(request, note)
             return _version_url(version, anchor)
     return render_form(
         request,
@@ -414,15 +417,26 @@ def item_edit(request, key: str, number: int, item_id: str):
         condition_fields=editing.fields_before(definition, item_id=item_id),
     )
 
+    notes: list[str] = []
+
     def save():
         if item["kind"] == "group":
             new, target = form.group(), definition
         else:
             new, target = _field_result(form, definition, item_id)
-        return (
-            editing.replace_item(target, item_id, new),
-            _("Element „%(id)s“ geändert") % {"id": item_id},
-        )
+        result = editing.replace_item(target, item_id, new)
+        change = _("Element „%(id)s“ geändert") % {"id": item_id}
+        adjusted = [i for i in editing.changed_conditions(target, result) if i != item_id]
+        notes.clear()
+        if adjusted:
+            # A group made (non-)repeatable: the conditions naming it were rewritten.
+            note = _(
+                "Die Bedingungen, die diese Gruppe oder ihre Felder nennen, wurden angepasst, "
+                "damit sie dasselbe bedeuten: %(ids)s"
+            ) % {"ids": ", ".join(f"„{i}“" for i in adjusted)}
+            notes.append(note)
+            change += "; " + note
+        return result, change
 
     name = item.get("label") or item.get("title")
     return _edit_page(
@@ -432,6 +446,7 @@ def item_edit(request, key: str, number: int, item_id: str):
         title=_("„%(name)s“ bearbeiten") % {"name": name},
         save=save,
         anchor=f"element-{item_id}",
+        notes=notes,
     )
 
 

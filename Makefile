@@ -246,7 +246,9 @@ dev: setup-dev
 	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
 	$(call test_services,OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(DEMO_OIDC_ENV) $(RUN) openkommune runserver $(HOST):$(PORT))
 
-setup-serve: deps thesaurus $(SERVE_PREREQUISITES)
+# Chromium: the publish gate's axe-core run on the job workers (ADR 0036, ADR 0044); Playwright
+# and axe-core are production dependencies (pyproject.toml, package.json), installed by `deps`.
+setup-serve: deps thesaurus chromium $(SERVE_PREREQUISITES)
 	$(SERVE_ENV) $(RUN) openkommune ensure_database --create
 	$(call prepare,$(SERVE_ENV))
 

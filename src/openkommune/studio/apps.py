@@ -6,5 +6,6 @@ class StudioConfig(AppConfig):
     label = "studio"
 
     def ready(self):
-        # Registers the gate job with `core.jobs`, so services queue it by name.
-        from openkommune.studio import tasks  # noqa: F401
+        # Registers the gate job with `core.jobs`, so services queue it by name, and the
+        # system check that the gate can run here (Chromium, Playwright, axe-core).
+        from openkommune.studio import checks, tasks  # noqa: F401

@@ -362,3 +362,16 @@ def test_value_given_then_required_field_becomes_required_if():
     assert D in validate(definition, {**base, C: "009"}, step_id=step).errors
     assert D not in validate(definition, {**base, C: "001"}, step_id=step).errors
     assert D in validate(definition, {A: True, C: "001"}, step_id=step).errors
+
+
+def test_must_be_given_without_comma_and_dann():
+    # "angegeben" like "befüllt"; the comma and "dann" are missing in some real rules.
+    result = run(
+        BASE,
+        'Wenn das Feld F90000001 "Vorhanden" = "wahr" muss das Feld F90000002 "Traeger" '
+        "angegeben werden.",
+    )
+    target = items(result)[B]
+    assert target["visible_if"] == {"field": A, "equals": True}
+    assert target["required"] is True
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]

@@ -42,14 +42,15 @@ REF = r"((?:[GF]\d{8}\.)*[GF]\d{8})"
 _LEAD = r"(?:(?:das|die|der)\s+)?(?:(?:Datenfeldgruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
 _LABEL = r'(?:\s*"[^"]*")?'
 
-# "Wenn <Bedingung>, dann muss/darf/kann Y (nicht) befüllt/ausgefüllt/leer sein/werden"; the
-# comma and "dann" are sometimes missing in real schemas.
+# "Wenn <Bedingung>, dann muss/darf/kann Y (nicht) befüllt/ausgefüllt/angegeben/leer
+# sein/werden"; the comma and "dann" are sometimes missing in real schemas.
 _SENTENCE = re.compile(
     r"^Wenn\s+(?P<cond>.+?)(?:,?\s+dann|,)?\s+(?P<modal>muss|darf|kann)\s+"
     + _LEAD
     + REF.replace("(", "(?P<target>", 1)
     + _LABEL
-    + r"\s*(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|leer)\s+(?:sein|werden|bleiben)\.?$"
+    + r"\s*(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|angegeben|leer)\s+"
+    r"(?:sein|werden|bleiben)\.?$"
 )
 _ONLY_IF = re.compile(
     r"^(?P<targets>.+?)\s+(?:ist|sind)\s+nur\s+dann\s+zu\s+befüllen,\s+wenn\s+"

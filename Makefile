@@ -290,6 +290,8 @@ bench: deps thesaurus
 	$(RUN) python bench/tables.py
 	# The form studio: saving and previewing a 200-field form against a 10-field one.
 	$(RUN) python bench/studio_form.py
+	# FIM rules taken over as executed conditions, per real schema in the data folder.
+	$(RUN) python bench/fim_rules.py
 	# PostgreSQL at 127.0.0.1:5432; audit appends, one authority against many (about 1 minute).
 	$(RUN) python bench/audit_chains.py
 	# PostgreSQL at 127.0.0.1:5432 and Redis database 14: CPU per submission and per e-mail

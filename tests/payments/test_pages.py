@@ -23,7 +23,7 @@ from openkommune.payments.models import Payment
 from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey
 from tests.cases.factories import clerk_of
-from tests.payments.support import bewohnerpark_draft, choose
+from tests.payments.support import bewohnerpark_draft, choose, transaction_body
 from tests.paysim import PAYSIM_SECRET
 from tests.submissions.factories import private_media  # noqa: F401
 from tests.submissions.journey_support import ERKLAERUNG
@@ -99,6 +99,31 @@ def test_pay_cancel_retry_and_receipt(client, paysim_member):
     assert pdf.status_code == 200
 
 
+def test_pay_page_on_another_host_is_reached_by_a_link(client, paysim_member, paysim):
+    """The pay form may post only to the configured Bezahldienst's origin (CSP form-action,
+    which a browser applies to the redirect too). A pay page served from another host is
+    reached by a link and an immediate refresh instead — no form submission."""
+    draft, token = bewohnerpark_draft(paysim_member)
+    _applicant(client, draft, token)
+    pay_url = reverse("payments:pay", args=[draft.public_id])
+    page = client.get(pay_url)
+    assert paysim.url in page.headers["Content-Security-Policy"]
+    other = paysim.url.replace("127.0.0.1", "localhost")
+    paysim.settings(pay_base=other)
+    try:
+        response = client.post(pay_url)
+    finally:
+        paysim.settings(pay_base="")
+    assert response.status_code == 200
+    payment = Payment.applicant_objects.get(draft=draft)
+    assert payment.payment_url.startswith(other + "/pay/")
+    assert f'http-equiv="refresh" content="0; url={payment.payment_url}"' in response.text
+    assert f'href="{payment.payment_url}"' in response.text
+    assert "30,00 €" in response.text
+    assert payment.kassenzeichen in response.text
+    # (The same origin as configured: a redirect, test_pay_cancel_retry_and_receipt.)
+
+
 def test_provider_down_shows_a_german_message(client, paysim_member):
     from tests.paysim import connect
 
@@ -119,16 +144,7 @@ def test_pay_page_is_the_applicants_only(client, paysim_member):
 def test_notification_endpoint(client, paysim_member):
     draft, _token = bewohnerpark_draft(paysim_member)
     payment = services.payment_start(draft=draft, base_url="http://testserver/")
-    body = json.dumps(
-        {
-            "paymentId": payment.provider_payment_id,
-            "requestId": str(payment.public_id),
-            "status": "PAYED",
-            "grosAmount": "30.00",
-            "reference": payment.kassenzeichen,
-            "paymentInformation": {"transactionId": "T1", "paymentMethod": "PAYPAL"},
-        }
-    ).encode()
+    body = transaction_body(payment)
     url = reverse("payments:notify")
     forged = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE="00")
     assert forged.status_code == 400

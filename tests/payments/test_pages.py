@@ -5,12 +5,14 @@ exports, reconciliation, refund)."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +22,7 @@ from openkommune.core.timezone import local_date
 from openkommune.payments import providers, services
 from openkommune.payments.constants import PaymentStatus
 from openkommune.payments.models import Payment
+from openkommune.payments.selectors import local_day_bounds
 from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey
 from tests.cases.factories import clerk_of
@@ -167,6 +170,12 @@ def _paid(tenant, laufzeit):
 
 def test_booking_export_of_a_day_reconciles_to_the_cent(client, paysim_member):
     payments = [_paid(paysim_member, laufzeit) for laufzeit in ("6", "12", "24")]
+    # Paid a minute before today began (local time): yesterday's booking, not today's.
+    yesterday = _paid(paysim_member, "12")
+    start, _end = local_day_bounds(local_date())
+    Payment.applicant_objects.filter(pk=yesterday.pk).update(
+        paid_at=start - datetime.timedelta(minutes=1)
+    )
     client.force_login(clerk_of(paysim_member))
     day = local_date().isoformat()
     page = client.get(reverse("payments:bookings"), {"tag": day})
@@ -185,9 +194,14 @@ def test_booking_export_of_a_day_reconciles_to_the_cent(client, paysim_member):
     assert root.get("summe") == "105.00"
     assert root.get("anzahl") == "3"
     assert sum(Decimal(e.text) for e in root.findall("b:buchung/b:betrag", ns)) == Decimal("105.00")
+    assert yesterday.kassenzeichen not in xml.content.decode()
     xlsx = client.get(reverse("payments:bookings"), {"tag": day, "format": "xlsx"})
     assert xlsx.status_code == 200
-    assert xlsx.content[:2] == b"PK"
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    column = header.index("Betrag (EUR)")
+    assert sum(Decimal(str(row[column])) for row in cells if row[0]) == Decimal("105.00")
+    assert {row[0] for row in cells if row[0]} == {p.kassenzeichen for p in payments}
     bad = client.get(reverse("payments:bookings"), {"tag": "gestern"})
     assert bad.status_code == 422
     assert "JJJJ-MM-TT" in bad.text

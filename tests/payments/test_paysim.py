@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 
@@ -141,3 +142,52 @@ def test_pay_page_is_labelled_and_notification_is_signed(paysim, receiver):
     assert info.request_id == "r-5"
     assert info.payment_id == information["transactionId"]
     assert info.transaction_id.startswith("SIM-")
+
+
+class _WithoutStatusQuery(BaseHTTPRequestHandler):
+    """A Bezahldienst without XBezahldienste's configuration status: 404 as a web page there,
+    a JSON 404 for an unknown payment."""
+
+    def do_GET(self):
+        problem = self.path.startswith("/paymenttransaction/")
+        body = b'{"status": 404}' if problem else b"<p>not found</p>"
+        self.send_response(404)
+        self.send_header("Content-Type", "application/problem+json" if problem else "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _config(url: str, originator: str = PAYSIM_ORIGINATOR):
+    return SimpleNamespace(
+        provider="pmpayment",
+        base_url=url,
+        originator_id=originator,
+        endpoint_id="15003000",
+        secret_reference="OPENKOMMUNE_PAYMENT_SECRET_PROBE",
+        secret_encrypted="",
+    )
+
+
+def test_connection_test_asks_for_the_configurations_status(paysim, monkeypatch):
+    monkeypatch.setenv("OPENKOMMUNE_PAYMENT_SECRET_PROBE", PAYSIM_SECRET)
+    assert providers.Client(_config(paysim.url)).probe() == "ok"
+    assert providers.Client(_config(paysim.url, "UNBEKANNT")).probe() == "refused"
+    monkeypatch.setenv("OPENKOMMUNE_PAYMENT_SECRET_PROBE", "ein-falscher-schluessel")
+    assert providers.Client(_config(paysim.url)).probe() == "refused"
+    assert providers.Client(_config("http://127.0.0.1:9")).probe() == "unavailable"
+    monkeypatch.delenv("OPENKOMMUNE_PAYMENT_SECRET_PROBE")
+    assert providers.Client(_config(paysim.url)).probe() == "no_secret"
+    monkeypatch.setenv("OPENKOMMUNE_PAYMENT_SECRET_PROBE", PAYSIM_SECRET)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _WithoutStatusQuery)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        # Without the status query, a JSON 404 for an unknown payment means it knows us.
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert providers.Client(_config(url)).probe() == "ok"
+    finally:
+        server.shutdown()
+        server.server_close()

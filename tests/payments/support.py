@@ -6,6 +6,7 @@ simulator's pay page."""
 from __future__ import annotations
 
 import datetime
+import json
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -27,6 +28,44 @@ SONDERNUTZUNG_ID = "10348"
 # Where the platform would be: nobody listens, so the simulator's notification is lost and
 # the payment is settled by the status query (return page or poll) — unless a test posts it.
 NO_PLATFORM = "http://127.0.0.1:9/"
+
+
+def transaction_body(
+    payment,
+    *,
+    status="PAYED",
+    amount=None,
+    reference=None,
+    transaction_id=None,
+    paid=True,
+) -> bytes:
+    """A payment transaction as XBezahldienste 1.0 reports it (status query, and the body of
+    a notification): our request as the Bezahldienst keeps it and its payment information."""
+    amount = str(payment.amount) if amount is None else amount
+    information = {
+        "transactionId": transaction_id or payment.provider_payment_id,
+        "status": status,
+    }
+    if paid:
+        information |= {
+            "transactionReference": "TX-1",
+            "paymentMethod": "GIROPAY",
+            "transactionTimestamp": "2026-12-06T10:00:00.000Z",
+        }
+    request = {
+        "requestId": str(payment.public_id),
+        "currency": "EUR",
+        "grosAmount": float(amount),
+        "items": [
+            {
+                "id": "1",
+                "reference": reference or payment.kassenzeichen,
+                "totalNetAmount": float(amount),
+                "bookingData": {"kassenzeichen": reference or payment.kassenzeichen},
+            }
+        ],
+    }
+    return json.dumps({"paymentRequest": request, "paymentInformation": information}).encode()
 
 
 def offer(tenant, ozg_id: str, rule=BEWOHNERPARKAUSWEIS, **changes):

@@ -67,6 +67,16 @@ def test_secret_is_write_only_encrypted_and_the_connection_is_tested(client, pay
     assert short.status_code == 422
     assert "zu kurz" in short.text
     assert not ProviderConfig.applicant_objects.exists()
+    # XBezahldienste's ids: 1-36 of letters without umlauts, digits, _ and -.
+    ids = client.post(reverse(URL), _form(paysim, originator_id="Verfahren Ä", endpoint_id=""))
+    assert ids.status_code == 422
+    assert "Bis zu 36 Buchstaben ohne Umlaute" in ids.text
+    assert not ProviderConfig.applicant_objects.exists()
+    with pytest.raises(services.PaymentError) as refused:
+        services.provider_config_set(
+            tenant=tenant, actor=None, **(_form(paysim, originator_id="x" * 37) | {"secret": ""})
+        )
+    assert "originator_id" in refused.value.fields
 
     saved = client.post(reverse(URL), _form(paysim))
     assert saved.status_code == 302

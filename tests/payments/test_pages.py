@@ -5,12 +5,14 @@ exports, reconciliation, refund)."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,10 +22,11 @@ from openkommune.core.timezone import local_date
 from openkommune.payments import providers, services
 from openkommune.payments.constants import PaymentStatus
 from openkommune.payments.models import Payment
+from openkommune.payments.selectors import local_day_bounds
 from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey
 from tests.cases.factories import clerk_of
-from tests.payments.support import bewohnerpark_draft, choose
+from tests.payments.support import bewohnerpark_draft, choose, transaction_body
 from tests.paysim import PAYSIM_SECRET
 from tests.submissions.factories import private_media  # noqa: F401
 from tests.submissions.journey_support import ERKLAERUNG
@@ -99,6 +102,31 @@ def test_pay_cancel_retry_and_receipt(client, paysim_member):
     assert pdf.status_code == 200
 
 
+def test_pay_page_on_another_host_is_reached_by_a_link(client, paysim_member, paysim):
+    """The pay form may post only to the configured Bezahldienst's origin (CSP form-action,
+    which a browser applies to the redirect too). A pay page served from another host is
+    reached by a link and an immediate refresh instead — no form submission."""
+    draft, token = bewohnerpark_draft(paysim_member)
+    _applicant(client, draft, token)
+    pay_url = reverse("payments:pay", args=[draft.public_id])
+    page = client.get(pay_url)
+    assert paysim.url in page.headers["Content-Security-Policy"]
+    other = paysim.url.replace("127.0.0.1", "localhost")
+    paysim.settings(pay_base=other)
+    try:
+        response = client.post(pay_url)
+    finally:
+        paysim.settings(pay_base="")
+    assert response.status_code == 200
+    payment = Payment.applicant_objects.get(draft=draft)
+    assert payment.payment_url.startswith(other + "/pay/")
+    assert f'http-equiv="refresh" content="0; url={payment.payment_url}"' in response.text
+    assert f'href="{payment.payment_url}"' in response.text
+    assert "30,00 €" in response.text
+    assert payment.kassenzeichen in response.text
+    # (The same origin as configured: a redirect, test_pay_cancel_retry_and_receipt.)
+
+
 def test_provider_down_shows_a_german_message(client, paysim_member):
     from tests.paysim import connect
 
@@ -119,16 +147,7 @@ def test_pay_page_is_the_applicants_only(client, paysim_member):
 def test_notification_endpoint(client, paysim_member):
     draft, _token = bewohnerpark_draft(paysim_member)
     payment = services.payment_start(draft=draft, base_url="http://testserver/")
-    body = json.dumps(
-        {
-            "paymentId": payment.provider_payment_id,
-            "requestId": str(payment.public_id),
-            "status": "PAYED",
-            "grosAmount": "30.00",
-            "reference": payment.kassenzeichen,
-            "paymentInformation": {"transactionId": "T1", "paymentMethod": "PAYPAL"},
-        }
-    ).encode()
+    body = transaction_body(payment)
     url = reverse("payments:notify")
     forged = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE="00")
     assert forged.status_code == 400
@@ -151,6 +170,12 @@ def _paid(tenant, laufzeit):
 
 def test_booking_export_of_a_day_reconciles_to_the_cent(client, paysim_member):
     payments = [_paid(paysim_member, laufzeit) for laufzeit in ("6", "12", "24")]
+    # Paid a minute before today began (local time): yesterday's booking, not today's.
+    yesterday = _paid(paysim_member, "12")
+    start, _end = local_day_bounds(local_date())
+    Payment.applicant_objects.filter(pk=yesterday.pk).update(
+        paid_at=start - datetime.timedelta(minutes=1)
+    )
     client.force_login(clerk_of(paysim_member))
     day = local_date().isoformat()
     page = client.get(reverse("payments:bookings"), {"tag": day})
@@ -169,9 +194,14 @@ def test_booking_export_of_a_day_reconciles_to_the_cent(client, paysim_member):
     assert root.get("summe") == "105.00"
     assert root.get("anzahl") == "3"
     assert sum(Decimal(e.text) for e in root.findall("b:buchung/b:betrag", ns)) == Decimal("105.00")
+    assert yesterday.kassenzeichen not in xml.content.decode()
     xlsx = client.get(reverse("payments:bookings"), {"tag": day, "format": "xlsx"})
     assert xlsx.status_code == 200
-    assert xlsx.content[:2] == b"PK"
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    column = header.index("Betrag (EUR)")
+    assert sum(Decimal(str(row[column])) for row in cells if row[0]) == Decimal("105.00")
+    assert {row[0] for row in cells if row[0]} == {p.kassenzeichen for p in payments}
     bad = client.get(reverse("payments:bookings"), {"tag": "gestern"})
     assert bad.status_code == 422
     assert "JJJJ-MM-TT" in bad.text

@@ -6,7 +6,6 @@ or an application."""
 from __future__ import annotations
 
 import datetime
-import json
 from decimal import Decimal
 
 import pytest
@@ -17,28 +16,17 @@ from openkommune.payments.constants import NotificationOutcome, PaymentStatus
 from openkommune.payments.models import Payment, PaymentNotification, ProviderConfig
 from openkommune.submissions.models import Application, Draft
 from openkommune.tenancy.models import AuditRecord
-from tests.payments.support import NO_PLATFORM, bewohnerpark_draft, choose, sondernutzung_draft
+from tests.payments.support import (
+    NO_PLATFORM,
+    bewohnerpark_draft,
+    choose,
+    sondernutzung_draft,
+    transaction_body,
+)
 from tests.paysim import PAYSIM_SECRET, connect
 from tests.submissions.factories import private_media  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
-
-
-def _paid_info_body(payment, **changes) -> bytes:
-    info = {
-        "paymentId": payment.provider_payment_id,
-        "requestId": str(payment.public_id),
-        "status": "PAYED",
-        "grosAmount": str(payment.amount),
-        "currency": "EUR",
-        "reference": payment.kassenzeichen,
-        "paymentInformation": {
-            "transactionId": "TX-1",
-            "paymentMethod": "GIROPAY",
-            "transactionTimestamp": "2026-12-06T10:00:00+00:00",
-        },
-    } | changes
-    return json.dumps(info).encode()
 
 
 def test_paid_payment_submits_the_draft_once(paysim_member):
@@ -102,7 +90,7 @@ def test_open_payment_is_reused_and_changed_answers_cancel_it(paysim_member):
 def test_forged_notification_changes_nothing(paysim_member):
     draft, _token = bewohnerpark_draft(paysim_member)
     payment = services.payment_start(draft=draft, base_url=NO_PLATFORM)
-    body = _paid_info_body(payment)
+    body = transaction_body(payment)
     outcome = services.notification_receive(body=body, signature=providers.sign("falsch", body))
     assert outcome == NotificationOutcome.BAD_SIGNATURE
     assert (
@@ -122,11 +110,11 @@ def test_notification_with_another_amount_or_reference_is_refused(paysim_member)
     draft, _token = bewohnerpark_draft(paysim_member)
     payment = services.payment_start(draft=draft, base_url=NO_PLATFORM)
     for changes in (
-        {"grosAmount": "0.01"},
+        {"amount": "0.01"},
         {"reference": "MD20260000000"},
-        {"paymentId": "anderer"},
+        {"transaction_id": "anderer"},
     ):
-        body = _paid_info_body(payment, **changes)
+        body = transaction_body(payment, **changes)
         outcome = services.notification_receive(
             body=body, signature=providers.sign(PAYSIM_SECRET, body)
         )
@@ -138,12 +126,12 @@ def test_notification_with_another_amount_or_reference_is_refused(paysim_member)
 def test_duplicate_and_late_notifications(paysim_member):
     draft, _token = bewohnerpark_draft(paysim_member)
     payment = services.payment_start(draft=draft, base_url=NO_PLATFORM)
-    declined = _paid_info_body(payment, status="FAILED", paymentInformation={})
+    declined = transaction_body(payment, status="FAILED", paid=False)
     sign = lambda body: providers.sign(PAYSIM_SECRET, body)  # noqa: E731
     assert services.notification_receive(body=declined, signature=sign(declined)) == "applied"
     assert services.notification_receive(body=declined, signature=sign(declined)) == "duplicate"
     # Money that arrives after a failure was reported still counts: the draft is submitted.
-    paid = _paid_info_body(payment)
+    paid = transaction_body(payment)
     assert services.notification_receive(body=paid, signature=sign(paid)) == "applied"
     assert services.notification_receive(body=paid, signature=sign(paid)) == "duplicate"
     assert Application.applicant_objects.filter(draft=draft).count() == 1

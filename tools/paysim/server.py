@@ -1,25 +1,32 @@
 """Bezahldienst-Simulator — kein echtes Geld.
 
-A small stand-alone server (standard library only) that speaks the platform's
-XBezahldienste-shaped payment protocol (docs/payment.md), for the tests and the demo. It is a
-separate process; the platform knows only its URL and the shared secret, as for ePayBL or
-pmPayment.
+A small stand-alone server (standard library only) that speaks the platform's payment
+protocol — XBezahldienste 1.0 plus the platform's signed notification and refund
+(docs/payment.md) — for the tests and the demo. It is a separate process; the platform knows
+only its URL and the shared secret, as for ePayBL or pmPayment.
 
     python tools/paysim/server.py --port 0 --merchant DEMO-MANDANT=secret ...
 
-prints `PAYSIM READY http://127.0.0.1:<port>` when it listens. Endpoints (for both dialects,
-`/epaybl/...` and `/pmpayment/...`):
+prints `PAYSIM READY http://127.0.0.1:<port>` when it listens. Endpoints (the same for the
+ePayBL and the pmPayment adapter):
 
-- `POST /<dialect>/paymenttransaction/<originator>/<endpoint>`: a payment request (JSON,
-  header `X-Signature` = HMAC-SHA256 of the body with the originator's secret) → 201 with
-  `paymentId`, `status` INITIAL and the `paymentUrl` of the pay page.
-- `GET /<dialect>/paymenttransaction/<originator>/<endpoint>/<paymentId>` (signature over the
-  path) → the payment information.
-- `POST .../<paymentId>/refund` (signed body `{"reason": …}`) → REFUNDED.
-- `GET|POST /pay/<paymentId>`: the pay page with the choices paid / declined / cancelled /
-  timed out; sends the signed notification to the `notifyUrl` and redirects the browser.
+- `POST /paymenttransaction/<originatorId>/<endPointId>`: a payment request (JSON, header
+  `X-Signature` = HMAC-SHA256 of the body with the originator's secret) → 200 with the
+  payment transaction (`paymentRequest` as received, `paymentInformation` with
+  `transactionId`, status INITIAL and the pay page as `transactionRedirectUrl`). Errors as
+  `application/problem+json` with XBezahldienste's `functionalCode`.
+- `GET /paymenttransaction/<originatorId>/<endPointId>/<transactionId>` (signature over the
+  path) → the payment transaction.
+- `GET /status/<originatorId>/<endPointId>` (signature over the path) → 200 when the
+  originator is known and the signature right.
+- `POST .../<transactionId>/refund` (signed body `{"reason": …}`) → REFUNDED (or CANCELED
+  while open).
+- `GET|POST /pay/<transactionId>`: the pay page with the choices paid / declined / cancelled /
+  timed out (FAILED with the statusDetail TIMEOUT); sends the signed notification to the
+  request's `notifyUrl` and redirects the browser to its `redirectUrl`.
 - `POST /_sim/settings` `{"notifications": "send"|"drop"|"twice"}`: for the tests of a lost
-  or duplicated notification.
+  or duplicated notification; `{"pay_base": "http://…"}`: pay pages said to be on another
+  host (as an ePayBL connector's may be; "" again for this server).
 """
 
 from __future__ import annotations
@@ -36,13 +43,14 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 LABEL = "Bezahldienst-Simulator — kein echtes Geld"
-DIALECTS = {"epaybl", "pmpayment"}
 METHODS = {"paid": "CREDITCARD", "declined": "CREDITCARD"}
-FINAL = {"PAYED", "FAILED", "CANCELED", "TIMEOUT", "REFUNDED"}
+FINAL = {"PAYED", "FAILED", "CANCELED", "REFUNDED"}
+CENT = Decimal("0.01")
 
 
 def sign(secret: str, payload: bytes) -> str:
@@ -50,7 +58,14 @@ def sign(secret: str, payload: bytes) -> str:
 
 
 def now_iso() -> str:
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+    now = datetime.datetime.now(datetime.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def money(value) -> Decimal:
+    if value is None or isinstance(value, bool):
+        raise ValueError("no amount")
+    return Decimal(str(value)).quantize(CENT)
 
 
 class State:
@@ -58,6 +73,7 @@ class State:
         self.merchants = merchants
         self.payments: dict[str, dict] = {}
         self.notifications = "send"
+        self.pay_base = ""  # where the pay pages are said to be ("": this server)
         self.lock = threading.Lock()
 
 
@@ -95,7 +111,19 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, data) -> None:
-        self._send(status, json.dumps(data).encode())
+        self._send(status, json.dumps(data, default=float).encode())
+
+    def _problem(self, status: int, code: str, detail: str) -> None:
+        """An error as XBezahldienste answers it (RFC 7807 with a functionalCode)."""
+        titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+        body = {
+            "type": "about:blank",
+            "status": status,
+            "title": titles.get(status, "Error"),
+            "detail": detail,
+            "functionalCode": code,
+        }
+        self._send(status, json.dumps(body).encode(), "application/problem+json")
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -111,28 +139,30 @@ class Handler(BaseHTTPRequestHandler):
         return bool(secret) and hmac.compare_digest(sign(secret, payload), given)
 
     def _info(self, payment: dict) -> dict:
-        info = {
-            "paymentId": payment["paymentId"],
-            "requestId": payment["requestId"],
+        """The payment transaction: the request as received and the payment information."""
+        information = {
+            "transactionId": payment["transactionId"],
+            "transactionUrl": payment["transactionUrl"],
             "status": payment["status"],
-            "grosAmount": payment["grosAmount"],
-            "currency": payment["currency"],
-            "reference": payment["reference"],
         }
-        if payment.get("transactionId"):
-            info["paymentInformation"] = {
-                "transactionId": payment["transactionId"],
-                "paymentMethod": payment["paymentMethod"],
-                "paymentMethodDetail": payment.get("paymentMethodDetail", ""),
-                "transactionTimestamp": payment["transactionTimestamp"],
-            }
-        return info
+        if payment["status"] == "INITIAL":
+            information["transactionRedirectUrl"] = payment["payUrl"]
+        for key in (
+            "transactionReference",
+            "transactionTimestamp",
+            "paymentMethod",
+            "paymentMethodDetail",
+            "statusDetail",
+        ):
+            if payment.get(key):
+                information[key] = payment[key]
+        return {"paymentRequest": payment["request"], "paymentInformation": information}
 
     def _notify(self, payment: dict) -> None:
         mode = self.state.notifications
         if mode == "drop" or not payment.get("notifyUrl"):
             return
-        body = json.dumps(self._info(payment)).encode()
+        body = json.dumps(self._info(payment), default=float).encode()
         secret = self.state.merchants[payment["originator"]]
         request = urllib.request.Request(  # noqa: S310
             payment["notifyUrl"],
@@ -153,13 +183,22 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, {"status": "ok", "label": LABEL})
         if len(parts) == 2 and parts[0] == "pay":
             return self._pay_page(parts[1])
-        if len(parts) == 5 and parts[0] in DIALECTS and parts[1] == "paymenttransaction":
-            originator, payment_id = parts[2], parts[4]
-            if not self._authorised(originator, urlsplit(self.path).path.encode()):
-                return self._json(401, {"error": "signature"})
+        signed = urlsplit(self.path).path.encode()
+        if len(parts) == 3 and parts[0] == "status":
+            if parts[1] not in self.state.merchants:
+                return self._problem(
+                    403, "NO_VALID_ORIGINATOR_OR_ENDPOINT", "Unbekannter Online-Dienst."
+                )
+            if not self._authorised(parts[1], signed):
+                return self._problem(401, "FORBIDDEN", "Signatur falsch.")
+            return self._json(200, {"status": "ok", "label": LABEL})
+        if len(parts) == 4 and parts[0] == "paymenttransaction":
+            originator, payment_id = parts[1], parts[3]
+            if not self._authorised(originator, signed):
+                return self._problem(401, "FORBIDDEN", "Signatur falsch.")
             payment = self.state.payments.get(payment_id)
             if payment is None or payment["originator"] != originator:
-                return self._json(404, {"error": "unknown payment"})
+                return self._problem(404, "UNSPECIFIED", "Unbekannte Zahlung.")
             return self._json(200, self._info(payment))
         return self._send(
             404,
@@ -178,11 +217,13 @@ class Handler(BaseHTTPRequestHandler):
         if payment["status"] in FINAL:
             body = "<p>Diese Zahlung ist abgeschlossen.</p>"
             return self._send(200, page("Zahlung abgeschlossen", body), "text/html; charset=utf-8")
-        amount = payment["grosAmount"].replace(".", ",")
+        amount = f"{payment['amount']:.2f}".replace(".", ",")
+        request = payment["request"]
         body = (
             f"{message}<p>Dies ist eine Simulation. Es wird kein Geld bewegt.</p>"
             "<dl>"
-            f"<dt>Verwendungszweck</dt><dd>{html.escape(payment['purpose'])}</dd>"
+            f"<dt>Verwendungszweck</dt><dd>{html.escape(str(request.get('purpose', '')))}</dd>"
+            f"<dt>Beschreibung</dt><dd>{html.escape(str(request.get('description', '')))}</dd>"
             f"<dt>Kassenzeichen</dt><dd>{html.escape(payment['reference'])}</dd>"
             f"<dt>Betrag</dt><dd>{html.escape(amount)} €</dd>"
             "</dl>"
@@ -204,102 +245,113 @@ class Handler(BaseHTTPRequestHandler):
             settings = json.loads(body or b"{}")
             if settings.get("notifications") in {"send", "drop", "twice"}:
                 self.state.notifications = settings["notifications"]
-            return self._json(200, {"notifications": self.state.notifications})
+            if isinstance(settings.get("pay_base"), str):
+                self.state.pay_base = settings["pay_base"].rstrip("/")
+            return self._json(
+                200,
+                {"notifications": self.state.notifications, "pay_base": self.state.pay_base},
+            )
         if len(parts) == 2 and parts[0] == "pay":
             return self._pay(parts[1], body)
-        if len(parts) == 4 and parts[0] in DIALECTS and parts[1] == "paymenttransaction":
-            return self._create(parts[0], parts[2], parts[3], body)
-        if (
-            len(parts) == 6
-            and parts[0] in DIALECTS
-            and parts[1] == "paymenttransaction"
-            and parts[5] == "refund"
-        ):
-            return self._refund(parts[2], parts[4], body)
+        if len(parts) == 3 and parts[0] == "paymenttransaction":
+            return self._create(parts[1], parts[2], body)
+        if len(parts) == 5 and parts[0] == "paymenttransaction" and parts[4] == "refund":
+            return self._refund(parts[1], parts[3], body)
         return self._json(404, {"error": "not found"})
 
-    def _create(self, dialect, originator, endpoint, body):
+    def _create(self, originator, endpoint, body):
+        if originator not in self.state.merchants:
+            return self._problem(403, "NO_VALID_ORIGINATOR_OR_ENDPOINT", "Unbekannter Dienst.")
         if not self._authorised(originator, body):
-            return self._json(401, {"error": "signature"})
+            return self._problem(401, "FORBIDDEN", "Signatur falsch.")
         try:
-            request = json.loads(body)
-            amount = str(request["grosAmount"])
-            booking = request["items"][0]["bookingData"]
-            reference = booking["kassenzeichen"]
-        except (ValueError, KeyError, IndexError, TypeError):
-            return self._json(400, {"error": "invalid payment request"})
+            request = json.loads(body, parse_float=Decimal)
+            request_id = str(request["requestId"])
+            amount = money(request["grosAmount"])
+            items = request["items"]
+            total = sum(
+                (money(i["totalNetAmount"]) + money(i.get("totalTaxAmount", 0)) for i in items),
+                Decimal(0),
+            )
+            reference = str(items[0]["reference"])
+            redirect = str(request["redirectUrl"])
+        except (ValueError, KeyError, IndexError, TypeError, InvalidOperation):
+            return self._problem(400, "VALIDATION_ERROR", "Zahlungsanforderung unvollständig.")
+        if request.get("currency", "EUR") != "EUR":
+            return self._problem(400, "VALIDATION_ERROR", "Nur EUR.")
+        if total != amount:
+            return self._problem(400, "CALCULATION_ERROR", "Summe der Positionen falsch.")
+        if not (items[0].get("bookingData") or {}).get("haushaltsstelle"):
+            return self._problem(400, "BOOKING_DATA_MISSING", "Haushaltsstelle fehlt.")
+        if len(str(request.get("purpose", ""))) > 27:
+            return self._problem(400, "VALIDATION_ERROR", "Verwendungszweck zu lang.")
         payment_id = secrets.token_hex(12)
-        payment = {
-            "paymentId": payment_id,
-            "dialect": dialect,
-            "originator": originator,
-            "endpoint": endpoint,
-            "requestId": request.get("requestId", ""),
-            "grosAmount": amount,
-            "currency": request.get("currency", "EUR"),
-            "purpose": request.get("purpose", ""),
-            "reference": reference,
-            "redirectUrls": request.get("redirectUrls", {}),
-            "notifyUrl": request.get("notifyUrl", ""),
-            "status": "INITIAL",
-        }
-        with self.state.lock:
-            self.state.payments[payment_id] = payment
         host = self.headers.get("Host", "")
-        return self._json(
-            201,
-            {
-                "paymentId": payment_id,
+        with self.state.lock:
+            if any(
+                p["originator"] == originator and p["request"].get("requestId") == request_id
+                for p in self.state.payments.values()
+            ):
+                return self._problem(409, "PAYMENT_EXISTS", "Anforderung schon platziert.")
+            payment = {
+                "transactionId": payment_id,
+                "transactionUrl": f"http://{host}/paymenttransaction/{originator}/"
+                f"{endpoint}/{payment_id}",
+                "payUrl": f"{self.state.pay_base or 'http://' + host}/pay/{payment_id}",
+                "originator": originator,
+                "endpoint": endpoint,
+                "request": request,
+                "amount": amount,
+                "reference": reference,
+                "redirectUrl": redirect,
+                "notifyUrl": request.get("notifyUrl", ""),
                 "status": "INITIAL",
-                "paymentUrl": f"http://{host}/pay/{payment_id}",
-            },
-        )
+            }
+            self.state.payments[payment_id] = payment
+        return self._json(200, self._info(payment))
 
     def _pay(self, payment_id, body):
         payment = self.state.payments.get(payment_id)
         if payment is None:
             return self._json(404, {"error": "unknown payment"})
         outcome = parse_qs(body.decode()).get("outcome", [""])[0]
-        status = {
-            "paid": "PAYED",
-            "declined": "FAILED",
-            "cancelled": "CANCELED",
-            "timeout": "TIMEOUT",
-        }.get(outcome)
+        status, detail = {
+            "paid": ("PAYED", ""),
+            "declined": ("FAILED", "DECLINED"),
+            "cancelled": ("CANCELED", ""),
+            "timeout": ("FAILED", "TIMEOUT"),
+        }.get(outcome, (None, ""))
         if status is None:
             return self._pay_page(payment_id, "<p role='alert'>Bitte wählen Sie ein Ergebnis.</p>")
         with self.state.lock:
             if payment["status"] not in FINAL:
                 payment["status"] = status
+                payment["statusDetail"] = detail
                 if status == "PAYED":
-                    payment["transactionId"] = "SIM-" + secrets.token_hex(6).upper()
+                    payment["transactionReference"] = "SIM-" + secrets.token_hex(6).upper()
                     payment["paymentMethod"] = METHODS["paid"]
                     payment["paymentMethodDetail"] = "Kreditkarte (simuliert)"
                     payment["transactionTimestamp"] = now_iso()
         self._notify(payment)
-        urls = payment["redirectUrls"]
-        target = {
-            "PAYED": urls.get("urlOnSuccess"),
-            "CANCELED": urls.get("urlOnAbort"),
-        }.get(payment["status"], urls.get("urlOnFailure"))
+        # XBezahldienste has one return address; the platform asks for the status there.
         self.send_response(303)
-        self.send_header("Location", target or f"/pay/{payment_id}")
+        self.send_header("Location", payment["redirectUrl"] or f"/pay/{payment_id}")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
     def _refund(self, originator, payment_id, body):
         if not self._authorised(originator, body):
-            return self._json(401, {"error": "signature"})
+            return self._problem(401, "FORBIDDEN", "Signatur falsch.")
         payment = self.state.payments.get(payment_id)
         if payment is None or payment["originator"] != originator:
-            return self._json(404, {"error": "unknown payment"})
+            return self._problem(404, "UNSPECIFIED", "Unbekannte Zahlung.")
         with self.state.lock:
             if payment["status"] == "PAYED":
                 payment["status"] = "REFUNDED"
             elif payment["status"] == "INITIAL":
                 payment["status"] = "CANCELED"
             elif payment["status"] != "REFUNDED":
-                return self._json(409, {"error": "not refundable", "status": payment["status"]})
+                return self._problem(409, "UNSPECIFIED", f"Nicht erstattbar: {payment['status']}")
         return self._json(200, self._info(payment))
 
 

@@ -53,13 +53,14 @@ UNSUCCESSFUL = {
     PaymentStatus.VOIDED,
 }
 
-# XBezahldienste status of a payment transaction → ours.
+# XBezahldienste 1.0 status of a payment transaction → ours (FAILED with the statusDetail
+# "TIMEOUT" is a timed-out pay page, `providers.PaymentInfo`). REFUNDED is ours: the answer of
+# the refund, which XBezahldienste 1.0 does not have.
 PROVIDER_STATUS = {
     "INITIAL": PaymentStatus.OPEN,
     "PAYED": PaymentStatus.PAID,
     "FAILED": PaymentStatus.DECLINED,
     "CANCELED": PaymentStatus.CANCELLED,
-    "TIMEOUT": PaymentStatus.TIMED_OUT,
     "REFUNDED": PaymentStatus.REFUNDED,
 }
 

@@ -31,6 +31,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from openkommune.core.formatting import format_money, format_number
+
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000.00")
 
@@ -97,21 +99,15 @@ def money(value: Any, *, what: str = "Betrag") -> Decimal:
 
 
 def euro(amount: Decimal) -> str:
-    """German money text: 1.234,50 €."""
-    quantized = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if quantized < 0 else ""
-    whole, _dot, cents = f"{abs(quantized):.2f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{sign}{'.'.join(groups)},{cents} €"
+    """Money text in the active language (`core.formatting`): German "1.234,50 €", English
+    "1,234.50 €"; rounded half up to the cent."""
+    return format_money(amount)
 
 
 def _number_text(value: Decimal) -> str:
+    """A factor without trailing zeros in the active language: "0,1" (German), "0.1"."""
     text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
-    return text.replace(".", ",")
+    return format_number(Decimal(text), grouping=False)
 
 
 # --- parsing ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.forms import KernFormMixin
 from openkommune.payments.constants import PayWhen, Provider
+from openkommune.payments.providers import ID_PATTERN
 
 
 class FeeScheduleForm(KernFormMixin, forms.Form):
@@ -80,6 +81,9 @@ class ReasonForm(KernFormMixin, forms.Form):
     )
 
 
+ID_INVALID = _("Bis zu 36 Buchstaben ohne Umlaute, Ziffern, _ oder -.")
+
+
 class ProviderConfigForm(KernFormMixin, forms.Form):
     """The member's connection to its Bezahldienst. The secret is write-only: the field is
     never filled from the stored value; empty keeps it."""
@@ -91,15 +95,27 @@ class ProviderConfigForm(KernFormMixin, forms.Form):
         assume_scheme="https",
         help_text=_("Von der Kasse oder dem Betreiber, z. B. https://epay.example.de/"),
     )
-    originator_id = forms.CharField(
-        label=_("Mandant / AGS"),
-        max_length=60,
-        help_text=_("ePayBL: Mandantennummer; pmPayment: Amtlicher Gemeindeschlüssel."),
+    originator_id = forms.RegexField(
+        regex=ID_PATTERN,
+        error_messages={"invalid": ID_INVALID},
+        label=_("Originator-ID (Online-Dienst)"),
+        max_length=36,
+        help_text=_(
+            "Vom Bezahldienst vergeben (XBezahldienste originatorId, bis 36 Buchstaben, "
+            "Ziffern, _ oder -). pmPayment: das Verfahren; ePayBL-Konnektor: die mit dem "
+            "Betreiber vereinbarte Kennung des Online-Dienstes."
+        ),
     )
-    endpoint_id = forms.CharField(
-        label=_("Bewirtschafter / Verfahren"),
-        max_length=60,
-        help_text=_("ePayBL: Bewirtschafternummer; pmPayment: Verfahrenskennung."),
+    endpoint_id = forms.RegexField(
+        regex=ID_PATTERN,
+        error_messages={"invalid": ID_INVALID},
+        label=_("Endpoint-ID (zuständige Stelle)"),
+        max_length=36,
+        help_text=_(
+            "Vom Bezahldienst vergeben (XBezahldienste endPointId): die zuständige Stelle, "
+            "z. B. der Amtliche Gemeindeschlüssel (pmPayment) oder die mit dem Betreiber des "
+            "ePayBL-Konnektors vereinbarte Kennung."
+        ),
     )
     secret = forms.CharField(
         label=_("Gemeinsamer Schlüssel"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from openkommune.payments.constants import (
     PayWhen,
     Provider,
 )
+from openkommune.payments.providers import ID_PATTERN
 from openkommune.tenancy.models import tenant_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
@@ -69,6 +71,11 @@ class FeeSchedule(models.Model):
         return f"{self.form_key} ({self.legal_basis})"
 
 
+XBEZAHLDIENSTE_ID = RegexValidator(
+    ID_PATTERN, _("Bis zu 36 Buchstaben ohne Umlaute, Ziffern, _ oder -.")
+)
+
+
 class ProviderConfig(models.Model):
     """How a member is connected to its Bezahldienst. The shared secret is either named (the
     environment variable that holds it, `secret_reference`) or entered on the member
@@ -79,14 +86,24 @@ class ProviderConfig(models.Model):
     provider = models.CharField(_("Bezahldienst"), max_length=20, choices=Provider.choices)
     base_url = models.URLField(_("Adresse des Bezahldienstes"), max_length=300)
     originator_id = models.CharField(
-        _("Mandant / AGS"),
+        validators=[XBEZAHLDIENSTE_ID],
+        verbose_name=_("Originator-ID (Online-Dienst)"),
         max_length=60,
-        help_text=_("ePayBL: Mandantennummer; pmPayment: Amtlicher Gemeindeschlüssel."),
+        help_text=_(
+            "Vom Bezahldienst vergeben (XBezahldienste originatorId, bis 36 Buchstaben, "
+            "Ziffern, _ oder -). pmPayment: das Verfahren; ePayBL-Konnektor: die mit dem "
+            "Betreiber vereinbarte Kennung des Online-Dienstes."
+        ),
     )
     endpoint_id = models.CharField(
-        _("Bewirtschafter / Verfahren"),
+        validators=[XBEZAHLDIENSTE_ID],
+        verbose_name=_("Endpoint-ID (zuständige Stelle)"),
         max_length=60,
-        help_text=_("ePayBL: Bewirtschafternummer; pmPayment: Verfahrenskennung."),
+        help_text=_(
+            "Vom Bezahldienst vergeben (XBezahldienste endPointId): die zuständige Stelle, "
+            "z. B. der Amtliche Gemeindeschlüssel (pmPayment) oder die mit dem Betreiber des "
+            "ePayBL-Konnektors vereinbarte Kennung."
+        ),
     )
     secret_reference = models.CharField(
         _("Umgebungsvariable des Schlüssels"),

@@ -216,8 +216,8 @@ TEST_MESSAGES = {
         "Verbindung in Ordnung: Der Bezahldienst hat die Kennungen und den Schlüssel angenommen."
     ),
     "refused": gettext_lazy(
-        "Der Bezahldienst hat die Anfrage abgewiesen: Bitte prüfen Sie Mandant, Bewirtschafter "
-        "und Schlüssel."
+        "Der Bezahldienst hat die Anfrage abgewiesen: Bitte prüfen Sie Originator-ID, "
+        "Endpoint-ID und Schlüssel."
     ),
     "unavailable": gettext_lazy(
         "Der Bezahldienst ist unter dieser Adresse nicht erreichbar oder antwortet nicht wie "
@@ -305,9 +305,7 @@ def _next_kassenzeichen(config: ProviderConfig, year: int) -> str:
 def _urls(payment: Payment, base_url: str) -> dict:
     back = base_url.rstrip("/") + reverse("payments:returned", args=[payment.public_id])
     return {
-        "url_on_success": back,
-        "url_on_failure": back,
-        "url_on_abort": back,
+        "redirect_url": back,
         "notify_url": base_url.rstrip("/") + reverse("payments:notify"),
     }
 

@@ -287,7 +287,7 @@ def pay(request, public_id):
         except services.PaymentError as refused:
             error = refused.message
         else:
-            return HttpResponseRedirect(payment.payment_url)
+            return _to_pay_page(request, payment, draft.tenant_id)
     last = earlier[0] if earlier else None
     context = {
         "draft": draft,
@@ -302,21 +302,39 @@ def pay(request, public_id):
     return private(_allow_form_to_provider(response, draft.tenant_id))
 
 
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def _provider_origin(tenant_id: int) -> str | None:
+    config = selectors.provider_config_for_tenant_id(tenant_id)
+    return None if config is None else _origin(config.base_url)
+
+
 def _allow_form_to_provider(response, tenant_id: int):
     """The pay form's POST is answered with a redirect to the Bezahldienst's pay page, and a
     browser applies `form-action` to that redirect too: allow the origin of the member's
     Bezahldienst (its configured address) on this page only."""
-    config = selectors.provider_config_for_tenant_id(tenant_id)
-    if config is not None:
-        parts = urlsplit(config.base_url)
-        if parts.scheme in {"http", "https"} and parts.netloc:
-            policy = dict(settings.SECURE_CSP)
-            policy["form-action"] = [
-                *policy.get("form-action", []),
-                f"{parts.scheme}://{parts.netloc}",
-            ]
-            response._csp_config = policy
+    origin = _provider_origin(tenant_id)
+    if origin is not None:
+        policy = dict(settings.SECURE_CSP)
+        policy["form-action"] = [*policy.get("form-action", []), origin]
+        response._csp_config = policy
     return response
+
+
+def _to_pay_page(request, payment, tenant_id: int):
+    """To the Bezahldienst's pay page: a redirect when it is served from the configured
+    address's origin (the pay form may post there); otherwise — an ePayBL connector may serve
+    its pay page from another host — a page that leads there at once with a link, which is no
+    form submission (`form-action` does not apply)."""
+    if _origin(payment.payment_url) == _provider_origin(tenant_id):
+        return HttpResponseRedirect(payment.payment_url)
+    context = {"payment": payment, "amount_text": fees.euro(payment.amount)}
+    return private(render(request, "payments/to_provider.html", context))
 
 
 @never_cache
@@ -431,7 +449,7 @@ def notice_pay(request, application, token: str, notice_id):
         except services.PaymentError as refused:
             error = refused.message
         else:
-            return HttpResponseRedirect(payment.payment_url)
+            return _to_pay_page(request, payment, notice.tenant_id)
     last = selectors.payments_for_notice(notice)[:1]
     context = {
         "application": application,

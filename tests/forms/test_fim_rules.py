@@ -507,3 +507,41 @@ def test_a_bracket_not_around_a_whole_part_is_not_understood():
         'Wenn (das Feld F90000001 = "wahr") nicht, dann muss das Feld F90000004 befüllt sein.',
     )
     assert "Bedingung nicht verstanden" in report(result, "rule")[0].message
+
+
+def test_only_field_and_another_field_of_a_group():
+    children = [
+        group("G90000060", "Klassen", [
+            field("F90000061", "Gering", datentyp="bool", anzahl="0:1"),
+            field("F90000062", "Mittel", datentyp="bool", anzahl="0:1"),
+            field("F90000063", "Hoch", datentyp="bool", anzahl="0:1"),
+        ]),
+        field("F90000064", "Kurzanzeige", anzahl="0:1"),
+        field("F90000065", "Vollanzeige", anzahl="0:1"),
+    ]  # fmt: skip
+    result = run(
+        children,
+        'Wenn aus der Feldgruppe G90000060 "Klassen" als einziges Feld das Feld F90000061 '
+        '"Gering" = "wahr", dann muss das Feld F90000064 "Kurzanzeige" befüllt sein.',
+        'Wenn aus der Feldgruppe G90000060 "Klassen" mindestens ein weiteres Feld als das Feld '
+        'F90000061 "Gering" = "wahr", dann muss das Feld F90000065 "Vollanzeige" befüllt sein.',
+    )
+    assert len(report(result, "rule_applied")) == 2
+    low, mid, high = "f90000061_gering", "f90000062_mittel", "f90000063_hoch"
+    short, full = "f90000064_kurzanzeige", "f90000065_vollanzeige"
+    definition = parse_definition(result.definition)
+
+    def errors(data):
+        found = set()
+        for step in definition.steps:
+            found |= set(validate(definition, data, step_id=step.id).errors)
+        return found
+
+    only_low = {low: "ja", mid: "nein", high: "nein"}
+    assert short in errors(only_low)
+    assert full not in errors(only_low)
+    low_and_high = {low: "ja", mid: "nein", high: "ja"}
+    assert short not in errors(low_and_high)
+    assert full in errors(low_and_high)
+    assert full in errors({low: "nein", mid: "ja"})
+    assert not {short, full} & errors({low: "nein", mid: "nein", high: "nein"})

@@ -31,7 +31,9 @@ recurring patterns. Understood are:
   a field inside a repeated group that does not contain the target is compared for any entry.
 
 Conditions may group parts with brackets ("(A ODER B) UND C"); "mindestens ein Feld der
-Feldgruppe G = "wahr"" is any of G's Ja/Nein fields yes.
+Feldgruppe G = "wahr"" is any of G's Ja/Nein fields yes; "aus der Feldgruppe G als einziges
+Feld das Feld F = "wahr"" is F yes and G's other fields not, "… mindestens ein weiteres Feld
+als das Feld F = "wahr"" one of G's other fields yes.
 
 Everything else (date arithmetic, UND/ODER mixed without brackets, references that do not
 resolve to exactly one item) is not translated; the caller lists it with its text. Pure
@@ -137,7 +139,20 @@ _ANY_TRUE = re.compile(
     + _LABEL
     + r'\s*=\s*"?wahr"?$'
 )
-_UNSUPPORTED = ("aktuelles Datum", "als einziges", "ersten vier")
+# "aus der Feldgruppe G als einziges Feld das Feld F = "wahr"" (F yes, G's other Ja/Nein
+# fields not) and "aus der Feldgruppe G mindestens ein weiteres Feld als das Feld F = "wahr""
+# (one of G's other fields yes).
+_ONLY_OR_OTHER = re.compile(
+    r"^aus\s+der\s+(?:Daten)?[Ff]eldgruppe\s+"
+    + REF.replace("(", "(?P<group>", 1)
+    + _LABEL
+    + r"\s+(?P<kind>als\s+einziges\s+Feld|mindestens\s+ein\s+weiteres\s+Feld\s+als)\s+"
+    + _LEAD
+    + REF.replace("(", "(?P<ref>", 1)
+    + _LABEL
+    + r'\s*=\s*"?wahr"?$'
+)
+_UNSUPPORTED = ("aktuelles Datum", "ersten vier")
 
 
 class RuleNotUnderstood(Exception):
@@ -436,6 +451,18 @@ class RuleTranslator:
                 self._expect_boolean(name)
             parts = [{"field": name, "equals": True} for name in names]
             return parts[0] if len(parts) == 1 else {"any": parts}
+        if match := _ONLY_OR_OTHER.match(text):
+            names = self._field_ids(self.resolve(match["group"], owner))
+            field_id = self.resolve(match["ref"], owner)
+            if field_id not in names or len(names) < 2:
+                raise RuleNotUnderstood(f"„{field_id}“ ist nicht eines mehrerer Felder der Gruppe.")
+            for name in names:
+                self._expect_boolean(name)
+            others = [{"field": name, "equals": True} for name in names if name != field_id]
+            if match["kind"].startswith("als"):
+                rest = [{"not": other} for other in others]
+                return {"all": [{"field": field_id, "equals": True}, *rest]}
+            return others[0] if len(others) == 1 else {"any": others}
         if match := _COMPARE.match(text):
             return self._compare(self.resolve(match["ref"], owner), match)
         if match := _FILLED.match(text):

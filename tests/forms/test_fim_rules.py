@@ -375,3 +375,173 @@ def test_must_be_given_without_comma_and_dann():
     assert target["visible_if"] == {"field": A, "equals": True}
     assert target["required"] is True
     assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]
+
+
+def test_either_one_field_or_complete_pairs_becomes_required_if_and_is_checked():
+    children = [
+        field("F90000041", "Ausbildung", anzahl="0:1"),
+        field("F90000042", "Abschluss", anzahl="0:1"),
+        field("F90000043", "Taetigkeiten", anzahl="0:1"),
+        field("F90000044", "Mittel", anzahl="0:1"),
+    ]
+    # Real schemas sometimes lose a label's closing quote (here "Mittel").
+    result = run(
+        children,
+        'Es muss entweder das Feld F90000041 "Ausbildung" oder (das Feld F90000042 "Abschluss" '
+        'und das Feld F90000043 "Taetigkeiten") oder (das Feld F90000043 "Taetigkeiten" und '
+        'das Feld F90000044 "Mittel) befüllt sein.',
+    )
+    first, second, third, fourth = (
+        "f90000041_ausbildung",
+        "f90000042_abschluss",
+        "f90000043_taetigkeiten",
+        "f90000044_mittel",
+    )
+    filled = {name: {"field": name, "filled": True} for name in (second, third, fourth)}
+    assert items(result)[first]["required_if"] == {
+        "all": [
+            {"not": {"all": [filled[second], filled[third]]}},
+            {"not": {"all": [filled[third], filled[fourth]]}},
+        ]
+    }
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]
+    definition = parse_definition(result.definition)
+    step = definition.steps[0].id
+
+    def errors(data):
+        return set(validate(definition, data, step_id=step).errors)
+
+    assert first in errors({})  # nothing given: refused
+    assert first in errors({second: "x"})  # an incomplete pair: refused
+    assert first in errors({second: "x", fourth: "y"})
+    assert errors({first: "x"}) == set()
+    assert errors({second: "x", third: "y"}) == set()
+    assert errors({third: "x", fourth: "y"}) == set()
+
+
+def test_either_alternatives_not_understood_stay_in_the_report():
+    texts = [
+        # A bracket inside a label: not guessed.
+        'Es muss entweder das Feld F90000002 "Traeger (alt)" oder (das Feld F90000003 und das '
+        "Feld F90000004) befüllt sein.",
+        # "befüllt" of a Ja/Nein field is ambiguous.
+        "Es muss entweder das Feld F90000001 oder (das Feld F90000003 und das Feld F90000004) "
+        "befüllt sein.",
+    ]
+    result = run(BASE, *texts)
+    assert report(result, "rule_applied") == []
+    listed = report(result, "rule")
+    assert "Alternative nicht verstanden" in listed[0].message
+    assert "Ja/Nein-Feld ist mehrdeutig" in listed[1].message
+    assert not any("required_if" in item for item in items(result).values())
+
+
+def test_brackets_group_mixed_und_and_oder():
+    result = run(
+        BASE,
+        'Wenn (das Feld F90000001 "Vorhanden (laut Akte)" = "wahr" ODER das Feld F90000002 '
+        '"Traeger" befüllt ist) UND das Feld F90000003 "Art" = 02 "teilweise", dann muss das '
+        'Feld F90000004 "Hinweis" befüllt sein.',
+    )
+    target = items(result)[D]
+    assert target["visible_if"] == {
+        "all": [
+            {"any": [{"field": A, "equals": True}, {"field": B, "filled": True}]},
+            {"field": C, "equals": "02"},
+        ]
+    }
+    assert target["required"] is True
+    assert [e.fim_id for e in report(result, "rule_applied")] == ["R90000001"]
+    definition = parse_definition(result.definition)
+    assert D in validate(definition, {A: "ja", C: "02"}, step_id=definition.steps[0].id).errors
+    assert D not in validate(definition, {A: "ja", C: "01"}, step_id=definition.steps[0].id).errors
+    assert D not in validate(definition, {C: "02"}, step_id=definition.steps[0].id).errors
+
+
+def test_unbalanced_brackets_and_unbracketed_mix_are_refused():
+    texts = [
+        'Wenn (das Feld F90000001 = "wahr" ODER das Feld F90000002 befüllt ist UND das Feld '
+        "F90000003 = 02, dann muss das Feld F90000004 befüllt sein.",
+        'Wenn das Feld F90000001 = "wahr" ODER (das Feld F90000002 befüllt ist UND das Feld '
+        "F90000003 = 02 ODER das Feld F90000003 = 03), dann muss das Feld F90000004 befüllt sein.",
+    ]
+    result = run(BASE, *texts)
+    listed = report(result, "rule")
+    assert "Klammern der Bedingung passen nicht" in listed[0].message
+    assert "UND und ODER gemischt" in listed[1].message
+    assert report(result, "rule_applied") == []
+
+
+def test_at_least_one_yes_field_of_a_group():
+    children = [
+        group("G90000050", "Taetigkeiten", [
+            field("F90000051", "Abbruch", datentyp="bool", anzahl="0:1"),
+            field("F90000052", "Sanierung", datentyp="bool", anzahl="0:1"),
+        ]),
+        field("F90000053", "Objekt", anzahl="0:1"),
+    ]  # fmt: skip
+    result = run(
+        children,
+        'Wenn mindestens ein Feld der Feldgruppe G90000050 "Taetigkeiten" = "wahr", dann muss '
+        'das Feld F90000053 "Objekt" befüllt sein.',
+    )
+    first, second, target = "f90000051_abbruch", "f90000052_sanierung", "f90000053_objekt"
+    assert items(result)[target]["visible_if"] == {
+        "any": [{"field": first, "equals": True}, {"field": second, "equals": True}]
+    }
+    definition = parse_definition(result.definition)
+
+    def errors(data):
+        found = set()
+        for step in definition.steps:
+            found |= set(validate(definition, data, step_id=step.id).errors)
+        return found
+
+    assert target in errors({first: "nein", second: "ja"})
+    assert target not in errors({first: "nein", second: "nein"})
+
+
+def test_a_bracket_not_around_a_whole_part_is_not_understood():
+    result = run(
+        BASE,
+        'Wenn (das Feld F90000001 = "wahr") nicht, dann muss das Feld F90000004 befüllt sein.',
+    )
+    assert "Bedingung nicht verstanden" in report(result, "rule")[0].message
+
+
+def test_only_field_and_another_field_of_a_group():
+    children = [
+        group("G90000060", "Klassen", [
+            field("F90000061", "Gering", datentyp="bool", anzahl="0:1"),
+            field("F90000062", "Mittel", datentyp="bool", anzahl="0:1"),
+            field("F90000063", "Hoch", datentyp="bool", anzahl="0:1"),
+        ]),
+        field("F90000064", "Kurzanzeige", anzahl="0:1"),
+        field("F90000065", "Vollanzeige", anzahl="0:1"),
+    ]  # fmt: skip
+    result = run(
+        children,
+        'Wenn aus der Feldgruppe G90000060 "Klassen" als einziges Feld das Feld F90000061 '
+        '"Gering" = "wahr", dann muss das Feld F90000064 "Kurzanzeige" befüllt sein.',
+        'Wenn aus der Feldgruppe G90000060 "Klassen" mindestens ein weiteres Feld als das Feld '
+        'F90000061 "Gering" = "wahr", dann muss das Feld F90000065 "Vollanzeige" befüllt sein.',
+    )
+    assert len(report(result, "rule_applied")) == 2
+    low, mid, high = "f90000061_gering", "f90000062_mittel", "f90000063_hoch"
+    short, full = "f90000064_kurzanzeige", "f90000065_vollanzeige"
+    definition = parse_definition(result.definition)
+
+    def errors(data):
+        found = set()
+        for step in definition.steps:
+            found |= set(validate(definition, data, step_id=step.id).errors)
+        return found
+
+    only_low = {low: "ja", mid: "nein", high: "nein"}
+    assert short in errors(only_low)
+    assert full not in errors(only_low)
+    low_and_high = {low: "ja", mid: "nein", high: "ja"}
+    assert short not in errors(low_and_high)
+    assert full in errors(low_and_high)
+    assert full in errors({low: "nein", mid: "ja"})
+    assert not {short, full} & errors({low: "nein", mid: "nein", high: "nein"})

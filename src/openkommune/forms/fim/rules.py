@@ -18,6 +18,9 @@ recurring patterns. Understood are:
   them is filled (optional: where the engine refuses it, e.g. A and B at different repeat
   levels, only the exclusion is executed and the report says so).
 - "Es muss mindestens eines der Felder A, B oder C befüllt sein": a rule `any_filled`.
+- "Es muss entweder A oder (B und C) oder (C und D) befüllt sein" (more than the two-item
+  shape above): the fields of the first alternative made of fields only get `required_if`
+  "none of the other alternatives is complete".
 - "Das Feld X kann bis zu N-mal ausgefüllt werden, dabei darf jeder Eintrag nur einmal
   ausgewählt werden": X must be a multiple choice (its answers are unique by construction);
   it gets `max` N.
@@ -27,9 +30,14 @@ recurring patterns. Understood are:
 - A comparison may continue the previous one without naming the field (`X = 003 ODER = 005`);
   a field inside a repeated group that does not contain the target is compared for any entry.
 
-Everything else (date arithmetic, mixed UND/ODER, references that do not resolve to exactly
-one item) is not translated; the caller lists it with its text. Pure Python, no database
-access.
+Conditions may group parts with brackets ("(A ODER B) UND C"); "mindestens ein Feld der
+Feldgruppe G = "wahr"" is any of G's Ja/Nein fields yes; "aus der Feldgruppe G als einziges
+Feld das Feld F = "wahr"" is F yes and G's other fields not, "… mindestens ein weiteres Feld
+als das Feld F = "wahr"" one of G's other fields yes.
+
+Everything else (date arithmetic, UND/ODER mixed without brackets, references that do not
+resolve to exactly one item) is not translated; the caller lists it with its text. Pure
+Python, no database access.
 """
 
 from __future__ import annotations
@@ -118,7 +126,33 @@ _UNIQUE_ENTRIES = re.compile(
     r"\s*[.,]\s*(?:Dabei|dabei)\s+darf\s+(?:aber\s+)?jeder\s+Eintrag\s+(?:nur\s+)?"
     r"(?:maximal\s+)?einmal\s+ausgewählt\s+werden\.?$"
 )
-_UNSUPPORTED = ("aktuelles Datum", "(", "mindestens", "als einziges", "ersten vier")
+# "Es muss entweder A oder (B und C) oder (C und D) befüllt sein": alternatives, each one
+# reference or a bracketed conjunction of references (the labels are replaced by `@n`
+# first; a label may lack its closing quote, but must not contain brackets).
+_ALTERNATIVES = re.compile(r"^Es\s+muss\s+entweder\s+(?P<body>.+?)\s+befüllt\s+(?:sein|werden)\.?$")
+_REF_LABEL = re.compile(REF + r'(?:\s*"[^"()]*"?)?')
+_TOKEN = re.compile(r"^" + _LEAD + r"@(?P<n>[0-9]+)$")
+# "mindestens ein Feld der Feldgruppe G = "wahr"": one of G's Ja/Nein fields is yes.
+_ANY_TRUE = re.compile(
+    r"^mindestens\s+ein(?:es)?\s+(?:Feld|Datenfeld)\s+der\s+(?:Daten)?[Ff]eldgruppe\s+"
+    + REF.replace("(", "(?P<ref>", 1)
+    + _LABEL
+    + r'\s*=\s*"?wahr"?$'
+)
+# "aus der Feldgruppe G als einziges Feld das Feld F = "wahr"" (F yes, G's other Ja/Nein
+# fields not) and "aus der Feldgruppe G mindestens ein weiteres Feld als das Feld F = "wahr""
+# (one of G's other fields yes).
+_ONLY_OR_OTHER = re.compile(
+    r"^aus\s+der\s+(?:Daten)?[Ff]eldgruppe\s+"
+    + REF.replace("(", "(?P<group>", 1)
+    + _LABEL
+    + r"\s+(?P<kind>als\s+einziges\s+Feld|mindestens\s+ein\s+weiteres\s+Feld\s+als)\s+"
+    + _LEAD
+    + REF.replace("(", "(?P<ref>", 1)
+    + _LABEL
+    + r'\s*=\s*"?wahr"?$'
+)
+_UNSUPPORTED = ("aktuelles Datum", "ersten vier")
 
 
 class RuleNotUnderstood(Exception):
@@ -186,6 +220,8 @@ class RuleTranslator:
                     optional=True,
                 ),
             ]  # fmt: skip
+        if match := _ALTERNATIVES.match(text):
+            return self._alternatives(match, owner)
         if match := _AT_LEAST_ONE.match(text):
             return [self._at_least_one(match, owner)]
         if match := _UNIQUE_ENTRIES.match(text):
@@ -275,6 +311,54 @@ class RuleTranslator:
         )
         return Effect(names[0], None, rule={"any_filled": names, "message": message[:500]})
 
+    def _alternatives(self, match, owner: str) -> list[Effect]:
+        """ "Es muss entweder A oder (B und C) … befüllt sein": one alternative must be
+        complete. The fields of the first alternative made of fields only get `required_if`
+        "no other alternative is complete" (the same meaning, executed by the engine)."""
+        refs: list[str] = []
+
+        def token(found) -> str:
+            refs.append(found[1])
+            return f"@{len(refs) - 1}"
+
+        body = _REF_LABEL.sub(token, match["body"])
+        alternatives: list[list[str]] = []
+        for part in re.split(r"\s+oder\s+", body):
+            part = part.strip()
+            bracketed = part.startswith("(") and part.endswith(")")
+            members = re.split(r"\s+und\s+|,\s*", part[1:-1]) if bracketed else [part]
+            found = [_TOKEN.match(member.strip()) for member in members]
+            if not all(found):
+                raise RuleNotUnderstood(f"Alternative nicht verstanden: {part}")
+            alternatives.append([self.resolve(refs[int(m["n"])], owner) for m in found])
+        if len(alternatives) < 2:
+            raise RuleNotUnderstood("Die Regel nennt weniger als zwei Möglichkeiten.")
+        for alternative in alternatives:
+            for item_id in alternative:
+                if any(self.item(n).get("type") == "boolean" for n in self._field_ids(item_id)):
+                    raise RuleNotUnderstood("„befüllt“ bei einem Ja/Nein-Feld ist mehrdeutig.")
+        chosen = next(
+            (
+                alternative
+                for alternative in alternatives
+                if all(self.item(i).get("kind") == "field" for i in alternative)
+            ),
+            None,
+        )
+        if chosen is None:
+            raise RuleNotUnderstood("Keine Möglichkeit besteht nur aus Feldern.")
+        others = []
+        for alternative in alternatives:
+            if alternative is chosen:
+                continue
+            parts = [self._filled(item_id) for item_id in alternative]
+            others.append({"not": parts[0] if len(parts) == 1 else {"all": parts}})
+        condition = others[0] if len(others) == 1 else {"all": others}
+        return [
+            Effect(target, None, props={"required_if": self._scoped(condition, target)})
+            for target in chosen
+        ]
+
     def _unique_entries(self, match, owner: str) -> Effect:
         target = self.resolve(match["target"], owner)
         count_text = match["count"].lower()
@@ -313,18 +397,41 @@ class RuleTranslator:
         return [Effect(target, self._scoped(condition, target)) for target in resolved]
 
     def _condition(self, text: str, owner: str) -> dict:
-        unquoted = re.sub(r'"[^"]*"', '""', text)
+        """A condition: comparisons joined by only ODER or only UND; brackets group a part
+        (`(A ODER B) UND C`), so that UND and ODER mix only with brackets."""
+        # The labels' text (which may hold brackets and "UND") does not count for the
+        # structure: `masked` has them blanked out at the same positions.
+        masked = re.sub(r'"[^"]*"', lambda found: '"' + "_" * (len(found[0]) - 2) + '"', text)
         for word in _UNSUPPORTED:
-            if word in unquoted:
+            if word in masked:
                 raise RuleNotUnderstood(f"Bedingung mit „{word}“ wird nicht übersetzt.")
-        parts = re.split(r"\s+(ODER|UND)\s+", text)
-        connectors = set(parts[1::2])
+        text, masked = text.strip(), masked.strip()
+        while masked.startswith("(") and _closing(masked, 0) == len(masked) - 1:
+            text, masked = text[1:-1].strip(), masked[1:-1].strip()
+        parts, connectors, start, depth = [], set(), 0, 0
+        for found in re.finditer(r"\(|\)|\s+(ODER|UND)\s+", masked):
+            if found[0] == "(":
+                depth += 1
+            elif found[0] == ")":
+                depth -= 1
+            elif depth == 0:
+                parts.append(text[start : found.start()])
+                connectors.add(found[1])
+                start = found.end()
+        if depth != 0:
+            raise RuleNotUnderstood("Klammern der Bedingung passen nicht zusammen.")
+        parts.append(text[start:])
         if len(connectors) > 1:
             raise RuleNotUnderstood("UND und ODER gemischt ohne Klammern.")
         atoms = []
         previous = None
-        for part in parts[0::2]:
+        for part in parts:
             part = part.strip().rstrip(",").strip()
+            if len(parts) > 1 and part.startswith("("):
+                # A bracketed part (its own brackets are removed at the start of the call).
+                atoms.append(self._condition(part, owner))
+                previous = None
+                continue
             if (bare := _BARE_COMPARE.match(part)) and previous:
                 # "ODER = 005 …" continues the comparison with the previous atom's field.
                 atoms.append(self._compare(previous, bare))
@@ -337,6 +444,25 @@ class RuleTranslator:
         return {"any" if connectors == {"ODER"} else "all": atoms}
 
     def _atom(self, text: str, owner: str) -> dict:
+        if match := _ANY_TRUE.match(text):
+            group = self.resolve(match["ref"], owner)
+            names = self._field_ids(group)
+            for name in names:
+                self._expect_boolean(name)
+            parts = [{"field": name, "equals": True} for name in names]
+            return parts[0] if len(parts) == 1 else {"any": parts}
+        if match := _ONLY_OR_OTHER.match(text):
+            names = self._field_ids(self.resolve(match["group"], owner))
+            field_id = self.resolve(match["ref"], owner)
+            if field_id not in names or len(names) < 2:
+                raise RuleNotUnderstood(f"„{field_id}“ ist nicht eines mehrerer Felder der Gruppe.")
+            for name in names:
+                self._expect_boolean(name)
+            others = [{"field": name, "equals": True} for name in names if name != field_id]
+            if match["kind"].startswith("als"):
+                rest = [{"not": other} for other in others]
+                return {"all": [{"field": field_id, "equals": True}, *rest]}
+            return others[0] if len(others) == 1 else {"any": others}
         if match := _COMPARE.match(text):
             return self._compare(self.resolve(match["ref"], owner), match)
         if match := _FILLED.match(text):
@@ -375,6 +501,19 @@ class RuleTranslator:
         if not fields:
             raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
         return fields[0] if len(fields) == 1 else {"any": fields}
+
+
+def _closing(text: str, start: int) -> int:
+    """The position of the bracket closing the one at `start` (-1: none)."""
+    depth = 0
+    for position in range(start, len(text)):
+        if text[position] == "(":
+            depth += 1
+        elif text[position] == ")":
+            depth -= 1
+            if depth == 0:
+                return position
+    return -1
 
 
 def _meaning(modal: str, negated: bool, state: str) -> str:

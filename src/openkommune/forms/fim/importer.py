@@ -63,6 +63,8 @@ class ReportEntry:
     path: str = ""
     fim_id: str = ""
     item: str = ""
+    # A rule taken over only in part (e.g. "G is shown when C" of "when C, G must be filled").
+    partial: bool = False
 
     def as_dict(self) -> dict:
         return {key: value for key, value in asdict(self).items() if value}
@@ -409,6 +411,7 @@ class _SchemaMapper:
                     entry.message += " Die Regel enthält ein Skript."
             else:
                 entry.kind = "rule_applied"
+                entry.partial = bool(partly)
                 targets = ", ".join(dict.fromkeys(f"„{effect.item_id}“" for effect in effects))
                 what = _effects_kind(effects)
                 entry.message = f"{label} als {what} übernommen (bei {targets}): {text}{partly}"

@@ -8,7 +8,7 @@ of its own folder and of `--codelists`; a rule counts as taken over only when th
 `rule_applied`, which the importer grants only after the engine accepted the definition and
 the rule's conditions and checks are present in the final definition (docs/forms.md "FIM
 rules"). Prints per schema: rules, taken over (of them only in part: the importer's "Nur
-teilweise", e.g. a group shown when the condition holds but not yet required then), not taken
+teilweise", e.g. "either group A or B" executing the exclusion but not the check), not taken
 over, the share taken over and the share taken over in full; `--show-missed` also
 prints each rule not taken over with its reason and text.
 """

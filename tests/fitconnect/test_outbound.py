@@ -28,6 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from openkommune.cases.models import Case
 from openkommune.fitconnect import outbound
 from openkommune.fitconnect.models import ExternalDestination, OutboundSubmission
+from openkommune.fitconnect.panels import receipt_panel
 from openkommune.submissions.models import Application
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
@@ -149,6 +150,10 @@ def test_a_citizens_application_goes_to_the_external_zustelldienst_and_is_accept
     application, status_url = apply_through_pages(client, name="Erika Demo")
     delivery = _outbound(application)
     assert delivery.state == "pending"
+    with scopes_disabled():
+        stored = Application.applicant_objects.get(pk=application.pk)
+    assert not stored.receipt_pending  # no receipt PDF with the answers
+    assert 'id="fachverfahren-extern"' in receipt_panel(stored)  # the receipt page says why
     # The submit queued the delivery; until it ran, the answers are here and nothing is lost.
     (queued,) = _jobs("deliver_outbound")
     assert queued.args_kwargs["kwargs"] == {"outbound_id": delivery.pk}

@@ -211,6 +211,16 @@ def test_the_secret_is_sealed_and_never_audited(member):
     assert "fitconnect_external.create" in audit
     assert "fitconnect_external.secret" in audit
     assert secret not in audit
+    with pytest.raises(ValueError, match="muss mit https:// beginnen"):
+        outbound.create_external_destination(
+            tenant=member,
+            leika_keys=[HUNDESTEUER_LEIKA],
+            destination_id=str(uuid.uuid4()),
+            api_url="http://zustelldienst.example/api",
+            token_url="https://zustelldienst.example/token",
+            client_id="sender-1",
+            secret=secret,
+        )
     with pytest.raises(ValueError, match="keine UUID"):
         outbound.create_external_destination(
             tenant=member,

@@ -121,6 +121,9 @@ def _check_url(url: str) -> str:
     parts = urlsplit(url or "")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValueError(_("Die Adresse %(url)s ist keine http(s)-URL.") % {"url": url})
+    # The client secret and the ciphertext travel there: plain HTTP only on this machine.
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(_("Die Adresse %(url)s muss mit https:// beginnen.") % {"url": url})
     return url.rstrip("/")
 
 

@@ -80,7 +80,12 @@ for (const item of list.submissions) {
   const schemaUri = metadata.contentStructure.data.submissionSchema?.schemaUri;
   if (schemaUri && schemaUri.includes("/fit-connect/schemas/")) {
     const path = new URL(schemaUri).pathname.replace(/^\/fit-connect/, "");
-    const schema = await (await call(path)).json();
+    // The schema lives with the sender (FC_SCHEMA_ORIGIN, else the platform at FC_BASE_ORIGIN,
+    // else the Zustelldienst's host).
+    const origin = process.env.FC_SCHEMA_ORIGIN || process.env.FC_BASE_ORIGIN || new URL(base).origin;
+    const fetched = await fetch(`${origin}/fit-connect${path}`);
+    if (!fetched.ok) throw new Error(`GET schema ${path}: ${fetched.status}`);
+    const schema = await fetched.json();
     const unknown = Object.keys(JSON.parse(decoder.decode(data))).filter((k) => !(k in schema.properties));
     if (unknown.length) throw new Error(`data not in its schema: ${unknown.join(", ")}`);
     schemaTitle = schema.title;

@@ -195,3 +195,39 @@ def test_member_admins_find_the_page_in_their_navigation(client, member):
     page = client.get(PAGE)
     assert 'id="nav-zustellwege"' in page.text
     assert f'href="{PAGE}" aria-current="page"' in page.text
+
+
+def test_a_service_sent_to_an_external_zustelldienst_shows_failed_deliveries(member):
+    import uuid
+
+    from openkommune.fitconnect import outbound
+    from openkommune.fitconnect.models import OutboundSubmission
+
+    _activate(member)
+    MembershipFactory(tenant=member, role=Role.CLERK)
+    route = outbound.create_external_destination(
+        tenant=member,
+        leika_keys=[LEIKA],
+        destination_id=str(uuid.uuid4()),
+        api_url="https://zustelldienst.example/api",
+        token_url="https://zustelldienst.example/token",
+        client_id="sender-1",
+        secret="geheim-" + uuid.uuid4().hex,
+    )
+    found = _only_route(member)
+    assert (found.kind, found.destination_id, found.ok) == (
+        health.EXTERNAL,
+        str(route.destination_id),
+        True,
+    )
+    with scopes_disabled():
+        OutboundSubmission.objects.create(
+            tenant=member,
+            route=route,
+            application_public_id=uuid.uuid4(),
+            service_identifier="urn:de:fim:leika:leistung:" + LEIKA,
+            state="failed",
+        )
+    (problem,) = _only_route(member).problems
+    assert "1 Zustellungen an den externen Zustellpunkt sind gescheitert" in problem.what
+    assert "fitconnect_external retry" in problem.todo

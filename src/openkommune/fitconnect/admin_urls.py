@@ -25,6 +25,9 @@ urlpatterns = [
         admin_views.callback_remove,
         name="callback_remove",
     ),
+    path("extern/neu/", admin_views.external_create, name="external_create"),
+    path("extern/<int:route_pk>/secret/", admin_views.external_secret, name="external_secret"),
+    path("extern/<int:route_pk>/wiederholen/", admin_views.external_retry, name="external_retry"),
     path("client/neu/", admin_views.client_create, name="client_create"),
     path("client/<uuid:client_id>/widerrufen/", admin_views.client_revoke, name="client_revoke"),
 ]

@@ -21,6 +21,8 @@ from openkommune.fitconnect.forms import (
     CallbackForm,
     ClientCreateForm,
     DestinationCreateForm,
+    ExternalDestinationForm,
+    ExternalSecretForm,
     InboxKeyRotateForm,
     KeyRotateForm,
 )
@@ -59,6 +61,7 @@ def overview(request, *, tenant):
             for d in destinations
         ],
         "clients": selectors.client_list(tenant=tenant),
+        "externals": selectors.external_list(tenant=tenant),
     }
     return render(request, "fitconnect/admin/overview.html", context)
 
@@ -258,3 +261,82 @@ def client_revoke(request, client_id, *, tenant):
     return render(
         request, "fitconnect/admin/client_revoke.html", {"tenant": tenant, "client": client}
     )
+
+
+# --- destinations at an external Zustelldienst (outbound.py, ADR 0043) ------------------
+
+
+def _external_or_404(tenant, route_pk):
+    from openkommune.fitconnect.models import ExternalDestination
+
+    try:
+        return selectors.external_get(tenant=tenant, pk=route_pk)
+    except ExternalDestination.DoesNotExist:
+        raise Http404(_("Diesen externen Zustellpunkt gibt es nicht.")) from None
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@member_admin_page
+def external_create(request, *, tenant):
+    from openkommune.fitconnect import outbound
+
+    form = ExternalDestinationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            route = outbound.create_external_destination(
+                tenant=tenant,
+                leika_keys=data["leika"],
+                destination_id=data["zustellpunkt"],
+                api_url=data["api_url"],
+                token_url=data["token_url"],
+                client_id=data["client_id"],
+                secret=data["client_secret"],
+                trust_anchors_pem=data["vertrauensanker"],
+                actor=request.user,
+            )
+        except ValueError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Der externe Zustellpunkt %(id)s ist eingetragen.")
+                % {"id": route.destination_id},
+            )
+            return redirect("fitconnect_admin:overview")
+    return render_form(request, "fitconnect/admin/external_create.html", form, {"tenant": tenant})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@member_admin_page
+def external_secret(request, route_pk, *, tenant):
+    from openkommune.fitconnect import outbound
+
+    route = _external_or_404(tenant, route_pk)
+    form = ExternalSecretForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outbound.set_external_secret(route, form.cleaned_data["client_secret"], actor=request.user)
+        messages.success(request, _("Das neue Client-Secret ist gespeichert."))
+        return redirect("fitconnect_admin:overview")
+    return render_form(
+        request, "fitconnect/admin/external_secret.html", form, {"tenant": tenant, "route": route}
+    )
+
+
+@require_POST
+@member_admin_page
+def external_retry(request, route_pk, *, tenant):
+    from openkommune.fitconnect import outbound
+
+    route = _external_or_404(tenant, route_pk)
+    count = 0
+    for failed in selectors.external_failed(route):
+        outbound.retry(failed, actor=request.user)
+        count += 1
+    messages.success(
+        request,
+        _("%(count)s gescheiterte Zustellungen werden erneut versucht.") % {"count": count},
+    )
+    return redirect("fitconnect_admin:overview")

@@ -154,3 +154,71 @@ class ClientCreateForm(_Form):
             (str(d.destination_id), f"{d.destination_id} ({', '.join(d.services)})")
             for d in destinations
         ]
+
+
+class ExternalDestinationForm(_Form):
+    """A destination at an external FIT-Connect Zustelldienst (outbound.py, ADR 0043)."""
+
+    leika = forms.CharField(
+        label=_("LeiKa-Schlüssel der Leistungen"),
+        max_length=500,
+        help_text=_("14 Ziffern je Leistung, mehrere durch Leerzeichen oder Komma getrennt."),
+        error_messages={"required": _("Bitte geben Sie mindestens einen LeiKa-Schlüssel an.")},
+    )
+    zustellpunkt = forms.CharField(
+        label=_("Zustellpunkt-ID beim Zustelldienst"),
+        max_length=36,
+        error_messages={"required": _("Bitte geben Sie die Zustellpunkt-ID an.")},
+    )
+    api_url = forms.URLField(
+        label=_("Adresse der Submission API"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("Ohne /v1, z. B. https://submission-api-testing.fit-connect.fitko.dev"),
+        error_messages={"required": _("Bitte geben Sie die Adresse der Submission API an.")},
+    )
+    token_url = forms.URLField(
+        label=_("Adresse des Token-Endpunkts"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("z. B. https://auth-testing.fit-connect.fitko.dev/token"),
+        error_messages={"required": _("Bitte geben Sie die Adresse des Token-Endpunkts an.")},
+    )
+    client_id = forms.CharField(
+        label=_("Client-ID des Senders"),
+        max_length=200,
+        error_messages={"required": _("Bitte geben Sie die Client-ID an.")},
+    )
+    client_secret = forms.CharField(
+        label=_("Client-Secret des Senders"),
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Wird nur verschlüsselt gespeichert und nie wieder angezeigt."),
+        error_messages={"required": _("Bitte geben Sie das Client-Secret an.")},
+    )
+    vertrauensanker = forms.CharField(
+        label=_("Vertrauensanker (PEM, optional)"),
+        required=False,
+        max_length=64 * 1024,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Wurzelzertifikat(e) der Verwaltungs-PKI: dann muss die Zertifikatskette (x5c) "
+            "des Schlüssels dorthin führen. Ohne Anker wird die Kette nicht geprüft."
+        ),
+    )
+
+    def clean_leika(self):
+        keys = [k for k in re.split(r"[\s,;]+", self.cleaned_data["leika"]) if k]
+        if not keys:
+            raise forms.ValidationError(_("Bitte geben Sie mindestens einen LeiKa-Schlüssel an."))
+        return keys
+
+
+class ExternalSecretForm(_Form):
+    client_secret = forms.CharField(
+        label=_("Neues Client-Secret des Senders"),
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Wird nur verschlüsselt gespeichert und nie wieder angezeigt."),
+        error_messages={"required": _("Bitte geben Sie das Client-Secret an.")},
+    )

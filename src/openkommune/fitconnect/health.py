@@ -17,13 +17,21 @@ import logging
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.catalog.models import LeikaAssignment, ServiceActivation
 from openkommune.fitconnect import jose
 from openkommune.fitconnect.constants import DestinationStatus, KeyUse
-from openkommune.fitconnect.models import Destination, DestinationKey
+from openkommune.fitconnect.models import (
+    Destination,
+    DestinationKey,
+    ExternalDestination,
+    ExternalRouteStatus,
+    OutboundState,
+    OutboundSubmission,
+)
 from openkommune.fitconnect.services import leika_urn
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import Membership, Organisation
@@ -34,6 +42,7 @@ logger = logging.getLogger(__name__)
 EXPIRY_WARNING_DAYS = 30
 BACK_OFFICE = "back_office"
 DESTINATION = "destination"
+EXTERNAL = "external"
 
 
 @dataclass
@@ -135,13 +144,44 @@ def check_member(member: Organisation, *, now=None) -> list[Route]:
             .values_list("ozg_leistung_id", "leika_key")
         ):
             urns_by_ozg.setdefault(leistung_pk, set()).add(leika_urn(key))
+        externals = list(
+            ExternalDestination.objects.filter(
+                tenant=member, status=ExternalRouteStatus.ACTIVE
+            ).order_by("created_at", "id")
+        )
+        failed = dict(
+            OutboundSubmission.objects.filter(route__in=externals, state=OutboundState.FAILED)
+            .values("route_id")
+            .annotate(count=Count("id"))
+            .values_list("route_id", "count")
+        )
     routes = []
     for activation in activations:
         leistung = activation.ozg_leistung
         urns = urns_by_ozg.get(leistung.pk, set())
         matching = [d for d in destinations if urns & set(d.services)]
         active = [d for d in matching if d.status == DestinationStatus.ACTIVE]
-        if active:
+        external = next((e for e in externals if urns & set(e.services)), None)
+        if not active and external is not None:
+            # The intake sends there (outbound.py): a local destination would win.
+            route = Route(member, leistung.ozg_id, leistung.name, EXTERNAL)
+            route.destination_id = str(external.destination_id)
+            if failed.get(external.pk):
+                route.problems.append(
+                    Finding(
+                        _(
+                            "%(count)s Zustellungen an den externen Zustellpunkt sind "
+                            "gescheitert (Ursache auf der Seite des Vorgangs)."
+                        )
+                        % {"count": failed[external.pk]},
+                        _(
+                            "Ursache beheben (z. B. „openkommune fitconnect_external "
+                            "set-secret“) und mit „openkommune fitconnect_external retry“ "
+                            "erneut zustellen, oder die Anträge im Posteingang bearbeiten."
+                        ),
+                    )
+                )
+        elif active:
             destination = active[0]
             route = Route(member, leistung.ozg_id, leistung.name, DESTINATION)
             route.destination_id = str(destination.destination_id)

@@ -116,6 +116,20 @@ def unseal(sealed: str) -> jwk.JWK:
     return jwk.JWK.from_json(token.payload.decode())
 
 
+def seal_bytes(plaintext: bytes) -> str:
+    """Other secrets of the app kept like the inbox keys (an external destination's sender
+    client secret, outbound.py)."""
+    token = jwe.JWE(plaintext, protected=json.dumps({"alg": "A256KW", "enc": "A256GCM"}))
+    token.add_recipient(_kek())
+    return token.serialize(compact=True)
+
+
+def unseal_bytes(sealed: str) -> bytes:
+    token = jwe.JWE()
+    token.deserialize(sealed, key=_kek())
+    return token.payload
+
+
 def _generate(use: str) -> tuple[jwk.JWK, dict]:
     """A new RSA-4096 key pair: (private, public JWK as FIT-Connect wants it)."""
     private = jwk.JWK.generate(kty="RSA", size=MIN_RSA_BITS)

@@ -102,15 +102,10 @@ def _hash(content: bytes) -> dict:
     return {"type": "sha512", "content": hashlib.sha512(content).hexdigest()}
 
 
-def deliver_submitted(application) -> Submission | None:
-    """The `submissions` submit hook: deliver and seal the application when its member has a
-    destination for it; else leave it to the built-in back office."""
-    route = route_for(application)
-    if route is None:
-        return None
-    destination, service_urn = route
-    key = destination.active_key(KeyUse.ENCRYPTION)
-    public = key.jwk
+def build_payload(application, service_urn: str) -> tuple[bytes, list, dict]:
+    """(data as JSON bytes, [(attachment, content)], metadata) of a platform application
+    as a FIT-Connect sender delivers it; the metadata is checked against FIT-Connect's
+    metadata structure (a RuntimeError means our own writing is wrong)."""
     data = json.dumps(application.data, ensure_ascii=False, separators=(",", ":")).encode()
     attachments = []
     for attachment in submission_selectors.application_attachments(application=application):
@@ -156,6 +151,23 @@ def deliver_submitted(application) -> Submission | None:
         raise RuntimeError(
             "FIT-Connect metadata of the platform is invalid: " + "; ".join(problems)
         )
+    return data, attachments, metadata
+
+
+def deliver_submitted(application) -> Submission | None:
+    """The `submissions` submit hook: deliver and seal the application when its member has a
+    destination for it; hand it to the outbound sender when the member's destination is at
+    an external Zustelldienst (outbound.py); else leave it to the built-in back office."""
+    route = route_for(application)
+    if route is None:
+        from openkommune.fitconnect.outbound import queue_submitted
+
+        queue_submitted(application)
+        return None
+    destination, service_urn = route
+    key = destination.active_key(KeyUse.ENCRYPTION)
+    public = key.jwk
+    data, attachments, metadata = build_payload(application, service_urn)
     with scope(tenant=destination.tenant_id):
         submission = Submission.objects.create(
             tenant_id=destination.tenant_id,

@@ -232,3 +232,98 @@ class DestinationCallback(models.Model):
 
     def __str__(self):
         return self.url
+
+
+class ExternalRouteStatus(models.TextChoices):
+    ACTIVE = "active", _("aktiv")
+    INACTIVE = "inactive", _("inaktiv")
+
+
+class ExternalDestination(models.Model):
+    """A member's destination at an external FIT-Connect Zustelldienst (FITKO's test or
+    production environment, or any compatible one): the platform's forms send there as a
+    FIT-Connect sender (outbound.py, ADR 0043). The sender client's secret is kept only
+    sealed (JWE A256KW + A256GCM with the key-encryption key, like the inbox keys) and is
+    never shown again."""
+
+    tenant = tenant_field("fitconnect_external_destinations")
+    destination_id = models.UUIDField(_("Zustellpunkt-ID beim Zustelldienst"))
+    services = models.JSONField(_("Leistungen (LeiKa-URN)"), default=list)
+    # The Submission API's base URL without the version (…/v1/… is appended) and the OAuth
+    # token endpoint, e.g. FITKO's test environment.
+    api_url = models.URLField(_("Adresse der Submission API"), max_length=300)
+    token_url = models.URLField(_("Adresse des Token-Endpunkts"), max_length=300)
+    client_id = models.CharField(_("Client-ID des Senders"), max_length=200)
+    client_secret_sealed = models.TextField(editable=False)
+    # PEM certificates: when set, the destination key's x5c chain must lead to one of them.
+    trust_anchors_pem = models.TextField(_("Vertrauensanker (PEM)"), blank=True)
+    status = models.CharField(
+        _("Status"),
+        max_length=10,
+        choices=ExternalRouteStatus.choices,
+        default=ExternalRouteStatus.ACTIVE,
+    )
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("externer FIT-Connect-Zustellpunkt")
+        verbose_name_plural = _("externe FIT-Connect-Zustellpunkte")
+        ordering = ["tenant_id", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "destination_id"], name="fitconnect_external_once"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.destination_id)
+
+
+class OutboundState(models.TextChoices):
+    PENDING = "pending", _("wird zugestellt")
+    SUBMITTED = "submitted", _("zugestellt")
+    ACCEPTED = "accepted", _("angenommen")
+    REJECTED = "rejected", _("abgelehnt")
+    FAILED = "failed", _("Zustellung gescheitert")
+
+
+class OutboundSubmission(models.Model):
+    """One of the platform's own applications on its way to an external Zustelldienst.
+    The application keeps its answers until the Zustelldienst took the submission (then it
+    is sealed); a delivery that fails for good leaves it in the built-in back office."""
+
+    tenant = tenant_field("fitconnect_outbound_submissions")
+    route = models.ForeignKey(
+        ExternalDestination, on_delete=models.PROTECT, related_name="submissions"
+    )
+    application_public_id = models.UUIDField(unique=True)
+    service_identifier = models.CharField(max_length=200)
+    service_name = models.CharField(max_length=500, blank=True)
+    state = models.CharField(
+        max_length=10, choices=OutboundState.choices, default=OutboundState.PENDING
+    )
+    # The Zustelldienst's ids, once it created the submission.
+    remote_submission_id = models.UUIDField(null=True, blank=True)
+    remote_case_id = models.UUIDField(null=True, blank=True)
+    uploaded_attachments = models.JSONField(default=list)
+    attempts = models.PositiveIntegerField(default=0)
+    # The last problem, German, without secrets (shown to staff on the case page).
+    problem = models.CharField(max_length=1000, blank=True)
+    # Verified SETs of the event log: [{"event", "jti", "iat", "by", "token"}].
+    events = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("Einreichung an externen Zustelldienst")
+        verbose_name_plural = _("Einreichungen an externe Zustelldienste")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state"], name="fitconnect_outbound_state")]
+
+    def __str__(self):
+        return str(self.application_public_id)

@@ -151,3 +151,103 @@ def callback_of(destination):
     from openkommune.fitconnect.models import DestinationCallback
 
     return DestinationCallback.objects.filter(destination=destination).first()
+
+
+# --- deliveries to an external Zustelldienst (outbound.py) -------------------------------
+
+
+@dataclass(frozen=True)
+class OutboundDelivery:
+    """A platform application sent to an external FIT-Connect Zustelldienst."""
+
+    outbound: object
+    status: str
+    delivered_at: object
+    answered_at: object
+    reasons: list[str]
+    events: list[LoggedEvent]
+    problem: str
+    inbound = False
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "accepted"
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "rejected"
+
+
+def outbound_for_application(application) -> OutboundDelivery | None:
+    import datetime
+
+    from openkommune.fitconnect.models import OutboundSubmission
+
+    with scope(tenant=application.tenant):
+        outbound = (
+            OutboundSubmission.objects.filter(application_public_id=application.public_id)
+            .select_related("route")
+            .first()
+        )
+    if outbound is None:
+        return None
+    logged = [
+        LoggedEvent(
+            name=event["event"],
+            label=str(EVENT_LABELS.get(event["event"], event["event"])),
+            at=datetime.datetime.fromtimestamp(event["iat"], tz=datetime.UTC),
+            by_platform=event.get("by") == "zustelldienst",
+        )
+        for event in outbound.events
+    ]
+    answer = next((e for e in outbound.events if e["event"] == EVENT_REJECT), None)
+    return OutboundDelivery(
+        outbound=outbound,
+        status=outbound.state,
+        delivered_at=outbound.submitted_at,
+        answered_at=outbound.answered_at,
+        reasons=reject_reasons(answer["token"]) if answer else [],
+        events=logged,
+        problem=outbound.problem,
+    )
+
+
+def external_list(*, tenant) -> list:
+    """The member's destinations at external Zustelldienste, each with its number of failed
+    deliveries (`failed_count`)."""
+    from django.db.models import Count, Q
+
+    from openkommune.fitconnect.models import ExternalDestination
+
+    with scope(tenant=tenant):
+        return list(
+            ExternalDestination.objects.annotate(
+                failed_count=Count("submissions", filter=Q(submissions__state="failed"))
+            ).order_by("-created_at", "-id")
+        )
+
+
+def external_get(*, tenant, pk):
+    from openkommune.fitconnect.models import ExternalDestination
+
+    with scope(tenant=tenant):
+        return ExternalDestination.objects.get(pk=pk)
+
+
+def external_failed(route) -> list:
+    from openkommune.fitconnect.models import OutboundState, OutboundSubmission
+
+    with scope(tenant=route.tenant_id):
+        return list(
+            OutboundSubmission.objects.filter(route=route, state=OutboundState.FAILED).order_by(
+                "created_at", "id"
+            )
+        )

@@ -19,3 +19,19 @@ def import_to_inbox(submission_id: str) -> str:
 def send_callback(*, submission_id: str, attempt: int) -> str:
     """One signed callback attempt for a submitted submission (retries queue themselves)."""
     return callbacks.send(submission_id=submission_id, attempt=attempt)
+
+
+@job("fitconnect.deliver_outbound")
+def deliver_outbound(*, outbound_id: int) -> str:
+    """One attempt to send an application to an external Zustelldienst (outbound.py)."""
+    from openkommune.fitconnect import outbound
+
+    return outbound.deliver(outbound_id)
+
+
+@job("fitconnect.poll_outbound")
+def poll_outbound(*, outbound_id: int, attempt: int) -> str:
+    """Read the event log of a delivered application at the external Zustelldienst."""
+    from openkommune.fitconnect import outbound
+
+    return outbound.poll(outbound_id, attempt)

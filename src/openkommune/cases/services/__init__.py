@@ -123,6 +123,19 @@ def case_open_for_submitted(application) -> Case:
         return _case_open(application, actor=None, fresh=True)
 
 
+def case_forget_sealed_answers(application) -> None:
+    """The application was sealed after its case opened (FIT-Connect delivery through an
+    external Zustelldienst, `fitconnect.outbound`): the case keeps no name taken from the
+    answers either — the inbox shows what a sealed application offers (its e-mail)."""
+    with scope(tenant=application.tenant):
+        case = Case.objects.filter(application=application).first()
+        if case is None:
+            return
+        case.applicant_name = applicant_name({}, email=application.email)
+        case.search_text = build_search_text(case.reference, case.applicant_name)
+        case.save(update_fields=["applicant_name", "search_text", "updated_at"])
+
+
 def _case_open(application, *, actor, fresh: bool) -> Case:
     tenant = application.tenant
     deadline = service_deadline_for_cached(tenant=tenant, ozg_leistung=application.ozg_leistung)

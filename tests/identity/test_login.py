@@ -1,6 +1,9 @@
 """Citizen login through the real SimpleSAMLphp test IdP (tools/simplesamlphp.py)."""
 
+from pathlib import Path
+
 import pytest
+from defusedxml import ElementTree
 
 from openkommune.identity.models import CitizenIdentity
 from tests.support.bundid import full_login, start_login
@@ -8,16 +11,74 @@ from tests.support.bundid import full_login, start_login
 pytestmark = pytest.mark.django_db
 
 
-def test_sp_metadata_offers_keys_signed_requests_and_acs(client, bundid):
+MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+
+
+def _certificate_body(path: str) -> str:
+    lines = Path(path).read_text().strip().splitlines()
+    return "".join(line for line in lines if not line.startswith("-----"))
+
+
+def test_sp_metadata_offers_keys_signed_requests_and_acs(client, bundid, sp_keys):
     response = client.get("/konto/bundid/metadata/")
     assert response.status_code == 200
-    xml = response.content.decode()
-    assert 'AuthnRequestsSigned="true"' in xml
-    assert 'WantAssertionsSigned="true"' in xml
-    assert 'use="signing"' in xml
-    assert 'use="encryption"' in xml
-    assert "http://testserver/konto/bundid/acs/" in xml
-    assert "http://testserver/konto/bundid/logout/" in xml
+    assert response["Content-Type"] == "application/samlmetadata+xml"
+    root = ElementTree.fromstring(response.content)
+    assert root.get("entityID") == "http://testserver/konto/bundid/metadata/"
+    sp = root.find(f"{MD}SPSSODescriptor")
+    assert sp.get("AuthnRequestsSigned") == "true"
+    assert sp.get("WantAssertionsSigned") == "true"
+    # Each key with its use, and they are the configured certificates, not any.
+    keys = {
+        descriptor.get("use"): "".join(
+            descriptor.find(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate").text.split()
+        )
+        for descriptor in sp.findall(f"{MD}KeyDescriptor")
+    }
+    assert keys == {
+        "signing": _certificate_body(sp_keys["SIGNING_CERT_FILE"]),
+        "encryption": _certificate_body(sp_keys["ENCRYPTION_CERT_FILE"]),
+    }
+    assert keys["signing"] != keys["encryption"]
+    acs = [
+        (e.get("Binding"), e.get("Location")) for e in sp.findall(f"{MD}AssertionConsumerService")
+    ]
+    assert acs == [(POST, "http://testserver/konto/bundid/acs/")]
+    slo = {(e.get("Binding"), e.get("Location")) for e in sp.findall(f"{MD}SingleLogoutService")}
+    assert slo == {
+        (REDIRECT, "http://testserver/konto/bundid/logout/"),
+        (POST, "http://testserver/konto/bundid/logout/"),
+    }
+
+
+def test_the_identity_provider_is_configured_by_its_metadata_url(
+    client, settings, simplesamlphp_idp, sp_keys
+):
+    """Instead of a file, the identity provider's metadata address (fetched by pysaml2)."""
+    from tools import simplesamlphp
+
+    from openkommune.identity import saml
+    from tests.support.bundid import configure_sp
+
+    configure_sp(settings, simplesamlphp_idp, sp_keys, "http://testserver")
+    settings.OPENKOMMUNE_BUNDID = dict(
+        settings.OPENKOMMUNE_BUNDID,
+        IDP_METADATA_FILE="",
+        IDP_METADATA_URL=simplesamlphp.metadata_url(simplesamlphp_idp.server.base_url),
+    )
+    saml._client.cache_clear()
+    try:
+        assert 'id="bundid-login"' in client.get("/konto/anmelden/").text
+        answer = full_login(client, "substantiell", level=3)
+        assert answer["Location"] == "/konto/bundid/verknuepfen/"
+        client.post("/konto/bundid/verknuepfen/", {"auswahl": "neu"})
+        assert client.session["bundid_level"] == 3
+        assert CitizenIdentity.objects.get().bpk2.startswith("DEMO-bPK2-substantiell")
+    finally:
+        saml._client.cache_clear()
 
 
 def test_login_at_level_hoch_creates_account_after_choice(client, bundid):

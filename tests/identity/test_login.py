@@ -172,3 +172,71 @@ def test_first_login_links_to_existing_account_only_with_its_password(client, bu
     assert again.status_code == 302
     assert again["Location"] != "/konto/bundid/verknuepfen/"
     assert int(client.session["_auth_user_id"]) == existing.pk
+
+
+def test_the_authn_request_is_signed_and_asks_bundids_level_and_attributes(client, bundid, sp_keys):
+    """The HTTP-Redirect AuthnRequest as BundID expects it: signed (RSA-SHA256 over the query,
+    verified here with the SP's signing certificate), the level as minimum STORK class, a
+    fresh authentication, and AKDB's extension with the attributes and what the citizen is
+    shown."""
+    import base64
+    import zlib
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from openkommune.identity.constants import AKDB_NAMESPACE, ATTRIBUTES, BPK2
+
+    location = start_login(client, 3)
+    query = urlsplit(location).query
+    fields = parse_qs(query)
+    assert fields["SigAlg"] == ["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"]
+    signed_part = query[: query.index("&Signature=")]
+    certificate = x509.load_pem_x509_certificate(Path(sp_keys["SIGNING_CERT_FILE"]).read_bytes())
+    signature = base64.b64decode(unquote(query[query.index("&Signature=") + 11 :]))
+    certificate.public_key().verify(
+        signature, signed_part.encode(), padding.PKCS1v15(), hashes.SHA256()
+    )  # raises if the signature does not cover this query
+
+    xml = zlib.decompress(base64.b64decode(fields["SAMLRequest"][0]), -15)
+    request = ElementTree.fromstring(xml)
+    samlp = "{urn:oasis:names:tc:SAML:2.0:protocol}"
+    saml = "{urn:oasis:names:tc:SAML:2.0:assertion}"
+    assert request.tag == f"{samlp}AuthnRequest"
+    assert request.get("ForceAuthn") == "true"
+    assert request.get("AssertionConsumerServiceURL") == "http://testserver/konto/bundid/acs/"
+    context = request.find(f"{samlp}RequestedAuthnContext")
+    assert context.get("Comparison") == "minimum"
+    assert [e.text for e in context.findall(f"{saml}AuthnContextClassRef")] == ["STORK-QAA-Level-3"]
+    akdb = f"{{{AKDB_NAMESPACE}}}"
+    extension = request.find(f"{samlp}Extensions/{akdb}AuthenticationRequest")
+    assert extension.get("Version") == "2"
+    requested = {
+        e.get("Name"): e.get("RequiredAttribute")
+        for e in extension.findall(f"{akdb}RequestedAttributes/{akdb}RequestedAttribute")
+    }
+    assert requested == {oid: "true" if oid == BPK2 else "false" for oid in ATTRIBUTES}
+    display = extension.find(f"{akdb}DisplayInformation")
+    texts = {element.tag.split("}")[1]: element.text for element in display.iter()}
+    assert texts["OrganizationDisplayName"] == "OpenKommune Test"
+    assert texts["OnlineServiceId"] == "TEST-0001"
+
+
+def test_a_staff_account_reached_through_bundid_still_needs_the_second_factor(client, bundid):
+    """A clerk who linked the BundID login to the staff account: BundID is no second factor
+    of the platform, the back office still waits for the app's code."""
+    from tests.accounts.factories import PASSWORD, UserFactory
+
+    clerk = UserFactory(email="erika.mustermann@demo.invalid", clerk=True)
+    full_login(client, "hoch", level=4)
+    linked = client.post(
+        "/konto/bundid/verknuepfen/", {"auswahl": "verknuepfen", "passwort": PASSWORD}
+    )
+    assert linked.status_code == 302
+    assert int(client.session["_auth_user_id"]) == clerk.pk
+    for url in ("/behoerde/eingang/", "/konto/"):
+        answer = client.get(url)
+        assert answer.status_code == 302
+        assert answer["Location"].startswith("/konto/zwei-faktor/")

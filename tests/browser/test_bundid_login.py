@@ -91,7 +91,8 @@ def test_level_one_is_refused_then_hoch_applies_with_verified_data(
         in page.locator("#vertrauensniveau").inner_text()
     )
 
-    # Level 1 (Basisregistrierung): logged in, but the service refuses with a step-up offer.
+    # Level 1 (Basisregistrierung, no eIDAS level): logged in, but the service refuses with a
+    # step-up offer.
     page.goto("/konto/anmelden/?next=" + START.replace("?", "%3F").replace("&", "%26"))
     page.locator("#bundid-login").click()
     _idp_login(page, "untergeordnet")
@@ -100,7 +101,7 @@ def test_level_one_is_refused_then_hoch_applies_with_verified_data(
     page.locator("#beginnen-button").click()
     heading = page.locator("h1").inner_text()
     assert heading == "Anmeldung mit Online-Ausweis erforderlich"
-    assert "„niedrig“" in page.locator("#step-up-current").inner_text()
+    assert "„Basisregistrierung“" in page.locator("#step-up-current").inner_text()
     step_up = page.locator("#step-up-login")
     assert "niveau=4" in step_up.get_attribute("href")
     assert_no_axe_violations(page)

@@ -228,3 +228,49 @@ def test_xxe_in_the_response(client, fresh, crafter):
 def test_garbage_is_refused(client, bundid):
     start_login(client, 1)
     assert_refused(client, post_to_acs(client, "bm90IHhtbA=="), "malformed")
+
+
+def _authn_statement(class_ref: str) -> str:
+    moment = _iso(datetime.now(UTC))
+    return (
+        f'<saml:AuthnStatement AuthnInstant="{moment}" SessionIndex="_second">'
+        f"<saml:AuthnContext><saml:AuthnContextClassRef>{class_ref}</saml:AuthnContextClassRef>"
+        "</saml:AuthnContext></saml:AuthnStatement>"
+    )
+
+
+def _with_statement(class_ref: str):
+    return lambda assertion: assertion.replace(
+        "</saml:Assertion>", _authn_statement(class_ref) + "</saml:Assertion>", 1
+    )
+
+
+@pytest.mark.parametrize(
+    "class_ref", ["STORK-QAA-Level-1", "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"]
+)
+def test_a_second_authn_statement_is_refused(client, fresh, crafter, class_ref):
+    """Exactly one AuthnStatement with the STORK level; a second one (another level, or a
+    class such as `Password` as some public BundID simulators add) is not guessed at."""
+    two = crafter.rebuild(fresh, _with_statement(class_ref))
+    assert_refused(client, post_to_acs(client, two), {"invalid", "level"})
+
+
+def test_an_unknown_stork_level_is_refused(client, fresh, crafter):
+    unknown = crafter.rebuild(
+        fresh, lambda assertion: assertion.replace("STORK-QAA-Level-4", "STORK-QAA-Level-5")
+    )
+    assert_refused(client, post_to_acs(client, unknown), "level")
+
+
+def test_xxe_inside_the_encrypted_assertion(client, fresh, crafter):
+    """The document type hidden in the encrypted part: anyone may encrypt for the service
+    provider's public key, so the decrypted assertion is parsed without entities as well."""
+
+    def evil(assertion: str) -> str:
+        assertion = re.sub(r"^<\?xml[^>]*\?>\s*", "", assertion)
+        doctype = '<!DOCTYPE saml:Assertion [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        return doctype + assertion.replace(BPK2_VALUE, "&xxe;", 1)
+
+    answer = post_to_acs(client, crafter.rebuild(fresh, evil, resign_assertion=False))
+    assert_refused(client, answer, {"doctype", "invalid", "signature", "malformed"})
+    assert "root:" not in answer.content.decode()

@@ -92,7 +92,7 @@ def test_level_one_login_is_refused_with_a_step_up_offer(client, bundid):
     answer = client.post(start_url(), PLACE)
     assert answer.status_code == 403
     page = answer.text
-    assert "Vertrauensniveau „niedrig“ angemeldet" in page
+    assert "Vertrauensniveau „Basisregistrierung“ angemeldet" in page
     assert 'id="step-up-login"' in page
     assert "niveau=4" in page
     assert not Draft.applicant_objects.exists()
@@ -292,6 +292,15 @@ def test_service_page_names_the_level_before_the_start(client):
     page = client.get(service_url()).text
     assert "Anmeldung mit BundID erforderlich" in page
     assert "Vertrauensniveau „substanziell“" in page
+    # BundID's basic registration (user name and password, STORK-QAA-Level-1) meets no eIDAS
+    # level: "niedrig" (Level-2) needs more than the password, Level-1 needs nothing more.
+    FormDefinition.objects.filter(key="hundesteuer").update(min_trust_level=2)
+    page = client.get(service_url()).text
+    assert "Vertrauensniveau „niedrig“ oder höher" in page
+    assert "Benutzername und Passwort genügen nicht" in page
+    FormDefinition.objects.filter(key="hundesteuer").update(min_trust_level=1)
+    page = client.get(service_url()).text
+    assert "Basisregistrierung: Benutzername und Passwort genügen" in page
 
 
 def test_service_page_shows_the_members_level_for_the_place(client):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from icalendar import Calendar
 
-from openkommune.workinggroups import services
+from openkommune.workinggroups import selectors, services
 from openkommune.workinggroups.constants import MeetingStatus, VotingMode
 from openkommune.workinggroups.models import GroupFile, Meeting, Participant, WorkingGroup
 from tests.procurement.factories import ContractFactory
@@ -296,3 +296,30 @@ def test_pages_speak_english_for_who_chooses_it(client):
     ).text
     assert "Save attendance" in detail
     assert "Write minutes" in detail
+
+
+def test_a_participant_without_any_role_left_sees_nothing_and_staff_need_the_second_factor(
+    client,
+):
+    """Who lost every role (left their member) no longer sees the group: every person who
+    sees one is staff, and staff reach no page before the second factor (issue 15)."""
+    from openkommune.tenancy.models import Membership
+    from openkommune.tenancy.scoping import scopes_disabled
+    from tests.accounts.factories import PASSWORD
+
+    setting = working_group()
+    urls = _urls(setting)
+    # Still a member's clerk: the password alone leads to the second factor, not the group.
+    client.post(reverse("accounts:login"), {"username": setting.member.email, "password": PASSWORD})
+    answer = client.get(urls[0])
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(reverse("twofactor:challenge"))
+    client.logout()
+    with scopes_disabled():
+        Membership.objects.filter(user=setting.member).delete()
+    client.post(reverse("accounts:login"), {"username": setting.member.email, "password": PASSWORD})
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    listing = client.get(reverse("workinggroups:group_list")).text
+    assert setting.group.name not in listing
+    assert not selectors.feed_meetings(user=setting.member).exists()

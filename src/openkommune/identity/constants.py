@@ -2,9 +2,10 @@
 
 Levels: BundID requests and returns the STORK QAA levels 1 to 4 as `AuthnContextClassRef`
 (`STORK-QAA-Level-N`) and marks each attribute with `akdb:TrustLevel` (UNTERGEORDNET, NORMAL,
-SUBSTANTIELL, HOCH). The eIDAS levels of the OZG map onto them: Level 1 and 2 are below or at
-"niedrig" (user name and password, ELSTER certificate is 3), Level 3 "substanziell", Level 4
-"hoch" (online ID card).
+SUBSTANTIELL, HOCH, in that order the levels 1 to 4). The eIDAS levels of the OZG map onto
+them: Level 1 is BundID's "Basisregistrierung" (user name and password), which meets no
+eIDAS level; Level 2 "niedrig"; Level 3 "substanziell" (ELSTER certificate); Level 4 "hoch"
+(online ID card, eAT, eID card). BundID's own logins today are 1, 3 and 4.
 """
 
 from django.db import models
@@ -24,9 +25,9 @@ class TrustLevel(models.IntegerChoices):
     HOCH = 4, _("hoch (STORK-QAA-Level-4, Online-Ausweis)")
 
 
-# eIDAS name of each level (what the service page and the clerk see).
+# eIDAS name of each level (what the service page and the clerk see); level 1 has none.
 EIDAS_NAMES = {
-    TrustLevel.UNTERGEORDNET: _("niedrig"),
+    TrustLevel.UNTERGEORDNET: _("Basisregistrierung"),
     TrustLevel.NORMAL: _("niedrig"),
     TrustLevel.SUBSTANZIELL: _("substanziell"),
     TrustLevel.HOCH: _("hoch"),

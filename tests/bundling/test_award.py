@@ -257,6 +257,13 @@ def test_hand_worked_unequal_shares_are_booked_exactly_with_their_settlement():
     assert {m.pk: lines[m.pk].settlement for m in (a, b, c)} == {
         m.pk: rows[m.pk].settlement for m in (a, b, c)
     }
+    # Each call-off carries its member's settlement; total + settlement = the cost share.
+    assert {m.pk: call_offs[m.pk].round_settlement for m in (a, b, c)} == {
+        m.pk: rows[m.pk].settlement for m in (a, b, c)
+    }
+    assert {m.pk: call_offs[m.pk].carried_cost for m in (a, b, c)} == {
+        m.pk: rows[m.pk].allocated_cost for m in (a, b, c)
+    }
     # The call-offs keep the supplier's tier price (what it invoices).
     assert {m.pk: call_offs[m.pk].total for m in (a, b, c)} == {
         a.pk: D("4200.00"),

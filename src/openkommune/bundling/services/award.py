@@ -89,6 +89,9 @@ def round_award(*, actor, bundling_round: BundlingRound) -> list[CallOff]:
                 ],
                 origin=origin,
                 contributors=reporters[tenant.pk],
+                settlement=None
+                if any(row.settlement is None for row in rows)
+                else sum((row.settlement for row in rows), Decimal("0.00")),
             )
         except CallOffRefused as error:
             raise ValidationError(

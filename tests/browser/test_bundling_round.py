@@ -145,13 +145,16 @@ def test_staff_run_a_round_members_report_demand_and_see_savings(
     # Together 13 notebooks reach Alpha's tier from 10 (750 €); alone each would buy from
     # Beta at 790 €: at the common price 6 x 40 € and 7 x 40 € saved. The cost share is the
     # Shapley value (neither pays more than alone, ADR 0042): the 520 € saved split equally.
-    # Columns: alone, bundled at the common price, Shapley share, cost share, saving.
+    # Columns: alone, bundled at the common price, Shapley share, cost share, settlement
+    # (share - bundled, ADR 0045), saving.
     assert re.search(
-        r"Gemeinde Browserhausen\s+4\.740,00\s+4\.500,00\s+4\.480,00\s+4\.480,00\s+260,00",
+        r"Gemeinde Browserhausen\s+4\.740,00\s+4\.500,00\s+4\.480,00\s+4\.480,00\s+-20,00"
+        r"\s+260,00",
         table,
     )
     assert re.search(
-        r"Stadt Testburg\s+5\.530,00\s+5\.250,00\s+5\.270,00\s+5\.270,00\s+260,00", table
+        r"Stadt Testburg\s+5\.530,00\s+5\.250,00\s+5\.270,00\s+5\.270,00\s+20,00\s+260,00",
+        table,
     )
     assert page.locator("#summe-ersparnis").inner_text() == "520,00 €"
     assert page.locator("svg[role=img]").count() == 1
@@ -162,6 +165,7 @@ def test_staff_run_a_round_members_report_demand_and_see_savings(
     log_in(member_page, market["clerks"][1])
     member_page.goto(page.url)
     assert member_page.locator("#eigene-ersparnis").inner_text() == "260,00 €"
+    assert member_page.locator("#eigener-ausgleich").inner_text() == "20,00 €"
     assert "Gemeinde Browserhausen" not in member_page.locator("main").inner_text()
     assert_no_axe_violations(member_page)
     context.close()

@@ -4,12 +4,16 @@ staff close, evaluate and award the round (after confirming); each member gets a
 the bundled price; one member's administration (who reported no demand) approves and its
 clerk orders, records the goods receipt and uploads the supplier's XRechnung (a wrong one is
 refused with its rule), which another person releases for payment; the other member's
-call-off stays unordered. The procurement report then books exactly the realised bundling
-savings: those of the ordered call-off only.
+call-off stays unordered at first. The procurement report then books exactly the realised
+bundling savings: those of the ordered call-off only; once the other member orders too, both.
 
 Together 13 notebooks reach Alpha's tier from 10 (750 €); alone each member would buy 6 or 7
-at Beta's 790 €. Realised: Gemeinde Browserhausen's 6 x (790 - 750) = 240 €; Stadt Testburg's
-280 € stay unbooked until it orders.
+at Beta's 790 € (4,740 and 5,530; 10,270 together, bundled 9,750: 520 saved). Shapley with
+two members: each carries its alone cost minus half the saving, 4,480 and 5,270, so each
+saves 260 € (at the tier price it would be 240 and 280). The call-offs keep the tier price
+(4,500 and 5,250); the settlement is 4,480 - 4,500 = -20 € (credit) for Gemeinde
+Browserhausen and +20 € for Stadt Testburg (ADR 0045). Realised: first Browserhausen's 260 €,
+then both, 520 € = the round's saving.
 """
 
 import datetime
@@ -138,11 +142,22 @@ def test_round_from_opening_to_orders_books_exactly_the_realised_savings(
     page.get_by_role("button", name="Runde auswerten").click()
     page.wait_for_url(re.compile(r"/ergebnis/$"))
     assert page.locator("#summe-ersparnis").inner_text() == "520,00 €"
+    members_table = page.locator("#ersparnis-je-mitglied").inner_text()
+    # alone, tier cost, Shapley, share, settlement, savings
+    assert re.search(
+        r"Gemeinde Browserhausen\s+4\.740,00\s+4\.500,00\s+4\.480,00\s+4\.480,00\s+-20,00\s+260,00",
+        members_table,
+    )
+    assert re.search(
+        r"Stadt Testburg\s+5\.530,00\s+5\.250,00\s+5\.270,00\s+5\.270,00\s+20,00\s+260,00",
+        members_table,
+    )
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX").click()
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     rows = [row for row in sheet.iter_rows(values_only=True) if row[0] == "Stadt Testburg"]
-    assert [(r[5], r[6], r[7], r[8], r[9]) for r in rows] == [(7, 750, 5250, 5530, 280)]
+    # quantity, price, cost bundled, alone, savings (alone - cost - settlement), settlement
+    assert [r[5:11] for r in rows] == [(7, 750, 5250, 5530, 260, 20)]
     page.goto(round_url)
     page.locator("#runde-vergeben").click()
     assert_no_axe_violations(page)
@@ -174,6 +189,10 @@ def test_round_from_opening_to_orders_books_exactly_the_realised_savings(
     clerk_page.get_by_role("button", name="Bestellung beim Lieferanten auslösen").click()
     assert "Bestellt" in clerk_page.locator("#status").inner_text()
     assert clerk_page.locator("#gesamt").inner_text() == "4.500,00 €"
+    # The call-off names the member's settlement and its cost share, as on the round page.
+    settlement = clerk_page.locator("#ausgleich").inner_text()
+    assert settlement.startswith("-20,00 €")
+    assert "Ihr Kostenanteil für diesen Abruf: 4.480,00 €" in settlement
     # The member sees its call-off's history: awarded, approved, ordered.
     trail = clerk_page.locator("#verlauf").inner_text()
     for step in ("aus einer Bündelungsrunde angelegt", "freigegeben", "bestellt"):
@@ -224,16 +243,52 @@ def test_round_from_opening_to_orders_books_exactly_the_realised_savings(
     assert release_page.locator("#rechnung-status").inner_text() == "zur Zahlung freigegeben"
     context_admin.close()
 
-    # The member's own report: exactly the realised bundling savings.
+    # The member's own round page: its share, settlement and savings.
+    clerk_page.goto(round_url + "ergebnis/")
+    assert clerk_page.locator("#eigener-anteil").inner_text() == "4.480,00 €"
+    assert clerk_page.locator("#eigener-ausgleich").inner_text() == "-20,00 €"
+    assert clerk_page.locator("#eigene-ersparnis").inner_text() == "260,00 €"
+    assert_no_axe_violations(clerk_page)
+    # The member's own report: exactly the realised bundling savings of the round page.
     clerk_page.goto("/genossenschaft/beschaffung/")
     assert clerk_page.locator("#summe-ausgaben").inner_text() == "4.500,00 €"
-    assert clerk_page.locator("#summe-buendelung").inner_text() == "240,00 €"
+    assert clerk_page.locator("#summe-buendelung").inner_text() == "260,00 €"
+    assert clerk_page.locator("#summe-ausgleich").inner_text() == "-20,00 €"
     assert_no_axe_violations(clerk_page)
     context.close()
 
-    # --- staff report: member 1 books 240 €, member 2 (not ordered) nothing -----------------
+    # --- staff report: member 1 books 260 €, member 2 (not ordered) nothing -----------------
     page.goto("/genossenschaft/beschaffung/")
     by_member = page.locator("#je-mitglied").inner_text()
-    assert re.search(r"Gemeinde Browserhausen\s+4\.500,00\s+1\s+[\d.,]+\s+240,00", by_member)
+    # spend, call-offs, tier savings, bundling savings, total savings, settlement
+    assert re.search(
+        r"Gemeinde Browserhausen\s+4\.500,00\s+1\s+[\d.,]+\s+260,00\s+[\d.,]+\s+-20,00", by_member
+    )
     assert "Stadt Testburg" not in by_member
+
+    # --- member 2 orders too: both members book their 260 €, together the round's 520 € -----
+    context, admin_page = _context(browser, site_server)
+    log_in(admin_page, market["admins"][1])
+    admin_page.goto("/beschaffung/abrufe/?status=awaiting_approval")
+    admin_page.get_by_role("link", name=re.compile(r"^AB-\d{4}-[A-Z0-9]{6}$")).first.click()
+    admin_page.wait_for_url(re.compile(r"/beschaffung/abrufe/AB-\d{4}-[A-Z0-9]{6}/$"))
+    second = admin_page.url
+    admin_page.get_by_role("button", name="Freigeben").click()
+    assert "Freigegeben" in admin_page.locator("#status").inner_text()
+    context.close()
+    context, clerk_page = _context(browser, site_server)
+    log_in(clerk_page, market["clerks"][1])
+    clerk_page.goto(second)
+    clerk_page.get_by_role("button", name="Bestellung beim Lieferanten auslösen").click()
+    assert "Bestellt" in clerk_page.locator("#status").inner_text()
+    assert clerk_page.locator("#gesamt").inner_text() == "5.250,00 €"
+    context.close()
+    page.goto("/genossenschaft/beschaffung/")
+    by_member = page.locator("#je-mitglied").inner_text()
+    assert re.search(
+        r"Stadt Testburg\s+5\.250,00\s+1\s+[\d.,]+\s+260,00\s+[\d.,]+\s+20,00", by_member
+    )
+    assert page.locator("#summe-buendelung").inner_text() == "520,00 €"
+    assert page.locator("#summe-ausgleich").inner_text() == "0,00 €"
+    assert_no_axe_violations(page)
     assert page.csp_violations == []

@@ -21,7 +21,8 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scopes_disabled
 from tests.accounts.factories import UserFactory
-from tests.bundling.round_factories import build_market
+from tests.bundling.round_factories import build_market, member_with_clerk
+from tests.digitalpakt import factories
 from tests.tenancy.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,9 +173,143 @@ def test_report_books_exactly_the_savings_of_ordered_round_call_offs():
     report = procurement_report_across_members()
     by_member = {f.label: f for f in report.by_member}
     member_1 = by_member[market.members[1].name]
-    assert member_1.bundling_savings == D("320.00")
+    # Member 0 buys at Gamma (650 €) alone and bundled: it plays no part. Members 1 and 2
+    # alone: 6,320 and 3,160; together 12 x 750 = 9,000. Shapley (two players): member 1
+    # carries (6,320 + 9,000 - 3,160) / 2 = 6,080, so it realises 6,320 - 6,080 = 240 (not
+    # 320 at the tier price) and owes a settlement of 6,080 - 6,000 = 80 (ADR 0045).
+    assert member_1.bundling_savings == D("240.00")
+    assert member_1.settlement == D("80.00")
     assert member_1.spend == D("6000.00")
-    # Tier part against the list price (800): 8 x 800 - 6,320 alone; together: list - paid.
+    # Tier part against the list price (800): 8 x 800 - 6,320 alone; together: list - carried.
     assert member_1.tier_savings == D("80.00")
-    assert member_1.savings == 8 * D("800.00") - D("6000.00")
-    assert report.total.bundling_savings == D("320.00")
+    assert member_1.savings == 8 * D("800.00") - (D("6000.00") + D("80.00"))
+    assert report.total.bundling_savings == D("240.00")
+
+
+def _single_supplier_round(demands):
+    """One supplier, one article with tiers 800 / 750 from 10 / 700 from 20; members with
+    the given demands, evaluated and awarded; each member's administrator approves and its
+    clerk orders. Returns (members, result, call-offs by member)."""
+    staff = UserFactory(cooperative_staff=True)
+    pairs = [member_with_clerk(f"Mitglied {name} (Test)") for name in "ABC"[: len(demands)]]
+    supplier = factories.supplier("Einzig GmbH (Test)")
+    contract = factories.contract(number="RV-T-010", suppliers=[supplier])
+    article = factories.article(
+        contract=contract, supplier=supplier, article_number="E-NB",
+        tiers=((0, "800.00"), (10, "750.00"), (20, "700.00")),
+    )  # fmt: skip
+    bundling_round = services.round_create(
+        actor=staff, title="Ausgleich (Test)",
+        deadline=timezone.now() + datetime.timedelta(days=7),
+    )  # fmt: skip
+    item = services.round_item_add(actor=staff, bundling_round=bundling_round, title="Notebook")
+    services.round_offer_add(actor=staff, item=item, catalog_item=article)
+    for (member, clerk), quantity in zip(pairs, demands, strict=True):
+        services.demand_set(
+            tenant=member, actor=clerk, bundling_round=bundling_round, quantities={item: quantity}
+        )
+    services.round_close(actor=staff, bundling_round=bundling_round)
+    result = services.round_evaluate(actor=staff, bundling_round=bundling_round)
+    services.round_award(actor=staff, bundling_round=bundling_round)
+    call_offs = _call_offs()
+    for member, _clerk in pairs:
+        admin = UserFactory()
+        MembershipFactory(tenant=member, user=admin, role=Role.MEMBER_ADMIN)
+        procurement_services.call_off_approve(
+            tenant=member, actor=admin, call_off=call_offs[member.pk]
+        )
+    return pairs, result, call_offs
+
+
+def test_hand_worked_unequal_shares_are_booked_exactly_with_their_settlement():
+    """Demands 6, 6 and 12 at one supplier (800 €; 750 € from 10; 700 € from 20).
+
+    Alone: A 6 x 800 = 4,800, B 4,800, C 12 x 750 = 9,000 (together 18,600). Groups:
+    AB 12 x 750 = 9,000; AC and BC 18 x 750 = 13,500; ABC 24 x 700 = 16,800.
+    Shapley for A, marginal costs over the six orders: first 4,800 (twice); after B 4,200;
+    after C 4,500; after B and C 3,300 (twice): 24,900 / 6 = 4,150; B the same; C carries
+    16,800 - 8,300 = 8,500. No one above alone, so these are the shares.
+    Savings (alone - share): A 650, B 650, C 500 (1,800 together). At the tier price all
+    pay 700: A 4,200, B 4,200, C 8,400, which would book 600 each; the settlement (share -
+    tier cost) is A -50, B -50 (credits), C +100, adding up to zero.
+    """
+    pairs, result, call_offs = _single_supplier_round((6, 6, 12))
+    (a, _), (b, _), (c, clerk_c) = pairs
+    with scopes_disabled():
+        rows = {r.tenant_id: r for r in RoundMemberResult.objects.filter(result=result)}
+        lines = {al.tenant_id: al for al in RoundAllocation.objects.filter(result=result)}
+    assert result.allocation_method == "shapley"
+    assert {m.pk: rows[m.pk].allocated_cost for m in (a, b, c)} == {
+        a.pk: D("4150.00"),
+        b.pk: D("4150.00"),
+        c.pk: D("8500.00"),
+    }
+    assert {m.pk: rows[m.pk].settlement for m in (a, b, c)} == {
+        a.pk: D("-50.00"),
+        b.pk: D("-50.00"),
+        c.pk: D("100.00"),
+    }
+    assert {m.pk: rows[m.pk].savings for m in (a, b, c)} == {
+        a.pk: D("650.00"),
+        b.pk: D("650.00"),
+        c.pk: D("500.00"),
+    }
+    assert {m.pk: lines[m.pk].settlement for m in (a, b, c)} == {
+        m.pk: rows[m.pk].settlement for m in (a, b, c)
+    }
+    # Each call-off carries its member's settlement; total + settlement = the cost share.
+    assert {m.pk: call_offs[m.pk].round_settlement for m in (a, b, c)} == {
+        m.pk: rows[m.pk].settlement for m in (a, b, c)
+    }
+    assert {m.pk: call_offs[m.pk].carried_cost for m in (a, b, c)} == {
+        m.pk: rows[m.pk].allocated_cost for m in (a, b, c)
+    }
+    # The call-offs keep the supplier's tier price (what it invoices).
+    assert {m.pk: call_offs[m.pk].total for m in (a, b, c)} == {
+        a.pk: D("4200.00"),
+        b.pk: D("4200.00"),
+        c.pk: D("8400.00"),
+    }
+    # Ordered A and B only: exactly their savings of the round page, C books nothing yet.
+    for member, clerk in pairs[:2]:
+        procurement_services.call_off_order(
+            tenant=member, actor=clerk, call_off=call_offs[member.pk]
+        )
+    booked = {f.label: f for f in procurement_report_across_members().by_member}
+    assert (booked[a.name].bundling_savings, booked[a.name].settlement) == (
+        D("650.00"),
+        D("-50.00"),
+    )
+    assert (booked[b.name].bundling_savings, booked[b.name].settlement) == (
+        D("650.00"),
+        D("-50.00"),
+    )
+    assert c.name not in booked
+    # C orders: every member books alone - share, the total is the round's saving, the
+    # settlements add up to zero.
+    procurement_services.call_off_order(tenant=c, actor=clerk_c, call_off=call_offs[c.pk])
+    report = procurement_report_across_members()
+    booked = {f.label: f for f in report.by_member}
+    assert {m.name: booked[m.name].bundling_savings for m in (a, b, c)} == {
+        a.name: D("650.00"),
+        b.name: D("650.00"),
+        c.name: D("500.00"),
+    }
+    assert report.total.bundling_savings == result.savings == D("1800.00")
+    assert report.total.settlement == D("0.00")
+    assert booked[c.name].settlement == D("100.00")
+    # Tier savings against the list price: C 12 x 800 - 9,000 alone = 600; with the bundling
+    # savings, list price minus what C carries (8,400 + 100).
+    assert booked[c.name].tier_savings == D("600.00")
+    assert booked[c.name].savings == 12 * D("800.00") - D("8500.00")
+
+
+def test_the_awarded_settlements_are_in_the_audit_trail():
+    pairs, _result, _call_offs = _single_supplier_round((6, 6, 12))
+    with scopes_disabled():
+        award = AuditRecord.objects.get(action="bundling.round_award")
+    assert award.after["settlements"] == {
+        str(pairs[0][0].public_id): "-50.00",
+        str(pairs[1][0].public_id): "-50.00",
+        str(pairs[2][0].public_id): "100.00",
+    }

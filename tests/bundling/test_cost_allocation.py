@@ -13,6 +13,7 @@ from openkommune.bundling.allocation import (
     RATIONAL,
     SHAPLEY,
     allocate,
+    settlement_parts,
 )
 from openkommune.bundling.instance import alone_cents
 from openkommune.bundling.optimizer import OPTIMAL, Instance, shapley_values, solve
@@ -210,3 +211,28 @@ def test_unknown_group_costs_are_not_claimed_as_core():
     assert result.method == RATIONAL
     assert result.shares["a"] == 1000  # b and c together still bound: x_a >= 10
     assert all(result.shares[m] <= alone[m] for m in "abc")
+
+
+def test_settlement_parts_split_a_member_settlement_over_its_lines_by_cost():
+    # 10.01 € over lines of 1, 2 and 3 €: exact shares 1.668, 3.336, 5.005 -> whole cents by
+    # largest remainder (0.668 and 0.336 and 0.005: the first two get a cent).
+    assert settlement_parts(1001, [100, 200, 300]) == [167, 334, 500]
+    assert settlement_parts(-1001, [100, 200, 300]) == [-167, -334, -500]
+    assert settlement_parts(-2000, [450000]) == [-2000]
+    assert settlement_parts(7, [1, 1, 1]) == [3, 2, 2]  # ties: the earlier line
+    assert settlement_parts(5, [0, 0]) == [5, 0]
+    assert settlement_parts(0, []) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=-10_000_000, max_value=10_000_000),
+    st.lists(st.integers(min_value=0, max_value=5_000_000), min_size=1, max_size=8),
+)
+def test_settlement_parts_add_up_exactly_and_stay_within_a_cent_of_proportional(amount, costs):
+    parts = settlement_parts(amount, costs)
+    assert sum(parts) == amount
+    weight = sum(costs)
+    if weight:
+        for part, cost in zip(parts, costs, strict=True):
+            assert abs(Fraction(part) - Fraction(amount * cost, weight)) < 1

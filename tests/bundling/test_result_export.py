@@ -41,7 +41,11 @@ def test_round_result_exports_with_typed_cells_and_tenancy(client):
     eight = next(row for row in body if row[5] == 8)
     # 8 notebooks at the bundled tier (750 €) instead of 800 € alone: numbers, not text.
     assert (eight[6], eight[7]) == (750, 6000)
-    assert eight[9] == eight[8] - eight[7]
+    # Savings: alone minus what the member carries (cost plus its settlement, ADR 0045):
+    # members 1 and 2 (8 and 4 notebooks; 6,320 and 3,160 alone, 9,000 together) carry their
+    # Shapley shares 6,080 and 2,920, so member 1 settles +80 and saves 240.
+    assert eight[10] == 80
+    assert eight[9] == eight[8] - eight[7] - eight[10] == 240
     assert sheet.cell(row=body.index(eight) + 2, column=8).number_format == "#,##0.00"
 
     client.force_login(market.clerks[1])

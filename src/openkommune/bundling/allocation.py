@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import combinations
 
 import numpy as np
@@ -157,3 +158,25 @@ def _round_shares(members, x, bounds, total) -> dict[str, int]:
         remainder[k] += 1
         missing += 1
     return dict(zip(members, floors, strict=True))
+
+
+def settlement_parts(settlement: int, costs: list[int]) -> list[int]:
+    """A member's settlement (cost share minus its lines' cost at the tier price, in cents;
+    positive: the member pays in, negative: it is credited) split over its lines in
+    proportion to their cost, in whole cents that add up to it exactly (largest remainder;
+    ties go to the earlier line). Without any cost the first line takes all of it."""
+    if not costs:
+        if settlement:
+            raise ValueError("a settlement needs at least one line")
+        return []
+    weight = sum(costs)
+    if weight <= 0:
+        return [settlement] + [0] * (len(costs) - 1)
+    sign = -1 if settlement < 0 else 1
+    amount = abs(settlement)
+    exact = [Fraction(amount * cost, weight) for cost in costs]
+    parts = [math.floor(value) for value in exact]
+    order = sorted(range(len(costs)), key=lambda k: (-(exact[k] - parts[k]), k))
+    for k in order[: amount - sum(parts)]:
+        parts[k] += 1
+    return [sign * part for part in parts]

@@ -86,6 +86,11 @@ class MemberResultOut(Schema):
     allocated_cost: Decimal | None = Field(
         description="Kostenanteil, den das Mitglied trägt: nie über den Kosten beim Einzelkauf"
     )
+    settlement: Decimal | None = Field(
+        default=None,
+        description="Ausgleich: Kostenanteil minus Kosten zum Staffelpreis (positiv: zahlt "
+        "ein, negativ: Gutschrift); die Ausgleiche einer Runde ergeben zusammen null",
+    )
     allocations: list[AllocationOut]
 
 
@@ -129,6 +134,7 @@ def _member_out(row: RoundMemberResult, allocations) -> MemberResultOut:
         savings=row.savings,
         shapley_cost=row.shapley_cost,
         allocated_cost=row.allocated_cost,
+        settlement=row.settlement,
         allocations=[
             AllocationOut(
                 item=a.round_item.public_id,

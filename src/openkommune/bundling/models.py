@@ -198,6 +198,12 @@ class RoundAllocation(models.Model):
     alone_cost = models.DecimalField(
         _("Kosten einzeln"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    # This line's part of the member's settlement (`RoundMemberResult.settlement`, split over
+    # its lines by cost, `allocation.settlement_parts`): what the member effectively pays for
+    # the line is cost + settlement. Empty for results from before the settlement (ADR 0045).
+    settlement = models.DecimalField(
+        _("Ausgleich"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     # The call-off line the award made of it (`services.award.round_award`).
     call_off_line = models.OneToOneField(
         "procurement.CallOffLine",
@@ -239,6 +245,12 @@ class RoundMemberResult(models.Model):
     # alone_cost; savings = alone_cost - allocated_cost.
     allocated_cost = models.DecimalField(
         _("Kostenanteil"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # Settlement between cost share and the call-offs at the tier price (ADR 0045):
+    # allocated_cost - cost. Positive: the member pays this into the round's settlement;
+    # negative: it is credited. The members' settlements add up to zero.
+    settlement = models.DecimalField(
+        _("Ausgleich"), max_digits=14, decimal_places=2, null=True, blank=True
     )
 
     objects = TenantScopedManager()

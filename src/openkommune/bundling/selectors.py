@@ -231,6 +231,13 @@ class CooperativeResult:
     def member_total(self) -> Decimal:
         return sum((row.cost for row in self.rows), Decimal("0.00"))
 
+    @property
+    def settlement_total(self) -> Decimal | None:
+        """The members' settlements added up: zero (None for results without them)."""
+        if any(row.settlement is None for row in self.rows):
+            return None
+        return sum((row.settlement for row in self.rows), Decimal("0.00"))
+
 
 def result_for_cooperative(bundling_round: BundlingRound) -> CooperativeResult | None:
     """The whole result with every member's rows, for cooperative staff."""

@@ -277,6 +277,7 @@ def call_off_create_awarded(
     lines: list[AwardedLine],
     origin: str,
     contributors=(),
+    settlement: Decimal | None = None,
 ) -> CallOff:
     """A binding call-off of the member from a bundling round, made by the cooperative
     (`bundling.services.round_award`): the lines keep the awarded prices; every guard runs
@@ -284,7 +285,8 @@ def call_off_create_awarded(
     CallOffRefused). The member's four eyes still hold: above its approval threshold the
     call-off waits for a member administrator who did not report the demand
     (`contributors`, the people who entered it); otherwise it is approved. The member then
-    orders it as any other."""
+    orders it as any other. `settlement`: the member's settlement for these lines (cost
+    share minus tier-price cost, ADR 0045), stored and shown with the call-off."""
     require_cooperative_staff(actor, _("Abrufe aus Bündelungsrunden erstellt die Genossenschaft."))
     if not lines:
         raise ValidationError(_("Ein Abruf braucht mindestens eine Position."))
@@ -310,6 +312,7 @@ def call_off_create_awarded(
             created_by=_person(actor),
             delivery_address=settings_row.default_delivery_address,
             origin=origin[:300],
+            round_settlement=settlement,
             is_demo=tenant.is_demo or contract.is_demo,
         )
         for line in lines:

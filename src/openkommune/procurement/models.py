@@ -9,6 +9,7 @@ shared with the bundling/DigitalPakt apps (`procurement-contract.md`).
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -343,6 +344,16 @@ class CallOff(models.Model):
     # Set when the cooperative made the call-off from an awarded bundling round (its lines
     # carry the round's tier prices and never follow the catalogue); empty for the member's own.
     origin = models.CharField(_("Herkunft"), max_length=300, blank=True)
+    # For a call-off from a bundling round: the member's settlement for its lines (cost share
+    # minus their cost at the tier price, ADR 0045; positive: the member pays it to the
+    # cooperative, negative: it is credited). The lines keep the supplier's tier price.
+    round_settlement = models.DecimalField(
+        _("Ausgleich aus der Bündelungsrunde"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     # Its order e-mail (`core.outbox`), deleted with it.
@@ -363,6 +374,14 @@ class CallOff(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def carried_cost(self) -> Decimal | None:
+        """For a call-off from a bundling round: what the member carries for it, the total at
+        the tier price plus its settlement (ADR 0045); None otherwise."""
+        if self.round_settlement is None:
+            return None
+        return self.total + self.round_settlement
 
 
 class CallOffLine(models.Model):

@@ -189,7 +189,13 @@ class ProcurementFiguresOut(Schema):
     spend: Decimal = Field(description="Ausgaben für bestellte Abrufe (Euro, netto)")
     call_offs: int
     tier_savings: Decimal = Field(description="Listenpreis (erste Staffel) minus gezahlter Preis")
-    bundling_savings: Decimal = Field(description="Einzelkauf minus gebündelter Preis")
+    bundling_savings: Decimal = Field(
+        description="Einzelkauf minus getragener Kostenanteil (gebündelter Preis plus Ausgleich)"
+    )
+    settlement: Decimal = Field(
+        description="Ausgleich aus Bündelungsrunden: Kostenanteil minus Kosten zum "
+        "Staffelpreis (positiv: zahlt ein, negativ: Gutschrift); je Vertrag 0"
+    )
     savings: Decimal
 
 
@@ -209,6 +215,7 @@ def _procurement_figures(figures) -> ProcurementFiguresOut:
         call_offs=figures.call_offs,
         tier_savings=figures.tier_savings,
         bundling_savings=figures.bundling_savings,
+        settlement=figures.settlement,
         savings=figures.savings,
     )
 

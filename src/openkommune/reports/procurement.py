@@ -10,12 +10,19 @@ Definitions (docs/bundling-rounds.md, "Berichte"):
   price.
 - Bundling savings are booked only when realised: per ordered call-off line that an awarded
   bundling round made (`RoundAllocation.call_off_line`), "cost of that demand when buying
-  alone" (`alone_cost`, the member's own tier at the cheapest eligible supplier) minus the
-  line's cost at the bundled price, in the year of the order. For such a line the tier
-  savings are the list price times the quantity minus the alone cost, so that tier plus
-  bundling savings of the line are again list price minus what it cost. An evaluated round
-  that was never awarded, and round call-offs that were cancelled or rejected, book nothing.
-  Bundling savings are shown per member and year (the contract table shows tier savings).
+  alone" (`alone_cost`, the member's own tier at the cheapest eligible supplier) minus what
+  the member carries for the line: its cost at the bundled price plus the line's part of
+  the member's settlement (`RoundAllocation.settlement`, ADR 0045), in the year of the
+  order. A member whose round call-offs are all ordered so books exactly the round's
+  saving for it, alone cost minus cost share (ADR 0042). For such a line the tier savings
+  are the list price times the quantity minus the alone cost, so that tier plus bundling
+  savings of the line are list price minus what the member carries for it. An evaluated
+  round that was never awarded, and round call-offs that were cancelled or rejected, book
+  nothing. Bundling savings and settlements are shown per member and year (the contract
+  table shows tier savings).
+- Settlement: the sum of those lines' settlement parts (positive: the member pays into the
+  round's settlement; negative: it is credited). Spend stays what the call-offs cost at the
+  suppliers' tier prices; spend plus settlement is what the member carries.
 
 Nothing is stored; a member's people see only its own figures (active scope), cooperative
 staff every member's through the named cross-tenant read `procurement_report_across_members`.
@@ -49,6 +56,7 @@ class Figures:
     call_offs: int = 0
     tier_savings: Decimal = ZERO
     bundling_savings: Decimal = ZERO
+    settlement: Decimal = ZERO
 
     @property
     def savings(self) -> Decimal:
@@ -142,15 +150,20 @@ def _build(*, tenant: Organisation | None, year: int | None) -> ProcurementRepor
         years[str(when)].tier_savings += saving
 
     for row in bundled.values(
-        "tenant__public_id", "tenant__name", "alone_cost", "call_off_line__line_total",
-        "call_off_line__call_off__ordered_at",
+        "tenant__public_id", "tenant__name", "alone_cost", "settlement",
+        "call_off_line__line_total", "call_off_line__call_off__ordered_at",
     ):  # fmt: skip
         when = _year(row["call_off_line__call_off__ordered_at"])
         if year is not None and when != year:
             continue
-        saving = row["alone_cost"] - row["call_off_line__line_total"]
-        member(row["tenant__public_id"], row["tenant__name"]).bundling_savings += saving
-        years.setdefault(str(when), Figures(str(when), str(when))).bundling_savings += saving
+        settlement = row["settlement"] if row["settlement"] is not None else ZERO
+        saving = row["alone_cost"] - (row["call_off_line__line_total"] + settlement)
+        for figures in (
+            member(row["tenant__public_id"], row["tenant__name"]),
+            years.setdefault(str(when), Figures(str(when), str(when))),
+        ):
+            figures.bundling_savings += saving
+            figures.settlement += settlement
 
     total = Figures("", _("Summe"))
     for figures in members.values():
@@ -158,6 +171,7 @@ def _build(*, tenant: Organisation | None, year: int | None) -> ProcurementRepor
         total.call_offs += figures.call_offs
         total.tier_savings += figures.tier_savings
         total.bundling_savings += figures.bundling_savings
+        total.settlement += figures.settlement
     return ProcurementReport(
         year=year,
         by_member=sorted(members.values(), key=lambda f: (-f.spend, f.label)),
@@ -194,8 +208,11 @@ def procurement_report_for(user, *, tenant: Organisation | None, year: int | Non
     return procurement_report(tenant=tenant, year=year), False
 
 
-def table_rows(rows: Iterable[Figures]) -> list[list]:
-    """Rows for the CSV/XLSX export (numbers stay numbers)."""
+def table_rows(rows: Iterable[Figures], *, settlement: bool = True) -> list[list]:
+    """Rows for the CSV/XLSX export (numbers stay numbers); the settlement column last, not
+    for contracts (a round's settlement belongs to no single contract)."""
     return [
-        [f.label, f.spend, f.call_offs, f.tier_savings, f.bundling_savings, f.savings] for f in rows
+        [f.label, f.spend, f.call_offs, f.tier_savings, f.bundling_savings, f.savings]
+        + ([f.settlement] if settlement else [])
+        for f in rows
     ]

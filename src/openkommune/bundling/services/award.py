@@ -20,7 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openkommune.bundling.constants import RoundStatus
-from openkommune.bundling.models import BundlingRound, DemandEntry, RoundAllocation
+from openkommune.bundling.models import (
+    BundlingRound,
+    DemandEntry,
+    RoundAllocation,
+    RoundMemberResult,
+)
 from openkommune.bundling.services.rounds import _locked_round, _require_staff
 from openkommune.procurement.models import CallOff
 from openkommune.procurement.services import (
@@ -84,6 +89,9 @@ def round_award(*, actor, bundling_round: BundlingRound) -> list[CallOff]:
                 ],
                 origin=origin,
                 contributors=reporters[tenant.pk],
+                settlement=None
+                if any(row.settlement is None for row in rows)
+                else sum((row.settlement for row in rows), Decimal("0.00")),
             )
         except CallOffRefused as error:
             raise ValidationError(
@@ -102,6 +110,14 @@ def round_award(*, actor, bundling_round: BundlingRound) -> list[CallOff]:
             row.call_off_line = by_item[row.catalog_item_id]
             row.save(update_fields=["call_off_line"])
         call_offs.append(call_off)
+    with scopes_disabled():
+        settlements = {
+            str(public_id): str(amount)
+            for public_id, amount in RoundMemberResult.objects.filter(
+                result=locked.result
+            ).values_list("tenant__public_id", "settlement")
+            if amount is not None
+        }
     locked.status = RoundStatus.AWARDED
     locked.awarded_at = timezone.now()
     locked.awarded_by = actor if actor is not None and actor.is_authenticated else None
@@ -116,6 +132,9 @@ def round_award(*, actor, bundling_round: BundlingRound) -> list[CallOff]:
             "status": RoundStatus.AWARDED,
             "call_offs": [c.reference for c in call_offs],
             "total": str(sum((c.total for c in call_offs), Decimal("0.00"))),
+            # Binding with the award: each member's settlement between its cost share and its
+            # call-offs at the tier price (ADR 0045), by member.
+            "settlements": settlements,
         },
     )
     return call_offs

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openkommune.bundling.allocation import allocate
+from openkommune.bundling.allocation import allocate, settlement_parts
 from openkommune.bundling.constants import (
     SHAPLEY_SAMPLES,
     SHAPLEY_SEED,
@@ -91,6 +91,10 @@ def round_evaluation_request(*, actor, bundling_round: BundlingRound) -> bool:
 
 def _cents_to_decimal(value) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _cents(value: Decimal) -> int:
+    return int(value * 100)
 
 
 def _set_evaluation_state(bundling_round, actor, state, error: str, *, action, after):
@@ -246,6 +250,18 @@ def _store(bundling_round, actor, built, solution, shapley, shares) -> RoundResu
                 allocated_cost=share,
             )
         )
+    # The settlement between each member's cost share and its lines at the tier price
+    # (ADR 0045), split over its lines by cost so the report can book it with the lines.
+    lines_of: dict[int, list[RoundAllocation]] = {}
+    for allocation in allocations:
+        lines_of.setdefault(allocation.tenant.pk, []).append(allocation)
+    for member_id, row in zip(built.members, rows, strict=True):
+        settlement_cents = shares.shares[member_id] - costs[member_id]
+        row.settlement = _cents_to_decimal(Decimal(settlement_cents) / 100)
+        own = lines_of.get(row.tenant.pk, [])
+        parts = settlement_parts(settlement_cents, [_cents(a.cost) for a in own])
+        for allocation, part in zip(own, parts, strict=True):
+            allocation.settlement = _cents_to_decimal(Decimal(part) / 100)
     # Saved row by row through the model, not the scoped manager: these rows belong to many
     # tenants at once, which is the point of a bundling round.
     for row in allocations + rows:
@@ -264,6 +280,7 @@ def _store(bundling_round, actor, built, solution, shapley, shares) -> RoundResu
             "total": total,
             "alone_total": alone_total,
             "allocation_method": shares.method,
+            "settlements": {str(row.tenant.public_id): row.settlement for row in rows},
             "members": len(rows),
             "allocations": len(allocations),
         },

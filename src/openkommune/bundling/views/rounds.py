@@ -238,16 +238,19 @@ def result_export(request, public_id, fmt):
             allocation.unit_price,
             allocation.cost,
             allocation.alone_cost,
-            (allocation.alone_cost - allocation.cost)
+            (allocation.alone_cost - allocation.cost - (allocation.settlement or 0))
             if allocation.alone_cost is not None
             else None,
+            allocation.settlement,
         ]
         for allocation in allocations
     ]
+    # Savings per line: alone minus what the member carries for it (cost plus its part of the
+    # settlement, ADR 0045), so a member's rows add up to its savings on the result page.
     headers = [
         _("Mitglied"), _("Position"), _("Lieferant"), _("Artikelnummer"), _("Rahmenvertrag"),
         _("Menge"), _("Stückpreis (Euro)"), _("Kosten gebündelt (Euro)"),
-        _("Kosten einzeln (Euro)"), _("Ersparnis (Euro)"),
+        _("Kosten einzeln (Euro)"), _("Ersparnis (Euro)"), _("Ausgleich (Euro)"),
     ]  # fmt: skip
     return table_response(
         format=fmt, filename=f"buendelungsrunde-{bundling_round.public_id}", headers=headers,

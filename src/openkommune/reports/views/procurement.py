@@ -30,6 +30,7 @@ HEADERS = [
     gettext_lazy("Bündelungsersparnis (Euro)"),
     gettext_lazy("Ersparnis gesamt (Euro)"),
 ]
+SETTLEMENT_HEADER = gettext_lazy("Ausgleich Bündelung (Euro)")
 
 
 def parse_year(raw: str) -> tuple[int | None, str]:
@@ -56,12 +57,14 @@ def procurement(request):
     table = request.GET.get("tabelle", "mitglieder")
     if fmt in tables.FORMATS and not error:
         label, attribute = TABLES.get(table, TABLES["mitglieder"])
-        rows = table_rows(getattr(report, attribute))
+        with_settlement = attribute != "by_contract"
+        rows = table_rows(getattr(report, attribute), settlement=with_settlement)
         suffix = f"-{year}" if year else ""
+        headers = (label, *HEADERS, *([SETTLEMENT_HEADER] if with_settlement else []))
         return tables.table_response(
             format=fmt,
             filename=f"beschaffung-{table if table in TABLES else 'mitglieder'}{suffix}",
-            headers=[str(header) for header in (label, *HEADERS)],
+            headers=[str(header) for header in headers],
             rows=rows,
             title=_("Beschaffung"),
         )

@@ -888,7 +888,9 @@ def main() -> None:
     )
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
     parser.add_argument(
-        "--reuse-database", action="store_true", help="start from a kept database (development)"
+        "--reuse-database",
+        action="store_true",
+        help="start from a kept database (development); it is kept again",
     )
     args = parser.parse_args()
     quick = args.quick
@@ -938,7 +940,9 @@ def main() -> None:
             summary = measure(port, args, work, authorities, direct_port=direct_port)
         finally:
             stop_processes(processes)
-            if not args.keep_database:
+            # A reused database is kept as well: a failed run must not drop what the next
+            # `--reuse-database` run needs (its preparation takes minutes).
+            if not (args.keep_database or args.reuse_database):
                 drop_postgres(args.database_url)
     meta = {
         "started": started.strftime("%Y-%m-%d %H:%M"),

@@ -161,7 +161,8 @@ if REDIS_URL:
     CACHES = cache_from_redis_url(
         REDIS_URL, key_prefix=env_str("OPENKOMMUNE_CACHE_KEY_PREFIX", "openkommune")
     )
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Django's cache store, creating a session with one round trip (core/sessions.py).
+    SESSION_ENGINE = "openkommune.core.sessions"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -237,6 +238,11 @@ OUTBOX_CLAIM_SECONDS = env_int("OPENKOMMUNE_OUTBOX_CLAIM_SECONDS", 15 * 60)
 # How many ready e-mails a job worker's drainer claims and sends per poll (ADR 0027); it
 # polls at the worker's `--interval` while none is ready, at once again after a full batch.
 OUTBOX_BATCH_SIZE = env_int("OPENKOMMUNE_OUTBOX_BATCH_SIZE", 50)
+# After a batch that was not full but not empty either (e-mails are coming in), the drainer
+# looks again after this many milliseconds instead of the worker's `--interval`: the
+# e-mails of a busy hour go out in small, even batches instead of a burst once a second
+# (ADR 0040, amendment). 0: always the worker's interval.
+OUTBOX_BUSY_INTERVAL_MS = env_int("OPENKOMMUNE_OUTBOX_BUSY_INTERVAL_MS", 0)
 DEFAULT_FROM_EMAIL = env_str("OPENKOMMUNE_DEFAULT_FROM_EMAIL", "OpenKommune <noreply@localhost>")
 
 # Background jobs (e-mails). Tests and single-process set-ups may run them at once with

@@ -302,3 +302,20 @@ def test_two_drainers_at_once_send_each_email_once(counting, settings):
     assert _sent_records(rows) == len(rows)
     # Both took part (the batches are small and the mail server slow).
     assert counting.senders == {"outbox-test-0", "outbox-test-1"}
+
+
+def test_while_emails_come_in_the_drainer_looks_again_soon_and_idles_at_its_interval(settings):
+    """After a batch that found e-mails (not a full one: that polls at once) the next poll
+    comes after OUTBOX_BUSY_INTERVAL_MS, so a busy hour's e-mails go out in small, even
+    batches; after an empty poll the worker's own interval (issue 13)."""
+    settings.OUTBOX_BUSY_INTERVAL_MS = 200
+    drainer = OutboxDrainer("test-pause", interval=1.0)
+    assert drainer.pause_after(outbox.DrainReport(claimed=3, sent=3)) == 0.2
+    assert drainer.pause_after(outbox.DrainReport()) == 1.0
+    # Never longer than the worker's own interval, and 0 switches it off.
+    assert (
+        OutboxDrainer("test-short", interval=0.1).pause_after(outbox.DrainReport(claimed=1, sent=1))
+        == 0.1
+    )
+    settings.OUTBOX_BUSY_INTERVAL_MS = 0
+    assert drainer.pause_after(outbox.DrainReport(claimed=3, sent=3)) == 1.0

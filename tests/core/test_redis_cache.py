@@ -24,7 +24,7 @@ def redis_profile():
     prefix = f"openkommune_serve_test_{uuid.uuid4().hex[:8]}"
     with override_settings(
         CACHES=cache_from_redis_url(REDIS_URL, key_prefix=prefix),
-        SESSION_ENGINE="django.contrib.sessions.backends.cache",
+        SESSION_ENGINE="openkommune.core.sessions",
         REDIS_URL=REDIS_URL,
     ):
         server = redis.Redis.from_url(REDIS_URL)
@@ -59,6 +59,45 @@ def test_a_login_session_lives_in_redis_and_works(redis_profile, client):
     assert client.get("/konto/").status_code == 302  # logged out with the session gone
 
 
+def test_a_new_session_is_one_add_to_redis(redis_profile, monkeypatch):
+    """Creating a session is Redis `SET … NX` alone: Django's own cache store asked
+    `EXISTS` first, a round trip the add makes pointless (issue 13)."""
+    from openkommune.core.sessions import SessionStore
+
+    server, prefix = redis_profile
+    cache = caches["default"]
+    calls = []
+    for name in ("add", "has_key", "get", "set"):
+        method = getattr(cache, name)
+        monkeypatch.setattr(
+            cache, name, lambda *a, _m=method, _n=name, **k: calls.append(_n) or _m(*a, **k)
+        )
+    session = SessionStore()
+    session["eintrag"] = "wert"
+    session.save()
+    assert calls == ["add"]
+    assert server.exists(f"{prefix}:1:django.contrib.sessions.cache{session.session_key}")
+    assert SessionStore(session.session_key)["eintrag"] == "wert"
+
+
+def test_a_session_key_in_use_is_never_taken_over(redis_profile, monkeypatch):
+    """The add refuses a key that is already in Redis; the store draws the next one and
+    the existing session keeps its data."""
+    from openkommune.core.sessions import SessionStore
+
+    first = SessionStore()
+    first["wer"] = "erste"
+    first.save()
+    keys = iter([first.session_key, "b" * 32])
+    monkeypatch.setattr(SessionStore, "_fresh_key", lambda self: next(keys))
+    second = SessionStore()
+    second["wer"] = "zweite"
+    second.save()
+    assert second.session_key == "b" * 32
+    assert SessionStore(first.session_key)["wer"] == "erste"
+    assert SessionStore("b" * 32)["wer"] == "zweite"
+
+
 def test_readiness_checks_redis(redis_profile):
     assert health.cache_problem() is None
 
@@ -81,7 +120,7 @@ def test_without_a_redis_url_the_defaults_stay():
     )
     assert configured.stdout.split() == [
         "django.core.cache.backends.redis.RedisCache",
-        "django.contrib.sessions.backends.cache",
+        "openkommune.core.sessions",
     ]
 
 

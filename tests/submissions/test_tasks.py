@@ -192,6 +192,57 @@ def test_with_the_database_queue_the_drainer_sends_and_the_retry_waits_with_back
     assert drain().claimed == 0
 
 
+def test_a_drained_batch_of_confirmations_reads_their_applications_with_one_statement(
+    offer, settings, django_capture_on_commit_callbacks
+):
+    """The drainer reads what the confirmations of a batch show at once (`Kind.load`,
+    issue 13), and each e-mail still shows its own application."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.TASKS = DATABASE_QUEUE
+    applications = [
+        _submit(offer, django_capture_on_commit_callbacks, name=name)
+        for name in ("Erika Mustermann", "Max Mustermann", "Eva Beispiel")
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        report = drain()
+    assert (report.claimed, report.sent) == (3, 3)
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT") and '"submissions_application"' in query["sql"]
+    ]
+    assert len(reads) == 1, reads
+    assert len({message.subject for message in mail.outbox}) == 3
+    for application in applications:
+        [message] = [m for m in mail.outbox if application.reference in m.subject]
+        assert application.reference in message.body
+        assert f"?token={application_status_token(application)}" in message.body
+
+
+def test_a_failed_batch_read_leaves_each_confirmation_to_read_its_own(
+    offer, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from openkommune.core import outbox
+
+    settings.TASKS = DATABASE_QUEUE
+    applications = [
+        _submit(offer, django_capture_on_commit_callbacks, name=name)
+        for name in ("Erika Mustermann", "Max Mustermann")
+    ]
+    kind = outbox._KINDS["submissions.application_confirmation"]
+
+    def failing(rows):
+        raise RuntimeError("Lesen fehlgeschlagen (Test)")
+
+    monkeypatch.setitem(outbox._KINDS, kind.name, outbox.Kind(**{**kind.__dict__, "load": failing}))
+    assert drain().sent == 2
+    for application in applications:
+        [message] = [m for m in mail.outbox if application.reference in m.subject]
+        assert application.reference in message.body
+
+
 def test_backoff_grows():
     delays = [retry_delay(n) for n in range(1, MAX_ATTEMPTS)]
     assert delays == sorted(delays)

@@ -315,13 +315,23 @@ class OutboxDrainer:
             logger.info("Job worker %s: outbox %s", self.worker_id, report)
         return report
 
+    def pause_after(self, report) -> float:
+        """Seconds until the next poll after a batch that was not full: the worker's
+        interval after an empty poll, `OUTBOX_BUSY_INTERVAL_MS` (if shorter) after one that
+        found e-mails — while they are coming in, small even batches instead of a burst
+        of everything that arrived in one interval."""
+        busy = settings.OUTBOX_BUSY_INTERVAL_MS / 1000
+        if report.claimed and 0 < busy < self.interval:
+            return busy
+        return self.interval
+
     def _loop(self) -> None:
         try:
             while not self._stopping.is_set():
                 report = self.drain_once()
                 if report.claimed and report.claimed >= settings.OUTBOX_BATCH_SIZE:
                     continue  # a full batch: more may be ready
-                self._stopping.wait(self.interval)
+                self._stopping.wait(self.pause_after(report))
         finally:
             connections.close_all()
 

@@ -96,22 +96,35 @@ def confirmation_of(application: Application) -> OutboxMail | None:
 # --- the messages (built by the outbox's job) ------------------------------------------------
 
 
-def _confirmation_message(row: OutboxMail) -> EmailMessage:
-    # Only what the e-mail shows, in one small query (no model instances built): neither the
-    # answers nor the form's definition are read — no e-mail contains anything the applicant
-    # typed, and both are large JSON.
-    application = (
-        Application.applicant_objects.filter(pk=row.subject_id)
-        .values(
-            "reference",
-            "submitted_at",
-            "authority",
-            "user_id",
-            "status_token_salt",
-            "form_version__form__title",
-            "tenant__is_demo",
-        )
-        .get()
+# Only what the confirmation shows, in one small query (no model instances built): neither
+# the answers nor the form's definition are read — no e-mail contains anything the applicant
+# typed, and both are large JSON.
+_CONFIRMATION_FIELDS = (
+    "reference",
+    "submitted_at",
+    "authority",
+    "user_id",
+    "status_token_salt",
+    "form_version__form__title",
+    "tenant__is_demo",
+)
+
+
+def _confirmation_load(rows: list[OutboxMail]) -> dict[int, dict]:
+    """What the confirmations of a drained batch show, in one query for the batch (the
+    outbox's `Kind.load`): row pk -> the application's fields."""
+    found = {
+        application.pop("pk"): application
+        for application in Application.applicant_objects.filter(
+            pk__in={row.subject_id for row in rows}
+        ).values("pk", *_CONFIRMATION_FIELDS)
+    }
+    return {row.pk: found[row.subject_id] for row in rows if row.subject_id in found}
+
+
+def _confirmation_message(row: OutboxMail, loaded: dict | None = None) -> EmailMessage:
+    application = loaded or (
+        Application.applicant_objects.filter(pk=row.subject_id).values(*_CONFIRMATION_FIELDS).get()
     )
     anonymous = application["user_id"] is None
     token = (
@@ -165,6 +178,7 @@ def _application_reference(row: OutboxMail) -> str:
 outbox.register(
     CONFIRMATION,
     build=_confirmation_message,
+    load=_confirmation_load,
     audit="notification",
     label=NotificationKind.APPLICATION_CONFIRMATION.label,
     reference=_application_reference,

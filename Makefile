@@ -3,6 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 export UV_PYTHON_DOWNLOADS := never
+# Python caches compiled modules (__pycache__, git-ignored) even where the environment says
+# otherwise (PYTHONDONTWRITEBYTECODE=1 on the shared CI machine): without the cache every
+# test process and every Python process a test starts compiles Django, hypothesis,
+# schemathesis and our modules from source again, and pytest rewrites the asserts of every
+# test module anew (docs/benchmarks.md, "CI time").
+export PYTHONDONTWRITEBYTECODE :=
 # The project-local uv: a pyenv shim named `uv` may exist without working for Python 3.12.
 UV ?= .tools/bin/uv
 RUN := $(UV) run --frozen

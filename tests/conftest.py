@@ -104,16 +104,27 @@ def django_db_setup(
     """
     from django.test.utils import setup_databases, teardown_databases
 
+    from tests.support.template_db import setup_shared, shared_folder
+
     verbosity = request.config.option.verbose
     keepdb = django_db_keepdb and not django_db_createdb
-    with django_db_blocker.unblock():
-        db_cfg = setup_databases(
+
+    def build():
+        config = setup_databases(
             verbosity=verbosity, interactive=False, keepdb=keepdb, aliases={"default"}
         )
         call_command("import_regions", verbosity=0)
         call_command("import_catalog", verbosity=0)
         call_command("load_forms", verbosity=0)
         call_command("rebuild_search_index", verbosity=0)
+        return config
+
+    # In a parallel run the first worker builds (migrations and imports, as above) and the
+    # others clone its database (tests/support/template_db.py): once per pass, not per worker.
+    folder = shared_folder(request.config)
+    with django_db_blocker.unblock():
+        shared = folder is not None and not keepdb
+        db_cfg = setup_shared(folder, build, verbosity) if shared else build()
     yield
     if not keepdb:
         with django_db_blocker.unblock():
@@ -121,12 +132,19 @@ def django_db_setup(
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail a parallel run in which fewer tests ran than were collected.
+    """Drop the test database template of a parallel run (tests/support/template_db.py),
+    and fail a parallel run in which fewer tests ran than were collected.
 
     pytest-xdist's scope-based schedulers (loadscope, loadfile, loadgroup) key tests by node
     id and silently run only one of several tests that share one (schemathesis yields 33
     such); a green run must have run every collected test."""
-    if exitstatus != pytest.ExitCode.OK or hasattr(session.config, "workerinput"):
+    if hasattr(session.config, "workerinput"):
+        return
+    from tests.support.template_db import drop_template, shared_folder
+
+    if (folder := shared_folder(session.config)) is not None:
+        drop_template(session.config, folder)
+    if exitstatus != pytest.ExitCode.OK:
         return
     if not getattr(session.config.option, "numprocesses", None):
         return

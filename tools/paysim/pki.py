@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-LABEL = "Bezahldienst-Simulator Test-CA (kein echtes Geld)"
+LABEL = "paysim test CA (simulator only, no real money)"
 
 
 @dataclass(frozen=True)

@@ -374,3 +374,17 @@ def test_member_admin_sets_a_fee_and_a_bad_rule_changes_nothing(client, paysim_m
     assert "je Hund" in client.get(url).text
     client.force_login(clerk_of(paysim_member))  # a clerk may not
     assert client.get(url).status_code == 403
+
+
+def test_pay_page_on_the_configured_origin_is_reached_by_a_redirect(client, paysim_member, paysim):
+    """The simulator's pay pages are on their own listener (a link, above); a Bezahldienst
+    whose pay page shares the configured origin gets the redirect the CSP allows."""
+    draft, token = bewohnerpark_draft(paysim_member)
+    _applicant(client, draft, token)
+    paysim.settings(pay_base=paysim.url)
+    try:
+        response = client.post(reverse("payments:pay", args=[draft.public_id]))
+    finally:
+        paysim.settings(pay_base="")
+    assert response.status_code == 302
+    assert response["Location"].startswith(paysim.url + "/pay/")

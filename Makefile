@@ -22,16 +22,24 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The demo's Bezahldienst: the Bezahldienst-Simulator (tools/paysim, kein echtes Geld), a process
 # of its own that `make run` and `make dev` start beside the platform and stop with it.
+# Like an ePayBL connector it takes only TLS client certificates (mutual TLS): `setup-dev` makes
+# a test CA, its server certificate and the demo's client certificate in var/paysim
+# (tools/paysim/pki.py; never committed). Its pay pages are on PAYSIM_PAGES_PORT (plain HTTP).
 PAYSIM_PORT ?= 8790
+PAYSIM_PAGES_PORT ?= 8791
 PAYSIM_SECRET ?= demo-simulator-kein-echtes-geld
+PAYSIM_PKI := var/paysim
 PAYSIM := $(RUN) python tools/paysim/server.py --host $(HOST) --port $(PAYSIM_PORT) \
-	--merchant DEMO-MANDANT=$(PAYSIM_SECRET)
+	--pages-port $(PAYSIM_PAGES_PORT) --merchant DEMO-MANDANT=$(PAYSIM_SECRET) --auth mtls \
+	--tls-cert $(PAYSIM_PKI)/server.pem --tls-key $(PAYSIM_PKI)/server-key.pem \
+	--client-ca $(PAYSIM_PKI)/ca.pem
 DEV_ENV := OPENKOMMUNE_DEMO=true \
 	OPENKOMMUNE_SECRET_KEY=$${OPENKOMMUNE_SECRET_KEY:-development-only-not-secret} \
 	OPENKOMMUNE_SECURE_SSL_REDIRECT=false OPENKOMMUNE_SECURE_COOKIES=false \
 	OPENKOMMUNE_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
 	OPENKOMMUNE_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend \
-	OPENKOMMUNE_DEMO_PAYMENT_URL=http://$(HOST):$(PAYSIM_PORT) \
+	OPENKOMMUNE_DEMO_PAYMENT_URL=https://$(HOST):$(PAYSIM_PORT) \
+	OPENKOMMUNE_DEMO_PAYMENT_TLS_DIR=$(PAYSIM_PKI) \
 	OPENKOMMUNE_PAYMENT_SECRET_DEMO=$(PAYSIM_SECRET)
 
 # The Test-Identitätsanbieter for company accounts (tools/oidc_provider: npm oidc-provider, test
@@ -232,6 +240,7 @@ endef
 
 setup-dev: deps thesaurus
 	$(call prepare,$(DEV_ENV))
+	$(RUN) python -m tools.paysim.pki $(PAYSIM_PKI)
 	$(DEV_ENV) $(DEMO_STAFF_OIDC_ENV) $(RUN) openkommune load_demo
 	$(DEV_ENV) $(RUN) openkommune load_procurement_demo
 
@@ -240,7 +249,7 @@ setup-dev: deps thesaurus
 run: setup-dev simplesamlphp
 	@echo ""
 	@echo "OpenKommune läuft auf http://$(HOST):$(PORT)  (API: http://$(HOST):$(PORT)/api/v1/openapi.json)"
-	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
+	@echo "Bezahldienst-Simulator — kein echtes Geld: https://$(HOST):$(PAYSIM_PORT) (mTLS), Bezahlseiten http://$(HOST):$(PAYSIM_PAGES_PORT)"
 	@echo "Die Demo-Zugänge stehen oben in der Tabelle. Beenden mit Strg+C."
 	$(call test_services,$(DEV_ENV) $(DEMO_OIDC_ENV) $(RUN) python -m tools.bundid_dev \
 		--base-url http://$(HOST):$(PORT) -- $(UV) run --frozen gunicorn openkommune.wsgi:application \
@@ -249,7 +258,7 @@ run: setup-dev simplesamlphp
 dev: setup-dev
 	@echo ""
 	@echo "OpenKommune läuft mit Debug-Modus auf http://$(HOST):$(PORT) – nur für die Entwicklung."
-	@echo "Bezahldienst-Simulator — kein echtes Geld: http://$(HOST):$(PAYSIM_PORT)"
+	@echo "Bezahldienst-Simulator — kein echtes Geld: https://$(HOST):$(PAYSIM_PORT) (mTLS), Bezahlseiten http://$(HOST):$(PAYSIM_PAGES_PORT)"
 	$(call test_services,OPENKOMMUNE_DEBUG=true $(DEV_ENV) $(DEMO_OIDC_ENV) $(RUN) openkommune runserver $(HOST):$(PORT))
 
 # Chromium: the publish gate's axe-core run on the job workers (ADR 0036, ADR 0044); Playwright

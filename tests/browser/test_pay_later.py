@@ -123,6 +123,9 @@ def test_member_admin_connects_the_bezahldienst_and_tests_it(
     page.locator("#id_base_url").fill(paysim.url)
     page.locator("#id_originator_id").fill(PAYSIM_ORIGINATOR)
     page.locator("#id_endpoint_id").fill("4711")
+    page.locator("#id_client_certificate").fill(paysim.pki.client.certificate_pem)
+    page.locator("#id_client_key").fill(paysim.pki.client.key_pem)
+    page.locator("#id_ca_bundle").fill(paysim.pki.ca_pem)
     page.locator("#id_secret").fill(PAYSIM_SECRET)
     page.locator("#id_haushaltsstelle").fill("1.1.2.2.01.4311000")
     page.locator("#id_kassenzeichen_prefix").fill("MD")
@@ -131,7 +134,11 @@ def test_member_admin_connects_the_bezahldienst_and_tests_it(
     assert "gespeichert" in page.locator("main").inner_text()
     assert "hinterlegt" in page.locator("#schluessel-stand").inner_text()
     assert page.locator("#id_secret").input_value() == ""
+    assert page.locator("#id_client_key").input_value() == ""
+    assert "hinterlegt" in page.locator("#privatschluessel-stand").inner_text()
+    assert "CN=OpenKommune Test Magdeburg" in page.locator("#client-zertifikat").inner_text()
     assert PAYSIM_SECRET not in page.content()
+    assert "PRIVATE KEY" not in page.content()
     page.locator("#verbindung-testen").click()
     page.wait_for_selector("#letzte-pruefung")
     assert "Verbindung in Ordnung" in page.locator("main").inner_text()

@@ -51,7 +51,7 @@ def committed_fee_offers(
             )
         for rule in DEMO_RULES:
             fee_schedule_set(tenant=committed_member, actor=None, is_demo=True, **rule)
-        connect(committed_member, paysim.url, is_demo=True)
+        connect(committed_member, paysim, is_demo=True)
     yield committed_member
     with django_db_blocker.unblock(), scopes_disabled():
         PaymentNotification.objects.filter(tenant=committed_member).delete()

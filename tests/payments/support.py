@@ -6,7 +6,9 @@ simulator's pay page."""
 from __future__ import annotations
 
 import datetime
+import html
 import json
+import re
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -126,6 +128,18 @@ def sondernutzung_draft(tenant, **answers):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def pay_page_url(response) -> str:
+    """Where the platform sends the applicant to pay: a redirect when the pay page is on the
+    Bezahldienst's configured origin, else (the simulator's pay pages, like an ePayBL
+    connector's, are on another host) the link of the immediate refresh."""
+    if response.status_code in (302, 303):
+        return response["Location"]
+    assert response.status_code == 200, response.status_code
+    found = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', response.text)
+    assert found, "no link to the pay page"
+    return html.unescape(found[1])
 
 
 def choose(payment_url: str, outcome: str) -> str:

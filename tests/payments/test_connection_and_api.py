@@ -16,8 +16,8 @@ from openkommune.submissions.models import Application
 from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord
 from tests.cases.factories import clerk_of
-from tests.payments.support import choose
-from tests.paysim import PAYSIM_ORIGINATOR, PAYSIM_SECRET
+from tests.payments.support import choose, pay_page_url
+from tests.paysim import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, PAYSIM_ORIGINATOR, PAYSIM_SECRET
 from tests.submissions.factories import MAGDEBURG_POSTCODE, make_offer, private_media  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
@@ -26,12 +26,18 @@ URL = "payments:connection"
 NEW_SECRET = "ein-neuer-geheimer-schluessel-123"
 
 
-def _form(paysim, **changes):
+def _form(simulator, **changes):
     return {
         "provider": "pmpayment",
-        "base_url": paysim.url,
+        "base_url": simulator.url,
         "originator_id": PAYSIM_ORIGINATOR,
         "endpoint_id": "BEWOHNERPARKEN",
+        "token_url": f"{simulator.url}/oauth/token",
+        "client_id": OAUTH_CLIENT_ID,
+        "client_secret": OAUTH_CLIENT_SECRET,
+        "ca_bundle": simulator.pki.ca_pem,
+        "client_certificate": "",
+        "client_key": "",
         "secret": PAYSIM_SECRET,
         "haushaltsstelle": "1.1.2.2.01.4311000",
         "objektnummer": "",
@@ -51,9 +57,10 @@ def test_only_member_administrators_see_the_page(client, paysim_member):
     assert client.get(reverse(URL)).status_code == 403
 
 
-def test_secret_is_write_only_encrypted_and_the_connection_is_tested(client, paysim):
+def test_secret_is_write_only_encrypted_and_the_connection_is_tested(client, paysim_oauth):
     from tests.submissions.factories import magdeburg_member
 
+    paysim = paysim_oauth
     tenant = magdeburg_member()
     client.force_login(clerk_of(tenant, role=Role.MEMBER_ADMIN))
     empty = client.get(reverse(URL))
@@ -84,11 +91,18 @@ def test_secret_is_write_only_encrypted_and_the_connection_is_tested(client, pay
     assert config.secret_reference == ""
     assert config.secret_encrypted
     assert PAYSIM_SECRET not in config.secret_encrypted
+    assert config.client_secret_encrypted
+    assert OAUTH_CLIENT_SECRET not in config.client_secret_encrypted
     page = client.get(reverse(URL))
     assert PAYSIM_SECRET not in page.text
+    assert OAUTH_CLIENT_SECRET not in page.text
+    assert OAUTH_CLIENT_ID in page.text
     assert "hinterlegt (wird nie angezeigt)" in page.text
     assert PAYSIM_SECRET not in _audit_text()
-    assert AuditRecord._base_manager.get(action="payment_config.create").after["secret_changed"]
+    assert OAUTH_CLIENT_SECRET not in _audit_text()
+    created = AuditRecord._base_manager.get(action="payment_config.create").after
+    assert created["secret_changed"]
+    assert created["client_secret_changed"]
 
     tested = client.post(reverse(URL), {"aktion": "testen"}, follow=True)
     assert "Verbindung in Ordnung" in tested.text
@@ -96,17 +110,22 @@ def test_secret_is_write_only_encrypted_and_the_connection_is_tested(client, pay
     assert config.last_test_ok is True
     assert AuditRecord._base_manager.get(action="payment_config.test").after["result"] == "ok"
 
-    # A change without a secret keeps the stored one.
-    client.post(reverse(URL), _form(paysim, secret="", haushaltsstelle="9.9.9"))
+    # A change without the secrets keeps the stored ones.
+    client.post(reverse(URL), _form(paysim, secret="", client_secret="", haushaltsstelle="9.9.9"))
     config.refresh_from_db()
     assert config.haushaltsstelle == "9.9.9"
     assert services.provider_config_test(tenant=tenant, actor=None)[0] is True
 
-    # A wrong secret is refused by the Bezahldienst; an address nobody answers is down.
-    client.post(reverse(URL), _form(paysim, secret=NEW_SECRET))
+    # A wrong client secret is refused by the token endpoint; an address nobody answers is down.
+    client.post(reverse(URL), _form(paysim, secret="", client_secret=NEW_SECRET))
     refused = client.post(reverse(URL), {"aktion": "testen"}, follow=True)
-    assert "abgewiesen" in refused.text
-    client.post(reverse(URL), _form(paysim, secret="", base_url="http://127.0.0.1:9/"))
+    assert "Die Token-Adresse hat die Anmeldung abgewiesen" in refused.text
+    client.post(
+        reverse(URL),
+        _form(
+            paysim, secret="", client_secret=OAUTH_CLIENT_SECRET, base_url="https://127.0.0.1:9/"
+        ),
+    )
     down = client.post(reverse(URL), {"aktion": "testen"}, follow=True)
     assert "nicht erreichbar" in down.text
     config.refresh_from_db()
@@ -114,14 +133,28 @@ def test_secret_is_write_only_encrypted_and_the_connection_is_tested(client, pay
     assert NEW_SECRET not in _audit_text()
 
 
-def test_the_platform_pays_with_the_entered_secret(client, paysim):
-    """The stored secret signs the requests: a notice is paid through the simulator."""
+def test_the_platform_pays_with_the_entered_client_certificate(client, paysim):
+    """The entered certificate and key authenticate by mutual TLS: a notice is paid."""
     from tests.payments.test_pay_later import _submitted
     from tests.submissions.factories import magdeburg_member
 
     tenant = magdeburg_member()
     client.force_login(clerk_of(tenant, role=Role.MEMBER_ADMIN))
-    client.post(reverse(URL), _form(paysim, provider="epaybl"))
+    saved = client.post(
+        reverse(URL),
+        _form(
+            paysim,
+            provider="epaybl",
+            client_certificate=paysim.pki.client.certificate_pem,
+            client_key=paysim.pki.client.key_pem,
+            client_secret="",
+        ),
+    )
+    assert saved.status_code == 302
+    page = client.get(reverse(URL))
+    assert "PRIVATE KEY" not in page.text
+    assert "CN=OpenKommune Test Magdeburg" in page.text
+    assert "zertifikat-warnung" not in page.text
     application = _submitted(tenant)
     notice = services.fee_notice_issue(tenant=tenant, actor=None, application=application)
     payment = services.fee_notice_payment_start(notice=notice, base_url="http://127.0.0.1:9/")
@@ -200,7 +233,7 @@ def test_api_submission_of_a_fee_bearing_service_is_never_taken_as_paid(client, 
     assert "50,00" in page.text
     # Paid through the Bezahldienst: the status says so and the decision may be taken.
     to_provider = client.post(pay_path)
-    choose(to_provider["Location"], "paid")
+    choose(pay_page_url(to_provider), "paid")
     paid = services.payment_refresh(Payment.applicant_objects.get(fee_notice=notice))
     assert paid.status == "paid"
     status = client.get(

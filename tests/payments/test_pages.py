@@ -26,7 +26,7 @@ from openkommune.payments.selectors import local_day_bounds
 from openkommune.submissions.models import Application
 from openkommune.submissions.selectors import journey
 from tests.cases.factories import clerk_of
-from tests.payments.support import bewohnerpark_draft, choose, transaction_body
+from tests.payments.support import bewohnerpark_draft, choose, pay_page_url, transaction_body
 from tests.paysim import PAYSIM_SECRET
 from tests.submissions.factories import private_media  # noqa: F401
 from tests.submissions.journey_support import ERKLAERUNG
@@ -83,15 +83,15 @@ def test_pay_cancel_retry_and_receipt(client, paysim_member):
     assert "Jetzt bezahlen (30,00 €)" in page.text
     # The browser cannot set the amount: whatever it posts, the fee is computed here.
     to_provider = client.post(pay_url, {"amount": "0.01", "betrag": "0.01"})
-    assert to_provider.status_code == 302
+    assert to_provider.status_code == 200  # a link: the pay page is on another host
     payment = Payment.applicant_objects.get(draft=draft)
     assert payment.amount == Decimal("30.00")
-    back = choose(to_provider["Location"], "cancelled")
+    back = choose(pay_page_url(to_provider), "cancelled")
     returned = client.get(_local(back), follow=True)
     assert "abgebrochen" in returned.text
     assert "Noch einmal bezahlen" in returned.text
     again = client.post(pay_url)
-    back = choose(again["Location"], "paid")
+    back = choose(pay_page_url(again), "paid")
     receipt = client.get(_local(back), follow=True)
     assert receipt.redirect_chain[-1][0].endswith("/eingang/")
     assert 'id="zahlung-kassenzeichen"' in receipt.text
@@ -127,12 +127,12 @@ def test_pay_page_on_another_host_is_reached_by_a_link(client, paysim_member, pa
     # (The same origin as configured: a redirect, test_pay_cancel_retry_and_receipt.)
 
 
-def test_provider_down_shows_a_german_message(client, paysim_member):
+def test_provider_down_shows_a_german_message(client, paysim, paysim_member):
     from tests.paysim import connect
 
     draft, token = bewohnerpark_draft(paysim_member)
     _applicant(client, draft, token)
-    connect(paysim_member, "http://127.0.0.1:9")
+    connect(paysim_member, paysim, base_url="https://127.0.0.1:9")
     response = client.post(reverse("payments:pay", args=[draft.public_id]))
     assert response.status_code == 503
     assert "Bezahldienst ist gerade nicht erreichbar" in response.text
@@ -374,3 +374,17 @@ def test_member_admin_sets_a_fee_and_a_bad_rule_changes_nothing(client, paysim_m
     assert "je Hund" in client.get(url).text
     client.force_login(clerk_of(paysim_member))  # a clerk may not
     assert client.get(url).status_code == 403
+
+
+def test_pay_page_on_the_configured_origin_is_reached_by_a_redirect(client, paysim_member, paysim):
+    """The simulator's pay pages are on their own listener (a link, above); a Bezahldienst
+    whose pay page shares the configured origin gets the redirect the CSP allows."""
+    draft, token = bewohnerpark_draft(paysim_member)
+    _applicant(client, draft, token)
+    paysim.settings(pay_base=paysim.url)
+    try:
+        response = client.post(reverse("payments:pay", args=[draft.public_id]))
+    finally:
+        paysim.settings(pay_base="")
+    assert response.status_code == 302
+    assert response["Location"].startswith(paysim.url + "/pay/")

@@ -151,9 +151,9 @@ def test_status_is_polled_when_no_notification_comes(paysim_member, paysim_notif
     assert Payment.applicant_objects.get(pk=payment.pk).application_id is not None
 
 
-def test_provider_down_keeps_everything(paysim_member):
+def test_provider_down_keeps_everything(paysim, paysim_member):
     draft, _token = bewohnerpark_draft(paysim_member)
-    connect(paysim_member, "http://127.0.0.1:9")
+    connect(paysim_member, paysim, base_url="https://127.0.0.1:9")
     with pytest.raises(services.PaymentUnavailable) as down:
         services.payment_start(draft=draft, base_url=NO_PLATFORM)
     assert "nicht erreichbar" in down.value.message
@@ -165,12 +165,20 @@ def test_provider_down_keeps_everything(paysim_member):
     assert not draft.is_submitted
 
 
-def test_missing_secret_is_a_provider_problem_not_a_leak(paysim_member, monkeypatch, caplog):
+def test_unreadable_client_key_is_a_provider_problem_not_a_leak(paysim_member, caplog):
+    """A key stored under another SECRET_KEY cannot be read: nothing is sent, nothing lost."""
+    from openkommune.payments.models import ProviderConfig
+
     draft, _token = bewohnerpark_draft(paysim_member)
-    monkeypatch.delenv("OPENKOMMUNE_PAYMENT_SECRET_TEST")
+    ProviderConfig.applicant_objects.filter(tenant=paysim_member).update(
+        client_key_encrypted="gAAAAAB-not-readable"
+    )
     with pytest.raises(services.PaymentUnavailable):
         services.payment_start(draft=draft, base_url=NO_PLATFORM)
-    assert PAYSIM_SECRET not in caplog.text
+    payment = Payment.applicant_objects.get(draft=draft)
+    assert payment.status == PaymentStatus.NOT_STARTED
+    assert "client certificate and key" in payment.problem
+    assert "PRIVATE KEY" not in caplog.text
 
 
 def test_payment_after_draft_expiry_is_flagged_for_refund(paysim_member):

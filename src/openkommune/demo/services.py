@@ -16,6 +16,7 @@ import datetime
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,7 @@ from openkommune.fachverfahren.constants import OperatingMode
 from openkommune.fachverfahren.models import Fachverfahren, Subscription
 from openkommune.fachverfahren.services import fachverfahren_create, subscription_create
 from openkommune.payments.constants import DEMO_RULES
+from openkommune.payments.selectors import provider_config_for_tenant_id
 from openkommune.payments.services import fee_schedule_set, provider_config_set
 from openkommune.printplanner.constants import SAMPLE_FILE, SAMPLE_TITLE
 from openkommune.printplanner.models import Inventory
@@ -426,8 +428,26 @@ def _seed_staff_login(magdeburg: Organisation) -> None:
     staff_login_provider_set(tenant=magdeburg, actor=None, client_secret=secret, **wanted)
 
 
+def _demo_payment_credentials() -> dict:
+    """The demo's client certificate at the Bezahldienst-Simulator (`make run`: made by
+    tools/paysim/pki.py in OPENKOMMUNE_DEMO_PAYMENT_TLS_DIR): certificate, key, CA."""
+    directory = os.environ.get("OPENKOMMUNE_DEMO_PAYMENT_TLS_DIR", "")
+    if not directory:
+        return {}
+    folder = Path(directory)
+    try:
+        return {
+            "client_certificate": (folder / "client.pem").read_text(),
+            "client_key": (folder / "client-key.pem").read_text(),
+            "ca_bundle": (folder / "ca.pem").read_text(),
+        }
+    except OSError:
+        return {}
+
+
 def _seed_payments(activated: dict[str, Organisation]) -> None:
     url = os.environ.get("OPENKOMMUNE_DEMO_PAYMENT_URL", "")
+    credentials = _demo_payment_credentials()
     rules = {rule["form_key"]: rule for rule in DEMO_RULES}
     for ozg_id, form_key in (("10173", "bewohnerparkausweis"), ("10348", "sondernutzung")):
         organisation = activated.get(ozg_id)
@@ -435,6 +455,14 @@ def _seed_payments(activated: dict[str, Organisation]) -> None:
             continue
         fee_schedule_set(tenant=organisation, actor=None, is_demo=True, **rules[form_key])
         if url:
+            current = provider_config_for_tenant_id(organisation.pk)
+            key = credentials.get("client_key", "")
+            if (
+                current is not None
+                and current.client_certificate == credentials.get("client_certificate", "")
+                and current.client_key_encrypted
+            ):
+                key = ""  # the same certificate: keep its key (no audit record every run)
             provider_config_set(
                 tenant=organisation,
                 actor=None,
@@ -443,6 +471,9 @@ def _seed_payments(activated: dict[str, Organisation]) -> None:
                 originator_id="DEMO-MANDANT",
                 endpoint_id=DEMO_PAYMENT_ENDPOINTS[ozg_id],
                 secret_reference="OPENKOMMUNE_PAYMENT_SECRET_DEMO",  # noqa: S106 (a name)
+                client_certificate=credentials.get("client_certificate", ""),
+                ca_bundle=credentials.get("ca_bundle", ""),
+                client_key=key,
                 haushaltsstelle="1.1.2.2.01.4311000 (Demo)",
                 objektnummer="DEMO-01",
                 kassenzeichen_prefix="DE",

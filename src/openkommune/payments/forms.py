@@ -81,12 +81,20 @@ class ReasonForm(KernFormMixin, forms.Form):
     )
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never shows a value again, not even the one just posted (a key)."""
+
+    def format_value(self, value):
+        return None
+
+
 ID_INVALID = _("Bis zu 36 Buchstaben ohne Umlaute, Ziffern, _ oder -.")
 
 
 class ProviderConfigForm(KernFormMixin, forms.Form):
-    """The member's connection to its Bezahldienst. The secret is write-only: the field is
-    never filled from the stored value; empty keeps it."""
+    """The member's connection to its Bezahldienst. The private key, the client secret and
+    the notification secret are write-only: never filled from the stored value; empty keeps
+    them."""
 
     provider = forms.ChoiceField(label=_("Bezahldienst"), choices=Provider.choices)
     base_url = forms.URLField(
@@ -117,15 +125,67 @@ class ProviderConfigForm(KernFormMixin, forms.Form):
             "ePayBL-Konnektors vereinbarte Kennung."
         ),
     )
-    secret = forms.CharField(
-        label=_("Gemeinsamer Schlüssel"),
+    client_certificate = forms.CharField(
+        label=_("Client-Zertifikat (PEM, ePayBL)"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text=_(
+            "Das Zertifikat, mit dem sich die Plattform beim ePayBL-Konnektor anmeldet "
+            "(beginnt mit -----BEGIN CERTIFICATE-----)."
+        ),
+    )
+    client_key = forms.CharField(
+        label=_("Privater Schlüssel zum Client-Zertifikat (PEM, ePayBL)"),
+        required=False,
+        max_length=20000,
+        strip=True,
+        widget=WriteOnlyTextarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_(
+            "Unverschlüsselt im PEM-Format. Wird verschlüsselt gespeichert und nie wieder "
+            "angezeigt. Leer lassen, um den hinterlegten Schlüssel zu behalten."
+        ),
+    )
+    ca_bundle = forms.CharField(
+        label=_("CA-Zertifikate des Bezahldienstes (PEM, optional)"),
+        required=False,
+        max_length=100000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_(
+            "Nur nötig, wenn das Server-Zertifikat des Bezahldienstes nicht von einer "
+            "allgemein anerkannten Zertifizierungsstelle stammt."
+        ),
+    )
+    token_url = forms.URLField(
+        label=_("Token-Adresse (OAuth2, pmPayment)"),
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+    )
+    client_id = forms.CharField(
+        label=_("Client-ID (OAuth2, pmPayment)"), required=False, max_length=200
+    )
+    client_secret = forms.CharField(
+        label=_("Client-Secret (OAuth2, pmPayment)"),
         required=False,
         max_length=500,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_(
-            "Wird verschlüsselt gespeichert und nie wieder angezeigt. Leer lassen, um den "
-            "hinterlegten Schlüssel zu behalten."
+            "Wird verschlüsselt gespeichert und nie wieder angezeigt. Leer lassen, um das "
+            "hinterlegte zu behalten."
+        ),
+    )
+    secret = forms.CharField(
+        label=_("Schlüssel für Benachrichtigungen (optional)"),
+        required=False,
+        max_length=500,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Nur für Bezahldienste, die Zahlungen zusätzlich signiert melden (nicht Teil von "
+            "XBezahldienste 1.0). Wird verschlüsselt gespeichert und nie wieder angezeigt. "
+            "Leer lassen, um den hinterlegten Schlüssel zu behalten."
         ),
     )
     haushaltsstelle = forms.CharField(label=_("Haushaltsstelle"), max_length=40)

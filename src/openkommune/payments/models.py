@@ -77,10 +77,12 @@ XBEZAHLDIENSTE_ID = RegexValidator(
 
 
 class ProviderConfig(models.Model):
-    """How a member is connected to its Bezahldienst. The shared secret is either named (the
-    environment variable that holds it, `secret_reference`) or entered on the member
-    administrator's page and kept only encrypted (`secret_encrypted`, `payments.secrets`);
-    it is never shown again."""
+    """How a member is connected to its Bezahldienst. Authentication: the ePayBL connector's
+    TLS client certificate and key, or pmPayment's OAuth2 client credentials; the key and the
+    client secret are kept only encrypted (`payments.secrets`) and never shown again. The
+    shared secret verifies the notifications (ours, not XBezahldienste 1.0): either named
+    (the environment variable that holds it, `secret_reference`) or entered on the page and
+    kept only encrypted (`secret_encrypted`)."""
 
     tenant = tenant_field("payment_provider_configs")
     provider = models.CharField(_("Bezahldienst"), max_length=20, choices=Provider.choices)
@@ -116,6 +118,18 @@ class ProviderConfig(models.Model):
         ),
     )
     secret_encrypted = models.TextField(blank=True, editable=False)
+    # ePayBL connector: mutual TLS. The certificate is public; the key is kept encrypted only.
+    client_certificate = models.TextField(_("Client-Zertifikat (PEM)"), blank=True)
+    client_key_encrypted = models.TextField(blank=True, editable=False)
+    ca_bundle = models.TextField(
+        _("CA-Zertifikate des Bezahldienstes (PEM)"),
+        blank=True,
+        help_text=_("Leer: die Zertifizierungsstellen des Systems gelten."),
+    )
+    # pmPayment: OAuth2 client credentials; the client secret is kept encrypted only.
+    token_url = models.URLField(_("Token-Adresse (OAuth2)"), max_length=300, blank=True)
+    client_id = models.CharField(_("Client-ID (OAuth2)"), max_length=200, blank=True)
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
     last_test_at = models.DateTimeField(_("zuletzt geprüft am"), null=True, blank=True)
     last_test_ok = models.BooleanField(_("letzte Prüfung erfolgreich"), null=True, blank=True)
     haushaltsstelle = models.CharField(_("Haushaltsstelle"), max_length=40)

@@ -165,6 +165,10 @@ PROVIDER_FIELDS = (
     "originator_id",
     "endpoint_id",
     "secret_reference",
+    "client_certificate",
+    "ca_bundle",
+    "token_url",
+    "client_id",
     "haushaltsstelle",
     "objektnummer",
     "kassenzeichen_prefix",
@@ -172,65 +176,123 @@ PROVIDER_FIELDS = (
 )
 
 
-def provider_config_set(*, tenant, actor, secret: str = "", **fields) -> ProviderConfig:
-    """Connect the member to its Bezahldienst (or change the connection); audited. The
-    secret is either named (`secret_reference`: the environment variable holding it) or
-    given as `secret` (write-only: stored encrypted, never returned, shown or audited; empty
-    keeps the stored one)."""
+def _check_credentials(config, *, client_key: str) -> dict[str, list]:
+    """What is wrong with the connection's authentication, per form field."""
+    problems: dict[str, list] = {}
+    certificate = (config.client_certificate or "").strip()
+    key = client_key or secrets.decrypt(config.client_key_encrypted)
+    if certificate or client_key:
+        wrong = providers.check_client_certificate(certificate, key)
+        if wrong == "certificate":
+            problems["client_certificate"] = [
+                _("Das Client-Zertifikat ist kein lesbares PEM-Zertifikat.")
+            ]
+        elif wrong == "key":
+            problems["client_key"] = [
+                _("Der private Schlüssel ist kein lesbarer, unverschlüsselter PEM-Schlüssel.")
+                if client_key
+                else _("Bitte geben Sie den privaten Schlüssel zum Zertifikat ein.")
+            ]
+        elif wrong == "mismatch":
+            problems["client_key"] = [
+                _("Der private Schlüssel gehört nicht zum Client-Zertifikat.")
+            ]
+    if (config.ca_bundle or "").strip() and not providers.check_ca_bundle(config.ca_bundle):
+        problems["ca_bundle"] = [_("Die CA-Zertifikate sind keine lesbaren PEM-Zertifikate.")]
+    return problems
+
+
+def provider_config_set(
+    *, tenant, actor, secret: str = "", client_key: str = "", client_secret: str = "", **fields
+) -> ProviderConfig:
+    """Connect the member to its Bezahldienst (or change the connection); audited.
+
+    Write-only (stored encrypted, never returned, shown or audited; empty keeps the stored
+    one): `client_key`, the PEM private key of the ePayBL connector's client certificate;
+    `client_secret`, pmPayment's OAuth2 client secret; `secret`, the shared secret of
+    notifications — or named instead (`secret_reference`: the environment variable)."""
     reject_unknown_fields(fields, PROVIDER_FIELDS, "ProviderConfig")
     secret = (secret or "").strip()
+    client_key = (client_key or "").strip()
+    client_secret = (client_secret or "").strip()
     if secret and len(secret) < 16:
         message = _("Der Schlüssel ist zu kurz (mindestens 16 Zeichen).")
         raise PaymentError(message, {"secret": [message]})
+    entered = {
+        "secret_changed": bool(secret),
+        "client_key_changed": bool(client_key),
+        "client_secret_changed": bool(client_secret),
+    }
     with transaction.atomic():
         config = ProviderConfig.applicant_objects.select_for_update().filter(tenant=tenant).first()
         before = None if config is None else {f: getattr(config, f) for f in fields}
-        if before == fields and not secret:
+        if before == fields and not any(entered.values()):
             return config  # nothing to write, nothing to audit
         config = config or ProviderConfig(tenant=tenant)
         for name, value in fields.items():
             setattr(config, name, value)
         if secret:
             config.secret_encrypted = secrets.encrypt(secret)
+        if client_key:
+            config.client_key_encrypted = secrets.encrypt(client_key)
+        if client_secret:
+            config.client_secret_encrypted = secrets.encrypt(client_secret)
+        problems = _check_credentials(config, client_key=client_key)
         try:
             config.clean_fields(exclude=["tenant", "next_number"])
         except ValidationError as invalid:
-            raise PaymentError(
-                _("Die Anbindung ist unvollständig oder fehlerhaft."), invalid.message_dict
-            ) from None
+            problems = {**invalid.message_dict, **problems}
+        if problems:
+            raise PaymentError(_("Die Anbindung ist unvollständig oder fehlerhaft."), problems)
         config.save()
+        providers.forget_token(config)
         audit_record(
             tenant=tenant,
             actor=actor,
             action="payment_config.create" if before is None else "payment_config.update",
             obj=config,
             before=before,
-            # Whether a new secret was entered, never the secret.
-            after={**{f: getattr(config, f) for f in fields}, "secret_changed": bool(secret)},
+            # Whether new secrets were entered, never the secrets.
+            after={**{f: getattr(config, f) for f in fields}, **entered},
         )
     return config
 
 
 TEST_MESSAGES = {
     "ok": gettext_lazy(
-        "Verbindung in Ordnung: Der Bezahldienst hat die Kennungen und den Schlüssel angenommen."
+        "Verbindung in Ordnung: Der Bezahldienst hat die Anmeldung und die Kennungen angenommen."
     ),
     "refused": gettext_lazy(
-        "Der Bezahldienst hat die Anfrage abgewiesen: Bitte prüfen Sie Originator-ID, "
-        "Endpoint-ID und Schlüssel."
+        "Der Bezahldienst hat die Anfrage abgewiesen: Bitte prüfen Sie Originator-ID und "
+        "Endpoint-ID."
+    ),
+    "no_credentials": gettext_lazy(
+        "Die Anmeldedaten fehlen oder sind nicht lesbar: Bitte geben Sie Client-Zertifikat "
+        "und privaten Schlüssel (ePayBL) bzw. Token-Adresse, Client-ID und Client-Secret "
+        "(pmPayment) ein. Für ein Client-Zertifikat muss die Adresse mit https:// beginnen."
+    ),
+    "certificate_refused": gettext_lazy(
+        "Der Bezahldienst hat das Client-Zertifikat abgewiesen (unbekannte "
+        "Zertifizierungsstelle, abgelaufen oder gesperrt). Bitte prüfen Sie das Zertifikat "
+        "mit dem Betreiber des ePayBL-Konnektors."
+    ),
+    "server_untrusted": gettext_lazy(
+        "Das Server-Zertifikat des Bezahldienstes konnte nicht geprüft werden. Bitte prüfen "
+        "Sie die Adresse und die CA-Zertifikate des Bezahldienstes."
+    ),
+    "token_refused": gettext_lazy(
+        "Die Token-Adresse hat die Anmeldung abgewiesen oder kein Zugriffstoken geliefert: "
+        "Bitte prüfen Sie Token-Adresse, Client-ID und Client-Secret."
     ),
     "unavailable": gettext_lazy(
         "Der Bezahldienst ist unter dieser Adresse nicht erreichbar oder antwortet nicht wie "
         "ein Bezahldienst. Bitte prüfen Sie die Adresse."
     ),
-    "no_secret": gettext_lazy(
-        "Es ist kein Schlüssel hinterlegt. Bitte geben Sie den Schlüssel ein."
-    ),
 }
 
 
 def provider_config_test(*, tenant, actor) -> tuple[bool, str]:
-    """Test the member's connection (a signed status query, `providers.Client.probe`);
+    """Test the member's connection (an authenticated status query, `Client.probe`);
     records the result on the connection and in the audit. Returns (ok, German message)."""
     config = ProviderConfig.applicant_objects.filter(tenant=tenant).first()
     if config is None:

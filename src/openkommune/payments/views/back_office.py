@@ -48,10 +48,18 @@ def _config_context(tenant) -> dict:
     config = selectors.provider_config_for(tenant)
     if config is None:
         return {"config": None}
+    certificate = (
+        providers.certificate_info(config.client_certificate) if config.client_certificate else None
+    )
     return {
         "config": config,
         "dialect": providers.DIALECTS[config.provider],
+        "certificate": certificate,
+        "certificate_expiring": bool(certificate and certificate.expires_within(30)),
+        "certificate_expired": bool(certificate and certificate.expires_within(0)),
         "secret_set": providers.secret_is_set(config),
+        "key_set": providers.client_key_is_set(config),
+        "client_secret_set": providers.client_secret_is_set(config),
         "simulator_hint": SIMULATOR_LABEL if config.is_demo else "",
     }
 
@@ -304,11 +312,32 @@ def fee_notice_cancel(request, tenant, notice_id):
 # --- the member's connection to its Bezahldienst -----------------------------------------------
 
 
+def _missing_credentials(config, data, client_key: str, client_secret: str) -> dict:
+    """What the chosen Bezahldienst needs to authenticate and was neither entered nor stored."""
+    missing = {}
+    if data["provider"] == "epaybl":
+        if not data["client_certificate"].strip():
+            missing["client_certificate"] = _("Bitte geben Sie das Client-Zertifikat ein.")
+        if not client_key and not (config and providers.client_key_is_set(config)):
+            missing["client_key"] = _("Bitte geben Sie den privaten Schlüssel ein.")
+        if not data["base_url"].startswith("https://"):
+            missing["base_url"] = _("Mit Client-Zertifikat muss die Adresse mit https:// beginnen.")
+    else:
+        if not data["token_url"]:
+            missing["token_url"] = _("Bitte geben Sie die Token-Adresse ein.")
+        if not data["client_id"]:
+            missing["client_id"] = _("Bitte geben Sie die Client-ID ein.")
+        if not client_secret and not (config and providers.client_secret_is_set(config)):
+            missing["client_secret"] = _("Bitte geben Sie das Client-Secret ein.")
+    return missing
+
+
 @member_admin_page
 @require_http_methods(["GET", "POST"])
 def connection(request, tenant):
     """The member administrator's page of the Bezahldienst connection: provider, ids,
-    booking data and the shared secret (write-only: stored encrypted, never shown again),
+    booking data, the credentials (client certificate and key, or OAuth2 client) and the
+    notification secret (key and secrets write-only: stored encrypted, never shown again),
     and a test of the connection. Both audited."""
     config = ProviderConfig.objects.filter(tenant=tenant).first()
     if request.method == "POST" and request.POST.get("aktion") == "testen":
@@ -327,6 +356,10 @@ def connection(request, tenant):
                 "base_url",
                 "originator_id",
                 "endpoint_id",
+                "client_certificate",
+                "ca_bundle",
+                "token_url",
+                "client_id",
                 "haushaltsstelle",
                 "objektnummer",
                 "kassenzeichen_prefix",
@@ -339,15 +372,22 @@ def connection(request, tenant):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         secret = data.pop("secret")
-        if config is None and not secret:
-            form.add_error("secret", _("Bitte geben Sie den gemeinsamen Schlüssel ein."))
-        else:
+        client_key, client_secret = data.pop("client_key"), data.pop("client_secret")
+        missing = _missing_credentials(config, data, client_key, client_secret)
+        for name, text in missing.items():
+            form.add_error(name, text)
+        if not missing:
             if secret:
                 # An entered secret replaces a named environment variable.
                 data["secret_reference"] = ""
             try:
                 services.provider_config_set(
-                    tenant=tenant, actor=request.user, secret=secret, **data
+                    tenant=tenant,
+                    actor=request.user,
+                    secret=secret,
+                    client_key=client_key,
+                    client_secret=client_secret,
+                    **data,
                 )
             except services.PaymentError as refused:
                 for name, texts in (refused.fields or {}).items():

@@ -102,3 +102,53 @@ def test_member_admin_registers_a_destination_and_a_client(
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Ja, widerrufen").click()
     assert "widerrufen am" in page.locator("#clients").inner_text()
+
+
+@pytest.fixture
+def external_cleanup(django_db_blocker, committed_member):
+    yield
+    from openkommune.fitconnect.models import ExternalDestination
+    from openkommune.tenancy.scoping import scopes_disabled
+
+    with django_db_blocker.unblock(), scopes_disabled():
+        ExternalDestination.objects.filter(tenant=committed_member).delete()
+
+
+def test_member_admin_enters_a_destination_at_an_external_zustelldienst(
+    page, committed_member_admin, external_cleanup
+):
+    # ADR 0043: the sender route's pages, each checked with axe; the secret is never shown.
+    secret = "browser-geheimnis-0123456789"
+    log_in(page, committed_member_admin)
+    page.goto("/schnittstellen/fit-connect/")
+    assert page.locator("#keine-externen").is_visible()
+    assert_no_axe_violations(page)
+    page.locator("#extern-anlegen").click()
+    assert_no_axe_violations(page)
+    form = page.locator("#external-form")
+    form.get_by_label("LeiKa-Schlüssel der Leistungen").fill("99102013000000")
+    form.get_by_label("Zustellpunkt-ID beim Zustelldienst").fill(
+        "5a1d1f4e-2b0c-4e3d-9a51-0c7f3b2e8d61"
+    )
+    form.get_by_label("Adresse der Submission API").fill("https://zustelldienst.example.org")
+    form.get_by_label("Adresse des Token-Endpunkts").fill("https://auth.example.org/token")
+    form.get_by_label("Client-ID des Senders").fill("sender-browser")
+    # Without the secret: the German error, nothing stored, the other answers kept.
+    form.get_by_role("button", name="Eintragen").click()
+    assert "Client-Secret" in page.locator("#fehlerzusammenfassung").inner_text()
+    assert form.get_by_label("Client-ID des Senders").input_value() == "sender-browser"
+    assert_no_axe_violations(page)
+    form.get_by_label("Client-Secret des Senders").fill(secret)
+    form.get_by_role("button", name="Eintragen").click()
+    page.wait_for_url(re.compile(r"/schnittstellen/fit-connect/$"))
+    routes = page.locator("#externe-zustellpunkte").inner_text()
+    assert "5a1d1f4e-2b0c-4e3d-9a51-0c7f3b2e8d61" in routes
+    assert "sender-browser" in routes
+    assert secret not in page.content()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name=re.compile("Client-Secret ersetzen")).click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Neues Client-Secret des Senders").fill(secret + "-neu")
+    page.locator("#external-secret-form").get_by_role("button").click()
+    page.wait_for_url(re.compile(r"/schnittstellen/fit-connect/$"))
+    assert secret not in page.content()

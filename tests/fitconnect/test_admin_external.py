@@ -133,3 +133,11 @@ def test_another_members_external_destination_is_not_found(admin_client, other_m
     assert admin_client.post(edit, {"client_secret": "x"}).status_code == 404
     retry = reverse("fitconnect_admin:external_retry", args=[route.pk])
     assert admin_client.post(retry).status_code == 404
+
+
+def test_leika_keys_of_only_separators_are_refused_and_nothing_is_stored(admin_client):
+    answer = admin_client.post(CREATE, _form("geheim-" + uuid.uuid4().hex, leika=" , ; "))
+    assert answer.status_code == 422
+    assert "Bitte geben Sie mindestens einen LeiKa-Schlüssel an." in answer.text
+    with scopes_disabled():
+        assert not ExternalDestination.objects.exists()

@@ -26,6 +26,25 @@ def _jwk_from_upload(upload) -> dict:
     return data
 
 
+class _LeikaField(forms.CharField):
+    """The LeiKa keys of the services a destination serves: 14 digits each, separated by
+    spaces, commas or semicolons; cleaned to a list."""
+
+    def __init__(self):
+        super().__init__(
+            label=_("LeiKa-Schlüssel der Leistungen"),
+            max_length=500,
+            help_text=_("14 Ziffern je Leistung, mehrere durch Leerzeichen oder Komma getrennt."),
+            error_messages={"required": _("Bitte geben Sie mindestens einen LeiKa-Schlüssel an.")},
+        )
+
+    def clean(self, value):
+        keys = [k for k in re.split(r"[\s,;]+", super().clean(value)) if k]
+        if not keys:
+            raise forms.ValidationError(_("Bitte geben Sie mindestens einen LeiKa-Schlüssel an."))
+        return keys
+
+
 class _Form(KernFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "%s")
@@ -52,12 +71,7 @@ class DestinationCreateForm(_Form):
             ),
         ],
     )
-    leika = forms.CharField(
-        label=_("LeiKa-Schlüssel der Leistungen"),
-        max_length=500,
-        help_text=_("14 Ziffern je Leistung, mehrere durch Leerzeichen oder Komma getrennt."),
-        error_messages={"required": _("Bitte geben Sie mindestens einen LeiKa-Schlüssel an.")},
-    )
+    leika = _LeikaField()
     verschluesselung = forms.FileField(
         label=_("Öffentlicher Verschlüsselungsschlüssel (JWK-Datei)"),
         required=False,
@@ -71,12 +85,6 @@ class DestinationCreateForm(_Form):
             "Fachverfahren Anträge nicht annehmen oder ablehnen."
         ),
     )
-
-    def clean_leika(self):
-        keys = [k for k in re.split(r"[\s,;]+", self.cleaned_data["leika"]) if k]
-        if not keys:
-            raise forms.ValidationError(_("Bitte geben Sie mindestens einen LeiKa-Schlüssel an."))
-        return keys
 
     def clean_verschluesselung(self):
         upload = self.cleaned_data.get("verschluesselung")
@@ -159,12 +167,7 @@ class ClientCreateForm(_Form):
 class ExternalDestinationForm(_Form):
     """A destination at an external FIT-Connect Zustelldienst (outbound.py, ADR 0043)."""
 
-    leika = forms.CharField(
-        label=_("LeiKa-Schlüssel der Leistungen"),
-        max_length=500,
-        help_text=_("14 Ziffern je Leistung, mehrere durch Leerzeichen oder Komma getrennt."),
-        error_messages={"required": _("Bitte geben Sie mindestens einen LeiKa-Schlüssel an.")},
-    )
+    leika = _LeikaField()
     zustellpunkt = forms.CharField(
         label=_("Zustellpunkt-ID beim Zustelldienst"),
         max_length=36,
@@ -206,12 +209,6 @@ class ExternalDestinationForm(_Form):
             "des Schlüssels dorthin führen. Ohne Anker wird die Kette nicht geprüft."
         ),
     )
-
-    def clean_leika(self):
-        keys = [k for k in re.split(r"[\s,;]+", self.cleaned_data["leika"]) if k]
-        if not keys:
-            raise forms.ValidationError(_("Bitte geben Sie mindestens einen LeiKa-Schlüssel an."))
-        return keys
 
 
 class ExternalSecretForm(_Form):

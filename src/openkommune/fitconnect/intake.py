@@ -80,17 +80,23 @@ def route_for(application) -> tuple[Destination, str] | None:
 
 
 def _route(application) -> tuple[int, str] | None:
+    # Inbox destinations lead into the built-in back office: not a Fachverfahren.
+    return first_offering(
+        application,
+        lambda: Destination.objects.filter(status=DestinationStatus.ACTIVE, inbox=False),
+    )
+
+
+def first_offering(application, candidates) -> tuple[int, str] | None:
+    """The oldest of the destinations `candidates()` gives (queried in the application's
+    tenant scope; models with `services` and `created_at`) that offers a LeiKa key of the
+    application's form: its pk and that service's URN, or None."""
     keys = version_definition(application.form_version).leika_keys
     urns = [LEIKA_URN_PREFIX + key for key in keys]
     if not urns:
         return None
     with scope(tenant=application.tenant):
-        destinations = list(
-            # Inbox destinations lead into the built-in back office: not a Fachverfahren.
-            Destination.objects.filter(status=DestinationStatus.ACTIVE, inbox=False).order_by(
-                "created_at", "id"
-            )
-        )
+        destinations = list(candidates().order_by("created_at", "id"))
     for destination in destinations:
         for urn in urns:
             if urn in destination.services:

@@ -45,12 +45,11 @@ from jwcrypto import jwk
 
 from openkommune.core.jobs import enqueue, enqueue_on_commit
 from openkommune.core.read_cache import Topic, cached_read
-from openkommune.fitconnect import jose
+from openkommune.fitconnect import intake, jose
 from openkommune.fitconnect.constants import (
     EVENT_ACCEPT,
     EVENT_BASE,
     EVENT_REJECT,
-    LEIKA_URN_PREFIX,
     SET_TYPE,
     SIGNATURE_ALG,
 )
@@ -60,7 +59,6 @@ from openkommune.fitconnect.models import (
     OutboundState,
     OutboundSubmission,
 )
-from openkommune.forms.selectors import version_definition
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from openkommune.tenancy.services import audit_record
 
@@ -237,22 +235,10 @@ def external_route_for(application) -> tuple[ExternalDestination, str] | None:
 
 
 def _external_route(application) -> tuple[int, str] | None:
-    urns = [
-        LEIKA_URN_PREFIX + key for key in version_definition(application.form_version).leika_keys
-    ]
-    if not urns:
-        return None
-    with scope(tenant=application.tenant):
-        routes = list(
-            ExternalDestination.objects.filter(status=ExternalRouteStatus.ACTIVE).order_by(
-                "created_at", "id"
-            )
-        )
-    for route in routes:
-        for urn in urns:
-            if urn in route.services:
-                return route.pk, urn
-    return None
+    return intake.first_offering(
+        application,
+        lambda: ExternalDestination.objects.filter(status=ExternalRouteStatus.ACTIVE),
+    )
 
 
 def queue_submitted(application) -> OutboundSubmission | None:

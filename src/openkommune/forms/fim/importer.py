@@ -381,6 +381,7 @@ class _SchemaMapper:
             lambda item_id: items[item_id],
             wrapper=self.wrappers.get,
             repeats=lambda item_id: chains.get(item_id, ()),
+            codes=lambda item_id: _codes(definition, items[item_id]),
         )
         applied = []
         for rule in [*self.schema.rules, *walk(self.schema.children)]:
@@ -440,6 +441,14 @@ class _SchemaMapper:
             problem = "nicht gefunden" if not matches else "mehrdeutig"
             raise RuleNotUnderstood(f"Bezug {ref} {problem}")
         return self.ids_by_path[matches[0]]
+
+
+def _codes(definition: dict, item: dict) -> list[tuple[str, str]] | None:
+    """The (code, label) entries of a choice field's code list; None for other items."""
+    code_list = definition.get("code_lists", {}).get(item.get("choices") or "")
+    if code_list is None:
+        return None
+    return [(entry["code"], entry["label"]) for entry in code_list["entries"]]
 
 
 def _items_by_id(steps: list[dict]) -> dict[str, dict]:

@@ -253,3 +253,25 @@ def test_date_not_in_the_future_becomes_max_today():
     assert applied(result) == ["R90000001"], refused(result)
     assert D in errors(definition, {D: "2999-01-01"})
     assert errors(definition, {D: "2000-01-01"}) == {}
+
+
+def test_wird_ausgeblendet_and_optional_otherwise_required_inside_a_named_group():
+    inner = group("G90000060", "Angaben", [FRAGE, TEXT, field("F90000005", "Name", anzahl="0:1")])
+    result, definition = run(
+        [group("G90000059", "Antrag", [inner])],
+        'Wenn das Feld F90000002 "Frage" = "wahr", dann wird das Feld F90000004 "Text" '
+        'angezeigt. Wenn das Feld F90000002 "Frage" <> "wahr", dann wird das Feld F90000004 '
+        '"Text" ausgeblendet.',
+        'Wenn F90000002 mit "Ja" belegt ist, dann ist in der Gruppe G90000060 das Feld F90000005 '
+        "ein optionales Feld, sonst ist es ein Pflichtfeld.",
+        'WENN in F90000004 "Text" ein Eintrag vorgenommen wurde, DANN ist F90000005 "Name" ein '
+        "optionales Feld.",
+    )
+    assert applied(result) == ["R90000001", "R90000002"], refused(result)
+    assert "freiwillig" in refused(result)[0]
+    text, name = "f90000004_text", "f90000005_name"
+    answers = {"g90000060_angaben": {Q: "ja"}}
+    assert shown(definition, answers, text)
+    assert not shown(definition, {"g90000060_angaben": {Q: "nein"}}, text)
+    assert name not in str(errors(definition, answers))
+    assert name in str(errors(definition, {"g90000060_angaben": {Q: "nein"}}))

@@ -305,7 +305,17 @@ def _segment_meaning(masked: str) -> str | None:
             return "required" if mandatory else "allowed"
         if re.search(r"(?i)(?:^|\s)eine?\s+Pflicht(?:feld|angabe)$", tail):
             return "mandatory"
+        if re.search(r"(?i)(?:^|\s)(?:ein\s+optionales\s+Feld|optional)$", tail):
+            return "optional"
         return None
+    if verb in ("wird", "werden"):
+        found = re.search(
+            r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>angezeigt|eingeblendet|ausgeblendet)$", tail
+        )
+        if found is None:
+            return None
+        hidden = (found["state"].lower() == "ausgeblendet") != bool(found["neg"])
+        return "empty" if hidden else ("required" if mandatory else "allowed")
     if verb not in ("muss", "darf", "kann", "soll"):
         return None
     if re.search(r"(?i)(?:^|\s)(?:zum|ein)\s+Pflichtfeld\s+(?:werden|sein)$", tail):
@@ -371,6 +381,12 @@ def _actions(text: str) -> list[tuple[str, str]] | None:
             return None
         results.append([(ref, meaning) for ref in refs])
     pairs = [pair for part in results for pair in part]
+    mandatory_otherwise = r"(?i)(?:ist\s+(?:es|sie|er)\s+)?eine?\s+Pflicht(?:feld|angabe)"
+    if rest and re.fullmatch(mandatory_otherwise, rest):
+        # "… ist Y optional, sonst (ist es) ein Pflichtfeld": required unless the condition.
+        if any(meaning != "optional" for _ref, meaning in pairs):
+            return None
+        return [(ref, "mandatory_otherwise") for ref, _meaning in pairs]
     if rest:
         masked_rest = _mask(rest)
         hides = re.fullmatch(r"(?i)nicht|(?:zeige|blende)\s.*", masked_rest) and (
@@ -452,6 +468,15 @@ class RuleTranslator:
         text = _normalise(text)
         if not text:
             raise RuleNotUnderstood("Die Regel hat keinen Text.")
+        # "in der (Feld)Gruppe G (…) das/im (Daten)Feld F" names F inside G: `G.F`.
+        text = re.sub(
+            r"(?:in|im)\s+(?:der\s+)?(?:Daten)?(?:[Ff]eld)?[Gg]ruppe\s+"
+            + REF
+            + r'(?:\s*"[^"]*")?\s+(?:(?:im|in|das|dem)\s+)?(?:Daten)?[Ff]eld\s+'
+            + REF,
+            lambda found: f"das Feld {found[1]}.{found[2]}",
+            text,
+        )
         # "Entweder muss A oder B befüllt sein" is "Es muss entweder A oder B befüllt sein".
         text = re.sub(r"^Entweder\s+muss\s+", "Es muss entweder ", text)
         # "Mindestens eines der Felder A, B muss befüllt sein": "Es muss mindestens …".
@@ -523,6 +548,12 @@ class RuleTranslator:
                 scoped = self._scoped(condition, target)
                 item = self.item(target)
                 is_field = item.get("kind") == "field"
+                if meaning == "optional":
+                    # Says only that Y need not be answered then (another clause says when
+                    # it must be); a rule made only of such clauses is not taken over.
+                    continue
+                if meaning == "mandatory_otherwise":
+                    meaning, scoped = "mandatory", {"not": scoped}
                 if meaning == "empty":
                     negative[target] = Effect(target, {"not": scoped})
                 elif meaning == "mandatory" or (meaning == "required_if" and is_field):
@@ -541,7 +572,10 @@ class RuleTranslator:
         # The "darf nicht" sentence is the complement of the "muss" one; the latter decides.
         effects = [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
         taken = {effect.item_id for effect in effects}
-        return [*effects, *(e for t, e in required_if.items() if t not in taken)]
+        effects = [*effects, *(e for t, e in required_if.items() if t not in taken)]
+        if not effects:
+            raise RuleNotUnderstood("Die Regel sagt nur, wann etwas freiwillig ist.")
+        return effects
 
     def _date_order(self, match, owner: str) -> Effect:
         """ "Das Datum im Feld A muss vor dem Datum in Feld B liegen": a rule comparing the

@@ -275,3 +275,32 @@ def test_wird_ausgeblendet_and_optional_otherwise_required_inside_a_named_group(
     assert not shown(definition, {"g90000060_angaben": {Q: "nein"}}, text)
     assert name not in str(errors(definition, answers))
     assert name in str(errors(definition, {"g90000060_angaben": {Q: "nein"}}))
+
+
+def test_at_least_one_must_be_wahr_becomes_any_true():
+    kinds = [field(f"F9000007{n}", name, datentyp="bool") for n, name in enumerate("ABC", 1)]
+    result, definition = run(
+        [group("G90000070", "Arten", kinds, regel=rule("R90000070", "Eine", (
+            'Mindestens ein Datenfeld der Datenfeldgruppe muss den Wert "wahr" haben.'
+        )))],
+        'Mindestens eines der Datenfelder F90000071 "A", F90000072 "B" oder F90000073 "C" muss '
+        'den Wert "wahr" haben.',
+    )  # fmt: skip
+    assert sorted(applied(result)) == ["R90000001", "R90000070"], refused(result)
+    names = ["f90000071_a", "f90000072_b", "f90000073_c"]
+    assert result.definition["rules"][0]["any_true"] == names
+    no = dict.fromkeys(names, "nein")
+    assert names[0] in errors(definition, no)
+    assert errors(definition, {**no, names[2]: "ja"}) == {}
+
+
+def test_erscheint_and_muss_befuellt_werden():
+    result, definition = run(
+        [STAND, DATUM],
+        'Wenn in F90000001 Auswahl = 01 "ist beantragt", dann erscheint F90000003 "Datum" und '
+        "muss befüllt werden",
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert shown(definition, {S: "001"}, D)
+    assert not shown(definition, {S: "002"}, D)
+    assert D in errors(definition, {S: "001"})

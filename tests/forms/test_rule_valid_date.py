@@ -1,5 +1,6 @@
 """Engine: the rule "day, month and year make a calendar date" (`valid_date`, used for the
-FIM building block "Datum (teilbekannt)": Tag, Monat, Jahr in three fields)."""
+FIM building block "Datum (teilbekannt)": Tag, Monat, Jahr in three fields), and "at least one
+of these Ja/Nein fields is yes" (`any_true`)."""
 
 import pytest
 
@@ -67,3 +68,28 @@ def test_bad_valid_date_rules_are_definition_errors(rules, problem):
             )
         )  # fmt: skip
     assert problem in str(caught.value)
+
+
+def test_any_true_needs_one_yes_among_the_shown_fields():
+    definition = parse_definition(
+        raw_form(
+            field("zeigen", "boolean"),
+            field("a", "boolean", visible_if={"field": "zeigen", "equals": True}),
+            field("b", "boolean", visible_if={"field": "zeigen", "equals": True}),
+            rules=[{"any_true": ["a", "b"], "message": MESSAGE}],
+        )
+    )
+    assert validate(definition, {"zeigen": True, "a": False, "b": False}).errors == {"a": [MESSAGE]}
+    assert validate(definition, {"zeigen": True, "a": False, "b": True}).is_valid
+    assert validate(definition, {"zeigen": False}).is_valid  # none shown: skipped
+
+
+def test_any_true_over_a_field_that_is_no_yes_no_field_is_a_definition_error():
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(
+            raw_form(
+                field("a", "boolean"), field("b", "text"),
+                rules=[{"any_true": ["a", "b"], "message": "x"}],
+            )
+        )  # fmt: skip
+    assert "kein Ja/Nein-Feld" in str(caught.value)

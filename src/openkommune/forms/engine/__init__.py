@@ -241,6 +241,9 @@ class _Validator:
             if rule.op == "valid_date":
                 self.valid_date(rule, ctx)
                 continue
+            if rule.op == "any_true":
+                self.any_true(rule, ctx)
+                continue
             left = self.shown.effective(rule.left, ctx)
             right = self.shown.effective(rule.right, ctx)
             if left in (MISSING, INVALID) or right in (MISSING, INVALID):
@@ -253,6 +256,14 @@ class _Validator:
         as filled: it has its own error); skipped while none of them is shown."""
         shown = [name for name in rule.fields if self.shown.item_visible(name, ctx)]
         if not shown or any(self.shown.effective(name, ctx) is not MISSING for name in shown):
+            return
+        self.add(path_of(self.definition, shown[0], ctx), [rule.message])
+
+    def any_true(self, rule: Rule, ctx: dict[str, int]) -> None:
+        """At least one of the rule's Ja/Nein fields answered yes; skipped while none of
+        them is shown."""
+        shown = [name for name in rule.fields if self.shown.item_visible(name, ctx)]
+        if not shown or any(self.shown.effective(name, ctx) is True for name in shown):
             return
         self.add(path_of(self.definition, shown[0], ctx), [rule.message])
 

@@ -315,6 +315,7 @@ def _drop_dangling(definition: dict, new: dict, result: Merged):
                 name in nodes
                 for name in rule.get("any_filled")
                 or rule.get("valid_date")
+                or rule.get("any_true")
                 or (rule.get("left"), rule.get("right"))
             )
         ]

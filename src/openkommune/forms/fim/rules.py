@@ -221,6 +221,14 @@ _NOT_FUTURE = re.compile(
     + _LABEL
     + r"\s+darf\s+nicht\s+in\s+der\s+(?P<when>Zukunft|Vergangenheit)\s+liegen\.?$"
 )
+# "Mindestens eines der (Daten)felder A, B oder C muss den Wert "wahr" haben" (also "…
+# ein Datenfeld der Datenfeldgruppe (G) …": its Ja/Nein fields; without G the rule's group).
+_ANY_TRUE_CHECK = re.compile(
+    r"^Mindestens\s+(?:eines\s+der\s+(?:Daten)?[Ff]elder\s+(?P<refs>.+?)|ein(?:es)?\s+"
+    r"(?:Daten)?[Ff]eld\s+der\s+(?:Daten)?[Ff]eldgruppe(?:\s+(?P<group>"
+    + REF[1:-1]
+    + r')(?:\s*"[^"]*")?)?)\s+muss\s+den\s+Wert\s+"?(?:wahr|ja|Ja)"?\s+haben\.?$'
+)
 _ACTION_VERBS = r"(?:aktiviere|deaktiviere|zeige|blende|mache)"
 
 
@@ -257,7 +265,7 @@ def _clauses(text: str) -> list[tuple[str, str, str]]:
         split = re.search(r"(?:,\s*|\s+)(?i:dann)\s+", masked_clause[lead.end() :])
         if split is None:
             split = re.search(
-                r"(?:,\s*|\s+)(?=(?i:zeige|blende|aktiviere|deaktiviere|muss|darf|kann|soll)\s)",
+                r"(?:,\s*|\s+)(?=(?i:zeige|blende|aktiviere|deaktiviere|erscheint|muss|darf|kann|soll)\s)",
                 masked_clause[lead.end() :],
             )
         if split is None:
@@ -308,6 +316,11 @@ def _segment_meaning(masked: str) -> str | None:
         if re.search(r"(?i)(?:^|\s)(?:ein\s+optionales\s+Feld|optional)$", tail):
             return "optional"
         return None
+    if verb in ("erscheint", "erscheinen"):
+        # "erscheint Y (und muss befüllt werden)": shown (and required).
+        if re.search(r"(?i)(?:^|\s)und\s+muss\s+(?:befüllt|ausgefüllt)\s+werden$", tail):
+            return "required"
+        return "allowed" if not tail or mandatory else None
     if verb in ("wird", "werden"):
         found = re.search(
             r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>angezeigt|eingeblendet|ausgeblendet)$", tail
@@ -488,6 +501,8 @@ class RuleTranslator:
         )
         if match := _DATE_ORDER.match(text):
             return [self._date_order(match, owner)]
+        if match := _ANY_TRUE_CHECK.match(text):
+            return [self._any_true(match, owner)]
         if match := _DATE_PARTS.match(text):
             return [self._date_parts(match, owner)]
         if match := _NOT_FUTURE.match(text):
@@ -576,6 +591,29 @@ class RuleTranslator:
         if not effects:
             raise RuleNotUnderstood("Die Regel sagt nur, wann etwas freiwillig ist.")
         return effects
+
+    def _any_true(self, match, owner: str) -> Effect:
+        """At least one of the named Ja/Nein fields (or of a group's) must be yes."""
+        if match["refs"] is not None:
+            names = [self.resolve(ref, owner) for ref in re.findall(REF, match["refs"])]
+        else:
+            if match["group"]:
+                group = self.resolve(match["group"], owner)
+            elif owner:
+                parent, _dot, own = owner.rpartition(".")
+                group = self.resolve(own, parent)
+            else:
+                raise RuleNotUnderstood("Die Regel nennt keine Feldgruppe.")
+            names = self._field_ids(group)
+        if len(names) < 2:
+            raise RuleNotUnderstood("Die Regel nennt weniger als zwei Felder.")
+        for name in names:
+            self._expect_boolean(name)
+        labels = [f"„{_title(self.item(name))}“" for name in names]
+        message = (
+            f"Bitte wählen Sie mindestens eines aus: {', '.join(labels[:-1])} oder {labels[-1]}."
+        )
+        return Effect(names[0], None, rule={"any_true": names, "message": message[:500]})
 
     def _date_order(self, match, owner: str) -> Effect:
         """ "Das Datum im Feld A muss vor dem Datum in Feld B liegen": a rule comparing the

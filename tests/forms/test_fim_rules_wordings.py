@@ -304,3 +304,25 @@ def test_erscheint_and_muss_befuellt_werden():
     assert shown(definition, {S: "001"}, D)
     assert not shown(definition, {S: "002"}, D)
     assert D in errors(definition, {S: "001"})
+
+
+def test_several_rules_showing_one_item_join_with_oder_and_hiding_rules_with_und():
+    children = [
+        field("F90000081", "Strafe", datentyp="bool"),
+        field("F90000082", "Bussgeld", datentyp="bool"),
+        field("F90000083", "Behoerde", anzahl="0:1"),
+        STAND,
+    ]
+    result, definition = run(
+        children,
+        'Wenn Feld F90000081 === "Ja", dann zeige Feld F90000083 an, wenn Feld F90000081 <> '
+        '"Ja", dann zeige Feld F90000083 nicht an.',
+        'Wenn Feld F90000082 === "Ja", dann zeige Feld F90000083 an, ansonsten nicht.',
+        "WENN F90000001 = 003, DANN deaktiviere F90000083.",
+    )
+    assert applied(result) == ["R90000001", "R90000002", "R90000003"], refused(result)
+    target, strafe, bussgeld = "f90000083_behoerde", "f90000081_strafe", "f90000082_bussgeld"
+    assert shown(definition, {strafe: "ja", bussgeld: "nein", S: "001"}, target)
+    assert shown(definition, {strafe: "nein", bussgeld: "ja", S: "001"}, target)
+    assert not shown(definition, {strafe: "nein", bussgeld: "nein", S: "001"}, target)
+    assert not shown(definition, {strafe: "ja", bussgeld: "ja", S: "003"}, target)

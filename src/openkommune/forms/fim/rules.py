@@ -447,6 +447,10 @@ class Effect:
     props: dict | None = None
     rule: dict | None = None
     optional: bool = False
+    # The condition says when the item is shown ("zeige Y, wenn …"); several rules showing
+    # one item join with ODER. Otherwise it is a restriction ("darf nicht …, wenn …"), and
+    # restrictions join with UND.
+    shows: bool = False
 
 
 def _normalise(text: str) -> str:
@@ -583,7 +587,7 @@ class RuleTranslator:
                         # Two sentences showing the same item: either condition shows it.
                         scoped = {"any": [old.condition, scoped]}
                         required = required and old.required
-                    positive[target] = Effect(target, scoped, required)
+                    positive[target] = Effect(target, scoped, required, shows=True)
         # The "darf nicht" sentence is the complement of the "muss" one; the latter decides.
         effects = [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
         taken = {effect.item_id for effect in effects}
@@ -814,7 +818,7 @@ class RuleTranslator:
             raise RuleNotUnderstood("Die Regel nennt keine Felder.")
         condition = {"field": source, "equals": True}
         resolved = [self.resolve(ref, owner) for ref in targets]
-        return [Effect(target, self._scoped(condition, target)) for target in resolved]
+        return [Effect(target, self._scoped(condition, target), shows=True) for target in resolved]
 
     def _condition(self, text: str, owner: str) -> dict:
         """A condition: comparisons joined by only ODER or only UND; brackets group a part

@@ -5,6 +5,7 @@ use only the names in `__all__`."""
 from __future__ import annotations
 
 import copy
+import datetime
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -237,6 +238,12 @@ class _Validator:
             if rule.op == "any_filled":
                 self.any_filled(rule, ctx)
                 continue
+            if rule.op == "valid_date":
+                self.valid_date(rule, ctx)
+                continue
+            if rule.op == "any_true":
+                self.any_true(rule, ctx)
+                continue
             left = self.shown.effective(rule.left, ctx)
             right = self.shown.effective(rule.right, ctx)
             if left in (MISSING, INVALID) or right in (MISSING, INVALID):
@@ -251,6 +258,33 @@ class _Validator:
         if not shown or any(self.shown.effective(name, ctx) is not MISSING for name in shown):
             return
         self.add(path_of(self.definition, shown[0], ctx), [rule.message])
+
+    def any_true(self, rule: Rule, ctx: dict[str, int]) -> None:
+        """At least one of the rule's Ja/Nein fields answered yes; skipped while none of
+        them is shown."""
+        shown = [name for name in rule.fields if self.shown.item_visible(name, ctx)]
+        if not shown or any(self.shown.effective(name, ctx) is True for name in shown):
+            return
+        self.add(path_of(self.definition, shown[0], ctx), [rule.message])
+
+    def valid_date(self, rule: Rule, ctx: dict[str, int]) -> None:
+        """Day, month and year make a calendar date; skipped unless all three are shown and
+        hold whole numbers (a missing or invalid part has its own error, or none is asked)."""
+        parts = []
+        for name in rule.fields:
+            shown = self.shown.item_visible(name, ctx)
+            value = self.shown.effective(name, ctx) if shown else MISSING
+            if value in (MISSING, INVALID) or isinstance(value, bool):
+                return
+            try:
+                parts.append(int(str(value).strip()))
+            except ValueError:
+                return
+        day, month, year = parts
+        try:
+            datetime.date(year, month, day)
+        except ValueError:
+            self.add(path_of(self.definition, rule.fields[0], ctx), [rule.message])
 
 
 def _comparable(value):

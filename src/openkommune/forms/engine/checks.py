@@ -443,11 +443,47 @@ def _any_filled_messages(d: Definition, number: int, rule) -> list[str]:
     return out
 
 
+def _any_true_messages(d: Definition, number: int, rule) -> list[str]:
+    where = f"Regel {number} (mindestens eines mit Ja von {', '.join(rule.fields)})"
+    out = []
+    scopes = set()
+    for name in rule.fields:
+        target = d.items.get(name)
+        if not isinstance(target, Field) or target.type != "boolean" or target.must_be_true:
+            out.append(f"{where}: „{name}“ ist kein Ja/Nein-Feld.")
+        else:
+            scopes.add(d.locations[name].repeats)
+    if len(scopes) > 1:
+        out.append(f"{where}: Alle Felder müssen in derselben (wiederholten) Gruppe liegen.")
+    return out
+
+
+def _valid_date_messages(d: Definition, number: int, rule) -> list[str]:
+    where = f"Regel {number} (Datum aus {', '.join(rule.fields)})"
+    out = []
+    scopes = set()
+    for name in rule.fields:
+        target = d.items.get(name)
+        if not isinstance(target, Field) or target.type not in ("integer", "text", "choice"):
+            out.append(f"{where}: „{name}“ ist kein Zahl-, Text- oder Auswahlfeld.")
+        else:
+            scopes.add(d.locations[name].repeats)
+    if len(scopes) > 1:
+        out.append(f"{where}: Alle Felder müssen in derselben (wiederholten) Gruppe liegen.")
+    return out
+
+
 def _rule_messages(d: Definition) -> list[str]:
     out = []
     for number, rule in enumerate(d.rules, start=1):
         if rule.op == "any_filled":
             out.extend(_any_filled_messages(d, number, rule))
+            continue
+        if rule.op == "valid_date":
+            out.extend(_valid_date_messages(d, number, rule))
+            continue
+        if rule.op == "any_true":
+            out.extend(_any_true_messages(d, number, rule))
             continue
         where = f"Regel {number} ({rule.left} {rule.op} {rule.right})"
         fields = []

@@ -21,6 +21,8 @@ TEXT_TYPES = frozenset({"text", "textarea"})
 ADDRESS_PARTS = ("street", "house_number", "postcode", "city")
 # A radio group up to this many entries, a select above (docs/forms.md).
 RADIO_LIMIT = 6
+# Rules over a list of fields (the rest compare `left` with `right`).
+FIELD_LIST_RULES = frozenset({"any_filled", "any_true", "valid_date"})
 
 
 class DefinitionError(Exception):
@@ -58,8 +60,10 @@ class CodeList:
 
 @dataclass(frozen=True)
 class Rule:
-    """A comparison `left op right`, or (op "any_filled") at least one of `fields` filled;
-    then `left` is the first of them and `right` is empty."""
+    """A comparison `left op right`; or (op "any_filled") at least one of `fields` filled,
+    (op "any_true") at least one of the Ja/Nein `fields` yes,
+    or (op "valid_date") the `fields` day, month, year make a calendar date; then `left` is
+    the first of them and `right` is empty."""
 
     left: str
     op: str
@@ -69,7 +73,7 @@ class Rule:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return self.fields if self.op == "any_filled" else (self.left, self.right)
+        return self.fields if self.op in FIELD_LIST_RULES else (self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,12 @@ def _build_rule(raw: dict) -> Rule:
     if "any_filled" in raw:
         names = tuple(raw["any_filled"])
         return Rule(names[0], "any_filled", "", raw["message"], names)
+    if "any_true" in raw:
+        names = tuple(raw["any_true"])
+        return Rule(names[0], "any_true", "", raw["message"], names)
+    if "valid_date" in raw:
+        names = tuple(raw["valid_date"])
+        return Rule(names[0], "valid_date", "", raw["message"], names)
     return Rule(raw["left"], raw["op"], raw["right"], raw["message"])
 
 

@@ -381,8 +381,11 @@ class _SchemaMapper:
             lambda item_id: items[item_id],
             wrapper=self.wrappers.get,
             repeats=lambda item_id: chains.get(item_id, ()),
+            codes=lambda item_id: _codes(definition, items[item_id]),
         )
         applied = []
+        # Per item: the conditions of the rules showing it and of those hiding it.
+        conditions: dict[str, tuple[list, list]] = {}
         for rule in [*self.schema.rules, *walk(self.schema.children)]:
             text = rule.definition or rule.name or "(ohne Beschreibung)"
             label = f"Regel {rule.fim_id} „{rule.name}“"
@@ -397,12 +400,12 @@ class _SchemaMapper:
             try:
                 effects = translator.translate(rule.definition, rule.owner)
                 try:
-                    _apply_checked(definition, items, effects)
+                    _apply_checked(definition, items, effects, conditions)
                 except RuleNotUnderstood as exc:
                     required = [effect for effect in effects if not effect.optional]
                     if len(required) == len(effects) or not required:
                         raise
-                    _apply_checked(definition, items, required)
+                    _apply_checked(definition, items, required, conditions)
                     effects = required
                     partly = f" Nur teilweise: dass eines befüllt ist, wird nicht geprüft ({exc})."
             except RuleNotUnderstood as exc:
@@ -442,6 +445,14 @@ class _SchemaMapper:
         return self.ids_by_path[matches[0]]
 
 
+def _codes(definition: dict, item: dict) -> list[tuple[str, str]] | None:
+    """The (code, label) entries of a choice field's code list; None for other items."""
+    code_list = definition.get("code_lists", {}).get(item.get("choices") or "")
+    if code_list is None:
+        return None
+    return [(entry["code"], entry["label"]) for entry in code_list["entries"]]
+
+
 def _items_by_id(steps: list[dict]) -> dict[str, dict]:
     found: dict[str, dict] = {}
 
@@ -479,8 +490,9 @@ def _has_condition(condition, wanted: dict) -> bool:
     """Whether `wanted` is `condition` or one of the parts `_apply_checked` joined with it."""
     if condition == wanted:
         return True
-    if isinstance(condition, dict) and "all" in condition:
-        return any(_has_condition(part, wanted) for part in condition["all"])
+    if isinstance(condition, dict) and ("all" in condition or "any" in condition):
+        parts = condition.get("all", condition.get("any"))
+        return any(_has_condition(part, wanted) for part in parts)
     return False
 
 
@@ -513,9 +525,25 @@ def _effects_kind(effects: list[Effect]) -> str:
     return " und ".join(kinds) or "Bedingung"
 
 
-def _apply_checked(definition: dict, items: dict[str, dict], effects: list[Effect]):
+def _visible_if(shows: list[dict], hides: list[dict]) -> dict:
+    """An item's condition from the rules' conditions: shown when one of the rules showing
+    it holds ("zeige Y, wenn A" and "zeige Y, wenn B": A or B), and never while a rule hiding
+    it holds (its condition, `{"not": …}`, must hold)."""
+    parts = ([shows[0] if len(shows) == 1 else {"any": shows}] if shows else []) + hides
+    return parts[0] if len(parts) == 1 else {"all": parts}
+
+
+def _apply_checked(
+    definition: dict,
+    items: dict[str, dict],
+    effects: list[Effect],
+    conditions: dict[str, tuple[list, list]] | None = None,
+):
     """Applies the effects, then checks the definition with the engine; on an error the
-    items and rules are restored and RuleNotUnderstood says why."""
+    items and rules are restored and RuleNotUnderstood says why. `conditions` holds, per
+    item, the conditions of the rules applied so far that show it and that hide it."""
+    conditions = {} if conditions is None else conditions
+    saved_conditions = copy.deepcopy(conditions)
     # The item's own properties; a group's `items` list stays the same object, so that the
     # index (`items`) keeps pointing at the dicts inside the definition.
     saved = {
@@ -530,10 +558,9 @@ def _apply_checked(definition: dict, items: dict[str, dict], effects: list[Effec
     for effect in effects:
         item = items[effect.item_id]
         if effect.condition is not None:
-            if "visible_if" in item:
-                item["visible_if"] = {"all": [item["visible_if"], effect.condition]}
-            else:
-                item["visible_if"] = effect.condition
+            shows, hides = conditions.setdefault(effect.item_id, ([], []))
+            (shows if effect.shows else hides).append(effect.condition)
+            item["visible_if"] = _visible_if(shows, hides)
         if effect.required:
             item["required"] = True
         for key, value in (effect.props or {}).items():
@@ -558,6 +585,8 @@ def _apply_checked(definition: dict, items: dict[str, dict], effects: list[Effec
             definition.pop("rules", None)
         else:
             definition["rules"] = saved_rules
+        conditions.clear()
+        conditions.update(saved_conditions)
         raise RuleNotUnderstood(f"Vom Formular nicht angenommen: {exc}") from exc
 
 

@@ -313,7 +313,10 @@ def _drop_dangling(definition: dict, new: dict, result: Merged):
             for rule in rules
             if all(
                 name in nodes
-                for name in rule.get("any_filled") or (rule.get("left"), rule.get("right"))
+                for name in rule.get("any_filled")
+                or rule.get("valid_date")
+                or rule.get("any_true")
+                or (rule.get("left"), rule.get("right"))
             )
         ]
         if len(kept) != len(rules):

@@ -35,6 +35,14 @@ Feldgruppe G = "wahr"" is any of G's Ja/Nein fields yes; "aus der Feldgruppe G a
 Feld das Feld F = "wahr"" is F yes and G's other fields not, "… mindestens ein weiteres Feld
 als das Feld F = "wahr"" one of G's other fields yes.
 
+Since the XDatenfelder 3 schemas (docs/forms.md "FIM rules", third pass) also: eleven-digit
+ids, "WENN … DANN" in any case with the actions "zeige … (nicht) an", "blende … aus",
+"(de)aktiviere …", "ist … zu befüllen/auszublenden/anzuzeigen/ein Pflichtfeld", "darf … nicht
+angezeigt werden" and an "otherwise not" ("sonst …", "ansonsten nicht"); `==`/`===`/`!=`,
+Ja/Nein words, codes with their label or as a number, labels instead of codes, code sets;
+"Y ist ein Pflichtfeld, wenn …"; date order (a rule), "darf nicht in der Zukunft liegen"
+(`max` "today") and the validity of Tag/Monat/Jahr (a `valid_date` rule).
+
 Everything else (date arithmetic, UND/ODER mixed without brackets, references that do not
 resolve to exactly one item) is not translated; the caller lists it with its text. Pure
 Python, no database access.
@@ -42,12 +50,16 @@ Python, no database access.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-REF = r"((?:[GF]\d{8}\.)*[GF]\d{8})"
-_LEAD = r"(?:(?:das|die|der)\s+)?(?:(?:Datenfeldgruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
+REF = r"((?:[GF]\d{8}(?:\d{3})?\.)*[GF]\d{8}(?:\d{3})?)"
+_LEAD = (
+    r"(?:(?:in|im)\s+)?(?:(?:das|die|der|dem)\s+)?"
+    r"(?:(?:Datenfeldgruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
+)
 _LABEL = r'(?:\s*"[^"]*")?'
 
 # "Wenn <Bedingung>, dann muss/darf/kann Y (nicht) befüllt/ausgefüllt/angegeben/leer
@@ -83,20 +95,18 @@ _COMPARE = re.compile(
     r"^"
     + _LEAD
     + REF.replace("(", "(?P<ref>", 1)
-    + r'[^=<>"]*(?:"[^"]*")?[^=<>"]*?\s*(?P<op><>|=)\s*'
-    + r'(?P<value>"?(?:wahr|falsch)"?|(?P<code>[0-9A-Za-z_-]+)(?:\s+"[^"]*")?)$'
+    + r'[^=<>"]*(?:"[^"]*")?[^=<>"]*?\s*(?P<op><>|=)\s*(?P<value>[^<>=\s].*?)$'
 )
 # A comparison continuing the previous one without naming the field again:
-# `Feld X = 003 "…" ODER = 005 "…"`, `Feld X <> 003 "…" UND <> 005 "…"`.
-_BARE_COMPARE = re.compile(
-    r'^(?P<op><>|=)\s*(?P<value>"?(?:wahr|falsch)"?|(?P<code>[0-9A-Za-z_-]+)(?:\s+"[^"]*")?)$'
-)
+# `Feld X = 003 "…" ODER = 005 "…"`, `Feld X <> 003 "…" UND <> 005 "…"`; without the
+# operator (`= 002 "…" ODER 003 "…"`) only a code or a quoted value, with the previous one's.
+_BARE_COMPARE = re.compile(r'^(?:(?P<op><>|=)\s*(?P<value>\S.*?)|(?P<code>(?:[0-9]|")[^<>=]*?))$')
 _FILLED = re.compile(
     r"^"
     + _LEAD
     + REF.replace("(", "(?P<ref>", 1)
     + _LABEL
-    + r"\s*(?:ist\s+)?(?P<neg>nicht\s+)?(?P<state>befüllt|leer)(?:\s+ist)?$"
+    + r"\s*(?:ist\s+)?(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|leer)(?:\s+ist)?$"
 )
 _AT_LEAST_ONE = re.compile(
     r"^Es\s+muss\s+mindeste?n?s\s+(?:eines|eins|ein)\s+der\s+(?:Felder|Feldgruppen)\s+"
@@ -153,6 +163,271 @@ _ONLY_OR_OTHER = re.compile(
     + r'\s*=\s*"?wahr"?$'
 )
 _UNSUPPORTED = ("aktuelles Datum", "ersten vier")
+# "Y ist ein Pflichtfeld, wenn <Bedingung>" (also "Das Feld Y …").
+_REQUIRED_IF_REVERSED = re.compile(
+    r"^(?:Das\s+(?:Daten)?[Ff]eld\s+)?"
+    + REF.replace("(", "(?P<target>", 1)
+    + _LABEL
+    + r"\s+ist\s+ein\s+Pflichtfeld,?\s+wenn\s+(?P<cond>.+?)\.?$"
+)
+# "eines der (folgenden) Felder A, B, C mit "Ja" belegt ist": any of them has the value.
+_ANY_OF_VALUE = re.compile(
+    r"^(?:mindestens\s+)?eines\s+der\s+(?:folgenden\s+)?(?:Daten)?[Ff]elder\s+(?P<refs>.+?)\s+"
+    r"mit\s+(?:dem\s+(?:Code|Wert)\s+)?(?P<value>\S.*?)\s+belegt(?:\s+ist)?$"
+)
+# "X mit (dem Code|Wert) V belegt (ist)": X has the value V.
+_HAS_VALUE = re.compile(
+    r"^"
+    + _LEAD
+    + REF.replace("(", "(?P<ref>", 1)
+    + r'[^=<>"]*?(?:"[^"]*")?\s*mit\s+(?:dem\s+(?:Code|Wert)\s+)?(?P<value>\S.*?)\s+belegt'
+    r"(?:\s+ist)?$"
+)
+# "in X kein Eintrag vorgenommen wurde" / "ein Eintrag …": X (not) filled.
+_ENTRY_MADE = re.compile(
+    r"^"
+    + _LEAD
+    + REF.replace("(", "(?P<ref>", 1)
+    + _LABEL
+    + r"\s+(?P<neg>k)?ein(?:e)?\s+(?:Eintrag|Eingabe|Angabe)\s+(?:vorgenommen|gemacht|erfolgt)"
+    r"(?:\s+(?:wurde|worden\s+ist|ist))?$"
+)
+_BOOLEAN_WORDS = {"wahr": True, "ja": True, "true": True, "falsch": False, "nein": False,
+                  "false": False}  # fmt: skip
+# "Das Datum im Feld A muss (zeitlich) vor/nach dem Datum in Feld B liegen".
+_DATE_ORDER = re.compile(
+    r"^Das\s+Datum\s+(?:im|in)\s+(?:Daten)?[Ff]eld\s+"
+    + REF.replace("(", "(?P<left>", 1)
+    + _LABEL
+    + r"\s+(?P<modal>muss|darf)\s+(?:zeitlich\s+)?(?P<neg>nicht\s+)?(?P<order>vor|nach)\s+"
+    r"(?:oder\s+(?:gleich|am\s+selben\s+Tag\s+wie)\s+)?dem\s+Datum\s+(?:im|in)\s+"
+    r"(?:dem\s+)?(?:Daten)?[Ff]eld\s+"
+    + REF.replace("(", "(?P<right>", 1)
+    + _LABEL
+    + r"\s+liegen\.?$"
+)
+# "Wenn (alle drei) Felder Tag, Monat und Jahr befüllt sind, muss die Validität des (sich
+# ergebenden) Kalenderdatums sichergestellt werden …": a `valid_date` rule.
+_DATE_PARTS = re.compile(
+    r"^Wenn\s+(?:alle\s+(?:drei\s+)?)?(?:Daten)?[Ff]elder\s+(?P<refs>.+?)\s+(?:befüllt|ausgefüllt)\s+"
+    r"sind,?\s+(?:dann\s+)?muss\s+(?:die\s+)?(?:Validität|Gültigkeit|Korrektheit)\s+des\s+"
+    r"(?:sich\s+ergebenden\s+)?(?:Kalender)?[Dd]atums\s+sichergestellt\s+werden\b"
+)
+# "(Das Datum im Feld) X darf nicht in der Zukunft/Vergangenheit liegen": `max`/`min` today.
+_NOT_FUTURE = re.compile(
+    r"^(?:(?:Das|Der)\s+(?:Datum|Wert)\s+(?:im|in|des)\s+)?"
+    + _LEAD
+    + REF.replace("(", "(?P<target>", 1)
+    + _LABEL
+    + r"\s+darf\s+nicht\s+in\s+der\s+(?P<when>Zukunft|Vergangenheit)\s+liegen\.?$"
+)
+# "Mindestens eines der (Daten)felder A, B oder C muss den Wert "wahr" haben" (also "…
+# ein Datenfeld der Datenfeldgruppe (G) …": its Ja/Nein fields; without G the rule's group).
+_ANY_TRUE_CHECK = re.compile(
+    r"^Mindestens\s+(?:eines\s+der\s+(?:Daten)?[Ff]elder\s+(?P<refs>.+?)|ein(?:es)?\s+"
+    r"(?:Daten)?[Ff]eld\s+der\s+(?:Daten)?[Ff]eldgruppe(?:\s+(?P<group>"
+    + REF[1:-1]
+    + r')(?:\s*"[^"]*")?)?)\s+muss\s+den\s+Wert\s+"?(?:wahr|ja|Ja)"?\s+haben\.?$'
+)
+_ACTION_VERBS = r"(?:aktiviere|deaktiviere|zeige|blende|mache)"
+
+
+def _mask(text: str) -> str:
+    """`text` with the quoted labels blanked out (same length), so that words inside labels
+    do not count for the structure."""
+    return re.sub(r'"[^"]*"', lambda found: '"' + "_" * (len(found[0]) - 2) + '"', text)
+
+
+def _simplify_operators(text: str) -> str:
+    """`==`/`===` as `=`, `!=`/`!==` as `<>` (some schemas write the operators of a
+    programming language)."""
+    text = re.sub(r"\s*!==?\s*", " <> ", text)
+    return re.sub(r"\s*(?<![<>!])={2,3}\s*", " = ", text)
+
+
+def _clauses(text: str) -> list[tuple[str, str, str]]:
+    """The "Wenn <Bedingung>, dann <Aktion>" clauses of a rule as (clause, condition,
+    action); empty when the text is not made of such clauses only. A clause starts with
+    "Wenn" (any case) or, after a comma, "bei"; the condition ends at "dann" or, without
+    it, before the first action verb."""
+    masked = _mask(text)
+    starts = [
+        found.start(1)
+        for found in re.finditer(r"(?:^|[.;:!?,]\s*|\s)((?i:wenn)\s|(?<=,\s)bei\s)", masked)
+    ]
+    if not starts or masked[: starts[0]].strip():
+        return []
+    clauses = []
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        clause = text[start:end].strip().rstrip(",").strip()
+        masked_clause = _mask(clause)
+        lead = re.match(r"(?i:wenn|bei)\s+", masked_clause)
+        split = re.search(r"(?:,\s*|\s+)(?i:dann)\s+", masked_clause[lead.end() :])
+        if split is None:
+            split = re.search(
+                r"(?:,\s*|\s+)(?=(?i:zeige|blende|aktiviere|deaktiviere|erscheint|muss|darf|kann|soll)\s)",
+                masked_clause[lead.end() :],
+            )
+        if split is None:
+            return []
+        cond = clause[lead.end() : lead.end() + split.start()]
+        action = clause[lead.end() + split.end() :]
+        clauses.append((clause, cond, action))
+    return clauses
+
+
+def _tail(masked: str) -> str:
+    """What follows the last reference (and its quoted label) of a masked action."""
+    found = list(re.finditer(REF + r'(?:\s*"[^"]*")?', masked))
+    return masked[found[-1].end() :].strip() if found else masked
+
+
+def _segment_meaning(masked: str) -> str | None:
+    """What one action does to the items it names: "required" (shown and must be filled),
+    "allowed" (shown), "empty" (hidden), "required_if" ("darf nicht leer": must be
+    answered, stays shown; a group falls back to shown) or "mandatory" ("ist ein
+    Pflichtfeld": must be answered, fields only); None: not understood."""
+    verb = masked.split(None, 1)[0].lower()
+    tail = _tail(masked).rstrip(".").strip()
+    mandatory = re.search(r"(?i)\bals\s+Pflicht|zu\s+einer\s+Pflichtangabe", masked)
+    if verb == "deaktiviere":
+        return "empty"
+    if verb == "aktiviere":
+        return "required" if mandatory else "allowed"
+    if verb == "blende":
+        if re.search(r"(?i)(?:^|\s)aus$", tail):
+            return "empty"
+        return "allowed" if re.search(r"(?i)(?:^|\s)ein$", tail) else None
+    if verb == "zeige":
+        if re.search(r"(?i)(?:^|\s)nicht(?:\s+an)?$", tail):
+            return "empty"
+        return "required" if mandatory else "allowed"
+    if verb in ("ist", "sind"):
+        if re.search(r"(?i)(?:^|\s)nicht\s+(?:zu\s+befüllen|anzuzeigen)$", tail):
+            return "empty"
+        if re.search(r"(?i)(?:^|\s)auszublenden$", tail):
+            return "empty"
+        if re.search(r"(?i)(?:^|\s)zu\s+befüllen$", tail):
+            return "required"
+        if re.search(r"(?i)(?:^|\s)anzuzeigen$", tail):
+            return "required" if mandatory else "allowed"
+        if re.search(r"(?i)(?:^|\s)eine?\s+Pflicht(?:feld|angabe)$", tail):
+            return "mandatory"
+        if re.search(r"(?i)(?:^|\s)(?:ein\s+optionales\s+Feld|optional)$", tail):
+            return "optional"
+        return None
+    if verb in ("erscheint", "erscheinen"):
+        # "erscheint Y (und muss befüllt werden)": shown (and required).
+        if re.search(r"(?i)(?:^|\s)und\s+muss\s+(?:befüllt|ausgefüllt)\s+werden$", tail):
+            return "required"
+        return "allowed" if not tail or mandatory else None
+    if verb in ("wird", "werden"):
+        found = re.search(
+            r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>angezeigt|eingeblendet|ausgeblendet)$", tail
+        )
+        if found is None:
+            return None
+        hidden = (found["state"].lower() == "ausgeblendet") != bool(found["neg"])
+        return "empty" if hidden else ("required" if mandatory else "allowed")
+    if verb not in ("muss", "darf", "kann", "soll"):
+        return None
+    if re.search(r"(?i)(?:^|\s)(?:zum|ein)\s+Pflichtfeld\s+(?:werden|sein)$", tail):
+        return "mandatory" if verb in ("muss", "soll") else None
+    found = re.search(
+        r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|angegeben|leer|angezeigt|"
+        r"eingeblendet|ausgeblendet)(?:\s+(?:sein|werden|bleiben))?$",
+        tail,
+    )
+    if found is None:
+        return None
+    modal = "muss" if verb == "soll" else verb
+    negated, state = bool(found["neg"]), found["state"].lower()
+    if state in ("angezeigt", "eingeblendet"):
+        if modal == "darf":
+            return "empty" if negated else "allowed"
+        if negated:
+            return None
+        return "required" if mandatory and modal == "muss" else "allowed"
+    if state == "ausgeblendet":
+        return "empty" if modal == "muss" and not negated else None
+    meaning = _meaning(modal, negated, state)
+    return "required_if" if meaning == "required" and state == "leer" else meaning
+
+
+def _actions(text: str) -> list[tuple[str, str]] | None:
+    """The (reference, meaning) pairs of a clause's action (see `_segment_meaning`); an
+    "otherwise not shown" part ("sonst …", "ansonsten nicht") must hide only the same
+    items, which `visible_if` does anyway. None: not understood."""
+    text = text.strip().rstrip(".").strip()
+    masked = _mask(text)
+    otherwise = re.search(r"(?i)(?:,\s*|\s+)(?:sonst|ansonsten)\b", masked)
+    rest = ""
+    if otherwise:
+        text, masked, rest = (
+            text[: otherwise.start()],
+            masked[: otherwise.start()],
+            text[otherwise.end() :].strip().rstrip("."),
+        )
+    cuts = [0] + [
+        found.end()
+        for found in re.finditer(r"(?i)(?:,\s*|\s+)(?:und\s+)?(?=" + _ACTION_VERBS + r"\s)", masked)
+        if found.start() > 0
+    ]
+    pieces = []
+    for start, end in zip(cuts, [*cuts[1:], len(masked)], strict=True):
+        piece = masked[start:end].strip().rstrip(",").strip()
+        piece = re.sub(r"(?i)\s+und$", "", piece)
+        pieces.append((text[start : start + len(piece)], piece))
+    results: list[list[tuple[str, str]]] = []
+    for original, piece in pieces:
+        if not piece:
+            return None
+        if piece.split(None, 1)[0].lower() == "mache":
+            # "… und mache es/sie zu einer Pflichtangabe": the previous items are required.
+            if not results or not re.search(r"(?i)Pflicht", piece):
+                return None
+            results[-1] = [(ref, "required") for ref, _meaning in results[-1]]
+            continue
+        refs = re.findall(REF, original)
+        meaning = _segment_meaning(piece)
+        if not refs or meaning is None or not _plain_list(piece):
+            return None
+        results.append([(ref, meaning) for ref in refs])
+    pairs = [pair for part in results for pair in part]
+    mandatory_otherwise = r"(?i)(?:ist\s+(?:es|sie|er)\s+)?eine?\s+Pflicht(?:feld|angabe)"
+    if rest and re.fullmatch(mandatory_otherwise, rest):
+        # "… ist Y optional, sonst (ist es) ein Pflichtfeld": required unless the condition.
+        if any(meaning != "optional" for _ref, meaning in pairs):
+            return None
+        return [(ref, "mandatory_otherwise") for ref, _meaning in pairs]
+    if rest:
+        masked_rest = _mask(rest)
+        hides = re.fullmatch(r"(?i)nicht|(?:zeige|blende)\s.*", masked_rest) and (
+            _segment_meaning(masked_rest) == "empty" if " " in masked_rest else True
+        )
+        named = set(re.findall(REF, rest))
+        if not hides or not named <= {ref for ref, _meaning in pairs}:
+            return None
+        # Hidden otherwise: "must be answered" becomes "shown and required".
+        pairs = [
+            (ref, "required" if meaning in ("mandatory", "required_if") else meaning)
+            for ref, meaning in pairs
+        ]
+    return pairs or None
+
+
+def _plain_list(masked: str) -> bool:
+    """Whether the references of one action are a plain list ("A, B und C"): several items
+    with different roles ("A als Pflicht angezeigt UND B ausgeblendet") are not guessed."""
+    found = list(re.finditer(REF + r'(?:\s*"[^"]*")?', masked))
+    between = (masked[a.end() : b.start()] for a, b in itertools.pairwise(found))
+    return all(re.fullmatch(r"\s*(?:,|und|sowie)?\s*" + _LEAD, part) for part in between)
+
+
+def _compared_field(condition: dict) -> str | None:
+    if "not" in condition:
+        condition = condition["not"]
+    return condition.get("field") if ("equals" in condition or "in" in condition) else None
 
 
 class RuleNotUnderstood(Exception):
@@ -172,6 +447,10 @@ class Effect:
     props: dict | None = None
     rule: dict | None = None
     optional: bool = False
+    # The condition says when the item is shown ("zeige Y, wenn …"); several rules showing
+    # one item join with ODER. Otherwise it is a restriction ("darf nicht …, wenn …"), and
+    # restrictions join with UND.
+    shows: bool = False
 
 
 def _normalise(text: str) -> str:
@@ -190,9 +469,12 @@ class RuleTranslator:
         item: Callable[[str], dict],
         wrapper: Callable[[str], str | None] = lambda _item_id: None,
         repeats: Callable[[str], tuple[str, ...]] = lambda _item_id: (),
+        codes: Callable[[str], list[tuple[str, str]] | None] = lambda _item_id: None,
     ):
         self.resolve = resolve
         self.item = item
+        # The (code, label) entries of a field's code list; None: not known.
+        self.codes = codes
         # The repeated groups around an item (outermost first, not the item itself).
         self.repeats = repeats
         # The repeated group of one field the importer made of a repeated FIM field: "the
@@ -203,6 +485,39 @@ class RuleTranslator:
         text = _normalise(text)
         if not text:
             raise RuleNotUnderstood("Die Regel hat keinen Text.")
+        # "in der (Feld)Gruppe G (…) das/im (Daten)Feld F" names F inside G: `G.F`.
+        text = re.sub(
+            r"(?:in|im)\s+(?:der\s+)?(?:Daten)?(?:[Ff]eld)?[Gg]ruppe\s+"
+            + REF
+            + r'(?:\s*"[^"]*")?\s+(?:(?:im|in|das|dem)\s+)?(?:Daten)?[Ff]eld\s+'
+            + REF,
+            lambda found: f"das Feld {found[1]}.{found[2]}",
+            text,
+        )
+        # "Entweder muss A oder B befüllt sein" is "Es muss entweder A oder B befüllt sein".
+        text = re.sub(r"^Entweder\s+muss\s+", "Es muss entweder ", text)
+        # "Mindestens eines der Felder A, B muss befüllt sein": "Es muss mindestens …".
+        text = re.sub(
+            r"^Mindestens\s+(eines|eins)\s+der\s+(Felder|Feldgruppen)\s+(.+?)\s+muss\s+"
+            r"(befüllt\s+(?:sein|werden))",
+            r"Es muss mindestens \1 der \2 \3 \4",
+            text,
+        )
+        if match := _DATE_ORDER.match(text):
+            return [self._date_order(match, owner)]
+        if match := _ANY_TRUE_CHECK.match(text):
+            return [self._any_true(match, owner)]
+        if match := _DATE_PARTS.match(text):
+            return [self._date_parts(match, owner)]
+        if match := _NOT_FUTURE.match(text):
+            target = self.resolve(match["target"], owner)
+            item = self.item(target)
+            if item.get("kind") != "field" or item.get("type") != "date":
+                raise RuleNotUnderstood(f"„{target}“ ist kein Datumsfeld.")
+            bound = "max" if match["when"] == "Zukunft" else "min"
+            if item.get(bound) is not None:
+                raise RuleNotUnderstood(f"„{target}“ hat schon eine Grenze ({bound}).")
+            return [Effect(target, None, props={bound: "today"})]
         if match := _ONLY_IF.match(text):
             return self._only_if(match, owner)
         if match := _EITHER.match(text):
@@ -229,32 +544,143 @@ class RuleTranslator:
         sentences = [part.strip() for part in re.split(r"(?<=\.)\s+(?=Wenn\s)", text)]
         if sentences and all(_REQUIRED_WHEN.match(part) for part in sentences):
             return self._required_when([_REQUIRED_WHEN.match(part) for part in sentences], owner)
-        sentences = [part.strip() for part in re.split(r"(?=\bWenn\s)", text) if part.strip()]
-        if not sentences or not all(part.startswith("Wenn ") for part in sentences):
+        if match := _REQUIRED_IF_REVERSED.match(text):
+            # "Y ist ein Pflichtfeld, wenn <Bedingung>": Y must be answered then.
+            target = self.resolve(match["target"], owner)
+            self._expect_field(target)
+            condition = self._scoped(self._condition(match["cond"], owner), target)
+            return [Effect(target, None, props={"required_if": condition})]
+        clauses = _clauses(text)
+        if not clauses:
             raise RuleNotUnderstood("Kein bekanntes Muster („Wenn …, dann …“).")
         positive: dict[str, Effect] = {}
         negative: dict[str, Effect] = {}
         required_if: dict[str, Effect] = {}
-        for sentence in sentences:
-            match = _SENTENCE.match(sentence)
-            if match is None:
-                raise RuleNotUnderstood(f"Satz nicht verstanden: {sentence}")
-            target = self.resolve(match["target"], owner)
-            condition = self._scoped(self._condition(match["cond"], owner), target)
-            meaning = _meaning(match["modal"], bool(match["neg"]), match["state"])
-            is_field = self.item(target).get("kind") == "field"
-            if meaning == "empty":
-                negative[target] = Effect(target, {"not": condition})
-            elif meaning == "required" and match["state"] == "leer" and is_field:
-                # "darf nicht leer sein": must be answered then; says nothing about when it
-                # may be filled, so the field stays shown (required_if, not visible_if).
-                required_if[target] = Effect(target, None, props={"required_if": condition})
-            else:
-                positive[target] = Effect(target, condition, meaning == "required" and is_field)
+        previous = None
+        for clause_text, cond_text, action_text in clauses:
+            actions = _actions(action_text)
+            if actions is None:
+                raise RuleNotUnderstood(f"Satz nicht verstanden: {clause_text}")
+            condition, previous = self._clause_condition(cond_text, owner, previous)
+            for ref, meaning in actions:
+                target = self.resolve(ref, owner)
+                scoped = self._scoped(condition, target)
+                item = self.item(target)
+                is_field = item.get("kind") == "field"
+                if meaning == "optional":
+                    # Says only that Y need not be answered then (another clause says when
+                    # it must be); a rule made only of such clauses is not taken over.
+                    continue
+                if meaning == "mandatory_otherwise":
+                    meaning, scoped = "mandatory", {"not": scoped}
+                if meaning == "empty":
+                    negative[target] = Effect(target, {"not": scoped})
+                elif meaning == "mandatory" or (meaning == "required_if" and is_field):
+                    # "darf nicht leer sein", "ist ein Pflichtfeld": must be answered then;
+                    # says nothing about when it may be filled, so the field stays shown.
+                    self._expect_field(target)
+                    required_if[target] = Effect(target, None, props={"required_if": scoped})
+                else:
+                    required = meaning == "required" and is_field and item.get("type") != "info"
+                    old = positive.get(target)
+                    if old is not None:
+                        # Two sentences showing the same item: either condition shows it.
+                        scoped = {"any": [old.condition, scoped]}
+                        required = required and old.required
+                    positive[target] = Effect(target, scoped, required, shows=True)
         # The "darf nicht" sentence is the complement of the "muss" one; the latter decides.
         effects = [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
         taken = {effect.item_id for effect in effects}
-        return [*effects, *(e for t, e in required_if.items() if t not in taken)]
+        effects = [*effects, *(e for t, e in required_if.items() if t not in taken)]
+        if not effects:
+            raise RuleNotUnderstood("Die Regel sagt nur, wann etwas freiwillig ist.")
+        return effects
+
+    def _any_true(self, match, owner: str) -> Effect:
+        """At least one of the named Ja/Nein fields (or of a group's) must be yes."""
+        if match["refs"] is not None:
+            names = [self.resolve(ref, owner) for ref in re.findall(REF, match["refs"])]
+        else:
+            if match["group"]:
+                group = self.resolve(match["group"], owner)
+            elif owner:
+                parent, _dot, own = owner.rpartition(".")
+                group = self.resolve(own, parent)
+            else:
+                raise RuleNotUnderstood("Die Regel nennt keine Feldgruppe.")
+            names = self._field_ids(group)
+        if len(names) < 2:
+            raise RuleNotUnderstood("Die Regel nennt weniger als zwei Felder.")
+        for name in names:
+            self._expect_boolean(name)
+        labels = [f"„{_title(self.item(name))}“" for name in names]
+        message = (
+            f"Bitte wählen Sie mindestens eines aus: {', '.join(labels[:-1])} oder {labels[-1]}."
+        )
+        return Effect(names[0], None, rule={"any_true": names, "message": message[:500]})
+
+    def _date_order(self, match, owner: str) -> Effect:
+        """ "Das Datum im Feld A muss vor dem Datum in Feld B liegen": a rule comparing the
+        two dates (the message at A)."""
+        left = self.resolve(match["left"], owner)
+        right = self.resolve(match["right"], owner)
+        for item_id in (left, right):
+            item = self.item(item_id)
+            if item.get("kind") != "field" or item.get("type") != "date":
+                raise RuleNotUnderstood(f"„{item_id}“ ist kein Datumsfeld.")
+        before = match["order"] == "vor"
+        if match["modal"] == "darf":
+            if not match["neg"]:
+                raise RuleNotUnderstood("„darf … liegen“ verlangt nichts.")
+            before = not before
+            op = "<=" if before else ">="
+        else:
+            if match["neg"]:
+                raise RuleNotUnderstood("„muss nicht … liegen“ verlangt nichts.")
+            same_day = "oder" in match[0].split("Datum", 2)[1]
+            op = ("<=" if before else ">=") if same_day else ("<" if before else ">")
+        words = "vor" if op.startswith("<") else "nach"
+        message = (
+            f"„{_title(self.item(left))}“ muss {'am selben Tag oder ' if '=' in op else ''}"
+            f"{words} „{_title(self.item(right))}“ liegen."
+        )
+        return Effect(left, None, rule={"left": left, "op": op, "right": right,
+                                        "message": message[:500]})  # fmt: skip
+
+    def _date_parts(self, match, owner: str) -> Effect:
+        """Day, month and year (in this order, each named by its label) make a calendar
+        date: a `valid_date` rule, the message at the day."""
+        found = re.findall(REF + r'\s*"([^"]*)"', match["refs"])
+        if len(found) != 3 or len(re.findall(REF, match["refs"])) != 3:
+            raise RuleNotUnderstood("Die Regel nennt nicht genau drei Felder mit Bezeichnung.")
+        for (_ref, label), word in zip(found, ("Tag", "Monat", "Jahr"), strict=True):
+            if not label.strip().lower().startswith(word.lower()):
+                raise RuleNotUnderstood(f"„{label}“ ist nicht das Feld „{word}“.")
+        names = [self.resolve(ref, owner) for ref, _label in found]
+        for name in names:
+            item = self.item(name)
+            if item.get("kind") != "field" or item.get("type") not in ("integer", "text", "choice"):
+                raise RuleNotUnderstood(f"„{name}“ ist kein Zahl-, Text- oder Auswahlfeld.")
+        message = "Bitte geben Sie ein gültiges Datum an (diesen Tag gibt es im Monat nicht)."
+        return Effect(names[0], None, rule={"valid_date": names, "message": message})
+
+    def _clause_condition(self, text: str, owner: str, previous: str | None):
+        """The condition of one clause; a clause that names no field continues the
+        comparison of the previous one (`wenn <> "Ja", dann …`). Returns the condition and
+        the field it compares (for the next clause)."""
+        text = text.strip().rstrip(",").strip()
+        if (bare := _BARE_COMPARE.match(_simplify_operators(text))) and previous:
+            op = bare["op"] or "="
+            return self._compare(previous, op, bare["value"] or bare["code"]), previous
+        condition = self._condition(text, owner)
+        return condition, _compared_field(condition) or previous
+
+    def _expect_field(self, item_id: str):
+        item = self.item(item_id)
+        if item.get("kind") != "field" or item.get("type") == "info":
+            raise RuleNotUnderstood(
+                f"„{item_id}“ ist kein Feld mit Antwort; „Pflichtfeld“ gilt nur für Felder."
+            )
 
     def _required_when(self, matches, owner: str) -> list[Effect]:
         effects: dict[str, Effect] = {}
@@ -269,9 +695,7 @@ class RuleTranslator:
             if value == '""':
                 condition = {"not": self._filled(source)}
             else:
-                condition = self._compare(
-                    source, {"code": value.strip('"'), "value": value, "op": "="}
-                )
+                condition = self._compare(source, "=", value)
             if match["neg"]:
                 condition = {"not": condition}
             condition = self._scoped(condition, target)
@@ -394,29 +818,33 @@ class RuleTranslator:
             raise RuleNotUnderstood("Die Regel nennt keine Felder.")
         condition = {"field": source, "equals": True}
         resolved = [self.resolve(ref, owner) for ref in targets]
-        return [Effect(target, self._scoped(condition, target)) for target in resolved]
+        return [Effect(target, self._scoped(condition, target), shows=True) for target in resolved]
 
     def _condition(self, text: str, owner: str) -> dict:
         """A condition: comparisons joined by only ODER or only UND; brackets group a part
         (`(A ODER B) UND C`), so that UND and ODER mix only with brackets."""
         # The labels' text (which may hold brackets and "UND") does not count for the
         # structure: `masked` has them blanked out at the same positions.
-        masked = re.sub(r'"[^"]*"', lambda found: '"' + "_" * (len(found[0]) - 2) + '"', text)
+        text = _simplify_operators(text)
+        masked = _mask(text)
         for word in _UNSUPPORTED:
             if word in masked:
                 raise RuleNotUnderstood(f"Bedingung mit „{word}“ wird nicht übersetzt.")
         text, masked = text.strip(), masked.strip()
         while masked.startswith("(") and _closing(masked, 0) == len(masked) - 1:
             text, masked = text[1:-1].strip(), masked[1:-1].strip()
+        # Connectors are ODER/UND; "oder"/"und" only where the condition has no capitals
+        # ones (labels written without quotes may hold the lower-case words).
+        words = r"ODER|UND" if re.search(r"\s(?:ODER|UND)\s", masked) else r"ODER|UND|oder|und"
         parts, connectors, start, depth = [], set(), 0, 0
-        for found in re.finditer(r"\(|\)|\s+(ODER|UND)\s+", masked):
+        for found in re.finditer(r"\(|\)|\s+(" + words + r")\s+", masked):
             if found[0] == "(":
                 depth += 1
             elif found[0] == ")":
                 depth -= 1
             elif depth == 0:
                 parts.append(text[start : found.start()])
-                connectors.add(found[1])
+                connectors.add(found[1].upper())
                 start = found.end()
         if depth != 0:
             raise RuleNotUnderstood("Klammern der Bedingung passen nicht zusammen.")
@@ -424,20 +852,23 @@ class RuleTranslator:
         if len(connectors) > 1:
             raise RuleNotUnderstood("UND und ODER gemischt ohne Klammern.")
         atoms = []
-        previous = None
+        previous, previous_op = None, "="
         for part in parts:
             part = part.strip().rstrip(",").strip()
-            if len(parts) > 1 and part.startswith("("):
+            bracketed = part.startswith("(") and _closing(_mask(part), 0) == len(part) - 1
+            if len(parts) > 1 and bracketed:
                 # A bracketed part (its own brackets are removed at the start of the call).
                 atoms.append(self._condition(part, owner))
                 previous = None
                 continue
             if (bare := _BARE_COMPARE.match(part)) and previous:
                 # "ODER = 005 …" continues the comparison with the previous atom's field.
-                atoms.append(self._compare(previous, bare))
+                op = bare["op"] or previous_op
+                atoms.append(self._compare(previous, op, bare["value"] or bare["code"]))
                 continue
             atom = self._atom(part, owner)
-            previous = atom.get("field") or atom.get("not", {}).get("field")
+            previous = _compared_field(atom)
+            previous_op = "<>" if "not" in atom else "="
             atoms.append(atom)
         if len(atoms) == 1:
             return atoms[0]
@@ -463,27 +894,92 @@ class RuleTranslator:
                 rest = [{"not": other} for other in others]
                 return {"all": [{"field": field_id, "equals": True}, *rest]}
             return others[0] if len(others) == 1 else {"any": others}
+        if match := _ANY_OF_VALUE.match(text):
+            refs = re.findall(REF, match["refs"])
+            parts = [self._compare(self.resolve(ref, owner), "=", match["value"]) for ref in refs]
+            if not parts:
+                raise RuleNotUnderstood("Die Bedingung nennt keine Felder.")
+            return parts[0] if len(parts) == 1 else {"any": parts}
+        if match := _HAS_VALUE.match(text):
+            return self._compare(self.resolve(match["ref"], owner), "=", match["value"])
+        if match := _ENTRY_MADE.match(text):
+            condition = self._filled(self.resolve(match["ref"], owner))
+            return {"not": condition} if match["neg"] else condition
         if match := _COMPARE.match(text):
-            return self._compare(self.resolve(match["ref"], owner), match)
+            return self._compare(self.resolve(match["ref"], owner), match["op"], match["value"])
         if match := _FILLED.match(text):
             item_id = self.resolve(match["ref"], owner)
-            filled = (match["state"] == "befüllt") != bool(match["neg"])
+            filled = (match["state"] != "leer") != bool(match["neg"])
             condition = self._filled(item_id)
             return condition if filled else {"not": condition}
         raise RuleNotUnderstood(f"Bedingung nicht verstanden: {text}")
 
-    def _compare(self, field_id: str, match) -> dict:
-        if match["code"] is not None:
-            item = self.item(field_id)
-            coded = ("choice", "multichoice", "text")
-            if item.get("kind") != "field" or item["type"] not in coded:
-                raise RuleNotUnderstood(f"„{field_id}“ hat keine Codes.")
-            value = match["code"]
+    def _compare(self, field_id: str, op: str, raw: str) -> dict:
+        """`field op value`: Ja/Nein words for a Ja/Nein field (or the entry of that name),
+        a code (with or without its label, quoted or not; "1" for the code "001"), a label
+        of the field's code list, or a bracketed set of them ("= (A ODER B)", "<> (A UND
+        B)")."""
+        raw = raw.strip().rstrip(",").strip()
+        if raw.startswith("(") and _closing(_mask(raw), 0) == len(raw) - 1:
+            masked = _mask(raw[1:-1])
+            inner = raw[1:-1]
+            connector = "UND" if op == "<>" else "ODER"
+            cuts = [0]
+            for found in re.finditer(r"\s+(?i:" + connector + r")\s+|\s*,\s*", masked):
+                cuts += [found.start(), found.end()]
+            cuts.append(len(inner))
+            values = [
+                self._value(field_id, inner[cuts[i] : cuts[i + 1]]) for i in range(0, len(cuts), 2)
+            ]
+            if any(isinstance(value, bool) for value in values) or len(values) < 2:
+                raise RuleNotUnderstood(f"Wertemenge nicht verstanden: {raw}")
+            condition = {"field": field_id, "in": values}
         else:
+            condition = {"field": field_id, "equals": self._value(field_id, raw)}
+        return {"not": condition} if op == "<>" else condition
+
+    def _value(self, field_id: str, raw: str):
+        """The value a comparison with `field_id` means by `raw` (see `_compare`)."""
+        raw = re.sub(r"\s+ist$", "", raw.strip().rstrip(",").strip())
+        item = self.item(field_id)
+        codes = self.codes(field_id)
+        word = raw.strip("\"'").strip().lower()
+        if word in _BOOLEAN_WORDS:
+            if item.get("kind") == "field" and item.get("type") == "boolean":
+                return _BOOLEAN_WORDS[word]
+            by_label = [code for code, label in codes or () if label.strip().lower() == word]
+            if len(by_label) == 1:
+                return by_label[0]
             self._expect_boolean(field_id)
-            value = match["value"].strip('"') == "wahr"
-        condition = {"field": field_id, "equals": value}
-        return {"not": condition} if match["op"] == "<>" else condition
+        coded = ("choice", "multichoice", "text")
+        if item.get("kind") != "field" or item["type"] not in coded:
+            raise RuleNotUnderstood(f"„{field_id}“ hat keine Codes.")
+        quoted = re.fullmatch(r'"([^"]*)"', raw)
+        if quoted:
+            inner = quoted[1].strip()
+            found = re.fullmatch(r"([0-9]+|[0-9A-Za-z_-]+)(?:\s*(?:=|-)?\s+.*)?", inner)
+            if codes is not None:
+                by_label = [code for code, label in codes if label.strip() == inner]
+                if len(by_label) == 1:
+                    return by_label[0]
+            if found and (found[1].isdigit() or found[1] == inner):
+                return self._known_code(found[1], codes)
+            raise RuleNotUnderstood(f"Wert „{inner}“ ist kein Code von „{field_id}“.")
+        found = re.fullmatch(r"([0-9A-Za-z_-]+)(?:\s*(?:=|-)\s*.*|\s+.*)?", raw)
+        if not found:
+            raise RuleNotUnderstood(f"Wert „{raw}“ nicht verstanden.")
+        return self._known_code(found[1], codes)
+
+    @staticmethod
+    def _known_code(code: str, codes) -> str:
+        """`code`, or the one code of the list with the same number ("1" for "001")."""
+        if codes is None or code in {known for known, _label in codes}:
+            return code
+        if code.isdigit():
+            same = [known for known, _label in codes if known.isdigit() and int(known) == int(code)]
+            if len(same) == 1:
+                return same[0]
+        return code
 
     def _expect_boolean(self, field_id: str):
         item = self.item(field_id)

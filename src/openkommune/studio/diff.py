@@ -34,6 +34,8 @@ PROPERTY_LABELS = {
     "autocomplete": _lazy("Autovervollständigung"),
     "repeat": _lazy("Wiederholung"),
     "fim_id": _lazy("FIM-Kennung"),
+    "fixed": _lazy("Fester Wert (nicht abgefragt)"),
+    "system": _lazy("Wert der Plattform (nicht abgefragt)"),
     "intro": _lazy("Einleitung"),
     "leika_keys": _lazy("LeiKa-Schlüssel"),
     "applicant": _lazy("Antragstellerin"),

@@ -28,6 +28,7 @@ from openkommune.forms.engine.definition import (
     build_definition,
 )
 from openkommune.forms.engine.fields import required_errors, to_json
+from openkommune.forms.engine.land import LAENDER, land_of_ars, with_system_values
 from openkommune.forms.engine.output import AnswerRow, AnswerSection, answers, data_json_schema
 from openkommune.forms.engine.pages import (
     PAGE_INPUTS,
@@ -53,6 +54,7 @@ from openkommune.forms.engine.state import (
 
 __all__ = [
     "APPLICANT_ROLES",
+    "LAENDER",
     "PAGE_INPUTS",
     "AnswerRow",
     "AnswerSection",
@@ -78,6 +80,7 @@ __all__ = [
     "find_page",
     "get_path",
     "keep_locked",
+    "land_of_ars",
     "page_errors",
     "page_id",
     "page_length_problems",
@@ -94,6 +97,7 @@ __all__ = [
     "visibility",
     "visible_pages",
     "visible_steps",
+    "with_system_values",
 ]
 
 COUNT_SUFFIX = "._count"
@@ -244,6 +248,9 @@ class _Validator:
             if rule.op == "any_true":
                 self.any_true(rule, ctx)
                 continue
+            if rule.op == "only_codes":
+                self.only_codes(rule, ctx)
+                continue
             left = self.shown.effective(rule.left, ctx)
             right = self.shown.effective(rule.right, ctx)
             if left in (MISSING, INVALID) or right in (MISSING, INVALID):
@@ -266,6 +273,20 @@ class _Validator:
         if not shown or any(self.shown.effective(name, ctx) is True for name in shown):
             return
         self.add(path_of(self.definition, shown[0], ctx), [rule.message])
+
+    def only_codes(self, rule: Rule, ctx: dict[str, int]) -> None:
+        """While `when` holds, the shown and answered choice holds one of the codes (each
+        answer of a multiple choice); an invalid answer has its own error."""
+        if not self.shown.item_visible(rule.left, ctx):
+            return
+        value = self.shown.effective(rule.left, ctx)
+        if value in (MISSING, INVALID):
+            return
+        if not evaluate(rule.when, lambda name: self.shown.effective(name, ctx)):
+            return
+        chosen = value if isinstance(value, list) else [value]
+        if any(code not in rule.codes for code in chosen):
+            self.add(path_of(self.definition, rule.left, ctx), [rule.message])
 
     def valid_date(self, rule: Rule, ctx: dict[str, int]) -> None:
         """Day, month and year make a calendar date; skipped unless all three are shown and
@@ -358,7 +379,8 @@ def _post_items(items, prefix: str, get_list, keys) -> dict:
                     _post_items(item.items, f"{path}.{index}.", get_list, keys)
                     for index in range(count)
                 ]
-        elif item.type == "info":
+        elif item.type == "info" or item.not_asked:
+            # Not asked: a post carries no value for it (the data keeps what is set).
             continue
         elif item.type == "address":
             out[item.id] = {part: _first(get_list(f"{path}.{part}")) for part in ADDRESS_PARTS}

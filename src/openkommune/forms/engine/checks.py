@@ -250,6 +250,10 @@ def _bound_order_key(value):
     return ("date", datetime.date.fromisoformat(value))
 
 
+# Types a value set by the form or the platform (`fixed`, `system`) cannot have.
+_NOT_ASKED_REFUSED = frozenset({"info", "file", "address", "multichoice"})
+
+
 def _field_messages(d: Definition, f: Field) -> list[str]:
     where = f"Feld „{f.id}“"
     out = []
@@ -267,6 +271,31 @@ def _field_messages(d: Definition, f: Field) -> list[str]:
             )
         if f.id in condition_fields(f.required_if):
             out.append(f"{where}: „required_if“ nennt das Feld selbst.")
+    if f.fixed is not None and f.system is not None:
+        out.append(f"{where}: „fixed“ und „system“ schließen sich aus.")
+    if f.not_asked:
+        name = "fixed" if f.fixed is not None else "system"
+        # A fixed value is always there (`required` holds anyway); a value the platform
+        # sets must not turn into a required question the applicant cannot see.
+        if (
+            (f.required and f.system is not None)
+            or f.required_if is not None
+            or f.type in _NOT_ASKED_REFUSED
+        ):
+            out.append(
+                f"{where}: „{name}“ (ein nicht erfragter Wert) gilt nicht mit „required_if“, "
+                "nicht für die Typen info, file, address und multichoice und bei „system“ "
+                "nicht mit „required“."
+            )
+        elif f.fixed is not None and not _value_fits(d, f, f.fixed):
+            out.append(f"{where}: Der feste Wert „{f.fixed}“ passt nicht zum Feld.")
+        elif f.system == "land" and f.type not in ("choice", "text"):
+            out.append(f"{where}: „system“: „land“ gilt nur für Auswahl- und Textfelder.")
+        elif f.system is not None and (f.visible_if is not None or d.locations[f.id].groups):
+            out.append(
+                f"{where}: Ein Wert der Plattform („system“) steht ohne Bedingung direkt in "
+                "einem Schritt, nicht in einer Gruppe."
+            )
     if f.must_be_true and f.type != "boolean":
         out.append(f"{where}: Die Angabe „must_be_true“ gilt nur für den Typ „boolean“.")
     elif f.must_be_true and not f.required:
@@ -406,7 +435,9 @@ def _cycle_messages(d: Definition) -> list[str]:
     for item_id, item in d.items.items():
         location = d.locations[item_id]
         parent = location.groups[-1] if location.groups else f"step:{location.step_id}"
-        edges[item_id].append(parent)
+        if not (isinstance(item, Field) and item.system is not None):
+            # A value the platform sets holds whether or not its step is shown.
+            edges[item_id].append(parent)
         edges[item_id].extend(condition_fields(item.visible_if))
     state: dict[str, int] = {}
     out = []
@@ -458,6 +489,23 @@ def _any_true_messages(d: Definition, number: int, rule) -> list[str]:
     return out
 
 
+def _only_codes_messages(d: Definition, number: int, rule) -> list[str]:
+    where = f"Regel {number} (nur die Codes {', '.join(rule.codes)} bei {rule.left})"
+    target = d.items.get(rule.left)
+    if not isinstance(target, Field) or target.type not in CHOICE_TYPES:
+        return [f"{where}: „{rule.left}“ ist kein Auswahlfeld."]
+    out = []
+    code_list = d.code_list(target)
+    if code_list is not None:
+        for code in rule.codes:
+            if code not in code_list.codes:
+                out.append(f"{where}: Den Code „{code}“ gibt es in „{target.choices}“ nicht.")
+    if rule.when is not None:
+        repeats = d.locations[rule.left].repeats
+        out.extend(_reference_messages(d, f"{where}, Bedingung „when“", rule.when, repeats))
+    return out
+
+
 def _valid_date_messages(d: Definition, number: int, rule) -> list[str]:
     where = f"Regel {number} (Datum aus {', '.join(rule.fields)})"
     out = []
@@ -484,6 +532,9 @@ def _rule_messages(d: Definition) -> list[str]:
             continue
         if rule.op == "any_true":
             out.extend(_any_true_messages(d, number, rule))
+            continue
+        if rule.op == "only_codes":
+            out.extend(_only_codes_messages(d, number, rule))
             continue
         where = f"Regel {number} ({rule.left} {rule.op} {rule.right})"
         fields = []

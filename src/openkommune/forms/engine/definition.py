@@ -22,7 +22,7 @@ ADDRESS_PARTS = ("street", "house_number", "postcode", "city")
 # A radio group up to this many entries, a select above (docs/forms.md).
 RADIO_LIMIT = 6
 # Rules over a list of fields (the rest compare `left` with `right`).
-FIELD_LIST_RULES = frozenset({"any_filled", "any_true", "valid_date"})
+FIELD_LIST_RULES = frozenset({"any_filled", "any_true", "valid_date", "only_codes"})
 
 
 class DefinitionError(Exception):
@@ -63,13 +63,17 @@ class Rule:
     """A comparison `left op right`; or (op "any_filled") at least one of `fields` filled,
     (op "any_true") at least one of the Ja/Nein `fields` yes,
     or (op "valid_date") the `fields` day, month, year make a calendar date; then `left` is
-    the first of them and `right` is empty."""
+    the first of them and `right` is empty. Op "only_codes": the choice field `left` holds
+    one of `codes` while the condition `when` holds."""
 
     left: str
     op: str
     right: str
     message: str
     fields: tuple[str, ...] = ()
+    # op "only_codes": the codes allowed in `left` while `when` holds (None: always).
+    codes: tuple[str, ...] = ()
+    when: dict | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -110,11 +114,20 @@ class Field:
     fim_id: str | None = None
     # A declaration ("Ich versichere, …"): one checkbox, and only `true` is an answer.
     must_be_true: bool = False
+    # A value the form sets (`fixed`) or the platform sets (`system`, e.g. "land"): the
+    # applicant is not asked, the page does not show the field, a post does not change it.
+    fixed: str | int | float | bool | None = None
+    system: str | None = None
     kind: str = "field"
 
     @property
     def has_value(self) -> bool:
         return self.type not in NO_VALUE_TYPES
+
+    @property
+    def not_asked(self) -> bool:
+        """Set by the form or the platform, never by the applicant (docs/forms.md)."""
+        return self.fixed is not None or self.system is not None
 
 
 @dataclass(frozen=True)
@@ -230,6 +243,8 @@ def _build_item(raw: dict) -> Field | Group:
         "max_size",
         "autocomplete",
         "fim_id",
+        "fixed",
+        "system",
     )
     must_be_true = bool(raw.get("must_be_true", False))
     return Field(
@@ -258,6 +273,16 @@ def _build_rule(raw: dict) -> Rule:
     if "valid_date" in raw:
         names = tuple(raw["valid_date"])
         return Rule(names[0], "valid_date", "", raw["message"], names)
+    if "only_codes" in raw:
+        return Rule(
+            raw["field"],
+            "only_codes",
+            "",
+            raw["message"],
+            (raw["field"],),
+            codes=tuple(raw["only_codes"]),
+            when=raw.get("when"),
+        )
     return Rule(raw["left"], raw["op"], raw["right"], raw["message"])
 
 

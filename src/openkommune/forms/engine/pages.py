@@ -125,7 +125,8 @@ class _Shown:
         self.step_visible = step_visible
 
     def lookup(self, name: str, ctx: dict):
-        if name in self.own:
+        item = self.definition.items[name]
+        if name in self.own and not (isinstance(item, Field) and item.not_asked):
             return UNKNOWN if self.renderable(name, ctx) else MISSING
         return self.outside(name, ctx)
 
@@ -137,11 +138,16 @@ class _Shown:
         elif not self.step_visible(location.step_id):
             return False
         item = self.definition.items[item_id]
+        if isinstance(item, Field) and item.not_asked:
+            return False
         return possible(item.visible_if, lambda name: self.lookup(name, ctx)) is not False
 
     def follow_up(self, item) -> bool:
         """Shown only after an answer on the same step (it counts no input)."""
-        return any(name in self.own for name in condition_fields(item.visible_if))
+        return any(
+            name in self.own and not getattr(self.definition.items[name], "not_asked", False)
+            for name in condition_fields(item.visible_if)
+        )
 
     def inputs(self, item, ctx: dict) -> int:
         if not self.renderable(item.id, ctx) or (item.visible_if and self.follow_up(item)):

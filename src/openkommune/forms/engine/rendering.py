@@ -218,7 +218,10 @@ class _Builder:
         saying when it applies (the page shows it anyway: no JavaScript needed)."""
         ctx = ctx or {}
         names = condition_fields(item.visible_if)
-        if any(name in self.own for name in names):
+        if any(
+            name in self.own and not getattr(self.definition.items[name], "not_asked", False)
+            for name in names
+        ):
             return describe(self._open_part(item.visible_if, ctx), self.definition)
         return None
 
@@ -234,7 +237,7 @@ class _Builder:
         if not isinstance(self.definition.items[name], Field):
             # A repeated group on this page: the script cannot read it; the server decides.
             return {"const": True}
-        if name not in self.own:
+        if name not in self.own or self.definition.field(name).not_asked:
             settled = possible(condition, lambda other: self._lookup(other, ctx))
             return {"const": bool(settled)}
         if condition.get("any_entry"):
@@ -279,10 +282,13 @@ class _Builder:
         elif not self.shown.step_visible(location.step_id):
             return False
         item = self.definition.items[item_id]
+        if isinstance(item, Field) and item.not_asked:
+            return False
         return possible(item.visible_if, lambda name: self._lookup(name, ctx)) is not False
 
     def _lookup(self, name: str, ctx: dict):
-        if name in self.own:
+        item = self.definition.items[name]
+        if name in self.own and not (isinstance(item, Field) and item.not_asked):
             return UNKNOWN if self.renderable(name, ctx) else MISSING
         return self.shown.effective(name, ctx)
 

@@ -68,6 +68,9 @@ class TypedData:
             if isinstance(item, Field):
                 if not item.has_value:
                     continue
+                if item.fixed is not None:
+                    # Set by the form: whatever came in, the data holds this value.
+                    value = item.fixed
                 typed, errors = clean_value(
                     item,
                     value,
@@ -188,6 +191,12 @@ class Visibility:
         location = self.definition.locations[item_id]
         key = (item_id, tuple(ctx.get(group_id) for group_id in location.repeats))
         if key not in self._memo:
+            item = self.definition.items[item_id]
+            if isinstance(item, Field) and item.system is not None:
+                # Set by the platform (at the top of a step, without a condition): it
+                # holds whether or not its step is shown.
+                self._memo[key] = True
+                return True
             if location.groups:
                 shown = self.item_visible(location.groups[-1], ctx)
             else:

@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from openkommune.forms.engine import DefinitionError, parse_definition
+from openkommune.forms.engine import LAENDER, DefinitionError, parse_definition
+from openkommune.forms.engine.conditions import condition_fields
 from openkommune.forms.fim.codelists import CodeListIndex, load_code_lists
 from openkommune.forms.fim.fields import MISSING_HINT_COMMAND, FieldMapper
 from openkommune.forms.fim.parsers import (
@@ -42,6 +43,8 @@ __all__ = [
 LEIKA_KEY = re.compile(r"(?<![0-9])99[0-9]{12}(?![0-9])")
 FIM_SCHEMA_ID = re.compile(r"S[0-9]{8}")
 GENERAL_STEP_ID = "allgemeine_angaben"
+# The field a rule for some Länder compares (`"system": "land"`).
+LAND_FIELD_ID = "land"
 GENERAL_STEP_TITLE = "Allgemeine Angaben"
 TITLE_MAX = 500
 HELP_MAX = 4000
@@ -382,6 +385,7 @@ class _SchemaMapper:
             wrapper=self.wrappers.get,
             repeats=lambda item_id: chains.get(item_id, ()),
             codes=lambda item_id: _codes(definition, items[item_id]),
+            land_field=lambda: _land_field(definition, items),
         )
         applied = []
         # Per item: the conditions of the rules showing it and of those hiding it.
@@ -420,6 +424,7 @@ class _SchemaMapper:
                 entry.message = f"{label} als {what} übernommen (bei {targets}): {text}{partly}"
                 applied.append((entry, effects, label, text))
             self.report.entries.append(entry)
+        _drop_unused_land_field(definition, items)
         # Never report a rule as taken over that the final definition does not execute.
         final = _items_by_id(definition["steps"])
         for entry, effects, label, text in applied:
@@ -451,6 +456,48 @@ def _codes(definition: dict, item: dict) -> list[tuple[str, str]] | None:
     if code_list is None:
         return None
     return [(entry["code"], entry["label"]) for entry in code_list["entries"]]
+
+
+def _land_field(definition: dict, items: dict[str, dict]) -> str:
+    """The id of the field holding the applicant's Land (set by the platform, not asked;
+    docs/forms.md "FIM rules", fourth pass), added to the first step on first use."""
+    if LAND_FIELD_ID in items and items[LAND_FIELD_ID].get("system") == "land":
+        return LAND_FIELD_ID
+    code_lists = definition.setdefault("code_lists", {})
+    if LAND_FIELD_ID in items or LAND_FIELD_ID in code_lists:
+        raise RuleNotUnderstood("Die Kennung „land“ ist im Formular schon vergeben.")
+    field = {
+        "kind": "field",
+        "id": LAND_FIELD_ID,
+        "type": "choice",
+        "choices": LAND_FIELD_ID,
+        "label": "Land der zuständigen Stelle",
+        "system": "land",
+    }
+    code_lists[LAND_FIELD_ID] = {
+        "title": "Länder",
+        "entries": [{"code": code, "label": name} for _key, code, name in LAENDER],
+    }
+    definition["steps"][0]["items"].insert(0, field)
+    items[LAND_FIELD_ID] = field
+    return LAND_FIELD_ID
+
+
+def _drop_unused_land_field(definition: dict, items: dict[str, dict]) -> None:
+    """Removes the Land field again when no condition of the final definition names it."""
+    field = items.get(LAND_FIELD_ID)
+    if field is None or field.get("system") != "land":
+        return
+    conditions = [step.get("visible_if") for step in definition["steps"]] + [
+        item.get(key) for item in items.values() for key in ("visible_if", "required_if")
+    ]
+    if any(LAND_FIELD_ID in condition_fields(condition) for condition in conditions):
+        return
+    definition["steps"][0]["items"].remove(field)
+    del items[LAND_FIELD_ID]
+    del definition["code_lists"][LAND_FIELD_ID]
+    if not definition["code_lists"]:
+        del definition["code_lists"]
 
 
 def _items_by_id(steps: list[dict]) -> dict[str, dict]:

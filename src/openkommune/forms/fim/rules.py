@@ -43,6 +43,11 @@ Ja/Nein words, codes with their label or as a number, labels instead of codes, c
 "Y ist ein Pflichtfeld, wenn …"; date order (a rule), "darf nicht in der Zukunft liegen"
 (`max` "today") and the validity of Tag/Monat/Jahr (a `valid_date` rule).
 
+Fourth pass: rules for some Länder only ("Für die Länder NW, SL gilt: …", also inline
+"muss in Thüringen befüllt werden"; conditions on the `land` field the importer adds, see
+`land_field`), prefill-and-hide (`fixed`) and "wobei nur die Codes … ausgewählt werden
+dürfen" (a rule `only_codes`).
+
 Everything else (date arithmetic, UND/ODER mixed without brackets, references that do not
 resolve to exactly one item) is not translated; the caller lists it with its text. Pure
 Python, no database access.
@@ -55,10 +60,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from openkommune.forms.engine import LAENDER
+
 REF = r"((?:[GF]\d{8}(?:\d{3})?\.)*[GF]\d{8}(?:\d{3})?)"
 _LEAD = (
     r"(?:(?:in|im)\s+)?(?:(?:das|die|der|dem)\s+)?"
-    r"(?:(?:Datenfeldgruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
+    r"(?:(?:Datenfeldgruppe|Datengruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
 )
 _LABEL = r'(?:\s*"[^"]*")?'
 
@@ -230,6 +237,58 @@ _ANY_TRUE_CHECK = re.compile(
     + r')(?:\s*"[^"]*")?)?)\s+muss\s+den\s+Wert\s+"?(?:wahr|ja|Ja)"?\s+haben\.?$'
 )
 _ACTION_VERBS = r"(?:aktiviere|deaktiviere|zeige|blende|mache)"
+# "Für das Land TH gilt: …", "Für die Länder NW, SL und SN gilt: …", "Für alle anderen Länder
+# gilt: …": the sections of a rule for some Länder only (conditions on the `land` field).
+_LAND_HEAD = re.compile(
+    r"(?:^|(?<=[.:;!?])\s*|\s+)Für\s+(?:(?:das\s+(?:Bundesl|L)and|die\s+(?:Bundesl|L)änder)\s+"
+    r"(?P<list>[^:.\"]+?)|(?P<others>alle\s+anderen\s+(?:Bundesl|L)änder[n]?))\s+gilt\s*[:.]"
+)
+_LAND_NAMES = {name.lower(): code for _key, code, name in LAENDER}
+_LAND_CODES = {code for _key, code, _name in LAENDER}
+# An action without a condition: "Die Datengruppe G muss befüllt werden", "Das Datenfeld F
+# darf nicht angezeigt werden".
+_PLAIN = re.compile(
+    r"^(?:Die|Das|Der)\s+"
+    + _LEAD
+    + r"(?P<ref>"
+    + REF[1:-1]
+    + r'(?:\s*"[^"]*")?)\s+(?P<verb>muss|darf|kann|soll)\s+(?P<rest>\S.*?)\.?$'
+)
+_NEVER = object()  # a section hides the item
+# "…, dann muss das Feld Y befüllt werden, wobei nur die Codes B "…" ODER X "…" ausgewählt
+# werden dürfen": while the condition holds, Y may hold only these codes (`only_codes`).
+_ONLY_CODES = re.compile(
+    r"(?:,\s*|\s+)wobei\s+nur\s+(?:der|die)\s+(?:Code|Wert)[se]?\s+(?P<codes>\S.*?)\s+"
+    r"(?:ausgewählt|angegeben|gewählt)\s+werden\s+(?:darf|dürfen|kann|können)\.?$"
+)
+# "Das Feld Y muss für die Länder HB und RP (in Thüringen, für alle Länder außer RP)
+# befüllt/angezeigt werden. Für die anderen Länder darf es nicht angezeigt werden": the same
+# as the sections above, written inline.
+_LAND_INLINE = re.compile(
+    r"^(?P<subject>(?:Die|Das|Der)\s+"
+    + _LEAD
+    + REF[1:-1]
+    + r'(?:\s*"[^"]*")?)\s+(?P<verb>muss|darf)\s+(?:nur\s+)?(?:für\s+(?:(?P<except>alle\s+'
+    r"(?:Bundesl|L)änder\s+außer)|das\s+(?:Bundesl|L)and|die\s+(?:Bundesl|L)änder)\s+|in\s+)"
+    r"(?P<list>[^.]+?)\s+(?P<state>(?:angezeigt|befüllt|ausgefüllt)\s+werden)\s*[.,]\s*"
+    r"(?:Für|für)\s+(?:die\s+anderen\s+(?:Bundesl|L)änder|(?P<list2>[^.,]+?))\s+"
+    r"(?P<verb2>muss|darf|wird)\s+(?:es|sie|er|(?:das|die|der)\s+(?:Daten)?(?:[Ff]eld)?"
+    r"(?:[Gg]ruppe|[Ff]eld)?)\s+(?P<state2>(?:nicht\s+)?(?:angezeigt|befüllt)(?:\s+werden)?)"
+    r"\.?$"
+)
+# "Das Feld X ist mit 001 "privat" vorzubefüllen und (in der Antragsstrecke) auszublenden"
+# and "Im Datenfeld X muss die Auswahl 001=Label als Vorbefüllung gewählt sein UND dieses
+# Datenfeld soll nicht angezeigt werden": X gets the fixed value (`fixed`, not asked).
+_PREFILL_HIDE = re.compile(
+    r"^(?:(?:Das|Im)\s+(?:Daten)?[Ff]eld\s+)?"
+    + REF.replace("(", "(?P<target>", 1)
+    + _LABEL
+    + r"\s+(?:ist\s+mit\s+(?:dem\s+(?:Code|Wert)\s+)?(?P<value>\S.*?)\s+"
+    r"(?:vorzubefüllen|vorzubelegen)|muss\s+die\s+Auswahl\s+(?P<value3>\S.*?)\s+als\s+Vorbefüllung\s+gewählt\s+sein)"
+    r"\s+(?i:und)\s+(?:(?:in\s+der\s+Antragsstrecke\s+)?auszublenden|"
+    r"(?:diese[sr]?|das)\s+(?:Daten)?[Ff]eld\s+(?:soll|darf|wird)\s+nicht\s+angezeigt\s+"
+    r"(?:werden|sein))\.?$"
+)
 
 
 def _mask(text: str) -> str:
@@ -455,6 +514,9 @@ class Effect:
 
 def _normalise(text: str) -> str:
     text = text.replace("„", '"').replace("“", '"').replace("”", '"')
+    # A doubled closing quote right after a label ("e.V."") is one: the quotes stay
+    # balanced, nothing else changes (`""` as an empty value follows a space).
+    text = re.sub(r'(?<=[^\s"=])""(?=[\s,.;:)])', '"', text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -470,8 +532,12 @@ class RuleTranslator:
         wrapper: Callable[[str], str | None] = lambda _item_id: None,
         repeats: Callable[[str], tuple[str, ...]] = lambda _item_id: (),
         codes: Callable[[str], list[tuple[str, str]] | None] = lambda _item_id: None,
+        land_field: Callable[[], str] | None = None,
     ):
         self.resolve = resolve
+        # The id of the field holding the Land (`"system": "land"`), added on first use;
+        # None: rules for some Länder are not translated.
+        self.land_field = land_field
         self.item = item
         # The (code, label) entries of a field's code list; None: not known.
         self.codes = codes
@@ -503,6 +569,12 @@ class RuleTranslator:
             r"Es muss mindestens \1 der \2 \3 \4",
             text,
         )
+        if inline := _LAND_INLINE.match(text):
+            text = _land_sections(inline)
+        if _LAND_HEAD.match(_mask(text)):
+            return self._land_rule(text, owner)
+        if match := _PREFILL_HIDE.match(text):
+            return [self._prefill_hide(match, owner)]
         if match := _DATE_ORDER.match(text):
             return [self._date_order(match, owner)]
         if match := _ANY_TRUE_CHECK.match(text):
@@ -556,12 +628,19 @@ class RuleTranslator:
         positive: dict[str, Effect] = {}
         negative: dict[str, Effect] = {}
         required_if: dict[str, Effect] = {}
+        restrictions: list[Effect] = []
         previous = None
         for clause_text, cond_text, action_text in clauses:
+            only = _ONLY_CODES.search(_mask(action_text))
+            if only:
+                codes_text = action_text[only.start("codes") : only.end("codes")]
+                action_text = action_text[: only.start()]
             actions = _actions(action_text)
             if actions is None:
                 raise RuleNotUnderstood(f"Satz nicht verstanden: {clause_text}")
             condition, previous = self._clause_condition(cond_text, owner, previous)
+            if only:
+                restrictions.append(self._only_codes(actions, codes_text, condition, owner))
             for ref, meaning in actions:
                 target = self.resolve(ref, owner)
                 scoped = self._scoped(condition, target)
@@ -592,9 +671,144 @@ class RuleTranslator:
         effects = [*positive.values(), *(e for t, e in negative.items() if t not in positive)]
         taken = {effect.item_id for effect in effects}
         effects = [*effects, *(e for t, e in required_if.items() if t not in taken)]
+        effects.extend(restrictions)
         if not effects:
             raise RuleNotUnderstood("Die Regel sagt nur, wann etwas freiwillig ist.")
         return effects
+
+    def _land_rule(self, text: str, owner: str) -> list[Effect]:
+        """ "Für die Länder NW, SL gilt: <Regel> Für alle anderen Länder gilt: <Regel>": each
+        section's rule holds where the applicant's Land (the `land` field the platform sets)
+        is one of the section's; an item no section names is left alone in the Länder of no
+        section. Sections may show, hide and require items (conditions only)."""
+        if self.land_field is None:
+            raise RuleNotUnderstood("Regeln für einzelne Länder werden hier nicht übersetzt.")
+        masked = _mask(text)
+        heads = list(_LAND_HEAD.finditer(masked))
+        sections: list[tuple[list[str] | None, str]] = []
+        for head, following in zip(heads, [*heads[1:], None], strict=True):
+            body = text[head.end() : following.start() if following else len(text)].strip()
+            codes = None if head["others"] else _land_codes(head["list"])
+            if not body:
+                raise RuleNotUnderstood("Ein Abschnitt für Länder ist leer.")
+            sections.append((codes, body))
+        named = [code for codes, _body in sections for code in codes or ()]
+        if len(named) != len(set(named)) or sum(codes is None for codes, _ in sections) > 1:
+            raise RuleNotUnderstood("Ein Land kommt in mehreren Abschnitten vor.")
+        if not named:
+            raise RuleNotUnderstood("Die Regel nennt kein Land.")
+        if all(codes is not None for codes, _body in sections):
+            sections.append((None, ""))  # the other Länder: this rule says nothing
+        per_item: dict[str, dict[int, tuple]] = {}
+        for index, (_codes, body) in enumerate(sections):
+            for effect in self._land_section(body, owner) if body else []:
+                if effect.props or effect.rule or effect.item_id in per_item.get(index, {}):
+                    raise RuleNotUnderstood("Ein Abschnitt für Länder ist nicht übersetzbar.")
+                condition = effect.condition
+                per_item.setdefault(effect.item_id, {})[index] = (condition, effect.required)
+        land = self.land_field()
+        effects = []
+        for item_id, said in per_item.items():
+            shown, required, always = [], [], True
+            for index, (codes, _body) in enumerate(sections):
+                place = _in_land(land, codes) if codes else {"not": _in_land(land, named)}
+                condition, must = said.get(index, (None, False))
+                if condition is _NEVER:
+                    continue
+                term = place if condition is None else {"all": [place, condition]}
+                shown.append(term)
+                if must:
+                    required.append(term)
+                else:
+                    always = False
+            if not shown:
+                raise RuleNotUnderstood(f"„{item_id}“ wäre in keinem Land zu sehen.")
+            visible = shown[0] if len(shown) == 1 else {"any": shown}
+            props = None
+            if required and not always:
+                # Required only in some Länder: no longer required in the others.
+                props = {
+                    "required": False,
+                    "required_if": required[0] if len(required) == 1 else {"any": required},
+                }
+            effects.append(Effect(item_id, visible, bool(required) and always, props=props))
+        return effects
+
+    def _land_section(self, body: str, owner: str) -> list[Effect]:
+        """The effects of one section: "WENN … DANN …" clauses, or sentences without a
+        condition ("Die Datengruppe G muss befüllt werden"; a hidden item's condition is
+        `_NEVER`)."""
+        sentences = [part for part in re.split(r"(?<=\.)\s+", body) if part.strip()]
+        plain = [_PLAIN.match(part.strip()) for part in sentences]
+        if not all(plain):
+            effects = self.translate(body, owner)
+            for effect in effects:
+                if effect.condition is None:
+                    raise RuleNotUnderstood("Ein Abschnitt für Länder ist nicht übersetzbar.")
+            return effects
+        effects = []
+        for match in plain:
+            actions = _actions(f"{match['verb']} {match['ref']} {match['rest']}")
+            if actions is None:
+                raise RuleNotUnderstood(f"Satz nicht verstanden: {match[0]}")
+            for ref, meaning in actions:
+                target = self.resolve(ref, owner)
+                item = self.item(target)
+                if meaning == "empty":
+                    effects.append(Effect(target, _NEVER))
+                elif meaning in ("required", "allowed"):
+                    required = (
+                        meaning == "required"
+                        and item.get("kind") == "field"
+                        and item.get("type") != "info"
+                    )
+                    effects.append(Effect(target, None, required))
+                else:
+                    raise RuleNotUnderstood(f"Satz nicht verstanden: {match[0]}")
+        return effects
+
+    def _only_codes(self, actions, codes_text: str, condition: dict, owner: str) -> Effect:
+        """ "…, wobei nur die Codes A "…" ODER B "…" ausgewählt werden dürfen": the one item
+        of the action (a choice field) may hold only these codes while `condition` holds."""
+        targets = {self.resolve(ref, owner) for ref, _meaning in actions}
+        if len(targets) != 1:
+            raise RuleNotUnderstood("Die Einschränkung der Codes gilt nicht für genau ein Feld.")
+        (target,) = targets
+        item = self.item(target)
+        if item.get("kind") != "field" or item.get("type") not in ("choice", "multichoice"):
+            raise RuleNotUnderstood(f"„{target}“ ist kein Auswahlfeld (fehlt die Codeliste?).")
+        masked = _mask(codes_text)
+        cuts = [0]
+        for found in re.finditer(r"\s+(?i:oder|und)\s+|\s*,\s*", masked):
+            cuts += [found.start(), found.end()]
+        cuts.append(len(codes_text))
+        parts = [codes_text[cuts[i] : cuts[i + 1]].strip() for i in range(0, len(cuts), 2)]
+        codes = list(dict.fromkeys(self._value(target, part) for part in parts if part))
+        if not codes or any(isinstance(code, bool) for code in codes):
+            raise RuleNotUnderstood(f"Codes nicht verstanden: {codes_text}")
+        labels = dict(self.codes(target) or ())
+        names = [f"„{labels.get(code, code)}“" for code in codes]
+        allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" oder {names[-1]}"
+        message = f"Bei „{_title(item)}“ ist nach Ihren Angaben nur {allowed} möglich."
+        rule = {
+            "only_codes": codes,
+            "field": target,
+            "when": self._scoped(condition, target),
+            "message": message[:500],
+        }
+        return Effect(target, None, rule=rule)
+
+    def _prefill_hide(self, match, owner: str) -> Effect:
+        """A field set to one value and not shown: `fixed` (the data holds the value)."""
+        target = self.resolve(match["target"], owner)
+        item = self.item(target)
+        if item.get("kind") != "field" or item.get("type") not in ("choice", "text", "boolean"):
+            raise RuleNotUnderstood(f"„{target}“ ist kein Auswahl-, Text- oder Ja/Nein-Feld.")
+        # "001 "privat"", "001=Natürliche Person": the code (with its label).
+        value = self._value(target, match["value"] or match["value3"])
+        if item.get("required_if") is not None:
+            raise RuleNotUnderstood(f"„{target}“ ist nur unter einer Bedingung Pflicht.")
+        return Effect(target, None, props={"fixed": value})
 
     def _any_true(self, match, owner: str) -> Effect:
         """At least one of the named Ja/Nein fields (or of a group's) must be yes."""
@@ -997,6 +1211,44 @@ class RuleTranslator:
         if not fields:
             raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
         return fields[0] if len(fields) == 1 else {"any": fields}
+
+
+def _land_sections(match) -> str:
+    """The inline wording of `_LAND_INLINE` as sections ("Für die Länder … gilt: …")."""
+    first = f"{match['subject']} {match['verb']} {match['state']}."
+    state2 = match["state2"]
+    if match["verb2"] == "wird":
+        # "wird das Feld nicht angezeigt": "darf … nicht angezeigt werden".
+        state2 = re.sub(r"(?:\s+werden)?$", " werden", state2)
+        verb2 = "darf"
+    else:
+        verb2 = match["verb2"]
+    second = f"{match['subject']} {verb2} {state2}."
+    if match["except"]:
+        # "für alle Länder außer RP und ST …; für RP und ST …".
+        if not match["list2"] or _land_codes(match["list2"]) != _land_codes(match["list"]):
+            raise RuleNotUnderstood("Die Ausnahme nennt andere Länder als die Regel.")
+        others = f"Für alle anderen Länder gilt: {first}"
+        return f"Für die Länder {match['list']} gilt: {second} {others}"
+    if match["list2"]:
+        raise RuleNotUnderstood("Die Regel nennt zweimal Länder.")
+    return f"Für die Länder {match['list']} gilt: {first} Für alle anderen Länder gilt: {second}"
+
+
+def _land_codes(text: str) -> list[str]:
+    """The Land codes of "NW, SL und SN", "Bremen und Rheinland-Pfalz", "für NI, RP"."""
+    codes = []
+    for part in re.split(r"\s*,\s*|\s+(?:und|sowie)\s+", text.strip()):
+        part = re.sub(r"^(?:für\s+)", "", part.strip())
+        code = part if part in _LAND_CODES else _LAND_NAMES.get(part.lower())
+        if code is None:
+            raise RuleNotUnderstood(f"„{part}“ ist kein Land.")
+        codes.append(code)
+    return codes
+
+
+def _in_land(land: str, codes: list[str]) -> dict:
+    return {"field": land, "equals": codes[0]} if len(codes) == 1 else {"field": land, "in": codes}
 
 
 def _closing(text: str, start: int) -> int:

@@ -25,6 +25,7 @@ from openkommune.forms.engine import (
     keep_locked,
     split_page_id,
     validate,
+    with_system_values,
 )
 from openkommune.forms.selectors import form_id_for_leistung, version_definition
 from openkommune.regions.models import Region
@@ -157,6 +158,7 @@ def draft_build(
     and the resume token of an anonymous applicant. Needs no lock: the submit of the API
     builds it before its transaction. `SubmitInvalid` for a malformed e-mail address."""
     user = applicant_user(actor)
+    definition = version_definition(form_version)
     draft = Draft(
         tenant=responsibility.organisation,
         form_version=form_version,
@@ -164,7 +166,9 @@ def draft_build(
         gemeinde_ars=responsibility.gemeinde.ars,
         user=user,
         email=_clean_email(email) or (user.email if user else ""),
-        current_step=version_definition(form_version).steps[0].id,
+        current_step=definition.steps[0].id,
+        # Values the platform sets (the Land of the Gemeinde, docs/forms.md).
+        data=with_system_values(definition, {}, gemeinde_ars=responsibility.gemeinde.ars),
     )
     token = None
     if user is None:
@@ -230,8 +234,10 @@ def draft_save_step(
         locked = lock_draft(draft)
         previous_save = locked.updated_at
         typed = {**(locked.data if isinstance(locked.data, dict) else {}), **raw_fragment}
-        # Verified values (a locked prefill origin) stay as they came.
+        # Verified values (a locked prefill origin) stay as they came, and so do the
+        # values the platform sets (the Land of the Gemeinde).
         typed = keep_locked(typed, locked.prefilled)
+        typed = with_system_values(definition, typed, gemeinde_ars=locked.gemeinde_ars)
         locked.data = _storable(typed)
         locked.current_step = _current(page_id or step_id, step_id)
         contact = contact_email(definition, typed)
@@ -287,8 +293,12 @@ def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None)
         raise TypeError("data must be a dict.")
     with transaction.atomic():
         locked = lock_draft(draft)
-        # Verified values (a locked prefill origin) stay as they came.
-        locked.data = _storable(keep_locked(data, locked.prefilled))
+        # Verified values (a locked prefill origin) stay as they came, and so do the
+        # values the platform sets (the Land of the Gemeinde).
+        data = keep_locked(data, locked.prefilled)
+        definition = version_definition(locked.form_version)
+        data = with_system_values(definition, data, gemeinde_ars=locked.gemeinde_ars)
+        locked.data = _storable(data)
         if current_step is not None:
             step_id = split_page_id(current_step)[0]
             version_definition(locked.form_version).step(step_id)

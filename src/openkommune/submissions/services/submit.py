@@ -37,6 +37,7 @@ from openkommune.forms.engine import (
     answers,
     applicant_values,
     validate,
+    with_system_values,
 )
 from openkommune.forms.selectors import version_definition
 from openkommune.regions.models import Region
@@ -116,9 +117,12 @@ class _Prepared:
     # The application's status token: its salt and the hash of the token derived from it.
     status_token_salt: str
     status_token_hash: str
+    # The Gemeinde the application is for: its Land is a value the platform sets.
+    gemeinde_ars: str = ""
 
     def validated(self, raw) -> _Prepared:
         """Itself if `raw` is what was validated, else validated again with `raw`."""
+        raw = with_system_values(self.definition, raw, gemeinde_ars=self.gemeinde_ars)
         if raw == self.raw:
             return self
         return replace(self, raw=raw, validation=validate(self.definition, raw, today=self.today))
@@ -130,8 +134,10 @@ class _Prepared:
         return self.validation.data
 
 
-def _prepare(form_version, raw, responsibility, refusal=None) -> _Prepared:
+def _prepare(form_version, raw, responsibility, refusal=None, *, gemeinde_ars: str) -> _Prepared:
     definition = version_definition(form_version)
+    # Values the platform sets (the Land of the Gemeinde): whatever the data said.
+    raw = with_system_values(definition, raw, gemeinde_ars=gemeinde_ars)
     submitted_at = timezone.now()
     today = local_date(submitted_at)
     salt = new_salt()
@@ -145,6 +151,7 @@ def _prepare(form_version, raw, responsibility, refusal=None) -> _Prepared:
         refusal=refusal,
         status_token_salt=salt,
         status_token_hash=token_hash(derive_token(purpose="status", salt=salt)),
+        gemeinde_ars=gemeinde_ars,
     )
 
 
@@ -245,7 +252,13 @@ def _prepare_draft(draft: Draft, answers: dict) -> _Prepared:
                     )
                 except TrustLevelTooLow as error:
                     refusal = error
-    return _prepare(draft.form_version, {**draft.data, **answers}, responsibility, refusal)
+    return _prepare(
+        draft.form_version,
+        {**draft.data, **answers},
+        responsibility,
+        refusal,
+        gemeinde_ars=draft.gemeinde_ars,
+    )
 
 
 def _submit_draft(
@@ -679,7 +692,7 @@ def _submit_new_data(
         ozg_leistung=leistung,
         email=email,
     )
-    prepared = _prepare(form_version, data, responsibility)
+    prepared = _prepare(form_version, data, responsibility, gemeinde_ars=gemeinde.ars)
     # A new draft has no files: every file reference is refused.
     _referenced_attachments({}, prepared.definition, prepared.check())
     return _committed(

@@ -1,0 +1,55 @@
+"""The Länder, for fields whose value the platform sets (`"system": "land"`, docs/forms.md):
+the Land of the Gemeinde an application is for, from the first two digits of its ARS
+(Amtlicher Regionalschlüssel). Pure Python, no database."""
+
+from __future__ import annotations
+
+from openkommune.forms.engine.definition import Definition, Field
+
+# (ARS prefix, code, name): the codes are the usual two-letter abbreviations FIM rules use.
+LAENDER = (
+    ("01", "SH", "Schleswig-Holstein"),
+    ("02", "HH", "Hamburg"),
+    ("03", "NI", "Niedersachsen"),
+    ("04", "HB", "Bremen"),
+    ("05", "NW", "Nordrhein-Westfalen"),
+    ("06", "HE", "Hessen"),
+    ("07", "RP", "Rheinland-Pfalz"),
+    ("08", "BW", "Baden-Württemberg"),
+    ("09", "BY", "Bayern"),
+    ("10", "SL", "Saarland"),
+    ("11", "BE", "Berlin"),
+    ("12", "BB", "Brandenburg"),
+    ("13", "MV", "Mecklenburg-Vorpommern"),
+    ("14", "SN", "Sachsen"),
+    ("15", "ST", "Sachsen-Anhalt"),
+    ("16", "TH", "Thüringen"),
+)
+
+
+def land_of_ars(ars: str | None) -> str | None:
+    """The Land code for a regional key (`"145220000000"` → `"SN"`); None if unknown."""
+    prefix = (ars or "")[:2]
+    return next((code for key, code, _name in LAENDER if key == prefix), None)
+
+
+def system_fields(definition: Definition) -> list[Field]:
+    """The fields whose value the platform sets (top level of a step, see the checks)."""
+    return [field for field in definition.iter_fields() if field.system is not None]
+
+
+def with_system_values(definition: Definition, data, *, gemeinde_ars: str | None):
+    """`data` (a copy) with each platform-set value in place: a `"land"` field holds the Land
+    of the Gemeinde `gemeinde_ars`, whatever the data said (an applicant cannot change it).
+    Data that is no object, or a form without such fields: `data` itself."""
+    fields = system_fields(definition)
+    if not fields or not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for field in fields:
+        value = land_of_ars(gemeinde_ars) if field.system == "land" else None
+        if value is None:
+            out.pop(field.id, None)
+        else:
+            out[field.id] = value
+    return out

@@ -387,3 +387,31 @@ def test_only_codes_rule_is_checked_by_the_engine():
     when = {"field": "nix", "filled": True}
     assert messages({"only_codes": ["a"], "field": "x", "when": when, "message": "m"})
     assert messages({"only_codes": [], "field": "x", "message": "m"})
+
+
+def test_a_value_not_asked_counts_no_input_and_keeps_a_declarations_step_on_the_check_page():
+    codes = {"title": "Länder", "entries": [{"code": "SN", "label": "Sachsen"}]}
+    raw = {
+        "format": 1,
+        "key": "t",
+        "title": "T",
+        "leika_keys": LEIKA,
+        "code_lists": {"land": codes},
+        "steps": [
+            {
+                "id": "erklaerung",
+                "title": "Erklärung",
+                "items": [
+                    {"kind": "field", "id": "land", "type": "choice", "choices": "land",
+                     "label": "Land", "system": "land"},
+                    {"kind": "field", "id": "art", "type": "text", "label": "Art", "fixed": "x"},
+                    {"kind": "field", "id": "ok", "type": "boolean", "label": "Richtig",
+                     "must_be_true": True},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    definition = parse_definition(raw)
+    assert definition.steps[0].on_check_page
+    raw["steps"][0]["items"][1] = {"kind": "field", "id": "art", "type": "text", "label": "Art"}
+    assert not parse_definition(raw).steps[0].on_check_page

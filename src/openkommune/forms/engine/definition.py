@@ -155,7 +155,7 @@ class Step:
         """A step of declarations ("Ich versichere, …") and texts only: it is no screen of
         its own; the check-your-answers page shows it above the submit button."""
         return any(isinstance(item, Field) and item.must_be_true for item in self.items) and all(
-            isinstance(item, Field) and (item.must_be_true or item.type == "info")
+            isinstance(item, Field) and (item.must_be_true or item.type == "info" or item.not_asked)
             for item in self.items
         )
 

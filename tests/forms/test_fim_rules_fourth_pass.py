@@ -3,6 +3,7 @@ small synthetic schemas (test data, not real FIM content): prefilling and hiding
 (`fixed`), rules for some Länder only (a `system` field "land"). Each translation is
 executed with the engine."""
 
+import datetime
 import json
 
 import pytest
@@ -415,3 +416,102 @@ def test_a_value_not_asked_counts_no_input_and_keeps_a_declarations_step_on_the_
     assert definition.steps[0].on_check_page
     raw["steps"][0]["items"][1] = {"kind": "field", "id": "art", "type": "text", "label": "Art"}
     assert not parse_definition(raw).steps[0].on_check_page
+
+
+# --- the time since a date ("aktuelles Datum - Beginn < 7 Tage") -----------------------------
+
+BEGINN = field("F90000008", "Beginn", datentyp="date", anzahl="0:1")
+KURZ = field("F90000009", "Fristverkürzung", anzahl="0:1")
+ANZEIGE = field("F90000010", "Letzte Anzeige", datentyp="date", anzahl="0:1")
+NEU = field("F90000011", "Neue Anzeige", anzahl="0:1")
+BG, KZ, AZ, NE = (
+    "f90000008_beginn",
+    "f90000009_fristverkuerzung",
+    "f90000010_letzte_anzeige",
+    "f90000011_neue_anzeige",
+)
+TODAY = datetime.date(2026, 12, 6)
+
+
+def test_the_time_since_a_date_becomes_a_since_condition_counted_from_today():
+    result, definition = run(
+        [BEGINN, KURZ, ANZEIGE, NEU, NAME],
+        'Wenn (aktuelles Datum - F90000008 "Beginn") < 7 Tage muss das Feld F90000009 '
+        '"Fristverkürzung" befüllt sein. Wenn (aktuelles Datum - F90000008 "Beginn") > 7 Tage '
+        'oder = 7 Tage darf das Feld F90000009 "Fristverkürzung" nicht befüllt sein.',
+        'Wenn das Feld F90000003 "Name" befüllt ist ODER (aktuelles Datum - F90000010 "Letzte '
+        'Anzeige") > 6 Jahre, dann muss das Feld F90000011 "Neue Anzeige" befüllt sein.',
+    )
+    assert applied(result) == ["R90000001", "R90000002"], refused(result)
+    assert definition.field(KZ).visible_if == {"field": BG, "since": {"op": "<", "days": 7}}
+
+    def errors(data):
+        found = validate(definition, {N: "M", NE: "ja", **data}, today=TODAY).errors
+        return {path: messages for path, messages in found.items() if path == KZ}
+
+    required = {KZ: ["Bitte geben Sie „Fristverkürzung“ an."]}
+    # Six days ago (and any later date) is less than seven days: required.
+    assert errors({BG: "2026-11-30"}) == required
+    assert errors({BG: "2026-12-20"}) == required
+    # Seven days ago or earlier: hidden, an answer is dropped.
+    assert errors({BG: "2026-11-29"}) == {}
+    kept = validate(definition, {N: "M", BG: "2026-11-29", KZ: "x"}, today=TODAY).data
+    assert KZ not in kept
+    # More than six years, counted in calendar years.
+    assert definition.field(NE).visible_if["any"][1] == {
+        "field": AZ,
+        "since": {"op": ">", "years": 6},
+    }
+    shown = visibility(definition, {AZ: "2020-12-05"}, today=TODAY)
+    assert shown.item_visible(NE, {})
+    assert not visibility(definition, {AZ: "2020-12-06"}, today=TODAY).item_visible(NE, {})
+
+
+def test_since_counts_calendar_months_and_years_and_is_checked():
+    from openkommune.forms.engine.conditions import evaluate, since_bound
+
+    assert since_bound({"years": 1}, datetime.date(2028, 2, 29)) == datetime.date(2027, 2, 28)
+    assert since_bound({"months": 1}, datetime.date(2026, 3, 31)) == datetime.date(2026, 2, 28)
+    assert since_bound({"days": 7}, TODAY) == datetime.date(2026, 11, 29)
+    condition = {"field": "d", "since": {"op": ">=", "years": 18}}
+    born = {"d": datetime.date(2008, 12, 6)}.get
+    assert evaluate(condition, born, TODAY)
+    assert not evaluate(condition, born, datetime.date(2026, 12, 5))
+    assert not evaluate(condition, lambda _name: "kein Datum", TODAY)
+    raw = {
+        "format": 1,
+        "key": "t",
+        "title": "T",
+        "leika_keys": LEIKA,
+        "steps": [
+            {
+                "id": "s",
+                "title": "S",
+                "items": [
+                    {"kind": "field", "id": "d", "type": "text", "label": "D"},
+                    {"kind": "field", "id": "e", "type": "text", "label": "E",
+                     "visible_if": condition},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    with pytest.raises(DefinitionError, match="nur für Datumsfelder"):
+        parse_definition(raw)
+    raw["steps"][0]["items"][0]["type"] = "date"
+    parse_definition(raw)
+    raw["steps"][0]["items"][1]["visible_if"] = {"field": "d", "since": {"op": "<"}}
+    with pytest.raises(DefinitionError):
+        parse_definition(raw)
+
+
+def test_a_since_condition_on_the_same_page_is_shown_with_the_server_deciding():
+    _result, definition = run(
+        [BEGINN, KURZ, NAME],
+        'Wenn (aktuelles Datum - F90000008 "Beginn") < 7 Tage, dann muss das Feld F90000009 '
+        '"Fristverkürzung" befüllt sein.',
+    )
+    [widget] = [
+        w for w in step_widgets(definition, definition.steps[0], {}, today=TODAY) if w.path == KZ
+    ]
+    assert json.loads(widget.show_if) == {"const": True}
+    assert widget.hint.startswith("Nur nötig, wenn es auf Sie zutrifft.")

@@ -112,7 +112,11 @@ def test_import_maps_xdf3_fields(imported):
 def test_xdf3_rules_are_executed_or_listed(imported):
     kinds = {entry.fim_id: entry.kind for entry in imported.report if entry.fim_id.startswith("R")}
     assert kinds == {"R99999001": "rule_applied", "R99999002": "rule_applied",
-                     "R99999003": "rule"}  # fmt: skip
+                     "R99999003": "rule_applied"}  # fmt: skip
+    # "(aktuelles Datum - Geburtsdatum) < 18 Jahre" (fourth pass): a `since` condition.
+    vorname = by_fim(imported.definition, "F99999002")
+    assert vorname["visible_if"] == {"field": by_fim(imported.definition, "F99999003")["id"],
+                                     "since": {"op": "<", "years": 18}}  # fmt: skip
     definition = imported.definition
     haustier = by_fim(definition, "F99999009")
     assert haustier["required"] is True

@@ -129,5 +129,5 @@ def test_xdatenfelder_3_upload(client, anna):
     version = FormVersion.objects.get(form__key="xdf3_test")
     assert version.definition["source"]["xdatenfelder_version"] == "3"
     report = client.get(response["Location"]).content.decode()
-    assert "2 Regeln übernommen, 1 Regeln nicht übernommen" in report
+    assert "3 Regeln übernommen, 0 Regeln nicht übernommen" in report
     assert "Codeliste fehlt" in report

@@ -197,7 +197,9 @@ class _Validator:
         """Whether a field with `required_if` must be answered for this data (and entry)."""
         if not item.required_if:
             return False
-        return evaluate(item.required_if, lambda name: self.shown.effective(name, ctx))
+        return evaluate(
+            item.required_if, lambda name: self.shown.effective(name, ctx), self.shown.typed.today
+        )
 
     def repeated(self, group: Group, typed: dict, path: str, ctx: dict[str, int]) -> dict:
         self.take_pending(path, nested=False)
@@ -282,7 +284,9 @@ class _Validator:
         value = self.shown.effective(rule.left, ctx)
         if value in (MISSING, INVALID):
             return
-        if not evaluate(rule.when, lambda name: self.shown.effective(name, ctx)):
+        if not evaluate(
+            rule.when, lambda name: self.shown.effective(name, ctx), self.shown.typed.today
+        ):
             return
         chosen = value if isinstance(value, list) else [value]
         if any(code not in rule.codes for code in chosen):

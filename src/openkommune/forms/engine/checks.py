@@ -412,6 +412,13 @@ def _reference_messages(d, where: str, condition, repeats: tuple[str, ...]) -> l
                 f"„{target_repeats[-1]}“; das geht nur innerhalb dieser Gruppe oder mit "
                 "„any_entry“: true (irgendein Eintrag)."
             )
+    for leaf in _leaves(condition):
+        target = d.items.get(leaf["field"])
+        if "since" in leaf and not (isinstance(target, Field) and target.type == "date"):
+            out.append(
+                f"{where}: „since“ (Zeit seit einem Datum) gilt nur für Datumsfelder, nicht für "
+                f"„{leaf['field']}“."
+            )
     for name, value in condition_values(condition):
         target = d.items.get(name)
         if isinstance(target, Group):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
@@ -90,20 +91,56 @@ def _equals(value: Any, expected: Any) -> bool:
     return value == expected
 
 
-def evaluate(condition: dict | None, lookup: Callable[[str], Any]) -> bool:
+def since_bound(since: dict, today: datetime.date) -> datetime.date:
+    """The date `since`'s days, months or years before `today` (29 February → 28th)."""
+    if "days" in since:
+        return today - datetime.timedelta(days=since["days"])
+    months = today.year * 12 + today.month - 1 - since.get("months", 0) - 12 * since.get("years", 0)
+    year, month = divmod(months, 12)
+    month += 1
+    for day in (today.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover - every month has a 28th
+
+
+def _since(value, since: dict, today: datetime.date | None) -> bool:
+    """ "(today - value) op N units" for a date value (`{"since": {"op": ">", "years": 6}}`):
+    more than six years ago is a date before the bound."""
+    if not isinstance(value, datetime.date):
+        return False
+    bound = since_bound(since, today or timezone.localdate())
+    # The time since `value` grows as `value` moves back: compare the other way round.
+    return {
+        "<": value > bound,
+        "<=": value >= bound,
+        ">": value < bound,
+        ">=": value <= bound,
+        "=": value == bound,
+    }[since["op"]]
+
+
+def evaluate(
+    condition: dict | None, lookup: Callable[[str], Any], today: datetime.date | None = None
+) -> bool:
     """Whether `condition` holds; `lookup(field_id)` gives a field's typed value, MISSING or
-    INVALID. No condition always holds."""
+    INVALID; `today` is the day a `since` comparison counts from (default: today). No
+    condition always holds."""
     if not condition:
         return True
     if "all" in condition:
-        return all(evaluate(part, lookup) for part in condition["all"])
+        return all(evaluate(part, lookup, today) for part in condition["all"])
     if "any" in condition:
-        return any(evaluate(part, lookup) for part in condition["any"])
+        return any(evaluate(part, lookup, today) for part in condition["any"])
     if "not" in condition:
-        return not evaluate(condition["not"], lookup)
+        return not evaluate(condition["not"], lookup, today)
     value = lookup(condition["field"])
     if isinstance(value, AnyOf):
-        return any(evaluate(condition, lambda _name, one=one: one) for one in value.values)
+        return any(evaluate(condition, lambda _name, one=one: one, today) for one in value.values)
+    if "since" in condition:
+        return _since(value, condition["since"], today)
     if "equals" in condition:
         return _equals(value, condition["equals"])
     if "in" in condition:
@@ -163,6 +200,8 @@ def describe(condition: dict, definition) -> str:
                 }
             return _("Nur nötig, wenn es auf Sie zutrifft.")
         label = target.label
+        if "since" in condition:
+            return _("Nur nötig, wenn es auf Sie zutrifft.")
         if "filled" in condition:
             if condition["filled"]:
                 return _("Nur nötig, wenn Sie „%(label)s“ angegeben haben.") % {"label": label}
@@ -183,7 +222,7 @@ def _expected_text(condition: dict, definition) -> str:
 
 def describe_required(condition: dict, definition) -> str:
     """A German sentence saying when a field with `required_if` must be answered."""
-    if "field" in condition:
+    if "field" in condition and "since" not in condition:
         label = definition.field(condition["field"]).label
         if "filled" in condition:
             if condition["filled"]:

@@ -240,8 +240,9 @@ class _Builder:
         if name not in self.own or self.definition.field(name).not_asked:
             settled = possible(condition, lambda other: self._lookup(other, ctx))
             return {"const": bool(settled)}
-        if condition.get("any_entry"):
-            # Entries on this same page: the script does not look into them; shown.
+        if condition.get("any_entry") or "since" in condition:
+            # Entries on this same page, or a date compared with today: the script does not
+            # look into them; shown (the server decides).
             return {"const": True}
         out: dict = {"name": path_of(self.definition, name, ctx)}
         boolean = self.definition.field(name).type == "boolean"

@@ -183,7 +183,9 @@ class Visibility:
         key = ("step", step_id)
         if key not in self._memo:
             step = self.definition.step(step_id)
-            self._memo[key] = evaluate(step.visible_if, lambda name: self.effective(name, {}))
+            self._memo[key] = evaluate(
+                step.visible_if, lambda name: self.effective(name, {}), self.typed.today
+            )
         return self._memo[key]
 
     def item_visible(self, item_id: str, ctx: dict[str, int] | None = None) -> bool:
@@ -203,7 +205,7 @@ class Visibility:
                 shown = self.step_visible(location.step_id)
             item = self.definition.items[item_id]
             self._memo[key] = shown and evaluate(
-                item.visible_if, lambda name: self.effective(name, ctx)
+                item.visible_if, lambda name: self.effective(name, ctx), self.typed.today
             )
         return self._memo[key]
 

@@ -169,7 +169,20 @@ _ONLY_OR_OTHER = re.compile(
     + _LABEL
     + r'\s*=\s*"?wahr"?$'
 )
-_UNSUPPORTED = ("aktuelles Datum", "ersten vier")
+_UNSUPPORTED = ("ersten vier",)
+# "(aktuelles Datum - F "Beginn") < 7 Tage": the time since the date in F (`since`).
+_SINCE_UNITS = r"(?P<unit>Tage?n?|Monate?n?|Jahre?n?)"
+_SINCE = re.compile(
+    r"^\(?\s*(?:das\s+)?aktuelles\s+Datum\s*-\s*"
+    + _LEAD
+    + REF.replace("(", "(?P<ref>", 1)
+    + _LABEL
+    + r"\s*\)?\s*(?P<op><=|>=|<|>|=)\s*(?P<n>[0-9]+)\s*"
+    + _SINCE_UNITS
+    + r"$"
+)
+# "… > 7 Tage oder = 7 Tage": a comparison continuing the previous one's date.
+_SINCE_MORE = re.compile(r"^(?P<op><=|>=|<|>|=)\s*(?P<n>[0-9]+)\s*" + _SINCE_UNITS + r"$")
 # "Y ist ein Pflichtfeld, wenn <Bedingung>" (also "Das Feld Y …").
 _REQUIRED_IF_REVERSED = re.compile(
     r"^(?:Das\s+(?:Daten)?[Ff]eld\s+)?"
@@ -1066,9 +1079,17 @@ class RuleTranslator:
         if len(connectors) > 1:
             raise RuleNotUnderstood("UND und ODER gemischt ohne Klammern.")
         atoms = []
-        previous, previous_op = None, "="
+        previous, previous_op, previous_date = None, "=", None
         for part in parts:
             part = part.strip().rstrip(",").strip()
+            if (more := _SINCE_MORE.match(part)) and previous_date:
+                atoms.append(self._since(previous_date, more))
+                continue
+            if since := _SINCE.match(part):
+                previous_date = self.resolve(since["ref"], owner)
+                atoms.append(self._since(previous_date, since))
+                previous = None
+                continue
             bracketed = part.startswith("(") and _closing(_mask(part), 0) == len(part) - 1
             if len(parts) > 1 and bracketed:
                 # A bracketed part (its own brackets are removed at the start of the call).
@@ -1087,6 +1108,14 @@ class RuleTranslator:
         if len(atoms) == 1:
             return atoms[0]
         return {"any" if connectors == {"ODER"} else "all": atoms}
+
+    def _since(self, field_id: str, match) -> dict:
+        """ "(aktuelles Datum - F) op N Tage/Monate/Jahre": a `since` comparison of F."""
+        item = self.item(field_id)
+        if item.get("kind") != "field" or item.get("type") != "date":
+            raise RuleNotUnderstood(f"„{field_id}“ ist kein Datumsfeld.")
+        unit = {"T": "days", "M": "months", "J": "years"}[match["unit"][0]]
+        return {"field": field_id, "since": {"op": match["op"], unit: int(match["n"])}}
 
     def _atom(self, text: str, owner: str) -> dict:
         if match := _ANY_TRUE.match(text):

@@ -115,8 +115,10 @@ def test_fixed_and_system_are_checked_by_the_engine():
         "code_lists": {"art": {"title": "Art", "entries": [{"code": "a", "label": "A"}]}},
     }
 
-    def messages(item):
-        raw = {**base, "steps": [{"id": "s", "title": "S", "items": [item]}]}
+    asked = {"kind": "field", "id": "y", "type": "text", "label": "Y"}
+
+    def messages(item, *others):
+        raw = {**base, "steps": [{"id": "s", "title": "S", "items": [item, *others]}]}
         try:
             parse_definition(raw)
         except DefinitionError as exc:
@@ -124,7 +126,12 @@ def test_fixed_and_system_are_checked_by_the_engine():
         return []
 
     choice = {"kind": "field", "id": "x", "type": "choice", "choices": "art", "label": "X"}
-    assert messages({**choice, "fixed": "a"}) == []
+    assert messages({**choice, "fixed": "a"}, asked) == []
+    assert messages({**choice, "system": "land"}, asked) == []
+    # A step of values the form or platform sets only would be an empty page.
+    [empty] = messages({**choice, "fixed": "a"})
+    assert "leere Seite" in empty
+    assert "leere Seite" in messages({**choice, "system": "land"})[0]
     assert "passt nicht zum Feld" in messages({**choice, "fixed": "b"})[0]
     assert messages({**choice, "fixed": "a", "required_if": {"field": "x", "filled": True}})
     assert messages({**choice, "system": "land", "required": True})

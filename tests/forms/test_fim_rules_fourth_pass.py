@@ -22,7 +22,15 @@ from openkommune.forms.engine.state import visibility
 from openkommune.forms.fim.codelists import CodeListIndex
 from openkommune.forms.fim.importer import import_schema
 from openkommune.forms.fim.reader import read_genericode
-from tests.forms.fim_samples.builders import field, genericode, rule, schema
+from tests.forms.fim_samples.builders import (
+    applied,
+    field,
+    genericode,
+    import_with_rules,
+    refused,
+    rule,
+    schema,
+)
 
 LEIKA = ["99089086000000"]
 ROWS = [("001", "privat"), ("002", "geschäftlich")]
@@ -37,17 +45,7 @@ A, F, N = "f90000001_art_des_antragstellers", "f90000002_firma", "f90000003_name
 
 
 def run(children, *texts):
-    extra = "".join(rule(f"R9000000{n}", f"Regel {n}", text) for n, text in enumerate(texts, 1))
-    result = import_schema(schema(children, extra=extra), leika_keys=LEIKA, code_lists=INDEX)
-    return result, parse_definition(result.definition)
-
-
-def applied(result) -> list[str]:
-    return [entry.fim_id for entry in result.report if entry.kind == "rule_applied"]
-
-
-def refused(result) -> list[str]:
-    return [entry.message for entry in result.report if entry.kind == "rule"]
+    return import_with_rules(children, texts, leika_keys=LEIKA, code_lists=INDEX)
 
 
 SHOW_FIRMA = (

@@ -4,12 +4,19 @@ synthetic schemas (test data, not real FIM content): upper-case WENN/DANN, the v
 werden", operators `==`/`===`/`!=`, sets of codes, "Y ist ein Pflichtfeld, wenn …", date order
 and the eleven-digit ids of XDatenfelder 3. Each translation is executed with the engine."""
 
-from openkommune.forms.engine import parse_definition, validate
+from openkommune.forms.engine import validate
 from openkommune.forms.engine.state import visibility
 from openkommune.forms.fim.codelists import CodeListIndex
-from openkommune.forms.fim.importer import import_schema
 from openkommune.forms.fim.reader import read_genericode
-from tests.forms.fim_samples.builders import field, genericode, group, rule, schema
+from tests.forms.fim_samples.builders import (
+    applied,
+    field,
+    genericode,
+    group,
+    import_with_rules,
+    refused,
+    rule,
+)
 
 LEIKA = ["99089086000000"]
 ROWS = [("001", "ist beantragt"), ("002", "ist noch nicht beantragt"), ("003", "liegt vor")]
@@ -17,17 +24,7 @@ INDEX = CodeListIndex([read_genericode(genericode("urn:test:stand", "1", ROWS))]
 
 
 def run(children, *texts):
-    extra = "".join(rule(f"R9000000{n}", f"Regel {n}", text) for n, text in enumerate(texts, 1))
-    result = import_schema(schema(children, extra=extra), leika_keys=LEIKA, code_lists=INDEX)
-    return result, parse_definition(result.definition)
-
-
-def applied(result) -> list[str]:
-    return [entry.fim_id for entry in result.report if entry.kind == "rule_applied"]
-
-
-def refused(result) -> list[str]:
-    return [entry.message for entry in result.report if entry.kind == "rule"]
+    return import_with_rules(children, texts, leika_keys=LEIKA, code_lists=INDEX)
 
 
 def shown(definition, data, item_id) -> bool:

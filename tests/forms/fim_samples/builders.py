@@ -223,3 +223,26 @@ def sample_data(definition: dict) -> dict:
     for step in definition["steps"]:
         data.update(fill(step["items"]))
     return data
+
+
+def import_with_rules(children, texts, *, leika_keys, code_lists=None):
+    """Imports a schema of `children` with one FIM rule per text of `texts`; the import's
+    result and its parsed definition."""
+    from openkommune.forms.engine import parse_definition
+    from openkommune.forms.fim.importer import import_schema
+
+    extra = "".join(rule(f"R9000000{n}", f"Regel {n}", text) for n, text in enumerate(texts, 1))
+    result = import_schema(
+        schema(children, extra=extra), leika_keys=leika_keys, code_lists=code_lists
+    )
+    return result, parse_definition(result.definition)
+
+
+def applied(result) -> list[str]:
+    """The FIM ids of the rules the import took over."""
+    return [entry.fim_id for entry in result.report if entry.kind == "rule_applied"]
+
+
+def refused(result) -> list[str]:
+    """The report's messages of the rules the import did not take over."""
+    return [entry.message for entry in result.report if entry.kind == "rule"]

@@ -466,34 +466,38 @@ def _cycle_messages(d: Definition) -> list[str]:
     return out
 
 
-def _any_filled_messages(d: Definition, number: int, rule) -> list[str]:
-    where = f"Regel {number} (mindestens eines von {', '.join(rule.fields)})"
+def _field_list_messages(d: Definition, where: str, rule, fits, wrong: str) -> list[str]:
+    """The checks of a rule over a list of fields (`any_filled`, `any_true`, `valid_date`):
+    each field exists and `fits`, else "„name“ <wrong>"; all lie in the same repeat scope."""
     out = []
     scopes = set()
     for name in rule.fields:
         target = d.items.get(name)
-        if not isinstance(target, Field) or not target.has_value:
-            out.append(f"{where}: „{name}“ ist kein Feld mit einem Wert.")
+        if not isinstance(target, Field) or not fits(target):
+            out.append(f"{where}: „{name}“ {wrong}.")
         else:
             scopes.add(d.locations[name].repeats)
     if len(scopes) > 1:
         out.append(f"{where}: Alle Felder müssen in derselben (wiederholten) Gruppe liegen.")
     return out
+
+
+def _any_filled_messages(d: Definition, number: int, rule) -> list[str]:
+    where = f"Regel {number} (mindestens eines von {', '.join(rule.fields)})"
+    return _field_list_messages(
+        d, where, rule, lambda f: f.has_value, "ist kein Feld mit einem Wert"
+    )
 
 
 def _any_true_messages(d: Definition, number: int, rule) -> list[str]:
     where = f"Regel {number} (mindestens eines mit Ja von {', '.join(rule.fields)})"
-    out = []
-    scopes = set()
-    for name in rule.fields:
-        target = d.items.get(name)
-        if not isinstance(target, Field) or target.type != "boolean" or target.must_be_true:
-            out.append(f"{where}: „{name}“ ist kein Ja/Nein-Feld.")
-        else:
-            scopes.add(d.locations[name].repeats)
-    if len(scopes) > 1:
-        out.append(f"{where}: Alle Felder müssen in derselben (wiederholten) Gruppe liegen.")
-    return out
+    return _field_list_messages(
+        d,
+        where,
+        rule,
+        lambda f: f.type == "boolean" and not f.must_be_true,
+        "ist kein Ja/Nein-Feld",
+    )
 
 
 def _only_codes_messages(d: Definition, number: int, rule) -> list[str]:
@@ -515,17 +519,13 @@ def _only_codes_messages(d: Definition, number: int, rule) -> list[str]:
 
 def _valid_date_messages(d: Definition, number: int, rule) -> list[str]:
     where = f"Regel {number} (Datum aus {', '.join(rule.fields)})"
-    out = []
-    scopes = set()
-    for name in rule.fields:
-        target = d.items.get(name)
-        if not isinstance(target, Field) or target.type not in ("integer", "text", "choice"):
-            out.append(f"{where}: „{name}“ ist kein Zahl-, Text- oder Auswahlfeld.")
-        else:
-            scopes.add(d.locations[name].repeats)
-    if len(scopes) > 1:
-        out.append(f"{where}: Alle Felder müssen in derselben (wiederholten) Gruppe liegen.")
-    return out
+    return _field_list_messages(
+        d,
+        where,
+        rule,
+        lambda f: f.type in ("integer", "text", "choice"),
+        "ist kein Zahl-, Text- oder Auswahlfeld",
+    )
 
 
 def _rule_messages(d: Definition) -> list[str]:

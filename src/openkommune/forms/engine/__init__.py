@@ -18,6 +18,7 @@ from openkommune.forms.engine.checks import schema_messages, semantic_messages
 from openkommune.forms.engine.conditions import INVALID, MISSING, evaluate
 from openkommune.forms.engine.definition import (
     ADDRESS_PARTS,
+    FIELD_LIST_RULES,
     CodeList,
     Definition,
     DefinitionError,
@@ -241,17 +242,9 @@ class _Validator:
 
     def rules(self, scope: tuple[str, ...], ctx: dict[str, int]) -> None:
         for rule in self.rules_by_scope.get(scope, ()):
-            if rule.op == "any_filled":
-                self.any_filled(rule, ctx)
-                continue
-            if rule.op == "valid_date":
-                self.valid_date(rule, ctx)
-                continue
-            if rule.op == "any_true":
-                self.any_true(rule, ctx)
-                continue
-            if rule.op == "only_codes":
-                self.only_codes(rule, ctx)
+            if rule.op in FIELD_LIST_RULES:
+                # Rules over a list of fields or a set of codes: a method of the same name.
+                getattr(self, rule.op)(rule, ctx)
                 continue
             left = self.shown.effective(rule.left, ctx)
             right = self.shown.effective(rule.right, ctx)

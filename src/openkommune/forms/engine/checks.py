@@ -530,18 +530,15 @@ def _valid_date_messages(d: Definition, number: int, rule) -> list[str]:
 
 def _rule_messages(d: Definition) -> list[str]:
     out = []
+    special = {
+        "any_filled": _any_filled_messages,
+        "any_true": _any_true_messages,
+        "valid_date": _valid_date_messages,
+        "only_codes": _only_codes_messages,
+    }
     for number, rule in enumerate(d.rules, start=1):
-        if rule.op == "any_filled":
-            out.extend(_any_filled_messages(d, number, rule))
-            continue
-        if rule.op == "valid_date":
-            out.extend(_valid_date_messages(d, number, rule))
-            continue
-        if rule.op == "any_true":
-            out.extend(_any_true_messages(d, number, rule))
-            continue
-        if rule.op == "only_codes":
-            out.extend(_only_codes_messages(d, number, rule))
+        if rule.op in special:
+            out.extend(special[rule.op](d, number, rule))
             continue
         where = f"Regel {number} ({rule.left} {rule.op} {rule.right})"
         fields = []

@@ -162,6 +162,38 @@ def test_either_or_hides_the_second_while_the_first_is_filled():
     ]
 
 
+def test_either_or_across_repeat_levels_checks_one_is_filled_in_any_entry():
+    # The second group repeats (0:5), the first does not: that one of them is filled is
+    # checked at the level they share, the repeated one counting in any of its entries.
+    children = [
+        group("G90000010", "Anschrift", [
+            group("G90000011", "Strasse", [field("F90000021", "Strasse", anzahl="0:1")],
+                  anzahl="0:1"),
+            group("G90000012", "Postfach", [field("F90000022", "Postfach", anzahl="0:1")],
+                  anzahl="0:5"),
+        ], regel=rule("R90000009", "Entweder", 'Es muss entweder die Feldgruppe G90000011 '
+                      '"Strasse" oder die Feldgruppe G90000012 "Postfach" befüllt werden.')),
+    ]  # fmt: skip
+    result = import_schema(schema(children), leika_keys=LEIKA)
+    definition = parse_definition(result.definition)
+    (entry,) = report(result, "rule_applied")
+    assert not entry.partial
+    assert "Nur teilweise" not in entry.message
+    assert result.definition["rules"][0]["any_filled"] == [
+        "f90000021_strasse",
+        "f90000022_postfach",
+    ]
+    # The outer group became the step; the Postfach entries are a list.
+    street = {"g90000011_strasse": {"f90000021_strasse": "Hauptstr. 1"}}
+    box = "g90000012_postfach"
+    message = "Bitte füllen Sie „Strasse“ oder „Postfach“ aus."
+    assert validate(definition, {box: [{}]}).errors == {
+        "g90000011_strasse.f90000021_strasse": [message]
+    }
+    assert validate(definition, street).errors == {}
+    assert validate(definition, {box: [{}, {"f90000022_postfach": "PF 12 34"}]}).errors == {}
+
+
 def test_at_least_one_of_the_fields_becomes_a_check():
     result = run(
         BASE,

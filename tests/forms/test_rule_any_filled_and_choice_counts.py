@@ -61,11 +61,29 @@ def test_bad_any_filled_rules_are_definition_errors(rules, problem):
     assert problem in str(caught.value)
 
 
-def test_fields_at_different_repeat_levels_are_refused():
+def test_fields_at_different_repeat_levels_count_in_any_entry():
+    definition = parse_definition(
+        raw_form(
+            field("wie", "boolean", required=True),
+            field("telefon", "phone", visible_if={"field": "wie", "equals": True}),
+            group("liste", [field("mail", "email")], repeat={"min": 0, "max": 2}),
+            rules=[{"any_filled": ["telefon", "mail"], "message": MESSAGE}],
+        )
+    )
+    # Checked once, at the level the fields share: the phone, or a mail in any entry.
+    assert validate(definition, {"wie": True, "liste": [{}, {}]}).errors == {"telefon": [MESSAGE]}
+    assert validate(definition, {"wie": True, "liste": [{}, {"mail": "a@example.de"}]}).is_valid
+    assert validate(definition, {"wie": True, "telefon": "0391 123456"}).is_valid
+    # No field of that level shown: the error goes to the repeated group.
+    assert validate(definition, {"wie": False, "liste": [{}]}).errors == {"liste": [MESSAGE]}
+    assert validate(definition, {"wie": False, "liste": [{"mail": "a@example.de"}]}).is_valid
+
+
+def test_yes_no_rules_at_different_repeat_levels_are_refused():
     raw = raw_form(
-        field("telefon", "phone"),
-        group("liste", [field("mail", "email")], repeat={"min": 0, "max": 2}),
-        rules=[{"any_filled": ["telefon", "mail"], "message": "x"}],
+        field("a", "boolean"),
+        group("liste", [field("b", "boolean")], repeat={"min": 0, "max": 2}),
+        rules=[{"any_true": ["a", "b"], "message": "x"}],
     )
     with pytest.raises(DefinitionError, match="derselben"):
         parse_definition(raw)

@@ -27,6 +27,7 @@ from openkommune.forms.engine.definition import (
     Rule,
     Step,
     build_definition,
+    rule_scope,
 )
 from openkommune.forms.engine.fields import required_errors, to_json
 from openkommune.forms.engine.land import LAENDER, land_of_ars, with_system_values
@@ -153,8 +154,7 @@ class _Validator:
         self.errors: dict[str, list[str]] = {}
         self.rules_by_scope: dict[tuple[str, ...], list[Rule]] = {}
         for rule in definition.rules:
-            scope = definition.locations[rule.left].repeats
-            self.rules_by_scope.setdefault(scope, []).append(rule)
+            self.rules_by_scope.setdefault(rule_scope(definition, rule), []).append(rule)
 
     def add(self, path: str, messages: list[str]) -> None:
         self.errors.setdefault(path, []).extend(messages)
@@ -255,11 +255,27 @@ class _Validator:
 
     def any_filled(self, rule: Rule, ctx: dict[str, int]) -> None:
         """At least one of the rule's fields filled (a value that failed its checks counts
-        as filled: it has its own error); skipped while none of them is shown."""
-        shown = [name for name in rule.fields if self.shown.item_visible(name, ctx)]
-        if not shown or any(self.shown.effective(name, ctx) is not MISSING for name in shown):
+        as filled: it has its own error); skipped while none of them is shown. A field in a
+        repeated group below the rule's scope counts as filled when it is filled in any
+        entry; the error then goes to that group when no field of the scope is shown."""
+        shown, filled = [], False
+        for name in rule.fields:
+            open_repeats = [
+                group for group in self.definition.locations[name].repeats if group not in ctx
+            ]
+            if open_repeats:
+                if not self.shown.item_visible(open_repeats[0], ctx):
+                    continue
+                shown.append(open_repeats[0])
+                entries = self.shown.effective(name, ctx).values
+                filled = filled or any(value is not MISSING for value in entries)
+            elif self.shown.item_visible(name, ctx):
+                shown.append(name)
+                filled = filled or self.shown.effective(name, ctx) is not MISSING
+        if not shown or filled:
             return
-        self.add(path_of(self.definition, shown[0], ctx), [rule.message])
+        in_scope = [name for name in shown if name in rule.fields]
+        self.add(path_of(self.definition, (in_scope or shown)[0], ctx), [rule.message])
 
     def any_true(self, rule: Rule, ctx: dict[str, int]) -> None:
         """At least one of the rule's Ja/Nein fields answered yes; skipped while none of

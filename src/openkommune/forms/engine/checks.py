@@ -466,9 +466,12 @@ def _cycle_messages(d: Definition) -> list[str]:
     return out
 
 
-def _field_list_messages(d: Definition, where: str, rule, fits, wrong: str) -> list[str]:
+def _field_list_messages(
+    d: Definition, where: str, rule, fits, wrong: str, *, same_scope: bool = True
+) -> list[str]:
     """The checks of a rule over a list of fields (`any_filled`, `any_true`, `valid_date`):
-    each field exists and `fits`, else "„name“ <wrong>"; all lie in the same repeat scope."""
+    each field exists and `fits`, else "„name“ <wrong>"; with `same_scope`, all lie in the
+    same repeat scope."""
     out = []
     scopes = set()
     for name in rule.fields:
@@ -477,15 +480,17 @@ def _field_list_messages(d: Definition, where: str, rule, fits, wrong: str) -> l
             out.append(f"{where}: „{name}“ {wrong}.")
         else:
             scopes.add(d.locations[name].repeats)
-    if len(scopes) > 1:
+    if same_scope and len(scopes) > 1:
         out.append(f"{where}: Alle Felder müssen in derselben (wiederholten) Gruppe liegen.")
     return out
 
 
 def _any_filled_messages(d: Definition, number: int, rule) -> list[str]:
+    # Fields in different repeated groups are allowed: one below the rule's scope counts as
+    # filled in any entry (`rule_scope`).
     where = f"Regel {number} (mindestens eines von {', '.join(rule.fields)})"
     return _field_list_messages(
-        d, where, rule, lambda f: f.has_value, "ist kein Feld mit einem Wert"
+        d, where, rule, lambda f: f.has_value, "ist kein Feld mit einem Wert", same_scope=False
     )
 
 

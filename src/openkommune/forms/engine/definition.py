@@ -346,3 +346,17 @@ def resolve_date_bound(bound: str, today: datetime.date) -> datetime.date:
     if bound.startswith("today"):
         return today + datetime.timedelta(days=int(bound[5:]))
     return datetime.date.fromisoformat(bound)
+
+
+def rule_scope(definition: Definition, rule: Rule) -> tuple[str, ...]:
+    """The repeated groups a rule is checked in, once per entry: those of its left field;
+    for `any_filled`, those all its fields share (the others count in any entry)."""
+    if rule.op != "any_filled":
+        return definition.locations[rule.left].repeats
+    scopes = [definition.locations[name].repeats for name in rule.fields]
+    common: list[str] = []
+    for groups in zip(*scopes, strict=False):
+        if len(set(groups)) > 1:
+            break
+        common.append(groups[0])
+    return tuple(common)

@@ -22,10 +22,12 @@ from openkommune.forms.engine.state import visibility
 from openkommune.forms.fim.codelists import CodeListIndex
 from openkommune.forms.fim.importer import import_schema
 from openkommune.forms.fim.reader import read_genericode
+from openkommune.studio.gate import unasked_step_messages
 from tests.forms.fim_samples.builders import (
     applied,
     field,
     genericode,
+    group,
     import_with_rules,
     refused,
     rule,
@@ -104,6 +106,22 @@ def test_prefill_with_a_code_the_list_does_not_have_is_refused():
     assert definition.field(A).fixed is None
 
 
+def test_a_group_left_with_only_a_prefilled_hidden_field_joins_the_next_step():
+    # FIM's "Allgemeine Angaben" holding only the prefilled, hidden "Art": no empty page.
+    general = group("G90000050", "Allgemeine Angaben", [ART])
+    company = group("G90000051", "Unternehmen", [FIRMA, NAME])
+    text = (
+        'Das Datenfeld F90000001 "Art des Antragstellers" ist mit 002 "geschäftlich" '
+        "vorzubefüllen und in der Antragsstrecke auszublenden."
+    )
+    result, definition = run([general, company], text, SHOW_FIRMA)
+    assert applied(result) == ["R90000001", "R90000002"], refused(result)
+    assert [step.title for step in definition.steps] == ["Unternehmen"]
+    assert definition.steps[0].items[0].id == A
+    assert validate(definition, {N: "Muster"}).errors == {F: ["Bitte geben Sie „Firma“ an."]}
+    assert unasked_step_messages(result.definition) == []
+
+
 def test_fixed_and_system_are_checked_by_the_engine():
     base = {
         "format": 1,
@@ -126,10 +144,8 @@ def test_fixed_and_system_are_checked_by_the_engine():
     choice = {"kind": "field", "id": "x", "type": "choice", "choices": "art", "label": "X"}
     assert messages({**choice, "fixed": "a"}, asked) == []
     assert messages({**choice, "system": "land"}, asked) == []
-    # A step of values the form or platform sets only would be an empty page.
-    [empty] = messages({**choice, "fixed": "a"})
-    assert "leere Seite" in empty
-    assert "leere Seite" in messages({**choice, "system": "land"})[0]
+    # A step of such values only is valid; the publish gate names it (tests/studio).
+    assert messages({**choice, "fixed": "a"}) == []
     assert "passt nicht zum Feld" in messages({**choice, "fixed": "b"})[0]
     assert messages({**choice, "fixed": "a", "required_if": {"field": "x", "filled": True}})
     assert messages({**choice, "system": "land", "required": True})

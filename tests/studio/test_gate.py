@@ -13,6 +13,7 @@ from openkommune.studio.gate import (
     page_length_messages,
     publish_gate,
     schema_messages,
+    unasked_step_messages,
 )
 from tests.forms.helpers import field, group, raw_form
 
@@ -69,6 +70,20 @@ def test_a_page_the_engine_cannot_cut_is_found():
     entry = group("hunde", [field(f"h{i}") for i in range(11)], repeat={"min": 1, "max": 3})
     assert page_length_messages(_form(field("name"), field("email", "email"), entry))
     assert not page_length_messages(_form())
+
+
+def test_a_step_that_asks_nothing_is_found():
+    fixed = field("art", fixed="x")
+    steps = [
+        {"id": "a", "title": "Angaben", "items": [field("name"), field("email", "email")]},
+        {"id": "b", "title": "Art", "items": [fixed]},
+    ]
+    [message] = unasked_step_messages(_form(steps=steps))
+    assert "„Art“" in message
+    assert "leere Seite" in message
+    assert not publish_gate(_form(steps=steps)).passed
+    steps[1]["items"].append(field("ort"))
+    assert not unasked_step_messages(_form(steps=steps))
 
 
 @pytest.mark.parametrize("path", sorted(DEFINITIONS.glob("*.json")), ids=lambda p: p.stem)

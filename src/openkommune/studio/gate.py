@@ -12,6 +12,7 @@ from jsonschema.exceptions import SchemaError
 from openkommune.forms.engine import (
     DefinitionError,
     data_json_schema,
+    not_asked,
     page_length_problems,
     parse_definition,
 )
@@ -162,6 +163,24 @@ def _cycle_messages(definition: dict) -> list[str]:
     return found
 
 
+def unasked_step_messages(definition: dict) -> list[str]:
+    """No step holds only values the form or the platform sets (`fixed`, `system`): the
+    applicant would see a page that asks nothing."""
+    found = []
+    for step in definition["steps"]:
+        items = step.get("items", [])
+        if items and all(not_asked(item) for item in items):
+            found.append(
+                _(
+                    "Schritt „%(step)s“ enthält nur Werte, die das Formular oder die Plattform "
+                    "setzt, und wäre eine leere Seite: Stellen Sie diese Felder in einen "
+                    "Schritt mit Fragen."
+                )
+                % {"step": step.get("title") or step["id"]}
+            )
+    return found
+
+
 def page_length_messages(definition: dict) -> list[str]:
     """The engine's page-length rule (ADR 0032, docs/forms.md "Page length"): the pages that
     stay over the limit after the engine's own cut, for every combination of the answers
@@ -194,6 +213,11 @@ def publish_gate(definition: dict) -> GateResult:
             ),
             GateCheck(
                 "page_length", _("Keine Seite zu lang"), tuple(page_length_messages(definition))
+            ),
+            GateCheck(
+                "questions",
+                _("Jeder Schritt fragt etwas"),
+                tuple(unasked_step_messages(definition)),
             ),
         )
     )

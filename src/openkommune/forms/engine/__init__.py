@@ -30,7 +30,7 @@ from openkommune.forms.engine.definition import (
     rule_scope,
 )
 from openkommune.forms.engine.fields import required_errors, to_json
-from openkommune.forms.engine.land import LAENDER, land_of_ars, with_system_values
+from openkommune.forms.engine.land import LAENDER, land_of_ars, not_asked, with_system_values
 from openkommune.forms.engine.output import AnswerRow, AnswerSection, answers, data_json_schema
 from openkommune.forms.engine.pages import (
     PAGE_INPUTS,
@@ -83,6 +83,7 @@ __all__ = [
     "get_path",
     "keep_locked",
     "land_of_ars",
+    "not_asked",
     "page_errors",
     "page_id",
     "page_length_problems",

@@ -614,13 +614,6 @@ def semantic_messages(d: Definition) -> list[str]:
                     f"Gruppe „{item.id}“: Die Mindestzahl der Einträge ({item.repeat.min}) ist "
                     f"größer als die Höchstzahl ({item.repeat.max})."
                 )
-    for step in d.steps:
-        if step.items and all(isinstance(i, Field) and i.not_asked for i in step.items):
-            out.append(
-                f"Schritt „{step.id}“: Er enthält nur Werte, die das Formular oder die Plattform "
-                "setzt („fixed“, „system“), und zeigte der antragstellenden Person eine leere "
-                "Seite. Stellen Sie diese Felder in einen Schritt mit Fragen."
-            )
     out.extend(_rule_messages(d))
     out.extend(applicant_messages(d))
     if not out:

@@ -53,3 +53,11 @@ def with_system_values(definition: Definition, data, *, gemeinde_ars: str | None
         else:
             out[field.id] = value
     return out
+
+
+def not_asked(raw_item: dict) -> bool:
+    """Whether an item of a raw definition is a field the applicant is never asked: its
+    value is set by the form (`fixed`) or the platform (`system`)."""
+    return raw_item.get("kind") == "field" and (
+        raw_item.get("fixed") is not None or raw_item.get("system") is not None
+    )

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from openkommune.forms.engine import LAENDER, DefinitionError, parse_definition
+from openkommune.forms.engine import LAENDER, DefinitionError, not_asked, parse_definition
 from openkommune.forms.engine.conditions import condition_fields
 from openkommune.forms.fim.codelists import CodeListIndex, load_code_lists
 from openkommune.forms.fim.fields import MISSING_HINT_COMMAND, FieldMapper
@@ -425,6 +425,7 @@ class _SchemaMapper:
                 applied.append((entry, effects, label, text))
             self.report.entries.append(entry)
         _drop_unused_land_field(definition, items)
+        _merge_unasked_steps(definition)
         # Never report a rule as taken over that the final definition does not execute.
         final = _items_by_id(definition["steps"])
         for entry, effects, label, text in applied:
@@ -481,6 +482,33 @@ def _land_field(definition: dict, items: dict[str, dict]) -> str:
     definition["steps"][0]["items"].insert(0, field)
     items[LAND_FIELD_ID] = field
     return LAND_FIELD_ID
+
+
+def _merge_unasked_steps(definition: dict) -> None:
+    """A step left holding only fields the applicant is never asked (a group of one field
+    that FIM prefills and hides) would be a page that asks nothing: its fields join the
+    step before it (the first step's, the step after), where they keep their data paths and
+    stay earlier than every step that may name them. Only between steps without a condition
+    (a fixed value in a hidden step is not there); the publish gate names what is left."""
+    steps = definition["steps"]
+    index = 0
+    while len(steps) > 1 and index < len(steps):
+        step = steps[index]
+        items = step.get("items", [])
+        target = steps[index - 1] if index else steps[1]
+        if (
+            step.get("visible_if") is None
+            and target.get("visible_if") is None
+            and items
+            and all(not_asked(item) for item in items)
+        ):
+            if index:
+                target["items"].extend(items)
+            else:
+                target["items"][:0] = items
+            del steps[index]
+            continue
+        index += 1
 
 
 def _drop_unused_land_field(definition: dict, items: dict[str, dict]) -> None:

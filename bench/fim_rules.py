@@ -7,10 +7,10 @@ schema is imported (`forms.fim.importer.import_schema`, no database) with the ge
 of its own folder and of `--codelists`; a rule counts as taken over only when the report says
 `rule_applied`, which the importer grants only after the engine accepted the definition and
 the rule's conditions and checks are present in the final definition (docs/forms.md "FIM
-rules"). Prints per schema: rules, taken over (of them only in part: the importer's "Nur
-teilweise", e.g. "either group A or B" executing the exclusion but not the check), not taken
-over, the share taken over and the share taken over in full; `--show-missed` also
-prints each rule not taken over with its reason and text.
+rules"). Prints per schema: rules, taken over, not taken over and the share taken over;
+`--show-missed` also prints each rule not taken over with its reason and text. (Until
+2026-12-06 the importer could take a rule over only in part; the figures of that time name
+those in a column of their own.)
 """
 
 import argparse
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     schemas = args.schemas or sorted(
         (Path(settings.DATA_DIR) / "fim-stammdatenschemata").glob("*.xml")
     )
-    print(f"{'schema':<60} rules  taken  partly  not  share  in full")
+    print(f"{'schema':<60} rules  taken  not  share")
     for path in schemas:
         lists = load_code_lists([path.parent, *args.codelists])
         result = import_schema(
@@ -49,13 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         counts = result.counts()
         taken, missed = counts.get("rule_applied", 0), counts.get("rule", 0)
         total = taken + missed
-        partly = sum(1 for entry in result.report if entry.kind == "rule_applied" and entry.partial)
         share = f"{100 * taken / total:.0f} %" if total else "–"
-        full = f"{100 * (taken - partly) / total:.0f} %" if total else "–"
-        print(
-            f"{path.name[:60]:<60} {total:>5} {taken:>6} {partly:>7} {missed:>4} {share:>6}"
-            f" {full:>8}"
-        )
+        print(f"{path.name[:60]:<60} {total:>5} {taken:>6} {missed:>4} {share:>6}")
         if args.show_missed:
             for entry in result.report:
                 if entry.kind == "rule":

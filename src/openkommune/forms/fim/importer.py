@@ -66,8 +66,6 @@ class ReportEntry:
     path: str = ""
     fim_id: str = ""
     item: str = ""
-    # A rule taken over only in part (e.g. "G is shown when C" of "when C, G must be filled").
-    partial: bool = False
 
     def as_dict(self) -> dict:
         return {key: value for key, value in asdict(self).items() if value}
@@ -400,28 +398,18 @@ class _SchemaMapper:
                 fim_id=rule.fim_id,
                 item=self.ids_by_path.get(rule.owner, ""),
             )
-            partly = ""
             try:
                 effects = translator.translate(rule.definition, rule.owner)
-                try:
-                    _apply_checked(definition, items, effects, conditions)
-                except RuleNotUnderstood as exc:
-                    required = [effect for effect in effects if not effect.optional]
-                    if len(required) == len(effects) or not required:
-                        raise
-                    _apply_checked(definition, items, required, conditions)
-                    effects = required
-                    partly = f" Nur teilweise: dass eines befüllt ist, wird nicht geprüft ({exc})."
+                _apply_checked(definition, items, effects, conditions)
             except RuleNotUnderstood as exc:
                 entry.message = f"{label} nicht übernommen ({exc}): {text}"
                 if _has_script(rule.script):
                     entry.message += " Die Regel enthält ein Skript."
             else:
                 entry.kind = "rule_applied"
-                entry.partial = bool(partly)
                 targets = ", ".join(dict.fromkeys(f"„{effect.item_id}“" for effect in effects))
                 what = _effects_kind(effects)
-                entry.message = f"{label} als {what} übernommen (bei {targets}): {text}{partly}"
+                entry.message = f"{label} als {what} übernommen (bei {targets}): {text}"
                 applied.append((entry, effects, label, text))
             self.report.entries.append(entry)
         _drop_unused_land_field(definition, items)

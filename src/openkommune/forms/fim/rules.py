@@ -15,8 +15,7 @@ recurring patterns. Understood are:
   is true.
 - "Es muss entweder A oder B befüllt werden": B is shown only while A is empty (the two
   exclude each other), and a rule `any_filled` over the fields of A and B checks that one of
-  them is filled (optional: where the engine refuses it, e.g. A and B at different repeat
-  levels, only the exclusion is executed and the report says so).
+  them is filled (also across repeat levels: a repeated one counts in any entry).
 - "Es muss mindestens eines der Felder A, B oder C befüllt sein": a rule `any_filled`.
 - "Es muss entweder A oder (B und C) oder (C und D) befüllt sein" (more than the two-item
   shape above): the fields of the first alternative made of fields only get `required_if`
@@ -510,15 +509,13 @@ class RuleNotUnderstood(Exception):
 class Effect:
     """What a translated rule does to one item: show it only when `condition` holds (None:
     visibility unchanged); `required` if the rule says it must then be filled; `props` set on
-    the item; `rule` appended to the definition's rules. An `optional` effect is dropped
-    when the engine refuses it (the caller says so)."""
+    the item; `rule` appended to the definition's rules."""
 
     item_id: str
     condition: dict | None
     required: bool = False
     props: dict | None = None
     rule: dict | None = None
-    optional: bool = False
     # The condition says when the item is shown ("zeige Y, wenn …"); several rules showing
     # one item join with ODER. Otherwise it is a restriction ("darf nicht …, wenn …"), and
     # restrictions join with UND.
@@ -615,11 +612,8 @@ class RuleTranslator:
             )
             return [
                 Effect(second, self._scoped({"not": self._filled(first)}, second)),
-                Effect(
-                    names[0], None, rule={"any_filled": names, "message": message[:500]},
-                    optional=True,
-                ),
-            ]  # fmt: skip
+                Effect(names[0], None, rule={"any_filled": names, "message": message[:500]}),
+            ]
         if match := _ALTERNATIVES.match(text):
             return self._alternatives(match, owner)
         if match := _AT_LEAST_ONE.match(text):

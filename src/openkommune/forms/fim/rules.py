@@ -62,6 +62,13 @@ from dataclasses import dataclass
 from openkommune.forms.engine import LAENDER
 
 REF = r"((?:[GF]\d{8}(?:\d{3})?\.)*[GF]\d{8}(?:\d{3})?)"
+
+
+def _named(name: str) -> str:
+    """REF as the named group `name`."""
+    return REF.replace("(", f"(?P<{name}>", 1)
+
+
 _LEAD = (
     r"(?:(?:in|im)\s+)?(?:(?:das|die|der|dem)\s+)?"
     r"(?:(?:Datenfeldgruppe|Datengruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
@@ -73,7 +80,7 @@ _LABEL = r'(?:\s*"[^"]*")?'
 _SENTENCE = re.compile(
     r"^Wenn\s+(?P<cond>.+?)(?:,?\s+dann|,)?\s+(?P<modal>muss|darf|kann)\s+"
     + _LEAD
-    + REF.replace("(", "(?P<target>", 1)
+    + _named("target")
     + _LABEL
     + r"\s*(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|angegeben|leer)\s+"
     r"(?:sein|werden|bleiben)\.?$"
@@ -82,25 +89,25 @@ _ONLY_IF = re.compile(
     r"^(?P<targets>.+?)\s+(?:ist|sind)\s+nur\s+dann\s+zu\s+befüllen,\s+wenn\s+"
     + _LEAD
     + r'"?'
-    + REF.replace("(", "(?P<source>", 1)
+    + _named("source")
     + r'[^"]*"?\s+bejaht\s+wurde\.?$'
 )
 _EITHER = re.compile(
     r"^Es\s+muss\s+entweder\s+"
     + _LEAD
     + _LEAD
-    + REF.replace("(", "(?P<first>", 1)
+    + _named("first")
     + _LABEL
     + r"\s+oder\s+"
     + _LEAD
-    + REF.replace("(", "(?P<second>", 1)
+    + _named("second")
     + _LABEL
     + r"\s+befüllt\s+(?:sein|werden)\.?$"
 )
 _COMPARE = re.compile(
     r"^"
     + _LEAD
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + r'[^=<>"]*(?:"[^"]*")?[^=<>"]*?\s*(?P<op><>|=)\s*(?P<value>[^<>=\s].*?)$'
 )
 # A comparison continuing the previous one without naming the field again:
@@ -110,7 +117,7 @@ _BARE_COMPARE = re.compile(r'^(?:(?P<op><>|=)\s*(?P<value>\S.*?)|(?P<code>(?:[0-
 _FILLED = re.compile(
     r"^"
     + _LEAD
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + _LABEL
     + r"\s*(?:ist\s+)?(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|leer)(?:\s+ist)?$"
 )
@@ -122,11 +129,11 @@ _AT_LEAST_ONE = re.compile(
 # werden": Y must be answered while the condition holds (`required_if`); `""` is "empty".
 _REQUIRED_WHEN = re.compile(
     r"^Wenn\s+im\s+(?:Daten)?[Ff]eld\s+"
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + _LABEL
     + r'\s+(?P<neg>nicht\s+)?der\s+Wert\s+(?P<value>"[^"]*"|[0-9A-Za-z_-]+)\s+angegeben\s+'
     r"wurde,?\s+(?:dann\s+)?(?:soll|muss)\s+(?:das\s+)?(?:(?:Daten)?[Ff]eld\s+)?"
-    + REF.replace("(", "(?P<target>", 1)
+    + _named("target")
     + _LABEL
     + r"\s+(?:zum|ein)\s+Pflichtfeld\s+(?:werden|sein)\.?$"
 )
@@ -136,7 +143,7 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _UNIQUE_ENTRIES = re.compile(
     r"^Das\s+Feld\s+"
-    + REF.replace("(", "(?P<target>", 1)
+    + _named("target")
     + _LABEL
     + r"\s+kann\s+bis?t?\s+zu\s+(?P<count>[0-9]+|[a-zäöü]+?)\s*-?mal\s+ausgefüllt\s+werden"
     r"\s*[.,]\s*(?:Dabei|dabei)\s+darf\s+(?:aber\s+)?jeder\s+Eintrag\s+(?:nur\s+)?"
@@ -151,7 +158,7 @@ _TOKEN = re.compile(r"^" + _LEAD + r"@(?P<n>[0-9]+)$")
 # "mindestens ein Feld der Feldgruppe G = "wahr"": one of G's Ja/Nein fields is yes.
 _ANY_TRUE = re.compile(
     r"^mindestens\s+ein(?:es)?\s+(?:Feld|Datenfeld)\s+der\s+(?:Daten)?[Ff]eldgruppe\s+"
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + _LABEL
     + r'\s*=\s*"?wahr"?$'
 )
@@ -160,11 +167,11 @@ _ANY_TRUE = re.compile(
 # (one of G's other fields yes).
 _ONLY_OR_OTHER = re.compile(
     r"^aus\s+der\s+(?:Daten)?[Ff]eldgruppe\s+"
-    + REF.replace("(", "(?P<group>", 1)
+    + _named("group")
     + _LABEL
     + r"\s+(?P<kind>als\s+einziges\s+Feld|mindestens\s+ein\s+weiteres\s+Feld\s+als)\s+"
     + _LEAD
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + _LABEL
     + r'\s*=\s*"?wahr"?$'
 )
@@ -174,7 +181,7 @@ _SINCE_UNITS = r"(?P<unit>Tage?n?|Monate?n?|Jahre?n?)"
 _SINCE = re.compile(
     r"^\(?\s*(?:das\s+)?aktuelles\s+Datum\s*-\s*"
     + _LEAD
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + _LABEL
     + r"\s*\)?\s*(?P<op><=|>=|<|>|=)\s*(?P<n>[0-9]+)\s*"
     + _SINCE_UNITS
@@ -185,7 +192,7 @@ _SINCE_MORE = re.compile(r"^(?P<op><=|>=|<|>|=)\s*(?P<n>[0-9]+)\s*" + _SINCE_UNI
 # "Y ist ein Pflichtfeld, wenn <Bedingung>" (also "Das Feld Y …").
 _REQUIRED_IF_REVERSED = re.compile(
     r"^(?:Das\s+(?:Daten)?[Ff]eld\s+)?"
-    + REF.replace("(", "(?P<target>", 1)
+    + _named("target")
     + _LABEL
     + r"\s+ist\s+ein\s+Pflichtfeld,?\s+wenn\s+(?P<cond>.+?)\.?$"
 )
@@ -198,7 +205,7 @@ _ANY_OF_VALUE = re.compile(
 _HAS_VALUE = re.compile(
     r"^"
     + _LEAD
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + r'[^=<>"]*?(?:"[^"]*")?\s*mit\s+(?:dem\s+(?:Code|Wert)\s+)?(?P<value>\S.*?)\s+belegt'
     r"(?:\s+ist)?$"
 )
@@ -206,7 +213,7 @@ _HAS_VALUE = re.compile(
 _ENTRY_MADE = re.compile(
     r"^"
     + _LEAD
-    + REF.replace("(", "(?P<ref>", 1)
+    + _named("ref")
     + _LABEL
     + r"\s+(?P<neg>k)?ein(?:e)?\s+(?:Eintrag|Eingabe|Angabe)\s+(?:vorgenommen|gemacht|erfolgt)"
     r"(?:\s+(?:wurde|worden\s+ist|ist))?$"
@@ -216,14 +223,11 @@ _BOOLEAN_WORDS = {"wahr": True, "ja": True, "true": True, "falsch": False, "nein
 # "Das Datum im Feld A muss (zeitlich) vor/nach dem Datum in Feld B liegen".
 _DATE_ORDER = re.compile(
     r"^Das\s+Datum\s+(?:im|in)\s+(?:Daten)?[Ff]eld\s+"
-    + REF.replace("(", "(?P<left>", 1)
+    + _named("left")
     + _LABEL
     + r"\s+(?P<modal>muss|darf)\s+(?:zeitlich\s+)?(?P<neg>nicht\s+)?(?P<order>vor|nach)\s+"
     r"(?:oder\s+(?:gleich|am\s+selben\s+Tag\s+wie)\s+)?dem\s+Datum\s+(?:im|in)\s+"
-    r"(?:dem\s+)?(?:Daten)?[Ff]eld\s+"
-    + REF.replace("(", "(?P<right>", 1)
-    + _LABEL
-    + r"\s+liegen\.?$"
+    r"(?:dem\s+)?(?:Daten)?[Ff]eld\s+" + _named("right") + _LABEL + r"\s+liegen\.?$"
 )
 # "Wenn (alle drei) Felder Tag, Monat und Jahr befüllt sind, muss die Validität des (sich
 # ergebenden) Kalenderdatums sichergestellt werden …": a `valid_date` rule.
@@ -236,7 +240,7 @@ _DATE_PARTS = re.compile(
 _NOT_FUTURE = re.compile(
     r"^(?:(?:Das|Der)\s+(?:Datum|Wert)\s+(?:im|in|des)\s+)?"
     + _LEAD
-    + REF.replace("(", "(?P<target>", 1)
+    + _named("target")
     + _LABEL
     + r"\s+darf\s+nicht\s+in\s+der\s+(?P<when>Zukunft|Vergangenheit)\s+liegen\.?$"
 )
@@ -293,7 +297,7 @@ _LAND_INLINE = re.compile(
 # Datenfeld soll nicht angezeigt werden": X gets the fixed value (`fixed`, not asked).
 _PREFILL_HIDE = re.compile(
     r"^(?:(?:Das|Im)\s+(?:Daten)?[Ff]eld\s+)?"
-    + REF.replace("(", "(?P<target>", 1)
+    + _named("target")
     + _LABEL
     + r"\s+(?:ist\s+mit\s+(?:dem\s+(?:Code|Wert)\s+)?(?P<value>\S.*?)\s+"
     r"(?:vorzubefüllen|vorzubelegen)|muss\s+die\s+Auswahl\s+(?P<value3>\S.*?)\s+als\s+Vorbefüllung\s+gewählt\s+sein)"

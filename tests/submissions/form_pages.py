@@ -58,37 +58,51 @@ def minimal_data(raw: dict) -> dict:
     data = {}
     for step in raw["steps"]:
         data.update(fill(step["items"]))
-    # "At least one of these fields" (`any_filled`): the first one, where it is not inside a
-    # repeated group, gets a value if none has one.
+    # "At least one of these fields" (`any_filled`): if none has a value, the first one
+    # outside repeated groups gets one, else the first one, in a first entry of its groups.
     places = {}
 
     def walk(items, path):
         for item in items:
             if item["kind"] == "group":
-                if "repeat" not in item:
-                    walk(item["items"], (*path, item["id"]))
+                walk(item["items"], (*path, item))
             elif item["type"] not in ("info", "file"):
                 places[item["id"]] = (path, item)
 
     for step in raw["steps"]:
         walk(step["items"], ())
+
+    def holds(name) -> bool:
+        path, _item = places[name]
+        nodes = [data]
+        for group in path:
+            values = [node.get(group["id"]) for node in nodes]
+            nodes = [
+                entry
+                for value in values
+                for entry in (value if isinstance(value, list) else [value])
+                if isinstance(entry, dict)
+            ]
+        return any(name in node for node in nodes)
+
+    def put(name) -> None:
+        path, item = places[name]
+        node = data
+        for group in path:
+            if "repeat" in group:
+                entries = node.setdefault(group["id"], [])
+                if not entries:
+                    entries.append(fill(group["items"]))
+                node = entries[0]
+            else:
+                node = node.setdefault(group["id"], {})
+        node[item["id"]] = sample_value(item, code_lists)
+
     for rule in raw.get("rules", ()):
         names = [name for name in rule.get("any_filled", ()) if name in places]
-        if not names:
-            continue
-        filled = False
-        for name in names:
-            path, _item = places[name]
-            node = data
-            for key in path:
-                node = node.get(key, {})
-            filled = filled or name in node
-        if not filled:
-            path, item = places[names[0]]
-            node = data
-            for key in path:
-                node = node.setdefault(key, {})
-            node[item["id"]] = sample_value(item, code_lists)
+        if names and not any(holds(name) for name in names):
+            outside = [name for name in names if not any("repeat" in g for g in places[name][0])]
+            put((outside or names)[0])
     return data
 
 
@@ -183,7 +197,9 @@ def _without_files(items, node):
 
 
 def _errors_on(response) -> list[str]:
-    return re.findall(r'class="kern-error"[^>]*>(.*?)</', response.text, re.S)[:5]
+    """The texts of the page's error messages (tags and blanks stripped)."""
+    found = re.findall(r'class="kern-error"[^>]*>(.*?)</(?:p|div)>', response.text, re.S)[:5]
+    return [" ".join(re.sub(r"<[^>]+>", " ", text).split()) for text in found]
 
 
 def _add_entries(client, url: str, page: Page, answers: dict) -> Page:

@@ -131,6 +131,10 @@ class _Shown:
         return self.outside(name, ctx)
 
     def renderable(self, item_id: str, ctx: dict) -> bool:
+        """Whether the page shows an item: its condition may still hold. Answers on other
+        steps are known; an answer on this page counts as any value, but only while the
+        question itself is shown (a follow-up of a question hidden by an earlier answer is
+        hidden too). A value the form or the platform sets is never shown."""
         location = self.definition.locations[item_id]
         if location.groups:
             if not self.renderable(location.groups[-1], ctx):
@@ -291,7 +295,9 @@ def _cut(definition: Definition, step: Step, shown: _Shown, limit: int) -> list[
     return pages
 
 
-def _data_shown(definition: Definition, step: Step, visible: Visibility) -> _Shown:
+def shown_items(definition: Definition, step, visible: Visibility) -> _Shown:
+    """What a page of `step` (a step or a page of it) renders, with the answers of other
+    steps from `visible` (the cut, and `rendering` for the page itself)."""
     return _Shown(definition, item_ids(step.items), visible.effective, visible.step_visible)
 
 
@@ -301,7 +307,7 @@ def step_pages(
     """The pages of `step` for these answers (raw or cleaned data of the whole form), without
     those that show nothing. A step of declarations only (`Step.on_check_page`) is one page."""
     visible = shown or visibility(definition, data or {}, today=today)
-    checker = _data_shown(definition, step, visible)
+    checker = shown_items(definition, step, visible)
     pages = [
         page
         for page in _cut(definition, step, checker, limit)

@@ -25,9 +25,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from openkommune.core.formatting import format_date, format_number
 from openkommune.forms.engine.address import ADDRESS_LIMITS, address_part_label
 from openkommune.forms.engine.conditions import (
-    MISSING,
-    UNKNOWN,
-    condition_fields,
     describe,
     describe_required,
     possible,
@@ -40,7 +37,7 @@ from openkommune.forms.engine.definition import (
     Group,
     Step,
 )
-from openkommune.forms.engine.pages import PAGE_INPUTS, Page, item_ids
+from openkommune.forms.engine.pages import PAGE_INPUTS, Page, item_ids, shown_items
 from openkommune.forms.engine.prefill import origin_of
 from openkommune.forms.engine.state import NON_FIELD, Visibility, path_of, visibility
 
@@ -212,16 +209,15 @@ class _Builder:
         # The items on this page: their answers are still open (for a page of a step cut by
         # the page-length rule, the step's other pages are answered like other steps).
         self.own = item_ids(step.items)
+        # Whether an item is rendered, and how answers on this page count in conditions:
+        # the same rules as the page-length cut (`pages`).
+        self.page = shown_items(definition, step, shown)
 
     def condition_hint(self, item, ctx: dict | None = None) -> str | None:
         """For an item whose condition depends on an answer on this same page: the sentence
         saying when it applies (the page shows it anyway: no JavaScript needed)."""
         ctx = ctx or {}
-        names = condition_fields(item.visible_if)
-        if any(
-            name in self.own and not getattr(self.definition.items[name], "not_asked", False)
-            for name in names
-        ):
+        if self.page.follow_up(item):
             return describe(self._open_part(item.visible_if, ctx), self.definition)
         return None
 
@@ -238,7 +234,7 @@ class _Builder:
             # A repeated group on this page: the script cannot read it; the server decides.
             return {"const": True}
         if name not in self.own or self.definition.field(name).not_asked:
-            settled = possible(condition, lambda other: self._lookup(other, ctx))
+            settled = possible(condition, lambda other: self.page.lookup(other, ctx))
             return {"const": bool(settled)}
         if condition.get("any_entry") or "since" in condition:
             # Entries on this same page, or a date compared with today: the script does not
@@ -265,39 +261,19 @@ class _Builder:
         if parts is None:
             return condition
         open_parts = [
-            part for part in parts if possible(part, lambda name: self._lookup(name, ctx)) is None
+            part
+            for part in parts
+            if possible(part, lambda name: self.page.lookup(name, ctx)) is None
         ]
         if len(open_parts) == 1:
             return self._open_part(open_parts[0], ctx)
         return condition
 
-    def renderable(self, item_id: str, ctx: dict) -> bool:
-        """Whether the page shows an item: its condition may still hold. Answers on other
-        steps are known; an answer on this page counts as any value, but only while the
-        question itself is shown (a follow-up of a question hidden by an earlier answer is
-        hidden too)."""
-        location = self.definition.locations[item_id]
-        if location.groups:
-            if not self.renderable(location.groups[-1], ctx):
-                return False
-        elif not self.shown.step_visible(location.step_id):
-            return False
-        item = self.definition.items[item_id]
-        if isinstance(item, Field) and item.not_asked:
-            return False
-        return possible(item.visible_if, lambda name: self._lookup(name, ctx)) is not False
-
-    def _lookup(self, name: str, ctx: dict):
-        item = self.definition.items[name]
-        if name in self.own and not (isinstance(item, Field) and item.not_asked):
-            return UNKNOWN if self.renderable(name, ctx) else MISSING
-        return self.shown.effective(name, ctx)
-
     def items(self, items, node, prefix: str, ctx: dict, context: str) -> list[Widget]:
         widgets = []
         node = node if isinstance(node, dict) else {}
         for item in items:
-            if not self.renderable(item.id, ctx):
+            if not self.page.renderable(item.id, ctx):
                 continue
             condition_text = self.condition_hint(item, ctx) if item.visible_if else None
             path = prefix + item.id
@@ -318,7 +294,7 @@ class _Builder:
     def required_if(self, widget: Widget, item: Field, ctx: dict) -> None:
         """Required now (settled by other answers), optional, or optional with the sentence
         saying when it is needed (it depends on an answer on this page)."""
-        settled = possible(item.required_if, lambda name: self._lookup(name, ctx))
+        settled = possible(item.required_if, lambda name: self.page.lookup(name, ctx))
         if settled is True:
             widget.optional = False
         elif settled is None:

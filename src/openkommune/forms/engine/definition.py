@@ -8,7 +8,7 @@ import datetime
 import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "form-definition.schema.json"
@@ -207,6 +207,12 @@ class Definition:
             if isinstance(item, Field):
                 yield item
 
+    @cached_property
+    def system_fields(self) -> tuple[Field, ...]:
+        """The fields whose value the platform sets (`system`), found once per definition:
+        every draft save and submit asks."""
+        return tuple(field for field in self.iter_fields() if field.system is not None)
+
 
 @cache
 def definition_schema() -> dict:
@@ -264,15 +270,10 @@ def _build_item(raw: dict) -> Field | Group:
 
 
 def _build_rule(raw: dict) -> Rule:
-    if "any_filled" in raw:
-        names = tuple(raw["any_filled"])
-        return Rule(names[0], "any_filled", "", raw["message"], names)
-    if "any_true" in raw:
-        names = tuple(raw["any_true"])
-        return Rule(names[0], "any_true", "", raw["message"], names)
-    if "valid_date" in raw:
-        names = tuple(raw["valid_date"])
-        return Rule(names[0], "valid_date", "", raw["message"], names)
+    for op in ("any_filled", "any_true", "valid_date"):
+        if op in raw:
+            names = tuple(raw[op])
+            return Rule(names[0], op, "", raw["message"], names)
     if "only_codes" in raw:
         return Rule(
             raw["field"],

@@ -4,7 +4,7 @@ the Land of the Gemeinde an application is for, from the first two digits of its
 
 from __future__ import annotations
 
-from openkommune.forms.engine.definition import Definition, Field
+from openkommune.forms.engine.definition import Definition
 
 # (ARS prefix, code, name): the codes are the usual two-letter abbreviations FIM rules use.
 LAENDER = (
@@ -33,16 +33,11 @@ def land_of_ars(ars: str | None) -> str | None:
     return next((code for key, code, _name in LAENDER if key == prefix), None)
 
 
-def system_fields(definition: Definition) -> list[Field]:
-    """The fields whose value the platform sets (top level of a step, see the checks)."""
-    return [field for field in definition.iter_fields() if field.system is not None]
-
-
 def with_system_values(definition: Definition, data, *, gemeinde_ars: str | None):
     """`data` (a copy) with each platform-set value in place: a `"land"` field holds the Land
     of the Gemeinde `gemeinde_ars`, whatever the data said (an applicant cannot change it).
     Data that is no object, or a form without such fields: `data` itself."""
-    fields = system_fields(definition)
+    fields = definition.system_fields
     if not fields or not isinstance(data, dict):
         return data
     out = dict(data)

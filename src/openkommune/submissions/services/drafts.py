@@ -301,7 +301,7 @@ def draft_set_data(*, draft: Draft, data: dict, current_step: str | None = None)
         locked.data = _storable(data)
         if current_step is not None:
             step_id = split_page_id(current_step)[0]
-            version_definition(locked.form_version).step(step_id)
+            definition.step(step_id)
             locked.current_step = _current(current_step, step_id)
         locked.save(update_fields=["data", "current_step", "updated_at"])
         draft_audit(locked, "draft.set_data", {"step": locked.current_step})

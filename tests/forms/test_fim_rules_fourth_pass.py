@@ -278,6 +278,31 @@ def test_a_land_that_is_not_one_is_not_guessed():
     assert '"id": "land"' not in json.dumps(result.definition["steps"])
 
 
+def test_the_land_field_stays_while_a_code_restriction_names_it():
+    from openkommune.forms.fim.importer import _drop_unused_land_field
+
+    def definition(rules):
+        land = {"kind": "field", "id": "land", "type": "choice", "choices": "land",
+                "label": "Land", "system": "land"}  # fmt: skip
+        raw = {
+            "steps": [{"id": "s", "title": "S", "items": [land]}],
+            "code_lists": {"land": {"title": "Länder", "entries": []}},
+            "rules": rules,
+        }
+        return raw, {"land": land}
+
+    named = [{"only_codes": ["a"], "field": "x", "when": {"field": "land", "equals": "TH"}}]
+    raw, items = definition(named)
+    _drop_unused_land_field(raw, items)
+    assert "land" in items
+    assert raw["steps"][0]["items"]
+    raw, items = definition([])
+    _drop_unused_land_field(raw, items)
+    assert "land" not in items
+    assert raw["steps"][0]["items"] == []
+    assert "code_lists" not in raw
+
+
 def test_land_of_ars_and_system_values():
     assert land_of_ars("145220000000") == "SN"
     assert land_of_ars("160550000000") == "TH"

@@ -504,8 +504,11 @@ def _drop_unused_land_field(definition: dict, items: dict[str, dict]) -> None:
     field = items.get(LAND_FIELD_ID)
     if field is None or field.get("system") != "land":
         return
-    conditions = [step.get("visible_if") for step in definition["steps"]] + [
-        item.get(key) for item in items.values() for key in ("visible_if", "required_if")
+    conditions = [
+        *(step.get("visible_if") for step in definition["steps"]),
+        *(item.get(key) for item in items.values() for key in ("visible_if", "required_if")),
+        # An `only_codes` rule's condition may name the Land too.
+        *(rule.get("when") for rule in definition.get("rules", ())),
     ]
     if any(LAND_FIELD_ID in condition_fields(condition) for condition in conditions):
         return

@@ -597,9 +597,7 @@ class RuleTranslator:
             return [self._date_parts(match, owner)]
         if match := _NOT_FUTURE.match(text):
             target = self.resolve(match["target"], owner)
-            item = self.item(target)
-            if item.get("kind") != "field" or item.get("type") != "date":
-                raise RuleNotUnderstood(f"„{target}“ ist kein Datumsfeld.")
+            item = self._expect_type(target, ("date",), "ist kein Datumsfeld.")
             bound = "max" if match["when"] == "Zukunft" else "min"
             if item.get(bound) is not None:
                 raise RuleNotUnderstood(f"„{target}“ hat schon eine Grenze ({bound}).")
@@ -785,9 +783,9 @@ class RuleTranslator:
         if len(targets) != 1:
             raise RuleNotUnderstood("Die Einschränkung der Codes gilt nicht für genau ein Feld.")
         (target,) = targets
-        item = self.item(target)
-        if item.get("kind") != "field" or item.get("type") not in ("choice", "multichoice"):
-            raise RuleNotUnderstood(f"„{target}“ ist kein Auswahlfeld (fehlt die Codeliste?).")
+        item = self._expect_type(
+            target, ("choice", "multichoice"), "ist kein Auswahlfeld (fehlt die Codeliste?)."
+        )
         masked = _mask(codes_text)
         cuts = [0]
         for found in re.finditer(r"\s+(?i:oder|und)\s+|\s*,\s*", masked):
@@ -812,9 +810,9 @@ class RuleTranslator:
     def _prefill_hide(self, match, owner: str) -> Effect:
         """A field set to one value and not shown: `fixed` (the data holds the value)."""
         target = self.resolve(match["target"], owner)
-        item = self.item(target)
-        if item.get("kind") != "field" or item.get("type") not in ("choice", "text", "boolean"):
-            raise RuleNotUnderstood(f"„{target}“ ist kein Auswahl-, Text- oder Ja/Nein-Feld.")
+        item = self._expect_type(
+            target, ("choice", "text", "boolean"), "ist kein Auswahl-, Text- oder Ja/Nein-Feld."
+        )
         # "001 "privat"", "001=Natürliche Person": the code (with its label).
         value = self._value(target, match["value"] or match["value3"])
         if item.get("required_if") is not None:
@@ -850,9 +848,7 @@ class RuleTranslator:
         left = self.resolve(match["left"], owner)
         right = self.resolve(match["right"], owner)
         for item_id in (left, right):
-            item = self.item(item_id)
-            if item.get("kind") != "field" or item.get("type") != "date":
-                raise RuleNotUnderstood(f"„{item_id}“ ist kein Datumsfeld.")
+            self._expect_type(item_id, ("date",), "ist kein Datumsfeld.")
         before = match["order"] == "vor"
         if match["modal"] == "darf":
             if not match["neg"]:
@@ -883,9 +879,9 @@ class RuleTranslator:
                 raise RuleNotUnderstood(f"„{label}“ ist nicht das Feld „{word}“.")
         names = [self.resolve(ref, owner) for ref, _label in found]
         for name in names:
-            item = self.item(name)
-            if item.get("kind") != "field" or item.get("type") not in ("integer", "text", "choice"):
-                raise RuleNotUnderstood(f"„{name}“ ist kein Zahl-, Text- oder Auswahlfeld.")
+            self._expect_type(
+                name, ("integer", "text", "choice"), "ist kein Zahl-, Text- oder Auswahlfeld."
+            )
         message = "Bitte geben Sie ein gültiges Datum an (diesen Tag gibt es im Monat nicht)."
         return Effect(names[0], None, rule={"valid_date": names, "message": message})
 
@@ -899,6 +895,14 @@ class RuleTranslator:
             return self._compare(previous, op, bare["value"] or bare["code"]), previous
         condition = self._condition(text, owner)
         return condition, _compared_field(condition) or previous
+
+    def _expect_type(self, item_id: str, types: tuple[str, ...], refusal: str) -> dict:
+        """The item `item_id`, a field of one of `types`; else the rule is not taken over
+        ("„item_id“ <refusal>")."""
+        item = self.item(item_id)
+        if item.get("kind") != "field" or item.get("type") not in types:
+            raise RuleNotUnderstood(f"„{item_id}“ {refusal}")
+        return item
 
     def _expect_field(self, item_id: str):
         item = self.item(item_id)
@@ -1014,12 +1018,12 @@ class RuleTranslator:
         count = int(count_text) if count_text.isdigit() else _NUMBER_WORDS.get(count_text)
         if not count:
             raise RuleNotUnderstood(f"Anzahl „{match['count']}“ nicht verstanden.")
-        item = self.item(target)
-        if item.get("kind") != "field" or item.get("type") != "multichoice":
-            raise RuleNotUnderstood(
-                f"„{target}“ ist keine Mehrfachauswahl (fehlt die Codeliste?); dass jeder "
-                "Eintrag nur einmal vorkommt, ließe sich nicht prüfen."
-            )
+        item = self._expect_type(
+            target,
+            ("multichoice",),
+            "ist keine Mehrfachauswahl (fehlt die Codeliste?); dass jeder Eintrag nur einmal "
+            "vorkommt, ließe sich nicht prüfen.",
+        )
         low = item.get("min")
         if low is not None and low > count:
             raise RuleNotUnderstood(f"„{target}“ verlangt schon mindestens {low} Antworten.")
@@ -1109,9 +1113,7 @@ class RuleTranslator:
 
     def _since(self, field_id: str, match) -> dict:
         """ "(aktuelles Datum - F) op N Tage/Monate/Jahre": a `since` comparison of F."""
-        item = self.item(field_id)
-        if item.get("kind") != "field" or item.get("type") != "date":
-            raise RuleNotUnderstood(f"„{field_id}“ ist kein Datumsfeld.")
+        self._expect_type(field_id, ("date",), "ist kein Datumsfeld.")
         unit = {"T": "days", "M": "months", "J": "years"}[match["unit"][0]]
         return {"field": field_id, "since": {"op": match["op"], unit: int(match["n"])}}
 
@@ -1223,9 +1225,7 @@ class RuleTranslator:
         return code
 
     def _expect_boolean(self, field_id: str):
-        item = self.item(field_id)
-        if item.get("kind") != "field" or item["type"] != "boolean":
-            raise RuleNotUnderstood(f"„{field_id}“ ist kein Ja/Nein-Feld.")
+        self._expect_type(field_id, ("boolean",), "ist kein Ja/Nein-Feld.")
 
     def _filled(self, item_id: str) -> dict:
         item = self.item(item_id)

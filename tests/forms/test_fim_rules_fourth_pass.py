@@ -46,6 +46,16 @@ NAME = field("F90000003", "Name")
 A, F, N = "f90000001_art_des_antragstellers", "f90000002_firma", "f90000003_name"
 
 
+# A small hand-written form (not imported) with one code list, for the engine's own checks.
+ART_FORM = {
+    "format": 1,
+    "key": "t",
+    "title": "T",
+    "leika_keys": LEIKA,
+    "code_lists": {"art": {"title": "Art", "entries": [{"code": "a", "label": "A"}]}},
+}
+
+
 def run(children, *texts):
     return import_with_rules(children, texts, leika_keys=LEIKA, code_lists=INDEX)
 
@@ -123,13 +133,7 @@ def test_a_group_left_with_only_a_prefilled_hidden_field_joins_the_next_step():
 
 
 def test_fixed_and_system_are_checked_by_the_engine():
-    base = {
-        "format": 1,
-        "key": "t",
-        "title": "T",
-        "leika_keys": LEIKA,
-        "code_lists": {"art": {"title": "Art", "entries": [{"code": "a", "label": "A"}]}},
-    }
+    base = ART_FORM
 
     asked = {"kind": "field", "id": "y", "type": "text", "label": "Y"}
 
@@ -404,11 +408,7 @@ def test_only_codes_without_the_code_list_or_with_an_unknown_code_is_not_taken_o
 
 def test_only_codes_rule_is_checked_by_the_engine():
     base = {
-        "format": 1,
-        "key": "t",
-        "title": "T",
-        "leika_keys": LEIKA,
-        "code_lists": {"art": {"title": "Art", "entries": [{"code": "a", "label": "A"}]}},
+        **ART_FORM,
         "steps": [
             {
                 "id": "s",

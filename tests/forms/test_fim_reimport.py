@@ -131,6 +131,22 @@ def test_a_condition_naming_a_removed_field_falls_back():
     assert any("f90000003_alt" in line for line in result.not_kept)
 
 
+def test_rules_are_kept_while_the_fields_they_name_exist():
+    base, new = imported(V1, "1.0"), imported(V2, "1.1")
+    current = copy.deepcopy(base)
+    name, alt = "f90000001_name", "f90000003_alt"
+    current["rules"] = [
+        {"only_codes": ["a"], "field": name, "message": "m"},
+        {"only_codes": ["a"], "field": name, "when": {"field": alt, "filled": True},
+         "message": "m"},
+        {"left": name, "op": "!=", "right": alt, "message": "m"},
+    ]  # fmt: skip
+    result = merge(base=base, current=current, new=new)
+    # "Alt" is gone in the new version: the rules naming it (also in `when`) go with it.
+    assert result.definition["rules"] == [current["rules"][0]]
+    assert any("2 Vergleichsregel(n)" in line for line in result.not_kept)
+
+
 def test_without_a_base_nothing_is_merged():
     new = imported(V2, "1.1")
     result = merge(base=None, current=imported(V1, "1.0"), new=new)

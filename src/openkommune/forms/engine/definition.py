@@ -287,6 +287,11 @@ def _build_rule(raw: dict) -> Rule:
     return Rule(raw["left"], raw["op"], raw["right"], raw["message"])
 
 
+def raw_rule_names(raw: dict) -> tuple[str, ...]:
+    """The field ids a rule of a raw definition checks (`Rule.names`), whatever its kind."""
+    return _build_rule(raw).names
+
+
 def build_definition(raw: dict) -> Definition:
     """The dataclasses of a definition that passed the JSON Schema check."""
     steps = tuple(

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from openkommune.forms.engine.conditions import condition_fields
+from openkommune.forms.engine.definition import raw_rule_names
 
 # Properties of the form itself the studio edits.
 FORM_PROPERTIES = ("title", "intro", "leika_keys", "applicant", "rules")
@@ -313,10 +314,7 @@ def _drop_dangling(definition: dict, new: dict, result: Merged):
             for rule in rules
             if all(
                 name in nodes
-                for name in rule.get("any_filled")
-                or rule.get("valid_date")
-                or rule.get("any_true")
-                or (rule.get("left"), rule.get("right"))
+                for name in (*raw_rule_names(rule), *condition_fields(rule.get("when")))
             )
         ]
         if len(kept) != len(rules):

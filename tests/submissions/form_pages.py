@@ -236,9 +236,12 @@ def fill_step(client, draft: Draft, definition, step, data: dict) -> tuple[str, 
     response = client.get(url)
     assert response.status_code == 200, (step.id, response.content[:500])
     widgets = step_widgets(definition, step, data)
-    # Nothing to type only where the page holds optional repeated groups left empty.
+    # Nothing to type only where the page holds optional repeated groups left empty, or
+    # groups a condition hides.
+    shown = visibility(definition, data)
     assert widgets or all(
-        getattr(item, "repeat", None) is not None and item.repeat.min == 0
+        (getattr(item, "repeat", None) is not None and item.repeat.min == 0)
+        or not shown.item_visible(item.id, {})
         for item in step.step.items
     ), step.id
     answers = typed_answers(widgets)

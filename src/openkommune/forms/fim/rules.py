@@ -47,6 +47,12 @@ Fourth pass: rules for some Länder only ("Für die Länder NW, SL gilt: …", a
 `land_field`), prefill-and-hide (`fixed`) and "wobei nur die Codes … ausgewählt werden
 dürfen" (a rule `only_codes`).
 
+Sixth pass: labels in single quotes, comma lists, spans ("110000 bis 114000") and ranges
+("deren Code im Bereich >= 200000 bis < 300000 liegt") of codes, several actions joined with
+UND (also with the subject first), "Pflichtfeldgruppe" (a group that must be filled gets its
+entry: `repeat.min` 1 or an `any_filled` rule), "darf in Feld Y nur der Code … ausgewählt
+sein", prefill-and-hide and Länder in one sentence.
+
 Everything else (date arithmetic, UND/ODER mixed without brackets, references that do not
 resolve to exactly one item) is not translated; the caller lists it with its text. Pure
 Python, no database access.
@@ -55,6 +61,7 @@ Python, no database access.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,7 +120,28 @@ _COMPARE = re.compile(
 # A comparison continuing the previous one without naming the field again:
 # `Feld X = 003 "…" ODER = 005 "…"`, `Feld X <> 003 "…" UND <> 005 "…"`; without the
 # operator (`= 002 "…" ODER 003 "…"`) only a code or a quoted value, with the previous one's.
-_BARE_COMPARE = re.compile(r'^(?:(?P<op><>|=)\s*(?P<value>\S.*?)|(?P<code>(?:[0-9]|")[^<>=]*?))$')
+_BARE_COMPARE = re.compile(
+    r'^(?:(?P<op><>|=)\s*(?P<value>\S.*?)|(?P<code>(?:[0-9]|")[^<>=]*?|(?![GF]\d{8})'
+    r'[0-9A-Za-z]+\s*=\s*"[^"]*"|(?![GF]\d{8})[0-9]+\s*=\s*[^"<>=]+?))$'
+)
+# A list of codes written with commas: `= 123000="…", 131000="…" oder 211000="…"`; a comma
+# separates two values only before a code with its label.
+_CODE_COMMA = re.compile(r',\s*(?=[0-9A-Za-z]+\s*=\s*["A-Za-z0-9]|[0-9]+\s+"|\()')
+# `110000="…" bis 114000="…"`: every code of the field's list from the first to the last.
+_CODE_SPAN = re.compile(
+    r'^(?P<first>[0-9]+)\s*(?:=\s*)?(?:"[^"]*")?\s+bis\s+(?:=\s*)?(?P<last>[0-9]+)\s*'
+    r'(?:=\s*)?(?:"[^"]*")?$'
+)
+# "… eine Rechtsform ausgewählt wird, deren Code im Bereich >= 200000 bis < 300000 liegt".
+_CODE_RANGE = re.compile(
+    r"^"
+    + _LEAD
+    + _named("ref")
+    + _LABEL
+    + r"\s+(?:eine?\s+\S+\s+)?(?:ausgewählt|gewählt)\s+(?:wird|wurde|ist),?\s+deren\s+Code\s+"
+    r"im\s+Bereich\s+(?P<op1><=|>=|<|>)\s*(?P<n1>[0-9]+)\s+(?P<join>bis|und)\s+"
+    r"(?P<op2><=|>=|<|>)\s*(?P<n2>[0-9]+)\s+liegt$"
+)
 _FILLED = re.compile(
     r"^"
     + _LEAD
@@ -277,6 +305,15 @@ _ONLY_CODES = re.compile(
     r"(?:,\s*|\s+)wobei\s+nur\s+(?:der|die)\s+(?:Code|Wert)[se]?\s+(?P<codes>\S.*?)\s+"
     r"(?:ausgewählt|angegeben|gewählt)\s+werden\s+(?:darf|dürfen|kann|können)\.?$"
 )
+# "…, DANN darf in Feld Y "…" nur einer der Codes A "…", S "…" ausgewählt sein (UND muss
+# das Feld Y befüllt sein)": the same restriction (`only_codes`) written as an action.
+_MAY_ONLY = re.compile(
+    r"(?:^|\s)darf\s+(?:in\s+|im\s+)?(?:(?:dem|das)\s+)?(?:Daten)?[Ff]eld\s+"
+    + _named("ref")
+    + _LABEL
+    + r"\s+nur\s+(?:der|die|einer\s+der)\s+(?:Code|Wert)[se]?\s+(?P<codes>\S.*?)\s+"
+    r"(?:ausgewählt|gewählt|angegeben)(?:\s+(?:sein|werden))?(?=\s+(?:UND|und)\s|\.?$)"
+)
 # "Das Feld Y muss für die Länder HB und RP (in Thüringen, für alle Länder außer RP)
 # befüllt/angezeigt werden. Für die anderen Länder darf es nicht angezeigt werden": the same
 # as the sections above, written inline.
@@ -292,6 +329,18 @@ _LAND_INLINE = re.compile(
     r"(?:[Gg]ruppe|[Ff]eld)?)\s+(?P<state2>(?:nicht\s+)?(?:angezeigt|befüllt)(?:\s+werden)?)"
     r"\.?$"
 )
+# "Die Gruppe Y muss in TH, NRW befüllt werden", "Das Feld Y muss für die Länder Bremen und
+# Niedersachsen angezeigt werden": the one-sentence form (the other Länder: nothing said).
+_LAND_ONLY = re.compile(
+    r"^(?P<subject>(?:Die|Das|Der)\s+"
+    + _LEAD
+    + REF[1:-1]
+    + r'(?:\s*"[^"]*")?)\s+(?P<verb>muss)\s+(?:für\s+(?:das\s+(?:Bundesl|L)and|die\s+'
+    r"(?:Bundesl|L)änder)\s+|in\s+(?:den\s+(?:Bundesl|L)ändern\s+|(?:dem\s+)?(?:Bundesl|L)and\s+)?)"
+    r"(?P<list>[^.\"]+?)\s+(?P<state>(?:angezeigt|befüllt|ausgefüllt)\s+werden)\.?$"
+)
+# Abbreviations of Länder used besides the official codes.
+_LAND_ALIASES = {"NRW": "NW", "RLP": "RP", "BAY": "BY", "MV": "MV", "SA": "ST", "LSA": "ST"}
 # "Das Feld X ist mit 001 "privat" vorzubefüllen und (in der Antragsstrecke) auszublenden"
 # and "Im Datenfeld X muss die Auswahl 001=Label als Vorbefüllung gewählt sein UND dieses
 # Datenfeld soll nicht angezeigt werden": X gets the fixed value (`fixed`, not asked).
@@ -300,8 +349,9 @@ _PREFILL_HIDE = re.compile(
     + _named("target")
     + _LABEL
     + r"\s+(?:ist\s+mit\s+(?:dem\s+(?:Code|Wert)\s+)?(?P<value>\S.*?)\s+"
-    r"(?:vorzubefüllen|vorzubelegen)|muss\s+die\s+Auswahl\s+(?P<value3>\S.*?)\s+als\s+Vorbefüllung\s+gewählt\s+sein)"
-    r"\s+(?i:und)\s+(?:(?:in\s+der\s+Antragsstrecke\s+)?auszublenden|"
+    r"(?:vorzubefüllen|vorzubelegen)|muss\s+die\s+Auswahl\s+(?P<value3>\S.*?)\s+als\s+Vorbefüllung\s+gewählt\s+sein"
+    r"|(?:muss|wird|soll)\s+mit\s+(?P<value4>\S.*?)\s+(?:vorbefüllt|vorbelegt))"
+    r"\s+(?i:und)\s+(?:(?:in\s+der\s+Antragsstrecke\s+)?(?:auszublenden|ausgeblendet(?:\s+werden)?)|"
     r"(?:diese[sr]?|das)\s+(?:Daten)?[Ff]eld\s+(?:soll|darf|wird)\s+nicht\s+angezeigt\s+"
     r"(?:werden|sein))\.?$"
 )
@@ -386,6 +436,10 @@ def _segment_meaning(masked: str) -> str | None:
             return "required"
         if re.search(r"(?i)(?:^|\s)anzuzeigen$", tail):
             return "required" if mandatory else "allowed"
+        if re.search(r"(?i)(?:^|\s)eine?\s+Pflicht(?:feld)?gruppe$", tail):
+            return "required"  # a group that must be filled: shown and required
+        if re.search(r"(?i)(?:^|\s)anzuzeigen\s+und\s+zu\s+befüllen$", tail):
+            return "required"
         if re.search(r"(?i)(?:^|\s)eine?\s+Pflicht(?:feld|angabe)$", tail):
             return "mandatory"
         if re.search(r"(?i)(?:^|\s)(?:ein\s+optionales\s+Feld|optional)$", tail):
@@ -397,6 +451,8 @@ def _segment_meaning(masked: str) -> str | None:
             return "required"
         return "allowed" if not tail or mandatory else None
     if verb in ("wird", "werden"):
+        if re.search(r"(?i)(?:^|\s)zu(?:m|r)?\s+Pflicht(?:feld(?:ern)?|angaben?)$", tail):
+            return "mandatory"
         found = re.search(
             r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>angezeigt|eingeblendet|ausgeblendet)$", tail
         )
@@ -424,12 +480,89 @@ def _segment_meaning(masked: str) -> str | None:
             return None
         return "required" if mandatory and modal == "muss" else "allowed"
     if state == "ausgeblendet":
-        return "empty" if modal == "muss" and not negated else None
+        # "muss ausgeblendet werden"; "darf ausgeblendet sein" (the other clause of the rule
+        # says when it is shown) hides it as well.
+        return "empty" if modal in ("muss", "darf") and not negated else None
     meaning = _meaning(modal, negated, state)
     return "required_if" if meaning == "required" and state == "leer" else meaning
 
 
+_SUBJECT = (
+    r"(?:(?:die|das|der)\s+)?(?:darin\s+enthaltene\s+)?"
+    r"(?:(?:Datenfeldgruppen?|Datengruppen?|Datenfelder|Datenfeld|Feldgruppen?|Felder|Feld|"
+    r"Gruppen?)\s+)?"
+)
+_PLURAL = {"müssen": "muss", "dürfen": "darf", "sollen": "soll", "können": "kann"}
+_VERB_WORDS = r"(?:ist|sind|muss|müssen|darf|dürfen|soll|sollen|kann|können|wird|werden)"
+
+
+def _subject_first(piece: str) -> str:
+    """ "die Feldgruppe G "…" ist auszublenden" as "ist die Feldgruppe G "…" auszublenden"
+    (the verb first, as `_segment_meaning` reads an action); other pieces unchanged."""
+    masked = _mask(piece)
+    lead = re.match(_SUBJECT + REF, masked)
+    if lead is None:  # the verb comes first already
+        return piece
+    verb = re.search(r"\s(" + _VERB_WORDS + r")(?=\s|$)", masked[lead.end() :])
+    if verb is None:
+        return piece
+    start, end = lead.end() + verb.start(1), lead.end() + verb.end(1)
+    word = _PLURAL.get(piece[start:end], piece[start:end])
+    return f"{word} {piece[:start].strip()} {piece[end:].strip()}".strip()
+
+
+def _split_actions(text: str) -> list[str]:
+    """An action made of several ("… eine Pflichtfeldgruppe UND die Feldgruppe Y ist
+    auszublenden", "muss X als Pflichtfeldgruppe angezeigt UND Y ausgeblendet werden")
+    as one action each, verb first; the modal and the closing "werden"/"sein" of one are
+    shared with the other where it lacks them."""
+    masked = _mask(text)
+    cuts = [
+        found
+        for found in re.finditer(
+            r"\s+(?:UND|und)\s*(?=" + _SUBJECT + REF + r"|" + _VERB_WORDS + r"\s)", masked
+        )
+        if found[0].strip() == "UND" or re.match(r"\s*(?:die|das|der)\s", masked[found.end() :])
+    ]
+    if not cuts:
+        return [text]
+    bounds = [0, *[b for found in cuts for b in (found.start(), found.end())], len(text)]
+    pieces = [text[bounds[i] : bounds[i + 1]].strip() for i in range(0, len(bounds), 2)]
+    pieces = [_subject_first(piece) for piece in pieces]
+    modal = re.match(r"(muss|darf|soll|kann)\s", pieces[0])
+    closing = re.search(r"\s(werden|sein)$", pieces[-1])
+    out = []
+    for piece in pieces:
+        if modal and not re.match(_VERB_WORDS + r"\s", piece):
+            piece = f"{modal[1]} {piece}"
+        if (
+            closing
+            and re.match(r"(?:muss|darf|soll|kann)\s", piece)
+            and not re.search(r"\s(?:werden|sein|bleiben)$", piece)
+        ):
+            piece = f"{piece} {closing[1]}"
+        out.append(piece)
+    return out
+
+
 def _actions(text: str) -> list[tuple[str, str]] | None:
+    """The (reference, meaning) pairs of a clause's action, which may be several joined
+    with UND (`_split_actions`); see `_one_action`."""
+    text = text.strip().rstrip(".").strip()
+    # "… UND weiter mit G "…"": where the form goes next, which the steps already say.
+    text = re.sub(r"\s+(?:UND|und)\s+weiter\s+mit\s+" + REF + r'(?:\s*"[^"]*")?$', "", text)
+    if re.search(r"(?i)(?:,\s*|\s+)(?:sonst|ansonsten)\b", _mask(text)):
+        return _one_action(text)
+    pairs = []
+    for piece in _split_actions(text):
+        found = _one_action(piece)
+        if found is None:
+            return None
+        pairs += found
+    return pairs or None
+
+
+def _one_action(text: str) -> list[tuple[str, str]] | None:
     """The (reference, meaning) pairs of a clause's action (see `_segment_meaning`); an
     "otherwise not shown" part ("sonst …", "ansonsten nicht") must hide only the same
     items, which `visible_if` does anyway. None: not understood."""
@@ -524,6 +657,8 @@ class Effect:
     # one item join with ODER. Otherwise it is a restriction ("darf nicht …, wenn …"), and
     # restrictions join with UND.
     shows: bool = False
+    # Makes a group that "muss befüllt werden" have its entry (`_group_filled`).
+    fills: bool = False
 
 
 def _normalise(text: str) -> str:
@@ -531,6 +666,14 @@ def _normalise(text: str) -> str:
     # A doubled closing quote right after a label ("e.V."") is one: the quotes stay
     # balanced, nothing else changes (`""` as an empty value follows a space).
     text = re.sub(r'(?<=[^\s"=])""(?=[\s,.;:)])', '"', text)
+    # A label in single quotes, or opened and closed with different quotes, after a
+    # reference ('Rechtsform', "Gesellschafter'), and a value in single quotes (= 'Ja').
+    text = re.sub(
+        REF + r"""\s*(?:'([^'"]*)'|'([^'"]*)"|"([^'"]*)'(?=[\s,.;:)]|$))""",
+        lambda found: f'{found[1]} "{found[2] or found[3] or found[4] or ""}"',
+        text,
+    )
+    text = re.sub(r"""(=\s*)'([^'"]*)'""", r'\1"\2"', text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -567,7 +710,7 @@ class RuleTranslator:
             raise RuleNotUnderstood("Die Regel hat keinen Text.")
         # "in der (Feld)Gruppe G (…) das/im (Daten)Feld F" names F inside G: `G.F`.
         text = re.sub(
-            r"(?:in|im)\s+(?:der\s+)?(?:Daten)?(?:[Ff]eld)?[Gg]ruppe\s+"
+            r"(?:(?:in|im)\s+(?:der\s+)?|(?<=WENN\s)|(?<=Wenn\s))(?:Daten)?(?:[Ff]eld)?[Gg]ruppe\s+"
             + REF
             + r'(?:\s*"[^"]*")?\s+(?:(?:im|in|das|dem)\s+)?(?:Daten)?[Ff]eld\s+'
             + REF,
@@ -585,6 +728,10 @@ class RuleTranslator:
         )
         if inline := _LAND_INLINE.match(text):
             text = _land_sections(inline)
+        elif only := _LAND_ONLY.match(text):
+            text = f"Für die Länder {only['list']} gilt: {only['subject']} {only['verb']} " + (
+                f"{only['state']}."
+            )
         if _LAND_HEAD.match(_mask(text)):
             return self._land_rule(text, owner)
         if match := _PREFILL_HIDE.match(text):
@@ -638,18 +785,31 @@ class RuleTranslator:
         negative: dict[str, Effect] = {}
         required_if: dict[str, Effect] = {}
         restrictions: list[Effect] = []
+        fills: dict[str, Effect | None] = {}
         previous = None
         for clause_text, cond_text, action_text in clauses:
             only = _ONLY_CODES.search(_mask(action_text))
+            restricted = None
             if only:
                 codes_text = action_text[only.start("codes") : only.end("codes")]
                 action_text = action_text[: only.start()]
-            actions = _actions(action_text)
+            elif only := _MAY_ONLY.search(_mask(action_text)):
+                # "darf in Feld Y nur (einer) der Code(s) … ausgewählt sein (UND …)".
+                codes_text = action_text[only.start("codes") : only.end("codes")]
+                restricted = [(only["ref"], "optional")]
+                rest = action_text[: only.start()] + " " + action_text[only.end() :]
+                rest = rest.strip().rstrip(".").strip()
+                action_text = re.sub(r"^(?:UND|und)\s+|\s+(?:UND|und)$", "", rest.strip())
+            actions = _actions(action_text) if action_text else []
             if actions is None:
                 raise RuleNotUnderstood(f"Satz nicht verstanden: {clause_text}")
+            if restricted:
+                actions = [*actions, *restricted]
             condition, previous = self._clause_condition(cond_text, owner, previous)
             if only:
-                restrictions.append(self._only_codes(actions, codes_text, condition, owner))
+                restrictions.append(
+                    self._only_codes(restricted or actions, codes_text, condition, owner)
+                )
             for ref, meaning in actions:
                 target = self.resolve(ref, owner)
                 scoped = self._scoped(condition, target)
@@ -670,6 +830,8 @@ class RuleTranslator:
                     required_if[target] = Effect(target, None, props={"required_if": scoped})
                 else:
                     required = meaning == "required" and is_field and item.get("type") != "info"
+                    if meaning == "required" and not is_field:
+                        fills.setdefault(target, self._group_filled(target))
                     old = positive.get(target)
                     if old is not None:
                         # Two sentences showing the same item: either condition shows it.
@@ -681,6 +843,9 @@ class RuleTranslator:
         taken = {effect.item_id for effect in effects}
         effects = [*effects, *(e for t, e in required_if.items() if t not in taken)]
         effects.extend(restrictions)
+        effects.extend(
+            fill for target, fill in fills.items() if fill is not None and target in positive
+        )
         if not effects:
             raise RuleNotUnderstood("Die Regel sagt nur, wann etwas freiwillig ist.")
         return effects
@@ -732,6 +897,10 @@ class RuleTranslator:
                     always = False
             if not shown:
                 raise RuleNotUnderstood(f"„{item_id}“ wäre in keinem Land zu sehen.")
+            if not required and all(said.get(i, (None,))[0] is None for i in range(len(sections))):
+                # Shown everywhere and required nowhere (a group "muss in TH befüllt werden"
+                # names no field the form could require): nothing to execute.
+                raise RuleNotUnderstood(f"Die Regel ändert an „{item_id}“ nichts Ausführbares.")
             visible = shown[0] if len(shown) == 1 else {"any": shown}
             props = None
             if required and not always:
@@ -750,7 +919,9 @@ class RuleTranslator:
         sentences = [part for part in re.split(r"(?<=\.)\s+", body) if part.strip()]
         plain = [_PLAIN.match(part.strip()) for part in sentences]
         if not all(plain):
-            effects = self.translate(body, owner)
+            # A group's entry is not required per Land (the sections say only where it is
+            # shown); its fields' own checks apply where it is.
+            effects = [effect for effect in self.translate(body, owner) if not effect.fills]
             for effect in effects:
                 if effect.condition is None:
                     raise RuleNotUnderstood("Ein Abschnitt für Länder ist nicht übersetzbar.")
@@ -814,7 +985,9 @@ class RuleTranslator:
             target, ("choice", "text", "boolean"), "ist kein Auswahl-, Text- oder Ja/Nein-Feld."
         )
         # "001 "privat"", "001=Natürliche Person": the code (with its label).
-        value = self._value(target, match["value"] or match["value3"])
+        raw = match["value"] or match["value3"] or match["value4"]
+        # "004 = Sonstige Betriebsstätte", "04 = "Betriebsstätte (unspezifisch)"".
+        value = self._value(target, re.sub(r"^([0-9A-Za-z]+)\s+=\s*", r"\1=", raw))
         if item.get("required_if") is not None:
             raise RuleNotUnderstood(f"„{target}“ ist nur unter einer Bedingung Pflicht.")
         return Effect(target, None, props={"fixed": value})
@@ -1029,6 +1202,26 @@ class RuleTranslator:
             raise RuleNotUnderstood(f"„{target}“ verlangt schon mindestens {low} Antworten.")
         return Effect(target, None, props={"max": count})
 
+    def _group_filled(self, group_id: str) -> Effect | None:
+        """A group that "muss befüllt werden" while shown: a repeated (or optional, 0 to 1)
+        group gets at least one entry (`repeat.min` 1; hidden, it is not checked); a group
+        of one entry is filled by its own required fields, or else by at least one of its
+        fields (`any_filled`; a single field becomes required)."""
+        item = self.item(group_id)
+        repeat = item.get("repeat")
+        if repeat is not None:
+            if repeat.get("min", 0) >= 1:
+                return None
+            return Effect(group_id, None, props={"repeat": {**repeat, "min": 1}}, fills=True)
+        if _required_inside(item["items"]):
+            return None
+        names = self._field_ids(group_id)
+        if len(names) == 1:
+            return Effect(names[0], None, required=True, fills=True)
+        message = f"Bitte machen Sie Angaben zu „{_title(item)}“."
+        rule = {"any_filled": names, "message": message[:500]}
+        return Effect(names[0], None, rule=rule, fills=True)
+
     def _field_ids(self, item_id: str) -> list[str]:
         """The field itself, or every field with a value of a group."""
         item = self.item(item_id)
@@ -1055,6 +1248,8 @@ class RuleTranslator:
         # The labels' text (which may hold brackets and "UND") does not count for the
         # structure: `masked` has them blanked out at the same positions.
         text = _simplify_operators(text)
+        # "(also alle Einträge des Musters 11XXXX)" explains a span; it adds nothing.
+        text = re.sub(r"\s*\(also\s+[^()]*\)", "", text)
         masked = _mask(text)
         for word in _UNSUPPORTED:
             if word in masked:
@@ -1078,6 +1273,19 @@ class RuleTranslator:
         if depth != 0:
             raise RuleNotUnderstood("Klammern der Bedingung passen nicht zusammen.")
         parts.append(text[start:])
+        if connectors <= {"ODER"}:
+            # Commas list codes like ODER (`= 123000="…", 131000="…"`).
+            listed = []
+            for part in parts:
+                cuts = [0]
+                for found in _CODE_COMMA.finditer(_mask(part)):
+                    if _closing_depth(_mask(part), found.start()) == 0:
+                        cuts += [found.start(), found.end()]
+                cuts.append(len(part))
+                listed += [part[cuts[i] : cuts[i + 1]] for i in range(0, len(cuts), 2)]
+            if len(listed) > len(parts):
+                connectors.add("ODER")
+            parts = listed
         if len(connectors) > 1:
             raise RuleNotUnderstood("UND und ODER gemischt ohne Klammern.")
         atoms = []
@@ -1098,12 +1306,25 @@ class RuleTranslator:
                 atoms.append(self._condition(part, owner))
                 previous = None
                 continue
+            if (span := _CODE_SPAN.match(part)) and previous:
+                # "… bis 114000=…" after a code of the previous atom's field.
+                atoms.append(self._span(previous, previous_op, span["first"], span["last"]))
+                continue
             if (bare := _BARE_COMPARE.match(part)) and previous:
                 # "ODER = 005 …" continues the comparison with the previous atom's field.
                 op = bare["op"] or previous_op
-                atoms.append(self._compare(previous, op, bare["value"] or bare["code"]))
+                value = bare["value"] or bare["code"]
+                if span := _CODE_SPAN.match(value.strip()):
+                    atoms.append(self._span(previous, op, span["first"], span["last"]))
+                else:
+                    atoms.append(self._compare(previous, op, value))
                 continue
-            atom = self._atom(part, owner)
+            if (compare := _COMPARE.match(part)) and (span := _CODE_SPAN.match(compare["value"])):
+                # `Feld X = 110000="…" bis 114000="…"`: the span of codes.
+                field_id = self.resolve(compare["ref"], owner)
+                atom = self._span(field_id, compare["op"], span["first"], span["last"])
+            else:
+                atom = self._atom(part, owner)
             previous = _compared_field(atom)
             previous_op = "<>" if "not" in atom else "="
             atoms.append(atom)
@@ -1118,6 +1339,10 @@ class RuleTranslator:
         return {"field": field_id, "since": {"op": match["op"], unit: int(match["n"])}}
 
     def _atom(self, text: str, owner: str) -> dict:
+        if match := _CODE_RANGE.match(text):
+            field_id = self.resolve(match["ref"], owner)
+            bounds = [(match["op1"], int(match["n1"])), (match["op2"], int(match["n2"]))]
+            return self._codes_where(field_id, "=", lambda n: all(_holds(n, *b) for b in bounds))
         if match := _ANY_TRUE.match(text):
             group = self.resolve(match["ref"], owner)
             names = self._field_ids(group)
@@ -1156,6 +1381,31 @@ class RuleTranslator:
             condition = self._filled(item_id)
             return condition if filled else {"not": condition}
         raise RuleNotUnderstood(f"Bedingung nicht verstanden: {text}")
+
+    def _span(self, field_id: str, op: str, first: str, last: str) -> dict:
+        """The codes of the field's list from `first` to `last` (numbers, both included)."""
+        self._expect_type(
+            field_id, ("choice", "multichoice"), "ist kein Auswahlfeld (fehlt die Codeliste?)."
+        )
+        low, high = int(first), int(last)
+        if low >= high:
+            raise RuleNotUnderstood(f"Bereich {first} bis {last} ist leer.")
+        for code in (first, last):
+            if code not in {known for known, _label in self.codes(field_id) or ()}:
+                raise RuleNotUnderstood(f"Code {code} ist nicht in der Liste von „{field_id}“.")
+        return self._codes_where(field_id, op, lambda n: low <= n <= high)
+
+    def _codes_where(self, field_id: str, op: str, test) -> dict:
+        """`field in` the numeric codes of its list that pass `test` (`<>`: not in)."""
+        self._expect_type(
+            field_id, ("choice", "multichoice"), "ist kein Auswahlfeld (fehlt die Codeliste?)."
+        )
+        codes = [code for code, _label in self.codes(field_id) or () if code.isdigit()]
+        chosen = [code for code in codes if test(int(code))]
+        if not chosen:
+            raise RuleNotUnderstood(f"Kein Code von „{field_id}“ liegt im genannten Bereich.")
+        condition = {"field": field_id, "in": chosen}
+        return {"not": condition} if op == "<>" else condition
 
     def _compare(self, field_id: str, op: str, raw: str) -> dict:
         """`field op value`: Ja/Nein words for a Ja/Nein field (or the entry of that name),
@@ -1268,6 +1518,7 @@ def _land_codes(text: str) -> list[str]:
     for part in re.split(r"\s*,\s*|\s+(?:und|sowie)\s+", text.strip()):
         part = re.sub(r"^(?:für\s+)", "", part.strip())
         code = part if part in _LAND_CODES else _LAND_NAMES.get(part.lower())
+        code = code or _LAND_ALIASES.get(part)
         if code is None:
             raise RuleNotUnderstood(f"„{part}“ ist kein Land.")
         codes.append(code)
@@ -1276,6 +1527,18 @@ def _land_codes(text: str) -> list[str]:
 
 def _in_land(land: str, codes: list[str]) -> dict:
     return {"field": land, "equals": codes[0]} if len(codes) == 1 else {"field": land, "in": codes}
+
+
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _holds(number: int, op: str, bound: int) -> bool:
+    return _ORDER[op](number, bound)
+
+
+def _closing_depth(text: str, position: int) -> int:
+    """How many brackets are open at `position`."""
+    return text[:position].count("(") - text[:position].count(")")
 
 
 def _closing(text: str, start: int) -> int:
@@ -1317,6 +1580,16 @@ def _answers(items: list[dict]):
             yield item["id"]
         else:
             yield from _answers(item["items"])
+
+
+def _required_inside(items: list[dict]) -> bool:
+    """Whether a field of these items (not inside a repeated group) is required."""
+    return any(
+        item.get("required")
+        if item["kind"] == "field"
+        else "repeat" not in item and _required_inside(item["items"])
+        for item in items
+    )
 
 
 def _title(item: dict) -> str:

@@ -1,0 +1,292 @@
+"""Sixth pass of the FIM rule translation (docs/forms.md "FIM rules", "Sixth pass") on small
+synthetic schemas (test data, not real FIM content): labels in single quotes, lists and
+spans of codes, a range of codes, several actions joined with UND (verb after the subject),
+"Pflichtfeldgruppe", a code restriction written as an action, prefill-and-hide and Länder
+wordings of one sentence. Each translation is executed with the engine."""
+
+import pytest
+
+from openkommune.forms.engine import validate
+from openkommune.forms.engine.state import visibility
+from openkommune.forms.fim.codelists import CodeListIndex
+from openkommune.forms.fim.reader import read_genericode
+from tests.forms.fim_samples.builders import (
+    applied,
+    field,
+    genericode,
+    group,
+    import_with_rules,
+    refused,
+)
+
+LEIKA = ["99089086000000"]
+FORMS = [
+    ("110000", "Personenhandelsgesellschaft"),
+    ("111000", "Offene Handelsgesellschaft"),
+    ("114000", "Partenreederei"),
+    ("120000", "Gesellschaft bürgerlichen Rechts"),
+    ("221100", "Gesellschaft mit beschränkter Haftung"),
+    ("250000", "Genossenschaft"),
+    ("410000", "Einzelunternehmen"),
+]
+REGISTERS = [("A", "Handelsregister A"), ("B", "Handelsregister B"), ("G", "Genossenschaften")]
+INDEX = CodeListIndex(
+    [
+        read_genericode(genericode("urn:test:rechtsform", "1", FORMS)),
+        read_genericode(genericode("urn:test:register", "1", REGISTERS)),
+    ]
+)
+FORM = field("F90000001", "Rechtsform", feldart="select", codeliste=("urn:test:rechtsform", "1"))
+REGISTER = field(
+    "F90000002",
+    "Art der Eintragung",
+    feldart="select",
+    anzahl="0:1",
+    codeliste=("urn:test:register", "1"),
+)
+NUMMER = field("F90000003", "Registernummer", anzahl="0:1")
+PERSON = group(
+    "G90000010",
+    "Natürliche Person",
+    [field("F90000011", "Name"), field("F90000012", "Vorname", anzahl="0:1")],
+    anzahl="0:1",
+)
+FIRMA = group(
+    "G90000020",
+    "Nicht natürliche Person",
+    [
+        field("F90000021", "Firma"),
+        group("G90000022", "Gesellschafter", [field("F90000023", "Gesellschafter")], anzahl="0:1"),
+    ],
+    anzahl="0:1",
+)
+R, E, NR = "f90000001_rechtsform", "f90000002_art_der_eintragung", "f90000003_registernummer"
+P, U, GS = "g90000010_natuerliche_person", "g90000020_nicht_natuerliche_person", None
+
+
+def run(children, *texts):
+    return import_with_rules(children, texts, leika_keys=LEIKA, code_lists=INDEX)
+
+
+def shown(definition, data, item_id):
+    return visibility(definition, data).item_visible(item_id, {})
+
+
+def test_labels_in_single_or_mixed_quotes_and_a_list_of_codes_with_commas():
+    result, definition = run(
+        [FORM, REGISTER, NUMMER],
+        "WENN im Feld F90000001 'Rechtsform' Auswahl = 110000=\"Personenhandelsgesellschaft\", "
+        '250000="Genossenschaft" oder 410000="Einzelunternehmen", DANN muss das Feld '
+        "F90000003 \"Registernummer' befüllt werden.",
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    for code, expected in [("110000", True), ("250000", True), ("410000", True), ("111000", False)]:
+        assert shown(definition, {R: code}, NR) is expected, code
+    # Every code of the list counts, not only the first and the last.
+    assert validate(definition, {R: "250000"}).errors == {
+        NR: ["Bitte geben Sie „Registernummer“ an."]
+    }
+
+
+def test_a_span_of_codes_takes_every_code_of_the_list_between_and_drops_the_remark():
+    result, definition = run(
+        [FORM, REGISTER, NUMMER],
+        'WENN im Feld F90000001 "Rechtsform" Auswahl = 110000="Personenhandelsgesellschaft" '
+        'bis 114000="Partenreederei" (also alle Einträge des Musters 11XXXX) oder '
+        '250000="Genossenschaft", DANN muss das Feld F90000003 "Registernummer" befüllt werden.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    for code, expected in [
+        ("110000", True),
+        ("111000", True),
+        ("114000", True),
+        ("120000", False),
+        ("250000", True),
+    ]:
+        assert shown(definition, {R: code}, NR) is expected, code
+
+
+def test_a_range_of_codes_and_a_required_group_with_a_hidden_group_inside():
+    result, definition = run(
+        [group("G90000030", "Unternehmen", [FORM]), PERSON, FIRMA],
+        "WENN Feldgruppe G90000030 \"Unternehmen\" im Datenfeld F90000001 'Rechtsform' eine "
+        "Rechtsform ausgewählt wird, deren Code im Bereich >= 200000 bis <300000 liegt, DANN "
+        "ist die Feldgruppe G90000020 'Nicht natürliche Person' eine Pflichtfeldgruppe UND die "
+        "darin enthaltene Feldgruppe G90000022 \"Gesellschafter' ist auszublenden.",
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    gesellschafter = "g90000022_gesellschafter"
+    assert shown(definition, {R: "221100"}, U)
+    assert not shown(definition, {R: "110000"}, U)
+    assert not shown(definition, {R: "221100"}, gesellschafter)
+    # The optional group (0 to 1 entries) must now have its entry.
+    assert validate(definition, {R: "250000"}).errors == {
+        U: ["Bitte geben Sie mindestens 1 Eintrag bei „Nicht natürliche Person“ an."]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            # "< 400000 und >= 500000" holds for no number: not read as the author's "oder".
+            'WENN das Feld F90000001 "Rechtsform" eine Rechtsform ausgewählt wird, deren Code '
+            "im Bereich < 400000 und >= 500000 liegt, DANN ist die Feldgruppe G90000020 "
+            '"Nicht natürliche Person" eine Pflichtfeldgruppe.',
+            "Bedingung nicht verstanden",
+        ),
+        (
+            'WENN das Feld F90000001 "Rechtsform" = 110000="P" bis 116000="X", DANN muss das '
+            'Feld F90000003 "Registernummer" befüllt werden.',
+            "Code 116000 ist nicht in der Liste",
+        ),
+    ],
+)
+def test_an_empty_range_or_a_span_ending_outside_the_list_is_not_taken_over(text, reason):
+    result, definition = run([FORM, NUMMER, PERSON, FIRMA], text)
+    assert applied(result) == []
+    assert reason in refused(result)[0]
+    assert shown(definition, {R: "221100"}, U)
+
+
+def test_a_span_needs_the_code_list():
+    without = field("F90000001", "Rechtsform", feldart="select", codeliste=("urn:test:x", "1"))
+    result, _definition = run(
+        [without, NUMMER],
+        'WENN das Feld F90000001 "Rechtsform" = 110000="P" bis 114000="X", DANN muss das Feld '
+        'F90000003 "Registernummer" befüllt werden.',
+    )
+    assert applied(result) == []
+    assert "fehlt die Codeliste" in refused(result)[0]
+
+
+def test_a_code_restriction_written_as_an_action_with_a_required_field():
+    result, definition = run(
+        [FORM, REGISTER],
+        'WENN im Feld F90000001 "Rechtsform" Auswahl = 250000="Genossenschaft", dann darf in '
+        'Feld F90000002 "Art der Eintragung" nur einer der Codes G "Genossenschaften", B '
+        '"Handelsregister B" ausgewählt UND muss das Feld F90000002 "Art der Eintragung" '
+        "befüllt sein.",
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert validate(definition, {R: "250000"}).errors == {
+        E: ["Bitte wählen Sie bei „Art der Eintragung“ eine Antwort."]
+    }
+    assert validate(definition, {R: "250000", E: "G"}).errors == {}
+    errors = validate(definition, {R: "250000", E: "A"}).errors
+    assert errors == {E: ["Bei „Art der Eintragung“ ist nach Ihren Angaben nur „Genossenschaften“ "
+                          "oder „Handelsregister B“ möglich."]}  # fmt: skip
+    assert validate(definition, {R: "110000", E: "A"}).errors == {}
+
+
+def test_only_the_code_written_as_an_action_alone():
+    result, definition = run(
+        [FORM, REGISTER],
+        'WENN im Feld F90000001 "Rechtsform" Auswahl = 221100="GmbH", DANN darf in Feld '
+        'F90000002 "Art der Eintragung" nur der Code B "Handelsregister B" ausgewählt sein.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert validate(definition, {R: "221100"}).errors == {}  # not required by this rule
+    assert E in validate(definition, {R: "221100", E: "A"}).errors
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        'muss Feldgruppe G90000010 "Natürliche Person" als Pflichtfeldgruppe angezeigt UND '
+        'Feldgruppe G90000020 "Nicht natürliche Person" ausgeblendet werden',
+        'ist die Feldgruppe G90000010 "Natürliche Person" eine Pflichtfeldgruppe UND die '
+        'Feldgruppe G90000020 "Nicht natürliche Person" muss ausgeblendet werden',
+        'ist Feldgruppe G90000010 "Natürliche Person" als Pflichtfeldgruppe anzuzeigen und zu '
+        'befüllen UND Feldgruppe G90000020 "Nicht natürliche Person" ist auszublenden UND '
+        'weiter mit G90000010 "Natürliche Person"',
+    ],
+)
+def test_two_actions_with_different_roles_joined_with_und(action):
+    result, definition = run(
+        [FORM, PERSON, FIRMA],
+        f'WENN im Feld F90000001 "Rechtsform" Auswahl= 410000="Einzelunternehmen", DANN {action}.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert shown(definition, {R: "410000"}, P)
+    assert not shown(definition, {R: "410000"}, U)
+    assert not shown(definition, {R: "221100"}, P)
+    assert validate(definition, {R: "410000"}).errors == {
+        P: ["Bitte geben Sie mindestens 1 Eintrag bei „Natürliche Person“ an."]
+    }
+    # Hidden, the group is not checked.
+    assert P not in validate(definition, {R: "221100"}).errors
+
+
+def test_fields_that_become_mandatory_and_a_field_that_may_be_hidden():
+    children = [
+        FORM,
+        REGISTER,
+        NUMMER,
+        field("F90000004", "Ort", anzahl="0:1"),
+        field("F90000005", "Sitz", anzahl="0:1"),
+    ]
+    result, definition = run(
+        children,
+        'WENN Datenfeld F90000002 "Art der Eintragung" nicht ausgefüllt ist, DANN werden '
+        'F90000003 "Registernummer" und F90000004 "Ort" zu Pflichtfeldern.',
+        'Wenn das Feld F90000001 "Rechtsform" = 250000 "Genossenschaft", dann muss das Feld '
+        'F90000005 "Sitz" befüllt sein. Wenn das Feld F90000001 "Rechtsform" <> 250000 '
+        '"Genossenschaft", dann darf das Feld F90000005 "Sitz" ausgeblendet sein.',
+    )
+    assert applied(result) == ["R90000001", "R90000002"], refused(result)
+    ort, sitz = "f90000004_ort", "f90000005_sitz"
+    assert not shown(definition, {R: "110000"}, sitz)
+    assert validate(definition, {R: "250000"}).errors == {
+        NR: ["Bitte geben Sie „Registernummer“ an."],
+        ort: ["Bitte geben Sie „Ort“ an."],
+        sitz: ["Bitte geben Sie „Sitz“ an."],
+    }
+    assert validate(definition, {R: "250000", E: "G", sitz: "Halle"}).errors == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Das Datenfeld F90000002 "Art der Eintragung" muss mit B=Handelsregister B vorbefüllt '
+        "und ausgeblendet werden.",
+        'Das Feld F90000002 "Art der Eintragung" wird mit B "Handelsregister B" vorbefüllt und '
+        "in der Antragsstrecke ausgeblendet.",
+        'Das Feld F90000002 "Art der Eintragung" muss mit B = "Handelsregister B" vorbefüllt '
+        "und ausgeblendet werden.",
+    ],
+)
+def test_prefill_and_hide_in_one_sentence(text):
+    result, definition = run([FORM, REGISTER], text)
+    assert applied(result) == ["R90000001"], refused(result)
+    assert definition.field(E).fixed == "B"
+    assert validate(definition, {R: "110000", E: "A"}).data == {R: "110000", E: "B"}
+
+
+def test_a_field_required_in_some_laender_in_one_sentence():
+    result, definition = run(
+        [FORM, NUMMER],
+        'Das Feld F90000003 "Registernummer" muss in TH, NRW befüllt werden.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    missing = {NR: ["Bitte geben Sie „Registernummer“ an."]}
+    assert validate(definition, {R: "110000", "land": "NW"}).errors == missing
+    assert validate(definition, {R: "110000", "land": "TH"}).errors == missing
+    assert validate(definition, {R: "110000", "land": "BY"}).errors == {}
+    assert shown(definition, {R: "110000", "land": "BY"}, NR)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A group: the form has no field to require, and the other Länder are not named.
+        'Die Gruppe G90000010 "Natürliche Person" muss in den Bundesländern SN, HB und RLP '
+        "befüllt werden.",
+        'Das Feld F90000003 "Registernummer" muss für die Länder Bremen und Niedersachsen '
+        "angezeigt werden.",
+    ],
+)
+def test_a_laender_sentence_that_changes_nothing_executable_is_not_taken_over(text):
+    result, _definition = run([FORM, NUMMER, PERSON], text)
+    assert applied(result) == []
+    assert "nichts Ausführbares" in refused(result)[0]

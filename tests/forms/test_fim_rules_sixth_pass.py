@@ -6,7 +6,7 @@ wordings of one sentence. Each translation is executed with the engine."""
 
 import pytest
 
-from openkommune.forms.engine import validate
+from openkommune.forms.engine import LAENDER, validate
 from openkommune.forms.engine.state import visibility
 from openkommune.forms.fim.codelists import CodeListIndex
 from openkommune.forms.fim.reader import read_genericode
@@ -254,6 +254,8 @@ def test_fields_that_become_mandatory_and_a_field_that_may_be_hidden():
         "in der Antragsstrecke ausgeblendet.",
         'Das Feld F90000002 "Art der Eintragung" muss mit B = "Handelsregister B" vorbefüllt '
         "und ausgeblendet werden.",
+        'Das Datenfeld F90000002 "Art der Eintragung" mit der Auswahl = B "Handelsregister B" '
+        "vor befüllen und ausblenden.",
     ],
 )
 def test_prefill_and_hide_in_one_sentence(text):
@@ -290,3 +292,62 @@ def test_a_laender_sentence_that_changes_nothing_executable_is_not_taken_over(te
     result, _definition = run([FORM, NUMMER, PERSON], text)
     assert applied(result) == []
     assert "nichts Ausführbares" in refused(result)[0]
+
+
+NACHWEIS = group(
+    "G90000040",
+    "Nachweis",
+    [field("F90000041", "Aussteller"), field("F90000042", "Datum", anzahl="0:1")],
+)
+UNTERLAGEN = group("G90000050", "Unterlagen", [NACHWEIS, field("F90000051", "Hinweis")])
+N = "g90000040_nachweis"
+EVERY_LAND = {code for _key, code, _name in LAENDER}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown_in"),
+    [
+        (
+            'Die Gruppe G90000040 "Nachweis" ist nur für die Länder NW, SL und TH zu befüllen. '
+            "Für alle anderen Länder wird die Gruppe nicht angezeigt.",
+            {"NW", "SL", "TH"},
+        ),
+        (
+            'Die Gruppe G90000040 "Nachweis" muss für Bremen befüllt werden. Für alle anderen '
+            "Bundesländer wird sie nicht angezeigt.",
+            {"HB"},
+        ),
+        (
+            'Für alle Bundesländer außer BW und BY ist die Gruppe G90000040 "Nachweis" zu '
+            'befüllen. Für die Länder BW und BY wird die Gruppe G90000040 "Nachweis" nicht '
+            "angezeigt.",
+            EVERY_LAND - {"BW", "BY"},
+        ),
+    ],
+)
+def test_laender_sentences_become_sections(text, shown_in):
+    result, definition = run([FORM, UNTERLAGEN], text)
+    assert applied(result) == ["R90000001"], refused(result)
+    for code in EVERY_LAND:
+        assert shown(definition, {R: "110000", "land": code}, N) is (code in shown_in), code
+    # Where it is shown, its own required field applies.
+    some = sorted(shown_in)[0]
+    hinweis = "f90000051_hinweis"
+    assert validate(definition, {R: "110000", hinweis: "x", "land": some}).errors == {
+        "g90000040_nachweis.f90000041_aussteller": ["Bitte geben Sie „Aussteller“ an."]
+    }
+
+
+def test_laender_sentences_with_an_unknown_land_or_nothing_executable_are_refused():
+    result, _definition = run(
+        [FORM, UNTERLAGEN],
+        'Die Gruppe G90000040 "Nachweis" muss für Atlantis befüllt werden. Für alle anderen '
+        "Länder wird sie nicht angezeigt.",
+        # Shown in BW and required elsewhere: a group has no requirement per Land.
+        'Für das Bundesland BW ist die Gruppe G90000040 "Nachweis" anzuzeigen. Für alle '
+        'anderen Länder ist die Gruppe G90000040 "Nachweis" zu befüllen.',
+    )
+    assert applied(result) == []
+    reasons = refused(result)
+    assert "„Atlantis“ ist kein Land" in reasons[0]
+    assert "nichts Ausführbares" in reasons[1]

@@ -51,7 +51,9 @@ Sixth pass: labels in single quotes, comma lists, spans ("110000 bis 114000") an
 ("deren Code im Bereich >= 200000 bis < 300000 liegt") of codes, several actions joined with
 UND (also with the subject first), "Pflichtfeldgruppe" (a group that must be filled gets its
 entry: `repeat.min` 1 or an `any_filled` rule), "darf in Feld Y nur der Code … ausgewählt
-sein", prefill-and-hide and Länder in one sentence.
+sein", prefill-and-hide in one sentence, and Länder in sentences of their own ("Die Gruppe G
+ist nur für die Länder NW und TH zu befüllen. Für alle anderen Länder wird sie nicht
+angezeigt").
 
 Everything else (date arithmetic, UND/ODER mixed without brackets, references that do not
 resolve to exactly one item) is not translated; the caller lists it with its text. Pure
@@ -296,9 +298,41 @@ _PLAIN = re.compile(
     + _LEAD
     + r"(?P<ref>"
     + REF[1:-1]
-    + r'(?:\s*"[^"]*")?)\s+(?P<verb>muss|darf|kann|soll)\s+(?P<rest>\S.*?)\.?$'
+    + r'(?:\s*"[^"]*")?)\s+(?P<verb>muss|darf|kann|soll|ist|wird)\s+(?P<rest>\S.*?)\.?$'
 )
 _NEVER = object()  # a section hides the item
+_LAND_WORD = r"[A-ZÄÖÜ][A-Za-zÄÖÜäöüß-]*"
+_LAND_LIST = _LAND_WORD + r"(?:(?:\s*,\s*|\s+(?:und|sowie)\s+)" + _LAND_WORD + r")*"
+# Which Länder a sentence is for: "für das (Bundes)Land BW", "für die Länder NW, SL und TH",
+# "für Bremen", "für alle (Bundes)Länder außer BW", "für alle anderen (Bundes)Länder".
+_LAND_SPEC = (
+    r"(?:(?P<others>alle\s+anderen\s+(?:Bundesl|L)änder[n]?)|alle\s+(?:Bundesl|L)änder[n]?\s+"
+    r"außer\s+(?P<except>" + _LAND_LIST + r")|(?:(?:das|dem)\s+(?:Bundesl|L)and|die\s+"
+    r"(?:Bundesl|L)änder)?\s*(?P<list>" + _LAND_LIST + r"))"
+)
+# "Die Gruppe G ist nur für die Länder NW, SL und TH zu befüllen", "Das Feld F muss für
+# Bremen befüllt werden", "Die Gruppe G muss für alle anderen Länder befüllt werden".
+_LAND_SUBJECT_FIRST = re.compile(
+    r"^(?P<subject>(?:Die|Das|Der)\s+"
+    + _LEAD
+    + REF[1:-1]
+    + r'(?:\s*"[^"]*")?)\s+(?P<verb>ist|muss|darf|wird)\s+(?:nur\s+)?für\s+'
+    + _LAND_SPEC
+    + r"\s+(?P<rest>(?:nicht\s+)?(?:zu\s+befüllen|anzuzeigen|(?:angezeigt|befüllt|ausgefüllt)"
+    r"(?:\s+werden)?))$"
+)
+# "Für alle Bundesländer außer BW ist die Gruppe G zu befüllen", "Für alle anderen
+# Bundesländer wird sie nicht angezeigt" (sie/es/er: the previous sentence's item).
+_LAND_SPEC_FIRST = re.compile(
+    r"^Für\s+"
+    + _LAND_SPEC
+    + r"\s+(?P<verb>ist|muss|darf|wird)\s+(?P<subject>(?:sie|es|er)\b|(?:die|das|der)\s+"
+    + _LEAD
+    + r"(?:"
+    + REF[1:-1]
+    + r'(?:\s*"[^"]*")?|(?:Daten)?(?:[Ff]eld)?(?:[Gg]ruppe|[Ff]eld)))\s+(?P<rest>(?:nicht\s+)?'
+    r"(?:zu\s+befüllen|anzuzeigen|(?:angezeigt|befüllt|ausgefüllt)(?:\s+werden)?))$"
+)
 # "…, dann muss das Feld Y befüllt werden, wobei nur die Codes B "…" ODER X "…" ausgewählt
 # werden dürfen": while the condition holds, Y may hold only these codes (`only_codes`).
 _ONLY_CODES = re.compile(
@@ -350,8 +384,10 @@ _PREFILL_HIDE = re.compile(
     + _LABEL
     + r"\s+(?:ist\s+mit\s+(?:dem\s+(?:Code|Wert)\s+)?(?P<value>\S.*?)\s+"
     r"(?:vorzubefüllen|vorzubelegen)|muss\s+die\s+Auswahl\s+(?P<value3>\S.*?)\s+als\s+Vorbefüllung\s+gewählt\s+sein"
-    r"|(?:muss|wird|soll)\s+mit\s+(?P<value4>\S.*?)\s+(?:vorbefüllt|vorbelegt))"
-    r"\s+(?i:und)\s+(?:(?:in\s+der\s+Antragsstrecke\s+)?(?:auszublenden|ausgeblendet(?:\s+werden)?)|"
+    r"|(?:(?:muss|wird|soll)\s+)?mit\s+(?:der\s+Auswahl\s*=?\s*)?(?P<value4>\S.*?)\s+"
+    r"(?:vorbefüllt|vorbelegt|vor\s?befüllen|vor\s?belegen))"
+    r"\s+(?i:und)\s+(?:(?:in\s+der\s+Antragsstrecke\s+)?(?:auszublenden|ausblenden|"
+    r"ausgeblendet(?:\s+werden)?)|"
     r"(?:diese[sr]?|das)\s+(?:Daten)?[Ff]eld\s+(?:soll|darf|wird)\s+nicht\s+angezeigt\s+"
     r"(?:werden|sein))\.?$"
 )
@@ -726,7 +762,9 @@ class RuleTranslator:
             r"Es muss mindestens \1 der \2 \3 \4",
             text,
         )
-        if inline := _LAND_INLINE.match(text):
+        if (sections := _land_sentences(text)) is not None:
+            text = sections
+        elif inline := _LAND_INLINE.match(text):
             text = _land_sections(inline)
         elif only := _LAND_ONLY.match(text):
             text = f"Für die Länder {only['list']} gilt: {only['subject']} {only['verb']} " + (
@@ -1488,6 +1526,38 @@ class RuleTranslator:
         if not fields:
             raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
         return fields[0] if len(fields) == 1 else {"any": fields}
+
+
+def _land_sentences(text: str) -> str | None:
+    """A rule made only of sentences each for some Länder (`_LAND_SUBJECT_FIRST`,
+    `_LAND_SPEC_FIRST`) as sections ("Für die Länder … gilt: …"); None: not such a rule."""
+    sentences = [part.strip() for part in re.split(r"(?<=\.)\s+", text) if part.strip()]
+    sections: list[str] = []
+    subject = None
+    for sentence in sentences:
+        sentence = sentence.rstrip(".").strip()
+        match = _LAND_SUBJECT_FIRST.match(sentence) or _LAND_SPEC_FIRST.match(sentence)
+        if match is None:
+            return None
+        said = match["subject"]
+        if not re.search(REF, said):
+            if subject is None:
+                return None
+            said = subject  # "sie", "die Gruppe": the item named before
+        subject = said[0].upper() + said[1:]
+        if match["others"]:
+            head = "Für alle anderen Länder gilt:"
+        elif match["except"]:
+            named = set(_land_codes(match["except"]))
+            head = (
+                "Für die Länder "
+                + ", ".join(code for _key, code, _name in LAENDER if code not in named)
+                + " gilt:"
+            )
+        else:
+            head = f"Für die Länder {', '.join(_land_codes(match['list']))} gilt:"
+        sections.append(f"{head} {subject} {match['verb']} {match['rest']}.")
+    return " ".join(sections) if len(sections) > 1 or not _LAND_ONLY.match(text) else None
 
 
 def _land_sections(match) -> str:

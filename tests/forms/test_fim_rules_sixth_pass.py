@@ -200,6 +200,8 @@ def test_only_the_code_written_as_an_action_alone():
         'ist Feldgruppe G90000010 "Natürliche Person" als Pflichtfeldgruppe anzuzeigen und zu '
         'befüllen UND Feldgruppe G90000020 "Nicht natürliche Person" ist auszublenden UND '
         'weiter mit G90000010 "Natürliche Person"',
+        'muss die Feldgruppe G90000010 "Natürliche Person" befüllt werden UND die Feldgruppe '
+        'G90000020 "Nicht natürliche Person" darf nicht angezeigt werden',
     ],
 )
 def test_two_actions_with_different_roles_joined_with_und(action):
@@ -351,3 +353,17 @@ def test_laender_sentences_with_an_unknown_land_or_nothing_executable_are_refuse
     reasons = refused(result)
     assert "„Atlantis“ ist kein Land" in reasons[0]
     assert "nichts Ausführbares" in reasons[1]
+
+
+def test_two_items_joined_with_und_share_the_state_of_the_second():
+    result, definition = run(
+        [FORM, NUMMER, field("F90000004", "Ort", anzahl="0:1")],
+        'WENN im Feld F90000001 "Rechtsform" Auswahl = 250000="Genossenschaft", DANN muss das '
+        'Feld F90000003 "Registernummer" UND das Feld F90000004 "Ort" befüllt werden.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert validate(definition, {R: "250000"}).errors == {
+        NR: ["Bitte geben Sie „Registernummer“ an."],
+        "f90000004_ort": ["Bitte geben Sie „Ort“ an."],
+    }
+    assert not shown(definition, {R: "110000"}, "f90000004_ort")

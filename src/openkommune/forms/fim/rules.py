@@ -539,7 +539,9 @@ def _subject_first(piece: str) -> str:
     lead = re.match(_SUBJECT + REF, masked)
     if lead is None:  # the verb comes first already
         return piece
-    verb = re.search(r"\s(" + _VERB_WORDS + r")(?=\s|$)", masked[lead.end() :])
+    # A verb with something after it: a closing "werden"/"sein" is the auxiliary of a
+    # participle ("… befüllt werden") and stays where it is.
+    verb = re.search(r"\s(" + _VERB_WORDS + r")(?=\s)", masked[lead.end() :])
     if verb is None:
         return piece
     start, end = lead.end() + verb.start(1), lead.end() + verb.end(1)
@@ -567,6 +569,10 @@ def _split_actions(text: str) -> list[str]:
     pieces = [_subject_first(piece) for piece in pieces]
     modal = re.match(r"(muss|darf|soll|kann)\s", pieces[0])
     closing = re.search(r"\s(werden|sein)$", pieces[-1])
+    # "muss A UND B befüllt werden": A without a state of its own takes the next one's.
+    for index in range(len(pieces) - 2, -1, -1):
+        if not _tail(_mask(pieces[index])) and _tail(_mask(pieces[index + 1])):
+            pieces[index] += " " + pieces[index + 1][-len(_tail(_mask(pieces[index + 1]))) :]
     out = []
     for piece in pieces:
         if modal and not re.match(_VERB_WORDS + r"\s", piece):

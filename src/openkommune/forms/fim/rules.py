@@ -311,12 +311,14 @@ _LAND_SPEC = (
     r"(?:Bundesl|L)änder)?\s*(?P<list>" + _LAND_LIST + r"))"
 )
 # "Die Gruppe G ist nur für die Länder NW, SL und TH zu befüllen", "Das Feld F muss für
-# Bremen befüllt werden", "Die Gruppe G muss für alle anderen Länder befüllt werden".
+# Bremen befüllt werden", "Die Gruppe G muss für alle anderen Länder befüllt werden", "… muss
+# in TH, NRW befüllt werden" (alone: the other Länder are not named).
 _LAND_SUBJECT_FIRST = re.compile(
     r"^(?P<subject>(?:Die|Das|Der)\s+"
     + _LEAD
     + REF[1:-1]
-    + r'(?:\s*"[^"]*")?)\s+(?P<verb>ist|muss|darf|wird)\s+(?:nur\s+)?für\s+'
+    + r'(?:\s*"[^"]*")?)\s+(?P<verb>ist|muss|darf|wird)\s+(?:nur\s+)?(?:für|in(?:\s+den\s+'
+    r"(?:Bundesl|L)ändern|\s+dem\s+(?:Bundesl|L)and)?)\s+"
     + _LAND_SPEC
     + r"\s+(?P<rest>(?:nicht\s+)?(?:zu\s+befüllen|anzuzeigen|(?:angezeigt|befüllt|ausgefüllt)"
     r"(?:\s+werden)?))$"
@@ -363,18 +365,8 @@ _LAND_INLINE = re.compile(
     r"(?:[Gg]ruppe|[Ff]eld)?)\s+(?P<state2>(?:nicht\s+)?(?:angezeigt|befüllt)(?:\s+werden)?)"
     r"\.?$"
 )
-# "Die Gruppe Y muss in TH, NRW befüllt werden", "Das Feld Y muss für die Länder Bremen und
-# Niedersachsen angezeigt werden": the one-sentence form (the other Länder: nothing said).
-_LAND_ONLY = re.compile(
-    r"^(?P<subject>(?:Die|Das|Der)\s+"
-    + _LEAD
-    + REF[1:-1]
-    + r'(?:\s*"[^"]*")?)\s+(?P<verb>muss)\s+(?:für\s+(?:das\s+(?:Bundesl|L)and|die\s+'
-    r"(?:Bundesl|L)änder)\s+|in\s+(?:den\s+(?:Bundesl|L)ändern\s+|(?:dem\s+)?(?:Bundesl|L)and\s+)?)"
-    r"(?P<list>[^.\"]+?)\s+(?P<state>(?:angezeigt|befüllt|ausgefüllt)\s+werden)\.?$"
-)
 # Abbreviations of Länder used besides the official codes.
-_LAND_ALIASES = {"NRW": "NW", "RLP": "RP", "BAY": "BY", "MV": "MV", "SA": "ST", "LSA": "ST"}
+_LAND_ALIASES = {"NRW": "NW", "RLP": "RP", "LSA": "ST"}
 # "Das Feld X ist mit 001 "privat" vorzubefüllen und (in der Antragsstrecke) auszublenden"
 # and "Im Datenfeld X muss die Auswahl 001=Label als Vorbefüllung gewählt sein UND dieses
 # Datenfeld soll nicht angezeigt werden": X gets the fixed value (`fixed`, not asked).
@@ -772,10 +764,6 @@ class RuleTranslator:
             text = sections
         elif inline := _LAND_INLINE.match(text):
             text = _land_sections(inline)
-        elif only := _LAND_ONLY.match(text):
-            text = f"Für die Länder {only['list']} gilt: {only['subject']} {only['verb']} " + (
-                f"{only['state']}."
-            )
         if _LAND_HEAD.match(_mask(text)):
             return self._land_rule(text, owner)
         if match := _PREFILL_HIDE.match(text):
@@ -1563,7 +1551,7 @@ def _land_sentences(text: str) -> str | None:
         else:
             head = f"Für die Länder {', '.join(_land_codes(match['list']))} gilt:"
         sections.append(f"{head} {subject} {match['verb']} {match['rest']}.")
-    return " ".join(sections) if len(sections) > 1 or not _LAND_ONLY.match(text) else None
+    return " ".join(sections)
 
 
 def _land_sections(match) -> str:

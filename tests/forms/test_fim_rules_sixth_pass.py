@@ -158,6 +158,10 @@ def test_a_span_needs_the_code_list():
     )
     assert applied(result) == []
     assert "fehlt die Codeliste" in refused(result)[0]
+    # The report's line about the missing list says that a rule waits for it.
+    (line,) = [entry.message for entry in result.report if entry.kind == "code_list"]
+    assert line.startswith("Codeliste „urn:test:x“ Version 1 fehlt; Freitext statt Auswahl bei")
+    assert "Ohne sie nicht übernommen: 1 Regel, die ihre Codes nennt." in line
 
 
 def test_a_code_restriction_written_as_an_action_with_a_required_field():

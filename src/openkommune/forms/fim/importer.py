@@ -722,15 +722,26 @@ RELATIONS = {
 
 def _report_missing_code_lists(missing: dict, report: Report, hint: str):
     """One line per code list the schema references but no file or library entry supplied
-    (kind "code_list"), naming the fields that became free text and what to do."""
+    (kind "code_list"), naming the fields that became free text, how many rules were not
+    taken over only for want of it, and what to do."""
     for (name, version), item_ids in missing.items():
         label = f"„{name}“" if name else "ohne Kennung"
         if version:
             label += f" Version {version}"
         fields = ", ".join(f"„{item_id}“" for item_id in item_ids)
+        waiting = {
+            entry.fim_id
+            for entry in report.entries
+            if entry.kind == "rule"
+            and any(f"„{item_id}“ ist kein Auswahlfeld" in entry.message for item_id in item_ids)
+        }
+        which = (
+            "Regel, die ihre Codes nennt" if len(waiting) == 1 else "Regeln, die ihre Codes nennen"
+        )
+        rules = f" Ohne sie nicht übernommen: {len(waiting)} {which}." if waiting else ""
         report.add(
             "code_list",
-            f"Codeliste {label} fehlt; Freitext statt Auswahl bei {fields}. "
+            f"Codeliste {label} fehlt; Freitext statt Auswahl bei {fields}.{rules} "
             + (hint or MISSING_HINT_COMMAND),
         )
 

@@ -28,7 +28,7 @@ from openkommune.forms.fim.parsers import (
     slugify,
 )
 from openkommune.forms.fim.reader import FimElement, FimFileError, FimSchema, read_schema
-from openkommune.forms.fim.rules import Effect, RuleNotUnderstood, RuleTranslator
+from openkommune.forms.fim.rules import NO_CODE_LIST, Effect, RuleNotUnderstood, RuleTranslator
 
 __all__ = [
     "FimFileError",
@@ -733,7 +733,7 @@ def _report_missing_code_lists(missing: dict, report: Report, hint: str):
             entry.fim_id
             for entry in report.entries
             if entry.kind == "rule"
-            and any(f"„{item_id}“ ist kein Auswahlfeld" in entry.message for item_id in item_ids)
+            and any(f"„{item_id}“ {NO_CODE_LIST}" in entry.message for item_id in item_ids)
         }
         which = (
             "Regel, die ihre Codes nennt" if len(waiting) == 1 else "Regeln, die ihre Codes nennen"

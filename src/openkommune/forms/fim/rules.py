@@ -141,7 +141,7 @@ _CODE_RANGE = re.compile(
     + _named("ref")
     + _LABEL
     + r"\s+(?:eine?\s+\S+\s+)?(?:ausgewählt|gewählt)\s+(?:wird|wurde|ist),?\s+deren\s+Code\s+"
-    r"im\s+Bereich\s+(?P<op1><=|>=|<|>)\s*(?P<n1>[0-9]+)\s+(?P<join>bis|und)\s+"
+    r"im\s+Bereich\s+(?P<op1><=|>=|<|>)\s*(?P<n1>[0-9]+)\s+(?:bis|und)\s+"
     r"(?P<op2><=|>=|<|>)\s*(?P<n2>[0-9]+)\s+liegt$"
 )
 _FILLED = re.compile(
@@ -310,6 +310,10 @@ _LAND_SPEC = (
     r"außer\s+(?P<except>" + _LAND_LIST + r")|(?:(?:das|dem)\s+(?:Bundesl|L)and|die\s+"
     r"(?:Bundesl|L)änder)?\s*(?P<list>" + _LAND_LIST + r"))"
 )
+# What a Länder sentence says of its item.
+_LAND_STATE = (
+    r"(?:nicht\s+)?(?:zu\s+befüllen|anzuzeigen|(?:angezeigt|befüllt|ausgefüllt)(?:\s+werden)?)"
+)
 # "Die Gruppe G ist nur für die Länder NW, SL und TH zu befüllen", "Das Feld F muss für
 # Bremen befüllt werden", "Die Gruppe G muss für alle anderen Länder befüllt werden", "… muss
 # in TH, NRW befüllt werden" (alone: the other Länder are not named).
@@ -320,8 +324,9 @@ _LAND_SUBJECT_FIRST = re.compile(
     + r'(?:\s*"[^"]*")?)\s+(?P<verb>ist|muss|darf|wird)\s+(?:nur\s+)?(?:für|in(?:\s+den\s+'
     r"(?:Bundesl|L)ändern|\s+dem\s+(?:Bundesl|L)and)?)\s+"
     + _LAND_SPEC
-    + r"\s+(?P<rest>(?:nicht\s+)?(?:zu\s+befüllen|anzuzeigen|(?:angezeigt|befüllt|ausgefüllt)"
-    r"(?:\s+werden)?))$"
+    + r"\s+(?P<rest>"
+    + _LAND_STATE
+    + r")$"
 )
 # "Für alle Bundesländer außer BW ist die Gruppe G zu befüllen", "Für alle anderen
 # Bundesländer wird sie nicht angezeigt" (sie/es/er: the previous sentence's item).
@@ -332,8 +337,9 @@ _LAND_SPEC_FIRST = re.compile(
     + _LEAD
     + r"(?:"
     + REF[1:-1]
-    + r'(?:\s*"[^"]*")?|(?:Daten)?(?:[Ff]eld)?(?:[Gg]ruppe|[Ff]eld)))\s+(?P<rest>(?:nicht\s+)?'
-    r"(?:zu\s+befüllen|anzuzeigen|(?:angezeigt|befüllt|ausgefüllt)(?:\s+werden)?))$"
+    + r'(?:\s*"[^"]*")?|(?:Daten)?(?:[Ff]eld)?(?:[Gg]ruppe|[Ff]eld)))\s+(?P<rest>'
+    + _LAND_STATE
+    + r")$"
 )
 # "…, dann muss das Feld Y befüllt werden, wobei nur die Codes B "…" ODER X "…" ausgewählt
 # werden dürfen": while the condition holds, Y may hold only these codes (`only_codes`).
@@ -563,8 +569,9 @@ def _split_actions(text: str) -> list[str]:
     closing = re.search(r"\s(werden|sein)$", pieces[-1])
     # "muss A UND B befüllt werden": A without a state of its own takes the next one's.
     for index in range(len(pieces) - 2, -1, -1):
-        if not _tail(_mask(pieces[index])) and _tail(_mask(pieces[index + 1])):
-            pieces[index] += " " + pieces[index + 1][-len(_tail(_mask(pieces[index + 1]))) :]
+        state = _tail(_mask(pieces[index + 1]))
+        if state and not _tail(_mask(pieces[index])):
+            pieces[index] += " " + pieces[index + 1][-len(state) :]
     out = []
     for piece in pieces:
         if modal and not re.match(_VERB_WORDS + r"\s", piece):
@@ -670,6 +677,11 @@ def _compared_field(condition: dict) -> str | None:
     if "not" in condition:
         condition = condition["not"]
     return condition.get("field") if ("equals" in condition or "in" in condition) else None
+
+
+# Why a rule naming codes is refused when its field has no code list ("„id“ <this>"); the
+# importer counts these per missing list.
+NO_CODE_LIST = "ist kein Auswahlfeld (fehlt die Codeliste?)."
 
 
 class RuleNotUnderstood(Exception):
@@ -831,7 +843,7 @@ class RuleTranslator:
                 restricted = [(only["ref"], "optional")]
                 rest = action_text[: only.start()] + " " + action_text[only.end() :]
                 rest = rest.strip().rstrip(".").strip()
-                action_text = re.sub(r"^(?:UND|und)\s+|\s+(?:UND|und)$", "", rest.strip())
+                action_text = re.sub(r"^(?:UND|und)\s+|\s+(?:UND|und)$", "", rest)
             actions = _actions(action_text) if action_text else []
             if actions is None:
                 raise RuleNotUnderstood(f"Satz nicht verstanden: {clause_text}")
@@ -986,9 +998,7 @@ class RuleTranslator:
         if len(targets) != 1:
             raise RuleNotUnderstood("Die Einschränkung der Codes gilt nicht für genau ein Feld.")
         (target,) = targets
-        item = self._expect_type(
-            target, ("choice", "multichoice"), "ist kein Auswahlfeld (fehlt die Codeliste?)."
-        )
+        item = self._expect_choice(target)
         masked = _mask(codes_text)
         cuts = [0]
         for found in re.finditer(r"\s+(?i:oder|und)\s+|\s*,\s*", masked):
@@ -1108,6 +1118,9 @@ class RuleTranslator:
         if item.get("kind") != "field" or item.get("type") not in types:
             raise RuleNotUnderstood(f"„{item_id}“ {refusal}")
         return item
+
+    def _expect_choice(self, item_id: str) -> dict:
+        return self._expect_type(item_id, ("choice", "multichoice"), NO_CODE_LIST)
 
     def _expect_field(self, item_id: str):
         item = self.item(item_id)
@@ -1416,24 +1429,20 @@ class RuleTranslator:
 
     def _span(self, field_id: str, op: str, first: str, last: str) -> dict:
         """The codes of the field's list from `first` to `last` (numbers, both included)."""
-        self._expect_type(
-            field_id, ("choice", "multichoice"), "ist kein Auswahlfeld (fehlt die Codeliste?)."
-        )
         low, high = int(first), int(last)
-        if low >= high:
-            raise RuleNotUnderstood(f"Bereich {first} bis {last} ist leer.")
-        for code in (first, last):
-            if code not in {known for known, _label in self.codes(field_id) or ()}:
-                raise RuleNotUnderstood(f"Code {code} ist nicht in der Liste von „{field_id}“.")
-        return self._codes_where(field_id, op, lambda n: low <= n <= high)
+        return self._codes_where(field_id, op, lambda n: low <= n <= high, ends=(first, last))
 
-    def _codes_where(self, field_id: str, op: str, test) -> dict:
-        """`field in` the numeric codes of its list that pass `test` (`<>`: not in)."""
-        self._expect_type(
-            field_id, ("choice", "multichoice"), "ist kein Auswahlfeld (fehlt die Codeliste?)."
-        )
-        codes = [code for code, _label in self.codes(field_id) or () if code.isdigit()]
-        chosen = [code for code in codes if test(int(code))]
+    def _codes_where(self, field_id: str, op: str, test, ends: tuple[str, ...] = ()) -> dict:
+        """`field in` the numeric codes of its list that pass `test` (`<>`: not in); a span's
+        `ends` must be in the list, the first below the last."""
+        self._expect_choice(field_id)
+        listed = [code for code, _label in self.codes(field_id) or ()]
+        if ends and int(ends[0]) >= int(ends[1]):
+            raise RuleNotUnderstood(f"Bereich {ends[0]} bis {ends[1]} ist leer.")
+        for code in ends:
+            if code not in listed:
+                raise RuleNotUnderstood(f"Code {code} ist nicht in der Liste von „{field_id}“.")
+        chosen = [code for code in listed if code.isdigit() and test(int(code))]
         if not chosen:
             raise RuleNotUnderstood(f"Kein Code von „{field_id}“ liegt im genannten Bereich.")
         condition = {"field": field_id, "in": chosen}

@@ -29,7 +29,6 @@ Test data stays outside the repository (the licence of the FIM data is not state
 import argparse
 import copy
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -37,7 +36,8 @@ from pathlib import Path
 
 from lxml import etree
 
-ROOT = Path(__file__).resolve().parents[1]
+from fim_rules import import_fim, setup_django
+
 X = "urn:xoev-de:fim:standard:xdatenfelder_3.0.0"
 REBUILT = "REBUILT: type unknown"
 REF = re.compile(r"\b[FG]\d{11}\b")
@@ -211,10 +211,7 @@ def lowest_owners(schema, text: str) -> list:
 
 def outcomes(path: Path) -> dict[str, tuple[bool, bool]]:
     """Per rule id: (taken over in every use, scoreable = names no rebuilt field)."""
-    from openkommune.forms.fim.importer import import_schema, load_code_lists
-
-    data = path.read_bytes()
-    tree = etree.fromstring(data)
+    tree = etree.fromstring(path.read_bytes())
     rebuilt_ids = set()
     for field in tree.iter(q("datenfeld")):
         if field.findtext(q("beschreibung")) == REBUILT:
@@ -222,12 +219,7 @@ def outcomes(path: Path) -> dict[str, tuple[bool, bool]]:
     texts = {
         ident(rule)[0]: rule.findtext(q("freitextRegel")) or "" for rule in tree.iter(q("regel"))
     }
-    result = import_schema(
-        data,
-        path=str(path),
-        leika_keys=["99000000000000"],
-        code_lists=load_code_lists([path.parent]),
-    )
+    result = import_fim(path)
     taken: dict[str, bool] = {}
     for entry in result.report:
         if entry.kind in ("rule", "rule_applied"):
@@ -270,12 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--known", type=Path, help="folder of present XDatenfelder 3 files")
     parser.add_argument("--out", type=Path)
     args = parser.parse_intermixed_args(argv)
-    os.environ.setdefault("OPENKOMMUNE_SECRET_KEY", "bench-only-not-a-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "openkommune.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    setup_django()
     if args.command == "score":
         score([Path(name) for name in args.ids])
         return 0

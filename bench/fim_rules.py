@@ -21,31 +21,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("schemas", nargs="*", type=Path)
-    parser.add_argument("--codelists", action="append", type=Path, default=[])
-    parser.add_argument("--show-missed", action="store_true")
-    args = parser.parse_args(argv)
+def setup_django() -> None:
+    """Django's settings, no database: the importer needs nothing else."""
     os.environ.setdefault("OPENKOMMUNE_SECRET_KEY", "bench-only-not-a-secret")
     os.environ["DJANGO_SETTINGS_MODULE"] = "openkommune.settings"
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
     django.setup()
-    from django.conf import settings
 
+
+def import_fim(path: Path, code_list_folders=()):
+    """The import of the schema at `path`, with the genericode files of its folder and of
+    `code_list_folders` (also used by bench/fim_rebuild.py)."""
     from openkommune.forms.fim.importer import import_schema, load_code_lists
+
+    return import_schema(
+        path.read_bytes(),
+        path=str(path),
+        leika_keys=["99000000000000"],
+        code_lists=load_code_lists([path.parent, *code_list_folders]),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("schemas", nargs="*", type=Path)
+    parser.add_argument("--codelists", action="append", type=Path, default=[])
+    parser.add_argument("--show-missed", action="store_true")
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.conf import settings
 
     schemas = args.schemas or sorted(
         (Path(settings.DATA_DIR) / "fim-stammdatenschemata").glob("*.xml")
     )
     print(f"{'schema':<60} rules  taken  not  share")
     for path in schemas:
-        lists = load_code_lists([path.parent, *args.codelists])
-        result = import_schema(
-            path.read_bytes(), path=str(path), leika_keys=["99000000000000"], code_lists=lists
-        )
+        result = import_fim(path, args.codelists)
         counts = result.counts()
         taken, missed = counts.get("rule_applied", 0), counts.get("rule", 0)
         total = taken + missed

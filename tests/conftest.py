@@ -20,9 +20,6 @@ pytest_plugins = [
     "tests.support.second_factor",
     # The Test-Identitätsanbieter (npm oidc-provider) for company accounts.
     "tests.support.oidc_provider",
-    # `--database-tests-only`: the PostgreSQL pass of .ci/run leaves out the tests that
-    # cannot reach a database.
-    "tests.support.engine_pass",
 ]
 
 

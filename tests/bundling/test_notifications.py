@@ -52,6 +52,10 @@ def test_an_opened_round_is_mailed_to_the_administrators_of_current_members_only
     assert "Melden Sie Ihren Bedarf bis" in message.body
     assert f"/{opened.public_id}/" in message.body
 
+    # The e-mails (with the addresses) go with the round (its GenericRelation).
+    opened.delete()
+    assert not OutboxMail.objects.filter(kind=notifications.ROUND_OPENED).exists()
+
 
 def test_a_round_closing_soon_reminds_members_without_demand_once(
     django_capture_on_commit_callbacks,

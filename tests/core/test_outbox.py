@@ -22,18 +22,19 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from openkommune.cases.models import Message
-from openkommune.cases.services.emails import NEW_MESSAGE, email_owe
+from openkommune.cases.services.emails import NEW_MESSAGE, email_owe, outbox_kind
 from openkommune.cases.services.retention import months_before, retention_run
 from openkommune.core import outbox
 from openkommune.core.models import OutboxMail, OutboxStatus
 from openkommune.core.tasks import send_outbox_mail
+from openkommune.procurement.notifications import VOLUME_WARNING
 from openkommune.submissions.models import Application
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope, scopes_disabled
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import private_media  # noqa: F401
 from tests.delivery.factories import EMAIL, case_with_files, close
-from tests.procurement.factories import CallOffFactory
+from tests.procurement.factories import CallOffFactory, ContractFactory
 from tests.submissions.factories import make_offer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
@@ -438,6 +439,17 @@ def _create_table(model) -> None:
     editor.create_model(model)
 
 
+def test_an_email_about_a_subject_that_would_not_take_it_along_when_deleted_is_refused():
+    """Every subject declares a GenericRelation to OutboxMail, so that deleting it deletes
+    its e-mails with their addresses; a model without one is refused when the first e-mail
+    about it is owed (before, a deleted contract or bundling round left rows behind that
+    were retried against a subject that no longer existed)."""
+    user = UserFactory()
+    with pytest.raises(TypeError, match="User declares no GenericRelation to OutboxMail"):
+        outbox.owe(kind=outbox_kind(NEW_MESSAGE), tenant=None, subject=user, recipient=EMAIL)
+    assert not OutboxMail.objects.exists()
+
+
 def test_notification_logs_move_into_the_outbox_and_back(offer):
     case = case_with_files(offer)
     with scopes_disabled():
@@ -474,6 +486,29 @@ def test_notification_logs_move_into_the_outbox_and_back(offer):
     back = NotificationLog.objects.get(public_id=old.public_id)
     assert (back.application_id, back.status, back.attempts) == (application.pk, "failed", 5)
     assert not OutboxMail.objects.filter(public_id=old.public_id).exists()
+
+
+def test_the_migration_deletes_the_rows_whose_subject_is_gone():
+    """core 0006: rows that outlived their subject (deleted before its model declared the
+    GenericRelation) go; rows about an existing subject and rows without a subject stay."""
+    from django.apps import apps
+
+    kept_contract, gone_contract = ContractFactory(), ContractFactory()
+    rows = {
+        name: outbox.owe(kind=VOLUME_WARNING, tenant=None, subject=subject, recipient=EMAIL)[0]
+        for name, subject in (("kept", kept_contract), ("gone", gone_contract))
+    }
+    rows["no subject"] = outbox.owe(
+        kind=VOLUME_WARNING, tenant=None, subject=None, recipient=EMAIL
+    )[0]
+    # The state an old deletion left: the contract gone, its row still there.
+    OutboxMail.objects.filter(pk=rows["gone"].pk).update(subject_id=gone_contract.pk + 10_000)
+    module = importlib.import_module("openkommune.core.migrations.0006_outbox_rows_without_subject")
+    module.delete_rows_without_subject(apps, None)
+    assert set(OutboxMail.objects.values_list("pk", flat=True)) == {
+        rows["kept"].pk,
+        rows["no subject"].pk,
+    }
 
 
 def test_order_mails_move_into_the_outbox_and_back():

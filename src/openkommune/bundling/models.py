@@ -11,6 +11,7 @@ the round is evaluated again.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -45,6 +46,11 @@ class BundlingRound(PublicIdModel):
     awarded_at = models.DateTimeField(_("vergeben am"), null=True, blank=True)
     awarded_by = person_field()
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
+
+    # Its e-mails to the members (`core.outbox`), deleted with it.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     class Meta:
         verbose_name = _("Bündelungsrunde")

@@ -37,19 +37,22 @@ events (`<the kind's audit prefix>.sent|failed|retry`), a batch's in one signal,
 `tenancy` records them (one INSERT).
 
 Retention: rows go with their subject (the subject's model declares a `GenericRelation` to
-`OutboxMail`), and `forget` deletes the rows about a subject that is kept but anonymised.
+`OutboxMail`; `owe` refuses a subject whose model does not), and `forget` deletes the rows
+about a subject that is kept but anonymised.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.mail import EmailMessage
@@ -184,6 +187,11 @@ def owe(
     duplicate would still fail the transaction on the unique key)."""
     if kind not in _KINDS:
         raise ValueError(f"Unknown e-mail kind {kind!r}.")
+    if subject is not None and not _deletes_its_mails(type(subject)):
+        raise TypeError(
+            f"{type(subject).__name__} declares no GenericRelation to OutboxMail: its "
+            "e-mails (with their addresses) would outlive it (core.outbox, Retention)."
+        )
     recipient = (recipient or "").strip()
     fields = {
         "tenant": tenant,
@@ -204,6 +212,15 @@ def owe(
     if created and row.status == OutboxStatus.PENDING:
         _schedule(row)
     return row, created
+
+
+@functools.cache
+def _deletes_its_mails(model: type[models.Model]) -> bool:
+    """Whether deleting an instance of `model` deletes the outbox rows about it."""
+    return any(
+        isinstance(field, GenericRelation) and field.related_model is OutboxMail
+        for field in model._meta.private_fields
+    )
 
 
 def mails_about(subject: models.Model) -> models.QuerySet:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -275,6 +276,11 @@ class FeeNotice(models.Model):
     paid_at = models.DateTimeField(_("bezahlt am"), null=True, blank=True)
     is_demo = models.BooleanField(_("Demodaten"), default=False)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    # Its e-mail to the applicant (`core.outbox`): deleted with it, the address included.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     objects = TenantScopedManager()
     applicant_objects = ApplicantManager()

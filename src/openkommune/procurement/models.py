@@ -91,6 +91,11 @@ class FrameworkContract(PublicIdModel):
     )
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
+    # Its expiry and volume warnings (`core.outbox`), deleted with it.
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
+
     class Meta:
         verbose_name = _("Rahmenvertrag")
         verbose_name_plural = _("Rahmenverträge")

@@ -223,6 +223,10 @@ class TicketEscalation(models.Model):
     due_at = models.DateTimeField(_("Frist endet"), null=True, blank=True)
     created_at = models.DateTimeField(_("Gewarnt"), default=timezone.now)
 
+    # Its warning e-mails (`core.outbox`), deleted with it (and with its ticket).
+    outbox_mails = GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )
     objects = TenantScopedManager()
 
     class Meta:

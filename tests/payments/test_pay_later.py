@@ -12,10 +12,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from openkommune.cases.constants import CaseStatus, Decision, RetentionAction
 from openkommune.cases.errors import FeeUnpaid
 from openkommune.cases.models import Case
 from openkommune.cases.services import case_transition
 from openkommune.cases.services.notices import notice_issue
+from openkommune.cases.services.retention import retention_rule_set, retention_run
 from openkommune.core import outbox
 from openkommune.core.timezone import local_date
 from openkommune.payments import selectors, services
@@ -23,6 +25,7 @@ from openkommune.payments.constants import FeeNoticeStatus, PaymentStatus
 from openkommune.payments.models import FeeNotice, FeeSchedule, Payment
 from openkommune.submissions.models import Application
 from openkommune.submissions.services import application_status_url, application_submit
+from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope
 from tests.cases.factories import clerk_of
@@ -358,3 +361,46 @@ def test_account_overview_lists_the_users_open_fees(client, paysim_member):
     client.force_login(UserFactory())
     assert notice.kassenzeichen not in client.get("/konto/").text
     assert client.get(pay_url).status_code == 404
+
+
+@pytest.mark.parametrize("action", [RetentionAction.ANONYMISED, RetentionAction.DELETED])
+def test_retention_keeps_the_fee_notice_and_removes_its_email(
+    paysim_member, action, django_capture_on_commit_callbacks
+):
+    """The notice (Kassenzeichen, amount) stays for the reconciliation, like the payments;
+    the e-mail with the applicant's address goes. Deleting used to fail on the notice's
+    protected reference to its application."""
+    application = _submitted(paysim_member)
+    clerk = clerk_of(paysim_member)
+    notice = services.fee_notice_issue(tenant=paysim_member, actor=clerk, application=application)
+    assert outbox.mails_about(notice).exists()
+    with scope(tenant=paysim_member):
+        case = Case.objects.get(application_id=application.pk)
+    case_transition(tenant=paysim_member, actor=clerk, case=case, to=CaseStatus.IN_PROGRESS)
+    case_transition(
+        tenant=paysim_member,
+        actor=clerk,
+        case=case,
+        to=CaseStatus.DECIDED,
+        decision=Decision.REJECTED,
+        reason="Voraussetzungen fehlen",
+    )
+    case_transition(tenant=paysim_member, actor=clerk, case=case, to=CaseStatus.CLOSED)
+    retention_rule_set(
+        tenant=paysim_member,
+        actor=clerk_of(paysim_member, role=Role.MEMBER_ADMIN),
+        ozg_leistung=None,
+        months=6,
+        action=action,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = retention_run(today=local_date() + datetime.timedelta(days=366), dry_run=False)
+    assert report.case_count == 1
+    notice.refresh_from_db()
+    assert notice.amount > 0
+    assert notice.kassenzeichen
+    assert not outbox.mails_about(notice).exists()
+    with scope(tenant=paysim_member):
+        deleted = not Application.objects.filter(pk=application.pk).exists()
+    assert deleted == (action == RetentionAction.DELETED)
+    assert (notice.application_id is None) == deleted

@@ -253,8 +253,14 @@ class FeeNotice(models.Model):
 
     tenant = tenant_field("fee_notices")
     public_id = public_id_field(editable=False)
+    # Kept when retention deletes the application (like its payments): the Kassenzeichen and
+    # amount stay for the reconciliation; the e-mail with the address goes (cases.retention).
     application = models.ForeignKey(
-        "submissions.Application", on_delete=models.PROTECT, related_name="+"
+        "submissions.Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     kind = models.CharField(_("Art"), max_length=20, choices=FeeNoticeKind.choices)
     form_key = models.SlugField(_("Formular"), max_length=63)

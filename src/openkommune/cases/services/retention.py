@@ -61,6 +61,7 @@ from openkommune.cases.services.service_settings import OwnSetting, check_settin
 from openkommune.core import outbox
 from openkommune.core.files import delete_private
 from openkommune.core.timezone import LOCAL_TZ, local_start_of_day
+from openkommune.payments.selectors import fee_notices_for_application
 from openkommune.submissions.models import (
     Application,
     ApplicationEvent,
@@ -360,9 +361,10 @@ def _erase_case(tenant, case: Case, policy: Policy, actor) -> list[str]:
     attachments = Attachment.objects.filter(own)
     files += [a.storage_name for a in attachments if a.storage_name]
     attachments.delete()
-    # The e-mails with the applicant's address: those about the application here, those
+    # The e-mails with the applicant's address: those about the application and its fee
+    # notices here (a notice is kept, without its application when that is deleted), those
     # about the draft, the messages and the notices go with them (`GenericRelation`).
-    outbox.forget([application])
+    outbox.forget([application, *fee_notices_for_application(application)])
     if draft_id is not None:
         Draft.objects.filter(pk=draft_id).delete()
     if application.receipt_name:

@@ -115,8 +115,16 @@ def case_with_files(
     return case
 
 
-def close(case: Case, *, closed_at: datetime.datetime | None = None, actor=None) -> Case:
-    """Take the case through the workflow to `closed` (approved), then back-date its closing."""
+def close(
+    case: Case,
+    *,
+    closed_at: datetime.datetime | None = None,
+    actor=None,
+    decision: str = Decision.APPROVED,
+    reason: str = "Voraussetzungen erfüllt",
+) -> Case:
+    """Take the case through the workflow to `closed` (approved unless `decision` says
+    otherwise), then back-date its closing."""
     tenant = case.tenant
     case_transition(tenant=tenant, actor=actor, case=case, to=CaseStatus.IN_PROGRESS)
     case_transition(
@@ -124,8 +132,8 @@ def close(case: Case, *, closed_at: datetime.datetime | None = None, actor=None)
         actor=actor,
         case=case,
         to=CaseStatus.DECIDED,
-        decision=Decision.APPROVED,
-        reason="Voraussetzungen erfüllt",
+        decision=decision,
+        reason=reason,
     )
     case_transition(tenant=tenant, actor=actor, case=case, to=CaseStatus.CLOSED)
     if closed_at is not None:

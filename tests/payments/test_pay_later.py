@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from openkommune.cases.constants import CaseStatus, Decision, RetentionAction
+from openkommune.cases.constants import Decision, RetentionAction
 from openkommune.cases.errors import FeeUnpaid
 from openkommune.cases.models import Case
 from openkommune.cases.services import case_transition
@@ -29,6 +29,7 @@ from openkommune.tenancy.constants import Role
 from openkommune.tenancy.models import AuditRecord
 from openkommune.tenancy.scoping import scope
 from tests.cases.factories import clerk_of
+from tests.delivery.factories import close
 from tests.payments.support import NO_PLATFORM, choose, pay_page_url, sondernutzung_draft
 from tests.submissions.factories import private_media  # noqa: F401
 
@@ -376,16 +377,7 @@ def test_retention_keeps_the_fee_notice_and_removes_its_email(
     assert outbox.mails_about(notice).exists()
     with scope(tenant=paysim_member):
         case = Case.objects.get(application_id=application.pk)
-    case_transition(tenant=paysim_member, actor=clerk, case=case, to=CaseStatus.IN_PROGRESS)
-    case_transition(
-        tenant=paysim_member,
-        actor=clerk,
-        case=case,
-        to=CaseStatus.DECIDED,
-        decision=Decision.REJECTED,
-        reason="Voraussetzungen fehlen",
-    )
-    case_transition(tenant=paysim_member, actor=clerk, case=case, to=CaseStatus.CLOSED)
+    close(case, actor=clerk, decision=Decision.REJECTED, reason="Voraussetzungen fehlen")
     retention_rule_set(
         tenant=paysim_member,
         actor=clerk_of(paysim_member, role=Role.MEMBER_ADMIN),

@@ -20,6 +20,11 @@ from openkommune.website.models import ContactMessage
 from tests.tenancy.factories import cooperative
 
 pytestmark = pytest.mark.django_db
+# Days beyond the retention period for an expired row: two, so that it is a whole local day
+# older whatever the daylight-saving offset between then and now (with one, a run between
+# 23:00 and 24:00 winter time backdated the row onto the cut-off's local day in summer time,
+# and it was kept).
+OVER = 2
 CONTACT = reverse("website:contact")
 
 
@@ -148,7 +153,7 @@ def test_messages_are_deleted_after_the_retention_period(office):
         name="B", email="b@test.example.org", subject="s", message="m"
     )
     ContactMessage.objects.filter(pk=old.pk).update(
-        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + 1)
+        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + OVER)
     )
     assert services.contact_messages_delete_expired(dry_run=True) == 1
     assert ContactMessage.objects.count() == 2
@@ -167,7 +172,7 @@ def test_the_daily_retention_run_deletes_old_messages(office):
         name="A", email="a@test.example.org", subject="s", message="m"
     )
     ContactMessage.objects.filter(pk=old.pk).update(
-        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + 1)
+        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + OVER)
     )
     out = StringIO()
     call_command("run_retention", "--dry-run", stdout=out)
@@ -189,7 +194,7 @@ def test_the_daily_retention_task_includes_contact_messages(office, settings):
         name="A", email="a@test.example.org", subject="s", message="m"
     )
     ContactMessage.objects.filter(pk=old.pk).update(
-        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + 1)
+        created_at=old.created_at - datetime.timedelta(days=CONTACT_RETENTION_DAYS + OVER)
     )
     result = run_retention_daily.enqueue()
     assert result.return_value["contact_messages"] == 1

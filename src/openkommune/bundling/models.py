@@ -11,14 +11,13 @@ the round is evaluated again.
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.bundling.constants import EvaluationState, RoundStatus
-from openkommune.core.models import PublicIdModel, person_field
+from openkommune.core.models import PublicIdModel, outbox_mails_relation, person_field
 from openkommune.tenancy.scoping import TenantScopedManager
 
 
@@ -48,9 +47,7 @@ class BundlingRound(PublicIdModel):
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     # Its e-mails to the members (`core.outbox`), deleted with it.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
 
     class Meta:
         verbose_name = _("Bündelungsrunde")

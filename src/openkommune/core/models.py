@@ -60,7 +60,11 @@ class DataVersion(models.Model):
 
 
 # The outbox table (its own module, next to the engine in `core.outbox`).
-from openkommune.core.outbox_models import OutboxMail, OutboxStatus  # noqa: E402
+from openkommune.core.outbox_models import (  # noqa: E402
+    OutboxMail,
+    OutboxStatus,
+    outbox_mails_relation,
+)
 
 # Heartbeats of the job workers and the maintenance schedule (`core.worker`).
 from openkommune.core.runtime_models import ScheduledRun, WorkerHeartbeat  # noqa: E402
@@ -73,4 +77,5 @@ __all__ = [
     "ScheduledRun",
     "TimeStampedModel",
     "WorkerHeartbeat",
+    "outbox_mails_relation",
 ]

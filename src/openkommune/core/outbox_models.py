@@ -3,12 +3,13 @@
 Kept in its own module (imported by `core.models`) so the engine (`core.outbox`) and its
 table read together. A row names what it is about through a generic relation (`subject`:
 an application, a draft, a call-off, a message, a notice …); the subject's model declares a
-`GenericRelation` to it, so deleting the subject deletes its e-mails with their addresses.
+`GenericRelation` to it (`outbox_mails_relation()`), so deleting the subject deletes its
+e-mails with their addresses.
 """
 
 import uuid
 
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
@@ -89,3 +90,11 @@ class OutboxMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.get_status_display()}"
+
+
+def outbox_mails_relation() -> GenericRelation:
+    """The field a subject's model declares so that deleting an instance deletes the outbox
+    rows about it (`core.outbox.owe` refuses a subject whose model has none)."""
+    return GenericRelation(
+        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
+    )

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import person_field, public_id_field
+from openkommune.core.models import outbox_mails_relation, person_field, public_id_field
 from openkommune.payments.constants import (
     FeeNoticeKind,
     FeeNoticeStatus,
@@ -284,9 +283,7 @@ class FeeNotice(models.Model):
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
     # Its e-mail to the applicant (`core.outbox`): deleted with it, the address included.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
 
     objects = TenantScopedManager()
     applicant_objects = ApplicantManager()

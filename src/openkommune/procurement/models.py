@@ -12,7 +12,6 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
@@ -21,7 +20,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.core.files import private_storage
-from openkommune.core.models import PublicIdModel, person_field, public_id_field
+from openkommune.core.models import (
+    PublicIdModel,
+    outbox_mails_relation,
+    person_field,
+    public_id_field,
+)
 from openkommune.procurement.constants import (
     CPV_PATTERN,
     CallOffStatus,
@@ -92,9 +96,7 @@ class FrameworkContract(PublicIdModel):
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     # Its expiry and volume warnings (`core.outbox`), deleted with it.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
 
     class Meta:
         verbose_name = _("Rahmenvertrag")
@@ -362,9 +364,7 @@ class CallOff(models.Model):
     is_demo = models.BooleanField(_("Demo-Daten"), default=False)
 
     # Its order e-mail (`core.outbox`), deleted with it.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
 
     objects = TenantScopedManager()
 

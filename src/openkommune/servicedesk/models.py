@@ -6,13 +6,12 @@ member's contract for its priority (`SlaTarget`, business hours; defaults in con
 the pure `servicedesk.sla` module. Nothing about the clock is stored twice.
 """
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import PublicIdModel
+from openkommune.core.models import PublicIdModel, outbox_mails_relation
 from openkommune.fachverfahren.models import Fachverfahren
 from openkommune.servicedesk.constants import (
     DEFAULT_WARNING_PERCENT,
@@ -103,9 +102,7 @@ class Ticket(PublicIdModel):
     first_response_at = models.DateTimeField(_("Erste Antwort"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("Gelöst"), null=True, blank=True)
 
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
     objects = TenantScopedManager()
 
     class Meta:
@@ -132,9 +129,7 @@ class TicketMessage(PublicIdModel):
     message_id = models.CharField(max_length=300, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
     objects = TenantScopedManager()
 
     class Meta:
@@ -224,9 +219,7 @@ class TicketEscalation(models.Model):
     created_at = models.DateTimeField(_("Gewarnt"), default=timezone.now)
 
     # Its warning e-mails (`core.outbox`), deleted with it (and with its ticket).
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
     objects = TenantScopedManager()
 
     class Meta:

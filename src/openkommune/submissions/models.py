@@ -17,13 +17,12 @@ scoped manager; on applicant pages (empty scope) they are empty. Use the selecto
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openkommune.catalog.models import ozg_leistung_field
-from openkommune.core.models import person_field, public_id_field
+from openkommune.core.models import outbox_mails_relation, person_field, public_id_field
 from openkommune.submissions.attachments import download_name
 from openkommune.submissions.constants import (
     REFERENCE_MAX_LENGTH,
@@ -50,9 +49,7 @@ class ApplicantRecord(models.Model):
     one). No fields of its own, so that `tenant` stays the first column of each table."""
 
     # The e-mails about it (`core.outbox`): deleted with it, addresses included.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
 
     objects = TenantScopedManager()
     applicant_objects = ApplicantManager()

@@ -5,12 +5,11 @@ Neither belongs to a member: they are the cooperative's own content, so they car
 publication date; it is public from that date on.
 """
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import OutboxMail, PublicIdModel, person_field
+from openkommune.core.models import PublicIdModel, outbox_mails_relation, person_field
 from openkommune.website.constants import NewsState
 
 
@@ -85,9 +84,7 @@ class ContactMessage(PublicIdModel):
     email = models.EmailField(_("E-Mail-Adresse"))
     subject = models.CharField(_("Betreff"), max_length=200)
     message = models.TextField(_("Nachricht"), max_length=5000)
-    mails = GenericRelation(
-        OutboxMail, content_type_field="subject_type", object_id_field="subject_id"
-    )
+    mails = outbox_mails_relation()
 
     class Meta:
         verbose_name = _("Kontaktanfrage")

@@ -14,14 +14,13 @@ vote's choice is added to the counts and not stored anywhere else.
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openkommune.core.models import PublicIdModel, person_field
+from openkommune.core.models import PublicIdModel, outbox_mails_relation, person_field
 from openkommune.fachverfahren.models import Fachverfahren
 from openkommune.procurement.models import FrameworkContract
 from openkommune.submissions.constants import ScanResult
@@ -188,9 +187,7 @@ class Invitation(PublicIdModel):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
-    mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    mails = outbox_mails_relation()
 
     class Meta:
         constraints = [

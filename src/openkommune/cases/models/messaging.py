@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +20,7 @@ from openkommune.cases.models._common import (
     default_and_member_unique,
 )
 from openkommune.catalog.models import ozg_leistung_field
-from openkommune.core.models import person_field, public_id_field
+from openkommune.core.models import outbox_mails_relation, person_field, public_id_field
 from openkommune.core.timezone import local_date
 from openkommune.submissions.constants import AttachmentType, ScanResult
 from openkommune.tenancy.models import tenant_field
@@ -56,9 +55,7 @@ class Message(models.Model):
     read_at = models.DateTimeField(_("gelesen am"), null=True, blank=True)
 
     # The e-mail telling the applicant about it (`core.outbox`), deleted with it.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
     objects = TenantScopedManager()
 
     class Meta:
@@ -170,9 +167,7 @@ class Notice(models.Model):
     deemed_delivered_on = models.DateField(_("gilt als bekanntgegeben am"))
 
     # The e-mail telling the applicant about it (`core.outbox`), deleted with it.
-    outbox_mails = GenericRelation(
-        "core.OutboxMail", content_type_field="subject_type", object_id_field="subject_id"
-    )
+    outbox_mails = outbox_mails_relation()
     objects = TenantScopedManager()
 
     class Meta:

@@ -394,13 +394,27 @@ def test_only_codes_a_doubled_closing_quote_and_one_code():
     assert validate(definition, {A: "001", N: "M"}).errors == {}
 
 
-def test_only_codes_without_the_code_list_or_with_an_unknown_code_is_not_taken_over():
+def test_only_codes_without_the_code_list_checks_the_code_typed_in_its_place():
     result = import_schema(
         schema([ART, REGISTER, NAME], extra=rule("R90000001", "Regel 1", ONLY_CODES)),
         leika_keys=LEIKA,
-        code_lists=INDEX,  # no list for "Register": a free-text field
+        code_lists=INDEX,  # no list for "Register": a free-text field until the list is added
     )
-    assert [entry.kind for entry in result.report if entry.fim_id == "R90000001"] == ["rule"]
+    assert applied(result) == ["R90000001"], refused(result)
+    (only,) = result.definition["rules"]
+    assert only["only_codes"] == ["B", "X"]
+    # The labels come from the rule's own text while the list is missing.
+    assert only["message"] == (
+        "Bei „Register“ ist nach Ihren Angaben nur „Handelsregister B“ oder „Ausland“ möglich."
+    )
+    definition = parse_definition(result.definition)
+    assert definition.field(R).type == "text"
+    business = {A: "002", N: "Muster"}
+    assert validate(definition, {**business, R: "A"}).errors == {R: [only["message"]]}
+    assert validate(definition, {**business, R: "X"}).errors == {}
+
+
+def test_only_codes_with_a_code_its_list_does_not_have_is_not_taken_over():
     result, _definition = run_registers(ONLY_CODES.replace('X "Ausland"', 'Q "Quatsch"'))
     assert applied(result) == []
     assert "Den Code „Q“ gibt es" in refused(result)[0]
@@ -416,6 +430,7 @@ def test_only_codes_rule_is_checked_by_the_engine():
                 "items": [
                     {"kind": "field", "id": "x", "type": "choice", "choices": "art", "label": "X"},
                     {"kind": "field", "id": "t", "type": "text", "label": "T"},
+                    {"kind": "field", "id": "d", "type": "date", "label": "D"},
                 ],
             }
         ],
@@ -429,7 +444,10 @@ def test_only_codes_rule_is_checked_by_the_engine():
         return []
 
     assert messages({"only_codes": ["a"], "field": "x", "message": "m"}) == []
-    assert "kein Auswahlfeld" in messages({"only_codes": ["a"], "field": "t", "message": "m"})[0]
+    # A text field: a FIM select whose code list is missing, its answer is the code.
+    assert messages({"only_codes": ["a"], "field": "t", "message": "m"}) == []
+    wrong = messages({"only_codes": ["a"], "field": "d", "message": "m"})
+    assert "kein Auswahl- oder Textfeld" in wrong[0]
     assert "gibt es" in messages({"only_codes": ["b"], "field": "x", "message": "m"})[0]
     when = {"field": "nix", "filled": True}
     assert messages({"only_codes": ["a"], "field": "x", "when": when, "message": "m"})

@@ -87,6 +87,8 @@ def _comparisons(condition):
             yield condition["field"], condition["equals"]
         for value in condition.get("in", ())[:1]:
             yield condition["field"], value
+        if "between" in condition:
+            yield condition["field"], str(condition["between"][0])
         return
     if "not" in condition:
         return  # a negated comparison holds for most other answers anyway

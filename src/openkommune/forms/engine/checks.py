@@ -11,7 +11,7 @@ from functools import cache
 from jsonschema import Draft202012Validator
 
 from openkommune.forms.engine.applicant import applicant_messages
-from openkommune.forms.engine.conditions import condition_fields, condition_values
+from openkommune.forms.engine.conditions import code_number, condition_fields, condition_values
 from openkommune.forms.engine.definition import (
     CHOICE_TYPES,
     NO_VALUE_TYPES,
@@ -381,6 +381,12 @@ def _leaves(condition):
             yield from _leaves(part)
 
 
+# The field types whose answer can be a code, for a `between` comparison (a code of digits
+# from … to …) and an `only_codes` rule: choices, and text fields (a FIM select whose code
+# list is not there yet).
+CODED_TYPES = frozenset({"choice", "multichoice", "text"})
+
+
 def _reference_messages(d, where: str, condition, repeats: tuple[str, ...]) -> list[str]:
     out = []
     for name in dict.fromkeys(condition_fields(condition)):
@@ -419,6 +425,26 @@ def _reference_messages(d, where: str, condition, repeats: tuple[str, ...]) -> l
                 f"{where}: „since“ (Zeit seit einem Datum) gilt nur für Datumsfelder, nicht für "
                 f"„{leaf['field']}“."
             )
+        if "between" in leaf:
+            low, high = leaf["between"]
+            if not (isinstance(target, Field) and target.type in CODED_TYPES):
+                out.append(
+                    f"{where}: „between“ (Code von … bis …) gilt nur für Auswahl- und "
+                    f"Textfelder, nicht für „{leaf['field']}“."
+                )
+            elif low > high:
+                out.append(
+                    f"{where}: „between“ bei „{leaf['field']}“: {low} ist größer als {high}."
+                )
+            elif (code_list := d.code_list(target)) is not None and not any(
+                low <= number <= high
+                for number in map(code_number, code_list.codes)
+                if number is not None
+            ):
+                out.append(
+                    f"{where}: „between“ bei „{leaf['field']}“: Kein Code der Liste "
+                    f"„{target.choices}“ liegt von {low} bis {high}."
+                )
     for name, value in condition_values(condition):
         target = d.items.get(name)
         if isinstance(target, Group):
@@ -508,8 +534,9 @@ def _any_true_messages(d: Definition, number: int, rule) -> list[str]:
 def _only_codes_messages(d: Definition, number: int, rule) -> list[str]:
     where = f"Regel {number} (nur die Codes {', '.join(rule.codes)} bei {rule.left})"
     target = d.items.get(rule.left)
-    if not isinstance(target, Field) or target.type not in CHOICE_TYPES:
-        return [f"{where}: „{rule.left}“ ist kein Auswahlfeld."]
+    if not isinstance(target, Field) or target.type not in CODED_TYPES:
+        # A text field: a FIM select whose code list is missing (its answer is a code).
+        return [f"{where}: „{rule.left}“ ist kein Auswahl- oder Textfeld."]
     out = []
     code_list = d.code_list(target)
     if code_list is not None:

@@ -91,6 +91,23 @@ def _equals(value: Any, expected: Any) -> bool:
     return value == expected
 
 
+def code_number(value: Any) -> int | None:
+    """The whole number a code of digits stands for ("221100" → 221100; "001" → 1); None for
+    any other value (a code with letters, a date, a Ja/Nein answer, an empty field)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _between(value: Any, low: int, high: int) -> bool:
+    """A `between` comparison: the answer is a code of digits from `low` to `high` (both
+    included); for a multiple choice, one of its answers is."""
+    if isinstance(value, list):
+        return any(_between(item, low, high) for item in value)
+    number = code_number(value)
+    return number is not None and low <= number <= high
+
+
 def since_bound(since: dict, today: datetime.date) -> datetime.date:
     """The date `since`'s days, months or years before `today` (29 February → 28th)."""
     if "days" in since:
@@ -145,6 +162,8 @@ def evaluate(
         return _equals(value, condition["equals"])
     if "in" in condition:
         return any(_equals(value, expected) for expected in condition["in"])
+    if "between" in condition:
+        return _between(value, *condition["between"])
     return (value is not MISSING) == condition["filled"]
 
 
@@ -214,7 +233,15 @@ def describe(condition: dict, definition) -> str:
 
 
 def _expected_text(condition: dict, definition) -> str:
-    expected = [condition["equals"]] if "equals" in condition else condition["in"]
+    if "between" in condition:
+        low, high = condition["between"]
+        code_list = definition.code_list(definition.field(condition["field"]))
+        codes = code_list.codes if code_list else ()
+        expected = [code for code in codes if _between(code, low, high)]
+        if not expected:
+            return _("einen Code von %(low)s bis %(high)s") % {"low": low, "high": high}
+    else:
+        expected = [condition["equals"]] if "equals" in condition else condition["in"]
     return _(" oder ").join(
         f"„{_display(definition, condition['field'], value)}“" for value in expected
     )

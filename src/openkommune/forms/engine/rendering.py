@@ -250,6 +250,8 @@ class _Builder:
             out["equals"] = posted(condition["equals"])
         elif "in" in condition:
             out["in"] = [posted(value) for value in condition["in"]]
+        elif "between" in condition:
+            out["between"] = condition["between"]
         else:
             out["filled"] = condition["filled"]
         return out

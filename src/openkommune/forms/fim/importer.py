@@ -28,7 +28,7 @@ from openkommune.forms.fim.parsers import (
     slugify,
 )
 from openkommune.forms.fim.reader import FimElement, FimFileError, FimSchema, read_schema
-from openkommune.forms.fim.rules import NO_CODE_LIST, Effect, RuleNotUnderstood, RuleTranslator
+from openkommune.forms.fim.rules import Effect, RuleNotUnderstood, RuleTranslator
 
 __all__ = [
     "FimFileError",
@@ -377,6 +377,7 @@ class _SchemaMapper:
 
         items = _items_by_id(definition["steps"])
         chains = _repeat_chains(definition["steps"])
+        listless = {item_id for ids in self.fields.missing.values() for item_id in ids}
         translator = RuleTranslator(
             self._resolve,
             lambda item_id: items[item_id],
@@ -384,6 +385,7 @@ class _SchemaMapper:
             repeats=lambda item_id: chains.get(item_id, ()),
             codes=lambda item_id: _codes(definition, items[item_id]),
             land_field=lambda: _land_field(definition, items),
+            listless=listless.__contains__,
         )
         applied = []
         # Per item: the conditions of the rules showing it and of those hiding it.
@@ -722,26 +724,17 @@ RELATIONS = {
 
 def _report_missing_code_lists(missing: dict, report: Report, hint: str):
     """One line per code list the schema references but no file or library entry supplied
-    (kind "code_list"), naming the fields that became free text, how many rules were not
-    taken over only for want of it, and what to do."""
+    (kind "code_list"), naming the fields that became free text and what to do."""
     for (name, version), item_ids in missing.items():
         label = f"„{name}“" if name else "ohne Kennung"
         if version:
             label += f" Version {version}"
         fields = ", ".join(f"„{item_id}“" for item_id in item_ids)
-        waiting = {
-            entry.fim_id
-            for entry in report.entries
-            if entry.kind == "rule"
-            and any(f"„{item_id}“ {NO_CODE_LIST}" in entry.message for item_id in item_ids)
-        }
-        which = (
-            "Regel, die ihre Codes nennt" if len(waiting) == 1 else "Regeln, die ihre Codes nennen"
-        )
-        rules = f" Ohne sie nicht übernommen: {len(waiting)} {which}." if waiting else ""
         report.add(
             "code_list",
-            f"Codeliste {label} fehlt; Freitext statt Auswahl bei {fields}.{rules} "
+            f"Codeliste {label} fehlt; Freitext statt Auswahl bei {fields}. Übernommene Regeln "
+            "mit Codes dieser Liste vergleichen den eingegebenen Code; ob es die Codes gibt, "
+            "prüft die Veröffentlichungsprüfung, sobald das Feld die Liste hat. "
             + (hint or MISSING_HINT_COMMAND),
         )
 

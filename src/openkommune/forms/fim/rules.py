@@ -63,12 +63,12 @@ Python, no database access.
 from __future__ import annotations
 
 import itertools
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from openkommune.forms.engine import LAENDER
+from openkommune.forms.engine.conditions import code_number
 
 REF = r"((?:[GF]\d{8}(?:\d{3})?\.)*[GF]\d{8}(?:\d{3})?)"
 
@@ -676,12 +676,12 @@ def _plain_list(masked: str) -> bool:
 def _compared_field(condition: dict) -> str | None:
     if "not" in condition:
         condition = condition["not"]
-    return condition.get("field") if ("equals" in condition or "in" in condition) else None
+    compares = "equals" in condition or "in" in condition or "between" in condition
+    return condition.get("field") if compares else None
 
 
-# Why a rule naming codes is refused when its field has no code list ("„id“ <this>"); the
-# importer counts these per missing list.
-NO_CODE_LIST = "ist kein Auswahlfeld (fehlt die Codeliste?)."
+# Why a rule naming codes is refused for a field that is no choice ("„id“ <this>").
+NO_CODE_LIST = "ist kein Auswahlfeld."
 
 
 class RuleNotUnderstood(Exception):
@@ -736,8 +736,12 @@ class RuleTranslator:
         repeats: Callable[[str], tuple[str, ...]] = lambda _item_id: (),
         codes: Callable[[str], list[tuple[str, str]] | None] = lambda _item_id: None,
         land_field: Callable[[], str] | None = None,
+        listless: Callable[[str], bool] = lambda _item_id: False,
     ):
         self.resolve = resolve
+        # Whether an item is a text field made of a FIM select whose code list is missing:
+        # rules naming its codes (ranges, allowed codes) are still executable on its answer.
+        self.listless = listless
         # The id of the field holding the Land (`"system": "land"`), added on first use;
         # None: rules for some Länder are not translated.
         self.land_field = land_field
@@ -1005,11 +1009,19 @@ class RuleTranslator:
             cuts += [found.start(), found.end()]
         cuts.append(len(codes_text))
         parts = [codes_text[cuts[i] : cuts[i + 1]].strip() for i in range(0, len(cuts), 2)]
-        codes = list(dict.fromkeys(self._value(target, part) for part in parts if part))
+        # Code → its label in the rule's text (`B "Handelsregister B"`), for the message
+        # while the field's code list is missing.
+        written: dict = {}
+        for part in filter(None, parts):
+            code = self._value(target, part)
+            quoted = re.search(r'"([^"]+)"', part)
+            label = quoted[1].strip() if quoted else ""
+            written.setdefault(code, label if label != code else "")
+        codes = list(written)
         if not codes or any(isinstance(code, bool) for code in codes):
             raise RuleNotUnderstood(f"Codes nicht verstanden: {codes_text}")
         labels = dict(self.codes(target) or ())
-        names = [f"„{labels.get(code, code)}“" for code in codes]
+        names = [f"„{labels.get(code) or written[code] or code}“" for code in codes]
         allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" oder {names[-1]}"
         message = f"Bei „{_title(item)}“ ist nach Ihren Angaben nur {allowed} möglich."
         rule = {
@@ -1120,6 +1132,9 @@ class RuleTranslator:
         return item
 
     def _expect_choice(self, item_id: str) -> dict:
+        """A choice field, or a FIM select whose code list is missing (its answer is a code)."""
+        if self.listless(item_id):
+            return self.item(item_id)
         return self._expect_type(item_id, ("choice", "multichoice"), NO_CODE_LIST)
 
     def _expect_field(self, item_id: str):
@@ -1386,8 +1401,14 @@ class RuleTranslator:
     def _atom(self, text: str, owner: str) -> dict:
         if match := _CODE_RANGE.match(text):
             field_id = self.resolve(match["ref"], owner)
-            bounds = [(match["op1"], int(match["n1"])), (match["op2"], int(match["n2"]))]
-            return self._codes_where(field_id, "=", lambda n: all(_holds(n, *b) for b in bounds))
+            low, high = 0, None
+            for op, bound in ((match["op1"], int(match["n1"])), (match["op2"], int(match["n2"]))):
+                if op in (">", ">="):
+                    low = max(low, bound + (op == ">"))
+                else:
+                    edge = bound - (op == "<")
+                    high = edge if high is None else min(high, edge)
+            return self._codes_where(field_id, "=", low, high)
         if match := _ANY_TRUE.match(text):
             group = self.resolve(match["ref"], owner)
             names = self._field_ids(group)
@@ -1429,20 +1450,33 @@ class RuleTranslator:
 
     def _span(self, field_id: str, op: str, first: str, last: str) -> dict:
         """The codes of the field's list from `first` to `last` (numbers, both included)."""
-        low, high = int(first), int(last)
-        return self._codes_where(field_id, op, lambda n: low <= n <= high, ends=(first, last))
+        if int(first) >= int(last):
+            raise RuleNotUnderstood(f"Bereich {first} bis {last} ist leer.")
+        return self._codes_where(field_id, op, int(first), int(last), ends=(first, last))
 
-    def _codes_where(self, field_id: str, op: str, test, ends: tuple[str, ...] = ()) -> dict:
-        """`field in` the numeric codes of its list that pass `test` (`<>`: not in); a span's
-        `ends` must be in the list, the first below the last."""
+    def _codes_where(
+        self, field_id: str, op: str, low: int, high: int | None, ends: tuple[str, ...] = ()
+    ) -> dict:
+        """The numeric codes from `low` to `high` (both included; None: no upper bound), `<>`:
+        any other answer. With the field's code list: `in` its codes in the range (a span's
+        `ends` must be listed). A FIM select whose list is missing (a text field for now) gets
+        `between`, which needs no list and keeps its meaning once the list is added."""
         self._expect_choice(field_id)
-        listed = [code for code, _label in self.codes(field_id) or ()]
-        if ends and int(ends[0]) >= int(ends[1]):
-            raise RuleNotUnderstood(f"Bereich {ends[0]} bis {ends[1]} ist leer.")
+        listed = self.codes(field_id)
+        if listed is None:
+            if high is None or low > high:
+                raise RuleNotUnderstood(
+                    f"Bereich ohne Obergrenze oder leer bei „{field_id}“ (Codeliste fehlt)."
+                )
+            condition = {"field": field_id, "between": [low, high]}
+            return {"not": condition} if op == "<>" else condition
+        listed_codes = [code for code, _label in listed]
         for code in ends:
-            if code not in listed:
+            if code not in listed_codes:
                 raise RuleNotUnderstood(f"Code {code} ist nicht in der Liste von „{field_id}“.")
-        chosen = [code for code in listed if code.isdigit() and test(int(code))]
+        top = float("inf") if high is None else high
+        numbers = {code: code_number(code) for code in listed_codes}
+        chosen = [code for code, n in numbers.items() if n is not None and low <= n <= top]
         if not chosen:
             raise RuleNotUnderstood(f"Kein Code von „{field_id}“ liegt im genannten Bereich.")
         condition = {"field": field_id, "in": chosen}
@@ -1600,13 +1634,6 @@ def _land_codes(text: str) -> list[str]:
 
 def _in_land(land: str, codes: list[str]) -> dict:
     return {"field": land, "equals": codes[0]} if len(codes) == 1 else {"field": land, "in": codes}
-
-
-_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-
-
-def _holds(number: int, op: str, bound: int) -> bool:
-    return _ORDER[op](number, bound)
 
 
 def _closing_depth(text: str, position: int) -> int:

@@ -43,6 +43,13 @@
     if ("filled" in condition) {
       return (given.length > 0) === condition.filled;
     }
+    if (condition.between) {
+      // A code of digits from the first to the second number (forms.engine.conditions).
+      return given.some(function (value) {
+        return /^[0-9]+$/.test(value) && Number(value) >= condition.between[0] &&
+          Number(value) <= condition.between[1];
+      });
+    }
     var expected = "equals" in condition ? [condition.equals] : condition["in"] || [];
     return expected.some(function (value) {
       return given.indexOf(String(value)) !== -1;

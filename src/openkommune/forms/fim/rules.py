@@ -79,7 +79,7 @@ def _named(name: str) -> str:
 
 
 _LEAD = (
-    r"(?:(?:in|im)\s+)?(?:(?:das|die|der|dem)\s+)?"
+    r"(?:(?:[Ii]n|[Ii]m)\s+)?(?:(?:das|die|der|dem)\s+)?"
     r"(?:(?:Datenfeldgruppe|Datengruppe|Datenfeld|Feldgruppe|Feld|Gruppe)\s+)*"
 )
 _LABEL = r'(?:\s*"[^"]*")?'
@@ -127,8 +127,11 @@ _BARE_COMPARE = re.compile(
     r'[0-9A-Za-z]+\s*=\s*"[^"]*"|(?![GF]\d{8})[0-9]+\s*=\s*[^"<>=]+?))$'
 )
 # A list of codes written with commas: `= 123000="…", 131000="…" oder 211000="…"`; a comma
-# separates two values only before a code with its label.
-_CODE_COMMA = re.compile(r',\s*(?=[0-9A-Za-z]+\s*=\s*["A-Za-z0-9]|[0-9]+\s+"|\()')
+# separates two values only before a code with its label, a bare number ending the list or
+# followed by another comma, or a span ("111000 bis 113000").
+_CODE_COMMA = re.compile(
+    r',\s*(?=[0-9A-Za-z]+\s*=\s*["A-Za-z0-9]|[0-9]+\s+"|\(|[0-9]+\s*(?:,|$)|[0-9]+\s+bis\s)'
+)
 # `110000="…" bis 114000="…"`: every code of the field's list from the first to the last.
 _CODE_SPAN = re.compile(
     r'^(?P<first>[0-9]+)\s*(?:=\s*)?(?:"[^"]*")?\s+bis\s+(?:=\s*)?(?P<last>[0-9]+)\s*'
@@ -767,6 +770,16 @@ class RuleTranslator:
             lambda found: f"das Feld {found[1]}.{found[2]}",
             text,
         )
+        # "in der Codeliste die Einträge folgender Codes ausgewählt: 211000, 111000-113000"
+        # lists codes and spans of codes: "Auswahl = 211000, 111000 bis 113000".
+        text = re.sub(
+            r"\s+in\s+der\s+Codeliste\s+(?:die\s+)?Einträge?\s+(?:folgender|der\s+folgenden)\s+"
+            r"Codes\s+(?:aus)?gewählt(?:\s+(?:wird|wurde|ist|sind|werden|wurden))?\s*:\s*"
+            r"(?P<codes>[0-9]+(?:\s*(?:,|[-–])\s*[0-9]+)*)",
+            lambda found: " Auswahl = " + re.sub(r"\s*[-–]\s*", " bis ", found["codes"]),
+            text,
+        )
+        text = _states_rewritten(text)
         # "Entweder muss A oder B befüllt sein" is "Es muss entweder A oder B befüllt sein".
         text = re.sub(r"^Entweder\s+muss\s+", "Es muss entweder ", text)
         # "Mindestens eines der Felder A, B muss befüllt sein": "Es muss mindestens …".
@@ -1563,6 +1576,82 @@ class RuleTranslator:
         if not fields:
             raise RuleNotUnderstood(f"Die Gruppe „{item_id}“ hat keine Felder.")
         return fields[0] if len(fields) == 1 else {"any": fields}
+
+
+# A rule ending with the states it means, with their codes: "Die Mitgliedstaaten der
+# Europäischen Union (Stand 2025) sind alphabetisch sortiert: 124 Belgien, …, 0 Deutschland,
+# … und 181 Zypern." (also "… der EU, EWR und Schweiz …").
+_STATES_DEFINED = re.compile(
+    r"\s*Die\s+Mitgliedstaaten\s+(?P<head>[^:.]*?(?:\([^)]*\)[^:.]*?)*):\s*(?P<list>[^:]+?)\.?\s*$"
+)
+def _field_named(n: int) -> str:
+    """ "in/im (Daten)Feld F "Label"" with the groups `ref<n>` and `label<n>`."""
+    return (
+        r"(?:(?:[Ii]n|[Ii]m)\s+)?(?:(?:das|dem)\s+)?(?:Daten)?[Ff]eld\s+"
+        + f"(?P<ref{n}>{REF[1:]}"
+        + f'(?P<label{n}>\\s*"[^"]*")?'
+    )
+
+
+# Where a condition asks for one of those states: "in Feld F (in der Auswahl) ein (Nicht-)
+# EU-Staat(, (Nicht) EWR-Staat oder (nicht) Schweiz) gewählt", "in Datenfeld F ein Staat
+# gewählt wird, der (nicht) zur EU(, zum EWR oder zur Schweiz) gehört", "alle Angaben in Feld
+# F <> Deutschland/EU-Staat sind", "mindestens eine Angabe in Feld F = Deutschland/EU-Staat ist".
+_STATE_ASKED = re.compile(
+    r"(?:"
+    + _field_named(1)
+    + r"\s+(?:in\s+der\s+Auswahl\s+)?ein(?:en)?\s+(?P<neg1>Nicht[- ]?)?EU-Staat(?:es)?"
+    r"(?P<wide1>\s*,\s*(?:Nicht[- ]?)?EWR-Staat\s+oder\s+(?:nicht\s+)?(?:die\s+)?Schweiz)?"
+    r"\s+(?:aus)?gewählt(?:\s+(?:wird|wurde|ist))?"
+    r"|"
+    + _field_named(2)
+    + r"\s+ein(?:en)?\s+Staat\s+(?:aus)?gewählt\s+wird,\s+der\s+(?P<neg2>nicht\s+)?zur\s+EU"
+    r"(?P<wide2>,\s+zum\s+EWR\s+oder\s+zur\s+Schweiz)?\s+gehört"
+    r"|"
+    r"(?P<quantor>alle|mindestens\s+eine)\s+Angaben?\s+"
+    + _field_named(3)
+    + r"\s*(?P<op><>|=)\s*Deutschland\s*/\s*EU-Staat\s+(?:sind|ist)"
+    r")"
+)
+
+
+def _states_rewritten(text: str) -> str:
+    """A rule that defines the states it means (`_STATES_DEFINED`) with their codes: each
+    condition asking for them (`_STATE_ASKED`) becomes a comparison with the set, `Feld F =
+    (124 ODER …)` or `<> (124 UND …)`, and the definition is removed. The set must be the
+    one the condition names (EU, or EU, EWR and Schweiz); a state without its code, or a
+    condition the definition does not cover, is refused rather than guessed."""
+    defined = _STATES_DEFINED.search(text)
+    if defined is None:
+        return text
+    entries = [e.strip() for e in re.split(r",\s*|\s+und\s+", defined["list"]) if e.strip()]
+    codes = []
+    for entry in entries:
+        coded = re.fullmatch(r"([0-9]+)\s+\S.*", entry)
+        if coded is None:
+            raise RuleNotUnderstood(f"Der Staat „{entry}“ steht ohne Code in der Liste der Regel.")
+        codes.append(coded[1])
+    wide = "EWR" in defined["head"]
+    body = text[: defined.start()].strip()
+
+    def compared(found) -> str:
+        names_wide = bool(found["wide1"] or found["wide2"])
+        if found["quantor"] is None and names_wide != wide:
+            raise RuleNotUnderstood("Die Regel nennt andere Staaten, als sie aufzählt.")
+        n = next(n for n in (1, 2, 3) if found[f"ref{n}"])
+        ref, label = found[f"ref{n}"], found[f"label{n}"]
+        if found["quantor"]:
+            negated = found["op"] == "<>"
+            if (found["quantor"] == "alle") != negated:
+                raise RuleNotUnderstood(f"Bedingung nicht verstanden: {found[0]}")
+        else:
+            negated = bool(found["neg1"] or found["neg2"])
+        if negated:
+            return f"das Feld {ref}{label or ''} <> ({' UND '.join(codes)})"
+        return f"das Feld {ref}{label or ''} = ({' ODER '.join(codes)})"
+
+    rewritten, count = _STATE_ASKED.subn(compared, body)
+    return rewritten if count else text
 
 
 def _land_sentences(text: str) -> str | None:

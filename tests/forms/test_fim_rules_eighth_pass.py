@@ -1,0 +1,145 @@
+"""Eighth pass of the FIM rule translation (docs/forms.md "FIM rules", "Eighth pass") on small
+synthetic schemas (test data, not real FIM content; the state codes are only examples): codes
+listed "in der Codeliste", bare code lists with commas, a capitalised "Im", and rules that
+enumerate the states they mean with their codes. Each translation is executed with the
+engine; the selects have no code list, so their answers are typed codes."""
+
+import pytest
+
+from openkommune.forms.engine import validate
+from openkommune.forms.engine.state import visibility
+from tests.forms.fim_samples.builders import applied, field, group, import_with_rules, refused
+
+LEIKA = ["99089086000000"]
+FORM = field("F90000001", "Rechtsform", feldart="select", codeliste=("urn:test:x", "1"))
+FIRMA = group("G90000020", "Nicht natürliche Person", [field("F90000021", "Firma")], anzahl="0:1")
+R, U = "f90000001_rechtsform", "g90000020_nicht_natuerliche_person"
+
+
+def run(children, text):
+    return import_with_rules(children, [text], leika_keys=LEIKA)
+
+
+def shown(definition, data, item_id):
+    return visibility(definition, data).item_visible(item_id, {})
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "Im Datenfeld F90000001 \"Rechtsform\" in der Codeliste die Einträge folgender Codes "
+        "ausgewählt: 211000, 221000, 111000-113000, 138100",
+        'im Datenfeld F90000001 "Rechtsform" Auswahl = 211000, 221000, 111000 bis 113000 oder '
+        "138100",
+    ],
+)
+def test_codes_and_spans_listed_with_commas(condition):
+    result, definition = run(
+        [FORM, FIRMA],
+        f'WENN {condition}, DANN ist Datenfeldgruppe G90000020 "Nicht natürliche Person" eine '
+        "Pflichtfeldgruppe.",
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    inside = ["211000", "221000", "111000", "112500", "113000", "138100"]
+    outside = ["110999", "113001", "138000", "410000", ""]
+    assert all(shown(definition, {R: code}, U) for code in inside)
+    assert not any(shown(definition, {R: code}, U) for code in outside)
+    assert "Bitte geben Sie mindestens 1 Eintrag" in validate(definition, {R: "211000"}).errors[U][0]
+
+
+STATE = field(
+    "F90000001", "Staatsangehörigkeit", feldart="select", codeliste=("urn:test:staat", "1")
+)
+STATES = field(
+    "F90000001",
+    "Staatsangehörigkeit",
+    feldart="select",
+    codeliste=("urn:test:staat", "1"),
+    anzahl="1:n",
+)
+PERMIT = group("G90000020", "Aufenthaltstitel", [field("F90000021", "Titel")], anzahl="0:1")
+S, P = "f90000001_staatsangehoerigkeit", "g90000020_aufenthaltstitel"
+EU = (
+    "Die Mitgliedstaaten der Europäischen Union (Stand 2025) sind alphabetisch sortiert: "
+    "901 Aland, 902 Bland, 0 Deutschland und 903 Cland."
+)
+WIDE = (
+    "Die Mitgliedstaaten der EU, EWR und Schweiz (Stand 02/2026) sind alphabetisch sortiert: "
+    "901 Aland, 000 Deutschland, 904 Dland und 905 Eland."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "members", "others"),
+    [
+        (
+            'WENN in Feld F90000001 "Staatsangehörigkeit" in der Auswahl ein Nicht-EU-Staat '
+            'gewählt, DANN ist Feldgruppe G90000020 "Aufenthaltstitel" als Pflichtfeldgruppe '
+            'anzuzeigen und zu befüllen. WENN in Feld F90000001 "Staatsangehörigkeit" in der '
+            'Auswahl ein EU-Staat gewählt, DANN ist Feldgruppe G90000020 "Aufenthaltstitel" '
+            f"auszublenden. {EU}",
+            ["901", "902", "0", "903"],
+            ["904", "999", "000"],  # "000" is not the "0" the rule writes
+        ),
+        (
+            'WENN in Datenfeld F90000001 "Staatsangehörigkeit" ein Staat gewählt wird, der nicht '
+            'zur EU, zum EWR oder zur Schweiz gehört, DANN ist die Datenfeldgruppe G90000020 '
+            '"Aufenthaltstitel" zu befüllen. WENN in Datenfeld F90000001 "Staatsangehörigkeit" '
+            "ein Staat gewählt wird, der zur EU, zum EWR oder zur Schweiz gehört, DANN ist die "
+            f'Datenfeldgruppe G90000020 "Aufenthaltstitel" auszublenden. {WIDE}',
+            ["901", "000", "904", "905"],
+            ["902", "999"],
+        ),
+    ],
+)
+def test_a_rule_enumerating_its_states_compares_with_their_codes(text, members, others):
+    result, definition = run([STATE, PERMIT], text)
+    assert applied(result) == ["R90000001"], refused(result)
+    for code in members:
+        assert not shown(definition, {S: code}, P), code
+    for code in others:
+        assert shown(definition, {S: code}, P), code
+        errors = validate(definition, {S: code}).errors
+        assert "Bitte geben Sie mindestens 1 Eintrag" in errors[P][0]
+
+
+def test_all_or_at_least_one_of_several_nationalities():
+    result, definition = run(
+        [STATES, PERMIT],
+        'WENN alle Angaben in Feld F90000001 "Staatsangehörigkeit" <> Deutschland/EU-Staat '
+        'sind, dann muss die Gruppe G90000020 "Aufenthaltstitel" befüllt werden. WENN '
+        'mindestens eine Angabe in Feld F90000001 "Staatsangehörigkeit" = Deutschland/EU-Staat '
+        f'ist, dann darf die Gruppe G90000020 "Aufenthaltstitel" nicht angezeigt werden. {EU}',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    entries = "f90000001_staatsangehoerigkeit_liste"
+
+    def nationalities(*codes):
+        return {entries: [{S: code} for code in codes]}
+
+    assert shown(definition, nationalities("999", "998"), P)
+    assert not shown(definition, nationalities("999", "902"), P)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # The rule names EU states but enumerates EU, EWR and Schweiz: not guessed.
+        (
+            'WENN in Feld F90000001 "Staatsangehörigkeit" in der Auswahl ein EU-Staat gewählt, '
+            f'DANN ist Feldgruppe G90000020 "Aufenthaltstitel" auszublenden. {WIDE}',
+            "nennt andere Staaten",
+        ),
+        # A state without its code: dropping it would change who is asked.
+        (
+            'WENN in Feld F90000001 "Staatsangehörigkeit" in der Auswahl ein EU-Staat gewählt, '
+            'DANN ist Feldgruppe G90000020 "Aufenthaltstitel" auszublenden. Die Mitgliedstaaten '
+            "der EU sind: 901 Aland, Bland und 903 Cland.",
+            "„Bland“ steht ohne Code",
+        ),
+    ],
+)
+def test_a_set_of_states_that_does_not_fit_is_refused(text, reason):
+    result, _definition = run([STATE, PERMIT], text)
+    assert applied(result) == []
+    assert reason in refused(result)[0]

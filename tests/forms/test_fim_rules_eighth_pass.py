@@ -27,7 +27,7 @@ def shown(definition, data, item_id):
 @pytest.mark.parametrize(
     "condition",
     [
-        "Im Datenfeld F90000001 \"Rechtsform\" in der Codeliste die Einträge folgender Codes "
+        'Im Datenfeld F90000001 "Rechtsform" in der Codeliste die Einträge folgender Codes '
         "ausgewählt: 211000, 221000, 111000-113000, 138100",
         'im Datenfeld F90000001 "Rechtsform" Auswahl = 211000, 221000, 111000 bis 113000 oder '
         "138100",
@@ -44,7 +44,9 @@ def test_codes_and_spans_listed_with_commas(condition):
     outside = ["110999", "113001", "138000", "410000", ""]
     assert all(shown(definition, {R: code}, U) for code in inside)
     assert not any(shown(definition, {R: code}, U) for code in outside)
-    assert "Bitte geben Sie mindestens 1 Eintrag" in validate(definition, {R: "211000"}).errors[U][0]
+    assert (
+        "Bitte geben Sie mindestens 1 Eintrag" in validate(definition, {R: "211000"}).errors[U][0]
+    )
 
 
 STATE = field(
@@ -83,7 +85,7 @@ WIDE = (
         ),
         (
             'WENN in Datenfeld F90000001 "Staatsangehörigkeit" ein Staat gewählt wird, der nicht '
-            'zur EU, zum EWR oder zur Schweiz gehört, DANN ist die Datenfeldgruppe G90000020 '
+            "zur EU, zum EWR oder zur Schweiz gehört, DANN ist die Datenfeldgruppe G90000020 "
             '"Aufenthaltstitel" zu befüllen. WENN in Datenfeld F90000001 "Staatsangehörigkeit" '
             "ein Staat gewählt wird, der zur EU, zum EWR oder zur Schweiz gehört, DANN ist die "
             f'Datenfeldgruppe G90000020 "Aufenthaltstitel" auszublenden. {WIDE}',
@@ -143,3 +145,88 @@ def test_a_set_of_states_that_does_not_fit_is_refused(text, reason):
     result, _definition = run([STATE, PERMIT], text)
     assert applied(result) == []
     assert reason in refused(result)[0]
+
+
+NAME = field("F90000002", "Name")
+PERSON = group(
+    "G90000010",
+    "Natürliche Person",
+    [field("F90000011", "Familienname", anzahl="0:1"), field("F90000012", "Vorname", anzahl="0:1")],
+    anzahl="0:1",
+)
+EXTRACT = group("G90000030", "Registerauszug", [field("F90000031", "Auszug", anzahl="0:1")])
+G = "g90000010_natuerliche_person"
+X = "f90000031_auszug"
+PERSON_NEEDED = ["Bitte machen Sie Angaben zu „Natürliche Person“."]
+
+
+@pytest.mark.parametrize(
+    ("text", "needed_in", "free_in"),
+    [
+        (
+            'Die Gruppe G90000010 "Natürliche Person" muss in den Bundesländern SN, HB und RLP '
+            "befüllt werden.",
+            ["SN", "HB", "RP"],
+            ["BY", "TH"],
+        ),
+        (
+            'Für alle Bundesländer außer BW ist die Gruppe G90000010 "Natürliche Person" zu '
+            'befüllen. Für das Bundesland BW ist die Gruppe G90000010 "Natürliche Person" '
+            "anzuzeigen.",
+            ["SN", "BY", "TH"],
+            ["BW"],
+        ),
+    ],
+)
+def test_a_group_required_in_some_laender_only(text, needed_in, free_in):
+    # Inside a step, the optional group is a plain group: the message goes to its first field.
+    result, definition = run([group("G90000001", "Antrag", [NAME, PERSON])], text)
+    assert applied(result) == ["R90000001"], refused(result)
+    for land in needed_in:
+        assert validate(definition, {"f90000002_name": "M", "land": land}).errors == {
+            f"{G}.f90000011_familienname": PERSON_NEEDED
+        }, land
+        filled = {"f90000002_name": "M", "land": land, G: {"f90000012_vorname": "Eva"}}
+        assert validate(definition, filled).errors == {}
+    for land in free_in:
+        assert validate(definition, {"f90000002_name": "M", "land": land}).errors == {}, land
+        assert shown(definition, {"land": land}, G)
+
+
+def test_a_group_of_one_field_required_in_some_laender_makes_the_field_required_there():
+    result, definition = run(
+        [NAME, EXTRACT], 'Die Gruppe G90000030 "Registerauszug" muss in TH befüllt werden.'
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert validate(definition, {"f90000002_name": "M", "land": "TH"}).errors == {
+        X: ["Bitte geben Sie „Auszug“ an."]
+    }
+    assert validate(definition, {"f90000002_name": "M", "land": "SN"}).errors == {}
+
+
+def test_a_group_already_required_by_its_fields_changes_nothing():
+    required = group("G90000030", "Registerauszug", [field("F90000031", "Auszug")])
+    result, _definition = run(
+        [NAME, required], 'Die Gruppe G90000030 "Registerauszug" muss in TH befüllt werden.'
+    )
+    assert applied(result) == []
+    assert "nichts Ausführbares" in refused(result)[0]
+
+
+def test_a_repeated_group_required_in_some_laender_needs_an_entry_there():
+    persons = group(
+        "G90000010",
+        "Natürliche Person",
+        [field("F90000011", "Familienname"), field("F90000012", "Vorname", anzahl="0:1")],
+        anzahl="0:3",
+    )
+    result, definition = run(
+        [group("G90000001", "Antrag", [NAME, persons])],
+        'Die Gruppe G90000010 "Natürliche Person" muss in TH befüllt werden.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    base = {"f90000002_name": "M"}
+    assert validate(definition, {**base, "land": "TH"}).errors == {G: PERSON_NEEDED}
+    entry = {G: [{"f90000011_familienname": "Muster"}]}
+    assert validate(definition, {**base, **entry, "land": "TH"}).errors == {}
+    assert validate(definition, {**base, "land": "SN"}).errors == {}

@@ -329,9 +329,6 @@ def test_a_field_required_in_some_laender_in_one_sentence():
 @pytest.mark.parametrize(
     "text",
     [
-        # A group: the form has no field to require, and the other Länder are not named.
-        'Die Gruppe G90000010 "Natürliche Person" muss in den Bundesländern SN, HB und RLP '
-        "befüllt werden.",
         'Das Feld F90000003 "Registernummer" muss für die Länder Bremen und Niedersachsen '
         "angezeigt werden.",
     ],

@@ -52,13 +52,54 @@ def test_inside_a_repeated_group_per_entry():
     ("rules", "problem"),
     [
         ([{"any_filled": ["telefon", "fehlt"], "message": "x"}], "kein Feld mit einem Wert"),
-        ([{"any_filled": ["telefon"], "message": "x"}], "any_filled"),
+        ([{"any_filled": ["telefon"], "message": "x"}], "einzelnes Feld gilt „required“"),
+        ([{"any_filled": ["plain"], "message": "x"}], "keine wiederholte Gruppe"),
+        (
+            [{"any_filled": ["telefon", "fax"], "when": {"field": "nix", "filled": True},
+              "message": "x"}],
+            "Bedingung „when“: Die Bedingung nennt „nix“",
+        ),
     ],
-)
+)  # fmt: skip
 def test_bad_any_filled_rules_are_definition_errors(rules, problem):
     with pytest.raises(DefinitionError) as caught:
-        parse_definition(raw_form(field("telefon", "phone"), rules=rules))
+        parse_definition(
+            raw_form(
+                field("telefon", "phone"),
+                field("fax", "phone"),
+                group("plain", [field("inner", "text")]),
+                rules=rules,
+            )
+        )
     assert problem in str(caught.value)
+
+
+def land_form(rule_fields):
+    return parse_definition(
+        raw_form(
+            field("land", "text", label="Land"),
+            field("telefon", "phone"),
+            field("email", "email"),
+            group("nachweise", [field("datei", "text", required=True)], repeat={"min": 0, "max": 3}),
+            rules=[{"any_filled": rule_fields, "message": MESSAGE,
+                    "when": {"field": "land", "in": ["TH", "SN"]}}],
+        )
+    )  # fmt: skip
+
+
+def test_any_filled_with_when_is_checked_only_while_the_condition_holds():
+    definition = land_form(["telefon", "email"])
+    assert validate(definition, {"land": "TH"}).errors == {"telefon": [MESSAGE]}
+    assert validate(definition, {"land": "TH", "email": "a@example.de"}).is_valid
+    assert validate(definition, {"land": "BY"}).is_valid
+    assert validate(definition, {}).is_valid
+
+
+def test_any_filled_over_a_repeated_group_needs_an_entry_with_a_value():
+    definition = land_form(["nachweise"])
+    assert validate(definition, {"land": "SN"}).errors == {"nachweise": [MESSAGE]}
+    assert validate(definition, {"land": "SN", "nachweise": [{"datei": "x"}]}).is_valid
+    assert validate(definition, {"land": "BY"}).is_valid
 
 
 def test_fields_at_different_repeat_levels_count_in_any_entry():

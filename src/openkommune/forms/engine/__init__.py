@@ -258,7 +258,12 @@ class _Validator:
         """At least one of the rule's fields filled (a value that failed its checks counts
         as filled: it has its own error); skipped while none of them is shown. A field in a
         repeated group below the rule's scope counts as filled when it is filled in any
-        entry; the error then goes to that group when no field of the scope is shown."""
+        entry; the error then goes to that group when no field of the scope is shown. With
+        `when`, checked only while that condition holds (e.g. in some Länder)."""
+        if rule.when is not None and not evaluate(
+            rule.when, lambda name: self.shown.effective(name, ctx), self.shown.typed.today
+        ):
+            return
         shown, filled = [], False
         for name in rule.fields:
             open_repeats = [

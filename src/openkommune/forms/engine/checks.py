@@ -20,6 +20,7 @@ from openkommune.forms.engine.definition import (
     Field,
     Group,
     definition_schema,
+    rule_scope,
 )
 
 _TYPE_NAMES = {
@@ -514,10 +515,25 @@ def _field_list_messages(
 def _any_filled_messages(d: Definition, number: int, rule) -> list[str]:
     # Fields in different repeated groups are allowed: one below the rule's scope counts as
     # filled in any entry (`rule_scope`).
+    # A repeated group counts as filled when one of its entries holds a value.
     where = f"Regel {number} (mindestens eines von {', '.join(rule.fields)})"
-    return _field_list_messages(
-        d, where, rule, lambda f: f.has_value, "ist kein Feld mit einem Wert", same_scope=False
-    )
+    out = []
+    for name in rule.fields:
+        target = d.items.get(name)
+        repeated = isinstance(target, Group) and target.repeat is not None
+        if not repeated and not (isinstance(target, Field) and target.has_value):
+            out.append(
+                f"{where}: „{name}“ ist kein Feld mit einem Wert und keine wiederholte Gruppe."
+            )
+    if not out and len(rule.fields) == 1 and isinstance(d.items[rule.fields[0]], Field):
+        out.append(
+            f"{where}: Für ein einzelnes Feld gilt „required“ oder „required_if“, keine Regel "
+            "„any_filled“."
+        )
+    if rule.when is not None and not out:
+        scope = rule_scope(d, rule)
+        out.extend(_reference_messages(d, f"{where}, Bedingung „when“", rule.when, scope))
+    return out
 
 
 def _any_true_messages(d: Definition, number: int, rule) -> list[str]:

@@ -64,14 +64,15 @@ class Rule:
     (op "any_true") at least one of the Ja/Nein `fields` yes,
     or (op "valid_date") the `fields` day, month, year make a calendar date; then `left` is
     the first of them and `right` is empty. Op "only_codes": the choice field `left` holds
-    one of `codes` while the condition `when` holds."""
+    one of `codes` while the condition `when` holds; "any_filled" may have a `when` too."""
 
     left: str
     op: str
     right: str
     message: str
     fields: tuple[str, ...] = ()
-    # op "only_codes": the codes allowed in `left` while `when` holds (None: always).
+    # op "only_codes": the codes allowed in `left` while `when` holds (None: always); op
+    # "any_filled": checked only while `when` holds.
     codes: tuple[str, ...] = ()
     when: dict | None = None
 
@@ -273,7 +274,7 @@ def _build_rule(raw: dict) -> Rule:
     for op in ("any_filled", "any_true", "valid_date"):
         if op in raw:
             names = tuple(raw[op])
-            return Rule(names[0], op, "", raw["message"], names)
+            return Rule(names[0], op, "", raw["message"], names, when=raw.get("when"))
     if "only_codes" in raw:
         return Rule(
             raw["field"],

@@ -958,11 +958,22 @@ class RuleTranslator:
                     always = False
             if not shown:
                 raise RuleNotUnderstood(f"„{item_id}“ wäre in keinem Land zu sehen.")
-            if not required and all(said.get(i, (None,))[0] is None for i in range(len(sections))):
-                # Shown everywhere and required nowhere (a group "muss in TH befüllt werden"
-                # names no field the form could require): nothing to execute.
-                raise RuleNotUnderstood(f"Die Regel ändert an „{item_id}“ nichts Ausführbares.")
             visible = shown[0] if len(shown) == 1 else {"any": shown}
+            fill = None
+            if required and self.item(item_id).get("kind") != "field":  # a group or step
+                # A group "muss … befüllt werden": its entry is required where it is shown,
+                # or (`when`) only in those Länder.
+                when = None if always else required[0] if len(required) == 1 else {"any": required}
+                fill = self._group_filled(item_id, when)
+                required = []
+            if (
+                fill is None
+                and not required
+                and all(said.get(i, (None,))[0] is None for i in range(len(sections)))
+            ):
+                # Shown everywhere and required nowhere (a group already filled by its own
+                # required fields): nothing to execute.
+                raise RuleNotUnderstood(f"Die Regel ändert an „{item_id}“ nichts Ausführbares.")
             props = None
             if required and not always:
                 # Required only in some Länder: no longer required in the others.
@@ -971,6 +982,8 @@ class RuleTranslator:
                     "required_if": required[0] if len(required) == 1 else {"any": required},
                 }
             effects.append(Effect(item_id, visible, bool(required) and always, props=props))
+            if fill is not None:
+                effects.append(fill)
         return effects
 
     def _land_section(self, body: str, owner: str) -> list[Effect]:
@@ -998,11 +1011,8 @@ class RuleTranslator:
                 if meaning == "empty":
                     effects.append(Effect(target, _NEVER))
                 elif meaning in ("required", "allowed"):
-                    required = (
-                        meaning == "required"
-                        and item.get("kind") == "field"
-                        and item.get("type") != "info"
-                    )
+                    # A group "muss … befüllt werden": its entry is required (`_land_rule`).
+                    required = meaning == "required" and item.get("type") != "info"
                     effects.append(Effect(target, None, required))
                 else:
                     raise RuleNotUnderstood(f"Satz nicht verstanden: {match[0]}")
@@ -1275,25 +1285,32 @@ class RuleTranslator:
             raise RuleNotUnderstood(f"„{target}“ verlangt schon mindestens {low} Antworten.")
         return Effect(target, None, props={"max": count})
 
-    def _group_filled(self, group_id: str) -> Effect | None:
+    def _group_filled(self, group_id: str, when: dict | None = None) -> Effect | None:
         """A group that "muss befüllt werden" while shown: a repeated (or optional, 0 to 1)
         group gets at least one entry (`repeat.min` 1; hidden, it is not checked); a group
         of one entry is filled by its own required fields, or else by at least one of its
-        fields (`any_filled`; a single field becomes required)."""
+        fields (`any_filled`; a single field becomes required). Only while `when` holds (a
+        group required in some Länder): an `any_filled` rule with that `when` over its fields,
+        or over the repeated group itself (an entry with a value; a single field: `required_if`)."""
         item = self.item(group_id)
         repeat = item.get("repeat")
-        if repeat is not None:
-            if repeat.get("min", 0) >= 1:
-                return None
-            return Effect(group_id, None, props={"repeat": {**repeat, "min": 1}}, fills=True)
-        if _required_inside(item["items"]):
+        if repeat is not None and repeat.get("min", 0) >= 1:
             return None
+        if repeat is None and _required_inside(item["items"]):
+            return None
+        if repeat is not None and when is None:
+            return Effect(group_id, None, props={"repeat": {**repeat, "min": 1}}, fills=True)
         names = self._field_ids(group_id)
-        if len(names) == 1:
-            return Effect(names[0], None, required=True, fills=True)
+        if len(names) == 1 and repeat is None:
+            if when is None:
+                return Effect(names[0], None, required=True, fills=True)
+            return Effect(names[0], None, props={"required_if": when}, fills=True)
         message = f"Bitte machen Sie Angaben zu „{_title(item)}“."
-        rule = {"any_filled": names, "message": message[:500]}
-        return Effect(names[0], None, rule=rule, fills=True)
+        # A repeated group needs an entry with a value: the group itself is the rule's one id.
+        rule = {"any_filled": [group_id] if repeat else names, "message": message[:500]}
+        if when is not None:
+            rule["when"] = when
+        return Effect(group_id if repeat else names[0], None, rule=rule, fills=True)
 
     def _field_ids(self, item_id: str) -> list[str]:
         """The field itself, or every field with a value of a group."""
@@ -1584,6 +1601,8 @@ class RuleTranslator:
 _STATES_DEFINED = re.compile(
     r"\s*Die\s+Mitgliedstaaten\s+(?P<head>[^:.]*?(?:\([^)]*\)[^:.]*?)*):\s*(?P<list>[^:]+?)\.?\s*$"
 )
+
+
 def _field_named(n: int) -> str:
     """ "in/im (Daten)Feld F "Label"" with the groups `ref<n>` and `label<n>`."""
     return (
@@ -1772,11 +1791,12 @@ def _answers(items: list[dict]):
 
 
 def _required_inside(items: list[dict]) -> bool:
-    """Whether a field of these items (not inside a repeated group) is required."""
+    """Whether a field of these items is required whenever they are shown: directly, in a
+    plain group, or in a repeated group that needs an entry (`repeat.min` ≥ 1)."""
     return any(
         item.get("required")
         if item["kind"] == "field"
-        else "repeat" not in item and _required_inside(item["items"])
+        else item.get("repeat", {}).get("min", 1) >= 1 and _required_inside(item["items"])
         for item in items
     )
 

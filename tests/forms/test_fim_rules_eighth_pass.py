@@ -230,3 +230,30 @@ def test_a_repeated_group_required_in_some_laender_needs_an_entry_there():
     entry = {G: [{"f90000011_familienname": "Muster"}]}
     assert validate(definition, {**base, **entry, "land": "TH"}).errors == {}
     assert validate(definition, {**base, "land": "SN"}).errors == {}
+
+
+def test_a_dotted_reference_may_leave_out_levels_and_takes_the_nearest_use():
+    deeper = group("G90000007", "Weitere", [group("G90000006", "Register", [FORM])], anzahl="0:1")
+    near = group("G90000005", "Register", [FORM])
+    result, definition = run(
+        [group("G90000001", "Antrag", [near, deeper]), FIRMA],
+        'WENN das Feld G90000001.F90000001 "Rechtsform" = 221100, DANN ist Datenfeldgruppe '
+        'G90000020 "Nicht natürliche Person" eine Pflichtfeldgruppe.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    (compared,) = [
+        item_id
+        for item_id in definition.items
+        if item_id.startswith("f90000001") and definition.items[U].visible_if["field"] == item_id
+    ]
+    assert definition.locations[compared].groups[-1].startswith("g90000005")
+
+
+def test_a_dotted_reference_naming_no_enclosing_group_is_not_found():
+    result, _definition = run(
+        [group("G90000001", "Antrag", [FORM]), FIRMA],
+        'WENN das Feld G90000009.F90000001 "Rechtsform" = 221100, DANN ist Datenfeldgruppe '
+        'G90000020 "Nicht natürliche Person" eine Pflichtfeldgruppe.',
+    )
+    assert applied(result) == []
+    assert "Bezug G90000009.F90000001 nicht gefunden" in refused(result)[0]

@@ -427,6 +427,13 @@ class _SchemaMapper:
         """The item id for a FIM reference (`F…` or dotted `G….F…`) seen from the rule's
         owner path: a use under the owner wins; otherwise it must be unique in the schema."""
         matches = [p for p in self.ids_by_path if p == ref or p.endswith("." + ref)]
+        if not matches and "." in ref:
+            # "G.F" with levels left out between them: G an enclosing group of F; of several
+            # such uses, those with the fewest levels (the nearest to G), like for the owner.
+            matches = [p for p in self.ids_by_path if _names_in_order(ref, p)]
+            if matches:
+                depth = min(p.count(".") for p in matches)
+                matches = [p for p in matches if p.count(".") == depth]
         if owner:
             inside = [p for p in matches if p.startswith(owner + ".")]
             if inside:
@@ -439,6 +446,17 @@ class _SchemaMapper:
             problem = "nicht gefunden" if not matches else "mehrdeutig"
             raise RuleNotUnderstood(f"Bezug {ref} {problem}")
         return self.ids_by_path[matches[0]]
+
+
+def _names_in_order(ref: str, path: str) -> bool:
+    """Whether the dotted `ref` names the element at `path` with levels left out: its last
+    id is the path's last, its others enclose it in that order."""
+    *outer, last = ref.split(".")
+    *around, own = path.split(".")
+    if own != last:
+        return False
+    remaining = iter(around)
+    return all(name in remaining for name in outer)
 
 
 def _codes(definition: dict, item: dict) -> list[tuple[str, str]] | None:

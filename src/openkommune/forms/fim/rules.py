@@ -55,6 +55,13 @@ sein", prefill-and-hide in one sentence, and Länder in sentences of their own (
 ist nur für die Länder NW und TH zu befüllen. Für alle anderen Länder wird sie nicht
 angezeigt").
 
+Eighth pass: rules naming codes of a select whose code list is missing (a text field for
+now) are executed on the code typed there — spans and ranges as `between`, allowed codes as
+`only_codes` (`listless`); "in der Codeliste die Einträge folgender Codes ausgewählt: a,
+b-c"; rules enumerating the states they mean with their codes ("Die Mitgliedstaaten der
+… sind …: 124 Belgien, …"); groups required only in some Länder (`any_filled` with `when`);
+dotted references that leave levels out.
+
 Everything else (date arithmetic, UND/ODER mixed without brackets, references that do not
 resolve to exactly one item) is not translated; the caller lists it with its text. Pure
 Python, no database access.

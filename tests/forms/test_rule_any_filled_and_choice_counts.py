@@ -80,7 +80,8 @@ def land_form(rule_fields):
             field("land", "text", label="Land"),
             field("telefon", "phone"),
             field("email", "email"),
-            group("nachweise", [field("datei", "text", required=True)], repeat={"min": 0, "max": 3}),
+            group("nachweise", [field("datei", "text", required=True)],
+                  repeat={"min": 0, "max": 3}),
             rules=[{"any_filled": rule_fields, "message": MESSAGE,
                     "when": {"field": "land", "in": ["TH", "SN"]}}],
         )

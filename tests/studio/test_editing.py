@@ -58,6 +58,7 @@ def test_fields_a_condition_may_name_are_the_earlier_ones():
         {"field": "b", "equals": True},
         {"any": [{"field": "a", "in": ["x", "y"]}, {"not": {"field": "n", "equals": 3}}]},
         {"all": [{"field": "a", "filled": True}, {"field": "b", "filled": False}]},
+        {"any": [{"field": "a", "between": [200000, 299999]}, {"field": "a", "equals": "x"}]},
     ],
 )
 def test_flat_conditions_become_rows_and_back_exactly(condition):
@@ -174,3 +175,30 @@ def test_making_a_group_plain_rewrites_the_conditions_naming_it():
         "field": "art", "equals": "Abriss", "any_entry": True,
     }  # fmt: skip
     parse_definition(again)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("200000–299999", [200000, 299999]),
+        ("200000 - 299999", [200000, 299999]),
+        ("110000 bis 114000", [110000, 114000]),
+        ("5-5", [5, 5]),
+        ("300-200", None),
+        ("GmbH", None),
+        ("200000", None),
+    ],
+)
+def test_a_between_row_takes_two_whole_numbers_in_order(value, expected):
+    definition = _form()
+    data = {"label": "Register", "type": "text", "bed_art": "all", "bed_1_feld": "anlass",
+            "bed_1_op": "zwischen", "bed_1_wert": value}  # fmt: skip
+    form = FieldForm(
+        data, definition=definition, condition_fields=editing.fields_through(definition)
+    )
+    if expected is None:
+        assert not form.is_valid()
+        assert "zwei ganze Zahlen" in str(form.errors["bed_1_wert"])
+    else:
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["visible_if"] == {"field": "anlass", "between": expected}

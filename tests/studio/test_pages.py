@@ -209,3 +209,34 @@ def test_the_field_editor_sets_required_if_and_any_entry_of_a_repeated_group(cli
     })  # fmt: skip
     assert both.status_code == 422
     assert "ohnehin Pflicht" in both.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "message"),
+    [
+        ("gleich", "", "Bitte geben Sie den Wert für den Vergleich an."),
+        ("zwischen", "300-200", "Bitte geben Sie zwei ganze Zahlen an"),
+    ],
+)
+def test_a_condition_row_with_a_bad_value_is_an_error_on_the_page(client, anna, operator, value,
+                                                                   message):  # fmt: skip
+    assert client.post(BASE + "neu/", {
+        "key": "rf", "title": "Rechtsform", "leika_keys": "99000000000000",
+        "step_title": "Angaben", "first_label": "Rechtsform", "first_type": "text",
+    }).status_code == 302  # fmt: skip
+    url = f"{BASE}rf/1/schritt/angaben/neu/feld/"
+    response = client.post(url, {"label": "Register", "type": "text", "bed_art": "all",
+                                 "bed_1_feld": "rechtsform", "bed_1_op": operator,
+                                 "bed_1_wert": value})  # fmt: skip
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert message in page
+    assert 'aria-invalid="true"' in page
+    good = client.post(url, {"label": "Register", "type": "text", "bed_art": "all",
+                             "bed_1_feld": "rechtsform", "bed_1_op": "zwischen",
+                             "bed_1_wert": "200000–299999"})  # fmt: skip
+    assert good.status_code == 302
+    (register,) = [
+        i for i in _version("rf").definition["steps"][0]["items"] if i["id"] == "register"
+    ]
+    assert register["visible_if"] == {"field": "rechtsform", "between": [200000, 299999]}

@@ -133,10 +133,8 @@ class DemandForm(KernFormMixin, forms.Form):
                 },
             )
         # KernFormMixin has styled the fields that existed at its __init__; style ours too.
-        for name, field in self.fields.items():
-            field.widget.attrs["class"] = "kern-form-input__input"
-            if field.help_text:
-                self._describe(name, "hint")
+        for name in self.fields:
+            self.kern_field(name)
 
     def quantities(self) -> dict:
         return {

@@ -15,11 +15,18 @@ class KernFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            css = field.widget.attrs.get("class", "")
-            field.widget.attrs["class"] = f"{css} {self.input_class}".strip()
-            if field.help_text:
-                self._describe(name, "hint")
+        for name in self.fields:
+            self.kern_field(name)
+
+    def kern_field(self, name: str) -> None:
+        """Style the field `name` (`input_class`) and wire its hint; also for fields a
+        subclass adds after `__init__`. Idempotent."""
+        field = self.fields[name]
+        classes = field.widget.attrs.get("class", "").split()
+        if self.input_class not in classes:
+            field.widget.attrs["class"] = " ".join([*classes, self.input_class])
+        if field.help_text:
+            self._describe(name, "hint")
 
     def _describe(self, name: str, suffix: str) -> None:
         field = self.fields[name]
@@ -39,7 +46,8 @@ class KernFormMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["aria-invalid"] = "true"
-                widget.attrs["class"] += f" {self.input_class}--error"
+                css = widget.attrs.get("class", "")
+                widget.attrs["class"] = f"{css} {self.input_class}--error".strip()
                 self._describe(name, "error")
 
 

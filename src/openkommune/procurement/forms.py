@@ -387,8 +387,7 @@ class GoodsReceiptForm(KernFormMixin, forms.Form):
                     "max_value": _("Höchstens die noch offene Menge (%(limit_value)s)."),
                 },
             )
-            self.fields[name].widget.attrs["class"] = self.input_class
-            self._describe(name, "hint")
+            self.kern_field(name)
             self.line_fields.append((line, name))
 
     def quantities(self) -> dict[int, int]:

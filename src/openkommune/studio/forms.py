@@ -43,6 +43,7 @@ OPERATORS = [
     ("gleich", _("ist gleich")),
     ("ungleich", _("ist nicht gleich")),
     ("einer_von", _("ist einer von (durch Komma getrennt)")),
+    ("zwischen", _("ist ein Code von … bis … (z. B. 200000–299999)")),
     ("ausgefuellt", _("ist ausgefüllt")),
     ("leer", _("ist leer")),
 ]
@@ -99,6 +100,8 @@ def condition_rows(condition, types: dict[str, str], any_entry=frozenset()):
             )
         elif "in" in clause:
             rows.append((clause["field"], "einer_von", ", ".join(_text(v) for v in clause["in"])))
+        elif "between" in clause:
+            rows.append((clause["field"], "zwischen", "{}–{}".format(*clause["between"])))
         elif "filled" in clause:
             rows.append((clause["field"], "ausgefuellt" if clause["filled"] else "leer", ""))
         else:
@@ -109,6 +112,15 @@ def condition_rows(condition, types: dict[str, str], any_entry=frozenset()):
     ):
         return None
     return combinator, rows
+
+
+def code_bounds(text: str) -> list[int] | None:
+    """The two whole numbers of a "zwischen" row ("200000-299999" with a hyphen or an en
+    dash, "200000 bis 299999"), the first not above the second; None otherwise."""
+    found = re.fullmatch(r"\s*([0-9]{1,15})\s*(?:[-–]|bis)\s*([0-9]{1,15})\s*", text)
+    if found is None or int(found[1]) > int(found[2]):
+        return None
+    return [int(found[1]), int(found[2])]
 
 
 def rows_condition(combinator: str, rows, types: dict[str, str], any_entry=frozenset()):
@@ -122,6 +134,8 @@ def rows_condition(combinator: str, rows, types: dict[str, str], any_entry=froze
         elif operator == "einer_von":
             values = [_typed(v.strip(), field_type) for v in value.split(",") if v.strip()]
             clause = {"field": field_id, "in": values}
+        elif operator == "zwischen" and (bounds := code_bounds(value)):
+            clause = {"field": field_id, "between": bounds}
         elif operator in ("ausgefuellt", "leer"):
             clause = {"field": field_id, "filled": operator == "ausgefuellt"}
         else:
@@ -242,7 +256,10 @@ class StudioForm(KernFormMixin, forms.Form):
                 required=False,
                 initial=value,
                 max_length=500,
-                help_text=_("Bei Auswahlfeldern der Code, bei Ja/Nein-Feldern „ja“ oder „nein“."),
+                help_text=_(
+                    "Bei Auswahlfeldern der Code, bei Ja/Nein-Feldern „ja“ oder „nein“, bei "
+                    "„Code von … bis …“ zwei Zahlen wie 200000–299999."
+                ),
             )
         self.fields[f"{prefix}_json"] = forms.CharField(
             label=_("Pflicht-Bedingung als JSON (für verschachtelte Bedingungen)")
@@ -261,9 +278,9 @@ class StudioForm(KernFormMixin, forms.Form):
             (f"{prefix}_{n}_feld", f"{prefix}_{n}_op", f"{prefix}_{n}_wert")
             for n in range(1, CONDITION_ROWS + 1)
         ]
-        for name, field in self.fields.items():
-            if name.startswith(prefix + "_") and field.help_text:
-                self._describe(name, "hint")
+        for name in self.fields:
+            if name.startswith(prefix + "_"):
+                self.kern_field(name)
 
     def condition_bound_fields(self, prefix: str = "bed"):
         return [self[name] for name in self.fields if name.startswith(prefix + "_")]
@@ -324,6 +341,15 @@ class StudioForm(KernFormMixin, forms.Form):
                 continue
             if operator in ("gleich", "ungleich", "einer_von") and not value:
                 self.add_error(value_name, _("Bitte geben Sie den Wert für den Vergleich an."))
+                continue
+            if operator == "zwischen" and code_bounds(value) is None:
+                self.add_error(
+                    value_name,
+                    _(
+                        "Bitte geben Sie zwei ganze Zahlen an, die erste nicht größer als die "
+                        "zweite, zum Beispiel 200000–299999."
+                    ),
+                )
                 continue
             rows.append((field_id, operator, value))
         return rows_condition(

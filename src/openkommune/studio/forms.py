@@ -791,6 +791,7 @@ class FormSettingsForm(StudioForm):
                 ],
                 initial=applicant.get(role, ""),
             )
+            self.kern_field(f"role_{role}")
         self.initial.update(
             {
                 "title": definition.get("title", ""),

@@ -257,3 +257,33 @@ def test_a_dotted_reference_naming_no_enclosing_group_is_not_found():
     )
     assert applied(result) == []
     assert "Bezug G90000009.F90000001 nicht gefunden" in refused(result)[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ('Auswahl 221100 "GmbH"', "221100"),  # the word "Auswahl" is not the code
+        ('221100="GmbH"', "221100"),
+        ('"221100"', "221100"),
+        ('B "Handelsregister B"', "B"),
+    ],
+)
+def test_without_the_code_list_only_what_reads_as_a_code_is_compared(value, code):
+    result, definition = run(
+        [FORM, FIRMA],
+        f'WENN das Feld F90000001 "Rechtsform" = {value}, DANN ist Datenfeldgruppe G90000020 '
+        '"Nicht natürliche Person" eine Pflichtfeldgruppe.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert definition.items[U].visible_if == {"field": R, "equals": code}
+
+
+@pytest.mark.parametrize("value", ["'Deutschland'", '"Gesellschaft mit beschränkter Haftung"'])
+def test_without_the_code_list_a_label_is_not_compared_as_if_it_were_a_code(value):
+    result, _definition = run(
+        [FORM, FIRMA],
+        f'WENN das Feld F90000001 "Rechtsform" = {value}, DANN ist Datenfeldgruppe G90000020 '
+        '"Nicht natürliche Person" eine Pflichtfeldgruppe.',
+    )
+    assert applied(result) == []
+    assert "ohne Codeliste lässt sich keine Bezeichnung nachschlagen" in refused(result)[0]

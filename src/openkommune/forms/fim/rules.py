@@ -1546,6 +1546,8 @@ class RuleTranslator:
     def _value(self, field_id: str, raw: str):
         """The value a comparison with `field_id` means by `raw` (see `_compare`)."""
         raw = re.sub(r"\s+ist$", "", raw.strip().rstrip(",").strip())
+        # "= Auswahl 01 "ja"": the word before the code is not part of it.
+        raw = re.sub(r"^(?:die\s+)?Auswahl\s*:?\s+(?=\S)", "", raw)
         item = self.item(field_id)
         codes = self.codes(field_id)
         word = raw.strip("\"'").strip().lower()
@@ -1559,6 +1561,8 @@ class RuleTranslator:
         coded = ("choice", "multichoice", "text")
         if item.get("kind") != "field" or item["type"] not in coded:
             raise RuleNotUnderstood(f"„{field_id}“ hat keine Codes.")
+        if codes is None:
+            return self._unlisted_code(field_id, raw)
         quoted = re.fullmatch(r'"([^"]*)"', raw)
         if quoted:
             inner = quoted[1].strip()
@@ -1574,6 +1578,26 @@ class RuleTranslator:
         if not found:
             raise RuleNotUnderstood(f"Wert „{raw}“ nicht verstanden.")
         return self._known_code(found[1], codes)
+
+    @staticmethod
+    def _unlisted_code(field_id: str, raw: str) -> str:
+        """The code `raw` names for a field without a code list (a text field, perhaps a
+        FIM select whose list is missing): nothing can be looked up, so only what reads as
+        a code is taken — digits (`001`, `"001"`, `221100="GmbH"`) or a short capitalised
+        code before its label or alone (`B "Handelsregister B"`, `GesR`). A label or a word
+        ("Deutschland", "Auswahl") is refused rather than compared as if it were a code."""
+        quoted = re.fullmatch(r'"([^"]*)"', raw.strip())
+        text = quoted[1].strip() if quoted else raw.strip()
+        found = re.fullmatch(r'([0-9A-Za-z_-]+)(?:\s*(?:=|-)?\s*(?:"[^"]*"|[^"]*))?', text)
+        code = found[1] if found else ""
+        if re.fullmatch(r"[0-9][0-9A-Za-z_-]*|[A-Z][A-Za-z]{0,3}", code) and (
+            not quoted or code == text or code.isdigit()
+        ):
+            return code
+        raise RuleNotUnderstood(
+            f"Wert „{text}“ bei „{field_id}“ ist kein Code, und ohne Codeliste lässt sich "
+            "keine Bezeichnung nachschlagen."
+        )
 
     @staticmethod
     def _known_code(code: str, codes) -> str:

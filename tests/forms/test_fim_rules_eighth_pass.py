@@ -287,3 +287,41 @@ def test_without_the_code_list_a_label_is_not_compared_as_if_it_were_a_code(valu
     )
     assert applied(result) == []
     assert "ohne Codeliste lässt sich keine Bezeichnung nachschlagen" in refused(result)[0]
+
+
+NUMMER = field("F90000003", "Registernummer", anzahl="0:1")
+NR = "f90000003_registernummer"
+
+
+@pytest.mark.parametrize(
+    ("action", "shown_then", "required_then"),
+    [
+        ('ist das Feld F90000003 "Registernummer" sichtbar', True, False),
+        ('wird das Feld F90000003 "Registernummer" sichtbar', True, False),
+        ('muss das Feld F90000003 "Registernummer" sichtbar sein', True, False),
+        ('ist F90000003 "Registernummer" einzublenden', True, False),
+        ('ist das Feld F90000003 "Registernummer" auszufüllen', True, True),
+        ('ist das Feld F90000003 "Registernummer" anzugeben', True, True),
+        ('ist das Feld F90000003 "Registernummer" verpflichtend', None, True),
+        ('ist das Feld F90000003 "Registernummer" Pflicht', None, True),
+        ('ist die Angabe im Feld F90000003 "Registernummer" erforderlich', None, True),
+        ('wird F90000003 "Registernummer" zur Pflicht', None, True),
+        ('ist das Feld F90000003 "Registernummer" nicht sichtbar', False, False),
+    ],
+)
+def test_more_words_for_showing_hiding_and_requiring(action, shown_then, required_then):
+    """`shown_then`: shown exactly while the condition holds (True), hidden exactly then
+    (False), or always shown (None: the rule only makes it required then)."""
+    result, definition = run(
+        [FORM, NUMMER], f'Wenn das Feld F90000001 "Rechtsform" = 221100, dann {action}.'
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    holds, other = {R: "221100"}, {R: "410000"}
+    if shown_then is None:
+        assert shown(definition, holds, NR)
+        assert shown(definition, other, NR)
+    else:
+        assert shown(definition, holds, NR) is shown_then
+        assert shown(definition, other, NR) is not shown_then
+    assert (NR in validate(definition, holds).errors) is required_then
+    assert NR not in validate(definition, other).errors

@@ -476,10 +476,16 @@ def _segment_meaning(masked: str) -> str | None:
             return "empty"
         if re.search(r"(?i)(?:^|\s)auszublenden$", tail):
             return "empty"
-        if re.search(r"(?i)(?:^|\s)zu\s+befüllen$", tail):
+        if re.search(r"(?i)(?:^|\s)(?:zu\s+befüllen|auszufüllen|anzugeben)$", tail):
             return "required"
-        if re.search(r"(?i)(?:^|\s)anzuzeigen$", tail):
+        if re.search(r"(?i)(?:^|\s)(?:anzuzeigen|einzublenden)$", tail):
             return "required" if mandatory else "allowed"
+        if re.search(r"(?i)(?:^|\s)nicht\s+sichtbar$", tail):
+            return "empty"
+        if re.search(r"(?i)(?:^|\s)sichtbar$", tail):
+            return "allowed"
+        if re.search(r"(?i)(?:^|\s)(?:verpflichtend|Pflicht|erforderlich)$", tail):
+            return "mandatory"  # "ist Y Pflicht/erforderlich": must be answered, like a Pflichtfeld
         if re.search(r"(?i)(?:^|\s)eine?\s+Pflicht(?:feld)?gruppe$", tail):
             return "required"  # a group that must be filled: shown and required
         if re.search(r"(?i)(?:^|\s)anzuzeigen\s+und\s+zu\s+befüllen$", tail):
@@ -495,10 +501,11 @@ def _segment_meaning(masked: str) -> str | None:
             return "required"
         return "allowed" if not tail or mandatory else None
     if verb in ("wird", "werden"):
-        if re.search(r"(?i)(?:^|\s)zu(?:m|r)?\s+Pflicht(?:feld(?:ern)?|angaben?)$", tail):
+        if re.search(r"(?i)(?:^|\s)zu(?:m|r)?\s+Pflicht(?:feld(?:ern)?|angaben?)?$", tail):
             return "mandatory"
         found = re.search(
-            r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>angezeigt|eingeblendet|ausgeblendet)$", tail
+            r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>angezeigt|eingeblendet|sichtbar|ausgeblendet)$",
+            tail,
         )
         if found is None:
             return None
@@ -510,14 +517,14 @@ def _segment_meaning(masked: str) -> str | None:
         return "mandatory" if verb in ("muss", "soll") else None
     found = re.search(
         r"(?i)(?:^|\s)(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|angegeben|leer|angezeigt|"
-        r"eingeblendet|ausgeblendet)(?:\s+(?:sein|werden|bleiben))?$",
+        r"eingeblendet|sichtbar|ausgeblendet)(?:\s+(?:sein|werden|bleiben))?$",
         tail,
     )
     if found is None:
         return None
     modal = "muss" if verb == "soll" else verb
     negated, state = bool(found["neg"]), found["state"].lower()
-    if state in ("angezeigt", "eingeblendet"):
+    if state in ("angezeigt", "eingeblendet", "sichtbar"):
         if modal == "darf":
             return "empty" if negated else "allowed"
         if negated:

@@ -8,7 +8,16 @@ import pytest
 
 from openkommune.forms.engine import validate
 from openkommune.forms.engine.state import visibility
-from tests.forms.fim_samples.builders import applied, field, group, import_with_rules, refused
+from openkommune.forms.fim.codelists import CodeListIndex
+from openkommune.forms.fim.reader import read_genericode
+from tests.forms.fim_samples.builders import (
+    applied,
+    field,
+    genericode,
+    group,
+    import_with_rules,
+    refused,
+)
 
 LEIKA = ["99089086000000"]
 FORM = field("F90000001", "Rechtsform", feldart="select", codeliste=("urn:test:x", "1"))
@@ -325,3 +334,54 @@ def test_more_words_for_showing_hiding_and_requiring(action, shown_then, require
         assert shown(definition, other, NR) is not shown_then
     assert (NR in validate(definition, holds).errors) is required_then
     assert NR not in validate(definition, other).errors
+
+
+ART_LIST = CodeListIndex(
+    [read_genericode(genericode("urn:test:art", "1", [("01", "privat"), ("02", "gewerblich")]))]
+)
+ART = field("F90000001", "Art", feldart="select", codeliste=("urn:test:art", "1"))
+TICK = field("F90000002", "Vertreter", datentyp="bool")
+A, T = "f90000001_art", "f90000002_vertreter"
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ('Wenn im Feld F90000001 "Art" der Wert 02 ausgewählt wurde,',
+         {"field": A, "equals": "02"}),
+        ('Falls im Feld F90000001 "Art" 02 gewählt ist,', {"field": A, "equals": "02"}),
+        ('Sofern im Feld F90000001 "Art" 02 ausgewählt ist,', {"field": A, "equals": "02"}),
+        ('Wenn im Feld F90000001 "Art" "gewerblich" ausgewählt wurde,',
+         {"field": A, "equals": "02"}),
+        ('Wenn F90000001 "Art" den Wert 02 hat,', {"field": A, "equals": "02"}),
+        ('Wenn in F90000001 "Art" die Auswahl 02 getroffen wurde,', {"field": A, "equals": "02"}),
+        ('Wenn im Feld F90000001 "Art" 02 nicht ausgewählt wurde,',
+         {"not": {"field": A, "equals": "02"}}),
+        ('Wenn F90000002 "Vertreter" angekreuzt ist,', {"field": T, "equals": True}),
+        ('Wenn F90000002 "Vertreter" nicht angekreuzt ist,', {"field": T, "equals": False}),
+        ('Wenn F90000002 "Vertreter" verneint wurde,', {"field": T, "equals": False}),
+        ('Wenn das Feld F90000002 "Vertreter" mit "Ja" beantwortet wurde,',
+         {"field": T, "equals": True}),
+    ],
+)  # fmt: skip
+def test_more_wordings_of_a_condition(condition, expected):
+    result, definition = import_with_rules(
+        [ART, TICK, NUMMER],
+        [f'{condition} dann muss das Feld F90000003 "Registernummer" befüllt werden.'],
+        leika_keys=LEIKA,
+        code_lists=ART_LIST,
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert definition.items[NR].visible_if == expected
+
+
+def test_a_tick_word_needs_a_yes_no_field():
+    result, _definition = import_with_rules(
+        [ART, TICK, NUMMER],
+        ['Wenn F90000001 "Art" angekreuzt ist, dann muss das Feld F90000003 "Registernummer" '
+         "befüllt werden."],
+        leika_keys=LEIKA,
+        code_lists=ART_LIST,
+    )  # fmt: skip
+    assert applied(result) == []
+    assert "kein Ja/Nein-Feld" in refused(result)[0]

@@ -161,6 +161,35 @@ _FILLED = re.compile(
     + _LABEL
     + r"\s*(?:ist\s+)?(?P<neg>nicht\s+)?(?P<state>befüllt|ausgefüllt|leer)(?:\s+ist)?$"
 )
+# "im Feld X (der Wert / die Auswahl) 02 (nicht) ausgewählt wurde", "… "gewerblich" gewählt
+# ist", "… die Auswahl 02 getroffen wurde": X (not) = the value.
+_CHOSEN = re.compile(
+    r"^"
+    + _LEAD
+    + _named("ref")
+    + _LABEL
+    + r"\s+(?:(?:der|den|die|das)\s+)?(?:Wert|Code|Auswahl|Option|Eintrag)?\s*(?P<value>\S.*?)\s+"
+    r"(?P<neg>nicht\s+)?(?:ausgewählt|gewählt|angegeben|angekreuzt|eingetragen|markiert|"
+    r"getroffen)(?:\s+(?:wird|wurde|ist|worden(?:\s+ist)?|sind|wurden))?$"
+)
+# "X den Wert 02 hat / enthält", "X mit "Ja" beantwortet wurde": X = the value.
+_HAS_THE_VALUE = re.compile(
+    r"^"
+    + _LEAD
+    + _named("ref")
+    + _LABEL
+    + r"\s+(?:den\s+(?:Wert|Code)\s+(?P<value>\S.*?)\s+(?:hat|enthält|besitzt|aufweist)"
+    r"|mit\s+(?P<answer>\S.*?)\s+beantwortet(?:\s+(?:wird|wurde|ist|worden\s+ist))?)$"
+)
+# A Ja/Nein field "X (nicht) angekreuzt ist", "… ausgewählt wurde", "… bejaht/verneint wurde".
+_TICKED = re.compile(
+    r"^"
+    + _LEAD
+    + _named("ref")
+    + _LABEL
+    + r"\s+(?P<neg>nicht\s+)?(?P<how>angekreuzt|ausgewählt|gewählt|aktiviert|markiert|gesetzt|"
+    r"bejaht|verneint)(?:\s+(?:wird|wurde|ist|worden(?:\s+ist)?))?$"
+)
 _AT_LEAST_ONE = re.compile(
     r"^Es\s+muss\s+mindeste?n?s\s+(?:eines|eins|ein)\s+der\s+(?:Felder|Feldgruppen)\s+"
     r"(?P<refs>.+?)\s+befüllt\s+(?:sein|werden)\.?$"
@@ -794,6 +823,10 @@ class RuleTranslator:
             text,
         )
         text = _states_rewritten(text)
+        # "Falls …" and "Sofern …" open a condition like "Wenn …".
+        for found in reversed(list(re.finditer(r"\b(?:[Ff]alls|[Ss]ofern)\b", _mask(text)))):
+            word = "Wenn" if found[0][0].isupper() else "wenn"
+            text = text[: found.start()] + word + text[found.end() :]
         # "Entweder muss A oder B befüllt sein" is "Es muss entweder A oder B befüllt sein".
         text = re.sub(r"^Entweder\s+muss\s+", "Es muss entweder ", text)
         # "Mindestens eines der Felder A, B muss befüllt sein": "Es muss mindestens …".
@@ -1490,6 +1523,17 @@ class RuleTranslator:
             filled = (match["state"] != "leer") != bool(match["neg"])
             condition = self._filled(item_id)
             return condition if filled else {"not": condition}
+        if match := _TICKED.match(text):
+            field_id = self.resolve(match["ref"], owner)
+            self._expect_boolean(field_id)
+            yes = (match["how"].lower() != "verneint") != bool(match["neg"])
+            return {"field": field_id, "equals": yes}
+        if match := _CHOSEN.match(text):
+            op = "<>" if match["neg"] else "="
+            return self._compare(self.resolve(match["ref"], owner), op, match["value"])
+        if match := _HAS_THE_VALUE.match(text):
+            value = match["value"] or match["answer"]
+            return self._compare(self.resolve(match["ref"], owner), "=", value)
         raise RuleNotUnderstood(f"Bedingung nicht verstanden: {text}")
 
     def _span(self, field_id: str, op: str, first: str, last: str) -> dict:

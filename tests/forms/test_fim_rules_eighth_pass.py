@@ -385,3 +385,85 @@ def test_a_tick_word_needs_a_yes_no_field():
     )  # fmt: skip
     assert applied(result) == []
     assert "kein Ja/Nein-Feld" in refused(result)[0]
+
+
+VERTRETUNG = group(
+    "G90000020",
+    "Vertretung",
+    [field("F90000021", "Name", anzahl="0:1"), field("F90000022", "Vorname", anzahl="0:1")],
+    anzahl="0:1",
+)
+V = "g90000020_vertretung"
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "required"),
+    [
+        ('Die Feldgruppe G90000020 "Vertretung" ist nur auszufüllen, wenn F90000002 '
+         '"Vertreter" = "ja" ist.', V, True),
+        ('Die Feldgruppe G90000020 "Vertretung" ist nur anzuzeigen, wenn F90000002 '
+         '"Vertreter" = "ja".', V, False),
+        ('F90000003 "Registernummer" ist nur dann anzugeben, wenn F90000002 "Vertreter" = ja.',
+         NR, True),
+        ('Das Feld F90000003 "Registernummer" muss befüllt werden, wenn F90000002 "Vertreter" '
+         "angekreuzt ist.", NR, True),
+        ('F90000003 "Registernummer" wird angezeigt, falls F90000002 "Vertreter" = ja ist.',
+         NR, False),
+    ],
+)  # fmt: skip
+def test_the_condition_may_come_last(text, item, required):
+    result, definition = import_with_rules(
+        [TICK, NUMMER, group("G90000001", "Antrag", [VERTRETUNG])], [text], leika_keys=LEIKA
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    assert shown(definition, {T: True}, item)
+    assert not shown(definition, {T: False}, item)
+    errors = validate(definition, {T: True}).errors
+    assert bool(errors) is required, errors
+
+
+def test_a_field_that_is_pflicht_when_a_box_is_ticked_stays_shown():
+    result, definition = import_with_rules(
+        [TICK, NUMMER],
+        ['Das Feld F90000003 "Registernummer" ist Pflicht, wenn F90000002 "Vertreter" '
+         "angekreuzt ist."],
+        leika_keys=LEIKA,
+    )  # fmt: skip
+    assert applied(result) == ["R90000001"], refused(result)
+    assert definition.field(NR).required_if == {"field": T, "equals": True}
+    assert shown(definition, {T: False}, NR)
+
+
+TEL = field("F90000005", "Telefon", anzahl="0:1")
+MAIL = field("F90000006", "E-Mail", anzahl="0:1")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Mindestens eines der Felder F90000005 "Telefon" oder F90000006 "E-Mail" muss '
+        "ausgefüllt werden.",
+        'Es muss mindestens eines der Felder F90000005 "Telefon", F90000006 "E-Mail" angegeben '
+        "werden.",
+        'Entweder F90000005 "Telefon" oder F90000006 "E-Mail" muss angegeben werden.',
+    ],
+)
+def test_one_of_two_fields_with_other_verbs(text):
+    result, definition = import_with_rules([TEL, MAIL], [text], leika_keys=LEIKA)
+    assert applied(result) == ["R90000001"], refused(result)
+    assert validate(definition, {}).errors
+    assert validate(definition, {"f90000006_e_mail": "a@example.org"}).errors == {}
+
+
+def test_the_order_of_two_dates_without_the_word_datum():
+    start = field("F90000007", "Beginn", datentyp="date", anzahl="0:1")
+    end = field("F90000008", "Ende", datentyp="date", anzahl="0:1")
+    result, definition = import_with_rules(
+        [start, end],
+        ['F90000008 "Ende" muss nach F90000007 "Beginn" liegen.'],
+        leika_keys=LEIKA,
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    dates = {"f90000007_beginn": "2026-03-02"}
+    assert validate(definition, {**dates, "f90000008_ende": "2026-03-01"}).errors
+    assert validate(definition, {**dates, "f90000008_ende": "2026-03-03"}).errors == {}

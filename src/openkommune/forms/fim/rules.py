@@ -192,7 +192,7 @@ _TICKED = re.compile(
 )
 _AT_LEAST_ONE = re.compile(
     r"^Es\s+muss\s+mindeste?n?s\s+(?:eines|eins|ein)\s+der\s+(?:Felder|Feldgruppen)\s+"
-    r"(?P<refs>.+?)\s+befüllt\s+(?:sein|werden)\.?$"
+    r"(?P<refs>.+?)\s+(?:befüllt|ausgefüllt|angegeben)\s+(?:sein|werden)\.?$"
 )
 # "Wenn im Datenfeld X (nicht) der Wert 009 / "" angegeben wurde, dann soll Y zum Pflichtfeld
 # werden": Y must be answered while the condition holds (`required_if`); `""` is "empty".
@@ -263,7 +263,8 @@ _REQUIRED_IF_REVERSED = re.compile(
     r"^(?:Das\s+(?:Daten)?[Ff]eld\s+)?"
     + _named("target")
     + _LABEL
-    + r"\s+ist\s+ein\s+Pflichtfeld,?\s+wenn\s+(?P<cond>.+?)\.?$"
+    + r"\s+ist\s+(?:ein\s+Pflichtfeld|Pflicht|verpflichtend|erforderlich),?\s+wenn\s+"
+    r"(?P<cond>.+?)\.?$"
 )
 # "eines der (folgenden) Felder A, B, C mit "Ja" belegt ist": any of them has the value.
 _ANY_OF_VALUE = re.compile(
@@ -291,12 +292,12 @@ _BOOLEAN_WORDS = {"wahr": True, "ja": True, "true": True, "falsch": False, "nein
                   "false": False}  # fmt: skip
 # "Das Datum im Feld A muss (zeitlich) vor/nach dem Datum in Feld B liegen".
 _DATE_ORDER = re.compile(
-    r"^Das\s+Datum\s+(?:im|in)\s+(?:Daten)?[Ff]eld\s+"
+    r"^(?:Das\s+Datum\s+(?:im|in)\s+)?(?:(?:das|der)\s+)?(?:(?:Daten)?[Ff]eld\s+)?"
     + _named("left")
     + _LABEL
     + r"\s+(?P<modal>muss|darf)\s+(?:zeitlich\s+)?(?P<neg>nicht\s+)?(?P<order>vor|nach)\s+"
-    r"(?:oder\s+(?:gleich|am\s+selben\s+Tag\s+wie)\s+)?dem\s+Datum\s+(?:im|in)\s+"
-    r"(?:dem\s+)?(?:Daten)?[Ff]eld\s+" + _named("right") + _LABEL + r"\s+liegen\.?$"
+    r"(?P<same>oder\s+(?:gleich|am\s+selben\s+Tag\s+wie)\s+)?(?:dem\s+Datum\s+(?:im|in)\s+)?"
+    r"(?:dem\s+)?(?:(?:Daten)?[Ff]eld\s+)?" + _named("right") + _LABEL + r"\s+liegen\.?$"
 )
 # "Wenn (alle drei) Felder Tag, Monat und Jahr befüllt sind, muss die Validität des (sich
 # ergebenden) Kalenderdatums sichergestellt werden …": a `valid_date` rule.
@@ -576,6 +577,24 @@ _PLURAL = {"müssen": "muss", "dürfen": "darf", "sollen": "soll", "können": "k
 _VERB_WORDS = r"(?:ist|sind|muss|müssen|darf|dürfen|soll|sollen|kann|können|wird|werden)"
 
 
+def _condition_last(text: str) -> str | None:
+    """One sentence "Y <Aktion>, (nur) (dann,) wenn <Bedingung>." written as "Wenn
+    <Bedingung>, dann <Aktion>" ("nur dann" goes: the condition already says when), or None
+    when the text is not such a sentence (no reference before "wenn", several sentences)."""
+    masked = _mask(text)
+    found = re.fullmatch(
+        r"(?P<action>[^.;:]*?)(?:,\s*|\s+)(?:nur\s+)?(?:dann,?\s+)?wenn\s+(?P<cond>[^;:]+?)\.?",
+        masked,
+    )
+    if found is None or found["cond"].count(". ") or not re.search(REF, found["action"]):
+        return None
+    action = text[: found.end("action")]
+    action = re.sub(r"\s+nur(?:\s+dann)?(?=\s)", "", action)
+    action = re.sub(r"^(Die|Das|Der)\s", lambda article: article[1].lower() + " ", action)
+    condition = text[found.start("cond") : found.end("cond")]
+    return f"Wenn {condition}, dann {_subject_first(action)}."
+
+
 def _subject_first(piece: str) -> str:
     """ "die Feldgruppe G "…" ist auszublenden" as "ist die Feldgruppe G "…" auszublenden"
     (the verb first, as `_segment_meaning` reads an action); other pieces unchanged."""
@@ -832,8 +851,14 @@ class RuleTranslator:
         # "Mindestens eines der Felder A, B muss befüllt sein": "Es muss mindestens …".
         text = re.sub(
             r"^Mindestens\s+(eines|eins)\s+der\s+(Felder|Feldgruppen)\s+(.+?)\s+muss\s+"
-            r"(befüllt\s+(?:sein|werden))",
+            r"((?:befüllt|ausgefüllt|angegeben)\s+(?:sein|werden))",
             r"Es muss mindestens \1 der \2 \3 \4",
+            text,
+        )
+        # "Entweder A oder B muss angegeben werden": "Es muss entweder A oder B befüllt werden".
+        text = re.sub(
+            r"^Entweder\s+(.+?)\s+muss\s+(?:befüllt|ausgefüllt|angegeben)\s+(sein|werden)",
+            r"Es muss entweder \1 befüllt \2",
             text,
         )
         if (sections := _land_sentences(text)) is not None:
@@ -887,6 +912,9 @@ class RuleTranslator:
             condition = self._scoped(self._condition(match["cond"], owner), target)
             return [Effect(target, None, props={"required_if": condition})]
         clauses = _clauses(text)
+        if not clauses and (inverted := _condition_last(text)) is not None:
+            # "Y ist (nur dann) anzuzeigen, wenn C": read as "Wenn C, dann ist Y anzuzeigen".
+            return self.translate(inverted, owner)
         if not clauses:
             raise RuleNotUnderstood("Kein bekanntes Muster („Wenn …, dann …“).")
         positive: dict[str, Effect] = {}
@@ -1155,7 +1183,7 @@ class RuleTranslator:
         else:
             if match["neg"]:
                 raise RuleNotUnderstood("„muss nicht … liegen“ verlangt nichts.")
-            same_day = "oder" in match[0].split("Datum", 2)[1]
+            same_day = bool(match["same"])
             op = ("<=" if before else ">=") if same_day else ("<" if before else ">")
         words = "vor" if op.startswith("<") else "nach"
         message = (

@@ -467,3 +467,24 @@ def test_the_order_of_two_dates_without_the_word_datum():
     dates = {"f90000007_beginn": "2026-03-02"}
     assert validate(definition, {**dates, "f90000008_ende": "2026-03-01"}).errors
     assert validate(definition, {**dates, "f90000008_ende": "2026-03-03"}).errors == {}
+
+
+def test_a_code_restriction_and_a_required_field_named_subject_first():
+    register = field(
+        "F90000002", "Art der Eintragung", feldart="select", codeliste=("urn:test:reg", "1"),
+        anzahl="0:1",
+    )  # fmt: skip
+    result, definition = run(
+        [FORM, register],
+        'WENN im Feld F90000001 "Rechtsform" Auswahl = 221100="GmbH", DANN darf in Feld '
+        'F90000002 "Art der Eintragung" nur der Code B "Handelsregister B" ausgewählt UND das '
+        'Feld F90000002 "Art der Eintragung" muss befüllt sein.',
+    )
+    assert applied(result) == ["R90000001"], refused(result)
+    e = "f90000002_art_der_eintragung"
+    assert validate(definition, {R: "221100"}).errors[e]  # required then
+    assert validate(definition, {R: "221100", e: "A"}).errors == {
+        e: ["Bei „Art der Eintragung“ ist nach Ihren Angaben nur „Handelsregister B“ möglich."]
+    }
+    assert validate(definition, {R: "221100", e: "B"}).errors == {}
+    assert validate(definition, {R: "410000"}).errors == {}

@@ -935,7 +935,8 @@ class RuleTranslator:
                 restricted = [(only["ref"], "optional")]
                 rest = action_text[: only.start()] + " " + action_text[only.end() :]
                 rest = rest.strip().rstrip(".").strip()
-                action_text = re.sub(r"^(?:UND|und)\s+|\s+(?:UND|und)$", "", rest)
+                # The rest may name its subject first: "UND das Feld Y muss befüllt sein".
+                action_text = _subject_first(re.sub(r"^(?:UND|und)\s+|\s+(?:UND|und)$", "", rest))
             actions = _actions(action_text) if action_text else []
             if actions is None:
                 raise RuleNotUnderstood(f"Satz nicht verstanden: {clause_text}")

@@ -2,6 +2,8 @@
 two-step form with a repeated group and a condition, review and publishing by a second
 person, the diff and the preview."""
 
+import json
+
 import pytest
 
 from openkommune.forms.models import FormDefinition, FormVersion
@@ -240,3 +242,32 @@ def test_a_condition_row_with_a_bad_value_is_an_error_on_the_page(client, anna, 
         i for i in _version("rf").definition["steps"][0]["items"] if i["id"] == "register"
     ]
     assert register["visible_if"] == {"field": "rechtsform", "between": [200000, 299999]}
+
+
+def test_the_rules_over_several_fields_are_edited_as_json(client, anna):
+    assert client.post(BASE + "neu/", {
+        "key": "kontakt", "title": "Kontakt", "leika_keys": "99000000000000",
+        "step_title": "Angaben", "first_label": "Telefon", "first_type": "phone",
+    }).status_code == 302  # fmt: skip
+    url = f"{BASE}kontakt/1/"
+    assert client.post(url + "schritt/angaben/neu/feld/", {
+        "label": "E-Mail", "type": "email"}).status_code == 302  # fmt: skip
+    settings = {"title": "Kontakt", "leika_keys": "99000000000000"}
+    rule = {"any_filled": ["telefon", "e_mail"], "message": "Bitte Telefon oder E-Mail."}
+    for rules, message in [
+        ("[{", "Die Regeln sind kein gültiges JSON."),
+        ('{"any_filled": []}', "eine JSON-Liste von Objekten"),
+        (json.dumps([{**rule, "any_filled": ["telefon", "fax"]}]), "„fax“"),
+    ]:
+        bad = client.post(url + "formular/", {**settings, "rules": rules})
+        assert bad.status_code == 422, rules
+        assert message in bad.content.decode(), rules
+        assert "rules" not in _version("kontakt").definition
+    assert (
+        client.post(url + "formular/", {**settings, "rules": json.dumps([rule])}).status_code == 302
+    )
+    assert _version("kontakt").definition["rules"] == [rule]
+    page = client.get(url + "formular/").content.decode()
+    assert "Bitte Telefon oder E-Mail." in page  # shown for editing
+    assert client.post(url + "formular/", {**settings, "rules": ""}).status_code == 302
+    assert "rules" not in _version("kontakt").definition

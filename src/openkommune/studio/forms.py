@@ -769,6 +769,17 @@ class FormSettingsForm(StudioForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    rules = forms.CharField(
+        label=_("Prüfregeln über mehrere Felder (JSON)"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text=_(
+            "Eine JSON-Liste, zum Beispiel aus dem FIM-Import: „mindestens eines von“, "
+            "Datumsvergleiche, erlaubte Codes. Leer lassen für keine Regeln. Beim Speichern "
+            "wird jede Regel gegen das Formular geprüft."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -798,8 +809,25 @@ class FormSettingsForm(StudioForm):
                 "intro": definition.get("intro", ""),
                 "leika_keys": "\n".join(definition.get("leika_keys", [])),
                 "reference": definition.get("source", {}).get("reference", ""),
+                "rules": json.dumps(definition["rules"], ensure_ascii=False, indent=1)
+                if definition.get("rules")
+                else "",
             }
         )
+
+    def clean_rules(self) -> list:
+        raw = (self.cleaned_data["rules"] or "").strip()
+        if not raw:
+            return []
+        try:
+            rules = json.loads(raw)
+        except json.JSONDecodeError:
+            raise forms.ValidationError(_("Die Regeln sind kein gültiges JSON.")) from None
+        if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
+            raise forms.ValidationError(
+                _("Die Regeln müssen eine JSON-Liste von Objekten sein, zum Beispiel [{…}].")
+            )
+        return rules
 
     def clean_leika_keys(self) -> list[str]:
         return [
@@ -822,6 +850,11 @@ class FormSettingsForm(StudioForm):
             else:
                 source.pop("reference", None)
             result["source"] = source
+        if data["rules"] != self.definition.get("rules", []):
+            if data["rules"]:
+                result["rules"] = data["rules"]
+            else:
+                result.pop("rules", None)
         applicant = {
             role: data[f"role_{role}"] for role in APPLICANT_ROLE_TYPES if data[f"role_{role}"]
         }

@@ -252,7 +252,7 @@ def settings_edit(request, key: str, number: int):
         request,
         version,
         form,
-        title=_("Formular: Titel, LeiKa, Antragstellerin"),
+        title=_("Formular: Titel, LeiKa, Antragstellerin, Regeln"),
         save=lambda: (form.apply(), _("Angaben zum Formular geändert")),
     )
 

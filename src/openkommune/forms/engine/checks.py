@@ -11,7 +11,7 @@ from functools import cache
 from jsonschema import Draft202012Validator
 
 from openkommune.forms.engine.applicant import applicant_messages
-from openkommune.forms.engine.conditions import code_number, condition_fields, condition_values
+from openkommune.forms.engine.conditions import code_between, condition_fields, condition_values
 from openkommune.forms.engine.definition import (
     CHOICE_TYPES,
     NO_VALUE_TYPES,
@@ -438,9 +438,7 @@ def _reference_messages(d, where: str, condition, repeats: tuple[str, ...]) -> l
                     f"{where}: „between“ bei „{leaf['field']}“: {low} ist größer als {high}."
                 )
             elif (code_list := d.code_list(target)) is not None and not any(
-                low <= number <= high
-                for number in map(code_number, code_list.codes)
-                if number is not None
+                code_between(code, low, high) for code in code_list.codes
             ):
                 out.append(
                     f"{where}: „between“ bei „{leaf['field']}“: Kein Code der Liste "

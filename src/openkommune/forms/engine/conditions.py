@@ -99,11 +99,11 @@ def code_number(value: Any) -> int | None:
     return None
 
 
-def _between(value: Any, low: int, high: int) -> bool:
+def code_between(value: Any, low: int, high: int) -> bool:
     """A `between` comparison: the answer is a code of digits from `low` to `high` (both
     included); for a multiple choice, one of its answers is."""
     if isinstance(value, list):
-        return any(_between(item, low, high) for item in value)
+        return any(code_between(item, low, high) for item in value)
     number = code_number(value)
     return number is not None and low <= number <= high
 
@@ -163,7 +163,7 @@ def evaluate(
     if "in" in condition:
         return any(_equals(value, expected) for expected in condition["in"])
     if "between" in condition:
-        return _between(value, *condition["between"])
+        return code_between(value, *condition["between"])
     return (value is not MISSING) == condition["filled"]
 
 
@@ -237,7 +237,7 @@ def _expected_text(condition: dict, definition) -> str:
         low, high = condition["between"]
         code_list = definition.code_list(definition.field(condition["field"]))
         codes = code_list.codes if code_list else ()
-        expected = [code for code in codes if _between(code, low, high)]
+        expected = [code for code in codes if code_between(code, low, high)]
         if not expected:
             return _("einen Code von %(low)s bis %(high)s") % {"low": low, "high": high}
     else:

@@ -582,6 +582,9 @@ def _condition_last(text: str) -> str | None:
     <Bedingung>, dann <Aktion>" ("nur dann" goes: the condition already says when), or None
     when the text is not such a sentence (no reference before "wenn", several sentences)."""
     masked = _mask(text)
+    if re.match(r"(?i)wenn\s", masked):
+        # Already "Wenn …" first: not this shape (and never inverted twice).
+        return None
     found = re.fullmatch(
         r"(?P<action>[^.;:]*?)(?:,\s*|\s+)(?:nur\s+)?(?:dann,?\s+)?wenn\s+(?P<cond>[^;:]+?)\.?",
         masked,
